@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+/* probe: one tiny program per attach type. sixty loads and attaches each on its own at start to learn which
+ * attach types this kernel really allows (libbpf's feature probes report KPROBE and TRACING wrongly on some kernels). */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* vfs_read and sched_switch exist on every kernel sixty supports. */
+SEC("?fentry/vfs_read")
+int BPF_PROG(probe_fentry) { return 0; }
+SEC("?fexit/vfs_read")
+int BPF_PROG(probe_fexit) { return 0; }
+SEC("?kprobe/vfs_read")
+int BPF_KPROBE(probe_kprobe) { return 0; }
+SEC("?kretprobe/vfs_read")
+int BPF_KRETPROBE(probe_kretprobe) { return 0; }
+SEC("?tp_btf/sched_switch")
+int BPF_PROG(probe_tp_btf) { return 0; }
+SEC("?raw_tp/sched_switch")
+int BPF_PROG(probe_raw_tp) { return 0; }
+SEC("?tracepoint/sched/sched_switch")
+int probe_tracepoint(void *ctx) { return 0; }

@@ -1,0 +1,501 @@
+// sixty's native addon: a small, generic surface over vendored libbpf (load, attach, batched map reads, close).
+// Nothing here knows about panels; the panel's object file and program names come from JavaScript.
+#include <napi.h>
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include <linux/bpf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace {
+
+// ---- libbpf's log: a bounded buffer, never the terminal -------------------------------------------------
+
+constexpr size_t kLogLimit = 64 * 1024;
+std::mutex g_log_mutex;
+std::string g_log;
+
+int LogToBuffer(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char line[1024];
+  int n = vsnprintf(line, sizeof line, fmt, args);
+  if (n <= 0) return 0;
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  g_log.append(line, std::min<size_t>(n, sizeof line - 1));
+  if (g_log.size() > kLogLimit) g_log.erase(0, g_log.size() - kLogLimit);  // keep the newest lines
+  return 0;
+}
+
+// ---- errors: one typed error {op, errno, code, message}, built from the class JavaScript hands over -----
+
+class BpfObject;
+
+struct AddonData {
+  Napi::FunctionReference error_class;
+  Napi::FunctionReference ctor;
+  std::set<BpfObject*> open_objects;
+};
+
+const char* ErrnoName(int err) {
+  switch (err) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ESRCH: return "ESRCH";
+    case EINTR: return "EINTR";
+    case E2BIG: return "E2BIG";
+    case EBADF: return "EBADF";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
+    case ERANGE: return "ERANGE";
+    case ENOSYS: return "ENOSYS";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case 524: return "ENOTSUPP";  // kernel-internal, leaks out of some BPF paths
+    case ESTALE: return "ESTALE";
+    default: return "EUNKNOWN";
+  }
+}
+
+Napi::Error MakeError(Napi::Env env, const std::string& op, int err, const std::string& what) {
+  err = err < 0 ? -err : err;
+  std::string message = op + ": " + what + ": " + (err == 524 ? "operation not supported" : strerror(err));
+  auto* data = env.GetInstanceData<AddonData>();
+  if (data != nullptr && !data->error_class.IsEmpty()) {
+    Napi::Object e = data->error_class.New({Napi::String::New(env, op), Napi::Number::New(env, err),
+                                           Napi::String::New(env, ErrnoName(err)),
+                                           Napi::String::New(env, message)});
+    return Napi::Error(env, e);
+  }
+  Napi::Error e = Napi::Error::New(env, message);
+  e.Set("op", Napi::String::New(env, op));
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("code", Napi::String::New(env, ErrnoName(err)));
+  return e;
+}
+
+[[noreturn]] void Throw(Napi::Env env, const std::string& op, int err, const std::string& what) {
+  throw MakeError(env, op, err, what);
+}
+
+bool IsPerCpu(enum bpf_map_type t) {
+  return t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+// ---- BpfObject: one loaded object, its links, and its maps ---------------------------------------------
+
+class BpfObject : public Napi::ObjectWrap<BpfObject> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "BpfObject",
+                       {InstanceMethod<&BpfObject::Attach>("attach"),
+                        InstanceMethod<&BpfObject::ReadMap>("readMap"),
+                        InstanceMethod<&BpfObject::DeleteKeys>("deleteKeys"),
+                        InstanceMethod<&BpfObject::MapInfo>("mapInfo"),
+                        InstanceMethod<&BpfObject::Programs>("programs"),
+                        InstanceMethod<&BpfObject::Layout>("layout"),
+                        InstanceMethod<&BpfObject::Close>("close")});
+  }
+
+  explicit BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObject>(info) {
+    auto* data = info.Env().GetInstanceData<AddonData>();
+    data->open_objects.insert(this);
+    data_ = data;
+  }
+
+  ~BpfObject() override {
+    DoClose();
+    if (data_ != nullptr) data_->open_objects.erase(this);
+  }
+
+  // Adopts a loaded object (called once, right after construction, by the load worker).
+  void Adopt(struct bpf_object* obj) { obj_ = obj; }
+
+  // Closes every link, then the object. Idempotent. Also run by the environment's cleanup hook.
+  void DoClose() {
+    for (auto* link : links_) bpf_link__destroy(link);
+    links_.clear();
+    if (obj_ != nullptr) bpf_object__close(obj_);
+    obj_ = nullptr;
+  }
+
+  void Forget() { data_ = nullptr; }
+
+ private:
+  struct bpf_object* Obj(Napi::Env env, const char* op) {
+    if (obj_ == nullptr) Throw(env, op, EBADF, "object is closed");
+    return obj_;
+  }
+
+  struct bpf_map* FindMap(Napi::Env env, const char* op, const std::string& name) {
+    struct bpf_map* map = bpf_object__find_map_by_name(Obj(env, op), name.c_str());
+    if (map == nullptr) Throw(env, op, ENOENT, "no map named " + name);
+    return map;
+  }
+
+  // attach(): attaches every loaded program; returns their names. All or nothing.
+  Napi::Value Attach(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    struct bpf_object* obj = Obj(env, "attach");
+    if (!links_.empty()) Throw(env, "attach", EBUSY, "already attached");
+    Napi::Array names = Napi::Array::New(env);
+    struct bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) {
+      if (!bpf_program__autoload(prog)) continue;
+      struct bpf_link* link = bpf_program__attach(prog);
+      if (link == nullptr) {
+        int err = errno;
+        for (auto* l : links_) bpf_link__destroy(l);
+        links_.clear();
+        Throw(env, "attach", err, bpf_program__name(prog));
+      }
+      links_.push_back(link);
+      names.Set(names.Length(), bpf_program__name(prog));
+    }
+    return names;
+  }
+
+  // mapInfo(name): {type, keySize, valueSize, maxEntries, perCpu}
+  Napi::Value MapInfo(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    struct bpf_map* map = FindMap(env, "mapInfo", info[0].As<Napi::String>());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("type", static_cast<int>(bpf_map__type(map)));
+    o.Set("keySize", bpf_map__key_size(map));
+    o.Set("valueSize", bpf_map__value_size(map));
+    o.Set("maxEntries", bpf_map__max_entries(map));
+    o.Set("perCpu", IsPerCpu(bpf_map__type(map)));
+    return o;
+  }
+
+  // readMap(name, deleteAfterRead, batchSize): {keys, values, count, keySize, valueSize, batched}.
+  // Per-CPU values are summed as u64 words, so per-CPU value types must be made of u64 fields only.
+  Napi::Value ReadMap(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    bool del = info.Length() > 1 && info[1].ToBoolean();
+    uint32_t chunk = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 4096;
+    struct bpf_map* map = FindMap(env, "readMap", name);
+    int fd = bpf_map__fd(map);
+    const uint32_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
+    const uint32_t max = bpf_map__max_entries(map);
+    const bool percpu = IsPerCpu(bpf_map__type(map));
+    int ncpu = 1;
+    uint32_t stride = vsz;  // bytes per entry as the kernel returns it
+    if (percpu) {
+      if (vsz % 8 != 0) Throw(env, "readMap", EINVAL, name + ": per-CPU values must be whole u64 words");
+      ncpu = libbpf_num_possible_cpus();
+      if (ncpu <= 0) Throw(env, "readMap", -ncpu, "possible CPUs");
+      stride = vsz * ncpu;
+    }
+    chunk = std::max<uint32_t>(1, std::min(chunk, max));
+    std::vector<uint8_t> keys(size_t(max) * ksz), raw(size_t(max) * stride);
+    uint32_t total = 0;
+    bool batched = true;
+
+    // Batched read. The batch token is opaque; 8 bytes or the key size, whichever is larger, holds it.
+    std::vector<uint8_t> in(std::max<uint32_t>(ksz, 8)), out(std::max<uint32_t>(ksz, 8));
+    bool first = true;
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    while (total < max) {
+      uint32_t n = std::min(chunk, max - total);
+      int ret = del ? bpf_map_lookup_and_delete_batch(fd, first ? nullptr : in.data(), out.data(),
+                                                      keys.data() + size_t(total) * ksz,
+                                                      raw.data() + size_t(total) * stride, &n, &opts)
+                    : bpf_map_lookup_batch(fd, first ? nullptr : in.data(), out.data(),
+                                           keys.data() + size_t(total) * ksz, raw.data() + size_t(total) * stride,
+                                           &n, &opts);
+      int err = ret < 0 ? errno : 0;
+      if (ret < 0 && err != ENOENT) {
+        if (err == ENOSPC && chunk < max) {  // one hash bucket holds more than `chunk` keys: retry wider
+          chunk = std::min(max, chunk * 2);
+          continue;
+        }
+        if (first && (err == EINVAL || err == EOPNOTSUPP || err == 524 || err == ENOSYS)) {
+          batched = false;  // this map type or kernel has no batch ops: iterate keys instead
+          break;
+        }
+        Throw(env, "readMap", err, name);
+      }
+      total += n;
+      first = false;
+      if (err == ENOENT) break;  // end of map
+      std::copy(out.begin(), out.end(), in.begin());
+    }
+
+    if (!batched) {
+      total = 0;
+      std::vector<uint8_t> cur(ksz), next(ksz);
+      bool have = false;
+      while (total < max && bpf_map_get_next_key(fd, have ? cur.data() : nullptr, next.data()) == 0) {
+        if (bpf_map_lookup_elem(fd, next.data(), raw.data() + size_t(total) * stride) == 0) {
+          std::copy(next.begin(), next.end(), keys.begin() + size_t(total) * ksz);
+          total++;
+        }
+        if (del) bpf_map_delete_elem(fd, next.data());  // deleting `next` keeps iteration from `cur` valid
+        cur.swap(next);
+        have = true;
+      }
+    }
+
+    Napi::Buffer<uint8_t> kbuf = Napi::Buffer<uint8_t>::Copy(env, keys.data(), size_t(total) * ksz);
+    Napi::Buffer<uint8_t> vbuf = Napi::Buffer<uint8_t>::New(env, size_t(total) * vsz);
+    if (!percpu) {
+      std::memcpy(vbuf.Data(), raw.data(), size_t(total) * vsz);
+    } else {
+      const uint32_t words = vsz / 8;
+      for (uint32_t i = 0; i < total; i++) {
+        const uint8_t* src = raw.data() + size_t(i) * stride;
+        for (uint32_t w = 0; w < words; w++) {
+          uint64_t sum = 0;
+          for (int c = 0; c < ncpu; c++) {
+            uint64_t v;
+            std::memcpy(&v, src + size_t(c) * vsz + w * 8, 8);
+            sum += v;
+          }
+          std::memcpy(vbuf.Data() + size_t(i) * vsz + w * 8, &sum, 8);
+        }
+      }
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("keys", kbuf);
+    o.Set("values", vbuf);
+    o.Set("count", total);
+    o.Set("keySize", ksz);
+    o.Set("valueSize", vsz);
+    o.Set("batched", batched);
+    return o;
+  }
+
+  // deleteKeys(name, keys: Buffer): deletes the given keys (concatenated); returns how many were deleted.
+  Napi::Value DeleteKeys(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    struct bpf_map* map = FindMap(env, "deleteKeys", name);
+    auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+    const uint32_t ksz = bpf_map__key_size(map);
+    if (buf.Length() % ksz != 0) Throw(env, "deleteKeys", EINVAL, name + ": buffer is not whole keys");
+    uint32_t n = buf.Length() / ksz, deleted = 0;
+    int fd = bpf_map__fd(map);
+    LIBBPF_OPTS(bpf_map_batch_opts, opts);
+    uint32_t count = n;
+    if (n == 0) return Napi::Number::New(env, 0);
+    if (bpf_map_delete_batch(fd, buf.Data(), &count, &opts) == 0) return Napi::Number::New(env, count);
+    // Batch deletion stops at the first missing key (or is unsupported): finish one key at a time.
+    for (uint32_t i = count; i < n; i++)
+      if (bpf_map_delete_elem(fd, buf.Data() + size_t(i) * ksz) == 0) deleted++;
+    return Napi::Number::New(env, count + deleted);
+  }
+
+  // programs(): [{name, id, loaded, runCount, runTimeNs, recursionMisses}] for every program in the object.
+  Napi::Value Programs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    struct bpf_object* obj = Obj(env, "programs");
+    Napi::Array arr = Napi::Array::New(env);
+    struct bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", bpf_program__name(prog));
+      o.Set("section", bpf_program__section_name(prog));
+      int fd = bpf_program__fd(prog);
+      o.Set("loaded", fd >= 0);
+      if (fd >= 0) {
+        struct bpf_prog_info pi;
+        std::memset(&pi, 0, sizeof pi);
+        __u32 len = sizeof pi;
+        if (bpf_obj_get_info_by_fd(fd, &pi, &len) == 0) {
+          o.Set("id", pi.id);
+          o.Set("runCount", Napi::Number::New(env, static_cast<double>(pi.run_cnt)));
+          o.Set("runTimeNs", Napi::Number::New(env, static_cast<double>(pi.run_time_ns)));
+          o.Set("recursionMisses", Napi::Number::New(env, static_cast<double>(pi.recursion_misses)));
+        }
+      }
+      arr.Set(arr.Length(), o);
+    }
+    return arr;
+  }
+
+  // layout(structName): {size, members: [{name, offset, size}]} from the object's own BTF, so user space can
+  // check that its decoders agree with what the compiler laid out.
+  Napi::Value Layout(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    struct btf* btf = bpf_object__btf(Obj(env, "layout"));
+    if (btf == nullptr) Throw(env, "layout", ENOENT, "object has no BTF");
+    __s32 id = btf__find_by_name_kind(btf, name.c_str(), BTF_KIND_STRUCT);
+    if (id < 0) Throw(env, "layout", ENOENT, "no struct " + name);
+    const struct btf_type* t = btf__type_by_id(btf, id);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("size", t->size);
+    Napi::Array members = Napi::Array::New(env);
+    const struct btf_member* m = btf_members(t);
+    for (unsigned i = 0; i < btf_vlen(t); i++, m++) {
+      Napi::Object mo = Napi::Object::New(env);
+      mo.Set("name", btf__name_by_offset(btf, m->name_off));
+      mo.Set("offset", btf_member_bit_offset(t, i) / 8);
+      mo.Set("size", Napi::Number::New(env, static_cast<double>(btf__resolve_size(btf, m->type))));
+      members.Set(i, mo);
+    }
+    o.Set("members", members);
+    return o;
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    DoClose();
+    return info.Env().Undefined();
+  }
+
+  struct bpf_object* obj_ = nullptr;
+  std::vector<struct bpf_link*> links_;
+  AddonData* data_ = nullptr;
+};
+
+// ---- load(path, programs[], mapSizes?): Promise<BpfObject>; open + choose programs + load, off the JS thread --
+
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, std::string path, std::vector<std::string> programs,
+             std::vector<std::pair<std::string, uint32_t>> sizes)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)),
+        programs_(std::move(programs)), sizes_(std::move(sizes)) {}
+
+  ~LoadWorker() override {
+    if (obj_ != nullptr) bpf_object__close(obj_);
+  }
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    // open: parse the ELF and BTF; nothing reaches the kernel yet.
+    obj_ = bpf_object__open_file(path_.c_str(), nullptr);
+    if (obj_ == nullptr) return Fail("open", errno, path_);
+    // configure: exactly the chosen programs are loaded (the object's programs are all `?`, off by default).
+    struct bpf_program* prog;
+    bpf_object__for_each_program(prog, obj_) bpf_program__set_autoload(prog, false);
+    for (const auto& name : programs_) {
+      prog = bpf_object__find_program_by_name(obj_, name.c_str());
+      if (prog == nullptr) return Fail("open", ENOENT, "no program named " + name);
+      bpf_program__set_autoload(prog, true);
+    }
+    for (const auto& [name, size] : sizes_) {
+      struct bpf_map* map = bpf_object__find_map_by_name(obj_, name.c_str());
+      if (map == nullptr) return Fail("open", ENOENT, "no map named " + name);
+      bpf_map__set_max_entries(map, size);
+    }
+    // load: CO-RE relocation, map creation, the verifier.
+    int err = bpf_object__load(obj_);
+    if (err != 0) return Fail("load", -err, path_.substr(path_.find_last_of('/') + 1));
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    auto* data = env.GetInstanceData<AddonData>();
+    Napi::Object o = data->ctor.Value().New({});
+    BpfObject::Unwrap(o)->Adopt(obj_);
+    obj_ = nullptr;
+    deferred_.Resolve(o);
+  }
+
+  void OnError(const Napi::Error&) override {
+    deferred_.Reject(MakeError(Env(), op_, err_, what_).Value());
+  }
+
+ private:
+  void Fail(const char* op, int err, const std::string& what) {
+    op_ = op;
+    err_ = err;
+    what_ = what;
+    SetError(what);
+  }
+
+  Napi::Promise::Deferred deferred_;
+  std::string path_;
+  std::vector<std::string> programs_;
+  std::vector<std::pair<std::string, uint32_t>> sizes_;
+  struct bpf_object* obj_ = nullptr;
+  std::string op_;
+  int err_ = 0;
+  std::string what_;
+};
+
+Napi::Value Load(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[0].IsString() || !info[1].IsArray()) {
+    throw Napi::TypeError::New(env, "load(path: string, programs: string[], mapSizes?: object)");
+  }
+  std::vector<std::string> programs;
+  Napi::Array arr = info[1].As<Napi::Array>();
+  for (uint32_t i = 0; i < arr.Length(); i++) programs.push_back(arr.Get(i).As<Napi::String>());
+  std::vector<std::pair<std::string, uint32_t>> sizes;
+  if (info.Length() > 2 && info[2].IsObject()) {
+    Napi::Object o = info[2].As<Napi::Object>();
+    Napi::Array names = o.GetPropertyNames();
+    for (uint32_t i = 0; i < names.Length(); i++) {
+      std::string name = names.Get(i).As<Napi::String>();
+      sizes.emplace_back(name, o.Get(name).As<Napi::Number>().Uint32Value());
+    }
+  }
+  auto* worker = new LoadWorker(env, info[0].As<Napi::String>(), std::move(programs), std::move(sizes));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  auto* data = info.Env().GetInstanceData<AddonData>();
+  data->error_class = Napi::Persistent(info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+// takeLog(): libbpf's recent warnings and errors (bounded), and clears them.
+Napi::Value TakeLog(const Napi::CallbackInfo& info) {
+  std::lock_guard<std::mutex> lock(g_log_mutex);
+  Napi::String s = Napi::String::New(info.Env(), g_log);
+  g_log.clear();
+  return s;
+}
+
+Napi::Value PossibleCpus(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  libbpf_set_print(LogToBuffer);
+  auto* data = new AddonData();
+  env.SetInstanceData<AddonData>(data);
+  Napi::Function ctor = BpfObject::Define(env);
+  data->ctor = Napi::Persistent(ctor);
+  // On environment teardown (process exit, worker exit), close whatever JavaScript left open.
+  env.AddCleanupHook([data]() {
+    for (BpfObject* o : data->open_objects) {
+      o->DoClose();
+      o->Forget();
+    }
+    data->open_objects.clear();
+  });
+  exports.Set("BpfObject", ctor);
+  exports.Set("load", Napi::Function::New(env, Load, "load"));
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+  exports.Set("takeLog", Napi::Function::New(env, TakeLog, "takeLog"));
+  exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus, "possibleCpus"));
+  return exports;
+}
+
+NODE_API_MODULE(sixty, Init)

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what sixty's build needs and is missing (Debian packages, libbpf's source), then builds what is stale.
+# Every step checks first, so a second run does nothing but say so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LIBBPF_VERSION=1.1.2
+LIBBPF_DEB_VERSION=1.1.2-0+deb12u1
+LIBBPF_ORIG_SHA256=b50ab60637fb713db78aa98e6ca911ddf13c0799d498a1f6ec03ebffc7dca588
+VENDOR=native/vendor
+LIBBPF_DIR=$VENDOR/libbpf
+
+say() { printf 'sixty setup: %s\n' "$*" >&2; }
+die() { printf 'sixty setup: %s\n' "$*" >&2; exit 1; }
+
+# 1. Debian packages. Each entry is "command-or-file:package".
+need=()
+for pair in clang:clang bpftool:bpftool /usr/include/libelf.h:libelf-dev /usr/include/zlib.h:zlib1g-dev \
+            pkg-config:pkg-config make:make g++:g++ python3:python3 tmux:tmux; do
+  probe=${pair%%:*} pkg=${pair#*:}
+  if [[ $probe == /* ]]; then [[ -e $probe ]] || need+=("$pkg")
+  else command -v "$probe" >/dev/null 2>&1 || need+=("$pkg"); fi
+done
+if ((${#need[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    die "missing Debian packages; install them as root: apt-get install -y ${need[*]}"
+  fi
+  say "installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# 2. libbpf's source, from Debian's source package, through a private apt state folder
+#    (the system's apt configuration is not touched). Verified against the orig tarball's checksum.
+if [[ ! -f $LIBBPF_DIR/src/libbpf.c ]]; then
+  mirror=$(grep -hsE '^\s*URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n1 || true)
+  [[ -n $mirror ]] || mirror=$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}' | head -n1 || true)
+  [[ -n $mirror ]] || mirror=http://deb.debian.org/debian
+  apt_dir=$PWD/$VENDOR/apt
+  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$VENDOR/src"
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm main" >"$apt_dir/sources.list"
+  apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
+            -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1
+            -o APT::Sandbox::User=root)
+  say "fetching libbpf $LIBBPF_DEB_VERSION source from $mirror"
+  apt-get "${apt_opts[@]}" -qq update >/dev/null
+  (cd "$VENDOR/src" && apt-get "${apt_opts[@]}" -qq source --download-only "libbpf=$LIBBPF_DEB_VERSION" >/dev/null)
+  orig=$VENDOR/src/libbpf_$LIBBPF_VERSION.orig.tar.gz
+  [[ -f $orig ]] || die "apt did not deliver $orig"
+  sum=$(sha256sum "$orig" | awk '{print $1}')
+  [[ $sum == "$LIBBPF_ORIG_SHA256" ]] || die "checksum mismatch for $orig: $sum"
+  rm -rf "$LIBBPF_DIR.tmp" && mkdir -p "$LIBBPF_DIR.tmp"
+  tar -xzf "$orig" -C "$LIBBPF_DIR.tmp" --strip-components=1
+  rm -rf "$LIBBPF_DIR" && mv "$LIBBPF_DIR.tmp" "$LIBBPF_DIR"
+fi
+# <bpf/...> headers for the BPF programs and the addon, as libbpf's `make install_headers` would lay them out.
+[[ -e $VENDOR/include/bpf ]] || { mkdir -p "$VENDOR/include" && ln -s ../libbpf/src "$VENDOR/include/bpf"; }
+
+# 3. npm dependencies (only when package.json or the lock file changed since the last install).
+if [[ ! -d node_modules || package.json -nt node_modules/.package-lock.json ]]; then
+  say "installing npm dependencies"
+  if [[ -f package-lock.json ]]; then npm ci --ignore-scripts --no-fund --no-audit >/dev/null
+  else npm install --ignore-scripts --no-fund --no-audit >/dev/null; fi
+fi
+
+# 4. The native addon and the BPF objects (make decides what is stale), then the TypeScript.
+if [[ ! -f build/Makefile || binding.gyp -nt build/Makefile ]]; then
+  npx --no-install node-gyp configure >/dev/null
+fi
+npx --no-install node-gyp build -j 2 >build/last-build.log 2>&1 || { cat build/last-build.log >&2; die "native build failed"; }
+npx --no-install tsc -b
