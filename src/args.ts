@@ -1,0 +1,103 @@
+/** Command-line arguments: parsed by a pure function; anything wrong is one UserError line. */
+import { UserError } from './errors.js';
+
+export interface Options {
+  intervalS: number;
+  /** frames to print in batch mode; null = until interrupted */
+  count: number | null;
+  batch: boolean;
+  format: 'json' | 'text';
+  /** panel ids, in the order given; null = all */
+  panels: string[] | null;
+  help: boolean;
+  version: boolean;
+}
+
+export const USAGE = `usage: sixty [options]
+
+A top-style performance console: live BPF panels (softirqs, tcptop).
+
+options:
+  -i, --interval SECONDS   refresh interval (default 1; 0.1 to 3600)
+  -b, --batch              print one frame per interval instead of the interactive console
+  -c, --count N            stop after N frames (implies --batch)
+  -f, --format json|text   batch output: one JSON object per line, or plain text (default text; implies --batch)
+  -p, --panels LIST        comma-separated panels to run (default: all): softirqs,tcptop
+  -h, --help               this help
+  -V, --version            the version
+
+keys (interactive): Tab/←/→ or 1-9 switch panel, ↑/↓ select, < > sort column, r reverse, p pause, ? help, q quit.
+Without a terminal on stdout, sixty prints batch text.`;
+
+function takeValue(argv: string[], i: number, name: string): string {
+  const v = argv[i + 1];
+  if (v === undefined || (v.startsWith('-') && !/^-?\d/.test(v))) throw new UserError(`option ${name} needs a value (see sixty --help)`);
+  return v;
+}
+
+export function parseArgs(argv: readonly string[], knownPanels: readonly string[]): Options {
+  const o: Options = { intervalS: 1, count: null, batch: false, format: 'text', panels: null, help: false, version: false };
+  const args: string[] = [];
+  for (const a of argv) {
+    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
+    if (eq > 0) args.push(a.slice(0, eq), a.slice(eq + 1));
+    else args.push(a);
+  }
+  let formatGiven = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    switch (a) {
+      case '-i':
+      case '--interval': {
+        const v = takeValue(args, i++, a);
+        const n = Number(v);
+        if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0.1 && n <= 3600)) throw new UserError(`invalid interval '${v}': give seconds between 0.1 and 3600`);
+        o.intervalS = n;
+        break;
+      }
+      case '-c':
+      case '--count': {
+        const v = takeValue(args, i++, a);
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`invalid count '${v}': give a whole number of frames, 1 or more`);
+        o.count = Number(v);
+        break;
+      }
+      case '-b':
+      case '--batch':
+        o.batch = true;
+        break;
+      case '-f':
+      case '--format': {
+        const v = takeValue(args, i++, a);
+        if (v !== 'json' && v !== 'text') throw new UserError(`invalid format '${v}': json or text`);
+        o.format = v;
+        formatGiven = true;
+        break;
+      }
+      case '-p':
+      case '--panels': {
+        const v = takeValue(args, i++, a);
+        const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+        const unknown = ids.filter((id) => !knownPanels.includes(id));
+        if (ids.length === 0 || unknown.length > 0) {
+          throw new UserError(`unknown panel '${unknown[0] ?? v}': choose from ${knownPanels.join(', ')}`);
+        }
+        o.panels = [...new Set(ids)];
+        break;
+      }
+      case '-h':
+      case '--help':
+        o.help = true;
+        break;
+      case '-V':
+      case '--version':
+        o.version = true;
+        break;
+      default:
+        throw new UserError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} '${a}' (see sixty --help)`);
+    }
+  }
+  // --count and --format only make sense for batch output, so they ask for it.
+  if (o.count !== null || formatGiven) o.batch = true;
+  return o;
+}

@@ -1,0 +1,188 @@
+/**
+ * The engine: opens the chosen panels, then once per interval reads every open panel in one tick with one
+ * timestamp, derives rows against the previous sample with the measured elapsed time, and publishes a frame.
+ */
+import { AttachProber } from './kernel/attach-types.js';
+import { canAccessTracefs, missingPrivileges, readPrivileges } from './kernel/privileges.js';
+import { tracefsMounted } from './kernel/tracefs.js';
+import { loadAddon, type Addon, type BpfObject } from './native.js';
+import { oneLine } from './errors.js';
+import { openPanel } from './panels/open.js';
+import { sortRows, type SortSpec } from './panels/sort.js';
+import type { AnyPanelDef } from './panels/types.js';
+import { History, Store, type Frame, type PanelState } from './store.js';
+
+interface Running {
+  def: AnyPanelDef;
+  state: PanelState;
+  obj?: BpfObject;
+  read?: () => unknown;
+  previous?: unknown;
+  /** rows of the last tick, unsorted */
+  rows: object[];
+  history: History;
+}
+
+export interface EngineOptions {
+  panels: readonly AnyPanelDef[];
+  intervalMs: number;
+  /** for tests: a different addon */
+  addon?: Addon;
+}
+
+export class Engine {
+  readonly store: Store;
+  private readonly running: Running[];
+  private timer: NodeJS.Timeout | undefined;
+  private lastNs = 0n;
+  private seq = 0;
+  private closed = false;
+  /** load + attach time per panel, ms */
+  readonly loadMs: Record<string, number> = {};
+  /** set when no BPF can be loaded at all: the one line that says why */
+  privilegeProblem: string | null = null;
+
+  constructor(private readonly opts: EngineOptions) {
+    this.running = opts.panels.map((def) => ({
+      def,
+      history: new History(),
+      rows: [],
+      state: {
+        sort: { ...def.defaultSort },
+        def,
+        status: 'starting',
+        tier: null,
+        hooks: null,
+        reason: null,
+        attempts: [],
+        rows: [],
+        stats: {},
+        history: new Map(),
+      },
+    }));
+    this.store = new Store(this.frame(new Date(), 0));
+  }
+
+  /** Checks privileges, then opens every panel (their failures stay in their panel) and takes the baseline. */
+  async open(): Promise<void> {
+    const privileges = readPrivileges();
+    this.privilegeProblem = missingPrivileges(privileges, !tracefsMounted() || canAccessTracefs());
+    if (this.privilegeProblem) {
+      for (const r of this.running) Object.assign(r.state, { status: 'off', reason: this.privilegeProblem });
+      this.publish(0);
+      return;
+    }
+    let addon: Addon;
+    try {
+      addon = this.opts.addon ?? loadAddon();
+    } catch (e) {
+      for (const r of this.running) Object.assign(r.state, { status: 'error', reason: oneLine(e) });
+      this.publish(0);
+      return;
+    }
+    const prober = new AttachProber(addon);
+    for (const r of this.running) {
+      const t0 = performance.now();
+      const res = await openPanel(r.def, addon, prober);
+      if (this.closed) {
+        if (res.ok) res.obj.close();
+        return;
+      }
+      if (!res.ok) {
+        Object.assign(r.state, { status: 'error', reason: res.reason, attempts: res.attempts });
+        continue;
+      }
+      this.loadMs[r.def.id] = performance.now() - t0;
+      r.obj = res.obj;
+      Object.assign(r.state, { status: 'ok', tier: res.tier.name, hooks: res.tier.hooks, attempts: res.attempts });
+      try {
+        r.read = r.def.createReader(res.obj);
+        r.previous = r.read();
+      } catch (e) {
+        this.fail(r, e);
+      }
+    }
+    this.lastNs = process.hrtime.bigint();
+    this.publish(0);
+  }
+
+  /** Starts ticking every intervalMs, aligned to the start (no drift). */
+  start(): void {
+    const t0 = performance.now();
+    let k = 0;
+    const schedule = (): void => {
+      k++;
+      const delay = Math.max(0, t0 + k * this.opts.intervalMs - performance.now());
+      this.timer = setTimeout(() => {
+        this.tick();
+        if (!this.closed) schedule();
+      }, delay);
+    };
+    schedule();
+  }
+
+  /** Reads every open panel once, with one timestamp, and publishes the frame. */
+  tick(): Frame {
+    const now = process.hrtime.bigint();
+    const elapsedNs = Number(now - this.lastNs);
+    this.lastNs = now;
+    for (const r of this.running) {
+      if (!r.read || r.state.status !== 'ok') continue;
+      try {
+        const sample = r.read();
+        const rows = r.def.derive(sample, r.previous, elapsedNs) as object[];
+        const stats = r.def.stats(sample, r.previous);
+        r.previous = sample;
+        const trend = new Map<string, number | null>();
+        for (const row of rows) trend.set(r.def.rowId(row), r.def.trend(row));
+        r.history.record(trend);
+        r.rows = rows;
+        Object.assign(r.state, { rows: sortRows(r.def, rows, r.state.sort), stats, history: r.history.view() });
+      } catch (e) {
+        this.fail(r, e);
+      }
+    }
+    return this.publish(elapsedNs);
+  }
+
+  /** Changes a panel's sort and republishes the current rows in the new order (no new reading). */
+  setSort(panelId: string, sort: SortSpec): void {
+    const r = this.running.find((x) => x.def.id === panelId);
+    if (!r) return;
+    r.state.sort = { ...sort };
+    r.state.rows = sortRows(r.def, r.rows, sort);
+    this.store.publish({ ...this.store.getSnapshot(), panels: this.running.map((x) => ({ ...x.state })) });
+  }
+
+  /** Detaches and unloads everything. Idempotent, synchronous (safe in exit paths). */
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const r of this.running) {
+      r.obj?.close();
+      r.obj = undefined;
+    }
+  }
+
+  /** Program ids and stats of every open panel, for cost reporting and tests. */
+  programs(): { panel: string; name: string; id?: number; runCount?: number; runTimeNs?: number; recursionMisses?: number }[] {
+    return this.running.flatMap((r) => (r.obj ? r.obj.programs().filter((p) => p.loaded).map((p) => ({ panel: r.def.id, ...p })) : []));
+  }
+
+  private fail(r: Running, e: unknown): void {
+    Object.assign(r.state, { status: 'error', reason: oneLine(e) });
+    r.obj?.close();
+    r.obj = undefined;
+  }
+
+  private frame(time: Date, elapsedNs: number): Frame {
+    return { seq: this.seq, time, elapsedNs, panels: this.running.map((r) => ({ ...r.state })) };
+  }
+
+  private publish(elapsedNs: number): Frame {
+    this.seq++;
+    const f = this.frame(new Date(), elapsedNs);
+    this.store.publish(f);
+    return f;
+  }
+}

@@ -1,0 +1,52 @@
+/** Human-readable numbers for the UI and text exports. JSON never goes through here: it carries raw units. */
+
+const BYTE_UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
+
+/** 1536 → "1.5K"; binary units; at most 5 characters. */
+export function humanBytes(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '-';
+  let v = Math.abs(n);
+  let i = 0;
+  while (v >= 1024 && i < BYTE_UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  const sign = n < 0 ? '-' : '';
+  if (i === 0) return `${sign}${Math.round(v)}${BYTE_UNITS[0]}`;
+  return `${sign}${v >= 100 ? v.toFixed(0) : v.toFixed(1)}${BYTE_UNITS[i]}`;
+}
+
+/** Nanoseconds → "850ns", "12.3us", "4.56ms", "1.20s". */
+export function humanNs(ns: number | null): string {
+  if (ns === null || !Number.isFinite(ns)) return '-';
+  if (ns < 1_000) return `${Math.round(ns)}ns`;
+  if (ns < 1_000_000) return `${(ns / 1_000).toFixed(ns < 10_000 ? 2 : 1)}us`;
+  if (ns < 1_000_000_000) return `${(ns / 1_000_000).toFixed(ns < 10_000_000 ? 2 : 1)}ms`;
+  return `${(ns / 1_000_000_000).toFixed(2)}s`;
+}
+
+/** Counts: 999 → "999", 12345 → "12.3k", 4.5e6 → "4.5M". */
+export function humanCount(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '-';
+  const a = Math.abs(n);
+  if (a < 10_000) return Number.isInteger(n) ? String(n) : n.toFixed(1);
+  if (a < 1_000_000) return `${(n / 1_000).toFixed(1)}k`;
+  if (a < 1_000_000_000) return `${(n / 1_000_000).toFixed(1)}M`;
+  return `${(n / 1_000_000_000).toFixed(1)}G`;
+}
+
+export function percent(n: number | null): string {
+  if (n === null || !Number.isFinite(n)) return '-';
+  return n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+/**
+ * Kernel-supplied names (comm, file names) are data: C0 and C1 control characters and DEL become \xNN, so they
+ * cannot move the cursor or change colours when printed. The backslash is escaped too, so the escape is unambiguous.
+ */
+export function escapeControl(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}

@@ -1,0 +1,27 @@
+/** Counter arithmetic shared by the models: deltas of cumulative counters, and rates over measured time. */
+
+/** cur − prev as a number; null when the counter went backwards (reset, wrap, re-created entry). */
+export function delta(cur: bigint, prev: bigint): number | null {
+  return cur >= prev ? Number(cur - prev) : null;
+}
+
+/** value per second over the measured elapsed time; null when either is unknown or no time passed. */
+export function perSecond(value: number | null, elapsedNs: number): number | null {
+  if (value === null || !(elapsedNs > 0)) return null;
+  return (value * 1e9) / elapsedNs;
+}
+
+/** Compares two cell values: nulls last, numbers numerically, strings by code point. Never subtracts. */
+export function compareValues(a: number | string | null, b: number | string | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : 1;
+    if (Number.isNaN(b)) return -1;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}

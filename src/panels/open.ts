@@ -1,0 +1,37 @@
+/** Opens a panel: walks its tier ladder, first tier whose attach types all work, then load + attach. */
+import type { AttachProber } from '../kernel/attach-types.js';
+import type { Addon, BpfObject } from '../native.js';
+import { oneLine } from '../errors.js';
+import { bpfObjectPath } from '../paths.js';
+import type { TierAttempt } from '../store.js';
+import type { AnyPanelDef, Tier } from './types.js';
+
+export type OpenResult =
+  | { ok: true; obj: BpfObject; tier: Tier; attempts: TierAttempt[]; loadMs: number }
+  | { ok: false; reason: string; attempts: TierAttempt[] };
+
+export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachProber): Promise<OpenResult> {
+  const attempts: TierAttempt[] = [];
+  for (const tier of def.tiers) {
+    // A tier is only tried when every attach type it needs passed its trial on this kernel.
+    const probes = await Promise.all(tier.types.map(async (t) => ({ t, r: await prober.probe(t) })));
+    const failed = probes.find((p) => !p.r.ok);
+    if (failed && !failed.r.ok) {
+      attempts.push({ tier: tier.name, reason: `${failed.t} unavailable (${failed.r.reason})` });
+      continue;
+    }
+    const t0 = performance.now();
+    let obj: BpfObject | undefined;
+    try {
+      obj = await addon.load(bpfObjectPath(def.stem), [...tier.programs]);
+      obj.attach();
+      return { ok: true, obj, tier, attempts, loadMs: performance.now() - t0 };
+    } catch (e) {
+      // The types work but this hook does not (a tracepoint or function missing on this kernel): next tier.
+      obj?.close();
+      attempts.push({ tier: tier.name, reason: oneLine(e) });
+    }
+  }
+  const tried = attempts.map((a) => `${a.tier}: ${a.reason}`).join('; ');
+  return { ok: false, reason: `no hook tier attached (${tried})`, attempts };
+}

@@ -1,0 +1,74 @@
+/** The tcptop panel: TCP bytes per connection and process, counted from the bytes actually moved. */
+import { decodeCounters, decodeTcptop, type TcptopRecord } from '../records/tcptop.js';
+import { deriveTcptop, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
+import { humanBytes } from '../format.js';
+import type { BpfObject } from '../native.js';
+import type { PanelDef } from './types.js';
+
+/** An entry unchanged for this many reads is deleted from the kernel map (and so from the sample). */
+const IDLE_READS = 5;
+/** Above this share of the map's capacity, entries idle for one read are deleted too. */
+const PRESSURE = 0.75;
+
+const num = (v: number | string | null): number | null => (typeof v === 'number' ? v : null);
+
+/**
+ * Reads tcptop's maps. Counters are cumulative (no lookup-and-delete, which loses bytes added between the copy and
+ * the delete). Idle entries are evicted here and left out of the sample, so a re-created entry counts from zero.
+ */
+export function createTcptopReader(obj: BpfObject): () => TcptopSample {
+  const capacity = obj.mapInfo('tcptop_conns').maxEntries;
+  let last = new Map<string, { rx: bigint; tx: bigint; idle: number }>();
+  return () => {
+    const records = decodeTcptop(obj.readMap('tcptop_conns'));
+    const counters = decodeCounters(obj.readMap('tcptop_stats'));
+    const pressure = records.length > capacity * PRESSURE;
+    const conns = new Map<string, TcptopRecord>();
+    const next = new Map<string, { rx: bigint; tx: bigint; idle: number }>();
+    const evict: Buffer[] = [];
+    for (const r of records) {
+      const prev = last.get(r.id);
+      const idle = prev && prev.rx === r.rx && prev.tx === r.tx ? prev.idle + 1 : 0;
+      if (idle >= IDLE_READS || (pressure && idle >= 1)) {
+        evict.push(r.rawKey);
+        continue;
+      }
+      next.set(r.id, { rx: r.rx, tx: r.tx, idle });
+      conns.set(r.id, r);
+    }
+    if (evict.length > 0) obj.deleteKeys('tcptop_conns', Buffer.concat(evict));
+    last = next;
+    return { conns, mapFull: counters[0] ?? 0n, entries: records.length, capacity };
+  };
+}
+
+export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
+  id: 'tcptop',
+  title: 'tcptop',
+  stem: 'tcptop',
+  tiers: [
+    { name: 'fentry', types: ['fexit', 'fentry'], programs: ['tcptop_sendmsg_fexit', 'tcptop_cleanup_rbuf_fentry'], hooks: 'fexit tcp_sendmsg + fentry tcp_cleanup_rbuf' },
+    { name: 'kprobe', types: ['kprobe', 'kretprobe'], programs: ['tcptop_sendmsg_kprobe', 'tcptop_sendmsg_kretprobe', 'tcptop_cleanup_rbuf_kprobe'], hooks: 'kprobe+kretprobe tcp_sendmsg + kprobe tcp_cleanup_rbuf' },
+    { name: 'tp_btf', types: ['tp_btf'], programs: ['tcptop_send_length_btf', 'tcptop_recv_length_btf'], hooks: 'tp_btf sock_send_length + sock_recv_length' },
+    { name: 'raw_tp', types: ['raw_tp'], programs: ['tcptop_send_length_raw', 'tcptop_recv_length_raw'], hooks: 'raw_tp sock_send_length + sock_recv_length' },
+    { name: 'tracepoint', types: ['tracepoint'], programs: ['tcptop_send_length_tp', 'tcptop_recv_length_tp'], hooks: 'tracepoint sock:sock_send_length + sock:sock_recv_length' },
+  ],
+  createReader: createTcptopReader,
+  derive: deriveTcptop,
+  stats: tcptopStats,
+  rowId: (row) => row.id,
+  trend: (row) => (row.rx_bytes ?? 0) + (row.tx_bytes ?? 0),
+  columns: [
+    { key: 'pid', title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) that moved the bytes' },
+    { key: 'comm', title: 'COMM', width: 12, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v), help: 'process name when the entry was created (control characters escaped)' },
+    { key: 'family', title: 'FAM', width: 4, align: 'left', value: (r) => r.family, format: (v) => (v === 'IPv6' ? 'v6' : 'v4'), help: 'address family' },
+    { key: 'laddr', title: 'LADDR', width: 15, minWidth: 9, maxWidth: 39, align: 'right', value: (r) => r.laddr, format: (v) => String(v), help: 'local address' },
+    { key: 'lport', title: 'LPORT', width: 5, align: 'right', value: (r) => r.lport, format: (v) => String(v), help: 'local port' },
+    { key: 'raddr', title: 'RADDR', width: 15, minWidth: 9, maxWidth: 39, align: 'right', value: (r) => r.raddr, format: (v) => String(v), help: 'remote address' },
+    { key: 'rport', title: 'RPORT', width: 5, align: 'right', value: (r) => r.rport, format: (v) => String(v), help: 'remote port' },
+    { key: 'rx_bytes', title: 'RX', width: 6, align: 'right', value: (r) => r.rx_bytes, format: (v) => humanBytes(num(v)), help: 'bytes received in the interval (return value of recvmsg; MSG_PEEK left out)' },
+    { key: 'tx_bytes', title: 'TX', width: 6, align: 'right', value: (r) => r.tx_bytes, format: (v) => humanBytes(num(v)), help: 'bytes sent in the interval (return value of sendmsg, sendfile included)' },
+    { key: 'total', title: 'TOTAL', width: 6, align: 'right', value: (r) => (r.rx_bytes ?? 0) + (r.tx_bytes ?? 0), format: (v) => humanBytes(num(v)), help: 'RX + TX (the default sort)' },
+  ],
+  defaultSort: { key: 'total', descending: true },
+};

@@ -1,0 +1,49 @@
+/** Column layout for a given terminal width: pure, shared by the Ink table and the text export. */
+import type { Column } from '../src/panels/types.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyColumn = Column<any>;
+
+export interface PlacedColumn {
+  col: AnyColumn;
+  width: number;
+}
+
+export interface TableLayout {
+  columns: PlacedColumn[];
+  /** width of the trailing sparkline column; 0 when there is no room */
+  trendWidth: number;
+}
+
+export const TREND_MIN = 10;
+export const TREND_MAX = 60;
+
+/**
+ * Preferred widths first. Too wide: squeeze the columns that allow it, then drop columns from the right.
+ * Room left: growable columns widen to their widest value (`contentWidths`, up to maxWidth), then the trend
+ * takes the rest (up to TREND_MAX), or nothing when less than TREND_MIN is left.
+ */
+export function layoutColumns(
+  columns: readonly AnyColumn[],
+  total: number,
+  contentWidths: ReadonlyMap<string, number> = new Map(),
+  withTrend = true,
+): TableLayout {
+  const placed = columns.map((col) => ({ col, width: col.width }));
+  const used = (): number => placed.reduce((s, p) => s + p.width, 0) + Math.max(0, placed.length - 1);
+  let over = used() - total;
+  for (const p of placed) {
+    if (over <= 0) break;
+    const give = Math.min(over, p.width - (p.col.minWidth ?? p.width));
+    p.width -= give;
+    over -= give;
+  }
+  while (used() > total && placed.length > 1) placed.pop();
+  for (const p of placed) {
+    const want = Math.min(p.col.maxWidth ?? p.width, contentWidths.get(p.col.key) ?? 0);
+    if (want > p.width) p.width += Math.max(0, Math.min(want - p.width, total - used()));
+  }
+  const room = total - used() - 1;
+  const trendWidth = withTrend && room >= TREND_MIN ? Math.min(TREND_MAX, room) : 0;
+  return { columns: placed, trendWidth };
+}

@@ -1,0 +1,24 @@
+/** Which component draws which panel; panels without one get the generic PanelView. */
+import type { PanelState } from '../../src/store.js';
+import { PanelView } from '../PanelView.js';
+import { Softirqs } from './Softirqs.js';
+import { Tcptop } from './Tcptop.js';
+
+export interface PanelSlotProps {
+  panel: PanelState;
+  width: number;
+  height: number;
+  selected: number;
+  elapsedNs: number;
+}
+
+export function PanelSlot({ elapsedNs, ...props }: PanelSlotProps) {
+  switch (props.panel.def.id) {
+    case 'softirqs':
+      return <Softirqs {...props} />;
+    case 'tcptop':
+      return <Tcptop {...props} elapsedNs={elapsedNs} />;
+    default:
+      return <PanelView {...props} />;
+  }
+}
