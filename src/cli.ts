@@ -120,7 +120,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
       });
     terminalTaken = true;
     out.write(ALT_SCREEN_ON);
-    const instance = render(element(), { exitOnCtrlC: false, patchConsole: false, incrementalRendering: true });
+    const instance = render(element(), { exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
     unmountUi = () => instance.unmount();
     out.on('resize', () => {
       out.write('\x1b[2J\x1b[H');

@@ -31,12 +31,13 @@ export function layoutColumns(
 ): TableLayout {
   const placed = columns.map((col) => ({ col, width: col.width }));
   const used = (): number => placed.reduce((s, p) => s + p.width, 0) + Math.max(0, placed.length - 1);
-  let over = used() - total;
-  for (const p of placed) {
-    if (over <= 0) break;
-    const give = Math.min(over, p.width - (p.col.minWidth ?? p.width));
-    p.width -= give;
-    over -= give;
+  // Squeeze in two passes: first only the padding beyond each column's widest value, then down to minWidth.
+  for (const floor of [(p: PlacedColumn) => Math.max(p.col.minWidth ?? p.width, contentWidths.get(p.col.key) ?? 0), (p: PlacedColumn) => p.col.minWidth ?? p.width]) {
+    for (const p of placed) {
+      const over = used() - total;
+      if (over <= 0) break;
+      p.width -= Math.max(0, Math.min(over, p.width - floor(p)));
+    }
   }
   while (used() > total && placed.length > 1) placed.pop();
   for (const p of placed) {

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test tier with node's test runner: unit and views (no kernel), then native, kernel and end-to-end
+# (root; with SIXTY_REQUIRE_BPF=1 they fail instead of skipping when BPF cannot be loaded).
+# One file at a time: kernel tests compare `bpftool prog list` with a baseline, so they must not overlap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shopt -s nullglob
+files=(test/unit/*.test.ts test/views/*.test.tsx test/native/*.test.ts test/kernel/*.test.ts test/e2e/*.test.ts)
+if (($# > 0)); then files=("$@"); fi
+export TSX_TSCONFIG_PATH=test/tsconfig.json
+exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

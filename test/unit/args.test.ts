@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from '../../src/args.js';
+import { UserError } from '../../src/errors.js';
+
+const PANELS = ['softirqs', 'tcptop'];
+
+test('defaults: interactive, 1 s, all panels', () => {
+  assert.deepEqual(parseArgs([], PANELS), { intervalS: 1, count: null, batch: false, format: 'text', panels: null, help: false, version: false });
+});
+
+test('batch JSON with count, interval and panels, in both spellings', () => {
+  const o = parseArgs(['--batch', '--count', '3', '--interval=0.5', '-p', 'tcptop,softirqs', '--format', 'json'], PANELS);
+  assert.equal(o.batch, true);
+  assert.equal(o.count, 3);
+  assert.equal(o.intervalS, 0.5);
+  assert.deepEqual(o.panels, ['tcptop', 'softirqs']);
+  assert.equal(o.format, 'json');
+});
+
+test('--count and --format imply batch', () => {
+  assert.equal(parseArgs(['-c', '2'], PANELS).batch, true);
+  assert.equal(parseArgs(['-f', 'json'], PANELS).batch, true);
+});
+
+test('bad input is one UserError line', () => {
+  const cases: [string[], RegExp][] = [
+    [['--interval', '0'], /invalid interval '0'/],
+    [['-i', 'abc'], /invalid interval 'abc'/],
+    [['-i'], /needs a value/],
+    [['--count', '-1'], /needs a value|invalid count/],
+    [['--count', '1.5'], /invalid count/],
+    [['--panels', 'biotop'], /unknown panel 'biotop'/],
+    [['--format', 'xml'], /invalid format 'xml'/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['extra'], /unknown argument 'extra'/],
+  ];
+  for (const [argv, re] of cases) {
+    assert.throws(() => parseArgs(argv, PANELS), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
+  }
+});

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeSoftirqs } from '../../src/records/softirqs.js';
+import { decodeCounters, decodeTcptop, formatIPv6 } from '../../src/records/tcptop.js';
+import { mapRead, softirqsRead, tcptopRead, V4_LOCAL, V6_LOCAL } from '../helpers/fixtures.js';
+
+test('softirqs: decodes vectors by key index, as bigints', () => {
+  const recs = decodeSoftirqs(softirqsRead([[3, 12n, 3400n], [9, 2n ** 60n, 1n]]));
+  assert.deepEqual(recs, [
+    { vector: 'net_rx', count: 12n, timeNs: 3400n },
+    { vector: 'rcu', count: 2n ** 60n, timeNs: 1n },
+  ]);
+});
+
+test('softirqs: out-of-range vectors are dropped, a short buffer is an error', () => {
+  assert.deepEqual(decodeSoftirqs(softirqsRead([[10, 1n, 1n]])), []);
+  const bad = softirqsRead([[1, 1n, 1n]]);
+  assert.throws(() => decodeSoftirqs({ ...bad, values: bad.values.subarray(0, 8) }), /16 bytes each/);
+});
+
+test('tcptop: decodes IPv4 and IPv6 entries with ports from the key', () => {
+  const recs = decodeTcptop(
+    tcptopRead([
+      { sk: 0xffff888012345678n, pid: 42, lport: 8080, rport: 51000, rx: 100n, tx: 2n ** 40n, family: 2, laddr: V4_LOCAL, raddr: [10, 0, 0, 7], comm: 'curl' },
+      { sk: 0xffff888087654321n, pid: 43, lport: 443, rport: 60000, rx: 5n, tx: 0n, family: 10, laddr: V6_LOCAL, raddr: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], comm: 'nginx' },
+    ]),
+  );
+  assert.equal(recs.length, 2);
+  assert.deepEqual(
+    recs.map(({ rawKey: _k, id: _i, ...r }) => r),
+    [
+      { pid: 42, comm: 'curl', family: 'IPv4', laddr: '127.0.0.1', lport: 8080, raddr: '10.0.0.7', rport: 51000, rx: 100n, tx: 2n ** 40n },
+      { pid: 43, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '2001:db8::1', rport: 60000, rx: 5n, tx: 0n },
+    ],
+  );
+  assert.notEqual(recs[0]!.id, recs[1]!.id);
+  assert.equal(recs[0]!.rawKey.length, 16);
+});
+
+test('tcptop: control characters in comm are escaped; unknown families skipped', () => {
+  const recs = decodeTcptop(
+    tcptopRead([
+      { sk: 1n, pid: 1, lport: 1, rport: 2, rx: 1n, tx: 1n, family: 2, laddr: V4_LOCAL, raddr: V4_LOCAL, comm: Buffer.from([0x65, 0x1b, 0x5b, 0x32, 0x4a, 0x07, 0x5c]) },
+      { sk: 2n, pid: 1, lport: 1, rport: 2, rx: 1n, tx: 1n, family: 1 as 2, laddr: V4_LOCAL, raddr: V4_LOCAL, comm: 'unix' },
+    ]),
+  );
+  assert.equal(recs.length, 1);
+  assert.equal(recs[0]!.comm, 'e\\x1b[2J\\x07\\\\');
+});
+
+test('IPv6 formatting follows RFC 5952', () => {
+  const b = (groups: number[]): Buffer => {
+    const out = Buffer.alloc(16);
+    groups.forEach((g, i) => out.writeUInt16BE(g, i * 2));
+    return out;
+  };
+  assert.equal(formatIPv6(b([0, 0, 0, 0, 0, 0, 0, 0])), '::');
+  assert.equal(formatIPv6(b([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1])), '2001:db8::1:0:0:1');
+  assert.equal(formatIPv6(b([0x2001, 0xdb8, 0, 1, 1, 1, 1, 1])), '2001:db8:0:1:1:1:1:1');
+  assert.equal(formatIPv6(b([0xfe80, 0, 0, 0, 0xabc, 0, 0, 0])), 'fe80::abc:0:0:0');
+  assert.equal(formatIPv6(b([0, 0, 0, 0, 0, 0xffff, 0x7f00, 0x0001])), '::ffff:127.0.0.1');
+});
+
+test('counters: per-index u64', () => {
+  const keys = Buffer.alloc(4);
+  const values = Buffer.alloc(8);
+  values.writeBigUInt64LE(17n);
+  assert.deepEqual(decodeCounters(mapRead(keys, values, 1, 4, 8)), [17n]);
+});

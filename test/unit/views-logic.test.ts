@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { sortRows } from '../../src/panels/sort.js';
+import { softirqsPanel } from '../../src/panels/softirqs.js';
+import { tcptopPanel } from '../../src/panels/tcptop.js';
+import { layoutColumns } from '../../views/layout.js';
+import { decodeKey } from '../../views/keys.js';
+import { initialUiState, reduce, type UiContext } from '../../views/state.js';
+import { windowStart } from '../../views/Table.js';
+
+const ctx: UiContext = { panelCount: 2, rowCount: 5, pageRows: 2, columnKeys: ['a', 'b', 'c'] };
+
+test('sortRows: descending by value, nulls last, ties broken by row id', () => {
+  const rows = [
+    { vector: 'x', time_ns: 5 },
+    { vector: 'b', time_ns: null },
+    { vector: 'a', time_ns: 5 },
+    { vector: 'c', time_ns: 9 },
+  ];
+  const sorted = sortRows(softirqsPanel, rows, { key: 'time_ns', descending: true });
+  assert.deepEqual(sorted.map((r) => r.vector), ['c', 'a', 'x', 'b']);
+  const asc = sortRows(softirqsPanel, rows, { key: 'time_ns', descending: false });
+  assert.deepEqual(asc.map((r) => r.vector), ['a', 'x', 'c', 'b']);
+});
+
+test('layout: fits 80 and 120 columns exactly, trend only with room', () => {
+  const used = (l: ReturnType<typeof layoutColumns>): number =>
+    l.columns.reduce((s, c) => s + c.width, 0) + l.columns.length - 1 + (l.trendWidth ? l.trendWidth + 1 : 0);
+  const t80 = layoutColumns(tcptopPanel.columns, 80);
+  assert.ok(used(t80) <= 80);
+  assert.equal(t80.trendWidth, 0);
+  assert.equal(t80.columns.length, tcptopPanel.columns.length);
+  const t120 = layoutColumns(tcptopPanel.columns, 120, new Map([['laddr', 20]]));
+  assert.equal(t120.columns.find((c) => c.col.key === 'laddr')!.width, 20);
+  assert.ok(t120.trendWidth >= 10 && used(t120) === 120);
+  const s80 = layoutColumns(softirqsPanel.columns, 80);
+  assert.equal(used(s80), 80);
+  const tiny = layoutColumns(tcptopPanel.columns, 30);
+  assert.ok(used(tiny) <= 30 && tiny.columns.length < tcptopPanel.columns.length);
+});
+
+test('keys decode to actions', () => {
+  assert.deepEqual(decodeKey('', { tab: true }), { type: 'nextPanel' });
+  assert.deepEqual(decodeKey('', { tab: true, shift: true }), { type: 'prevPanel' });
+  assert.deepEqual(decodeKey('3', {}), { type: 'gotoPanel', index: 2 });
+  assert.deepEqual(decodeKey('c', { ctrl: true }), { type: 'quit' });
+  assert.deepEqual(decodeKey('>', {}), { type: 'sortNext' });
+  assert.equal(decodeKey('z', {}), null);
+});
+
+test('reducer: panels wrap, selection clamps, sort cycles and reverses, pause and help toggle', () => {
+  let s = initialUiState([{ key: 'a', descending: true }, { key: 'b', descending: true }]);
+  s = reduce(s, { type: 'prevPanel' }, ctx);
+  assert.equal(s.active, 1);
+  s = reduce(s, { type: 'gotoPanel', index: 5 }, ctx);
+  assert.equal(s.active, 1);
+  s = reduce(s, { type: 'pageDown' }, ctx);
+  s = reduce(s, { type: 'pageDown' }, ctx);
+  s = reduce(s, { type: 'pageDown' }, ctx);
+  assert.equal(s.selected[1], 4);
+  s = reduce(s, { type: 'home' }, ctx);
+  s = reduce(s, { type: 'up' }, ctx);
+  assert.equal(s.selected[1], 0);
+  s = reduce(s, { type: 'sortNext' }, ctx);
+  s = reduce(s, { type: 'sortNext' }, ctx);
+  assert.deepEqual(s.sort[1], { key: 'a', descending: true });
+  s = reduce(s, { type: 'sortPrev' }, ctx);
+  s = reduce(s, { type: 'sortReverse' }, ctx);
+  assert.deepEqual(s.sort[1], { key: 'c', descending: false });
+  assert.deepEqual(s.sort[0], { key: 'a', descending: true });
+  s = reduce(reduce(s, { type: 'togglePause' }, ctx), { type: 'toggleHelp' }, ctx);
+  assert.equal(s.paused && s.help, true);
+  assert.equal(reduce(s, { type: 'closeHelp' }, ctx).help, false);
+  assert.equal(reduce(s, { type: 'quit' }, ctx).quit, true);
+});
+
+test('table window keeps the selection visible', () => {
+  assert.equal(windowStart(0, 10, 5), 0);
+  assert.equal(windowStart(50, 10, 100), 45);
+  assert.equal(windowStart(99, 10, 100), 90);
+});
