@@ -1,0 +1,87 @@
+/** Gates for tests that need the kernel: with SIXTY_REQUIRE_BPF=1 a missing prerequisite fails, never skips. */
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { ADDON_PATH, ROOT } from '../../src/paths.js';
+
+export const REQUIRE_BPF = process.env.SIXTY_REQUIRE_BPF === '1';
+export const CLI = join(ROOT, 'build', 'js', 'src', 'cli.js');
+export const LAUNCHER = join(ROOT, 'scripts', 'sixty');
+
+function whyNoBpf(): string | null {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  if (!existsSync('/sys/kernel/btf/vmlinux')) return 'no kernel BTF at /sys/kernel/btf/vmlinux';
+  if (!existsSync(ADDON_PATH)) return `addon not built (${ADDON_PATH})`;
+  if (!existsSync(CLI)) return `app not built (${CLI})`;
+  return null;
+}
+
+/** True when the test may run; otherwise skips it, or fails it under SIXTY_REQUIRE_BPF=1. */
+export function needsBpf(t: TestContext): boolean {
+  const why = whyNoBpf();
+  if (!why) return true;
+  if (REQUIRE_BPF) assert.fail(`SIXTY_REQUIRE_BPF=1 but ${why}`);
+  t.skip(why);
+  return false;
+}
+
+export interface BpfIds {
+  progs: Set<number>;
+  links: Set<number>;
+}
+
+function bpftoolIds(what: 'prog' | 'link'): Set<number> {
+  const out = execFileSync('bpftool', ['-j', what, 'list'], { encoding: 'utf8' });
+  return new Set((JSON.parse(out || '[]') as { id: number }[]).map((x) => x.id));
+}
+
+export function bpfIds(): BpfIds {
+  return { progs: bpftoolIds('prog'), links: bpftoolIds('link') };
+}
+
+/** Waits until no program or link exists beyond the baseline; returns what is left over after the timeout. */
+export async function waitForBaseline(base: BpfIds, timeoutMs = 3000): Promise<{ progs: number[]; links: number[] }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const now = bpfIds();
+    const progs = [...now.progs].filter((id) => !base.progs.has(id));
+    const links = [...now.links].filter((id) => !base.links.has(id));
+    if ((progs.length === 0 && links.length === 0) || Date.now() > deadline) return { progs, links };
+    await sleep(50);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Spawns sixty's compiled CLI (no launcher) with a clean environment for Ink. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const e = { ...process.env, NODE_ENV: 'production', ...env };
+  delete e.CI;
+  return spawn(process.execPath, [CLI, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Collects a child's stdout lines; resolves `first` when the first line arrives. */
+export function lines(child: ChildProcess): { all: string[]; first: Promise<string>; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const all: string[] = [];
+  let err = '';
+  let buf = '';
+  let resolveFirst: (s: string) => void = () => {};
+  const first = new Promise<string>((r) => (resolveFirst = r));
+  child.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      all.push(line);
+      if (all.length === 1) resolveFirst(line);
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
+  return { all, first, stderr: () => err, exit };
+}
