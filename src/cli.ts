@@ -150,6 +150,12 @@ async function main(argv: string[]): Promise<number> {
   const panels: AnyPanelDef[] = (opts.panels ?? PANELS.map((p) => p.id)).map((id) => panelById(id)!);
   engine = new Engine({ panels, intervalMs: opts.intervalS * 1000 });
   await engine.open();
+  // For the exit-path tests: an uncaught exception from a timer, once sixty has attached.
+  if (process.env.SIXTY_INJECT_FAULT === 'uncaught') {
+    setTimeout(() => {
+      throw new Error('injected fault');
+    }, 300);
+  }
   if (interactive) await runInteractive(opts, engine);
   else await runBatch(opts, engine);
   cleanup();

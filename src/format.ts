@@ -45,7 +45,6 @@ export function percent(n: number | null): string {
  * cannot move the cursor or change colours when printed. The backslash is escaped too, so the escape is unambiguous.
  */
 export function escapeControl(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) =>
     c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );

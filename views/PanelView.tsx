@@ -12,9 +12,11 @@ export interface PanelViewProps {
   selected: number;
   /** a panel-specific summary line above the table */
   summary?: string;
+  /** no interval has completed yet */
+  waiting?: boolean;
 }
 
-export function PanelView({ panel, width, height, selected, summary }: PanelViewProps) {
+export function PanelView({ panel, width, height, selected, summary, waiting }: PanelViewProps) {
   if (panel.status !== 'ok') {
     const color = panel.status === 'starting' ? undefined : panel.status === 'off' ? 'yellow' : 'red';
     return (
@@ -36,7 +38,7 @@ export function PanelView({ panel, width, height, selected, summary }: PanelView
           {fit(line, width)}
         </Text>
       ))}
-      <Table panel={panel} width={width} height={height - head.length} selected={selected} />
+      <Table panel={panel} width={width} height={height - head.length} selected={selected} waiting={waiting} />
     </Box>
   );
 }

@@ -10,6 +10,8 @@ export interface TableProps {
   /** lines available, header included */
   height: number;
   selected: number;
+  /** no interval has completed yet: say so instead of "no activity" */
+  waiting?: boolean;
 }
 
 /** The first visible row: keeps the selection on screen. Exported for tests. */
@@ -18,7 +20,7 @@ export function windowStart(selected: number, visible: number, total: number): n
   return Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 }
 
-export function Table({ panel, width, height, selected }: TableProps) {
+export function Table({ panel, width, height, selected, waiting }: TableProps) {
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, visible, panel.rows.length);
   const rows = panel.rows.slice(start, start + visible);
@@ -26,7 +28,7 @@ export function Table({ panel, width, height, selected }: TableProps) {
   return (
     <Box flexDirection="column">
       <Text inverse>{headerLine(layout, panel.sort).padEnd(width)}</Text>
-      {rows.length === 0 ? <Text dimColor>(no activity in this interval)</Text> : null}
+      {rows.length === 0 ? <Text dimColor>{waiting ? '(measuring the first interval…)' : '(no activity in this interval)'}</Text> : null}
       {rows.map((row, i) => {
         const line = rowLine(layout, panel, row);
         return start + i === selected ? (

@@ -59,7 +59,7 @@ export function sleep(ms: number): Promise<void> {
 
 /** Spawns sixty's compiled CLI (no launcher) with a clean environment for Ink. */
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const e = { ...process.env, NODE_ENV: 'production', ...env };
+  const e: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', ...env };
   delete e.CI;
   return spawn(process.execPath, [CLI, ...args], { env: e, stdio: ['ignore', 'pipe', 'pipe'] });
 }

@@ -110,7 +110,6 @@ test('a terminal that is too small gets a message, not a broken table', () => {
 
 test('batch text: the same columns as the UI, no escape codes, kernel names escaped', () => {
   const text = renderFrameText(fixtureFrame(), 120);
-  // eslint-disable-next-line no-control-regex
   assert.doesNotMatch(text, /\x1b/);
   assert.ok(text.includes('ssh\\x1b[31m'));
   assertGolden('batch-text-120', text);

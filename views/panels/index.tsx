@@ -12,7 +12,8 @@ export interface PanelSlotProps {
   elapsedNs: number;
 }
 
-export function PanelSlot({ elapsedNs, ...props }: PanelSlotProps) {
+export function PanelSlot({ elapsedNs, ...rest }: PanelSlotProps) {
+  const props = { ...rest, waiting: elapsedNs === 0 };
   switch (props.panel.def.id) {
     case 'softirqs':
       return <Softirqs {...props} />;

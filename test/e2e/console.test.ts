@@ -1,0 +1,55 @@
+/** The whole app in a real pseudo-terminal (tmux): keys in, screen out, clean exit. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { bpfIds, LAUNCHER, needsBpf, waitForBaseline } from '../helpers/kernel.js';
+import { Tmux } from '../helpers/tmux.js';
+
+test('console: panels, sort, pause, help, resize and quit in a real terminal', async (t) => {
+  if (!needsBpf(t)) return;
+  const base = bpfIds();
+  const tm = new Tmux();
+  try {
+    tm.start(`${LAUNCHER} --interval 0.5; echo EXIT=$?; sleep 60`, 100, 30);
+    let s = await tm.waitFor((x) => x.includes('softirqs [tp_btf') && /^hrtimer\s/m.test(x));
+    const lines = s.trimEnd().split('\n');
+    assert.match(lines[0]!, /^sixty {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s/);
+    assert.match(s, /VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU\s+TREND/);
+    for (const v of ['net_rx', 'timer', 'sched', 'rcu', 'hrtimer']) assert.match(s, new RegExp(`^${v}\\s`, 'm'));
+    assert.ok(lines.length <= 30);
+
+    tm.keys('Tab');
+    s = await tm.waitFor((x) => x.includes('tcptop [tp_btf') || x.includes('tcptop ['));
+    assert.match(s, /PID\s+COMM\s+FAM\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+RX\s+TX\s+TOTAL▼/);
+
+    tm.keys('1');
+    await tm.waitFor((x) => x.includes('TIME▼'));
+    tm.keys('>');
+    await tm.waitFor((x) => x.includes('AVG▼'));
+    tm.keys('r');
+    await tm.waitFor((x) => x.includes('AVG▲'));
+
+    tm.keys('p');
+    await tm.waitFor((x) => x.includes('[PAUSED]'));
+    tm.keys('Space');
+    await tm.waitFor((x) => !x.includes('[PAUSED]'));
+
+    tm.keys('?');
+    await tm.waitFor((x) => x.includes('softirqs: columns') && x.includes('q Ctrl-C   quit'));
+    tm.keys('Escape');
+    await tm.waitFor((x) => x.includes('AVG▲'));
+
+    execFileSync('tmux', ['-L', tm.socket, 'resize-window', '-t', tm.session, '-x', '50', '-y', '20']);
+    await tm.waitFor((x) => x.includes('terminal too small: 50×20'));
+    execFileSync('tmux', ['-L', tm.socket, 'resize-window', '-t', tm.session, '-x', '80', '-y', '24']);
+    s = await tm.waitFor((x) => x.includes('AVG▲') && !x.includes('too small'));
+    assert.ok(s.split('\n').every((l) => [...l].length <= 80));
+
+    tm.keys('q');
+    s = await tm.waitFor((x) => x.includes('EXIT='));
+    assert.match(s, /EXIT=0/);
+    assert.deepEqual(await waitForBaseline(base), { progs: [], links: [] });
+  } finally {
+    tm.kill();
+  }
+});

@@ -1,0 +1,137 @@
+/**
+ * Every way sixty can end leaves no program or link of its own (bpftool against a baseline), and, on a terminal,
+ * the terminal as it was: q, Ctrl-C, SIGTERM, SIGINT, SIGHUP (an SSH drop), SIGKILL and an uncaught exception.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { bpfIds, CLI, LAUNCHER, lines, needsBpf, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
+import { Tmux } from '../helpers/tmux.js';
+
+async function assertBaseline(base: BpfIds, what: string): Promise<void> {
+  const left = await waitForBaseline(base);
+  assert.deepEqual(left, { progs: [], links: [] }, `${what}: programs or links left behind`);
+}
+
+function sixtyPids(): string {
+  try {
+    return execFileSync('pgrep', ['-f', CLI], { encoding: 'utf8' }).trim();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+}
+
+/** Waits until sixty has its programs attached (more programs than the baseline). */
+async function attached(base: BpfIds): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ([...bpfIds().progs].filter((id) => !base.progs.has(id)).length >= 4) return;
+    await sleep(50);
+  }
+  throw new Error('sixty never attached');
+}
+
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGKILL'] as const) {
+  test(`batch: ${sig} detaches everything`, async (t) => {
+    if (!needsBpf(t)) return;
+    const base = bpfIds();
+    const child = spawnCli(['--batch', '--format', 'json', '--interval', '0.2']);
+    const out = lines(child);
+    await out.first;
+    child.kill(sig);
+    const { signal } = await out.exit;
+    assert.equal(signal, sig, 'sixty re-raises the signal, so its exit status says which it was');
+    assert.doesNotMatch(out.stderr(), /\n\s+at /, 'no stack trace');
+    await assertBaseline(base, sig);
+  });
+}
+
+test('batch: an uncaught exception detaches, prints one line, exits 70', async (t) => {
+  if (!needsBpf(t)) return;
+  const base = bpfIds();
+  const child = spawnCli(['--batch', '--format', 'json', '--interval', '0.2'], { SIXTY_INJECT_FAULT: 'uncaught' });
+  const out = lines(child);
+  const { code } = await out.exit;
+  assert.equal(code, 70);
+  assert.equal(out.stderr(), 'sixty: internal error: injected fault\n');
+  await assertBaseline(base, 'uncaught exception');
+});
+
+test('batch: a closed pipe ends the run quietly', async (t) => {
+  if (!needsBpf(t)) return;
+  const base = bpfIds();
+  const child = spawnCli(['--batch', '--format', 'json', '--interval', '0.1']);
+  const out = lines(child);
+  await out.first;
+  child.stdout!.destroy();
+  const { code } = await out.exit;
+  assert.equal(code, 0);
+  assert.equal(out.stderr(), '');
+  await assertBaseline(base, 'EPIPE');
+});
+
+test('without privileges: one line that says what is missing, exit 77, nothing loaded', (t) => {
+  if (!needsBpf(t)) return;
+  // A real non-root user (nobody), allowed only to read files, so it can start node from any checkout.
+  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
+  // Root with every capability dropped.
+  const noCaps = ['--inh-caps=-all', '--bounding-set=-all'];
+  for (const opts of [asNobody, noCaps]) {
+    let stderr = '';
+    let status = 0;
+    try {
+      execFileSync('setpriv', [...opts, process.execPath, CLI, '--batch', '--count', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      const err = e as { status: number; stderr: string };
+      status = err.status;
+      stderr = err.stderr;
+    }
+    assert.equal(status, 77, opts.join(' '));
+    assert.equal(stderr, 'sixty: BPF panels need root, or CAP_BPF + CAP_PERFMON and access to tracefs; missing CAP_BPF, CAP_PERFMON: run sudo sixty\n');
+  }
+});
+
+/** Terminal state of the pane after sixty ended: tmux knows the alternate screen; stty knows raw mode. */
+async function terminalRestored(tm: Tmux): Promise<void> {
+  const screen = await tm.waitFor((s) => s.includes('STTY='));
+  assert.match(screen, /STTY= icanon echo/, 'cooked mode and echo are back');
+  const alt = execFileSync('tmux', ['-L', tm.socket, 'display-message', '-p', '-t', tm.session, '#{alternate_on}:#{cursor_flag}'], { encoding: 'utf8' }).trim();
+  assert.equal(alt, '0:1', 'main screen, cursor shown');
+}
+
+const TTY_COMMAND = `${LAUNCHER} --interval 0.5; echo; echo "STTY=$(stty -a | grep -oE -- '(^| )-?icanon|(^| )-?echo( |$)' | tr -d '\\n')"; sleep 60`;
+
+for (const how of ['q', 'Ctrl-C', 'SIGKILL'] as const) {
+  test(`terminal: ${how} detaches everything and restores the terminal`, async (t) => {
+    if (!needsBpf(t)) return;
+    const base = bpfIds();
+    const tm = new Tmux();
+    try {
+      tm.start(TTY_COMMAND, 100, 30);
+      await tm.waitFor((s) => s.includes('softirqs [tp_btf'));
+      await attached(base);
+      if (how === 'q') tm.keys('q');
+      else if (how === 'Ctrl-C') tm.keys('C-c');
+      else execFileSync('pkill', ['-KILL', '-f', CLI]);
+      await terminalRestored(tm);
+      await assertBaseline(base, how);
+    } finally {
+      tm.kill();
+    }
+  });
+}
+
+test('terminal: a hang-up (the SSH connection drops) detaches everything', async (t) => {
+  if (!needsBpf(t)) return;
+  const base = bpfIds();
+  const tm = new Tmux();
+  try {
+    tm.start(`${LAUNCHER} --interval 0.5`, 100, 30);
+    await tm.waitFor((s) => s.includes('softirqs [tp_btf'));
+    await attached(base);
+  } finally {
+    tm.kill(); // closes the pty: the kernel sends SIGHUP
+  }
+  await assertBaseline(base, 'hang-up');
+  for (let i = 0; i < 40 && sixtyPids(); i++) await sleep(50);
+  assert.equal(sixtyPids(), '', 'sixty has exited');
+});
