@@ -66,7 +66,9 @@ fi
 
 # 4. The native addon and the BPF objects (make decides what is stale), then the TypeScript.
 if [[ ! -f build/Makefile || binding.gyp -nt build/Makefile ]]; then
-  npx --no-install node-gyp configure >/dev/null
+  say "configuring the native build"
+  mkdir -p build
+  npx --no-install node-gyp configure >build/configure.log 2>&1 || { cat build/configure.log >&2; die "node-gyp configure failed"; }
 fi
 npx --no-install node-gyp build -j 2 >build/last-build.log 2>&1 || { cat build/last-build.log >&2; die "native build failed"; }
 npx --no-install tsc -b
