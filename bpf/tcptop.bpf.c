@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* tcptop: TCP bytes moved per (process, connection), counted from return values (bytes actually moved).
  * Tiers, all producing the same record through count_bytes():
- *   fentry:     fexit tcp_sendmsg + fentry tcp_cleanup_rbuf
- *   kprobe:     kprobe/kretprobe tcp_sendmsg + kprobe tcp_cleanup_rbuf
+ *   fentry:     fexit tcp_sendmsg + fexit tcp_recvmsg
+ *   kprobe:     kprobe/kretprobe tcp_sendmsg + kprobe/kretprobe tcp_recvmsg
  *   tp_btf:     sock_send_length / sock_recv_length (6.3+), BTF-typed
  *   raw_tp:     the same tracepoints, untyped
- *   tracepoint: the same tracepoints, classic format (needs tracefs) */
+ *   tracepoint: the same tracepoints, classic format (needs tracefs)
+ * Receives are counted from recvmsg's return value, not from tcp_cleanup_rbuf's `copied` (as BCC does): that is
+ * called more than once per recvmsg when it waits (MSG_WAITALL), and it also sees MSG_PEEK copies. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -34,13 +36,24 @@ struct {
 	__type(value, struct tcptop_stats_val);
 } tcptop_stats SEC(".maps");
 
-/* kprobe tier only: tcp_sendmsg's sock, from entry to return, per thread. */
+/* tcp_recvmsg's parameter count on the running kernel, set by user space from the kernel's BTF before load.
+ * 6: (sk, msg, len, nonblock, flags, addr_len), before 5.19, which removed `nonblock`;
+ * 5: (sk, msg, len, flags, addr_len); 4: (sk, msg, len, flags), after `addr_len` was removed too.
+ * `flags` is the fifth argument with 6 parameters and the fourth otherwise. */
+const volatile __u32 tcp_recvmsg_nargs = 4;
+
+/* kprobe tier only: the arguments a return probe needs, saved at entry, per thread. */
+struct tcptop_call {
+	__u64 sk;
+	__u64 flags;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, __u64);
-} tcptop_send_sk SEC(".maps");
+	__type(value, struct tcptop_call);
+} tcptop_calls SEC(".maps");
 
 static __always_inline void bump_stat(__u32 stat)
 {
@@ -50,29 +63,49 @@ static __always_inline void bump_stat(__u32 stat)
 		v->count++;
 }
 
-static __always_inline void count_bytes(struct sock *sk, __s64 bytes, bool tx)
+/* What identifies a connection on the hot path: read on every event, so cheaply. */
+struct tcptop_sk_id {
+	__u16 family;
+	__u16 lport;
+	__u16 rport;
+	__u16 protocol;
+};
+
+/* Programs whose `sk` is a BTF-typed pointer (tp_btf, fentry/fexit) read its fields with plain loads; the others
+ * (kprobe, raw_tp, classic tracepoint) go through bpf_probe_read_kernel. Same fields, same CO-RE relocations. */
+#define SK_ID_DIRECT(sk)                                                                        \
+	((struct tcptop_sk_id){ .family = (sk)->__sk_common.skc_family,                         \
+				.lport = (sk)->__sk_common.skc_num,                             \
+				.rport = bpf_ntohs((sk)->__sk_common.skc_dport),                \
+				.protocol = (sk)->sk_protocol })
+#define SK_ID_PROBED(sk)                                                                        \
+	((struct tcptop_sk_id){ .family = BPF_CORE_READ(sk, __sk_common.skc_family),            \
+				.lport = BPF_CORE_READ(sk, __sk_common.skc_num),                \
+				.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)),   \
+				.protocol = BPF_CORE_READ(sk, sk_protocol) })
+
+static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id, __s64 bytes, bool tx)
 {
 	struct tcptop_key key = {};
 	struct tcptop_val *val;
-	__u16 family;
 
-	if (bytes <= 0 || !sk)
+	if (bytes <= 0 || !sk || id.protocol != IPPROTO_TCP)
 		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
+	if (id.family != AF_INET && id.family != AF_INET6)
 		return;
 	key.sk = (__u64)sk;
 	key.pid = bpf_get_current_pid_tgid() >> 32;
-	key.lport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	key.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	key.lport = id.lport;
+	key.rport = id.rport;
 
 	val = bpf_map_lookup_elem(&tcptop_conns, &key);
 	if (!val) {
+		/* First event of this entry: resolve addresses and comm once. */
 		struct tcptop_val init = {};
 		long err;
 
-		init.family = family;
-		if (family == AF_INET) {
+		init.family = id.family;
+		if (id.family == AF_INET) {
 			BPF_CORE_READ_INTO((__u32 *)init.laddr, sk, __sk_common.skc_rcv_saddr);
 			BPF_CORE_READ_INTO((__u32 *)init.raddr, sk, __sk_common.skc_daddr);
 		} else {
@@ -95,104 +128,133 @@ static __always_inline void count_bytes(struct sock *sk, __s64 bytes, bool tx)
 		__sync_fetch_and_add(&val->rx_bytes, bytes);
 }
 
-static __always_inline bool is_tcp(struct sock *sk)
-{
-	return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
-}
-
-/* Tier fentry. tcp_cleanup_rbuf's `copied` is what recvmsg handed to the user. */
+/* Tier fentry. */
 SEC("?fexit/tcp_sendmsg")
 int BPF_PROG(tcptop_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	count_bytes(sk, ret, true);
+	count_bytes(sk, SK_ID_DIRECT(sk), ret, true);
 	return 0;
 }
 
-SEC("?fentry/tcp_cleanup_rbuf")
-int BPF_PROG(tcptop_cleanup_rbuf_fentry, struct sock *sk, int copied)
+SEC("?fexit/tcp_recvmsg")
+int BPF_PROG(tcptop_recvmsg_fexit, struct sock *sk)
 {
-	count_bytes(sk, copied, false);
+	__u64 flags = 0, ret = 0;
+
+	/* The argument helpers (5.17+) take a run-time index; without them this tier fails to load and sixty
+	 * takes the kprobe tier. */
+	if (bpf_get_func_arg(ctx, tcp_recvmsg_nargs == 6 ? 4 : 3, &flags) || bpf_get_func_ret(ctx, &ret))
+		return 0;
+	if (!(flags & MSG_PEEK))
+		count_bytes(sk, SK_ID_DIRECT(sk), (int)ret, false);
 	return 0;
 }
 
-/* Tier kprobe: the same functions; the return needs the sock saved at entry. */
+/* Tier kprobe: the same functions; return probes need the arguments saved at entry. */
+static __always_inline void save_call(struct sock *sk, __u64 flags)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tcptop_call call = { .sk = (__u64)sk, .flags = flags };
+
+	bpf_map_update_elem(&tcptop_calls, &tid, &call, BPF_ANY);
+}
+
+static __always_inline void finish_call(long ret, bool tx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tcptop_call *call = bpf_map_lookup_elem(&tcptop_calls, &tid);
+	struct sock *sk;
+
+	if (!call)
+		return;
+	sk = (struct sock *)call->sk;
+	if (tx || !(call->flags & MSG_PEEK))
+		count_bytes(sk, SK_ID_PROBED(sk), (int)ret, tx);
+	bpf_map_delete_elem(&tcptop_calls, &tid);
+}
+
 SEC("?kprobe/tcp_sendmsg")
 int BPF_KPROBE(tcptop_sendmsg_kprobe, struct sock *sk)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 ptr = (__u64)sk;
-
-	bpf_map_update_elem(&tcptop_send_sk, &tid, &ptr, BPF_ANY);
+	save_call(sk, 0);
 	return 0;
 }
 
 SEC("?kretprobe/tcp_sendmsg")
 int BPF_KRETPROBE(tcptop_sendmsg_kretprobe, int ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 *ptr = bpf_map_lookup_elem(&tcptop_send_sk, &tid);
-
-	if (!ptr)
-		return 0;
-	count_bytes((struct sock *)*ptr, ret, true);
-	bpf_map_delete_elem(&tcptop_send_sk, &tid);
+	finish_call(ret, true);
 	return 0;
 }
 
-SEC("?kprobe/tcp_cleanup_rbuf")
-int BPF_KPROBE(tcptop_cleanup_rbuf_kprobe, struct sock *sk, int copied)
+SEC("?kprobe/tcp_recvmsg")
+int BPF_KPROBE(tcptop_recvmsg_kprobe, struct sock *sk)
 {
-	count_bytes(sk, copied, false);
+	/* Both registers are read at fixed offsets; a computed offset into ctx is refused by the verifier. */
+	__u64 p4 = PT_REGS_PARM4(ctx), p5 = PT_REGS_PARM5(ctx);
+
+	barrier_var(p4);
+	barrier_var(p5);
+	save_call(sk, tcp_recvmsg_nargs == 6 ? p5 : p4);
 	return 0;
 }
 
-/* Tier tp_btf: sock_sendmsg/sock_recvmsg report every socket's result; keep TCP, drop MSG_PEEK. */
+SEC("?kretprobe/tcp_recvmsg")
+int BPF_KRETPROBE(tcptop_recvmsg_kretprobe, int ret)
+{
+	finish_call(ret, false);
+	return 0;
+}
+
+/* Tier tp_btf: sock_sendmsg/sock_recvmsg report every socket's result; count_bytes keeps TCP. */
 SEC("?tp_btf/sock_send_length")
 int BPF_PROG(tcptop_send_length_btf, struct sock *sk, int ret, int flags)
 {
-	if (is_tcp(sk))
-		count_bytes(sk, ret, true);
+	count_bytes(sk, SK_ID_DIRECT(sk), ret, true);
 	return 0;
 }
 
 SEC("?tp_btf/sock_recv_length")
 int BPF_PROG(tcptop_recv_length_btf, struct sock *sk, int ret, int flags)
 {
-	if (!(flags & MSG_PEEK) && is_tcp(sk))
-		count_bytes(sk, ret, false);
+	if (!(flags & MSG_PEEK))
+		count_bytes(sk, SK_ID_DIRECT(sk), ret, false);
 	return 0;
 }
 
-/* Tier raw_tp. */
+/* Tier raw_tp: untyped arguments, so reads are probed. */
 SEC("?raw_tp/sock_send_length")
 int BPF_PROG(tcptop_send_length_raw, struct sock *sk, int ret, int flags)
 {
-	if (is_tcp(sk))
-		count_bytes(sk, ret, true);
+	count_bytes(sk, SK_ID_PROBED(sk), ret, true);
 	return 0;
 }
 
 SEC("?raw_tp/sock_recv_length")
 int BPF_PROG(tcptop_recv_length_raw, struct sock *sk, int ret, int flags)
 {
-	if (!(flags & MSG_PEEK) && is_tcp(sk))
-		count_bytes(sk, ret, false);
+	if (!(flags & MSG_PEEK))
+		count_bytes(sk, SK_ID_PROBED(sk), ret, false);
 	return 0;
 }
 
-/* Tier tracepoint: the classic format carries family and protocol already. */
+/* Tier tracepoint: the classic, stable format (needs tracefs). */
 SEC("?tracepoint/sock/sock_send_length")
 int tcptop_send_length_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	if (ctx->protocol == IPPROTO_TCP)
-		count_bytes((struct sock *)ctx->sk, ctx->ret, true);
+	struct sock *sk = (struct sock *)ctx->sk;
+	struct tcptop_sk_id id = SK_ID_PROBED(sk);
+
+	count_bytes(sk, id, ctx->ret, true);
 	return 0;
 }
 
 SEC("?tracepoint/sock/sock_recv_length")
 int tcptop_recv_length_tp(struct trace_event_raw_sock_msg_length *ctx)
 {
-	if (!(ctx->flags & MSG_PEEK) && ctx->protocol == IPPROTO_TCP)
-		count_bytes((struct sock *)ctx->sk, ctx->ret, false);
+	struct sock *sk = (struct sock *)ctx->sk;
+
+	if (!(ctx->flags & MSG_PEEK))
+		count_bytes(sk, SK_ID_PROBED(sk), ctx->ret, false);
 	return 0;
 }

@@ -2,7 +2,7 @@
 
 /** The one error type that crosses from native code: the failed operation, the errno and its name. */
 export interface NativeBpfError extends Error {
-  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'mapInfo' | 'programs' | 'layout';
+  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf';
   errno: number;
   code: string;
 }
@@ -58,9 +58,19 @@ export interface BpfObject {
   close(): void;
 }
 
+export interface LoadOptions {
+  mapSizes?: Record<string, number>;
+  rodata?: Record<string, number>;
+}
+
 export interface Addon {
-  /** open + choose programs + load (verifier), off the JS thread. Programs not listed are not loaded. */
-  load(path: string, programs: string[], mapSizes?: Record<string, number>): Promise<BpfObject>;
+  /**
+   * open + configure + load (verifier), off the JS thread. Programs not listed are not loaded. `rodata` sets the
+   * object's `const volatile` globals by name; `mapSizes` overrides maps' max_entries.
+   */
+  load(path: string, programs: string[], options?: LoadOptions): Promise<BpfObject>;
+  /** Parameters of a kernel function per the running kernel's BTF; -1 when there is no such function. */
+  kernelFunctionParams(name: string): number;
   /** The class native code instantiates for errors: new cls(op, errno, code, message). */
   setErrorClass(cls: new (op: string, errno: number, code: string, message: string) => Error): void;
   /** libbpf's recent warnings and errors, from a bounded buffer; clears it. */

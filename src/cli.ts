@@ -89,7 +89,7 @@ function version(): string {
 }
 
 async function runBatch(opts: Options, eng: Engine): Promise<void> {
-  if (eng.privilegeProblem) throw new UserError(eng.privilegeProblem, 77);
+  if (eng.bpfUnavailable) throw new UserError(eng.bpfUnavailable, 77);
   const width = process.stdout.columns ?? 160;
   let printed = 0;
   await new Promise<void>((resolve) => {

@@ -2,6 +2,7 @@
  * The engine: opens the chosen panels, then once per interval reads every open panel in one tick with one
  * timestamp, derives rows against the previous sample with the measured elapsed time, and publishes a frame.
  */
+import { existsSync } from 'node:fs';
 import { AttachProber } from './kernel/attach-types.js';
 import { canAccessTracefs, missingPrivileges, readPrivileges } from './kernel/privileges.js';
 import { tracefsMounted } from './kernel/tracefs.js';
@@ -12,6 +13,13 @@ import { sortRows, type SortSpec } from './panels/sort.js';
 import type { AnyPanelDef } from './panels/types.js';
 import { History, Store, type Frame, type PanelState } from './store.js';
 
+export const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
+
+/** sixty's objects are CO-RE: they need the running kernel's BTF. */
+export function missingBtf(path = KERNEL_BTF): string | null {
+  return existsSync(path) ? null : `this kernel has no BTF (${path}): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y`;
+}
+
 interface Running {
   def: AnyPanelDef;
   state: PanelState;
@@ -20,6 +28,8 @@ interface Running {
   previous?: unknown;
   /** rows of the last tick, unsorted */
   rows: object[];
+  /** the kernel's count of runs it skipped for this panel's programs (recursion), cumulative */
+  missed: number;
   history: History;
 }
 
@@ -39,14 +49,15 @@ export class Engine {
   private closed = false;
   /** load + attach time per panel, ms */
   readonly loadMs: Record<string, number> = {};
-  /** set when no BPF can be loaded at all: the one line that says why */
-  privilegeProblem: string | null = null;
+  /** set when no BPF can be loaded at all (no privilege, no kernel BTF): the one line that says why */
+  bpfUnavailable: string | null = null;
 
   constructor(private readonly opts: EngineOptions) {
     this.running = opts.panels.map((def) => ({
       def,
       history: new History(),
       rows: [],
+      missed: 0,
       state: {
         sort: { ...def.defaultSort },
         def,
@@ -66,9 +77,9 @@ export class Engine {
   /** Checks privileges, then opens every panel (their failures stay in their panel) and takes the baseline. */
   async open(): Promise<void> {
     const privileges = readPrivileges();
-    this.privilegeProblem = missingPrivileges(privileges, !tracefsMounted() || canAccessTracefs());
-    if (this.privilegeProblem) {
-      for (const r of this.running) Object.assign(r.state, { status: 'off', reason: this.privilegeProblem });
+    this.bpfUnavailable = missingPrivileges(privileges, !tracefsMounted() || canAccessTracefs()) ?? missingBtf();
+    if (this.bpfUnavailable) {
+      for (const r of this.running) Object.assign(r.state, { status: 'off', reason: this.bpfUnavailable });
       this.publish(0);
       return;
     }
@@ -131,7 +142,10 @@ export class Engine {
       try {
         const sample = r.read();
         const rows = r.def.derive(sample, r.previous, elapsedNs) as object[];
-        const stats = r.def.stats(sample, r.previous);
+        // Runs the kernel skipped because another BPF program was running on that CPU: events lost to this panel.
+        const missed = r.obj!.programs().reduce((sum, p) => sum + (p.recursionMisses ?? 0), 0);
+        const stats = { ...r.def.stats(sample, r.previous), bpf_missed_drops: missed - r.missed, bpf_missed_drops_total: missed };
+        r.missed = missed;
         r.previous = sample;
         const trend = new Map<string, number | null>();
         for (const row of rows) trend.set(r.def.rowId(row), r.def.trend(row));

@@ -37,8 +37,8 @@ export function statusLine(panel: PanelState): string {
   switch (panel.status) {
     case 'ok': {
       const extra = Object.entries(panel.stats)
-        .filter(([k, v]) => k.endsWith('drops') && v > 0)
-        .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`);
+        .filter(([k, v]) => k.endsWith('_drops') && v > 0)
+        .map(([k, v]) => `${k.replace(/_drops$/, '').replace(/_/g, ' ')} drops: ${v}`);
       return [`${panel.def.title} [${panel.tier}: ${panel.hooks}]`, ...extra].join('  ');
     }
     case 'starting':

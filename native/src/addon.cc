@@ -370,9 +370,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, std::string path, std::vector<std::string> programs,
-             std::vector<std::pair<std::string, uint32_t>> sizes)
+             std::vector<std::pair<std::string, uint32_t>> sizes, std::vector<std::pair<std::string, int64_t>> rodata)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), path_(std::move(path)),
-        programs_(std::move(programs)), sizes_(std::move(sizes)) {}
+        programs_(std::move(programs)), sizes_(std::move(sizes)), rodata_(std::move(rodata)) {}
 
   ~LoadWorker() override {
     if (obj_ != nullptr) bpf_object__close(obj_);
@@ -397,6 +397,10 @@ class LoadWorker : public Napi::AsyncWorker {
       if (map == nullptr) return Fail("open", ENOENT, "no map named " + name);
       bpf_map__set_max_entries(map, size);
     }
+    for (const auto& [name, value] : rodata_) {
+      int err = SetRodata(name, value);
+      if (err != 0) return Fail("open", err, "const volatile " + name);
+    }
     // load: CO-RE relocation, map creation, the verifier.
     int err = bpf_object__load(obj_);
     if (err != 0) return Fail("load", -err, path_.substr(path_.find_last_of('/') + 1));
@@ -416,6 +420,44 @@ class LoadWorker : public Napi::AsyncWorker {
   }
 
  private:
+  // Writes a `const volatile` global (the object's knobs) between open and load. Found through the object's BTF:
+  // the .rodata DATASEC lists each variable's offset and size.
+  int SetRodata(const std::string& name, int64_t value) {
+    struct btf* btf = bpf_object__btf(obj_);
+    if (btf == nullptr) return ENOENT;
+    __s32 sec_id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+    if (sec_id < 0) return ENOENT;
+    struct bpf_map* map = nullptr;
+    struct bpf_map* m;
+    bpf_object__for_each_map(m, obj_) {
+      const char* n = bpf_map__name(m);
+      size_t len = std::strlen(n);
+      if (bpf_map__is_internal(m) && len >= 7 && std::strcmp(n + len - 7, ".rodata") == 0) map = m;
+    }
+    if (map == nullptr) return ENOENT;
+    size_t size = 0;
+    const void* initial = bpf_map__initial_value(map, &size);
+    if (initial == nullptr) return ENOENT;
+    std::vector<uint8_t> buf(static_cast<const uint8_t*>(initial), static_cast<const uint8_t*>(initial) + size);
+    uint8_t* data = buf.data();
+    auto commit = [&]() { return -bpf_map__set_initial_value(map, data, size); };
+    const struct btf_type* sec = btf__type_by_id(btf, sec_id);
+    const struct btf_var_secinfo* vi = btf_var_secinfos(sec);
+    for (unsigned i = 0; i < btf_vlen(sec); i++, vi++) {
+      const struct btf_type* var = btf__type_by_id(btf, vi->type);
+      if (name != btf__name_by_offset(btf, var->name_off)) continue;
+      if (vi->offset + vi->size > size) return ERANGE;
+      switch (vi->size) {
+        case 1: { uint8_t v = static_cast<uint8_t>(value); std::memcpy(data + vi->offset, &v, 1); return commit(); }
+        case 2: { uint16_t v = static_cast<uint16_t>(value); std::memcpy(data + vi->offset, &v, 2); return commit(); }
+        case 4: { uint32_t v = static_cast<uint32_t>(value); std::memcpy(data + vi->offset, &v, 4); return commit(); }
+        case 8: std::memcpy(data + vi->offset, &value, 8); return commit();
+        default: return EINVAL;
+      }
+    }
+    return ENOENT;
+  }
+
   void Fail(const char* op, int err, const std::string& what) {
     op_ = op;
     err_ = err;
@@ -427,6 +469,7 @@ class LoadWorker : public Napi::AsyncWorker {
   std::string path_;
   std::vector<std::string> programs_;
   std::vector<std::pair<std::string, uint32_t>> sizes_;
+  std::vector<std::pair<std::string, int64_t>> rodata_;
   struct bpf_object* obj_ = nullptr;
   std::string op_;
   int err_ = 0;
@@ -436,21 +479,28 @@ class LoadWorker : public Napi::AsyncWorker {
 Napi::Value Load(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!info[0].IsString() || !info[1].IsArray()) {
-    throw Napi::TypeError::New(env, "load(path: string, programs: string[], mapSizes?: object)");
+    throw Napi::TypeError::New(env, "load(path: string, programs: string[], options?: {mapSizes, rodata})");
   }
   std::vector<std::string> programs;
   Napi::Array arr = info[1].As<Napi::Array>();
   for (uint32_t i = 0; i < arr.Length(); i++) programs.push_back(arr.Get(i).As<Napi::String>());
   std::vector<std::pair<std::string, uint32_t>> sizes;
+  std::vector<std::pair<std::string, int64_t>> rodata;
   if (info.Length() > 2 && info[2].IsObject()) {
-    Napi::Object o = info[2].As<Napi::Object>();
-    Napi::Array names = o.GetPropertyNames();
-    for (uint32_t i = 0; i < names.Length(); i++) {
-      std::string name = names.Get(i).As<Napi::String>();
-      sizes.emplace_back(name, o.Get(name).As<Napi::Number>().Uint32Value());
-    }
+    Napi::Object opts = info[2].As<Napi::Object>();
+    auto entries = [](Napi::Value v, auto&& add) {
+      if (!v.IsObject()) return;
+      Napi::Object o = v.As<Napi::Object>();
+      Napi::Array names = o.GetPropertyNames();
+      for (uint32_t i = 0; i < names.Length(); i++) {
+        std::string name = names.Get(i).As<Napi::String>();
+        add(name, o.Get(name).As<Napi::Number>().Int64Value());
+      }
+    };
+    entries(opts.Get("mapSizes"), [&](const std::string& n, int64_t v) { sizes.emplace_back(n, static_cast<uint32_t>(v)); });
+    entries(opts.Get("rodata"), [&](const std::string& n, int64_t v) { rodata.emplace_back(n, v); });
   }
-  auto* worker = new LoadWorker(env, info[0].As<Napi::String>(), std::move(programs), std::move(sizes));
+  auto* worker = new LoadWorker(env, info[0].As<Napi::String>(), std::move(programs), std::move(sizes), std::move(rodata));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -468,6 +518,22 @@ Napi::Value TakeLog(const Napi::CallbackInfo& info) {
   Napi::String s = Napi::String::New(info.Env(), g_log);
   g_log.clear();
   return s;
+}
+
+// kernelFunctionParams(name): the number of parameters of a kernel function per the running kernel's BTF, or -1
+// when the kernel has no such function. Lets user space pick programs and knobs for the kernel's signatures.
+Napi::Value KernelFunctionParams(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>();
+  static struct btf* vmlinux = nullptr;  // parsed once; lives as long as the process
+  if (vmlinux == nullptr) {
+    vmlinux = btf__load_vmlinux_btf();
+    if (vmlinux == nullptr) Throw(env, "btf", errno, "kernel BTF");
+  }
+  __s32 id = btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_FUNC);
+  if (id < 0) return Napi::Number::New(env, -1);
+  const struct btf_type* proto = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
+  return Napi::Number::New(env, proto != nullptr && btf_is_func_proto(proto) ? btf_vlen(proto) : -1);
 }
 
 Napi::Value PossibleCpus(const Napi::CallbackInfo& info) {
@@ -495,6 +561,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("takeLog", Napi::Function::New(env, TakeLog, "takeLog"));
   exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus, "possibleCpus"));
+  exports.Set("kernelFunctionParams", Napi::Function::New(env, KernelFunctionParams, "kernelFunctionParams"));
   return exports;
 }
 

@@ -23,7 +23,8 @@ export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachPr
     const t0 = performance.now();
     let obj: BpfObject | undefined;
     try {
-      obj = await addon.load(bpfObjectPath(def.stem), [...tier.programs]);
+      const rodata = tier.rodata?.({ functionParams: (name) => addon.kernelFunctionParams(name) });
+      obj = await addon.load(bpfObjectPath(def.stem), [...tier.programs], rodata ? { rodata } : {});
       obj.attach();
       return { ok: true, obj, tier, attempts, loadMs: performance.now() - t0 };
     } catch (e) {

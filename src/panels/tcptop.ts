@@ -3,7 +3,7 @@ import { decodeCounters, decodeTcptop, type TcptopRecord } from '../records/tcpt
 import { deriveTcptop, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
 import { humanBytes } from '../format.js';
 import type { BpfObject } from '../native.js';
-import type { PanelDef } from './types.js';
+import type { KernelInfo, PanelDef } from './types.js';
 
 /** An entry unchanged for this many reads is deleted from the kernel map (and so from the sample). */
 const IDLE_READS = 5;
@@ -11,6 +11,12 @@ const IDLE_READS = 5;
 const PRESSURE = 0.75;
 
 const num = (v: number | string | null): number | null => (typeof v === 'number' ? v : null);
+
+/** tcp_recvmsg lost `nonblock` in 5.19 and later `addr_len`: the programs find `flags` by the parameter count. */
+export function recvmsgRodata(kernel: KernelInfo): Record<string, number> {
+  const n = kernel.functionParams('tcp_recvmsg');
+  return { tcp_recvmsg_nargs: n > 0 ? n : 4 };
+}
 
 /**
  * Reads tcptop's maps. Counters are cumulative (no lookup-and-delete, which loses bytes added between the copy and
@@ -47,8 +53,14 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   title: 'tcptop',
   stem: 'tcptop',
   tiers: [
-    { name: 'fentry', types: ['fexit', 'fentry'], programs: ['tcptop_sendmsg_fexit', 'tcptop_cleanup_rbuf_fentry'], hooks: 'fexit tcp_sendmsg + fentry tcp_cleanup_rbuf' },
-    { name: 'kprobe', types: ['kprobe', 'kretprobe'], programs: ['tcptop_sendmsg_kprobe', 'tcptop_sendmsg_kretprobe', 'tcptop_cleanup_rbuf_kprobe'], hooks: 'kprobe+kretprobe tcp_sendmsg + kprobe tcp_cleanup_rbuf' },
+    { name: 'fentry', types: ['fexit'], programs: ['tcptop_sendmsg_fexit', 'tcptop_recvmsg_fexit'], hooks: 'fexit tcp_sendmsg + fexit tcp_recvmsg', rodata: recvmsgRodata },
+    {
+      name: 'kprobe',
+      types: ['kprobe', 'kretprobe'],
+      programs: ['tcptop_sendmsg_kprobe', 'tcptop_sendmsg_kretprobe', 'tcptop_recvmsg_kprobe', 'tcptop_recvmsg_kretprobe'],
+      hooks: 'kprobe+kretprobe tcp_sendmsg + tcp_recvmsg',
+      rodata: recvmsgRodata,
+    },
     { name: 'tp_btf', types: ['tp_btf'], programs: ['tcptop_send_length_btf', 'tcptop_recv_length_btf'], hooks: 'tp_btf sock_send_length + sock_recv_length' },
     { name: 'raw_tp', types: ['raw_tp'], programs: ['tcptop_send_length_raw', 'tcptop_recv_length_raw'], hooks: 'raw_tp sock_send_length + sock_recv_length' },
     { name: 'tracepoint', types: ['tracepoint'], programs: ['tcptop_send_length_tp', 'tcptop_recv_length_tp'], hooks: 'tracepoint sock:sock_send_length + sock:sock_recv_length' },

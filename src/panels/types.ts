@@ -2,6 +2,12 @@
 import type { AttachType } from '../kernel/attach-types.js';
 import type { BpfObject } from '../native.js';
 
+/** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
+export interface KernelInfo {
+  /** parameters of a kernel function per the kernel's BTF; -1 when there is none */
+  functionParams(name: string): number;
+}
+
 /** One rung of a panel's hook ladder: the attach types it needs and the programs it loads. */
 export interface Tier {
   name: string;
@@ -9,6 +15,8 @@ export interface Tier {
   programs: readonly string[];
   /** what this tier hooks, for the panel's help and the README */
   hooks: string;
+  /** values for the object's `const volatile` globals, set between open and load */
+  rodata?: (kernel: KernelInfo) => Record<string, number>;
 }
 
 export interface ColumnContext {

@@ -85,3 +85,40 @@ test('record layouts in src/records match the compiled objects (BTF)', async (t)
   await check('softirqs', [SOFTIRQS_VAL]);
   await check('tcptop', [TCPTOP_KEY, TCPTOP_VAL, TCPTOP_STATS_VAL]);
 });
+
+test('kernel BTF: function parameters, for fitting programs to signatures', (t) => {
+  if (!needsBpf(t)) return;
+  const addon = loadAddon();
+  assert.equal(addon.kernelFunctionParams('tcp_sendmsg'), 3);
+  assert.ok([4, 5, 6].includes(addon.kernelFunctionParams('tcp_recvmsg')));
+  assert.equal(addon.kernelFunctionParams('no_such_function_in_any_kernel'), -1);
+});
+
+test('const volatile globals are set by name between open and load; unknown names are refused', async (t) => {
+  if (!needsBpf(t)) return;
+  const addon = loadAddon();
+  const obj = await addon.load(bpfObjectPath('tcptop'), [], { rodata: { tcp_recvmsg_nargs: 6 } });
+  obj.close();
+  await assert.rejects(addon.load(bpfObjectPath('tcptop'), [], { rodata: { no_such_knob: 1 } }), (e: unknown) => e instanceof BpfError && e.op === 'open' && e.code === 'ENOENT');
+});
+
+test('every tier whose programs this kernel lets load passes the verifier (kprobe tiers load here, then fail to attach)', async (t) => {
+  if (!needsBpf(t)) return;
+  const addon = loadAddon();
+  const { PANELS } = await import('../../src/panels/registry.js');
+  const kernel = { functionParams: (n: string) => addon.kernelFunctionParams(n) };
+  const loaded: string[] = [];
+  for (const panel of PANELS) {
+    for (const tier of panel.tiers) {
+      if (tier.types.some((ty) => ty === 'fentry' || ty === 'fexit')) continue; // trampolines: EPERM on this kernel's class
+      if (tier.types.includes('tracepoint')) continue; // needs tracefs; covered by the kernel tier tests
+      const rodata = tier.rodata?.(kernel);
+      const obj = await addon.load(bpfObjectPath(panel.stem), [...tier.programs], rodata ? { rodata } : {});
+      assert.deepEqual(obj.programs().filter((p) => p.loaded).map((p) => p.name), [...tier.programs]);
+      obj.close();
+      loaded.push(`${panel.id}:${tier.name}`);
+    }
+  }
+  t.diagnostic(`verified: ${loaded.join(', ')}`);
+  assert.ok(loaded.includes('tcptop:kprobe'));
+});

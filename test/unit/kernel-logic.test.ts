@@ -37,3 +37,9 @@ test('history: absent rows record 0, silent series are dropped after a full ring
   for (let i = 0; i < 60; i++) h.record(new Map());
   assert.equal(h.view().has('a'), false);
 });
+
+test('no kernel BTF: one line that says what the kernel lacks', async () => {
+  const { missingBtf } = await import('../../src/engine.js');
+  assert.equal(missingBtf('/proc/self/status'), null);
+  assert.equal(missingBtf('/nonexistent/vmlinux'), "this kernel has no BTF (/nonexistent/vmlinux): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+});

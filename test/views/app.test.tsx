@@ -115,3 +115,10 @@ test('batch text: the same columns as the UI, no escape codes, kernel names esca
   assertGolden('batch-text-120', text);
   assert.ok(softirqsPanel && tcptopPanel);
 });
+
+test('drops are shown in the panel line, never silent', async () => {
+  const { statusLine } = await import('../../views/text.js');
+  const p = fixtureFrame().panels[1]!;
+  assert.equal(statusLine({ ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]  map full drops: 3');
+  assert.equal(statusLine(p), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]');
+});

@@ -1,0 +1,37 @@
+/** Ground truth for softirqs: /proc/softirqs, and a workload that raises NET_RX and BLOCK softirqs. */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Per-vector totals over all CPUs, keyed by the lower-case name. */
+export function procSoftirqs(): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of readFileSync('/proc/softirqs', 'utf8').split('\n').slice(1)) {
+    const m = /^\s*([A-Z_]+):\s+(.*)$/.exec(line);
+    if (m) out.set(m[1]!.toLowerCase(), m[2]!.trim().split(/\s+/).reduce((s, v) => s + Number(v), 0));
+  }
+  return out;
+}
+
+export function makeSoftirqs(): void {
+  // NET_RX and NET_TX from loopback traffic, BLOCK from direct I/O, TIMER/SCHED/RCU from the rest.
+  spawnSync('python3', ['-c', `
+import socket, threading
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
+def sink():
+    c, _ = s.accept()
+    while c.recv(65536): pass
+threading.Thread(target=sink).start()
+c = socket.create_connection(s.getsockname())
+c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for i in range(20000): c.send(b'x' * 100)
+c.close()
+`]);
+  const file = join(process.cwd(), `.softirqs-test-${process.pid}`);
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=4k', 'count=256', 'oflag=direct,sync'], { stdio: 'ignore' });
+  } finally {
+    execFileSync('rm', ['-f', file]);
+  }
+}
+
