@@ -106,8 +106,12 @@ export class Engine {
       this.loadMs[r.def.id] = performance.now() - t0;
       r.obj = res.obj;
       Object.assign(r.state, { status: 'ok', tier: res.tier.name, hooks: res.tier.hooks, attempts: res.attempts });
+    }
+    // The baseline: every panel read at the same moment, so the first interval has one start for all.
+    for (const r of this.running) {
+      if (!r.obj) continue;
       try {
-        r.read = r.def.createReader(res.obj);
+        r.read = r.def.createReader(r.obj);
         r.previous = r.read();
       } catch (e) {
         this.fail(r, e);
