@@ -247,9 +247,14 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
           std::copy(next.begin(), next.end(), keys.begin() + size_t(total) * ksz);
           total++;
         }
-        if (del) bpf_map_delete_elem(fd, next.data());  // deleting `next` keeps iteration from `cur` valid
-        cur.swap(next);
-        have = true;
+        // A deleted key cannot be the start of the next step (hash maps would restart from the first bucket),
+        // so after a delete the walk starts again from the first remaining key.
+        if (del && bpf_map_delete_elem(fd, next.data()) == 0) {
+          have = false;
+        } else {
+          cur.swap(next);
+          have = true;
+        }
       }
     }
 

@@ -11,15 +11,8 @@ export interface TcptopSample {
   capacity: number;
 }
 
-export interface TcptopRow {
-  id: string;
-  pid: number;
-  comm: string;
-  family: 'IPv4' | 'IPv6';
-  laddr: string;
-  lport: number;
-  raddr: string;
-  rport: number;
+/** A row names its connection as the record does, and carries the interval's bytes and rates. */
+export interface TcptopRow extends Omit<TcptopRecord, 'rawKey' | 'rx' | 'tx'> {
   rx_bytes: number | null;
   tx_bytes: number | null;
   rx_per_s: number | null;
@@ -37,15 +30,9 @@ export function deriveTcptop(sample: TcptopSample, previous: TcptopSample | unde
     const rx = p ? delta(cur.rx, p.rx) : Number(cur.rx);
     const tx = p ? delta(cur.tx, p.tx) : Number(cur.tx);
     if (rx === 0 && tx === 0) continue;
+    const { rawKey: _key, rx: _rx, tx: _tx, ...conn } = cur;
     rows.push({
-      id: cur.id,
-      pid: cur.pid,
-      comm: cur.comm,
-      family: cur.family,
-      laddr: cur.laddr,
-      lport: cur.lport,
-      raddr: cur.raddr,
-      rport: cur.rport,
+      ...conn,
       rx_bytes: rx,
       tx_bytes: tx,
       rx_per_s: perSecond(rx, elapsedNs),
