@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { render } from 'ink';
 import { createElement } from 'react';
 import { parseArgs, USAGE, type Options } from './args.js';
 import { Engine } from './engine.js';
@@ -95,7 +96,7 @@ async function runBatch(opts: Options, eng: Engine): Promise<void> {
   await new Promise<void>((resolve) => {
     eng.store.subscribe(() => {
       const frame: Frame = eng.store.getSnapshot();
-      if (frame.elapsedNs === 0) return; // the baseline, or a re-sort: not an interval
+      if (frame.elapsedNs === 0) return; // the baseline after attaching: not an interval
       process.stdout.write(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame))}\n` : `${renderFrameText(frame, width)}\n`);
       printed++;
       if (opts.count !== null && printed >= opts.count) resolve();
@@ -105,7 +106,6 @@ async function runBatch(opts: Options, eng: Engine): Promise<void> {
 }
 
 async function runInteractive(opts: Options, eng: Engine): Promise<void> {
-  const { render } = await import('ink');
   const out = process.stdout;
   const size = (): { width: number; height: number } => ({ width: out.columns ?? 80, height: out.rows ?? 24 });
   await new Promise<void>((resolve) => {

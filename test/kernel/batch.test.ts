@@ -1,0 +1,44 @@
+/** Batch output as scripts see it: JSON lines with --format json, plain text when stdout is not a terminal. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { lines, needsBpf, spawnCli } from '../helpers/kernel.js';
+
+test('sixty --batch --count 3 --format json prints three well-formed frames and exits 0', async (t) => {
+  if (!needsBpf(t)) return;
+  const out = lines(spawnCli(['--batch', '--count', '3', '--format', 'json', '--interval', '0.3']));
+  const { code } = await out.exit;
+  assert.equal(code, 0);
+  assert.equal(out.stderr(), '');
+  assert.equal(out.all.length, 3);
+  let last = 0;
+  for (const line of out.all) {
+    const f = JSON.parse(line) as { time: string; interval_ns: number; panels: Record<string, { status: string; tier: string; rows: unknown[] }> };
+    const time = Date.parse(f.time);
+    assert.ok(time > last, 'times increase');
+    last = time;
+    assert.ok(Math.abs(f.interval_ns - 3e8) < 1e8, `interval_ns ${f.interval_ns} is the measured ~0.3 s`);
+    assert.deepEqual(Object.keys(f.panels), ['softirqs', 'tcptop']);
+    for (const p of Object.values(f.panels)) assert.equal(p.status, 'ok');
+    assert.equal(f.panels.softirqs!.rows.length, 10);
+  }
+});
+
+test('without a terminal and without --batch, the same frames come as plain text', async (t) => {
+  if (!needsBpf(t)) return;
+  const out = lines(spawnCli(['--count', '2', '--interval', '0.2', '--panels', 'softirqs']));
+  const { code } = await out.exit;
+  assert.equal(code, 0);
+  const text = out.all.join('\n');
+  assert.doesNotMatch(text, /\x1b/);
+  assert.equal(text.match(/^--- \d{4}-\d\d-\d\dT/gm)?.length, 2);
+  assert.match(text, /^softirqs \[tp_btf: tp_btf softirq_entry \+ softirq_exit\]$/m);
+  assert.match(text, /^VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU/m);
+});
+
+test('bad arguments: one line, exit 2, nothing loaded', async (t) => {
+  if (!needsBpf(t)) return;
+  const out = lines(spawnCli(['--interval', 'soon']));
+  const { code } = await out.exit;
+  assert.equal(code, 2);
+  assert.equal(out.stderr(), "sixty: invalid interval 'soon': give seconds between 0.1 and 3600\n");
+});
