@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import type { TcptopRow } from '../../src/models/tcptop.js';
 import { AttachProber } from '../../src/kernel/attach-types.js';
 import { loadAddon } from '../../src/native.js';
-import { tcptopPanel } from '../../src/panels/tcptop.js';
+import { createTcptopReader, tcptopPanel } from '../../src/panels/tcptop.js';
+import { bpfObjectPath } from '../../src/paths.js';
 import { lines, needsBpf, sleep, spawnCli } from '../helpers/kernel.js';
 
 interface Run {
@@ -83,5 +84,34 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
     t.diagnostic(report.join('; '));
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('tcptop: a full map counts the events it could not hold, and the panel shows them', async (t) => {
+  if (!needsBpf(t)) return;
+  const tier = tcptopPanel.tiers.find((x) => x.name === 'tp_btf')!;
+  const obj = await loadAddon().load(bpfObjectPath('tcptop'), [...tier.programs], { mapSizes: { tcptop_conns: 2 } });
+  try {
+    obj.attach();
+    const read = createTcptopReader(obj);
+    const before = read();
+    // Four connections, both ends in this process: eight entries wanted, room for two.
+    execFileSync('python3', ['-c', `
+import socket
+for i in range(4):
+    s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
+    c = socket.create_connection(s.getsockname()); a, _ = s.accept()
+    c.sendall(b'x' * 1000); a.recv(1000); a.sendall(b'y' * 10); c.recv(10)
+    c.close(); a.close(); s.close()
+`]);
+    const after = read();
+    const stats = tcptopPanel.stats(after, before);
+    assert.equal(after.entries, 2);
+    assert.ok(stats.map_full_drops! >= 10, `drops counted: ${stats.map_full_drops}`);
+    const { statusLine } = await import('../../views/text.js');
+    const line = statusLine({ def: tcptopPanel, status: 'ok', tier: 'tp_btf', hooks: tier.hooks, reason: null, attempts: [], rows: [], sort: tcptopPanel.defaultSort, stats, history: new Map() });
+    assert.match(line, new RegExp(`map full drops: ${stats.map_full_drops}`));
+  } finally {
+    obj.close();
   }
 });
