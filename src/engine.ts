@@ -182,11 +182,6 @@ export class Engine {
     }
   }
 
-  /** Program ids and stats of every open panel, for cost reporting and tests. */
-  programs(): { panel: string; name: string; id?: number; runCount?: number; runTimeNs?: number; recursionMisses?: number }[] {
-    return this.running.flatMap((r) => (r.obj ? r.obj.programs().filter((p) => p.loaded).map((p) => ({ panel: r.def.id, ...p })) : []));
-  }
-
   private fail(r: Running, e: unknown): void {
     Object.assign(r.state, { status: 'error', reason: oneLine(e) });
     r.obj?.close();

@@ -24,10 +24,6 @@ export class UserError extends Error {
   }
 }
 
-export function isBpfError(e: unknown): e is BpfError {
-  return e instanceof BpfError;
-}
-
 /** A one-line description of any thrown value. */
 export function oneLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);

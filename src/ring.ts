@@ -14,10 +14,6 @@ export class Ring {
     if (this.size < this.capacity) this.size++;
   }
 
-  get length(): number {
-    return this.size;
-  }
-
   /** Oldest first. */
   values(): (number | null)[] {
     const out: (number | null)[] = [];

@@ -9,6 +9,8 @@ const MAX_SERIES = 4096;
 export interface TierAttempt {
   tier: string;
   reason: string;
+  /** libbpf's own words when the load or attach failed (the verifier's log, bounded), for diagnosis */
+  log?: string;
 }
 
 export type PanelStatus = 'starting' | 'ok' | 'error' | 'off';

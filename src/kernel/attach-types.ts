@@ -27,13 +27,6 @@ export class AttachProber {
     return p;
   }
 
-  /** The results learned so far, for the status line and exports. */
-  async known(): Promise<Record<string, boolean>> {
-    const out: Record<string, boolean> = {};
-    for (const [type, p] of this.results) out[type] = (await p).ok;
-    return out;
-  }
-
   private async trial(type: AttachType): Promise<ProbeResult> {
     if (type === 'tracepoint') {
       const why = ensureTracefs();

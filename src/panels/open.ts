@@ -6,6 +6,9 @@ import { bpfObjectPath } from '../paths.js';
 import type { TierAttempt } from '../store.js';
 import type { AnyPanelDef, Tier } from './types.js';
 
+/** How much of libbpf's log a failed tier keeps: the end, where the verifier says why. */
+const LOG_TAIL = 2000;
+
 export type OpenResult =
   | { ok: true; obj: BpfObject; tier: Tier; attempts: TierAttempt[]; loadMs: number }
   | { ok: false; reason: string; attempts: TierAttempt[] };
@@ -22,6 +25,7 @@ export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachPr
     }
     const t0 = performance.now();
     let obj: BpfObject | undefined;
+    addon.takeLog(); // start this tier's log empty
     try {
       const rodata = tier.rodata?.({ functionParams: (name) => addon.kernelFunctionParams(name) });
       obj = await addon.load(bpfObjectPath(def.stem), [...tier.programs], rodata ? { rodata } : {});
@@ -30,7 +34,8 @@ export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachPr
     } catch (e) {
       // The types work but this hook does not (a tracepoint or function missing on this kernel): next tier.
       obj?.close();
-      attempts.push({ tier: tier.name, reason: oneLine(e) });
+      const log = addon.takeLog().trim().slice(-LOG_TAIL);
+      attempts.push({ tier: tier.name, reason: oneLine(e), ...(log ? { log } : {}) });
     }
   }
   const tried = attempts.map((a) => `${a.tier}: ${a.reason}`).join('; ');

@@ -10,7 +10,13 @@ import { recvmsgRodata, tcptopPanel } from '../../src/panels/tcptop.js';
 function fakeAddon(working: string[], missingPrograms: string[] = []) {
   const loads: { programs: string[]; rodata?: Record<string, number> }[] = [];
   let closed = 0;
+  let log = '';
   const addon = {
+    takeLog: () => {
+      const out = log;
+      log = '';
+      return out;
+    },
     loads,
     closed: () => closed,
     async load(path: string, programs: string[], opts?: { rodata?: Record<string, number> }): Promise<BpfObject> {
@@ -21,7 +27,10 @@ function fakeAddon(working: string[], missingPrograms: string[] = []) {
         attach() {
           if (type && !working.includes(type)) throw new BpfError('attach', 2, 'ENOENT', `attach: probe_${type}: No such file or directory`);
           const missing = programs.find((p) => missingPrograms.includes(p));
-          if (missing) throw new BpfError('attach', 2, 'ENOENT', `attach: ${missing}: No such file or directory`);
+          if (missing) {
+            log += `libbpf: prog '${missing}': failed to attach: No such file or directory\n`;
+            throw new BpfError('attach', 2, 'ENOENT', `attach: ${missing}: No such file or directory`);
+          }
           return programs;
         },
         close() {
@@ -50,6 +59,7 @@ test('a tier whose hook is missing on this kernel (a tracepoint) falls through t
   const res = await openPanel(tcptopPanel, addon, new AttachProber(addon));
   assert.equal(res.ok && res.tier.name, 'raw_tp');
   assert.match(res.attempts[2]!.reason, /tcptop_send_length_btf/);
+  assert.equal(res.attempts[2]!.log, "libbpf: prog 'tcptop_send_length_btf': failed to attach: No such file or directory");
   assert.ok(addon.closed() >= 1, 'the failed object was closed');
 });
 
