@@ -27,8 +27,10 @@ if ((${#need[@]})); then
   fi
   say "installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  log=$(mktemp)
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}"; } >"$log" 2>&1 ||
+    { cat "$log" >&2; rm -f "$log"; die "apt-get could not install ${need[*]}"; }
+  rm -f "$log"
 fi
 
 # 2. libbpf's source, from Debian's source package, through a private apt state folder
