@@ -6,7 +6,7 @@ import { fit } from './cells.js';
 import { Help } from './Help.js';
 import { decodeKey, KEY_HINT, type Action, type KeyInfo } from './keys.js';
 import { PanelSlot } from './panels/index.js';
-import { initialUiState, reduce, type SortSpec, type UiContext, type UiState } from './state.js';
+import { initialUiState, reduce, selectedIndex, type SortSpec, type UiContext, type UiState } from './state.js';
 
 export interface StoreLike {
   subscribe: (fn: () => void) => () => void;
@@ -44,10 +44,11 @@ export function App({ store, width, height, hostname, intervalS, onSort, onQuit 
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES);
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
-  const ctxRef = useRef<UiContext>({ panelCount: 0, rowCount: 0, pageRows: 1, columnKeys: [] });
+  const rowIds = active ? active.rows.map((r) => active.def.rowId(r) as string) : [];
+  const ctxRef = useRef<UiContext>({ panelCount: 0, rowIds: [], pageRows: 1, columnKeys: [] });
   ctxRef.current = {
     panelCount: frame.panels.length,
-    rowCount: active?.rows.length ?? 0,
+    rowIds,
     pageRows: Math.max(1, bodyHeight - 3),
     columnKeys: active?.def.columns.map((c) => c.key) ?? [],
   };
@@ -89,7 +90,7 @@ export function App({ store, width, height, hostname, intervalS, onSort, onQuit 
         {ui.help ? (
           <Help panel={active} width={width} height={bodyHeight} />
         ) : active ? (
-          <PanelSlot panel={active} width={width} height={bodyHeight} selected={ui.selected[ui.active] ?? 0} elapsedNs={frame.elapsedNs} />
+          <PanelSlot panel={active} width={width} height={bodyHeight} selected={selectedIndex(ui, ui.active, rowIds)} elapsedNs={frame.elapsedNs} />
         ) : (
           <Text>no panels</Text>
         )}

@@ -8,8 +8,10 @@ export interface SortSpec {
 
 export interface UiState {
   active: number;
-  /** selected row index, per panel */
+  /** selected row index, per panel: used when the selected row is gone */
   selected: number[];
+  /** selected row's id, per panel: the selection follows its row when the table re-sorts */
+  selectedId: (string | null)[];
   /** sort per panel */
   sort: SortSpec[];
   paused: boolean;
@@ -20,8 +22,8 @@ export interface UiState {
 /** What the reducer needs to know about the screen right now. */
 export interface UiContext {
   panelCount: number;
-  /** rows in the active panel */
-  rowCount: number;
+  /** ids of the active panel's rows, in display order */
+  rowIds: readonly string[];
   /** rows visible at once, for paging */
   pageRows: number;
   /** the active panel's column keys, in order */
@@ -29,15 +31,33 @@ export interface UiContext {
 }
 
 export function initialUiState(sorts: SortSpec[]): UiState {
-  return { active: 0, selected: sorts.map(() => 0), sort: sorts.map((s) => ({ ...s })), paused: false, help: false, quit: false };
+  return {
+    active: 0,
+    selected: sorts.map(() => 0),
+    selectedId: sorts.map(() => null),
+    sort: sorts.map((s) => ({ ...s })),
+    paused: false,
+    help: false,
+    quit: false,
+  };
 }
 
 const clamp = (v: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, v));
 
+/** Where panel `p`'s selection is now: its row's new place, or the old index (kept in range) once the row is gone. */
+export function selectedIndex(s: UiState, p: number, rowIds: readonly string[]): number {
+  const id = s.selectedId[p];
+  const at = id === null || id === undefined ? -1 : rowIds.indexOf(id);
+  return at >= 0 ? at : clamp(s.selected[p] ?? 0, 0, Math.max(0, rowIds.length - 1));
+}
+
 function withSelected(s: UiState, ctx: UiContext, f: (cur: number) => number): UiState {
+  const next = clamp(f(selectedIndex(s, s.active, ctx.rowIds)), 0, Math.max(0, ctx.rowIds.length - 1));
   const selected = [...s.selected];
-  selected[s.active] = clamp(f(selected[s.active] ?? 0), 0, Math.max(0, ctx.rowCount - 1));
-  return { ...s, selected };
+  const selectedId = [...s.selectedId];
+  selected[s.active] = next;
+  selectedId[s.active] = ctx.rowIds[next] ?? null;
+  return { ...s, selected, selectedId };
 }
 
 function withSort(s: UiState, f: (cur: SortSpec) => SortSpec): UiState {
@@ -74,7 +94,7 @@ export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'home':
       return withSelected(s, ctx, () => 0);
     case 'end':
-      return withSelected(s, ctx, () => ctx.rowCount - 1);
+      return withSelected(s, ctx, () => ctx.rowIds.length - 1);
     case 'sortNext':
       return cols.length ? withSort(s, shiftSort(1)) : s;
     case 'sortPrev':

@@ -5,10 +5,10 @@ import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
 import { layoutColumns } from '../../views/layout.js';
 import { decodeKey } from '../../views/keys.js';
-import { initialUiState, reduce, type UiContext } from '../../views/state.js';
+import { initialUiState, reduce, selectedIndex, type UiContext } from '../../views/state.js';
 import { windowStart } from '../../views/Table.js';
 
-const ctx: UiContext = { panelCount: 2, rowCount: 5, pageRows: 2, columnKeys: ['a', 'b', 'c'] };
+const ctx: UiContext = { panelCount: 2, rowIds: ['r0', 'r1', 'r2', 'r3', 'r4'], pageRows: 2, columnKeys: ['a', 'b', 'c'] };
 
 test('sortRows: descending by value, nulls last, ties broken by row id', () => {
   const rows = [
@@ -78,4 +78,16 @@ test('table window keeps the selection visible', () => {
   assert.equal(windowStart(0, 10, 5), 0);
   assert.equal(windowStart(50, 10, 100), 45);
   assert.equal(windowStart(99, 10, 100), 90);
+});
+
+test('the selection follows its row when the table re-sorts, and keeps its place when the row is gone', () => {
+  let s = initialUiState([{ key: 'a', descending: true }]);
+  s = reduce(s, { type: 'down' }, ctx);
+  s = reduce(s, { type: 'down' }, ctx);
+  assert.equal(selectedIndex(s, 0, ctx.rowIds), 2);
+  assert.equal(selectedIndex(s, 0, ['r2', 'r0', 'r1']), 0, 'r2 moved to the top');
+  assert.equal(selectedIndex(s, 0, ['r0', 'r1', 'r3', 'r4']), 2, 'r2 is gone: same place');
+  assert.equal(selectedIndex(s, 0, ['r0']), 0, 'kept in range');
+  s = reduce(s, { type: 'down' }, { ...ctx, rowIds: ['r2', 'r0', 'r1'] });
+  assert.equal(s.selectedId[0], 'r0');
 });
