@@ -35,3 +35,39 @@ c.close()
   }
 }
 
+
+/**
+ * Runs `read` (sixty's map read) between two /proc/softirqs readings, so the kernel's counts at the moment of the
+ * read are bracketed: at least `before`, at most `after`.
+ */
+export function bracketed<T>(read: () => T): { value: T; before: Map<string, number>; after: Map<string, number> } {
+  const before = procSoftirqs();
+  const value = read();
+  const after = procSoftirqs();
+  return { value, before, after };
+}
+
+/**
+ * Checks sixty's per-vector counts for the interval between two bracketed reads. The kernel's true delta lies
+ * between (start.before → end.after) at most and (start.after → end.before) at least. The kernel counts a softirq in
+ * /proc/softirqs just before softirq_entry fires, so each CPU can have one softirq counted there and not yet by sixty
+ * when a read lands between the two: hence a tolerance of the number of CPUs. Returns a report line per vector.
+ */
+export function checkAgainstProc(
+  rows: { vector: string; count: number | null }[],
+  start: { before: Map<string, number>; after: Map<string, number> },
+  end: { before: Map<string, number>; after: Map<string, number> },
+  tolerance: number,
+): string[] {
+  const report: string[] = [];
+  for (const row of rows) {
+    const v = row.vector;
+    const lo = (end.before.get(v) ?? 0) - (start.after.get(v) ?? 0);
+    const hi = (end.after.get(v) ?? 0) - (start.before.get(v) ?? 0);
+    report.push(lo === hi ? `${v}: sixty ${row.count} /proc ${lo}` : `${v}: sixty ${row.count} /proc ${lo}..${hi}`);
+    if (row.count === null || row.count < lo - tolerance || row.count > hi + tolerance) {
+      throw new Error(`${v}: sixty ${row.count}, /proc/softirqs ${lo}..${hi} (tolerance ${tolerance})`);
+    }
+  }
+  return report;
+}
