@@ -9,6 +9,8 @@ export interface Options {
   format: 'json' | 'text';
   /** panel ids, in the order given; null = all */
   panels: string[] | null;
+  /** panel id → the one hook tier to use instead of the ladder */
+  tiers: Record<string, string>;
   help: boolean;
   version: boolean;
 }
@@ -23,6 +25,7 @@ options:
   -c, --count N            stop after N frames (implies --batch)
   -f, --format json|text   batch output: one JSON object per line, or plain text (default text; implies --batch)
   -p, --panels LIST        comma-separated panels to run (default: all): softirqs,tcptop
+  -t, --tier PANEL=TIER    use only this hook tier for a panel, no fallback (e.g. tcptop=raw_tp); repeatable
   -h, --help               this help
   -V, --version            the version
 
@@ -35,8 +38,12 @@ function takeValue(argv: string[], i: number, name: string): string {
   return v;
 }
 
-export function parseArgs(argv: readonly string[], knownPanels: readonly string[]): Options {
-  const o: Options = { intervalS: 1, count: null, batch: false, format: 'text', panels: null, help: false, version: false };
+/** Panel ids and, for each, the names of its hook tiers. */
+export type PanelCatalog = ReadonlyMap<string, readonly string[]>;
+
+export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Options {
+  const knownPanels = [...catalog.keys()];
+  const o: Options = { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, help: false, version: false };
   const args: string[] = [];
   for (const a of argv) {
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -83,6 +90,16 @@ export function parseArgs(argv: readonly string[], knownPanels: readonly string[
           throw new UserError(`unknown panel '${unknown[0] ?? v}': choose from ${knownPanels.join(', ')}`);
         }
         o.panels = [...new Set(ids)];
+        break;
+      }
+      case '-t':
+      case '--tier': {
+        const v = takeValue(args, i++, a);
+        const m = /^([^=]+)=(.+)$/.exec(v);
+        const tiers = m ? catalog.get(m[1]!) : undefined;
+        if (!m || !tiers) throw new UserError(`invalid tier '${v}': give PANEL=TIER with a panel from ${knownPanels.join(', ')}`);
+        if (!tiers.includes(m[2]!)) throw new UserError(`unknown tier '${m[2]}' for ${m[1]}: choose from ${tiers.join(', ')}`);
+        o.tiers[m[1]!] = m[2]!;
         break;
       }
       case '-h':

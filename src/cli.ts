@@ -132,7 +132,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const opts = parseArgs(argv, PANELS.map((p) => p.id));
+  const opts = parseArgs(argv, new Map(PANELS.map((p) => [p.id, p.tiers.map((t) => t.name)])));
   if (opts.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -147,7 +147,11 @@ async function main(argv: string[]): Promise<number> {
     const h = process.stdout.rows ?? 0;
     if (w < MIN_WIDTH || h < MIN_HEIGHT) throw new UserError(`terminal too small: ${w}×${h}, sixty needs at least ${MIN_WIDTH}×${MIN_HEIGHT}`);
   }
-  const panels: AnyPanelDef[] = (opts.panels ?? PANELS.map((p) => p.id)).map((id) => panelById(id)!);
+  const panels: AnyPanelDef[] = (opts.panels ?? PANELS.map((p) => p.id)).map((id) => {
+    const def = panelById(id)!;
+    const forced = opts.tiers[id];
+    return forced ? { ...def, tiers: def.tiers.filter((t) => t.name === forced) } : def;
+  });
   engine = new Engine({ panels, intervalMs: opts.intervalS * 1000 });
   await engine.open();
   // For the exit-path tests: an uncaught exception from a timer, once sixty has attached.

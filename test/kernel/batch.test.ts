@@ -42,3 +42,12 @@ test('bad arguments: one line, exit 2, nothing loaded', async (t) => {
   assert.equal(code, 2);
   assert.equal(out.stderr(), "sixty: invalid interval 'soon': give seconds between 0.1 and 3600\n");
 });
+
+test('--tier forces a tier: the classic tracepoints, with tracefs mounted on demand', async (t) => {
+  if (!needsBpf(t)) return;
+  const out = lines(spawnCli(['-c', '1', '-f', 'json', '-i', '0.2', '--tier', 'tcptop=tracepoint', '--tier', 'softirqs=raw_tp']));
+  const { code } = await out.exit;
+  assert.equal(code, 0);
+  const f = JSON.parse(out.all[0]!) as { panels: Record<string, { status: string; tier: string }> };
+  assert.deepEqual([f.panels.softirqs!.tier, f.panels.tcptop!.tier], ['raw_tp', 'tracepoint']);
+});

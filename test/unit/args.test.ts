@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/args.js';
 import { UserError } from '../../src/errors.js';
 
-const PANELS = ['softirqs', 'tcptop'];
+const PANELS = new Map([
+  ['softirqs', ['tp_btf', 'raw_tp', 'tracepoint']],
+  ['tcptop', ['fentry', 'kprobe', 'tp_btf', 'raw_tp', 'tracepoint']],
+]);
 
 test('defaults: interactive, 1 s, all panels', () => {
-  assert.deepEqual(parseArgs([], PANELS), { intervalS: 1, count: null, batch: false, format: 'text', panels: null, help: false, version: false });
+  assert.deepEqual(parseArgs([], PANELS), { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, help: false, version: false });
 });
 
 test('batch JSON with count, interval and panels, in both spellings', () => {
@@ -16,6 +19,10 @@ test('batch JSON with count, interval and panels, in both spellings', () => {
   assert.equal(o.intervalS, 0.5);
   assert.deepEqual(o.panels, ['tcptop', 'softirqs']);
   assert.equal(o.format, 'json');
+});
+
+test('--tier forces one hook tier per panel', () => {
+  assert.deepEqual(parseArgs(['--tier', 'tcptop=raw_tp', '-t', 'softirqs=tracepoint'], PANELS).tiers, { tcptop: 'raw_tp', softirqs: 'tracepoint' });
 });
 
 test('--count and --format imply batch', () => {
@@ -34,6 +41,9 @@ test('bad input is one UserError line', () => {
     [['--format', 'xml'], /invalid format 'xml'/],
     [['--frobnicate'], /unknown option '--frobnicate'/],
     [['extra'], /unknown argument 'extra'/],
+    [['--tier', 'tcptop=nope'], /unknown tier 'nope' for tcptop: choose from fentry, kprobe, tp_btf, raw_tp, tracepoint/],
+    [['--tier', 'biotop=tp_btf'], /invalid tier 'biotop=tp_btf': give PANEL=TIER/],
+    [['--tier', 'tcptop'], /invalid tier 'tcptop'/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parseArgs(argv, PANELS), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
