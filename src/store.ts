@@ -1,4 +1,5 @@
 /** The store: one frame per tick (one timestamp for every panel), and the per-row history rings. */
+import { compareValues } from './models/delta.js';
 import { Ring } from './ring.js';
 import type { AnyPanelDef, PanelStats } from './panels/types.js';
 
@@ -62,7 +63,7 @@ export class History {
       if (this.tick - entry.lastActive >= HISTORY_LENGTH) this.rings.delete(id);
     }
     if (this.rings.size > MAX_SERIES) {
-      const oldest = [...this.rings].sort((a, b) => a[1].lastActive - b[1].lastActive);
+      const oldest = [...this.rings].sort((a, b) => compareValues(a[1].lastActive, b[1].lastActive));
       for (const [id] of oldest.slice(0, this.rings.size - MAX_SERIES)) this.rings.delete(id);
     }
   }
