@@ -43,3 +43,13 @@ test('no kernel BTF: one line that says what the kernel lacks', async () => {
   assert.equal(missingBtf('/proc/self/status'), null);
   assert.equal(missingBtf('/nonexistent/vmlinux'), "this kernel has no BTF (/nonexistent/vmlinux): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 });
+
+test('history keeps at most 4096 series, dropping the longest silent first', () => {
+  const h = new History();
+  h.record(new Map([['old', 1]]));
+  h.record(new Map(Array.from({ length: 4096 }, (_, i) => [`s${i}`, 1] as [string, number])));
+  const v = h.view();
+  assert.equal(v.size, 4096);
+  assert.equal(v.has('old'), false);
+  assert.equal(v.has('s0'), true);
+});
