@@ -122,3 +122,29 @@ test('every tier whose programs this kernel lets load passes the verifier (kprob
   t.diagnostic(`verified: ${loaded.join(', ')}`);
   assert.ok(loaded.includes('tcptop:kprobe'));
 });
+
+test('an environment that ends with objects still open (a worker thread) detaches them (cleanup hook, then finalizers)', async (t) => {
+  if (!needsBpf(t)) return;
+  const { Worker } = await import('node:worker_threads');
+  const { bpfIds, waitForBaseline } = await import('../helpers/kernel.js');
+  const base = bpfIds();
+  const code = `
+    const { createRequire } = require('node:module');
+    const { parentPort } = require('node:worker_threads');
+    const addon = createRequire(${JSON.stringify(ADDON_PATH)})(${JSON.stringify(ADDON_PATH)});
+    addon.load(${JSON.stringify(bpfObjectPath('softirqs'))}, ['softirqs_entry_btf', 'softirqs_exit_btf']).then((obj) => {
+      obj.attach();
+      parentPort.postMessage(obj.programs().filter((p) => p.loaded).map((p) => p.id));
+      // exits without close()
+    });
+  `;
+  const worker = new Worker(code, { eval: true });
+  const ids = await new Promise<number[]>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  assert.equal(ids.length, 2);
+  assert.ok(ids.every((id) => bpfIds().progs.has(id)), 'attached while the worker lives');
+  await new Promise((r) => worker.once('exit', r));
+  assert.deepEqual(await waitForBaseline(base), { progs: [], links: [] });
+});
