@@ -63,7 +63,13 @@ for (const tier of ['raw_tp', 'tracepoint']) {
       await sleep(200);
       const end = bracketed(() => engine.tick());
       const rows = end.value.panels[0]!.rows as SoftirqsRow[];
-      t.diagnostic(checkAgainstProc(rows, start, end, availableParallelism()).join(', '));
+      const missed = end.value.panels[0]!.stats.bpf_missed_drops ?? 0;
+      // Classic tracepoints go through perf's per-context recursion guard, which drops an event now and then
+      // without counting it anywhere (about 1 in 7,500 here, DESIGN.md): the tolerance grows with the events.
+      const events = rows.reduce((sum, r) => sum + (r.count ?? 0), 0);
+      const tolerance = availableParallelism() + missed + (tier === 'tracepoint' ? Math.ceil(events / 5000) : 0);
+      t.diagnostic(`tolerance ${tolerance} (missed ${missed}, ${events} events)`);
+      t.diagnostic(checkAgainstProc(rows, start, end, tolerance).join(', '));
       assert.ok(rows.find((r) => r.vector === 'net_rx')!.count! > 1000, 'the workload raised NET_RX');
     } finally {
       engine.close();
