@@ -85,3 +85,18 @@ export function lines(child: ChildProcess): { all: string[]; first: Promise<stri
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on('exit', (code, signal) => r({ code, signal })));
   return { all, first, stderr: () => err, exit };
 }
+
+/**
+ * Waits until the only sixty programs loaded are the `expected` ones of the current test. Programs of an earlier
+ * test or process are freed asynchronously after close, and their detaching from a tracepoint that the current
+ * test also uses must not overlap a measured interval.
+ */
+export async function settled(expected: number, timeoutMs = 3000): Promise<void> {
+  const ours = (): number => {
+    const out = execFileSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
+    return (JSON.parse(out || '[]') as { name?: string }[]).filter((p) => /^(softirqs|tcptop|probe)_/.test(p.name ?? '')).length;
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (ours() > expected && Date.now() < deadline) await sleep(50);
+  await sleep(100); // and let the tracepoint's probe list settle
+}

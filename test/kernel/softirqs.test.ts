@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { Engine } from '../../src/engine.js';
 import type { SoftirqsRow } from '../../src/models/softirqs.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
-import { needsBpf, sleep } from '../helpers/kernel.js';
+import { needsBpf, settled, sleep } from '../helpers/kernel.js';
 import { bracketed, checkAgainstProc, makeSoftirqs } from '../helpers/softirqs.js';
 
 test('softirqs: counts match /proc/softirqs deltas within the number of CPUs per vector', async (t) => {
@@ -16,6 +16,7 @@ test('softirqs: counts match /proc/softirqs deltas within the number of CPUs per
     const panel = engine.store.getSnapshot().panels[0]!;
     assert.equal(panel.status, 'ok', panel.reason ?? '');
     assert.equal(panel.tier, 'tp_btf');
+    await settled(2);
     const start = bracketed(() => engine.tick());
     makeSoftirqs();
     await sleep(200);
