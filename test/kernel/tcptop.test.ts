@@ -12,7 +12,7 @@ import { AttachProber } from '../../src/kernel/attach-types.js';
 import { loadAddon } from '../../src/native.js';
 import { createTcptopReader, tcptopPanel } from '../../src/panels/tcptop.js';
 import { bpfObjectPath } from '../../src/paths.js';
-import { lines, needsBpf, sleep, spawnCli } from '../helpers/kernel.js';
+import { lines, needsBpf, settled, sleep, spawnCli } from '../helpers/kernel.js';
 
 interface Run {
   family: 'IPv4' | 'IPv6';
@@ -38,6 +38,7 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
     }
   }
 
+  await settled(0);
   const child = spawnCli(['--batch', '--format', 'json', '--interval', '0.25', '--panels', 'tcptop']);
   const out = lines(child);
   try {

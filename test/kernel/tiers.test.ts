@@ -38,6 +38,7 @@ for (const tier of ['raw_tp', 'tracepoint']) {
     const engine = await opened(only(tcptopPanel, tier));
     if (tier === 'tracepoint') assert.ok(tracefsMounted(), 'sixty mounted tracefs');
     try {
+      await settled(2);
       const workload = JSON.parse(execFileSync('python3', [join(import.meta.dirname, '..', 'fixtures', 'tcp_workload.py')], { encoding: 'utf8' })) as {
         pid: number;
         runs: { client_port: number; server_port: number; up: number; down: number }[];
