@@ -16,7 +16,7 @@ test('sixty --batch --count 3 --format json prints three well-formed frames and 
     const time = Date.parse(f.time);
     assert.ok(time > last, 'times increase');
     last = time;
-    assert.ok(Math.abs(f.interval_ns - 3e8) < 1e8, `interval_ns ${f.interval_ns} is the measured ~0.3 s`);
+    assert.ok(f.interval_ns > 2.5e8 && f.interval_ns < 8e8, `interval_ns ${f.interval_ns} is the measured time, about 0.3 s`);
     assert.deepEqual(Object.keys(f.panels), ['softirqs', 'tcptop']);
     for (const p of Object.values(f.panels)) assert.equal(p.status, 'ok');
     assert.equal(f.panels.softirqs!.rows.length, 10);
