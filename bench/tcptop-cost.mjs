@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const MAIN = path.join(here, '..', 'build', 'Release');
+const MAIN = path.join(here, '..', 'native', 'build', 'Release');
 const OBJ = `${MAIN}/bpf/tcptop.bpf.o`;
 const PROGS = ['tcptop_send_length_btf', 'tcptop_recv_length_btf'];
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';

@@ -66,11 +66,12 @@ if [[ ! -d node_modules || package.json -nt node_modules/.package-lock.json ]]; 
   else npm install --ignore-scripts --no-fund --no-audit >/dev/null; fi
 fi
 
-# 4. The native addon and the BPF objects (make decides what is stale), then the TypeScript.
-if [[ ! -f build/Makefile || binding.gyp -nt build/Makefile ]]; then
+# 4. The native addon and the BPF objects (native/binding.gyp; make decides what is stale), then the TypeScript.
+gyp=(npx --no-install node-gyp --directory=native)
+if [[ ! -f native/build/Makefile || native/binding.gyp -nt native/build/Makefile ]]; then
   say "configuring the native build"
-  mkdir -p build
-  npx --no-install node-gyp configure >build/configure.log 2>&1 || { cat build/configure.log >&2; die "node-gyp configure failed"; }
+  mkdir -p native/build
+  "${gyp[@]}" configure >native/build/configure.log 2>&1 || { cat native/build/configure.log >&2; die "node-gyp configure failed"; }
 fi
-npx --no-install node-gyp build -j 2 >build/last-build.log 2>&1 || { cat build/last-build.log >&2; die "native build failed"; }
+"${gyp[@]}" build -j 2 >native/build/last-build.log 2>&1 || { cat native/build/last-build.log >&2; die "native build failed"; }
 npx --no-install tsc -b

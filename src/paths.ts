@@ -26,6 +26,6 @@ function findRoot(): string {
 }
 
 export const ROOT = findRoot();
-export const ADDON_PATH = join(ROOT, 'build', 'Release', 'sixty.node');
-export const BPF_DIR = join(ROOT, 'build', 'Release', 'bpf');
+export const ADDON_PATH = join(ROOT, 'native', 'build', 'Release', 'sixty.node');
+export const BPF_DIR = join(ROOT, 'native', 'build', 'Release', 'bpf');
 export const bpfObjectPath = (stem: string): string => join(BPF_DIR, `${stem}.bpf.o`);
