@@ -3,6 +3,8 @@
 # Every step checks first, so a second run does nothing but say so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# bpftool lives in /usr/sbin, which a non-root PATH often lacks; the build's own steps need it too.
+export PATH=$PATH:/usr/sbin:/sbin
 
 LIBBPF_VERSION=1.1.2
 LIBBPF_DEB_VERSION=1.1.2-0+deb12u1
