@@ -5,7 +5,9 @@
 //   attached      both programs attached, kernel.bpf_stats_enabled=0  -> wall-clock overhead
 //   attached+stats attached with kernel.bpf_stats_enabled=1             -> in-BPF run_time_ns/run_cnt
 // (bpf_stats itself adds two clock reads per program run, so its arm is kept apart from the wall-clock delta.)
-import { createRequire } from 'node:module';
+import { loadAddon } from '../build/js/src/native.js';
+import { bpfObjectPath } from '../build/js/src/paths.js';
+import { decodeTcptop } from '../build/js/src/records/tcptop.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -13,19 +15,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const MAIN = path.join(here, '..', 'native', 'build', 'Release');
-const OBJ = `${MAIN}/bpf/tcptop.bpf.o`;
+const OBJ = bpfObjectPath('tcptop');
 const PROGS = ['tcptop_send_length_btf', 'tcptop_recv_length_btf'];
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';
 const [ROUNDS, SECS, SIZE, CPU] = [+(process.argv[2] ?? 7), +(process.argv[3] ?? 1.5), +(process.argv[4] ?? 64), +(process.argv[5] ?? 1)];
 
-const addon = createRequire(import.meta.url)(`${MAIN}/sixty.node`);
-addon.setErrorClass(class NativeBpfError extends Error {
-  constructor(op, errno, code, message) { super(message); Object.assign(this, { op, errno, code }); }
-});
+const addon = loadAddon();
 
 // Build the workload if needed.
-const bin = path.join(MAIN, '..', 'bench', 'pingsend');
+const bin = path.join(here, '..', 'build', 'bench', 'pingsend');
 if (!existsSync(bin)) {
   execFileSync('mkdir', ['-p', path.dirname(bin)]);
   execFileSync('gcc', ['-O2', '-Wall', '-o', bin, path.join(here, 'pingsend.c')], { stdio: 'inherit' });
@@ -51,17 +49,10 @@ const setStats = (v) => writeFileSync(STATS, String(v));
 function cleanup() { try { current?.close(); } catch { /* closing is best effort here */ } current = null; try { setStats(prevStats); } catch { /* ditto */ } }
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
 
-// Sums tx/rx for the workload's pid. Key: sk u64 @0, pid u32 @8, lport u16 @12, rport u16 @14. Value: rx u64 @0, tx u64 @8.
+// Sums tx/rx for the workload's pid, through sixty's own decoder.
 function bytesFor(obj, pid) {
-  const r = obj.readMap('tcptop_conns');
-  let tx = 0n, rx = 0n, entries = 0;
-  for (let i = 0; i < r.count; i++) {
-    if (r.keys.readUInt32LE(i * r.keySize + 8) !== pid) continue;
-    entries++;
-    rx += r.values.readBigUInt64LE(i * r.valueSize);
-    tx += r.values.readBigUInt64LE(i * r.valueSize + 8);
-  }
-  return { tx: Number(tx), rx: Number(rx), entries };
+  const mine = decodeTcptop(obj.readMap('tcptop_conns')).filter((r) => r.pid === pid);
+  return { tx: Number(mine.reduce((s, r) => s + r.tx, 0n)), rx: Number(mine.reduce((s, r) => s + r.rx, 0n)), entries: mine.length };
 }
 
 async function attachedRun(iters, stats) {

@@ -29,7 +29,6 @@ options:
   -h, --help               this help
   -V, --version            the version
 
-keys (interactive): Tab/←/→ or 1-9 switch panel, ↑/↓ select, < > sort column, r reverse, p pause, ? help, q quit.
 Without a terminal on stdout, sixty prints batch text.`;
 
 function takeValue(argv: string[], i: number, name: string): string {

@@ -16,6 +16,7 @@ import type { AnyPanelDef } from './panels/types.js';
 import { ROOT } from './paths.js';
 import type { Frame } from './store.js';
 import { App, MIN_HEIGHT, MIN_WIDTH } from '../views/App.js';
+import { keyHelpLines } from '../views/keys.js';
 import { renderFrameText } from '../views/text.js';
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[?25l';
@@ -134,7 +135,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv, new Map(PANELS.map((p) => [p.id, p.tiers.map((t) => t.name)])));
   if (opts.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${USAGE}\n\nkeys (interactive):\n${keyHelpLines().join('\n')}\n`);
     return 0;
   }
   if (opts.version) {

@@ -26,8 +26,6 @@ interface Running {
   obj?: BpfObject;
   read?: () => unknown;
   previous?: unknown;
-  /** rows of the last tick, unsorted */
-  rows: object[];
   /** the kernel's count of runs it skipped for this panel's programs (recursion), cumulative */
   missed: number;
   history: History;
@@ -36,8 +34,6 @@ interface Running {
 export interface EngineOptions {
   panels: readonly AnyPanelDef[];
   intervalMs: number;
-  /** for tests: a different addon */
-  addon?: Addon;
 }
 
 export class Engine {
@@ -45,7 +41,6 @@ export class Engine {
   private readonly running: Running[];
   private timer: NodeJS.Timeout | undefined;
   private lastNs = 0n;
-  private seq = 0;
   private closed = false;
   /** load + attach time per panel, ms */
   readonly loadMs: Record<string, number> = {};
@@ -56,7 +51,6 @@ export class Engine {
     this.running = opts.panels.map((def) => ({
       def,
       history: new History(),
-      rows: [],
       missed: 0,
       state: {
         sort: { ...def.defaultSort },
@@ -85,7 +79,7 @@ export class Engine {
     }
     let addon: Addon;
     try {
-      addon = this.opts.addon ?? loadAddon();
+      addon = loadAddon();
     } catch (e) {
       for (const r of this.running) Object.assign(r.state, { status: 'error', reason: oneLine(e) });
       this.publish(0);
@@ -154,7 +148,6 @@ export class Engine {
         const trend = new Map<string, number | null>();
         for (const row of rows) trend.set(r.def.rowId(row), r.def.trend(row));
         r.history.record(trend);
-        r.rows = rows;
         Object.assign(r.state, { rows: sortRows(r.def, rows, r.state.sort), stats, history: r.history.view() });
       } catch (e) {
         this.fail(r, e);
@@ -163,13 +156,17 @@ export class Engine {
     return this.publish(elapsedNs);
   }
 
-  /** Changes a panel's sort and republishes the current rows in the new order (no new reading). */
+  /**
+   * Changes a panel's sort and republishes the current rows in the new order (no new reading). The order is total
+   * (ties broken by row id), so re-sorting the sorted rows gives what sorting the tick's rows would.
+   */
   setSort(panelId: string, sort: SortSpec): void {
     const r = this.running.find((x) => x.def.id === panelId);
     if (!r) return;
     r.state.sort = { ...sort };
-    r.state.rows = sortRows(r.def, r.rows, sort);
-    this.store.publish({ ...this.store.getSnapshot(), panels: this.running.map((x) => ({ ...x.state })) });
+    r.state.rows = sortRows(r.def, r.state.rows, sort);
+    const current = this.store.getSnapshot();
+    this.store.publish(this.frame(current.time, current.elapsedNs));
   }
 
   /** Detaches and unloads everything. Idempotent, synchronous (safe in exit paths). */
@@ -189,11 +186,10 @@ export class Engine {
   }
 
   private frame(time: Date, elapsedNs: number): Frame {
-    return { seq: this.seq, time, elapsedNs, panels: this.running.map((r) => ({ ...r.state })) };
+    return { time, elapsedNs, panels: this.running.map((r) => ({ ...r.state })) };
   }
 
   private publish(elapsedNs: number): Frame {
-    this.seq++;
     const f = this.frame(new Date(), elapsedNs);
     this.store.publish(f);
     return f;

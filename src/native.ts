@@ -1,5 +1,4 @@
 /** Loads the native addon once and hands it the JS error class it throws. */
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Addon } from '../native/sixty.js';
 import { BpfError, UserError } from './errors.js';
@@ -11,9 +10,14 @@ let addon: Addon | undefined;
 
 export function loadAddon(): Addon {
   if (addon) return addon;
-  if (!existsSync(ADDON_PATH)) throw new UserError(`the native addon is not built (${ADDON_PATH}): run npm start or npm run build`);
   const require = createRequire(import.meta.url);
-  const loaded = require(ADDON_PATH) as Addon;
+  let loaded: Addon;
+  try {
+    loaded = require(ADDON_PATH) as Addon;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    throw new UserError(`the native addon is not built (${ADDON_PATH}): run npm start or npm run build`);
+  }
   loaded.setErrorClass(BpfError);
   addon = loaded;
   return loaded;

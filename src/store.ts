@@ -34,7 +34,6 @@ export interface PanelState {
 }
 
 export interface Frame {
-  seq: number;
   /** wall-clock time of the tick */
   time: Date;
   /** measured time since the previous tick: the denominator of every rate in this frame */

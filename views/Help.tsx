@@ -2,11 +2,10 @@
 import { Box, Text } from 'ink';
 import type { PanelState } from '../src/store.js';
 import { fit } from './cells.js';
-import { BINDINGS } from './keys.js';
+import { keyHelpLines } from './keys.js';
 
 export function helpLines(panel: PanelState | undefined): string[] {
-  const lines = ['keys'];
-  for (const b of BINDINGS) if (b.keys) lines.push(`  ${b.keys.padEnd(10)} ${b.help}`);
+  const lines = ['keys', ...keyHelpLines()];
   if (panel) {
     lines.push('', `${panel.def.title}: columns`);
     for (const c of panel.def.columns) lines.push(`  ${c.title.padEnd(10)} ${c.help}`);

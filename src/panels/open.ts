@@ -10,7 +10,7 @@ import type { AnyPanelDef, Tier } from './types.js';
 const LOG_TAIL = 2000;
 
 export type OpenResult =
-  | { ok: true; obj: BpfObject; tier: Tier; attempts: TierAttempt[]; loadMs: number }
+  | { ok: true; obj: BpfObject; tier: Tier; attempts: TierAttempt[] }
   | { ok: false; reason: string; attempts: TierAttempt[] };
 
 export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachProber): Promise<OpenResult> {
@@ -23,14 +23,13 @@ export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachPr
       attempts.push({ tier: tier.name, reason: `${failed.t} unavailable (${failed.r.reason})` });
       continue;
     }
-    const t0 = performance.now();
     let obj: BpfObject | undefined;
     addon.takeLog(); // start this tier's log empty
     try {
       const rodata = tier.rodata?.({ functionParams: (name) => addon.kernelFunctionParams(name) });
       obj = await addon.load(bpfObjectPath(def.stem), [...tier.programs], rodata ? { rodata } : {});
       obj.attach();
-      return { ok: true, obj, tier, attempts, loadMs: performance.now() - t0 };
+      return { ok: true, obj, tier, attempts };
     } catch (e) {
       // The types work but this hook does not (a tracepoint or function missing on this kernel): next tier.
       obj?.close();

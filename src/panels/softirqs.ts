@@ -3,9 +3,8 @@ import { decodeSoftirqs } from '../records/softirqs.js';
 import { deriveSoftirqs, type SoftirqsRow, type SoftirqsSample } from '../models/softirqs.js';
 import { availableParallelism } from 'node:os';
 import { humanCount, humanNs, percent } from '../format.js';
-import type { PanelDef } from './types.js';
+import { asNumber, type PanelDef } from './types.js';
 
-const num = (v: number | string | null): number | null => (typeof v === 'number' ? v : null);
 
 export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
   id: 'softirqs',
@@ -26,11 +25,11 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
   trend: (row) => row.time_ns,
   columns: [
     { key: 'vector', title: 'VECTOR', width: 8, align: 'left', value: (r) => r.vector, format: (v) => String(v), help: 'softirq vector (hi, timer, net_tx, net_rx, block, irq_poll, tasklet, sched, hrtimer, rcu)' },
-    { key: 'count', title: 'COUNT', width: 8, align: 'right', value: (r) => r.count, format: (v) => humanCount(num(v)), help: 'softirqs run in the interval (softirq_entry)' },
-    { key: 'count_per_s', title: 'COUNT/s', width: 8, align: 'right', value: (r) => r.count_per_s, format: (v) => humanCount(num(v) === null ? null : Math.round(num(v)!)), help: 'COUNT over the measured elapsed time' },
-    { key: 'time_ns', title: 'TIME', width: 8, align: 'right', value: (r) => r.time_ns, format: (v) => humanNs(num(v)), help: 'time between softirq_entry and softirq_exit, summed over CPUs' },
-    { key: 'avg_ns', title: 'AVG', width: 8, align: 'right', value: (r) => (r.time_ns !== null && r.count ? r.time_ns / r.count : null), format: (v) => humanNs(num(v)), help: 'TIME / COUNT' },
-    { key: 'cpu_pct', title: '%CPU', width: 6, align: 'right', value: (r) => r.cpu_pct, format: (v) => percent(num(v)), help: 'TIME as a share of all CPUs over the interval' },
+    { key: 'count', title: 'COUNT', width: 8, align: 'right', value: (r) => r.count, format: (v) => humanCount(asNumber(v)), help: 'softirqs run in the interval (softirq_entry)' },
+    { key: 'count_per_s', title: 'COUNT/s', width: 8, align: 'right', value: (r) => r.count_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), help: 'COUNT over the measured elapsed time' },
+    { key: 'time_ns', title: 'TIME', width: 8, align: 'right', value: (r) => r.time_ns, format: (v) => humanNs(asNumber(v)), help: 'time between softirq_entry and softirq_exit, summed over CPUs' },
+    { key: 'avg_ns', title: 'AVG', width: 8, align: 'right', value: (r) => (r.time_ns !== null && r.count ? r.time_ns / r.count : null), format: (v) => humanNs(asNumber(v)), help: 'TIME / COUNT' },
+    { key: 'cpu_pct', title: '%CPU', width: 6, align: 'right', value: (r) => r.cpu_pct, format: (v) => percent(asNumber(v)), help: 'TIME as a share of all CPUs over the interval' },
   ],
   defaultSort: { key: 'time_ns', descending: true },
 };

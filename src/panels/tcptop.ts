@@ -3,14 +3,13 @@ import { decodeCounters, decodeTcptop, type TcptopRecord } from '../records/tcpt
 import { deriveTcptop, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
 import { humanBytes } from '../format.js';
 import type { BpfObject } from '../native.js';
-import type { KernelInfo, PanelDef } from './types.js';
+import { asNumber, type KernelInfo, type PanelDef } from './types.js';
 
 /** An entry unchanged for this many reads is deleted from the kernel map (and so from the sample). */
 const IDLE_READS = 5;
 /** Above this share of the map's capacity, entries idle for one read are deleted too. */
 const PRESSURE = 0.75;
 
-const num = (v: number | string | null): number | null => (typeof v === 'number' ? v : null);
 
 /** tcp_recvmsg lost `nonblock` in 5.19 and later `addr_len`: the programs find `flags` by the parameter count. */
 export function recvmsgRodata(kernel: KernelInfo): Record<string, number> {
@@ -78,9 +77,9 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { key: 'lport', title: 'LPORT', width: 5, align: 'right', value: (r) => r.lport, format: (v) => String(v), help: 'local port' },
     { key: 'raddr', title: 'RADDR', width: 15, minWidth: 9, maxWidth: 39, align: 'right', value: (r) => r.raddr, format: (v) => String(v), help: 'remote address' },
     { key: 'rport', title: 'RPORT', width: 5, align: 'right', value: (r) => r.rport, format: (v) => String(v), help: 'remote port' },
-    { key: 'rx_bytes', title: 'RX', width: 6, align: 'right', value: (r) => r.rx_bytes, format: (v) => humanBytes(num(v)), help: 'bytes received in the interval (return value of recvmsg; MSG_PEEK left out)' },
-    { key: 'tx_bytes', title: 'TX', width: 6, align: 'right', value: (r) => r.tx_bytes, format: (v) => humanBytes(num(v)), help: 'bytes sent in the interval (return value of sendmsg, sendfile included)' },
-    { key: 'total', title: 'TOTAL', width: 6, align: 'right', value: (r) => (r.rx_bytes ?? 0) + (r.tx_bytes ?? 0), format: (v) => humanBytes(num(v)), help: 'RX + TX (the default sort)' },
+    { key: 'rx_bytes', title: 'RX', width: 6, align: 'right', value: (r) => r.rx_bytes, format: (v) => humanBytes(asNumber(v)), help: 'bytes received in the interval (return value of recvmsg; MSG_PEEK left out)' },
+    { key: 'tx_bytes', title: 'TX', width: 6, align: 'right', value: (r) => r.tx_bytes, format: (v) => humanBytes(asNumber(v)), help: 'bytes sent in the interval (return value of sendmsg, sendfile included)' },
+    { key: 'total', title: 'TOTAL', width: 6, align: 'right', value: (r) => (r.rx_bytes ?? 0) + (r.tx_bytes ?? 0), format: (v) => humanBytes(asNumber(v)), help: 'RX + TX (the default sort)' },
   ],
   defaultSort: { key: 'total', descending: true },
 };

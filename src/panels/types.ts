@@ -25,6 +25,9 @@ export interface ColumnContext {
 
 export type CellValue = number | string | null;
 
+/** A cell value as a number for the numeric formatters (strings and null become null). */
+export const asNumber = (v: CellValue): number | null => (typeof v === 'number' ? v : null);
+
 /** One column: drives the table, the sort, the help, and the text export. */
 export interface Column<R> {
   key: string;

@@ -1,7 +1,7 @@
 /** Byte fixtures and frames built from the real layouts, for unit and view tests (no kernel). */
 import type { MapRead } from '../../src/native.js';
-import { deriveSoftirqs, type SoftirqsSample } from '../../src/models/softirqs.js';
-import { deriveTcptop, tcptopStats, type TcptopSample } from '../../src/models/tcptop.js';
+import type { SoftirqsSample } from '../../src/models/softirqs.js';
+import type { TcptopSample } from '../../src/models/tcptop.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
 import { sortRows } from '../../src/panels/sort.js';
@@ -129,11 +129,10 @@ export function fixtureFrame(): Frame {
     ]),
   );
   return {
-    seq: 4,
     time: new Date('2026-11-25T12:00:00.000Z'),
     elapsedNs: 1e9,
     panels: [panelState(softirqsPanel, soft), panelState(tcptopPanel, tcp)],
   };
 }
 
-export { softirqsPanel, tcptopPanel, deriveSoftirqs, deriveTcptop, tcptopStats };
+export { softirqsPanel, tcptopPanel };

@@ -32,13 +32,15 @@ export interface BpfIds {
   links: Set<number>;
 }
 
-function bpftoolIds(what: 'prog' | 'link'): Set<number> {
+/** `bpftool -j prog list` or `link list`, as objects. */
+function bpftoolList(what: 'prog' | 'link'): { id: number; name?: string }[] {
   const out = execFileSync('bpftool', ['-j', what, 'list'], { encoding: 'utf8' });
-  return new Set((JSON.parse(out || '[]') as { id: number }[]).map((x) => x.id));
+  return JSON.parse(out || '[]') as { id: number; name?: string }[];
 }
 
 export function bpfIds(): BpfIds {
-  return { progs: bpftoolIds('prog'), links: bpftoolIds('link') };
+  const ids = (what: 'prog' | 'link'): Set<number> => new Set(bpftoolList(what).map((x) => x.id));
+  return { progs: ids('prog'), links: ids('link') };
 }
 
 /** Waits until no program or link exists beyond the baseline; returns what is left over after the timeout. */
@@ -92,10 +94,7 @@ export function lines(child: ChildProcess): { all: string[]; first: Promise<stri
  * test also uses must not overlap a measured interval.
  */
 export async function settled(expected: number, timeoutMs = 3000): Promise<void> {
-  const ours = (): number => {
-    const out = execFileSync('bpftool', ['-j', 'prog', 'list'], { encoding: 'utf8' });
-    return (JSON.parse(out || '[]') as { name?: string }[]).filter((p) => /^(softirqs|tcptop|probe)_/.test(p.name ?? '')).length;
-  };
+  const ours = (): number => bpftoolList('prog').filter((p) => /^(softirqs|tcptop|probe)_/.test(p.name ?? '')).length;
   const deadline = Date.now() + timeoutMs;
   while (ours() > expected && Date.now() < deadline) await sleep(50);
   await sleep(100); // and let the tracepoint's probe list settle
