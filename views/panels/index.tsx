@@ -18,7 +18,7 @@ export function PanelSlot({ elapsedNs, ...rest }: PanelSlotProps) {
     case 'softirqs':
       return <Softirqs {...props} />;
     case 'tcptop':
-      return <Tcptop {...props} elapsedNs={elapsedNs} />;
+      return <Tcptop {...props} />;
     default:
       return <PanelView {...props} />;
   }
