@@ -69,11 +69,17 @@ if [[ ! -d node_modules || package.json -nt node_modules/.package-lock.json ]]; 
 fi
 
 # 4. The native addon and the BPF objects (native/binding.gyp; make decides what is stale), then the TypeScript.
+#    gyp expands its file lists (bpf/*.bpf.c, bpf/*.h, native/src/*.cc) when it configures, not when it builds, so
+#    the lists it was configured with are kept beside its Makefile: a panel added to (or removed from) bpf/
+#    configures again, and the next build makes its object with no step by hand.
 gyp=(npx --no-install node-gyp --directory=native)
-if [[ ! -f native/build/Makefile || native/binding.gyp -nt native/build/Makefile ]]; then
+inputs=$(cd native && ls ../bpf/*.bpf.c ../bpf/*.h src/*.cc | LC_ALL=C sort)
+stamp=native/build/configured-inputs.txt
+if [[ ! -f native/build/Makefile || native/binding.gyp -nt native/build/Makefile || $inputs != "$(cat "$stamp" 2>/dev/null)" ]]; then
   say "configuring the native build"
   mkdir -p native/build
   "${gyp[@]}" configure >native/build/configure.log 2>&1 || { cat native/build/configure.log >&2; die "node-gyp configure failed"; }
+  printf '%s\n' "$inputs" >"$stamp"
 fi
 "${gyp[@]}" build -j 2 >native/build/last-build.log 2>&1 || { cat native/build/last-build.log >&2; die "native build failed"; }
 npx --no-install tsc -b
