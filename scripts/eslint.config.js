@@ -10,4 +10,23 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
+  {
+    // The arrows point one way: views/ is presentation and takes only types from the engine (src/); what it needs
+    // at run time (the catalog, the store) comes through props.
+    files: ['views/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/src/**', '../src', '../../src'], message: 'views/ may import only types from src/ (use `import type`).', allowTypeImports: true }] },
+      ],
+    },
+  },
+  {
+    // Only the composition root wires the engine to the views.
+    files: ['src/**'],
+    ignores: ['src/cli.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/views/**'], message: 'only src/cli.ts (the composition root) imports views/.' }] }],
+    },
+  },
 );

@@ -15,21 +15,24 @@ export interface Options {
   version: boolean;
 }
 
-export const USAGE = `usage: sixty [options]
+/** The usage text, naming the panels the catalog has. */
+export function usage(panelIds: readonly string[]): string {
+  return `usage: sixty [options]
 
-A top-style performance console: live BPF panels (softirqs, tcptop).
+A top-style performance console: live panels (${panelIds.join(', ')}).
 
 options:
   -i, --interval SECONDS   refresh interval (default 1; 0.1 to 3600)
   -b, --batch              print one frame per interval instead of the interactive console
   -c, --count N            stop after N frames (implies --batch)
   -f, --format json|text   batch output: one JSON object per line, or plain text (default text; implies --batch)
-  -p, --panels LIST        comma-separated panels to run (default: all): softirqs,tcptop
+  -p, --panels LIST        comma-separated panels to run (default: all): ${panelIds.join(',')}
   -t, --tier PANEL=TIER    use only this hook tier for a panel, no fallback (e.g. tcptop=raw_tp); repeatable
   -h, --help               this help
   -V, --version            the version
 
 Without a terminal on stdout, sixty prints batch text.`;
+}
 
 function takeValue(argv: string[], i: number, name: string): string {
   const v = argv[i + 1];

@@ -7,14 +7,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { render } from 'ink';
 import { createElement } from 'react';
-import { parseArgs, USAGE, type Options } from './args.js';
+import { parseArgs, usage, type Options } from './args.js';
 import { Engine } from './engine.js';
 import { oneLine, UserError } from './errors.js';
+import type { Frame } from './frame.js';
 import { frameToJson } from './json.js';
-import { PANELS, panelById } from './panels/registry.js';
+import { CATALOG, PANELS, panelById, withTier } from './panels/registry.js';
 import type { AnyPanelDef } from './panels/types.js';
 import { ROOT } from './paths.js';
-import type { Frame } from './store.js';
 import { App, MIN_HEIGHT, MIN_WIDTH } from '../views/App.js';
 import { keyHelpLines } from '../views/keys.js';
 import { renderFrameText } from '../views/text.js';
@@ -90,17 +90,38 @@ function version(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-async function runBatch(opts: Options, eng: Engine): Promise<void> {
-  if (eng.bpfUnavailable) throw new UserError(eng.bpfUnavailable, 77);
+/**
+ * Panels that cannot run, as lines for stderr; a UserError (exit 77) when none of the requested panels can run, so
+ * a run without privileges says what to do in one line instead of printing empty frames.
+ */
+function unavailable(frame: Frame): string[] {
+  const down = frame.panels.filter((p) => p.status === 'off' || p.status === 'error');
+  if (down.length > 0 && down.length === frame.panels.length && down.every((p) => p.status === 'off')) {
+    throw new UserError(down[0]!.reason ?? 'no panel can run', 77);
+  }
+  const byReason = new Map<string, string[]>();
+  for (const p of down) byReason.set(p.reason ?? p.status, [...(byReason.get(p.reason ?? p.status) ?? []), p.id]);
+  return [...byReason].map(([reason, ids]) => `sixty: ${ids.join(', ')} ${ids.length > 1 ? 'are' : 'is'} unavailable: ${reason}`);
+}
+
+/** The exit status of a batch run that printed its frames: 77 when a panel lacked privileges, 1 when one failed. */
+function batchStatus(frame: Frame): number {
+  if (frame.panels.some((p) => p.status === 'error')) return 1;
+  if (frame.panels.some((p) => p.status === 'off')) return 77;
+  return 0;
+}
+
+async function runBatch(opts: Options, eng: Engine): Promise<number> {
+  for (const line of unavailable(eng.store.getSnapshot())) process.stderr.write(`${line}\n`);
   const width = process.stdout.columns ?? 160;
   let printed = 0;
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     eng.store.subscribe(() => {
       const frame: Frame = eng.store.getSnapshot();
       if (frame.elapsedNs === 0) return; // the baseline after attaching: not an interval
-      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame))}\n` : `${renderFrameText(frame, width)}\n`);
+      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame))}\n` : `${renderFrameText(CATALOG, frame, width)}\n`);
       printed++;
-      if (opts.count !== null && printed >= opts.count) resolve();
+      if (opts.count !== null && printed >= opts.count) resolve(batchStatus(frame));
     });
     eng.start();
   });
@@ -113,10 +134,10 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
     const element = (): ReturnType<typeof createElement> =>
       createElement(App, {
         store: eng.store,
+        catalog: CATALOG,
         ...size(),
         hostname: hostname(),
         intervalS: opts.intervalS,
-        onSort: (id, sort) => eng.setSort(id, sort),
         onQuit: resolve,
       });
     terminalTaken = true;
@@ -133,9 +154,9 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const opts = parseArgs(argv, new Map(PANELS.map((p) => [p.id, p.tiers.map((t) => t.name)])));
+  const opts = parseArgs(argv, new Map(PANELS.map((p) => [p.id, p.hookList.map((t) => t.name)])));
   if (opts.help) {
-    process.stdout.write(`${USAGE}\n\nkeys (interactive):\n${keyHelpLines().join('\n')}\n`);
+    process.stdout.write(`${usage(PANELS.map((p) => p.id))}\n\nkeys (interactive):\n${keyHelpLines().join('\n')}\n`);
     return 0;
   }
   if (opts.version) {
@@ -151,7 +172,7 @@ async function main(argv: string[]): Promise<number> {
   const panels: AnyPanelDef[] = (opts.panels ?? PANELS.map((p) => p.id)).map((id) => {
     const def = panelById(id)!;
     const forced = opts.tiers[id];
-    return forced ? { ...def, tiers: def.tiers.filter((t) => t.name === forced) } : def;
+    return forced ? withTier(def, forced) : def;
   });
   engine = new Engine({ panels, intervalMs: opts.intervalS * 1000 });
   await engine.open();
@@ -161,10 +182,15 @@ async function main(argv: string[]): Promise<number> {
       throw new Error('injected fault');
     }, 300);
   }
-  if (interactive) await runInteractive(opts, engine);
-  else await runBatch(opts, engine);
+  let status = 0;
+  if (interactive) {
+    unavailable(engine.store.getSnapshot());
+    await runInteractive(opts, engine);
+  } else {
+    status = await runBatch(opts, engine);
+  }
   cleanup();
-  return 0;
+  return status;
 }
 
 installExitHandlers();

@@ -1,118 +1,134 @@
 /**
- * The engine: opens the chosen panels, then once per interval reads every open panel in one tick with one
- * timestamp, derives rows against the previous sample with the measured elapsed time, and publishes a frame.
+ * The engine: opens the chosen panels (each through its source: BPF or /proc), then once per interval reads every
+ * open panel in one tick with one timestamp, derives rows against the previous sample with the measured elapsed
+ * time, and publishes an immutable frame.
  */
-import { existsSync } from 'node:fs';
-import { AttachProber } from './kernel/attach-types.js';
-import { canAccessTracefs, missingPrivileges, readPrivileges } from './kernel/privileges.js';
-import { tracefsMounted } from './kernel/tracefs.js';
-import { loadAddon, type Addon, type BpfObject } from './native.js';
+import { onlineCpus } from './kernel/cpus.js';
+import { readPrivileges, type Privileges } from './kernel/privileges.js';
+import { ensureTracefs } from './kernel/tracefs.js';
+import { loadAddon, type Addon } from './native.js';
 import { oneLine } from './errors.js';
-import { openPanel } from './panels/open.js';
-import { sortRows, type SortSpec } from './panels/sort.js';
-import type { AnyPanelDef } from './panels/types.js';
-import { History, Store, type Frame, type PanelState } from './store.js';
+import { deepFreeze, EMPTY_SUMMARY, type Frame, type PanelFrame, type PanelStatus, type TierAttempt } from './frame.js';
+import { sortRows } from './panels/sort.js';
+import type { AnyPanelDef, HostInfo, PanelStats, Row, Summary } from './panels/types.js';
+import { bpfContext, KERNEL_BTF, openBpfSource, type BpfContext } from './sources/bpf.js';
+import { openProcSource, readProcText } from './sources/proc.js';
+import type { OpenOutcome, SourceHandle } from './sources/types.js';
+import { History, Store } from './store.js';
 
-export const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
-
-/** sixty's objects are CO-RE: they need the running kernel's BTF. */
-export function missingBtf(path = KERNEL_BTF): string | null {
-  return existsSync(path) ? null : `this kernel has no BTF (${path}): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y`;
+/** What the engine takes from the machine; tests replace any of it. */
+export interface EngineDeps {
+  privileges: () => Privileges;
+  btfPath: string;
+  addon: () => Addon;
+  /** null when classic tracepoints can be used (mounts tracefs when it can); otherwise why not */
+  tracefs: () => string | null;
+  readText: (path: string) => string;
+  host: HostInfo;
+  /** monotonic nanoseconds (elapsed times) */
+  hrtime: () => bigint;
+  /** wall-clock milliseconds (frame times) */
+  now: () => number;
 }
 
-interface Running {
-  def: AnyPanelDef;
-  state: PanelState;
-  obj?: BpfObject;
-  read?: () => unknown;
-  previous?: unknown;
-  /** the kernel's count of runs it skipped for this panel's programs (recursion), cumulative */
-  missed: number;
-  history: History;
-}
+export const DEFAULT_DEPS: EngineDeps = {
+  privileges: () => readPrivileges(),
+  btfPath: KERNEL_BTF,
+  addon: loadAddon,
+  tracefs: ensureTracefs,
+  readText: readProcText,
+  host: { onlineCpus: () => onlineCpus() },
+  hrtime: () => process.hrtime.bigint(),
+  now: () => Date.now(),
+};
 
 export interface EngineOptions {
   panels: readonly AnyPanelDef[];
   intervalMs: number;
+  deps?: Partial<EngineDeps>;
+}
+
+/** One panel's life in the engine; everything the next frame is built from. */
+interface Running {
+  def: AnyPanelDef;
+  status: PanelStatus;
+  tier: string | null;
+  hooks: string | null;
+  reason: string | null;
+  attempts: readonly TierAttempt[];
+  handle?: SourceHandle<unknown>;
+  previous?: unknown;
+  missed: number;
+  history: History;
+  rows: readonly Row[];
+  summary: Summary;
+  stats: PanelStats;
+  historyView: PanelFrame['history'];
 }
 
 export class Engine {
   readonly store: Store;
   private readonly running: Running[];
+  private readonly deps: EngineDeps;
   private timer: NodeJS.Timeout | undefined;
   private lastNs = 0n;
   private closed = false;
-  /** load + attach time per panel, ms */
-  readonly loadMs: Record<string, number> = {};
-  /** set when no BPF can be loaded at all (no privilege, no kernel BTF): the one line that says why */
-  bpfUnavailable: string | null = null;
 
   constructor(private readonly opts: EngineOptions) {
+    this.deps = { ...DEFAULT_DEPS, ...opts.deps };
     this.running = opts.panels.map((def) => ({
       def,
-      history: new History(),
+      status: 'starting',
+      tier: null,
+      hooks: null,
+      reason: null,
+      attempts: [],
       missed: 0,
-      state: {
-        sort: { ...def.defaultSort },
-        def,
-        status: 'starting',
-        tier: null,
-        hooks: null,
-        reason: null,
-        attempts: [],
-        rows: [],
-        stats: {},
-        history: new Map(),
-      },
+      history: new History(),
+      rows: [],
+      summary: EMPTY_SUMMARY,
+      stats: {},
+      historyView: {},
     }));
-    this.store = new Store(this.frame(new Date(), 0));
+    this.store = new Store(this.frame(this.deps.now(), 0));
   }
 
-  /** Checks privileges, then opens every panel (their failures stay in their panel) and takes the baseline. */
+  /** Opens every panel through its source (failures stay in their panel), publishing as each opens, then the baseline. */
   async open(): Promise<void> {
-    const privileges = readPrivileges();
-    this.bpfUnavailable = missingPrivileges(privileges, !tracefsMounted() || canAccessTracefs()) ?? missingBtf();
-    if (this.bpfUnavailable) {
-      for (const r of this.running) Object.assign(r.state, { status: 'off', reason: this.bpfUnavailable });
-      this.publish(0);
-      return;
-    }
-    let addon: Addon;
-    try {
-      addon = loadAddon();
-    } catch (e) {
-      for (const r of this.running) Object.assign(r.state, { status: 'error', reason: oneLine(e) });
-      this.publish(0);
-      return;
-    }
-    const prober = new AttachProber(addon);
+    let bpf: BpfContext | undefined;
     for (const r of this.running) {
-      const t0 = performance.now();
-      const res = await openPanel(r.def, addon, prober);
+      const src = r.def.source;
+      let res: OpenOutcome<unknown>;
+      if (src.kind === 'proc') {
+        res = openProcSource(src, this.deps.host, this.deps.readText);
+      } else {
+        bpf ??= bpfContext(this.deps.privileges(), this.deps.btfPath, this.deps.addon, this.deps.tracefs);
+        res = await openBpfSource(src, bpf, this.deps.host);
+      }
       if (this.closed) {
-        if (res.ok) res.obj.close();
+        if (res.ok) res.handle.close();
         return;
       }
-      if (!res.ok) {
-        Object.assign(r.state, { status: 'error', reason: res.reason, attempts: res.attempts });
-        continue;
+      if (res.ok) {
+        r.handle = res.handle;
+        Object.assign(r, { status: 'ok', tier: res.handle.tier, hooks: res.handle.hooks, attempts: res.handle.attempts });
+      } else {
+        Object.assign(r, { status: res.status, reason: res.reason, attempts: res.attempts });
       }
-      this.loadMs[r.def.id] = performance.now() - t0;
-      r.obj = res.obj;
-      Object.assign(r.state, { status: 'ok', tier: res.tier.name, hooks: res.tier.hooks, attempts: res.attempts });
+      this.store.publish(this.frame(this.deps.now(), 0));
     }
     // The baseline: every panel read at the same moment, so the first interval has one start for all.
     for (const r of this.running) {
-      if (!r.obj) continue;
+      if (!r.handle) continue;
       try {
-        r.read = r.def.createReader(r.obj);
-        r.previous = r.read();
+        r.previous = r.handle.read();
+        r.missed = r.handle.missed?.() ?? 0;
       } catch (e) {
         this.fail(r, e);
       }
     }
-    this.lastNs = process.hrtime.bigint();
-    this.publish(0);
+    this.lastNs = this.deps.hrtime();
+    this.store.publish(this.frame(this.deps.now(), 0));
   }
 
   /** Starts ticking every intervalMs, aligned to the start (no drift). */
@@ -132,41 +148,21 @@ export class Engine {
 
   /** Reads every open panel once, with one timestamp, and publishes the frame. */
   tick(): Frame {
-    const now = process.hrtime.bigint();
+    const now = this.deps.hrtime();
+    const time = this.deps.now();
     const elapsedNs = Number(now - this.lastNs);
     this.lastNs = now;
     for (const r of this.running) {
-      if (!r.read || r.state.status !== 'ok') continue;
+      if (!r.handle || r.status !== 'ok') continue;
       try {
-        const sample = r.read();
-        const rows = r.def.derive(sample, r.previous, elapsedNs) as object[];
-        // Runs the kernel skipped because another BPF program was running on that CPU: events lost to this panel.
-        const missed = r.obj!.programs().reduce((sum, p) => sum + (p.recursionMisses ?? 0), 0);
-        const stats = { ...r.def.stats(sample, r.previous), bpf_missed_drops: missed - r.missed, bpf_missed_drops_total: missed };
-        r.missed = missed;
-        r.previous = sample;
-        const trend = new Map<string, number | null>();
-        for (const row of rows) trend.set(r.def.rowId(row), r.def.trend(row));
-        r.history.record(trend);
-        Object.assign(r.state, { rows: sortRows(r.def, rows, r.state.sort), stats, history: r.history.view() });
+        this.step(r, r.handle, elapsedNs);
       } catch (e) {
         this.fail(r, e);
       }
     }
-    return this.publish(elapsedNs);
-  }
-
-  /**
-   * Changes a panel's sort and republishes the current rows in the new order (no new reading). The order is total
-   * (ties broken by row id), so re-sorting the sorted rows gives what sorting the tick's rows would.
-   */
-  setSort(panelId: string, sort: SortSpec): void {
-    const r = this.running.find((x) => x.def.id === panelId);
-    if (!r) return;
-    r.state.sort = { ...sort };
-    r.state.rows = sortRows(r.def, r.state.rows, sort);
-    const current = this.store.getSnapshot();
-    this.store.publish(this.frame(current.time, current.elapsedNs));
+    const f = this.frame(time, elapsedNs);
+    this.store.publish(f);
+    return f;
   }
 
   /** Detaches and unloads everything. Idempotent, synchronous (safe in exit paths). */
@@ -174,24 +170,49 @@ export class Engine {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     for (const r of this.running) {
-      r.obj?.close();
-      r.obj = undefined;
+      r.handle?.close();
+      r.handle = undefined;
     }
   }
 
+  private step(r: Running, handle: SourceHandle<unknown>, elapsedNs: number): void {
+    const { def } = r;
+    const sample = handle.read();
+    const rows = def.derive(sample, r.previous, elapsedNs) as Row[];
+    const stats: Record<string, number> = { ...def.stats(sample, r.previous) };
+    if (handle.missed) {
+      const missed = handle.missed();
+      stats.bpf_missed_drops = missed - r.missed;
+      stats.bpf_missed_drops_total = missed;
+      r.missed = missed;
+    }
+    r.previous = sample;
+    r.history.record(new Map(rows.map((row) => [row.id, def.trend(row)])));
+    r.rows = sortRows(def, rows, def.defaultSort);
+    r.stats = stats;
+    r.summary = def.summarize(r.rows, stats);
+    r.historyView = r.history.forRows(rows.map((row) => row.id));
+  }
+
   private fail(r: Running, e: unknown): void {
-    Object.assign(r.state, { status: 'error', reason: oneLine(e) });
-    r.obj?.close();
-    r.obj = undefined;
+    Object.assign(r, { status: 'error', reason: oneLine(e) });
+    r.handle?.close();
+    r.handle = undefined;
   }
 
-  private frame(time: Date, elapsedNs: number): Frame {
-    return { time, elapsedNs, panels: this.running.map((r) => ({ ...r.state })) };
-  }
-
-  private publish(elapsedNs: number): Frame {
-    const f = this.frame(new Date(), elapsedNs);
-    this.store.publish(f);
-    return f;
+  private frame(timeMs: number, elapsedNs: number): Frame {
+    const panels: PanelFrame[] = this.running.map((r) => ({
+      id: r.def.id,
+      status: r.status,
+      tier: r.tier,
+      hooks: r.hooks,
+      reason: r.reason,
+      attempts: r.attempts,
+      rows: r.rows,
+      summary: r.summary,
+      stats: r.stats,
+      history: r.historyView,
+    }));
+    return deepFreeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels });
   }
 }

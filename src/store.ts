@@ -1,81 +1,64 @@
-/** The store: one frame per tick (one timestamp for every panel), and the per-row history rings. */
+/** The store: the latest published frame, and the per-row history series the engine keeps between frames. */
 import { compareValues } from './models/delta.js';
-import { Ring } from './ring.js';
-import type { AnyPanelDef, PanelStats } from './panels/types.js';
+import type { Frame } from './frame.js';
 
 export const HISTORY_LENGTH = 60;
 /** Series beyond this many per panel are dropped, least recently active first. */
-const MAX_SERIES = 4096;
+export const MAX_SERIES = 4096;
 
-export interface TierAttempt {
-  tier: string;
-  reason: string;
-  /** libbpf's own words when the load or attach failed (the verifier's log, bounded), for diagnosis */
-  log?: string;
-}
+type Series = readonly (number | null)[];
 
-export type PanelStatus = 'starting' | 'ok' | 'error' | 'off';
-
-export interface PanelState {
-  def: AnyPanelDef;
-  status: PanelStatus;
-  /** the tier that is attached, and what it hooks */
-  tier: string | null;
-  hooks: string | null;
-  /** why the panel is in error or off */
-  reason: string | null;
-  /** tiers tried before the one chosen (or all, when none attached), and why each failed */
-  attempts: TierAttempt[];
-  /** sorted by `sort` */
-  rows: object[];
-  sort: { key: string; descending: boolean };
-  stats: PanelStats;
-  history: ReadonlyMap<string, Ring>;
-}
-
-export interface Frame {
-  /** wall-clock time of the tick */
-  time: Date;
-  /** measured time since the previous tick: the denominator of every rate in this frame */
-  elapsedNs: number;
-  panels: PanelState[];
-}
-
-/** Keeps one history ring per row; rows absent in a tick record 0, and long-silent series are dropped. */
+/**
+ * One trend series per row id. Each tick gives every series a new frozen array (the old one is never changed), so a
+ * frame can hand its rows' series out without copying and still never see a later tick's values. Rows absent in a
+ * tick record 0; series silent for a whole window are dropped.
+ */
 export class History {
-  private readonly rings = new Map<string, { ring: Ring; lastActive: number }>();
+  private readonly series = new Map<string, { values: Series; lastActive: number }>();
   private tick = 0;
 
-  record(values: Map<string, number | null>): void {
+  record(values: ReadonlyMap<string, number | null>): void {
     this.tick++;
+    const push = (s: Series, v: number | null): Series =>
+      Object.freeze(s.length < HISTORY_LENGTH ? [...s, v] : [...s.slice(s.length - HISTORY_LENGTH + 1), v]);
     for (const [id, v] of values) {
-      let entry = this.rings.get(id);
-      if (!entry) {
-        entry = { ring: new Ring(HISTORY_LENGTH), lastActive: this.tick };
-        this.rings.set(id, entry);
-      }
-      entry.ring.push(v);
+      const entry = this.series.get(id) ?? { values: [], lastActive: this.tick };
+      entry.values = push(entry.values, v);
       if (v !== 0 && v !== null) entry.lastActive = this.tick;
+      this.series.set(id, entry);
     }
-    for (const [id, entry] of this.rings) {
-      if (!values.has(id)) entry.ring.push(0);
-      if (this.tick - entry.lastActive >= HISTORY_LENGTH) this.rings.delete(id);
+    for (const [id, entry] of this.series) {
+      if (!values.has(id)) entry.values = push(entry.values, 0);
+      if (this.tick - entry.lastActive >= HISTORY_LENGTH) this.series.delete(id);
     }
-    if (this.rings.size > MAX_SERIES) {
-      const oldest = [...this.rings].sort((a, b) => compareValues(a[1].lastActive, b[1].lastActive));
-      for (const [id] of oldest.slice(0, this.rings.size - MAX_SERIES)) this.rings.delete(id);
+    if (this.series.size > MAX_SERIES) {
+      const oldest = [...this.series].sort((a, b) => compareValues(a[1].lastActive, b[1].lastActive));
+      for (const [id] of oldest.slice(0, this.series.size - MAX_SERIES)) this.series.delete(id);
     }
   }
 
-  view(): ReadonlyMap<string, Ring> {
-    const out = new Map<string, Ring>();
-    for (const [id, e] of this.rings) out.set(id, e.ring);
+  get(id: string): Series | undefined {
+    return this.series.get(id)?.values;
+  }
+
+  get size(): number {
+    return this.series.size;
+  }
+
+  /** The series of these rows, as plain data for a frame. */
+  forRows(ids: Iterable<string>): Record<string, Series> {
+    const out: Record<string, Series> = {};
+    for (const id of ids) {
+      const s = this.series.get(id);
+      if (s) out[id] = s.values;
+    }
     return out;
   }
 }
 
 type Listener = () => void;
 
+/** Holds the latest frame; views subscribe to it (useSyncExternalStore), batch output and tests too. */
 export class Store {
   private frame: Frame;
   private readonly listeners = new Set<Listener>();

@@ -1,12 +1,13 @@
 /** The interactive console: tabs of panels, the active panel's table, and the key line. */
 import { Box, Text, useInput, useStdin } from 'ink';
-import { useEffect, useReducer, useRef, useSyncExternalStore } from 'react';
-import type { Frame } from '../src/store.js';
+import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
+import type { Frame } from '../src/frame.js';
+import type { Catalog } from '../src/panels/types.js';
 import { fit } from './cells.js';
 import { Help } from './Help.js';
 import { decodeKey, KEY_HINT, type Action, type KeyInfo } from './keys.js';
-import { PanelSlot } from './panels/index.js';
-import { initialUiState, reduce, selectedIndex, type SortSpec, type UiContext, type UiState } from './state.js';
+import { PanelView } from './PanelView.js';
+import { initialUiState, panelUi, reduce, selectedIndex, type UiContext, type UiState } from './state.js';
 
 export interface StoreLike {
   subscribe: (fn: () => void) => () => void;
@@ -15,11 +16,11 @@ export interface StoreLike {
 
 export interface AppProps {
   store: StoreLike;
+  catalog: Catalog;
   width: number;
   height: number;
   hostname: string;
   intervalS: number;
-  onSort: (panelId: string, sort: SortSpec) => void;
   onQuit: () => void;
 }
 
@@ -29,28 +30,33 @@ export const MIN_HEIGHT = 10;
 /** Lines used by the header, tabs and key line around the panel. */
 const CHROME_LINES = 3;
 
-export function App({ store, width, height, hostname, intervalS, onSort, onQuit }: AppProps) {
+const NO_SORT = { key: '', descending: true };
+
+export function App({ store, catalog, width, height, hostname, intervalS, onQuit }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
+  const [ui, dispatch] = useReducer((s: UiState, a: { action: Action; ctx: UiContext }) => reduce(s, a.action, a.ctx), panelIds, initialUiState);
+  // Frames never change once published, so holding one is all that pausing takes.
   const frozen = useRef<Frame | null>(null);
-  const [ui, dispatch] = useReducer(
-    (s: UiState, a: { action: Action; ctx: UiContext }) => reduce(s, a.action, a.ctx),
-    live.panels.map((p) => p.sort),
-    initialUiState,
-  );
   if (!ui.paused) frozen.current = null;
-  else if (!frozen.current) frozen.current = live;
+  else frozen.current ??= live;
   const frame = frozen.current ?? live;
-  const active = frame.panels[ui.active];
+
+  const panel = frame.panels.find((p) => p.id === ui.active);
+  const spec = panel ? catalog.spec(panel.id) : undefined;
+  const pui = panelUi(ui, ui.active, spec?.defaultSort ?? NO_SORT);
+  const rows = useMemo(() => (panel && spec ? catalog.sortRows(spec, panel.rows, pui.sort) : []), [catalog, spec, panel, pui.sort]);
+  const rowIds = useMemo(() => rows.map((r) => r.id), [rows]);
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES);
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
-  const rowIds = active ? active.rows.map((r) => active.def.rowId(r) as string) : [];
-  const ctxRef = useRef<UiContext>({ panelCount: 0, rowIds: [], pageRows: 1, columnKeys: [] });
+  const ctxRef = useRef<UiContext>({ panelIds: [], rowIds: [], pageRows: 1, columnKeys: [], defaultSort: NO_SORT });
   ctxRef.current = {
-    panelCount: frame.panels.length,
+    panelIds,
     rowIds,
     pageRows: Math.max(1, bodyHeight - 3),
-    columnKeys: active?.def.columns.map((c) => c.key) ?? [],
+    columnKeys: spec?.columns.map((c) => c.key) ?? [],
+    defaultSort: spec?.defaultSort ?? NO_SORT,
   };
   const { isRawModeSupported } = useStdin();
   useInput(
@@ -60,12 +66,6 @@ export function App({ store, width, height, hostname, intervalS, onSort, onQuit 
     },
     { isActive: isRawModeSupported === true },
   );
-
-  const sort = ui.sort[ui.active];
-  const activeId = active?.def.id;
-  useEffect(() => {
-    if (activeId && sort) onSort(activeId, sort);
-  }, [activeId, sort, onSort]);
   useEffect(() => {
     if (ui.quit) onQuit();
   }, [ui.quit, onQuit]);
@@ -74,23 +74,32 @@ export function App({ store, width, height, hostname, intervalS, onSort, onQuit 
     return <Text>{fit(`terminal too small: ${width}×${height}, sixty needs ${MIN_WIDTH}×${MIN_HEIGHT}`, width)}</Text>;
   }
 
-  const clock = frame.time.toISOString().slice(11, 19);
+  const clock = frame.time.slice(11, 19);
   const title = `sixty  ${hostname}  ${clock}  interval ${intervalS}s${ui.paused ? '  [PAUSED]' : ''}`;
   return (
     <Box flexDirection="column" width={width}>
       <Text bold>{fit(title, width)}</Text>
       <Box>
         {frame.panels.map((p, i) => (
-          <Text key={p.def.id} inverse={i === ui.active} color={p.status === 'ok' ? undefined : 'yellow'}>
-            {` ${i + 1} ${p.def.title} `}
+          <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' ? undefined : 'yellow'}>
+            {` ${i + 1} ${catalog.spec(p.id)?.title ?? p.id} `}
           </Text>
         ))}
       </Box>
       <Box flexDirection="column" height={bodyHeight}>
         {ui.help ? (
-          <Help panel={active} width={width} height={bodyHeight} />
-        ) : active ? (
-          <PanelSlot panel={active} width={width} height={bodyHeight} selected={selectedIndex(ui, ui.active, rowIds)} elapsedNs={frame.elapsedNs} />
+          <Help spec={spec} panel={panel} width={width} height={bodyHeight} />
+        ) : panel && spec ? (
+          <PanelView
+            spec={spec}
+            panel={panel}
+            rows={rows}
+            sort={pui.sort}
+            width={width}
+            height={bodyHeight}
+            selected={selectedIndex(pui, rowIds)}
+            waiting={frame.elapsedNs === 0}
+          />
         ) : (
           <Text>no panels</Text>
         )}

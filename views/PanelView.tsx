@@ -1,27 +1,30 @@
-/** A panel's body: its table when attached; otherwise why not, and which hook tiers were tried. */
+/** A panel's body: its summary, status and table when running; otherwise why not, and which hook tiers were tried. */
 import { Box, Text } from 'ink';
-import type { PanelState } from '../src/store.js';
+import type { PanelFrame } from '../src/frame.js';
+import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
 import { fit } from './cells.js';
 import { Table } from './Table.js';
 import { statusLine } from './text.js';
 
 export interface PanelViewProps {
-  panel: PanelState;
+  spec: AnyPanelSpec;
+  panel: PanelFrame;
+  /** the rows in display order */
+  rows: readonly Row[];
+  sort: SortSpec;
   width: number;
   height: number;
   selected: number;
-  /** a panel-specific summary line above the table */
-  summary?: string;
   /** no interval has completed yet */
   waiting?: boolean;
 }
 
-export function PanelView({ panel, width, height, selected, summary, waiting }: PanelViewProps) {
+export function PanelView({ spec, panel, rows, sort, width, height, selected, waiting }: PanelViewProps) {
   if (panel.status !== 'ok') {
     const color = panel.status === 'starting' ? undefined : panel.status === 'off' ? 'yellow' : 'red';
     return (
       <Box flexDirection="column">
-        <Text color={color}>{fit(statusLine(panel), width)}</Text>
+        <Text color={color}>{fit(statusLine(spec, panel), width)}</Text>
         {panel.attempts.slice(0, Math.max(0, height - 1)).map((a) => (
           <Text key={a.tier} dimColor>
             {fit(`  tried ${a.tier}: ${a.reason}`, width)}
@@ -30,7 +33,7 @@ export function PanelView({ panel, width, height, selected, summary, waiting }: 
       </Box>
     );
   }
-  const head = [summary, statusLine(panel)].filter((s): s is string => !!s);
+  const head = [panel.summary.text, statusLine(spec, panel)].filter((s) => s !== '');
   return (
     <Box flexDirection="column">
       {head.map((line) => (
@@ -38,7 +41,7 @@ export function PanelView({ panel, width, height, selected, summary, waiting }: 
           {fit(line, width)}
         </Text>
       ))}
-      <Table panel={panel} width={width} height={height - head.length} selected={selected} waiting={waiting} />
+      <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} />
     </Box>
   );
 }

@@ -1,11 +1,16 @@
 /** A sorted table with a selected row and per-row sparklines, windowed to the rows that fit. */
 import { Box, Text } from 'ink';
-import type { PanelState } from '../src/store.js';
+import type { PanelFrame } from '../src/frame.js';
+import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
 import { layoutColumns } from './layout.js';
 import { contentWidths, headerLine, rowLine } from './text.js';
 
 export interface TableProps {
-  panel: PanelState;
+  spec: AnyPanelSpec;
+  panel: PanelFrame;
+  /** the rows in display order (the UI's sort) */
+  rows: readonly Row[];
+  sort: SortSpec;
   width: number;
   /** lines available, header included */
   height: number;
@@ -20,23 +25,23 @@ export function windowStart(selected: number, visible: number, total: number): n
   return Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 }
 
-export function Table({ panel, width, height, selected, waiting }: TableProps) {
+export function Table({ spec, panel, rows: all, sort, width, height, selected, waiting }: TableProps) {
   const visible = Math.max(0, height - 1);
-  const start = windowStart(selected, visible, panel.rows.length);
-  const rows = panel.rows.slice(start, start + visible);
-  const layout = layoutColumns(panel.def.columns, width, contentWidths(panel, rows));
+  const start = windowStart(selected, visible, all.length);
+  const rows = all.slice(start, start + visible);
+  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows));
   return (
     <Box flexDirection="column">
-      <Text inverse>{headerLine(layout, panel.sort).padEnd(width)}</Text>
+      <Text inverse>{headerLine(layout, sort).padEnd(width)}</Text>
       {rows.length === 0 ? <Text dimColor>{waiting ? '(measuring the first interval…)' : '(no activity in this interval)'}</Text> : null}
       {rows.map((row, i) => {
         const line = rowLine(layout, panel, row);
         return start + i === selected ? (
-          <Text key={panel.def.rowId(row) as string} color="black" backgroundColor="cyan">
+          <Text key={row.id} color="black" backgroundColor="cyan">
             {line.padEnd(width)}
           </Text>
         ) : (
-          <Text key={panel.def.rowId(row) as string}>{line}</Text>
+          <Text key={row.id}>{line}</Text>
         );
       })}
     </Box>

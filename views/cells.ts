@@ -31,3 +31,28 @@ export function sparkline(values: readonly (number | null)[], width: number): st
   });
   return ' '.repeat(width - out.length) + out.join('');
 }
+
+/**
+ * Word-wraps text to `width` cells, keeping its spacing; continuation lines get `indent`. A word longer than the
+ * width is cut.
+ */
+export function wrap(text: string, width: number, indent = ''): string[] {
+  const len = (t: string): number => [...t].length;
+  if (len(text) <= width) return [text];
+  if (width <= len(indent) + 1) return [fit(text, Math.max(0, width))];
+  const out: string[] = [];
+  let line = '';
+  for (const token of text.split(/(\s+)/)) {
+    if (token === '') continue;
+    if (len(line) + len(token) <= width || line.trim() === '') line += token;
+    else if (/^\s+$/.test(token)) {
+      out.push(line);
+      line = indent;
+    } else {
+      out.push(line);
+      line = indent + token;
+    }
+  }
+  if (line.trim() !== '') out.push(line);
+  return out.map((l) => (len(l) > width ? fit(l, width) : l.trimEnd()));
+}

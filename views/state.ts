@@ -1,106 +1,103 @@
-/** UI state (focus, selection, sort, pause, help) as a reducer over a typed action union. Pure. */
+/**
+ * UI state (the active panel, and per panel id: selection and sort; pause, help) as a reducer over a typed action
+ * union. Pure. State is keyed by panel id, not by position, so screens can come and go around the panels.
+ */
+import type { SortSpec } from '../src/panels/types.js';
 import type { Action } from './keys.js';
 
-export interface SortSpec {
-  key: string;
-  descending: boolean;
+export interface PanelUi {
+  /** selected row's index: used when the selected row is gone */
+  selected: number;
+  /** selected row's id: the selection follows its row when the table re-sorts */
+  selectedId: string | null;
+  sort: SortSpec;
 }
 
 export interface UiState {
-  active: number;
-  /** selected row index, per panel: used when the selected row is gone */
-  selected: number[];
-  /** selected row's id, per panel: the selection follows its row when the table re-sorts */
-  selectedId: (string | null)[];
-  /** sort per panel */
-  sort: SortSpec[];
+  /** the panel on screen */
+  active: string;
+  /** by panel id; a panel without an entry has the defaults */
+  panels: Readonly<Record<string, PanelUi>>;
   paused: boolean;
   help: boolean;
   quit: boolean;
 }
 
-/** What the reducer needs to know about the screen right now. */
+/** What the reducer needs to know about the screen right now (passed with each action, never closed over). */
 export interface UiContext {
-  panelCount: number;
+  /** panel ids in tab order */
+  panelIds: readonly string[];
   /** ids of the active panel's rows, in display order */
   rowIds: readonly string[];
   /** rows visible at once, for paging */
   pageRows: number;
   /** the active panel's column keys, in order */
   columnKeys: readonly string[];
+  /** the active panel's default sort */
+  defaultSort: SortSpec;
 }
 
-export function initialUiState(sorts: SortSpec[]): UiState {
-  return {
-    active: 0,
-    selected: sorts.map(() => 0),
-    selectedId: sorts.map(() => null),
-    sort: sorts.map((s) => ({ ...s })),
-    paused: false,
-    help: false,
-    quit: false,
-  };
+export function initialUiState(panelIds: readonly string[]): UiState {
+  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, quit: false };
+}
+
+export function panelUi(s: UiState, id: string, defaultSort: SortSpec): PanelUi {
+  return s.panels[id] ?? { selected: 0, selectedId: null, sort: defaultSort };
 }
 
 const clamp = (v: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, v));
 
-/** Where panel `p`'s selection is now: its row's new place, or the old index (kept in range) once the row is gone. */
-export function selectedIndex(s: UiState, p: number, rowIds: readonly string[]): number {
-  const id = s.selectedId[p];
-  const at = id === null || id === undefined ? -1 : rowIds.indexOf(id);
-  return at >= 0 ? at : clamp(s.selected[p] ?? 0, 0, Math.max(0, rowIds.length - 1));
+/** Where a panel's selection is now: its row's new place, or the old index (kept in range) once the row is gone. */
+export function selectedIndex(p: PanelUi, rowIds: readonly string[]): number {
+  const at = p.selectedId === null ? -1 : rowIds.indexOf(p.selectedId);
+  return at >= 0 ? at : clamp(p.selected, 0, Math.max(0, rowIds.length - 1));
 }
 
-function withSelected(s: UiState, ctx: UiContext, f: (cur: number) => number): UiState {
-  const next = clamp(f(selectedIndex(s, s.active, ctx.rowIds)), 0, Math.max(0, ctx.rowIds.length - 1));
-  const selected = [...s.selected];
-  const selectedId = [...s.selectedId];
-  selected[s.active] = next;
-  selectedId[s.active] = ctx.rowIds[next] ?? null;
-  return { ...s, selected, selectedId };
+function withPanel(s: UiState, ctx: UiContext, f: (p: PanelUi) => PanelUi): UiState {
+  return { ...s, panels: { ...s.panels, [s.active]: f(panelUi(s, s.active, ctx.defaultSort)) } };
 }
 
-function withSort(s: UiState, f: (cur: SortSpec) => SortSpec): UiState {
-  const sort = [...s.sort];
-  const cur = sort[s.active];
-  if (!cur) return s;
-  sort[s.active] = f(cur);
-  return { ...s, sort };
+function moveSelection(s: UiState, ctx: UiContext, f: (cur: number) => number): UiState {
+  return withPanel(s, ctx, (p) => {
+    const next = clamp(f(selectedIndex(p, ctx.rowIds)), 0, Math.max(0, ctx.rowIds.length - 1));
+    return { ...p, selected: next, selectedId: ctx.rowIds[next] ?? null };
+  });
 }
 
 export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
-  const n = Math.max(1, ctx.panelCount);
+  const ids = ctx.panelIds;
+  const at = Math.max(0, ids.indexOf(s.active));
   const cols = ctx.columnKeys;
-  const shiftSort = (step: number) => (cur: SortSpec): SortSpec => {
-    const i = cols.indexOf(cur.key);
-    const key = cols[(((i < 0 ? 0 : i) + step) % cols.length + cols.length) % cols.length] ?? cur.key;
-    return { key, descending: cur.descending };
+  const shiftSort = (step: number) => (p: PanelUi): PanelUi => {
+    const i = cols.indexOf(p.sort.key);
+    const key = cols[((((i < 0 ? 0 : i) + step) % cols.length) + cols.length) % cols.length] ?? p.sort.key;
+    return { ...p, sort: { key, descending: p.sort.descending } };
   };
   switch (a.type) {
     case 'nextPanel':
-      return { ...s, active: (s.active + 1) % n };
+      return ids.length ? { ...s, active: ids[(at + 1) % ids.length]! } : s;
     case 'prevPanel':
-      return { ...s, active: (s.active - 1 + n) % n };
+      return ids.length ? { ...s, active: ids[(at - 1 + ids.length) % ids.length]! } : s;
     case 'gotoPanel':
-      return a.index < n ? { ...s, active: a.index } : s;
+      return a.index < ids.length ? { ...s, active: ids[a.index]! } : s;
     case 'up':
-      return withSelected(s, ctx, (c) => c - 1);
+      return moveSelection(s, ctx, (c) => c - 1);
     case 'down':
-      return withSelected(s, ctx, (c) => c + 1);
+      return moveSelection(s, ctx, (c) => c + 1);
     case 'pageUp':
-      return withSelected(s, ctx, (c) => c - Math.max(1, ctx.pageRows));
+      return moveSelection(s, ctx, (c) => c - Math.max(1, ctx.pageRows));
     case 'pageDown':
-      return withSelected(s, ctx, (c) => c + Math.max(1, ctx.pageRows));
+      return moveSelection(s, ctx, (c) => c + Math.max(1, ctx.pageRows));
     case 'home':
-      return withSelected(s, ctx, () => 0);
+      return moveSelection(s, ctx, () => 0);
     case 'end':
-      return withSelected(s, ctx, () => ctx.rowIds.length - 1);
+      return moveSelection(s, ctx, () => ctx.rowIds.length - 1);
     case 'sortNext':
-      return cols.length ? withSort(s, shiftSort(1)) : s;
+      return cols.length ? withPanel(s, ctx, shiftSort(1)) : s;
     case 'sortPrev':
-      return cols.length ? withSort(s, shiftSort(-1)) : s;
+      return cols.length ? withPanel(s, ctx, shiftSort(-1)) : s;
     case 'sortReverse':
-      return withSort(s, (cur) => ({ ...cur, descending: !cur.descending }));
+      return withPanel(s, ctx, (p) => ({ ...p, sort: { ...p.sort, descending: !p.sort.descending } }));
     case 'togglePause':
       return { ...s, paused: !s.paused };
     case 'toggleHelp':

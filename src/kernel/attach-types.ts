@@ -16,7 +16,11 @@ export type ProbeResult = { ok: true } | { ok: false; reason: string };
 export class AttachProber {
   private readonly results = new Map<AttachType, Promise<ProbeResult>>();
 
-  constructor(private readonly addon: Addon) {}
+  constructor(
+    private readonly addon: Addon,
+    /** null when classic tracepoints can be attached (tracefs mounted and ours to use); otherwise why not */
+    private readonly tracefs: () => string | null = ensureTracefs,
+  ) {}
 
   probe(type: AttachType): Promise<ProbeResult> {
     let p = this.results.get(type);
@@ -29,7 +33,7 @@ export class AttachProber {
 
   private async trial(type: AttachType): Promise<ProbeResult> {
     if (type === 'tracepoint') {
-      const why = ensureTracefs();
+      const why = this.tracefs();
       if (why) return { ok: false, reason: why };
     }
     try {

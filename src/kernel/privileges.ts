@@ -36,15 +36,14 @@ export function canAccessTracefs(path = TRACEFS): boolean {
 }
 
 /**
- * Null when BPF can be loaded; otherwise one line naming what is missing and how to run sixty.
- * CAP_SYS_ADMIN covers CAP_BPF and CAP_PERFMON. Classic tracepoints also need tracefs, which is root-only.
+ * Null when BPF programs can be loaded; otherwise one line naming what is missing and how to run sixty.
+ * CAP_SYS_ADMIN covers CAP_BPF and CAP_PERFMON. Tracefs (classic tracepoints only) is checked per tier, not here.
  */
-export function missingPrivileges(p: Privileges, tracefsOk: boolean): string | null {
-  if (p.uid === 0 && p.capSysAdmin) return null;
+export function missingBpfPrivileges(p: Privileges): string | null {
+  if (p.capSysAdmin) return null;
   const missing: string[] = [];
-  if (!p.capBpf && !p.capSysAdmin) missing.push('CAP_BPF');
-  if (!p.capPerfmon && !p.capSysAdmin) missing.push('CAP_PERFMON');
-  if (!tracefsOk) missing.push(`access to ${TRACEFS}`);
+  if (!p.capBpf) missing.push('CAP_BPF');
+  if (!p.capPerfmon) missing.push('CAP_PERFMON');
   if (missing.length === 0) return null;
-  return `BPF panels need root, or CAP_BPF + CAP_PERFMON and access to tracefs; missing ${missing.join(', ')}: run sudo sixty`;
+  return `BPF panels need root, or CAP_BPF + CAP_PERFMON; missing ${missing.join(', ')}: run sudo sixty`;
 }

@@ -9,6 +9,8 @@ export interface SoftirqsSample {
 }
 
 export interface SoftirqsRow {
+  /** the vector's name: stable, and what the row is */
+  id: SoftirqVector;
   vector: SoftirqVector;
   /** softirqs raised and run in this interval */
   count: number | null;
@@ -27,6 +29,7 @@ export function deriveSoftirqs(sample: SoftirqsSample, previous: SoftirqsSample 
     const time = p ? delta(cur.timeNs, p.timeNs) : null;
     const timeShare = perSecond(time, elapsedNs);
     return {
+      id: cur.vector,
       vector: cur.vector,
       count,
       time_ns: time,

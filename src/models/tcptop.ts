@@ -2,8 +2,15 @@
 import type { TcptopRecord } from '../records/tcptop.js';
 import { delta, perSecond } from './delta.js';
 
+/** A kernel map entry as the model sees it: named by an opaque id, never by its kernel key. */
+export interface TcptopConn extends Omit<TcptopRecord, 'rawKey' | 'key'> {
+  /** opaque and stable while the entry lives (the reader numbers entries as it first sees them) */
+  id: string;
+}
+
 export interface TcptopSample {
-  conns: Map<string, TcptopRecord>;
+  /** by id */
+  conns: Map<string, TcptopConn>;
   /** events dropped because the kernel map was full, cumulative */
   mapFull: bigint;
   /** entries in the kernel map and its capacity */
@@ -12,7 +19,7 @@ export interface TcptopSample {
 }
 
 /** A row names its connection as the record does, and carries the interval's bytes and rates. */
-export interface TcptopRow extends Omit<TcptopRecord, 'rawKey' | 'rx' | 'tx'> {
+export interface TcptopRow extends Omit<TcptopConn, 'rx' | 'tx'> {
   rx_bytes: number | null;
   tx_bytes: number | null;
   rx_per_s: number | null;
@@ -30,7 +37,7 @@ export function deriveTcptop(sample: TcptopSample, previous: TcptopSample | unde
     const rx = p ? delta(cur.rx, p.rx) : Number(cur.rx);
     const tx = p ? delta(cur.tx, p.tx) : Number(cur.tx);
     if (rx === 0 && tx === 0) continue;
-    const { rawKey: _key, rx: _rx, tx: _tx, ...conn } = cur;
+    const { rx: _rx, tx: _tx, ...conn } = cur;
     rows.push({
       ...conn,
       rx_bytes: rx,

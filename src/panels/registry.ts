@@ -1,10 +1,25 @@
-/** Every panel sixty knows, in tab order. Adding a panel is one line here. */
+/** Every panel sixty knows, in tab order, and the catalog views read them through. Adding a panel is one line here. */
+import { mpstatPanel } from './mpstat.js';
 import { softirqsPanel } from './softirqs.js';
+import { sortRows } from './sort.js';
 import { tcptopPanel } from './tcptop.js';
-import type { AnyPanelDef } from './types.js';
+import type { AnyPanelDef, Catalog } from './types.js';
 
-export const PANELS: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel];
+export const PANELS: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, mpstatPanel];
 
 export function panelById(id: string): AnyPanelDef | undefined {
   return PANELS.find((p) => p.id === id);
+}
+
+export function catalogOf(panels: readonly AnyPanelDef[]): Catalog {
+  const byId = new Map(panels.map((p) => [p.id, p]));
+  return { spec: (id) => byId.get(id), sortRows };
+}
+
+export const CATALOG: Catalog = catalogOf(PANELS);
+
+/** The panel with only this hook tier (--tier PANEL=TIER): no fallback. A /proc source has one way to read. */
+export function withTier(def: AnyPanelDef, tier: string): AnyPanelDef {
+  if (def.source.kind !== 'bpf') return def;
+  return { ...def, source: { ...def.source, tiers: def.source.tiers.filter((t) => t.name === tier) } };
 }

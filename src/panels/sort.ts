@@ -1,26 +1,18 @@
-/** Sorting rows by a column: compare, then break ties by row id. Never subtracts. */
+/** Sorting rows by a column: pinned rows first, then compare, then break ties by row id. Never subtracts. */
 import { compareValues } from '../models/delta.js';
-import type { AnyPanelDef } from './types.js';
+import type { AnyPanelSpec, Row, SortSpec } from './types.js';
 
-export interface SortSpec {
-  key: string;
-  descending: boolean;
-}
-
-export function sortRows<R extends object>(def: AnyPanelDef, rows: R[], sort: SortSpec): R[] {
-  const col = def.columns.find((c) => c.key === sort.key) ?? def.columns[0];
-  if (!col) return rows;
-  const keyed = rows.map((row) => ({ row, v: col.value(row), id: def.rowId(row) as string }));
+export function sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], sort: SortSpec): R[] {
+  const col = spec.columns.find((c) => c.key === sort.key) ?? spec.columns[0];
+  if (!col) return [...rows];
+  const pinned = spec.pinned;
+  const keyed = rows.map((row) => ({ row, v: col.value(row), pin: pinned ? pinned(row) : false }));
   keyed.sort((a, b) => {
+    if (a.pin !== b.pin) return a.pin ? -1 : 1;
     // Nulls go last whichever the direction.
-    if (a.v === null || b.v === null) {
-      const c = compareValues(a.v, b.v);
-      if (c !== 0) return c;
-    } else {
-      const c = compareValues(a.v, b.v);
-      if (c !== 0) return sort.descending ? -c : c;
-    }
-    return compareValues(a.id, b.id);
+    const c = compareValues(a.v, b.v);
+    if (c !== 0) return a.v === null || b.v === null || !sort.descending ? c : -c;
+    return compareValues(a.row.id, b.row.id);
   });
   return keyed.map((k) => k.row);
 }

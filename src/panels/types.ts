@@ -1,6 +1,11 @@
-/** What a panel is: its hooks (an ordered list of tiers), its reader, its pure model and its columns. */
+/**
+ * What a panel is. The presentation half (`PanelSpec`: title, columns, sort, detail fields, help) is what views and
+ * exports read through the catalog. The engine half adds a source (BPF with a tier ladder, or /proc), a pure model
+ * and the summary, so every output shows the same numbers.
+ */
 import type { AttachType } from '../kernel/attach-types.js';
 import type { BpfObject } from '../native.js';
+import type { RecordDecl, RecordLayout } from '../records/layout.js';
 
 /** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
 export interface KernelInfo {
@@ -19,16 +24,17 @@ export interface Tier {
   rodata?: (kernel: KernelInfo) => Record<string, number>;
 }
 
-export interface ColumnContext {
-  elapsedNs: number;
-}
-
 export type CellValue = number | string | null;
 
 /** A cell value as a number for the numeric formatters (strings and null become null). */
 export const asNumber = (v: CellValue): number | null => (typeof v === 'number' ? v : null);
 
-/** One column: drives the table, the sort, the help, and the text export. */
+/** Every row has an opaque id, stable across frames while its entity lives, and safe to export. */
+export interface Row {
+  readonly id: string;
+}
+
+/** One column: drives the table, the sort, the help, and every export. */
 export interface Column<R> {
   key: string;
   title: string;
@@ -45,29 +51,90 @@ export interface Column<R> {
   help: string;
 }
 
-/** Counters a panel shows beside its table (drops, misses). */
-export type PanelStats = Record<string, number>;
+/** A field of the selected row's detail view. */
+export interface DetailField<R> {
+  label: string;
+  value: (row: R) => string;
+}
 
-export interface PanelDef<S, R> {
+export interface SortSpec {
+  key: string;
+  descending: boolean;
+}
+
+/** The line above a panel's table: raw values for JSON and snapshots, and the text every screen shows. */
+export interface Summary {
+  readonly text: string;
+  readonly values: Readonly<Record<string, number | null>>;
+}
+
+/** Counters a panel shows beside its table (drops, misses). */
+export type PanelStats = Readonly<Record<string, number>>;
+
+/** The presentation of a panel: all that views, help and exports need, found by id in the catalog. */
+export interface PanelSpec<R extends Row = Row> {
   id: string;
   title: string;
+  columns: readonly Column<R>[];
+  defaultSort: SortSpec;
+  /** rows that stay on top whatever the sort (an all-CPU row) */
+  pinned?: (row: R) => boolean;
+  detail: readonly DetailField<R>[];
+  /** what the panel cannot see, for its help */
+  blindSpots: string;
+  /** the hooks it can use, preferred first (for the help screen) */
+  hookList: readonly { name: string; hooks: string }[];
+}
+
+/** A BPF source: a ladder of hook tiers in one object, the records it shares with user space, and a reader. */
+export interface BpfSource<S, K extends string = string> {
+  kind: 'bpf';
   /** bpf/<stem>.bpf.c */
   stem: string;
   /** ordered, preferred first */
   tiers: readonly Tier[];
+  /** every record the reader decodes; offsets are resolved from the object's BTF when the panel opens */
+  records: Readonly<Record<K, RecordDecl>>;
   /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
-  createReader: (obj: BpfObject) => () => S;
+  createReader: (obj: BpfObject, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo) => () => S;
+}
+
+/** A /proc source: files read as text and parsed by pure functions (tested on fixture files). No privilege. */
+export interface ProcSource<S> {
+  kind: 'proc';
+  /** what it reads, for the status line and the help */
+  files: readonly string[];
+  createReader: (readText: (path: string) => string, host: HostInfo) => () => S;
+}
+
+/** Facts about the host a reader needs (injected, so models stay testable). */
+export interface HostInfo {
+  /** CPUs online now (not the CPU affinity of this process) */
+  onlineCpus: () => number;
+}
+
+export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  source: BpfSource<S, any> | ProcSource<S>;
   /** Pure: the rows of one interval from this sample, the previous one, and the measured elapsed time. */
   derive: (sample: S, previous: S | undefined, elapsedNs: number) => R[];
   /** Counters for this interval (and totals), e.g. events lost to a full map. */
-  stats: (sample: S, previous: S | undefined) => PanelStats;
-  rowId: (row: R) => string;
+  stats: (sample: S, previous: S | undefined) => Record<string, number>;
+  /** the line above the table, from the interval's rows and stats */
+  summarize: (rows: readonly R[], stats: PanelStats) => Summary;
   /** the value that the per-row sparkline follows */
   trend: (row: R) => number | null;
-  columns: readonly Column<R>[];
-  defaultSort: { key: string; descending: boolean };
 }
 
 // The registry holds panels of different sample and row types.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyPanelDef = PanelDef<any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyPanelSpec = PanelSpec<any>;
+
+/** How views find a panel's presentation by id; the composition root provides it (and replay, the same one). */
+export interface Catalog {
+  spec(id: string): AnyPanelSpec | undefined;
+  /** the rows in this sort order (the one comparator every output uses) */
+  sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], sort: SortSpec): readonly R[];
+}

@@ -1,28 +1,22 @@
 /** tcptop records: struct tcptop_key / tcptop_val (bpf/tcptop.h). Names from the kernel are escaped here. */
 import type { MapRead } from '../native.js';
 import { escapeControl } from '../format.js';
-import { bytes, checkSize, cString, u16, u32, u64, type RecordLayout } from './layout.js';
+import { bytes, checkSize, cString, field, record, u16, u32, u64, type RecordLayout } from './layout.js';
 
-export const TCPTOP_KEY: RecordLayout = {
-  struct: 'tcptop_key',
-  size: 16,
-  fields: { sk: { offset: 0, size: 8 }, pid: { offset: 8, size: 4 }, lport: { offset: 12, size: 2 }, rport: { offset: 14, size: 2 } },
+export const TCPTOP_RECORDS = {
+  key: record('tcptop_key', { sk: 'u64', pid: 'u32', lport: 'u16', rport: 'u16' }),
+  val: record('tcptop_val', {
+    rx_bytes: 'u64',
+    tx_bytes: 'u64',
+    laddr: { bytes: 16 },
+    raddr: { bytes: 16 },
+    family: 'u16',
+    pad: { bytes: 6 },
+    comm: { cstr: 16 },
+  }),
+  stat: record('tcptop_stats_val', { count: 'u64' }),
 };
-
-export const TCPTOP_VAL: RecordLayout = {
-  struct: 'tcptop_val',
-  size: 72,
-  fields: {
-    rx_bytes: { offset: 0, size: 8 },
-    tx_bytes: { offset: 8, size: 8 },
-    laddr: { offset: 16, size: 16 },
-    raddr: { offset: 32, size: 16 },
-    family: { offset: 48, size: 2 },
-    comm: { offset: 56, size: 16 },
-  },
-};
-
-export const TCPTOP_STATS_VAL: RecordLayout = { struct: 'tcptop_stats_val', size: 8, fields: { count: { offset: 0, size: 8 } } };
+export type TcptopLayouts = Record<keyof typeof TCPTOP_RECORDS, RecordLayout>;
 
 const AF_INET = 2;
 const AF_INET6 = 10;
@@ -30,8 +24,8 @@ const AF_INET6 = 10;
 export interface TcptopRecord {
   /** the raw key, to delete the entry when it goes idle */
   rawKey: Buffer;
-  /** stable identity of the entry: pid, socket, ports */
-  id: string;
+  /** the entry's identity inside sixty (hex of the raw key: it holds a kernel pointer, so it never leaves the process) */
+  key: string;
   pid: number;
   comm: string;
   family: 'IPv4' | 'IPv6';
@@ -73,41 +67,49 @@ export function formatIPv6(b: Buffer): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-export function decodeTcptop(read: MapRead): TcptopRecord[] {
-  checkSize(TCPTOP_KEY, read.keys.length, read.count, 'tcptop_conns keys');
-  checkSize(TCPTOP_VAL, read.values.length, read.count, 'tcptop_conns values');
-  const k = TCPTOP_KEY.fields;
-  const v = TCPTOP_VAL.fields;
+export function decodeTcptop(read: MapRead, L: TcptopLayouts): TcptopRecord[] {
+  checkSize(L.key, read.keys.length, read.count, 'tcptop_conns keys');
+  checkSize(L.val, read.values.length, read.count, 'tcptop_conns values');
+  const k = { pid: field(L.key, 'pid'), lport: field(L.key, 'lport'), rport: field(L.key, 'rport') };
+  const v = {
+    family: field(L.val, 'family'),
+    laddr: field(L.val, 'laddr'),
+    raddr: field(L.val, 'raddr'),
+    comm: field(L.val, 'comm'),
+    rx: field(L.val, 'rx_bytes'),
+    tx: field(L.val, 'tx_bytes'),
+  };
   const out: TcptopRecord[] = [];
   for (let i = 0; i < read.count; i++) {
-    const kb = i * TCPTOP_KEY.size;
-    const vb = i * TCPTOP_VAL.size;
-    const family = u16(read.values, vb, v.family!);
+    const kb = i * L.key.size;
+    const vb = i * L.val.size;
+    const family = u16(read.values, vb, v.family);
     if (family !== AF_INET && family !== AF_INET6) continue;
     const v4 = family === AF_INET;
     const fmt = v4 ? formatIPv4 : formatIPv6;
-    const rawKey = Buffer.from(bytes(read.keys, kb, { offset: 0, size: TCPTOP_KEY.size }));
+    const rawKey = Buffer.from(read.keys.subarray(kb, kb + L.key.size));
     out.push({
       rawKey,
-      id: rawKey.toString('hex'),
-      pid: u32(read.keys, kb, k.pid!),
-      comm: escapeControl(cString(read.values, vb, v.comm!)),
+      key: rawKey.toString('hex'),
+      pid: u32(read.keys, kb, k.pid),
+      comm: escapeControl(cString(read.values, vb, v.comm)),
       family: v4 ? 'IPv4' : 'IPv6',
-      laddr: fmt(bytes(read.values, vb, v.laddr!)),
-      lport: u16(read.keys, kb, k.lport!),
-      raddr: fmt(bytes(read.values, vb, v.raddr!)),
-      rport: u16(read.keys, kb, k.rport!),
-      rx: u64(read.values, vb, v.rx_bytes!),
-      tx: u64(read.values, vb, v.tx_bytes!),
+      laddr: fmt(bytes(read.values, vb, v.laddr)),
+      lport: u16(read.keys, kb, k.lport),
+      raddr: fmt(bytes(read.values, vb, v.raddr)),
+      rport: u16(read.keys, kb, k.rport),
+      rx: u64(read.values, vb, v.rx),
+      tx: u64(read.values, vb, v.tx),
     });
   }
   return out;
 }
 
-/** Sum of the tcptop_stats per-CPU array (already summed over CPUs by the addon), by index. */
-export function decodeCounters(read: MapRead): bigint[] {
-  checkSize(TCPTOP_STATS_VAL, read.values.length, read.count, 'tcptop_stats');
+/** The tcptop_stats per-CPU array (already summed over CPUs by the addon), by index. */
+export function decodeCounters(read: MapRead, stat: RecordLayout): bigint[] {
+  checkSize(stat, read.values.length, read.count, 'tcptop_stats');
+  const count = field(stat, 'count');
   const out: bigint[] = [];
-  for (let i = 0; i < read.count; i++) out[read.keys.readUInt32LE(i * 4)] = read.values.readBigUInt64LE(i * 8);
+  for (let i = 0; i < read.count; i++) out[read.keys.readUInt32LE(i * 4)] = u64(read.values, i * stat.size, count);
   return out;
 }

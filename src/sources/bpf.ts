@@ -1,21 +1,51 @@
-/** Opens a panel: walks its tier ladder, first tier whose attach types all work, then load + attach. */
-import type { AttachProber } from '../kernel/attach-types.js';
+/**
+ * Opens a panel's BPF source: checks what BPF needs once for all panels (privileges, kernel BTF, the addon), walks
+ * the panel's tier ladder (the first tier whose attach types all work, then load + attach), and resolves the
+ * panel's record layouts from the loaded object's BTF. Failures stay in the panel, with the reason.
+ */
+import { existsSync } from 'node:fs';
+import { AttachProber } from '../kernel/attach-types.js';
+import { missingBpfPrivileges, type Privileges } from '../kernel/privileges.js';
 import type { Addon, BpfObject } from '../native.js';
 import { oneLine } from '../errors.js';
+import type { TierAttempt } from '../frame.js';
 import { bpfObjectPath } from '../paths.js';
-import type { TierAttempt } from '../store.js';
-import type { AnyPanelDef, Tier } from './types.js';
+import { resolveLayout, type RecordLayout } from '../records/layout.js';
+import type { BpfSource, HostInfo, Tier } from '../panels/types.js';
+import type { OpenOutcome } from './types.js';
 
 /** How much of libbpf's log a failed tier keeps: the end, where the verifier says why. */
 const LOG_TAIL = 2000;
 
-export type OpenResult =
+export const KERNEL_BTF = '/sys/kernel/btf/vmlinux';
+
+/** sixty's objects are CO-RE: they need the running kernel's BTF. */
+export function missingBtf(path = KERNEL_BTF): string | null {
+  return existsSync(path) ? null : `this kernel has no BTF (${path}): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y`;
+}
+
+/** What every BPF source shares: the verdict on privileges and BTF, the addon, and the attach-type trials. */
+export type BpfContext = { ok: false; reason: string } | { ok: true; addon: Addon; prober: AttachProber };
+
+export function bpfContext(privileges: Privileges, btfPath: string, loadAddon: () => Addon, tracefs?: () => string | null): BpfContext {
+  const why = missingBpfPrivileges(privileges) ?? missingBtf(btfPath);
+  if (why) return { ok: false, reason: why };
+  try {
+    const addon = loadAddon();
+    return { ok: true, addon, prober: new AttachProber(addon, tracefs) };
+  } catch (e) {
+    return { ok: false, reason: oneLine(e) };
+  }
+}
+
+export type TierResult =
   | { ok: true; obj: BpfObject; tier: Tier; attempts: TierAttempt[] }
   | { ok: false; reason: string; attempts: TierAttempt[] };
 
-export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachProber): Promise<OpenResult> {
+/** Walks the tier ladder: the first tier whose attach types all passed their trial and whose programs attach. */
+export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober: AttachProber): Promise<TierResult> {
   const attempts: TierAttempt[] = [];
-  for (const tier of def.tiers) {
+  for (const tier of source.tiers) {
     // A tier is only tried when every attach type it needs passed its trial on this kernel.
     const probes = await Promise.all(tier.types.map(async (t) => ({ t, r: await prober.probe(t) })));
     const failed = probes.find((p) => !p.r.ok);
@@ -27,7 +57,7 @@ export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachPr
     addon.takeLog(); // start this tier's log empty
     try {
       const rodata = tier.rodata?.({ functionParams: (name) => addon.kernelFunctionParams(name) });
-      obj = await addon.load(bpfObjectPath(def.stem), [...tier.programs], rodata ? { rodata } : {});
+      obj = await addon.load(bpfObjectPath(source.stem), [...tier.programs], rodata ? { rodata } : {});
       obj.attach();
       return { ok: true, obj, tier, attempts };
     } catch (e) {
@@ -39,4 +69,32 @@ export async function openPanel(def: AnyPanelDef, addon: Addon, prober: AttachPr
   }
   const tried = attempts.map((a) => `${a.tier}: ${a.reason}`).join('; ');
   return { ok: false, reason: `no hook tier attached (${tried})`, attempts };
+}
+
+/** Opens a BPF source end to end. A record layout that disagrees with the object's BTF is the panel's error. */
+export async function openBpfSource<S>(source: BpfSource<S>, ctx: BpfContext, host: HostInfo): Promise<OpenOutcome<S>> {
+  if (!ctx.ok) return { ok: false, status: 'off', reason: ctx.reason, attempts: [] };
+  const res = await openTiers(source as BpfSource<unknown>, ctx.addon, ctx.prober);
+  if (!res.ok) return { ok: false, status: 'error', reason: res.reason, attempts: res.attempts };
+  const { obj, tier, attempts } = res;
+  try {
+    const layouts: Record<string, RecordLayout> = {};
+    for (const [name, decl] of Object.entries(source.records)) layouts[name] = resolveLayout(decl, obj.layout(decl.struct));
+    const read = source.createReader(obj, layouts, host);
+    return {
+      ok: true,
+      handle: {
+        tier: tier.name,
+        hooks: tier.hooks,
+        attempts,
+        read,
+        // Runs the kernel skipped because another BPF program was running on that CPU: events lost to this panel.
+        missed: () => obj.programs().reduce((sum, p) => sum + (p.recursionMisses ?? 0), 0),
+        close: () => obj.close(),
+      },
+    };
+  } catch (e) {
+    obj.close();
+    return { ok: false, status: 'error', reason: oneLine(e), attempts };
+  }
 }

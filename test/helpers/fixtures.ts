@@ -1,29 +1,53 @@
-/** Byte fixtures and frames built from the real layouts, for unit and view tests (no kernel). */
+/**
+ * Fixtures for unit and view tests (no kernel): map contents encoded with the panels' own record declarations, and
+ * frames made by the real engine (real readers, decoders, models and history) over a fake addon and a fake clock.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MapRead } from '../../src/native.js';
+import { Engine } from '../../src/engine.js';
+import type { Frame } from '../../src/frame.js';
+import type { Privileges } from '../../src/kernel/privileges.js';
 import type { SoftirqsSample } from '../../src/models/softirqs.js';
-import type { TcptopSample } from '../../src/models/tcptop.js';
+import type { TcptopConn, TcptopSample } from '../../src/models/tcptop.js';
+import { mpstatPanel } from '../../src/panels/mpstat.js';
+import { CATALOG } from '../../src/panels/registry.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
-import { sortRows } from '../../src/panels/sort.js';
 import type { AnyPanelDef } from '../../src/panels/types.js';
-import { SOFTIRQ_VECTORS, type SoftirqsRecord } from '../../src/records/softirqs.js';
-import { TCPTOP_KEY, TCPTOP_VAL, type TcptopRecord } from '../../src/records/tcptop.js';
-import { History, type Frame, type PanelState } from '../../src/store.js';
+import { encode, naturalLayout, type FieldValue } from '../../src/records/layout.js';
+import { SOFTIRQ_VECTORS, SOFTIRQS_RECORDS, type SoftirqsRecord } from '../../src/records/softirqs.js';
+import { TCPTOP_RECORDS } from '../../src/records/tcptop.js';
+import { fakeAddon, fakeKernel, setMap, type FakeKernel } from './fake-addon.js';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+export const procFixture = (name: string): string => readFileSync(join(FIXTURES, 'proc', name), 'utf8');
+
+export const SOFTIRQS_VAL = naturalLayout(SOFTIRQS_RECORDS.val);
+export const TCPTOP = {
+  key: naturalLayout(TCPTOP_RECORDS.key),
+  val: naturalLayout(TCPTOP_RECORDS.val),
+  stat: naturalLayout(TCPTOP_RECORDS.stat),
+};
 
 export function mapRead(keys: Buffer, values: Buffer, count: number, keySize: number, valueSize: number): MapRead {
   return { keys, values, count, keySize, valueSize, batched: true };
 }
 
-/** softirqs_stats as the addon returns it: u32 keys, {count, time_ns} values. */
-export function softirqsRead(pairs: [number, bigint, bigint][]): MapRead {
-  const keys = Buffer.alloc(pairs.length * 4);
-  const values = Buffer.alloc(pairs.length * 16);
-  pairs.forEach(([vec, count, time], i) => {
-    keys.writeUInt32LE(vec, i * 4);
-    values.writeBigUInt64LE(count, i * 16);
-    values.writeBigUInt64LE(time, i * 16 + 8);
-  });
-  return mapRead(keys, values, pairs.length, 4, 16);
+const u32key = (i: number): Buffer => {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(i);
+  return b;
+};
+
+/** softirqs_stats entries: [vector index, count, time_ns]. */
+export function softirqsEntries(triples: [number, bigint, bigint][]): [Buffer, Buffer][] {
+  return triples.map(([vec, count, time_ns]) => [u32key(vec), encode(SOFTIRQS_VAL, { count, time_ns })]);
+}
+
+export function softirqsRead(triples: [number, bigint, bigint][]): MapRead {
+  const e = softirqsEntries(triples);
+  return mapRead(Buffer.concat(e.map((x) => x[0])), Buffer.concat(e.map((x) => x[1])), e.length, 4, SOFTIRQS_VAL.size);
 }
 
 export interface ConnFixture {
@@ -39,100 +63,123 @@ export interface ConnFixture {
   comm: string | Buffer;
 }
 
-export function tcptopRead(conns: ConnFixture[]): MapRead {
-  const keys = Buffer.alloc(conns.length * TCPTOP_KEY.size);
-  const values = Buffer.alloc(conns.length * TCPTOP_VAL.size);
-  conns.forEach((c, i) => {
-    const k = i * TCPTOP_KEY.size;
-    keys.writeBigUInt64LE(c.sk, k);
-    keys.writeUInt32LE(c.pid, k + 8);
-    keys.writeUInt16LE(c.lport, k + 12);
-    keys.writeUInt16LE(c.rport, k + 14);
-    const v = i * TCPTOP_VAL.size;
-    values.writeBigUInt64LE(c.rx, v);
-    values.writeBigUInt64LE(c.tx, v + 8);
-    Buffer.from(c.laddr).copy(values, v + 16);
-    Buffer.from(c.raddr).copy(values, v + 32);
-    values.writeUInt16LE(c.family, v + 48);
-    (typeof c.comm === 'string' ? Buffer.from(c.comm) : c.comm).copy(values, v + 56, 0, 15);
+export function tcptopEntries(conns: ConnFixture[]): [Buffer, Buffer][] {
+  return conns.map((c) => {
+    const key: Record<string, FieldValue> = { sk: c.sk, pid: c.pid, lport: c.lport, rport: c.rport };
+    const val: Record<string, FieldValue> = { rx_bytes: c.rx, tx_bytes: c.tx, laddr: Buffer.from(c.laddr), raddr: Buffer.from(c.raddr), family: c.family, comm: c.comm };
+    return [encode(TCPTOP.key, key), encode(TCPTOP.val, val)];
   });
-  return mapRead(keys, values, conns.length, TCPTOP_KEY.size, TCPTOP_VAL.size);
+}
+
+export function tcptopRead(conns: ConnFixture[]): MapRead {
+  const e = tcptopEntries(conns);
+  return mapRead(Buffer.concat(e.map((x) => x[0])), Buffer.concat(e.map((x) => x[1])), e.length, TCPTOP.key.size, TCPTOP.val.size);
 }
 
 export const V4_LOCAL = [127, 0, 0, 1];
 export const V6_LOCAL = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 
 export function softirqsSample(counts: number[], times: number[], ncpu = 2): SoftirqsSample {
-  const vectors: SoftirqsRecord[] = SOFTIRQ_VECTORS.map((vector, i) => ({
-    vector,
-    count: BigInt(counts[i] ?? 0),
-    timeNs: BigInt(times[i] ?? 0),
-  }));
+  const vectors: SoftirqsRecord[] = SOFTIRQ_VECTORS.map((vector, i) => ({ vector, count: BigInt(counts[i] ?? 0), timeNs: BigInt(times[i] ?? 0) }));
   return { vectors, ncpu };
 }
 
-export function conn(id: string, pid: number, rx: number, tx: number, extra: Partial<TcptopRecord> = {}): TcptopRecord {
-  return {
-    rawKey: Buffer.alloc(16),
-    id,
-    pid,
-    comm: 'proc',
-    family: 'IPv4',
-    laddr: '127.0.0.1',
-    lport: 1000,
-    raddr: '127.0.0.1',
-    rport: 2000,
-    rx: BigInt(rx),
-    tx: BigInt(tx),
-    ...extra,
-  };
+export function conn(id: string, pid: number, rx: number, tx: number, extra: Partial<TcptopConn> = {}): TcptopConn {
+  return { id, pid, comm: 'proc', family: 'IPv4', laddr: '127.0.0.1', lport: 1000, raddr: '127.0.0.1', rport: 2000, rx: BigInt(rx), tx: BigInt(tx), ...extra };
 }
 
-export function tcptopSample(conns: TcptopRecord[], mapFull = 0n): TcptopSample {
+export function tcptopSample(conns: TcptopConn[], mapFull = 0n): TcptopSample {
   return { conns: new Map(conns.map((c) => [c.id, c])), mapFull, entries: conns.length, capacity: 16384 };
 }
 
-/** A panel state as the engine would publish it after `samples` (history from every step). */
-export function panelState<S>(def: AnyPanelDef, samples: S[], elapsedNs = 1e9): PanelState {
-  const history = new History();
-  let rows: object[] = [];
-  let stats = {};
-  for (let i = 1; i < samples.length; i++) {
-    rows = def.derive(samples[i], samples[i - 1], elapsedNs) as object[];
-    stats = def.stats(samples[i], samples[i - 1]);
-    history.record(new Map(rows.map((r) => [def.rowId(r) as string, def.trend(r)])));
-  }
-  return {
-    def,
-    status: 'ok',
-    tier: def.tiers.find((t) => t.name === 'tp_btf')?.name ?? null,
-    hooks: def.tiers.find((t) => t.name === 'tp_btf')?.hooks ?? null,
-    reason: null,
-    attempts: [],
-    rows: sortRows(def, rows, def.defaultSort),
-    sort: { ...def.defaultSort },
-    stats,
-    history: history.view(),
-  };
+export const ROOT: Privileges = { uid: 0, capBpf: true, capPerfmon: true, capSysAdmin: true };
+export const NOBODY: Privileges = { uid: 65534, capBpf: false, capPerfmon: false, capSysAdmin: false };
+
+export interface TestEngine {
+  engine: Engine;
+  kernel: FakeKernel;
+  /** what /proc/stat reads next (each read takes the next; the last one repeats) */
+  procStat: string[];
 }
 
-/** A fixed frame with both panels busy, for golden tests. */
-export function fixtureFrame(): Frame {
-  const soft = [0, 1, 2, 3].map((k) =>
-    softirqsSample([3 * k, 1000 * k, 10 * k, 4000 * k + k * k * 100, 50 * k, 0, 2 * k, 800 * k, 0, 600 * k], [1000 * k, 9_000_000 * k, 40_000 * k, 52_000_000 * k + k * 1_000_000, 900_000 * k, 0, 5_000 * k, 3_000_000 * k, 0, 2_500_000 * k]),
-  );
-  const tcp = [0, 1, 2, 3].map((k) =>
-    tcptopSample([
-      conn('a', 4242, 1_000_000 * k * k, 20_000 * k, { comm: 'nginx', lport: 443, raddr: '10.1.2.3', rport: 51234, laddr: '10.0.0.5' }),
-      conn('b', 4243, 3000 * k, 150_000_000 * k, { comm: 'rsync', family: 'IPv6', laddr: '2001:db8::5', raddr: '2001:db8:ffff::1234', lport: 873, rport: 40000 }),
-      conn('c', 777, 0, 64 * k, { comm: 'ssh\\x1b[31m', lport: 22, rport: 50022 }),
+/**
+ * An engine over the fake kernel. Each tick is exactly one second after the one before (the clock advances only
+ * when the engine reads it), starting at 2026-11-25T12:00:00Z.
+ */
+export function testEngine(panels: readonly AnyPanelDef[], opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[] } = {}): TestEngine {
+  const kernel = opts.kernel ?? fakeKernel();
+  const procStat = opts.procStat ?? [];
+  let ns = 0n;
+  const engine = new Engine({
+    panels,
+    intervalMs: 1000,
+    deps: {
+      privileges: () => opts.privileges ?? ROOT,
+      btfPath: import.meta.filename,
+      addon: () => fakeAddon(kernel),
+      tracefs: () => null,
+      readText: (path) => {
+        if (path !== '/proc/stat') throw new Error(`${path}: no such fixture`);
+        const text = procStat.length > 1 ? procStat.shift()! : procStat[0];
+        if (text === undefined) throw new Error('/proc/stat: no fixture left');
+        return text;
+      },
+      host: { onlineCpus: () => opts.ncpu ?? 2 },
+      hrtime: () => ns,
+      now: () => Date.parse('2026-11-25T12:00:00.000Z') + Number(ns / 1_000_000n),
+    },
+  });
+  const tick = engine.tick.bind(engine);
+  engine.tick = () => {
+    ns += 1_000_000_000n;
+    return tick();
+  };
+  return { engine, kernel, procStat };
+}
+
+/** A /proc/stat text for two CPUs after `k` seconds of a fixed load (cpu1 busier than cpu0). */
+export function procStatText(k: number): string {
+  const line = (name: string, user: number, sys: number, idle: number, iowait: number, soft: number): string =>
+    `${name} ${user} 0 ${sys} ${idle} ${iowait} 0 ${soft} 0 0 0`;
+  const c0 = [1000 + 20 * k, 500 + 5 * k, 9000 + 70 * k, 10 + 2 * k, 30 + 3 * k];
+  const c1 = [2000 + 60 * k, 800 + 20 * k, 8000 + 15 * k, 10 + 4 * k, 40 + 1 * k];
+  const all = c0.map((v, i) => v + c1[i]!);
+  return [line('cpu ', ...(all as [number, number, number, number, number])), line('cpu0', ...(c0 as [number, number, number, number, number])), line('cpu1', ...(c1 as [number, number, number, number, number]))].join('\n');
+}
+
+/** Sets the fake kernel's maps for step k of the fixture workload. */
+function fixtureStep(kernel: FakeKernel, k: number): void {
+  const counts = [3 * k, 1000 * k, 10 * k, 4000 * k + k * k * 100, 50 * k, 0, 2 * k, 800 * k, 0, 600 * k];
+  const times = [1000 * k, 9_000_000 * k, 40_000 * k, 52_000_000 * k + k * 1_000_000, 900_000 * k, 0, 5_000 * k, 3_000_000 * k, 0, 2_500_000 * k];
+  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries(counts.map((c, i) => [i, BigInt(c), BigInt(times[i]!)])), 10);
+  const rsync6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5];
+  const rsyncPeer = [0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34];
+  setMap(
+    kernel,
+    'tcptop_conns',
+    TCPTOP.key.size,
+    TCPTOP.val.size,
+    tcptopEntries([
+      { sk: 0xffff888000000a00n, pid: 4242, lport: 443, rport: 51234, rx: BigInt(1_000_000 * k * k), tx: BigInt(20_000 * k), family: 2, laddr: [10, 0, 0, 5], raddr: [10, 1, 2, 3], comm: 'nginx' },
+      { sk: 0xffff888000000b00n, pid: 4243, lport: 873, rport: 40000, rx: BigInt(3000 * k), tx: BigInt(150_000_000 * k), family: 10, laddr: rsync6, raddr: rsyncPeer, comm: 'rsync' },
+      { sk: 0xffff888000000c00n, pid: 777, lport: 22, rport: 50022, rx: 0n, tx: BigInt(64 * k), family: 2, laddr: V4_LOCAL, raddr: V4_LOCAL, comm: 'ssh\x1b[31m' },
     ]),
   );
-  return {
-    time: new Date('2026-11-25T12:00:00.000Z'),
-    elapsedNs: 1e9,
-    panels: [panelState(softirqsPanel, soft), panelState(tcptopPanel, tcp)],
-  };
+  setMap(kernel, 'tcptop_stats', 4, TCPTOP.stat.size, [[u32key(0), encode(TCPTOP.stat, { count: 0n })]], 1);
 }
 
-export { softirqsPanel, tcptopPanel };
+/** A frame with every panel busy, made by the engine over three one-second intervals, for golden tests. */
+export async function fixtureFrame(panels: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, mpstatPanel]): Promise<Frame> {
+  const t = testEngine(panels, { procStat: [0, 1, 2, 3].map(procStatText) });
+  fixtureStep(t.kernel, 0);
+  await t.engine.open();
+  let frame: Frame = t.engine.store.getSnapshot();
+  for (let k = 1; k <= 3; k++) {
+    fixtureStep(t.kernel, k);
+    frame = t.engine.tick();
+  }
+  t.engine.close();
+  return frame;
+}
+
+export { CATALOG, mpstatPanel, softirqsPanel, tcptopPanel };

@@ -4,6 +4,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { PANELS } from '../../src/panels/registry.js';
 import { ADDON_PATH, ROOT } from '../../src/paths.js';
 
 export const REQUIRE_BPF = process.env.SIXTY_REQUIRE_BPF === '1';
@@ -93,9 +94,13 @@ export function lines(child: ChildProcess): { all: string[]; first: Promise<stri
  * test or process are freed asynchronously after close, and their detaching from a tracepoint that the current
  * test also uses must not overlap a measured interval.
  */
-export async function settled(expected: number, timeoutMs = 3000): Promise<void> {
-  const ours = (): number => bpftoolList('prog').filter((p) => /^(softirqs|tcptop|probe)_/.test(p.name ?? '')).length;
+export async function settled(expected: number, timeoutMs = 10_000): Promise<void> {
+  const stems = ['probe', ...PANELS.flatMap((p) => (p.source.kind === 'bpf' ? [p.source.stem] : []))];
+  const ours = (): number => bpftoolList('prog').filter((p) => stems.some((s) => (p.name ?? '').startsWith(`${s}_`))).length;
   const deadline = Date.now() + timeoutMs;
-  while (ours() > expected && Date.now() < deadline) await sleep(50);
+  while (ours() > expected) {
+    if (Date.now() > deadline) assert.fail(`earlier BPF programs still loaded after ${timeoutMs} ms: ${ours()} of sixty's, expected ${expected}`);
+    await sleep(50);
+  }
   await sleep(100); // and let the tracepoint's probe list settle
 }

@@ -1,7 +1,12 @@
 /** Ground truth for softirqs: /proc/softirqs, and a workload that raises NET_RX and BLOCK softirqs. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Engine } from '../../src/engine.js';
+import { onlineCpus } from '../../src/kernel/cpus.js';
+import { ensureTracefs } from '../../src/kernel/tracefs.js';
+import type { SoftirqsRow } from '../../src/models/softirqs.js';
+import { SOFTIRQ_VECTORS } from '../../src/records/softirqs.js';
 
 /** Per-vector totals over all CPUs, keyed by the lower-case name. */
 export function procSoftirqs(): Map<string, number> {
@@ -48,26 +53,95 @@ export function bracketed<T>(read: () => T): { value: T; before: Map<string, num
 }
 
 /**
+ * Softirqs that ran while one of PID 1's threads was current. Measured on this project's VMs (kernel 6.18): the kernel
+ * runs no BPF program at all (any tier, any tracepoint) while the VM agent's threads, PID 1, are current, and counts
+ * no miss for it; /proc/softirqs and ftrace still see those softirqs (7 of 7 such softirqs missed by BPF in 120 s
+ * idle, and every shortfall of 40 test runs was one of them). A tracefs instance counts them over the measured window,
+ * so the comparison allows for exactly these. On a kernel without this behaviour it only loosens the check slightly.
+ */
+export class Pid1Softirqs {
+  private readonly dir = join('/sys/kernel/tracing/instances', `sixty-test-${process.pid}`);
+
+  start(): void {
+    const why = ensureTracefs();
+    if (why) throw new Error(why);
+    mkdirSync(this.dir);
+    const ev = join(this.dir, 'events', 'irq', 'softirq_entry');
+    const tids = readdirSync('/proc/1/task');
+    writeFileSync(join(ev, 'filter'), tids.map((t) => `common_pid == ${t}`).join(' || '));
+    writeFileSync(join(ev, 'enable'), '1');
+    writeFileSync(join(this.dir, 'tracing_on'), '1');
+  }
+
+  /** Stops recording; the count per vector name. */
+  stop(): Map<string, number> {
+    writeFileSync(join(this.dir, 'tracing_on'), '0');
+    const counts = new Map<string, number>();
+    for (const m of readFileSync(join(this.dir, 'trace'), 'utf8').matchAll(/softirq_entry: vec=(\d+)/g)) {
+      const v = SOFTIRQ_VECTORS[Number(m[1])];
+      if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    this.remove();
+    return counts;
+  }
+
+  remove(): void {
+    try {
+      writeFileSync(join(this.dir, 'events', 'irq', 'softirq_entry', 'enable'), '0');
+      rmdirSync(this.dir);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/**
  * Checks sixty's per-vector counts for the interval between two bracketed reads. The kernel's true delta lies
  * between (start.before → end.after) at most and (start.after → end.before) at least. The kernel counts a softirq in
  * /proc/softirqs just before softirq_entry fires, so each CPU can have one softirq counted there and not yet by sixty
- * when a read lands between the two: hence a tolerance of the number of CPUs. Returns a report line per vector.
+ * when a read lands between the two: hence `ncpu`. On top of that, per vector: the runs the kernel skipped for sixty's
+ * programs and counted (`missed`), and the softirqs that ran where no BPF program runs (`hidden`, see Pid1Softirqs).
+ * Returns a report line per vector.
  */
 export function checkAgainstProc(
-  rows: { vector: string; count: number | null }[],
+  rows: readonly { vector: string; count: number | null }[],
   start: { before: Map<string, number>; after: Map<string, number> },
   end: { before: Map<string, number>; after: Map<string, number> },
-  tolerance: number,
+  allow: { ncpu: number; missed: number; hidden: Map<string, number> },
 ): string[] {
   const report: string[] = [];
   for (const row of rows) {
     const v = row.vector;
     const lo = (end.before.get(v) ?? 0) - (start.after.get(v) ?? 0);
     const hi = (end.after.get(v) ?? 0) - (start.before.get(v) ?? 0);
-    report.push(lo === hi ? `${v}: sixty ${row.count} /proc ${lo}` : `${v}: sixty ${row.count} /proc ${lo}..${hi}`);
-    if (row.count === null || row.count < lo - tolerance || row.count > hi + tolerance) {
-      throw new Error(`${v}: sixty ${row.count}, /proc/softirqs ${lo}..${hi} (tolerance ${tolerance})`);
+    const hidden = allow.hidden.get(v) ?? 0;
+    const tolerance = allow.ncpu + allow.missed;
+    report.push(`${v}: sixty ${row.count} /proc ${lo === hi ? lo : `${lo}..${hi}`}${hidden ? ` (${hidden} under PID 1)` : ''}`);
+    if (row.count === null || row.count < lo - tolerance - hidden || row.count > hi + tolerance) {
+      throw new Error(`${v}: sixty ${row.count}, /proc/softirqs ${lo}..${hi} (tolerance ${allow.ncpu} CPUs + ${allow.missed} missed + ${hidden} under PID 1)`);
     }
   }
   return report;
+}
+
+/**
+ * The softirqs ground-truth comparison for an engine whose only panel is softirqs: two bracketed ticks around a
+ * workload, with PID 1's softirqs counted over the same window. Returns the rows and a report line per vector.
+ */
+export async function softirqsGroundTruth(engine: Engine): Promise<{ rows: SoftirqsRow[]; report: string[]; missed: number }> {
+  const pid1 = new Pid1Softirqs();
+  try {
+    pid1.start();
+    const start = bracketed(() => engine.tick());
+    makeSoftirqs();
+    await new Promise((r) => setTimeout(r, 200));
+    const end = bracketed(() => engine.tick());
+    const hidden = pid1.stop();
+    const panel = end.value.panels[0]!;
+    const rows = panel.rows as SoftirqsRow[];
+    const missed = panel.stats.bpf_missed_drops ?? 0;
+    return { rows, missed, report: checkAgainstProc(rows, start, end, { ncpu: onlineCpus(), missed, hidden }) };
+  } finally {
+    pid1.remove();
+  }
 }

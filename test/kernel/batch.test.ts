@@ -1,6 +1,7 @@
 /** Batch output as scripts see it: JSON lines with --format json, plain text when stdout is not a terminal. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PANELS } from '../../src/panels/registry.js';
 import { lines, needsBpf, spawnCli } from '../helpers/kernel.js';
 
 test('sixty --batch --count 3 --format json prints three well-formed frames and exits 0', async (t) => {
@@ -10,14 +11,16 @@ test('sixty --batch --count 3 --format json prints three well-formed frames and 
   assert.equal(code, 0);
   assert.equal(out.stderr(), '');
   assert.equal(out.all.length, 3);
-  let last = 0;
+  let last: number | null = null;
   for (const line of out.all) {
     const f = JSON.parse(line) as { time: string; interval_ns: number; panels: Record<string, { status: string; tier: string; rows: unknown[] }> };
     const time = Date.parse(f.time);
-    assert.ok(time > last, 'times increase');
+    assert.ok(f.interval_ns > 0);
+    // interval_ns is measured, not nominal: it is the time between this frame's tick and the one before (the clocks
+    // differ in resolution only), whatever the machine's load made of the 0.3 s.
+    if (last !== null) assert.ok(Math.abs(f.interval_ns / 1e6 - (time - last)) <= 2, `interval_ns ${f.interval_ns} vs ${time - last} ms between frame times`);
     last = time;
-    assert.ok(f.interval_ns > 2.5e8 && f.interval_ns < 8e8, `interval_ns ${f.interval_ns} is the measured time, about 0.3 s`);
-    assert.deepEqual(Object.keys(f.panels), ['softirqs', 'tcptop']);
+    assert.deepEqual(Object.keys(f.panels), PANELS.map((p) => p.id));
     for (const p of Object.values(f.panels)) assert.equal(p.status, 'ok');
     assert.equal(f.panels.softirqs!.rows.length, 10);
   }

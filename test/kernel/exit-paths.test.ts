@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { bpfIds, CLI, LAUNCHER, lines, needsBpf, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 
@@ -69,25 +69,31 @@ test('batch: a closed pipe ends the run quietly', async (t) => {
   await assertBaseline(base, 'EPIPE');
 });
 
-test('without privileges: one line that says what is missing, exit 77, nothing loaded', (t) => {
+test('without privileges: /proc panels run, BPF panels say why in one line, nothing is loaded', (t) => {
   if (!needsBpf(t)) return;
+  const base = bpfIds();
   // A real non-root user (nobody), allowed only to read files, so it can start node from any checkout.
   const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
   // Root with every capability dropped.
   const noCaps = ['--inh-caps=-all', '--bounding-set=-all'];
+  const why = 'BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty';
   for (const opts of [asNobody, noCaps]) {
-    let stderr = '';
-    let status = 0;
-    try {
-      execFileSync('setpriv', [...opts, process.execPath, CLI, '--batch', '--count', '1'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    } catch (e) {
-      const err = e as { status: number; stderr: string };
-      status = err.status;
-      stderr = err.stderr;
-    }
-    assert.equal(status, 77, opts.join(' '));
-    assert.equal(stderr, 'sixty: BPF panels need root, or CAP_BPF + CAP_PERFMON and access to tracefs; missing CAP_BPF, CAP_PERFMON: run sudo sixty\n');
+    const run = (args: string[]) => spawnSync('setpriv', [...opts, process.execPath, CLI, ...args], { encoding: 'utf8' });
+    // Only BPF panels asked for: nothing can run, so one line and exit 77.
+    const bpfOnly = run(['--batch', '--count', '1', '--panels', 'softirqs,tcptop']);
+    assert.equal(bpfOnly.status, 77, opts.join(' '));
+    assert.equal(bpfOnly.stderr, `sixty: ${why}\n`);
+    assert.equal(bpfOnly.stdout, '');
+    // Every panel: mpstat reads /proc; the BPF panels are off with the reason, and the exit status says so.
+    const all = run(['--batch', '--count', '1', '--format', 'json', '--interval', '0.2']);
+    assert.equal(all.status, 77);
+    assert.equal(all.stderr, `sixty: softirqs, tcptop are unavailable: ${why}\n`);
+    const f = JSON.parse(all.stdout) as { panels: Record<string, { status: string; reason?: string; rows: unknown[] }> };
+    assert.equal(f.panels.mpstat!.status, 'ok');
+    assert.ok(f.panels.mpstat!.rows.length >= 2);
+    assert.deepEqual([f.panels.softirqs!.status, f.panels.tcptop!.reason], ['off', why]);
   }
+  assert.deepEqual(bpfIds(), base, 'nothing was loaded');
 });
 
 /** Terminal state of the pane after sixty ended: tmux knows the alternate screen; stty knows raw mode. */

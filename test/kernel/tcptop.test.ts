@@ -12,7 +12,12 @@ import { AttachProber } from '../../src/kernel/attach-types.js';
 import { loadAddon } from '../../src/native.js';
 import { createTcptopReader, tcptopPanel } from '../../src/panels/tcptop.js';
 import { bpfObjectPath } from '../../src/paths.js';
+import { resolveLayout } from '../../src/records/layout.js';
+import { TCPTOP_RECORDS } from '../../src/records/tcptop.js';
+import type { BpfSource } from '../../src/panels/types.js';
 import { lines, needsBpf, settled, sleep, spawnCli } from '../helpers/kernel.js';
+
+const source = tcptopPanel.source as BpfSource<unknown>;
 
 interface Run {
   family: 'IPv4' | 'IPv6';
@@ -31,7 +36,7 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
   // The tier must be the first whose attach types pass their trial on this kernel.
   const prober = new AttachProber(loadAddon());
   let expectedTier = '';
-  for (const tier of tcptopPanel.tiers) {
+  for (const tier of source.tiers) {
     if ((await Promise.all(tier.types.map((ty) => prober.probe(ty)))).every((r) => r.ok)) {
       expectedTier = tier.name;
       break;
@@ -46,11 +51,14 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
     const workload = JSON.parse(
       execFileSync('python3', [join(import.meta.dirname, '..', 'fixtures', 'tcp_workload.py')], { encoding: 'utf8' }),
     ) as { pid: number; runs: Run[] };
-    await sleep(800); // at least two more intervals
+    // Every byte is in a frame once two frames have started after the workload ended (the first may have begun
+    // reading before the end): wait for them however long they take, then stop.
+    const seen = out.all.length;
+    while (out.all.length < seen + 2) await sleep(50);
     child.kill('SIGTERM');
     await out.exit;
 
-    const frames = out.all.map((l) => JSON.parse(l) as { panels: { tcptop: { status: string; tier: string; rows: Omit<TcptopRow, 'id'>[]; stats: Record<string, number> } } });
+    const frames = out.all.map((l) => JSON.parse(l) as { panels: { tcptop: { status: string; tier: string; rows: TcptopRow[]; stats: Record<string, number> } } });
     const totals = new Map<string, { rx: number; tx: number; family: string; comm: string; laddr: string; raddr: string }>();
     for (const f of frames) {
       const p = f.panels.tcptop;
@@ -90,11 +98,15 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
 
 test('tcptop: a full map counts the events it could not hold, and the panel shows them', async (t) => {
   if (!needsBpf(t)) return;
-  const tier = tcptopPanel.tiers.find((x) => x.name === 'tp_btf')!;
+  const tier = source.tiers.find((x) => x.name === 'tp_btf')!;
   const obj = await loadAddon().load(bpfObjectPath('tcptop'), [...tier.programs], { mapSizes: { tcptop_conns: 2 } });
   try {
     obj.attach();
-    const read = createTcptopReader(obj);
+    const read = createTcptopReader(obj, {
+      key: resolveLayout(TCPTOP_RECORDS.key, obj.layout('tcptop_key')),
+      val: resolveLayout(TCPTOP_RECORDS.val, obj.layout('tcptop_val')),
+      stat: resolveLayout(TCPTOP_RECORDS.stat, obj.layout('tcptop_stats_val')),
+    });
     const before = read();
     // Four connections, both ends in this process: eight entries wanted, room for two.
     execFileSync('python3', ['-c', `
@@ -110,7 +122,7 @@ for i in range(4):
     assert.equal(after.entries, 2);
     assert.ok(stats.map_full_drops! >= 10, `drops counted: ${stats.map_full_drops}`);
     const { statusLine } = await import('../../views/text.js');
-    const line = statusLine({ def: tcptopPanel, status: 'ok', tier: 'tp_btf', hooks: tier.hooks, reason: null, attempts: [], rows: [], sort: tcptopPanel.defaultSort, stats, history: new Map() });
+    const line = statusLine(tcptopPanel, { id: 'tcptop', status: 'ok', tier: 'tp_btf', hooks: tier.hooks, reason: null, attempts: [], rows: [], summary: { text: '', values: {} }, stats, history: {} });
     assert.match(line, new RegExp(`map full drops: ${stats.map_full_drops}`));
   } finally {
     obj.close();

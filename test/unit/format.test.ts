@@ -43,3 +43,10 @@ test('sparkline: scaled to its own max, zero blank, padded left', () => {
   assert.equal(sparkline([1, 2, 3], 2), '▆█');
   assert.equal(sparkline([], 3), '   ');
 });
+
+test('wrap keeps spacing, breaks at spaces, indents continuations, cuts what cannot break', async () => {
+  const { wrap } = await import('../../views/cells.js');
+  assert.deepEqual(wrap('q Ctrl-C   quit', 40), ['q Ctrl-C   quit']);
+  assert.deepEqual(wrap('alpha beta gamma delta', 11, '  '), ['alpha beta', '  gamma', '  delta']);
+  assert.deepEqual(wrap('a-very-long-word end', 8), ['a-very-…', 'end']);
+});

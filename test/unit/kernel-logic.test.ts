@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { missingPrivileges, parseCapEff, readPrivileges } from '../../src/kernel/privileges.js';
+import { missingBpfPrivileges, parseCapEff, readPrivileges } from '../../src/kernel/privileges.js';
+import { parseCpuList } from '../../src/kernel/cpus.js';
+import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { History } from '../../src/store.js';
-import { Ring } from '../../src/ring.js';
 
 const status = (capEff: string): string => `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\nCapBnd:\t000001ffffffffff\n`;
 
@@ -14,32 +15,46 @@ test('capabilities are read from CapEff', () => {
   assert.equal(bpfOnly.capBpf && !bpfOnly.capPerfmon, true);
 });
 
-test('missing privileges: one line naming exactly what is missing', () => {
-  assert.equal(missingPrivileges(readPrivileges(status('000001ffffffffff'), 0), true), null);
-  const none = missingPrivileges(readPrivileges(status('0000000000000000'), 1000), false);
-  assert.equal(none, 'BPF panels need root, or CAP_BPF + CAP_PERFMON and access to tracefs; missing CAP_BPF, CAP_PERFMON, access to /sys/kernel/tracing: run sudo sixty');
+test('missing privileges: one line naming exactly what BPF lacks (tracefs is checked per tier)', () => {
+  assert.equal(missingBpfPrivileges(readPrivileges(status('000001ffffffffff'), 0)), null);
+  const none = missingBpfPrivileges(readPrivileges(status('0000000000000000'), 1000));
+  assert.equal(none, 'BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty');
+  const bpfOnly = (1n << 39n).toString(16).padStart(16, '0');
+  assert.match(missingBpfPrivileges(readPrivileges(status(bpfOnly), 1000))!, /missing CAP_PERFMON:/);
   const caps = ((1n << 39n) | (1n << 38n)).toString(16).padStart(16, '0');
-  assert.match(missingPrivileges(readPrivileges(status(caps), 1000), false)!, /missing access to \/sys\/kernel\/tracing/);
-  assert.equal(missingPrivileges(readPrivileges(status(caps), 1000), true), null);
+  assert.equal(missingBpfPrivileges(readPrivileges(status(caps), 1000)), null);
 });
 
-test('ring keeps the last N values, oldest first, nulls as gaps', () => {
-  const r = new Ring(3);
-  [1, null, 3, 4].forEach((v) => r.push(v));
-  assert.deepEqual(r.values(), [null, 3, 4]);
+test('tracefs is found in the mount table, not by a stat that a non-root user cannot make', () => {
+  const mounts = 'sysfs /sys sysfs rw 0 0\nnodev /sys/kernel/tracing tracefs rw,relatime 0 0\n';
+  assert.equal(tracefsMounted('/sys/kernel/tracing', mounts), true);
+  assert.equal(tracefsMounted('/sys/kernel/tracing', 'sysfs /sys sysfs rw 0 0\n'), false);
+  assert.equal(tracefsMounted('/sys/kernel/debug/tracing', mounts), false);
 });
 
-test('history: absent rows record 0, silent series are dropped after a full ring', () => {
+test('online CPUs from the kernel\'s CPU list', () => {
+  assert.equal(parseCpuList('0-1\n'), 2);
+  assert.equal(parseCpuList('0-3,6,8-9'), 7);
+  assert.equal(parseCpuList('0'), 1);
+  assert.throws(() => parseCpuList('x'), /bad CPU list/);
+});
+
+test('history: series are plain frozen arrays that a later tick never changes', () => {
   const h = new History();
   h.record(new Map([['a', 5]]));
+  const first = h.get('a')!;
   h.record(new Map());
-  assert.deepEqual(h.view().get('a')!.values(), [5, 0]);
-  for (let i = 0; i < 60; i++) h.record(new Map());
-  assert.equal(h.view().has('a'), false);
+  assert.deepEqual(first, [5]);
+  assert.ok(Object.isFrozen(first));
+  assert.deepEqual(h.get('a'), [5, 0]);
+  assert.deepEqual(h.forRows(['a', 'zz']), { a: [5, 0] });
+  for (let i = 0; i < 70; i++) h.record(new Map([['b', i]]));
+  assert.equal(h.get('b')!.length, 60, 'bounded to the window');
+  assert.equal(h.get('b')![59], 69);
 });
 
 test('no kernel BTF: one line that says what the kernel lacks', async () => {
-  const { missingBtf } = await import('../../src/engine.js');
+  const { missingBtf } = await import('../../src/sources/bpf.js');
   assert.equal(missingBtf('/proc/self/status'), null);
   assert.equal(missingBtf('/nonexistent/vmlinux'), "this kernel has no BTF (/nonexistent/vmlinux): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 });
@@ -48,8 +63,7 @@ test('history keeps at most 4096 series, dropping the longest silent first', () 
   const h = new History();
   h.record(new Map([['old', 1]]));
   h.record(new Map(Array.from({ length: 4096 }, (_, i) => [`s${i}`, 1] as [string, number])));
-  const v = h.view();
-  assert.equal(v.size, 4096);
-  assert.equal(v.has('old'), false);
-  assert.equal(v.has('s0'), true);
+  assert.equal(h.size, 4096);
+  assert.equal(h.get('old'), undefined);
+  assert.notEqual(h.get('s0'), undefined);
 });

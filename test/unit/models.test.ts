@@ -76,15 +76,17 @@ test('tcptop: empty data, and map-full drops per interval and in total', () => {
   assert.deepEqual(tcptopStats(tcptopSample([], 12n), tcptopSample([], 10n)), { map_full_drops: 2, map_full_drops_total: 12, entries: 0, capacity: 16384 });
 });
 
-test('JSON frames carry raw units and never the kernel pointer in a row id', async () => {
+test('JSON frames carry raw units, opaque row ids and the summary, never a kernel pointer', async () => {
   const { frameToJson } = await import('../../src/json.js');
   const { fixtureFrame } = await import('../helpers/fixtures.js');
-  const json = frameToJson(fixtureFrame()) as { time: string; interval_ns: number; panels: Record<string, { rows: Record<string, unknown>[]; status: string; tier: string }> };
-  assert.equal(json.time, '2026-11-25T12:00:00.000Z');
+  const json = frameToJson(await fixtureFrame()) as { time: string; interval_ns: number; panels: Record<string, { rows: Record<string, unknown>[]; status: string; summary: Record<string, number> }> };
+  assert.equal(json.time, '2026-11-25T12:00:03.000Z');
   assert.equal(json.interval_ns, 1e9);
   const row = json.panels.tcptop!.rows[0]!;
-  assert.equal('id' in row, false);
-  assert.deepEqual(Object.keys(row), ['pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'rport', 'rx_bytes', 'tx_bytes', 'rx_per_s', 'tx_per_s']);
+  assert.deepEqual(Object.keys(row), ['id', 'pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'rport', 'rx_bytes', 'tx_bytes', 'rx_per_s', 'tx_per_s']);
+  assert.equal(row.id, 'c2');
   assert.equal(typeof row.tx_bytes, 'number');
+  assert.equal(json.panels.tcptop!.summary.connections, 3);
   assert.equal(json.panels.softirqs!.status, 'ok');
+  assert.doesNotMatch(JSON.stringify(json), /ffff888/);
 });

@@ -2,10 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeSoftirqs } from '../../src/records/softirqs.js';
 import { decodeCounters, decodeTcptop, formatIPv6 } from '../../src/records/tcptop.js';
-import { mapRead, softirqsRead, tcptopRead, V4_LOCAL, V6_LOCAL } from '../helpers/fixtures.js';
+import { encode, naturalLayout, record, resolveLayout } from '../../src/records/layout.js';
+import { mapRead, SOFTIRQS_VAL, softirqsRead, TCPTOP, tcptopRead, V4_LOCAL, V6_LOCAL } from '../helpers/fixtures.js';
 
 test('softirqs: decodes vectors by key index, as bigints', () => {
-  const recs = decodeSoftirqs(softirqsRead([[3, 12n, 3400n], [9, 2n ** 60n, 1n]]));
+  const recs = decodeSoftirqs(softirqsRead([[3, 12n, 3400n], [9, 2n ** 60n, 1n]]), SOFTIRQS_VAL);
   assert.deepEqual(recs, [
     { vector: 'net_rx', count: 12n, timeNs: 3400n },
     { vector: 'rcu', count: 2n ** 60n, timeNs: 1n },
@@ -13,9 +14,9 @@ test('softirqs: decodes vectors by key index, as bigints', () => {
 });
 
 test('softirqs: out-of-range vectors are dropped, a short buffer is an error', () => {
-  assert.deepEqual(decodeSoftirqs(softirqsRead([[10, 1n, 1n]])), []);
+  assert.deepEqual(decodeSoftirqs(softirqsRead([[10, 1n, 1n]]), SOFTIRQS_VAL), []);
   const bad = softirqsRead([[1, 1n, 1n]]);
-  assert.throws(() => decodeSoftirqs({ ...bad, values: bad.values.subarray(0, 8) }), /16 bytes each/);
+  assert.throws(() => decodeSoftirqs({ ...bad, values: bad.values.subarray(0, 8) }, SOFTIRQS_VAL), /16 bytes each/);
 });
 
 test('tcptop: decodes IPv4 and IPv6 entries with ports from the key', () => {
@@ -24,16 +25,17 @@ test('tcptop: decodes IPv4 and IPv6 entries with ports from the key', () => {
       { sk: 0xffff888012345678n, pid: 42, lport: 8080, rport: 51000, rx: 100n, tx: 2n ** 40n, family: 2, laddr: V4_LOCAL, raddr: [10, 0, 0, 7], comm: 'curl' },
       { sk: 0xffff888087654321n, pid: 43, lport: 443, rport: 60000, rx: 5n, tx: 0n, family: 10, laddr: V6_LOCAL, raddr: [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], comm: 'nginx' },
     ]),
+    TCPTOP,
   );
   assert.equal(recs.length, 2);
   assert.deepEqual(
-    recs.map(({ rawKey: _k, id: _i, ...r }) => r),
+    recs.map(({ rawKey: _k, key: _i, ...r }) => r),
     [
       { pid: 42, comm: 'curl', family: 'IPv4', laddr: '127.0.0.1', lport: 8080, raddr: '10.0.0.7', rport: 51000, rx: 100n, tx: 2n ** 40n },
       { pid: 43, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '2001:db8::1', rport: 60000, rx: 5n, tx: 0n },
     ],
   );
-  assert.notEqual(recs[0]!.id, recs[1]!.id);
+  assert.notEqual(recs[0]!.key, recs[1]!.key);
   assert.equal(recs[0]!.rawKey.length, 16);
 });
 
@@ -43,6 +45,7 @@ test('tcptop: control characters in comm are escaped; unknown families skipped',
       { sk: 1n, pid: 1, lport: 1, rport: 2, rx: 1n, tx: 1n, family: 2, laddr: V4_LOCAL, raddr: V4_LOCAL, comm: Buffer.from([0x65, 0x1b, 0x5b, 0x32, 0x4a, 0x07, 0x5c]) },
       { sk: 2n, pid: 1, lport: 1, rport: 2, rx: 1n, tx: 1n, family: 1 as 2, laddr: V4_LOCAL, raddr: V4_LOCAL, comm: 'unix' },
     ]),
+    TCPTOP,
   );
   assert.equal(recs.length, 1);
   assert.equal(recs[0]!.comm, 'e\\x1b[2J\\x07\\\\');
@@ -65,5 +68,30 @@ test('counters: per-index u64', () => {
   const keys = Buffer.alloc(4);
   const values = Buffer.alloc(8);
   values.writeBigUInt64LE(17n);
-  assert.deepEqual(decodeCounters(mapRead(keys, values, 1, 4, 8)), [17n]);
+  assert.deepEqual(decodeCounters(mapRead(keys, values, 1, 4, 8), TCPTOP.stat), [17n]);
+});
+
+test('natural layout follows the C ABI: alignment, padding, trailing padding', () => {
+  const l = naturalLayout(record('t', { a: 'u8', b: 'u32', c: 'u16', d: { bytes: 3 }, e: 'u64', f: { cstr: 5 } }));
+  assert.deepEqual(Object.fromEntries(Object.entries(l.fields).map(([k, f]) => [k, f.offset])), { a: 0, b: 4, c: 8, d: 10, e: 16, f: 24 });
+  assert.equal(l.size, 32);
+  assert.equal(TCPTOP.key.size, 16);
+  assert.equal(TCPTOP.val.size, 72, 'tcptop_val: 8+8+16+16+2 (+6 padding in C) + 16, aligned to 8');
+});
+
+test('layouts resolve from BTF members by name; a missing or resized field is an error naming it', () => {
+  const decl = record('x', { a: 'u32', b: 'u64' });
+  const btf = { size: 24, members: [{ name: 'pad', offset: 0, size: 8 }, { name: 'a', offset: 8, size: 4 }, { name: 'b', offset: 16, size: 8 }] };
+  const l = resolveLayout(decl, btf);
+  assert.deepEqual([l.size, l.fields.a!.offset, l.fields.b!.offset], [24, 8, 16]);
+  assert.throws(() => resolveLayout(decl, { ...btf, members: btf.members.slice(0, 2) }), /^LayoutError: struct x has no field b in the BPF object \(the decoder expects u64\)$/);
+  assert.throws(() => resolveLayout(decl, { size: 24, members: [{ name: 'a', offset: 8, size: 2 }, btf.members[2]!] }), /struct x field a is 2 bytes in the BPF object, the decoder expects u32/);
+});
+
+test('encode is the decoders\' inverse; a C string keeps room for its NUL', () => {
+  const b = encode(TCPTOP.val, { rx_bytes: 5n, family: 10, comm: 'a-very-long-process-name' });
+  assert.equal(b.length, 72);
+  assert.equal(b.readBigUInt64LE(0), 5n);
+  assert.equal(b.readUInt16LE(TCPTOP.val.fields.family!.offset), 10);
+  assert.equal(b.subarray(56, 72).toString('latin1'), 'a-very-long-pro\0');
 });

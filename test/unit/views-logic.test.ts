@@ -5,17 +5,18 @@ import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
 import { layoutColumns } from '../../views/layout.js';
 import { decodeKey } from '../../views/keys.js';
-import { initialUiState, reduce, selectedIndex, type UiContext } from '../../views/state.js';
+import { initialUiState, panelUi, reduce, selectedIndex, type UiContext } from '../../views/state.js';
 import { windowStart } from '../../views/Table.js';
 
-const ctx: UiContext = { panelCount: 2, rowIds: ['r0', 'r1', 'r2', 'r3', 'r4'], pageRows: 2, columnKeys: ['a', 'b', 'c'] };
+const SORT = { key: 'a', descending: true };
+const ctx: UiContext = { panelIds: ['p0', 'p1'], rowIds: ['r0', 'r1', 'r2', 'r3', 'r4'], pageRows: 2, columnKeys: ['a', 'b', 'c'], defaultSort: SORT };
 
 test('sortRows: descending by value, nulls last, ties broken by row id', () => {
   const rows = [
-    { vector: 'x', time_ns: 5 },
-    { vector: 'b', time_ns: null },
-    { vector: 'a', time_ns: 5 },
-    { vector: 'c', time_ns: 9 },
+    { id: 'x', vector: 'x', time_ns: 5 },
+    { id: 'b', vector: 'b', time_ns: null },
+    { id: 'a', vector: 'a', time_ns: 5 },
+    { id: 'c', vector: 'c', time_ns: 9 },
   ];
   const sorted = sortRows(softirqsPanel, rows, { key: 'time_ns', descending: true });
   assert.deepEqual(sorted.map((r) => r.vector), ['c', 'a', 'x', 'b']);
@@ -48,30 +49,46 @@ test('keys decode to actions', () => {
   assert.equal(decodeKey('z', {}), null);
 });
 
-test('reducer: panels wrap, selection clamps, sort cycles and reverses, pause and help toggle', () => {
-  let s = initialUiState([{ key: 'a', descending: true }, { key: 'b', descending: true }]);
+test('reducer: panels wrap, selection clamps, sort cycles and reverses per panel id, pause and help toggle', () => {
+  let s = initialUiState(ctx.panelIds);
+  assert.equal(s.active, 'p0');
   s = reduce(s, { type: 'prevPanel' }, ctx);
-  assert.equal(s.active, 1);
+  assert.equal(s.active, 'p1');
   s = reduce(s, { type: 'gotoPanel', index: 5 }, ctx);
-  assert.equal(s.active, 1);
+  assert.equal(s.active, 'p1');
   s = reduce(s, { type: 'pageDown' }, ctx);
   s = reduce(s, { type: 'pageDown' }, ctx);
   s = reduce(s, { type: 'pageDown' }, ctx);
-  assert.equal(s.selected[1], 4);
+  assert.equal(panelUi(s, 'p1', SORT).selected, 4);
   s = reduce(s, { type: 'home' }, ctx);
   s = reduce(s, { type: 'up' }, ctx);
-  assert.equal(s.selected[1], 0);
+  assert.equal(panelUi(s, 'p1', SORT).selected, 0);
   s = reduce(s, { type: 'sortNext' }, ctx);
   s = reduce(s, { type: 'sortNext' }, ctx);
-  assert.deepEqual(s.sort[1], { key: 'a', descending: true });
+  assert.deepEqual(panelUi(s, 'p1', SORT).sort, { key: 'c', descending: true });
+  s = reduce(s, { type: 'sortNext' }, ctx);
   s = reduce(s, { type: 'sortPrev' }, ctx);
   s = reduce(s, { type: 'sortReverse' }, ctx);
-  assert.deepEqual(s.sort[1], { key: 'c', descending: false });
-  assert.deepEqual(s.sort[0], { key: 'a', descending: true });
+  assert.deepEqual(panelUi(s, 'p1', SORT).sort, { key: 'c', descending: false });
+  assert.deepEqual(panelUi(s, 'p0', SORT).sort, SORT, 'the other panel keeps its own sort');
+  s = reduce(s, { type: 'gotoPanel', index: 0 }, ctx);
+  assert.equal(s.active, 'p0');
   s = reduce(reduce(s, { type: 'togglePause' }, ctx), { type: 'toggleHelp' }, ctx);
   assert.equal(s.paused && s.help, true);
   assert.equal(reduce(s, { type: 'closeHelp' }, ctx).help, false);
   assert.equal(reduce(s, { type: 'quit' }, ctx).quit, true);
+});
+
+test('UI state is keyed by panel id: a panel list that changes order keeps each panel\'s state', () => {
+  let s = initialUiState(ctx.panelIds);
+  s = reduce(s, { type: 'down' }, ctx);
+  s = reduce(s, { type: 'sortReverse' }, ctx);
+  const reordered = { ...ctx, panelIds: ['home', 'p1', 'p0'] };
+  s = reduce(s, { type: 'nextPanel' }, reordered);
+  assert.equal(s.active, 'home');
+  s = reduce(s, { type: 'gotoPanel', index: 2 }, reordered);
+  assert.equal(s.active, 'p0');
+  assert.deepEqual(panelUi(s, 'p0', SORT), { selected: 1, selectedId: 'r1', sort: { key: 'a', descending: false } });
 });
 
 test('table window keeps the selection visible', () => {
@@ -81,13 +98,25 @@ test('table window keeps the selection visible', () => {
 });
 
 test('the selection follows its row when the table re-sorts, and keeps its place when the row is gone', () => {
-  let s = initialUiState([{ key: 'a', descending: true }]);
+  let s = initialUiState(ctx.panelIds);
   s = reduce(s, { type: 'down' }, ctx);
   s = reduce(s, { type: 'down' }, ctx);
-  assert.equal(selectedIndex(s, 0, ctx.rowIds), 2);
-  assert.equal(selectedIndex(s, 0, ['r2', 'r0', 'r1']), 0, 'r2 moved to the top');
-  assert.equal(selectedIndex(s, 0, ['r0', 'r1', 'r3', 'r4']), 2, 'r2 is gone: same place');
-  assert.equal(selectedIndex(s, 0, ['r0']), 0, 'kept in range');
+  const p = (): ReturnType<typeof panelUi> => panelUi(s, 'p0', SORT);
+  assert.equal(selectedIndex(p(), ctx.rowIds), 2);
+  assert.equal(selectedIndex(p(), ['r2', 'r0', 'r1']), 0, 'r2 moved to the top');
+  assert.equal(selectedIndex(p(), ['r0', 'r1', 'r3', 'r4']), 2, 'r2 is gone: same place');
+  assert.equal(selectedIndex(p(), ['r0']), 0, 'kept in range');
   s = reduce(s, { type: 'down' }, { ...ctx, rowIds: ['r2', 'r0', 'r1'] });
-  assert.equal(s.selectedId[0], 'r0');
+  assert.equal(p().selectedId, 'r0');
+});
+
+test('pinned rows stay on top whatever the sort', async () => {
+  const { mpstatPanel } = await import('../../src/panels/mpstat.js');
+  const rows = [
+    { id: 'cpu1', cpu: 1, busy_pct: 90 },
+    { id: 'all', cpu: 'all', busy_pct: 50 },
+    { id: 'cpu0', cpu: 0, busy_pct: 10 },
+  ];
+  assert.deepEqual(sortRows(mpstatPanel, rows as never, { key: 'busy_pct', descending: false }).map((r) => r.id), ['all', 'cpu0', 'cpu1']);
+  assert.deepEqual(sortRows(mpstatPanel, rows as never, { key: 'busy_pct', descending: true }).map((r) => r.id), ['all', 'cpu1', 'cpu0']);
 });

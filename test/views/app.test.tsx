@@ -1,52 +1,65 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { render } from 'ink-testing-library';
+import type { Frame, PanelFrame } from '../../src/frame.js';
 import { App } from '../../views/App.js';
 import { PanelView } from '../../views/PanelView.js';
-import { renderFrameText } from '../../views/text.js';
-import type { Frame, PanelState } from '../../src/store.js';
-import { fixtureFrame, softirqsPanel, tcptopPanel } from '../helpers/fixtures.js';
+import { renderFrameText, statusLine } from '../../views/text.js';
+import { fakeKernel, setMap } from '../helpers/fake-addon.js';
+import { CATALOG, fixtureFrame, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { assertGolden } from '../helpers/golden.js';
 
 function storeOf(frame: Frame) {
   return { subscribe: () => () => {}, getSnapshot: () => frame };
 }
 
-/** Polls until the frame satisfies `ok` (a bare setTimeout(0) is flaky with Ink). */
-async function until(get: () => string | undefined, ok: (s: string) => boolean): Promise<string> {
-  for (let i = 0; i < 100; i++) {
+/** Polls until the frame satisfies `ok` (a bare setTimeout(0) is flaky with Ink); fails with the last screen after 5 s. */
+async function until(get: () => string | undefined, ok: (s: string) => boolean, what: string): Promise<string> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
     const s = get() ?? '';
     if (ok(s)) return s;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last screen:\n${s}`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  return get() ?? '';
 }
 
 function app(frame: Frame, width: number, height: number, onQuit = () => {}) {
-  return render(
-    <App store={storeOf(frame)} width={width} height={height} hostname="host1" intervalS={1} onSort={() => {}} onQuit={onQuit} />,
-  );
+  return render(<App store={storeOf(frame)} catalog={CATALOG} width={width} height={height} hostname="host1" intervalS={1} onQuit={onQuit} />);
 }
 
+const view = (panel: PanelFrame, width = 80) => {
+  const spec = CATALOG.spec(panel.id)!;
+  return render(<PanelView spec={spec} panel={panel} rows={panel.rows} sort={spec.defaultSort} width={width} height={10} selected={0} />);
+};
+
 for (const width of [80, 120]) {
-  test(`softirqs panel at ${width} columns`, () => {
-    const r = app(fixtureFrame(), width, 20);
+  test(`softirqs panel at ${width} columns`, async () => {
+    const r = app(await fixtureFrame(), width, 20);
     assertGolden(`softirqs-${width}`, r.lastFrame() ?? '');
     r.unmount();
   });
 
   test(`tcptop panel at ${width} columns`, async () => {
-    const r = app(fixtureFrame(), width, 16);
+    const r = app(await fixtureFrame(), width, 16);
     r.stdin.write('\t');
-    const out = await until(r.lastFrame, (s) => s.includes('COMM'));
+    const out = await until(r.lastFrame, (s) => s.includes('COMM'), 'the tcptop table');
     assertGolden(`tcptop-${width}`, out);
+    r.unmount();
+  });
+
+  test(`mpstat panel at ${width} columns`, async () => {
+    const r = app(await fixtureFrame(), width, 16);
+    r.stdin.write('3');
+    const out = await until(r.lastFrame, (s) => s.includes('%iowait'), 'the mpstat table');
+    assertGolden(`mpstat-${width}`, out);
     r.unmount();
   });
 }
 
-test('error and off states show the reason and the tiers tried', () => {
-  const frame = fixtureFrame();
-  const err: PanelState = {
+test('error and off states show the reason and the tiers tried', async () => {
+  const frame = await fixtureFrame();
+  const err: PanelFrame = {
     ...frame.panels[1]!,
     status: 'error',
     reason: 'no hook tier attached',
@@ -56,69 +69,87 @@ test('error and off states show the reason and the tiers tried', () => {
       { tier: 'kprobe', reason: 'kprobe unavailable (attach: probe_kprobe: No such file or directory)' },
     ],
   };
-  const r = render(<PanelView panel={err} width={80} height={10} selected={0} />);
+  const r = view(err);
   assertGolden('tcptop-error-80', r.lastFrame() ?? '');
   r.unmount();
-  const off: PanelState = { ...frame.panels[0]!, status: 'off', reason: 'BPF panels need root; run sudo sixty', rows: [] };
-  const r2 = render(<PanelView panel={off} width={80} height={10} selected={0} />);
+  const off: PanelFrame = { ...frame.panels[0]!, status: 'off', reason: 'BPF panels need root; run sudo sixty', rows: [] };
+  const r2 = view(off);
   assert.equal(r2.lastFrame(), 'softirqs: off: BPF panels need root; run sudo sixty');
   r2.unmount();
 });
 
-test('empty panel says there was no activity', () => {
-  const frame = fixtureFrame();
-  const empty: PanelState = { ...frame.panels[1]!, rows: [] };
-  const r = render(<PanelView panel={empty} width={80} height={10} selected={0} />);
+test('empty panel says there was no activity', async () => {
+  const frame = await fixtureFrame();
+  const r = view({ ...frame.panels[1]!, rows: [] });
   assert.match(r.lastFrame() ?? '', /\(no activity in this interval\)/);
   r.unmount();
 });
 
-test('keys: sort moves the marker, help lists columns, q quits', async () => {
+test('keys: sort moves the marker and re-sorts the rows, help lists columns and hooks, q quits', async () => {
   let quit = 0;
-  const sorts: string[] = [];
-  const frame = fixtureFrame();
-  const r = render(
-    <App
-      store={storeOf(frame)}
-      width={100}
-      height={30}
-      hostname="h"
-      intervalS={1}
-      onSort={(id, s) => sorts.push(`${id}:${s.key}:${s.descending}`)}
-      onQuit={() => quit++}
-    />,
-  );
+  const r = render(<App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={100} height={40} hostname="h" intervalS={1} onQuit={() => quit++} />);
+  const firstRow = (s: string): string => s.split('\n').find((l) => /^[a-z_]+\s+\d/.test(l))?.split(/\s+/)[0] ?? '';
+  assert.equal(firstRow(r.lastFrame()!), 'net_rx', 'by TIME, descending');
   r.stdin.write('>');
-  await until(() => sorts.join(), (s) => s.includes('softirqs:avg_ns:true'));
+  await until(r.lastFrame, (s) => s.includes('AVG▼'), 'the AVG sort marker');
+  assert.equal(firstRow(r.lastFrame()!), 'block', 'by AVG: block 18.0us');
   r.stdin.write('r');
-  await until(() => sorts.join(), (s) => s.includes('softirqs:avg_ns:false'));
+  const asc = await until(r.lastFrame, (s) => s.includes('AVG▲'), 'the ascending marker');
+  assert.equal(firstRow(asc), 'hi', 'ascending: the vector with the shortest average (333ns) first, nulls last');
   r.stdin.write('?');
-  const help = await until(r.lastFrame, (s) => s.includes('softirqs: columns'));
+  const help = await until(r.lastFrame, (s) => s.includes('softirqs: columns'), 'the help screen');
   assert.match(help, /TIME\s+time between softirq_entry and softirq_exit/);
   assert.match(help, /\* tp_btf\s+tp_btf softirq_entry \+ softirq_exit/);
   r.stdin.write('q');
-  await until(() => String(quit), (s) => s === '1');
-  assert.equal(quit, 1);
+  await until(() => String(quit), (s) => s === '1', 'onQuit');
   r.unmount();
 });
 
-test('a terminal that is too small gets a message, not a broken table', () => {
-  const r = app(fixtureFrame(), 50, 8);
+test('paused, the screen holds its frame while ticks go on; resumed, it follows again', async () => {
+  const kernel = fakeKernel();
+  const t = testEngine([softirqsPanel], { kernel });
+  const step = (k: number): void => setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, BigInt(100 * k * k), BigInt(1000 * k * k)]]), 10);
+  step(0);
+  await t.engine.open();
+  for (let k = 1; k <= 2; k++) {
+    step(k);
+    t.engine.tick();
+  }
+  const r = render(<App store={t.engine.store} catalog={CATALOG} width={100} height={20} hostname="h" intervalS={1} onQuit={() => {}} />);
+  const timerLine = (s: string): string => s.split('\n').find((l) => l.startsWith('timer'))!;
+  const before = await until(r.lastFrame, (s) => /^timer\s+300\s/m.test(s), 'the second interval');
+  r.stdin.write(' ');
+  await until(r.lastFrame, (s) => s.includes('[PAUSED]'), 'the pause badge');
+  for (let k = 3; k <= 6; k++) {
+    step(k);
+    t.engine.tick();
+  }
+  r.stdin.write('r'); // a key that re-renders with the latest store value underneath
+  const during = await until(r.lastFrame, (s) => s.includes('TIME▲'), 'the reversed sort');
+  assert.equal(timerLine(during), timerLine(before), 'count, time and the sparkline did not move');
+  r.stdin.write(' ');
+  const after = await until(r.lastFrame, (s) => !s.includes('[PAUSED]'), 'resuming');
+  assert.match(timerLine(after), /^timer\s+1100\s/, 'the latest interval: 100 × (36 − 25)');
+  r.unmount();
+  t.engine.close();
+});
+
+test('a terminal that is too small gets a message, not a broken table', async () => {
+  const r = app(await fixtureFrame(), 50, 8);
   assert.equal(r.lastFrame(), 'terminal too small: 50×8, sixty needs 60×10');
   r.unmount();
 });
 
-test('batch text: the same columns as the UI, no escape codes, kernel names escaped', () => {
-  const text = renderFrameText(fixtureFrame(), 120);
+test('batch text: the same columns and summaries as the UI, no escape codes, kernel names escaped', async () => {
+  const text = renderFrameText(CATALOG, await fixtureFrame(), 120);
   assert.doesNotMatch(text, /\x1b/);
   assert.ok(text.includes('ssh\\x1b[31m'));
+  assert.ok(text.includes('3 active connections, RX 4.77 MiB/s'));
   assertGolden('batch-text-120', text);
-  assert.ok(softirqsPanel && tcptopPanel);
 });
 
 test('drops are shown in the panel line, never silent', async () => {
-  const { statusLine } = await import('../../views/text.js');
-  const p = fixtureFrame().panels[1]!;
-  assert.equal(statusLine({ ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]  map full drops: 3');
-  assert.equal(statusLine(p), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]');
+  const p = (await fixtureFrame()).panels[1]!;
+  assert.equal(statusLine(tcptopPanel, { ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]  map full drops: 3');
+  assert.equal(statusLine(tcptopPanel, p), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]');
 });

@@ -1,0 +1,50 @@
+/**
+ * Frames: what the engine publishes once per interval. A frame is plain data that never changes after it is
+ * published (deep-frozen), so pause, export, recording and replay can hold on to one, and it serialises as it is.
+ */
+import type { PanelStats, Row, Summary } from './panels/types.js';
+
+export interface TierAttempt {
+  readonly tier: string;
+  readonly reason: string;
+  /** libbpf's own words when the load or attach failed (the verifier's log, bounded), for diagnosis */
+  readonly log?: string;
+}
+
+export type PanelStatus = 'starting' | 'ok' | 'error' | 'off';
+
+export interface PanelFrame<R extends Row = Row> {
+  readonly id: string;
+  readonly status: PanelStatus;
+  /** the tier in use and what it hooks ("proc" and the files read, for a /proc source) */
+  readonly tier: string | null;
+  readonly hooks: string | null;
+  /** why the panel is in error or off */
+  readonly reason: string | null;
+  /** tiers tried before the one chosen (or all, when none attached), and why each failed */
+  readonly attempts: readonly TierAttempt[];
+  /** this interval's rows, in the panel's default sort */
+  readonly rows: readonly R[];
+  readonly summary: Summary;
+  readonly stats: PanelStats;
+  /** each row's recent trend values by row id, oldest first; null is a gap */
+  readonly history: Readonly<Record<string, readonly (number | null)[]>>;
+}
+
+export interface Frame {
+  /** wall-clock time of the tick (ISO 8601), taken at the same moment as the elapsed time's end */
+  readonly time: string;
+  /** measured time since the previous tick: the denominator of every rate in this frame; 0 before the first */
+  readonly elapsedNs: number;
+  readonly panels: readonly PanelFrame[];
+}
+
+export const EMPTY_SUMMARY: Summary = Object.freeze({ text: '', values: Object.freeze({}) });
+
+/** Freezes a value and everything reachable from it (plain objects and arrays). */
+export function deepFreeze<T>(v: T): T {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return v;
+  Object.freeze(v);
+  for (const x of Object.values(v as object)) deepFreeze(x);
+  return v;
+}

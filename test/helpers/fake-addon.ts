@@ -1,0 +1,123 @@
+/**
+ * A fake addon over an in-memory "kernel": which attach types attach, which programs are missing, and the contents
+ * of every map. Records are laid out with the C ABI's natural layout of the panels' own declarations (the native
+ * tests check that this agrees with the compiled objects' BTF), so fixtures go through the real readers and decoders.
+ */
+import { basename } from 'node:path';
+import type { Addon, BpfObject, MapInfo, MapRead, ProgramInfo, StructLayout } from '../../native/sixty.js';
+import { BpfError } from '../../src/errors.js';
+import { PANELS } from '../../src/panels/registry.js';
+import { naturalLayout, type RecordDecl } from '../../src/records/layout.js';
+
+export interface FakeMap {
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  /** by hex key */
+  entries: Map<string, { key: Buffer; value: Buffer }>;
+}
+
+export interface FakeKernel {
+  /** attach types whose trial attaches (fentry/fexit always fail to load, as on this project's machine) */
+  working: string[];
+  /** programs whose own hook is missing: they load but fail to attach */
+  missingPrograms: string[];
+  maps: Map<string, FakeMap>;
+  /** struct name → its layout, as the object's BTF would give it */
+  structs: Map<string, StructLayout>;
+  /** recursion misses reported for every loaded program */
+  misses: number;
+  loads: { stem: string; programs: string[]; rodata?: Record<string, number>; mapSizes?: Record<string, number> }[];
+  closed: number;
+  log: string;
+}
+
+function structOf(decl: RecordDecl): StructLayout {
+  const l = naturalLayout(decl);
+  return { size: l.size, members: Object.entries(l.fields).map(([name, f]) => ({ name, offset: f.offset, size: f.size })) };
+}
+
+export function fakeKernel(working: string[] = ['tp_btf', 'raw_tp', 'tracepoint']): FakeKernel {
+  const structs = new Map<string, StructLayout>();
+  for (const p of PANELS) {
+    if (p.source.kind !== 'bpf') continue;
+    for (const decl of Object.values(p.source.records) as RecordDecl[]) structs.set(decl.struct, structOf(decl));
+  }
+  return { working, missingPrograms: [], maps: new Map(), structs, misses: 0, loads: [], closed: 0, log: '' };
+}
+
+/** Sets a map's contents (keys and values already encoded). */
+export function setMap(k: FakeKernel, name: string, keySize: number, valueSize: number, entries: [Buffer, Buffer][], maxEntries = 16384): void {
+  const m = k.maps.get(name) ?? { keySize, valueSize, maxEntries, entries: new Map() };
+  m.entries = new Map(entries.map(([key, value]) => [key.toString('hex'), { key, value }]));
+  k.maps.set(name, m);
+}
+
+function read(k: FakeKernel, name: string): MapRead {
+  const m = k.maps.get(name);
+  if (!m) throw new BpfError('readMap', 2, 'ENOENT', `readMap: ${name}: No such file or directory`);
+  const list = [...m.entries.values()];
+  return {
+    keys: Buffer.concat(list.map((e) => e.key)),
+    values: Buffer.concat(list.map((e) => e.value)),
+    count: list.length,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    batched: true,
+  };
+}
+
+export function fakeAddon(k: FakeKernel): Addon {
+  return {
+    takeLog: () => {
+      const out = k.log;
+      k.log = '';
+      return out;
+    },
+    possibleCpus: () => 2,
+    setErrorClass: () => {},
+    kernelFunctionParams: (name: string) => (name === 'tcp_recvmsg' ? 6 : -1),
+    async load(path: string, programs: string[], opts?: { rodata?: Record<string, number>; mapSizes?: Record<string, number> }): Promise<BpfObject> {
+      const stem = basename(path).replace(/\.bpf\.o$/, '');
+      k.loads.push({ stem, programs, rodata: opts?.rodata, mapSizes: opts?.mapSizes });
+      const type = stem === 'probe' ? (programs[0]?.slice('probe_'.length) ?? null) : null;
+      if (type === 'fentry' || type === 'fexit') throw new BpfError('load', 1, 'EPERM', 'load: probe.bpf.o: Operation not permitted');
+      let open = true;
+      const obj: BpfObject = {
+        attach() {
+          if (type && !k.working.includes(type)) throw new BpfError('attach', 2, 'ENOENT', `attach: probe_${type}: No such file or directory`);
+          const missing = programs.find((p) => k.missingPrograms.includes(p));
+          if (missing) {
+            k.log += `libbpf: prog '${missing}': failed to attach: No such file or directory\n`;
+            throw new BpfError('attach', 2, 'ENOENT', `attach: ${missing}: No such file or directory`);
+          }
+          return programs;
+        },
+        readMap: (name: string) => read(k, name),
+        deleteKeys(name: string, keys: Buffer): number {
+          const m = k.maps.get(name);
+          if (!m) return 0;
+          let n = 0;
+          for (let i = 0; i + m.keySize <= keys.length; i += m.keySize) if (m.entries.delete(keys.subarray(i, i + m.keySize).toString('hex'))) n++;
+          return n;
+        },
+        mapInfo(name: string): MapInfo {
+          const m = k.maps.get(name);
+          if (!m) throw new BpfError('mapInfo', 2, 'ENOENT', `mapInfo: no map named ${name}`);
+          return { type: 1, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, perCpu: false };
+        },
+        programs: (): ProgramInfo[] => programs.map((name) => ({ name, section: '', loaded: true, recursionMisses: k.misses })),
+        layout(struct: string): StructLayout {
+          const s = k.structs.get(struct);
+          if (!s) throw new BpfError('layout', 2, 'ENOENT', `layout: no struct ${struct}`);
+          return s;
+        },
+        close() {
+          if (open) k.closed++;
+          open = false;
+        },
+      };
+      return obj;
+    },
+  } as Addon;
+}

@@ -1,0 +1,85 @@
+/** The engine over a fake kernel: sources, privileges per source, layouts from BTF, and immutable frames. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MpstatRow } from '../../src/models/mpstat.js';
+import type { SoftirqsRow } from '../../src/models/softirqs.js';
+import { fakeKernel, setMap } from '../helpers/fake-addon.js';
+import { fixtureFrame, mpstatPanel, NOBODY, procFixture, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
+
+test('a /proc source runs without root, while the BPF panels say why they are off', async () => {
+  const t = testEngine([softirqsPanel, tcptopPanel, mpstatPanel], { privileges: NOBODY, procStat: [procFixture('stat-4cpu-a.txt'), procFixture('stat-4cpu-b.txt')] });
+  await t.engine.open();
+  const frame = t.engine.tick();
+  const [soft, tcp, mp] = frame.panels;
+  for (const p of [soft!, tcp!]) {
+    assert.equal(p.status, 'off');
+    assert.equal(p.reason, 'BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty');
+  }
+  assert.equal(t.kernel.loads.length, 0, 'nothing was loaded');
+  assert.equal(mp!.status, 'ok');
+  assert.deepEqual([mp!.tier, mp!.hooks], ['proc', '/proc/stat']);
+  assert.deepEqual(mp!.rows.map((r) => r.id), ['all', 'cpu0', 'cpu1', 'cpu2', 'cpu3']);
+  const cpu1 = mp!.rows.find((r) => r.id === 'cpu1') as MpstatRow;
+  // cpu1 over the interval: user 10, nice 10 (5 of it guest), system 10, idle 60, iowait 20 ticks of 110.
+  assert.deepEqual(
+    [cpu1.usr_pct, cpu1.nice_pct, cpu1.sys_pct, cpu1.iowait_pct, cpu1.idle_pct, cpu1.gnice_pct].map((v) => v!.toFixed(3)),
+    ['9.091', '4.545', '9.091', '18.182', '54.545', '4.545'],
+  );
+  t.engine.close();
+});
+
+test('a record layout that disagrees with the object\'s BTF is that panel\'s error, naming the field; others run on', async () => {
+  const kernel = fakeKernel();
+  const val = kernel.structs.get('tcptop_val')!;
+  kernel.structs.set('tcptop_val', { ...val, members: val.members.map((m) => (m.name === 'family' ? { ...m, size: 4 } : m)) });
+  const t = testEngine([softirqsPanel, tcptopPanel], { kernel });
+  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, 5n, 50n]]), 10);
+  await t.engine.open();
+  const [soft, tcp] = t.engine.tick().panels;
+  assert.equal(tcp!.status, 'error');
+  assert.equal(tcp!.reason, 'struct tcptop_val field family is 4 bytes in the BPF object, the decoder expects u16');
+  assert.equal(soft!.status, 'ok');
+  const kernel2 = fakeKernel();
+  const sv = kernel2.structs.get('softirqs_val')!;
+  kernel2.structs.set('softirqs_val', { ...sv, members: sv.members.filter((m) => m.name !== 'time_ns') });
+  const t2 = testEngine([softirqsPanel], { kernel: kernel2 });
+  await t2.engine.open();
+  assert.match(t2.engine.store.getSnapshot().panels[0]!.reason!, /^struct softirqs_val has no field time_ns in the BPF object/);
+  assert.ok(kernel.closed >= 1 && kernel2.closed >= 1, 'the object was closed');
+  t.engine.close();
+  t2.engine.close();
+});
+
+test('a published frame is plain data that later ticks never change (what pause and export hold on to)', async () => {
+  const kernel = fakeKernel();
+  const t = testEngine([softirqsPanel], { kernel });
+  const step = (k: number): void => setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, BigInt(100 * k * k), BigInt(1000 * k * k)]]), 10);
+  step(0);
+  await t.engine.open();
+  step(1);
+  const held = t.engine.tick();
+  const copy = structuredClone(held);
+  assert.deepEqual(JSON.parse(JSON.stringify(held)), copy, 'it serialises as it is');
+  for (let k = 2; k < 6; k++) {
+    step(k);
+    t.engine.tick();
+  }
+  assert.deepEqual(held, copy, 'the held frame did not move');
+  assert.ok(Object.isFrozen(held) && Object.isFrozen(held.panels[0]!.rows[0]) && Object.isFrozen(held.panels[0]!.history.timer));
+  assert.deepEqual(held.panels[0]!.history.timer, [1000]);
+  const now = t.engine.store.getSnapshot().panels[0]!;
+  assert.deepEqual(now.history.timer, [1000, 3000, 5000, 7000, 9000], 'while the live frame moved on');
+  assert.equal((now.rows.find((r) => r.id === 'timer') as SoftirqsRow).count, 900);
+  t.engine.close();
+});
+
+test('every tick reads all panels with one timestamp; rates use the measured interval', async () => {
+  const frame = await fixtureFrame();
+  assert.equal(frame.time, '2026-11-25T12:00:03.000Z');
+  assert.equal(frame.elapsedNs, 1e9);
+  assert.deepEqual(frame.panels.map((p) => [p.id, p.status]), [['softirqs', 'ok'], ['tcptop', 'ok'], ['mpstat', 'ok']]);
+  const tcp = frame.panels[1]!;
+  assert.deepEqual(tcp.rows.map((r) => r.id), ['c2', 'c1', 'c3'], 'opaque ids, default sort by total');
+  assert.match(tcp.summary.text, /^3 active connections, RX 4\.77 MiB\/s, TX 143\.07 MiB\/s, map 3\/16384$/);
+  assert.ok(!JSON.stringify(frame).includes('ffff888'), 'no kernel pointer anywhere in the frame');
+});
