@@ -22,3 +22,16 @@ SEC("?raw_tp/sched_switch")
 int BPF_PROG(probe_raw_tp) { return 0; }
 SEC("?tracepoint/sched/sched_switch")
 int probe_tracepoint(void *ctx) { return 0; }
+
+/* Not an attach-type probe: a program the verifier must reject after a long log (a few KiB), for the test that
+ * libbpf's log reaches user space whole, verdict included. Never loaded otherwise. */
+SEC("?raw_tp/sched_switch")
+int BPF_PROG(probe_rejected)
+{
+	__u64 acc = 0;
+
+#pragma unroll
+	for (int i = 0; i < 64; i++)
+		acc += bpf_ktime_get_ns();
+	return *(int *)(long)acc;
+}

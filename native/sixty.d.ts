@@ -2,7 +2,7 @@
 
 /** The one error type that crosses from native code: the failed operation, the errno and its name. */
 export interface NativeBpfError extends Error {
-  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf';
+  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf';
   errno: number;
   code: string;
 }
@@ -16,7 +16,7 @@ export interface MapInfo {
   perCpu: boolean;
 }
 
-/** A batched map read: `count` keys and values, concatenated. Per-CPU values are already summed. */
+/** A batched map read: `count` keys and values, concatenated. Per-CPU values are summed unless read raw. */
 export interface MapRead {
   keys: Buffer;
   values: Buffer;
@@ -25,6 +25,17 @@ export interface MapRead {
   valueSize: number;
   /** false when the kernel has no batch operations for this map and the keys were iterated instead */
   batched: boolean;
+  /** values per key: 1, or the possible CPUs when a per-CPU map was read raw (CPU 0's value first) */
+  cpus: number;
+}
+
+export interface ReadOptions {
+  /** lookup-and-delete: each entry is read and removed (for maps that are drained each interval) */
+  deleteAfterRead?: boolean;
+  /** keys per batch syscall (default 4096) */
+  batchSize?: number;
+  /** per-CPU maps: 'sum' (default) adds every CPU's u64 words; 'raw' returns each CPU's value */
+  perCpu?: 'sum' | 'raw';
 }
 
 export interface ProgramInfo {
@@ -47,9 +58,12 @@ export interface StructLayout {
 export interface BpfObject {
   /** Attaches every loaded program, all or nothing. Returns their names. */
   attach(): string[];
-  readMap(name: string, deleteAfterRead?: boolean, batchSize?: number): MapRead;
+  /** Reads a whole map in batches; the staging buffers are kept per map, so repeated reads do not allocate them. */
+  readMap(name: string, options?: ReadOptions): MapRead;
   /** Deletes the given keys (concatenated); returns how many were deleted. */
   deleteKeys(name: string, keys: Buffer): number;
+  /** Deletes the given keys and returns the values they held when deleted (those that existed). Not per-CPU maps. */
+  takeKeys(name: string, keys: Buffer): MapRead;
   mapInfo(name: string): MapInfo;
   programs(): ProgramInfo[];
   /** A struct's layout from the object's own BTF. */

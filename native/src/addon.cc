@@ -13,6 +13,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <set>
 #include <string>
@@ -26,13 +27,20 @@ constexpr size_t kLogLimit = 64 * 1024;
 std::mutex g_log_mutex;
 std::string g_log;
 
+// libbpf prints the verifier's whole log in one call, so each message is sized in full (its end says why a load
+// failed); the buffer as a whole keeps the newest kLogLimit bytes.
 int LogToBuffer(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
-  char line[1024];
-  int n = vsnprintf(line, sizeof line, fmt, args);
+  va_list copy;
+  va_copy(copy, args);
+  int n = vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
   if (n <= 0) return 0;
+  std::string msg(static_cast<size_t>(n) + 1, '\0');
+  vsnprintf(msg.data(), msg.size(), fmt, args);
+  msg.resize(static_cast<size_t>(n));
   std::lock_guard<std::mutex> lock(g_log_mutex);
-  g_log.append(line, std::min<size_t>(n, sizeof line - 1));
+  g_log += msg;
   if (g_log.size() > kLogLimit) g_log.erase(0, g_log.size() - kLogLimit);  // keep the newest lines
   return 0;
 }
@@ -106,6 +114,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
                        {InstanceMethod<&BpfObject::Attach>("attach"),
                         InstanceMethod<&BpfObject::ReadMap>("readMap"),
                         InstanceMethod<&BpfObject::DeleteKeys>("deleteKeys"),
+                        InstanceMethod<&BpfObject::TakeKeys>("takeKeys"),
                         InstanceMethod<&BpfObject::MapInfo>("mapInfo"),
                         InstanceMethod<&BpfObject::Programs>("programs"),
                         InstanceMethod<&BpfObject::Layout>("layout"),
@@ -130,6 +139,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   void DoClose() {
     for (auto* link : links_) bpf_link__destroy(link);
     links_.clear();
+    staging_.clear();
     if (obj_ != nullptr) bpf_object__close(obj_);
     obj_ = nullptr;
   }
@@ -183,13 +193,32 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     return o;
   }
 
-  // readMap(name, deleteAfterRead, batchSize): {keys, values, count, keySize, valueSize, batched}.
-  // Per-CPU values are summed as u64 words, so per-CPU value types must be made of u64 fields only.
+  // Staging buffers for one map's reads, at full capacity, kept between reads: a map read every interval does not
+  // allocate (and fragment) a megabyte each time.
+  struct Staging {
+    std::vector<uint8_t> keys, raw, in, out;
+  };
+
+  static int NumCpus(Napi::Env env, const char* op) {
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0) Throw(env, op, -ncpu, "possible CPUs");
+    return ncpu;
+  }
+
+  // readMap(name, {deleteAfterRead, batchSize, perCpu}): {keys, values, count, keySize, valueSize, batched, cpus}.
+  // Per-CPU values are summed as u64 words by default (so their value types must be made of u64 fields only);
+  // perCpu: 'raw' returns every CPU's value instead, `cpus` values per key, CPU by CPU.
   Napi::Value ReadMap(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     std::string name = info[0].As<Napi::String>();
-    bool del = info.Length() > 1 && info[1].ToBoolean();
-    uint32_t chunk = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Uint32Value() : 4096;
+    bool del = false, raw_percpu = false;
+    uint32_t chunk = 4096;
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Object o = info[1].As<Napi::Object>();
+      del = o.Get("deleteAfterRead").ToBoolean();
+      if (o.Get("batchSize").IsNumber()) chunk = o.Get("batchSize").As<Napi::Number>().Uint32Value();
+      raw_percpu = o.Get("perCpu").IsString() && o.Get("perCpu").As<Napi::String>().Utf8Value() == "raw";
+    }
     struct bpf_map* map = FindMap(env, "readMap", name);
     int fd = bpf_map__fd(map);
     const uint32_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
@@ -199,27 +228,27 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     uint32_t stride = vsz;  // bytes per entry as the kernel returns it
     if (percpu) {
       if (vsz % 8 != 0) Throw(env, "readMap", EINVAL, name + ": per-CPU values must be whole u64 words");
-      ncpu = libbpf_num_possible_cpus();
-      if (ncpu <= 0) Throw(env, "readMap", -ncpu, "possible CPUs");
+      ncpu = NumCpus(env, "readMap");
       stride = vsz * ncpu;
     }
     chunk = std::max<uint32_t>(1, std::min(chunk, max));
-    std::vector<uint8_t> keys(size_t(max) * ksz), raw(size_t(max) * stride);
+    Staging& st = staging_[name];
+    st.keys.resize(size_t(max) * ksz);
+    st.raw.resize(size_t(max) * stride);
+    st.in.resize(std::max<uint32_t>(ksz, 8));
+    st.out.resize(std::max<uint32_t>(ksz, 8));
     uint32_t total = 0;
     bool batched = true;
 
     // Batched read. The batch token is opaque; 8 bytes or the key size, whichever is larger, holds it.
-    std::vector<uint8_t> in(std::max<uint32_t>(ksz, 8)), out(std::max<uint32_t>(ksz, 8));
     bool first = true;
     LIBBPF_OPTS(bpf_map_batch_opts, opts);
     while (total < max) {
       uint32_t n = std::min(chunk, max - total);
-      int ret = del ? bpf_map_lookup_and_delete_batch(fd, first ? nullptr : in.data(), out.data(),
-                                                      keys.data() + size_t(total) * ksz,
-                                                      raw.data() + size_t(total) * stride, &n, &opts)
-                    : bpf_map_lookup_batch(fd, first ? nullptr : in.data(), out.data(),
-                                           keys.data() + size_t(total) * ksz, raw.data() + size_t(total) * stride,
-                                           &n, &opts);
+      uint8_t* kp = st.keys.data() + size_t(total) * ksz;
+      uint8_t* vp = st.raw.data() + size_t(total) * stride;
+      int ret = del ? bpf_map_lookup_and_delete_batch(fd, first ? nullptr : st.in.data(), st.out.data(), kp, vp, &n, &opts)
+                    : bpf_map_lookup_batch(fd, first ? nullptr : st.in.data(), st.out.data(), kp, vp, &n, &opts);
       int err = ret < 0 ? errno : 0;
       if (ret < 0 && err != ENOENT) {
         if (err == ENOSPC && chunk < max) {  // one hash bucket holds more than `chunk` keys: retry wider
@@ -235,7 +264,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
       total += n;
       first = false;
       if (err == ENOENT) break;  // end of map
-      std::copy(out.begin(), out.end(), in.begin());
+      std::copy(st.out.begin(), st.out.end(), st.in.begin());
     }
 
     if (!batched) {
@@ -243,8 +272,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
       std::vector<uint8_t> cur(ksz), next(ksz);
       bool have = false;
       while (total < max && bpf_map_get_next_key(fd, have ? cur.data() : nullptr, next.data()) == 0) {
-        if (bpf_map_lookup_elem(fd, next.data(), raw.data() + size_t(total) * stride) == 0) {
-          std::copy(next.begin(), next.end(), keys.begin() + size_t(total) * ksz);
+        if (bpf_map_lookup_elem(fd, next.data(), st.raw.data() + size_t(total) * stride) == 0) {
+          std::copy(next.begin(), next.end(), st.keys.begin() + size_t(total) * ksz);
           total++;
         }
         // A deleted key cannot be the start of the next step (hash maps would restart from the first bucket),
@@ -257,15 +286,22 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
         }
       }
     }
+    return Result(env, st.keys.data(), st.raw.data(), total, ksz, vsz, percpu ? ncpu : 1, raw_percpu, batched);
+  }
 
-    Napi::Buffer<uint8_t> kbuf = Napi::Buffer<uint8_t>::Copy(env, keys.data(), size_t(total) * ksz);
-    Napi::Buffer<uint8_t> vbuf = Napi::Buffer<uint8_t>::New(env, size_t(total) * vsz);
-    if (!percpu) {
-      std::memcpy(vbuf.Data(), raw.data(), size_t(total) * vsz);
+  // {keys, values, ...} as JS buffers: per-CPU values summed word by word unless `raw`.
+  static Napi::Object Result(Napi::Env env, const uint8_t* keys, const uint8_t* raw, uint32_t total, uint32_t ksz,
+                             uint32_t vsz, int ncpu, bool keep_raw, bool batched) {
+    Napi::Buffer<uint8_t> kbuf = Napi::Buffer<uint8_t>::Copy(env, keys, size_t(total) * ksz);
+    Napi::Buffer<uint8_t> vbuf;
+    if (ncpu == 1 || keep_raw) {
+      vbuf = Napi::Buffer<uint8_t>::Copy(env, raw, size_t(total) * vsz * ncpu);
     } else {
+      vbuf = Napi::Buffer<uint8_t>::New(env, size_t(total) * vsz);
       const uint32_t words = vsz / 8;
+      const size_t stride = size_t(vsz) * ncpu;
       for (uint32_t i = 0; i < total; i++) {
-        const uint8_t* src = raw.data() + size_t(i) * stride;
+        const uint8_t* src = raw + size_t(i) * stride;
         for (uint32_t w = 0; w < words; w++) {
           uint64_t sum = 0;
           for (int c = 0; c < ncpu; c++) {
@@ -284,7 +320,36 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     o.Set("keySize", ksz);
     o.Set("valueSize", vsz);
     o.Set("batched", batched);
+    o.Set("cpus", keep_raw ? ncpu : 1);
     return o;
+  }
+
+  // takeKeys(name, keys: Buffer): deletes the given keys (concatenated) and returns the values they held at that
+  // moment (lookup-and-delete, one key at a time), so nothing added between a read and a delete is lost.
+  Napi::Value TakeKeys(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    struct bpf_map* map = FindMap(env, "takeKeys", name);
+    auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+    const uint32_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
+    if (buf.Length() % ksz != 0) Throw(env, "takeKeys", EINVAL, name + ": buffer is not whole keys");
+    if (IsPerCpu(bpf_map__type(map))) Throw(env, "takeKeys", EINVAL, name + ": per-CPU maps are not supported");
+    const uint32_t n = buf.Length() / ksz;
+    int fd = bpf_map__fd(map);
+    std::vector<uint8_t> keys(size_t(n) * ksz), vals(size_t(n) * vsz);
+    uint32_t got = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      const uint8_t* k = buf.Data() + size_t(i) * ksz;
+      uint8_t* v = vals.data() + size_t(got) * vsz;
+      int ret = bpf_map_lookup_and_delete_elem(fd, k, v);
+      if (ret < 0 && (errno == EINVAL || errno == EOPNOTSUPP || errno == 524)) {
+        // Kernels before 5.14 have no lookup-and-delete for hash maps: read, then delete.
+        ret = bpf_map_lookup_elem(fd, k, v);
+        if (ret == 0) ret = bpf_map_delete_elem(fd, k);
+      }
+      if (ret == 0) std::memcpy(keys.data() + size_t(got++) * ksz, k, ksz);
+    }
+    return Result(env, keys.data(), vals.data(), got, ksz, vsz, 1, false, false);
   }
 
   // deleteKeys(name, keys: Buffer): deletes the given keys (concatenated); returns how many were deleted.
@@ -367,6 +432,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
 
   struct bpf_object* obj_ = nullptr;
   std::vector<struct bpf_link*> links_;
+  std::map<std::string, Staging> staging_;
   AddonData* data_ = nullptr;
 };
 

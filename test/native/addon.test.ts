@@ -34,6 +34,17 @@ test('errors cross as BpfError {op, errno, code}', async (t) => {
   await assert.rejects(addon.load(bpfObjectPath('softirqs'), ['no_such_prog']), (e: unknown) => e instanceof BpfError && e.op === 'open' && /no program named no_such_prog/.test(e.message));
 });
 
+test("libbpf's log reaches user space whole: a long verifier log keeps its verdict and its end", async (t) => {
+  if (!needsBpf(t)) return;
+  const addon = loadAddon();
+  addon.takeLog();
+  await assert.rejects(addon.load(bpfObjectPath('probe'), ['probe_rejected']), (e: unknown) => e instanceof BpfError && e.op === 'load');
+  const log = addon.takeLog();
+  assert.ok(log.length > 4096, `${log.length} bytes: longer than any one-KiB cut`);
+  assert.match(log, /R\d+ invalid mem access 'scalar'\nprocessed \d+ insns/);
+  assert.match(log, /-- END PROG LOAD LOG --/);
+});
+
 test('handles: unknown maps, attach twice, close is idempotent, closed handles refuse', async (t) => {
   if (!needsBpf(t)) return;
   const obj = await loadAddon().load(bpfObjectPath('softirqs'), ['softirqs_entry_btf', 'softirqs_exit_btf']);
@@ -46,6 +57,17 @@ test('handles: unknown maps, attach twice, close is idempotent, closed handles r
     const read = obj.readMap('softirqs_stats');
     assert.equal(read.count, 10);
     assert.equal(read.values.length, 160);
+    // Raw per-CPU values: every CPU's, in CPU order; their sum is the summed read (the counters only grow).
+    const cpus = loadAddon().possibleCpus();
+    const raw = obj.readMap('softirqs_stats', { perCpu: 'raw' });
+    const again = obj.readMap('softirqs_stats');
+    assert.equal(raw.cpus, cpus);
+    assert.equal(raw.values.length, 10 * 16 * cpus);
+    for (let v = 0; v < 10; v++) {
+      let sum = 0n;
+      for (let c = 0; c < cpus; c++) sum += raw.values.readBigUInt64LE((v * cpus + c) * 16);
+      assert.ok(sum >= read.values.readBigUInt64LE(v * 16) && sum <= again.values.readBigUInt64LE(v * 16), `vector ${v}`);
+    }
     const loaded = obj.programs().filter((p) => p.loaded).map((p) => p.name);
     assert.deepEqual(loaded, ['softirqs_entry_btf', 'softirqs_exit_btf']);
   } finally {
@@ -59,9 +81,11 @@ test('hash maps: batched read and delete of chosen keys', async (t) => {
   if (!needsBpf(t)) return;
   const obj = await loadAddon().load(bpfObjectPath('tcptop'), []);
   try {
-    assert.deepEqual(obj.readMap('tcptop_conns'), { keys: Buffer.alloc(0), values: Buffer.alloc(0), count: 0, keySize: 16, valueSize: 72, batched: true });
+    assert.deepEqual(obj.readMap('tcptop_conns'), { keys: Buffer.alloc(0), values: Buffer.alloc(0), count: 0, keySize: 16, valueSize: 80, batched: true, cpus: 1 });
     assert.equal(obj.deleteKeys('tcptop_conns', Buffer.alloc(16)), 0);
     assert.throws(() => obj.deleteKeys('tcptop_conns', Buffer.alloc(5)), /not whole keys/);
+    assert.equal(obj.takeKeys('tcptop_conns', Buffer.alloc(32)).count, 0, 'taking keys that are not there takes nothing');
+    assert.throws(() => obj.takeKeys('tcptop_stats', Buffer.alloc(4)), (e: unknown) => e instanceof BpfError && e.op === 'takeKeys' && /per-CPU/.test(e.message));
   } finally {
     obj.close();
   }
