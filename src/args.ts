@@ -1,5 +1,6 @@
 /** Command-line arguments: parsed by a pure function; anything wrong is one UserError line. */
 import { UserError } from './errors.js';
+import { quoteInput } from './format.js';
 
 export interface Options {
   intervalS: number;
@@ -36,7 +37,7 @@ Without a terminal on stdout, sixty prints batch text.`;
 
 function takeValue(argv: string[], i: number, name: string): string {
   const v = argv[i + 1];
-  if (v === undefined || (v.startsWith('-') && !/^-?\d/.test(v))) throw new UserError(`option ${name} needs a value (see sixty --help)`);
+  if (v === undefined || (v.startsWith('-') && !/^-?\d/.test(v))) throw new UserError(`option ${quoteInput(name)} needs a value (see sixty --help)`);
   return v;
 }
 
@@ -60,14 +61,14 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
       case '--interval': {
         const v = takeValue(args, i++, a);
         const n = Number(v);
-        if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0.1 && n <= 3600)) throw new UserError(`invalid interval '${v}': give seconds between 0.1 and 3600`);
+        if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0.1 && n <= 3600)) throw new UserError(`invalid interval '${quoteInput(v)}': give seconds between 0.1 and 3600`);
         o.intervalS = n;
         break;
       }
       case '-c':
       case '--count': {
         const v = takeValue(args, i++, a);
-        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`invalid count '${v}': give a whole number of frames, 1 or more`);
+        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`invalid count '${quoteInput(v)}': give a whole number of frames, 1 or more`);
         o.count = Number(v);
         break;
       }
@@ -78,7 +79,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
       case '-f':
       case '--format': {
         const v = takeValue(args, i++, a);
-        if (v !== 'json' && v !== 'text') throw new UserError(`invalid format '${v}': json or text`);
+        if (v !== 'json' && v !== 'text') throw new UserError(`invalid format '${quoteInput(v)}': json or text`);
         o.format = v;
         formatGiven = true;
         break;
@@ -89,7 +90,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
         const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
         const unknown = ids.filter((id) => !knownPanels.includes(id));
         if (ids.length === 0 || unknown.length > 0) {
-          throw new UserError(`unknown panel '${unknown[0] ?? v}': choose from ${knownPanels.join(', ')}`);
+          throw new UserError(`unknown panel '${quoteInput(unknown[0] ?? v)}': choose from ${knownPanels.join(', ')}`);
         }
         o.panels = [...new Set(ids)];
         break;
@@ -99,8 +100,8 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
         const v = takeValue(args, i++, a);
         const m = /^([^=]+)=(.+)$/.exec(v);
         const tiers = m ? catalog.get(m[1]!) : undefined;
-        if (!m || !tiers) throw new UserError(`invalid tier '${v}': give PANEL=TIER with a panel from ${knownPanels.join(', ')}`);
-        if (!tiers.includes(m[2]!)) throw new UserError(`unknown tier '${m[2]}' for ${m[1]}: choose from ${tiers.join(', ')}`);
+        if (!m || !tiers) throw new UserError(`invalid tier '${quoteInput(v)}': give PANEL=TIER with a panel from ${knownPanels.join(', ')}`);
+        if (!tiers.includes(m[2]!)) throw new UserError(`unknown tier '${quoteInput(m[2]!)}' for ${quoteInput(m[1]!)}: choose from ${tiers.join(', ')}`);
         o.tiers[m[1]!] = m[2]!;
         break;
       }
@@ -113,7 +114,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
         o.version = true;
         break;
       default:
-        throw new UserError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} '${a}' (see sixty --help)`);
+        throw new UserError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} '${quoteInput(a)}' (see sixty --help)`);
     }
   }
   // --count and --format only make sense for batch output, so they ask for it.

@@ -41,11 +41,21 @@ export function percent(n: number | null): string {
 }
 
 /**
- * Kernel-supplied names (comm, file names) are data: C0 and C1 control characters and DEL become \xNN, so they
- * cannot move the cursor or change colours when printed. The backslash is escaped too, so the escape is unambiguous.
+ * Kernel-supplied names (comm, file names) and other text from outside (a hostname) are data: C0 and C1 control
+ * characters and DEL become \xNN, so they cannot move the cursor or change colours when printed, and bidirectional
+ * controls (U+202E and kin) become \u{NNNN}, so they cannot reorder the rest of a line. The backslash is escaped too,
+ * so the escape is unambiguous.
  */
 export function escapeControl(s: string): string {
-  return s.replace(/[\\\u0000-\u001f\u007f-\u009f]/g, (c) =>
-    c === '\\' ? '\\\\' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+  return s.replace(/[\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
+    if (c === '\\') return '\\\\';
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+}
+
+/** Text from outside echoed in a message: escaped, and cut to `max` characters. */
+export function quoteInput(s: string, max = 60): string {
+  const e = escapeControl(s);
+  return e.length > max ? `${e.slice(0, max - 1)}…` : e;
 }

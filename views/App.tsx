@@ -1,12 +1,14 @@
 /** The interactive console: tabs of panels, the active panel's table, and the key line. */
-import { Box, Text, useInput, useStdin } from 'ink';
+import { Box, Text, useStdin } from 'ink';
 import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
 import type { Frame } from '../src/frame.js';
 import type { Catalog } from '../src/panels/types.js';
 import { fit } from './cells.js';
 import { Help } from './Help.js';
-import { decodeKey, KEY_HINT, type Action, type KeyInfo } from './keys.js';
+import { InputDecoder } from './input.js';
+import { decodeKey, KEY_HINT, type Action } from './keys.js';
 import { PanelView } from './PanelView.js';
+import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
 import { initialUiState, panelUi, reduce, selectedIndex, type UiContext, type UiState } from './state.js';
 
 export interface StoreLike {
@@ -21,18 +23,19 @@ export interface AppProps {
   height: number;
   hostname: string;
   intervalS: number;
+  /** false when stdin is not a terminal: no keys can arrive, and the key line says so */
+  keysAvailable?: boolean;
   onQuit: () => void;
 }
 
-export const MIN_WIDTH = 60;
-export const MIN_HEIGHT = 10;
+export { MIN_HEIGHT, MIN_WIDTH };
 
 /** Lines used by the header, tabs and key line around the panel. */
 const CHROME_LINES = 3;
 
 const NO_SORT = { key: '', descending: true };
 
-export function App({ store, catalog, width, height, hostname, intervalS, onQuit }: AppProps) {
+export function App({ store, catalog, width, height, hostname, intervalS, keysAvailable = true, onQuit }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
   const [ui, dispatch] = useReducer((s: UiState, a: { action: Action; ctx: UiContext }) => reduce(s, a.action, a.ctx), panelIds, initialUiState);
@@ -58,14 +61,25 @@ export function App({ store, catalog, width, height, hostname, intervalS, onQuit
     columnKeys: spec?.columns.map((c) => c.key) ?? [],
     defaultSort: spec?.defaultSort ?? NO_SORT,
   };
-  const { isRawModeSupported } = useStdin();
-  useInput(
-    (input: string, key: KeyInfo) => {
-      const action = decodeKey(input, key);
-      if (action) dispatch({ action, ctx: ctxRef.current });
-    },
-    { isActive: isRawModeSupported === true },
-  );
+  // Raw input, decoded here: every key in a read counts (Ink's useInput hands a run of typed keys over as one string,
+  // and F-keys as empty ones).
+  const { isRawModeSupported, setRawMode, internal_eventEmitter: input } = useStdin();
+  useEffect(() => {
+    if (isRawModeSupported !== true) return;
+    setRawMode(true);
+    const decoder = new InputDecoder();
+    const onInput = (chunk: string): void => {
+      for (const ev of decoder.decode(chunk)) {
+        const action = decodeKey(ev);
+        if (action) dispatch({ action, ctx: ctxRef.current });
+      }
+    };
+    input.on('input', onInput);
+    return () => {
+      input.removeListener('input', onInput);
+      setRawMode(false);
+    };
+  }, [isRawModeSupported, setRawMode, input]);
   useEffect(() => {
     if (ui.quit) onQuit();
   }, [ui.quit, onQuit]);
@@ -104,7 +118,7 @@ export function App({ store, catalog, width, height, hostname, intervalS, onQuit
           <Text>no panels</Text>
         )}
       </Box>
-      <Text dimColor>{fit(KEY_HINT, width)}</Text>
+      <Text dimColor>{fit(keysAvailable ? KEY_HINT : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)', width)}</Text>
     </Box>
   );
 }

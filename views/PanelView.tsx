@@ -2,7 +2,7 @@
 import { Box, Text } from 'ink';
 import type { PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
-import { fit } from './cells.js';
+import { fit, wrap } from './cells.js';
 import { Table } from './Table.js';
 import { statusLine } from './text.js';
 
@@ -22,9 +22,14 @@ export interface PanelViewProps {
 export function PanelView({ spec, panel, rows, sort, width, height, selected, waiting }: PanelViewProps) {
   if (panel.status !== 'ok') {
     const color = panel.status === 'starting' ? undefined : panel.status === 'off' ? 'yellow' : 'red';
+    // The reason is the advice (what privilege is missing, which hook failed): wrapped in full, never cut.
     return (
       <Box flexDirection="column">
-        <Text color={color}>{fit(statusLine(spec, panel), width)}</Text>
+        {wrap(statusLine(spec, panel), width, '  ').map((line, i) => (
+          <Text key={`s${i}`} color={color}>
+            {line}
+          </Text>
+        ))}
         {panel.attempts.slice(0, Math.max(0, height - 1)).map((a) => (
           <Text key={a.tier} dimColor>
             {fit(`  tried ${a.tier}: ${a.reason}`, width)}
@@ -33,12 +38,15 @@ export function PanelView({ spec, panel, rows, sort, width, height, selected, wa
       </Box>
     );
   }
-  const head = [panel.summary.text, statusLine(spec, panel)].filter((s) => s !== '');
+  // The summary is never cut: it wraps (it carries the warnings, such as totals that are incomplete).
+  const summary = panel.summary.text ? wrap(panel.summary.text, width, '  ') : [];
+  const head = [...summary, fit(statusLine(spec, panel), width)];
+  const warn = /totals incomplete/.test(panel.summary.text);
   return (
     <Box flexDirection="column">
-      {head.map((line) => (
-        <Text key={line} dimColor>
-          {fit(line, width)}
+      {head.map((line, i) => (
+        <Text key={i} dimColor={!(warn && i < summary.length)} color={warn && i < summary.length ? 'red' : undefined}>
+          {line}
         </Text>
       ))}
       <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} />

@@ -2,6 +2,7 @@
 import { Box, Text } from 'ink';
 import type { PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
+import { fit } from './cells.js';
 import { layoutColumns } from './layout.js';
 import { contentWidths, headerLine, rowLine } from './text.js';
 
@@ -32,16 +33,18 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
   const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows));
   return (
     <Box flexDirection="column">
-      <Text inverse>{headerLine(layout, sort).padEnd(width)}</Text>
+      <Text inverse>{fit(headerLine(layout, sort), width)}</Text>
       {rows.length === 0 ? <Text dimColor>{waiting ? '(measuring the first interval…)' : '(no activity in this interval)'}</Text> : null}
       {rows.map((row, i) => {
         const line = rowLine(layout, panel, row);
         return start + i === selected ? (
           <Text key={row.id} color="black" backgroundColor="cyan">
-            {line.padEnd(width)}
+            {fit(line, width)}
           </Text>
         ) : (
-          <Text key={row.id}>{line}</Text>
+          <Text key={row.id} dimColor={spec.quiet?.(row) ?? false}>
+            {line}
+          </Text>
         );
       })}
     </Box>

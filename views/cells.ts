@@ -1,16 +1,55 @@
-/** Cell-level text helpers for the views: fitting text to a width, and one-line sparklines. */
+/** Cell-level text helpers for the views: measuring and fitting text in terminal cells, wrapping, sparklines. */
+import stringWidth from 'string-width';
 
-/** Fits text to exactly `width` cells, cutting with "…" when too long. */
+const ASCII = /^[\x20-\x7e]*$/;
+const segmenter = new Intl.Segmenter();
+
+/** Terminal cells the text takes: wide (CJK) characters take two, combining and zero-width ones none. */
+export function cellWidth(text: string): number {
+  return ASCII.test(text) ? text.length : stringWidth(text);
+}
+
+/** Grapheme clusters with their cell widths. */
+function clusters(text: string): { s: string; w: number }[] {
+  return [...segmenter.segment(text)].map(({ segment }) => ({ s: segment, w: stringWidth(segment) }));
+}
+
+/**
+ * Fits text to exactly `width` terminal cells, cutting with "…" when too long. Cells, not characters: a wide
+ * character that would straddle the edge is left out and its cell padded, so a row never outgrows its column.
+ */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   if (width <= 0) return '';
-  const chars = [...text];
-  if (chars.length > width) {
-    if (width === 1) return '…';
-    // Right-aligned values (numbers, addresses) keep their end, which carries the most information.
-    return align === 'right' ? `…${chars.slice(chars.length - width + 1).join('')}` : `${chars.slice(0, width - 1).join('')}…`;
+  if (ASCII.test(text)) {
+    if (text.length > width) {
+      if (width === 1) return '…';
+      // Right-aligned values (numbers, addresses) keep their end, which carries the most information.
+      return align === 'right' ? `…${text.slice(text.length - width + 1)}` : `${text.slice(0, width - 1)}…`;
+    }
+    const pad = ' '.repeat(width - text.length);
+    return align === 'right' ? pad + text : text + pad;
   }
-  const pad = ' '.repeat(width - chars.length);
-  return align === 'right' ? pad + text : text + pad;
+  const parts = clusters(text);
+  let total = 0;
+  for (const p of parts) total += p.w;
+  let body = text;
+  let used = total;
+  if (total > width) {
+    const room = width - 1;
+    const kept: string[] = [];
+    used = 0;
+    const order = align === 'right' ? [...parts].reverse() : parts;
+    for (const p of order) {
+      if (used + p.w > room) break;
+      kept.push(p.s);
+      used += p.w;
+    }
+    if (align === 'right') kept.reverse();
+    body = align === 'right' ? `…${kept.join('')}` : `${kept.join('')}…`;
+    used += 1;
+  }
+  const pad = ' '.repeat(Math.max(0, width - used));
+  return align === 'right' ? pad + body : body + pad;
 }
 
 const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -37,7 +76,7 @@ export function sparkline(values: readonly (number | null)[], width: number): st
  * width is cut.
  */
 export function wrap(text: string, width: number, indent = ''): string[] {
-  const len = (t: string): number => [...t].length;
+  const len = cellWidth;
   if (len(text) <= width) return [text];
   if (width <= len(indent) + 1) return [fit(text, Math.max(0, width))];
   const out: string[] = [];

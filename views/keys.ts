@@ -1,21 +1,5 @@
-/** The key bindings: one table drives both input handling and the help screen. */
-
-/** The subset of Ink's Key that sixty reads. */
-export interface KeyInfo {
-  upArrow?: boolean;
-  downArrow?: boolean;
-  leftArrow?: boolean;
-  rightArrow?: boolean;
-  pageUp?: boolean;
-  pageDown?: boolean;
-  home?: boolean;
-  end?: boolean;
-  tab?: boolean;
-  shift?: boolean;
-  ctrl?: boolean;
-  escape?: boolean;
-  return?: boolean;
-}
+/** The key bindings: one table drives input handling, the help screen and the key hint. */
+import type { KeyEvent } from './input.js';
 
 export type Action =
   | { type: 'nextPanel' }
@@ -36,45 +20,49 @@ export type Action =
   | { type: 'quit' };
 
 export interface Binding {
+  /** key names as the input decoder gives them (views/input.ts) */
+  keys: readonly string[];
   /** how the help screen names the keys */
-  keys: string;
+  label: string;
   help: string;
   /** the binding's label in the one-line key hint, if it has one there */
   hint?: string;
-  /** the action for this input, or null when the binding does not match it */
-  decode: (input: string, key: KeyInfo) => Action | null;
+  action: (key: string) => Action;
 }
 
-const when = (ok: boolean, action: Action): Action | null => (ok ? action : null);
+const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 export const BINDINGS: readonly Binding[] = [
-  { keys: 'Tab →', help: 'next panel', hint: 'Tab panel', decode: (i, k) => when((!!k.tab && !k.shift) || !!k.rightArrow, { type: 'nextPanel' }) },
-  { keys: 'S-Tab ←', help: 'previous panel', decode: (i, k) => when((!!k.tab && !!k.shift) || !!k.leftArrow, { type: 'prevPanel' }) },
-  { keys: '1-9', help: 'go to panel N', decode: (i) => when(/^[1-9]$/.test(i), { type: 'gotoPanel', index: Number(i) - 1 }) },
-  { keys: '↑ k', help: 'select the row above', hint: '↑↓ select', decode: (i, k) => when(!!k.upArrow || i === 'k', { type: 'up' }) },
-  { keys: '↓ j', help: 'select the row below', decode: (i, k) => when(!!k.downArrow || i === 'j', { type: 'down' }) },
-  { keys: 'PgUp PgDn', help: 'page up / down', decode: (i, k) => (k.pageUp ? { type: 'pageUp' } : k.pageDown ? { type: 'pageDown' } : null) },
-  { keys: 'Home End', help: 'first / last row', decode: (i, k) => (k.home || i === 'g' ? { type: 'home' } : k.end || i === 'G' ? { type: 'end' } : null) },
-  { keys: '> .', help: 'sort by the next column', hint: '<> sort', decode: (i) => when(i === '>' || i === '.', { type: 'sortNext' }) },
-  { keys: '< ,', help: 'sort by the previous column', decode: (i) => when(i === '<' || i === ',', { type: 'sortPrev' }) },
-  { keys: 'r', help: 'reverse the sort', hint: 'r reverse', decode: (i) => when(i === 'r', { type: 'sortReverse' }) },
-  { keys: 'p Space', help: 'pause / resume the display', hint: 'p pause', decode: (i) => when(i === 'p' || i === ' ', { type: 'togglePause' }) },
-  { keys: '? h', help: 'help: keys and columns', hint: '? help', decode: (i) => when(i === '?' || i === 'h', { type: 'toggleHelp' }) },
-  { keys: 'Esc', help: 'close help', decode: (i, k) => when(!!k.escape, { type: 'closeHelp' }) },
-  { keys: 'q Ctrl-C', help: 'quit', hint: 'q quit', decode: (i, k) => when(i === 'q' || (!!k.ctrl && i === 'c'), { type: 'quit' }) },
+  { keys: ['tab', 'right'], label: 'Tab →', help: 'next panel', hint: 'Tab panel', action: () => ({ type: 'nextPanel' }) },
+  { keys: ['S-tab', 'left'], label: 'S-Tab ←', help: 'previous panel', action: () => ({ type: 'prevPanel' }) },
+  { keys: DIGITS, label: '1-9', help: 'go to panel N', action: (k) => ({ type: 'gotoPanel', index: Number(k) - 1 }) },
+  { keys: ['up', 'k'], label: '↑ k', help: 'select the row above', hint: '↑↓ select', action: () => ({ type: 'up' }) },
+  { keys: ['down', 'j'], label: '↓ j', help: 'select the row below', action: () => ({ type: 'down' }) },
+  { keys: ['pgup'], label: 'PgUp', help: 'page up', action: () => ({ type: 'pageUp' }) },
+  { keys: ['pgdn'], label: 'PgDn', help: 'page down', action: () => ({ type: 'pageDown' }) },
+  { keys: ['home', 'g'], label: 'Home g', help: 'first row', action: () => ({ type: 'home' }) },
+  { keys: ['end', 'G'], label: 'End G', help: 'last row', action: () => ({ type: 'end' }) },
+  { keys: ['>', '.'], label: '> .', help: 'sort by the next column', hint: '<> sort', action: () => ({ type: 'sortNext' }) },
+  { keys: ['<', ','], label: '< ,', help: 'sort by the previous column', action: () => ({ type: 'sortPrev' }) },
+  { keys: ['r'], label: 'r', help: 'reverse the sort', hint: 'r reverse', action: () => ({ type: 'sortReverse' }) },
+  { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', hint: 'p pause', action: () => ({ type: 'togglePause' }) },
+  { keys: ['?', 'h', 'f1'], label: '? h F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
+  { keys: ['esc'], label: 'Esc', help: 'close help', action: () => ({ type: 'closeHelp' }) },
+  { keys: ['q', 'C-c', 'f10'], label: 'q F10 C-c', help: 'quit', hint: 'q quit', action: () => ({ type: 'quit' }) },
 ];
 
-export function decodeKey(input: string, key: KeyInfo): Action | null {
-  for (const b of BINDINGS) {
-    const a = b.decode(input, key);
-    if (a) return a;
-  }
-  return null;
+const BY_KEY = new Map<string, Binding>(BINDINGS.flatMap((b) => b.keys.map((k) => [k, b] as [string, Binding])));
+
+/** The action for one decoded key; null for keys and pastes that are not bound. */
+export function decodeKey(ev: KeyEvent): Action | null {
+  if (!('key' in ev)) return null;
+  const b = BY_KEY.get(ev.key);
+  return b ? b.action(ev.key) : null;
 }
 
 /** The key table as help lines: "  KEYS       what they do". */
 export function keyHelpLines(): string[] {
-  return BINDINGS.map((b) => `  ${b.keys.padEnd(10)} ${b.help}`);
+  return BINDINGS.map((b) => `  ${b.label.padEnd(10)} ${b.help}`);
 }
 
 /** The one-line key hint at the bottom of the screen. */

@@ -1,7 +1,7 @@
 /** Plain-text rendering of panels and frames (batch text output; no escape codes). Pure. */
 import type { Frame, PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Catalog, Row, SortSpec } from '../src/panels/types.js';
-import { fit, sparkline } from './cells.js';
+import { cellWidth, fit, sparkline } from './cells.js';
 import { layoutColumns, type TableLayout } from './layout.js';
 
 /** The widest formatted value per column, for the layout. */
@@ -9,7 +9,7 @@ export function contentWidths(spec: AnyPanelSpec, rows: readonly Row[]): Map<str
   const out = new Map<string, number>();
   for (const col of spec.columns) {
     let w = col.title.length;
-    for (const row of rows) w = Math.max(w, [...col.format(col.value(row), row)].length);
+    for (const row of rows) w = Math.max(w, cellWidth(col.format(col.value(row), row)));
     out.set(col.key, w);
   }
   return out;

@@ -35,7 +35,7 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     await tm.waitFor((x) => !x.includes('[PAUSED]'));
 
     tm.keys('?');
-    await tm.waitFor((x) => x.includes('softirqs: columns') && x.includes('q Ctrl-C   quit'));
+    await tm.waitFor((x) => x.includes('softirqs: columns') && x.includes('q F10 C-c  quit'));
     tm.keys('Escape');
     await tm.waitFor((x) => x.includes('AVG▲'));
 

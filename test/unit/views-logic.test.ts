@@ -5,6 +5,7 @@ import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
 import { layoutColumns } from '../../views/layout.js';
 import { decodeKey } from '../../views/keys.js';
+import { InputDecoder } from '../../views/input.js';
 import { initialUiState, panelUi, reduce, selectedIndex, type UiContext } from '../../views/state.js';
 import { windowStart } from '../../views/Table.js';
 
@@ -41,12 +42,31 @@ test('layout: fits 80 and 120 columns exactly, trend only with room', () => {
 });
 
 test('keys decode to actions', () => {
-  assert.deepEqual(decodeKey('', { tab: true }), { type: 'nextPanel' });
-  assert.deepEqual(decodeKey('', { tab: true, shift: true }), { type: 'prevPanel' });
-  assert.deepEqual(decodeKey('3', {}), { type: 'gotoPanel', index: 2 });
-  assert.deepEqual(decodeKey('c', { ctrl: true }), { type: 'quit' });
-  assert.deepEqual(decodeKey('>', {}), { type: 'sortNext' });
-  assert.equal(decodeKey('z', {}), null);
+  assert.deepEqual(decodeKey({ key: 'tab' }), { type: 'nextPanel' });
+  assert.deepEqual(decodeKey({ key: 'S-tab' }), { type: 'prevPanel' });
+  assert.deepEqual(decodeKey({ key: '3' }), { type: 'gotoPanel', index: 2 });
+  assert.deepEqual(decodeKey({ key: 'C-c' }), { type: 'quit' });
+  assert.deepEqual(decodeKey({ key: 'f10' }), { type: 'quit' });
+  assert.deepEqual(decodeKey({ key: 'f1' }), { type: 'toggleHelp' });
+  assert.deepEqual(decodeKey({ key: '>' }), { type: 'sortNext' });
+  assert.equal(decodeKey({ key: 'z' }), null);
+  assert.equal(decodeKey({ paste: 'qqq' }), null, 'pasted text runs no command');
+});
+
+test('input: every key in one read counts; escape sequences, F-keys and pastes are decoded', () => {
+  const d = new InputDecoder();
+  const keys = (s: string): string[] => d.decode(s).map((e) => ('key' in e ? e.key : `paste:${e.paste}`));
+  assert.deepEqual(keys('jj'), ['j', 'j']);
+  assert.deepEqual(keys('jjjjk'), ['j', 'j', 'j', 'j', 'k']);
+  assert.deepEqual(keys('\x1b[B\x1b[B\x1b[A'), ['down', 'down', 'up']);
+  assert.deepEqual(keys('\x1bOA\x1b[1;5B\x1b[5~\x1b[6~\x1b[H\x1b[4~'), ['up', 'down', 'pgup', 'pgdn', 'home', 'end']);
+  assert.deepEqual(keys('\x1bOP\x1b[15~\x1b[17~\x1b[21~\x1b[[A'), ['f1', 'f5', 'f6', 'f10', 'f1']);
+  assert.deepEqual(keys('\t\x1b[Z\r\x7f\x03'), ['tab', 'S-tab', 'enter', 'backspace', 'C-c']);
+  assert.deepEqual(keys('\x1b'), ['esc']);
+  assert.deepEqual(keys('\x1bq'), ['esc', 'q'], 'Esc then q typed fast');
+  assert.deepEqual(keys('日本'), ['日', '本']);
+  assert.deepEqual(keys('a\x1b[200~qq\x1b[2'), ['a'], 'a paste is held until it ends');
+  assert.deepEqual(keys('J\x1b[201~j'), ['paste:qq\x1b[2J', 'j']);
 });
 
 test('reducer: panels wrap, selection clamps, sort cycles and reverses per panel id, pause and help toggle', () => {

@@ -1,0 +1,105 @@
+/**
+ * The console with colour forced on (the selection and dim rows are visible only as attributes): keys typed fast, a
+ * paste, wide and hostile names, quiet rows.
+ */
+import '../helpers/force-color.js';
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
+import type { Frame, PanelFrame } from '../../src/frame.js';
+import { App } from '../../views/App.js';
+import { PanelView } from '../../views/PanelView.js';
+import { fakeKernel, setMap } from '../helpers/fake-addon.js';
+import { CATALOG, fixtureFrame, TCPTOP, tcptopEntries, tcptopPanel, testEngine } from '../helpers/fixtures.js';
+
+function storeOf(frame: Frame) {
+  return { subscribe: () => () => {}, getSnapshot: () => frame };
+}
+
+const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+async function until(get: () => string | undefined, ok: (s: string) => boolean, what: string): Promise<string> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const s = get() ?? '';
+    if (ok(s)) return s;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last screen:\n${plain(s)}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The name in the first cell of the highlighted (selected) row: the one drawn on a cyan background. */
+function selectedRow(r: { lastFrame: () => string | undefined }): string {
+  const line = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('\x1b[46m'));
+  return line ? plain(line).trim().split(/\s+/)[0]! : '';
+}
+
+const view = (panel: PanelFrame, width = 80) => {
+  const spec = CATALOG.spec(panel.id)!;
+  return render(<PanelView spec={spec} panel={panel} rows={panel.rows} sort={spec.defaultSort} width={width} height={10} selected={0} />);
+};
+
+test('every key in one read counts: jj moves two rows, three Down arrows three, a pasted text runs nothing', async () => {
+  let quit = 0;
+  const r = render(<App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={100} height={30} hostname="h" intervalS={1} onQuit={() => quit++} />);
+  const sel = async (name: string): Promise<void> => {
+    await until(r.lastFrame, () => selectedRow(r) === name, `the selection on ${name}`);
+  };
+  await sel('net_rx');
+  r.stdin.write('jj');
+  await sel('sched');
+  r.stdin.write('\x1b[B\x1b[B\x1b[B');
+  await sel('net_tx');
+  r.stdin.write('k');
+  await sel('block');
+  r.stdin.write('\x1b[200~qqq\x1b[201~');
+  r.stdin.write('k');
+  await sel('rcu');
+  assert.equal(quit, 0, 'the pasted q did not quit');
+  r.unmount();
+});
+
+test('a process named in wide characters leaves the header and the summary on screen', async () => {
+  const kernel = fakeKernel();
+  const t = testEngine([tcptopPanel], { kernel });
+  const wide = (rx: bigint) =>
+    setMap(kernel, 'tcptop_conns', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries([{ sk: 1n, pid: 7, lport: 1, rport: 2, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: '日本語日本' }, { sk: 2n, pid: 8, lport: 3, rport: 4, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: 'a\u202eevil' }]));
+  setMap(kernel, 'tcptop_stats', 4, 8, [], 3);
+  wide(0n);
+  await t.engine.open();
+  wide(1000n);
+  t.engine.tick();
+  for (const width of [80, 120]) {
+    const r = render(<App store={t.engine.store} catalog={CATALOG} width={width} height={12} hostname="h" intervalS={1} onQuit={() => {}} />);
+    const screen = r.lastFrame() ?? '';
+    const lines = screen.split('\n');
+    assert.ok(lines.length <= 12, `${lines.length} lines at ${width}`);
+    assert.ok(lines.every((l) => stringWidth(l) <= width), `no line wider than ${width}`);
+    assert.match(screen, /2 active connections/, 'the summary is there');
+    assert.match(screen, /PID\s+COMM/, 'and the header');
+    assert.match(screen, /日本語/);
+    assert.match(screen, /a\\u\{202e\}/, 'a right-to-left override is shown escaped');
+    assert.doesNotMatch(screen, /\u202e/);
+    r.unmount();
+  }
+  t.engine.close();
+});
+
+test('a quiet connection is listed dimmed; a summary that warns wraps instead of being cut', async () => {
+  const p = (await fixtureFrame()).panels[1]!;
+  const rows = [{ ...p.rows[0]!, quiet_ns: 4e9, rx_bytes: 0, tx_bytes: 0 }, ...p.rows.slice(1)];
+  const text = '3 active connections, RX 4.77 MiB/s, TX 143.07 MiB/s, map 65536/65536; totals incomplete: 12 dropped since start (map full: 10 entries evicted, 2 events not stored)';
+  const panel: PanelFrame = { ...p, rows, summary: { text, values: {} } };
+  const r = view(panel, 80);
+  const screen = r.lastFrame() ?? '';
+  assert.match(plain(screen).replace(/\s+/g, ' '), /totals incomplete: 12 dropped since start \(map full: 10 entries evicted, 2 events not stored\)/);
+  r.unmount();
+  const { Table } = await import('../../views/Table.js');
+  const spec = CATALOG.spec('tcptop')!;
+  const t = render(<Table spec={spec} panel={panel} rows={rows} sort={spec.defaultSort} width={100} height={6} selected={1} />);
+  const firstRow = (t.lastFrame() ?? '').split('\n')[1]!;
+  assert.match(firstRow, /^\x1b\[2m/, 'the quiet row is dim');
+  t.unmount();
+});
+
