@@ -1,32 +1,32 @@
 /**
  * The composition root: parses arguments, starts the engine, and wires it to the interactive console (views/)
  * or to batch output. It owns every exit path, so each one detaches sixty's BPF programs and restores the terminal.
+ * Ink and React are loaded only for the console, after a first plain frame is on the screen.
  */
 import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { render } from 'ink';
-import { createElement } from 'react';
 import { parseArgs, usage, type Options } from './args.js';
 import { Engine } from './engine.js';
 import { oneLine, UserError } from './errors.js';
+import { quoteInput } from './format.js';
 import type { Frame } from './frame.js';
 import { frameToJson } from './json.js';
 import { CATALOG, PANELS, panelById, withTier } from './panels/registry.js';
 import type { AnyPanelDef } from './panels/types.js';
 import { ROOT } from './paths.js';
-import { App, MIN_HEIGHT, MIN_WIDTH } from '../views/App.js';
 import { keyHelpLines } from '../views/keys.js';
+import { MIN_HEIGHT, MIN_WIDTH } from '../views/size.js';
 import { renderFrameText } from '../views/text.js';
 
-const ALT_SCREEN_ON = '\x1b[?1049h\x1b[?25l';
-const ALT_SCREEN_OFF = '\x1b[?25h\x1b[?1049l';
+const ALT_SCREEN_ON = '\x1b[?1049h\x1b[?25l\x1b[?2004h';
+const ALT_SCREEN_OFF = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 
 let engine: Engine | undefined;
 let terminalTaken = false;
 let unmountUi: (() => void) | undefined;
 
-/** Gives the terminal back: leaves raw mode and the alternate screen. Never throws (the tty may be gone). */
+/** Gives the terminal back: leaves raw mode, bracketed paste and the alternate screen. Never throws (the tty may be gone). */
 function restoreTerminal(): void {
   if (!terminalTaken) return;
   terminalTaken = false;
@@ -64,14 +64,18 @@ function onSignal(sig: NodeJS.Signals): void {
   process.kill(process.pid, sig);
 }
 
-function onFatal(e: unknown): void {
-  cleanup();
+function say(line: string): void {
   try {
-    process.stderr.write(`sixty: internal error: ${oneLine(e)}\n`);
-    if (process.env.SIXTY_DEBUG) process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+    process.stderr.write(`${line}\n`);
   } catch {
     /* stderr gone */
   }
+}
+
+function onFatal(e: unknown): void {
+  cleanup();
+  say(`sixty: internal error: ${oneLine(e)}`);
+  if (process.env.SIXTY_DEBUG) say(e instanceof Error ? (e.stack ?? '') : String(e));
   process.exit(70);
 }
 
@@ -79,9 +83,10 @@ function installExitHandlers(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
-  // A closed pipe (sixty --batch | head) ends the run quietly.
+  // A closed pipe (sixty --batch | head) ends the run quietly; any other write error is said, with EX_IOERR.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     cleanup();
+    if (e.code !== 'EPIPE') say(`sixty: cannot write the output: ${oneLine(e)}`);
     process.exit(e.code === 'EPIPE' ? 0 : 74);
   });
 }
@@ -90,36 +95,48 @@ function version(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-/**
- * Panels that cannot run, as lines for stderr; a UserError (exit 77) when none of the requested panels can run, so
- * a run without privileges says what to do in one line instead of printing empty frames.
- */
+/** Lines for stderr naming the panels that cannot run, and why. */
 function unavailable(frame: Frame): string[] {
-  const down = frame.panels.filter((p) => p.status === 'off' || p.status === 'error');
-  if (down.length > 0 && down.length === frame.panels.length && down.every((p) => p.status === 'off')) {
-    throw new UserError(down[0]!.reason ?? 'no panel can run', 77);
-  }
   const byReason = new Map<string, string[]>();
-  for (const p of down) byReason.set(p.reason ?? p.status, [...(byReason.get(p.reason ?? p.status) ?? []), p.id]);
+  for (const p of frame.panels) {
+    if (p.status !== 'off' && p.status !== 'error') continue;
+    const why = p.reason ?? p.status;
+    byReason.set(why, [...(byReason.get(why) ?? []), p.id]);
+  }
   return [...byReason].map(([reason, ids]) => `sixty: ${ids.join(', ')} ${ids.length > 1 ? 'are' : 'is'} unavailable: ${reason}`);
 }
 
-/** The exit status of a batch run that printed its frames: 77 when a panel lacked privileges, 1 when one failed. */
+/** The exit status of a batch run that printed its frames: 1 when a panel failed, 77 when one lacked privileges. */
 function batchStatus(frame: Frame): number {
   if (frame.panels.some((p) => p.status === 'error')) return 1;
   if (frame.panels.some((p) => p.status === 'off')) return 77;
   return 0;
 }
 
+/** Writes, and reports a failed write (a full disk) as the 'error' handler does: one line, exit 74. */
+function emit(text: string): void {
+  process.stdout.write(text);
+}
+
+/** For the exit-path tests: an uncaught exception from a timer, once sixty has attached. */
+function injectFault(): void {
+  if (process.env.SIXTY_INJECT_FAULT !== 'uncaught') return;
+  setTimeout(() => {
+    throw new Error('injected fault');
+  }, 300);
+}
+
 async function runBatch(opts: Options, eng: Engine): Promise<number> {
-  for (const line of unavailable(eng.store.getSnapshot())) process.stderr.write(`${line}\n`);
+  await eng.open();
+  injectFault();
+  for (const line of unavailable(eng.store.getSnapshot())) say(line);
   const width = process.stdout.columns ?? 160;
   let printed = 0;
   return new Promise<number>((resolve) => {
     eng.store.subscribe(() => {
       const frame: Frame = eng.store.getSnapshot();
       if (frame.elapsedNs === 0) return; // the baseline after attaching: not an interval
-      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame))}\n` : `${renderFrameText(CATALOG, frame, width)}\n`);
+      emit(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n` : `${renderFrameText(CATALOG, frame, width)}\n`);
       printed++;
       if (opts.count !== null && printed >= opts.count) resolve(batchStatus(frame));
     });
@@ -130,18 +147,16 @@ async function runBatch(opts: Options, eng: Engine): Promise<number> {
 async function runInteractive(opts: Options, eng: Engine): Promise<void> {
   const out = process.stdout;
   const size = (): { width: number; height: number } => ({ width: out.columns ?? 80, height: out.rows ?? 24 });
+  const host = quoteInput(hostname(), 64);
+  terminalTaken = true;
+  // A first frame at once, before the console's modules load (about half a second) and the panels attach.
+  out.write(`${ALT_SCREEN_ON}\x1b[2J\x1b[H${`sixty  ${host}  starting…`.slice(0, size().width)}`);
+  const [{ render }, { createElement }, { App }] = await Promise.all([import('ink'), import('react'), import('../views/App.js')]);
+  const keysAvailable = process.stdin.isTTY === true;
   await new Promise<void>((resolve) => {
     const element = (): ReturnType<typeof createElement> =>
-      createElement(App, {
-        store: eng.store,
-        catalog: CATALOG,
-        ...size(),
-        hostname: hostname(),
-        intervalS: opts.intervalS,
-        onQuit: resolve,
-      });
-    terminalTaken = true;
-    out.write(ALT_SCREEN_ON);
+      createElement(App, { store: eng.store, catalog: CATALOG, ...size(), hostname: host, intervalS: opts.intervalS, keysAvailable, onQuit: resolve });
+    out.write('\x1b[2J\x1b[H');
     const instance = render(element(), { exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
     unmountUi = () => instance.unmount();
     out.on('resize', () => {
@@ -149,21 +164,25 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
       instance.clear();
       instance.rerender(element());
     });
-    eng.start();
+    // The panels open behind the drawn console; each shows "attaching…" until it is ready.
+    eng.open().then(() => {
+      injectFault();
+      eng.start();
+    }, onFatal);
   });
 }
 
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv, new Map(PANELS.map((p) => [p.id, p.hookList.map((t) => t.name)])));
   if (opts.help) {
-    process.stdout.write(`${usage(PANELS.map((p) => p.id))}\n\nkeys (interactive):\n${keyHelpLines().join('\n')}\n`);
+    emit(`${usage(PANELS.map((p) => p.id))}\n\nkeys (interactive):\n${keyHelpLines().join('\n')}\n`);
     return 0;
   }
   if (opts.version) {
-    process.stdout.write(`sixty ${version()}\n`);
+    emit(`sixty ${version()}\n`);
     return 0;
   }
-  const interactive = !opts.batch && process.stdout.isTTY === true;
+  const interactive = !opts.batch && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
   if (interactive) {
     const w = process.stdout.columns ?? 0;
     const h = process.stdout.rows ?? 0;
@@ -175,20 +194,12 @@ async function main(argv: string[]): Promise<number> {
     return forced ? withTier(def, forced) : def;
   });
   engine = new Engine({ panels, intervalMs: opts.intervalS * 1000 });
-  await engine.open();
-  // For the exit-path tests: an uncaught exception from a timer, once sixty has attached.
-  if (process.env.SIXTY_INJECT_FAULT === 'uncaught') {
-    setTimeout(() => {
-      throw new Error('injected fault');
-    }, 300);
-  }
+  // Nothing that was asked for can run (BPF panels only, without privileges): one line, before taking the terminal.
+  const blocked = engine.nothingCanRun();
+  if (blocked) throw new UserError(blocked, 77);
   let status = 0;
-  if (interactive) {
-    unavailable(engine.store.getSnapshot());
-    await runInteractive(opts, engine);
-  } else {
-    status = await runBatch(opts, engine);
-  }
+  if (interactive) await runInteractive(opts, engine);
+  else status = await runBatch(opts, engine);
   cleanup();
   return status;
 }
@@ -199,7 +210,7 @@ main(process.argv.slice(2)).then(
   (e: unknown) => {
     cleanup();
     if (e instanceof UserError) {
-      process.stderr.write(`sixty: ${e.message}\n`);
+      say(`sixty: ${e.message}`);
       process.exit(e.exitCode);
     }
     onFatal(e);

@@ -8,7 +8,7 @@ import { PANELS } from '../../src/panels/registry.js';
 import { ADDON_PATH, ROOT } from '../../src/paths.js';
 
 export const REQUIRE_BPF = process.env.SIXTY_REQUIRE_BPF === '1';
-export const CLI = join(ROOT, 'build', 'js', 'src', 'cli.js');
+export const CLI = join(ROOT, 'build', 'js', 'src', 'main.js');
 export const LAUNCHER = join(ROOT, 'scripts', 'sixty');
 
 function whyNoBpf(): string | null {

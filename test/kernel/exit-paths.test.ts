@@ -96,6 +96,41 @@ test('without privileges: /proc panels run, BPF panels say why in one line, noth
   assert.deepEqual(bpfIds(), base, 'nothing was loaded');
 });
 
+test('terminal, without privileges: mpstat runs, and each BPF panel says what to do in full at 80 columns', async (t) => {
+  if (!needsBpf(t)) return;
+  const tm = new Tmux();
+  try {
+    const nobody = 'setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search';
+    tm.start(`${nobody} ${LAUNCHER} --interval 0.5; echo EXIT=$?; sleep 60`, 80, 24);
+    const why = 'softirqs: off: BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty';
+    const screen = await tm.waitFor((s) => s.replace(/\s+/g, ' ').includes(why));
+    assert.ok(screen.split('\n').every((l) => l.length <= 80));
+    tm.keys('3');
+    await tm.waitFor((s) => /^ all\s+\d/m.test(s), 10_000);
+    tm.keys('q');
+    await tm.waitFor((s) => s.includes('EXIT=0'));
+  } finally {
+    tm.kill();
+  }
+});
+
+test('terminal: a hostname that is an escape sequence is shown escaped and retitles nothing', async (t) => {
+  if (!needsBpf(t)) return;
+  const tm = new Tmux();
+  try {
+    // A UTS namespace of its own, so the machine's hostname is not touched (hostname(1) refuses such a name).
+    const py = `import os, socket; socket.sethostname('evil\\x1b]2;pwned\\x07'); os.execv('${LAUNCHER}', ['sixty', '--interval', '0.5'])`;
+    tm.start(`unshare --uts python3 -c "${py}"; sleep 60`, 100, 30);
+    const screen = await tm.waitFor((s) => s.includes('softirqs ['));
+    assert.match(screen.split('\n')[0]!, /^sixty {2}evil\\x1b\]2;pwned\\x07 {2}/);
+    const title = execFileSync('tmux', ['-L', tm.socket, 'display-message', '-p', '-t', tm.session, '#{pane_title}'], { encoding: 'utf8' }).trim();
+    assert.notEqual(title, 'pwned');
+    tm.keys('q');
+  } finally {
+    tm.kill();
+  }
+});
+
 /** Terminal state of the pane after sixty ended: tmux knows the alternate screen; stty knows raw mode. */
 async function terminalRestored(tm: Tmux): Promise<void> {
   const screen = await tm.waitFor((s) => s.includes('STTY='));
@@ -104,9 +139,9 @@ async function terminalRestored(tm: Tmux): Promise<void> {
   assert.equal(alt, '0:1', 'main screen, cursor shown');
 }
 
-const TTY_COMMAND = `${LAUNCHER} --interval 0.5; echo; echo "STTY=$(stty -a | grep -oE -- '(^| )-?icanon|(^| )-?echo( |$)' | tr -d '\\n')"; sleep 60`;
+const TTY_COMMAND = `${LAUNCHER} --interval 0.5; rc=$?; echo; echo EXIT=$rc; echo "STTY=$(stty -a | grep -oE -- '(^| )-?icanon|(^| )-?echo( |$)' | tr -d '\\n')"; sleep 60`;
 
-for (const how of ['q', 'Ctrl-C', 'SIGKILL'] as const) {
+for (const how of ['q', 'Ctrl-C', 'SIGKILL', 'SIGINT to the launcher'] as const) {
   test(`terminal: ${how} detaches everything and restores the terminal`, async (t) => {
     if (!needsBpf(t)) return;
     const base = bpfIds();
@@ -117,8 +152,10 @@ for (const how of ['q', 'Ctrl-C', 'SIGKILL'] as const) {
       await attached(base);
       if (how === 'q') tm.keys('q');
       else if (how === 'Ctrl-C') tm.keys('C-c');
-      else execFileSync('pkill', ['-KILL', '-f', CLI]);
+      else if (how === 'SIGKILL') execFileSync('pkill', ['-KILL', '-f', CLI]);
+      else execFileSync('pkill', ['-INT', '-f', `^bash ${LAUNCHER}`]);
       await terminalRestored(tm);
+      if (how === 'SIGINT to the launcher') assert.match(tm.screen(), /^EXIT=130$/m, 'sixty ended by the forwarded SIGINT');
       await assertBaseline(base, how);
     } finally {
       tm.kill();
