@@ -7,7 +7,8 @@
 // (bpf_stats itself adds two clock reads per program run, so its arm is kept apart from the wall-clock delta.)
 import { loadAddon } from '../build/js/src/native.js';
 import { bpfObjectPath } from '../build/js/src/paths.js';
-import { decodeTcptop } from '../build/js/src/records/tcptop.js';
+import { decodeTcptop, TCPTOP_RECORDS } from '../build/js/src/records/tcptop.js';
+import { resolveLayout } from '../build/js/src/records/layout.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -51,8 +52,9 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); proc
 
 // Sums tx/rx for the workload's pid, through sixty's own decoder.
 function bytesFor(obj, pid) {
-  const mine = decodeTcptop(obj.readMap('tcptop_conns')).filter((r) => r.pid === pid);
-  return { tx: Number(mine.reduce((s, r) => s + r.tx, 0n)), rx: Number(mine.reduce((s, r) => s + r.rx, 0n)), entries: mine.length };
+  const layouts = Object.fromEntries(Object.entries(TCPTOP_RECORDS).map(([k, d]) => [k, resolveLayout(d, obj.layout(d.struct))]));
+  const mine = decodeTcptop(obj.readMap('tcptop_conns'), layouts).filter((r) => r.pid === pid);
+  return { tx: mine.reduce((s, r) => s + r.tx, 0), rx: mine.reduce((s, r) => s + r.rx, 0), entries: mine.length };
 }
 
 async function attachedRun(iters, stats) {

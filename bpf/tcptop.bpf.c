@@ -23,11 +23,18 @@
 char LICENSE[] SEC("license") = "GPL";
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, TCPTOP_MAX_CONNS);
 	__type(key, struct tcptop_key);
 	__type(value, struct tcptop_val);
 } tcptop_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tcptop_sock);
+} tcptop_socks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -84,10 +91,27 @@ struct tcptop_sk_id {
 				.rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)),   \
 				.protocol = BPF_CORE_READ(sk, sk_protocol) })
 
-static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id, __s64 bytes, bool tx)
+/* Raises *p to v unless it is already higher: copies of a socket's counts can race between CPUs, and a copy must
+ * never make an entry go backwards. */
+static __always_inline void store_max(__u64 *p, __u64 v)
+{
+	for (int i = 0; i < 4; i++) {
+		__u64 old = *p;
+
+		if (old >= v || __sync_val_compare_and_swap(p, old, v) == old)
+			return;
+	}
+}
+
+/* Counts `bytes` for (process, socket). `typed` programs (fentry, tp_btf: `sk` is a BTF-typed pointer) keep the
+ * counts in the socket's own storage and copy them into the map entry, so an entry the LRU evicts loses nothing;
+ * the others add into the entry. `typed` is a constant in each program, so the others never see the helper. */
+static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id, __s64 bytes, bool tx, bool typed)
 {
 	struct tcptop_key key = {};
 	struct tcptop_val *val;
+	struct tcptop_sock *st = NULL;
+	__u64 now;
 
 	if (bytes <= 0 || !sk || id.protocol != IPPROTO_TCP)
 		return;
@@ -97,6 +121,23 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 	key.pid = bpf_get_current_pid_tgid() >> 32;
 	key.lport = id.lport;
 	key.rport = id.rport;
+	now = bpf_ktime_get_ns();
+
+	if (typed) {
+		st = bpf_sk_storage_get(&tcptop_socks, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (st && !st->created_ns) {
+			st->pid = key.pid;
+			st->created_ns = now;
+		}
+		if (st && st->pid != key.pid)
+			st = NULL; /* a socket used by a second process: that process's entry counts on its own */
+		if (st) {
+			if (tx)
+				__sync_fetch_and_add(&st->tx_bytes, bytes);
+			else
+				__sync_fetch_and_add(&st->rx_bytes, bytes);
+		}
+	}
 
 	val = bpf_map_lookup_elem(&tcptop_conns, &key);
 	if (!val) {
@@ -105,6 +146,13 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 		long err;
 
 		init.family = id.family;
+		if (st) {
+			init.rx_bytes = st->rx_bytes;
+			init.tx_bytes = st->tx_bytes;
+			init.created_ns = st->created_ns;
+		} else {
+			init.created_ns = now;
+		}
 		if (id.family == AF_INET) {
 			BPF_CORE_READ_INTO((__u32 *)init.laddr, sk, __sk_common.skc_rcv_saddr);
 			BPF_CORE_READ_INTO((__u32 *)init.raddr, sk, __sk_common.skc_daddr);
@@ -114,25 +162,37 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 		}
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
 		err = bpf_map_update_elem(&tcptop_conns, &key, &init, BPF_NOEXIST);
+		/* An LRU map evicts to make room, so this fails only when no entry can be freed at once (-ENOMEM). */
 		if (err && err != -17 /* EEXIST: another CPU created it first */) {
 			bump_stat(TCPTOP_STAT_MAP_FULL);
 			return;
+		}
+		if (!err) {
+			bump_stat(TCPTOP_STAT_CREATED);
+			if (st && init.rx_bytes + init.tx_bytes > (__u64)bytes)
+				bump_stat(TCPTOP_STAT_CARRIED);
+			if (st)
+				return; /* the entry already holds this event's bytes */
 		}
 		val = bpf_map_lookup_elem(&tcptop_conns, &key);
 		if (!val)
 			return;
 	}
-	if (tx)
+	if (st) {
+		store_max(&val->rx_bytes, st->rx_bytes);
+		store_max(&val->tx_bytes, st->tx_bytes);
+	} else if (tx) {
 		__sync_fetch_and_add(&val->tx_bytes, bytes);
-	else
+	} else {
 		__sync_fetch_and_add(&val->rx_bytes, bytes);
+	}
 }
 
 /* Tier fentry. */
 SEC("?fexit/tcp_sendmsg")
 int BPF_PROG(tcptop_sendmsg_fexit, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	count_bytes(sk, SK_ID_DIRECT(sk), ret, true);
+	count_bytes(sk, SK_ID_DIRECT(sk), ret, true, true);
 	return 0;
 }
 
@@ -146,7 +206,7 @@ int BPF_PROG(tcptop_recvmsg_fexit, struct sock *sk)
 	if (bpf_get_func_arg(ctx, tcp_recvmsg_nargs == 6 ? 4 : 3, &flags) || bpf_get_func_ret(ctx, &ret))
 		return 0;
 	if (!(flags & MSG_PEEK))
-		count_bytes(sk, SK_ID_DIRECT(sk), (int)ret, false);
+		count_bytes(sk, SK_ID_DIRECT(sk), (int)ret, false, true);
 	return 0;
 }
 
@@ -169,7 +229,7 @@ static __always_inline void finish_call(long ret, bool tx)
 		return;
 	sk = (struct sock *)call->sk;
 	if (tx || !(call->flags & MSG_PEEK))
-		count_bytes(sk, SK_ID_PROBED(sk), (int)ret, tx);
+		count_bytes(sk, SK_ID_PROBED(sk), (int)ret, tx, false);
 	bpf_map_delete_elem(&tcptop_calls, &tid);
 }
 
@@ -210,7 +270,7 @@ int BPF_KRETPROBE(tcptop_recvmsg_kretprobe, int ret)
 SEC("?tp_btf/sock_send_length")
 int BPF_PROG(tcptop_send_length_btf, struct sock *sk, int ret, int flags)
 {
-	count_bytes(sk, SK_ID_DIRECT(sk), ret, true);
+	count_bytes(sk, SK_ID_DIRECT(sk), ret, true, true);
 	return 0;
 }
 
@@ -218,7 +278,7 @@ SEC("?tp_btf/sock_recv_length")
 int BPF_PROG(tcptop_recv_length_btf, struct sock *sk, int ret, int flags)
 {
 	if (!(flags & MSG_PEEK))
-		count_bytes(sk, SK_ID_DIRECT(sk), ret, false);
+		count_bytes(sk, SK_ID_DIRECT(sk), ret, false, true);
 	return 0;
 }
 
@@ -226,7 +286,7 @@ int BPF_PROG(tcptop_recv_length_btf, struct sock *sk, int ret, int flags)
 SEC("?raw_tp/sock_send_length")
 int BPF_PROG(tcptop_send_length_raw, struct sock *sk, int ret, int flags)
 {
-	count_bytes(sk, SK_ID_PROBED(sk), ret, true);
+	count_bytes(sk, SK_ID_PROBED(sk), ret, true, false);
 	return 0;
 }
 
@@ -234,7 +294,7 @@ SEC("?raw_tp/sock_recv_length")
 int BPF_PROG(tcptop_recv_length_raw, struct sock *sk, int ret, int flags)
 {
 	if (!(flags & MSG_PEEK))
-		count_bytes(sk, SK_ID_PROBED(sk), ret, false);
+		count_bytes(sk, SK_ID_PROBED(sk), ret, false, false);
 	return 0;
 }
 
@@ -245,7 +305,7 @@ int tcptop_send_length_tp(struct trace_event_raw_sock_msg_length *ctx)
 	struct sock *sk = (struct sock *)ctx->sk;
 	struct tcptop_sk_id id = SK_ID_PROBED(sk);
 
-	count_bytes(sk, id, ctx->ret, true);
+	count_bytes(sk, id, ctx->ret, true, false);
 	return 0;
 }
 
@@ -255,6 +315,6 @@ int tcptop_recv_length_tp(struct trace_event_raw_sock_msg_length *ctx)
 	struct sock *sk = (struct sock *)ctx->sk;
 
 	if (!(ctx->flags & MSG_PEEK))
-		count_bytes(sk, SK_ID_PROBED(sk), ctx->ret, false);
+		count_bytes(sk, SK_ID_PROBED(sk), ctx->ret, false, false);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #define SIXTY_TCPTOP_H
 
 #define TCPTOP_COMM_LEN 16
+/* The object's default capacity; user space sizes the map at load from the sockets in use (65536 to 262144). */
 #define TCPTOP_MAX_CONNS 16384
 
 /* One connection as one process sees it. The ports are part of the key, so a socket pointer that the kernel
@@ -15,10 +16,13 @@ struct tcptop_key {
 };
 
 /* Bytes are cumulative since the entry was created; user space takes deltas. Addresses and comm are
- * resolved once, when the entry is created. */
+ * resolved once, when the entry is created. The map is an LRU: when it is full, creating an entry evicts the least
+ * recently used one, so a new talker is always counted; created_ns tells user space that a key it knows was evicted
+ * and created again (the bytes of the old entry since the last read are lost, and counted as such). */
 struct tcptop_val {
 	__u64 rx_bytes;
 	__u64 tx_bytes;
+	__u64 created_ns; /* bpf_ktime_get_ns() when the entry was created */
 	__u8 laddr[16]; /* IPv4 in the first 4 bytes, network order */
 	__u8 raddr[16];
 	__u16 family;   /* AF_INET or AF_INET6 */
@@ -26,10 +30,24 @@ struct tcptop_val {
 	char comm[TCPTOP_COMM_LEN];
 };
 
+/* Per socket, in the socket's own storage (tiers with a BTF-typed socket: fentry, tp_btf): the cumulative counts of
+ * the process that uses it, which outlive the socket's map entry. An entry the LRU evicted comes back with these
+ * counts and the same created_ns, so user space sees one entry that never left, and no byte is lost. */
+struct tcptop_sock {
+	__u64 rx_bytes;
+	__u64 tx_bytes;
+	__u64 created_ns;
+	__u32 pid; /* the process these counts belong to; a socket shared by another process counts per entry */
+	__u32 pad;
+};
+
 /* Counters in the tcptop_stats per-CPU array. */
 enum tcptop_stat {
-	TCPTOP_STAT_MAP_FULL = 0, /* events dropped because tcptop_conns was full */
-	TCPTOP_STAT_NR = 1,
+	TCPTOP_STAT_MAP_FULL = 0, /* events dropped because no entry could be created in tcptop_conns */
+	TCPTOP_STAT_CREATED = 1,  /* entries created: with the entries user space deleted and the entries left, this
+				   * tells how many the LRU evicted, seen or not */
+	TCPTOP_STAT_CARRIED = 2,  /* entries created again with their counts carried from the socket's storage */
+	TCPTOP_STAT_NR = 3,
 };
 
 struct tcptop_stats_val {

@@ -4,14 +4,14 @@
  * time, and publishes an immutable frame.
  */
 import { onlineCpus } from './kernel/cpus.js';
-import { readPrivileges, type Privileges } from './kernel/privileges.js';
+import { missingBpfPrivileges, readPrivileges, type Privileges } from './kernel/privileges.js';
 import { ensureTracefs } from './kernel/tracefs.js';
 import { loadAddon, type Addon } from './native.js';
 import { oneLine } from './errors.js';
 import { deepFreeze, EMPTY_SUMMARY, type Frame, type PanelFrame, type PanelStatus, type TierAttempt } from './frame.js';
 import { sortRows } from './panels/sort.js';
 import type { AnyPanelDef, HostInfo, PanelStats, Row, Summary } from './panels/types.js';
-import { bpfContext, KERNEL_BTF, openBpfSource, type BpfContext } from './sources/bpf.js';
+import { bpfContext, KERNEL_BTF, missingBtf, openBpfSource, type BpfContext } from './sources/bpf.js';
 import { openProcSource, readProcText } from './sources/proc.js';
 import type { OpenOutcome, SourceHandle } from './sources/types.js';
 import { History, Store } from './store.js';
@@ -24,7 +24,7 @@ export interface EngineDeps {
   /** null when classic tracepoints can be used (mounts tracefs when it can); otherwise why not */
   tracefs: () => string | null;
   readText: (path: string) => string;
-  host: HostInfo;
+  onlineCpus: () => number;
   /** monotonic nanoseconds (elapsed times) */
   hrtime: () => bigint;
   /** wall-clock milliseconds (frame times) */
@@ -37,7 +37,7 @@ export const DEFAULT_DEPS: EngineDeps = {
   addon: loadAddon,
   tracefs: ensureTracefs,
   readText: readProcText,
-  host: { onlineCpus: () => onlineCpus() },
+  onlineCpus: () => onlineCpus(),
   hrtime: () => process.hrtime.bigint(),
   now: () => Date.now(),
 };
@@ -46,6 +46,15 @@ export interface EngineOptions {
   panels: readonly AnyPanelDef[];
   intervalMs: number;
   deps?: Partial<EngineDeps>;
+}
+
+/**
+ * The next tick's number after tick `k` ran at `now` (ticks fall at t0 + k × interval). After a stall (a stopped
+ * process, a slow tick) the ticks that were missed are skipped, never caught up in a burst, and the next one is at
+ * least half an interval away: every interval's elapsed time stays meaningful, and idleness is not faked by short reads.
+ */
+export function nextTick(t0: number, intervalMs: number, now: number, k: number): number {
+  return Math.max(k + 1, Math.ceil((now + intervalMs / 2 - t0) / intervalMs));
 }
 
 /** One panel's life in the engine; everything the next frame is built from. */
@@ -70,12 +79,15 @@ export class Engine {
   readonly store: Store;
   private readonly running: Running[];
   private readonly deps: EngineDeps;
+  private readonly host: HostInfo;
   private timer: NodeJS.Timeout | undefined;
   private lastNs = 0n;
   private closed = false;
 
   constructor(private readonly opts: EngineOptions) {
     this.deps = { ...DEFAULT_DEPS, ...opts.deps };
+    const d = this.deps;
+    this.host = { onlineCpus: d.onlineCpus, nowNs: () => Number(d.hrtime()), readText: d.readText };
     this.running = opts.panels.map((def) => ({
       def,
       status: 'starting',
@@ -93,6 +105,15 @@ export class Engine {
     this.store = new Store(this.frame(this.deps.now(), 0));
   }
 
+  /**
+   * Why none of the panels can run, before anything is opened (a BPF-only run without privileges or without kernel
+   * BTF); null when at least one can. Lets the caller say so in one line instead of drawing empty panels.
+   */
+  nothingCanRun(): string | null {
+    if (this.running.some((r) => r.def.source.kind === 'proc')) return null;
+    return missingBpfPrivileges(this.deps.privileges()) ?? missingBtf(this.deps.btfPath);
+  }
+
   /** Opens every panel through its source (failures stay in their panel), publishing as each opens, then the baseline. */
   async open(): Promise<void> {
     let bpf: BpfContext | undefined;
@@ -100,10 +121,10 @@ export class Engine {
       const src = r.def.source;
       let res: OpenOutcome<unknown>;
       if (src.kind === 'proc') {
-        res = openProcSource(src, this.deps.host, this.deps.readText);
+        res = openProcSource(src, this.host);
       } else {
         bpf ??= bpfContext(this.deps.privileges(), this.deps.btfPath, this.deps.addon, this.deps.tracefs);
-        res = await openBpfSource(src, bpf, this.deps.host);
+        res = await openBpfSource(src, bpf, this.host);
       }
       if (this.closed) {
         if (res.ok) res.handle.close();
@@ -131,17 +152,19 @@ export class Engine {
     this.store.publish(this.frame(this.deps.now(), 0));
   }
 
-  /** Starts ticking every intervalMs, aligned to the start (no drift). */
+  /** Starts ticking every intervalMs, aligned to the start (no drift), skipping the ticks a stall made it miss. */
   start(): void {
     const t0 = performance.now();
     let k = 0;
     const schedule = (): void => {
-      k++;
-      const delay = Math.max(0, t0 + k * this.opts.intervalMs - performance.now());
-      this.timer = setTimeout(() => {
-        this.tick();
-        if (!this.closed) schedule();
-      }, delay);
+      k = nextTick(t0, this.opts.intervalMs, performance.now(), k);
+      this.timer = setTimeout(
+        () => {
+          this.tick();
+          if (!this.closed) schedule();
+        },
+        Math.max(0, t0 + k * this.opts.intervalMs - performance.now()),
+      );
     };
     schedule();
   }
@@ -187,11 +210,14 @@ export class Engine {
       r.missed = missed;
     }
     r.previous = sample;
-    r.history.record(new Map(rows.map((row) => [row.id, def.trend(row)])));
-    r.rows = sortRows(def, rows, def.defaultSort);
-    r.stats = stats;
-    r.summary = def.summarize(r.rows, stats);
-    r.historyView = r.history.forRows(rows.map((row) => row.id));
+    const ids = rows.map((row) => row.id);
+    r.history.record(ids, rows.map((row) => def.trend(row)));
+    // Rows are flat (numbers and strings): each is frozen on its own, which is all a deep freeze would do.
+    for (const row of rows) Object.freeze(row);
+    r.rows = Object.freeze(sortRows(def, rows, def.defaultSort));
+    r.stats = Object.freeze(stats);
+    r.summary = deepFreeze(def.summarize(r.rows, stats));
+    r.historyView = Object.freeze(r.history.forRows(ids));
   }
 
   private fail(r: Running, e: unknown): void {
@@ -213,6 +239,11 @@ export class Engine {
       stats: r.stats,
       history: r.historyView,
     }));
-    return deepFreeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels });
+    // Rows, history series and summaries are frozen as they are made; the rest is small.
+    for (const p of panels) {
+      deepFreeze(p.attempts);
+      Object.freeze(p);
+    }
+    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels: Object.freeze(panels) });
   }
 }

@@ -1,21 +1,45 @@
-/** A frame as JSON: raw units only (bytes, ns, counts); one object per interval. Rows carry their opaque ids. */
+/**
+ * A frame as JSON: raw units only (bytes, ns, counts); one object per interval. Rows carry their opaque ids and
+ * every column, computed ones (total, avg_ns) included, with floats rounded to what they measure.
+ */
 import type { Frame, PanelFrame } from './frame.js';
+import type { AnyPanelSpec, Catalog, Row } from './panels/types.js';
 
-function panelJson(p: PanelFrame): Record<string, unknown> {
+/** Rates and shares: 3 decimals is finer than any of them is measured (ns clocks, USER_HZ ticks). */
+const DECIMALS = 3;
+
+export function roundTo(v: number, decimals = DECIMALS): number {
+  if (Number.isInteger(v) || !Number.isFinite(v)) return v;
+  const f = 10 ** decimals;
+  return Math.round(v * f) / f;
+}
+
+function rowJson(spec: AnyPanelSpec | undefined, row: Row): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'number' ? roundTo(v) : v;
+  for (const c of spec?.columns ?? []) {
+    if (c.key in out) continue;
+    const v = c.value(row);
+    out[c.key] = typeof v === 'number' ? roundTo(v) : v;
+  }
+  return out;
+}
+
+function panelJson(p: PanelFrame, spec: AnyPanelSpec | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = { status: p.status, tier: p.tier };
   if (p.hooks) out.hooks = p.hooks;
   if (p.reason) out.reason = p.reason;
   if (p.attempts.length > 0) out.attempts = p.attempts;
-  out.summary = p.summary.values;
+  out.summary = Object.fromEntries(Object.entries(p.summary.values).map(([k, v]) => [k, v === null ? null : roundTo(v)]));
   out.stats = p.stats;
-  out.rows = p.rows;
+  out.rows = p.rows.map((r) => rowJson(spec, r));
   return out;
 }
 
-export function frameToJson(frame: Frame): Record<string, unknown> {
+export function frameToJson(frame: Frame, catalog: Catalog): Record<string, unknown> {
   return {
     time: frame.time,
     interval_ns: frame.elapsedNs,
-    panels: Object.fromEntries(frame.panels.map((p) => [p.id, panelJson(p)])),
+    panels: Object.fromEntries(frame.panels.map((p) => [p.id, panelJson(p, catalog.spec(p.id))])),
   };
 }

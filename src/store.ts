@@ -3,38 +3,94 @@ import { compareValues } from './models/delta.js';
 import type { Frame } from './frame.js';
 
 export const HISTORY_LENGTH = 60;
-/** Series beyond this many per panel are dropped, least recently active first. */
-export const MAX_SERIES = 4096;
+/**
+ * Series kept per panel; beyond, the least important give way (see History). A screen shows a few dozen rows; a
+ * thousand trends covers every row a user scrolls to in practice, at a quarter of the cost per tick of 4096.
+ */
+export const MAX_SERIES = 1000;
 
 type Series = readonly (number | null)[];
+
+interface Entry {
+  values: Series;
+  /** the sum of the series' values (its importance: how much it moved over the window) */
+  sum: number;
+  lastActive: number;
+  /** the tick that last recorded a value of its row */
+  seen: number;
+}
 
 /**
  * One trend series per row id. Each tick gives every series a new frozen array (the old one is never changed), so a
  * frame can hand its rows' series out without copying and still never see a later tick's values. Rows absent in a
- * tick record 0; series silent for a whole window are dropped.
+ * tick record 0; series silent for a whole window are dropped. Above MAX_SERIES, the least important series (the
+ * smallest sum over the window) give way: a new row gets a series only if it moved more than the one it replaces,
+ * so the top talkers keep theirs however many small rows come and go.
  */
 export class History {
-  private readonly series = new Map<string, { values: Series; lastActive: number }>();
+  private readonly series = new Map<string, Entry>();
   private tick = 0;
 
-  record(values: ReadonlyMap<string, number | null>): void {
+  constructor(private readonly maxSeries = MAX_SERIES) {}
+
+  /** One tick: the trend value of each row, by id (`ids[i]` has `values[i]`). */
+  record(ids: readonly string[], values: readonly (number | null)[]): void {
     this.tick++;
-    const push = (s: Series, v: number | null): Series =>
-      Object.freeze(s.length < HISTORY_LENGTH ? [...s, v] : [...s.slice(s.length - HISTORY_LENGTH + 1), v]);
-    for (const [id, v] of values) {
-      const entry = this.series.get(id) ?? { values: [], lastActive: this.tick };
-      entry.values = push(entry.values, v);
-      if (v !== 0 && v !== null) entry.lastActive = this.tick;
-      this.series.set(id, entry);
+    const tick = this.tick;
+    // Newcomers by index into ids/values (no tuple per row: tens of thousands of rows can be new each tick).
+    let newcomers: number[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const e = this.series.get(ids[i]!);
+      if (e) {
+        this.push(e, values[i] ?? null);
+        e.seen = tick;
+      } else newcomers.push(i);
     }
-    for (const [id, entry] of this.series) {
-      if (!values.has(id)) entry.values = push(entry.values, 0);
-      if (this.tick - entry.lastActive >= HISTORY_LENGTH) this.series.delete(id);
+    for (const [id, e] of this.series) {
+      if (e.seen !== tick) this.push(e, 0);
+      if (tick - e.lastActive >= HISTORY_LENGTH) this.series.delete(id);
     }
-    if (this.series.size > MAX_SERIES) {
-      const oldest = [...this.series].sort((a, b) => compareValues(a[1].lastActive, b[1].lastActive));
-      for (const [id] of oldest.slice(0, this.series.size - MAX_SERIES)) this.series.delete(id);
+    const value = (i: number): number => values[i] ?? 0;
+    const room = this.maxSeries - this.series.size;
+    if (newcomers.length > room) {
+      // Biggest newcomers first; each may take the place of the least important series, if it moved more. A newcomer
+      // no bigger than the weakest series can take no place: those are left out before sorting.
+      if (room <= 0) {
+        let least = Infinity;
+        for (const e of this.series.values()) if (e.sum < least) least = e.sum;
+        newcomers = newcomers.filter((i) => value(i) > least);
+      }
+      newcomers.sort((a, b) => compareValues(value(b), value(a)));
+      const weakest = newcomers.length > Math.max(0, room) ? [...this.series].sort((a, b) => compareValues(a[1].sum, b[1].sum)) : [];
+      let w = 0;
+      let free = room;
+      let admitted = 0;
+      for (const i of newcomers) {
+        if (free > 0) free--;
+        else if (w < weakest.length && weakest[w]![1].sum < value(i)) this.series.delete(weakest[w++]![0]);
+        else break;
+        admitted++;
+      }
+      newcomers.length = admitted;
     }
+    for (const i of newcomers) {
+      const e: Entry = { values: [], sum: 0, lastActive: tick, seen: tick };
+      this.push(e, values[i] ?? null);
+      this.series.set(ids[i]!, e);
+    }
+  }
+
+  private push(e: Entry, v: number | null): void {
+    const s = e.values;
+    const full = s.length >= HISTORY_LENGTH;
+    const dropped = full ? (s[s.length - HISTORY_LENGTH] ?? 0) : 0;
+    const from = full ? s.length - HISTORY_LENGTH + 1 : 0;
+    const next = new Array<number | null>(s.length - from + 1);
+    for (let i = from; i < s.length; i++) next[i - from] = s[i]!;
+    next[next.length - 1] = v;
+    e.values = Object.freeze(next);
+    e.sum += (v ?? 0) - (dropped ?? 0);
+    if (v !== 0 && v !== null) e.lastActive = this.tick;
   }
 
   get(id: string): Series | undefined {

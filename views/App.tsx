@@ -5,6 +5,7 @@ import type { Frame } from '../src/frame.js';
 import type { Catalog } from '../src/panels/types.js';
 import { fit } from './cells.js';
 import { Help } from './Help.js';
+import { Line } from './Line.js';
 import { InputDecoder } from './input.js';
 import { decodeKey, KEY_HINT, type Action } from './keys.js';
 import { PanelView } from './PanelView.js';
@@ -48,7 +49,12 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
   const panel = frame.panels.find((p) => p.id === ui.active);
   const spec = panel ? catalog.spec(panel.id) : undefined;
   const pui = panelUi(ui, ui.active, spec?.defaultSort ?? NO_SORT);
-  const rows = useMemo(() => (panel && spec ? catalog.sortRows(spec, panel.rows, pui.sort) : []), [catalog, spec, panel, pui.sort]);
+  // The frame's rows come in the panel's default order: re-sorted only for another sort.
+  const rows = useMemo(() => {
+    if (!panel || !spec) return [];
+    const d = spec.defaultSort;
+    return pui.sort.key === d.key && pui.sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, pui.sort);
+  }, [catalog, spec, panel, pui.sort]);
   const rowIds = useMemo(() => rows.map((r) => r.id), [rows]);
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES);
 
@@ -92,7 +98,7 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
   const title = `sixty  ${hostname}  ${clock}  interval ${intervalS}s${ui.paused ? '  [PAUSED]' : ''}`;
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold>{fit(title, width)}</Text>
+      <Line bold text={title} width={width} />
       <Box>
         {frame.panels.map((p, i) => (
           <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' ? undefined : 'yellow'}>
@@ -118,7 +124,7 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
           <Text>no panels</Text>
         )}
       </Box>
-      <Text dimColor>{fit(keysAvailable ? KEY_HINT : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)', width)}</Text>
+      <Line dimColor text={keysAvailable ? KEY_HINT : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'} width={width} />
     </Box>
   );
 }

@@ -1,8 +1,9 @@
 /** The help screen: the key table, and what each column of the active panel means and which hook feeds it. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec } from '../src/panels/types.js';
-import { fit, wrap } from './cells.js';
+import { wrap } from './cells.js';
+import { Line } from './Line.js';
 import { keyHelpLines } from './keys.js';
 
 export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | undefined): string[] {
@@ -24,7 +25,7 @@ export function Help({ spec, panel, width, height }: { spec: AnyPanelSpec | unde
         .flatMap((l) => wrap(l, width, '             '))
         .slice(0, height)
         .map((l, i) => (
-          <Text key={i}>{fit(l, width)}</Text>
+          <Line key={i} text={l} width={width} />
         ))}
     </Box>
   );

@@ -1,8 +1,9 @@
 /** A panel's body: its summary, status and table when running; otherwise why not, and which hook tiers were tried. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
-import { fit, wrap } from './cells.js';
+import { wrap } from './cells.js';
+import { Line } from './Line.js';
 import { Table } from './Table.js';
 import { statusLine } from './text.js';
 
@@ -26,28 +27,22 @@ export function PanelView({ spec, panel, rows, sort, width, height, selected, wa
     return (
       <Box flexDirection="column">
         {wrap(statusLine(spec, panel), width, '  ').map((line, i) => (
-          <Text key={`s${i}`} color={color}>
-            {line}
-          </Text>
+          <Line key={`s${i}`} color={color} text={line} width={width} />
         ))}
         {panel.attempts.slice(0, Math.max(0, height - 1)).map((a) => (
-          <Text key={a.tier} dimColor>
-            {fit(`  tried ${a.tier}: ${a.reason}`, width)}
-          </Text>
+          <Line key={a.tier} dimColor text={`  tried ${a.tier}: ${a.reason}`} width={width} />
         ))}
       </Box>
     );
   }
   // The summary is never cut: it wraps (it carries the warnings, such as totals that are incomplete).
   const summary = panel.summary.text ? wrap(panel.summary.text, width, '  ') : [];
-  const head = [...summary, fit(statusLine(spec, panel), width)];
+  const head = [...summary, statusLine(spec, panel)];
   const warn = /totals incomplete/.test(panel.summary.text);
   return (
     <Box flexDirection="column">
       {head.map((line, i) => (
-        <Text key={i} dimColor={!(warn && i < summary.length)} color={warn && i < summary.length ? 'red' : undefined}>
-          {line}
-        </Text>
+        <Line key={i} dimColor={!(warn && i < summary.length)} color={warn && i < summary.length ? 'red' : undefined} text={line} width={width} />
       ))}
       <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} />
     </Box>

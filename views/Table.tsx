@@ -1,8 +1,8 @@
 /** A sorted table with a selected row and per-row sparklines, windowed to the rows that fit. */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
-import { fit } from './cells.js';
+import { Line } from './Line.js';
 import { layoutColumns } from './layout.js';
 import { contentWidths, headerLine, rowLine } from './text.js';
 
@@ -33,18 +33,14 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
   const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows));
   return (
     <Box flexDirection="column">
-      <Text inverse>{fit(headerLine(layout, sort), width)}</Text>
-      {rows.length === 0 ? <Text dimColor>{waiting ? '(measuring the first interval…)' : '(no activity in this interval)'}</Text> : null}
+      <Line inverse text={headerLine(layout, sort)} width={width} />
+      {rows.length === 0 ? <Line dimColor text={waiting ? '(measuring the first interval…)' : '(no activity in this interval)'} width={width} /> : null}
       {rows.map((row, i) => {
         const line = rowLine(layout, panel, row);
         return start + i === selected ? (
-          <Text key={row.id} color="black" backgroundColor="cyan">
-            {fit(line, width)}
-          </Text>
+          <Line key={row.id} color="black" backgroundColor="cyan" text={line} width={width} />
         ) : (
-          <Text key={row.id} dimColor={spec.quiet?.(row) ?? false}>
-            {line}
-          </Text>
+          <Line key={row.id} dimColor={spec.quiet?.(row) ?? false} text={line} width={width} />
         );
       })}
     </Box>

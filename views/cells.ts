@@ -1,12 +1,16 @@
 /** Cell-level text helpers for the views: measuring and fitting text in terminal cells, wrapping, sparklines. */
 import stringWidth from 'string-width';
 
-const ASCII = /^[\x20-\x7e]*$/;
+/**
+ * Text whose every character is one cell and one UTF-16 unit: printable ONE_CELL, Latin-1 (but the soft hyphen), and
+ * the arrows, blocks, triangles and ellipsis sixty draws. Measured by its length, without segmenting.
+ */
+const ONE_CELL = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u00ff\u2026\u2190-\u2193\u2581-\u2588\u25b2\u25bc]*$/;
 const segmenter = new Intl.Segmenter();
 
 /** Terminal cells the text takes: wide (CJK) characters take two, combining and zero-width ones none. */
 export function cellWidth(text: string): number {
-  return ASCII.test(text) ? text.length : stringWidth(text);
+  return ONE_CELL.test(text) ? text.length : stringWidth(text);
 }
 
 /** Grapheme clusters with their cell widths. */
@@ -20,7 +24,7 @@ function clusters(text: string): { s: string; w: number }[] {
  */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   if (width <= 0) return '';
-  if (ASCII.test(text)) {
+  if (ONE_CELL.test(text)) {
     if (text.length > width) {
       if (width === 1) return '…';
       // Right-aligned values (numbers, addresses) keep their end, which carries the most information.

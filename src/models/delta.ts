@@ -1,8 +1,9 @@
 /** Counter arithmetic shared by the models: deltas of cumulative counters, and rates over measured time. */
 
 /** cur − prev as a number; null when the counter went backwards (reset, wrap, re-created entry). */
-export function delta(cur: bigint, prev: bigint): number | null {
-  return cur >= prev ? Number(cur - prev) : null;
+export function delta(cur: bigint | number, prev: bigint | number): number | null {
+  if (cur < prev) return null;
+  return typeof cur === 'bigint' && typeof prev === 'bigint' ? Number(cur - prev) : Number(cur) - Number(prev);
 }
 
 /** value per second over the measured elapsed time; null when either is unknown or no time passed. */

@@ -1,4 +1,4 @@
-/** Sorting rows by a column: pinned rows first, then compare, then break ties by row id. Never subtracts. */
+/** Sorting rows by a column: pinned rows first, then compare, then break ties. Never subtracts values. */
 import { compareValues } from '../models/delta.js';
 import type { AnyPanelSpec, Row, SortSpec } from './types.js';
 
@@ -6,7 +6,9 @@ export function sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], 
   const col = spec.columns.find((c) => c.key === sort.key) ?? spec.columns[0];
   if (!col) return [...rows];
   const pinned = spec.pinned;
-  const keyed = rows.map((row) => ({ row, v: col.value(row), pin: pinned ? pinned(row) : false }));
+  const values = rows.map((row) => col.value(row));
+  if (!pinned && values.every((v) => typeof v === 'number' && !Number.isNaN(v))) return sortNumeric(rows, values as number[], sort.descending);
+  const keyed = rows.map((row, i) => ({ row, v: values[i]!, pin: pinned ? pinned(row) : false }));
   keyed.sort((a, b) => {
     if (a.pin !== b.pin) return a.pin ? -1 : 1;
     // Nulls go last whichever the direction.
@@ -15,4 +17,22 @@ export function sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], 
     return compareValues(a.row.id, b.row.id);
   });
   return keyed.map((k) => k.row);
+}
+
+/**
+ * A column of plain numbers (no nulls), without an object per row: tens of thousands of rows. Equal values keep the
+ * order the rows came in (a panel's rows come in a stable order of their own: vectors, CPUs, connections as first
+ * seen), which is as total as breaking ties by id and, with many equal values, several times cheaper.
+ */
+function sortNumeric<R extends Row>(rows: readonly R[], values: number[], descending: boolean): R[] {
+  const order = new Uint32Array(rows.length);
+  for (let i = 0; i < order.length; i++) order[i] = i;
+  const v = Float64Array.from(values);
+  order.sort((a, b) => {
+    const x = v[a]!;
+    const y = v[b]!;
+    if (x !== y) return (x < y) !== descending ? -1 : 1;
+    return a - b;
+  });
+  return Array.from(order, (i) => rows[i]!);
 }

@@ -1,15 +1,23 @@
 /** The tcptop panel: TCP bytes per connection and process, counted from the bytes actually moved. */
-import { decodeCounters, decodeTcptop, TCPTOP_RECORDS, type TcptopLayouts } from '../records/tcptop.js';
-import { deriveTcptop, tcptopStats, type TcptopConn, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
-import { humanBytes } from '../format.js';
+import { decodeCounters, TCPTOP_RECORDS, tcptopDecoder, type TcptopLayouts, type TcptopNames } from '../records/tcptop.js';
+import { field } from '../records/layout.js';
+import { deriveTcptop, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
+import { humanBytes, humanNs } from '../format.js';
+import { compareValues } from '../models/delta.js';
 import type { BpfObject } from '../native.js';
-import { asNumber, type KernelInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
+import { asNumber, type HostInfo, type KernelInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
-/** An entry unchanged for this many reads is deleted from the kernel map (and so from the sample). */
-const IDLE_READS = 5;
-/** Above this share of the map's capacity, entries idle for one read are deleted too. */
-const PRESSURE = 0.75;
-
+/** An entry whose counters have not moved for this long is deleted from the kernel map (tidying up closed ones). */
+const IDLE_DELETE_NS = 30e9;
+/**
+ * Above this share of the map's capacity, the quietest and smallest entries are taken out (with their last bytes, so
+ * nothing is lost) until the map is down to LOW_WATER: there is room for new talkers before the LRU has to evict
+ * anything, and the biggest talkers stay.
+ */
+const HIGH_WATER = 0.75;
+const LOW_WATER = 0.6;
+/** How long sixty remembers a connection after its entry left the kernel map (for the quiet rows). */
+const FORGET_NS = 60e9;
 
 /** tcp_recvmsg lost `nonblock` in 5.19 and later `addr_len`: the programs find `flags` by the parameter count. */
 export function recvmsgRodata(kernel: KernelInfo): Record<string, number> {
@@ -17,42 +25,273 @@ export function recvmsgRodata(kernel: KernelInfo): Record<string, number> {
   return { tcp_recvmsg_nargs: n > 0 ? n : 4 };
 }
 
+/** What the reader knows of one kernel entry between reads. */
+interface Known {
+  id: string;
+  names: TcptopNames;
+  /** the key's four 32-bit words (socket pointer low and high, pid, ports): compared on lookup */
+  k0: number;
+  k1: number;
+  k2: number;
+  k3: number;
+  rx: number;
+  tx: number;
+  created: number;
+  lastActiveNs: number;
+  /** still in the kernel map, as far as the last read knows */
+  inKernel: boolean;
+  /** monotonic ns when it left the kernel map */
+  goneNs: number;
+  /** the read that last found it in the kernel map */
+  seenRead: number;
+  /** bytes it moved between the last two reads */
+  moved: number;
+  /** its place in the samples' columns, kept while sixty knows it */
+  slot: number;
+}
+
 /**
- * Reads tcptop's maps. Counters are cumulative (no lookup-and-delete, which loses bytes added between the copy and
- * the delete). Idle entries are evicted here and left out of the sample, so a re-created entry counts from zero.
+ * Known entries by key, found by a 32-bit hash of the key's words (a number: no string per entry per read, which at
+ * tens of thousands of entries was most of the reader's time); entries whose hashes collide share a bucket.
  */
-export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts): () => TcptopSample {
-  const capacity = obj.mapInfo('tcptop_conns').maxEntries;
-  let last = new Map<string, { rx: bigint; tx: bigint; idle: number; id: string }>();
-  let seq = 0;
-  return () => {
-    const records = decodeTcptop(obj.readMap('tcptop_conns'), layouts);
-    const counters = decodeCounters(obj.readMap('tcptop_stats'), layouts.stat);
-    const pressure = records.length > capacity * PRESSURE;
-    const conns = new Map<string, TcptopConn>();
-    const next = new Map<string, { rx: bigint; tx: bigint; idle: number; id: string }>();
-    const evict: Buffer[] = [];
-    for (const r of records) {
-      const prev = last.get(r.key);
-      const idle = prev && prev.rx === r.rx && prev.tx === r.tx ? prev.idle + 1 : 0;
-      if (idle >= IDLE_READS || (pressure && idle >= 1)) {
-        evict.push(r.rawKey);
-        continue;
-      }
-      // The kernel key holds a socket pointer: rows are named by a number of our own instead.
-      const id = prev?.id ?? `c${++seq}`;
-      next.set(r.key, { rx: r.rx, tx: r.tx, idle, id });
-      const { rawKey: _raw, key: _key, ...conn } = r;
-      conns.set(id, { id, ...conn });
+class KeyIndex {
+  private readonly buckets = new Map<number, Known | Known[]>();
+
+  static hash(k0: number, k1: number, k2: number, k3: number): number {
+    let h = Math.imul(k0 ^ 0x9e3779b9, 0x85ebca6b);
+    h = Math.imul(h ^ k1 ^ (h >>> 13), 0xc2b2ae35);
+    h = Math.imul(h ^ k2 ^ (h >>> 16), 0x27d4eb2f);
+    h = Math.imul(h ^ k3 ^ (h >>> 15), 0x165667b1);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  get(h: number, k0: number, k1: number, k2: number, k3: number): Known | undefined {
+    const b = this.buckets.get(h);
+    if (b === undefined) return undefined;
+    if (!Array.isArray(b)) return b.k0 === k0 && b.k1 === k1 && b.k2 === k2 && b.k3 === k3 ? b : undefined;
+    for (const e of b) if (e.k0 === k0 && e.k1 === k1 && e.k2 === k2 && e.k3 === k3) return e;
+    return undefined;
+  }
+
+  add(h: number, e: Known): void {
+    const b = this.buckets.get(h);
+    if (b === undefined) this.buckets.set(h, e);
+    else if (Array.isArray(b)) b.push(e);
+    else this.buckets.set(h, [b, e]);
+  }
+
+  delete(e: Known): void {
+    const h = KeyIndex.hash(e.k0, e.k1, e.k2, e.k3);
+    const b = this.buckets.get(h);
+    if (b === e) this.buckets.delete(h);
+    else if (Array.isArray(b)) {
+      const rest = b.filter((x) => x !== e);
+      if (rest.length === 1) this.buckets.set(h, rest[0]!);
+      else this.buckets.set(h, rest);
     }
-    if (evict.length > 0) obj.deleteKeys('tcptop_conns', Buffer.concat(evict));
-    last = next;
-    return { conns, mapFull: counters[0] ?? 0n, entries: records.length, capacity };
+  }
+}
+
+/** A buffer's bytes as little-endian u32 words (copied once if the buffer is not 4-byte aligned). */
+function u32words(b: Buffer): Uint32Array {
+  if (b.byteOffset % 4 !== 0) b = Buffer.from(b);
+  return new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+}
+
+function rawKey(e: Known): Buffer {
+  const b = Buffer.alloc(16);
+  b.writeUInt32LE(e.k0, 0);
+  b.writeUInt32LE(e.k1, 4);
+  b.writeUInt32LE(e.k2, 8);
+  b.writeUInt32LE(e.k3, 12);
+  return b;
+}
+
+/**
+ * The map's capacity: twice the TCP sockets in use when sixty starts (each connection can be two entries when both
+ * ends are local), as a power of two between 65536 (about 9 MB of kernel memory) and 262144. Beyond that, the
+ * reader's low-water eviction and then the LRU keep room.
+ */
+export function tcptopMapSize(sockstat: string): number {
+  let inuse = 0;
+  for (const m of sockstat.matchAll(/^TCP6?: inuse (\d+)/gm)) inuse += Number(m[1]);
+  let size = 65536;
+  while (size < 2 * inuse && size < 262144) size *= 2;
+  return size;
+}
+
+function sockstat(host: HostInfo): string {
+  let text = '';
+  for (const f of ['/proc/net/sockstat', '/proc/net/sockstat6']) {
+    try {
+      text += host.readText(f);
+    } catch {
+      /* no IPv6, or no /proc: the default size */
+    }
+  }
+  return text;
+}
+
+/**
+ * Reads tcptop's maps. Counters are cumulative in the kernel (a lookup-and-delete of the whole map would lose the bytes
+ * added between the copy and the delete); the model takes deltas. Names are decoded once per entry. Idleness is time,
+ * not a count of reads, so a burst of reads after a stall evicts nothing. Entries are deleted with lookup-and-delete,
+ * so their last bytes are still counted; entries the kernel's LRU evicted are counted as such.
+ */
+export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host: HostInfo, tier?: Tier): () => TcptopSample {
+  const countsKept = tier?.traits?.includes('socket-storage') ?? false;
+  const capacity = obj.mapInfo('tcptop_conns').maxEntries;
+  const d = tcptopDecoder(layouts);
+  if (layouts.key.size !== 16 || layouts.val.size % 8 !== 0) throw new Error('tcptop records: the reader reads the key as four u32 words and the value in u64 words');
+  for (const f of ['rx_bytes', 'tx_bytes', 'created_ns']) if (field(layouts.val, f).offset % 8 !== 0) throw new Error(`tcptop_val.${f} is not 8-byte aligned`);
+  const index = new KeyIndex();
+  // Slots: a connection's index in the samples' columns. Freed slots are reused, lowest first.
+  const slots: (Known | undefined)[] = [];
+  let free: number[] = [];
+  let seq = 0;
+  let evicted = 0;
+  let deleted = 0;
+  let reads = 0;
+  return () => {
+    reads++;
+    const now = host.nowNs();
+    // The counters first, then the map: creations after this point only make the eviction count lag, never jump.
+    const counters = decodeCounters(obj.readMap('tcptop_stats'), layouts.stat);
+    const read = obj.readMap('tcptop_conns');
+    d.check(read, 'tcptop_conns');
+    // The hot loop reads 32-bit words straight from the buffers (little-endian, as the kernel wrote them).
+    const kw = u32words(read.keys);
+    const vw = u32words(read.values);
+    const vStride = layouts.val.size / 4;
+    const [rxW, txW, crW] = (['rx_bytes', 'tx_bytes', 'created_ns'] as const).map((f) => field(layouts.val, f).offset / 4) as [number, number, number];
+    for (let i = 0; i < read.count; i++) {
+      const kb = i * 4;
+      const k0 = kw[kb]!;
+      const k1 = kw[kb + 1]!;
+      const k2 = kw[kb + 2]!;
+      const k3 = kw[kb + 3]!;
+      const h = KeyIndex.hash(k0, k1, k2, k3);
+      let e = index.get(h, k0, k1, k2, k3);
+      const vb = i * vStride;
+      const rx = vw[vb + rxW]! + vw[vb + rxW + 1]! * 0x1_0000_0000;
+      const tx = vw[vb + txW]! + vw[vb + txW + 1]! * 0x1_0000_0000;
+      const created = vw[vb + crW]! + vw[vb + crW + 1]! * 0x1_0000_0000;
+      if (!e) {
+        const names = d.names(read, i);
+        if (!names) continue;
+        // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
+        const slot = free.pop() ?? slots.length;
+        e = { id: `c${++seq}`, names, k0, k1, k2, k3, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, seenRead: reads, moved: rx + tx, slot };
+        index.add(h, e);
+        slots[slot] = e;
+      } else {
+        // Created again since the previous read (the LRU evicted it, or sixty deleted it): all its bytes are new.
+        e.moved = e.created !== created ? rx + tx : rx - e.rx + (tx - e.tx);
+        if (e.moved !== 0) e.lastActiveNs = now;
+        e.rx = rx;
+        e.tx = tx;
+        e.created = created;
+        e.inKernel = true;
+      }
+      e.seenRead = reads;
+    }
+    // One pass over what sixty knows: entries that left the map without sixty deleting them were evicted by the LRU;
+    // entries gone for long are forgotten; long-idle ones in the map are taken out (tidying up closed connections).
+    const stale: Known[] = [];
+    const inMap: Known[] = [];
+    const pressure = read.count > capacity * HIGH_WATER;
+    for (let i = 0; i < slots.length; i++) {
+      const e = slots[i];
+      if (!e) continue;
+      if (e.seenRead !== reads) {
+        if (e.inKernel) {
+          e.inKernel = false;
+          e.goneNs = now;
+        } else if (now - e.goneNs >= FORGET_NS) {
+          index.delete(e);
+          slots[i] = undefined;
+          free.push(i);
+        }
+      } else if (now - e.lastActiveNs >= IDLE_DELETE_NS) stale.push(e);
+      else if (pressure) inMap.push(e);
+    }
+    // Every entry the LRU evicted, including ones created and evicted between two reads: created − deleted − left.
+    evicted = Math.max(evicted, Number(counters[1] ?? 0n) - deleted - read.count);
+    // Under pressure the quietest and smallest are taken out too, down to the low water mark, so there is room for
+    // new talkers before the LRU must evict. Their last bytes are taken with them.
+    const excess = read.count - stale.length - Math.floor(capacity * LOW_WATER);
+    if (pressure && excess > 0) {
+      inMap.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(a.moved, b.moved));
+      stale.push(...inMap.slice(0, excess));
+    }
+    let deletedNow = 0;
+    if (stale.length > 0) {
+      const taken = obj.takeKeys('tcptop_conns', Buffer.concat(stale.map(rawKey)));
+      deleted += taken.count;
+      deletedNow = taken.count;
+      for (let i = 0; i < taken.count; i++) {
+        const kb = i * 16;
+        const w = [0, 4, 8, 12].map((o) => taken.keys.readUInt32LE(kb + o)) as [number, number, number, number];
+        const e = index.get(KeyIndex.hash(...w), ...w);
+        if (!e) continue;
+        // Bytes that arrived between the read and the delete are still counted.
+        const c = d.counts(taken, i);
+        if (c.created !== e.created || c.rx !== e.rx || c.tx !== e.tx) {
+          e.rx = c.rx;
+          e.tx = c.tx;
+          e.created = c.created;
+          e.lastActiveNs = now;
+        }
+      }
+      for (const e of stale) {
+        e.inKernel = false;
+        e.goneNs = now;
+      }
+    }
+    // Lowest free slots are reused first, and free slots at the end are dropped, so the columns stay as short as the
+    // connections known.
+    while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
+    free = free.filter((slot) => slot < slots.length).sort((a, b) => b - a);
+    const n = slots.length;
+    const sample: TcptopSample = {
+      ids: new Array<string>(n).fill(''),
+      names: new Array<TcptopNames>(n),
+      rx: new Float64Array(n),
+      tx: new Float64Array(n),
+      created: new Float64Array(n),
+      lastActiveNs: new Float64Array(n),
+      nowNs: now,
+      mapFull: Number(counters[0] ?? 0n),
+      evicted,
+      countsKept,
+      entries: read.count - deletedNow,
+      capacity,
+    };
+    const ids = sample.ids as string[];
+    const names = sample.names as TcptopNames[];
+    for (let i = 0; i < n; i++) {
+      const e = slots[i];
+      if (!e) continue;
+      ids[i] = e.id;
+      names[i] = e.names;
+      sample.rx[i] = e.rx;
+      sample.tx[i] = e.tx;
+      sample.created[i] = e.created;
+      sample.lastActiveNs[i] = e.lastActiveNs;
+    }
+    return sample;
   };
 }
 
 const TIERS: readonly Tier[] = [
-  { name: 'fentry', types: ['fexit'], programs: ['tcptop_sendmsg_fexit', 'tcptop_recvmsg_fexit'], hooks: 'fexit tcp_sendmsg + fexit tcp_recvmsg', rodata: recvmsgRodata },
+  {
+    name: 'fentry',
+    types: ['fexit'],
+    programs: ['tcptop_sendmsg_fexit', 'tcptop_recvmsg_fexit'],
+    hooks: 'fexit tcp_sendmsg + fexit tcp_recvmsg',
+    rodata: recvmsgRodata,
+    traits: ['socket-storage'],
+  },
   {
     name: 'kprobe',
     types: ['kprobe', 'kretprobe'],
@@ -60,25 +299,38 @@ const TIERS: readonly Tier[] = [
     hooks: 'kprobe+kretprobe tcp_sendmsg + tcp_recvmsg',
     rodata: recvmsgRodata,
   },
-  { name: 'tp_btf', types: ['tp_btf'], programs: ['tcptop_send_length_btf', 'tcptop_recv_length_btf'], hooks: 'tp_btf sock_send_length + sock_recv_length' },
+  {
+    name: 'tp_btf',
+    types: ['tp_btf'],
+    programs: ['tcptop_send_length_btf', 'tcptop_recv_length_btf'],
+    hooks: 'tp_btf sock_send_length + sock_recv_length',
+    traits: ['socket-storage'],
+  },
   { name: 'raw_tp', types: ['raw_tp'], programs: ['tcptop_send_length_raw', 'tcptop_recv_length_raw'], hooks: 'raw_tp sock_send_length + sock_recv_length' },
   { name: 'tracepoint', types: ['tracepoint'], programs: ['tcptop_send_length_tp', 'tcptop_recv_length_tp'], hooks: 'tracepoint sock:sock_send_length + sock:sock_recv_length' },
 ];
 
 const mib = (n: number): string => (n / 1048576).toFixed(2);
 
-/** Connections, totals over the rows' own rates, and the kernel map's occupancy. */
-export function tcptopSummary(rows: readonly TcptopRow[], stats: PanelStats): Summary {
-  let rx = 0;
-  let tx = 0;
-  for (const r of rows) {
-    rx += r.rx_per_s ?? 0;
-    tx += r.tx_per_s ?? 0;
-  }
-  return {
-    text: `${rows.length} active connections, RX ${mib(rx)} MiB/s, TX ${mib(tx)} MiB/s, map ${stats.entries ?? 0}/${stats.capacity ?? 0}`,
-    values: { connections: rows.length, rx_per_s: rx, tx_per_s: tx },
-  };
+/**
+ * Connections, totals over the rows' own rates, the kernel map's occupancy, and, once anything was lost to a full
+ * map, how much since start (the running total stays on the line, so it cannot be missed between two frames).
+ */
+export function tcptopSummary(_rows: readonly TcptopRow[], stats: PanelStats): Summary {
+  const active = stats.connections ?? 0;
+  const quiet = stats.quiet_connections ?? 0;
+  const listed = stats.listed ?? active + quiet;
+  const rx = stats.rx_per_s ?? 0;
+  const tx = stats.tx_per_s ?? 0;
+  const evicted = stats.lru_evicted_total ?? 0;
+  const dropped = stats.map_full_drops_total ?? 0;
+  // Where counts live in socket storage (fentry, tp_btf), an evicted entry comes back whole: only drops are lost.
+  const kept = (stats.counts_kept ?? 0) > 0;
+  const lost = dropped + (kept ? 0 : evicted);
+  let text = `${active} active${quiet ? `, ${quiet} quiet` : ''} connections${listed < active + quiet ? ` (the ${listed} biggest listed)` : ''}, RX ${mib(rx)} MiB/s, TX ${mib(tx)} MiB/s, map ${stats.entries ?? 0}/${stats.capacity ?? 0}`;
+  if (lost > 0) text += `; totals incomplete: ${lost} dropped since start (map full: ${kept ? 0 : evicted} entries evicted, ${dropped} events not stored)`;
+  if (kept && evicted > 0) text += `; map full: ${evicted} entries evicted since start, their counts kept per socket`;
+  return { text, values: { connections: active, quiet_connections: quiet, listed, rx_per_s: rx, tx_per_s: tx, dropped_total: lost, evicted_total: evicted } };
 }
 
 const total = (r: TcptopRow): number | null => (r.rx_bytes === null || r.tx_bytes === null ? null : r.rx_bytes + r.tx_bytes);
@@ -91,8 +343,10 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     stem: 'tcptop',
     tiers: TIERS,
     records: TCPTOP_RECORDS,
-    createReader: (obj, layouts) => createTcptopReader(obj, layouts as TcptopLayouts),
+    createReader: (obj, layouts, host, tier) => createTcptopReader(obj, layouts as TcptopLayouts, host, tier),
+    mapSizes: (host) => ({ tcptop_conns: tcptopMapSize(sockstat(host)) }),
   },
+  quiet: (row) => row.quiet_ns > 0,
   hookList: TIERS,
   derive: deriveTcptop,
   stats: tcptopStats,
@@ -117,7 +371,8 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { label: 'remote', value: (r) => `${r.raddr} port ${r.rport}` },
     { label: 'received', value: (r) => humanBytes(r.rx_bytes) },
     { label: 'sent', value: (r) => humanBytes(r.tx_bytes) },
+    { label: 'quiet for', value: (r) => (r.quiet_ns > 0 ? humanNs(r.quiet_ns) : 'moving bytes') },
   ],
   blindSpots:
-    'Before 6.5, sendfile to a TCP socket goes through tcp_sendpage, which no tier hooks; splice(2) out of a socket (tcp_splice_read) is not seen by any tier.',
+    'A connection that goes quiet stays listed, dimmed, for 10 s (or three intervals). When the map is full, its LRU evicts the least recently active entry; the bytes that entry moved since the last read are lost, and the summary says how many entries were. Before 6.5, sendfile to a TCP socket goes through tcp_sendpage, which no tier hooks; splice(2) out of a socket (tcp_splice_read) is not seen by any tier.',
 };

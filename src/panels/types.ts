@@ -22,6 +22,8 @@ export interface Tier {
   hooks: string;
   /** values for the object's `const volatile` globals, set between open and load */
   rodata?: (kernel: KernelInfo) => Record<string, number>;
+  /** what the reader may rely on in this tier (e.g. counts kept in socket storage) */
+  traits?: readonly string[];
 }
 
 export type CellValue = number | string | null;
@@ -79,6 +81,8 @@ export interface PanelSpec<R extends Row = Row> {
   defaultSort: SortSpec;
   /** rows that stay on top whatever the sort (an all-CPU row) */
   pinned?: (row: R) => boolean;
+  /** rows drawn dimmed: listed, but quiet now (a stalled connection) */
+  quiet?: (row: R) => boolean;
   detail: readonly DetailField<R>[];
   /** what the panel cannot see, for its help */
   blindSpots: string;
@@ -95,8 +99,10 @@ export interface BpfSource<S, K extends string = string> {
   tiers: readonly Tier[];
   /** every record the reader decodes; offsets are resolved from the object's BTF when the panel opens */
   records: Readonly<Record<K, RecordDecl>>;
+  /** maps' capacities for this host, set at load (default: what the object declares) */
+  mapSizes?: (host: HostInfo) => Record<string, number>;
   /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
-  createReader: (obj: BpfObject, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo) => () => S;
+  createReader: (obj: BpfObject, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo, tier: Tier) => () => S;
 }
 
 /** A /proc source: files read as text and parsed by pure functions (tested on fixture files). No privilege. */
@@ -111,6 +117,10 @@ export interface ProcSource<S> {
 export interface HostInfo {
   /** CPUs online now (not the CPU affinity of this process) */
   onlineCpus: () => number;
+  /** monotonic nanoseconds (the clock bpf_ktime_get_ns uses) */
+  nowNs: () => number;
+  /** a /proc or /sys file as text */
+  readText: (path: string) => string;
 }
 
 export interface PanelDef<S, R extends Row> extends PanelSpec<R> {

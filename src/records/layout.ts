@@ -94,6 +94,10 @@ export function field(layout: RecordLayout, name: string): FieldLayout {
 export function u64(buf: Buffer, base: number, f: FieldLayout): bigint {
   return buf.readBigUInt64LE(base + f.offset);
 }
+/** A u64 as a number: exact below 2^53 (bytes, ns and counts stay far below it), and no BigInt per field. */
+export function u64n(buf: Buffer, base: number, f: FieldLayout): number {
+  return buf.readUInt32LE(base + f.offset) + buf.readUInt32LE(base + f.offset + 4) * 0x1_0000_0000;
+}
 export function u32(buf: Buffer, base: number, f: FieldLayout): number {
   return buf.readUInt32LE(base + f.offset);
 }

@@ -1,13 +1,14 @@
 /** tcptop records: struct tcptop_key / tcptop_val (bpf/tcptop.h). Names from the kernel are escaped here. */
 import type { MapRead } from '../native.js';
 import { escapeControl } from '../format.js';
-import { bytes, checkSize, cString, field, record, u16, u32, u64, type RecordLayout } from './layout.js';
+import { bytes, checkSize, cString, field, record, u16, u32, u64, u64n, type RecordLayout } from './layout.js';
 
 export const TCPTOP_RECORDS = {
   key: record('tcptop_key', { sk: 'u64', pid: 'u32', lport: 'u16', rport: 'u16' }),
   val: record('tcptop_val', {
     rx_bytes: 'u64',
     tx_bytes: 'u64',
+    created_ns: 'u64',
     laddr: { bytes: 16 },
     raddr: { bytes: 16 },
     family: 'u16',
@@ -21,21 +22,30 @@ export type TcptopLayouts = Record<keyof typeof TCPTOP_RECORDS, RecordLayout>;
 const AF_INET = 2;
 const AF_INET6 = 10;
 
-export interface TcptopRecord {
-  /** the raw key, to delete the entry when it goes idle */
-  rawKey: Buffer;
-  /** the entry's identity inside sixty (hex of the raw key: it holds a kernel pointer, so it never leaves the process) */
-  key: string;
+/** What names a connection: resolved once per entry (the kernel writes them when it creates the entry). */
+export interface TcptopNames {
   pid: number;
+  /** escaped: control and bidirectional characters can not reach the terminal */
   comm: string;
   family: 'IPv4' | 'IPv6';
   laddr: string;
   lport: number;
   raddr: string;
   rport: number;
-  /** cumulative since the entry was created */
-  rx: bigint;
-  tx: bigint;
+}
+
+/** The counters of an entry, cumulative since `created` (the kernel's creation time, which tells re-creations apart). */
+export interface TcptopCounts {
+  rx: number;
+  tx: number;
+  created: number;
+}
+
+export interface TcptopRecord extends TcptopNames, TcptopCounts {
+  /** the raw key, to delete the entry */
+  rawKey: Buffer;
+  /** the entry's identity inside sixty (it holds a kernel pointer, so it never leaves the process) */
+  key: string;
 }
 
 export function formatIPv4(b: Buffer): string {
@@ -67,9 +77,8 @@ export function formatIPv6(b: Buffer): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
-export function decodeTcptop(read: MapRead, L: TcptopLayouts): TcptopRecord[] {
-  checkSize(L.key, read.keys.length, read.count, 'tcptop_conns keys');
-  checkSize(L.val, read.values.length, read.count, 'tcptop_conns values');
+/** Accessors for one map read, with the fields looked up once. */
+export function tcptopDecoder(L: TcptopLayouts) {
   const k = { pid: field(L.key, 'pid'), lport: field(L.key, 'lport'), rport: field(L.key, 'rport') };
   const v = {
     family: field(L.val, 'family'),
@@ -78,29 +87,53 @@ export function decodeTcptop(read: MapRead, L: TcptopLayouts): TcptopRecord[] {
     comm: field(L.val, 'comm'),
     rx: field(L.val, 'rx_bytes'),
     tx: field(L.val, 'tx_bytes'),
+    created: field(L.val, 'created_ns'),
   };
+  return {
+    check(read: MapRead, what: string): void {
+      checkSize(L.key, read.keys.length, read.count, `${what} keys`);
+      checkSize(L.val, read.values.length, read.count, `${what} values`);
+    },
+    /** entry i's key as a string (one byte per character): cheap, and a Map key */
+    key: (read: MapRead, i: number): string => read.keys.toString('latin1', i * L.key.size, (i + 1) * L.key.size),
+    family: (read: MapRead, i: number): number => u16(read.values, i * L.val.size, v.family),
+    counts(read: MapRead, i: number): TcptopCounts {
+      const vb = i * L.val.size;
+      return { rx: u64n(read.values, vb, v.rx), tx: u64n(read.values, vb, v.tx), created: u64n(read.values, vb, v.created) };
+    },
+    rx: (read: MapRead, i: number): number => u64n(read.values, i * L.val.size, v.rx),
+    tx: (read: MapRead, i: number): number => u64n(read.values, i * L.val.size, v.tx),
+    created: (read: MapRead, i: number): number => u64n(read.values, i * L.val.size, v.created),
+    /** null for an entry that is not IPv4 or IPv6 (never written by the programs; skipped) */
+    names(read: MapRead, i: number): TcptopNames | null {
+      const kb = i * L.key.size;
+      const vb = i * L.val.size;
+      const family = u16(read.values, vb, v.family);
+      if (family !== AF_INET && family !== AF_INET6) return null;
+      const fmt = family === AF_INET ? formatIPv4 : formatIPv6;
+      return {
+        pid: u32(read.keys, kb, k.pid),
+        comm: escapeControl(cString(read.values, vb, v.comm)),
+        family: family === AF_INET ? 'IPv4' : 'IPv6',
+        laddr: fmt(bytes(read.values, vb, v.laddr)),
+        lport: u16(read.keys, kb, k.lport),
+        raddr: fmt(bytes(read.values, vb, v.raddr)),
+        rport: u16(read.keys, kb, k.rport),
+      };
+    },
+  };
+}
+
+/** Every entry of a read, decoded in full (tests and benchmarks; the panel's reader decodes names once per key). */
+export function decodeTcptop(read: MapRead, L: TcptopLayouts): TcptopRecord[] {
+  const d = tcptopDecoder(L);
+  d.check(read, 'tcptop_conns');
   const out: TcptopRecord[] = [];
   for (let i = 0; i < read.count; i++) {
-    const kb = i * L.key.size;
-    const vb = i * L.val.size;
-    const family = u16(read.values, vb, v.family);
-    if (family !== AF_INET && family !== AF_INET6) continue;
-    const v4 = family === AF_INET;
-    const fmt = v4 ? formatIPv4 : formatIPv6;
-    const rawKey = Buffer.from(read.keys.subarray(kb, kb + L.key.size));
-    out.push({
-      rawKey,
-      key: rawKey.toString('hex'),
-      pid: u32(read.keys, kb, k.pid),
-      comm: escapeControl(cString(read.values, vb, v.comm)),
-      family: v4 ? 'IPv4' : 'IPv6',
-      laddr: fmt(bytes(read.values, vb, v.laddr)),
-      lport: u16(read.keys, kb, k.lport),
-      raddr: fmt(bytes(read.values, vb, v.raddr)),
-      rport: u16(read.keys, kb, k.rport),
-      rx: u64(read.values, vb, v.rx),
-      tx: u64(read.values, vb, v.tx),
-    });
+    const names = d.names(read, i);
+    if (!names) continue;
+    const rawKey = Buffer.from(read.keys.subarray(i * L.key.size, (i + 1) * L.key.size));
+    out.push({ rawKey, key: d.key(read, i), ...names, ...d.counts(read, i) });
   }
   return out;
 }

@@ -43,8 +43,9 @@ export type TierResult =
   | { ok: false; reason: string; attempts: TierAttempt[] };
 
 /** Walks the tier ladder: the first tier whose attach types all passed their trial and whose programs attach. */
-export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober: AttachProber): Promise<TierResult> {
+export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober: AttachProber, host?: HostInfo): Promise<TierResult> {
   const attempts: TierAttempt[] = [];
+  const mapSizes = host && source.mapSizes ? source.mapSizes(host) : undefined;
   for (const tier of source.tiers) {
     // A tier is only tried when every attach type it needs passed its trial on this kernel.
     const probes = await Promise.all(tier.types.map(async (t) => ({ t, r: await prober.probe(t) })));
@@ -57,7 +58,7 @@ export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober
     addon.takeLog(); // start this tier's log empty
     try {
       const rodata = tier.rodata?.({ functionParams: (name) => addon.kernelFunctionParams(name) });
-      obj = await addon.load(bpfObjectPath(source.stem), [...tier.programs], rodata ? { rodata } : {});
+      obj = await addon.load(bpfObjectPath(source.stem), [...tier.programs], { ...(rodata ? { rodata } : {}), ...(mapSizes ? { mapSizes } : {}) });
       obj.attach();
       return { ok: true, obj, tier, attempts };
     } catch (e) {
@@ -74,13 +75,13 @@ export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober
 /** Opens a BPF source end to end. A record layout that disagrees with the object's BTF is the panel's error. */
 export async function openBpfSource<S>(source: BpfSource<S>, ctx: BpfContext, host: HostInfo): Promise<OpenOutcome<S>> {
   if (!ctx.ok) return { ok: false, status: 'off', reason: ctx.reason, attempts: [] };
-  const res = await openTiers(source as BpfSource<unknown>, ctx.addon, ctx.prober);
+  const res = await openTiers(source as BpfSource<unknown>, ctx.addon, ctx.prober, host);
   if (!res.ok) return { ok: false, status: 'error', reason: res.reason, attempts: res.attempts };
   const { obj, tier, attempts } = res;
   try {
     const layouts: Record<string, RecordLayout> = {};
     for (const [name, decl] of Object.entries(source.records)) layouts[name] = resolveLayout(decl, obj.layout(decl.struct));
-    const read = source.createReader(obj, layouts, host);
+    const read = source.createReader(obj, layouts, host, tier);
     return {
       ok: true,
       handle: {

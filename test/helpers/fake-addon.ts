@@ -27,6 +27,8 @@ export interface FakeKernel {
   structs: Map<string, StructLayout>;
   /** recursion misses reported for every loaded program */
   misses: number;
+  /** runs before takeKeys: what the kernel did between sixty's read and its delete */
+  beforeTake?: () => void;
   loads: { stem: string; programs: string[]; rodata?: Record<string, number>; mapSizes?: Record<string, number> }[];
   closed: number;
   log: string;
@@ -64,6 +66,7 @@ function read(k: FakeKernel, name: string): MapRead {
     keySize: m.keySize,
     valueSize: m.valueSize,
     batched: true,
+    cpus: 1,
   };
 }
 
@@ -100,6 +103,27 @@ export function fakeAddon(k: FakeKernel): Addon {
           let n = 0;
           for (let i = 0; i + m.keySize <= keys.length; i += m.keySize) if (m.entries.delete(keys.subarray(i, i + m.keySize).toString('hex'))) n++;
           return n;
+        },
+        takeKeys(name: string, keys: Buffer): MapRead {
+          k.beforeTake?.();
+          const m = k.maps.get(name);
+          const taken: { key: Buffer; value: Buffer }[] = [];
+          if (m) {
+            for (let i = 0; i + m.keySize <= keys.length; i += m.keySize) {
+              const hex = keys.subarray(i, i + m.keySize).toString('hex');
+              const e = m.entries.get(hex);
+              if (e && m.entries.delete(hex)) taken.push(e);
+            }
+          }
+          return {
+            keys: Buffer.concat(taken.map((e) => e.key)),
+            values: Buffer.concat(taken.map((e) => e.value)),
+            count: taken.length,
+            keySize: m?.keySize ?? 0,
+            valueSize: m?.valueSize ?? 0,
+            batched: false,
+            cpus: 1,
+          };
         },
         mapInfo(name: string): MapInfo {
           const m = k.maps.get(name);

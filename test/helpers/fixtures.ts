@@ -9,7 +9,8 @@ import { Engine } from '../../src/engine.js';
 import type { Frame } from '../../src/frame.js';
 import type { Privileges } from '../../src/kernel/privileges.js';
 import type { SoftirqsSample } from '../../src/models/softirqs.js';
-import type { TcptopConn, TcptopSample } from '../../src/models/tcptop.js';
+import type { TcptopSample } from '../../src/models/tcptop.js';
+import type { TcptopNames } from '../../src/records/tcptop.js';
 import { mpstatPanel } from '../../src/panels/mpstat.js';
 import { CATALOG } from '../../src/panels/registry.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
@@ -31,10 +32,10 @@ export const TCPTOP = {
 };
 
 export function mapRead(keys: Buffer, values: Buffer, count: number, keySize: number, valueSize: number): MapRead {
-  return { keys, values, count, keySize, valueSize, batched: true };
+  return { keys, values, count, keySize, valueSize, batched: true, cpus: 1 };
 }
 
-const u32key = (i: number): Buffer => {
+export const u32key = (i: number): Buffer => {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(i);
   return b;
@@ -57,6 +58,8 @@ export interface ConnFixture {
   rport: number;
   rx: bigint;
   tx: bigint;
+  /** the kernel's creation time (default 1): another value is the same key created again */
+  created?: bigint;
   family: 2 | 10;
   laddr: number[];
   raddr: number[];
@@ -66,7 +69,7 @@ export interface ConnFixture {
 export function tcptopEntries(conns: ConnFixture[]): [Buffer, Buffer][] {
   return conns.map((c) => {
     const key: Record<string, FieldValue> = { sk: c.sk, pid: c.pid, lport: c.lport, rport: c.rport };
-    const val: Record<string, FieldValue> = { rx_bytes: c.rx, tx_bytes: c.tx, laddr: Buffer.from(c.laddr), raddr: Buffer.from(c.raddr), family: c.family, comm: c.comm };
+    const val: Record<string, FieldValue> = { rx_bytes: c.rx, tx_bytes: c.tx, created_ns: c.created ?? 1n, laddr: Buffer.from(c.laddr), raddr: Buffer.from(c.raddr), family: c.family, comm: c.comm };
     return [encode(TCPTOP.key, key), encode(TCPTOP.val, val)];
   });
 }
@@ -84,12 +87,47 @@ export function softirqsSample(counts: number[], times: number[], ncpu = 2): Sof
   return { vectors, ncpu };
 }
 
-export function conn(id: string, pid: number, rx: number, tx: number, extra: Partial<TcptopConn> = {}): TcptopConn {
-  return { id, pid, comm: 'proc', family: 'IPv4', laddr: '127.0.0.1', lport: 1000, raddr: '127.0.0.1', rport: 2000, rx: BigInt(rx), tx: BigInt(tx), ...extra };
+/** One connection of a sample, as a test writes it. */
+export interface TcptopConn {
+  id: string;
+  names: TcptopNames;
+  rx: number;
+  tx: number;
+  created: number;
+  lastActiveNs: number;
 }
 
-export function tcptopSample(conns: TcptopConn[], mapFull = 0n): TcptopSample {
-  return { conns: new Map(conns.map((c) => [c.id, c])), mapFull, entries: conns.length, capacity: 16384 };
+export function conn(id: string, pid: number, rx: number, tx: number, extra: Partial<TcptopConn> & { comm?: string } = {}): TcptopConn {
+  const { comm, ...rest } = extra;
+  const names = { pid, comm: comm ?? 'proc', family: 'IPv4' as const, laddr: '127.0.0.1', lport: 1000, raddr: '127.0.0.1', rport: 2000 };
+  return { id, names, rx, tx, created: 1, lastActiveNs: 0, ...rest };
+}
+
+/** A sample whose slots are the list's order (the same connection must keep its place from one sample to the next). */
+export function tcptopSample(conns: TcptopConn[], opts: { mapFull?: number; evicted?: number; nowNs?: number } = {}): TcptopSample {
+  return {
+    ids: conns.map((c) => c.id),
+    names: conns.map((c) => c.names),
+    rx: Float64Array.from(conns, (c) => c.rx),
+    tx: Float64Array.from(conns, (c) => c.tx),
+    created: Float64Array.from(conns, (c) => c.created),
+    lastActiveNs: Float64Array.from(conns, (c) => c.lastActiveNs),
+    nowNs: opts.nowNs ?? 0,
+    mapFull: opts.mapFull ?? 0,
+    evicted: opts.evicted ?? 0,
+    countsKept: false,
+    entries: conns.length,
+    capacity: 16384,
+  };
+}
+
+/** A sample's connections as objects, by id (for reading a reader's output in tests). */
+export function connsOf(s: TcptopSample): Map<string, TcptopConn> {
+  const out = new Map<string, TcptopConn>();
+  s.ids.forEach((id, i) => {
+    if (id) out.set(id, { id, names: s.names[i]!, rx: s.rx[i]!, tx: s.tx[i]!, created: s.created[i]!, lastActiveNs: s.lastActiveNs[i]! });
+  });
+  return out;
 }
 
 export const ROOT: Privileges = { uid: 0, capBpf: true, capPerfmon: true, capSysAdmin: true };
@@ -124,7 +162,7 @@ export function testEngine(panels: readonly AnyPanelDef[], opts: { kernel?: Fake
         if (text === undefined) throw new Error('/proc/stat: no fixture left');
         return text;
       },
-      host: { onlineCpus: () => opts.ncpu ?? 2 },
+      onlineCpus: () => opts.ncpu ?? 2,
       hrtime: () => ns,
       now: () => Date.parse('2026-11-25T12:00:00.000Z') + Number(ns / 1_000_000n),
     },

@@ -5,16 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { TcptopRow } from '../../src/models/tcptop.js';
 import { AttachProber } from '../../src/kernel/attach-types.js';
 import { loadAddon } from '../../src/native.js';
-import { createTcptopReader, tcptopPanel } from '../../src/panels/tcptop.js';
-import { bpfObjectPath } from '../../src/paths.js';
-import { resolveLayout } from '../../src/records/layout.js';
-import { TCPTOP_RECORDS } from '../../src/records/tcptop.js';
-import type { BpfSource } from '../../src/panels/types.js';
+import { tcptopPanel } from '../../src/panels/tcptop.js';
+import { ROOT } from '../../src/paths.js';
+import { Engine } from '../../src/engine.js';
+import type { Frame } from '../../src/frame.js';
+import type { AnyPanelDef, BpfSource } from '../../src/panels/types.js';
 import { lines, needsBpf, settled, sleep, spawnCli } from '../helpers/kernel.js';
 
 const source = tcptopPanel.source as BpfSource<unknown>;
@@ -96,35 +97,93 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
   }
 });
 
-test('tcptop: a full map counts the events it could not hold, and the panel shows them', async (t) => {
+test('tcptop: a full map keeps the biggest talker exact, and what it lost is counted and said', async (t) => {
   if (!needsBpf(t)) return;
-  const tier = source.tiers.find((x) => x.name === 'tp_btf')!;
-  const obj = await loadAddon().load(bpfObjectPath('tcptop'), [...tier.programs], { mapSizes: { tcptop_conns: 2 } });
+  // 200 pairs of small talkers (400 entries) in a map with room for 128, and a 20 MB transfer that starts later.
+  const small: AnyPanelDef = { ...tcptopPanel, source: { ...source, mapSizes: () => ({ tcptop_conns: 128 }) } };
+  const engine = new Engine({ panels: [small], intervalMs: 100 });
+  await settled(0);
   try {
-    obj.attach();
-    const read = createTcptopReader(obj, {
-      key: resolveLayout(TCPTOP_RECORDS.key, obj.layout('tcptop_key')),
-      val: resolveLayout(TCPTOP_RECORDS.val, obj.layout('tcptop_val')),
-      stat: resolveLayout(TCPTOP_RECORDS.stat, obj.layout('tcptop_stats_val')),
-    });
-    const before = read();
-    // Four connections, both ends in this process: eight entries wanted, room for two.
-    execFileSync('python3', ['-c', `
-import socket
-for i in range(4):
-    s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
-    c = socket.create_connection(s.getsockname()); a, _ = s.accept()
-    c.sendall(b'x' * 1000); a.recv(1000); a.sendall(b'y' * 10); c.recv(10)
-    c.close(); a.close(); s.close()
-`]);
-    const after = read();
-    const stats = tcptopPanel.stats(after, before);
-    assert.equal(after.entries, 2);
-    assert.ok(stats.map_full_drops! >= 10, `drops counted: ${stats.map_full_drops}`);
-    const { statusLine } = await import('../../views/text.js');
-    const line = statusLine(tcptopPanel, { id: 'tcptop', status: 'ok', tier: 'tp_btf', hooks: tier.hooks, reason: null, attempts: [], rows: [], summary: { text: '', values: {} }, stats, history: {} });
-    assert.match(line, new RegExp(`map full drops: ${stats.map_full_drops}`));
+    await engine.open();
+    assert.equal(engine.store.getSnapshot().panels[0]!.status, 'ok');
+    const child = spawn('python3', [join(import.meta.dirname, '..', 'fixtures', 'tcp_crowd.py'), '200', String(20 << 20), '3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((r) => child.on('exit', r));
+    const frames: Frame[] = [];
+    let exited = false;
+    void done.then(() => (exited = true));
+    while (!exited) {
+      await sleep(100);
+      frames.push(engine.tick());
+    }
+    frames.push(engine.tick());
+    assert.equal(await done, 0);
+    const w = JSON.parse(out) as { pid: number; client_port: number; server_port: number; sent: number; received: number; rounds: number };
+    const sum = (l: number, r: number, k: 'rx_bytes' | 'tx_bytes'): number =>
+      frames.reduce((acc, f) => acc + (f.panels[0]!.rows as TcptopRow[]).filter((x) => x.pid === w.pid && x.lport === l && x.rport === r).reduce((a, x) => a + (x[k] ?? Number.NaN), 0), 0);
+    const last = frames.at(-1)!.panels[0]!;
+    t.diagnostic(`${w.rounds} rounds of 400 small talkers; ${last.summary.text}`);
+    assert.equal(sum(w.client_port, w.server_port, 'tx_bytes'), w.sent, 'the big sender, to the byte');
+    assert.equal(sum(w.server_port, w.client_port, 'rx_bytes'), w.received, 'the big receiver, to the byte');
+    const evicted = last.stats.lru_evicted_total ?? 0;
+    const dropped = last.stats.map_full_drops_total ?? 0;
+    assert.ok(evicted + dropped > 0, 'the crowd did not fit');
+    if (source.tiers.find((x) => x.name === last.tier)?.traits?.includes('socket-storage')) {
+      // Counts live with the socket: an evicted entry comes back whole, so only events never stored are lost.
+      assert.match(last.summary.text, new RegExp(`map full: ${evicted} entries evicted since start, their counts kept per socket`));
+      if (dropped > 0) assert.match(last.summary.text, new RegExp(`totals incomplete: ${dropped} dropped since start`));
+    } else {
+      assert.match(last.summary.text, new RegExp(`totals incomplete: ${evicted + dropped} dropped since start \\(map full: ${evicted} entries evicted, ${dropped} events not stored\\)`));
+    }
   } finally {
-    obj.close();
+    engine.close();
+  }
+});
+
+test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted to the byte', async (t) => {
+  if (!needsBpf(t)) return;
+  const bin = join(ROOT, 'build', 'test', 'conns');
+  mkdirSync(dirname(bin), { recursive: true });
+  execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', bin, join(import.meta.dirname, '..', 'fixtures', 'conns.c')]);
+  await settled(0);
+  // 9,500 pairs over two processes (each under the open-file limit), one byte each way per second, and 20 MiB that
+  // start 3 s later in the first.
+  const procs = [spawn(bin, ['4750', String(20 << 20), '3'], { stdio: ['ignore', 'pipe', 'inherit'] }), spawn(bin, ['4750'], { stdio: ['ignore', 'pipe', 'inherit'] })];
+  const outs = procs.map((p) => {
+    const o = { text: '' };
+    p.stdout.on('data', (d: Buffer) => (o.text += d.toString()));
+    return o;
+  });
+  const engine = new Engine({ panels: [tcptopPanel], intervalMs: 1000 });
+  try {
+    while (!outs.every((o) => o.text.includes('ready'))) await sleep(50);
+    await engine.open();
+    const moved = new Map<string, { pid: number; lport: number; rport: number; rx: number; tx: number }>();
+    let frames = 0;
+    let rows = 0;
+    for (let after = -1; after < 2; ) {
+      await sleep(500);
+      const f = engine.tick();
+      frames++;
+      rows = Math.max(rows, f.panels[0]!.stats.entries ?? 0);
+      for (const r of f.panels[0]!.rows as TcptopRow[]) {
+        const m = moved.get(r.id) ?? { pid: r.pid, lport: r.lport, rport: r.rport, rx: 0, tx: 0 };
+        m.rx += r.rx_bytes ?? Number.NaN;
+        m.tx += r.tx_bytes ?? Number.NaN;
+        moved.set(r.id, m);
+      }
+      if (after >= 0 || /^big /m.test(outs[0]!.text)) after++; // two more frames once the transfer is done
+      assert.ok(frames < 120, 'the transfer finished');
+    }
+    const [, pid, client, server, sent, received] = /^big (\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(outs[0]!.text)!.map(Number) as number[];
+    const sum = (l: number, r: number, k: 'rx' | 'tx'): number => [...moved.values()].filter((m) => m.pid === pid && m.lport === l && m.rport === r).reduce((s, m) => s + m[k], 0);
+    t.diagnostic(`${rows} entries in the map at most; ${engine.store.getSnapshot().panels[0]!.summary.text}`);
+    assert.ok(rows >= 19_000, `the crowd was there (${rows} entries)`);
+    assert.equal(sum(client!, server!, 'tx'), sent, 'sent, to the byte');
+    assert.equal(sum(server!, client!, 'rx'), received, 'received, to the byte');
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+    engine.close();
   }
 });

@@ -83,3 +83,37 @@ test('every tick reads all panels with one timestamp; rates use the measured int
   assert.match(tcp.summary.text, /^3 active connections, RX 4\.77 MiB\/s, TX 143\.07 MiB\/s, map 3\/16384$/);
   assert.ok(!JSON.stringify(frame).includes('ffff888'), 'no kernel pointer anywhere in the frame');
 });
+
+test('after a stall the missed ticks are skipped, and the next is at least half an interval away', async () => {
+  const { nextTick } = await import('../../src/engine.js');
+  assert.equal(nextTick(0, 1000, 0, 0), 1, 'the first tick one interval after the start');
+  assert.equal(nextTick(0, 1000, 1005, 1), 2, 'on time: the next aligned tick');
+  assert.equal(nextTick(0, 1000, 1600, 1), 3, 'late by more than half an interval: tick 2 is skipped');
+  assert.equal(nextTick(0, 1000, 10_050, 1), 11, 'after a 9 s stall: no burst of nine catch-up ticks');
+  for (let now = 0; now < 20_000; now += 137) {
+    const k = nextTick(0, 1000, now, Math.floor(now / 1000));
+    assert.ok(k * 1000 - now >= 500, `from ${now} the next tick is at ${k * 1000}`);
+  }
+});
+
+test('a real engine whose event loop stalls publishes no burst of short frames', async () => {
+  const { Engine } = await import('../../src/engine.js');
+  const kernel = fakeKernel();
+  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, 1n, 1n]]), 10);
+  const { fakeAddon } = await import('../helpers/fake-addon.js');
+  const { ROOT } = await import('../helpers/fixtures.js');
+  const engine = new Engine({ panels: [softirqsPanel], intervalMs: 50, deps: { addon: () => fakeAddon(kernel), privileges: () => ROOT, btfPath: import.meta.filename, tracefs: () => null } });
+  await engine.open();
+  const elapsed: number[] = [];
+  engine.store.subscribe(() => elapsed.push(engine.store.getSnapshot().elapsedNs));
+  engine.start();
+  await new Promise((r) => setTimeout(r, 120));
+  const stop = Date.now() + 600; // the process stalls for 600 ms (a SIGSTOP, a slow tick)
+  while (Date.now() < stop) {
+    /* busy */
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  engine.close();
+  assert.ok(elapsed.some((e) => e >= 5e8), 'the interval across the stall is measured as it was');
+  assert.ok(elapsed.every((e) => e >= 2e7), `no short frames: ${elapsed.map((e) => Math.round(e / 1e6)).join(', ')} ms`);
+});

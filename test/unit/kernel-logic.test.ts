@@ -5,6 +5,9 @@ import { parseCpuList } from '../../src/kernel/cpus.js';
 import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { History } from '../../src/store.js';
 
+/** One history tick from id → value pairs. */
+const rec = (h: History, pairs: [string, number][]): void => h.record(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+
 const status = (capEff: string): string => `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\nCapBnd:\t000001ffffffffff\n`;
 
 test('capabilities are read from CapEff', () => {
@@ -41,14 +44,14 @@ test('online CPUs from the kernel\'s CPU list', () => {
 
 test('history: series are plain frozen arrays that a later tick never changes', () => {
   const h = new History();
-  h.record(new Map([['a', 5]]));
+  rec(h, [['a', 5]]);
   const first = h.get('a')!;
-  h.record(new Map());
+  rec(h, []);
   assert.deepEqual(first, [5]);
   assert.ok(Object.isFrozen(first));
   assert.deepEqual(h.get('a'), [5, 0]);
   assert.deepEqual(h.forRows(['a', 'zz']), { a: [5, 0] });
-  for (let i = 0; i < 70; i++) h.record(new Map([['b', i]]));
+  for (let i = 0; i < 70; i++) rec(h, [['b', i]]);
   assert.equal(h.get('b')!.length, 60, 'bounded to the window');
   assert.equal(h.get('b')![59], 69);
 });
@@ -59,11 +62,20 @@ test('no kernel BTF: one line that says what the kernel lacks', async () => {
   assert.equal(missingBtf('/nonexistent/vmlinux'), "this kernel has no BTF (/nonexistent/vmlinux): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y");
 });
 
-test('history keeps at most 4096 series, dropping the longest silent first', () => {
-  const h = new History();
-  h.record(new Map([['old', 1]]));
-  h.record(new Map(Array.from({ length: 4096 }, (_, i) => [`s${i}`, 1] as [string, number])));
-  assert.equal(h.size, 4096);
-  assert.equal(h.get('old'), undefined);
-  assert.notEqual(h.get('s0'), undefined);
+test('history keeps at most its maximum of series; the least important give way, never the top talker', () => {
+  const h = new History(100);
+  rec(h, [['big', 1e9], ['old', 1]]);
+  for (let t = 0; t < 5; t++) {
+    // Each tick 150 new small rows, and the big one moving on.
+    rec(h, [['big', 1e9], ...Array.from({ length: 150 }, (_, i) => [`t${t}s${i}`, 10 + i] as [string, number])]);
+    assert.ok(h.size <= 100);
+    assert.equal(h.get('big')!.length, t + 2, 'the top talker keeps its whole series');
+  }
+  assert.equal(h.get('old'), undefined, 'a series that barely moved gave way');
+  assert.notEqual(h.get('t4s149'), undefined, 'the biggest newcomer got in');
+  assert.equal(h.get('t4s0'), undefined, 'the smallest did not');
+  const full = new History(3);
+  rec(full, [['a', 5], ['b', 5], ['c', 5]]);
+  rec(full, [['a', 5], ['b', 5], ['c', 5], ['d', 1]]);
+  assert.equal(full.get('d'), undefined, 'a newcomer smaller than every series stays out');
 });

@@ -51,39 +51,116 @@ test('softirqs: empty data gives no rows', () => {
   assert.deepEqual(deriveSoftirqs({ vectors: [], ncpu: 2 }, { vectors: [], ncpu: 2 }, 1e9), []);
 });
 
-test('tcptop: deltas for known entries, whole value for new ones, idle ones left out', () => {
-  const prev = tcptopSample([conn('a', 1, 100, 1000), conn('idle', 2, 5, 5)]);
-  const cur = tcptopSample([conn('a', 1, 150, 4000), conn('idle', 2, 5, 5), conn('new', 3, 7, 0)]);
+test('tcptop: deltas for known entries, whole value for new ones, long-idle ones left out', () => {
+  const prev = tcptopSample([conn('a', 1, 100, 1000), conn('idle', 2, 5, 5, { lastActiveNs: -Infinity })], { nowNs: 10e9 });
+  const cur = tcptopSample([conn('a', 1, 150, 4000, { lastActiveNs: 20e9 }), conn('idle', 2, 5, 5, { lastActiveNs: -Infinity }), conn('new', 3, 7, 0, { lastActiveNs: 20e9 })], { nowNs: 20e9 });
   const rows = deriveTcptop(cur, prev, 5e8);
   assert.deepEqual(
-    rows.map((r) => [r.id, r.rx_bytes, r.tx_bytes, r.rx_per_s, r.tx_per_s]),
+    rows.map((r) => [r.id, r.rx_bytes, r.tx_bytes, r.rx_per_s, r.tx_per_s, r.quiet_ns]),
     [
-      ['a', 50, 3000, 100, 6000],
-      ['new', 7, 0, 14, 0],
+      ['a', 50, 3000, 100, 6000, 0],
+      ['new', 7, 0, 14, 0, 0],
     ],
   );
 });
 
-test('tcptop: a counter that goes backwards gives null', () => {
-  const rows = deriveTcptop(tcptopSample([conn('a', 1, 10, 4000)]), tcptopSample([conn('a', 1, 100, 1000)]), 1e9);
-  assert.equal(rows[0]!.rx_bytes, null);
-  assert.equal(rows[0]!.rx_per_s, null);
-  assert.equal(rows[0]!.tx_bytes, 3000);
+test('tcptop: a connection that goes quiet stays listed with 0 bytes for 10 s (or three intervals), then leaves', () => {
+  const at = (nowNs: number, rx: number) => tcptopSample([conn('s', 1, rx, 0, { lastActiveNs: 1e9 })], { nowNs });
+  const quiet = deriveTcptop(at(5e9, 100), at(4e9, 100), 1e9);
+  assert.deepEqual(quiet.map((r) => [r.id, r.rx_bytes, r.quiet_ns]), [['s', 0, 4e9]]);
+  assert.deepEqual(deriveTcptop(at(11.5e9, 100), at(10.5e9, 100), 1e9), [], 'gone after 10 s');
+  assert.equal(deriveTcptop(at(21e9, 100), at(1e9, 100), 20e9).length, 1, 'with a 20 s interval, kept for three of them');
 });
 
-test('tcptop: empty data, and map-full drops per interval and in total', () => {
+test('tcptop: an entry created again (evicted, then back) counts from zero; a counter going backwards gives null', () => {
+  const prev = tcptopSample([conn('a', 1, 100, 1000)]);
+  const again = deriveTcptop(tcptopSample([conn('a', 1, 10, 40, { created: 2 })]), prev, 1e9);
+  assert.deepEqual([again[0]!.rx_bytes, again[0]!.tx_bytes], [10, 40]);
+  const back = deriveTcptop(tcptopSample([conn('a', 1, 10, 4000)]), prev, 1e9);
+  assert.equal(back[0]!.rx_bytes, null);
+  assert.equal(back[0]!.rx_per_s, null);
+  assert.equal(back[0]!.tx_bytes, 3000);
+});
+
+test('tcptop: empty data, and drops, evictions and totals per interval and in total', () => {
   assert.deepEqual(deriveTcptop(tcptopSample([]), undefined, 1e9), []);
-  assert.deepEqual(tcptopStats(tcptopSample([], 12n), tcptopSample([], 10n)), { map_full_drops: 2, map_full_drops_total: 12, entries: 0, capacity: 16384 });
+  assert.deepEqual(tcptopStats(tcptopSample([], { mapFull: 12, evicted: 7, nowNs: 2e9 }), tcptopSample([], { mapFull: 10, evicted: 3, nowNs: 1e9 })), {
+    map_full_drops: 2,
+    map_full_drops_total: 12,
+    lru_evicted: 4,
+    lru_evicted_total: 7,
+    counts_kept: 0,
+    entries: 0,
+    capacity: 16384,
+    connections: 0,
+    quiet_connections: 0,
+    listed: 0,
+    rx_bytes: 0,
+    tx_bytes: 0,
+    rx_per_s: 0,
+    tx_per_s: 0,
+  });
+});
+
+test('tcptop: at most MAX_ROWS rows, the biggest talkers; the totals count every connection', async () => {
+  const { MAX_ROWS } = await import('../../src/models/tcptop.js');
+  const n = MAX_ROWS + 500;
+  // Connection i moved i % 1000 bytes (many ties), and one moved a million.
+  const moved = (i: number): number => (i === 1234 ? 1e6 : i % 1000);
+  const list = (k: number) => Array.from({ length: n }, (_, i) => conn(`c${i}`, i, k * moved(i), 0, { lastActiveNs: moved(i) ? k * 1e9 : 0 }));
+  const prev = tcptopSample(list(0), { nowNs: 0 });
+  const cur = tcptopSample(list(1), { nowNs: 1e9 });
+  const rows = deriveTcptop(cur, prev, 1e9);
+  assert.equal(rows.length, MAX_ROWS);
+  assert.ok(rows.some((r) => r.rx_bytes === 1e6), 'the biggest talker is listed');
+  const smallestListed = Math.min(...rows.map((r) => r.rx_bytes!));
+  const left = list(1).filter((c) => !rows.some((r) => r.id === c.id));
+  assert.ok(left.every((c) => c.rx <= smallestListed), 'no connection left out moved more than one listed');
+  const stats = tcptopStats(cur, prev);
+  assert.equal(stats.listed, MAX_ROWS);
+  assert.deepEqual([stats.connections, stats.quiet_connections], [n - 3, 3], 'c0, c1000 and c2000 moved nothing: quiet');
+  assert.equal(stats.rx_bytes, list(1).reduce((s, c) => s + c.rx, 0));
+});
+
+test('tcptop: the summary keeps the running total of what a full map lost, and says when not every row is listed', async () => {
+  const { tcptopSummary } = await import('../../src/panels/tcptop.js');
+  const prev = tcptopSample([conn('a', 1, 0, 0)], { nowNs: 0 });
+  const cur = tcptopSample([conn('a', 1, 2097152, 0, { lastActiveNs: 1e9 })], { nowNs: 1e9 });
+  const stats = tcptopStats(cur, prev);
+  const rows = deriveTcptop(cur, prev, 1e9);
+  assert.equal(tcptopSummary(rows, { ...stats, entries: 1, capacity: 16384 }).text, '1 active connections, RX 2.00 MiB/s, TX 0.00 MiB/s, map 1/16384');
+  assert.equal(
+    tcptopSummary(rows, { ...stats, entries: 16384, capacity: 16384, lru_evicted_total: 40, map_full_drops_total: 2 }).text,
+    '1 active connections, RX 2.00 MiB/s, TX 0.00 MiB/s, map 16384/16384; totals incomplete: 42 dropped since start (map full: 40 entries evicted, 2 events not stored)',
+  );
+  assert.equal(
+    tcptopSummary(rows, { ...stats, entries: 16384, capacity: 16384, lru_evicted_total: 40, map_full_drops_total: 0, counts_kept: 1 }).text,
+    '1 active connections, RX 2.00 MiB/s, TX 0.00 MiB/s, map 16384/16384; map full: 40 entries evicted since start, their counts kept per socket',
+  );
+  assert.match(tcptopSummary(rows, { ...stats, connections: 19000, listed: 2000 }).text, /^19000 active connections \(the 2000 biggest listed\), /);
+});
+
+test('tcptop: the map is sized from the TCP sockets in use', async () => {
+  const { tcptopMapSize } = await import('../../src/panels/tcptop.js');
+  assert.equal(tcptopMapSize('TCP: inuse 5 orphan 0 tw 0 alloc 8 mem 1\nTCP6: inuse 3\n'), 65536);
+  assert.equal(tcptopMapSize('TCP: inuse 19000 orphan 0 tw 0 alloc 19001 mem 900\n'), 65536);
+  assert.equal(tcptopMapSize('TCP: inuse 30000 orphan 0 tw 0 alloc 30001 mem 900\nTCP6: inuse 20000\n'), 131072);
+  assert.equal(tcptopMapSize('TCP: inuse 900000\n'), 262144);
+  assert.equal(tcptopMapSize(''), 65536);
 });
 
 test('JSON frames carry raw units, opaque row ids and the summary, never a kernel pointer', async () => {
   const { frameToJson } = await import('../../src/json.js');
-  const { fixtureFrame } = await import('../helpers/fixtures.js');
-  const json = frameToJson(await fixtureFrame()) as { time: string; interval_ns: number; panels: Record<string, { rows: Record<string, unknown>[]; status: string; summary: Record<string, number> }> };
+  const { CATALOG, fixtureFrame } = await import('../helpers/fixtures.js');
+  const json = frameToJson(await fixtureFrame(), CATALOG) as { time: string; interval_ns: number; panels: Record<string, { rows: Record<string, unknown>[]; status: string; summary: Record<string, number> }> };
   assert.equal(json.time, '2026-11-25T12:00:03.000Z');
   assert.equal(json.interval_ns, 1e9);
   const row = json.panels.tcptop!.rows[0]!;
-  assert.deepEqual(Object.keys(row), ['id', 'pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'rport', 'rx_bytes', 'tx_bytes', 'rx_per_s', 'tx_per_s']);
+  assert.deepEqual(Object.keys(row), ['id', 'pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'rport', 'rx_bytes', 'tx_bytes', 'rx_per_s', 'tx_per_s', 'quiet_ns', 'total']);
+  assert.equal(row.total, (row.rx_bytes as number) + (row.tx_bytes as number), 'computed columns are in the JSON too');
+  const soft = json.panels.softirqs!.rows.find((r) => r.vector === 'timer')!;
+  assert.equal(soft.avg_ns, 9000);
+  assert.equal(soft.cpu_pct, 0.45, 'floats rounded to what they measure');
   assert.equal(row.id, 'c2');
   assert.equal(typeof row.tx_bytes, 'number');
   assert.equal(json.panels.tcptop!.summary.connections, 3);

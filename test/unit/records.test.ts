@@ -31,8 +31,8 @@ test('tcptop: decodes IPv4 and IPv6 entries with ports from the key', () => {
   assert.deepEqual(
     recs.map(({ rawKey: _k, key: _i, ...r }) => r),
     [
-      { pid: 42, comm: 'curl', family: 'IPv4', laddr: '127.0.0.1', lport: 8080, raddr: '10.0.0.7', rport: 51000, rx: 100n, tx: 2n ** 40n },
-      { pid: 43, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '2001:db8::1', rport: 60000, rx: 5n, tx: 0n },
+      { pid: 42, comm: 'curl', family: 'IPv4', laddr: '127.0.0.1', lport: 8080, raddr: '10.0.0.7', rport: 51000, rx: 100, tx: 2 ** 40, created: 1 },
+      { pid: 43, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '2001:db8::1', rport: 60000, rx: 5, tx: 0, created: 1 },
     ],
   );
   assert.notEqual(recs[0]!.key, recs[1]!.key);
@@ -76,7 +76,8 @@ test('natural layout follows the C ABI: alignment, padding, trailing padding', (
   assert.deepEqual(Object.fromEntries(Object.entries(l.fields).map(([k, f]) => [k, f.offset])), { a: 0, b: 4, c: 8, d: 10, e: 16, f: 24 });
   assert.equal(l.size, 32);
   assert.equal(TCPTOP.key.size, 16);
-  assert.equal(TCPTOP.val.size, 72, 'tcptop_val: 8+8+16+16+2 (+6 padding in C) + 16, aligned to 8');
+  assert.equal(TCPTOP.val.size, 80, 'tcptop_val: 8+8+8+16+16+2 (+6 padding in C) + 16, aligned to 8');
+  assert.equal(TCPTOP.val.fields.comm!.offset, 64);
 });
 
 test('layouts resolve from BTF members by name; a missing or resized field is an error naming it', () => {
@@ -90,8 +91,8 @@ test('layouts resolve from BTF members by name; a missing or resized field is an
 
 test('encode is the decoders\' inverse; a C string keeps room for its NUL', () => {
   const b = encode(TCPTOP.val, { rx_bytes: 5n, family: 10, comm: 'a-very-long-process-name' });
-  assert.equal(b.length, 72);
+  assert.equal(b.length, 80);
   assert.equal(b.readBigUInt64LE(0), 5n);
   assert.equal(b.readUInt16LE(TCPTOP.val.fields.family!.offset), 10);
-  assert.equal(b.subarray(56, 72).toString('latin1'), 'a-very-long-pro\0');
+  assert.equal(b.subarray(64, 80).toString('latin1'), 'a-very-long-pro\0');
 });

@@ -9,6 +9,7 @@ import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { assertGolden } from '../helpers/golden.js';
 
+
 function storeOf(frame: Frame) {
   return { subscribe: () => () => {}, getSnapshot: () => frame };
 }
