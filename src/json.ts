@@ -15,23 +15,27 @@ export function roundTo(v: number, decimals = DECIMALS): number {
 }
 
 function rowJson(spec: AnyPanelSpec | undefined, row: Row): Record<string, unknown> {
+  const decimals = new Map((spec?.columns ?? []).map((c) => [c.key, c.decimals ?? DECIMALS]));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'number' ? roundTo(v) : v;
+  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'number' ? roundTo(v, decimals.get(k)) : v;
   for (const c of spec?.columns ?? []) {
     if (c.key in out) continue;
     const v = c.value(row);
-    out[c.key] = typeof v === 'number' ? roundTo(v) : v;
+    out[c.key] = typeof v === 'number' ? roundTo(v, c.decimals) : v;
   }
   return out;
 }
+
+const rounded = (o: Readonly<Record<string, number | null>>): Record<string, number | null> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : roundTo(v)]));
 
 function panelJson(p: PanelFrame, spec: AnyPanelSpec | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = { status: p.status, tier: p.tier };
   if (p.hooks) out.hooks = p.hooks;
   if (p.reason) out.reason = p.reason;
   if (p.attempts.length > 0) out.attempts = p.attempts;
-  out.summary = Object.fromEntries(Object.entries(p.summary.values).map(([k, v]) => [k, v === null ? null : roundTo(v)]));
-  out.stats = p.stats;
+  out.summary = rounded(p.summary.values);
+  out.stats = rounded(p.stats);
   out.rows = p.rows.map((r) => rowJson(spec, r));
   return out;
 }

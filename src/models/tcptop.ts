@@ -63,11 +63,14 @@ interface Interval {
   live: Uint32Array;
 }
 
-const intervals = new WeakMap<TcptopSample, { previous: TcptopSample | undefined; value: Interval }>();
+/**
+ * The last interval computed: derive and stats ask for the same (sample, previous) back to back. One entry only: a
+ * cache keyed by sample that held its previous would chain every sample ever read.
+ */
+let last: { sample: TcptopSample; previous: TcptopSample | undefined; value: Interval } | undefined;
 
 function interval(s: TcptopSample, p: TcptopSample | undefined): Interval {
-  const cached = intervals.get(s);
-  if (cached && cached.previous === p) return cached.value;
+  if (last && last.sample === s && last.previous === p) return last.value;
   const n = s.ids.length;
   const rx = new Float64Array(n);
   const tx = new Float64Array(n);
@@ -87,7 +90,7 @@ function interval(s: TcptopSample, p: TcptopSample | undefined): Interval {
     live.push(i);
   }
   const value = { rx, tx, quiet, live: Uint32Array.from(live) };
-  intervals.set(s, { previous: p, value });
+  last = { sample: s, previous: p, value };
   return value;
 }
 

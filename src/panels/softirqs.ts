@@ -42,7 +42,7 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
     { key: 'count', title: 'COUNT', width: 8, align: 'right', value: (r) => r.count, format: (v) => humanCount(asNumber(v)), help: 'softirqs run in the interval (softirq_entry)' },
     { key: 'count_per_s', title: 'COUNT/s', width: 8, align: 'right', value: (r) => r.count_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), help: 'COUNT over the measured elapsed time' },
     { key: 'time_ns', title: 'TIME', width: 8, align: 'right', value: (r) => r.time_ns, format: (v) => humanNs(asNumber(v)), help: 'time between softirq_entry and softirq_exit, summed over CPUs' },
-    { key: 'avg_ns', title: 'AVG', width: 8, align: 'right', value: avgNs, format: (v) => humanNs(asNumber(v)), help: 'TIME / COUNT' },
+    { key: 'avg_ns', title: 'AVG', width: 8, align: 'right', value: avgNs, format: (v) => humanNs(asNumber(v)), help: 'TIME / COUNT', decimals: 0 },
     { key: 'cpu_pct', title: '%CPU', width: 6, align: 'right', value: (r) => r.cpu_pct, format: (v) => percent(asNumber(v)), help: 'TIME as a share of all CPUs over the interval' },
   ],
   defaultSort: { key: 'time_ns', descending: true },

@@ -51,6 +51,8 @@ export interface Column<R> {
   format: (value: CellValue, row: R) => string;
   /** what the column means and which hook feeds it */
   help: string;
+  /** decimals its value keeps in JSON (default 3): what the measurement resolves, not what a float can hold */
+  decimals?: number;
 }
 
 /** A field of the selected row's detail view. */

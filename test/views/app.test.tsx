@@ -8,22 +8,13 @@ import { renderFrameText, statusLine } from '../../views/text.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { assertGolden } from '../helpers/golden.js';
+import { until } from '../helpers/screen.js';
 
 
 function storeOf(frame: Frame) {
   return { subscribe: () => () => {}, getSnapshot: () => frame };
 }
 
-/** Polls until the frame satisfies `ok` (a bare setTimeout(0) is flaky with Ink); fails with the last screen after 5 s. */
-async function until(get: () => string | undefined, ok: (s: string) => boolean, what: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const s = get() ?? '';
-    if (ok(s)) return s;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last screen:\n${s}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function app(frame: Frame, width: number, height: number, onQuit = () => {}) {
   return render(<App store={storeOf(frame)} catalog={CATALOG} width={width} height={height} hostname="host1" intervalS={1} onQuit={onQuit} />);

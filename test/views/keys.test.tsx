@@ -12,6 +12,7 @@ import { App } from '../../views/App.js';
 import { PanelView } from '../../views/PanelView.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, TCPTOP, tcptopEntries, tcptopPanel, testEngine } from '../helpers/fixtures.js';
+import { until } from '../helpers/screen.js';
 
 function storeOf(frame: Frame) {
   return { subscribe: () => () => {}, getSnapshot: () => frame };
@@ -19,15 +20,6 @@ function storeOf(frame: Frame) {
 
 const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-async function until(get: () => string | undefined, ok: (s: string) => boolean, what: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    const s = get() ?? '';
-    if (ok(s)) return s;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last screen:\n${plain(s)}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** The name in the first cell of the highlighted (selected) row: the one drawn on a cyan background. */
 function selectedRow(r: { lastFrame: () => string | undefined }): string {
