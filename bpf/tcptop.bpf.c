@@ -30,6 +30,13 @@ struct {
 } tcptop_conns SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TCPTOP_MAX_BIG);
+	__type(key, struct tcptop_key);
+	__type(value, struct tcptop_val);
+} tcptop_big SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
@@ -103,6 +110,19 @@ static __always_inline void store_max(__u64 *p, __u64 v)
 	}
 }
 
+/* Adds an event to an entry: from the socket's storage (a copy that only grows), or the bytes themselves. */
+static __always_inline void add_bytes(struct tcptop_val *val, struct tcptop_sock *st, __s64 bytes, bool tx)
+{
+	if (st) {
+		store_max(&val->rx_bytes, st->rx_bytes);
+		store_max(&val->tx_bytes, st->tx_bytes);
+	} else if (tx) {
+		__sync_fetch_and_add(&val->tx_bytes, bytes);
+	} else {
+		__sync_fetch_and_add(&val->rx_bytes, bytes);
+	}
+}
+
 /* Counts `bytes` for (process, socket). `typed` programs (fentry, tp_btf: `sk` is a BTF-typed pointer) keep the
  * counts in the socket's own storage and copy them into the map entry, so an entry the LRU evicts loses nothing;
  * the others add into the entry. `typed` is a constant in each program, so the others never see the helper. */
@@ -139,6 +159,12 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 		}
 	}
 
+	/* A big talker lives in tcptop_big, which nothing evicts. */
+	val = bpf_map_lookup_elem(&tcptop_big, &key);
+	if (val) {
+		add_bytes(val, st, bytes, tx);
+		return;
+	}
 	val = bpf_map_lookup_elem(&tcptop_conns, &key);
 	if (!val) {
 		/* First event of this entry: resolve addresses and comm once. */
@@ -152,6 +178,10 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 			init.created_ns = st->created_ns;
 		} else {
 			init.created_ns = now;
+			if (tx)
+				init.tx_bytes = bytes;
+			else
+				init.rx_bytes = bytes;
 		}
 		if (id.family == AF_INET) {
 			BPF_CORE_READ_INTO((__u32 *)init.laddr, sk, __sk_common.skc_rcv_saddr);
@@ -161,6 +191,10 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 			BPF_CORE_READ_INTO((struct in6_addr *)init.raddr, sk, __sk_common.skc_v6_daddr);
 		}
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		/* Back from an eviction already big (its counts were kept with the socket): straight to tcptop_big. */
+		if (init.rx_bytes + init.tx_bytes >= TCPTOP_BIG_BYTES &&
+		    bpf_map_update_elem(&tcptop_big, &key, &init, BPF_NOEXIST) == 0)
+			return;
 		err = bpf_map_update_elem(&tcptop_conns, &key, &init, BPF_NOEXIST);
 		/* An LRU map evicts to make room, so this fails only when no entry can be freed at once (-ENOMEM). */
 		if (err && err != -17 /* EEXIST: another CPU created it first */) {
@@ -171,20 +205,22 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 			bump_stat(TCPTOP_STAT_CREATED);
 			if (st && init.rx_bytes + init.tx_bytes > (__u64)bytes)
 				bump_stat(TCPTOP_STAT_CARRIED);
-			if (st)
-				return; /* the entry already holds this event's bytes */
+			return; /* the entry already holds this event's bytes */
 		}
 		val = bpf_map_lookup_elem(&tcptop_conns, &key);
 		if (!val)
 			return;
 	}
-	if (st) {
-		store_max(&val->rx_bytes, st->rx_bytes);
-		store_max(&val->tx_bytes, st->tx_bytes);
-	} else if (tx) {
-		__sync_fetch_and_add(&val->tx_bytes, bytes);
-	} else {
-		__sync_fetch_and_add(&val->rx_bytes, bytes);
+	add_bytes(val, st, bytes, tx);
+	/* Big enough to keep: moved to tcptop_big. Typed tiers carry exact counts through the socket's storage; the others
+	 * can lose what another CPU adds between the copy and the delete, at this one moment. */
+	if (val->rx_bytes + val->tx_bytes >= TCPTOP_BIG_BYTES) {
+		struct tcptop_val copy = *val;
+
+		if (bpf_map_update_elem(&tcptop_big, &key, &copy, BPF_NOEXIST) == 0) {
+			bpf_map_delete_elem(&tcptop_conns, &key);
+			bump_stat(TCPTOP_STAT_PROMOTED);
+		}
 	}
 }
 

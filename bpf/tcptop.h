@@ -5,6 +5,10 @@
 #define TCPTOP_COMM_LEN 16
 /* The object's default capacity; user space sizes the map at load from the sockets in use (65536 to 262144). */
 #define TCPTOP_MAX_CONNS 16384
+/* A connection that has moved this many bytes moves to tcptop_big, a plain hash that nothing evicts: under any churn
+ * of small connections, the big talkers stay. */
+#define TCPTOP_BIG_BYTES (1 << 20)
+#define TCPTOP_MAX_BIG 4096
 
 /* One connection as one process sees it. The ports are part of the key, so a socket pointer that the kernel
  * reuses for a new connection before user space evicts the old entry gets an entry of its own. */
@@ -47,7 +51,8 @@ enum tcptop_stat {
 	TCPTOP_STAT_CREATED = 1,  /* entries created: with the entries user space deleted and the entries left, this
 				   * tells how many the LRU evicted, seen or not */
 	TCPTOP_STAT_CARRIED = 2,  /* entries created again with their counts carried from the socket's storage */
-	TCPTOP_STAT_NR = 3,
+	TCPTOP_STAT_PROMOTED = 3, /* entries moved from tcptop_conns to tcptop_big */
+	TCPTOP_STAT_NR = 4,
 };
 
 struct tcptop_stats_val {

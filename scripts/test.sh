@@ -8,4 +8,7 @@ shopt -s nullglob
 files=(test/unit/*.test.ts test/views/*.test.tsx test/native/*.test.ts test/kernel/*.test.ts test/e2e/*.test.ts)
 if (($# > 0)); then files=("$@"); fi
 export TSX_TSCONFIG_PATH=test/tsconfig.json
+# React as sixty runs it (the launcher and src/main.ts choose the production build); the choice has to be made before
+# the first module loads, and a .tsx file's JSX runtime import comes before any of its own.
+export NODE_ENV=production
 exec node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

@@ -4,4 +4,6 @@
  * A listener of our own replaces Node's handler (Node 20 has no --disable-sigusr1). Then the rest is loaded.
  */
 process.on('SIGUSR1', () => {});
+// React's development build is slower and, drawing a frame a second for hours, keeps growing: production unless asked.
+process.env.NODE_ENV ??= 'production';
 await import('./cli.js');

@@ -48,6 +48,8 @@ interface Known {
   moved: number;
   /** its place in the samples' columns, kept while sixty knows it */
   slot: number;
+  /** in tcptop_big (a big talker, never evicted) rather than the LRU */
+  inBig: boolean;
 }
 
 /**
@@ -140,7 +142,8 @@ function sockstat(host: HostInfo): string {
  */
 export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host: HostInfo, tier?: Tier): () => TcptopSample {
   const countsKept = tier?.traits?.includes('socket-storage') ?? false;
-  const capacity = obj.mapInfo('tcptop_conns').maxEntries;
+  const lruCapacity = obj.mapInfo('tcptop_conns').maxEntries;
+  const capacity = lruCapacity + obj.mapInfo('tcptop_big').maxEntries;
   const d = tcptopDecoder(layouts);
   if (layouts.key.size !== 16 || layouts.val.size % 8 !== 0) throw new Error('tcptop records: the reader reads the key as four u32 words and the value in u64 words');
   for (const f of ['rx_bytes', 'tx_bytes', 'created_ns']) if (field(layouts.val, f).offset % 8 !== 0) throw new Error(`tcptop_val.${f} is not 8-byte aligned`);
@@ -158,33 +161,47 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
     // The counters first, then the map: creations after this point only make the eviction count lag, never jump.
     const counters = decodeCounters(obj.readMap('tcptop_stats'), layouts.stat);
     const read = obj.readMap('tcptop_conns');
+    const big = obj.readMap('tcptop_big');
     d.check(read, 'tcptop_conns');
+    d.check(big, 'tcptop_big');
     // The hot loop reads 32-bit words straight from the buffers (little-endian, as the kernel wrote them).
-    const kw = u32words(read.keys);
-    const vw = u32words(read.values);
     const vStride = layouts.val.size / 4;
     const [rxW, txW, crW] = (['rx_bytes', 'tx_bytes', 'created_ns'] as const).map((f) => field(layouts.val, f).offset / 4) as [number, number, number];
-    for (let i = 0; i < read.count; i++) {
-      const kb = i * 4;
-      const k0 = kw[kb]!;
-      const k1 = kw[kb + 1]!;
-      const k2 = kw[kb + 2]!;
-      const k3 = kw[kb + 3]!;
-      const h = KeyIndex.hash(k0, k1, k2, k3);
-      let e = index.get(h, k0, k1, k2, k3);
-      const vb = i * vStride;
-      const rx = vw[vb + rxW]! + vw[vb + rxW + 1]! * 0x1_0000_0000;
-      const tx = vw[vb + txW]! + vw[vb + txW + 1]! * 0x1_0000_0000;
-      const created = vw[vb + crW]! + vw[vb + crW + 1]! * 0x1_0000_0000;
-      if (!e) {
-        const names = d.names(read, i);
-        if (!names) continue;
-        // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
-        const slot = free.pop() ?? slots.length;
-        e = { id: `c${++seq}`, names, k0, k1, k2, k3, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, seenRead: reads, moved: rx + tx, slot };
-        index.add(h, e);
-        slots[slot] = e;
-      } else {
+    for (const [m, inBig] of [[read, false], [big, true]] as const) {
+      const kw = u32words(m.keys);
+      const vw = u32words(m.values);
+      for (let i = 0; i < m.count; i++) {
+        const kb = i * 4;
+        const k0 = kw[kb]!;
+        const k1 = kw[kb + 1]!;
+        const k2 = kw[kb + 2]!;
+        const k3 = kw[kb + 3]!;
+        const h = KeyIndex.hash(k0, k1, k2, k3);
+        let e = index.get(h, k0, k1, k2, k3);
+        const vb = i * vStride;
+        const rx = vw[vb + rxW]! + vw[vb + rxW + 1]! * 0x1_0000_0000;
+        const tx = vw[vb + txW]! + vw[vb + txW + 1]! * 0x1_0000_0000;
+        const created = vw[vb + crW]! + vw[vb + crW + 1]! * 0x1_0000_0000;
+        if (!e) {
+          const names = d.names(m, i);
+          if (!names) continue;
+          // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
+          const slot = free.pop() ?? slots.length;
+          e = { id: `c${++seq}`, names, k0, k1, k2, k3, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, seenRead: reads, moved: rx + tx, slot, inBig };
+          index.add(h, e);
+          slots[slot] = e;
+          continue;
+        }
+        if (e.seenRead === reads) {
+          // In both maps for a moment (being moved to tcptop_big): the copy that has moved further counts.
+          if (created === e.created && rx + tx > e.rx + e.tx) {
+            e.moved += rx + tx - e.rx - e.tx;
+            e.rx = rx;
+            e.tx = tx;
+            e.inBig = inBig;
+          }
+          continue;
+        }
         // Created again since the previous read (the LRU evicted it, or sixty deleted it): all its bytes are new.
         e.moved = e.created !== created ? rx + tx : rx - e.rx + (tx - e.tx);
         if (e.moved !== 0) e.lastActiveNs = now;
@@ -192,14 +209,15 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
         e.tx = tx;
         e.created = created;
         e.inKernel = true;
+        e.inBig = inBig;
+        e.seenRead = reads;
       }
-      e.seenRead = reads;
     }
     // One pass over what sixty knows: entries that left the map without sixty deleting them were evicted by the LRU;
     // entries gone for long are forgotten; long-idle ones in the map are taken out (tidying up closed connections).
     const stale: Known[] = [];
     const inMap: Known[] = [];
-    const pressure = read.count > capacity * HIGH_WATER;
+    const pressure = read.count > lruCapacity * HIGH_WATER;
     for (let i = 0; i < slots.length; i++) {
       const e = slots[i];
       if (!e) continue;
@@ -213,22 +231,25 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
           free.push(i);
         }
       } else if (now - e.lastActiveNs >= IDLE_DELETE_NS) stale.push(e);
-      else if (pressure) inMap.push(e);
+      else if (pressure && !e.inBig) inMap.push(e);
     }
-    // Every entry the LRU evicted, including ones created and evicted between two reads: created − deleted − left.
-    evicted = Math.max(evicted, Number(counters[1] ?? 0n) - deleted - read.count);
+    // Every entry the LRU evicted, including ones created and evicted between two reads: created − deleted − moved to
+    // tcptop_big − left.
+    evicted = Math.max(evicted, Number(counters[1] ?? 0n) - deleted - Number(counters[3] ?? 0n) - read.count);
     // Under pressure the quietest and smallest are taken out too, down to the low water mark, so there is room for
     // new talkers before the LRU must evict. Their last bytes are taken with them.
-    const excess = read.count - stale.length - Math.floor(capacity * LOW_WATER);
+    const excess = read.count - stale.filter((e) => !e.inBig).length - Math.floor(lruCapacity * LOW_WATER);
     if (pressure && excess > 0) {
       inMap.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(a.moved, b.moved));
       stale.push(...inMap.slice(0, excess));
     }
     let deletedNow = 0;
-    if (stale.length > 0) {
-      const taken = obj.takeKeys('tcptop_conns', Buffer.concat(stale.map(rawKey)));
-      deleted += taken.count;
-      deletedNow = taken.count;
+    for (const [name, inBig] of [['tcptop_conns', false], ['tcptop_big', true]] as const) {
+      const mine = stale.filter((e) => e.inBig === inBig);
+      if (mine.length === 0) continue;
+      const taken = obj.takeKeys(name, Buffer.concat(mine.map(rawKey)));
+      if (!inBig) deleted += taken.count;
+      deletedNow += taken.count;
       for (let i = 0; i < taken.count; i++) {
         const kb = i * 16;
         const w = [0, 4, 8, 12].map((o) => taken.keys.readUInt32LE(kb + o)) as [number, number, number, number];
@@ -243,7 +264,7 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
           e.lastActiveNs = now;
         }
       }
-      for (const e of stale) {
+      for (const e of mine) {
         e.inKernel = false;
         e.goneNs = now;
       }
@@ -264,7 +285,7 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
       mapFull: Number(counters[0] ?? 0n),
       evicted,
       countsKept,
-      entries: read.count - deletedNow,
+      entries: read.count + big.count - deletedNow,
       capacity,
     };
     const ids = sample.ids as string[];

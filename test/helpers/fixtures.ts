@@ -204,6 +204,7 @@ function fixtureStep(kernel: FakeKernel, k: number): void {
     ]),
   );
   setMap(kernel, 'tcptop_stats', 4, TCPTOP.stat.size, [[u32key(0), encode(TCPTOP.stat, { count: 0n })]], 1);
+  setMap(kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, [], 4096);
 }
 
 /** A frame with every panel busy, made by the engine over three one-second intervals, for golden tests. */

@@ -80,7 +80,7 @@ test('every tick reads all panels with one timestamp; rates use the measured int
   assert.deepEqual(frame.panels.map((p) => [p.id, p.status]), [['softirqs', 'ok'], ['tcptop', 'ok'], ['mpstat', 'ok']]);
   const tcp = frame.panels[1]!;
   assert.deepEqual(tcp.rows.map((r) => r.id), ['c2', 'c1', 'c3'], 'opaque ids, default sort by total');
-  assert.match(tcp.summary.text, /^3 active connections, RX 4\.77 MiB\/s, TX 143\.07 MiB\/s, map 3\/16384$/);
+  assert.match(tcp.summary.text, /^3 active connections, RX 4\.77 MiB\/s, TX 143\.07 MiB\/s, map 3\/20480$/);
   assert.ok(!JSON.stringify(frame).includes('ffff888'), 'no kernel pointer anywhere in the frame');
 });
 

@@ -22,9 +22,10 @@ const c = (sk: number, rx: number, tx: number, created = 1): ConnFixture => ({
 
 async function setup(capacity = 65536) {
   const kernel = fakeKernel();
-  const conns = (list: ConnFixture[], created: number, full = 0): void => {
+  const conns = (list: ConnFixture[], created: number, full = 0, promoted = 0): void => {
     setMap(kernel, 'tcptop_conns', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries(list), capacity);
-    setMap(kernel, 'tcptop_stats', 4, 8, [[u32key(0), encode(TCPTOP.stat, { count: full })], [u32key(1), encode(TCPTOP.stat, { count: created })]], 2);
+    setMap(kernel, 'tcptop_stats', 4, 8, [[u32key(0), encode(TCPTOP.stat, { count: full })], [u32key(1), encode(TCPTOP.stat, { count: created })], [u32key(3), encode(TCPTOP.stat, { count: promoted })]], 4);
+    setMap(kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, [], 4096);
   };
   conns([], 0);
   const obj = await fakeAddon(kernel).load('/x/tcptop.bpf.o', []);
@@ -113,4 +114,26 @@ test('a slot freed by a forgotten connection is reused without mixing the two up
   assert.deepEqual([s1.ids[0], s3.ids[0], s3.ids.length], ['c1', 'c2', 1]);
   const rows = deriveTcptop(s3, s1, 1e9);
   assert.deepEqual(rows.map((r) => [r.id, r.rx_bytes]), [['c2', 500]], 'all of c2\'s bytes, not 500 − 10');
+});
+
+test('a connection moved to tcptop_big keeps its id and its counts; seen in both maps at once, it counts once', async () => {
+  const { deriveTcptop } = await import('../../src/models/tcptop.js');
+  const t = await setup();
+  t.conns([c(1, 500_000, 0), c(2, 10, 0)], 2);
+  const s1 = t.read();
+  t.at(1e9);
+  // c1 crossed 1 MiB: the program copied it to tcptop_big and (not yet) deleted it from the LRU.
+  t.conns([c(1, 1_500_000, 0), c(2, 20, 0)], 2);
+  setMap(t.kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries([c(1, 1_600_000, 0)]), 4096);
+  const s2 = t.read();
+  assert.deepEqual(connsOf(s2).get('c1')!.rx, 1_600_000, 'the copy that moved further');
+  t.at(2e9);
+  t.conns([c(2, 30, 0)], 2, 0, 1); // the move finished: c1 left the LRU, counted as moved
+  setMap(t.kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries([c(1, 2_000_000, 0)]), 4096);
+  const s3 = t.read();
+  assert.deepEqual(
+    [deriveTcptop(s2, s1, 1e9), deriveTcptop(s3, s2, 1e9)].map((rows) => rows.find((r) => r.id === 'c1')!.rx_bytes),
+    [1_100_000, 400_000],
+  );
+  assert.equal(s3.evicted, 0);
 });

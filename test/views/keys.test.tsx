@@ -58,6 +58,7 @@ test('a process named in wide characters leaves the header and the summary on sc
   const wide = (rx: bigint) =>
     setMap(kernel, 'tcptop_conns', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries([{ sk: 1n, pid: 7, lport: 1, rport: 2, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: '日本語日本' }, { sk: 2n, pid: 8, lport: 3, rport: 4, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: 'a\u202eevil' }]));
   setMap(kernel, 'tcptop_stats', 4, 8, [], 3);
+  setMap(kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, [], 4096);
   wide(0n);
   await t.engine.open();
   wide(1000n);

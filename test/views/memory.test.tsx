@@ -30,6 +30,7 @@ test('800 frames of a churning tcptop, drawn at 120×40: the heap does not grow'
     }
     setMap(kernel, 'tcptop_conns', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries(list), 65536);
     setMap(kernel, 'tcptop_stats', 4, 8, [[u32key(0), encode(TCPTOP.stat, { count: 0n })], [u32key(1), encode(TCPTOP.stat, { count: BigInt(20 + created) })]], 3);
+    setMap(kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, [], 4096);
   };
   step(0);
   await t.engine.open();
