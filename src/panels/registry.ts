@@ -1,11 +1,12 @@
 /** Every panel sixty knows, in tab order, and the catalog views read them through. Adding a panel is one line here. */
+import { biotopPanel } from './biotop.js';
 import { mpstatPanel } from './mpstat.js';
 import { softirqsPanel } from './softirqs.js';
 import { sortRows } from './sort.js';
 import { tcptopPanel } from './tcptop.js';
 import type { AnyPanelDef, Catalog } from './types.js';
 
-export const PANELS: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, mpstatPanel];
+export const PANELS: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, biotopPanel, mpstatPanel];
 
 export function panelById(id: string): AnyPanelDef | undefined {
   return PANELS.find((p) => p.id === id);

@@ -7,7 +7,7 @@
 import type { StructLayout } from '../native.js';
 
 /** How a field is stored: fixed-width little-endian integers, raw bytes, or a NUL-terminated C string. */
-export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | { bytes: number } | { cstr: number };
+export type FieldKind = 'u8' | 'u16' | 'u32' | 'u64' | { bytes: number } | { cstr: number } | { u64s: number };
 
 export interface RecordDecl {
   /** the C struct name in bpf/<stem>.h */
@@ -38,17 +38,17 @@ export function record(struct: string, fields: Record<string, FieldKind>): Recor
 }
 
 export function kindSize(k: FieldKind): number {
-  if (typeof k !== 'string') return 'bytes' in k ? k.bytes : k.cstr;
+  if (typeof k !== 'string') return 'bytes' in k ? k.bytes : 'cstr' in k ? k.cstr : k.u64s * 8;
   return k === 'u8' ? 1 : k === 'u16' ? 2 : k === 'u32' ? 4 : 8;
 }
 
 function kindAlign(k: FieldKind): number {
-  return typeof k === 'string' ? kindSize(k) : 1;
+  return typeof k === 'string' ? kindSize(k) : 'u64s' in k ? 8 : 1;
 }
 
 function kindName(k: FieldKind): string {
   if (typeof k === 'string') return k;
-  return 'bytes' in k ? `${k.bytes} bytes` : `char[${k.cstr}]`;
+  return 'bytes' in k ? `${k.bytes} bytes` : 'cstr' in k ? `char[${k.cstr}]` : `u64[${k.u64s}]`;
 }
 
 /** The layout a C compiler gives the declaration (natural alignment, no packing): for tests without a kernel. */
@@ -114,7 +114,7 @@ export function cString(buf: Buffer, base: number, f: FieldLayout): string {
   return b.subarray(0, end < 0 ? b.length : end).toString('utf8');
 }
 
-export type FieldValue = bigint | number | Buffer | string;
+export type FieldValue = bigint | number | Buffer | string | readonly (number | bigint)[];
 
 /** One record's bytes from field values (missing fields are zero): the inverse of the decoders, for fixtures. */
 export function encode(layout: RecordLayout, values: Readonly<Record<string, FieldValue>>): Buffer {
@@ -128,6 +128,8 @@ export function encode(layout: RecordLayout, values: Readonly<Record<string, Fie
       else if (k === 'u32') buf.writeUInt32LE(Number(n), f.offset);
       else if (k === 'u16') buf.writeUInt16LE(Number(n), f.offset);
       else buf.writeUInt8(Number(n), f.offset);
+    } else if ('u64s' in k) {
+      (v as readonly (number | bigint)[]).slice(0, k.u64s).forEach((x, i) => buf.writeBigUInt64LE(BigInt(x), f.offset + i * 8));
     } else {
       const src = typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from([]);
       // A C string keeps room for its NUL, as the kernel's would.

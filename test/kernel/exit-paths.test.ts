@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { bpfIds, CLI, LAUNCHER, lines, needsBpf, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
+import { PANELS } from '../../src/panels/registry.js';
 
 async function assertBaseline(base: BpfIds, what: string): Promise<void> {
   const left = await waitForBaseline(base);
@@ -87,7 +88,7 @@ test('without privileges: /proc panels run, BPF panels say why in one line, noth
     // Every panel: mpstat reads /proc; the BPF panels are off with the reason, and the exit status says so.
     const all = run(['--batch', '--count', '1', '--format', 'json', '--interval', '0.2']);
     assert.equal(all.status, 77);
-    assert.equal(all.stderr, `sixty: softirqs, tcptop are unavailable: ${why}\n`);
+    assert.equal(all.stderr, `sixty: softirqs, tcptop, biotop are unavailable: ${why}\n`);
     const f = JSON.parse(all.stdout) as { panels: Record<string, { status: string; reason?: string; rows: unknown[] }> };
     assert.equal(f.panels.mpstat!.status, 'ok');
     assert.ok(f.panels.mpstat!.rows.length >= 2);
@@ -105,7 +106,7 @@ test('terminal, without privileges: mpstat runs, and each BPF panel says what to
     const why = 'softirqs: off: BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty';
     const screen = await tm.waitFor((s) => s.replace(/\s+/g, ' ').includes(why));
     assert.ok(screen.split('\n').every((l) => l.length <= 80));
-    tm.keys('3');
+    tm.keys(String(PANELS.findIndex((p) => p.id === 'mpstat') + 1));
     await tm.waitFor((s) => /^ all\s+\d/m.test(s), 10_000);
     tm.keys('q');
     await tm.waitFor((s) => s.includes('EXIT=0'));

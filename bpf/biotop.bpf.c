@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: GPL-2.0
+/* biotop: block I/O per (process, disk, operation): requests, bytes, and issue→completion latency (sum and a log2
+ * histogram). Who asked is taken at the request's start (completions run in interrupt or another task's context),
+ * its size and the latency clock at issue (its length is already 0 at completion).
+ * Tiers, all producing the same records through on_start/on_issue/on_done:
+ *   tp_btf:     block_io_start + block_rq_issue + block_io_done (6.5+), BTF-typed
+ *   raw_tp:     the same tracepoints, untyped
+ *   fentry:     blk_mq_start_request (issue) + __blk_account_io_start / __blk_account_io_done, where they exist
+ *   kprobe:     the same functions
+ *   tracepoint: classic block:block_rq_insert + block:block_rq_issue + block:block_rq_complete (needs tracefs;
+ *               insert does not fire under the `none` scheduler: those requests count with pid 0) */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "biotop.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define REQ_OP_BITS 8
+#define REQ_OP_MASK ((1 << REQ_OP_BITS) - 1)
+#define MINORBITS 20
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BIOTOP_MAX_INFLIGHT);
+	__type(key, __u64);
+	__type(value, struct biotop_inflight);
+} biotop_inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BIOTOP_MAX_ROWS);
+	__type(key, struct biotop_key);
+	__type(value, struct biotop_val);
+} biotop_rows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, BIOTOP_STAT_NR);
+	__type(key, __u32);
+	__type(value, struct biotop_stats_val);
+} biotop_stats SEC(".maps");
+
+/* A zeroed row to create entries from (too big for the BPF stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct biotop_val);
+} biotop_scratch SEC(".maps");
+
+/* Before 5.17 a request named its disk directly (rq->rq_disk); since, through its queue (rq->q->disk). */
+struct request___old {
+	struct gendisk *rq_disk;
+} __attribute__((preserve_access_index));
+
+static __always_inline void bump_stat(__u32 stat)
+{
+	struct biotop_stats_val *v = bpf_map_lookup_elem(&biotop_stats, &stat);
+
+	if (v)
+		v->count++;
+}
+
+static __always_inline struct gendisk *rq_disk(struct request *rq)
+{
+	struct request___old *old = (void *)rq;
+
+	if (bpf_core_field_exists(old->rq_disk))
+		return BPF_CORE_READ(old, rq_disk);
+	return BPF_CORE_READ(rq, q, disk);
+}
+
+static __always_inline __u32 rq_op(struct request *rq)
+{
+	__u32 op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK;
+
+	switch (op) {
+	case REQ_OP_READ:
+		return BIOTOP_OP_READ;
+	case REQ_OP_WRITE:
+		return BIOTOP_OP_WRITE;
+	case REQ_OP_DISCARD:
+	case REQ_OP_SECURE_ERASE:
+		return BIOTOP_OP_DISCARD;
+	case REQ_OP_FLUSH:
+		return BIOTOP_OP_FLUSH;
+	default:
+		return BIOTOP_OP_OTHER;
+	}
+}
+
+/* Start: the task that submitted the request. A start for a request still in flight means its completion was lost. */
+static __always_inline void on_start(struct request *rq)
+{
+	__u64 key = (__u64)rq;
+	struct biotop_inflight init = {}, *cur;
+
+	cur = bpf_map_lookup_elem(&biotop_inflight, &key);
+	if (cur && cur->issue_ns)
+		bump_stat(BIOTOP_STAT_LOST);
+	init.pid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(init.comm, sizeof(init.comm));
+	bpf_map_update_elem(&biotop_inflight, &key, &init, BPF_ANY);
+}
+
+/* Issue: the request goes to the device; its size, operation and disk, and the latency clock. */
+static __always_inline void on_issue(struct request *rq)
+{
+	__u64 key = (__u64)rq;
+	struct biotop_inflight init = {}, *cur;
+	struct gendisk *disk;
+
+	cur = bpf_map_lookup_elem(&biotop_inflight, &key);
+	if (!cur) {
+		/* No start seen (a flush, or a start hook that does not fire for it): counted as pid 0. */
+		bpf_map_update_elem(&biotop_inflight, &key, &init, BPF_ANY);
+		cur = bpf_map_lookup_elem(&biotop_inflight, &key);
+		if (!cur)
+			return;
+	} else if (cur->issue_ns) {
+		bump_stat(BIOTOP_STAT_LOST); /* issued again before a completion was seen */
+	}
+	cur->bytes = BPF_CORE_READ(rq, __data_len);
+	cur->op = rq_op(rq);
+	disk = rq_disk(rq);
+	if (disk) {
+		cur->dev = ((__u32)BPF_CORE_READ(disk, major) << MINORBITS) | (__u32)BPF_CORE_READ(disk, first_minor);
+		bpf_probe_read_kernel_str(cur->disk, sizeof(cur->disk), disk->disk_name);
+	}
+	cur->issue_ns = bpf_ktime_get_ns();
+}
+
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 slot = 0;
+
+	/* Bounded shifts (the verifier needs a bounded loop). */
+	for (int i = 0; i < BIOTOP_HIST_SLOTS - 1; i++) {
+		if (v < 2)
+			break;
+		v >>= 1;
+		slot++;
+	}
+	return slot;
+}
+
+/* Done: the request completed; its row gets one I/O, its bytes and its latency. */
+static __always_inline void on_done(struct request *rq)
+{
+	__u64 key = (__u64)rq, lat;
+	struct biotop_inflight *in;
+	struct biotop_key rk = {};
+	struct biotop_val *row;
+	__u32 zero = 0, slot;
+
+	in = bpf_map_lookup_elem(&biotop_inflight, &key);
+	if (!in || !in->issue_ns) {
+		bump_stat(BIOTOP_STAT_UNMATCHED);
+		if (in)
+			bpf_map_delete_elem(&biotop_inflight, &key);
+		return;
+	}
+	lat = bpf_ktime_get_ns() - in->issue_ns;
+	rk.pid = in->pid;
+	rk.dev = in->dev;
+	rk.op = in->op;
+	row = bpf_map_lookup_elem(&biotop_rows, &rk);
+	if (!row) {
+		struct biotop_val *init = bpf_map_lookup_elem(&biotop_scratch, &zero);
+		long err;
+
+		if (!init)
+			goto out;
+		__builtin_memset(init, 0, sizeof(*init));
+		init->created_ns = bpf_ktime_get_ns();
+		__builtin_memcpy(init->comm, in->comm, sizeof(init->comm));
+		__builtin_memcpy(init->disk, in->disk, sizeof(init->disk));
+		err = bpf_map_update_elem(&biotop_rows, &rk, init, BPF_NOEXIST);
+		if (err && err != -17 /* EEXIST: another CPU created it first */) {
+			bump_stat(BIOTOP_STAT_MAP_FULL);
+			goto out;
+		}
+		row = bpf_map_lookup_elem(&biotop_rows, &rk);
+		if (!row)
+			goto out;
+	}
+	__sync_fetch_and_add(&row->io, 1);
+	__sync_fetch_and_add(&row->bytes, in->bytes);
+	__sync_fetch_and_add(&row->lat_ns, lat);
+	slot = log2_slot(lat);
+	if (slot < BIOTOP_HIST_SLOTS)
+		__sync_fetch_and_add(&row->hist[slot], 1);
+out:
+	bpf_map_delete_elem(&biotop_inflight, &key);
+}
+
+/* Tier tp_btf. */
+SEC("?tp_btf/block_io_start")
+int BPF_PROG(biotop_start_btf, struct request *rq) { on_start(rq); return 0; }
+SEC("?tp_btf/block_rq_issue")
+int BPF_PROG(biotop_issue_btf, struct request *rq) { on_issue(rq); return 0; }
+SEC("?tp_btf/block_io_done")
+int BPF_PROG(biotop_done_btf, struct request *rq) { on_done(rq); return 0; }
+
+/* Tier raw_tp. */
+SEC("?raw_tp/block_io_start")
+int BPF_PROG(biotop_start_raw, struct request *rq) { on_start(rq); return 0; }
+SEC("?raw_tp/block_rq_issue")
+int BPF_PROG(biotop_issue_raw, struct request *rq) { on_issue(rq); return 0; }
+SEC("?raw_tp/block_io_done")
+int BPF_PROG(biotop_done_raw, struct request *rq) { on_done(rq); return 0; }
+
+/* Tier fentry: the accounting functions around a request's life, where the kernel keeps them as functions. */
+SEC("?fentry/__blk_account_io_start")
+int BPF_PROG(biotop_start_fentry, struct request *rq) { on_start(rq); return 0; }
+SEC("?fentry/blk_mq_start_request")
+int BPF_PROG(biotop_issue_fentry, struct request *rq) { on_issue(rq); return 0; }
+SEC("?fentry/__blk_account_io_done")
+int BPF_PROG(biotop_done_fentry, struct request *rq) { on_done(rq); return 0; }
+
+/* Tier kprobe: the same functions. */
+SEC("?kprobe/__blk_account_io_start")
+int BPF_KPROBE(biotop_start_kprobe, struct request *rq) { on_start(rq); return 0; }
+SEC("?kprobe/blk_mq_start_request")
+int BPF_KPROBE(biotop_issue_kprobe, struct request *rq) { on_issue(rq); return 0; }
+SEC("?kprobe/__blk_account_io_done")
+int BPF_KPROBE(biotop_done_kprobe, struct request *rq) { on_done(rq); return 0; }
+
+/* Tier tracepoint: the classic format carries no request pointer, so the raw tracepoints' arguments are used through
+ * the classic tier's cousin: raw_tp on insert/issue/complete (kernels before block_io_start, 6.5). */
+SEC("?raw_tp/block_rq_insert")
+int BPF_PROG(biotop_insert_raw, struct request *rq) { on_start(rq); return 0; }
+SEC("?raw_tp/block_rq_complete")
+int BPF_PROG(biotop_complete_raw, struct request *rq) { on_done(rq); return 0; }

@@ -1,0 +1,104 @@
+/**
+ * biotop model: per (process, disk, operation) in the interval: requests, bytes, average and p99 latency (from the
+ * row's log2 histogram). Pure. Cumulative kernel counters; an entry created again since the previous read (another
+ * `created`) counts whole.
+ */
+import { BIOTOP_HIST_SLOTS, devMajor, devMinor, type BiotopOp, type BiotopRecord } from '../records/biotop.js';
+import { perSecond } from './delta.js';
+
+export interface BiotopEntry extends BiotopRecord {
+  /** `p<pid>-<major>:<minor>-<op>`: what the row is, nothing secret */
+  id: string;
+}
+
+export interface BiotopSample {
+  rows: ReadonlyMap<string, BiotopEntry>;
+  /** requests whose start or issue came again before their completion was seen, cumulative */
+  lost: number;
+  /** completions with no issue seen, cumulative */
+  unmatched: number;
+  /** completions not counted for want of a row, cumulative */
+  mapFull: number;
+  entries: number;
+  capacity: number;
+}
+
+export interface BiotopRow {
+  id: string;
+  pid: number;
+  comm: string;
+  op: BiotopOp;
+  major: number;
+  minor: number;
+  disk: string;
+  io: number;
+  bytes: number;
+  /** issue → completion */
+  avg_lat_ns: number | null;
+  /** the upper edge of the log2 bucket that holds the 99th percentile (within a factor of two) */
+  p99_lat_ns: number | null;
+  io_per_s: number | null;
+  bytes_per_s: number | null;
+  /** the interval's latency histogram: slot i counts requests of 2^i to 2^(i+1) − 1 ns */
+  lat_hist: readonly number[];
+}
+
+/** The upper edge (ns) of the bucket holding quantile q of a log2 histogram; null when it is empty. */
+export function histQuantile(hist: ArrayLike<number>, q: number): number | null {
+  let total = 0;
+  for (let i = 0; i < hist.length; i++) total += hist[i]!;
+  if (total <= 0) return null;
+  const rank = Math.ceil(q * total);
+  let seen = 0;
+  for (let i = 0; i < hist.length; i++) {
+    seen += hist[i]!;
+    if (seen >= rank) return 2 ** (i + 1) - 1;
+  }
+  return 2 ** hist.length - 1;
+}
+
+export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | undefined, elapsedNs: number): BiotopRow[] {
+  const rows: BiotopRow[] = [];
+  for (const cur of sample.rows.values()) {
+    const p = previous?.rows.get(cur.id);
+    const same = p !== undefined && p.created === cur.created && cur.io >= p.io;
+    const io = same ? cur.io - p.io : cur.io;
+    if (io === 0) continue;
+    const bytes = same ? cur.bytes - p.bytes : cur.bytes;
+    const lat = same ? cur.latNs - p.latNs : cur.latNs;
+    const hist = new Array<number>(BIOTOP_HIST_SLOTS);
+    for (let s = 0; s < BIOTOP_HIST_SLOTS; s++) hist[s] = same ? cur.hist[s]! - p.hist[s]! : cur.hist[s]!;
+    rows.push({
+      id: cur.id,
+      pid: cur.pid,
+      comm: cur.comm,
+      op: cur.op,
+      major: devMajor(cur.dev),
+      minor: devMinor(cur.dev),
+      disk: cur.disk,
+      io,
+      bytes,
+      avg_lat_ns: lat / io,
+      p99_lat_ns: histQuantile(hist, 0.99),
+      io_per_s: perSecond(io, elapsedNs),
+      bytes_per_s: perSecond(bytes, elapsedNs),
+      lat_hist: Object.freeze(hist),
+    });
+  }
+  return rows;
+}
+
+const since = (cur: number, prev: number | undefined): number => (prev === undefined ? cur : Math.max(0, cur - prev));
+
+export function biotopStats(sample: BiotopSample, previous: BiotopSample | undefined): Record<string, number> {
+  return {
+    lost_completions: since(sample.lost, previous?.lost),
+    lost_completions_total: sample.lost,
+    unmatched_completions: since(sample.unmatched, previous?.unmatched),
+    unmatched_completions_total: sample.unmatched,
+    map_full_drops: since(sample.mapFull, previous?.mapFull),
+    map_full_drops_total: sample.mapFull,
+    entries: sample.entries,
+    capacity: sample.capacity,
+  };
+}

@@ -1,0 +1,137 @@
+/** The biotop panel: block I/O per process, disk and operation, with latency from issue to completion. */
+import { biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
+import { BIOTOP_RECORDS, decodeBiotop, decodeBiotopCounters, devMajor, devMinor, type BiotopLayouts, type BiotopRecord } from '../records/biotop.js';
+import { humanBytes, humanCount, humanNs } from '../format.js';
+import type { BpfObject } from '../native.js';
+import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
+
+/** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
+const IDLE_DELETE_NS = 30e9;
+
+const TIERS: readonly Tier[] = [
+  {
+    name: 'tp_btf',
+    types: ['tp_btf'],
+    programs: ['biotop_start_btf', 'biotop_issue_btf', 'biotop_done_btf'],
+    hooks: 'tp_btf block_io_start + block_rq_issue + block_io_done',
+  },
+  {
+    name: 'raw_tp',
+    types: ['raw_tp'],
+    programs: ['biotop_start_raw', 'biotop_issue_raw', 'biotop_done_raw'],
+    hooks: 'raw_tp block_io_start + block_rq_issue + block_io_done',
+  },
+  {
+    name: 'fentry',
+    types: ['fentry'],
+    programs: ['biotop_start_fentry', 'biotop_issue_fentry', 'biotop_done_fentry'],
+    hooks: 'fentry __blk_account_io_start + blk_mq_start_request + __blk_account_io_done',
+  },
+  {
+    name: 'kprobe',
+    types: ['kprobe'],
+    programs: ['biotop_start_kprobe', 'biotop_issue_kprobe', 'biotop_done_kprobe'],
+    hooks: 'kprobe __blk_account_io_start + blk_mq_start_request + __blk_account_io_done',
+  },
+  {
+    name: 'raw_tp_legacy',
+    types: ['raw_tp'],
+    programs: ['biotop_insert_raw', 'biotop_issue_raw', 'biotop_complete_raw'],
+    hooks: 'raw_tp block_rq_insert + block_rq_issue + block_rq_complete (kernels before 6.5)',
+  },
+];
+
+const rowId = (r: BiotopRecord): string => `p${r.pid}-${devMajor(r.dev)}:${devMinor(r.dev)}-${r.op}`;
+
+/**
+ * Reads biotop's maps. Rows are cumulative in the kernel; those idle for 30 s are taken out with lookup-and-delete,
+ * and their last counts still reach the sample.
+ */
+export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host: HostInfo): () => BiotopSample {
+  const capacity = obj.mapInfo('biotop_rows').maxEntries;
+  const seen = new Map<string, { io: number; lastActiveNs: number; rawKey: Buffer }>();
+  return () => {
+    const now = host.nowNs();
+    const counters = decodeBiotopCounters(obj.readMap('biotop_stats'), layouts.stat);
+    const read = obj.readMap('biotop_rows');
+    const records = decodeBiotop(read, layouts);
+    const rows = new Map<string, BiotopEntry>();
+    const stale: Buffer[] = [];
+    records.forEach((r, i) => {
+      const id = rowId(r);
+      const s = seen.get(id);
+      const rawKey = s?.rawKey ?? Buffer.from(read.keys.subarray(i * layouts.key.size, (i + 1) * layouts.key.size));
+      const active = !s || s.io !== r.io;
+      const lastActiveNs = active ? now : s.lastActiveNs;
+      seen.set(id, { io: r.io, lastActiveNs, rawKey });
+      if (now - lastActiveNs >= IDLE_DELETE_NS) stale.push(rawKey);
+      rows.set(id, { ...r, id });
+    });
+    if (stale.length > 0) {
+      const taken = decodeBiotop(obj.takeKeys('biotop_rows', Buffer.concat(stale)), layouts);
+      for (const r of taken) {
+        rows.set(rowId(r), { ...r, id: rowId(r) }); // the counts at the moment it left
+        seen.delete(rowId(r));
+      }
+    }
+    for (const id of seen.keys()) if (!rows.has(id)) seen.delete(id);
+    return { rows, lost: counters[1] ?? 0, unmatched: counters[2] ?? 0, mapFull: counters[0] ?? 0, entries: read.count - stale.length, capacity };
+  };
+}
+
+const mib = (n: number): string => (n / 1048576).toFixed(2);
+
+/** Requests and bytes per second by direction, and the requests whose completion sixty could not match. */
+export function biotopSummary(rows: readonly BiotopRow[], stats: PanelStats): Summary {
+  let read = 0;
+  let write = 0;
+  let iops = 0;
+  for (const r of rows) {
+    iops += r.io_per_s ?? 0;
+    if (r.op === 'read') read += r.bytes_per_s ?? 0;
+    if (r.op === 'write') write += r.bytes_per_s ?? 0;
+  }
+  const procs = new Set(rows.map((r) => r.pid)).size;
+  const lost = stats.lost_completions_total ?? 0;
+  let text = `${procs} processes doing I/O, ${Math.round(iops)} IO/s, read ${mib(read)} MiB/s, write ${mib(write)} MiB/s`;
+  if (lost > 0) text += `; ${lost} lost completions since start (their requests are not counted)`;
+  if ((stats.map_full_drops_total ?? 0) > 0) text += `; totals incomplete: ${stats.map_full_drops_total} completions dropped since start (map full)`;
+  return { text, values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, lost_completions_total: lost } };
+}
+
+export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
+  id: 'biotop',
+  title: 'biotop',
+  source: {
+    kind: 'bpf',
+    stem: 'biotop',
+    tiers: TIERS,
+    records: BIOTOP_RECORDS,
+    createReader: (obj, layouts, host) => createBiotopReader(obj, layouts as BiotopLayouts, host),
+  },
+  hookList: TIERS,
+  derive: deriveBiotop,
+  stats: biotopStats,
+  summarize: biotopSummary,
+  trend: (row) => row.bytes,
+  columns: [
+    { key: 'pid', title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => (v === 0 ? '-' : String(v)), help: 'process (tgid) that started the request (- : no start seen, e.g. a flush)' },
+    { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v || '[kernel]'), help: 'its name when the request started (control characters escaped)' },
+    { key: 'op', title: 'OP', width: 7, align: 'left', value: (r) => r.op, format: (v) => String(v), help: 'read, write, discard, flush or other (discards and flushes are their own, not reads)' },
+    { key: 'disk', title: 'DISK', width: 8, minWidth: 5, maxWidth: 16, align: 'left', value: (r) => r.disk, format: (v) => String(v || '?'), help: 'the disk (its kernel name; the row carries major and minor too)' },
+    { key: 'io', title: 'IO', width: 7, align: 'right', value: (r) => r.io, format: (v) => humanCount(asNumber(v)), help: 'requests completed in the interval' },
+    { key: 'bytes', title: 'BYTES', width: 7, align: 'right', value: (r) => r.bytes, format: (v) => humanBytes(asNumber(v)), help: 'their sizes, taken when issued to the device (the default sort)' },
+    { key: 'avg_lat_ns', title: 'AVG', width: 8, align: 'right', value: (r) => r.avg_lat_ns, format: (v) => humanNs(asNumber(v)), help: 'issue → completion, averaged', decimals: 0 },
+    { key: 'p99_lat_ns', title: 'P99', width: 8, align: 'right', value: (r) => r.p99_lat_ns, format: (v) => (v === null ? '-' : `<${humanNs(asNumber(v)! + 1)}`), help: '99th percentile of issue → completion: the upper edge of its log2 bucket' },
+    { key: 'io_per_s', title: 'IO/s', width: 7, align: 'right', value: (r) => r.io_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), help: 'IO over the measured elapsed time' },
+  ],
+  defaultSort: { key: 'bytes', descending: true },
+  detail: [
+    { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
+    { label: 'disk', value: (r) => `${r.disk} (${r.major}:${r.minor}), ${r.op}` },
+    { label: 'requests', value: (r) => `${r.io}, ${humanBytes(r.bytes)}` },
+    { label: 'latency', value: (r) => `avg ${humanNs(r.avg_lat_ns)}, p99 < ${humanNs((r.p99_lat_ns ?? 0) + 1)}` },
+  ],
+  blindSpots:
+    'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion never reached a program is a lost completion, counted.',
+};
