@@ -61,11 +61,12 @@ fi
 # <bpf/...> headers for the BPF programs and the addon, as libbpf's `make install_headers` would lay them out.
 [[ -e $VENDOR/include/bpf ]] || { mkdir -p "$VENDOR/include" && ln -s ../libbpf/src "$VENDOR/include/bpf"; }
 
-# 3. npm dependencies (only when package.json or the lock file changed since the last install).
+# 3. npm dependencies (only when package.json or the lock file changed since the last install), dev ones included
+#    whatever NODE_ENV says: the build needs node-gyp and tsc.
 if [[ ! -d node_modules || package.json -nt node_modules/.package-lock.json ]]; then
   say "installing npm dependencies"
-  if [[ -f package-lock.json ]]; then npm ci --ignore-scripts --no-fund --no-audit >/dev/null
-  else npm install --ignore-scripts --no-fund --no-audit >/dev/null; fi
+  if [[ -f package-lock.json ]]; then npm ci --include=dev --ignore-scripts --no-fund --no-audit >/dev/null
+  else npm install --include=dev --ignore-scripts --no-fund --no-audit >/dev/null; fi
 fi
 
 # 4. The native addon and the BPF objects (native/binding.gyp; make decides what is stale), then the TypeScript.
