@@ -118,6 +118,15 @@ function emit(text: string): void {
   process.stdout.write(text);
 }
 
+/** For the tests: SIXTY_INJECT_FAULT=panel:ID makes that panel's reader fail, as a map read can on a sick host. */
+function injectPanelFault(def: AnyPanelDef): AnyPanelDef {
+  if (process.env.SIXTY_INJECT_FAULT !== `panel:${def.id}`) return def;
+  const fail = (): never => {
+    throw new Error('injected fault');
+  };
+  return { ...def, source: { ...def.source, createReader: fail } } as AnyPanelDef;
+}
+
 /** For the exit-path tests: an uncaught exception from a timer, once sixty has attached. */
 function injectFault(): void {
   if (process.env.SIXTY_INJECT_FAULT !== 'uncaught') return;
@@ -191,7 +200,7 @@ async function main(argv: string[]): Promise<number> {
   const panels: AnyPanelDef[] = (opts.panels ?? PANELS.map((p) => p.id)).map((id) => {
     const def = panelById(id)!;
     const forced = opts.tiers[id];
-    return forced ? withTier(def, forced) : def;
+    return injectPanelFault(forced ? withTier(def, forced) : def);
   });
   engine = new Engine({ panels, intervalMs: opts.intervalS * 1000 });
   // Nothing that was asked for can run (BPF panels only, without privileges): one line, before taking the terminal.

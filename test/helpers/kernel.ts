@@ -8,6 +8,12 @@ import { PANELS } from '../../src/panels/registry.js';
 import { ADDON_PATH, ROOT } from '../../src/paths.js';
 
 export const REQUIRE_BPF = process.env.SIXTY_REQUIRE_BPF === '1';
+
+/**
+ * Waiting times stretched for slow machines: SIXTY_TIME_SCALE (test/kernels/run sets it for guests under emulation,
+ * where Node starts about 5× and forks about 47× slower). Only how long a test waits for something changes.
+ */
+export const scaled = (ms: number): number => ms * Math.max(1, Number(process.env.SIXTY_TIME_SCALE ?? 1) || 1);
 export const CLI = join(ROOT, 'build', 'js', 'src', 'main.js');
 export const LAUNCHER = join(ROOT, 'scripts', 'sixty');
 
@@ -45,13 +51,22 @@ export function bpfIds(): BpfIds {
 }
 
 /** Waits until no program or link exists beyond the baseline; returns what is left over after the timeout. */
-export async function waitForBaseline(base: BpfIds, timeoutMs = 3000): Promise<{ progs: number[]; links: number[] }> {
+export async function waitForBaseline(base: BpfIds, timeoutMs = scaled(3000)): Promise<{ progs: number[]; links: number[] }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const now = bpfIds();
     const progs = [...now.progs].filter((id) => !base.progs.has(id));
     const links = [...now.links].filter((id) => !base.links.has(id));
     if ((progs.length === 0 && links.length === 0) || Date.now() > deadline) return { progs, links };
+    await sleep(50);
+  }
+}
+
+/** Waits until `pred` holds; fails the test, naming what it waited for, after `timeoutMs` (scaled) instead of hanging. */
+export async function until(pred: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + scaled(timeoutMs);
+  while (!pred()) {
+    if (Date.now() > deadline) assert.fail(`waited ${scaled(timeoutMs)} ms for ${what}`);
     await sleep(50);
   }
 }
@@ -94,7 +109,7 @@ export function lines(child: ChildProcess): { all: string[]; first: Promise<stri
  * test or process are freed asynchronously after close, and their detaching from a tracepoint that the current
  * test also uses must not overlap a measured interval.
  */
-export async function settled(expected: number, timeoutMs = 10_000): Promise<void> {
+export async function settled(expected: number, timeoutMs = scaled(10_000)): Promise<void> {
   const stems = ['probe', ...PANELS.flatMap((p) => (p.source.kind === 'bpf' ? [p.source.stem] : []))];
   const ours = (): number => bpftoolList('prog').filter((p) => stems.some((s) => (p.name ?? '').startsWith(`${s}_`))).length;
   const deadline = Date.now() + timeoutMs;

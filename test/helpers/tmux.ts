@@ -1,6 +1,6 @@
 /** A real pseudo-terminal through tmux, on a private server socket: keys in, screen out. */
 import { execFileSync } from 'node:child_process';
-import { sleep } from './kernel.js';
+import { scaled, sleep } from './kernel.js';
 
 export class Tmux {
   readonly socket = `sixty-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -34,7 +34,7 @@ export class Tmux {
   }
 
   async waitFor(pred: (screen: string) => boolean, timeoutMs = 10000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + scaled(timeoutMs);
     let s = '';
     while (Date.now() < deadline) {
       s = this.screen();
@@ -45,7 +45,7 @@ export class Tmux {
   }
 
   async waitDead(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Date.now() + scaled(timeoutMs);
     while (Date.now() < deadline) {
       if (this.dead()) return;
       await sleep(50);

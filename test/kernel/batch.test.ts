@@ -1,6 +1,8 @@
 /** Batch output as scripts see it: JSON lines with --format json, plain text when stdout is not a terminal. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { PANELS } from '../../src/panels/registry.js';
 import { lines, needsBpf, spawnCli } from '../helpers/kernel.js';
 
@@ -46,11 +48,13 @@ test('bad arguments: one line, exit 2, nothing loaded', async (t) => {
   assert.equal(out.stderr(), "sixty: invalid interval 'soon': give seconds between 0.1 and 3600\n");
 });
 
-test('--tier forces a tier: the classic tracepoints, with tracefs mounted on demand', async (t) => {
+test('--tier forces a tier: the classic tracepoint, with tracefs mounted on demand', async (t) => {
   if (!needsBpf(t)) return;
-  const out = lines(spawnCli(['-c', '1', '-f', 'json', '-i', '0.2', '--tier', 'tcptop=tracepoint', '--tier', 'softirqs=raw_tp']));
+  if (tracefsMounted()) spawnSync('umount', ['/sys/kernel/tracing']);
+  const out = lines(spawnCli(['-c', '1', '-f', 'json', '-i', '0.2', '--tier', 'softirqs=tracepoint', '--tier', 'biotop=raw_tp_legacy']));
   const { code } = await out.exit;
   assert.equal(code, 0);
   const f = JSON.parse(out.all[0]!) as { panels: Record<string, { status: string; tier: string }> };
-  assert.deepEqual([f.panels.softirqs!.tier, f.panels.tcptop!.tier], ['raw_tp', 'tracepoint']);
+  assert.deepEqual([f.panels.softirqs!.tier, f.panels.biotop!.tier], ['tracepoint', 'raw_tp_legacy']);
+  assert.ok(tracefsMounted(), 'sixty mounted tracefs');
 });

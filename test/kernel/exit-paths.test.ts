@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { bpfIds, CLI, LAUNCHER, lines, needsBpf, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
+import { bpfIds, CLI, LAUNCHER, lines, needsBpf, scaled, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 import { PANELS } from '../../src/panels/registry.js';
 
@@ -24,7 +24,8 @@ function sixtyPids(): string {
 
 /** Waits until sixty has its programs attached (more programs than the baseline). */
 async function attached(base: BpfIds): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  const deadline = Date.now() + scaled(10_000);
+  while (Date.now() < deadline) {
     if ([...bpfIds().progs].filter((id) => !base.progs.has(id)).length >= 4) return;
     await sleep(50);
   }
@@ -176,6 +177,6 @@ test('terminal: a hang-up (the SSH connection drops) detaches everything', async
     tm.kill(); // closes the pty: the kernel sends SIGHUP
   }
   await assertBaseline(base, 'hang-up');
-  for (let i = 0; i < 40 && sixtyPids(); i++) await sleep(50);
+  for (let i = 0; i < scaled(40) && sixtyPids(); i++) await sleep(50);
   assert.equal(sixtyPids(), '', 'sixty has exited');
 });

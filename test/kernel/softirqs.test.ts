@@ -5,6 +5,7 @@ import { Engine } from '../../src/engine.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { softirqsGroundTruth } from '../helpers/softirqs.js';
+import { expectedTier } from '../helpers/tiers.js';
 
 test('softirqs: counts match /proc/softirqs deltas (one in flight per CPU, and what the kernel says it skipped)', async (t) => {
   if (!needsBpf(t)) return;
@@ -13,7 +14,7 @@ test('softirqs: counts match /proc/softirqs deltas (one in flight per CPU, and w
     await engine.open();
     const panel = engine.store.getSnapshot().panels[0]!;
     assert.equal(panel.status, 'ok', panel.reason ?? '');
-    assert.equal(panel.tier, 'tp_btf');
+    assert.equal(panel.tier, await expectedTier(softirqsPanel), 'the first tier this kernel supports');
     await settled(2);
     const { rows, report, missed } = await softirqsGroundTruth(engine);
     t.diagnostic(report.join(', '));

@@ -1,65 +1,87 @@
 /**
- * The fallback tiers against the same ground truth as the default one: each tier that attaches on this kernel is
- * forced in turn (the panel with only that tier), so raw_tp and the classic tracepoints are exact too. The classic
- * tier needs tracefs: it is unmounted first, to check that sixty mounts it.
+ * Every hook tier of every BPF panel, on this kernel: the ladder picks the first tier the kernel supports (its attach
+ * types work, its hooks exist, its programs load); each supported tier, forced, meets the same ground truth as the
+ * default one; each unsupported tier, forced, is refused with a reason. Under the kernel matrix (test/kernels/run)
+ * this covers fentry and kprobe tiers that this machine cannot run. The classic tracepoint tier needs tracefs: it is
+ * unmounted first, to check that sixty mounts it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Engine } from '../../src/engine.js';
 import { tracefsMounted } from '../../src/kernel/tracefs.js';
-import type { TcptopRow } from '../../src/models/tcptop.js';
+import { biotopPanel } from '../../src/panels/biotop.js';
 import { withTier } from '../../src/panels/registry.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
-import type { AnyPanelDef } from '../../src/panels/types.js';
+import { biotopGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { softirqsGroundTruth } from '../helpers/softirqs.js';
+import { tierSupport } from '../helpers/tiers.js';
 
-async function opened(def: AnyPanelDef, tier: string): Promise<Engine> {
-  const engine = new Engine({ panels: [withTier(def, tier)], intervalMs: 1000 });
-  await engine.open();
-  const p = engine.store.getSnapshot().panels[0]!;
-  assert.equal(p.status, 'ok', `${def.id}/${tier}: ${p.reason}`);
-  assert.equal(p.tier, tier);
-  return engine;
+/**
+ * Each panel's ground truth with its one panel forced to `tier`: opens the engine, checks the tier, runs the workload.
+ * biotop's needs its loop device set up around the engine (the legacy tier with a scheduler that inserts).
+ */
+const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) => Promise<string>> = {
+  softirqs: async (open) =>
+    using(await open(), async (engine) => {
+      const { rows, report, missed } = await softirqsGroundTruth(engine);
+      assert.ok(rows.find((r) => r.vector === 'net_rx')!.count! > 1000, 'the workload raised NET_RX');
+      return `recursion misses ${missed}; ${report.join(', ')}`;
+    }),
+  tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
+  biotop: async (open, tier) => {
+    const queued = tier === 'raw_tp_legacy';
+    return withLoopDevice(queued ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, queued)));
+  },
+};
+
+async function using<T>(engine: Engine, f: (engine: Engine) => Promise<T>): Promise<T> {
+  try {
+    return await f(engine);
+  } finally {
+    engine.close();
+  }
 }
 
-for (const tier of ['raw_tp', 'tracepoint']) {
-  test(`tcptop, tier ${tier}: exact bytes for IPv4, IPv6, sendfile and MSG_PEEK`, async (t) => {
+for (const def of [softirqsPanel, tcptopPanel, biotopPanel]) {
+  test(`${def.id}: the ladder picks the first supported tier; every tier meets ground truth or is refused`, async (t) => {
     if (!needsBpf(t)) return;
-    if (tier === 'tracepoint' && tracefsMounted()) spawnSync('umount', ['/sys/kernel/tracing']);
-    const engine = await opened(tcptopPanel, tier);
-    if (tier === 'tracepoint') assert.ok(tracefsMounted(), 'sixty mounted tracefs');
-    try {
-      await settled(2);
-      const workload = JSON.parse(execFileSync('python3', [join(import.meta.dirname, '..', 'fixtures', 'tcp_workload.py')], { encoding: 'utf8' })) as {
-        pid: number;
-        runs: { client_port: number; server_port: number; up: number; down: number }[];
-      };
-      const rows = engine.tick().panels[0]!.rows as TcptopRow[];
-      const find = (l: number, r: number): TcptopRow | undefined => rows.find((x) => x.pid === workload.pid && x.lport === l && x.rport === r);
-      for (const run of workload.runs) {
-        const client = find(run.client_port, run.server_port);
-        const server = find(run.server_port, run.client_port);
-        assert.deepEqual([client?.tx_bytes, client?.rx_bytes, server?.rx_bytes, server?.tx_bytes], [run.up, run.down, run.up, run.down]);
-      }
-    } finally {
-      engine.close();
-    }
-  });
+    const support = await tierSupport(def);
+    t.diagnostic(support.map((s) => `${s.tier.name}: ${s.supported ? 'supported' : s.why}`).join('; '));
+    assert.ok(support.some((s) => s.supported), 'at least one tier works on this kernel');
+    await settled(0);
+    const engine = new Engine({ panels: [def], intervalMs: 1000 });
+    await engine.open();
+    const chosen = engine.store.getSnapshot().panels[0]!;
+    engine.close();
+    assert.equal(chosen.tier, support.find((s) => s.supported)!.tier.name);
 
-  test(`softirqs, tier ${tier}: counts match /proc/softirqs`, async (t) => {
-    if (!needsBpf(t)) return;
-    const engine = await opened(softirqsPanel, tier);
-    try {
-      await settled(2);
-      const { rows, report, missed } = await softirqsGroundTruth(engine);
-      t.diagnostic(`recursion misses ${missed}; ${report.join(', ')}`);
-      assert.ok(rows.find((r) => r.vector === 'net_rx')!.count! > 1000, 'the workload raised NET_RX');
-    } finally {
-      engine.close();
+    for (const s of support) {
+      await t.test(`tier ${s.tier.name}`, async (tt) => {
+        await settled(0);
+        if (s.tier.types.includes('tracepoint') && tracefsMounted()) spawnSync('umount', ['/sys/kernel/tracing']);
+        const open = async (): Promise<Engine> => {
+          const engine = new Engine({ panels: [withTier(def, s.tier.name)], intervalMs: 1000 });
+          await engine.open();
+          const p = engine.store.getSnapshot().panels[0]!;
+          if (s.supported) {
+            assert.equal(p.status, 'ok', p.reason ?? '');
+            assert.equal(p.tier, s.tier.name);
+            if (s.tier.types.includes('tracepoint')) assert.ok(tracefsMounted(), 'sixty mounted tracefs');
+            await settled(s.tier.programs.length);
+          }
+          return engine;
+        };
+        if (s.supported) {
+          tt.diagnostic(await GROUND_TRUTH[def.id]!(open, s.tier.name));
+        } else {
+          const p = await using(await open(), async (engine) => engine.store.getSnapshot().panels[0]!);
+          assert.equal(p.status, 'error', `${s.tier.name} is not supported here (${s.why}) and must be refused`);
+          tt.diagnostic(`refused: ${p.reason}`);
+        }
+      });
     }
   });
 }
