@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* biotop: block I/O per (process, disk, operation): requests, bytes, and issue→completion latency (sum and a log2
  * histogram). Who asked is taken at the request's start (completions run in interrupt or another task's context),
- * its size and the latency clock at issue (its length is already 0 at completion).
+ * its size and the latency clock at issue (its length is already 0 at completion). Beside issue→completion, each row
+ * sums the time from the request's start (rq->start_time_ns) to completion: what /proc/diskstats and iostat's await
+ * count, the time queued in the scheduler included.
  * Tiers, all producing the same records through on_start/on_issue/on_done:
  *   tp_btf:     block_io_start + block_rq_issue + block_io_done (6.5+), BTF-typed
  *   raw_tp:     the same tracepoints, untyped
@@ -149,7 +151,7 @@ static __always_inline __u32 log2_slot(__u64 v)
 /* Done: the request completed; its row gets one I/O, its bytes and its latency. */
 static __always_inline void on_done(struct request *rq)
 {
-	__u64 key = (__u64)rq, lat;
+	__u64 key = (__u64)rq, now = bpf_ktime_get_ns(), lat, start;
 	struct biotop_inflight *in;
 	struct biotop_key rk = {};
 	struct biotop_val *row;
@@ -162,7 +164,9 @@ static __always_inline void on_done(struct request *rq)
 			bpf_map_delete_elem(&biotop_inflight, &key);
 		return;
 	}
-	lat = bpf_ktime_get_ns() - in->issue_ns;
+	lat = now - in->issue_ns;
+	/* The time since the request was allocated, as the kernel's own accounting counts it (0 without iostats). */
+	start = BPF_CORE_READ(rq, start_time_ns);
 	rk.pid = in->pid;
 	rk.dev = in->dev;
 	rk.op = in->op;
@@ -189,6 +193,10 @@ static __always_inline void on_done(struct request *rq)
 	__sync_fetch_and_add(&row->io, 1);
 	__sync_fetch_and_add(&row->bytes, in->bytes);
 	__sync_fetch_and_add(&row->lat_ns, lat);
+	if (start && start <= now) {
+		__sync_fetch_and_add(&row->await_ns, now - start);
+		__sync_fetch_and_add(&row->await_io, 1);
+	}
 	slot = log2_slot(lat);
 	if (slot < BIOTOP_HIST_SLOTS)
 		__sync_fetch_and_add(&row->hist[slot], 1);

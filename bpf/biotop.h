@@ -43,6 +43,8 @@ struct biotop_val {
 	__u64 io;        /* completed requests */
 	__u64 bytes;     /* their sizes, taken at issue */
 	__u64 lat_ns;    /* issue → completion, summed */
+	__u64 await_ns;  /* the request's start (rq->start_time_ns, as /proc/diskstats and iostat count) → completion */
+	__u64 await_io;  /* the requests await_ns covers (those with a start time) */
 	__u64 created_ns;
 	__u64 hist[BIOTOP_HIST_SLOTS];
 	char comm[BIOTOP_COMM_LEN];

@@ -35,6 +35,8 @@ export interface BiotopRow {
   bytes: number;
   /** issue → completion */
   avg_lat_ns: number | null;
+  /** the request's start → completion (queued time included), as /proc/diskstats and iostat's await count it */
+  await_ns: number | null;
   /** the upper edge of the log2 bucket that holds the 99th percentile (within a factor of two) */
   p99_lat_ns: number | null;
   io_per_s: number | null;
@@ -66,6 +68,8 @@ export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | unde
     if (io === 0) continue;
     const bytes = same ? cur.bytes - p.bytes : cur.bytes;
     const lat = same ? cur.latNs - p.latNs : cur.latNs;
+    const waited = same ? cur.awaitNs - p.awaitNs : cur.awaitNs;
+    const waitedIo = same ? cur.awaitIo - p.awaitIo : cur.awaitIo;
     const hist = new Array<number>(BIOTOP_HIST_SLOTS);
     for (let s = 0; s < BIOTOP_HIST_SLOTS; s++) hist[s] = same ? cur.hist[s]! - p.hist[s]! : cur.hist[s]!;
     rows.push({
@@ -79,6 +83,7 @@ export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | unde
       io,
       bytes,
       avg_lat_ns: lat / io,
+      await_ns: waitedIo > 0 ? waited / waitedIo : null,
       p99_lat_ns: histQuantile(hist, 0.99),
       io_per_s: perSecond(io, elapsedNs),
       bytes_per_s: perSecond(bytes, elapsedNs),

@@ -122,6 +122,7 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     { key: 'io', title: 'IO', width: 7, align: 'right', value: (r) => r.io, format: (v) => humanCount(asNumber(v)), help: 'requests completed in the interval' },
     { key: 'bytes', title: 'BYTES', width: 7, align: 'right', value: (r) => r.bytes, format: (v) => humanBytes(asNumber(v)), help: 'their sizes, taken when issued to the device (the default sort)' },
     { key: 'avg_lat_ns', title: 'AVG', width: 8, align: 'right', value: (r) => r.avg_lat_ns, format: (v) => humanNs(asNumber(v)), help: 'issue → completion, averaged', decimals: 0 },
+    { key: 'await_ns', title: 'AWAIT', width: 8, align: 'right', value: (r) => r.await_ns, format: (v) => humanNs(asNumber(v)), help: "the request's start → completion, averaged: queued time included, as iostat's r_await/w_await", decimals: 0 },
     { key: 'p99_lat_ns', title: 'P99', width: 8, align: 'right', value: (r) => r.p99_lat_ns, format: (v) => (v === null ? '-' : `<${humanNs(asNumber(v)! + 1)}`), help: '99th percentile of issue → completion: the upper edge of its log2 bucket' },
     { key: 'io_per_s', title: 'IO/s', width: 7, align: 'right', value: (r) => r.io_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), help: 'IO over the measured elapsed time' },
   ],
@@ -130,7 +131,7 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
     { label: 'disk', value: (r) => `${r.disk} (${r.major}:${r.minor}), ${r.op}` },
     { label: 'requests', value: (r) => `${r.io}, ${humanBytes(r.bytes)}` },
-    { label: 'latency', value: (r) => `avg ${humanNs(r.avg_lat_ns)}, p99 < ${humanNs((r.p99_lat_ns ?? 0) + 1)}` },
+    { label: 'latency', value: (r) => `device avg ${humanNs(r.avg_lat_ns)}, p99 < ${humanNs((r.p99_lat_ns ?? 0) + 1)}; await ${humanNs(r.await_ns)}` },
   ],
   blindSpots:
     'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion never reached a program is a lost completion, counted.',

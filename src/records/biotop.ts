@@ -11,6 +11,8 @@ export const BIOTOP_RECORDS = {
     io: 'u64',
     bytes: 'u64',
     lat_ns: 'u64',
+    await_ns: 'u64',
+    await_io: 'u64',
     created_ns: 'u64',
     hist: { u64s: BIOTOP_HIST_SLOTS },
     comm: { cstr: 16 },
@@ -39,6 +41,9 @@ export interface BiotopRecord {
   io: number;
   bytes: number;
   latNs: number;
+  /** start → completion, summed over awaitIo requests */
+  awaitNs: number;
+  awaitIo: number;
   created: number;
   hist: Float64Array;
 }
@@ -51,6 +56,8 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
     io: field(L.val, 'io'),
     bytes: field(L.val, 'bytes'),
     lat: field(L.val, 'lat_ns'),
+    await: field(L.val, 'await_ns'),
+    awaitIo: field(L.val, 'await_io'),
     created: field(L.val, 'created_ns'),
     hist: field(L.val, 'hist'),
     comm: field(L.val, 'comm'),
@@ -71,6 +78,8 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
       io: u64n(read.values, vb, v.io),
       bytes: u64n(read.values, vb, v.bytes),
       latNs: u64n(read.values, vb, v.lat),
+      awaitNs: u64n(read.values, vb, v.await),
+      awaitIo: u64n(read.values, vb, v.awaitIo),
       created: u64n(read.values, vb, v.created),
       hist,
     });

@@ -11,7 +11,7 @@ import { biotopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { expectedTier } from '../helpers/tiers.js';
 
-test('biotop: exact requests and bytes per process and operation; latency within 10 % of diskstats', async (t) => {
+test('biotop: exact requests and bytes per process and operation; await within 10 % of diskstats', async (t) => {
   if (!needsBpf(t)) return;
   const want = await expectedTier(biotopPanel);
   // raw_tp_legacy attributes requests at block_rq_insert, which the none scheduler skips: it runs with mq-deadline.

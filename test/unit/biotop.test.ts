@@ -13,16 +13,16 @@ test('decoder: rows by process, disk and operation; names escaped; the histogram
   const hist = Array.from({ length: 40 }, (_, i) => (i === 14 ? 1990 : i === 17 ? 10 : 0));
   const keys = Buffer.concat([encode(L.key, { pid: 42, dev: (7 << 20) | 3, op: 2 }), encode(L.key, { pid: 0, dev: (254 << 20) | 0, op: 3 })]);
   const values = Buffer.concat([
-    encode(L.val, { io: 2000, bytes: 8_192_000, lat_ns: 40_000_000, created_ns: 5, hist, comm: 'dd\x1b[2J', disk: 'loop3' }),
+    encode(L.val, { io: 2000, bytes: 8_192_000, lat_ns: 40_000_000, await_ns: 50_000_000, await_io: 1999, created_ns: 5, hist, comm: 'dd\x1b[2J', disk: 'loop3' }),
     encode(L.val, { io: 1, bytes: 0, lat_ns: 900, created_ns: 6, comm: '', disk: 'vda' }),
   ]);
   const recs = decodeBiotop(mapRead(keys, values, 2, L.key.size, L.val.size), L);
-  assert.equal(L.val.size, 8 * 4 + 320 + 16 + 32);
+  assert.equal(L.val.size, 8 * 6 + 320 + 16 + 32);
   assert.deepEqual(
-    recs.map((r) => [r.pid, r.dev >>> 20, r.dev & 0xfffff, r.op, r.comm, r.disk, r.io, r.bytes, r.latNs, r.created]),
+    recs.map((r) => [r.pid, r.dev >>> 20, r.dev & 0xfffff, r.op, r.comm, r.disk, r.io, r.bytes, r.latNs, r.awaitNs, r.awaitIo, r.created]),
     [
-      [42, 7, 3, 'discard', 'dd\\x1b[2J', 'loop3', 2000, 8_192_000, 40_000_000, 5],
-      [0, 254, 0, 'flush', '', 'vda', 1, 0, 900, 6],
+      [42, 7, 3, 'discard', 'dd\\x1b[2J', 'loop3', 2000, 8_192_000, 40_000_000, 50_000_000, 1999, 5],
+      [0, 254, 0, 'flush', '', 'vda', 1, 0, 900, 0, 0, 6],
     ],
   );
   assert.equal(recs[0]!.hist[14], 1990);
@@ -38,7 +38,7 @@ test('histogram quantiles: the upper edge of the bucket that holds them', () => 
   assert.equal(histQuantile(new Array(40).fill(0), 0.99), null);
 });
 
-const entry = (id: string, io: number, bytes: number, latNs: number, created = 1, hist = new Float64Array(40)): BiotopEntry => ({
+const entry = (id: string, io: number, bytes: number, latNs: number, created = 1, hist = new Float64Array(40), awaitNs = latNs * 2, awaitIo = io): BiotopEntry => ({
   id,
   pid: 7,
   dev: (7 << 20) | 1,
@@ -48,6 +48,8 @@ const entry = (id: string, io: number, bytes: number, latNs: number, created = 1
   io,
   bytes,
   latNs,
+  awaitNs,
+  awaitIo,
   created,
   hist,
 });
@@ -60,13 +62,14 @@ test('model: per-interval requests, bytes, average and p99; a re-created row cou
   h1[12] = 10 + 98;
   h1[16] = 2;
   const prev = sample([entry('a', 10, 40960, 100_000, 1, h0), entry('idle', 5, 5, 5), entry('again', 50, 500, 500)]);
-  const cur = sample([entry('a', 110, 450560, 1_100_000, 1, h1), entry('idle', 5, 5, 5), entry('again', 3, 30, 300, 2)]);
+  // 'a': 100 requests, 99 of them with a start time (await over those); 'again' has none (iostats off).
+  const cur = sample([entry('a', 110, 450560, 1_100_000, 1, h1, 200_000 + 2_970_000, 109), entry('idle', 5, 5, 5), entry('again', 3, 30, 300, 2, undefined, 0, 0)]);
   const rows = deriveBiotop(cur, prev, 2e9);
   assert.deepEqual(
-    rows.map((r) => [r.id, r.io, r.bytes, r.avg_lat_ns, r.p99_lat_ns, r.io_per_s, r.major, r.minor]),
+    rows.map((r) => [r.id, r.io, r.bytes, r.avg_lat_ns, r.await_ns, r.p99_lat_ns, r.io_per_s, r.major, r.minor]),
     [
-      ['a', 100, 409600, 10_000, 2 ** 17 - 1, 50, 7, 1],
-      ['again', 3, 30, 100, null, 1.5, 7, 1],
+      ['a', 100, 409600, 10_000, 30_000, 2 ** 17 - 1, 50, 7, 1],
+      ['again', 3, 30, 100, null, null, 1.5, 7, 1],
     ],
   );
   assert.equal(rows[0]!.lat_hist[12], 98);
