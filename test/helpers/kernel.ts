@@ -1,6 +1,6 @@
 /** Gates for tests that need the kernel: with SIXTY_REQUIRE_BPF=1 a missing prerequisite fails, never skips. */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -39,10 +39,20 @@ export interface BpfIds {
   links: Set<number>;
 }
 
-/** `bpftool -j prog list` or `link list`, as objects. */
+/**
+ * `bpftool -j prog list` or `link list`, as objects. A link or program that is being created or torn down while
+ * bpftool walks the ids gives EAGAIN (bpftool then exits 255 with an {error} entry): the listing is taken again
+ * until it is whole.
+ */
 function bpftoolList(what: 'prog' | 'link'): { id: number; name?: string }[] {
-  const out = execFileSync('bpftool', ['-j', what, 'list'], { encoding: 'utf8' });
-  return JSON.parse(out || '[]') as { id: number; name?: string }[];
+  for (let attempt = 1; ; attempt++) {
+    const r = spawnSync('bpftool', ['-j', what, 'list'], { encoding: 'utf8' });
+    const list = JSON.parse(r.stdout || '[]') as { id?: number; name?: string; error?: string }[];
+    const whole = r.status === 0 && !list.some((x) => x.error !== undefined);
+    if (whole) return list as { id: number; name?: string }[];
+    if (attempt >= 50) throw new Error(`bpftool -j ${what} list: ${list.find((x) => x.error)?.error ?? r.stderr}`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  }
 }
 
 export function bpfIds(): BpfIds {
