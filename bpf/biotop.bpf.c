@@ -7,10 +7,11 @@
  * Tiers, all producing the same records through on_start/on_issue/on_done:
  *   tp_btf:     block_io_start + block_rq_issue + block_io_done (6.5+), BTF-typed
  *   raw_tp:     the same tracepoints, untyped
- *   fentry:     blk_mq_start_request (issue) + __blk_account_io_start / __blk_account_io_done, where they exist
+ *   fentry:     blk_account_io_start + blk_mq_start_request (issue) + blk_account_io_done, where the kernel
+ *               keeps them as functions (5.10 and 6.12 do; 6.1 inlines blk_account_io_start)
  *   kprobe:     the same functions
- *   tracepoint: classic block:block_rq_insert + block:block_rq_issue + block:block_rq_complete (needs tracefs;
- *               insert does not fire under the `none` scheduler: those requests count with pid 0) */
+ *   raw_tp_legacy: raw_tp block_rq_insert + block_rq_issue + block_rq_complete, for kernels before 6.5 (insert
+ *               does not fire under the `none` scheduler: those requests count with pid 0) */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -221,19 +222,19 @@ SEC("?raw_tp/block_io_done")
 int BPF_PROG(biotop_done_raw, struct request *rq) { on_done(rq); return 0; }
 
 /* Tier fentry: the accounting functions around a request's life, where the kernel keeps them as functions. */
-SEC("?fentry/__blk_account_io_start")
+SEC("?fentry/blk_account_io_start")
 int BPF_PROG(biotop_start_fentry, struct request *rq) { on_start(rq); return 0; }
 SEC("?fentry/blk_mq_start_request")
 int BPF_PROG(biotop_issue_fentry, struct request *rq) { on_issue(rq); return 0; }
-SEC("?fentry/__blk_account_io_done")
+SEC("?fentry/blk_account_io_done")
 int BPF_PROG(biotop_done_fentry, struct request *rq) { on_done(rq); return 0; }
 
 /* Tier kprobe: the same functions. */
-SEC("?kprobe/__blk_account_io_start")
+SEC("?kprobe/blk_account_io_start")
 int BPF_KPROBE(biotop_start_kprobe, struct request *rq) { on_start(rq); return 0; }
 SEC("?kprobe/blk_mq_start_request")
 int BPF_KPROBE(biotop_issue_kprobe, struct request *rq) { on_issue(rq); return 0; }
-SEC("?kprobe/__blk_account_io_done")
+SEC("?kprobe/blk_account_io_done")
 int BPF_KPROBE(biotop_done_kprobe, struct request *rq) { on_done(rq); return 0; }
 
 /* Tier tracepoint: the classic format carries no request pointer, so the raw tracepoints' arguments are used through

@@ -25,13 +25,13 @@ const TIERS: readonly Tier[] = [
     name: 'fentry',
     types: ['fentry'],
     programs: ['biotop_start_fentry', 'biotop_issue_fentry', 'biotop_done_fentry'],
-    hooks: 'fentry __blk_account_io_start + blk_mq_start_request + __blk_account_io_done',
+    hooks: 'fentry blk_account_io_start + blk_mq_start_request + blk_account_io_done',
   },
   {
     name: 'kprobe',
     types: ['kprobe'],
     programs: ['biotop_start_kprobe', 'biotop_issue_kprobe', 'biotop_done_kprobe'],
-    hooks: 'kprobe __blk_account_io_start + blk_mq_start_request + __blk_account_io_done',
+    hooks: 'kprobe blk_account_io_start + blk_mq_start_request + blk_account_io_done',
   },
   {
     name: 'raw_tp_legacy',

@@ -1,5 +1,5 @@
 /**
- * Ground-truth workloads for tcptop and biotop, run against an open engine whose one panel is under test: known
+ * Ground-truth workloads for tcptop, biotop and runqlen, run against an open engine whose one panel is under test: known
  * bytes over TCP loopback, known block I/O on a loop device. Each returns a report line, and fails the test on a
  * mismatch. Used for the default tier (test/kernel/<panel>.test.ts) and for every tier (test/kernel/tiers.test.ts).
  */
@@ -8,7 +8,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
+import { onlineCpus } from '../../src/kernel/cpus.js';
 import type { BiotopRow } from '../../src/models/biotop.js';
+import type { RunqlenRow } from '../../src/models/runqlen.js';
 import type { TcptopRow } from '../../src/models/tcptop.js';
 import { loadAddon } from '../../src/native.js';
 
@@ -111,7 +113,7 @@ export async function withLoopDevice<T>(scheduler: string, f: (loop: string) => 
  * 8 KiB by dd, and a 16 MiB discard: exact requests and bytes per process and operation, and the average await
  * (start → completion) against /proc/diskstats for each dd's window.
  */
-export async function biotopGroundTruth(engine: Engine, loop: string, queued: boolean): Promise<string> {
+export async function biotopGroundTruth(engine: Engine, loop: string, legacy: boolean): Promise<string> {
   const dev = basename(loop);
   engine.tick();
   const before = diskstats(dev);
@@ -137,16 +139,70 @@ export async function biotopGroundTruth(engine: Engine, loop: string, queued: bo
   const diskWrite = ((mid.writeMs - before.writeMs) * 1e6) / dw;
   const diskRead = ((after.readMs - mid.readMs) * 1e6) / dr;
   for (const [row, theirs, what, n] of [[w, diskWrite, 'write', dw], [r, diskRead, 'read', dr]] as const) {
-    // AWAIT counts from the request's start, as diskstats does, so the two agree within 10 % whatever the scheduler
-    // (diskstats keeps whole ms in total: `slack`). AVG counts from the issue to the device: never more than AWAIT,
-    // and with a scheduler that queues (`queued`) less by the time queued.
+    // AWAIT counts from the request's start, as diskstats does (diskstats keeps whole ms in total: `slack`). Where the
+    // completion hook is where diskstats stops its clock (block_io_done, blk_account_io_done) they agree within 10 %.
+    // The legacy tier's block_rq_complete fires before the bios' completion callbacks run, which diskstats counts and
+    // sixty cannot: there AWAIT is lower (0.83 × here, 2.9 µs a request), and must stay above half.
+    // AVG counts from the issue to the device: never more than AWAIT.
     const slack = 1e6 / n;
-    assert.ok(Math.abs(row.await_ns! - theirs) <= 0.1 * theirs + slack, `${what}: await ${row.await_ns} vs diskstats ${theirs}`);
+    if (legacy) assert.ok(row.await_ns! <= theirs * 1.1 + slack && row.await_ns! >= theirs * 0.5, `${what}: await ${row.await_ns} vs diskstats ${theirs}`);
+    else assert.ok(Math.abs(row.await_ns! - theirs) <= 0.1 * theirs + slack, `${what}: await ${row.await_ns} vs diskstats ${theirs}`);
     assert.ok(row.avg_lat_ns! <= row.await_ns! * 1.001, `${what}: issue → completion ${row.avg_lat_ns} is within start → completion ${row.await_ns}`);
-    if (!queued) assert.ok(row.avg_lat_ns! >= row.await_ns! * 0.5, `${what}: with no scheduler, issue is soon after start`);
   }
   assert.ok(w.p99_lat_ns! >= w.avg_lat_ns!, 'p99 is at least the average');
   assert.equal(w.lat_hist.reduce((s, x) => s + x, 0), 2000, 'every request in the histogram');
   const ns = (x: number | null): string => (x ?? Number.NaN).toFixed(0);
   return `write await ${ns(w.await_ns)} ns (diskstats ${ns(diskWrite)}), device ${ns(w.avg_lat_ns)} ns; read await ${ns(r.await_ns)} ns (diskstats ${ns(diskRead)}), device ${ns(r.avg_lat_ns)} ns; lost ${f.panels[0]!.stats.lost_completions_total}`;
+}
+
+/** procs_running from /proc/stat: the tasks runnable on all CPUs now, the reader itself included. */
+function procsRunning(): number {
+  return Number(/^procs_running (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
+}
+
+/**
+ * One runqlen interval of `ms`, with /proc/stat's procs_running sampled every 10 ms over the same window (less one:
+ * the sampler, running as it reads). Returns sixty's all-CPU runnable mean times the CPUs, and procs_running's mean.
+ */
+async function runqlenWindow(engine: Engine, ms: number): Promise<{ ours: number; theirs: number; all: RunqlenRow; rows: RunqlenRow[] }> {
+  engine.tick();
+  const readings: number[] = [];
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    readings.push(procsRunning() - 1);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const f = engine.tick();
+  const rows = f.panels[0]!.rows as RunqlenRow[];
+  const all = rows.find((r) => r.cpu === 'all');
+  assert.ok(all, `an all-CPU row: ${JSON.stringify(rows)}`);
+  return { ours: onlineCpus() * all.runnable_mean!, theirs: readings.reduce((a, b) => a + b, 0) / readings.length, all, rows };
+}
+
+/**
+ * runqlen against /proc/stat: at rest, then with k = CPUs + 1 busy loops (so that at least one task waits). Each
+ * window's CPUs × runnable mean agrees with procs_running within 0.7 task, and the loops raise it by k ± 0.7.
+ */
+export async function runqlenGroundTruth(engine: Engine): Promise<string> {
+  const ncpu = onlineCpus();
+  const rest = await runqlenWindow(engine, 2000);
+  const k = ncpu + 1;
+  const loops = Array.from({ length: k }, () => spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' }));
+  let busy: Awaited<ReturnType<typeof runqlenWindow>>;
+  try {
+    await new Promise((r) => setTimeout(r, 300));
+    busy = await runqlenWindow(engine, 2000);
+  } finally {
+    for (const l of loops) l.kill('SIGKILL');
+  }
+  const f = (x: number): string => x.toFixed(2);
+  const report = `at rest: sixty ${f(rest.ours)} vs procs_running ${f(rest.theirs)}; with ${k} busy loops: sixty ${f(busy.ours)} vs ${f(busy.theirs)}, rise ${f(busy.ours - rest.ours)}; busy queue mean ${f(busy.all.queue_mean!)}, max ${busy.all.queue_max}, occupancy ${f(busy.all.occupancy_pct!)} %`;
+  assert.ok(Math.abs(rest.ours - rest.theirs) <= 0.7, `at rest: ${report}`);
+  assert.ok(Math.abs(busy.ours - busy.theirs) <= 0.7, `busy: ${report}`);
+  assert.ok(Math.abs(busy.ours - rest.ours - k) <= 0.7, `the ${k} loops raise it by ${k} ± 0.7: ${report}`);
+  assert.ok(busy.all.queue_max! >= 1 && busy.all.occupancy_pct! > 0, `${k} loops on ${ncpu} CPUs make a queue: ${report}`);
+  assert.equal(busy.rows.filter((r) => r.cpu !== 'all').length, ncpu, 'a row per CPU');
+  const expected = (99 * 2000) / 1000;
+  for (const r of busy.rows) if (r.cpu !== 'all') assert.ok(r.samples > expected * 0.5, `cpu${r.cpu}: ${r.samples} samples in 2 s at 99 Hz`);
+  return report;
 }

@@ -15,8 +15,8 @@ test('biotop: exact requests and bytes per process and operation; await within 1
   if (!needsBpf(t)) return;
   const want = await expectedTier(biotopPanel);
   // raw_tp_legacy attributes requests at block_rq_insert, which the none scheduler skips: it runs with mq-deadline.
-  const queued = want === 'raw_tp_legacy';
-  await withLoopDevice(queued ? 'mq-deadline' : 'none', async (loop) => {
+  const legacy = want === 'raw_tp_legacy';
+  await withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => {
     const engine = new Engine({ panels: [biotopPanel], intervalMs: 1000 });
     try {
       await settled(0);
@@ -24,7 +24,7 @@ test('biotop: exact requests and bytes per process and operation; await within 1
       const p = engine.store.getSnapshot().panels[0]!;
       assert.equal(p.status, 'ok', p.reason ?? '');
       assert.equal(p.tier, want, 'the first tier this kernel supports');
-      t.diagnostic(await biotopGroundTruth(engine, loop, queued));
+      t.diagnostic(await biotopGroundTruth(engine, loop, legacy));
     } finally {
       engine.close();
     }
