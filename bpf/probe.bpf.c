@@ -22,6 +22,9 @@ SEC("?raw_tp/sched_switch")
 int BPF_PROG(probe_raw_tp) { return 0; }
 SEC("?tracepoint/sched/sched_switch")
 int probe_tracepoint(void *ctx) { return 0; }
+/* Sampling: a software cpu-clock event on every CPU (the addon opens the events). */
+SEC("?perf_event")
+int probe_perf_event(void *ctx) { return 0; }
 
 /* Not an attach-type probe: a program the verifier must reject after a long log (a few KiB), for the test that
  * libbpf's log reaches user space whole, verdict included. Never loaded otherwise. */

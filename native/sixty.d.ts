@@ -56,8 +56,11 @@ export interface StructLayout {
 }
 
 export interface BpfObject {
-  /** Attaches every loaded program, all or nothing. Returns their names. */
-  attach(): string[];
+  /**
+   * Attaches every loaded program, all or nothing. Returns their names. A perf_event program samples every online CPU
+   * (a software cpu-clock event per CPU) at `perfFreq` Hz, 99 by default.
+   */
+  attach(options?: { perfFreq?: number }): string[];
   /** Reads a whole map in batches; the staging buffers are kept per map, so repeated reads do not allocate them. */
   readMap(name: string, options?: ReadOptions): MapRead;
   /** Deletes the given keys (concatenated); returns how many were deleted. */

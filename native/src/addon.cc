@@ -7,6 +7,9 @@
 #include <bpf/libbpf.h>
 
 #include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -158,23 +161,65 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     return map;
   }
 
-  // attach(): attaches every loaded program; returns their names. All or nothing.
+  // A perf_event program samples every CPU: one software cpu-clock event per CPU at `freq` Hz, each with its own
+  // link (libbpf closes the event with the link). CPUs that are offline (ENODEV) are skipped. Returns errno or 0.
+  int AttachPerfEvent(struct bpf_program* prog, uint64_t freq) {
+    int ncpu = libbpf_num_possible_cpus();
+    if (ncpu <= 0) return -ncpu;
+    size_t before = links_.size();
+    for (int cpu = 0; cpu < ncpu; cpu++) {
+      struct perf_event_attr attr;
+      std::memset(&attr, 0, sizeof attr);
+      attr.type = PERF_TYPE_SOFTWARE;
+      attr.config = PERF_COUNT_SW_CPU_CLOCK;
+      attr.size = sizeof attr;
+      attr.freq = 1;
+      attr.sample_freq = freq;
+      int pfd = static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+      if (pfd < 0) {
+        if (errno == ENODEV) continue;
+        return errno;
+      }
+      struct bpf_link* link = bpf_program__attach_perf_event(prog, pfd);
+      if (link == nullptr) {
+        int err = errno;
+        close(pfd);
+        return err;
+      }
+      links_.push_back(link);
+    }
+    return links_.size() > before ? 0 : ENODEV;
+  }
+
+  // attach({perfFreq}): attaches every loaded program; returns their names. All or nothing. perf_event programs
+  // sample every CPU at perfFreq Hz (default 99).
   Napi::Value Attach(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     struct bpf_object* obj = Obj(env, "attach");
     if (!links_.empty()) Throw(env, "attach", EBUSY, "already attached");
+    uint64_t freq = 99;
+    if (info.Length() > 0 && info[0].IsObject()) {
+      Napi::Value f = info[0].As<Napi::Object>().Get("perfFreq");
+      if (f.IsNumber()) freq = f.As<Napi::Number>().Int64Value();
+      if (freq < 1 || freq > 100000) Throw(env, "attach", EINVAL, "perfFreq must be 1..100000 Hz");
+    }
     Napi::Array names = Napi::Array::New(env);
     struct bpf_program* prog;
     bpf_object__for_each_program(prog, obj) {
       if (!bpf_program__autoload(prog)) continue;
-      struct bpf_link* link = bpf_program__attach(prog);
-      if (link == nullptr) {
-        int err = errno;
+      int err = 0;
+      if (bpf_program__type(prog) == BPF_PROG_TYPE_PERF_EVENT) {
+        err = AttachPerfEvent(prog, freq);
+      } else {
+        struct bpf_link* link = bpf_program__attach(prog);
+        if (link == nullptr) err = errno;
+        else links_.push_back(link);
+      }
+      if (err != 0) {
         for (auto* l : links_) bpf_link__destroy(l);
         links_.clear();
         Throw(env, "attach", err, bpf_program__name(prog));
       }
-      links_.push_back(link);
       names.Set(names.Length(), bpf_program__name(prog));
     }
     return names;

@@ -8,7 +8,7 @@ import { oneLine } from '../errors.js';
 import { bpfObjectPath } from '../paths.js';
 import { ensureTracefs } from './tracefs.js';
 
-export const ATTACH_TYPES = ['fentry', 'fexit', 'kprobe', 'kretprobe', 'tp_btf', 'raw_tp', 'tracepoint'] as const;
+export const ATTACH_TYPES = ['fentry', 'fexit', 'kprobe', 'kretprobe', 'tp_btf', 'raw_tp', 'tracepoint', 'perf_event'] as const;
 export type AttachType = (typeof ATTACH_TYPES)[number];
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };

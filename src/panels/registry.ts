@@ -1,12 +1,13 @@
 /** Every panel sixty knows, in tab order, and the catalog views read them through. Adding a panel is one line here. */
 import { biotopPanel } from './biotop.js';
 import { mpstatPanel } from './mpstat.js';
+import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
 import { sortRows } from './sort.js';
 import { tcptopPanel } from './tcptop.js';
 import type { AnyPanelDef, Catalog } from './types.js';
 
-export const PANELS: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, biotopPanel, mpstatPanel];
+export const PANELS: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, biotopPanel, runqlenPanel, mpstatPanel];
 
 export function panelById(id: string): AnyPanelDef | undefined {
   return PANELS.find((p) => p.id === id);

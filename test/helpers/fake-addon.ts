@@ -39,7 +39,7 @@ function structOf(decl: RecordDecl): StructLayout {
   return { size: l.size, members: Object.entries(l.fields).map(([name, f]) => ({ name, offset: f.offset, size: f.size })) };
 }
 
-export function fakeKernel(working: string[] = ['tp_btf', 'raw_tp', 'tracepoint']): FakeKernel {
+export function fakeKernel(working: string[] = ['tp_btf', 'raw_tp', 'tracepoint', 'perf_event']): FakeKernel {
   const structs = new Map<string, StructLayout>();
   for (const p of PANELS) {
     if (p.source.kind !== 'bpf') continue;

@@ -13,11 +13,12 @@ import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
 import { withTier } from '../../src/panels/registry.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
+import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
-import { biotopGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
+import { biotopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { softirqsGroundTruth } from '../helpers/softirqs.js';
-import { tierSupport } from '../helpers/tiers.js';
+import { expectedTier, tierSupport } from '../helpers/tiers.js';
 
 /**
  * Each panel's ground truth with its one panel forced to `tier`: opens the engine, checks the tier, runs the workload.
@@ -31,9 +32,10 @@ const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) =
       return `recursion misses ${missed}; ${report.join(', ')}`;
     }),
   tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
+  runqlen: async (open) => using(await open(), runqlenGroundTruth),
   biotop: async (open, tier) => {
-    const queued = tier === 'raw_tp_legacy';
-    return withLoopDevice(queued ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, queued)));
+    const legacy = tier === 'raw_tp_legacy';
+    return withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, legacy)));
   },
 };
 
@@ -45,7 +47,7 @@ async function using<T>(engine: Engine, f: (engine: Engine) => Promise<T>): Prom
   }
 }
 
-for (const def of [softirqsPanel, tcptopPanel, biotopPanel]) {
+for (const def of [softirqsPanel, tcptopPanel, biotopPanel, runqlenPanel]) {
   test(`${def.id}: the ladder picks the first supported tier; every tier meets ground truth or is refused`, async (t) => {
     if (!needsBpf(t)) return;
     const support = await tierSupport(def);
@@ -56,7 +58,7 @@ for (const def of [softirqsPanel, tcptopPanel, biotopPanel]) {
     await engine.open();
     const chosen = engine.store.getSnapshot().panels[0]!;
     engine.close();
-    assert.equal(chosen.tier, support.find((s) => s.supported)!.tier.name);
+    assert.equal(chosen.tier, await expectedTier(def), 'the first supported tier, and the one written for this kernel');
 
     for (const s of support) {
       await t.test(`tier ${s.tier.name}`, async (tt) => {

@@ -1,0 +1,80 @@
+/** The runqlen panel: run queue length per CPU, sampled at 99 Hz by a perf_event timer on every CPU. */
+import { decodeRunqlen, RUNQLEN_RECORDS, RUNQLEN_SLOTS } from '../records/runqlen.js';
+import { deriveRunqlen, type RunqlenRow, type RunqlenSample } from '../models/runqlen.js';
+import { humanCount, percent } from '../format.js';
+import { asNumber, type PanelDef, type Summary, type Tier } from './types.js';
+
+/** Samples per second on each CPU (the addon's default perf_event frequency). */
+export const RUNQLEN_HZ = 99;
+
+const TIERS: readonly Tier[] = [
+  {
+    name: 'perf_event',
+    types: ['perf_event'],
+    programs: ['runqlen_sample'],
+    hooks: `perf_event cpu-clock at ${RUNQLEN_HZ} Hz on every CPU, reading the CPU's rq->nr_running`,
+  },
+];
+
+const BARS = ' ▁▂▃▄▅▆▇█';
+/** Queue lengths 0 … 7+ as bars scaled to the largest: the shape of the histogram in eight cells. */
+export function histBars(hist: readonly number[]): string {
+  const shown = hist.slice(0, 7).concat(hist.slice(7).reduce((a, b) => a + b, 0));
+  const max = Math.max(...shown);
+  if (!(max > 0)) return ' '.repeat(8);
+  return shown.map((v) => BARS[v <= 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]).join('');
+}
+
+const num = (v: number | null, d = 2): string => (v === null ? '-' : v.toFixed(d));
+const maxText = (v: number | null): string => (v === null ? '-' : v >= RUNQLEN_SLOTS - 1 ? `${RUNQLEN_SLOTS - 1}+` : String(v));
+
+export function runqlenSummary(rows: readonly RunqlenRow[]): Summary {
+  const all = rows.find((r) => r.cpu === 'all');
+  if (!all) return { text: '', values: {} };
+  let busiest: RunqlenRow | undefined;
+  for (const r of rows) if (r.cpu !== 'all' && (r.queue_mean ?? -1) > (busiest?.queue_mean ?? -1)) busiest = r;
+  const text =
+    `all CPUs: ${num(all.queue_mean)} tasks waiting on average (max ${maxText(all.queue_max)}), one waiting in ${percent(all.occupancy_pct)}% of samples, ` +
+    `${num(all.runnable_mean)} runnable per CPU` +
+    (busiest ? `; longest queue: cpu${busiest.cpu} (${num(busiest.queue_mean)} waiting)` : '');
+  return {
+    text,
+    values: { queue_mean: all.queue_mean, queue_max: all.queue_max, occupancy_pct: all.occupancy_pct, runnable_mean: all.runnable_mean, busiest_cpu: busiest ? (busiest.cpu as number) : null },
+  };
+}
+
+export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
+  id: 'runqlen',
+  title: 'runqlen',
+  source: {
+    kind: 'bpf',
+    stem: 'runqlen',
+    tiers: TIERS,
+    records: RUNQLEN_RECORDS,
+    createReader: (obj, layouts, host) => () => ({ cpus: decodeRunqlen(obj.readMap('runqlen_stats', { perCpu: 'raw' }), layouts.val!), online: host.onlineCpus(), hz: RUNQLEN_HZ }),
+  },
+  hookList: TIERS,
+  derive: deriveRunqlen,
+  stats: (sample) => ({ cpus_sampled: sample.cpus.filter((c) => c.samples > 0).length }),
+  summarize: runqlenSummary,
+  trend: (row) => row.queue_mean,
+  pinned: (row) => row.cpu === 'all',
+  columns: [
+    { key: 'cpu', title: 'CPU', width: 4, align: 'right', value: (r) => r.cpu, format: (v) => String(v), help: 'CPU number; "all" averages the CPUs sampled' },
+    { key: 'queue_mean', title: 'QUEUE', width: 7, align: 'right', value: (r) => r.queue_mean, format: (v) => num(asNumber(v)), help: 'tasks waiting for this CPU (nr_running − 1, at least 0), averaged over the samples' },
+    { key: 'queue_max', title: 'QMAX', width: 5, align: 'right', value: (r) => r.queue_max, format: (v) => maxText(asNumber(v)), help: `the longest queue a sample found (${RUNQLEN_SLOTS - 1}+: that many or more)`, decimals: 0 },
+    { key: 'occupancy_pct', title: 'OCC%', width: 6, align: 'right', value: (r) => r.occupancy_pct, format: (v) => percent(asNumber(v)), help: 'share of samples that found a task waiting: how often a task could not run at once' },
+    { key: 'runnable_mean', title: 'RUNNABLE', width: 8, align: 'right', value: (r) => r.runnable_mean, format: (v) => num(asNumber(v)), help: 'tasks runnable on this CPU, the running one counted (nr_running), averaged' },
+    { key: 'hist', title: 'QUEUE 0…7+', width: 10, align: 'left', value: () => null, format: (_v, r) => histBars(r.hist), help: 'samples by queue length 0, 1, … 7 or more, as bars scaled to the largest' },
+    { key: 'samples', title: 'SAMPLES', width: 7, align: 'right', value: (r) => r.samples, format: (v) => humanCount(asNumber(v)), help: `timer samples taken in the interval: ${RUNQLEN_HZ} a second while the CPU is busy; an idle CPU may take fewer, and the missing ones count as idle`, decimals: 0 },
+  ],
+  defaultSort: { key: 'cpu', descending: false },
+  detail: [
+    { label: 'cpu', value: (r) => String(r.cpu) },
+    { label: 'waiting', value: (r) => `mean ${num(r.queue_mean)}, max ${maxText(r.queue_max)}, in ${percent(r.occupancy_pct)}% of samples` },
+    { label: 'runnable', value: (r) => num(r.runnable_mean) },
+    { label: 'queue lengths', value: (r) => r.hist.slice(0, 8).map((v, i) => `${i}${i === 7 ? '+' : ''}:${i === 7 ? r.hist.slice(7).reduce((a, b) => a + b, 0) : v}`).join(' ') },
+  ],
+  blindSpots:
+    `A sample every 1/${RUNQLEN_HZ} s sees the queue at that instant: bursts shorter than that are caught only in proportion to their length. An idle CPU's timer may not fire (an idle vCPU often takes no sample): the samples missing from the ${RUNQLEN_HZ} Hz rate count as an empty queue. CPUs brought online after sixty started are not sampled.`,
+};
