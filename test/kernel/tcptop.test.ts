@@ -158,8 +158,18 @@ test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted
     const sum = (l: number, r: number, k: 'rx' | 'tx'): number => [...moved.values()].filter((m) => m.pid === pid && m.lport === l && m.rport === r).reduce((s, m) => s + m[k], 0);
     t.diagnostic(`${rows} entries in the map at most; ${engine.store.getSnapshot().panels[0]!.summary.text}`);
     assert.ok(rows >= 19_000, `the crowd was there (${rows} entries)`);
-    assert.equal(sum(client!, server!, 'tx'), sent, 'sent, to the byte');
-    assert.equal(sum(server!, client!, 'rx'), received, 'received, to the byte');
+    const tier = engine.store.getSnapshot().panels[0]!.tier;
+    if (tier === 'kprobe') {
+      // kretprobes have a fixed number of instances per probe (2 × CPUs, at least 10): with thousands of calls asleep
+      // in tcp_recvmsg, returns are missed and their bytes go uncounted (docs/kernels.md). Never more than the truth.
+      const tx = sum(client!, server!, 'tx');
+      const rx = sum(server!, client!, 'rx');
+      t.diagnostic(`kprobe tier: ${tx} of ${sent} bytes sent and ${rx} of ${received} received were counted`);
+      assert.ok(tx > 0 && tx <= sent! && rx > 0 && rx <= received!, `counted ${tx}/${sent} and ${rx}/${received}`);
+    } else {
+      assert.equal(sum(client!, server!, 'tx'), sent, 'sent, to the byte');
+      assert.equal(sum(server!, client!, 'rx'), received, 'received, to the byte');
+    }
   } finally {
     for (const p of procs) p.kill('SIGKILL');
     engine.close();
