@@ -22,6 +22,14 @@ struct {
 	__type(value, struct softirqs_start);
 } softirqs_inflight SEC(".maps");
 
+/* The interval in progress, numbered by user space (see struct softirqs_val). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} softirqs_epoch SEC(".maps");
+
 static __always_inline int on_entry(__u32 vec)
 {
 	__u32 zero = 0;
@@ -44,7 +52,8 @@ static __always_inline int on_entry(__u32 vec)
 
 static __always_inline int on_exit(__u32 vec)
 {
-	__u32 zero = 0;
+	__u32 zero = 0, slot;
+	__u64 dur, epoch, *ep;
 	struct softirqs_val *val;
 	struct softirqs_start *start;
 
@@ -52,10 +61,21 @@ static __always_inline int on_exit(__u32 vec)
 	/* No matched entry (attached mid-softirq, or a missed event): no time, rather than a wrong one. */
 	if (!start || !start->ts || start->vec != vec || vec >= SOFTIRQS_NR_VECTORS)
 		return 0;
-	val = bpf_map_lookup_elem(&softirqs_stats, &vec);
-	if (val)
-		val->time_ns += bpf_ktime_get_ns() - start->ts;
+	dur = bpf_ktime_get_ns() - start->ts;
 	start->ts = 0;
+	val = bpf_map_lookup_elem(&softirqs_stats, &vec);
+	if (!val)
+		return 0;
+	val->time_ns += dur;
+	ep = bpf_map_lookup_elem(&softirqs_epoch, &zero);
+	epoch = ep ? *ep : 0;
+	slot = epoch & 1;
+	if (val->max_epoch[slot] != epoch) {
+		val->max_epoch[slot] = epoch;
+		val->max_ns[slot] = dur;
+	} else if (dur > val->max_ns[slot]) {
+		val->max_ns[slot] = dur;
+	}
 	return 0;
 }
 

@@ -2,7 +2,7 @@
 
 /** The one error type that crosses from native code: the failed operation, the errno and its name. */
 export interface NativeBpfError extends Error {
-  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf';
+  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'updateKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf';
   errno: number;
   code: string;
 }
@@ -63,6 +63,8 @@ export interface BpfObject {
   attach(options?: { perfFreq?: number }): string[];
   /** Reads a whole map in batches; the staging buffers are kept per map, so repeated reads do not allocate them. */
   readMap(name: string, options?: ReadOptions): MapRead;
+  /** Sets the given keys (concatenated) to the values (one per key); not for per-CPU maps. Returns how many. */
+  updateKeys(name: string, keys: Buffer, values: Buffer): number;
   /** Deletes the given keys (concatenated); returns how many were deleted. */
   deleteKeys(name: string, keys: Buffer): number;
   /** Deletes the given keys and returns the values they held when deleted (those that existed). Not per-CPU maps. */

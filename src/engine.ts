@@ -216,7 +216,7 @@ export class Engine {
     for (const row of rows) Object.freeze(row);
     r.rows = Object.freeze(sortRows(def, rows, def.defaultSort));
     r.stats = Object.freeze(stats);
-    r.summary = deepFreeze(def.summarize(r.rows, stats));
+    r.summary = deepFreeze(def.summarize(r.rows, stats, elapsedNs));
     r.historyView = Object.freeze(r.history.forRows(ids));
   }
 

@@ -117,6 +117,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
                        {InstanceMethod<&BpfObject::Attach>("attach"),
                         InstanceMethod<&BpfObject::ReadMap>("readMap"),
                         InstanceMethod<&BpfObject::DeleteKeys>("deleteKeys"),
+                        InstanceMethod<&BpfObject::UpdateKeys>("updateKeys"),
                         InstanceMethod<&BpfObject::TakeKeys>("takeKeys"),
                         InstanceMethod<&BpfObject::MapInfo>("mapInfo"),
                         InstanceMethod<&BpfObject::Programs>("programs"),
@@ -395,6 +396,26 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
       if (ret == 0) std::memcpy(keys.data() + size_t(got++) * ksz, k, ksz);
     }
     return Result(env, keys.data(), vals.data(), got, ksz, vsz, 1, false, false);
+  }
+
+  // updateKeys(name, keys: Buffer, values: Buffer): sets the given keys (concatenated) to the values (concatenated,
+  // one per key; per-CPU maps are not supported). All or nothing per key, in order; throws at the first failure.
+  Napi::Value UpdateKeys(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    struct bpf_map* map = FindMap(env, "updateKeys", name);
+    auto keys = info[1].As<Napi::Buffer<uint8_t>>();
+    auto vals = info[2].As<Napi::Buffer<uint8_t>>();
+    const uint32_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
+    if (IsPerCpu(bpf_map__type(map))) Throw(env, "updateKeys", EINVAL, name + ": per-CPU maps are not supported");
+    if (keys.Length() % ksz != 0 || vals.Length() != keys.Length() / ksz * vsz)
+      Throw(env, "updateKeys", EINVAL, name + ": buffers are not whole keys and one value per key");
+    const uint32_t n = keys.Length() / ksz;
+    int fd = bpf_map__fd(map);
+    for (uint32_t i = 0; i < n; i++)
+      if (bpf_map_update_elem(fd, keys.Data() + size_t(i) * ksz, vals.Data() + size_t(i) * vsz, BPF_ANY) != 0)
+        Throw(env, "updateKeys", errno, name);
+    return Napi::Number::New(env, n);
   }
 
   // deleteKeys(name, keys: Buffer): deletes the given keys (concatenated); returns how many were deleted.

@@ -1,4 +1,7 @@
-/** softirqs model: per-vector count and time per interval, rates over the measured elapsed time. Pure. */
+/**
+ * softirqs model: per vector in the interval: count and time over all CPUs, the per-CPU counts (BCC's softirqs -C),
+ * the CPU that spent the most time on it, and the longest single softirq. Rates over the measured elapsed time. Pure.
+ */
 import type { SoftirqsRecord, SoftirqVector } from '../records/softirqs.js';
 import { delta, perSecond } from './delta.js';
 
@@ -19,6 +22,21 @@ export interface SoftirqsRow {
   count_per_s: number | null;
   /** time_ns as a share of all CPUs' time over the interval */
   cpu_pct: number | null;
+  /** count per CPU in the interval, indexed by CPU number (as /proc/softirqs's columns) */
+  cpu_counts: readonly number[] | null;
+  /** time per CPU in the interval, indexed by CPU number */
+  cpu_time_ns: readonly number[] | null;
+  /** the CPU that spent the most time in this vector, and its share of that CPU's time */
+  busiest_cpu: number | null;
+  busiest_cpu_pct: number | null;
+  /** the longest single softirq of this vector in the interval, on any CPU */
+  max_ns: number | null;
+}
+
+function perCpu(cur: readonly number[], prev: readonly number[] | undefined): readonly number[] | null {
+  if (!prev || prev.length !== cur.length) return null;
+  const out = cur.map((v, i) => v - prev[i]!);
+  return out.some((v) => v < 0) ? null : Object.freeze(out);
 }
 
 export function deriveSoftirqs(sample: SoftirqsSample, previous: SoftirqsSample | undefined, elapsedNs: number): SoftirqsRow[] {
@@ -28,6 +46,9 @@ export function deriveSoftirqs(sample: SoftirqsSample, previous: SoftirqsSample 
     const count = p ? delta(cur.count, p.count) : null;
     const time = p ? delta(cur.timeNs, p.timeNs) : null;
     const timeShare = perSecond(time, elapsedNs);
+    const cpuTimes = perCpu(cur.cpuTimeNs, p?.cpuTimeNs);
+    let busiest: number | null = null;
+    if (cpuTimes) for (let c = 0; c < cpuTimes.length; c++) if (cpuTimes[c]! > 0 && (busiest === null || cpuTimes[c]! > cpuTimes[busiest]!)) busiest = c;
     return {
       id: cur.vector,
       vector: cur.vector,
@@ -35,6 +56,22 @@ export function deriveSoftirqs(sample: SoftirqsSample, previous: SoftirqsSample 
       time_ns: time,
       count_per_s: perSecond(count, elapsedNs),
       cpu_pct: timeShare === null || sample.ncpu <= 0 ? null : (timeShare / 1e9 / sample.ncpu) * 100,
+      cpu_counts: perCpu(cur.cpuCounts, p?.cpuCounts),
+      cpu_time_ns: cpuTimes,
+      busiest_cpu: busiest,
+      busiest_cpu_pct: busiest === null || !(elapsedNs > 0) ? null : (cpuTimes![busiest]! / elapsedNs) * 100,
+      max_ns: p ? cur.maxNs : null,
     };
   });
+}
+
+/** Softirq time per CPU over all vectors in the interval, as % of that CPU's time; null before two samples. */
+export function softirqCpuShares(rows: readonly SoftirqsRow[], elapsedNs: number): number[] | null {
+  let out: number[] | null = null;
+  for (const r of rows) {
+    if (!r.cpu_time_ns) continue;
+    out ??= new Array<number>(r.cpu_time_ns.length).fill(0);
+    r.cpu_time_ns.forEach((t, c) => (out![c]! += elapsedNs > 0 ? (t / elapsedNs) * 100 : 0));
+  }
+  return out;
 }

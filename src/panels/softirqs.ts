@@ -1,6 +1,8 @@
 /** The softirqs panel: time and count per softirq vector, from softirq_entry/exit. */
 import { decodeSoftirqs, SOFTIRQS_RECORDS } from '../records/softirqs.js';
-import { deriveSoftirqs, type SoftirqsRow, type SoftirqsSample } from '../models/softirqs.js';
+import { deriveSoftirqs, softirqCpuShares, type SoftirqsRow, type SoftirqsSample } from '../models/softirqs.js';
+import type { BpfObject } from '../native.js';
+import type { RecordLayout } from '../records/layout.js';
 import { humanCount, humanNs, percent } from '../format.js';
 import { asNumber, type PanelDef, type Tier } from './types.js';
 
@@ -12,15 +14,52 @@ const TIERS: readonly Tier[] = [
 
 const avgNs = (r: SoftirqsRow): number | null => (r.time_ns !== null && r.count ? r.time_ns / r.count : null);
 
-export function softirqsSummary(rows: readonly SoftirqsRow[]): { text: string; values: Record<string, number | null> } {
+/**
+ * All vectors over all CPUs, and the CPU that spends the most of its own time in softirqs, with the vector that
+ * takes most of it: a CPU pinned by NET_RX is invisible in the sums over CPUs.
+ */
+export function softirqsSummary(rows: readonly SoftirqsRow[], _stats: unknown, elapsedNs: number): { text: string; values: Record<string, number | null> } {
   let count = 0;
   let pct = 0;
   for (const r of rows) {
     count += r.count_per_s ?? 0;
     pct += r.cpu_pct ?? 0;
   }
-  return { text: `all vectors: ${Math.round(count)}/s, ${pct.toFixed(2)}% of CPU time`, values: { count_per_s: count, cpu_pct: pct } };
+  let text = `all vectors: ${Math.round(count)}/s, ${pct.toFixed(2)}% of CPU time`;
+  const shares = softirqCpuShares(rows, elapsedNs);
+  let busiest: number | null = null;
+  if (shares) for (let c = 0; c < shares.length; c++) if (shares[c]! > 0 && (busiest === null || shares[c]! > shares[busiest]!)) busiest = c;
+  if (busiest !== null) {
+    let top: SoftirqsRow | undefined;
+    for (const r of rows) if ((r.cpu_time_ns?.[busiest] ?? 0) > (top?.cpu_time_ns?.[busiest] ?? 0)) top = r;
+    const topPct = top ? ((top.cpu_time_ns![busiest]! / elapsedNs) * 100).toFixed(2) : '0';
+    text += `; busiest cpu${busiest}: ${shares![busiest]!.toFixed(2)}% of its time in softirqs (${top?.vector ?? '-'} ${topPct}%)`;
+  }
+  return { text, values: { count_per_s: count, cpu_pct: pct, busiest_cpu: busiest, busiest_cpu_pct: busiest === null ? null : shares![busiest]! } };
 }
+
+/**
+ * Reads the per-CPU counters raw. Each read first closes the interval in progress (softirqs_epoch + 1), so the
+ * longest softirq of the interval just closed sits in a slot the programs no longer write.
+ */
+export function createSoftirqsReader(obj: BpfObject, val: RecordLayout, ncpu: () => number): () => SoftirqsSample {
+  const key = Buffer.alloc(4);
+  const setEpoch = (e: number): void => {
+    const v = Buffer.alloc(8);
+    v.writeBigUInt64LE(BigInt(e));
+    obj.updateKeys('softirqs_epoch', key, v);
+  };
+  // Interval 1 starts now: what ran between attach and here is tagged 0, which no read asks for.
+  let epoch = 1;
+  setEpoch(epoch);
+  return () => {
+    const closed = epoch++;
+    setEpoch(epoch);
+    return { vectors: decodeSoftirqs(obj.readMap('softirqs_stats', { perCpu: 'raw' }), val, closed), ncpu: ncpu() };
+  };
+}
+
+const cpuList = (v: readonly number[] | null, f: (n: number) => string): string => (v ? v.map((n, c) => `cpu${c} ${f(n)}`).join(', ') : '-');
 
 export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
   id: 'softirqs',
@@ -30,7 +69,7 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
     stem: 'softirqs',
     tiers: TIERS,
     records: SOFTIRQS_RECORDS,
-    createReader: (obj, layouts, host) => () => ({ vectors: decodeSoftirqs(obj.readMap('softirqs_stats'), layouts.val!), ncpu: host.onlineCpus() }),
+    createReader: (obj, layouts, host) => createSoftirqsReader(obj, layouts.val!, host.onlineCpus),
   },
   hookList: TIERS,
   derive: deriveSoftirqs,
@@ -39,11 +78,13 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
   trend: (row) => row.time_ns,
   columns: [
     { key: 'vector', title: 'VECTOR', width: 8, align: 'left', value: (r) => r.vector, format: (v) => String(v), help: 'softirq vector (hi, timer, net_tx, net_rx, block, irq_poll, tasklet, sched, hrtimer, rcu)' },
-    { key: 'count', title: 'COUNT', width: 8, align: 'right', value: (r) => r.count, format: (v) => humanCount(asNumber(v)), help: 'softirqs run in the interval (softirq_entry)' },
-    { key: 'count_per_s', title: 'COUNT/s', width: 8, align: 'right', value: (r) => r.count_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), help: 'COUNT over the measured elapsed time' },
-    { key: 'time_ns', title: 'TIME', width: 8, align: 'right', value: (r) => r.time_ns, format: (v) => humanNs(asNumber(v)), help: 'time between softirq_entry and softirq_exit, summed over CPUs' },
-    { key: 'avg_ns', title: 'AVG', width: 8, align: 'right', value: avgNs, format: (v) => humanNs(asNumber(v)), help: 'TIME / COUNT', decimals: 0 },
+    { key: 'count', title: 'COUNT', width: 7, align: 'right', value: (r) => r.count, format: (v) => humanCount(asNumber(v)), help: 'softirqs run in the interval (softirq_entry)' },
+    { key: 'count_per_s', title: 'COUNT/s', width: 7, align: 'right', value: (r) => r.count_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), help: 'COUNT over the measured elapsed time' },
+    { key: 'time_ns', title: 'TIME', width: 7, align: 'right', value: (r) => r.time_ns, format: (v) => humanNs(asNumber(v)), help: 'time between softirq_entry and softirq_exit, summed over CPUs' },
+    { key: 'avg_ns', title: 'AVG', width: 7, align: 'right', value: avgNs, format: (v) => humanNs(asNumber(v)), help: 'TIME / COUNT', decimals: 0 },
     { key: 'cpu_pct', title: '%CPU', width: 6, align: 'right', value: (r) => r.cpu_pct, format: (v) => percent(asNumber(v)), help: 'TIME as a share of all CPUs over the interval' },
+    { key: 'max_ns', title: 'MAX', width: 7, align: 'right', value: (r) => r.max_ns, format: (v) => humanNs(asNumber(v)), help: 'the longest single softirq of the vector in the interval, on any CPU (entry → exit)', decimals: 0 },
+    { key: 'busiest_cpu_pct', title: 'BUSIEST', width: 10, maxWidth: 19, align: 'right', value: (r) => r.busiest_cpu_pct, format: (v, r) => (r.busiest_cpu === null ? '-' : `cpu${r.busiest_cpu} ${percent(asNumber(v))}%`), help: "the CPU that spent the most time in this vector, and the share of that CPU's time it took (per-CPU counts: the detail view, and cpu_counts in JSON)" },
   ],
   defaultSort: { key: 'time_ns', descending: true },
   detail: [
@@ -51,6 +92,9 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
     { label: 'count', value: (r) => String(r.count ?? '-') },
     { label: 'time', value: (r) => humanNs(r.time_ns) },
     { label: 'average', value: (r) => humanNs(avgNs(r)) },
+    { label: 'longest', value: (r) => humanNs(r.max_ns) },
+    { label: 'count per CPU', value: (r) => cpuList(r.cpu_counts, (n) => humanCount(n)) },
+    { label: 'time per CPU', value: (r) => cpuList(r.cpu_time_ns, (n) => humanNs(n)) },
   ],
   blindSpots:
     'Time in a softirq that began before sixty attached is not counted. While another probe attaches to or detaches from the same tracepoint, the kernel can skip a few events.',

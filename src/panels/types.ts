@@ -133,7 +133,7 @@ export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   /** Counters for this interval (and totals), e.g. events lost to a full map. */
   stats: (sample: S, previous: S | undefined) => Record<string, number>;
   /** the line above the table, from the interval's rows and stats */
-  summarize: (rows: readonly R[], stats: PanelStats) => Summary;
+  summarize: (rows: readonly R[], stats: PanelStats, elapsedNs: number) => Summary;
   /** the value that the per-row sparkline follows */
   trend: (row: R) => number | null;
 }

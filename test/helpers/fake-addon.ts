@@ -15,6 +15,8 @@ export interface FakeMap {
   maxEntries: number;
   /** by hex key */
   entries: Map<string, { key: Buffer; value: Buffer }>;
+  /** a per-CPU map whose values hold this many CPUs' values each, read raw (default: one value per key) */
+  cpus?: number;
 }
 
 export interface FakeKernel {
@@ -49,8 +51,8 @@ export function fakeKernel(working: string[] = ['tp_btf', 'raw_tp', 'tracepoint'
 }
 
 /** Sets a map's contents (keys and values already encoded). */
-export function setMap(k: FakeKernel, name: string, keySize: number, valueSize: number, entries: [Buffer, Buffer][], maxEntries = 16384): void {
-  const m = k.maps.get(name) ?? { keySize, valueSize, maxEntries, entries: new Map() };
+export function setMap(k: FakeKernel, name: string, keySize: number, valueSize: number, entries: [Buffer, Buffer][], maxEntries = 16384, cpus?: number): void {
+  const m = k.maps.get(name) ?? { keySize, valueSize, maxEntries, entries: new Map(), cpus };
   m.entries = new Map(entries.map(([key, value]) => [key.toString('hex'), { key, value }]));
   k.maps.set(name, m);
 }
@@ -66,7 +68,7 @@ function read(k: FakeKernel, name: string): MapRead {
     keySize: m.keySize,
     valueSize: m.valueSize,
     batched: true,
-    cpus: 1,
+    cpus: m.cpus ?? 1,
   };
 }
 
@@ -97,6 +99,17 @@ export function fakeAddon(k: FakeKernel): Addon {
           return programs;
         },
         readMap: (name: string) => read(k, name),
+        updateKeys(name: string, keys: Buffer, values: Buffer): number {
+          // A map the fixture did not set (an array the reader writes, like softirqs_epoch): one key and one value.
+          const m = k.maps.get(name) ?? { keySize: keys.length, valueSize: values.length, maxEntries: 1, entries: new Map() };
+          k.maps.set(name, m);
+          const n = keys.length / m.keySize;
+          for (let i = 0; i < n; i++) {
+            const key = Buffer.from(keys.subarray(i * m.keySize, (i + 1) * m.keySize));
+            m.entries.set(key.toString('hex'), { key, value: Buffer.from(values.subarray(i * m.valueSize, (i + 1) * m.valueSize)) });
+          }
+          return n;
+        },
         deleteKeys(name: string, keys: Buffer): number {
           const m = k.maps.get(name);
           if (!m) return 0;

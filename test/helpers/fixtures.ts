@@ -41,9 +41,26 @@ export const u32key = (i: number): Buffer => {
   return b;
 };
 
-/** softirqs_stats entries: [vector index, count, time_ns]. */
+/** softirqs_stats entries: [vector index, count, time_ns], as one CPU's values. */
 export function softirqsEntries(triples: [number, bigint, bigint][]): [Buffer, Buffer][] {
   return triples.map(([vec, count, time_ns]) => [u32key(vec), encode(SOFTIRQS_VAL, { count, time_ns })]);
+}
+
+/**
+ * softirqs_stats entries with two CPUs' values each: a quarter of each count and time on CPU 0, the rest on CPU 1,
+ * and the longest softirq of interval `epoch` (CPU 1's, a tenth of its time) in slot epoch & 1.
+ */
+export function softirqsEntries2(triples: [number, bigint, bigint][], epoch: number): [Buffer, Buffer][] {
+  return triples.map(([vec, count, time_ns]) => {
+    const c0 = count / 4n;
+    const t0 = time_ns / 4n;
+    const slot = epoch & 1;
+    const max = [0n, 0n];
+    const tag = [0n, 0n];
+    max[slot] = (time_ns - t0) / 10n;
+    tag[slot] = time_ns > 0n ? BigInt(epoch) : 0n;
+    return [u32key(vec), Buffer.concat([encode(SOFTIRQS_VAL, { count: c0, time_ns: t0 }), encode(SOFTIRQS_VAL, { count: count - c0, time_ns: time_ns - t0, max_ns: max, max_epoch: tag })])];
+  });
 }
 
 export function softirqsRead(triples: [number, bigint, bigint][]): MapRead {
@@ -83,7 +100,11 @@ export const V4_LOCAL = [127, 0, 0, 1];
 export const V6_LOCAL = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
 
 export function softirqsSample(counts: number[], times: number[], ncpu = 2): SoftirqsSample {
-  const vectors: SoftirqsRecord[] = SOFTIRQ_VECTORS.map((vector, i) => ({ vector, count: BigInt(counts[i] ?? 0), timeNs: BigInt(times[i] ?? 0) }));
+  // All on CPU 0 of `ncpu`, with no longest softirq recorded.
+  const vectors: SoftirqsRecord[] = SOFTIRQ_VECTORS.map((vector, i) => {
+    const pad = new Array<number>(ncpu - 1).fill(0);
+    return { vector, count: BigInt(counts[i] ?? 0), timeNs: BigInt(times[i] ?? 0), cpuCounts: [counts[i] ?? 0, ...pad], cpuTimeNs: [times[i] ?? 0, ...pad], maxNs: null };
+  });
   return { vectors, ncpu };
 }
 
@@ -189,7 +210,8 @@ export function procStatText(k: number): string {
 function fixtureStep(kernel: FakeKernel, k: number): void {
   const counts = [3 * k, 1000 * k, 10 * k, 4000 * k + k * k * 100, 50 * k, 0, 2 * k, 800 * k, 0, 600 * k];
   const times = [1000 * k, 9_000_000 * k, 40_000 * k, 52_000_000 * k + k * 1_000_000, 900_000 * k, 0, 5_000 * k, 3_000_000 * k, 0, 2_500_000 * k];
-  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries(counts.map((c, i) => [i, BigInt(c), BigInt(times[i]!)])), 10);
+  // The softirqs reader closes interval k + 1 at step k (the engine's first read, at open, closes interval 1).
+  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries2(counts.map((c, i) => [i, BigInt(c), BigInt(times[i]!)]), k + 1), 10, 2);
   const rsync6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5];
   const rsyncPeer = [0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34];
   setMap(

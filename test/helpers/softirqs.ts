@@ -1,4 +1,5 @@
 /** Ground truth for softirqs: /proc/softirqs, and a workload that raises NET_RX and BLOCK softirqs. */
+import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,14 +9,21 @@ import { ensureTracefs } from '../../src/kernel/tracefs.js';
 import type { SoftirqsRow } from '../../src/models/softirqs.js';
 import { SOFTIRQ_VECTORS } from '../../src/records/softirqs.js';
 
-/** Per-vector totals over all CPUs, keyed by the lower-case name. */
-export function procSoftirqs(): Map<string, number> {
-  const out = new Map<string, number>();
+/** Per-vector counts per CPU (the columns of /proc/softirqs, CPU 0 first), keyed by the lower-case name. */
+export function procSoftirqsCpus(): Map<string, number[]> {
+  const out = new Map<string, number[]>();
   for (const line of readFileSync('/proc/softirqs', 'utf8').split('\n').slice(1)) {
     const m = /^\s*([A-Z_]+):\s+(.*)$/.exec(line);
-    if (m) out.set(m[1]!.toLowerCase(), m[2]!.trim().split(/\s+/).reduce((s, v) => s + Number(v), 0));
+    if (m) out.set(m[1]!.toLowerCase(), m[2]!.trim().split(/\s+/).map(Number));
   }
   return out;
+}
+
+const totals = (cpus: Map<string, number[]>): Map<string, number> => new Map([...cpus].map(([v, c]) => [v, c.reduce((a, b) => a + b, 0)]));
+
+/** Per-vector totals over all CPUs, keyed by the lower-case name. */
+export function procSoftirqs(): Map<string, number> {
+  return totals(procSoftirqsCpus());
 }
 
 export function makeSoftirqs(): void {
@@ -45,11 +53,19 @@ c.close()
  * Runs `read` (sixty's map read) between two /proc/softirqs readings, so the kernel's counts at the moment of the
  * read are bracketed: at least `before`, at most `after`.
  */
-export function bracketed<T>(read: () => T): { value: T; before: Map<string, number>; after: Map<string, number> } {
-  const before = procSoftirqs();
+export interface Bracket<T> {
+  value: T;
+  before: Map<string, number>;
+  after: Map<string, number>;
+  beforeCpus: Map<string, number[]>;
+  afterCpus: Map<string, number[]>;
+}
+
+export function bracketed<T>(read: () => T): Bracket<T> {
+  const beforeCpus = procSoftirqsCpus();
   const value = read();
-  const after = procSoftirqs();
-  return { value, before, after };
+  const afterCpus = procSoftirqsCpus();
+  return { value, before: totals(beforeCpus), after: totals(afterCpus), beforeCpus, afterCpus };
 }
 
 /**
@@ -73,13 +89,16 @@ export class Pid1Softirqs {
     writeFileSync(join(this.dir, 'tracing_on'), '1');
   }
 
-  /** Stops recording; the count per vector name. */
+  /** Stops recording; the count per vector name, and per `vector:cpu`. */
   stop(): Map<string, number> {
     writeFileSync(join(this.dir, 'tracing_on'), '0');
     const counts = new Map<string, number>();
-    for (const m of readFileSync(join(this.dir, 'trace'), 'utf8').matchAll(/softirq_entry: vec=(\d+)/g)) {
-      const v = SOFTIRQ_VECTORS[Number(m[1])];
-      if (v) counts.set(v, (counts.get(v) ?? 0) + 1);
+    for (const m of readFileSync(join(this.dir, 'trace'), 'utf8').matchAll(/\[(\d+)\][^\n]*softirq_entry: vec=(\d+)/g)) {
+      const v = SOFTIRQ_VECTORS[Number(m[2])];
+      if (!v) continue;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+      const k = `${v}:${Number(m[1])}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
     }
     this.remove();
     return counts;
@@ -128,6 +147,42 @@ export function checkAgainstProc(
  * The softirqs ground-truth comparison for an engine whose only panel is softirqs: two bracketed ticks around a
  * workload, with PID 1's softirqs counted over the same window. Returns the rows and a report line per vector.
  */
+/**
+ * The same check per CPU, against each column of /proc/softirqs: one softirq in flight on that CPU, the runs the
+ * kernel skipped (not told per CPU, so all of them), and PID 1's softirqs on that CPU. Also: the longest softirq
+ * of a vector lies between its average and its total time.
+ */
+export function checkPerCpu(
+  rows: readonly SoftirqsRow[],
+  start: Bracket<unknown>,
+  end: Bracket<unknown>,
+  allow: { missed: number; hidden: Map<string, number> },
+): string[] {
+  const report: string[] = [];
+  for (const row of rows) {
+    const v = row.vector;
+    assert.ok(row.cpu_counts, `${v}: per-CPU counts`);
+    const cpus = end.afterCpus.get(v)?.length ?? 0;
+    assert.equal(row.cpu_counts.length >= cpus, true, `${v}: a count for each of the ${cpus} CPUs in /proc/softirqs`);
+    const parts: string[] = [];
+    for (let c = 0; c < cpus; c++) {
+      const lo = end.beforeCpus.get(v)![c]! - start.afterCpus.get(v)![c]!;
+      const hi = end.afterCpus.get(v)![c]! - start.beforeCpus.get(v)![c]!;
+      const hidden = allow.hidden.get(`${v}:${c}`) ?? 0;
+      const ours = row.cpu_counts[c]!;
+      parts.push(`cpu${c} ${ours}/${lo === hi ? lo : `${lo}..${hi}`}`);
+      if (ours < lo - 1 - allow.missed - hidden || ours > hi + 1 + allow.missed) {
+        throw new Error(`${v} on cpu${c}: sixty ${ours}, /proc/softirqs ${lo}..${hi} (tolerance 1 in flight + ${allow.missed} missed + ${hidden} under PID 1)`);
+      }
+    }
+    if (row.count && row.time_ns !== null) {
+      assert.ok(row.max_ns !== null && row.max_ns >= row.time_ns / row.count - 1 && row.max_ns <= row.time_ns, `${v}: longest ${row.max_ns} ns between the average ${row.time_ns / row.count} and the total ${row.time_ns}`);
+    }
+    report.push(`${v}: ${parts.join(' ')}${row.max_ns ? `, longest ${row.max_ns} ns` : ''}`);
+  }
+  return report;
+}
+
 export async function softirqsGroundTruth(engine: Engine): Promise<{ rows: SoftirqsRow[]; report: string[]; missed: number }> {
   const pid1 = new Pid1Softirqs();
   try {
@@ -140,7 +195,8 @@ export async function softirqsGroundTruth(engine: Engine): Promise<{ rows: Softi
     const panel = end.value.panels[0]!;
     const rows = panel.rows as SoftirqsRow[];
     const missed = panel.stats.bpf_missed_drops ?? 0;
-    return { rows, missed, report: checkAgainstProc(rows, start, end, { ncpu: onlineCpus(), missed, hidden }) };
+    const report = checkAgainstProc(rows, start, end, { ncpu: onlineCpus(), missed, hidden });
+    return { rows, missed, report: [...report, ...checkPerCpu(rows, start, end, { missed, hidden })] };
   } finally {
     pid1.remove();
   }

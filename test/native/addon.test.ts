@@ -7,6 +7,7 @@ import { ADDON_PATH, bpfObjectPath } from '../../src/paths.js';
 import { PANELS } from '../../src/panels/registry.js';
 import type { BpfSource } from '../../src/panels/types.js';
 import { naturalLayout, resolveLayout, type RecordDecl } from '../../src/records/layout.js';
+import { SOFTIRQS_RECORDS } from '../../src/records/softirqs.js';
 import { needsBpf } from '../helpers/kernel.js';
 
 /** Every BPF source in the registry: a new panel is covered by these tests without editing them. */
@@ -52,22 +53,30 @@ test('handles: unknown maps, attach twice, close is idempotent, closed handles r
     assert.deepEqual(obj.attach(), ['softirqs_entry_btf', 'softirqs_exit_btf']);
     assert.throws(() => obj.attach(), (e: unknown) => e instanceof BpfError && e.code === 'EBUSY');
     assert.throws(() => obj.readMap('nope'), (e: unknown) => e instanceof BpfError && e.op === 'readMap' && e.code === 'ENOENT');
+    const size = naturalLayout(SOFTIRQS_RECORDS.val).size;
     const info = obj.mapInfo('softirqs_stats');
-    assert.deepEqual(info, { type: 6, keySize: 4, valueSize: 16, maxEntries: 10, perCpu: true });
+    assert.deepEqual(info, { type: 6, keySize: 4, valueSize: size, maxEntries: 10, perCpu: true });
     const read = obj.readMap('softirqs_stats');
     assert.equal(read.count, 10);
-    assert.equal(read.values.length, 160);
+    assert.equal(read.values.length, 10 * size);
     // Raw per-CPU values: every CPU's, in CPU order; their sum is the summed read (the counters only grow).
     const cpus = loadAddon().possibleCpus();
     const raw = obj.readMap('softirqs_stats', { perCpu: 'raw' });
     const again = obj.readMap('softirqs_stats');
     assert.equal(raw.cpus, cpus);
-    assert.equal(raw.values.length, 10 * 16 * cpus);
+    assert.equal(raw.values.length, 10 * size * cpus);
     for (let v = 0; v < 10; v++) {
       let sum = 0n;
-      for (let c = 0; c < cpus; c++) sum += raw.values.readBigUInt64LE((v * cpus + c) * 16);
-      assert.ok(sum >= read.values.readBigUInt64LE(v * 16) && sum <= again.values.readBigUInt64LE(v * 16), `vector ${v}`);
+      for (let c = 0; c < cpus; c++) sum += raw.values.readBigUInt64LE((v * cpus + c) * size);
+      assert.ok(sum >= read.values.readBigUInt64LE(v * size) && sum <= again.values.readBigUInt64LE(v * size), `vector ${v}`);
     }
+    // updateKeys sets an array's value, which the programs then read (softirqs_epoch); per-CPU maps are refused.
+    const one = Buffer.alloc(8);
+    one.writeBigUInt64LE(7n);
+    assert.equal(obj.updateKeys('softirqs_epoch', Buffer.alloc(4), one), 1);
+    assert.equal(obj.readMap('softirqs_epoch').values.readBigUInt64LE(0), 7n);
+    assert.throws(() => obj.updateKeys('softirqs_stats', Buffer.alloc(4), Buffer.alloc(size)), (e: unknown) => e instanceof BpfError && e.code === 'EINVAL');
+    assert.throws(() => obj.updateKeys('softirqs_epoch', Buffer.alloc(3), one), (e: unknown) => e instanceof BpfError && e.code === 'EINVAL');
     const loaded = obj.programs().filter((p) => p.loaded).map((p) => p.name);
     assert.deepEqual(loaded, ['softirqs_entry_btf', 'softirqs_exit_btf']);
   } finally {

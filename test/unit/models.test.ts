@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { delta, perSecond, compareValues } from '../../src/models/delta.js';
-import { deriveSoftirqs } from '../../src/models/softirqs.js';
+import { deriveSoftirqs, type SoftirqsSample } from '../../src/models/softirqs.js';
+import { softirqsSummary } from '../../src/panels/softirqs.js';
 import { deriveTcptop, tcptopStats } from '../../src/models/tcptop.js';
 import { conn, softirqsSample, tcptopSample } from '../helpers/fixtures.js';
 
@@ -166,4 +167,27 @@ test('JSON frames carry raw units, opaque row ids and the summary, never a kerne
   assert.equal(json.panels.tcptop!.summary.connections, 3);
   assert.equal(json.panels.softirqs!.status, 'ok');
   assert.doesNotMatch(JSON.stringify(json), /ffff888/);
+});
+
+test('softirqs: per-CPU counts and times over the interval, the busiest CPU, the longest softirq, and the summary', () => {
+  const rec = (count: number[], time: number[], maxNs: number | null): SoftirqsSample['vectors'][number] => ({
+    vector: 'net_rx',
+    count: BigInt(count.reduce((a, b) => a + b, 0)),
+    timeNs: BigInt(time.reduce((a, b) => a + b, 0)),
+    cpuCounts: count,
+    cpuTimeNs: time,
+    maxNs,
+  });
+  const timer = (t: number): SoftirqsSample['vectors'][number] => ({ vector: 'timer', count: 1n, timeNs: BigInt(t), cpuCounts: [1, 0], cpuTimeNs: [t, 0], maxNs: 5 });
+  const prev: SoftirqsSample = { vectors: [rec([100, 50], [1000, 2000], 7), timer(0)], ncpu: 2 };
+  // NET_RX pinned to CPU 1: 0.3 s of its 0.5 s interval.
+  const cur: SoftirqsSample = { vectors: [rec([110, 5050], [2000, 300_002_000], 9000), timer(1_000_000)], ncpu: 2 };
+  const [rx, tm] = deriveSoftirqs(cur, prev, 5e8);
+  assert.deepEqual([rx!.cpu_counts, rx!.cpu_time_ns, rx!.busiest_cpu, rx!.busiest_cpu_pct, rx!.max_ns], [[10, 5000], [1000, 300_000_000], 1, 60, 9000]);
+  assert.equal(tm!.busiest_cpu, 0);
+  assert.equal(softirqsSummary([rx!, tm!], {}, 5e8).text, 'all vectors: 10020/s, 30.10% of CPU time; busiest cpu1: 60.00% of its time in softirqs (net_rx 60.00%)');
+  const first = deriveSoftirqs(cur, undefined, 5e8)[0]!;
+  assert.deepEqual([first.cpu_counts, first.busiest_cpu, first.max_ns], [null, null, null], 'no interval yet');
+  const reset = deriveSoftirqs(cur, { vectors: [rec([200, 50], [0, 0], null)], ncpu: 2 }, 5e8)[0]!;
+  assert.equal(reset.cpu_counts, null, 'a CPU whose counter went backwards gives no per-CPU row');
 });

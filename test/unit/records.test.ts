@@ -6,17 +6,30 @@ import { encode, naturalLayout, record, resolveLayout } from '../../src/records/
 import { mapRead, SOFTIRQS_VAL, softirqsRead, TCPTOP, tcptopRead, V4_LOCAL, V6_LOCAL } from '../helpers/fixtures.js';
 
 test('softirqs: decodes vectors by key index, as bigints', () => {
-  const recs = decodeSoftirqs(softirqsRead([[3, 12n, 3400n], [9, 2n ** 60n, 1n]]), SOFTIRQS_VAL);
+  const recs = decodeSoftirqs(softirqsRead([[3, 12n, 3400n], [9, 2n ** 60n, 1n]]), SOFTIRQS_VAL, 1);
   assert.deepEqual(recs, [
-    { vector: 'net_rx', count: 12n, timeNs: 3400n },
-    { vector: 'rcu', count: 2n ** 60n, timeNs: 1n },
+    { vector: 'net_rx', count: 12n, timeNs: 3400n, cpuCounts: [12], cpuTimeNs: [3400], maxNs: null },
+    { vector: 'rcu', count: 2n ** 60n, timeNs: 1n, cpuCounts: [2 ** 60], cpuTimeNs: [1], maxNs: null },
   ]);
 });
 
+test('softirqs: per-CPU values read raw; the longest of the closed interval from the slot tagged with it', () => {
+  // Two CPUs. Interval 5 closed (slot 1); CPU 0's slot 1 still holds interval 3's longest, CPU 1's holds interval 5's.
+  const v = (count: bigint, time_ns: bigint, max_ns: bigint[], max_epoch: bigint[]): Buffer => encode(SOFTIRQS_VAL, { count, time_ns, max_ns, max_epoch });
+  const values = Buffer.concat([v(10n, 1000n, [70n, 900n], [6n, 3n]), v(30n, 5000n, [0n, 400n], [4n, 5n]), v(1n, 5n, [0n, 0n], [0n, 0n]), v(2n, 6n, [0n, 0n], [0n, 0n])]);
+  const keys = Buffer.concat([Buffer.from([3, 0, 0, 0]), Buffer.from([1, 0, 0, 0])]);
+  const recs = decodeSoftirqs({ ...mapRead(keys, values, 2, 4, SOFTIRQS_VAL.size), cpus: 2 }, SOFTIRQS_VAL, 5);
+  assert.deepEqual(recs, [
+    { vector: 'net_rx', count: 40n, timeNs: 6000n, cpuCounts: [10, 30], cpuTimeNs: [1000, 5000], maxNs: 400 },
+    { vector: 'timer', count: 3n, timeNs: 11n, cpuCounts: [1, 2], cpuTimeNs: [5, 6], maxNs: null },
+  ]);
+  assert.equal(decodeSoftirqs({ ...mapRead(keys, values, 2, 4, SOFTIRQS_VAL.size), cpus: 2 }, SOFTIRQS_VAL, 6)[0]!.maxNs, 70, 'interval 6: slot 0');
+});
+
 test('softirqs: out-of-range vectors are dropped, a short buffer is an error', () => {
-  assert.deepEqual(decodeSoftirqs(softirqsRead([[10, 1n, 1n]]), SOFTIRQS_VAL), []);
+  assert.deepEqual(decodeSoftirqs(softirqsRead([[10, 1n, 1n]]), SOFTIRQS_VAL, 1), []);
   const bad = softirqsRead([[1, 1n, 1n]]);
-  assert.throws(() => decodeSoftirqs({ ...bad, values: bad.values.subarray(0, 8) }, SOFTIRQS_VAL), /16 bytes each/);
+  assert.throws(() => decodeSoftirqs({ ...bad, values: bad.values.subarray(0, 8) }, SOFTIRQS_VAL, 1), /48 bytes each/);
 });
 
 test('tcptop: decodes IPv4 and IPv6 entries with ports from the key', () => {
