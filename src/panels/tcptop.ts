@@ -395,5 +395,5 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { label: 'quiet for', value: (r) => (r.quiet_ns > 0 ? humanNs(r.quiet_ns) : 'moving bytes') },
   ],
   blindSpots:
-    'A connection that goes quiet stays listed, dimmed, for 10 s (or three intervals). When the map is full, its LRU evicts the least recently active entry; the bytes that entry moved since the last read are lost, and the summary says how many entries were. Before 6.5, sendfile to a TCP socket goes through tcp_sendpage, which no tier hooks; splice(2) out of a socket (tcp_splice_read) is not seen by any tier.',
+    'A connection that goes quiet stays listed, dimmed, for 10 s (or three intervals). When the map is full, its LRU evicts the least recently active entry; the bytes that entry moved since the last read are lost, and the summary says how many entries were. Before 6.5, sendfile to a TCP socket goes through tcp_sendpage, which no tier hooks; splice(2) out of a socket (tcp_splice_read) is not seen by any tier. On the kprobe tier, kretprobes have a fixed number of instances: with thousands of calls asleep in tcp_recvmsg or tcp_sendmsg at once, returns are missed and their bytes are not counted.',
 };
