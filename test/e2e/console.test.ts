@@ -14,7 +14,7 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     let s = await tm.waitFor((x) => x.includes('softirqs [tp_btf') && /^hrtimer\s/m.test(x));
     const lines = s.trimEnd().split('\n');
     assert.match(lines[0]!, /^sixty {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s/);
-    assert.match(s, /VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU\s+TREND/);
+    assert.match(s, /VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU\s+MAX\s+BUSIEST\s+TREND/);
     for (const v of ['net_rx', 'timer', 'sched', 'rcu', 'hrtimer']) assert.match(s, new RegExp(`^${v}\\s`, 'm'));
     assert.ok(lines.length <= 30);
 
