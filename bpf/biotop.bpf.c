@@ -10,9 +10,8 @@
  *   fentry:     blk_account_io_start + blk_mq_start_request (issue) + blk_account_io_done, where the kernel
  *               keeps them as functions (5.10 and 6.12 do; 6.1 inlines blk_account_io_start)
  *   kprobe:     the same functions
- *   raw_tp_legacy_q: raw_tp block_rq_insert + block_rq_issue + block_rq_complete as before 5.11, (q, rq)
- *   raw_tp_legacy: the same tracepoints as 5.11 to 6.4 have them, (rq) (insert does not fire under the `none`
- *               scheduler: those requests count with pid 0) */
+ *   raw_tp_legacy: raw_tp block_rq_insert + block_rq_issue + block_rq_complete, for kernels before 6.5 (insert
+ *               does not fire under the `none` scheduler: those requests count with pid 0) */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -244,11 +243,3 @@ SEC("?raw_tp/block_rq_insert")
 int BPF_PROG(biotop_insert_raw, struct request *rq) { on_start(rq); return 0; }
 SEC("?raw_tp/block_rq_complete")
 int BPF_PROG(biotop_complete_raw, struct request *rq) { on_done(rq); return 0; }
-
-/* Before 5.11, block_rq_insert and block_rq_issue passed the queue first: (q, rq). These programs read the second
- * argument, so on later kernels, whose tracepoints have one, the kernel refuses to attach them (the program reads past
- * the tracepoint's arguments): the ladder puts them first among the legacy tiers. */
-SEC("?raw_tp/block_rq_insert")
-int BPF_PROG(biotop_insert_raw_q, struct request_queue *q, struct request *rq) { on_start(rq); return 0; }
-SEC("?raw_tp/block_rq_issue")
-int BPF_PROG(biotop_issue_raw_q, struct request_queue *q, struct request *rq) { on_issue(rq); return 0; }

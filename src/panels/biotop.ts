@@ -34,17 +34,10 @@ const TIERS: readonly Tier[] = [
     hooks: 'kprobe blk_account_io_start + blk_mq_start_request + blk_account_io_done',
   },
   {
-    // Before 5.11 the insert and issue tracepoints also passed the queue; elsewhere the kernel refuses to attach these.
-    name: 'raw_tp_legacy_q',
-    types: ['raw_tp'],
-    programs: ['biotop_insert_raw_q', 'biotop_issue_raw_q', 'biotop_complete_raw'],
-    hooks: 'raw_tp block_rq_insert + block_rq_issue (q, rq) + block_rq_complete (kernels before 5.11)',
-  },
-  {
     name: 'raw_tp_legacy',
     types: ['raw_tp'],
     programs: ['biotop_insert_raw', 'biotop_issue_raw', 'biotop_complete_raw'],
-    hooks: 'raw_tp block_rq_insert + block_rq_issue + block_rq_complete (kernels 5.11 to 6.4)',
+    hooks: 'raw_tp block_rq_insert + block_rq_issue + block_rq_complete (kernels before 6.5)',
   },
 ];
 

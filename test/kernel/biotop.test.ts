@@ -15,7 +15,7 @@ test('biotop: exact requests and bytes per process and operation; await within 1
   if (!needsBpf(t)) return;
   const want = await expectedTier(biotopPanel);
   // raw_tp_legacy attributes requests at block_rq_insert, which the none scheduler skips: it runs with mq-deadline.
-  const legacy = want.startsWith('raw_tp_legacy');
+  const legacy = want === 'raw_tp_legacy';
   await withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => {
     const engine = new Engine({ panels: [biotopPanel], intervalMs: 1000 });
     try {

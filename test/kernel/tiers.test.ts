@@ -34,7 +34,7 @@ const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) =
   tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
   runqlen: async (open) => using(await open(), runqlenGroundTruth),
   biotop: async (open, tier) => {
-    const legacy = tier.startsWith('raw_tp_legacy');
+    const legacy = tier === 'raw_tp_legacy';
     return withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, legacy)));
   },
 };
