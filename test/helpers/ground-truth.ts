@@ -100,7 +100,9 @@ export async function withLoopDevice<T>(scheduler: string, f: (loop: string) => 
   execFileSync('truncate', ['-s', '64M', image]);
   const loop = execFileSync('losetup', ['--find', '--show', image], { encoding: 'utf8' }).trim();
   try {
-    writeFileSync(`/sys/block/${basename(loop)}/queue/scheduler`, scheduler);
+    const sched = `/sys/block/${basename(loop)}/queue/scheduler`;
+    writeFileSync(sched, scheduler);
+    assert.ok(readFileSync(sched, 'utf8').includes(`[${scheduler}]`), `${loop} runs ${scheduler}: ${readFileSync(sched, 'utf8').trim()}`);
     return await f(loop);
   } finally {
     execFileSync('losetup', ['-d', loop]);
