@@ -4,15 +4,16 @@
  * mismatch. Used for the default tier (test/kernel/<panel>.test.ts) and for every tier (test/kernel/tiers.test.ts).
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
 import { onlineCpus } from '../../src/kernel/cpus.js';
 import type { BiotopRow } from '../../src/models/biotop.js';
 import type { RunqlenRow } from '../../src/models/runqlen.js';
 import type { TcptopRow } from '../../src/models/tcptop.js';
 import { loadAddon } from '../../src/native.js';
+import { ROOT } from '../../src/paths.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -170,12 +171,7 @@ export async function biotopGroundTruth(engine: Engine, loop: string, legacy: bo
   return `write await ${ns(w.await_ns)} ns (diskstats ${ns(diskWrite)}), device ${ns(w.avg_lat_ns)} ns; read await ${ns(r.await_ns)} ns (diskstats ${ns(diskRead)}), device ${ns(r.avg_lat_ns)} ns; lost ${f.panels[0]!.stats.lost_completions_total}`;
 }
 
-/** procs_running from /proc/stat: the tasks runnable on all CPUs now, the reader itself included. */
-function procsRunning(): number {
-  return Number(/^procs_running (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]);
-}
-
-/** This process's threads' time on a CPU plus time waiting in a run queue (ns): when it counted in nr_running. */
+/** This process's threads' time on a CPU plus time waiting in a run queue (ns): when nr_running counted them. */
 function selfRunnableNs(): number {
   let ns = 0;
   for (const tid of readdirSync('/proc/self/task')) {
@@ -189,29 +185,41 @@ function selfRunnableNs(): number {
   return ns;
 }
 
+/** test/fixtures/procs_running.c, built when missing or older than its source. */
+function procsRunningSampler(): string {
+  const bin = join(ROOT, 'build', 'test', 'procs_running');
+  const src = join(FIXTURES, 'procs_running.c');
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    mkdirSync(dirname(bin), { recursive: true });
+    execFileSync('gcc', ['-O2', '-Wall', '-o', bin, src]);
+  }
+  return bin;
+}
+
 /**
- * One runqlen interval of `ms`, with /proc/stat's procs_running sampled every 10 ms over the same window. The sampler
- * is taken out of both: procs_running less one (it is running as it reads), and sixty's figure less the share of the
- * window this process was runnable (on a CPU or waiting in a run queue, from schedstat), when a timer sample could
- * catch it: under emulation a third of a CPU at rest, more beside busy loops. Returns CPUs × sixty's all-CPU
- * runnable mean, and procs_running's mean.
+ * One runqlen interval of `ms`, with /proc/stat's procs_running sampled every 10 ms over the same window by a small
+ * separate process (less itself as it reads), while this process waits. What the timer samples may have caught of
+ * the two of them is taken out of sixty's figure: their time on a CPU or waiting in a run queue over the window
+ * (schedstat). Under emulation that was up to a third of a CPU when Node sampled itself. Returns CPUs × sixty's
+ * all-CPU runnable mean, and procs_running's mean.
  */
 async function runqlenWindow(engine: Engine, ms: number): Promise<{ ours: number; theirs: number; self: number; all: RunqlenRow; rows: RunqlenRow[] }> {
+  const bin = procsRunningSampler();
   engine.tick();
-  const readings: number[] = [];
   const self0 = selfRunnableNs();
   const t0 = process.hrtime.bigint();
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    readings.push(procsRunning() - 1);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const self = (selfRunnableNs() - self0) / Number(process.hrtime.bigint() - t0);
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(bin, [String(ms)], { encoding: 'utf8' }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+  const window = Number(process.hrtime.bigint() - t0);
   const f = engine.tick();
+  const m = /^mean ([\d.-]+) runnable_ns (\d+) samples (\d+)$/m.exec(out);
+  assert.ok(m && Number(m[3]) > 10, `the sampler's report: ${out}`);
+  const self = (selfRunnableNs() - self0 + Number(m[2])) / window;
   const rows = f.panels[0]!.rows as RunqlenRow[];
   const all = rows.find((r) => r.cpu === 'all');
   assert.ok(all, `an all-CPU row: ${JSON.stringify(rows)}`);
-  return { ours: onlineCpus() * all.runnable_mean! - self, theirs: readings.reduce((a, b) => a + b, 0) / readings.length, self, all, rows };
+  return { ours: onlineCpus() * all.runnable_mean! - self, theirs: Number(m[1]), self, all, rows };
 }
 
 /**
