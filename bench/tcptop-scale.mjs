@@ -1,4 +1,4 @@
-// tcptop at scale: thousands of busy connections (one byte each way per second, bench/conns.c), and a big transfer
+// tcptop at scale: thousands of busy connections (one byte each way per second, test/fixtures/conns.c), and a big transfer
 // that starts later. For each size it reports, per 1 s interval, the engine's read + model time and the CPU time of
 // read + model + render (the console drawn by Ink at 120×40 into a fake terminal), the RSS, and whether the big
 // transfer was counted to the byte; then the real console (scripts/sixty in tmux at 120×40): CPU % and RSS.

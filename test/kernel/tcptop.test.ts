@@ -125,9 +125,9 @@ test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted
   mkdirSync(dirname(bin), { recursive: true });
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', bin, join(import.meta.dirname, '..', 'fixtures', 'conns.c')]);
   await settled(0);
-  // 9,500 pairs over two processes (each under the open-file limit), one byte each way per second, and 20 MiB that
-  // start 3 s later in the first.
-  const procs = [spawn(bin, ['4750', String(20 << 20), '3'], { stdio: ['ignore', 'pipe', 'inherit'] }), spawn(bin, ['4750'], { stdio: ['ignore', 'pipe', 'inherit'] })];
+  // 9,500 pairs over two processes (each under the open-file limit), one byte each way per second, and 20 MiB in the
+  // first that start once sixty has attached (SIGUSR1) and read the crowd once.
+  const procs = [spawn(bin, ['4750', String(20 << 20), '-1'], { stdio: ['ignore', 'pipe', 'inherit'] }), spawn(bin, ['4750'], { stdio: ['ignore', 'pipe', 'inherit'] })];
   const outs = procs.map((p) => {
     const o = { text: '' };
     p.stdout.on('data', (d: Buffer) => (o.text += d.toString()));
@@ -137,6 +137,8 @@ test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted
   try {
     await until(() => outs.every((o) => o.text.includes('ready')), 'the connection crowds to be ready', 120_000);
     await engine.open();
+    engine.tick();
+    procs[0]!.kill('SIGUSR1');
     const moved = new Map<string, { pid: number; lport: number; rport: number; rx: number; tx: number }>();
     let frames = 0;
     let rows = 0;
