@@ -29,10 +29,11 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
   try {
     await out.first;
     const workload = tcpWorkload();
-    // Every byte is in a frame once two frames have started after the workload ended (the first may have begun
-    // reading before the end): wait for them however long they take, then stop.
-    const seen = out.all.length;
-    await until(() => out.all.length >= seen + 2, 'two frames after the workload');
+    // Every byte is in a frame once a frame was read after the workload ended. Counting frames that arrive after it
+    // is not enough: while the workload ran (synchronously) frames read before its end queued up in the pipe. A
+    // frame's time is when its read began, so wait for one stamped after the end.
+    const end = Date.now();
+    await until(() => out.all.some((l) => Date.parse((JSON.parse(l) as { time: string }).time) > end), 'a frame read after the workload ended');
     child.kill('SIGTERM');
     await out.exit;
 
