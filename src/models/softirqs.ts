@@ -39,6 +39,13 @@ function perCpu(cur: readonly number[], prev: readonly number[] | undefined): re
   return out.some((v) => v < 0) ? null : Object.freeze(out);
 }
 
+/** The index of the largest positive value, or null when none is positive (the first wins a tie). */
+export function busiestIndex(values: readonly number[] | null): number | null {
+  let best: number | null = null;
+  if (values) for (let i = 0; i < values.length; i++) if (values[i]! > 0 && (best === null || values[i]! > values[best]!)) best = i;
+  return best;
+}
+
 export function deriveSoftirqs(sample: SoftirqsSample, previous: SoftirqsSample | undefined, elapsedNs: number): SoftirqsRow[] {
   const prev = new Map(previous?.vectors.map((r) => [r.vector, r]));
   return sample.vectors.map((cur) => {
@@ -47,8 +54,7 @@ export function deriveSoftirqs(sample: SoftirqsSample, previous: SoftirqsSample 
     const time = p ? delta(cur.timeNs, p.timeNs) : null;
     const timeShare = perSecond(time, elapsedNs);
     const cpuTimes = perCpu(cur.cpuTimeNs, p?.cpuTimeNs);
-    let busiest: number | null = null;
-    if (cpuTimes) for (let c = 0; c < cpuTimes.length; c++) if (cpuTimes[c]! > 0 && (busiest === null || cpuTimes[c]! > cpuTimes[busiest]!)) busiest = c;
+    const busiest = busiestIndex(cpuTimes);
     return {
       id: cur.vector,
       vector: cur.vector,

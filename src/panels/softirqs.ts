@@ -1,6 +1,6 @@
 /** The softirqs panel: time and count per softirq vector, from softirq_entry/exit. */
 import { decodeSoftirqs, SOFTIRQS_RECORDS } from '../records/softirqs.js';
-import { deriveSoftirqs, softirqCpuShares, type SoftirqsRow, type SoftirqsSample } from '../models/softirqs.js';
+import { busiestIndex, deriveSoftirqs, softirqCpuShares, type SoftirqsRow, type SoftirqsSample } from '../models/softirqs.js';
 import type { BpfObject } from '../native.js';
 import type { RecordLayout } from '../records/layout.js';
 import { humanCount, humanNs, percent } from '../format.js';
@@ -27,8 +27,7 @@ export function softirqsSummary(rows: readonly SoftirqsRow[], _stats: unknown, e
   }
   let text = `all vectors: ${Math.round(count)}/s, ${pct.toFixed(2)}% of CPU time`;
   const shares = softirqCpuShares(rows, elapsedNs);
-  let busiest: number | null = null;
-  if (shares) for (let c = 0; c < shares.length; c++) if (shares[c]! > 0 && (busiest === null || shares[c]! > shares[busiest]!)) busiest = c;
+  const busiest = busiestIndex(shares);
   if (busiest !== null) {
     let top: SoftirqsRow | undefined;
     for (const r of rows) if ((r.cpu_time_ns?.[busiest] ?? 0) > (top?.cpu_time_ns?.[busiest] ?? 0)) top = r;
@@ -44,10 +43,10 @@ export function softirqsSummary(rows: readonly SoftirqsRow[], _stats: unknown, e
  */
 export function createSoftirqsReader(obj: BpfObject, val: RecordLayout, ncpu: () => number): () => SoftirqsSample {
   const key = Buffer.alloc(4);
+  const value = Buffer.alloc(8);
   const setEpoch = (e: number): void => {
-    const v = Buffer.alloc(8);
-    v.writeBigUInt64LE(BigInt(e));
-    obj.updateKeys('softirqs_epoch', key, v);
+    value.writeBigUInt64LE(BigInt(e));
+    obj.updateKeys('softirqs_epoch', key, value);
   };
   // Interval 1 starts now: what ran between attach and here is tagged 0, which no read asks for.
   let epoch = 1;
