@@ -164,7 +164,16 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
   const keysAvailable = process.stdin.isTTY === true;
   await new Promise<void>((resolve) => {
     const element = (): ReturnType<typeof createElement> =>
-      createElement(App, { store: eng.store, catalog: CATALOG, ...size(), hostname: host, intervalS: opts.intervalS, keysAvailable, onQuit: resolve });
+      createElement(App, {
+        store: eng.store,
+        catalog: CATALOG,
+        ...size(),
+        hostname: host,
+        intervalS: opts.intervalS,
+        keysAvailable,
+        onQuit: resolve,
+        onShow: (id: string | null) => eng.show(id),
+      });
     out.write('\x1b[2J\x1b[H');
     const instance = render(element(), { exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
     unmountUi = () => instance.unmount();
@@ -202,7 +211,7 @@ async function main(argv: string[]): Promise<number> {
     const forced = opts.tiers[id];
     return injectPanelFault(forced ? withTier(def, forced) : def);
   });
-  engine = new Engine({ panels, intervalMs: opts.intervalS * 1000 });
+  engine = new Engine({ panels, intervalMs: opts.intervalS * 1000, requested: new Set(opts.panels ?? []) });
   // Nothing that was asked for can run (BPF panels only, without privileges): one line, before taking the terminal.
   const blocked = engine.nothingCanRun();
   if (blocked) throw new UserError(blocked, 77);

@@ -45,6 +45,8 @@ export const DEFAULT_DEPS: EngineDeps = {
 export interface EngineOptions {
   panels: readonly AnyPanelDef[];
   intervalMs: number;
+  /** panels the user named (--panels): attached from start, even those attached only while on screen */
+  requested?: ReadonlySet<string>;
   deps?: Partial<EngineDeps>;
 }
 
@@ -66,6 +68,15 @@ interface Running {
   reason: string | null;
   attempts: readonly TierAttempt[];
   handle?: SourceHandle<unknown>;
+  /** attached only while on screen (and not asked for with --panels) */
+  onDemand: boolean;
+  /** an on-demand panel is wanted now (it is on screen) */
+  wanted: boolean;
+  /** an open in flight */
+  opening: boolean;
+  attachedAt: string | null;
+  /** monotonic ns of its previous read: each panel's rates divide by its own elapsed time */
+  lastNs: bigint;
   previous?: unknown;
   missed: number;
   history: History;
@@ -75,6 +86,9 @@ interface Running {
   historyView: PanelFrame['history'];
 }
 
+const STANDBY_REASON = (id: string): string =>
+  `attached only while on screen: its hooks run on every read and write of every process (--panels ${id} keeps it attached)`;
+
 export class Engine {
   readonly store: Store;
   private readonly running: Running[];
@@ -83,6 +97,9 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private lastNs = 0n;
   private closed = false;
+  /** the first open and baseline are done: on-demand panels may attach */
+  private ready = false;
+  private bpf: BpfContext | undefined;
 
   constructor(private readonly opts: EngineOptions) {
     this.deps = { ...DEFAULT_DEPS, ...opts.deps };
@@ -95,6 +112,11 @@ export class Engine {
       hooks: null,
       reason: null,
       attempts: [],
+      onDemand: def.attach === 'on-screen' && !(opts.requested?.has(def.id) ?? false),
+      wanted: false,
+      opening: false,
+      attachedAt: null,
+      lastNs: 0n,
       missed: 0,
       history: new History(),
       rows: [],
@@ -114,42 +136,117 @@ export class Engine {
     return missingBpfPrivileges(this.deps.privileges()) ?? missingBtf(this.deps.btfPath);
   }
 
-  /** Opens every panel through its source (failures stay in their panel), publishing as each opens, then the baseline. */
+  /** The BPF verdict (privileges, BTF, the addon) and attach-type trials, shared by every BPF panel. */
+  private bpfContext(): BpfContext {
+    this.bpf ??= bpfContext(this.deps.privileges(), this.deps.btfPath, this.deps.addon, this.deps.tracefs);
+    return this.bpf;
+  }
+
+  private openSource(r: Running): Promise<OpenOutcome<unknown>> | OpenOutcome<unknown> {
+    const src = r.def.source;
+    return src.kind === 'proc' ? openProcSource(src, this.host) : openBpfSource(src, this.bpfContext(), this.host);
+  }
+
+  /** A panel's source is open: it reads from now on. */
+  private attached(r: Running, res: OpenOutcome<unknown>): void {
+    if (res.ok) {
+      r.handle = res.handle;
+      Object.assign(r, { status: 'ok', tier: res.handle.tier, hooks: res.handle.hooks, reason: null, attempts: res.handle.attempts });
+      r.attachedAt = new Date(this.deps.now()).toISOString();
+    } else {
+      Object.assign(r, { status: res.status, reason: res.reason, attempts: res.attempts });
+    }
+  }
+
+  /** The first read of a panel: the start of its first interval. */
+  private baseline(r: Running): void {
+    if (!r.handle) return;
+    try {
+      r.previous = r.handle.read();
+      r.missed = r.handle.missed?.() ?? 0;
+      r.lastNs = this.deps.hrtime();
+    } catch (e) {
+      this.fail(r, e);
+    }
+  }
+
+  /**
+   * Opens every panel through its source (failures stay in their panel), publishing as each opens, then the baseline.
+   * A panel attached only while on screen waits in standby (or says at once why it could not attach at all).
+   */
   async open(): Promise<void> {
-    let bpf: BpfContext | undefined;
     for (const r of this.running) {
-      const src = r.def.source;
-      let res: OpenOutcome<unknown>;
-      if (src.kind === 'proc') {
-        res = openProcSource(src, this.host);
-      } else {
-        bpf ??= bpfContext(this.deps.privileges(), this.deps.btfPath, this.deps.addon, this.deps.tracefs);
-        res = await openBpfSource(src, bpf, this.host);
+      if (r.onDemand) {
+        const ctx = this.bpfContext();
+        if (ctx.ok) Object.assign(r, { status: 'standby', reason: STANDBY_REASON(r.def.id) });
+        else Object.assign(r, { status: 'off', reason: ctx.reason });
+        continue;
       }
+      const res = await this.openSource(r);
       if (this.closed) {
         if (res.ok) res.handle.close();
         return;
       }
-      if (res.ok) {
-        r.handle = res.handle;
-        Object.assign(r, { status: 'ok', tier: res.handle.tier, hooks: res.handle.hooks, attempts: res.handle.attempts });
-      } else {
-        Object.assign(r, { status: res.status, reason: res.reason, attempts: res.attempts });
-      }
+      this.attached(r, res);
       this.store.publish(this.frame(this.deps.now(), 0));
     }
     // The baseline: every panel read at the same moment, so the first interval has one start for all.
-    for (const r of this.running) {
-      if (!r.handle) continue;
-      try {
-        r.previous = r.handle.read();
-        r.missed = r.handle.missed?.() ?? 0;
-      } catch (e) {
-        this.fail(r, e);
-      }
-    }
+    for (const r of this.running) this.baseline(r);
     this.lastNs = this.deps.hrtime();
+    this.ready = true;
     this.store.publish(this.frame(this.deps.now(), 0));
+    this.applyShown();
+  }
+
+  /**
+   * The panel now on screen (null: none, e.g. the home screen). A panel attached only while on screen attaches when
+   * it is shown and detaches when another is; the others do not care.
+   */
+  show(id: string | null): void {
+    for (const r of this.running) if (r.onDemand) r.wanted = r.def.id === id;
+    this.applyShown();
+  }
+
+  private applyShown(): void {
+    if (!this.ready || this.closed) return;
+    for (const r of this.running) {
+      if (!r.onDemand || r.opening) continue;
+      if (r.wanted && !r.handle && r.status === 'standby') void this.attachOnDemand(r);
+      else if (!r.wanted && r.handle) this.detach(r);
+    }
+  }
+
+  private async attachOnDemand(r: Running): Promise<void> {
+    r.opening = true;
+    Object.assign(r, { status: 'starting', reason: null });
+    this.republish();
+    let res: OpenOutcome<unknown>;
+    try {
+      res = await this.openSource(r);
+    } finally {
+      r.opening = false;
+    }
+    if (this.closed || !r.wanted) {
+      // Closed, or left the screen while it was attaching.
+      if (res.ok) res.handle.close();
+      if (!this.closed) Object.assign(r, { status: 'standby', reason: STANDBY_REASON(r.def.id) });
+    } else {
+      this.attached(r, res);
+      this.baseline(r);
+    }
+    if (!this.closed) {
+      this.republish();
+      this.applyShown();
+    }
+  }
+
+  /** Detaches an on-demand panel: its hooks stop costing anything; its rows and history go. */
+  private detach(r: Running): void {
+    r.handle?.close();
+    r.handle = undefined;
+    Object.assign(r, { status: 'standby', reason: STANDBY_REASON(r.def.id), tier: null, hooks: null, attachedAt: null, previous: undefined });
+    Object.assign(r, { rows: [], summary: EMPTY_SUMMARY, stats: {}, historyView: {}, history: new History() });
+    this.republish();
   }
 
   /** Starts ticking every intervalMs, aligned to the start (no drift), skipping the ticks a stall made it miss. */
@@ -178,7 +275,9 @@ export class Engine {
     for (const r of this.running) {
       if (!r.handle || r.status !== 'ok') continue;
       try {
-        this.step(r, r.handle, elapsedNs);
+        // A panel attached since the last tick measures from its own first read.
+        this.step(r, r.handle, Number(now - r.lastNs));
+        r.lastNs = now;
       } catch (e) {
         this.fail(r, e);
       }
@@ -226,6 +325,12 @@ export class Engine {
     r.handle = undefined;
   }
 
+  /** The current frame again with one panel's state changed (attached or detached between ticks): same time, same interval. */
+  private republish(): void {
+    const prev = this.store.getSnapshot();
+    this.store.publish(this.frame(Date.parse(prev.time), prev.elapsedNs));
+  }
+
   private frame(timeMs: number, elapsedNs: number): Frame {
     const panels: PanelFrame[] = this.running.map((r) => ({
       id: r.def.id,
@@ -234,6 +339,7 @@ export class Engine {
       hooks: r.hooks,
       reason: r.reason,
       attempts: r.attempts,
+      attachedAt: r.attachedAt,
       rows: r.rows,
       summary: r.summary,
       stats: r.stats,

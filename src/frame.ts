@@ -11,7 +11,8 @@ export interface TierAttempt {
   readonly log?: string;
 }
 
-export type PanelStatus = 'starting' | 'ok' | 'error' | 'off';
+/** 'standby': a panel attached only while on screen (see PanelSpec.attach), not on screen now. */
+export type PanelStatus = 'starting' | 'ok' | 'error' | 'off' | 'standby';
 
 export interface PanelFrame<R extends Row = Row> {
   readonly id: string;
@@ -23,6 +24,8 @@ export interface PanelFrame<R extends Row = Row> {
   readonly reason: string | null;
   /** tiers tried before the one chosen (or all, when none attached), and why each failed */
   readonly attempts: readonly TierAttempt[];
+  /** when its source was attached (ISO 8601); null while it is not */
+  readonly attachedAt: string | null;
   /** this interval's rows, in the panel's default sort */
   readonly rows: readonly R[];
   readonly summary: Summary;

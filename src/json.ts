@@ -34,6 +34,7 @@ function panelJson(p: PanelFrame, spec: AnyPanelSpec | undefined): Record<string
   if (p.hooks) out.hooks = p.hooks;
   if (p.reason) out.reason = p.reason;
   if (p.attempts.length > 0) out.attempts = p.attempts;
+  if (p.attachedAt) out.attached_at = p.attachedAt;
   out.summary = rounded(p.summary.values);
   out.stats = rounded(p.stats);
   out.rows = p.rows.map((r) => rowJson(spec, r));

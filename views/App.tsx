@@ -27,6 +27,8 @@ export interface AppProps {
   /** false when stdin is not a terminal: no keys can arrive, and the key line says so */
   keysAvailable?: boolean;
   onQuit: () => void;
+  /** the panel on screen changed (panels attached only while on screen attach and detach on it) */
+  onShow?: (id: string | null) => void;
 }
 
 export { MIN_HEIGHT, MIN_WIDTH };
@@ -36,7 +38,7 @@ const CHROME_LINES = 3;
 
 const NO_SORT = { key: '', descending: true };
 
-export function App({ store, catalog, width, height, hostname, intervalS, keysAvailable = true, onQuit }: AppProps) {
+export function App({ store, catalog, width, height, hostname, intervalS, keysAvailable = true, onQuit, onShow }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
   const [ui, dispatch] = useReducer((s: UiState, a: { action: Action; ctx: UiContext }) => reduce(s, a.action, a.ctx), panelIds, initialUiState);
@@ -89,6 +91,9 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
   useEffect(() => {
     if (ui.quit) onQuit();
   }, [ui.quit, onQuit]);
+  useEffect(() => {
+    onShow?.(ui.active || null);
+  }, [ui.active, onShow]);
 
   if (width < MIN_WIDTH || height < MIN_HEIGHT) {
     return <Text>{fit(`terminal too small: ${width}×${height}, sixty needs ${MIN_WIDTH}×${MIN_HEIGHT}`, width)}</Text>;
@@ -101,7 +106,7 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
       <Line bold text={title} width={width} />
       <Box>
         {frame.panels.map((p, i) => (
-          <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' ? undefined : 'yellow'}>
+          <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' || p.status === 'standby' ? undefined : 'yellow'}>
             {` ${i + 1} ${catalog.spec(p.id)?.title ?? p.id} `}
           </Text>
         ))}

@@ -22,7 +22,7 @@ export interface PanelViewProps {
 
 export function PanelView({ spec, panel, rows, sort, width, height, selected, waiting }: PanelViewProps) {
   if (panel.status !== 'ok') {
-    const color = panel.status === 'starting' ? undefined : panel.status === 'off' ? 'yellow' : 'red';
+    const color = panel.status === 'starting' || panel.status === 'standby' ? undefined : panel.status === 'off' ? 'yellow' : 'red';
     // The reason is the advice (what privilege is missing, which hook failed): wrapped in full, never cut.
     return (
       <Box flexDirection="column">

@@ -22,13 +22,14 @@ function clusters(text: string): { s: string; w: number }[] {
  * Fits text to exactly `width` terminal cells, cutting with "…" when too long. Cells, not characters: a wide
  * character that would straddle the edge is left out and its cell padded, so a row never outgrows its column.
  */
-export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left', keep: 'start' | 'end' = align === 'right' ? 'end' : 'start'): string {
   if (width <= 0) return '';
+  const keepEnd = keep === 'end';
   if (ONE_CELL.test(text)) {
     if (text.length > width) {
       if (width === 1) return '…';
-      // Right-aligned values (numbers, addresses) keep their end, which carries the most information.
-      return align === 'right' ? `…${text.slice(text.length - width + 1)}` : `${text.slice(0, width - 1)}…`;
+      // Right-aligned values (numbers, addresses) and paths keep their end, which carries the most information.
+      return keepEnd ? `…${text.slice(text.length - width + 1)}` : `${text.slice(0, width - 1)}…`;
     }
     const pad = ' '.repeat(width - text.length);
     return align === 'right' ? pad + text : text + pad;
@@ -42,14 +43,14 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
     const room = width - 1;
     const kept: string[] = [];
     used = 0;
-    const order = align === 'right' ? [...parts].reverse() : parts;
+    const order = keepEnd ? [...parts].reverse() : parts;
     for (const p of order) {
       if (used + p.w > room) break;
       kept.push(p.s);
       used += p.w;
     }
-    if (align === 'right') kept.reverse();
-    body = align === 'right' ? `…${kept.join('')}` : `${kept.join('')}…`;
+    if (keepEnd) kept.reverse();
+    body = keepEnd ? `…${kept.join('')}` : `${kept.join('')}…`;
     used += 1;
   }
   const pad = ' '.repeat(Math.max(0, width - used));

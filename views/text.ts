@@ -25,7 +25,7 @@ export function headerLine(layout: TableLayout, sort?: SortSpec): string {
 }
 
 export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row): string {
-  const cells = layout.columns.map(({ col, width }) => fit(col.format(col.value(row), row), width, col.align));
+  const cells = layout.columns.map(({ col, width }) => fit(col.format(col.value(row), row), width, col.align, col.keep));
   if (layout.trendWidth > 0) cells.push(sparkline(panel.history[row.id] ?? [], layout.trendWidth));
   return cells.join(' ');
 }
@@ -37,10 +37,14 @@ export function statusLine(spec: AnyPanelSpec, panel: PanelFrame): string {
       const extra = Object.entries(panel.stats)
         .filter(([k, v]) => k.endsWith('_drops') && v > 0)
         .map(([k, v]) => `${k.replace(/_drops$/, '').replace(/_/g, ' ')} drops: ${v}`);
-      return [`${spec.title} [${panel.tier}: ${panel.hooks}]`, ...extra].join('  ');
+      // A panel attached only while on screen says since when (its rates and totals start there).
+      const since = spec.attach === 'on-screen' && panel.attachedAt ? [`attached ${panel.attachedAt.slice(11, 19)}`] : [];
+      return [`${spec.title} [${panel.tier}: ${panel.hooks}]`, ...since, ...extra].join('  ');
     }
     case 'starting':
       return `${spec.title}: attaching…`;
+    case 'standby':
+      return `${spec.title}: not attached: ${panel.reason ?? ''}`;
     default:
       return `${spec.title}: ${panel.status === 'off' ? 'off' : 'error'}: ${panel.reason ?? 'unknown'}`;
   }

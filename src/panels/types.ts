@@ -47,6 +47,8 @@ export interface Column<R> {
   /** widest it may grow to when there is room (default: width) */
   maxWidth?: number;
   align: 'left' | 'right';
+  /** which end of a value too long for the column is kept (default: the end for right-aligned columns) */
+  keep?: 'start' | 'end';
   value: (row: R) => CellValue;
   format: (value: CellValue, row: R) => string;
   /** what the column means and which hook feeds it */
@@ -88,6 +90,12 @@ export interface PanelSpec<R extends Row = Row> {
   detail: readonly DetailField<R>[];
   /** what the panel cannot see, for its help */
   blindSpots: string;
+  /**
+   * When its source is attached: 'always' (from start, so its history is there when the user arrives), or
+   * 'on-screen' (hooks that tax every process, as every read and write: attached only while the panel is on screen,
+   * or from start when --panels names it). Default 'always'.
+   */
+  attach?: 'always' | 'on-screen';
   /** the hooks it can use, preferred first (for the help screen) */
   hookList: readonly { name: string; hooks: string }[];
 }

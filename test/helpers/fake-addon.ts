@@ -98,7 +98,11 @@ export function fakeAddon(k: FakeKernel): Addon {
           }
           return programs;
         },
-        readMap: (name: string) => read(k, name),
+        readMap: (name: string, opts?: { deleteAfterRead?: boolean }) => {
+          const r = read(k, name);
+          if (opts?.deleteAfterRead) k.maps.get(name)!.entries.clear();
+          return r;
+        },
         updateKeys(name: string, keys: Buffer, values: Buffer): number {
           // A map the fixture did not set (an array the reader writes, like softirqs_epoch): one key and one value.
           const m = k.maps.get(name) ?? { keySize: keys.length, valueSize: values.length, maxEntries: 1, entries: new Map() };

@@ -165,13 +165,17 @@ export interface TestEngine {
  * An engine over the fake kernel. Each tick is exactly one second after the one before (the clock advances only
  * when the engine reads it), starting at 2026-11-25T12:00:00Z.
  */
-export function testEngine(panels: readonly AnyPanelDef[], opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[] } = {}): TestEngine {
+export function testEngine(
+  panels: readonly AnyPanelDef[],
+  opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[]; requested?: readonly string[] } = {},
+): TestEngine {
   const kernel = opts.kernel ?? fakeKernel();
   const procStat = opts.procStat ?? [];
   let ns = 0n;
   const engine = new Engine({
     panels,
     intervalMs: 1000,
+    requested: new Set(opts.requested ?? []),
     deps: {
       privileges: () => opts.privileges ?? ROOT,
       btfPath: import.meta.filename,

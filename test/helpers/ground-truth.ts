@@ -1,15 +1,16 @@
 /**
- * Ground-truth workloads for tcptop, biotop and runqlen, run against an open engine whose one panel is under test: known
+ * Ground-truth workloads for tcptop, biotop, filetop and runqlen, run against an open engine whose one panel is under test: known
  * bytes over TCP loopback, known block I/O on a loop device. Each returns a report line, and fails the test on a
  * mismatch. Used for the default tier (test/kernel/<panel>.test.ts) and for every tier (test/kernel/tiers.test.ts).
  */
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
 import { onlineCpus } from '../../src/kernel/cpus.js';
 import type { BiotopRow } from '../../src/models/biotop.js';
+import type { FiletopRow } from '../../src/models/filetop.js';
 import type { RunqlenRow } from '../../src/models/runqlen.js';
 import type { TcptopRow } from '../../src/models/tcptop.js';
 import { loadAddon } from '../../src/native.js';
@@ -68,6 +69,41 @@ export function tcptopGroundTruth(engine: Engine): string[] {
     return row ? { rx: row.rx_bytes ?? Number.NaN, tx: row.tx_bytes ?? Number.NaN } : undefined;
   };
   return checkTcpRuns(totals, workload.runs);
+}
+
+interface FileRun {
+  path: string;
+  ino: number;
+  type: string;
+  reads: number;
+  writes: number;
+  read_bytes: number;
+  write_bytes: number;
+}
+
+/**
+ * Known reads and writes through all ten read/write calls (two named files in a temp directory, a pipe, a socket
+ * pair) between two ticks of an engine running filetop: exact calls and bytes per file, with the full path.
+ */
+export function filetopGroundTruth(engine: Engine): string {
+  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'tmp', 'filetop-'));
+  try {
+    engine.tick();
+    const w = JSON.parse(execFileSync('python3', [join(FIXTURES, 'file_workload.py'), dir], { encoding: 'utf8' })) as { pid: number; files: FileRun[] };
+    const rows = (engine.tick().panels.find((p) => p.id === 'filetop')!.rows as FiletopRow[]).filter((r) => r.pid === w.pid);
+    const report: string[] = [];
+    for (const f of w.files) {
+      const row = rows.find((r) => r.ino === f.ino && r.path === f.path);
+      assert.ok(row, `a row for ${f.path}: ${JSON.stringify(rows.map((r) => [r.path, r.ino, r.reads, r.writes]))}`);
+      const got = { type: row.type, reads: row.reads, writes: row.writes, read_bytes: row.read_bytes, write_bytes: row.write_bytes, comm: row.comm };
+      assert.deepEqual(got, { type: f.type, reads: f.reads, writes: f.writes, read_bytes: f.read_bytes, write_bytes: f.write_bytes, comm: 'python3' }, f.path);
+      report.push(`${f.path.startsWith(dir) ? basename(f.path) : f.path.replace(/\d+/, 'N')} ${row.reads}+${row.writes} calls ${row.read_bytes}+${row.write_bytes} B`);
+    }
+    return `exact: ${report.join(', ')}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 interface Disk {

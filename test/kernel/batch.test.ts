@@ -23,8 +23,21 @@ test('sixty --batch --count 3 --format json prints three well-formed frames and 
     if (last !== null) assert.ok(Math.abs(f.interval_ns / 1e6 - (time - last)) <= 2, `interval_ns ${f.interval_ns} vs ${time - last} ms between frame times`);
     last = time;
     assert.deepEqual(Object.keys(f.panels), PANELS.map((p) => p.id));
-    for (const p of Object.values(f.panels)) assert.equal(p.status, 'ok');
+    // Every panel runs, but those attached only while on screen (filetop), which --panels did not name: on standby.
+    for (const def of PANELS) assert.equal(f.panels[def.id]!.status, def.attach === 'on-screen' ? 'standby' : 'ok', def.id);
     assert.equal(f.panels.softirqs!.rows.length, 10);
+  }
+});
+
+test('--panels names a panel attached only while on screen: it runs from start, and says since when', async (t) => {
+  if (!needsBpf(t)) return;
+  const out = lines(spawnCli(['--batch', '--count', '2', '--format', 'json', '--interval', '0.3', '--panels', 'filetop']));
+  const { code } = await out.exit;
+  assert.equal(code, 0, out.stderr());
+  for (const line of out.all) {
+    const p = (JSON.parse(line) as { panels: Record<string, { status: string; attached_at?: string; rows: { comm: string; path: string }[] }> }).panels.filetop!;
+    assert.equal(p.status, 'ok');
+    assert.ok(Date.parse(p.attached_at!) > 0);
   }
 });
 

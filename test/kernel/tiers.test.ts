@@ -11,11 +11,12 @@ import { spawnSync } from 'node:child_process';
 import { Engine } from '../../src/engine.js';
 import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
+import { filetopPanel } from '../../src/panels/filetop.js';
 import { withTier } from '../../src/panels/registry.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
-import { biotopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
+import { biotopGroundTruth, filetopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { softirqsGroundTruth } from '../helpers/softirqs.js';
 import { expectedTier, tierSupport } from '../helpers/tiers.js';
@@ -33,6 +34,7 @@ const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) =
     }),
   tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
   runqlen: async (open) => using(await open(), runqlenGroundTruth),
+  filetop: async (open) => using(await open(), async (engine) => filetopGroundTruth(engine)),
   biotop: async (open, tier) => {
     const legacy = tier === 'raw_tp_legacy';
     return withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, legacy)));
@@ -47,14 +49,14 @@ async function using<T>(engine: Engine, f: (engine: Engine) => Promise<T>): Prom
   }
 }
 
-for (const def of [softirqsPanel, tcptopPanel, biotopPanel, runqlenPanel]) {
+for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, runqlenPanel]) {
   test(`${def.id}: the ladder picks the first supported tier; every tier meets ground truth or is refused`, async (t) => {
     if (!needsBpf(t)) return;
     const support = await tierSupport(def);
     t.diagnostic(support.map((s) => `${s.tier.name}: ${s.supported ? 'supported' : s.why}`).join('; '));
     assert.ok(support.some((s) => s.supported), 'at least one tier works on this kernel');
     await settled(0);
-    const engine = new Engine({ panels: [def], intervalMs: 1000 });
+    const engine = new Engine({ panels: [def], intervalMs: 1000, requested: new Set([def.id]) });
     await engine.open();
     const chosen = engine.store.getSnapshot().panels[0]!;
     engine.close();
@@ -65,7 +67,7 @@ for (const def of [softirqsPanel, tcptopPanel, biotopPanel, runqlenPanel]) {
         await settled(0);
         if (s.tier.types.includes('tracepoint') && tracefsMounted()) spawnSync('umount', ['/sys/kernel/tracing']);
         const open = async (): Promise<Engine> => {
-          const engine = new Engine({ panels: [withTier(def, s.tier.name)], intervalMs: 1000 });
+          const engine = new Engine({ panels: [withTier(def, s.tier.name)], intervalMs: 1000, requested: new Set([def.id]) });
           await engine.open();
           const p = engine.store.getSnapshot().panels[0]!;
           if (s.supported) {

@@ -1,0 +1,236 @@
+/** The filetop panel: reads and writes per process and file (full paths), from the read/write family of system calls. */
+import { deriveFiletop, filetopStats, type FiletopEntry, type FiletopRow, type FiletopSample } from '../models/filetop.js';
+import { compareValues } from '../models/delta.js';
+import { devMajor, devMinor } from '../records/biotop.js';
+import {
+  decodeFiletopCounters,
+  decodeNames,
+  FILETOP_RECORDS,
+  FILETOP_STAT,
+  fileKey,
+  filetopDecoder,
+  type FiletopLayouts,
+  type FiletopRecord,
+} from '../records/filetop.js';
+import { humanBytes, humanCount } from '../format.js';
+import type { BpfObject } from '../native.js';
+import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
+
+/** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
+const IDLE_DELETE_NS = 30e9;
+/** Above this share of the map's capacity the quietest and smallest rows are taken out, down to LOW_WATER. */
+const HIGH_WATER = 0.75;
+const LOW_WATER = 0.6;
+
+const SYSCALLS = ['read', 'write', 'pread64', 'pwrite64', 'readv', 'writev', 'preadv', 'pwritev', 'preadv2', 'pwritev2'];
+const VFS = ['vfs_read', 'vfs_write', 'vfs_readv', 'vfs_writev'];
+
+const TIERS: readonly Tier[] = [
+  {
+    name: 'fentry',
+    types: ['fexit'],
+    programs: ['filetop_read_fexit', 'filetop_write_fexit', 'filetop_readv_fexit', 'filetop_writev_fexit'],
+    hooks: 'fexit vfs_read + vfs_write + vfs_readv + vfs_writev',
+  },
+  {
+    name: 'kprobe',
+    types: ['kprobe', 'kretprobe'],
+    programs: VFS.flatMap((f) => [`filetop_${f}_kprobe`, `filetop_${f}_kretprobe`]),
+    hooks: 'kprobe+kretprobe vfs_read + vfs_write + vfs_readv + vfs_writev',
+  },
+  {
+    name: 'tracepoint',
+    types: ['tracepoint'],
+    programs: SYSCALLS.flatMap((s) => [`filetop_enter_${s}`, `filetop_exit_${s}`]),
+    hooks: 'tracepoint syscalls:sys_enter/sys_exit of the 10 read/write calls',
+  },
+  {
+    name: 'tp_btf',
+    types: ['tp_btf'],
+    programs: ['filetop_sys_enter_btf', 'filetop_sys_exit_btf'],
+    hooks: 'tp_btf raw_syscalls sys_enter + sys_exit (runs on every system call)',
+  },
+];
+
+const rowId = (r: FiletopRecord): string => `${r.pid}-${devMajor(r.dev)}:${devMinor(r.dev)}-${r.ino}`;
+
+/** What the reader knows of one kernel entry between reads. */
+interface Known {
+  rawKey: Buffer;
+  entry: FiletopEntry;
+  lastActiveNs: number;
+  seenRead: number;
+}
+
+/**
+ * Reads filetop's maps. Rows are cumulative in the kernel. Names come from filetop_names, which is drained every read
+ * (the kernel stores a file's name when it creates a row for it) and kept per file while a row uses it. Rows idle for
+ * 30 s, and under pressure the quietest and smallest, are taken out with lookup-and-delete, so their last calls still
+ * count; rows the kernel's LRU evicted are counted as such.
+ */
+export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: HostInfo): () => FiletopSample {
+  const capacity = obj.mapInfo('filetop_rows').maxEntries;
+  const d = filetopDecoder(L);
+  const known = new Map<string, Known>();
+  const names = new Map<string, string>();
+  let reads = 0;
+  let deleted = 0;
+  let evicted = 0;
+  const withPath = (e: FiletopEntry): FiletopEntry => {
+    const path = names.get(fileKey(e.dev, e.ino));
+    return path === undefined || path === e.path ? e : { ...e, path };
+  };
+  return () => {
+    reads++;
+    const now = host.nowNs();
+    const counters = decodeFiletopCounters(obj.readMap('filetop_stats'), L.stat);
+    const read = obj.readMap('filetop_rows');
+    d.check(read, 'filetop_rows');
+    // After the rows: a row's name is stored just after the row is created, so every row read has its name by now
+    // (but for one being created at this moment on another CPU, named at the next read).
+    for (const n of decodeNames(obj.readMap('filetop_names', { deleteAfterRead: true }), L)) names.set(fileKey(n.dev, n.ino), n.path);
+    const entries = new Map<string, FiletopEntry>();
+    for (let i = 0; i < read.count; i++) {
+      const ks = d.key(read, i);
+      const k = known.get(ks);
+      if (!k) {
+        const r = d.record(read, i);
+        const entry = withPath({ ...r, id: rowId(r), path: `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]` });
+        known.set(ks, { rawKey: d.rawKey(read, i), entry, lastActiveNs: now, seenRead: reads });
+        entries.set(entry.id, entry);
+        continue;
+      }
+      const c = d.counts(read, i);
+      const e = k.entry;
+      if (c.reads !== e.reads || c.writes !== e.writes || c.created !== e.created || c.readBytes !== e.readBytes || c.writeBytes !== e.writeBytes) {
+        k.entry = withPath({ ...e, ...c });
+        k.lastActiveNs = now;
+      } else k.entry = withPath(e);
+      k.seenRead = reads;
+      entries.set(k.entry.id, k.entry);
+    }
+    // Entries that left the map without sixty taking them were evicted by the LRU (counted below); forgotten now.
+    const stale: Known[] = [];
+    const candidates: Known[] = [];
+    for (const [ks, k] of known) {
+      if (k.seenRead !== reads) known.delete(ks);
+      else if (now - k.lastActiveNs >= IDLE_DELETE_NS) stale.push(k);
+      else candidates.push(k);
+    }
+    const pressure = read.count > capacity * HIGH_WATER;
+    if (pressure) {
+      const excess = read.count - stale.length - Math.floor(capacity * LOW_WATER);
+      const bytes = (k: Known): number => k.entry.readBytes + k.entry.writeBytes;
+      candidates.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(bytes(a), bytes(b)));
+      stale.push(...candidates.slice(0, Math.max(0, excess)));
+    }
+    let taken = 0;
+    if (stale.length > 0) {
+      const t = obj.takeKeys('filetop_rows', Buffer.concat(stale.map((k) => k.rawKey)));
+      d.check(t, 'filetop_rows');
+      taken = t.count;
+      deleted += t.count;
+      for (let i = 0; i < t.count; i++) {
+        const ks = d.key(t, i);
+        const k = known.get(ks);
+        if (!k) continue;
+        // Calls that came between the read and the delete still count.
+        const entry = withPath({ ...k.entry, ...d.counts(t, i) });
+        entries.set(entry.id, entry);
+        known.delete(ks);
+      }
+      for (const k of stale) known.delete(k.rawKey.toString('latin1'));
+    }
+    // Every row the LRU evicted, including ones created and evicted between two reads: created − deleted − left.
+    evicted = Math.max(evicted, (counters[FILETOP_STAT.created] ?? 0) - deleted - read.count);
+    // Names of files no row uses any more are dropped (a file named again comes with its name again).
+    if (names.size > known.size + 1024) {
+      const used = new Set<string>();
+      for (const k of known.values()) used.add(fileKey(k.entry.dev, k.entry.ino));
+      for (const f of names.keys()) if (!used.has(f)) names.delete(f);
+    }
+    return {
+      entries,
+      mapFull: counters[FILETOP_STAT.mapFull] ?? 0,
+      evicted,
+      namesFull: counters[FILETOP_STAT.namesFull] ?? 0,
+      noFile: counters[FILETOP_STAT.noFile] ?? 0,
+      entries_in_map: read.count - taken,
+      capacity,
+    };
+  };
+}
+
+const mib = (n: number): string => (n / 1048576).toFixed(2);
+
+/** Files and processes, read and write rates over every file, and what was lost to a full map. */
+export function filetopSummary(_rows: readonly FiletopRow[], stats: PanelStats, elapsedNs: number): Summary {
+  const s = elapsedNs > 0 ? 1e9 / elapsedNs : 0;
+  const files = stats.files ?? 0;
+  const listed = stats.listed ?? files;
+  const r = (stats.read_bytes ?? 0) * s;
+  const w = (stats.write_bytes ?? 0) * s;
+  const rc = (stats.reads ?? 0) * s;
+  const wc = (stats.writes ?? 0) * s;
+  const dropped = (stats.map_full_drops_total ?? 0) + (stats.lru_evicted_total ?? 0);
+  let text = `${files} files${listed < files ? ` (the ${listed} busiest listed)` : ''} by ${stats.processes ?? 0} processes, read ${mib(r)} MiB/s in ${Math.round(rc)} calls/s, write ${mib(w)} MiB/s in ${Math.round(wc)} calls/s, map ${stats.entries ?? 0}/${stats.capacity ?? 0}`;
+  if (dropped > 0) {
+    text += `; totals incomplete: ${dropped} dropped since start (map full: ${stats.lru_evicted_total ?? 0} rows evicted, ${stats.map_full_drops_total ?? 0} calls not stored)`;
+  }
+  return {
+    text,
+    values: { files, processes: stats.processes ?? 0, read_bytes_per_s: r, write_bytes_per_s: w, reads_per_s: rc, writes_per_s: wc, dropped_total: dropped },
+  };
+}
+
+const total = (r: FiletopRow): number => r.read_bytes + r.write_bytes;
+
+export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
+  id: 'filetop',
+  title: 'filetop',
+  // Its hooks run on every read and write of every process: attached only while on screen, or when asked for.
+  attach: 'on-screen',
+  source: {
+    kind: 'bpf',
+    stem: 'filetop',
+    tiers: TIERS,
+    records: FILETOP_RECORDS,
+    createReader: (obj, layouts, host) => createFiletopReader(obj, layouts as FiletopLayouts, host),
+  },
+  hookList: TIERS,
+  derive: deriveFiletop,
+  stats: filetopStats,
+  summarize: filetopSummary,
+  trend: total,
+  columns: [
+    { key: 'pid', title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) that made the calls' },
+    { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v), help: 'its name when the row was created (control characters escaped)' },
+    { key: 'reads', title: 'READS', width: 6, align: 'right', value: (r) => r.reads, format: (v) => humanCount(asNumber(v)), help: 'read calls that succeeded in the interval (read, pread64, readv, preadv, preadv2; 0 bytes at end of file included)' },
+    { key: 'writes', title: 'WRITES', width: 6, align: 'right', value: (r) => r.writes, format: (v) => humanCount(asNumber(v)), help: 'write calls that succeeded in the interval (write, pwrite64, writev, pwritev, pwritev2)' },
+    { key: 'read_bytes', title: 'R_BYTES', width: 7, align: 'right', value: (r) => r.read_bytes, format: (v) => humanBytes(asNumber(v)), help: 'bytes the read calls returned' },
+    { key: 'write_bytes', title: 'W_BYTES', width: 7, align: 'right', value: (r) => r.write_bytes, format: (v) => humanBytes(asNumber(v)), help: 'bytes the write calls returned' },
+    { key: 'total', title: 'TOTAL', width: 7, align: 'right', value: total, format: (v) => humanBytes(asNumber(v)), help: 'read + written bytes (the default sort)' },
+    { key: 'type', title: 'T', width: 1, align: 'left', value: (r) => r.type, format: (v) => String(v), help: 'R regular file, S socket, O other (pipe, device, anonymous inode)' },
+    {
+      key: 'path',
+      title: 'PATH',
+      width: 30,
+      minWidth: 12,
+      maxWidth: 160,
+      align: 'left',
+      keep: 'end',
+      value: (r) => r.path,
+      format: (v) => String(v),
+      help: "the file's full path from the process's root mount (a cut path starts with …); pipes as pipe:[inode], sockets as socket:[inode]",
+    },
+  ],
+  defaultSort: { key: 'total', descending: true },
+  detail: [
+    { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
+    { label: 'file', value: (r) => `${r.path} (${r.type === 'R' ? 'regular' : r.type === 'S' ? 'socket' : 'other'}, device ${r.major}:${r.minor}, inode ${r.ino})` },
+    { label: 'read', value: (r) => `${r.reads} calls, ${humanBytes(r.read_bytes)}` },
+    { label: 'written', value: (r) => `${r.writes} calls, ${humanBytes(r.write_bytes)}` },
+  ],
+  blindSpots:
+    'Only the read/write family of system calls is seen: I/O through mmap, sendfile, splice, copy_file_range, io_uring and AIO is not. Failed calls are not counted. On the tracepoint and tp_btf tiers the fd is resolved when the call returns, so a file closed by another thread meanwhile is not counted (counted as "no file"). Paths are as the process sees them from its root mount; a path longer than 511 bytes is cut at the top (shown with …). On the kprobe tier, kretprobes have a fixed number of instances: with thousands of calls asleep at once (reads of idle sockets), returns are missed and their calls are not counted.',
+};
