@@ -11,11 +11,12 @@ import { spawnSync } from 'node:child_process';
 import { Engine } from '../../src/engine.js';
 import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
+import { cachetopPanel } from '../../src/panels/cachetop.js';
 import { withTier } from '../../src/panels/registry.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
-import { biotopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
+import { biotopGroundTruth, cachetopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { softirqsGroundTruth } from '../helpers/softirqs.js';
 import { expectedTier, tierSupport } from '../helpers/tiers.js';
@@ -33,6 +34,7 @@ const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) =
     }),
   tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
   runqlen: async (open) => using(await open(), runqlenGroundTruth),
+  cachetop: async (open) => using(await open(), cachetopGroundTruth),
   biotop: async (open, tier) => {
     const legacy = tier === 'raw_tp_legacy';
     return withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, legacy)));
@@ -47,7 +49,7 @@ async function using<T>(engine: Engine, f: (engine: Engine) => Promise<T>): Prom
   }
 }
 
-for (const def of [softirqsPanel, tcptopPanel, biotopPanel, runqlenPanel]) {
+for (const def of [softirqsPanel, tcptopPanel, biotopPanel, runqlenPanel, cachetopPanel]) {
   test(`${def.id}: the ladder picks the first supported tier; every tier meets ground truth or is refused`, async (t) => {
     if (!needsBpf(t)) return;
     const support = await tierSupport(def);
