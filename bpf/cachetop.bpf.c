@@ -1,24 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /* cachetop: page-cache accesses, misses and dirtied pages per process, counted in pages (a large folio counts all its
  * pages: counting folios made dirties 240x too small on 6.18).
- *   misses:   pages added to the page cache (filemap_add_folio / add_to_page_cache_lru / mm_filemap_add_to_page_cache);
- *             a miss is a write miss when it happens in a write (exact tiers: the thread is in a write syscall; proxy:
- *             between the write syscall's entry and exit).
- *   dirties:  pages turned from clean to dirty, where the kernel accounts them (__folio_mark_dirty, which is where
- *             folio_account_dirtied runs since 5.17 / account_page_dirtied before / the writeback_dirty_folio
- *             tracepoint inside it).
+ *   misses:   pages added to the page cache (tracepoint mm_filemap_add_to_page_cache, in __filemap_add_folio);
+ *             a write miss when the thread is in a write syscall (its number, from its saved user registers).
+ *   dirties:  pages turned from clean to dirty, where the kernel accounts them (tracepoint writeback_dirty_folio in
+ *             folio_account_dirtied; writeback_dirty_page in account_page_dirtied before folios).
  *   accesses: exact tiers: folio_mark_accessed (mark_page_accessed before folios) x the folio's pages, a read access
  *             unless the thread is in a write syscall. Proxy tier (kernels with no hook on page accesses, such as one
  *             without kprobes or trampolines): regular-file bytes moved by read/write syscalls, in pages (rounded up
  *             per call), plus pages mapped by mmap faults: an estimate, and user space says so.
  * A row keeps the uid and name of its process's first event, renamed at exec (tp_btf sched_process_exec, every tier).
  * User space derives hits = accesses - misses (never below 0), per direction.
- * Tiers, all producing the same record through on_access/on_miss/on_dirty:
- *   fentry:      folio_mark_accessed + __folio_mark_dirty + filemap_add_folio (5.17+)
- *   fentry_page: mark_page_accessed + account_page_dirtied + add_to_page_cache_lru (before folios, 5.10)
+ * Tiers, all producing the same record through on_access/on_miss/on_dirty, all with the miss and dirty tracepoints:
+ *   fentry:      folio_mark_accessed (5.16+)
+ *   fentry_page: mark_page_accessed, with writeback_dirty_page (before folios, 5.10)
  *   kprobe, kprobe_page: the same functions
- *   tracepoint:  tp_btf mm_filemap_add_to_page_cache + writeback_dirty_folio + mm_filemap_map_pages + mm_filemap_fault,
- *                and the classic syscall tracepoints of read/write and their p/v variants (6.10+: map_pages/fault). */
+ *   tracepoint:  tp_btf mm_filemap_map_pages + mm_filemap_fault, and the classic syscall tracepoints of read/write and
+ *                their p/v variants: the estimate. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -61,7 +59,8 @@ struct {
 	__type(value, struct cachetop_stats_val);
 } cachetop_stats SEC(".maps");
 
-/* Proxy tier: the syscall in flight per thread (an LRU: threads that die mid-call leave nothing behind for long). */
+/* Proxy tier: the fd of the read or write in flight per thread, from its entry to its exit (an LRU: threads that die
+ * mid-call leave nothing behind for long). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, CACHETOP_MAX_CALLS);
@@ -117,7 +116,8 @@ static __always_inline __u64 folio_pages(void *p)
 	return nr ? nr : 1;
 }
 
-/* Exact tiers: is this thread in a write syscall? Read from the syscall number in its saved user registers. */
+/* Is this thread in a write syscall? Read from the syscall number in its saved user registers (a kernel thread's are
+ * not a syscall's: its misses are read misses). */
 static __always_inline bool in_write_syscall(void)
 {
 	struct pt_regs *regs;
@@ -132,15 +132,6 @@ static __always_inline bool in_write_syscall(void)
 	}
 	nr = SYSCALL_NR(regs);
 	return IS_WRITE_NR(nr);
-}
-
-/* Proxy tier: is this thread between a write syscall's entry and exit? */
-static __always_inline bool in_write_call(void)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct cachetop_call *c = bpf_map_lookup_elem(&cachetop_calls, &tid);
-
-	return c && c->fd != NO_FD && c->write;
 }
 
 /* This process's row, created on its first event with its uid and name. NULL when the map is full (counted). */
@@ -207,43 +198,30 @@ int BPF_PROG(cachetop_exec)
 	return 0;
 }
 
-/* Tier fentry (folios, 5.17+). */
-SEC("?fentry/folio_mark_accessed")
-int BPF_PROG(cachetop_access_fentry, struct folio *folio) { on_access(folio_pages(folio), in_write_syscall()); return 0; }
-SEC("?fentry/__folio_mark_dirty")
-int BPF_PROG(cachetop_dirty_fentry, struct folio *folio) { on_dirty(folio_pages(folio)); return 0; }
-SEC("?fentry/filemap_add_folio")
-int BPF_PROG(cachetop_miss_fentry, struct address_space *mapping, struct folio *folio) { on_miss(folio_pages(folio), in_write_syscall()); return 0; }
-
-/* Tier fentry_page (pages, before folios: 5.10). */
-SEC("?fentry/mark_page_accessed")
-int BPF_PROG(cachetop_access_fpage, struct page *page) { on_access(1, in_write_syscall()); return 0; }
-SEC("?fentry/account_page_dirtied")
-int BPF_PROG(cachetop_dirty_fpage, struct page *page) { on_dirty(1); return 0; }
-SEC("?fentry/add_to_page_cache_lru")
-int BPF_PROG(cachetop_miss_fpage, struct page *page) { on_miss(1, in_write_syscall()); return 0; }
-
-/* Tier kprobe: the folio functions. */
-SEC("?kprobe/folio_mark_accessed")
-int BPF_KPROBE(cachetop_access_kprobe, struct folio *folio) { on_access(folio_pages(folio), in_write_syscall()); return 0; }
-SEC("?kprobe/__folio_mark_dirty")
-int BPF_KPROBE(cachetop_dirty_kprobe, struct folio *folio) { on_dirty(folio_pages(folio)); return 0; }
-SEC("?kprobe/filemap_add_folio")
-int BPF_KPROBE(cachetop_miss_kprobe, struct address_space *mapping, struct folio *folio) { on_miss(folio_pages(folio), in_write_syscall()); return 0; }
-
-/* Tier kprobe_page: the page functions. */
-SEC("?kprobe/mark_page_accessed")
-int BPF_KPROBE(cachetop_access_kpage) { on_access(1, in_write_syscall()); return 0; }
-SEC("?kprobe/account_page_dirtied")
-int BPF_KPROBE(cachetop_dirty_kpage) { on_dirty(1); return 0; }
-SEC("?kprobe/add_to_page_cache_lru")
-int BPF_KPROBE(cachetop_miss_kpage) { on_miss(1, in_write_syscall()); return 0; }
-
-/* Tier tracepoint (the proxy): misses and dirties are exact, accesses estimated. */
+/* Every tier: misses and dirties from the tracepoints inside the functions that add pages and account dirtied ones
+ * (__filemap_add_folio, folio_account_dirtied). filemap_add_folio and __folio_mark_dirty, the functions around them,
+ * are called from their own files too, where the compiler may inline them: an fentry or kprobe there can miss calls. */
 SEC("?tp_btf/mm_filemap_add_to_page_cache")
-int BPF_PROG(cachetop_miss_tp, struct folio *folio) { on_miss(folio_pages(folio), in_write_call()); return 0; }
+int BPF_PROG(cachetop_miss_tp, struct folio *folio) { on_miss(folio_pages(folio), in_write_syscall()); return 0; }
 SEC("?tp_btf/writeback_dirty_folio")
 int BPF_PROG(cachetop_dirty_tp, struct folio *folio) { on_dirty(folio_pages(folio)); return 0; }
+/* Before folios (5.10): the same tracepoint took a page. */
+SEC("?tp_btf/writeback_dirty_page")
+int BPF_PROG(cachetop_dirty_page_tp, struct page *page) { on_dirty(1); return 0; }
+
+/* Exact accesses, tier fentry (folios, 5.16+): every folio marked accessed, x its pages. */
+SEC("?fentry/folio_mark_accessed")
+int BPF_PROG(cachetop_access_fentry, struct folio *folio) { on_access(folio_pages(folio), in_write_syscall()); return 0; }
+/* Tier fentry_page (before folios, 5.10). */
+SEC("?fentry/mark_page_accessed")
+int BPF_PROG(cachetop_access_fpage, struct page *page) { on_access(1, in_write_syscall()); return 0; }
+/* Tiers kprobe and kprobe_page: the same functions. */
+SEC("?kprobe/folio_mark_accessed")
+int BPF_KPROBE(cachetop_access_kprobe, struct folio *folio) { on_access(folio_pages(folio), in_write_syscall()); return 0; }
+SEC("?kprobe/mark_page_accessed")
+int BPF_KPROBE(cachetop_access_kpage) { on_access(1, in_write_syscall()); return 0; }
+
+/* Tier tracepoint (the proxy): accesses estimated from what reads and writes moved, and from mmap faults. */
 /* mmap: the pages a fault maps around the faulting address (an upper bound: holes are skipped), and faults that
  * reach filemap_fault (one page each). */
 SEC("?tp_btf/mm_filemap_map_pages")

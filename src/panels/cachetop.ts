@@ -20,30 +20,33 @@ const ESTIMATED = 'estimated';
 
 const SYSCALLS = ['read', 'pread64', 'readv', 'preadv', 'preadv2', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'];
 
+/** Every tier: the exec rename, and misses and dirties from the tracepoints where the kernel adds and accounts pages. */
+const COMMON = 'tp_btf mm_filemap_add_to_page_cache + writeback_dirty_folio + sched_process_exec';
+
 const TIERS: readonly Tier[] = [
   {
     name: 'fentry',
     types: ['fentry', 'tp_btf'],
-    programs: ['cachetop_exec', 'cachetop_access_fentry', 'cachetop_dirty_fentry', 'cachetop_miss_fentry'],
-    hooks: 'fentry folio_mark_accessed + __folio_mark_dirty + filemap_add_folio (exact accesses); tp_btf sched_process_exec',
+    programs: ['cachetop_exec', 'cachetop_miss_tp', 'cachetop_dirty_tp', 'cachetop_access_fentry'],
+    hooks: `fentry folio_mark_accessed (exact accesses); ${COMMON}`,
   },
   {
     name: 'fentry_page',
     types: ['fentry', 'tp_btf'],
-    programs: ['cachetop_exec', 'cachetop_access_fpage', 'cachetop_dirty_fpage', 'cachetop_miss_fpage'],
-    hooks: 'fentry mark_page_accessed + account_page_dirtied + add_to_page_cache_lru (before folios, 5.10; exact accesses); tp_btf sched_process_exec',
+    programs: ['cachetop_exec', 'cachetop_miss_tp', 'cachetop_dirty_page_tp', 'cachetop_access_fpage'],
+    hooks: 'fentry mark_page_accessed (exact accesses); tp_btf mm_filemap_add_to_page_cache + writeback_dirty_page + sched_process_exec (before folios, 5.10)',
   },
   {
     name: 'kprobe',
     types: ['kprobe', 'tp_btf'],
-    programs: ['cachetop_exec', 'cachetop_access_kprobe', 'cachetop_dirty_kprobe', 'cachetop_miss_kprobe'],
-    hooks: 'kprobe folio_mark_accessed + __folio_mark_dirty + filemap_add_folio (exact accesses); tp_btf sched_process_exec',
+    programs: ['cachetop_exec', 'cachetop_miss_tp', 'cachetop_dirty_tp', 'cachetop_access_kprobe'],
+    hooks: `kprobe folio_mark_accessed (exact accesses); ${COMMON}`,
   },
   {
     name: 'kprobe_page',
     types: ['kprobe', 'tp_btf'],
-    programs: ['cachetop_exec', 'cachetop_access_kpage', 'cachetop_dirty_kpage', 'cachetop_miss_kpage'],
-    hooks: 'kprobe mark_page_accessed + account_page_dirtied + add_to_page_cache_lru (before folios; exact accesses); tp_btf sched_process_exec',
+    programs: ['cachetop_exec', 'cachetop_miss_tp', 'cachetop_dirty_page_tp', 'cachetop_access_kpage'],
+    hooks: 'kprobe mark_page_accessed (exact accesses); tp_btf mm_filemap_add_to_page_cache + writeback_dirty_page + sched_process_exec (before folios)',
   },
   {
     name: 'tracepoint',
@@ -56,8 +59,7 @@ const TIERS: readonly Tier[] = [
       'cachetop_fault_tp',
       ...SYSCALLS.flatMap((s) => [`cachetop_in_${s}`, `cachetop_out_${s}`]),
     ],
-    hooks:
-      'tp_btf mm_filemap_add_to_page_cache + writeback_dirty_folio; accesses estimated from tracepoint syscalls read/write/pread64/pwrite64/readv/writev/preadv/pwritev/preadv2/pwritev2 (regular files) + tp_btf mm_filemap_map_pages + mm_filemap_fault; tp_btf sched_process_exec',
+    hooks: `accesses estimated from tracepoint syscalls read/write/pread64/pwrite64/readv/writev/preadv/pwritev/preadv2/pwritev2 (regular files) + tp_btf mm_filemap_map_pages + mm_filemap_fault; ${COMMON}`,
     traits: [ESTIMATED],
   },
 ];
