@@ -32,9 +32,9 @@ const TIERS: readonly Tier[] = [
   },
   {
     name: 'fentry_page',
-    types: ['fentry', 'tp_btf'],
+    types: ['fentry', 'tp_btf', 'raw_tp'],
     programs: ['cachetop_exec', 'cachetop_miss_tp', 'cachetop_dirty_page_tp', 'cachetop_access_fpage'],
-    hooks: 'fentry mark_page_accessed (exact accesses); tp_btf mm_filemap_add_to_page_cache + writeback_dirty_page + sched_process_exec (before folios, 5.10)',
+    hooks: 'fentry mark_page_accessed (exact accesses); tp_btf mm_filemap_add_to_page_cache + sched_process_exec, raw_tp writeback_dirty_page (before folios, 5.10)',
   },
   {
     name: 'kprobe',
@@ -44,9 +44,9 @@ const TIERS: readonly Tier[] = [
   },
   {
     name: 'kprobe_page',
-    types: ['kprobe', 'tp_btf'],
+    types: ['kprobe', 'tp_btf', 'raw_tp'],
     programs: ['cachetop_exec', 'cachetop_miss_tp', 'cachetop_dirty_page_tp', 'cachetop_access_kpage'],
-    hooks: 'kprobe mark_page_accessed (exact accesses); tp_btf mm_filemap_add_to_page_cache + writeback_dirty_page + sched_process_exec (before folios)',
+    hooks: 'kprobe mark_page_accessed (exact accesses); tp_btf mm_filemap_add_to_page_cache + sched_process_exec, raw_tp writeback_dirty_page (before folios)',
   },
   {
     name: 'tracepoint',
