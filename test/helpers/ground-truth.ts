@@ -1,6 +1,7 @@
 /**
- * Ground-truth workloads for tcptop, biotop, filetop and runqlen, run against an open engine whose one panel is under test: known
- * bytes over TCP loopback, known block I/O on a loop device. Each returns a report line, and fails the test on a
+ * Ground-truth workloads for tcptop, biotop, filetop, cachetop and runqlen, run against an open engine whose one panel
+ * is under test: known bytes over TCP loopback, known block I/O on a loop device, known calls on named files, known
+ * page-cache I/O on a disk-backed file. Each returns a report line, and fails the test on a
  * mismatch. Used for the default tier (test/kernel/<panel>.test.ts) and for every tier (test/kernel/tiers.test.ts).
  */
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
 import { onlineCpus } from '../../src/kernel/cpus.js';
 import type { BiotopRow } from '../../src/models/biotop.js';
+import type { CachetopRow } from '../../src/models/cachetop.js';
 import type { FiletopRow } from '../../src/models/filetop.js';
 import type { RunqlenRow } from '../../src/models/runqlen.js';
 import type { TcptopRow } from '../../src/models/tcptop.js';
@@ -288,4 +290,78 @@ export async function runqlenGroundTruth(engine: Engine): Promise<string> {
   const expected = (99 * 2000) / 1000;
   for (const r of busy.rows) if (r.cpu !== 'all') assert.ok(r.samples > expected * 0.5, `cpu${r.cpu}: ${r.samples} samples in 2 s at 99 Hz`);
   return report;
+}
+
+/**
+ * cachetop against what a process the test starts does (test/fixtures/cache_workload.py; its start-up is over before
+ * the first measured tick): a new file of CACHETOP_MB MiB on a disk-backed file system (/var/tmp: tmpfs and /dev/shm
+ * have no page-cache misses), written with buffered writes and fsync: its dirtied pages within 2 % of the MiB in pages
+ * (a new file: no page of it was dirty before), and its writes misses; dropped from the page cache
+ * (POSIX_FADV_DONTNEED, its pages clean after the fsync) and read cold: read_hit_pct < 10; read again warm: > 90.
+ */
+export const CACHETOP_MB = 64;
+
+export async function cachetopGroundTruth(engine: Engine): Promise<string> {
+  const dir = mkdtempSync('/var/tmp/sixty-cachetop-');
+  const file = join(dir, 'data');
+  const worker = spawn('python3', [join(FIXTURES, 'cache_workload.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const replies: string[] = [];
+  let waiting: (() => void) | undefined;
+  let buf = '';
+  worker.stdout!.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      replies.push(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+      waiting?.();
+    }
+  });
+  const exited = new Promise<void>((resolve) => worker.on('exit', () => resolve()));
+  const reply = async (): Promise<string> => {
+    while (replies.length === 0) {
+      await Promise.race([new Promise<void>((r) => (waiting = r)), exited]);
+      if (replies.length === 0 && worker.exitCode !== null) assert.fail(`the workload exited ${worker.exitCode}`);
+    }
+    return replies.shift()!;
+  };
+  /** One command between two ticks: the worker's row over exactly that window. */
+  const step = async (cmd: string): Promise<CachetopRow | undefined> => {
+    engine.tick();
+    worker.stdin!.write(`${cmd}\n`);
+    assert.equal(await reply(), 'ok', cmd);
+    const f = engine.tick();
+    const rows = f.panels[0]!.rows as CachetopRow[];
+    return rows.find((r) => r.pid === worker.pid);
+  };
+  const measured = async (cmd: string): Promise<CachetopRow> => {
+    const row = await step(cmd);
+    assert.ok(row, `a row for the workload (pid ${worker.pid}) after '${cmd}'`);
+    return row;
+  };
+  try {
+    assert.equal(await reply(), 'ready');
+    const pages = (CACHETOP_MB << 20) / 4096;
+    const write = await measured(`write ${file} ${CACHETOP_MB}`);
+    await step(`drop ${file}`);
+    const cold = await measured(`read ${file}`);
+    const warm = await measured(`read ${file}`);
+    const f = (x: number | null): string => (x ?? Number.NaN).toFixed(1);
+    const report =
+      `write ${CACHETOP_MB} MiB: ${write.dirties} pages dirtied (expected ${pages}), ${write.write_misses} write misses, write hit ${f(write.write_hit_pct)} %; ` +
+      `cold read: ${cold.read_pages} pages read, ${cold.misses} misses, read hit ${f(cold.read_hit_pct)} %; ` +
+      `warm read: ${warm.read_pages} pages, ${warm.misses} misses, read hit ${f(warm.read_hit_pct)} %; estimated ${warm.estimated}`;
+    assert.ok(Math.abs(write.dirties - pages) <= 0.02 * pages, `dirties within 2 % of ${pages}: ${report}`);
+    assert.ok(write.write_hit_pct !== null && write.write_hit_pct < 10, `a new file's writes are misses: ${report}`);
+    assert.equal(write.comm, 'python3');
+    assert.ok(cold.read_pages >= pages, `the cold read's ${pages} pages are accesses: ${report}`);
+    assert.ok(cold.read_hit_pct !== null && cold.read_hit_pct < 10, `cold read_hit_pct < 10: ${report}`);
+    assert.ok(warm.read_hit_pct !== null && warm.read_hit_pct > 90, `warm read_hit_pct > 90: ${report}`);
+    return report;
+  } finally {
+    worker.stdin!.end();
+    worker.kill('SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -82,12 +82,13 @@ export async function tierSupport(def: AnyPanelDef): Promise<TierSupport[]> {
  */
 export const EXPECTED_TIERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   // 5.10: tcptop's fexit programs need socket storage from tracing programs (5.11+); block_io_* tracepoints are 6.5+.
-  '5.10': { softirqs: 'tp_btf', tcptop: 'kprobe', biotop: 'fentry', filetop: 'fentry', runqlen: 'perf_event' },
+  // cachetop: 5.10 has no folios, so its page functions (fentry_page).
+  '5.10': { softirqs: 'tp_btf', tcptop: 'kprobe', biotop: 'fentry', filetop: 'fentry', cachetop: 'fentry_page', runqlen: 'perf_event' },
   // 6.1: blk_account_io_start is inlined and block_io_start does not exist yet: biotop takes the legacy tracepoints.
-  '6.1': { softirqs: 'tp_btf', tcptop: 'fentry', biotop: 'raw_tp_legacy', filetop: 'fentry', runqlen: 'perf_event' },
-  '6.12': { softirqs: 'tp_btf', tcptop: 'fentry', biotop: 'tp_btf', filetop: 'fentry', runqlen: 'perf_event' },
-  // 6.18 here: no kprobes, fentry refused.
-  '6.18': { softirqs: 'tp_btf', tcptop: 'tp_btf', biotop: 'tp_btf', filetop: 'tracepoint', runqlen: 'perf_event' },
+  '6.1': { softirqs: 'tp_btf', tcptop: 'fentry', biotop: 'raw_tp_legacy', filetop: 'fentry', cachetop: 'fentry', runqlen: 'perf_event' },
+  '6.12': { softirqs: 'tp_btf', tcptop: 'fentry', biotop: 'tp_btf', filetop: 'fentry', cachetop: 'fentry', runqlen: 'perf_event' },
+  // 6.18 here: no kprobes, fentry refused; so cachetop's accesses are the estimated proxy.
+  '6.18': { softirqs: 'tp_btf', tcptop: 'tp_btf', biotop: 'tp_btf', filetop: 'tracepoint', cachetop: 'tracepoint', runqlen: 'perf_event' },
 };
 
 /** This kernel as the table names it: the guest's SIXTY_KERNEL, or major.minor of the running kernel. */

@@ -12,11 +12,12 @@ import { Engine } from '../../src/engine.js';
 import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
+import { cachetopPanel } from '../../src/panels/cachetop.js';
 import { withTier } from '../../src/panels/registry.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
-import { biotopGroundTruth, filetopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
+import { biotopGroundTruth, cachetopGroundTruth, filetopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { softirqsGroundTruth } from '../helpers/softirqs.js';
 import { expectedTier, tierSupport } from '../helpers/tiers.js';
@@ -35,6 +36,7 @@ const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) =
   tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
   runqlen: async (open) => using(await open(), runqlenGroundTruth),
   filetop: async (open) => using(await open(), async (engine) => filetopGroundTruth(engine)),
+  cachetop: async (open) => using(await open(), cachetopGroundTruth),
   biotop: async (open, tier) => {
     const legacy = tier === 'raw_tp_legacy';
     return withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, legacy)));
@@ -49,7 +51,7 @@ async function using<T>(engine: Engine, f: (engine: Engine) => Promise<T>): Prom
   }
 }
 
-for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, runqlenPanel]) {
+for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachetopPanel, runqlenPanel]) {
   test(`${def.id}: the ladder picks the first supported tier; every tier meets ground truth or is refused`, async (t) => {
     if (!needsBpf(t)) return;
     const support = await tierSupport(def);

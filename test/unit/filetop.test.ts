@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveFiletop, filetopStats, MAX_ROWS, type FiletopEntry, type FiletopSample } from '../../src/models/filetop.js';
+import { deriveFiletop, filetopStats, MAX_ROWS, type FiletopEntry, type FiletopRow, type FiletopSample } from '../../src/models/filetop.js';
 import { filetopPanel, filetopSummary } from '../../src/panels/filetop.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { FILETOP_RECORDS, formatName } from '../../src/records/filetop.js';
@@ -103,7 +103,7 @@ test('reader and engine: names taken once per file and kept; idle rows taken out
   setMap(kernel, 'filetop_stats', 4, L.stat.size, stats(3));
   let p = t.engine.tick().panels[0]!;
   assert.deepEqual(
-    p.rows.map((r) => [r.id, (r as { path: string }).path, (r as { reads: number }).reads]),
+    p.rows.map((r) => [r.id, (r as FiletopRow).path, (r as FiletopRow).reads]),
     [
       ['10-8:1-1', '/srv/a', 3],
       ['11-8:1-1', '/srv/a', 0],
@@ -122,7 +122,7 @@ test('reader and engine: names taken once per file and kept; idle rows taken out
   }
   kernel.beforeTake = undefined;
   assert.equal(ticks, 29, 'idle rows are deleted from the kernel map after 30 s idle');
-  assert.deepEqual(p.rows.map((r) => [r.id, (r as { reads: number }).reads]), [['10-8:1-1', 1]], 'the late call is counted');
+  assert.deepEqual(p.rows.map((r) => [r.id, (r as FiletopRow).reads]), [['10-8:1-1', 1]], 'the late call is counted');
   // A row created and evicted by the LRU between two reads, and one evicted that sixty knew: counted, said.
   setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [kernelRow(12, 3, { reads: 1 })]);
   setMap(kernel, 'filetop_stats', 4, L.stat.size, stats(3 + 2));
@@ -165,7 +165,7 @@ test('engine: a panel attached only while on screen waits in standby, attaches w
   assert.equal(filetopLoads(), 1);
   setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [kernelRow(10, 1, { reads: 7, read_bytes: 700 })]);
   const f = t.engine.tick();
-  assert.deepEqual(f.panels[1]!.rows.map((r) => (r as { reads: number }).reads), [5], 'its first interval starts at its own first read');
+  assert.deepEqual(f.panels[1]!.rows.map((r) => (r as FiletopRow).reads), [5], 'its first interval starts at its own first read');
   const closedBefore = kernel.closed;
   t.engine.show('softirqs');
   assert.equal(file().status, 'standby');
