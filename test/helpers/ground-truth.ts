@@ -294,16 +294,40 @@ export async function runqlenGroundTruth(engine: Engine): Promise<string> {
 
 /**
  * cachetop against what a process the test starts does (test/fixtures/cache_workload.py; its start-up is over before
- * the first measured tick): a new file of CACHETOP_MB MiB on a disk-backed file system (/var/tmp: tmpfs and /dev/shm
- * have no page-cache misses), written with buffered writes and fsync: its dirtied pages within 2 % of the MiB in pages
+ * the first measured tick): a new file of CACHETOP_MB MiB on a block-backed file system (an ext4 made for the test on a
+ * loop device backed by /dev/shm: tmpfs has no page-cache misses, and the kernel matrix's guests have no disk), written with buffered writes and fsync: its dirtied pages within 2 % of the MiB in pages
  * (a new file: no page of it was dirty before), and its writes misses; dropped from the page cache
  * (POSIX_FADV_DONTNEED, its pages clean after the fsync) and read cold: read_hit_pct < 10; read again warm: > 90.
  */
 export const CACHETOP_MB = 64;
 
 export async function cachetopGroundTruth(engine: Engine): Promise<string> {
-  const dir = mkdtempSync('/var/tmp/sixty-cachetop-');
-  const file = join(dir, 'data');
+  return withExt4((dir) => cachetopWorkload(engine, join(dir, 'data')));
+}
+
+/** A fresh ext4 file system on a loop device backed by /dev/shm, mounted for the duration of `f`. */
+async function withExt4<T>(f: (dir: string) => Promise<T>): Promise<T> {
+  const image = `/dev/shm/sixty-ext4-${process.pid}.img`;
+  writeFileSync(image, '');
+  execFileSync('truncate', ['-s', `${CACHETOP_MB * 2 + 32}M`, image]);
+  const dir = mkdtempSync('/tmp/sixty-ext4-');
+  let loop = '';
+  let mounted = false;
+  try {
+    loop = execFileSync('losetup', ['--find', '--show', image], { encoding: 'utf8' }).trim();
+    execFileSync('mkfs.ext4', ['-q', '-F', loop]);
+    execFileSync('mount', ['-t', 'ext4', loop, dir]);
+    mounted = true;
+    return await f(dir);
+  } finally {
+    if (mounted) execFileSync('umount', [dir]);
+    if (loop) execFileSync('losetup', ['-d', loop]);
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(image, { force: true });
+  }
+}
+
+async function cachetopWorkload(engine: Engine, file: string): Promise<string> {
   const worker = spawn('python3', [join(FIXTURES, 'cache_workload.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const replies: string[] = [];
   let waiting: (() => void) | undefined;
@@ -362,6 +386,5 @@ export async function cachetopGroundTruth(engine: Engine): Promise<string> {
     worker.stdin!.end();
     worker.kill('SIGKILL');
     await exited;
-    rmSync(dir, { recursive: true, force: true });
   }
 }
