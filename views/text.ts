@@ -37,9 +37,10 @@ export function statusLine(spec: AnyPanelSpec, panel: PanelFrame): string {
       const extra = Object.entries(panel.stats)
         .filter(([k, v]) => k.endsWith('_drops') && v > 0)
         .map(([k, v]) => `${k.replace(/_drops$/, '').replace(/_/g, ' ')} drops: ${v}`);
-      // A panel attached only while on screen says since when (its rates and totals start there).
-      const since = spec.attach === 'on-screen' && panel.attachedAt ? [`attached ${panel.attachedAt.slice(11, 19)}`] : [];
-      return [`${spec.title} [${panel.tier}: ${panel.hooks}]`, ...since, ...extra].join('  ');
+      // A panel attached only while on screen says since when (its rates and totals start there), before its hooks,
+      // whose list can be cut at the edge.
+      const since = spec.attach === 'on-screen' && panel.attachedAt ? ` attached ${panel.attachedAt.slice(11, 19)}` : '';
+      return [`${spec.title}${since} [${panel.tier}: ${panel.hooks}]`, ...extra].join('  ');
     }
     case 'starting':
       return `${spec.title}: attaching…`;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { bpfIds, LAUNCHER, needsBpf, waitForBaseline } from '../helpers/kernel.js';
+import { bpfIds, LAUNCHER, needsBpf, until, waitForBaseline } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 
 test('console: panels, sort, pause, help, resize and quit in a real terminal', async (t) => {
@@ -22,8 +22,17 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     s = await tm.waitFor((x) => x.includes('tcptop [tp_btf') || x.includes('tcptop ['));
     assert.match(s, /PID\s+COMM\s+FAM\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+RX\s+TX\s+TOTAL▼/);
 
+    // filetop is attached only while on screen: not loaded until shown, loaded while shown, unloaded when left.
+    const filetopProgs = (): number => execFileSync('bpftool', ['prog', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => / name filetop_/.test(l)).length;
+    assert.equal(filetopProgs(), 0, 'filetop is not attached before it is shown');
+    tm.keys('4');
+    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d \[/m.test(x) && /^\s+PID\s+COMM\s+READS\s+WRITES\s+R_BYTES\s+W_BYTES\s+TOTAL▼\s+T\s+PATH/m.test(x));
+    assert.ok(filetopProgs() > 0, 'attached while on screen');
+    // sixty's own reads (mpstat's /proc/stat, every interval) show with their full paths.
+    await tm.waitFor((x) => / R \/\S+/.test(x));
     tm.keys('1');
     await tm.waitFor((x) => x.includes('TIME▼'));
+    await until(() => filetopProgs() === 0, 'filetop to detach when it left the screen', 10_000);
     tm.keys('>');
     await tm.waitFor((x) => x.includes('AVG▼'));
     tm.keys('r');
