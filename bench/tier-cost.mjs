@@ -1,4 +1,4 @@
-// In-kernel cost per event of every hook tier this kernel supports, for softirqs, tcptop, biotop and runqlen: each tier's
+// In-kernel cost per event of every hook tier this kernel supports, for softirqs, tcptop, biotop, filetop, cachetop and runqlen: each tier's
 // programs attached alone, kernel.bpf_stats_enabled on, the panel's workload run, then run_time_ns / run_cnt per
 // program. Under emulation (test/kernels/run) times are slow, so compare tiers by ratio within one kernel.
 // Usage (root, after npm run build): node bench/tier-cost.mjs [panel...]
@@ -22,6 +22,18 @@ const kernel = { functionParams: (n) => addon.kernelFunctionParams(n) };
 const WORKLOADS = {
   softirqs: () => execFileSync('python3', ['-c', "import socket\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen()\nc=socket.create_connection(s.getsockname());a,_=s.accept()\nfor i in range(3000): c.send(b'x'*100); a.recv(100)"]),
   tcptop: () => execFileSync('python3', [path.join(here, '..', 'test', 'fixtures', 'tcp_workload.py')]),
+  // 20,000 reads and 20,000 writes of 64 bytes (dd between /dev/zero and /dev/null): two calls per block.
+  filetop: () => execFileSync('dd', ['if=/dev/zero', 'of=/dev/null', 'bs=64', 'count=20000'], { stdio: 'ignore' }),
+  // A 16 MiB file written, then read twice: page-cache misses, dirties and hits.
+  cachetop: () => {
+    const f = `/dev/shm/sixty-tiercost-${process.pid}.dat`;
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${f}`, 'bs=1M', 'count=16'], { stdio: 'ignore' });
+      for (let i = 0; i < 2; i++) execFileSync('dd', [`if=${f}`, 'of=/dev/null', 'bs=64K'], { stdio: 'ignore' });
+    } finally {
+      rmSync(f, { force: true });
+    }
+  },
   // One busy loop for a second: runqlen's programs run on every timer sample of every CPU.
   runqlen: () => execFileSync('sh', ['-c', 'timeout 1 sh -c "while :; do :; done"; true']),
   biotop: () => {
