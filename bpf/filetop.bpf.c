@@ -55,6 +55,8 @@ struct filetop_scratch {
 	 * paths through a loop meet again instead of multiplying (one per exact count). */
 	__u32 depth;
 	__u32 top;
+	/* The file, as a number: a global function takes only scalars, and fentry's `file` is a typed pointer. */
+	__u64 file;
 	char buf[2 * FILETOP_PATH_LEN];
 	struct filetop_name name;
 };
@@ -89,24 +91,32 @@ static __always_inline void bump_stat(__u32 stat)
 }
 
 /* The file's path into the scratch's name: its own dentry name for a pseudo file (pipe, socket, anonymous inode,
- * whose names the kernel makes up in d_dname), otherwise every component up to the root, crossing mount points.
- * Two passes, so the verifier sees simple loops: the components leaf first, then the path written root first from
+ * whose names the kernel makes up in d_dname), otherwise every component up to the process's root (its chroot or
+ * container root, as d_path stops; else the namespace's root mount), crossing mount points. Two passes, so the verifier sees simple loops: the components leaf first, then the path written root first from
  * the deepest component that leaves room for the leaf. A global function: verified once, not at every call site.
  * Returns 0, or -1 when there is no scratch. */
-__attribute__((noinline)) int filetop_build_name(__u64 file)
+__attribute__((noinline)) int filetop_build_name(void)
 {
-	struct filetop_scratch *s;
-	struct file *f = (struct file *)file;
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct vfsmount *vm = BPF_CORE_READ(f, f_path.mnt);
-	struct mount *mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
-	const struct dentry_operations *dops = BPF_CORE_READ(d, d_op);
 	__u32 zero = 0, n, top, off = 0, total = 0;
+	struct filetop_scratch *s = bpf_map_lookup_elem(&filetop_scratch, &zero);
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct dentry *d, *root;
+	struct vfsmount *vm, *root_mnt;
+	struct mount *mnt;
+	const struct dentry_operations *dops;
+	struct file *f;
 	bool whole = false;
 
-	s = bpf_map_lookup_elem(&filetop_scratch, &zero);
 	if (!s)
 		return -1;
+	f = (struct file *)s->file;
+	d = BPF_CORE_READ(f, f_path.dentry);
+	vm = BPF_CORE_READ(f, f_path.mnt);
+	mnt = (void *)vm - bpf_core_field_offset(struct mount, mnt);
+	dops = BPF_CORE_READ(d, d_op);
+	/* The process's root (chroot, a container's pivot_root): paths are as it sees them, as d_path gives them. */
+	root = BPF_CORE_READ(task, fs, root.dentry);
+	root_mnt = BPF_CORE_READ(task, fs, root.mnt);
 	s->name.magic = BPF_CORE_READ(f, f_inode, i_sb, s_magic);
 	s->name.flags = 0;
 	if (dops && BPF_CORE_READ(dops, d_dname)) {
@@ -123,6 +133,10 @@ __attribute__((noinline)) int filetop_build_name(__u64 file)
 		n = s->depth;
 		if (n >= FILETOP_MAX_DEPTH)
 			break;
+		if (d == root && (void *)mnt + bpf_core_field_offset(struct mount, mnt) == (void *)root_mnt) {
+			whole = true;
+			break;
+		}
 		if (d == BPF_CORE_READ(mnt, mnt.mnt_root)) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -197,10 +211,11 @@ static __always_inline void store_name(struct file *f, struct filetop_key *key)
 
 	if (bpf_map_lookup_elem(&filetop_names, &fk))
 		return;
-	if (filetop_build_name((__u64)f))
-		return;
 	s = bpf_map_lookup_elem(&filetop_scratch, &zero);
 	if (!s)
+		return;
+	s->file = (__u64)f;
+	if (filetop_build_name())
 		return;
 	err = bpf_map_update_elem(&filetop_names, &fk, &s->name, BPF_NOEXIST);
 	if (err && err != -EEXIST)

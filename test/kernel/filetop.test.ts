@@ -5,8 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { Engine } from '../../src/engine.js';
+import type { FiletopRow } from '../../src/models/filetop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
+import { ROOT } from '../../src/paths.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { filetopGroundTruth } from '../helpers/ground-truth.js';
 import { bpfIds, needsBpf, settled, until, waitForBaseline } from '../helpers/kernel.js';
@@ -25,6 +30,27 @@ test('filetop: exact calls and bytes per process and file, with full paths, pipe
     t.diagnostic(filetopGroundTruth(engine));
   } finally {
     engine.close();
+  }
+});
+
+test('filetop: a path is as the process sees it: from its chroot, not from the mount namespace\'s root', async (t) => {
+  if (!needsBpf(t)) return;
+  await settled(0);
+  mkdirSync(join(ROOT, 'tmp'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, 'tmp', 'filetop-chroot-'));
+  const engine = new Engine({ panels: [filetopPanel], intervalMs: 1000, requested: new Set(['filetop']) });
+  try {
+    await engine.open();
+    engine.tick();
+    const py = `import os, sys\nos.chroot(sys.argv[1])\nfd = os.open('/inside.dat', os.O_CREAT | os.O_WRONLY, 0o600)\nassert os.write(fd, b'x' * 123) == 123\nprint(os.getpid())`;
+    const pid = Number(execFileSync('python3', ['-c', py, dir], { encoding: 'utf8' }).trim());
+    const rows = engine.tick().panels[0]!.rows as FiletopRow[];
+    const row = rows.find((r) => r.pid === pid && r.write_bytes === 123);
+    assert.ok(row, JSON.stringify(rows.filter((r) => r.pid === pid).map((r) => [r.path, r.write_bytes])));
+    assert.equal(row.path, '/inside.dat');
+  } finally {
+    engine.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
