@@ -3,6 +3,7 @@
  * open panel in one tick with one timestamp, derives rows against the previous sample with the measured elapsed
  * time, and publishes an immutable frame.
  */
+import { readdirSync } from 'node:fs';
 import { onlineCpus } from './kernel/cpus.js';
 import { missingBpfPrivileges, readPrivileges, type Privileges } from './kernel/privileges.js';
 import { ensureTracefs } from './kernel/tracefs.js';
@@ -12,7 +13,9 @@ import { deepFreeze, EMPTY_SUMMARY, type Frame, type PanelFrame, type PanelStatu
 import { sortRows } from './panels/sort.js';
 import type { AnyPanelDef, HostInfo, PanelStats, Row, Summary } from './panels/types.js';
 import { bpfContext, KERNEL_BTF, missingBtf, openBpfSource, type BpfContext } from './sources/bpf.js';
+import { openKmsg } from './sources/kmsg.js';
 import { openProcSource, readProcText } from './sources/proc.js';
+import type { KmsgReader } from './records/procfs.js';
 import type { OpenOutcome, SourceHandle } from './sources/types.js';
 import { History, Store } from './store.js';
 
@@ -24,6 +27,8 @@ export interface EngineDeps {
   /** null when classic tracepoints can be used (mounts tracefs when it can); otherwise why not */
   tracefs: () => string | null;
   readText: (path: string) => string;
+  listDir: (path: string) => string[];
+  openKmsg: () => KmsgReader;
   onlineCpus: () => number;
   /** monotonic nanoseconds (elapsed times) */
   hrtime: () => bigint;
@@ -37,6 +42,8 @@ export const DEFAULT_DEPS: EngineDeps = {
   addon: loadAddon,
   tracefs: ensureTracefs,
   readText: readProcText,
+  listDir: (path) => readdirSync(path),
+  openKmsg: () => openKmsg(),
   onlineCpus: () => onlineCpus(),
   hrtime: () => process.hrtime.bigint(),
   now: () => Date.now(),
@@ -104,7 +111,7 @@ export class Engine {
   constructor(private readonly opts: EngineOptions) {
     this.deps = { ...DEFAULT_DEPS, ...opts.deps };
     const d = this.deps;
-    this.host = { onlineCpus: d.onlineCpus, nowNs: () => Number(d.hrtime()), readText: d.readText };
+    this.host = { onlineCpus: d.onlineCpus, nowNs: () => Number(d.hrtime()), readText: d.readText, listDir: d.listDir, openKmsg: d.openKmsg };
     this.running = opts.panels.map((def) => ({
       def,
       status: 'starting',

@@ -5,6 +5,7 @@ import type { Frame } from '../src/frame.js';
 import type { Catalog } from '../src/panels/types.js';
 import { fit } from './cells.js';
 import { Help } from './Help.js';
+import { hostLines } from './header.js';
 import { Line } from './Line.js';
 import { InputDecoder } from './input.js';
 import { decodeKey, KEY_HINT, type Action } from './keys.js';
@@ -33,6 +34,9 @@ export interface AppProps {
 
 export { MIN_HEIGHT, MIN_WIDTH };
 
+/** The home screen's panel id (the 60-second checklist), when the catalog has it. */
+const HOME = 'home';
+
 /** Lines used by the header, tabs and key line around the panel. */
 const CHROME_LINES = 3;
 
@@ -58,16 +62,27 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
     return pui.sort.key === d.key && pui.sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, pui.sort);
   }, [catalog, spec, panel, pui.sort]);
   const rowIds = useMemo(() => rows.map((r) => r.id), [rows]);
-  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES);
+  const host = hostLines(frame.panels.find((p) => p.id === HOME)?.stats, width);
+  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length);
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
   const ctxRef = useRef<UiContext>({ panelIds: [], rowIds: [], pageRows: 1, columnKeys: [], defaultSort: NO_SORT });
+  const homeSpec = catalog.spec(HOME);
+  const homePanel = frame.panels.find((p) => p.id === HOME);
   ctxRef.current = {
     panelIds,
     rowIds,
     pageRows: Math.max(1, bodyHeight - 3),
     columnKeys: spec?.columns.map((c) => c.key) ?? [],
     defaultSort: spec?.defaultSort ?? NO_SORT,
+    ...(homeSpec && homePanel
+      ? {
+          homeId: HOME,
+          homeSort: homeSpec.defaultSort,
+          stepIds: homePanel.rows.map((r) => r.id),
+          homeDrill: Object.fromEntries(homePanel.rows.map((r) => [r.id, homeSpec.drill?.(r) ?? []])),
+        }
+      : {}),
   };
   // Raw input, decoded here: every key in a read counts (Ink's useInput hands a run of typed keys over as one string,
   // and F-keys as empty ones).
@@ -104,10 +119,13 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
   return (
     <Box flexDirection="column" width={width}>
       <Line bold text={title} width={width} />
+      {host.map((line, i) => (
+        <Line key={`h${i}`} text={line} width={width} />
+      ))}
       <Box>
-        {frame.panels.map((p, i) => (
+        {frame.panels.map((p) => (
           <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' || p.status === 'standby' ? undefined : 'yellow'}>
-            {` ${i + 1} ${catalog.spec(p.id)?.title ?? p.id} `}
+            {` ${catalog.spec(p.id)?.title ?? p.id} `}
           </Text>
         ))}
       </Box>

@@ -20,6 +20,9 @@ export interface TableProps {
   waiting?: boolean;
 }
 
+/** Colours for a row's tone: they draw the eye to what needs it (NO_COLOR turns them off). */
+const TONE: Record<string, string> = { bad: 'red', look: 'yellow' };
+
 /** The first visible row: keeps the selection on screen. Exported for tests. */
 export function windowStart(selected: number, visible: number, total: number): number {
   if (visible <= 0 || total <= visible) return 0;
@@ -40,7 +43,7 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
         return start + i === selected ? (
           <Line key={row.id} color="black" backgroundColor="cyan" text={line} width={width} />
         ) : (
-          <Line key={row.id} dimColor={spec.quiet?.(row) ?? false} text={line} width={width} />
+          <Line key={row.id} dimColor={spec.quiet?.(row) ?? false} color={TONE[spec.tone?.(row) ?? ''] ?? undefined} text={line} width={width} />
         );
       })}
     </Box>

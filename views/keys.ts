@@ -5,6 +5,10 @@ export type Action =
   | { type: 'nextPanel' }
   | { type: 'prevPanel' }
   | { type: 'gotoPanel'; index: number }
+  | { type: 'gotoStep'; step: number }
+  | { type: 'goHome' }
+  | { type: 'drill' }
+  | { type: 'escape' }
   | { type: 'up' }
   | { type: 'down' }
   | { type: 'pageUp' }
@@ -30,12 +34,14 @@ export interface Binding {
   action: (key: string) => Action;
 }
 
-const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+const DIGITS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
 
 export const BINDINGS: readonly Binding[] = [
   { keys: ['tab', 'right'], label: 'Tab →', help: 'next panel', hint: 'Tab panel', action: () => ({ type: 'nextPanel' }) },
   { keys: ['S-tab', 'left'], label: 'S-Tab ←', help: 'previous panel', action: () => ({ type: 'prevPanel' }) },
-  { keys: DIGITS, label: '1-9', help: 'go to panel N', action: (k) => ({ type: 'gotoPanel', index: Number(k) - 1 }) },
+  { keys: DIGITS, label: '1-9 0', help: 'home: select step N of the 60-second checklist (0 is step 10)', action: (k) => ({ type: 'gotoStep', step: k === '0' ? 10 : Number(k) }) },
+  { keys: ['enter'], label: 'Enter', help: 'home: open the panel that explains the selected step', hint: 'Enter explain', action: () => ({ type: 'drill' }) },
+  { keys: ['h'], label: 'h', help: 'home: the 60-second checklist', hint: 'h home', action: () => ({ type: 'goHome' }) },
   { keys: ['up', 'k'], label: '↑ k', help: 'select the row above', hint: '↑↓ select', action: () => ({ type: 'up' }) },
   { keys: ['down', 'j'], label: '↓ j', help: 'select the row below', action: () => ({ type: 'down' }) },
   { keys: ['pgup'], label: 'PgUp', help: 'page up', action: () => ({ type: 'pageUp' }) },
@@ -44,10 +50,10 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['end', 'G'], label: 'End G', help: 'last row', action: () => ({ type: 'end' }) },
   { keys: ['>', '.'], label: '> .', help: 'sort by the next column', hint: '<> sort', action: () => ({ type: 'sortNext' }) },
   { keys: ['<', ','], label: '< ,', help: 'sort by the previous column', action: () => ({ type: 'sortPrev' }) },
-  { keys: ['r'], label: 'r', help: 'reverse the sort', hint: 'r reverse', action: () => ({ type: 'sortReverse' }) },
+  { keys: ['r'], label: 'r', help: 'reverse the sort', action: () => ({ type: 'sortReverse' }) },
   { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', hint: 'p pause', action: () => ({ type: 'togglePause' }) },
-  { keys: ['?', 'h', 'f1'], label: '? h F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
-  { keys: ['esc'], label: 'Esc', help: 'close help', action: () => ({ type: 'closeHelp' }) },
+  { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
+  { keys: ['esc'], label: 'Esc', help: 'close help; otherwise home', action: () => ({ type: 'escape' }) },
   { keys: ['q', 'C-c', 'f10'], label: 'q F10 C-c', help: 'quit', hint: 'q quit', action: () => ({ type: 'quit' }) },
 ];
 

@@ -35,6 +35,12 @@ export interface UiContext {
   columnKeys: readonly string[];
   /** the active panel's default sort */
   defaultSort: SortSpec;
+  /** the home screen's panel id and its step rows' ids in step order ('' and [] when there is no home) */
+  homeId?: string;
+  homeSort?: SortSpec;
+  stepIds?: readonly string[];
+  /** the home rows' explaining panels by row id, in order (Enter opens the first present in this run) */
+  homeDrill?: Readonly<Record<string, readonly string[]>>;
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
@@ -80,6 +86,27 @@ export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
       return ids.length ? { ...s, active: ids[(at - 1 + ids.length) % ids.length]! } : s;
     case 'gotoPanel':
       return a.index < ids.length ? { ...s, active: ids[a.index]! } : s;
+    case 'goHome':
+      return ctx.homeId && ids.includes(ctx.homeId) ? { ...s, active: ctx.homeId, help: false } : s;
+    case 'escape':
+      return s.help ? { ...s, help: false } : reduce(s, { type: 'goHome' }, ctx);
+    case 'gotoStep': {
+      const home = ctx.homeId;
+      const row = ctx.stepIds?.[a.step - 1];
+      if (!home || !ids.includes(home) || row === undefined) return s;
+      // The step's row is selected by id: it stays selected whatever the home table's sort.
+      const p = panelUi(s, home, ctx.homeSort ?? ctx.defaultSort);
+      return { ...s, active: home, help: false, panels: { ...s.panels, [home]: { ...p, selected: a.step - 1, selectedId: row } } };
+    }
+    case 'drill': {
+      // The selected step is read from the state, not from the screen: a digit and Enter typed in one read drill from
+      // the step the digit selected.
+      if (!ctx.homeId || s.active !== ctx.homeId) return s;
+      const p = panelUi(s, ctx.homeId, ctx.homeSort ?? ctx.defaultSort);
+      const row = p.selectedId ?? ctx.stepIds?.[p.selected];
+      const target = row === undefined ? undefined : ctx.homeDrill?.[row]?.find((t) => ids.includes(t));
+      return target ? { ...s, active: target, help: false } : s;
+    }
     case 'up':
       return moveSelection(s, ctx, (c) => c - 1);
     case 'down':

@@ -1,6 +1,7 @@
 /** Every panel sixty knows, in tab order, and the catalog views read them through. Adding a panel is one line here. */
 import { biotopPanel } from './biotop.js';
 import { filetopPanel } from './filetop.js';
+import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
 import { mpstatPanel } from './mpstat.js';
 import { runqlenPanel } from './runqlen.js';
@@ -9,7 +10,7 @@ import { sortRows } from './sort.js';
 import { tcptopPanel } from './tcptop.js';
 import type { AnyPanelDef, Catalog } from './types.js';
 
-export const PANELS: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachetopPanel, runqlenPanel, mpstatPanel];
+export const PANELS: readonly AnyPanelDef[] = [homePanel, softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachetopPanel, runqlenPanel, mpstatPanel];
 
 export function panelById(id: string): AnyPanelDef | undefined {
   return PANELS.find((p) => p.id === id);

@@ -6,6 +6,7 @@
 import type { AttachType } from '../kernel/attach-types.js';
 import type { BpfObject } from '../native.js';
 import type { RecordDecl, RecordLayout } from '../records/layout.js';
+import type { KmsgReader } from '../records/procfs.js';
 
 /** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
 export interface KernelInfo {
@@ -85,6 +86,10 @@ export interface PanelSpec<R extends Row = Row> {
   defaultSort: SortSpec;
   /** rows that stay on top whatever the sort (an all-CPU row) */
   pinned?: (row: R) => boolean;
+  /** the panels that explain a row, by id, in order: Enter opens the first (the checklist's steps) */
+  drill?: (row: R) => readonly string[];
+  /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */
+  tone?: (row: R) => 'bad' | 'look' | null;
   /** rows drawn dimmed: listed, but quiet now (a stalled connection) */
   quiet?: (row: R) => boolean;
   detail: readonly DetailField<R>[];
@@ -120,7 +125,7 @@ export interface ProcSource<S> {
   kind: 'proc';
   /** what it reads, for the status line and the help */
   files: readonly string[];
-  createReader: (readText: (path: string) => string, host: HostInfo) => () => S;
+  createReader: (readText: (path: string) => string, host: HostInfo) => (() => S) & { close?: () => void };
 }
 
 /** Facts about the host a reader needs (injected, so models stay testable). */
@@ -131,6 +136,10 @@ export interface HostInfo {
   nowNs: () => number;
   /** a /proc or /sys file as text */
   readText: (path: string) => string;
+  /** a directory's entries (/proc, /sys/block) */
+  listDir?: (path: string) => string[];
+  /** the kernel's ring buffer (/dev/kmsg) */
+  openKmsg?: () => KmsgReader;
 }
 
 export interface PanelDef<S, R extends Row> extends PanelSpec<R> {

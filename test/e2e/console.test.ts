@@ -11,26 +11,40 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
   const tm = new Tmux();
   try {
     tm.start(`${LAUNCHER} --interval 0.5; echo EXIT=$?; sleep 60`, 100, 30);
-    let s = await tm.waitFor((x) => x.includes('softirqs [tp_btf') && /^hrtimer\s/m.test(x));
-    const lines = s.trimEnd().split('\n');
+    // Home: the 60-second checklist, the host's meters above it.
+    let s = await tm.waitFor((x) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(x) && /^0\[/m.test(x));
+    let lines = s.trimEnd().split('\n');
     assert.match(lines[0]!, /^sixty {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s/);
+    assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);
+    assert.match(s, /#▲ CHECK\s+VERDICT NEXT\s+READING/);
+    for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top']) assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
+    // Step 4 (mpstat), then Enter: the panel that explains it.
+    tm.keys('4');
+    tm.keys('Enter');
+    await tm.waitFor((x) => x.includes('runqlen [perf_event'));
+    tm.keys('h');
+    await tm.waitFor((x) => /^ 1 uptime /m.test(x));
+
+    tm.keys('Tab');
+    s = await tm.waitFor((x) => x.includes('softirqs [tp_btf') && /^hrtimer\s/m.test(x));
+    lines = s.trimEnd().split('\n');
     assert.match(s, /VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU\s+MAX\s+BUSIEST\s+TREND/);
     for (const v of ['net_rx', 'timer', 'sched', 'rcu', 'hrtimer']) assert.match(s, new RegExp(`^${v}\\s`, 'm'));
     assert.ok(lines.length <= 30);
 
     tm.keys('Tab');
-    s = await tm.waitFor((x) => x.includes('tcptop [tp_btf') || x.includes('tcptop ['));
+    s = await tm.waitFor((x) => x.includes('tcptop ['));
     assert.match(s, /PID\s+COMM\s+FAM\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+RX\s+TX\s+TOTAL▼/);
 
     // filetop is attached only while on screen: not loaded until shown, loaded while shown, unloaded when left.
     const filetopProgs = (): number => execFileSync('bpftool', ['prog', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => / name filetop_/.test(l)).length;
     assert.equal(filetopProgs(), 0, 'filetop is not attached before it is shown');
-    tm.keys('4');
+    tm.keys('Tab', 'Tab');
     s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d \[/m.test(x) && /^\s+PID\s+COMM\s+READS\s+WRITES\s+R_BYTES\s+W_BYTES\s+TOTAL▼\s+T\s+PATH/m.test(x));
     assert.ok(filetopProgs() > 0, 'attached while on screen');
-    // sixty's own reads (mpstat's /proc/stat, every interval) show with their full paths.
+    // sixty's own reads (the checklist's /proc files, every interval) show with their full paths.
     await tm.waitFor((x) => / R \/\S+/.test(x));
-    tm.keys('1');
+    tm.keys('BTab', 'BTab', 'BTab');
     await tm.waitFor((x) => x.includes('TIME▼'));
     await until(() => filetopProgs() === 0, 'filetop to detach when it left the screen', 10_000);
     tm.keys('>');

@@ -44,7 +44,11 @@ test('layout: fits 80 and 120 columns exactly, trend only with room', () => {
 test('keys decode to actions', () => {
   assert.deepEqual(decodeKey({ key: 'tab' }), { type: 'nextPanel' });
   assert.deepEqual(decodeKey({ key: 'S-tab' }), { type: 'prevPanel' });
-  assert.deepEqual(decodeKey({ key: '3' }), { type: 'gotoPanel', index: 2 });
+  assert.deepEqual(decodeKey({ key: '3' }), { type: 'gotoStep', step: 3 });
+  assert.deepEqual(decodeKey({ key: '0' }), { type: 'gotoStep', step: 10 });
+  assert.deepEqual(decodeKey({ key: 'enter' }), { type: 'drill' });
+  assert.deepEqual(decodeKey({ key: 'h' }), { type: 'goHome' });
+  assert.deepEqual(decodeKey({ key: 'esc' }), { type: 'escape' });
   assert.deepEqual(decodeKey({ key: 'C-c' }), { type: 'quit' });
   assert.deepEqual(decodeKey({ key: 'f10' }), { type: 'quit' });
   assert.deepEqual(decodeKey({ key: 'f1' }), { type: 'toggleHelp' });

@@ -8,6 +8,8 @@ import { renderFrameText, statusLine } from '../../views/text.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { assertGolden } from '../helpers/golden.js';
+import { checklistSample } from '../helpers/checklist.js';
+import { homePanel } from '../../src/panels/home.js';
 import { until } from '../helpers/screen.js';
 
 
@@ -42,12 +44,57 @@ for (const width of [80, 120]) {
 
   test(`mpstat panel at ${width} columns`, async () => {
     const r = app(await fixtureFrame(), width, 16);
-    r.stdin.write('3');
+    r.stdin.write('\x1b[Z'); // Shift-Tab: from the first panel to the last
     const out = await until(r.lastFrame, (s) => s.includes('%iowait'), 'the mpstat table');
     assertGolden(`mpstat-${width}`, out);
     r.unmount();
   });
 }
+
+/** A frame with the checklist home first, from the synthetic machine of test/helpers/checklist.ts. */
+async function homeFrame(): Promise<Frame> {
+  const base = await fixtureFrame();
+  const cur = checklistSample(1);
+  const prev = checklistSample(0);
+  const rows = homePanel.derive(cur, prev, 2e9);
+  const stats = homePanel.stats(cur, prev);
+  const home: PanelFrame = {
+    id: 'home',
+    status: 'ok',
+    tier: 'proc',
+    hooks: '/proc and /dev/kmsg',
+    reason: null,
+    attempts: [],
+    attachedAt: null,
+    rows,
+    summary: homePanel.summarize(rows, stats, 2e9),
+    stats,
+    history: Object.fromEntries(rows.map((r) => [r.id, [r.value, r.value]])),
+  };
+  return { ...base, panels: [home, ...base.panels] };
+}
+
+for (const [width, height] of [
+  [80, 24],
+  [120, 40],
+] as const) {
+  test(`home: the 60-second checklist and the host's meters at ${width}×${height}`, async () => {
+    const r = app(await homeFrame(), width, height);
+    const out = r.lastFrame() ?? '';
+    assertGolden(`home-${width}`, out);
+    assert.ok(out.split('\n').every((l) => [...l].length <= width));
+    r.unmount();
+  });
+}
+
+test('home: 4 then Enter opens the panel that explains mpstat; h comes back', async () => {
+  const r = app(await homeFrame(), 100, 30);
+  r.stdin.write('4\r');
+  await until(r.lastFrame, (s) => s.includes('softirqs [tp_btf'), 'softirqs, the first panel of the fixture that explains mpstat');
+  r.stdin.write('h');
+  await until(r.lastFrame, (s) => /CHECK\s+VERDICT/.test(s), 'home again');
+  r.unmount();
+});
 
 test('error and off states show the reason and the tiers tried', async () => {
   const frame = await fixtureFrame();

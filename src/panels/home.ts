@@ -1,0 +1,189 @@
+/**
+ * The home screen: the Linux 60-second checklist, live, from /proc and /dev/kmsg (no BPF, no privilege but for the
+ * ring buffer). Each step is a row: the command it stands for, its headline, a verdict (ok / look / bad, by the USE
+ * method), and the BPF panels that explain it (Enter drills into them).
+ */
+import { cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState } from '../models/checklist.js';
+import { parseProcStat } from '../records/procstat.js';
+import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseUptime, parseVmstat, freeOf, type KmsgReader, type KmsgRecord, type ProcTask } from '../records/procfs.js';
+import { escapeControl } from '../format.js';
+import type { HostInfo, PanelDef, PanelStats, Summary } from './types.js';
+
+/** Records of the ring buffer kept between reads (dmesg | tail shows the last ones). */
+const KMSG_KEEP = 200;
+const VERDICT_ORDER: Record<string, number> = { bad: 3, look: 2, ok: 1, '-': 0 };
+/** Each step's name in the CHECK column (the command in full is in the detail view and JSON). */
+const SHORT: Readonly<Record<string, string>> = { 'sar-dev': 'sar DEV', 'sar-tcp': 'sar TCP' };
+
+/** Every process's /proc/PID/stat; processes that exit while being read are skipped. */
+function readTasks(host: HostInfo, listDir: (path: string) => string[]): ProcTask[] {
+  const out: ProcTask[] = [];
+  for (const name of listDir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const t = parsePidStat(host.readText(`/proc/${name}/stat`));
+      if (t) out.push(t);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+/** Reads every file of the checklist; the ring buffer is read incrementally, its last records kept. */
+export function createChecklistReader(readText: (path: string) => string, host: HostInfo): (() => ChecklistSample) & { close: () => void } {
+  const listDir = host.listDir ?? ((): string[] => []);
+  let kmsg: KmsgReader | null = null;
+  let kmsgReason: string | null = null;
+  try {
+    kmsg = host.openKmsg?.() ?? null;
+  } catch (e) {
+    kmsgReason = (e as Error).message;
+  }
+  let recent: KmsgRecord[] = [];
+  let seen = 0;
+  const blockDevices = (): Set<string> => {
+    try {
+      return new Set(listDir('/sys/block'));
+    } catch {
+      return new Set();
+    }
+  };
+  const read = (): ChecklistSample => {
+    let state: KmsgState;
+    if (kmsg && kmsgReason === null) {
+      try {
+        const fresh = kmsg.read();
+        seen += fresh.length;
+        recent = [...recent, ...fresh].slice(-KMSG_KEEP);
+      } catch (e) {
+        kmsgReason = (e as Error).message;
+      }
+    }
+    if (kmsgReason !== null || !kmsg) state = { readable: false, reason: kmsgReason ?? '/dev/kmsg is not available', recent: [], seen };
+    else state = { readable: true, reason: null, recent, seen };
+    const disks = blockDevices();
+    let tcp: ChecklistSample['tcp'] = new Map();
+    try {
+      tcp = parseSnmpTcp(readText('/proc/net/snmp'));
+    } catch {
+      /* no IPv4 */
+    }
+    return {
+      nowNs: host.nowNs(),
+      uptimeS: parseUptime(readText('/proc/uptime')),
+      ncpu: host.onlineCpus(),
+      hz: 100,
+      pageKb: 4,
+      stat: parseProcStat(readText('/proc/stat')),
+      load: parseLoadavg(readText('/proc/loadavg')),
+      mem: parseMeminfo(readText('/proc/meminfo')),
+      vm: parseVmstat(readText('/proc/vmstat')),
+      disks: parseDiskstats(readText('/proc/diskstats')).filter((d) => disks.has(d.name)),
+      net: parseNetDev(readText('/proc/net/dev')),
+      tcp,
+      tasks: readTasks(host, listDir),
+      kmsg: state,
+    };
+  };
+  return Object.assign(read, { close: () => kmsg?.close() });
+}
+
+/** The checklist's summary: how many steps say look or bad, and the host's essentials for the header. */
+export function homeSummary(rows: readonly ChecklistRow[], stats: PanelStats): Summary {
+  const bad = rows.filter((r) => r.verdict === 'bad');
+  const look = rows.filter((r) => r.verdict === 'look');
+  const text =
+    bad.length + look.length === 0
+      ? 'every step looks ok'
+      : [bad.length ? `bad: ${bad.map((r) => r.id).join(', ')}` : '', look.length ? `look: ${look.map((r) => r.id).join(', ')}` : ''].filter(Boolean).join('; ');
+  return { text, values: { bad: bad.length, look: look.length, ...stats } };
+}
+
+/** The header's figures (load, memory, per-CPU meters), carried in the panel's stats so every screen can draw them. */
+export function homeStats(sample: ChecklistSample, previous: ChecklistSample | undefined): Record<string, number> {
+  const m = freeOf(sample.mem);
+  const out: Record<string, number> = {
+    load1: sample.load.load1,
+    load5: sample.load.load5,
+    load15: sample.load.load15,
+    cpus: sample.ncpu,
+    mem_total_kb: m.total,
+    mem_used_kb: m.used,
+    mem_buff_cache_kb: m.buffCache,
+    mem_available_kb: m.available,
+    swap_total_kb: m.swapTotal,
+    swap_used_kb: m.swapUsed,
+  };
+  for (const c of cpuMeters(sample, previous)) {
+    out[`cpu${c.cpu}_busy_pct`] = c.busy;
+    out[`cpu${c.cpu}_soft_pct`] = c.soft;
+    out[`cpu${c.cpu}_iowait_pct`] = c.iowait;
+  }
+  return out;
+}
+
+export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
+  id: 'home',
+  title: 'home',
+  source: {
+    kind: 'proc',
+    files: ['/proc/{stat,loadavg,meminfo,vmstat,diskstats,uptime,net/dev,net/snmp,PID/stat}', '/dev/kmsg'],
+    createReader: createChecklistReader,
+  },
+  hookList: [{ name: 'proc', hooks: '/proc and /dev/kmsg (no BPF; the ring buffer needs root or CAP_SYSLOG)' }],
+  derive: (sample, previous, elapsedNs) => deriveChecklist(sample, previous, elapsedNs, escapeControl),
+  stats: homeStats,
+  summarize: homeSummary,
+  trend: (row) => row.value,
+  drill: (row) => (row.explains ? row.explains.split(',') : []),
+  tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
+  columns: [
+    { key: 'step', title: '#', width: 2, align: 'right', value: (r) => r.step, format: (v) => String(v), help: 'the step of the 60-second checklist (the key that selects it: 1–9, 0 for 10)' },
+    {
+      key: 'check',
+      title: 'CHECK',
+      width: 7,
+      align: 'left',
+      value: (r) => r.check,
+      format: (_v, r) => SHORT[r.id] ?? r.id,
+      help: 'the command the step stands for (JSON: `check`, in full), computed from the same /proc files as that command',
+    },
+    {
+      key: 'verdict',
+      title: 'VERDICT',
+      width: 7,
+      align: 'left',
+      value: (r) => VERDICT_ORDER[r.verdict] ?? 0,
+      format: (_v, r) => r.verdict,
+      help: `ok / look / bad by the USE method (utilisation, saturation, errors): ${Object.entries(VERDICT_HELP)
+        .map(([k, v]) => `${k}: ${v}`)
+        .join('. ')}`,
+    },
+        {
+      key: 'explains',
+      title: 'NEXT',
+      width: 9,
+      minWidth: 7,
+      align: 'left',
+      value: (r) => r.explains,
+      // The first panel, and how many more (the detail view and JSON list them all).
+      format: (v) => {
+        const all = String(v ?? '').split(',').filter(Boolean);
+        return all.length === 0 ? '-' : all.length === 1 ? all[0]! : `${all[0]}+${all.length - 1}`;
+      },
+      help: 'the BPF panels that explain the step (the first, and how many more): Enter opens the first',
+    },
+    { key: 'reading', title: 'READING', width: 40, minWidth: 20, maxWidth: 110, align: 'left', value: (r) => r.reading, format: (v) => String(v), help: 'the headline of the step over the interval (kernel text escaped)' },
+  ],
+  defaultSort: { key: 'step', descending: false },
+  detail: [
+    { label: 'check', value: (r) => `${r.step} ${r.check}` },
+    { label: 'reading', value: (r) => r.reading },
+    { label: 'verdict', value: (r) => `${r.verdict}${r.why ? `: ${r.why}` : ''}` },
+    { label: 'figures', value: (r) => Object.entries(r.fields).map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toFixed(2)) : v}`).join(', ') },
+    { label: 'explained by', value: (r) => r.explains || '-' },
+  ],
+  blindSpots:
+    'Rates need two readings: the first interval says "measuring…". Load averages count tasks in D state too (Linux). %util is the time a disk had I/O in flight: on devices that serve many requests at once (SSDs, RAID) 100 % is not saturation. The ring buffer (dmesg) needs root or CAP_SYSLOG where kernel.dmesg_restrict is set.',
+};

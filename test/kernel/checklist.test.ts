@@ -1,0 +1,112 @@
+/**
+ * The checklist's readers against the real tools (Debian's procps and sysstat), over the same window: `free` at the
+ * same moment, `vmstat 1 2` and `iostat -dxk 1 2` (their second report is the interval) while a busy loop and O_DIRECT
+ * writes to a loop device give them something to measure. The engine's two ticks bracket the tool's run, so its window
+ * is the tool's second plus the tool's start-up: the tolerances below cover that difference, not the computation.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { Engine } from '../../src/engine.js';
+import type { ChecklistRow } from '../../src/models/checklist.js';
+import { homePanel } from '../../src/panels/home.js';
+import { withLoopDevice } from '../helpers/ground-truth.js';
+import { needsBpf, scaled } from '../helpers/kernel.js';
+
+/** Runs a tool while the engine reads the checklist just before it starts and just after it ends. */
+async function beside(engine: Engine, cmd: string, args: string[]): Promise<{ out: string; rows: ChecklistRow[] }> {
+  engine.tick();
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await Promise.race([new Promise<number | null>((r) => child.on('exit', r)), new Promise<string>((r) => setTimeout(() => r('timeout'), scaled(30_000)))]);
+  assert.equal(code, 0, `${cmd} ${args.join(' ')}`);
+  const rows = engine.tick().panels[0]!.rows as ChecklistRow[];
+  return { out, rows };
+}
+
+const step = (rows: ChecklistRow[], id: string): Readonly<Record<string, number | string | null>> => rows.find((r) => r.id === id)!.fields;
+const num = (v: number | string | null | undefined): number => Number(v);
+
+/** A busy loop on one CPU, for CPU figures worth comparing. */
+function spinner(): ChildProcess {
+  return spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore', detached: true });
+}
+
+/** Kills a child's whole process group and waits for it to be gone (it may be gone already), with a deadline. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const gone = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    await Promise.race([gone, new Promise((r) => setTimeout(r, scaled(10_000)))]);
+  }
+  assert.ok(child.exitCode !== null || child.signalCode !== null, 'the child exited');
+}
+
+test('free, vmstat and iostat agree with the checklist over the same window', async (t) => {
+  if (!needsBpf(t)) return; // root, for the loop device
+  const engine = new Engine({ panels: [homePanel], intervalMs: 1000 });
+  const spin = spinner();
+  try {
+    await engine.open();
+    // free, at the same moment (its figures are gauges): total exact; the others move a little between two reads.
+    engine.tick();
+    const freeOut = execFileSync('free', ['-k'], { encoding: 'utf8' });
+    const ours = step(engine.tick().panels[0]!.rows as ChecklistRow[], 'free');
+    const mem = freeOut.split('\n').find((l) => l.startsWith('Mem:'))!.trim().split(/\s+/).map(Number);
+    const [total, used, , , buffCache, available] = mem.slice(1) as [number, number, number, number, number, number];
+    assert.equal(ours.total_kb, total);
+    for (const [name, theirs, mine] of [
+      ['used', used, num(ours.used_kb)],
+      ['buff/cache', buffCache, num(ours.buff_cache_kb)],
+      ['available', available, num(ours.available_kb)],
+    ] as const) {
+      assert.ok(Math.abs(mine - theirs) <= Math.max(0.02 * theirs, 20_000), `free ${name}: sixty ${mine} kB, free ${theirs} kB`);
+    }
+
+    // vmstat: us/sy/id/wa over its second line's second.
+    const vm = await beside(engine, 'vmstat', ['1', '2']);
+    const header = vm.out.split('\n').find((l) => /\bus\b.*\bsy\b.*\bid\b/.test(l))!.trim().split(/\s+/);
+    const last = vm.out.trim().split('\n').pop()!.trim().split(/\s+/).map(Number);
+    const col = (name: string): number => last[header.indexOf(name)]!;
+    const v = step(vm.rows, 'vmstat');
+    const report = `vmstat us ${col('us')} sy ${col('sy')} id ${col('id')} wa ${col('wa')}; sixty us ${num(v.us).toFixed(1)} sy ${num(v.sy).toFixed(1)} id ${num(v.id).toFixed(1)} wa ${num(v.wa).toFixed(1)}`;
+    for (const k of ['us', 'sy', 'id', 'wa']) assert.ok(Math.abs(num(v[k]) - col(k)) <= 10, `${k}: ${report}`);
+    assert.ok(num(v.us) >= 30, `the busy loop shows: ${report}`);
+
+    // iostat -x on a loop device under steady O_DIRECT writes.
+    const io = await withLoopDevice('none', async (loop) => {
+      const dev = loop.replace('/dev/', '');
+      // Round after round over the device (64 MiB), so the writes go on for as long as the window lasts.
+      const writer = spawn('sh', ['-c', `while :; do dd if=/dev/zero of=${loop} bs=4096 count=8000 oflag=direct 2>/dev/null; done`], { stdio: 'ignore', detached: true });
+      try {
+        await new Promise((r) => setTimeout(r, 300)); // steady before the window opens
+        const r = await beside(engine, 'iostat', ['-dxk', dev, '1', '2']);
+        return { ...r, dev };
+      } finally {
+        await stop(writer);
+      }
+    });
+    const lines = io.out.trim().split('\n');
+    const hdr = lines.filter((l) => l.startsWith('Device')).pop()!.trim().split(/\s+/);
+    const rowLine = lines.filter((l) => l.startsWith(io.dev)).pop()!.trim().split(/\s+/);
+    const theirs = (name: string): number => Number(rowLine[hdr.indexOf(name)]);
+    const ioRows = io.rows.find((r) => r.id === 'iostat')!;
+    assert.equal(ioRows.fields.disk, io.dev, `the busiest disk is the loop device: ${ioRows.reading}`);
+    const wps = num(ioRows.fields.w_s);
+    const wkb = num(ioRows.fields.wkb_s);
+    const util = num(ioRows.fields.util_pct);
+    const ioReport = `iostat w/s ${theirs('w/s')} wkB/s ${theirs('wkB/s')} %util ${theirs('%util')}; sixty w/s ${wps.toFixed(1)} wkB/s ${wkb.toFixed(1)} %util ${util.toFixed(1)}`;
+    assert.ok(Math.abs(wps - theirs('w/s')) <= 0.15 * theirs('w/s'), ioReport);
+    assert.ok(Math.abs(wkb - theirs('wkB/s')) <= 0.15 * theirs('wkB/s'), ioReport);
+    assert.ok(Math.abs(util - theirs('%util')) <= 15, ioReport);
+    t.diagnostic(`${report}; ${ioReport}`);
+  } finally {
+    await stop(spin);
+    engine.close();
+  }
+});

@@ -1,0 +1,120 @@
+/**
+ * The 60-second checklist without a machine: the /proc parsers on fixture text, each step's figures over a known
+ * interval (as vmstat, mpstat, pidstat, iostat, free, sar and top compute them), the verdicts at their thresholds, the
+ * drill-down targets, and the keys that go home, to a step and into its panel.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
+import { homePanel, homeStats } from '../../src/panels/home.js';
+import { freeOf, kmsgErrorKind, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
+import { escapeControl } from '../../src/format.js';
+import { reduce, initialUiState, panelUi } from '../../views/state.js';
+import { checklistSample, MEMINFO, task } from '../helpers/checklist.js';
+
+const byId = (rows: ChecklistRow[], id: string): ChecklistRow => rows.find((r) => r.id === id)!;
+
+test('parsers: /proc/PID/stat with a comm that holds spaces and parentheses; kmsg records; free as procps computes it', () => {
+  assert.deepEqual(parsePidStat(task(42, 'spin (x) y', 'R', 7)), { pid: 42, comm: 'spin (x) y', state: 'R', ticks: 7, threads: 1 });
+  assert.deepEqual(parseKmsgRecord('3,1234,5000000,-;EXT4-fs error (device sda1): bad block\n SUBSYSTEM=block'), { level: 3, seq: 1234, usec: 5_000_000, message: 'EXT4-fs error (device sda1): bad block' });
+  assert.equal(kmsgErrorKind('Out of memory: Killed process 1234 (java)'), 'OOM kill');
+  assert.equal(kmsgErrorKind('blk_update_request: I/O error, dev sda, sector 5'), 'I/O error');
+  assert.equal(kmsgErrorKind('node[23180]: segfault at a0 ip 00007f64'), 'segfault');
+  assert.equal(kmsgErrorKind('INFO: task kworker:1 blocked for more than 120 seconds.'), 'hung task');
+  assert.equal(kmsgErrorKind('TCP: request_sock_TCP: Possible SYN flooding on port 80'), 'TCP drop');
+  assert.equal(kmsgErrorKind('eth0: link up'), null);
+  // free (procps 4): used = total − available; buff/cache = Buffers + Cached + SReclaimable.
+  assert.deepEqual(freeOf(parseMeminfo(MEMINFO)), { total: 16e6, used: 16e6 - 6e6, free: 2e6, buffCache: 3.5e6, available: 6e6, swapTotal: 1e6, swapUsed: 250000 });
+  const old = freeOf(parseMeminfo(MEMINFO.replace(/^MemAvailable.*\n/m, '')));
+  assert.deepEqual([old.used, old.available], [16e6 - 2e6 - 3.5e6, 2e6 + 3.5e6], 'kernels before 3.14: no MemAvailable');
+});
+
+test('each step over a known interval: the figures the tools would print', () => {
+  const rows = deriveChecklist(checklistSample(1), checklistSample(0), 2e9, escapeControl);
+  assert.deepEqual(rows.map((r) => r.step), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  assert.deepEqual(byId(rows, 'uptime').fields, { load1: 3, load5: 1.5, load15: 1, cpus: 2, load1_per_cpu: 1.5, direction: 'rising' });
+  assert.equal(byId(rows, 'uptime').verdict, 'look');
+  // vmstat: r is procs_running less vmstat itself; si/so in kB/s (4 KiB pages); us = 200/400 ticks.
+  const vm = byId(rows, 'vmstat').fields;
+  assert.deepEqual([vm.r, vm.b, vm.si_kb_s, vm.so_kb_s, vm.us, vm.sy, vm.id, vm.wa], [3, 1, 20, 60, 50, 12, 35, 3]);
+  assert.equal(byId(rows, 'vmstat').verdict, 'look', 'r 3 on 2 CPUs, and swapping');
+  // mpstat: cpu1 ran 200 of its 200 ticks.
+  const mp = byId(rows, 'mpstat').fields;
+  assert.equal(mp.busiest_cpu, 1);
+  assert.equal(mp.busiest_pct, 100);
+  assert.equal(byId(rows, 'mpstat').verdict, 'look');
+  assert.match(byId(rows, 'mpstat').why, /cpu1 is 100 % busy/);
+  // pidstat: 190 ticks in 2 s at 100 Hz = 95 % of a CPU; the comm as it is (escaped).
+  assert.deepEqual([byId(rows, 'pidstat').fields.top_pid, byId(rows, 'pidstat').fields.top_pct], [42, 95]);
+  assert.match(byId(rows, 'pidstat').reading, /^spin \(x\) y 42 95 %/);
+  // iostat -x: 100 r/s, 50 w/s, 400 rkB/s, 400 wkB/s, r_await 2 ms, w_await 3 ms, aqu-sz 0.7, %util 50; sda1 left out.
+  const io = byId(rows, 'iostat').fields;
+  assert.deepEqual([io.disk, io.r_s, io.w_s, io.rkb_s, io.wkb_s, io.r_await_ms, io.w_await_ms, io.aqu_sz, io.util_pct], ['sda', 100, 50, 400, 400, 2, 3, 0.7, 50]);
+  assert.equal(byId(rows, 'free').fields.available_pct, 37.5);
+  assert.deepEqual([byId(rows, 'sar-dev').fields.iface, byId(rows, 'sar-dev').fields.rx_kb_s], ['eth0', 2_000_000 / 1024 / 2]);
+  const tcp = byId(rows, 'sar-tcp').fields;
+  assert.deepEqual([tcp.active_s, tcp.passive_s, tcp.retrans_s, tcp.retrans_pct], [2, 5, 10, 2]);
+  assert.equal(byId(rows, 'sar-tcp').verdict, 'look');
+  assert.deepEqual([byId(rows, 'top').fields.tasks, byId(rows, 'top').fields.zombie, byId(rows, 'top').verdict], [3, 1, 'look']);
+  assert.deepEqual(rows.map((r) => r.explains), ['runqlen', '', 'runqlen', 'runqlen,softirqs', 'filetop', 'biotop,filetop', 'cachetop', 'tcptop,softirqs', 'tcptop', 'runqlen']);
+});
+
+test('verdicts at their thresholds; steps that need an interval say so; an unreadable ring buffer says why', () => {
+  const first = deriveChecklist(checklistSample(0), undefined, 0);
+  assert.equal(byId(first, 'vmstat').reading, 'measuring…');
+  assert.equal(byId(first, 'vmstat').verdict, '-');
+  assert.equal(byId(first, 'free').verdict, 'ok', 'a gauge needs no interval');
+  assert.equal(byId(deriveChecklist(checklistSample(0, { memAvail: 1_500_000 }), undefined, 0), 'free').verdict, 'look', '9.4 % available');
+  assert.equal(byId(deriveChecklist(checklistSample(0, { memAvail: 700_000 }), undefined, 0), 'free').verdict, 'bad', '4.4 % available');
+  const oom: KmsgRecord = { level: 3, seq: 9, usec: 900e6, message: 'Out of memory: Killed process 77 (java) \x1b[2J' };
+  const old: KmsgRecord = { level: 3, seq: 1, usec: 100e6, message: 'Out of memory: Killed process 5 (old)' };
+  const dm = byId(deriveChecklist(checklistSample(1, { kmsg: [old, oom] }), checklistSample(0, { kmsg: [old] }), 2e9, escapeControl), 'dmesg');
+  assert.equal(dm.verdict, 'bad');
+  assert.equal(dm.reading, '1 error in 10 min (OOM kill), 1 new; 102 s ago: Out of memory: Killed process 77 (java) \\x1b[2J', 'kernel text escaped');
+  assert.equal(byId(deriveChecklist(checklistSample(1, { kmsg: [old] }), undefined, 0), 'dmesg').verdict, 'ok', 'an error older than 10 minutes');
+  const closed = byId(deriveChecklist(checklistSample(1, { readable: false }), undefined, 0), 'dmesg');
+  assert.deepEqual([closed.verdict, closed.reading], ['-', 'reading /dev/kmsg needs root or CAP_SYSLOG (kernel.dmesg_restrict)']);
+});
+
+test('the home panel: rows, the header figures in its stats, its drill targets', () => {
+  const rows = homePanel.derive(checklistSample(1), checklistSample(0), 2e9);
+  assert.deepEqual(homePanel.drill!(byId(rows, 'mpstat')), ['runqlen', 'softirqs']);
+  assert.deepEqual(homePanel.drill!(byId(rows, 'dmesg')), []);
+  const st = homeStats(checklistSample(1), checklistSample(0));
+  assert.deepEqual([st.load1, st.cpus, st.mem_total_kb, st.cpu1_busy_pct, st.cpu0_soft_pct], [3, 2, 16e6, 100, 4]);
+  assert.match(homePanel.summarize(rows, {}, 2e9).text, /^look: uptime, vmstat, mpstat, pidstat, sar-tcp, top$/);
+});
+
+test('keys: a digit selects its step at home, Enter opens the panel that explains it, h and Esc go home', () => {
+  const ctx = {
+    panelIds: ['home', 'softirqs', 'runqlen'],
+    rowIds: [],
+    pageRows: 10,
+    columnKeys: ['step'],
+    defaultSort: { key: 'x', descending: true },
+    homeId: 'home',
+    homeSort: { key: 'step', descending: false },
+    stepIds: ['uptime', 'dmesg', 'vmstat', 'mpstat'],
+    homeDrill: { uptime: ['runqlen'], dmesg: [], vmstat: ['runqlen'], mpstat: ['softirqs', 'runqlen'] },
+  };
+  let s = reduce(initialUiState(ctx.panelIds), { type: 'nextPanel' }, ctx);
+  assert.equal(s.active, 'softirqs');
+  s = reduce(s, { type: 'gotoStep', step: 4 }, ctx);
+  assert.equal(s.active, 'home');
+  assert.deepEqual(panelUi(s, 'home', ctx.homeSort), { selected: 3, selectedId: 'mpstat', sort: ctx.homeSort });
+  // Enter opens the first panel that explains the selected step and runs here.
+  s = reduce(s, { type: 'drill' }, ctx);
+  assert.equal(s.active, 'softirqs');
+  const noSoftirqs = { ...ctx, panelIds: ['home', 'runqlen'] };
+  assert.equal(reduce(reduce(s, { type: 'goHome' }, noSoftirqs), { type: 'drill' }, noSoftirqs).active, 'runqlen', 'the next one when the first is not in this run');
+  assert.equal(reduce(reduce(s, { type: 'gotoStep', step: 2 }, ctx), { type: 'drill' }, ctx).active, 'home', 'dmesg: nowhere to go');
+  // A digit and Enter in one read: the drill starts from the step the digit selected, whatever the screen showed.
+  const stale = { ...ctx, rowIds: ['x'], columnKeys: ['a'] };
+  s = reduce(reduce(reduce(s, { type: 'nextPanel' }, stale), { type: 'gotoStep', step: 1 }, stale), { type: 'drill' }, stale);
+  assert.equal(s.active, 'runqlen');
+  assert.equal(reduce(s, { type: 'goHome' }, ctx).active, 'home');
+  const helping = reduce(s, { type: 'toggleHelp' }, ctx);
+  assert.deepEqual([reduce(helping, { type: 'escape' }, ctx).help, reduce(helping, { type: 'escape' }, ctx).active], [false, 'runqlen'], 'Esc closes help first');
+  assert.equal(reduce(s, { type: 'escape' }, ctx).active, 'home');
+  assert.equal(reduce(s, { type: 'gotoStep', step: 9 }, ctx).active, s.active, 'no such step');
+});

@@ -1,0 +1,47 @@
+/**
+ * The host's essentials on every screen, htop-style: load averages against the CPU count, memory and swap, and a meter
+ * per CPU (busy, its softirq share and iowait visible). Pure: from the home panel's stats (src/panels/home.ts).
+ */
+import type { PanelStats } from '../src/panels/types.js';
+import { fit } from './cells.js';
+
+const gib = (kb: number): string => (kb >= 1048576 ? `${(kb / 1048576).toFixed(1)}G` : `${Math.round(kb / 1024)}M`);
+
+/** One CPU's meter: `0[|||ss  w  45%]`: `|` busy, `s` its softirq share, `w` iowait, on `width` cells of bar. */
+export function cpuMeter(cpu: number, busy: number, soft: number, iowait: number, width = 10): string {
+  const cells = (pct: number): number => Math.round((Math.max(0, Math.min(100, pct)) / 100) * width);
+  const b = cells(busy);
+  const s = Math.min(b, cells(soft));
+  const w = Math.min(width - b, cells(iowait));
+  const bar = '|'.repeat(b - s) + 's'.repeat(s) + 'w'.repeat(w) + ' '.repeat(width - b - w);
+  return `${cpu}[${bar}${Math.round(busy).toString().padStart(3)}%]`;
+}
+
+/**
+ * Two lines: load and memory; then as many CPU meters as fit (the busiest first when not all fit, with how many more).
+ * Empty when the stats carry no host figures (no home panel in this run).
+ */
+export function hostLines(stats: PanelStats | undefined, width: number): string[] {
+  if (!stats || stats.cpus === undefined) return [];
+  const cpus = stats.cpus;
+  const load = `load ${(stats.load1 ?? 0).toFixed(2)} ${(stats.load5 ?? 0).toFixed(2)} ${(stats.load15 ?? 0).toFixed(2)} on ${cpus} CPUs`;
+  const mem = `mem ${gib(stats.mem_available_kb ?? 0)}/${gib(stats.mem_total_kb ?? 0)} avail ${gib(stats.mem_buff_cache_kb ?? 0)} cache`;
+  const swap = `swap ${gib(stats.swap_used_kb ?? 0)}/${gib(stats.swap_total_kb ?? 0)}`;
+  const first = fit(`${load}  ${mem}  ${swap}`, width).trimEnd();
+  const meters: { cpu: number; busy: number; soft: number; iowait: number }[] = [];
+  for (const [k, busy] of Object.entries(stats)) {
+    const m = /^cpu(\d+)_busy_pct$/.exec(k);
+    if (m) meters.push({ cpu: Number(m[1]), busy, soft: stats[`cpu${m[1]}_soft_pct`] ?? 0, iowait: stats[`cpu${m[1]}_iowait_pct`] ?? 0 });
+  }
+  meters.sort((a, b) => a.cpu - b.cpu);
+  if (meters.length === 0) return [first, 'CPU meters after the first interval'];
+  const one = cpuMeter(0, 0, 0, 0).length + 1;
+  let shown = meters;
+  let more = '';
+  if (meters.length * one > width) {
+    const room = Math.max(1, Math.floor((width - 12) / one));
+    shown = [...meters].sort((a, b) => b.busy - a.busy || a.cpu - b.cpu).slice(0, room);
+    more = ` +${meters.length - shown.length} CPUs`;
+  }
+  return [first, fit(shown.map((m) => cpuMeter(m.cpu, m.busy, m.soft, m.iowait)).join(' ') + more, width).trimEnd()];
+}
