@@ -3,7 +3,7 @@
  * or to batch output. It owns every exit path, so each one detaches sixty's BPF programs and restores the terminal.
  * Ink and React are loaded only for the console, after a first plain frame is on the screen.
  */
-import { hostname } from 'node:os';
+import { hostname, release } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs, usage, type Options } from './args.js';
@@ -169,6 +169,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
         catalog: CATALOG,
         ...size(),
         hostname: host,
+        kernel: quoteInput(release(), 40),
         intervalS: opts.intervalS,
         keysAvailable,
         onQuit: resolve,

@@ -34,6 +34,8 @@ export interface EngineDeps {
   hrtime: () => bigint;
   /** wall-clock milliseconds (frame times) */
   now: () => number;
+  /** sixty's own CPU time so far (µs, user + system) and resident memory (bytes) */
+  selfUsage: () => { cpuUs: number; rssBytes: number };
 }
 
 export const DEFAULT_DEPS: EngineDeps = {
@@ -47,6 +49,10 @@ export const DEFAULT_DEPS: EngineDeps = {
   onlineCpus: () => onlineCpus(),
   hrtime: () => process.hrtime.bigint(),
   now: () => Date.now(),
+  selfUsage: () => {
+    const c = process.cpuUsage();
+    return { cpuUs: c.user + c.system, rssBytes: process.memoryUsage.rss() };
+  },
 };
 
 export interface EngineOptions {
@@ -103,6 +109,8 @@ export class Engine {
   private readonly host: HostInfo;
   private timer: NodeJS.Timeout | undefined;
   private lastNs = 0n;
+  private lastCpuUs = 0;
+  private self: { cpuPct: number | null; rssBytes: number } = { cpuPct: null, rssBytes: 0 };
   private closed = false;
   /** the first open and baseline are done: on-demand panels may attach */
   private ready = false;
@@ -200,6 +208,7 @@ export class Engine {
     // The baseline: every panel read at the same moment, so the first interval has one start for all.
     for (const r of this.running) this.baseline(r);
     this.lastNs = this.deps.hrtime();
+    this.lastCpuUs = this.deps.selfUsage().cpuUs;
     this.ready = true;
     this.store.publish(this.frame(this.deps.now(), 0));
     this.applyShown();
@@ -279,6 +288,11 @@ export class Engine {
     const time = this.deps.now();
     const elapsedNs = Number(now - this.lastNs);
     this.lastNs = now;
+    // sixty's own CPU over the interval (user + system, all threads) and RSS: what it costs the host it watches.
+    const use = this.deps.selfUsage();
+    const usedUs = use.cpuUs - this.lastCpuUs;
+    this.lastCpuUs = use.cpuUs;
+    this.self = { cpuPct: elapsedNs > 0 ? (usedUs * 1e3 * 100) / elapsedNs : null, rssBytes: use.rssBytes };
     for (const r of this.running) {
       if (!r.handle || r.status !== 'ok') continue;
       try {
@@ -357,6 +371,6 @@ export class Engine {
       deepFreeze(p.attempts);
       Object.freeze(p);
     }
-    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels: Object.freeze(panels) });
+    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels: Object.freeze(panels), self: Object.freeze({ ...this.self }) });
   }
 }

@@ -40,6 +40,8 @@ export interface Frame {
   /** measured time since the previous tick: the denominator of every rate in this frame; 0 before the first */
   readonly elapsedNs: number;
   readonly panels: readonly PanelFrame[];
+  /** sixty's own cost: CPU over the interval (100 = one CPU; null before the first interval) and resident memory */
+  readonly self?: { readonly cpuPct: number | null; readonly rssBytes: number };
 }
 
 export const EMPTY_SUMMARY: Summary = Object.freeze({ text: '', values: Object.freeze({}) });

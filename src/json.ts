@@ -45,6 +45,7 @@ export function frameToJson(frame: Frame, catalog: Catalog): Record<string, unkn
   return {
     time: frame.time,
     interval_ns: frame.elapsedNs,
+    ...(frame.self ? { self: { cpu_pct: frame.self.cpuPct === null ? null : roundTo(frame.self.cpuPct), rss_bytes: frame.self.rssBytes } } : {}),
     panels: Object.fromEntries(frame.panels.map((p) => [p.id, panelJson(p, catalog.spec(p.id))])),
   };
 }

@@ -24,6 +24,8 @@ export interface AppProps {
   width: number;
   height: number;
   hostname: string;
+  /** the kernel release, for the title line */
+  kernel?: string;
   intervalS: number;
   /** false when stdin is not a terminal: no keys can arrive, and the key line says so */
   keysAvailable?: boolean;
@@ -42,7 +44,7 @@ const CHROME_LINES = 3;
 
 const NO_SORT = { key: '', descending: true };
 
-export function App({ store, catalog, width, height, hostname, intervalS, keysAvailable = true, onQuit, onShow }: AppProps) {
+export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
   const [ui, dispatch] = useReducer((s: UiState, a: { action: Action; ctx: UiContext }) => reduce(s, a.action, a.ctx), panelIds, initialUiState);
@@ -115,7 +117,8 @@ export function App({ store, catalog, width, height, hostname, intervalS, keysAv
   }
 
   const clock = frame.time.slice(11, 19);
-  const title = `sixty  ${hostname}  ${clock}  interval ${intervalS}s${ui.paused ? '  [PAUSED]' : ''}`;
+  const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M` : '';
+  const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${ui.paused ? '  [PAUSED]' : ''}${self}`;
   return (
     <Box flexDirection="column" width={width}>
       <Line bold text={title} width={width} />

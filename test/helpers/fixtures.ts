@@ -190,6 +190,8 @@ export function testEngine(
       onlineCpus: () => opts.ncpu ?? 2,
       hrtime: () => ns,
       now: () => Date.parse('2026-11-25T12:00:00.000Z') + Number(ns / 1_000_000n),
+      // sixty's own cost, fixed: 12 ms of CPU per second, 100 MiB.
+      selfUsage: () => ({ cpuUs: Number(ns / 1000n) * 0.012, rssBytes: 100 * 1048576 }),
     },
   });
   const tick = engine.tick.bind(engine);

@@ -156,6 +156,7 @@ test('JSON frames carry raw units, opaque row ids and the summary, never a kerne
   const json = frameToJson(await fixtureFrame(), CATALOG) as { time: string; interval_ns: number; panels: Record<string, { rows: Record<string, unknown>[]; status: string; summary: Record<string, number> }> };
   assert.equal(json.time, '2026-11-25T12:00:03.000Z');
   assert.equal(json.interval_ns, 1e9);
+  assert.deepEqual((json as unknown as { self: unknown }).self, { cpu_pct: 1.2, rss_bytes: 100 * 1048576 }, "sixty's own cost over the interval");
   const row = json.panels.tcptop!.rows[0]!;
   assert.deepEqual(Object.keys(row), ['id', 'pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'rport', 'rx_bytes', 'tx_bytes', 'rx_per_s', 'tx_per_s', 'quiet_ns', 'total']);
   assert.equal(row.total, (row.rx_bytes as number) + (row.tx_bytes as number), 'computed columns are in the JSON too');
