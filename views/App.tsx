@@ -4,6 +4,7 @@ import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 're
 import type { Frame } from '../src/frame.js';
 import type { Catalog } from '../src/panels/types.js';
 import { fit } from './cells.js';
+import { Detail } from './Detail.js';
 import { Help } from './Help.js';
 import { hostLines } from './header.js';
 import { Line } from './Line.js';
@@ -134,7 +135,9 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       </Box>
       <Box flexDirection="column" height={bodyHeight}>
         {ui.help ? (
-          <Help spec={spec} panel={panel} width={width} height={bodyHeight} />
+          <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} />
+        ) : ui.detail && panel && spec ? (
+          <Detail spec={spec} panel={panel} row={rows[selectedIndex(pui, rowIds)]} width={width} height={bodyHeight} scroll={ui.scroll} />
         ) : panel && spec ? (
           <PanelView
             spec={spec}

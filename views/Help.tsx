@@ -18,15 +18,18 @@ export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | un
   return lines;
 }
 
-export function Help({ spec, panel, width, height }: { spec: AnyPanelSpec | undefined; panel: PanelFrame | undefined; width: number; height: number }) {
+/** The help, scrolled by `scroll` lines (the selection keys scroll it), so nothing is cut at 80×24. */
+export function Help({ spec, panel, width, height, scroll = 0 }: { spec: AnyPanelSpec | undefined; panel: PanelFrame | undefined; width: number; height: number; scroll?: number }) {
+  const all = helpLines(spec, panel).flatMap((l) => wrap(l, width, '             '));
+  const top = Math.max(0, Math.min(scroll, all.length - height));
+  const more = all.length > top + height;
+  const shown = all.slice(top, top + height - (more ? 1 : 0));
   return (
     <Box flexDirection="column">
-      {helpLines(spec, panel)
-        .flatMap((l) => wrap(l, width, '             '))
-        .slice(0, height)
-        .map((l, i) => (
-          <Line key={i} text={l} width={width} />
-        ))}
+      {shown.map((l, i) => (
+        <Line key={i} text={l} width={width} />
+      ))}
+      {more ? <Line dimColor text={`… ${all.length - top - shown.length} more lines: ↓ PgDn End scroll, Esc closes`} width={width} /> : null}
     </Box>
   );
 }

@@ -40,9 +40,9 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['tab', 'right'], label: 'Tab →', help: 'next panel', hint: 'Tab panel', action: () => ({ type: 'nextPanel' }) },
   { keys: ['S-tab', 'left'], label: 'S-Tab ←', help: 'previous panel', action: () => ({ type: 'prevPanel' }) },
   { keys: DIGITS, label: '1-9 0', help: 'home: select step N of the 60-second checklist (0 is step 10)', action: (k) => ({ type: 'gotoStep', step: k === '0' ? 10 : Number(k) }) },
-  { keys: ['enter'], label: 'Enter', help: 'home: open the panel that explains the selected step', hint: 'Enter explain', action: () => ({ type: 'drill' }) },
+  { keys: ['enter'], label: 'Enter', help: 'home: open the panel that explains the selected step; elsewhere: the selected row\'s detail and history chart', hint: 'Enter explain', action: () => ({ type: 'drill' }) },
   { keys: ['h'], label: 'h', help: 'home: the 60-second checklist', hint: 'h home', action: () => ({ type: 'goHome' }) },
-  { keys: ['up', 'k'], label: '↑ k', help: 'select the row above', hint: '↑↓ select', action: () => ({ type: 'up' }) },
+  { keys: ['up', 'k'], label: '↑ k', help: 'select the row above (in the help or a detail view: scroll)', hint: '↑↓ select', action: () => ({ type: 'up' }) },
   { keys: ['down', 'j'], label: '↓ j', help: 'select the row below', action: () => ({ type: 'down' }) },
   { keys: ['pgup'], label: 'PgUp', help: 'page up', action: () => ({ type: 'pageUp' }) },
   { keys: ['pgdn'], label: 'PgDn', help: 'page down', action: () => ({ type: 'pageDown' }) },
@@ -53,7 +53,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['r'], label: 'r', help: 'reverse the sort', action: () => ({ type: 'sortReverse' }) },
   { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', hint: 'p pause', action: () => ({ type: 'togglePause' }) },
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
-  { keys: ['esc'], label: 'Esc', help: 'close help; otherwise home', action: () => ({ type: 'escape' }) },
+  { keys: ['esc'], label: 'Esc', help: 'close the help or the detail view; otherwise home', action: () => ({ type: 'escape' }) },
   { keys: ['q', 'C-c', 'f10'], label: 'q F10 C-c', help: 'quit', hint: 'q quit', action: () => ({ type: 'quit' }) },
 ];
 

@@ -20,6 +20,10 @@ export interface UiState {
   panels: Readonly<Record<string, PanelUi>>;
   paused: boolean;
   help: boolean;
+  /** the selected row's detail is open (Enter, away from home) */
+  detail: boolean;
+  /** lines scrolled in the help or the detail view */
+  scroll: number;
   quit: boolean;
 }
 
@@ -44,7 +48,7 @@ export interface UiContext {
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
-  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, quit: false };
+  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, quit: false };
 }
 
 export function panelUi(s: UiState, id: string, defaultSort: SortSpec): PanelUi {
@@ -70,7 +74,27 @@ function moveSelection(s: UiState, ctx: UiContext, f: (cur: number) => number): 
   });
 }
 
+/** In the help or a detail view, the selection keys scroll it instead. */
+const SCROLL: Partial<Record<Action['type'], (cur: number, page: number) => number>> = {
+  up: (c) => c - 1,
+  down: (c) => c + 1,
+  pageUp: (c, p) => c - p,
+  pageDown: (c, p) => c + p,
+  home: () => 0,
+  end: () => Number.MAX_SAFE_INTEGER,
+};
+
+/** Leaving a panel closes its detail view. */
+const away = (s: UiState): UiState => ({ ...s, detail: false, scroll: 0 });
+
 export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
+  const scroll = SCROLL[a.type];
+  if (scroll && (s.help || s.detail)) return { ...s, scroll: Math.max(0, scroll(s.scroll, Math.max(1, ctx.pageRows))) };
+  const next = reduceKey(s, a, ctx);
+  return next.active !== s.active ? away(next) : next;
+}
+
+function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
   const ids = ctx.panelIds;
   const at = Math.max(0, ids.indexOf(s.active));
   const cols = ctx.columnKeys;
@@ -89,7 +113,9 @@ export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'goHome':
       return ctx.homeId && ids.includes(ctx.homeId) ? { ...s, active: ctx.homeId, help: false } : s;
     case 'escape':
-      return s.help ? { ...s, help: false } : reduce(s, { type: 'goHome' }, ctx);
+      if (s.help) return { ...s, help: false, scroll: 0 };
+      if (s.detail) return { ...s, detail: false, scroll: 0 };
+      return reduceKey(s, { type: 'goHome' }, ctx);
     case 'gotoStep': {
       const home = ctx.homeId;
       const row = ctx.stepIds?.[a.step - 1];
@@ -101,11 +127,13 @@ export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'drill': {
       // The selected step is read from the state, not from the screen: a digit and Enter typed in one read drill from
       // the step the digit selected.
-      if (!ctx.homeId || s.active !== ctx.homeId) return s;
+      // Away from home, Enter opens the selected row's detail.
+      if (!ctx.homeId || s.active !== ctx.homeId) return ctx.rowIds.length > 0 && !s.help ? { ...s, detail: true, scroll: 0 } : s;
       const p = panelUi(s, ctx.homeId, ctx.homeSort ?? ctx.defaultSort);
       const row = p.selectedId ?? ctx.stepIds?.[p.selected];
       const target = row === undefined ? undefined : ctx.homeDrill?.[row]?.find((t) => ids.includes(t));
-      return target ? { ...s, active: target, help: false } : s;
+      // A step no panel explains here (dmesg): its detail, the figures behind the headline.
+      return target ? { ...s, active: target, help: false } : ctx.rowIds.length > 0 ? { ...s, detail: true, scroll: 0 } : s;
     }
     case 'up':
       return moveSelection(s, ctx, (c) => c - 1);
@@ -128,9 +156,9 @@ export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'togglePause':
       return { ...s, paused: !s.paused };
     case 'toggleHelp':
-      return { ...s, help: !s.help };
+      return { ...s, help: !s.help, scroll: 0 };
     case 'closeHelp':
-      return { ...s, help: false };
+      return { ...s, help: false, scroll: 0 };
     case 'quit':
       return { ...s, quit: true };
   }

@@ -96,6 +96,29 @@ test('home: 4 then Enter opens the panel that explains mpstat; h comes back', as
   r.unmount();
 });
 
+test('Enter opens the selected row\'s detail: its fields and its history as a chart; Esc goes back', async () => {
+  const r = app(await fixtureFrame(), 100, 40);
+  r.stdin.write('\r');
+  const out = await until(r.lastFrame, (s) => s.includes('history (TREND'), 'the detail view');
+  assert.match(out, /^softirqs: net_rx {2}\(Esc goes back/m);
+  assert.match(out, /^ {2}count +4500$/m);
+  assert.match(out, /┼|┤/, 'an asciichart chart');
+  r.stdin.write('\x1b');
+  await until(r.lastFrame, (s) => s.includes('TIME▼'), 'the table again');
+  r.unmount();
+});
+
+test('help scrolls at 80×24: nothing is cut, the last line says how much more', async () => {
+  const r = app(await fixtureFrame(), 80, 24);
+  r.stdin.write('?');
+  const first = await until(r.lastFrame, (s) => s.includes('more lines'), 'the help, with more below');
+  assert.match(first, /^keys$/m);
+  r.stdin.write('\x1b[F'); // End
+  const end = await until(r.lastFrame, (s) => s.includes('softirqs: blind spots'), 'the end of the help');
+  assert.doesNotMatch(end, /more lines/);
+  r.unmount();
+});
+
 test('error and off states show the reason and the tiers tried', async () => {
   const frame = await fixtureFrame();
   const err: PanelFrame = {
