@@ -121,3 +121,12 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
   if (o.count !== null || formatGiven) o.batch = true;
   return o;
 }
+
+/** The interval ladder of `+` and `-`, in seconds. */
+const INTERVALS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60];
+
+/** One step up or down the ladder from `s` (an interval off the ladder goes to the nearest step that way). */
+export function nextInterval(s: number, step: 1 | -1): number {
+  if (step > 0) return INTERVALS.find((x) => x > s) ?? s;
+  return [...INTERVALS].reverse().find((x) => x < s) ?? s;
+}

@@ -6,7 +6,7 @@
 import { hostname, release } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, usage, type Options } from './args.js';
+import { nextInterval, parseArgs, usage, type Options } from './args.js';
 import { Engine } from './engine.js';
 import { oneLine, UserError } from './errors.js';
 import { quoteInput } from './format.js';
@@ -174,6 +174,13 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
         keysAvailable,
         onQuit: resolve,
         onShow: (id: string | null) => eng.show(id),
+        onInterval: (step: 1 | -1) => {
+          const next = nextInterval(opts.intervalS, step);
+          if (next === opts.intervalS) return;
+          opts.intervalS = next;
+          eng.setIntervalMs(next * 1000);
+          instance.rerender(element());
+        },
       });
     out.write('\x1b[2J\x1b[H');
     const instance = render(element(), { exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });

@@ -110,6 +110,7 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private lastNs = 0n;
   private lastCpuUs = 0;
+  private interval: number;
   private self: { cpuPct: number | null; rssBytes: number } = { cpuPct: null, rssBytes: 0 };
   private closed = false;
   /** the first open and baseline are done: on-demand panels may attach */
@@ -118,6 +119,7 @@ export class Engine {
 
   constructor(private readonly opts: EngineOptions) {
     this.deps = { ...DEFAULT_DEPS, ...opts.deps };
+    this.interval = opts.intervalMs;
     const d = this.deps;
     this.host = { onlineCpus: d.onlineCpus, nowNs: () => Number(d.hrtime()), readText: d.readText, listDir: d.listDir, openKmsg: d.openKmsg };
     this.running = opts.panels.map((def) => ({
@@ -265,18 +267,32 @@ export class Engine {
     this.republish();
   }
 
+  /** The interval now (it can change while running: `+` and `-` in the console). */
+  get intervalMs(): number {
+    return this.interval;
+  }
+
+  /** A new interval, from now: the next tick comes one new interval after this call. */
+  setIntervalMs(ms: number): void {
+    this.interval = ms;
+    if (this.timer && !this.closed) {
+      clearTimeout(this.timer);
+      this.start();
+    }
+  }
+
   /** Starts ticking every intervalMs, aligned to the start (no drift), skipping the ticks a stall made it miss. */
   start(): void {
     const t0 = performance.now();
     let k = 0;
     const schedule = (): void => {
-      k = nextTick(t0, this.opts.intervalMs, performance.now(), k);
+      k = nextTick(t0, this.intervalMs, performance.now(), k);
       this.timer = setTimeout(
         () => {
           this.tick();
           if (!this.closed) schedule();
         },
-        Math.max(0, t0 + k * this.opts.intervalMs - performance.now()),
+        Math.max(0, t0 + k * this.intervalMs - performance.now()),
       );
     };
     schedule();

@@ -7,7 +7,7 @@ import { fit } from './cells.js';
 import { Detail } from './Detail.js';
 import { Help } from './Help.js';
 import { hostLines } from './header.js';
-import { Line } from './Line.js';
+import { Line, noColor } from './Line.js';
 import { InputDecoder } from './input.js';
 import { decodeKey, KEY_HINT, type Action } from './keys.js';
 import { PanelView } from './PanelView.js';
@@ -33,6 +33,8 @@ export interface AppProps {
   onQuit: () => void;
   /** the panel on screen changed (panels attached only while on screen attach and detach on it) */
   onShow?: (id: string | null) => void;
+  /** `+` / `-`: one step longer or shorter on the interval ladder */
+  onInterval?: (step: 1 | -1) => void;
 }
 
 export { MIN_HEIGHT, MIN_WIDTH };
@@ -45,7 +47,7 @@ const CHROME_LINES = 3;
 
 const NO_SORT = { key: '', descending: true };
 
-export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow }: AppProps) {
+export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onInterval }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
   const [ui, dispatch] = useReducer((s: UiState, a: { action: Action; ctx: UiContext }) => reduce(s, a.action, a.ctx), panelIds, initialUiState);
@@ -87,6 +89,8 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
         }
       : {}),
   };
+  const intervalRef = useRef(onInterval);
+  intervalRef.current = onInterval;
   // Raw input, decoded here: every key in a read counts (Ink's useInput hands a run of typed keys over as one string,
   // and F-keys as empty ones).
   const { isRawModeSupported, setRawMode, internal_eventEmitter: input } = useStdin();
@@ -97,7 +101,8 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
     const onInput = (chunk: string): void => {
       for (const ev of decoder.decode(chunk)) {
         const action = decodeKey(ev);
-        if (action) dispatch({ action, ctx: ctxRef.current });
+        if (action?.type === 'interval') intervalRef.current?.(action.step);
+        else if (action) dispatch({ action, ctx: ctxRef.current });
       }
     };
     input.on('input', onInput);
@@ -128,7 +133,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       ))}
       <Box>
         {frame.panels.map((p) => (
-          <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' || p.status === 'standby' ? undefined : 'yellow'}>
+          <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' || p.status === 'standby' || noColor() ? undefined : 'yellow'}>
             {` ${catalog.spec(p.id)?.title ?? p.id} `}
           </Text>
         ))}

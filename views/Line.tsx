@@ -13,7 +13,15 @@ export interface LineProps extends Omit<TextProps, 'children' | 'wrap'> {
   width: number;
 }
 
-export function Line({ text, width, ...style }: LineProps) {
+/** NO_COLOR (https://no-color.org): no colour at all; what a background marked (the selection) becomes inverse video. */
+export const noColor = (): boolean => (process.env.NO_COLOR ?? '') !== '';
+
+export function Line({ text, width, ...given }: LineProps) {
+  let style = given;
+  if (noColor()) {
+    const { color: _c, backgroundColor, ...rest } = given;
+    style = { ...rest, inverse: (rest.inverse ?? false) || backgroundColor !== undefined };
+  }
   const blank = ' '.repeat(Math.max(0, width));
   const fitted = fit(text, width);
   return (

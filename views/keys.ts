@@ -9,6 +9,7 @@ export type Action =
   | { type: 'goHome' }
   | { type: 'drill' }
   | { type: 'escape' }
+  | { type: 'interval'; step: 1 | -1 }
   | { type: 'up' }
   | { type: 'down' }
   | { type: 'pageUp' }
@@ -51,6 +52,8 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['>', '.'], label: '> .', help: 'sort by the next column', hint: '<> sort', action: () => ({ type: 'sortNext' }) },
   { keys: ['<', ','], label: '< ,', help: 'sort by the previous column', action: () => ({ type: 'sortPrev' }) },
   { keys: ['r'], label: 'r', help: 'reverse the sort', action: () => ({ type: 'sortReverse' }) },
+  { keys: ['+', '='], label: '+', help: 'a longer interval (0.1 0.2 0.5 1 2 5 10 30 60 s)', action: () => ({ type: 'interval', step: 1 }) },
+  { keys: ['-'], label: '-', help: 'a shorter interval', action: () => ({ type: 'interval', step: -1 }) },
   { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', hint: 'p pause', action: () => ({ type: 'togglePause' }) },
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
   { keys: ['esc'], label: 'Esc', help: 'close the help or the detail view; otherwise home', action: () => ({ type: 'escape' }) },

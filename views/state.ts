@@ -161,5 +161,7 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       return { ...s, help: false, scroll: 0 };
     case 'quit':
       return { ...s, quit: true };
+    case 'interval':
+      return s; // the engine's, not the screen's: App hands it on
   }
 }

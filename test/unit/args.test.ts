@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArgs } from '../../src/args.js';
+import { nextInterval, parseArgs } from '../../src/args.js';
 import { UserError } from '../../src/errors.js';
 
 const PANELS = new Map([
@@ -48,4 +48,8 @@ test('bad input is one UserError line', () => {
   for (const [argv, re] of cases) {
     assert.throws(() => parseArgs(argv, PANELS), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
   }
+});
+
+test('the interval ladder of + and -', () => {
+  assert.deepEqual([nextInterval(1, 1), nextInterval(1, -1), nextInterval(0.1, -1), nextInterval(60, 1), nextInterval(3, 1), nextInterval(3, -1)], [2, 0.5, 0.1, 60, 5, 2]);
 });

@@ -161,7 +161,9 @@ test('keys: sort moves the marker and re-sorts the rows, help lists columns and 
   r.stdin.write('?');
   const help = await until(r.lastFrame, (s) => s.includes('softirqs: columns'), 'the help screen');
   assert.match(help, /TIME\s+time between softirq_entry and softirq_exit/);
-  assert.match(help, /\* tp_btf\s+tp_btf softirq_entry \+ softirq_exit/);
+  r.stdin.write('\x1b[F'); // End: the help scrolls to its last lines
+  const end = await until(r.lastFrame, (s) => s.includes('blind spots'), 'the end of the help');
+  assert.match(end, /\* tp_btf\s+tp_btf softirq_entry \+ softirq_exit/);
   r.stdin.write('q');
   await until(() => String(quit), (s) => s === '1', 'onQuit');
   r.unmount();

@@ -96,3 +96,17 @@ test('a quiet connection is listed dimmed; a summary that warns wraps instead of
   t.unmount();
 });
 
+
+test('NO_COLOR: no colour codes at all; the selection is inverse video', async () => {
+  process.env.NO_COLOR = '1';
+  try {
+    const r = render(<App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={100} height={30} hostname="h" intervalS={1} onQuit={() => {}} />);
+    const out = r.lastFrame() ?? '';
+    assert.doesNotMatch(out, /\x1b\[(3[0-7]|4[0-7]|9[0-7]|10[0-7])m/, 'no foreground or background colour');
+    const selected = out.split('\n').find((l) => l.includes('\x1b[7m') && /net_rx/.test(l));
+    assert.ok(selected, 'the selected row (net_rx) in inverse video');
+    r.unmount();
+  } finally {
+    delete process.env.NO_COLOR;
+  }
+});
