@@ -12,6 +12,8 @@ export interface Options {
   panels: string[] | null;
   /** panel id → the one hook tier to use instead of the ladder */
   tiers: Record<string, string>;
+  /** batch text: the sparkline column (--no-trend leaves it out of logs) */
+  trend: boolean;
   help: boolean;
   version: boolean;
 }
@@ -29,6 +31,7 @@ options:
   -f, --format json|text   batch output: one JSON object per line, or plain text (default text; implies --batch)
   -p, --panels LIST        comma-separated panels to run (default: all): ${panelIds.join(',')}
   -t, --tier PANEL=TIER    use only this hook tier for a panel, no fallback (e.g. tcptop=raw_tp); repeatable
+      --no-trend           batch text without the sparkline column (for logs)
   -h, --help               this help
   -V, --version            the version
 
@@ -46,7 +49,7 @@ export type PanelCatalog = ReadonlyMap<string, readonly string[]>;
 
 export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Options {
   const knownPanels = [...catalog.keys()];
-  const o: Options = { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, help: false, version: false };
+  const o: Options = { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, trend: true, help: false, version: false };
   const args: string[] = [];
   for (const a of argv) {
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -105,6 +108,9 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
         o.tiers[m[1]!] = m[2]!;
         break;
       }
+      case '--no-trend':
+        o.trend = false;
+        break;
       case '-h':
       case '--help':
         o.help = true;

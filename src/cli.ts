@@ -145,7 +145,7 @@ async function runBatch(opts: Options, eng: Engine): Promise<number> {
     eng.store.subscribe(() => {
       const frame: Frame = eng.store.getSnapshot();
       if (frame.elapsedNs === 0) return; // the baseline after attaching: not an interval
-      emit(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n` : `${renderFrameText(CATALOG, frame, width)}\n`);
+      emit(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n` : `${renderFrameText(CATALOG, frame, width, { host: `${quoteInput(hostname(), 64)} ${quoteInput(release(), 40)}`, trend: opts.trend })}\n`);
       printed++;
       if (opts.count !== null && printed >= opts.count) resolve(batchStatus(frame));
     });

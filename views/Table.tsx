@@ -4,6 +4,7 @@ import type { PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
 import { Line } from './Line.js';
 import { layoutColumns } from './layout.js';
+import { sharedMax } from './cells.js';
 import { contentWidths, headerLine, rowLine } from './text.js';
 
 export interface TableProps {
@@ -34,12 +35,14 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
   const start = windowStart(selected, visible, all.length);
   const rows = all.slice(start, start + visible);
   const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows));
+  // One scale for every row on screen: a small row draws small.
+  const trendMax = sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
   return (
     <Box flexDirection="column">
       <Line inverse text={headerLine(layout, sort)} width={width} />
       {rows.length === 0 ? <Line dimColor text={waiting ? '(measuring the first interval…)' : '(no activity in this interval)'} width={width} /> : null}
       {rows.map((row, i) => {
-        const line = rowLine(layout, panel, row);
+        const line = rowLine(layout, panel, row, trendMax);
         return start + i === selected ? (
           <Line key={row.id} color="black" backgroundColor="cyan" text={line} width={width} />
         ) : (

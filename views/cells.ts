@@ -63,11 +63,11 @@ const BLOCKS = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
  * A one-line trend of the last `width` values, scaled to their own maximum. Zero is a blank (nothing happened),
  * any non-zero value at least the lowest block; nulls are gaps. Right-aligned: the newest value is last.
  */
-export function sparkline(values: readonly (number | null)[], width: number): string {
+export function sparkline(values: readonly (number | null)[], width: number, scaleMax?: number): string {
   if (width <= 0) return '';
   const tail = values.slice(-width);
-  let max = 0;
-  for (const v of tail) if (v !== null && v > max) max = v;
+  let max = scaleMax ?? 0;
+  if (scaleMax === undefined) for (const v of tail) if (v !== null && v > max) max = v;
   const out = tail.map((v) => {
     if (v === null || v <= 0 || max <= 0) return ' ';
     const i = Math.round((v / max) * (BLOCKS.length - 1));
@@ -99,4 +99,17 @@ export function wrap(text: string, width: number, indent = ''): string[] {
   }
   if (line.trim() !== '') out.push(line);
   return out.map((l) => (len(l) > width ? fit(l, width) : l.trimEnd()));
+}
+
+/** The largest value in the last `width` points of any of the series: one scale for every row of a table. */
+export function sharedMax(series: readonly (readonly (number | null)[] | undefined)[], width: number): number {
+  let max = 0;
+  for (const s of series) {
+    if (!s) continue;
+    for (let i = Math.max(0, s.length - width); i < s.length; i++) {
+      const v = s[i];
+      if (v !== null && v !== undefined && v > max) max = v;
+    }
+  }
+  return max;
 }

@@ -1,7 +1,7 @@
 /** Plain-text rendering of panels and frames (batch text output; no escape codes). Pure. */
 import type { Frame, PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Catalog, Row, SortSpec } from '../src/panels/types.js';
-import { cellWidth, fit, sparkline } from './cells.js';
+import { cellWidth, fit, sharedMax, sparkline } from './cells.js';
 import { layoutColumns, type TableLayout } from './layout.js';
 
 /** The widest formatted value per column, for the layout. */
@@ -24,9 +24,13 @@ export function headerLine(layout: TableLayout, sort?: SortSpec): string {
   return cells.join(' ');
 }
 
-export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row): string {
+/**
+ * One row. Its sparkline is scaled to `trendMax`, the largest value any row of the table shows (so an 8-byte row and a
+ * 28 MB/s row do not both draw full blocks); without it, to its own largest.
+ */
+export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row, trendMax?: number): string {
   const cells = layout.columns.map(({ col, width }) => fit(col.format(col.value(row), row), width, col.align, col.keep));
-  if (layout.trendWidth > 0) cells.push(sparkline(panel.history[row.id] ?? [], layout.trendWidth));
+  if (layout.trendWidth > 0) cells.push(sparkline(panel.history[row.id] ?? [], layout.trendWidth, trendMax));
   return cells.join(' ');
 }
 
@@ -51,23 +55,35 @@ export function statusLine(spec: AnyPanelSpec, panel: PanelFrame): string {
   }
 }
 
-export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: number, maxRows = Infinity): string[] {
+export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: number, maxRows = Infinity, trend = true): string[] {
   const lines = [statusLine(spec, panel)];
   if (panel.status !== 'ok') return lines;
   if (panel.summary.text) lines.push(panel.summary.text);
   const rows = panel.rows.slice(0, maxRows);
-  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows));
+  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows), trend);
   lines.push(headerLine(layout, spec.defaultSort));
-  for (const row of rows) lines.push(rowLine(layout, panel, row));
+  const max = sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
+  for (const row of rows) lines.push(rowLine(layout, panel, row, max));
   if (rows.length === 0) lines.push('(no activity in this interval)');
   return lines.map((l) => l.trimEnd());
 }
 
-export function renderFrameText(catalog: Catalog, frame: Frame, width: number): string {
-  const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s`;
+export interface FrameTextOptions {
+  /** the host's name and kernel, for the frame's first line */
+  host?: string;
+  /** the sparkline column (false: --no-trend) */
+  trend?: boolean;
+}
+
+/** A frame as text: a line with the time, the interval, the host and its load, then every panel. */
+export function renderFrameText(catalog: Catalog, frame: Frame, width: number, opts: FrameTextOptions = {}): string {
+  const home = frame.panels.find((p) => p.id === 'home')?.stats;
+  const load = home?.load1 !== undefined ? `  load ${home.load1.toFixed(2)} ${(home.load5 ?? 0).toFixed(2)} ${(home.load15 ?? 0).toFixed(2)} on ${home.cpus} CPUs` : '';
+  const self = frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M` : '';
+  const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s${opts.host ? `  ${opts.host}` : ''}${load}${self}`;
   const body = frame.panels.flatMap((p) => {
     const spec = catalog.spec(p.id);
-    return spec ? [...renderPanelText(spec, p, width), ''] : [];
+    return spec ? [...renderPanelText(spec, p, width, Infinity, opts.trend ?? true), ''] : [];
   });
   return [head, ...body].join('\n');
 }

@@ -14,7 +14,8 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     // Home: the 60-second checklist, the host's meters above it.
     let s = await tm.waitFor((x) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(x) && /^0\[/m.test(x));
     let lines = s.trimEnd().split('\n');
-    assert.match(lines[0]!, /^sixty {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s/);
+    // The title: host, kernel, clock, interval, and sixty's own CPU and RSS.
+    assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M$/);
     assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);
     assert.match(s, /#▲ CHECK\s+VERDICT NEXT\s+READING/);
     for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top']) assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
@@ -58,7 +59,10 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     await tm.waitFor((x) => !x.includes('[PAUSED]'));
 
     tm.keys('?');
-    await tm.waitFor((x) => x.includes('softirqs: columns') && x.includes('q F10 C-c  quit'));
+    // The help scrolls: the keys first, then (End) the panel's columns, hooks and blind spots.
+    await tm.waitFor((x) => x.includes('q F10 C-c  quit') && x.includes('more lines'));
+    tm.keys('End');
+    await tm.waitFor((x) => x.includes('softirqs: blind spots') && /\* tp_btf/.test(x));
     tm.keys('Escape');
     await tm.waitFor((x) => x.includes('AVG▲'));
 

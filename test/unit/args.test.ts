@@ -9,7 +9,8 @@ const PANELS = new Map([
 ]);
 
 test('defaults: interactive, 1 s, all panels', () => {
-  assert.deepEqual(parseArgs([], PANELS), { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, help: false, version: false });
+  assert.deepEqual(parseArgs([], PANELS), { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, trend: true, help: false, version: false });
+  assert.equal(parseArgs(['--no-trend'], PANELS).trend, false);
 });
 
 test('batch JSON with count, interval and panels, in both spellings', () => {

@@ -4,7 +4,7 @@ import { render } from 'ink-testing-library';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { App } from '../../views/App.js';
 import { PanelView } from '../../views/PanelView.js';
-import { renderFrameText, statusLine } from '../../views/text.js';
+import { renderFrameText, renderPanelText, statusLine } from '../../views/text.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { assertGolden } from '../helpers/golden.js';
@@ -210,6 +210,19 @@ test('batch text: the same columns and summaries as the UI, no escape codes, ker
   assert.ok(text.includes('ssh\\x1b[31m'));
   assert.ok(text.includes('3 active connections, RX 4.77 MiB/s'));
   assertGolden('batch-text-120', text);
+  const head = renderFrameText(CATALOG, await fixtureFrame(), 120, { host: 'host1 6.18.0' }).split('\n')[0];
+  assert.equal(head, '--- 2026-11-25T12:00:03.000Z  interval 1.000s  host1 6.18.0  sixty 1.2% CPU 100M');
+  const noTrend = renderFrameText(CATALOG, await fixtureFrame(), 120, { trend: false });
+  assert.doesNotMatch(noTrend, /TREND|[▁▂▃▄▅▆▇█]/, '--no-trend: no sparkline column');
+});
+
+test('TREND shares one scale across the rows: a small row draws small', async () => {
+  const f = await fixtureFrame();
+  const soft = f.panels[0]!;
+  const text = renderPanelText(CATALOG.spec('softirqs')!, soft, 120);
+  const trend = (name: string): string => text.find((l) => l.startsWith(`${name} `))!.split(/\s+/).pop()!;
+  assert.match(trend('net_rx'), /█/, 'the biggest row reaches the top');
+  assert.doesNotMatch(trend('tasklet'), /[▂▃▄▅▆▇█]/, 'a row 10,000× smaller stays at the bottom');
 });
 
 test('drops are shown in the panel line, never silent', async () => {
