@@ -5,6 +5,7 @@
  */
 import { hostname, release } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { nextInterval, parseArgs, usage, type Options } from './args.js';
 import { Engine } from './engine.js';
@@ -17,6 +18,7 @@ import type { AnyPanelDef } from './panels/types.js';
 import { ROOT } from './paths.js';
 import { keyHelpLines } from '../views/keys.js';
 import { MIN_HEIGHT, MIN_WIDTH } from '../views/size.js';
+import { Screen, translate } from '../views/screen.js';
 import { renderFrameText } from '../views/text.js';
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[?25l\x1b[?2004h';
@@ -183,11 +185,23 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
         },
       });
     out.write('\x1b[2J\x1b[H');
-    const instance = render(element(), { exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
+    // Ink renders into this stream; the output layer (views/screen.ts) writes only the cells that changed.
+    const screen = new Screen();
+    const inkOut = new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        const bytes = translate(screen, chunk.toString());
+        if (bytes) out.write(bytes);
+        done();
+      },
+    });
+    Object.defineProperties(inkOut, { columns: { get: () => out.columns }, rows: { get: () => out.rows }, isTTY: { value: true } });
+    const instance = render(element(), { stdout: inkOut as unknown as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
     unmountUi = () => instance.unmount();
     out.on('resize', () => {
       out.write('\x1b[2J\x1b[H');
+      screen.invalidate();
       instance.clear();
+      inkOut.emit('resize');
       instance.rerender(element());
     });
     // The panels open behind the drawn console; each shows "attaching…" until it is ready.
