@@ -9,10 +9,20 @@ import { Help } from './Help.js';
 import { hostLines } from './header.js';
 import { Line, noColor } from './Line.js';
 import { InputDecoder } from './input.js';
-import { decodeKey, KEY_HINT, type Action } from './keys.js';
+import { KEY_HINT } from './keys.js';
 import { PanelView } from './PanelView.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
-import { initialUiState, panelUi, reduce, selectedIndex, type UiContext, type UiState } from './state.js';
+import { initialUiState, panelUi, reduceInput, selectedIndex, type UiContext, type UiState } from './state.js';
+import type { KeyEvent } from './input.js';
+
+/** The filter as a case-insensitive regular expression; text that is not one is matched literally. */
+export function filterRegex(text: string): RegExp {
+  try {
+    return new RegExp(text, 'i');
+  } catch {
+    return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+  }
+}
 
 export interface StoreLike {
   subscribe: (fn: () => void) => () => void;
@@ -50,7 +60,7 @@ const NO_SORT = { key: '', descending: true };
 export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onInterval }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
-  const [ui, dispatch] = useReducer((s: UiState, a: { action: Action; ctx: UiContext }) => reduce(s, a.action, a.ctx), panelIds, initialUiState);
+  const [ui, dispatch] = useReducer((s: UiState, a: { ev: KeyEvent; ctx: UiContext }) => reduceInput(s, a.ev, a.ctx), panelIds, initialUiState);
   // Frames never change once published, so holding one is all that pausing takes.
   const frozen = useRef<Frame | null>(null);
   if (!ui.paused) frozen.current = null;
@@ -66,9 +76,18 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
     const d = spec.defaultSort;
     return pui.sort.key === d.key && pui.sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, pui.sort);
   }, [catalog, spec, panel, pui.sort]);
-  const rowIds = useMemo(() => rows.map((r) => r.id), [rows]);
+  // The filter: a regular expression (case-insensitive) over each row's text as the table shows it; text that is not a
+  // regular expression is taken literally.
+  const filter = pui.filter ?? '';
+  const shownRows = useMemo(() => {
+    if (!filter || !spec) return rows;
+    const re = filterRegex(filter);
+    return rows.filter((r) => re.test(spec.columns.map((c) => c.format(c.value(r), r)).join(' ')));
+  }, [rows, filter, spec]);
+  const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
   const host = hostLines(frame.panels.find((p) => p.id === HOME)?.stats, width);
-  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length);
+  const filterLine = ui.editing || filter ? `filter /${filter}/${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
+  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - (filterLine ? 1 : 0));
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
   const ctxRef = useRef<UiContext>({ panelIds: [], rowIds: [], pageRows: 1, columnKeys: [], defaultSort: NO_SORT });
@@ -99,11 +118,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
     setRawMode(true);
     const decoder = new InputDecoder();
     const onInput = (chunk: string): void => {
-      for (const ev of decoder.decode(chunk)) {
-        const action = decodeKey(ev);
-        if (action?.type === 'interval') intervalRef.current?.(action.step);
-        else if (action) dispatch({ action, ctx: ctxRef.current });
-      }
+      for (const ev of decoder.decode(chunk)) dispatch({ ev, ctx: ctxRef.current });
     };
     input.on('input', onInput);
     return () => {
@@ -117,6 +132,9 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   useEffect(() => {
     onShow?.(ui.active || null);
   }, [ui.active, onShow]);
+  useEffect(() => {
+    if (ui.intervalRequest.seq > 0) intervalRef.current?.(ui.intervalRequest.step);
+  }, [ui.intervalRequest]);
 
   if (width < MIN_WIDTH || height < MIN_HEIGHT) {
     return <Text>{fit(`terminal too small: ${width}×${height}, sixty needs ${MIN_WIDTH}×${MIN_HEIGHT}`, width)}</Text>;
@@ -138,16 +156,17 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
           </Text>
         ))}
       </Box>
+      {filterLine ? <Line color={noColor() ? undefined : 'cyan'} text={filterLine} width={width} /> : null}
       <Box flexDirection="column" height={bodyHeight}>
         {ui.help ? (
           <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} />
         ) : ui.detail && panel && spec ? (
-          <Detail spec={spec} panel={panel} row={rows[selectedIndex(pui, rowIds)]} width={width} height={bodyHeight} scroll={ui.scroll} />
+          <Detail spec={spec} panel={panel} row={shownRows[selectedIndex(pui, rowIds)]} width={width} height={bodyHeight} scroll={ui.scroll} />
         ) : panel && spec ? (
           <PanelView
             spec={spec}
             panel={panel}
-            rows={rows}
+            rows={shownRows}
             sort={pui.sort}
             width={width}
             height={bodyHeight}

@@ -10,6 +10,7 @@ export type Action =
   | { type: 'drill' }
   | { type: 'escape' }
   | { type: 'interval'; step: 1 | -1 }
+  | { type: 'filter' }
   | { type: 'up' }
   | { type: 'down' }
   | { type: 'pageUp' }
@@ -54,7 +55,8 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['r'], label: 'r', help: 'reverse the sort', action: () => ({ type: 'sortReverse' }) },
   { keys: ['+', '='], label: '+', help: 'a longer interval (0.1 0.2 0.5 1 2 5 10 30 60 s)', action: () => ({ type: 'interval', step: 1 }) },
   { keys: ['-'], label: '-', help: 'a shorter interval', action: () => ({ type: 'interval', step: -1 }) },
-  { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', hint: 'p pause', action: () => ({ type: 'togglePause' }) },
+  { keys: ['/'], label: '/', help: 'filter the rows by a regular expression over their text (Enter keeps it, Esc clears it)', hint: '/ filter', action: () => ({ type: 'filter' }) },
+  { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', action: () => ({ type: 'togglePause' }) },
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
   { keys: ['esc'], label: 'Esc', help: 'close the help or the detail view; otherwise home', action: () => ({ type: 'escape' }) },
   { keys: ['q', 'C-c', 'f10'], label: 'q F10 C-c', help: 'quit', hint: 'q quit', action: () => ({ type: 'quit' }) },

@@ -3,7 +3,8 @@
  * union. Pure. State is keyed by panel id, not by position, so screens can come and go around the panels.
  */
 import type { SortSpec } from '../src/panels/types.js';
-import type { Action } from './keys.js';
+import { decodeKey, type Action } from './keys.js';
+import type { KeyEvent } from './input.js';
 
 export interface PanelUi {
   /** selected row's index: used when the selected row is gone */
@@ -11,6 +12,8 @@ export interface PanelUi {
   /** selected row's id: the selection follows its row when the table re-sorts */
   selectedId: string | null;
   sort: SortSpec;
+  /** the filter typed after `/` ('' or absent: none) */
+  filter?: string;
 }
 
 export interface UiState {
@@ -24,6 +27,10 @@ export interface UiState {
   detail: boolean;
   /** lines scrolled in the help or the detail view */
   scroll: number;
+  /** typing the active panel's filter: keys are text, not commands */
+  editing: boolean;
+  /** the last `+`/`-` asked of the engine (seq counts requests, so the same step twice is two) */
+  intervalRequest: { seq: number; step: 1 | -1 };
   quit: boolean;
 }
 
@@ -48,7 +55,7 @@ export interface UiContext {
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
-  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, quit: false };
+  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, editing: false, intervalRequest: { seq: 0, step: 1 }, quit: false };
 }
 
 export function panelUi(s: UiState, id: string, defaultSort: SortSpec): PanelUi {
@@ -84,8 +91,33 @@ const SCROLL: Partial<Record<Action['type'], (cur: number, page: number) => numb
   end: () => Number.MAX_SAFE_INTEGER,
 };
 
-/** Leaving a panel closes its detail view. */
-const away = (s: UiState): UiState => ({ ...s, detail: false, scroll: 0 });
+/** Leaving a panel closes its detail view and ends typing its filter. */
+const away = (s: UiState): UiState => ({ ...s, detail: false, scroll: 0, editing: false });
+
+/** Text that may go into a filter: printable, one line. */
+const printable = (t: string): string => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+
+/**
+ * One decoded key or paste. While a filter is being typed, keys are its text (Enter keeps it, Esc clears it,
+ * Backspace deletes); otherwise they go through the key table. Every key of a read passes here in order, so a command
+ * typed right after Enter acts on the filtered table.
+ */
+export function reduceInput(s: UiState, ev: KeyEvent, ctx: UiContext): UiState {
+  if (s.editing) {
+    const p = panelUi(s, s.active, ctx.defaultSort);
+    const text = p.filter ?? '';
+    const set = (filter: string, editing: boolean): UiState => ({ ...s, editing, panels: { ...s.panels, [s.active]: { ...p, filter } } });
+    if ('paste' in ev) return set(text + printable(ev.paste), true);
+    if (ev.key === 'enter') return set(text, false);
+    if (ev.key === 'esc' || ev.key === 'C-c') return set('', false);
+    if (ev.key === 'backspace') return set([...text].slice(0, -1).join(''), true);
+    return [...ev.key].length === 1 ? set(text + printable(ev.key), true) : s;
+  }
+  const a = decodeKey(ev);
+  if (!a) return s;
+  if (a.type === 'interval') return { ...s, intervalRequest: { seq: s.intervalRequest.seq + 1, step: a.step } };
+  return reduce(s, a, ctx);
+}
 
 export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
   const scroll = SCROLL[a.type];
@@ -115,7 +147,10 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'escape':
       if (s.help) return { ...s, help: false, scroll: 0 };
       if (s.detail) return { ...s, detail: false, scroll: 0 };
+      if (panelUi(s, s.active, ctx.defaultSort).filter) return withPanel(s, ctx, (p) => ({ ...p, filter: '' }));
       return reduceKey(s, { type: 'goHome' }, ctx);
+    case 'filter':
+      return s.help || s.detail ? s : { ...s, editing: true };
     case 'gotoStep': {
       const home = ctx.homeId;
       const row = ctx.stepIds?.[a.step - 1];
@@ -162,6 +197,6 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'quit':
       return { ...s, quit: true };
     case 'interval':
-      return s; // the engine's, not the screen's: App hands it on
+      return { ...s, intervalRequest: { seq: s.intervalRequest.seq + 1, step: a.step } };
   }
 }

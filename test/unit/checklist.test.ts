@@ -9,7 +9,7 @@ import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.j
 import { homePanel, homeStats } from '../../src/panels/home.js';
 import { freeOf, kmsgErrorKind, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
 import { escapeControl } from '../../src/format.js';
-import { reduce, initialUiState, panelUi } from '../../views/state.js';
+import { reduce, reduceInput, initialUiState, panelUi } from '../../views/state.js';
 import { checklistSample, MEMINFO, task } from '../helpers/checklist.js';
 
 const byId = (rows: ChecklistRow[], id: string): ChecklistRow => rows.find((r) => r.id === id)!;
@@ -117,4 +117,14 @@ test('keys: a digit selects its step at home, Enter opens the panel that explain
   assert.deepEqual([reduce(helping, { type: 'escape' }, ctx).help, reduce(helping, { type: 'escape' }, ctx).active], [false, 'runqlen'], 'Esc closes help first');
   assert.equal(reduce(s, { type: 'escape' }, ctx).active, 'home');
   assert.equal(reduce(s, { type: 'gotoStep', step: 9 }, ctx).active, s.active, 'no such step');
+});
+
+test('keys: + and - ask the engine for another interval, counted, so the same step twice is two requests', () => {
+  const ctx = { panelIds: ['p'], rowIds: [], pageRows: 10, columnKeys: [], defaultSort: { key: 'x', descending: true } };
+  let s = initialUiState(['p']);
+  s = reduceInput(reduceInput(s, { key: '+' }, ctx), { key: '+' }, ctx);
+  assert.deepEqual(s.intervalRequest, { seq: 2, step: 1 });
+  s = reduceInput(s, { key: '/' }, ctx);
+  s = reduceInput(s, { key: '+' }, ctx);
+  assert.deepEqual([s.intervalRequest.seq, panelUi(s, 'p', ctx.defaultSort).filter], [2, '+'], 'while typing a filter, + is text');
 });

@@ -230,3 +230,25 @@ test('drops are shown in the panel line, never silent', async () => {
   assert.equal(statusLine(tcptopPanel, { ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]  map full drops: 3');
   assert.equal(statusLine(tcptopPanel, p), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]');
 });
+
+test('/ filters the rows by a regular expression over their text; typed text runs no command; Esc clears it', async () => {
+  let quit = 0;
+  const r = render(<App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={100} height={30} hostname="h" intervalS={1} onQuit={() => quit++} />);
+  const names = (s: string): string[] => s.split('\n').filter((l) => /^[a-z_]+\s+\d/.test(l)).map((l) => l.split(/\s+/)[0]!);
+  // "q", "r" and "j" in the text are text: nothing quits, reverses or moves.
+  r.stdin.write('/^(net|rcu|qq)');
+  await until(r.lastFrame, (s) => s.includes('filter /^(net|rcu|qq)/▏'), 'the filter being typed');
+  r.stdin.write('\r');
+  const out = await until(r.lastFrame, (s) => s.includes('3 of 10 rows'), 'the filtered table');
+  assert.deepEqual(names(out), ['net_rx', 'rcu', 'net_tx']);
+  assert.equal(quit, 0);
+  r.stdin.write('/\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7fhi(');
+  await until(r.lastFrame, (s) => s.includes('filter /hi(/▏'), 'an unbalanced pattern');
+  r.stdin.write('\r');
+  const literal = await until(r.lastFrame, (s) => s.includes('0 of 10 rows'), 'taken literally: no row has "hi("');
+  assert.deepEqual(names(literal), []);
+  r.stdin.write('\x1b');
+  const back = await until(r.lastFrame, (s) => !s.includes('filter /'), 'Esc clears the filter');
+  assert.equal(names(back).length, 10);
+  r.unmount();
+});
