@@ -44,7 +44,10 @@ export function statusLine(spec: AnyPanelSpec, panel: PanelFrame): string {
       // A panel attached only while on screen says since when (its rates and totals start there), before its hooks,
       // whose list can be cut at the edge.
       const since = spec.attach === 'on-screen' && panel.attachedAt ? ` attached ${panel.attachedAt.slice(11, 19)}` : '';
-      return [`${spec.title}${since} [${panel.tier}: ${panel.hooks}]`, ...extra].join('  ');
+      // The tier is said once: most hook lists begin with it ("tp_btf softirq_entry + softirq_exit").
+      const hooks = panel.hooks ?? '';
+      const tier = hooks.startsWith(`${panel.tier} `) ? hooks : `${panel.tier}: ${hooks}`;
+      return [`${spec.title}${since} [${tier}]`, ...extra].join('  ');
     }
     case 'starting':
       return `${spec.title}: attaching…`;

@@ -227,8 +227,9 @@ test('TREND shares one scale across the rows: a small row draws small', async ()
 
 test('drops are shown in the panel line, never silent', async () => {
   const p = (await fixtureFrame()).panels[1]!;
-  assert.equal(statusLine(tcptopPanel, { ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]  map full drops: 3');
-  assert.equal(statusLine(tcptopPanel, p), 'tcptop [tp_btf: tp_btf sock_send_length + sock_recv_length]');
+  assert.equal(statusLine(tcptopPanel, { ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }), 'tcptop [tp_btf sock_send_length + sock_recv_length]  map full drops: 3');
+  assert.equal(statusLine(tcptopPanel, p), 'tcptop [tp_btf sock_send_length + sock_recv_length]', 'the tier said once');
+  assert.equal(statusLine(tcptopPanel, { ...p, tier: 'proc', hooks: '/proc/stat' }), 'tcptop [proc: /proc/stat]', 'a hook list that does not start with the tier');
 });
 
 test('/ filters the rows by a regular expression over their text; typed text runs no command; Esc clears it', async () => {
