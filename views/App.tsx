@@ -5,6 +5,7 @@ import type { Frame } from '../src/frame.js';
 import type { Catalog } from '../src/panels/types.js';
 import { fit } from './cells.js';
 import { Detail } from './Detail.js';
+import { SortMenu } from './SortMenu.js';
 import { Help } from './Help.js';
 import { hostLines } from './header.js';
 import { Line, noColor } from './Line.js';
@@ -158,7 +159,9 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       </Box>
       {filterLine ? <Line color={noColor() ? undefined : 'cyan'} text={filterLine} width={width} /> : null}
       <Box flexDirection="column" height={bodyHeight}>
-        {ui.help ? (
+        {ui.sortMenu !== null && spec ? (
+          <SortMenu spec={spec} sort={pui.sort} cursor={ui.sortMenu} width={width} height={bodyHeight} />
+        ) : ui.help ? (
           <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} />
         ) : ui.detail && panel && spec ? (
           <Detail spec={spec} panel={panel} row={shownRows[selectedIndex(pui, rowIds)]} width={width} height={bodyHeight} scroll={ui.scroll} />

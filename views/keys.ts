@@ -11,6 +11,7 @@ export type Action =
   | { type: 'escape' }
   | { type: 'interval'; step: 1 | -1 }
   | { type: 'filter' }
+  | { type: 'sortMenu' }
   | { type: 'up' }
   | { type: 'down' }
   | { type: 'pageUp' }
@@ -52,6 +53,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['end', 'G'], label: 'End G', help: 'last row', action: () => ({ type: 'end' }) },
   { keys: ['>', '.'], label: '> .', help: 'sort by the next column', hint: '<> sort', action: () => ({ type: 'sortNext' }) },
   { keys: ['<', ','], label: '< ,', help: 'sort by the previous column', action: () => ({ type: 'sortPrev' }) },
+  { keys: ['f6'], label: 'F6', help: 'choose the sort column from a list (↑↓ Enter; Esc closes)', action: () => ({ type: 'sortMenu' }) },
   { keys: ['r'], label: 'r', help: 'reverse the sort', action: () => ({ type: 'sortReverse' }) },
   { keys: ['+', '='], label: '+', help: 'a longer interval (0.1 0.2 0.5 1 2 5 10 30 60 s)', action: () => ({ type: 'interval', step: 1 }) },
   { keys: ['-'], label: '-', help: 'a shorter interval', action: () => ({ type: 'interval', step: -1 }) },

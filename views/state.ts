@@ -29,6 +29,8 @@ export interface UiState {
   scroll: number;
   /** typing the active panel's filter: keys are text, not commands */
   editing: boolean;
+  /** the sort column list (F6) is open, with its cursor on this column index; null when closed */
+  sortMenu: number | null;
   /** the last `+`/`-` asked of the engine (seq counts requests, so the same step twice is two) */
   intervalRequest: { seq: number; step: 1 | -1 };
   quit: boolean;
@@ -55,7 +57,7 @@ export interface UiContext {
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
-  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, editing: false, intervalRequest: { seq: 0, step: 1 }, quit: false };
+  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, editing: false, sortMenu: null, intervalRequest: { seq: 0, step: 1 }, quit: false };
 }
 
 export function panelUi(s: UiState, id: string, defaultSort: SortSpec): PanelUi {
@@ -92,7 +94,7 @@ const SCROLL: Partial<Record<Action['type'], (cur: number, page: number) => numb
 };
 
 /** Leaving a panel closes its detail view and ends typing its filter. */
-const away = (s: UiState): UiState => ({ ...s, detail: false, scroll: 0, editing: false });
+const away = (s: UiState): UiState => ({ ...s, detail: false, scroll: 0, editing: false, sortMenu: null });
 
 /** Text that may go into a filter: printable, one line. */
 const printable = (t: string): string => t.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
@@ -119,7 +121,21 @@ export function reduceInput(s: UiState, ev: KeyEvent, ctx: UiContext): UiState {
   return reduce(s, a, ctx);
 }
 
+/** In the sort column list, the selection keys move its cursor, Enter sorts by that column, Esc closes it. */
+function reduceSortMenu(s: UiState, at: number, a: Action, ctx: UiContext): UiState {
+  const n = ctx.columnKeys.length;
+  const move = SCROLL[a.type];
+  if (move) return { ...s, sortMenu: Math.max(0, Math.min(n - 1, move(at, Math.max(1, ctx.pageRows)))) };
+  if (a.type === 'drill') {
+    const key = ctx.columnKeys[at];
+    return key === undefined ? { ...s, sortMenu: null } : { ...withPanel(s, ctx, (p) => ({ ...p, sort: { key, descending: p.sort.descending } })), sortMenu: null };
+  }
+  if (a.type === 'escape' || a.type === 'sortMenu') return { ...s, sortMenu: null };
+  return a.type === 'quit' ? { ...s, quit: true } : s;
+}
+
 export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
+  if (s.sortMenu !== null) return reduceSortMenu(s, s.sortMenu, a, ctx);
   const scroll = SCROLL[a.type];
   if (scroll && (s.help || s.detail)) return { ...s, scroll: Math.max(0, scroll(s.scroll, Math.max(1, ctx.pageRows))) };
   const next = reduceKey(s, a, ctx);
@@ -151,6 +167,11 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       return reduceKey(s, { type: 'goHome' }, ctx);
     case 'filter':
       return s.help || s.detail ? s : { ...s, editing: true };
+    case 'sortMenu': {
+      if (s.help || s.detail || ctx.columnKeys.length === 0) return s;
+      const at = ctx.columnKeys.indexOf(panelUi(s, s.active, ctx.defaultSort).sort.key);
+      return { ...s, sortMenu: Math.max(0, at) };
+    }
     case 'gotoStep': {
       const home = ctx.homeId;
       const row = ctx.stepIds?.[a.step - 1];

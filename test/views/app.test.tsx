@@ -253,3 +253,16 @@ test('/ filters the rows by a regular expression over their text; typed text run
   assert.equal(names(back).length, 10);
   r.unmount();
 });
+
+test('F6 lists the columns to sort by: the cursor starts on the current one, Enter sorts by the chosen one', async () => {
+  const r = app(await fixtureFrame(), 100, 30);
+  r.stdin.write('\x1b[17~'); // F6
+  const menu = await until(r.lastFrame, (s) => s.includes('softirqs: sort by'), 'the sort list');
+  assert.match(menu, /^▶ TIME▼ /m, 'the cursor on the current sort column');
+  r.stdin.write('\x1b[B'); // Down: AVG
+  await until(r.lastFrame, (s) => /^▶ AVG /m.test(s), 'the cursor on AVG');
+  r.stdin.write('\r');
+  const table = await until(r.lastFrame, (s) => s.includes('AVG▼'), 'the table sorted by AVG');
+  assert.doesNotMatch(table, /sort by/);
+  r.unmount();
+});
