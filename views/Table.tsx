@@ -36,7 +36,7 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
   const rows = all.slice(start, start + visible);
   const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows));
   // One scale for every row on screen: a small row draws small.
-  const trendMax = sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
+  const trendMax = spec.trendScale === 'row' ? undefined : sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
   return (
     <Box flexDirection="column">
       <Line inverse text={headerLine(layout, sort)} width={width} />

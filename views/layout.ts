@@ -19,7 +19,9 @@ export const TREND_MIN = 10;
 export const TREND_MAX = 60;
 
 /**
- * Preferred widths first. Too wide: squeeze the columns that allow it, then drop columns from the right.
+ * Preferred widths first. Too wide even at the narrowest widths (and the trend's least): the columns that may go
+ * (`drop`, most dispensable first) go. Then squeeze the columns that allow it, right to left (the identity on the
+ * left, a process's name, is cut last), then drop columns from the right.
  * Room left: growable columns widen to their widest value (`contentWidths`, up to maxWidth), then the trend
  * takes the rest (up to TREND_MAX), or nothing when less than TREND_MIN is left.
  */
@@ -31,10 +33,20 @@ export function layoutColumns(
 ): TableLayout {
   const placed = columns.map((col) => ({ col, width: col.width }));
   const used = (): number => placed.reduce((s, p) => s + p.width, 0) + Math.max(0, placed.length - 1);
+  const narrowest = (): number => placed.reduce((s, p) => s + (p.col.minWidth ?? p.width), 0) + Math.max(0, placed.length - 1);
+  const trendRoom = withTrend ? TREND_MIN + 1 : 0;
+  // Columns of one `drop` level go together (RX with TX), the most dispensable level first.
+  const levels = [...new Set(placed.flatMap((p) => (p.col.drop === undefined ? [] : [p.col.drop])))].sort((a, b) => b - a);
+  for (const level of levels) {
+    if (narrowest() + trendRoom <= total) break;
+    for (const d of placed.filter((p) => p.col.drop === level)) placed.splice(placed.indexOf(d), 1);
+  }
+  // Room kept for the trend while squeezing, when the columns fit beside it at their narrowest.
+  const reserve = narrowest() + trendRoom <= total ? trendRoom : 0;
   // Squeeze in two passes: first only the padding beyond each column's widest value, then down to minWidth.
   for (const floor of [(p: PlacedColumn) => Math.max(p.col.minWidth ?? p.width, contentWidths.get(p.col.key) ?? 0), (p: PlacedColumn) => p.col.minWidth ?? p.width]) {
-    for (const p of placed) {
-      const over = used() - total;
+    for (const p of [...placed].reverse()) {
+      const over = used() - (total - reserve);
       if (over <= 0) break;
       p.width -= Math.max(0, Math.min(over, p.width - floor(p)));
     }
@@ -42,7 +54,7 @@ export function layoutColumns(
   while (used() > total && placed.length > 1) placed.pop();
   for (const p of placed) {
     const want = Math.min(p.col.maxWidth ?? p.width, contentWidths.get(p.col.key) ?? 0);
-    if (want > p.width) p.width += Math.max(0, Math.min(want - p.width, total - used()));
+    if (want > p.width) p.width += Math.max(0, Math.min(want - p.width, total - reserve - used()));
   }
   const room = total - used() - 1;
   const trendWidth = withTrend && room >= TREND_MIN ? Math.min(TREND_MAX, room) : 0;

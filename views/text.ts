@@ -65,7 +65,7 @@ export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: nu
   const rows = panel.rows.slice(0, maxRows);
   const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows), trend);
   lines.push(headerLine(layout, spec.defaultSort));
-  const max = sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
+  const max = spec.trendScale === 'row' ? undefined : sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
   for (const row of rows) lines.push(rowLine(layout, panel, row, max));
   if (rows.length === 0) lines.push('(no activity in this interval)');
   return lines.map((l) => l.trimEnd());

@@ -136,6 +136,8 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   stats: homeStats,
   summarize: homeSummary,
   trend: (row) => row.value,
+  // Each step its own unit (load, %util, kB/s): each row's sparkline on its own scale.
+  trendScale: 'row',
   drill: (row) => (row.explains ? row.explains.split(',') : []),
   tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
   columns: [
@@ -174,7 +176,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
       },
       help: 'the BPF panels that explain the step (the first, and how many more): Enter opens the first',
     },
-    { key: 'reading', title: 'READING', width: 40, minWidth: 20, maxWidth: 110, align: 'left', value: (r) => r.reading, format: (v) => String(v), help: 'the headline of the step over the interval (kernel text escaped)' },
+    { key: 'reading', title: 'READING', width: 48, minWidth: 48, maxWidth: 110, align: 'left', value: (r) => r.reading, format: (v) => String(v), help: 'the headline of the step over the interval (kernel text escaped)' },
   ],
   defaultSort: { key: 'step', descending: false },
   detail: [

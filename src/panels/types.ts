@@ -47,6 +47,8 @@ export interface Column<R> {
   minWidth?: number;
   /** widest it may grow to when there is room (default: width) */
   maxWidth?: number;
+  /** may be left out on a narrow terminal, before others are cut; higher goes first (default: kept) */
+  drop?: number;
   align: 'left' | 'right';
   /** which end of a value too long for the column is kept (default: the end for right-aligned columns) */
   keep?: 'start' | 'end';
@@ -90,6 +92,8 @@ export interface PanelSpec<R extends Row = Row> {
   drill?: (row: R) => readonly string[];
   /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */
   tone?: (row: R) => 'bad' | 'look' | null;
+  /** TREND's scale: one for every row (default: rows of one unit, comparable), or each row its own (home's steps) */
+  trendScale?: 'shared' | 'row';
   /** rows drawn dimmed: listed, but quiet now (a stalled connection) */
   quiet?: (row: R) => boolean;
   detail: readonly DetailField<R>[];
