@@ -4,7 +4,7 @@
  * `created`) counts whole.
  */
 import { BIOTOP_HIST_SLOTS, devMajor, devMinor, type BiotopOp, type BiotopRecord } from '../records/biotop.js';
-import { perSecond } from './delta.js';
+import { perSecond, since } from './delta.js';
 
 export interface BiotopEntry extends BiotopRecord {
   /** `p<pid>-<major>:<minor>-<op>`: what the row is, nothing secret */
@@ -92,8 +92,6 @@ export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | unde
   }
   return rows;
 }
-
-const since = (cur: number, prev: number | undefined): number => (prev === undefined ? cur : Math.max(0, cur - prev));
 
 export function biotopStats(sample: BiotopSample, previous: BiotopSample | undefined): Record<string, number> {
   return {

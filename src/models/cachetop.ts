@@ -13,7 +13,7 @@
  * Cumulative kernel counters; an entry created again since the previous read (another `created`) counts whole.
  */
 import type { CachetopRecord } from '../records/cachetop.js';
-import { perSecond } from './delta.js';
+import { perSecond, since } from './delta.js';
 
 export interface CachetopEntry extends CachetopRecord {
   /** `p<pid>`: what the row is, nothing secret */
@@ -106,8 +106,6 @@ export function deriveCachetop(sample: CachetopSample, previous: CachetopSample 
   }
   return rows;
 }
-
-const since = (cur: number, prev: number | undefined): number => (prev === undefined ? cur : Math.max(0, cur - prev));
 
 export function cachetopStats(sample: CachetopSample, previous: CachetopSample | undefined): Record<string, number> {
   return {

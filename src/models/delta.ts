@@ -26,3 +26,6 @@ export function compareValues(a: number | string | null, b: number | string | nu
   const sb = String(b);
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
+
+/** A cumulative counter's growth since the previous sample (all of it when there is none); never negative. */
+export const since = (cur: number, prev: number | undefined): number => (prev === undefined ? cur : Math.max(0, cur - prev));

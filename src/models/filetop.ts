@@ -4,7 +4,7 @@
  */
 import type { FiletopRecord, FiletopType } from '../records/filetop.js';
 import { devMajor, devMinor } from '../records/biotop.js';
-import { perSecond } from './delta.js';
+import { perSecond, since } from './delta.js';
 
 export interface FiletopEntry extends FiletopRecord {
   /** `<pid>-<major>:<minor>-<ino>`: what the row is, nothing secret */
@@ -107,8 +107,6 @@ export function deriveFiletop(sample: FiletopSample, previous: FiletopSample | u
     write_bytes_per_s: perSecond(writeBytes, elapsedNs),
   }));
 }
-
-const since = (cur: number, prev: number | undefined): number => (prev === undefined ? cur : Math.max(0, cur - prev));
 
 /** Counters, and the interval's totals over every file (listed as a row or not). */
 export function filetopStats(sample: FiletopSample, previous: FiletopSample | undefined): Record<string, number> {

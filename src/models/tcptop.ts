@@ -3,7 +3,7 @@
  * quiet stays listed (0 B/s, marked quiet) for a while, so a stalled sender is the row a user can find, not a gap.
  */
 import type { TcptopNames } from '../records/tcptop.js';
-import { delta, perSecond } from './delta.js';
+import { delta, perSecond, since } from './delta.js';
 
 /**
  * Every connection sixty knows at one read, column by column (typed arrays: at 20k connections a sample must not be
@@ -169,8 +169,6 @@ export function deriveTcptop(sample: TcptopSample, previous: TcptopSample | unde
   }
   return rows;
 }
-
-const since = (cur: number, prev: number | undefined): number => (prev === undefined ? cur : Math.max(0, cur - prev));
 
 /** Counters, and the interval's totals over every connection (listed as a row or not). */
 export function tcptopStats(sample: TcptopSample, previous: TcptopSample | undefined): Record<string, number> {

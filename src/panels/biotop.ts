@@ -1,7 +1,8 @@
 /** The biotop panel: block I/O per process, disk and operation, with latency from issue to completion. */
 import { biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
-import { BIOTOP_RECORDS, decodeBiotop, decodeBiotopCounters, devMajor, devMinor, type BiotopLayouts, type BiotopRecord } from '../records/biotop.js';
+import { BIOTOP_RECORDS, decodeBiotop, devMajor, devMinor, type BiotopLayouts, type BiotopRecord } from '../records/biotop.js';
 import { humanBytes, humanCount, humanNs } from '../format.js';
+import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
@@ -52,7 +53,7 @@ export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host:
   const seen = new Map<string, { io: number; lastActiveNs: number; rawKey: Buffer }>();
   return () => {
     const now = host.nowNs();
-    const counters = decodeBiotopCounters(obj.readMap('biotop_stats'), layouts.stat);
+    const counters = decodeCounterArray(obj.readMap('biotop_stats'), layouts.stat, 'biotop_stats');
     const read = obj.readMap('biotop_rows');
     const records = decodeBiotop(read, layouts);
     const rows = new Map<string, BiotopEntry>();

@@ -1,8 +1,9 @@
 /** The cachetop panel: page-cache hits, misses and dirtied pages per process, in pages (never folios). */
 import { cachetopStats, deriveCachetop, type CachetopEntry, type CachetopRow, type CachetopSample } from '../models/cachetop.js';
-import { CACHETOP_RECORDS, CACHETOP_STAT_MAP_FULL, decodeCachetop, decodeCachetopCounters, type CachetopLayouts, type CachetopRecord } from '../records/cachetop.js';
+import { CACHETOP_RECORDS, CACHETOP_STAT_MAP_FULL, decodeCachetop, type CachetopLayouts, type CachetopRecord } from '../records/cachetop.js';
 import { compareValues } from '../models/delta.js';
 import { humanCount, percent } from '../format.js';
+import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
@@ -77,7 +78,7 @@ export function createCachetopReader(obj: BpfObject, layouts: CachetopLayouts, h
   let evicted = 0;
   return () => {
     const now = host.nowNs();
-    const counters = decodeCachetopCounters(obj.readMap('cachetop_stats'), layouts.stat);
+    const counters = decodeCounterArray(obj.readMap('cachetop_stats'), layouts.stat, 'cachetop_stats');
     const read = obj.readMap('cachetop_rows');
     const records = decodeCachetop(read, layouts);
     const rows = new Map<string, CachetopEntry>();

@@ -3,7 +3,7 @@ import { deriveFiletop, filetopStats, type FiletopEntry, type FiletopRow, type F
 import { compareValues } from '../models/delta.js';
 import { devMajor, devMinor } from '../records/biotop.js';
 import {
-  decodeFiletopCounters,
+ 
   decodeNames,
   FILETOP_RECORDS,
   FILETOP_STAT,
@@ -13,6 +13,7 @@ import {
   type FiletopRecord,
 } from '../records/filetop.js';
 import { humanBytes, humanCount } from '../format.js';
+import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
@@ -83,7 +84,7 @@ export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: Hos
   return () => {
     reads++;
     const now = host.nowNs();
-    const counters = decodeFiletopCounters(obj.readMap('filetop_stats'), L.stat);
+    const counters = decodeCounterArray(obj.readMap('filetop_stats'), L.stat, 'filetop_stats');
     const read = obj.readMap('filetop_rows');
     d.check(read, 'filetop_rows');
     // After the rows: a row's name is stored just after the row is created, so every row read has its name by now

@@ -87,11 +87,3 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
   return out;
 }
 
-/** A per-CPU counter array (already summed over CPUs by the addon), by index. */
-export function decodeBiotopCounters(read: MapRead, stat: RecordLayout): number[] {
-  checkSize(stat, read.values.length, read.count, 'biotop_stats');
-  const count = field(stat, 'count');
-  const out: number[] = [];
-  for (let i = 0; i < read.count; i++) out[read.keys.readUInt32LE(i * 4)] = u64n(read.values, i * stat.size, count);
-  return out;
-}

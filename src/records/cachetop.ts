@@ -70,11 +70,3 @@ export function decodeCachetop(read: MapRead, L: CachetopLayouts): CachetopRecor
   return out;
 }
 
-/** The per-CPU counter array (already summed over CPUs by the addon), by index. */
-export function decodeCachetopCounters(read: MapRead, stat: RecordLayout): number[] {
-  checkSize(stat, read.values.length, read.count, 'cachetop_stats');
-  const count = field(stat, 'count');
-  const out: number[] = [];
-  for (let i = 0; i < read.count; i++) out[read.keys.readUInt32LE(i * 4)] = u64n(read.values, i * stat.size, count);
-  return out;
-}

@@ -146,11 +146,3 @@ export function decodeNames(read: MapRead, L: FiletopLayouts): FiletopName[] {
   return out;
 }
 
-/** The filetop_stats per-CPU array (summed over CPUs by the addon), by index. */
-export function decodeFiletopCounters(read: MapRead, stat: RecordLayout): number[] {
-  checkSize(stat, read.values.length, read.count, 'filetop_stats');
-  const count = field(stat, 'count');
-  const out: number[] = [];
-  for (let i = 0; i < read.count; i++) out[read.keys.readUInt32LE(i * 4)] = u64n(read.values, i * stat.size, count);
-  return out;
-}

@@ -145,3 +145,12 @@ export function checkSize(layout: RecordLayout, length: number, count: number, w
     throw new Error(`${what}: ${length} bytes for ${count} × struct ${layout.struct} (${layout.size} bytes each)`);
   }
 }
+
+/** A per-CPU array of `{ count: u64 }` counters (summed over CPUs by the addon), by index: the panels' stats maps. */
+export function decodeCounterArray(read: { keys: Buffer; values: Buffer; count: number }, stat: RecordLayout, what: string): number[] {
+  checkSize(stat, read.values.length, read.count, what);
+  const count = field(stat, 'count');
+  const out: number[] = [];
+  for (let i = 0; i < read.count; i++) out[read.keys.readUInt32LE(i * 4)] = u64n(read.values, i * stat.size, count);
+  return out;
+}
