@@ -262,7 +262,8 @@ async function runqlenWindow(engine: Engine, ms: number): Promise<{ ours: number
 
 /**
  * runqlen against /proc/stat: at rest, then with k = CPUs + 1 busy loops (so that at least one task waits). Each
- * window's CPUs × runnable mean agrees with procs_running within 0.7 task, and the loops raise it by k ± 0.7.
+ * window's CPUs × runnable mean agrees with procs_running within 0.7 task, the loops raise procs_running by at least
+ * k - 0.7 (other load on the host may add to it), and sixty's rise is procs_running's ± 0.7.
  * Under emulation (the kernel matrix's guests, SIXTY_KERNEL set) the guest's timer samples land more often on busy
  * moments: with every vCPU busy sixty read 0.36 (6.12) to 0.44 (5.10) above procs_running, so there the tolerance
  * is 1.0 task; on this machine the two agreed within 0.06.
@@ -284,7 +285,11 @@ export async function runqlenGroundTruth(engine: Engine): Promise<string> {
   const tol = process.env.SIXTY_KERNEL ? 1.0 : 0.7;
   assert.ok(Math.abs(rest.ours - rest.theirs) <= tol, `at rest (± ${tol}): ${report}`);
   assert.ok(Math.abs(busy.ours - busy.theirs) <= tol, `busy (± ${tol}): ${report}`);
-  assert.ok(Math.abs(busy.ours - rest.ours - k) <= tol, `the ${k} loops raise it by ${k} ± ${tol}: ${report}`);
+  // The loops are the known part of the load; whatever else the host ran (a loaded CI machine, an emulated guest's
+  // own threads) raises procs_running too, so sixty's rise is held to procs_running's rise, and the loops set its floor.
+  const theirRise = busy.theirs - rest.theirs;
+  assert.ok(theirRise >= k - tol, `the ${k} loops raise procs_running by at least ${k} - ${tol}: ${report}`);
+  assert.ok(Math.abs(busy.ours - rest.ours - theirRise) <= tol, `sixty's rise is procs_running's (${f(theirRise)}) ± ${tol}: ${report}`);
   assert.ok(busy.all.queue_max! >= 1 && busy.all.occupancy_pct! > 0, `${k} loops on ${ncpu} CPUs make a queue: ${report}`);
   assert.equal(busy.rows.filter((r) => r.cpu !== 'all').length, ncpu, 'a row per CPU');
   const expected = (99 * 2000) / 1000;
