@@ -25,6 +25,11 @@ export function filterRegex(text: string): RegExp {
   }
 }
 
+/** The line that says the rows are grouped, and what `t` does next. */
+export function groupInfo(name: string, groups: number, rows: number, next: string | undefined): string {
+  return `grouped by ${name}: ${groups} ${groups === 1 ? 'group' : 'groups'} of ${rows} ${rows === 1 ? 'row' : 'rows'} (t: ${next ? `by ${next}` : 'single rows'})`;
+}
+
 export interface StoreLike {
   subscribe: (fn: () => void) => () => void;
   getSnapshot: () => Frame;
@@ -68,15 +73,24 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   else frozen.current ??= live;
   const frame = frozen.current ?? live;
 
-  const panel = frame.panels.find((p) => p.id === ui.active);
-  const spec = panel ? catalog.spec(panel.id) : undefined;
-  const pui = panelUi(ui, ui.active, spec?.defaultSort ?? NO_SORT);
-  // The frame's rows come in the panel's default order: re-sorted only for another sort.
+  const livePanel = frame.panels.find((p) => p.id === ui.active);
+  const baseSpec = livePanel ? catalog.spec(livePanel.id) : undefined;
+  const pui = panelUi(ui, ui.active, baseSpec?.defaultSort ?? NO_SORT);
+  // `t` / F5: one row per group, and a spec for the grouped table (its columns, detail and default sort).
+  const grouping = pui.group === undefined ? undefined : baseSpec?.groupings?.[pui.group];
+  const view = useMemo(
+    () => (livePanel && baseSpec && grouping ? catalog.groupView(baseSpec, livePanel, grouping) : { spec: baseSpec, panel: livePanel }),
+    [catalog, livePanel, baseSpec, grouping],
+  );
+  const { spec, panel } = view;
+  // A sort on a column the grouped table leaves out falls back to its default.
+  const sort = spec && !spec.columns.some((c) => c.key === pui.sort.key) ? spec.defaultSort : pui.sort;
+  // The frame's rows come in the panel's default order: re-sorted only for another sort (or when grouped).
   const rows = useMemo(() => {
     if (!panel || !spec) return [];
     const d = spec.defaultSort;
-    return pui.sort.key === d.key && pui.sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, pui.sort);
-  }, [catalog, spec, panel, pui.sort]);
+    return !grouping && sort.key === d.key && sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, sort);
+  }, [catalog, spec, panel, sort, grouping]);
   // The filter: a regular expression (case-insensitive) over each row's text as the table shows it; text that is not a
   // regular expression is taken literally.
   const filter = pui.filter ?? '';
@@ -88,7 +102,9 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
   const host = hostLines(frame.panels.find((p) => p.id === HOME)?.stats, width);
   const filterLine = ui.editing || filter ? `filter /${filter}/${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
-  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - (filterLine ? 1 : 0));
+  const groupLine = grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
+  const infoLines = [groupLine, filterLine].filter((l): l is string => l !== null);
+  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length);
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
   const ctxRef = useRef<UiContext>({ panelIds: [], rowIds: [], pageRows: 1, columnKeys: [], defaultSort: NO_SORT });
@@ -100,6 +116,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
     pageRows: Math.max(1, bodyHeight - 3),
     columnKeys: spec?.columns.map((c) => c.key) ?? [],
     defaultSort: spec?.defaultSort ?? NO_SORT,
+    groupings: baseSpec?.groupings?.length ?? 0,
     ...(homeSpec && homePanel
       ? {
           homeId: HOME,
@@ -157,10 +174,12 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
           </Text>
         ))}
       </Box>
-      {filterLine ? <Line color={noColor() ? undefined : 'cyan'} text={filterLine} width={width} /> : null}
+      {infoLines.map((l, i) => (
+        <Line key={`i${i}`} color={noColor() ? undefined : 'cyan'} text={l} width={width} />
+      ))}
       <Box flexDirection="column" height={bodyHeight}>
         {ui.sortMenu !== null && spec ? (
-          <SortMenu spec={spec} sort={pui.sort} cursor={ui.sortMenu} width={width} height={bodyHeight} />
+          <SortMenu spec={spec} sort={sort} cursor={ui.sortMenu} width={width} height={bodyHeight} />
         ) : ui.help ? (
           <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} />
         ) : ui.detail && panel && spec ? (
@@ -170,7 +189,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
             spec={spec}
             panel={panel}
             rows={shownRows}
-            sort={pui.sort}
+            sort={sort}
             width={width}
             height={bodyHeight}
             selected={selectedIndex(pui, rowIds)}

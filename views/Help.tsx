@@ -11,6 +11,11 @@ export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | un
   if (spec) {
     lines.push('', `${spec.title}: columns`);
     for (const c of spec.columns) lines.push(`  ${c.title.padEnd(10)} ${c.help}`);
+    if (spec.groupings?.length) {
+      lines.push('', `${spec.title}: groupings (t or F5 steps through them, then back to single rows)`);
+      for (const g of spec.groupings) lines.push(`  by ${g.name}: one row per ${g.name}, its counters summed (${g.hide.join(', ')} left out; Enter lists its rows)`);
+      lines.push('  A group sums the rows listed in this interval; the summary line above the table covers everything.');
+    }
     lines.push('', `${spec.title}: hook tiers, preferred first`);
     for (const t of spec.hookList) lines.push(`  ${(t.name === panel?.tier ? '* ' : '  ') + t.name.padEnd(11)}${t.hooks}`);
     lines.push('', `${spec.title}: blind spots`, `  ${spec.blindSpots}`);

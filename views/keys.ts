@@ -21,6 +21,7 @@ export type Action =
   | { type: 'sortNext' }
   | { type: 'sortPrev' }
   | { type: 'sortReverse' }
+  | { type: 'group' }
   | { type: 'togglePause' }
   | { type: 'toggleHelp' }
   | { type: 'closeHelp' }
@@ -55,6 +56,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['<', ','], label: '< ,', help: 'sort by the previous column', action: () => ({ type: 'sortPrev' }) },
   { keys: ['f6'], label: 'F6', help: 'choose the sort column from a list (↑↓ Enter; Esc closes)', action: () => ({ type: 'sortMenu' }) },
   { keys: ['r'], label: 'r', help: 'reverse the sort', action: () => ({ type: 'sortReverse' }) },
+  { keys: ['t', 'f5'], label: 't F5', help: "group the rows, with sums (the panel's groupings are listed below its columns); again: the next grouping, then single rows", action: () => ({ type: 'group' }) },
   { keys: ['+', '='], label: '+', help: 'a longer interval (0.1 0.2 0.5 1 2 5 10 30 60 s)', action: () => ({ type: 'interval', step: 1 }) },
   { keys: ['-'], label: '-', help: 'a shorter interval', action: () => ({ type: 'interval', step: -1 }) },
   { keys: ['/'], label: '/', help: 'filter the rows by a regular expression over their text (Enter keeps it, Esc clears it)', hint: '/ filter', action: () => ({ type: 'filter' }) },

@@ -14,6 +14,8 @@ export interface PanelUi {
   sort: SortSpec;
   /** the filter typed after `/` ('' or absent: none) */
   filter?: string;
+  /** the grouping in use, by index into the panel's groupings (absent: single rows) */
+  group?: number;
 }
 
 export interface UiState {
@@ -48,6 +50,8 @@ export interface UiContext {
   columnKeys: readonly string[];
   /** the active panel's default sort */
   defaultSort: SortSpec;
+  /** how many groupings the active panel has (`t` steps through them, then back to single rows) */
+  groupings?: number;
   /** the home screen's panel id and its step rows' ids in step order ('' and [] when there is no home) */
   homeId?: string;
   homeSort?: SortSpec;
@@ -209,6 +213,16 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       return cols.length ? withPanel(s, ctx, shiftSort(-1)) : s;
     case 'sortReverse':
       return withPanel(s, ctx, (p) => ({ ...p, sort: { ...p.sort, descending: !p.sort.descending } }));
+    case 'group': {
+      const n = ctx.groupings ?? 0;
+      if (n === 0 || s.help) return s;
+      const next = withPanel(s, ctx, (p) => {
+        const g = (p.group ?? -1) + 1;
+        const { group: _g, ...rest } = p;
+        return g < n ? { ...rest, group: g } : rest;
+      });
+      return { ...next, detail: false, scroll: 0 };
+    }
     case 'togglePause':
       return { ...s, paused: !s.paused };
     case 'toggleHelp':

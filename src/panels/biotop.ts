@@ -1,9 +1,10 @@
 /** The biotop panel: block I/O per process, disk and operation, with latency from issue to completion. */
-import { biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
+import { histQuantile, biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
 import { BIOTOP_RECORDS, decodeBiotop, devMajor, devMinor, type BiotopLayouts, type BiotopRecord } from '../records/biotop.js';
 import { humanBytes, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
+import { sumArrays, sumOf, sumRate, weightedMean, type Grouping } from './group.js';
 import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
@@ -100,6 +101,43 @@ export function biotopSummary(rows: readonly BiotopRow[], stats: PanelStats): Su
   return { text, values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, lost_completions_total: lost } };
 }
 
+/** Requests summed: counts and bytes added up, latencies averaged over the requests, p99 from the merged histogram. */
+function mergeBiotop(rows: readonly BiotopRow[]): BiotopRow {
+  const lat_hist = sumArrays(rows.map((r) => r.lat_hist));
+  return {
+    ...rows[0]!,
+    io: sumOf(rows, (r) => r.io),
+    bytes: sumOf(rows, (r) => r.bytes),
+    avg_lat_ns: weightedMean(rows, (r) => r.avg_lat_ns, (r) => r.io),
+    await_ns: weightedMean(rows, (r) => r.await_ns, (r) => r.io),
+    p99_lat_ns: histQuantile(lat_hist, 0.99),
+    io_per_s: sumRate(rows, (r) => r.io_per_s),
+    bytes_per_s: sumRate(rows, (r) => r.bytes_per_s),
+    lat_hist,
+  };
+}
+
+const BIOTOP_GROUPINGS: readonly Grouping<BiotopRow>[] = [
+  {
+    name: 'disk',
+    by: ['disk'],
+    key: (r) => `${r.major}:${r.minor}`,
+    merge: mergeBiotop,
+    hide: ['pid', 'comm', 'op'],
+    hideDetail: ['process', 'disk'],
+    member: (r) => `${r.pid || '-'} ${r.comm || '[kernel]'} ${r.op}`,
+  },
+  {
+    name: 'process',
+    by: ['pid', 'comm'],
+    key: (r) => `${r.pid}/${r.comm}`,
+    merge: mergeBiotop,
+    hide: ['op', 'disk', 'major', 'minor'],
+    hideDetail: ['disk'],
+    member: (r) => `${r.disk || '?'} ${r.op}`,
+  },
+];
+
 export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
   id: 'biotop',
   title: 'biotop',
@@ -134,6 +172,7 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     { label: 'requests', value: (r) => `${r.io}, ${humanBytes(r.bytes)}` },
     { label: 'latency', value: (r) => `device avg ${humanNs(r.avg_lat_ns)}, p99 < ${humanNs((r.p99_lat_ns ?? 0) + 1)}; await ${humanNs(r.await_ns)}` },
   ],
+  groupings: BIOTOP_GROUPINGS,
   blindSpots:
     'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion never reached a program is a lost completion, counted.',
 };

@@ -15,6 +15,7 @@ import {
 import { humanBytes, humanCount } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
+import { sumOf, sumRate, type Grouping } from './group.js';
 import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
@@ -186,6 +187,31 @@ export function filetopSummary(_rows: readonly FiletopRow[], stats: PanelStats, 
 
 const total = (r: FiletopRow): number => r.read_bytes + r.write_bytes;
 
+/** A process's files summed: calls and bytes added up. */
+function mergeFiletop(rows: readonly FiletopRow[]): FiletopRow {
+  return {
+    ...rows[0]!,
+    reads: sumOf(rows, (r) => r.reads),
+    writes: sumOf(rows, (r) => r.writes),
+    read_bytes: sumOf(rows, (r) => r.read_bytes),
+    write_bytes: sumOf(rows, (r) => r.write_bytes),
+    read_bytes_per_s: sumRate(rows, (r) => r.read_bytes_per_s),
+    write_bytes_per_s: sumRate(rows, (r) => r.write_bytes_per_s),
+  };
+}
+
+const FILETOP_GROUPINGS: readonly Grouping<FiletopRow>[] = [
+  {
+    name: 'process',
+    by: ['pid', 'comm'],
+    key: (r) => `${r.pid}/${r.comm}`,
+    merge: mergeFiletop,
+    hide: ['type', 'path', 'major', 'minor', 'ino'],
+    hideDetail: ['file'],
+    member: (r) => r.path,
+  },
+];
+
 export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   id: 'filetop',
   title: 'filetop',
@@ -232,6 +258,7 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
     { label: 'read', value: (r) => `${r.reads} calls, ${humanBytes(r.read_bytes)}` },
     { label: 'written', value: (r) => `${r.writes} calls, ${humanBytes(r.write_bytes)}` },
   ],
+  groupings: FILETOP_GROUPINGS,
   blindSpots:
     'Only the read/write family of system calls is seen: I/O through mmap, sendfile, splice, copy_file_range, io_uring and AIO is not. Failed calls are not counted. On the tracepoint and tp_btf tiers the fd is resolved when the call returns, so a file closed by another thread meanwhile is not counted (counted as "no file"). Paths are as the process sees them from its root mount; a path longer than 511 bytes is cut at the top (shown with …). On the kprobe tier, kretprobes have a fixed number of instances: with thousands of calls asleep at once (reads of idle sockets), returns are missed and their calls are not counted.',
 };

@@ -6,6 +6,7 @@ import { cachetopPanel } from './cachetop.js';
 import { mpstatPanel } from './mpstat.js';
 import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
+import { groupView } from './group.js';
 import { sortRows } from './sort.js';
 import { tcptopPanel } from './tcptop.js';
 import type { AnyPanelDef, Catalog } from './types.js';
@@ -18,7 +19,7 @@ export function panelById(id: string): AnyPanelDef | undefined {
 
 export function catalogOf(panels: readonly AnyPanelDef[]): Catalog {
   const byId = new Map(panels.map((p) => [p.id, p]));
-  return { spec: (id) => byId.get(id), sortRows };
+  return { spec: (id) => byId.get(id), sortRows, groupView };
 }
 
 export const CATALOG: Catalog = catalogOf(PANELS);

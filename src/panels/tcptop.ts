@@ -5,6 +5,7 @@ import { deriveTcptop, tcptopStats, type TcptopRow, type TcptopSample } from '..
 import { humanBytes, humanNs } from '../format.js';
 import { compareValues } from '../models/delta.js';
 import type { BpfObject } from '../native.js';
+import { sumRate, type Grouping } from './group.js';
 import { asNumber, type HostInfo, type KernelInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
 /** An entry whose counters have not moved for this long is deleted from the kernel map (tidying up closed ones). */
@@ -356,6 +357,39 @@ export function tcptopSummary(_rows: readonly TcptopRow[], stats: PanelStats): S
 
 const total = (r: TcptopRow): number | null => (r.rx_bytes === null || r.tx_bytes === null ? null : r.rx_bytes + r.tx_bytes);
 
+/** Connections summed: bytes and rates added up; quiet for as long as the least quiet member. */
+function mergeTcptop(rows: readonly TcptopRow[]): TcptopRow {
+  return {
+    ...rows[0]!,
+    rx_bytes: sumRate(rows, (r) => r.rx_bytes),
+    tx_bytes: sumRate(rows, (r) => r.tx_bytes),
+    rx_per_s: sumRate(rows, (r) => r.rx_per_s),
+    tx_per_s: sumRate(rows, (r) => r.tx_per_s),
+    quiet_ns: Math.min(...rows.map((r) => r.quiet_ns)),
+  };
+}
+
+const TCPTOP_GROUPINGS: readonly Grouping<TcptopRow>[] = [
+  {
+    name: 'process',
+    by: ['pid', 'comm'],
+    key: (r) => `${r.pid}/${r.comm}`,
+    merge: mergeTcptop,
+    hide: ['family', 'laddr', 'lport', 'raddr', 'rport'],
+    hideDetail: ['local', 'remote'],
+    member: (r) => `${r.laddr}:${r.lport} → ${r.raddr}:${r.rport}`,
+  },
+  {
+    name: 'remote port',
+    by: ['rport'],
+    key: (r) => String(r.rport),
+    merge: mergeTcptop,
+    hide: ['pid', 'comm', 'family', 'laddr', 'lport', 'raddr'],
+    hideDetail: ['process', 'local', 'remote'],
+    member: (r) => `${r.pid} ${r.comm} ${r.laddr}:${r.lport} → ${r.raddr}`,
+  },
+];
+
 export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   id: 'tcptop',
   title: 'tcptop',
@@ -394,6 +428,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { label: 'sent', value: (r) => humanBytes(r.tx_bytes) },
     { label: 'quiet for', value: (r) => (r.quiet_ns > 0 ? humanNs(r.quiet_ns) : 'moving bytes') },
   ],
+  groupings: TCPTOP_GROUPINGS,
   blindSpots:
     'A connection that goes quiet stays listed, dimmed, for 10 s (or three intervals). When the map is full, its LRU evicts the least recently active entry; the bytes that entry moved since the last read are lost, and the summary says how many entries were. Before 6.5, sendfile to a TCP socket goes through tcp_sendpage, which no tier hooks; splice(2) out of a socket (tcp_splice_read) is not seen by any tier. On the kprobe tier, kretprobes have a fixed number of instances: with thousands of calls asleep in tcp_recvmsg or tcp_sendmsg at once, returns are missed and their bytes are not counted.',
 };

@@ -7,6 +7,8 @@ import type { AttachType } from '../kernel/attach-types.js';
 import type { BpfObject } from '../native.js';
 import type { RecordDecl, RecordLayout } from '../records/layout.js';
 import type { KmsgReader } from '../records/procfs.js';
+import type { GroupedView, Grouping } from './group.js';
+import type { PanelFrame } from '../frame.js';
 
 /** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
 export interface KernelInfo {
@@ -97,6 +99,8 @@ export interface PanelSpec<R extends Row = Row> {
   /** rows drawn dimmed: listed, but quiet now (a stalled connection) */
   quiet?: (row: R) => boolean;
   detail: readonly DetailField<R>[];
+  /** what its rows can be grouped by (`t` / F5 steps through them, then back to single rows) */
+  groupings?: readonly Grouping<R>[];
   /** what the panel cannot see, for its help */
   blindSpots: string;
   /**
@@ -170,4 +174,6 @@ export interface Catalog {
   spec(id: string): AnyPanelSpec | undefined;
   /** the rows in this sort order (the one comparator every output uses) */
   sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], sort: SortSpec): readonly R[];
+  /** the frame's rows grouped (`t`): one row per group, and the grouped table's spec */
+  groupView<R extends Row>(spec: AnyPanelSpec, panel: PanelFrame, grouping: Grouping<R>): GroupedView;
 }

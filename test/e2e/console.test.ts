@@ -45,12 +45,28 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.ok(filetopProgs() > 0, 'attached while on screen');
     // sixty's own reads (the checklist's /proc files, every interval) show with their full paths.
     await tm.waitFor((x) => / R \/\S+/.test(x));
+    // t: one row per process, its files summed; t again: back to single rows (filetop has one grouping).
+    tm.keys('t');
+    await tm.waitFor((x) => /^grouped by process: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) && /^\s+PID\s+COMM\s+ROWS\s+READS\s+WRITES/m.test(x) && !/PATH/.test(x));
+    tm.keys('t');
+    await tm.waitFor((x) => !x.includes('grouped by') && /TOTAL▼\s+T\s+PATH/.test(x));
     tm.keys('BTab', 'BTab', 'BTab');
     await tm.waitFor((x) => x.includes('TIME▼'));
     await until(() => filetopProgs() === 0, 'filetop to detach when it left the screen', 10_000);
     tm.keys('>');
     await tm.waitFor((x) => x.includes('AVG▼'));
     tm.keys('r');
+    await tm.waitFor((x) => x.includes('AVG▲'));
+    // / filters by a regular expression over the rows' text; Esc clears it. F6 lists the columns to sort by.
+    tm.keys('/', 'n', 'e', 't', '_', 'Enter');
+    await tm.waitFor((x) => /^filter \/net_\/ 2 of \d+ rows/m.test(x) && /^net_rx\s/m.test(x) && !/^timer\s/m.test(x));
+    tm.keys('Escape');
+    await tm.waitFor((x) => !x.includes('filter /') && /^timer\s/m.test(x));
+    tm.keys('F6');
+    await tm.waitFor((x) => x.includes('softirqs: sort by') && /^▶ AVG▲/m.test(x));
+    tm.keys('Down', 'Enter');
+    await tm.waitFor((x) => x.includes('%CPU▲') && !x.includes('sort by'));
+    tm.keys('<');
     await tm.waitFor((x) => x.includes('AVG▲'));
 
     tm.keys('p');

@@ -266,3 +266,24 @@ test('F6 lists the columns to sort by: the cursor starts on the current one, Ent
   assert.doesNotMatch(table, /sort by/);
   r.unmount();
 });
+
+test('t groups tcptop by process, then by remote port, then back to single rows; Enter on a group lists its rows', async () => {
+  const r = app(await fixtureFrame(), 80, 24);
+  r.stdin.write('\t');
+  await until(r.lastFrame, (s) => s.includes('LADDR'), 'the tcptop table');
+  r.stdin.write('t');
+  const byProcess = await until(r.lastFrame, (s) => s.includes('grouped by process'), 'grouped by process');
+  assertGolden('tcptop-grouped-80', byProcess);
+  assert.doesNotMatch(byProcess, /LADDR|RPORT/);
+  r.stdin.write('\x1b[15~'); // F5: the next grouping
+  const byPort = await until(r.lastFrame, (s) => s.includes('grouped by remote port'), 'grouped by remote port');
+  assert.match(byPort, /RPORT\s+ROWS/);
+  assert.doesNotMatch(byPort, /COMM/);
+  r.stdin.write('\r');
+  const detail = await until(r.lastFrame, (s) => s.includes('rows: 1: 4243 rsync'), 'the group\'s rows in its detail');
+  assert.match(detail, /2001:db8::5:873 → 2001:db8:ffff::1234/);
+  r.stdin.write('\x1bt');
+  const single = await until(r.lastFrame, (s) => s.includes('LADDR') && !s.includes('grouped'), 'single rows again');
+  assert.match(single, /LADDR/);
+  r.unmount();
+});
