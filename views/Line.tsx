@@ -6,24 +6,39 @@
  * fitted to the width by cells, replaces the spaces when Ink writes the output.
  */
 import { Text, Transform, type TextProps } from 'ink';
-import { fit } from './cells.js';
+import chalk from 'chalk';
+import { cellWidth, fit } from './cells.js';
+import type { Part } from './text.js';
 
 export interface LineProps extends Omit<TextProps, 'children' | 'wrap'> {
   text: string;
   width: number;
+  /** the text in pieces, some with their own colour (magnitudes); they join to `text` */
+  parts?: readonly Part[];
 }
 
 /** NO_COLOR (https://no-color.org): no colour at all; what a background marked (the selection) becomes inverse video. */
 export const noColor = (): boolean => (process.env.NO_COLOR ?? '') !== '';
 
-export function Line({ text, width, ...given }: LineProps) {
+/**
+ * The line with its pieces' colours, when colour is on (chalk is the one Ink colours with, so it knows the terminal's
+ * colour level as Ink does) and the line fits: a line cut at the edge is drawn plain.
+ */
+function coloured(text: string, parts: readonly Part[] | undefined, width: number): string | null {
+  if (!parts || noColor() || chalk.level === 0 || !parts.some((p) => p.color)) return null;
+  const w = cellWidth(text);
+  if (w > width) return null;
+  return parts.map((p) => (p.color ? chalk[p.color](p.text) : p.text)).join('') + ' '.repeat(width - w);
+}
+
+export function Line({ text, width, parts, ...given }: LineProps) {
   let style = given;
   if (noColor()) {
     const { color: _c, backgroundColor, ...rest } = given;
     style = { ...rest, inverse: (rest.inverse ?? false) || backgroundColor !== undefined };
   }
   const blank = ' '.repeat(Math.max(0, width));
-  const fitted = fit(text, width);
+  const fitted = coloured(text, parts, width) ?? fit(text, width);
   return (
     <Transform transform={(line: string) => line.replace(blank, () => fitted)}>
       <Text {...style}>{blank}</Text>

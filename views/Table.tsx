@@ -5,7 +5,7 @@ import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
 import { Line } from './Line.js';
 import { layoutColumns } from './layout.js';
 import { sharedMax } from './cells.js';
-import { contentWidths, headerLine, rowLine } from './text.js';
+import { contentWidths, headerLine, rowParts } from './text.js';
 
 export interface TableProps {
   spec: AnyPanelSpec;
@@ -42,12 +42,12 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
       <Line inverse text={headerLine(layout, sort)} width={width} />
       {rows.length === 0 ? <Line dimColor text={waiting ? '(measuring the first interval…)' : '(no activity in this interval)'} width={width} /> : null}
       {rows.map((row, i) => {
-        const line = rowLine(layout, panel, row, trendMax);
-        return start + i === selected ? (
-          <Line key={row.id} color="black" backgroundColor="cyan" text={line} width={width} />
-        ) : (
-          <Line key={row.id} dimColor={spec.quiet?.(row) ?? false} color={TONE[spec.tone?.(row) ?? ''] ?? undefined} text={line} width={width} />
-        );
+        const parts = rowParts(layout, panel, row, trendMax);
+        const line = parts.map((p) => p.text).join('');
+        if (start + i === selected) return <Line key={row.id} color="black" backgroundColor="cyan" text={line} width={width} />;
+        const tone = TONE[spec.tone?.(row) ?? ''];
+        // A toned row is all its tone's colour; the others show their big numbers in colour.
+        return <Line key={row.id} dimColor={spec.quiet?.(row) ?? false} color={tone} text={line} parts={tone ? undefined : parts} width={width} />;
       })}
     </Box>
   );

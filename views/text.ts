@@ -1,6 +1,6 @@
 /** Plain-text rendering of panels and frames (batch text output; no escape codes). Pure. */
 import type { Frame, PanelFrame } from '../src/frame.js';
-import type { AnyPanelSpec, Catalog, Row, SortSpec } from '../src/panels/types.js';
+import type { AnyPanelSpec, Catalog, CellValue, Row, SortSpec } from '../src/panels/types.js';
 import { cellWidth, fit, sharedMax, sparkline } from './cells.js';
 import { layoutColumns, type TableLayout } from './layout.js';
 
@@ -24,14 +24,59 @@ export function headerLine(layout: TableLayout, sort?: SortSpec): string {
   return cells.join(' ');
 }
 
+/** A piece of a line, and the colour that draws the eye to its magnitude (none: the line's own). */
+export interface Part {
+  text: string;
+  color?: 'cyan' | 'yellow' | 'red';
+}
+
+/** How big a value looks (htop's habit for its memory columns): by what the column measures. */
+export function magnitudeColor(unit: AnyPanelSpec['columns'][number]['unit'], v: CellValue): Part['color'] {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return undefined;
+  switch (unit) {
+    case 'bytes':
+      return v >= 2 ** 30 ? 'red' : v >= 2 ** 20 ? 'cyan' : undefined;
+    case 'count':
+      return v >= 1e6 ? 'cyan' : undefined;
+    case 'latency':
+      return v >= 1e9 ? 'red' : v >= 1e7 ? 'yellow' : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /**
- * One row. Its sparkline is scaled to `trendMax`, the largest value any row of the table shows (so an 8-byte row and a
- * 28 MB/s row do not both draw full blocks); without it, to its own largest.
+ * One row, as pieces: the cells between coloured ones run together. Its sparkline is scaled to `trendMax`, the
+ * largest value any row of the table shows (so an 8-byte row and a 28 MB/s row do not both draw full blocks); without
+ * it, to its own largest.
  */
+export function rowParts(layout: TableLayout, panel: PanelFrame, row: Row, trendMax?: number): Part[] {
+  const parts: Part[] = [];
+  let plain = '';
+  layout.columns.forEach(({ col, width }, i) => {
+    const v = col.value(row);
+    const text = fit(col.format(v, row), width, col.align, col.keep);
+    const sep = i > 0 ? ' ' : '';
+    const color = col.unit ? magnitudeColor(col.unit, v) : undefined;
+    if (!color) {
+      plain += sep + text;
+      return;
+    }
+    plain += sep;
+    if (plain) parts.push({ text: plain });
+    parts.push({ text, color });
+    plain = '';
+  });
+  if (layout.trendWidth > 0) plain += (layout.columns.length ? ' ' : '') + sparkline(panel.history[row.id] ?? [], layout.trendWidth, trendMax);
+  if (plain) parts.push({ text: plain });
+  return parts;
+}
+
+/** One row as plain text. */
 export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row, trendMax?: number): string {
-  const cells = layout.columns.map(({ col, width }) => fit(col.format(col.value(row), row), width, col.align, col.keep));
-  if (layout.trendWidth > 0) cells.push(sparkline(panel.history[row.id] ?? [], layout.trendWidth, trendMax));
-  return cells.join(' ');
+  return rowParts(layout, panel, row, trendMax)
+    .map((p) => p.text)
+    .join('');
 }
 
 /** One line that says how the panel is doing: its tier, or why it has no data. */

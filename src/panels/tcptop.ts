@@ -415,9 +415,9 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { key: 'lport', title: 'LPORT', width: 5, align: 'right', value: (r) => r.lport, format: (v) => String(v), help: 'local port' },
     { key: 'raddr', title: 'RADDR', width: 15, minWidth: 9, maxWidth: 39, align: 'right', value: (r) => r.raddr, format: (v) => String(v), help: 'remote address' },
     { key: 'rport', title: 'RPORT', width: 5, align: 'right', value: (r) => r.rport, format: (v) => String(v), help: 'remote port' },
-    { key: 'rx_bytes', title: 'RX', width: 6, drop: 2, align: 'right', value: (r) => r.rx_bytes, format: (v) => humanBytes(asNumber(v)), help: 'bytes received in the interval (return value of recvmsg; MSG_PEEK left out)' },
-    { key: 'tx_bytes', title: 'TX', width: 6, drop: 2, align: 'right', value: (r) => r.tx_bytes, format: (v) => humanBytes(asNumber(v)), help: 'bytes sent in the interval (return value of sendmsg, sendfile included)' },
-    { key: 'total', title: 'TOTAL', width: 6, align: 'right', value: total, format: (v) => humanBytes(asNumber(v)), help: 'RX + TX (the default sort)' },
+    { key: 'rx_bytes', title: 'RX', width: 6, drop: 2, align: 'right', value: (r) => r.rx_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes received in the interval (return value of recvmsg; MSG_PEEK left out)' },
+    { key: 'tx_bytes', title: 'TX', width: 6, drop: 2, align: 'right', value: (r) => r.tx_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes sent in the interval (return value of sendmsg, sendfile included)' },
+    { key: 'total', title: 'TOTAL', width: 6, align: 'right', value: total, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'RX + TX (the default sort)' },
   ],
   defaultSort: { key: 'total', descending: true },
   detail: [

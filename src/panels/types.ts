@@ -58,6 +58,11 @@ export interface Column<R> {
   format: (value: CellValue, row: R) => string;
   /** what the column means and which hook feeds it */
   help: string;
+  /**
+   * What its numbers measure, for the colour that draws the eye to magnitude (htop's habit): bytes from a MiB cyan
+   * and from a GiB red, counts from a million cyan, latencies from 10 ms yellow and from 1 s red.
+   */
+  unit?: 'bytes' | 'count' | 'latency';
   /** decimals its value keeps in JSON (default 3): what the measurement resolves, not what a float can hold */
   decimals?: number;
 }

@@ -110,3 +110,31 @@ test('NO_COLOR: no colour codes at all; the selection is inverse video', async (
     delete process.env.NO_COLOR;
   }
 });
+
+test('colour draws the eye to magnitude: MiB cyan, GiB red, slow latencies yellow; selected and toned rows keep their own colour', async () => {
+  const p = (await fixtureFrame()).panels[1]!;
+  // rsync's TX (143M) and TOTAL are in MiB; nginx's RX is 4.8M; a made-up row moves 2 GiB.
+  const big = { ...p.rows[2]!, id: 'big', rx_bytes: 2 * 2 ** 30, tx_bytes: 0 };
+  const rows = [...p.rows, big];
+  const { Table } = await import('../../views/Table.js');
+  const spec = CATALOG.spec('tcptop')!;
+  const t = render(<Table spec={spec} panel={{ ...p, rows }} rows={rows} sort={spec.defaultSort} width={100} height={8} selected={3} />);
+  const lines = (t.lastFrame() ?? '').split('\n');
+  const rsync = lines.find((l) => plain(l).includes('rsync'))!;
+  assert.match(rsync, /\x1b\[36m\s*143M\x1b\[39m \x1b\[36m\s*143M\x1b\[39m/, 'TX and TOTAL in MiB: cyan');
+  assert.doesNotMatch(rsync, /\x1b\[36m\s*2\.9K/, 'KiB: plain');
+  const ssh = lines.find((l) => plain(l).includes('64B'))!;
+  assert.doesNotMatch(ssh, /\x1b\[3\dm/, 'a small row has no colour');
+  // The selected row (the 2 GiB one, index 3) is black on cyan, without magnitude colours inside it.
+  const sel = lines.find((l) => l.includes('\x1b[46m'))!;
+  assert.match(plain(sel), /2\.0G/);
+  assert.doesNotMatch(sel, /\x1b\[31m/);
+  t.unmount();
+  const t2 = render(<Table spec={spec} panel={{ ...p, rows }} rows={rows} sort={spec.defaultSort} width={100} height={8} selected={0} />);
+  const bigLine = (t2.lastFrame() ?? '').split('\n').find((l) => plain(l).includes('2.0G'))!;
+  assert.match(bigLine, /\x1b\[31m\s*2\.0G\x1b\[39m/, 'GiB: red');
+  t2.unmount();
+  // Latency: biotop's AVG of 20 ms yellow, 2 s red.
+  const { magnitudeColor } = await import('../../views/text.js');
+  assert.deepEqual([magnitudeColor('latency', 5e6), magnitudeColor('latency', 2e7), magnitudeColor('latency', 2e9), magnitudeColor('count', 2e6), magnitudeColor(undefined, 1e12), magnitudeColor('bytes', null)], [undefined, 'yellow', 'red', 'cyan', undefined, undefined]);
+});
