@@ -160,10 +160,10 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     { key: 'disk', title: 'DISK', width: 8, minWidth: 5, maxWidth: 16, align: 'left', value: (r) => r.disk, format: (v) => String(v || '?'), help: 'the disk (its kernel name; the row carries major and minor too)' },
     { key: 'io', title: 'IO', width: 7, align: 'right', value: (r) => r.io, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'requests completed in the interval' },
     { key: 'bytes', title: 'BYTES', width: 7, align: 'right', value: (r) => r.bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'their sizes, taken when issued to the device (the default sort)' },
-    { key: 'avg_lat_ns', title: 'AVG', width: 8, align: 'right', value: (r) => r.avg_lat_ns, format: (v) => humanNs(asNumber(v)), unit: 'latency', help: 'issue → completion, averaged', decimals: 0 },
+    { key: 'avg_lat_ns', title: 'AVG', width: 8, drop: 1, align: 'right', value: (r) => r.avg_lat_ns, format: (v) => humanNs(asNumber(v)), unit: 'latency', help: 'issue → completion, averaged', decimals: 0 },
     { key: 'await_ns', title: 'AWAIT', width: 8, align: 'right', value: (r) => r.await_ns, format: (v) => humanNs(asNumber(v)), unit: 'latency', help: "the request's start → completion, averaged: queued time included, as iostat's r_await/w_await", decimals: 0 },
     { key: 'p99_lat_ns', title: 'P99', width: 8, align: 'right', value: (r) => r.p99_lat_ns, format: (v) => (v === null ? '-' : `<${humanNs(asNumber(v)! + 1)}`), unit: 'latency', help: '99th percentile of issue → completion: the upper edge of its log2 bucket' },
-    { key: 'io_per_s', title: 'IO/s', width: 7, align: 'right', value: (r) => r.io_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), unit: 'count', help: 'IO over the measured elapsed time' },
+    { key: 'io_per_s', title: 'IO/s', width: 7, drop: 2, align: 'right', value: (r) => r.io_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), unit: 'count', help: 'IO over the measured elapsed time' },
   ],
   defaultSort: { key: 'bytes', descending: true },
   detail: [

@@ -172,7 +172,7 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
   trend: (row) => row.hits,
   columns: [
     { key: 'pid', title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) whose task touched the page cache' },
-    { key: 'uid', title: 'UID', width: 6, align: 'right', value: (r) => r.uid, format: (v) => String(v), help: 'its user id when its row was created' },
+    { key: 'uid', title: 'UID', width: 6, drop: 2, align: 'right', value: (r) => r.uid, format: (v) => String(v), help: 'its user id when its row was created' },
     { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v || '[kernel]'), help: 'its name (renamed at exec; control characters escaped)' },
     { key: 'hits', title: 'HITS', width: 7, align: 'right', value: (r) => r.hits, format: (v) => pages(asNumber(v)), unit: 'count', help: 'pages accessed that were already cached: accesses − misses per direction, never below 0; estimated on the tracepoint tier (the default sort)' },
     { key: 'misses', title: 'MISSES', width: 7, align: 'right', value: (r) => r.misses, format: (v) => pages(asNumber(v)), unit: 'count', help: 'pages the process added to the page cache (readahead included), × the folio size' },

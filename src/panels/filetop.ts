@@ -232,8 +232,8 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   columns: [
     { key: 'pid', title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) that made the calls' },
     { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v), help: 'its name when the row was created (control characters escaped)' },
-    { key: 'reads', title: 'READS', width: 6, align: 'right', value: (r) => r.reads, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'read calls that succeeded in the interval (read, pread64, readv, preadv, preadv2; 0 bytes at end of file included)' },
-    { key: 'writes', title: 'WRITES', width: 6, align: 'right', value: (r) => r.writes, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'write calls that succeeded in the interval (write, pwrite64, writev, pwritev, pwritev2)' },
+    { key: 'reads', title: 'READS', width: 6, drop: 2, align: 'right', value: (r) => r.reads, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'read calls that succeeded in the interval (read, pread64, readv, preadv, preadv2; 0 bytes at end of file included)' },
+    { key: 'writes', title: 'WRITES', width: 6, drop: 2, align: 'right', value: (r) => r.writes, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'write calls that succeeded in the interval (write, pwrite64, writev, pwritev, pwritev2)' },
     { key: 'read_bytes', title: 'R_BYTES', width: 7, align: 'right', value: (r) => r.read_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes the read calls returned' },
     { key: 'write_bytes', title: 'W_BYTES', width: 7, align: 'right', value: (r) => r.write_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes the write calls returned' },
     { key: 'total', title: 'TOTAL', width: 7, align: 'right', value: total, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'read + written bytes (the default sort)' },
@@ -242,7 +242,8 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
       key: 'path',
       title: 'PATH',
       width: 30,
-      minWidth: 12,
+      // The file is what the row is about: below this, the call counts leave first.
+      minWidth: 24,
       maxWidth: 160,
       align: 'left',
       keep: 'end',
