@@ -7,7 +7,17 @@ export interface Options {
   /** frames to print in batch mode; null = until interrupted */
   count: number | null;
   batch: boolean;
-  format: 'json' | 'text';
+  format: 'json' | 'text' | 'csv';
+  /** batch CSV with several panels: one file per panel in this directory */
+  csvDir: string | null;
+  /** a snapshot or recording to open instead of the live host */
+  replay: string | null;
+  /** append one frame per interval to this file */
+  record: string | null;
+  /** bytes at which the recording rotates (FILE becomes FILE.1) */
+  recordMax: number | null;
+  /** where `e` writes snapshots (and `R` recordings) */
+  exportDir: string;
   /** panel ids, in the order given; null = all */
   panels: string[] | null;
   /** panel id → the one hook tier to use instead of the ladder */
@@ -28,7 +38,14 @@ options:
   -i, --interval SECONDS   refresh interval (default 1; 0.1 to 3600)
   -b, --batch              print one frame per interval instead of the interactive console
   -c, --count N            stop after N frames (implies --batch)
-  -f, --format json|text   batch output: one JSON object per line, or plain text (default text; implies --batch)
+  -f, --format json|text|csv
+                           batch output: one JSON object per line, plain text (default), or CSV (one stream
+                           per panel; implies --batch)
+      --csv-dir DIR        CSV of several panels: DIR/<panel>.csv each (one panel: stdout)
+  -r, --record FILE        append one frame per interval to FILE (a new file, or a sixty recording to extend)
+      --record-max SIZE    when FILE reaches SIZE (e.g. 100M, 2G), it becomes FILE.1 and a new FILE starts
+      --replay FILE        open a snapshot (e) or a recording (--record, R) read-only; with --batch, convert it
+      --export-dir DIR     where e writes snapshots and R recordings (default: the current directory)
   -p, --panels LIST        comma-separated panels to run (default: all): ${panelIds.join(',')}
   -t, --tier PANEL=TIER    use only this hook tier for a panel, no fallback (e.g. tcptop=raw_tp); repeatable
       --no-trend           batch text without the sparkline column (for logs)
@@ -44,12 +61,42 @@ function takeValue(argv: string[], i: number, name: string): string {
   return v;
 }
 
+/** A file or directory argument: any path, but not empty and not an option. */
+function pathValue(argv: string[], i: number, name: string): string {
+  const v = takeValue(argv, i, name);
+  if (v === '') throw new UserError(`option ${quoteInput(name)} needs a path`);
+  return v;
+}
+
+/** "100M", "2G", "500K", "1048576": bytes (binary units), at least 64 KB. */
+export function parseSize(v: string): number {
+  const m = /^(\d+(?:\.\d+)?)([KMG]?)i?B?$/i.exec(v);
+  const n = m ? Number(m[1]) * 1024 ** ['', 'K', 'M', 'G'].indexOf(m[2]!.toUpperCase()) : NaN;
+  if (!m || !Number.isFinite(n) || n < 65536) throw new UserError(`invalid size '${quoteInput(v)}': give bytes or K, M, G (at least 64K)`);
+  return Math.floor(n);
+}
+
 /** Panel ids and, for each, the names of its hook tiers. */
 export type PanelCatalog = ReadonlyMap<string, readonly string[]>;
 
 export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Options {
   const knownPanels = [...catalog.keys()];
-  const o: Options = { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, trend: true, help: false, version: false };
+  const o: Options = {
+    intervalS: 1,
+    count: null,
+    batch: false,
+    format: 'text',
+    csvDir: null,
+    replay: null,
+    record: null,
+    recordMax: null,
+    exportDir: '.',
+    panels: null,
+    tiers: {},
+    trend: true,
+    help: false,
+    version: false,
+  };
   const args: string[] = [];
   for (const a of argv) {
     const eq = a.startsWith('--') ? a.indexOf('=') : -1;
@@ -82,7 +129,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
       case '-f':
       case '--format': {
         const v = takeValue(args, i++, a);
-        if (v !== 'json' && v !== 'text') throw new UserError(`invalid format '${quoteInput(v)}': json or text`);
+        if (v !== 'json' && v !== 'text' && v !== 'csv') throw new UserError(`invalid format '${quoteInput(v)}': json, text or csv`);
         o.format = v;
         formatGiven = true;
         break;
@@ -108,6 +155,24 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
         o.tiers[m[1]!] = m[2]!;
         break;
       }
+      case '--csv-dir':
+        o.csvDir = pathValue(args, i++, a);
+        break;
+      case '-r':
+      case '--record':
+        o.record = pathValue(args, i++, a);
+        break;
+      case '--record-max': {
+        const v = takeValue(args, i++, a);
+        o.recordMax = parseSize(v);
+        break;
+      }
+      case '--replay':
+        o.replay = pathValue(args, i++, a);
+        break;
+      case '--export-dir':
+        o.exportDir = pathValue(args, i++, a);
+        break;
       case '--no-trend':
         o.trend = false;
         break;
@@ -125,6 +190,12 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
   }
   // --count and --format only make sense for batch output, so they ask for it.
   if (o.count !== null || formatGiven) o.batch = true;
+  if (o.replay !== null) {
+    const live = o.record !== null ? '--record' : Object.keys(o.tiers).length > 0 ? '--tier' : null;
+    if (live) throw new UserError(`--replay shows what was recorded: ${live} does not go with it`);
+  }
+  if (o.recordMax !== null && o.record === null) throw new UserError('--record-max bounds a recording: give --record FILE too');
+  if (o.csvDir !== null && o.format !== 'csv') throw new UserError('--csv-dir is for --format csv');
   return o;
 }
 

@@ -4,9 +4,16 @@
  * Ink and React are loaded only for the console, after a first plain frame is on the screen.
  */
 import { hostname, release } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
+import { onlineCpus } from './kernel/cpus.js';
+import { FormatError, RECORD_ROWS, SCHEMA_VERSION } from './persist/frames.js';
+import { csvHeader, csvRows } from './persist/csv.js';
+import { RECORDING_FORMAT, RecordingReader, RecordingWriter, type RecordingMeta } from './persist/recording.js';
+import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from './persist/snapshot.js';
+import { ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from './replay.js';
+import type { Command } from '../views/keys.js';
 import { nextInterval, parseArgs, usage, type Options } from './args.js';
 import { Engine } from './engine.js';
 import { oneLine, UserError } from './errors.js';
@@ -25,6 +32,7 @@ const ALT_SCREEN_ON = '\x1b[?1049h\x1b[?25l\x1b[?2004h';
 const ALT_SCREEN_OFF = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 
 let engine: Engine | undefined;
+let recorder: RecordingWriter | undefined;
 let terminalTaken = false;
 let unmountUi: (() => void) | undefined;
 
@@ -51,6 +59,8 @@ function restoreTerminal(): void {
 
 function cleanup(): void {
   engine?.close();
+  // What was written is on disk (each record synced); a record still queued is the frame a crash may lose.
+  recorder?.closeNow();
   restoreTerminal();
 }
 
@@ -137,56 +147,219 @@ function injectFault(): void {
   }, 300);
 }
 
+/** The host as snapshots and recordings name it (the live one). */
+function liveHost(): HostMeta {
+  return { hostname: quoteInput(hostname(), 64), kernel: quoteInput(release(), 40), cpus: onlineCpus() };
+}
+
+/** Batch output of one frame in the chosen format (CSV goes to its own streams: see csvOutput). */
+function frameText(opts: Options, frame: Frame, host: string): string {
+  const width = process.stdout.columns ?? 160;
+  return opts.format === 'json' ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n` : `${renderFrameText(CATALOG, frame, width, { host, trend: opts.trend })}\n`;
+}
+
+/**
+ * CSV: one stream per panel, each with its header. One panel goes to stdout; several need --csv-dir, where each gets
+ * <panel>.csv (a new file: an existing one is not overwritten).
+ */
+function csvOutput(opts: Options, panelIds: readonly string[]): (frame: Frame) => void {
+  const fds = new Map<string, number>();
+  if (panelIds.length === 1 && opts.csvDir === null) {
+    const spec = CATALOG.spec(panelIds[0]!)!;
+    emit(csvHeader(spec));
+    return (frame) => {
+      const p = frame.panels.find((x) => x.id === spec.id);
+      if (p) emit(csvRows(spec, p, frame.time, frame.elapsedNs));
+    };
+  }
+  if (opts.csvDir === null) throw new UserError(`CSV is one stream per panel: give --csv-dir DIR for ${panelIds.length} panels, or one panel with --panels`);
+  for (const id of panelIds) {
+    const path = join(opts.csvDir, `${id}.csv`);
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      fds.set(id, fd);
+      writeSync(fd, csvHeader(CATALOG.spec(id)!));
+    } catch (e) {
+      throw new UserError(`cannot write ${quoteInput(path)}: ${oneLine(e)}`, (e as NodeJS.ErrnoException).code === 'EEXIST' ? 2 : 74);
+    }
+  }
+  process.on('exit', () => {
+    for (const fd of fds.values()) closeSync(fd);
+  });
+  return (frame) => {
+    for (const p of frame.panels) {
+      const fd = fds.get(p.id);
+      if (fd !== undefined) writeSync(fd, csvRows(CATALOG.spec(p.id)!, p, frame.time, frame.elapsedNs));
+    }
+  };
+}
+
+function recordingMeta(host: HostMeta, intervalS: number): RecordingMeta {
+  return { format: RECORDING_FORMAT, schemaVersion: SCHEMA_VERSION, sixty: version(), host, intervalS, startedAt: new Date().toISOString(), rowsPerPanel: RECORD_ROWS };
+}
+
+/** Opens --record FILE, or says in one line why not. */
+function openRecorder(path: string, opts: Options): RecordingWriter {
+  try {
+    return new RecordingWriter(path, recordingMeta(liveHost(), opts.intervalS), opts.recordMax);
+  } catch (e) {
+    if (e instanceof FormatError) throw new UserError(`cannot record to ${quoteInput(path)}: it exists and is not a recording to extend (${e.message})`);
+    throw new UserError(`cannot record to ${quoteInput(path)}: ${oneLine(e)}`);
+  }
+}
+
 async function runBatch(opts: Options, eng: Engine): Promise<number> {
+  const csv = opts.format === 'csv' ? csvOutput(opts, opts.panels ?? PANELS.map((p) => p.id)) : null;
+  if (opts.record) recorder = openRecorder(opts.record, opts);
   await eng.open();
   injectFault();
   for (const line of unavailable(eng.store.getSnapshot())) say(line);
-  const width = process.stdout.columns ?? 160;
+  const host = `${quoteInput(hostname(), 64)} ${quoteInput(release(), 40)}`;
   let printed = 0;
-  return new Promise<number>((resolve) => {
+  const status = await new Promise<number>((resolve) => {
     eng.store.subscribe(() => {
       const frame: Frame = eng.store.getSnapshot();
       if (frame.elapsedNs === 0) return; // the baseline after attaching: not an interval
-      emit(opts.format === 'json' ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n` : `${renderFrameText(CATALOG, frame, width, { host: `${quoteInput(hostname(), 64)} ${quoteInput(release(), 40)}`, trend: opts.trend })}\n`);
+      recorder?.add(frame);
+      if (csv) csv(frame);
+      else emit(frameText(opts, frame, host));
       printed++;
       if (opts.count !== null && printed >= opts.count) resolve(batchStatus(frame));
     });
     eng.start();
   });
+  // No frame after the last one counted, for the output or the recording.
+  eng.close();
+  if (recorder) {
+    await recorder.close();
+    if (recorder.status.error) say(`sixty: recording to ${quoteInput(recorder.path)} stopped: ${recorder.status.error}`);
+  }
+  return status;
 }
 
-async function runInteractive(opts: Options, eng: Engine): Promise<void> {
+/** A snapshot or a recording, opened for replay; anything wrong with it is one line and exit 2. */
+function openReplay(path: string): { source: ReplaySource; host: HostMeta; intervalS: number; close: () => void; torn: boolean } {
+  const fail = (why: string): never => {
+    throw new UserError(`cannot replay ${quoteInput(path)}: ${why}`);
+  };
+  try {
+    if (RecordingReader.sniff(path)) {
+      const r = new RecordingReader(path, CATALOG);
+      if (r.frames === 0) fail(r.tornTail ? 'no complete frame: the file ends inside the first one' : 'the recording has no frame yet');
+      // The first frame is read now: a file that cannot show even that is refused before the console opens.
+      r.frame(0);
+      return { source: r, host: r.meta.host, intervalS: r.meta.intervalS, close: () => r.close(), torn: r.tornTail };
+    }
+    const snap = parseSnapshot(readBounded(path, MAX_SNAPSHOT_BYTES, 'snapshot'), CATALOG);
+    return { source: snapshotSource(snap.frame), host: snap.host, intervalS: snap.intervalS, close: () => {}, torn: false };
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    if (e instanceof FormatError) return fail(e.message);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return fail('no such file');
+    if (code === 'EISDIR') return fail('it is a directory');
+    if (code === 'EACCES') return fail('permission denied');
+    return fail(oneLine(e));
+  }
+}
+
+/** Only the panels --panels names (in its order), when it names some. */
+function onlyPanels(source: ReplaySource, ids: readonly string[] | null): ReplaySource {
+  if (ids === null) return source;
+  const pick = (f: Frame): Frame => ({ ...f, panels: ids.flatMap((id) => f.panels.filter((p) => p.id === id)) });
+  return { frames: source.frames, withHistory: source.withHistory, timeOf: (i) => source.timeOf(i), seekTime: (ms) => source.seekTime(ms), frame: (i) => pick(source.frame(i)) };
+}
+
+/** --replay FILE --batch: every frame (or --count of them) in the chosen format, as fast as they convert. */
+function runReplayBatch(opts: Options, r: ReturnType<typeof openReplay>): number {
+  const ids = r.source.frame(0).panels.map((p) => p.id);
+  const csv = opts.format === 'csv' ? csvOutput(opts, ids) : null;
+  const trends = new TrendRebuilder(r.source, panelById);
+  const host = `${r.host.hostname} ${r.host.kernel}`;
+  const n = opts.count === null ? r.source.frames : Math.min(opts.count, r.source.frames);
+  for (let i = 0; i < n; i++) {
+    let frame: Frame;
+    try {
+      frame = trends.at(i);
+    } catch (e) {
+      if (e instanceof FormatError) throw new UserError(`cannot replay ${quoteInput(opts.replay!)}: ${e.message}`);
+      throw e;
+    }
+    if (csv) csv(frame);
+    else emit(frameText(opts, frame, host));
+  }
+  return 0;
+}
+
+/** What the console shows and does, live or in replay. */
+interface ConsoleHost {
+  store: { subscribe: (fn: () => void) => () => void; getSnapshot: () => Frame };
+  host: HostMeta;
+  intervalS: () => number;
+  badge: () => string | undefined;
+  onShow?: (id: string | null) => void;
+  onCommand: (cmd: Command, shown: Frame, ui: ConsoleUi) => void;
+  /** called once the console is drawn, with what it offers */
+  start: (ui: ConsoleUi) => void;
+}
+
+interface ConsoleUi {
+  notify: (text: string, error?: boolean) => void;
+  refresh: () => void;
+  /** the screen as the user sees it, as text */
+  screenText: () => string;
+}
+
+/** `e`: the frame on screen as a snapshot (JSON) and the screen and every panel as text, in --export-dir. */
+function exportSnapshot(opts: Options, host: HostMeta, intervalS: number, frame: Frame, screenText: string): string {
+  const now = new Date();
+  const doc = snapshotDocument({ host, sixty: version(), intervalS, createdAt: now.toISOString() }, frame);
+  const text = `${screenText}\n\nall panels\n\n${renderFrameText(CATALOG, frame, 160, { host: `${host.hostname} ${host.kernel}` })}\n`;
+  return writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text);
+}
+
+async function runConsole(c: ConsoleHost): Promise<void> {
   const out = process.stdout;
   const size = (): { width: number; height: number } => ({ width: out.columns ?? 80, height: out.rows ?? 24 });
-  const host = quoteInput(hostname(), 64);
   terminalTaken = true;
   // A first frame at once, before the console's modules load (about half a second) and the panels attach.
-  out.write(`${ALT_SCREEN_ON}\x1b[2J\x1b[H${`sixty  ${host}  starting…`.slice(0, size().width)}`);
+  out.write(`${ALT_SCREEN_ON}\x1b[2J\x1b[H${`sixty  ${c.host.hostname}  starting…`.slice(0, size().width)}`);
   const [{ render }, { createElement }, { App }] = await Promise.all([import('ink'), import('react'), import('../views/App.js')]);
   const keysAvailable = process.stdin.isTTY === true;
   await new Promise<void>((resolve) => {
+    let notice: { text: string; error: boolean } | null = null;
+    let noticeTimer: NodeJS.Timeout | undefined;
+    const screen = new Screen();
+    const ui: ConsoleUi = {
+      notify: (text, error = false) => {
+        notice = { text, error };
+        clearTimeout(noticeTimer);
+        noticeTimer = setTimeout(() => {
+          notice = null;
+          ui.refresh();
+        }, 15_000).unref();
+        ui.refresh();
+      },
+      refresh: () => instance.rerender(element()),
+      screenText: () => screen.text(),
+    };
     const element = (): ReturnType<typeof createElement> =>
       createElement(App, {
-        store: eng.store,
+        store: c.store,
         catalog: CATALOG,
         ...size(),
-        hostname: host,
-        kernel: quoteInput(release(), 40),
-        intervalS: opts.intervalS,
+        hostname: c.host.hostname,
+        kernel: c.host.kernel,
+        intervalS: c.intervalS(),
         keysAvailable,
         onQuit: resolve,
-        onShow: (id: string | null) => eng.show(id),
-        onInterval: (step: 1 | -1) => {
-          const next = nextInterval(opts.intervalS, step);
-          if (next === opts.intervalS) return;
-          opts.intervalS = next;
-          eng.setIntervalMs(next * 1000);
-          instance.rerender(element());
-        },
+        ...(c.onShow ? { onShow: c.onShow } : {}),
+        onCommand: (cmd: Command, shown: Frame) => c.onCommand(cmd, shown, ui),
+        badge: c.badge(),
+        notice,
       });
     out.write('\x1b[2J\x1b[H');
     // Ink renders into this stream; the output layer (views/screen.ts) writes only the cells that changed.
-    const screen = new Screen();
     const inkOut = new Writable({
       write(chunk: Buffer | string, _enc, done) {
         const bytes = translate(screen, chunk.toString());
@@ -204,11 +377,108 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
       inkOut.emit('resize');
       instance.rerender(element());
     });
-    // The panels open behind the drawn console; each shows "attaching…" until it is ready.
-    eng.open().then(() => {
-      injectFault();
-      eng.start();
-    }, onFatal);
+    c.start(ui);
+  });
+}
+
+/** The live console: the engine's store; `R` records, `e` exports, `+` `-` change the interval. */
+async function runInteractive(opts: Options, eng: Engine): Promise<void> {
+  const host = liveHost();
+  if (opts.record) recorder = openRecorder(opts.record, opts);
+  let ui: ConsoleUi | undefined;
+  let reported: string | null = null;
+  eng.store.subscribe(() => {
+    const frame = eng.store.getSnapshot();
+    if (!recorder || frame.elapsedNs === 0) return;
+    recorder.add(frame);
+    if (recorder.status.error && reported !== recorder.status.error) {
+      reported = recorder.status.error;
+      ui?.notify(`recording to ${recorder.path} stopped: ${recorder.status.error}`, true);
+    }
+    ui?.refresh();
+  });
+  const kb = (n: number): string => (n < 1048576 ? `${Math.round(n / 1024)}K` : `${(n / 1048576).toFixed(1)}M`);
+  await runConsole({
+    store: eng.store,
+    host,
+    intervalS: () => opts.intervalS,
+    badge: () => (recorder ? (recorder.status.error ? 'REC stopped' : `● REC ${recorder.status.frames} ${kb(recorder.status.bytes)}`) : undefined),
+    onShow: (id) => eng.show(id),
+    start: (u) => {
+      ui = u;
+      // The panels open behind the drawn console; each shows "attaching…" until it is ready.
+      eng.open().then(() => {
+        injectFault();
+        eng.start();
+      }, onFatal);
+    },
+    onCommand: (cmd, shown, u) => {
+      switch (cmd.type) {
+        case 'interval': {
+          const next = nextInterval(opts.intervalS, cmd.step);
+          if (next === opts.intervalS) return;
+          opts.intervalS = next;
+          eng.setIntervalMs(next * 1000);
+          return u.refresh();
+        }
+        case 'export':
+          try {
+            return u.notify(`snapshot written: ${exportSnapshot(opts, host, opts.intervalS, shown, u.screenText())} (and .txt)`);
+          } catch (e) {
+            return u.notify(`export failed: ${oneLine(e)}`, true);
+          }
+        case 'record': {
+          if (recorder) {
+            const r = recorder;
+            recorder = undefined;
+            r.close().then(
+              () => u.notify(`recorded ${r.status.frames} frames to ${r.path}${r.status.error ? ` (stopped early: ${r.status.error})` : ''}`),
+              (e: unknown) => u.notify(`recording to ${r.path}: ${oneLine(e)}`, true),
+            );
+            return u.refresh();
+          }
+          const path = join(opts.exportDir, `${snapshotStem(host.hostname, new Date())}.sixtyrec`);
+          try {
+            recorder = new RecordingWriter(path, recordingMeta(host, opts.intervalS), opts.recordMax);
+            reported = null;
+            return u.notify(`recording to ${path} (R stops)`);
+          } catch (e) {
+            return u.notify(`cannot record: ${oneLine(e)}`, true);
+          }
+        }
+        case 'seek':
+          return u.notify('[ ] { } step through a replay: sixty --replay FILE');
+      }
+    },
+  });
+}
+
+/** The console on a snapshot or a recording: read-only, REPLAY in the title, `[ ] { }` move through it. */
+async function runReplayConsole(opts: Options, r: ReturnType<typeof openReplay>): Promise<void> {
+  const store = new ReplayStore(r.source, panelById);
+  await runConsole({
+    store,
+    host: r.host,
+    intervalS: () => r.intervalS,
+    badge: () => `REPLAY ${store.describe()}${store.error ? `: ${store.error}` : ''}`,
+    start: () => {},
+    onCommand: (cmd, shown, u) => {
+      switch (cmd.type) {
+        case 'seek':
+          store.step(cmd.step, cmd.unit);
+          return u.refresh();
+        case 'export':
+          try {
+            return u.notify(`snapshot written: ${exportSnapshot(opts, r.host, r.intervalS, shown, u.screenText())} (and .txt)`);
+          } catch (e) {
+            return u.notify(`export failed: ${oneLine(e)}`, true);
+          }
+        case 'interval':
+          return u.notify('replay: the interval is the recording\'s ([ ] step one, { } a minute)');
+        case 'record':
+          return u.notify('replay: nothing to record (R records a live host)');
+      }
+    },
   });
 }
 
@@ -228,6 +498,21 @@ async function main(argv: string[]): Promise<number> {
     const h = process.stdout.rows ?? 0;
     if (w < MIN_WIDTH || h < MIN_HEIGHT) throw new UserError(`terminal too small: ${w}×${h}, sixty needs at least ${MIN_WIDTH}×${MIN_HEIGHT}`);
   }
+  // Replay needs no root and no BPF: no engine at all.
+  if (opts.replay !== null) {
+    const opened = openReplay(opts.replay);
+    const r = { ...opened, source: onlyPanels(opened.source, opts.panels) };
+    if (r.source.frame(0).panels.length === 0) throw new UserError(`cannot replay ${quoteInput(opts.replay)}: it has none of the panels ${opts.panels?.join(', ')}`);
+    if (r.torn) say(`sixty: ${quoteInput(opts.replay)}: the last frame was cut short (a crash while it was written) and is left out; ${r.source.frames} frames read`);
+    try {
+      if (interactive) await runReplayConsole(opts, r);
+      else return runReplayBatch(opts, r);
+    } finally {
+      r.close();
+    }
+    cleanup();
+    return 0;
+  }
   const panels: AnyPanelDef[] = (opts.panels ?? PANELS.map((p) => p.id)).map((id) => {
     const def = panelById(id)!;
     const forced = opts.tiers[id];
@@ -240,8 +525,22 @@ async function main(argv: string[]): Promise<number> {
   let status = 0;
   if (interactive) await runInteractive(opts, engine);
   else status = await runBatch(opts, engine);
+  engine.close();
+  if (recorder) {
+    const r = recorder;
+    recorder = undefined;
+    await r.close();
+  }
   cleanup();
   return status;
+}
+
+/** The file --replay names, for a message about it. */
+function replayPathArg(): string {
+  const argv = process.argv.slice(2);
+  const i = argv.findIndex((a) => a === '--replay' || a.startsWith('--replay='));
+  const v = i < 0 ? undefined : argv[i]!.includes('=') ? argv[i]!.slice(argv[i]!.indexOf('=') + 1) : argv[i + 1];
+  return v === undefined ? 'the file' : quoteInput(v);
 }
 
 installExitHandlers();
@@ -252,6 +551,10 @@ main(process.argv.slice(2)).then(
     if (e instanceof UserError) {
       say(`sixty: ${e.message}`);
       process.exit(e.exitCode);
+    }
+    if (e instanceof FormatError) {
+      say(`sixty: cannot read ${replayPathArg()}: ${e.message}`);
+      process.exit(2);
     }
     onFatal(e);
   },

@@ -10,7 +10,7 @@ import { Help } from './Help.js';
 import { hostLines } from './header.js';
 import { Line, noColor } from './Line.js';
 import { InputDecoder } from './input.js';
-import { KEY_HINT } from './keys.js';
+import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
 import { initialUiState, panelUi, reduceInput, selectedIndex, type UiContext, type UiState } from './state.js';
@@ -49,8 +49,12 @@ export interface AppProps {
   onQuit: () => void;
   /** the panel on screen changed (panels attached only while on screen attach and detach on it) */
   onShow?: (id: string | null) => void;
-  /** `+` / `-`: one step longer or shorter on the interval ladder */
-  onInterval?: (step: 1 | -1) => void;
+  /** `+` `-` (interval), `e` (export), `R` (record), `[` `]` `{` `}` (replay): acted on by the host */
+  onCommand?: (cmd: Command, shown: Frame) => void;
+  /** what the title says beside the clock: REPLAY and the position, or that a recording runs */
+  badge?: string;
+  /** a message for the user (a snapshot written, a write that failed) */
+  notice?: { text: string; error: boolean } | null;
 }
 
 export { MIN_HEIGHT, MIN_WIDTH };
@@ -63,7 +67,7 @@ const CHROME_LINES = 3;
 
 const NO_SORT = { key: '', descending: true };
 
-export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onInterval }: AppProps) {
+export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onCommand, badge, notice }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
   const [ui, dispatch] = useReducer((s: UiState, a: { ev: KeyEvent; ctx: UiContext }) => reduceInput(s, a.ev, a.ctx), panelIds, initialUiState);
@@ -104,7 +108,8 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const filterLine = ui.editing || filter ? `filter /${filter}/${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
   const groupLine = grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
   const infoLines = [groupLine, filterLine].filter((l): l is string => l !== null);
-  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length);
+  const noticeLines = notice ? [notice.text] : [];
+  const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
   const ctxRef = useRef<UiContext>({ panelIds: [], rowIds: [], pageRows: 1, columnKeys: [], defaultSort: NO_SORT });
@@ -126,8 +131,11 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
         }
       : {}),
   };
-  const intervalRef = useRef(onInterval);
-  intervalRef.current = onInterval;
+  const commandRef = useRef(onCommand);
+  commandRef.current = onCommand;
+  // The frame on screen (held while paused): what `e` exports.
+  const shownRef = useRef(frame);
+  shownRef.current = frame;
   // Raw input, decoded here: every key in a read counts (Ink's useInput hands a run of typed keys over as one string,
   // and F-keys as empty ones).
   const { isRawModeSupported, setRawMode, internal_eventEmitter: input } = useStdin();
@@ -150,9 +158,15 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   useEffect(() => {
     onShow?.(ui.active || null);
   }, [ui.active, onShow]);
+  // Every command since the last one acted on, in order (`]]]` typed fast is three steps).
+  const handled = useRef(0);
   useEffect(() => {
-    if (ui.intervalRequest.seq > 0) intervalRef.current?.(ui.intervalRequest.step);
-  }, [ui.intervalRequest]);
+    for (const { seq, cmd } of ui.commands) {
+      if (seq <= handled.current) continue;
+      handled.current = seq;
+      commandRef.current?.(cmd, shownRef.current);
+    }
+  }, [ui.commands]);
 
   if (width < MIN_WIDTH || height < MIN_HEIGHT) {
     return <Text>{fit(`terminal too small: ${width}×${height}, sixty needs ${MIN_WIDTH}×${MIN_HEIGHT}`, width)}</Text>;
@@ -160,7 +174,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
 
   const clock = frame.time.slice(11, 19);
   const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M` : '';
-  const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${ui.paused ? '  [PAUSED]' : ''}${self}`;
+  const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${badge ? `  ${badge}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
   return (
     <Box flexDirection="column" width={width}>
       <Line bold text={title} width={width} />
@@ -199,6 +213,9 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
           <Text>no panels</Text>
         )}
       </Box>
+      {noticeLines.map((l, i) => (
+        <Line key={`n${i}`} color={noColor() ? undefined : notice?.error ? 'red' : 'green'} text={l} width={width} />
+      ))}
       <Line dimColor text={keysAvailable ? KEY_HINT : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'} width={width} />
     </Box>
   );

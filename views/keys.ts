@@ -1,6 +1,13 @@
 /** The key bindings: one table drives input handling, the help screen and the key hint. */
 import type { KeyEvent } from './input.js';
 
+/** What the console asks of its host (the composition root): these act outside the view. */
+export type Command =
+  | { type: 'interval'; step: 1 | -1 }
+  | { type: 'seek'; step: 1 | -1; unit: 'interval' | 'minute' }
+  | { type: 'export' }
+  | { type: 'record' };
+
 export type Action =
   | { type: 'nextPanel' }
   | { type: 'prevPanel' }
@@ -10,6 +17,7 @@ export type Action =
   | { type: 'drill' }
   | { type: 'escape' }
   | { type: 'interval'; step: 1 | -1 }
+  | { type: 'command'; cmd: Command }
   | { type: 'filter' }
   | { type: 'sortMenu' }
   | { type: 'up' }
@@ -59,6 +67,10 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['t', 'f5'], label: 't F5', help: "group the rows, with sums (the panel's groupings are listed below its columns); again: the next grouping, then single rows", action: () => ({ type: 'group' }) },
   { keys: ['+', '='], label: '+', help: 'a longer interval (0.1 0.2 0.5 1 2 5 10 30 60 s)', action: () => ({ type: 'interval', step: 1 }) },
   { keys: ['-'], label: '-', help: 'a shorter interval', action: () => ({ type: 'interval', step: -1 }) },
+  { keys: ['e'], label: 'e', help: 'export a snapshot: sixty-<host>-<time>.json (everything sixty knows now; sixty --replay opens it) and .txt (the screen as text), in --export-dir or here', action: () => ({ type: 'command', cmd: { type: 'export' } }) },
+  { keys: ['R'], label: 'R', help: 'start / stop recording one frame per interval to sixty-<host>-<time>.sixtyrec (sixty --replay opens it)', action: () => ({ type: 'command', cmd: { type: 'record' } }) },
+  { keys: ['[', ']'], label: '[ ]', help: 'replay: the previous / next interval', action: (k) => ({ type: 'command', cmd: { type: 'seek', step: k === '[' ? -1 : 1, unit: 'interval' } }) },
+  { keys: ['{', '}'], label: '{ }', help: 'replay: a minute back / on', action: (k) => ({ type: 'command', cmd: { type: 'seek', step: k === '{' ? -1 : 1, unit: 'minute' } }) },
   { keys: ['/'], label: '/', help: 'filter the rows by a regular expression over their text (Enter keeps it, Esc clears it)', hint: '/ filter', action: () => ({ type: 'filter' }) },
   { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', action: () => ({ type: 'togglePause' }) },
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },

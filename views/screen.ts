@@ -119,6 +119,11 @@ export class Screen {
     this.rows = [];
   }
 
+  /** The screen as plain text (what the user sees, without styles): the snapshot's text rendering. */
+  text(): string {
+    return this.rows.map((r) => r.map((c) => c.ch).join('').trimEnd()).join('\n');
+  }
+
   /** The bytes that turn the screen as last written into `frame` (lines separated by \n), from the top-left cell. */
   update(frame: string): string {
     const lines = frame.split('\n');

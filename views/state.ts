@@ -3,7 +3,7 @@
  * union. Pure. State is keyed by panel id, not by position, so screens can come and go around the panels.
  */
 import type { SortSpec } from '../src/panels/types.js';
-import { decodeKey, type Action } from './keys.js';
+import { decodeKey, type Action, type Command } from './keys.js';
 import type { KeyEvent } from './input.js';
 
 export interface PanelUi {
@@ -33,8 +33,11 @@ export interface UiState {
   editing: boolean;
   /** the sort column list (F6) is open, with its cursor on this column index; null when closed */
   sortMenu: number | null;
-  /** the last `+`/`-` asked of the engine (seq counts requests, so the same step twice is two) */
-  intervalRequest: { seq: number; step: 1 | -1 };
+  /**
+   * Commands for the host (`+`, `e`, `R`, `[`…), numbered: keys typed in one read give several before the host sees
+   * any, so the recent ones are kept (the host acts on those numbered after the last it acted on).
+   */
+  commands: readonly { seq: number; cmd: Command }[];
   quit: boolean;
 }
 
@@ -61,7 +64,7 @@ export interface UiContext {
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
-  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, editing: false, sortMenu: null, intervalRequest: { seq: 0, step: 1 }, quit: false };
+  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, editing: false, sortMenu: null, commands: [], quit: false };
 }
 
 export function panelUi(s: UiState, id: string, defaultSort: SortSpec): PanelUi {
@@ -85,6 +88,14 @@ function moveSelection(s: UiState, ctx: UiContext, f: (cur: number) => number): 
     const next = clamp(f(selectedIndex(p, ctx.rowIds)), 0, Math.max(0, ctx.rowIds.length - 1));
     return { ...p, selected: next, selectedId: ctx.rowIds[next] ?? null };
   });
+}
+
+/** Commands kept for the host: more than a read of keys brings. */
+const COMMANDS_KEPT = 256;
+
+function withCommand(s: UiState, cmd: Command): UiState {
+  const seq = (s.commands[s.commands.length - 1]?.seq ?? 0) + 1;
+  return { ...s, commands: [...s.commands.slice(-(COMMANDS_KEPT - 1)), { seq, cmd }] };
 }
 
 /** In the help or a detail view, the selection keys scroll it instead. */
@@ -121,7 +132,8 @@ export function reduceInput(s: UiState, ev: KeyEvent, ctx: UiContext): UiState {
   }
   const a = decodeKey(ev);
   if (!a) return s;
-  if (a.type === 'interval') return { ...s, intervalRequest: { seq: s.intervalRequest.seq + 1, step: a.step } };
+  if (a.type === 'interval') return withCommand(s, { type: 'interval', step: a.step });
+  if (a.type === 'command') return withCommand(s, a.cmd);
   return reduce(s, a, ctx);
 }
 
@@ -232,6 +244,8 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'quit':
       return { ...s, quit: true };
     case 'interval':
-      return { ...s, intervalRequest: { seq: s.intervalRequest.seq + 1, step: a.step } };
+      return withCommand(s, { type: 'interval', step: a.step });
+    case 'command':
+      return withCommand(s, a.cmd);
   }
 }

@@ -123,8 +123,11 @@ test('keys: + and - ask the engine for another interval, counted, so the same st
   const ctx = { panelIds: ['p'], rowIds: [], pageRows: 10, columnKeys: [], defaultSort: { key: 'x', descending: true } };
   let s = initialUiState(['p']);
   s = reduceInput(reduceInput(s, { key: '+' }, ctx), { key: '+' }, ctx);
-  assert.deepEqual(s.intervalRequest, { seq: 2, step: 1 });
+  assert.deepEqual(s.commands, [
+    { seq: 1, cmd: { type: 'interval', step: 1 } },
+    { seq: 2, cmd: { type: 'interval', step: 1 } },
+  ]);
   s = reduceInput(s, { key: '/' }, ctx);
   s = reduceInput(s, { key: '+' }, ctx);
-  assert.deepEqual([s.intervalRequest.seq, panelUi(s, 'p', ctx.defaultSort).filter], [2, '+'], 'while typing a filter, + is text');
+  assert.deepEqual([s.commands.length, panelUi(s, 'p', ctx.defaultSort).filter], [2, '+'], 'while typing a filter, + is text');
 });

@@ -1,0 +1,176 @@
+/**
+ * Frames as stored in snapshots and recordings, and read back. A frame is plain data already, so storing it is
+ * JSON; reading one back is where the care goes: a file may be damaged, hand-edited, from another version or hostile.
+ * `checkFrame` accepts only what the views can draw: every field of the expected type, every row drawable by its
+ * panel's columns and detail fields, raw control characters escaped (a recorded name was escaped when it was read from
+ * the kernel; one that is not was not written by sixty). Anything else is a FormatError, one line long.
+ */
+import type { Frame, PanelFrame, PanelStatus, TierAttempt } from '../frame.js';
+import { deepFreeze } from '../frame.js';
+import type { AnyPanelSpec, Catalog, Row } from '../panels/types.js';
+
+/** The version of the stored frame's shape: snapshots and recordings carry it; a reader takes this one and older. */
+export const SCHEMA_VERSION = 1;
+
+/** Rows kept per panel in each recorded interval: the busiest by the panel's default sort (summaries cover all). */
+export const RECORD_ROWS = 200;
+
+/** What a damaged or foreign file gets: one line, exit code 2. */
+export class FormatError extends Error {
+  override name = 'FormatError';
+}
+
+const STATUSES: readonly PanelStatus[] = ['starting', 'ok', 'error', 'off', 'standby'];
+
+/** Limits past which a file is not believed: no frame of sixty's comes near them. */
+const MAX_PANELS = 64;
+const MAX_ROWS = 100_000;
+const MAX_HISTORY = 600;
+
+/** Raw C0/C1 controls and bidirectional controls, as format.ts escapes them (backslashes stay: they are escapes). */
+const RAW_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const escapeRaw = (s: string): string =>
+  s.replace(RAW_CONTROLS, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+  });
+
+/** A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel. */
+export function storedFrame(frame: Frame, maxRows = RECORD_ROWS): Record<string, unknown> {
+  return {
+    time: frame.time,
+    elapsedNs: frame.elapsedNs,
+    ...(frame.self ? { self: frame.self } : {}),
+    panels: frame.panels.map((p) => {
+      const { history: _h, rows, ...rest } = p;
+      return { ...rest, rows: rows.length > maxRows ? rows.slice(0, maxRows) : rows, ...(rows.length > maxRows ? { rowsOmitted: rows.length - maxRows } : {}) };
+    }),
+  };
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function need(cond: boolean, what: string): asserts cond {
+  if (!cond) throw new FormatError(what);
+}
+
+const str = (v: unknown, what: string): string => {
+  need(typeof v === 'string', `${what} is not text`);
+  return escapeRaw(v);
+};
+const strOrNull = (v: unknown, what: string): string | null => (v === null || v === undefined ? null : str(v, what));
+const num = (v: unknown, what: string): number => {
+  need(typeof v === 'number' && Number.isFinite(v), `${what} is not a number`);
+  return v;
+};
+const numOrNull = (v: unknown, what: string): number | null => (v === null ? null : num(v, what));
+
+/** Any JSON value with its strings escaped and its depth bounded (a row's fields: numbers, text, arrays of numbers). */
+function clean(v: unknown, what: string, depth = 0): unknown {
+  need(depth < 8, `${what} is nested too deep`);
+  if (typeof v === 'string') return escapeRaw(v);
+  if (Array.isArray(v)) return v.map((x, i) => clean(x, `${what}[${i}]`, depth + 1));
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeRaw(k), clean(x, `${what}.${k}`, depth + 1)]));
+  return v;
+}
+
+function numberRecord(v: unknown, what: string, nulls: boolean): Record<string, number | null> {
+  need(isObj(v), `${what} is not an object`);
+  const out: Record<string, number | null> = {};
+  for (const [k, x] of Object.entries(v)) out[escapeRaw(k)] = nulls ? numOrNull(x, `${what}.${k}`) : num(x, `${what}.${k}`);
+  return out;
+}
+
+/** Every column formats the row, every detail field reads it: what the table, the detail view and the exports do. */
+function drawable(spec: AnyPanelSpec, row: Row, what: string): void {
+  try {
+    for (const c of spec.columns) {
+      const text = c.format(c.value(row), row);
+      need(typeof text === 'string', `${what}: column ${c.key} gives no text`);
+    }
+    for (const d of spec.detail) need(typeof d.value(row) === 'string', `${what}: detail ${d.label} gives no text`);
+    if (spec.quiet) spec.quiet(row);
+    if (spec.tone) spec.tone(row);
+    if (spec.drill) spec.drill(row);
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    throw new FormatError(`${what} does not fit the ${spec.id} panel (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boolean): PanelFrame | null {
+  need(isObj(v), `${what} is not an object`);
+  const id = str(v.id, `${what}.id`);
+  const spec = catalog.spec(id);
+  // A panel this version does not know (a later one's) is left out; the others still replay.
+  if (!spec) return null;
+  const w = `panel ${id}`;
+  need(typeof v.status === 'string' && (STATUSES as readonly string[]).includes(v.status), `${w}: unknown status`);
+  need(Array.isArray(v.attempts ?? []), `${w}: attempts is not a list`);
+  const attempts: TierAttempt[] = ((v.attempts ?? []) as unknown[]).map((a, i) => {
+    need(isObj(a), `${w}: attempt ${i} is not an object`);
+    return { tier: str(a.tier, `${w}: attempt tier`), reason: str(a.reason, `${w}: attempt reason`), ...(a.log === undefined ? {} : { log: str(a.log, `${w}: attempt log`) }) };
+  });
+  need(Array.isArray(v.rows), `${w}: rows is not a list`);
+  need(v.rows.length <= MAX_ROWS, `${w}: more than ${MAX_ROWS} rows`);
+  const ids = new Set<string>();
+  const rows = v.rows.map((r, i) => {
+    need(isObj(r), `${w}: row ${i} is not an object`);
+    const row = clean(r, `${w}: row ${i}`) as Row;
+    need(typeof row.id === 'string', `${w}: row ${i} has no id`);
+    need(!ids.has(row.id), `${w}: row id ${row.id.slice(0, 40)} twice`);
+    ids.add(row.id);
+    drawable(spec, row, `${w}: row ${i}`);
+    return row;
+  });
+  need(isObj(v.summary), `${w}: summary is not an object`);
+  const summary = { text: str(v.summary.text, `${w}: summary text`), values: numberRecord(v.summary.values, `${w}: summary values`, true) };
+  const history: Record<string, (number | null)[]> = {};
+  if (withHistory && v.history !== undefined) {
+    need(isObj(v.history), `${w}: history is not an object`);
+    for (const [rid, s] of Object.entries(v.history)) {
+      need(Array.isArray(s) && s.length <= MAX_HISTORY, `${w}: history of ${rid.slice(0, 40)} is not a list of at most ${MAX_HISTORY}`);
+      history[escapeRaw(rid)] = s.map((x, i) => numOrNull(x, `${w}: history point ${i}`));
+    }
+  }
+  return {
+    id,
+    status: v.status as PanelStatus,
+    tier: strOrNull(v.tier, `${w}: tier`),
+    hooks: strOrNull(v.hooks, `${w}: hooks`),
+    reason: strOrNull(v.reason, `${w}: reason`),
+    attempts,
+    attachedAt: strOrNull(v.attachedAt, `${w}: attachedAt`),
+    rows,
+    summary,
+    stats: numberRecord(v.stats ?? {}, `${w}: stats`, false) as Record<string, number>,
+    history,
+  };
+}
+
+/**
+ * A stored frame, checked and made safe to draw (deep-frozen, as the engine's). `withHistory`: a snapshot's frame
+ * carries its rows' trends; a recording's does not (replay rebuilds them).
+ */
+export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean): Frame {
+  need(isObj(v), 'the frame is not an object');
+  const time = str(v.time, 'the frame time');
+  need(Number.isFinite(Date.parse(time)), 'the frame time is not a time');
+  const elapsedNs = num(v.elapsedNs, 'the frame interval');
+  need(elapsedNs >= 0, 'the frame interval is negative');
+  need(Array.isArray(v.panels) && v.panels.length <= MAX_PANELS, 'the frame has no list of panels');
+  const panels = v.panels.map((p, i) => checkPanel(p, `panel ${i}`, catalog, withHistory)).filter((p): p is PanelFrame => p !== null);
+  const seen = new Set<string>();
+  for (const p of panels) {
+    need(!seen.has(p.id), `panel ${p.id} twice`);
+    seen.add(p.id);
+  }
+  let self: Frame['self'];
+  if (v.self !== undefined) {
+    need(isObj(v.self), 'self is not an object');
+    self = { cpuPct: numOrNull(v.self.cpuPct, 'self.cpuPct'), rssBytes: num(v.self.rssBytes, 'self.rssBytes') };
+  }
+  return deepFreeze({ time, elapsedNs, panels, ...(self ? { self } : {}) });
+}
