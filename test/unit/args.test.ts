@@ -9,7 +9,22 @@ const PANELS = new Map([
 ]);
 
 test('defaults: interactive, 1 s, all panels', () => {
-  assert.deepEqual(parseArgs([], PANELS), { intervalS: 1, count: null, batch: false, format: 'text', panels: null, tiers: {}, trend: true, help: false, version: false });
+  assert.deepEqual(parseArgs([], PANELS), {
+    intervalS: 1,
+    count: null,
+    batch: false,
+    format: 'text',
+    csvDir: null,
+    replay: null,
+    record: null,
+    recordMax: null,
+    exportDir: '.',
+    panels: null,
+    tiers: {},
+    trend: true,
+    help: false,
+    version: false,
+  });
   assert.equal(parseArgs(['--no-trend'], PANELS).trend, false);
 });
 
@@ -53,4 +68,25 @@ test('bad input is one UserError line', () => {
 
 test('the interval ladder of + and -', () => {
   assert.deepEqual([nextInterval(1, 1), nextInterval(1, -1), nextInterval(0.1, -1), nextInterval(60, 1), nextInterval(3, 1), nextInterval(3, -1)], [2, 0.5, 0.1, 60, 5, 2]);
+});
+
+test('snapshots, recordings and replay: the options, and what does not go together (one line each)', () => {
+  const o = parseArgs(['--record', '/tmp/x.rec', '--record-max', '100M', '--export-dir=/var/tmp'], PANELS);
+  assert.deepEqual([o.record, o.recordMax, o.exportDir, o.batch], ['/tmp/x.rec', 100 * 1048576, '/var/tmp', false]);
+  assert.equal(parseArgs(['--record', 'f', '--record-max', '2G'], PANELS).recordMax, 2 * 1024 ** 3);
+  assert.equal(parseArgs(['--record', 'f', '--record-max', '65536'], PANELS).recordMax, 65536);
+  const r = parseArgs(['--replay', 'a.rec', '--format', 'csv', '--csv-dir', 'out', '--panels', 'tcptop'], PANELS);
+  assert.deepEqual([r.replay, r.format, r.csvDir, r.batch, r.panels], ['a.rec', 'csv', 'out', true, ['tcptop']]);
+  const bad: [string[], RegExp][] = [
+    [['--record-max', '10M'], /give --record FILE too/],
+    [['--record', 'f', '--record-max', '10X'], /invalid size '10X'/],
+    [['--record', 'f', '--record-max', '1K'], /at least 64K/],
+    [['--replay', 'a', '--record', 'b'], /--record does not go with it/],
+    [['--replay', 'a', '--tier', 'tcptop=raw_tp'], /--tier does not go with it/],
+    [['--csv-dir', 'd'], /--csv-dir is for --format csv/],
+    [['--format', 'xml'], /json, text or csv/],
+    [['--replay'], /needs a value/],
+    [['--record', ''], /needs a path/],
+  ];
+  for (const [argv, re] of bad) assert.throws(() => parseArgs(argv, PANELS), (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
 });

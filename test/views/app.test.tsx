@@ -159,8 +159,10 @@ test('keys: sort moves the marker and re-sorts the rows, help lists columns and 
   const asc = await until(r.lastFrame, (s) => s.includes('AVG▲'), 'the ascending marker');
   assert.equal(firstRow(asc), 'hi', 'ascending: the vector with the shortest average (333ns) first, nulls last');
   r.stdin.write('?');
-  const help = await until(r.lastFrame, (s) => s.includes('softirqs: columns'), 'the help screen');
-  assert.match(help, /TIME\s+time between softirq_entry and softirq_exit/);
+  await until(r.lastFrame, (s) => /^keys$/m.test(s), 'the help screen');
+  r.stdin.write('\x1b[6~'); // PgDn: the panel's columns follow the keys
+  const help = await until(r.lastFrame, (s) => /TIME\s+time between softirq_entry and softirq_exit/.test(s), 'the columns in the help');
+  assert.doesNotMatch(help, /^keys$/m, 'scrolled past the first page');
   r.stdin.write('\x1b[F'); // End: the help scrolls to its last lines
   const end = await until(r.lastFrame, (s) => s.includes('blind spots'), 'the end of the help');
   assert.match(end, /\* tp_btf\s+tp_btf softirq_entry \+ softirq_exit/);
