@@ -192,6 +192,11 @@ export class RecordingWriter {
     this.status.error ??= why;
   }
 
+  /** Resolves when every record queued so far is written and synced. */
+  drain(): Promise<void> {
+    return this.chain.catch(() => {});
+  }
+
   /** Waits for the queued records, then closes the file. */
   async close(): Promise<void> {
     await this.chain.catch((e: unknown) => this.fail(e instanceof Error ? e.message : String(e)));
@@ -283,7 +288,9 @@ export class RecordingReader {
 
   private static header(fd: number): { meta: RecordingMeta; end: number } {
     const head = Buffer.alloc(13);
-    if (readSync(fd, head, 0, 13, 0) < 13 || !head.subarray(0, 8).equals(MAGIC)) throw new FormatError('not a sixty recording (no SIXTYREC header)');
+    const got = readSync(fd, head, 0, 13, 0);
+    if (got < 8 || !head.subarray(0, 8).equals(MAGIC)) throw new FormatError('not a sixty recording (no SIXTYREC header)');
+    if (got < 13) throw new FormatError('the recording header is truncated');
     if (head[8] !== CONTAINER) throw new FormatError(`a recording container of version ${head[8]}: this sixty reads version ${CONTAINER}`);
     const len = head.readUInt32LE(9);
     if (len > MAX_META_BYTES) throw new FormatError('the recording header is damaged (its length is not believable)');

@@ -250,3 +250,20 @@ export async function fixtureFrame(panels: readonly AnyPanelDef[] = [softirqsPan
 }
 
 export { CATALOG, mpstatPanel, softirqsPanel, tcptopPanel };
+
+/**
+ * The frames of `n` one-second intervals of the fixture workload (softirqs, tcptop and mpstat on the fake kernel),
+ * with their trends, as the engine publishes them: the material of recordings and snapshots in tests.
+ */
+export async function fixtureFrames(n: number, panels: readonly AnyPanelDef[] = [softirqsPanel, tcptopPanel, mpstatPanel]): Promise<Frame[]> {
+  const t = testEngine(panels, { procStat: Array.from({ length: n + 1 }, (_, k) => procStatText(k)) });
+  fixtureStep(t.kernel, 0);
+  await t.engine.open();
+  const frames: Frame[] = [];
+  for (let k = 1; k <= n; k++) {
+    fixtureStep(t.kernel, k);
+    frames.push(t.engine.tick());
+  }
+  t.engine.close();
+  return frames;
+}

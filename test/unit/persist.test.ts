@@ -1,0 +1,414 @@
+/** Snapshots, recordings and replay, on the fake engine's frames: round trips, crashes, damage, rotation, fuzzing. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { Ajv } from 'ajv';
+import type { Frame } from '../../src/frame.js';
+import { checkFrame, FormatError, storedFrame } from '../../src/persist/frames.js';
+import { BLOCK, RECORDING_FORMAT, RecordingReader, RecordingWriter, type RecordingMeta } from '../../src/persist/recording.js';
+import { checkSnapshot, parseSnapshot, snapshotDocument, snapshotStem, writeSnapshot } from '../../src/persist/snapshot.js';
+import { csvField, csvHeader, csvRows } from '../../src/persist/csv.js';
+import { panelById } from '../../src/panels/registry.js';
+import { ReplayStore, snapshotSource, TrendRebuilder } from '../../src/replay.js';
+import { renderFrameText } from '../../views/text.js';
+import { CATALOG, fixtureFrames } from '../helpers/fixtures.js';
+import { ROOT } from '../../src/paths.js';
+
+const FRAMES = await fixtureFrames(130);
+const META: RecordingMeta = {
+  format: RECORDING_FORMAT,
+  schemaVersion: 1,
+  sixty: '0.1.0',
+  host: { hostname: 'host1', kernel: '6.18.0', cpus: 2 },
+  intervalS: 1,
+  startedAt: '2026-11-25T12:00:00.000Z',
+  rowsPerPanel: 200,
+};
+
+const scratch = (): string => mkdtempSync(join(tmpdir(), 'sixty-persist-'));
+const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+const withoutHistory = (f: Frame): unknown => plain({ ...f, panels: f.panels.map(({ history: _h, ...p }) => p) });
+
+async function record(path: string, frames: readonly Frame[], maxBytes: number | null = null): Promise<RecordingWriter> {
+  const w = new RecordingWriter(path, META, maxBytes);
+  // As live: each frame is on disk before the next comes (a second later).
+  for (const f of frames) {
+    w.add(f);
+    await w.drain();
+  }
+  await w.close();
+  assert.equal(w.status.error, null);
+  return w;
+}
+
+/** The byte offset where record i starts (its header), by walking the file's headers. */
+function recordOffsets(buf: Buffer): number[] {
+  let pos = 13 + buf.readUInt32LE(9) + 4;
+  const out: number[] = [];
+  while (pos < buf.length) {
+    out.push(pos);
+    pos += 20 + buf.readUInt32LE(pos + 4);
+  }
+  return out;
+}
+
+test('a recording round trip: every frame as it was published, and trends rebuilt as the engine built them', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    const w = await record(path, FRAMES);
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, FRAMES.length);
+    assert.equal(r.tornTail, false);
+    assert.equal(w.status.bytes, statSync(path).size);
+    for (let i = 0; i < FRAMES.length; i++) assert.deepEqual(withoutHistory(r.frame(i)), withoutHistory(FRAMES[i]!), `frame ${i}`);
+    // Stepping forward, and jumping (which replays the frames before): the trends the engine had.
+    const seq = new TrendRebuilder(r, panelById);
+    for (let i = 0; i < FRAMES.length; i++) {
+      const f = seq.at(i);
+      for (const p of f.panels) assert.deepEqual(plain(p.history), plain(FRAMES[i]!.panels.find((x) => x.id === p.id)!.history), `frame ${i} ${p.id}`);
+    }
+    // A jump replays only the trend's length of frames: the series are the same, but where a row was idle (0) for
+    // longer than the window, the engine had dropped and restarted its series and the rebuild cannot know when. Both
+    // draw the same: leading zeros are blanks.
+    const drawn = (h: Readonly<Record<string, readonly (number | null)[]>>): Record<string, (number | null)[]> => {
+      const out: Record<string, (number | null)[]> = {};
+      for (const [id, xs] of Object.entries(h)) {
+        const first = xs.findIndex((x) => x !== 0 && x !== null);
+        if (first >= 0) out[id] = xs.slice(first);
+      }
+      return out;
+    };
+    for (const i of [100, 3, 129, 61]) {
+      const f = new TrendRebuilder(r, panelById).at(i);
+      for (const p of f.panels) assert.deepEqual(drawn(p.history), drawn(FRAMES[i]!.panels.find((x) => x.id === p.id)!.history), `jump to ${i} ${p.id}`);
+    }
+    // Frames lean on the one before: far smaller than their JSON.
+    const json = FRAMES.reduce((s, f) => s + JSON.stringify(storedFrame(f)).length, 0);
+    assert.ok(w.status.bytes < json / 4, `${w.status.bytes} bytes recorded for ${json} bytes of JSON`);
+    r.close();
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('replay store: [ ] one interval, { } a minute of recorded time, kept in range; a snapshot is one frame', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES);
+    const r = new RecordingReader(path, CATALOG);
+    const s = new ReplayStore(r, panelById);
+    let seen = 0;
+    s.subscribe(() => seen++);
+    assert.equal(s.describe(), 'frame 1 of 130');
+    s.step(-1, 'interval');
+    assert.equal(s.position, 0, 'not before the first');
+    s.step(1, 'interval');
+    s.step(1, 'minute');
+    // Frames are one second apart: a minute on from frame 2 is frame 62.
+    assert.equal(s.position, 61);
+    assert.equal(s.getSnapshot().time, FRAMES[61]!.time);
+    s.step(-1, 'minute');
+    assert.equal(s.position, 1);
+    s.step(1, 'minute');
+    s.step(1, 'minute');
+    s.step(1, 'minute');
+    assert.equal(s.position, 129, 'not past the last');
+    assert.ok(seen >= 5);
+    const snap = new ReplayStore(snapshotSource(FRAMES[5]!), panelById);
+    snap.step(1, 'interval');
+    assert.equal(snap.getSnapshot(), FRAMES[5]);
+    r.close();
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a crash tears only the last frame: it is left out and the rest replays', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES.slice(0, 20));
+    const whole = readFileSync(path);
+    const last = recordOffsets(whole).at(-1)!;
+    for (const keep of [last + 1, last + 19, last + 20, last + 21, whole.length - 1]) {
+      writeFileSync(path, whole.subarray(0, keep));
+      const r = new RecordingReader(path, CATALOG);
+      assert.deepEqual([r.frames, r.tornTail], [19, true], `cut at ${keep} of ${whole.length}`);
+      assert.deepEqual(withoutHistory(r.frame(18)), withoutHistory(FRAMES[18]!));
+      r.close();
+    }
+    // A power cut: the last record's length on disk, its data not (zeros).
+    const zeroed = Buffer.from(whole);
+    zeroed.fill(0, last + 20);
+    writeFileSync(path, zeroed);
+    const r = new RecordingReader(path, CATALOG);
+    assert.deepEqual([r.frames, r.tornTail], [19, true]);
+    r.close();
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('damage anywhere else is one FormatError line, naming the frame', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES.slice(0, 20));
+    const whole = readFileSync(path);
+    const at = recordOffsets(whole)[10]!;
+    const bad = Buffer.from(whole);
+    bad[at + 25] = bad[at + 25]! ^ 0xff;
+    writeFileSync(path, bad);
+    assert.throws(() => new RecordingReader(path, CATALOG), (e: Error) => e instanceof FormatError && /damaged record at byte \d+ \(frame 11: checksum\)/.test(e.message));
+    const header = Buffer.from(whole);
+    header[15] = header[15]! ^ 0x01;
+    writeFileSync(path, header);
+    assert.throws(() => new RecordingReader(path, CATALOG), /the recording header is damaged \(checksum\)/);
+    writeFileSync(path, Buffer.concat([Buffer.from('SIXTYREC'), Buffer.from([7])]));
+    assert.throws(() => new RecordingReader(path, CATALOG), /truncated|container of version 7/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('--record-max: past the bound FILE becomes FILE.1 and a new FILE starts; each stands alone', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    const max = 8192;
+    const w = await record(path, FRAMES, max);
+    assert.ok(w.status.rotations >= 2, `${w.status.rotations} rotations`);
+    assert.equal(w.status.frames, FRAMES.length);
+    const cur = new RecordingReader(path, CATALOG);
+    const old = new RecordingReader(`${path}.1`, CATALOG);
+    assert.ok(statSync(path).size <= max && statSync(`${path}.1`).size <= max);
+    // The newest file ends with the last frame; the one before ends where it begins.
+    assert.deepEqual(withoutHistory(cur.frame(cur.frames - 1)), withoutHistory(FRAMES.at(-1)!));
+    assert.deepEqual(withoutHistory(old.frame(old.frames - 1)), withoutHistory(FRAMES[FRAMES.length - cur.frames - 1]!));
+    assert.deepEqual(withoutHistory(cur.frame(0)), withoutHistory(FRAMES[FRAMES.length - cur.frames]!));
+    cur.close();
+    old.close();
+    assert.deepEqual(readdirSync(dir).sort(), ['a.rec', 'a.rec.1']);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a disk that does not keep up: frames are dropped (and counted), never queued without bound; the file stays whole', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    const w = new RecordingWriter(path, META);
+    // Frames faster than the disk takes them: none is written before all are offered.
+    for (const f of FRAMES) w.add(f);
+    await w.close();
+    assert.ok(w.status.dropped > 0 && w.status.frames + w.status.dropped === FRAMES.length, JSON.stringify(w.status));
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, w.status.frames);
+    for (let i = 0; i < r.frames; i++) assert.deepEqual(withoutHistory(r.frame(i)), withoutHistory(FRAMES[i]!));
+    r.close();
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('recording to an existing recording extends it; anything else is refused', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES.slice(0, 10));
+    await record(path, FRAMES.slice(10, 25));
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, 25);
+    assert.deepEqual(withoutHistory(r.frame(10)), withoutHistory(FRAMES[10]!));
+    assert.deepEqual(withoutHistory(r.frame(24)), withoutHistory(FRAMES[24]!));
+    r.close();
+    const other = join(dir, 'notes.txt');
+    writeFileSync(other, 'my notes\n');
+    assert.throws(() => new RecordingWriter(other, META), FormatError);
+    assert.equal(readFileSync(other, 'utf8'), 'my notes\n', 'left as it was');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('snapshot: the frame with its trends round trips; written atomically, 0600, never over a file', () => {
+  const dir = scratch();
+  try {
+    const meta = { host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' };
+    const json = JSON.stringify(snapshotDocument(meta, FRAMES[29]!));
+    const back = parseSnapshot(Buffer.from(json), CATALOG);
+    assert.deepEqual(plain(back.frame), plain(FRAMES[29]));
+    assert.deepEqual(back.host, META.host);
+    const stem = snapshotStem('web-01.example/evil name', new Date('2026-11-25T12:00:30.123Z'));
+    assert.equal(stem, 'sixty-web-01.example_evil_name-20261125T120030Z');
+    writeFileSync(join(dir, `${stem}.json`), 'someone else\'s');
+    const p1 = writeSnapshot(dir, stem, json, 'text');
+    const p2 = writeSnapshot(dir, stem, json, 'text');
+    assert.deepEqual([p1, p2], [join(dir, `${stem}-2.json`), join(dir, `${stem}-3.json`)]);
+    assert.equal(readFileSync(join(dir, `${stem}.json`), 'utf8'), 'someone else\'s', 'never overwritten');
+    assert.equal(statSync(p1).mode & 0o777, 0o600);
+    assert.equal(readFileSync(p1.replace(/json$/, 'txt'), 'utf8'), 'text');
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+    assert.throws(() => writeSnapshot(join(dir, 'missing'), stem, json, 'text'), /ENOENT/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('the snapshot JSON Schema (docs/) accepts what e writes and refuses a damaged one', () => {
+  const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'snapshot.schema.json'), 'utf8')) as object;
+  const validate = new Ajv({ allErrors: true }).compile(schema);
+  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!)) as Record<string, unknown>;
+  assert.ok(validate(doc), JSON.stringify(validate.errors));
+  const broken = plain(doc) as { frame: { panels: { rows: unknown }[] } };
+  broken.frame.panels[0]!.rows = 'x';
+  assert.equal(validate(broken), false);
+  assert.equal(validate({ ...doc, format: 'other' }), false);
+});
+
+test('snapshots that are not: one line each, never the file\'s bytes', () => {
+  const good = snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!);
+  const cases: [string | Buffer, RegExp][] = [
+    ['', /empty/],
+    [Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0, 1, 2]), /neither a SIXTYREC header nor a JSON object/],
+    ['{"format": "sixty-snapshot", "schemaVer', /not valid JSON: truncated or damaged/],
+    ['[1,2]', /neither/],
+    ['{"hello": 1}', /not a sixty snapshot/],
+    [JSON.stringify({ ...good, schemaVersion: 2 }), /written by a newer sixty \(schema 2; this one reads up to 1\)/],
+    [JSON.stringify({ ...good, schemaVersion: '1' }), /no schema version/],
+    [JSON.stringify({ ...good, frame: { ...FRAMES[9], elapsedNs: -1 } }), /negative/],
+    [JSON.stringify({ ...good, frame: { ...FRAMES[9], panels: [{ ...FRAMES[9]!.panels[1], rows: [{ id: 'a' }, { id: 'a' }] }] } }), /twice/],
+  ];
+  for (const [text, re] of cases) {
+    assert.throws(
+      () => parseSnapshot(Buffer.isBuffer(text) ? text : Buffer.from(text), CATALOG),
+      (e: Error) => e instanceof FormatError && re.test(e.message) && !/[\u0000-\u001f]/.test(e.message),
+      String(text).slice(0, 40),
+    );
+  }
+});
+
+test('kernel names in a file are data: raw control characters are escaped on the way in', () => {
+  const f = plain(storedFrame(FRAMES[3]!)) as { panels: { id: string; rows: { comm?: string }[] }[] };
+  const tcp = f.panels.find((p) => p.id === 'tcptop')!;
+  tcp.rows[0]!.comm = 'evil\x1b]0;owned\x07\x1b[2J';
+  const back = checkFrame(f, CATALOG, false);
+  const comm = (back.panels.find((p) => p.id === 'tcptop')!.rows[0] as unknown as { comm: string }).comm;
+  assert.equal(comm, 'evil\\x1b]0;owned\\x07\\x1b[2J');
+  assert.doesNotMatch(renderFrameText(CATALOG, back, 120), /\x1b/);
+});
+
+test('a panel this version does not know is left out; a row its panel cannot draw is refused', () => {
+  const f = plain(storedFrame(FRAMES[3]!)) as { panels: Record<string, unknown>[] };
+  f.panels.push({ ...f.panels[0], id: 'zfstop' });
+  assert.deepEqual(checkFrame(f, CATALOG, false).panels.map((p) => p.id), ['softirqs', 'tcptop', 'mpstat']);
+  const g = plain(storedFrame(FRAMES[3]!)) as { panels: { rows: Record<string, unknown>[] }[] };
+  g.panels[0]!.rows[0]!.cpu_counts = 'many';
+  g.panels[0]!.rows[0]!.count = { x: 1 };
+  assert.throws(() => checkFrame(g, CATALOG, false), (e: Error) => e instanceof FormatError && /softirqs/.test(e.message));
+});
+
+test('CSV: a header from the columns, raw values, RFC 4180 quoting, no formula injection', () => {
+  assert.deepEqual(
+    ['plain', 'a,b', 'say "hi"', 'two\nlines', '=HYPERLINK("x")', '+1', '-x', '@SUM', 12.5, null, Number.NaN].map(csvField),
+    ['plain', '"a,b"', '"say ""hi"""', '"two\nlines"', '"\'=HYPERLINK(""x"")"', "'+1", "'-x", "'@SUM", '12.5', '', ''],
+  );
+  const spec = CATALOG.spec('tcptop')!;
+  assert.equal(csvHeader(spec), 'time,interval_s,pid,comm,family,laddr,lport,raddr,rport,rx_bytes,tx_bytes,total\r\n');
+  const p = FRAMES[2]!.panels.find((x) => x.id === 'tcptop')!;
+  const lines = csvRows(spec, p, FRAMES[2]!.time, FRAMES[2]!.elapsedNs).trimEnd().split('\r\n');
+  assert.equal(lines.length, p.rows.length);
+  assert.match(lines.find((l) => l.includes('rsync'))!, /^2026-11-25T12:00:03\.000Z,1,4243,rsync,IPv6,2001:db8::5,873,2001:db8:ffff::1234,40000,3000,150000000,150003000$/);
+  assert.ok(lines.some((l) => l.includes('ssh\\x1b[31m')), 'escaped names stay escaped');
+});
+
+test('fuzz: a mutated recording replays or is refused with a FormatError, never anything else', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES.slice(0, BLOCK + 10));
+    const whole = readFileSync(path);
+    const mutation = fc.oneof(
+      fc.record({ kind: fc.constant('flip' as const), at: fc.nat(whole.length - 1), bits: fc.integer({ min: 1, max: 255 }) }),
+      fc.record({ kind: fc.constant('cut' as const), at: fc.nat(whole.length - 1) }),
+      fc.record({ kind: fc.constant('insert' as const), at: fc.nat(whole.length - 1), bytes: fc.uint8Array({ minLength: 1, maxLength: 64 }) }),
+      fc.record({ kind: fc.constant('zero' as const), at: fc.nat(whole.length - 1), len: fc.integer({ min: 1, max: 4096 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (ms) => {
+        let b = Buffer.from(whole);
+        for (const m of ms) {
+          const at = Math.min(m.at, b.length);
+          if (m.kind === 'flip' && at < b.length) b[at] = b[at]! ^ m.bits;
+          else if (m.kind === 'cut') b = b.subarray(0, at);
+          else if (m.kind === 'insert') b = Buffer.concat([b.subarray(0, at), Buffer.from(m.bytes), b.subarray(at)]);
+          else if (m.kind === 'zero') b = Buffer.from(b).fill(0, at, Math.min(b.length, at + m.len));
+        }
+        writeFileSync(path, b);
+        try {
+          const r = new RecordingReader(path, CATALOG);
+          const trends = new TrendRebuilder(r, panelById);
+          for (let i = 0; i < r.frames; i++) renderFrameText(CATALOG, trends.at(i), 100);
+          r.close();
+        } catch (e) {
+          if (!(e instanceof FormatError)) throw e;
+          assert.doesNotMatch(e.message, /[\u0000-\u001f]/);
+        }
+      }),
+      { numRuns: 300, seed: 60 },
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('fuzz: a snapshot with any field replaced by any JSON is refused, or draws', () => {
+  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!)) as Record<string, unknown>;
+  // Every path into the document, to pick one to replace.
+  const paths: (string | number)[][] = [];
+  const walk = (v: unknown, p: (string | number)[]): void => {
+    paths.push(p);
+    if (p.length > 7) return;
+    if (Array.isArray(v)) v.slice(0, 3).forEach((x, i) => walk(x, [...p, i]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+  };
+  walk(doc, []);
+  fc.assert(
+    fc.property(fc.nat(paths.length - 1), fc.jsonValue({ maxDepth: 3 }), (pi, value) => {
+      const d = plain(doc) as Record<string, unknown>;
+      const p = paths[pi]!;
+      if (p.length === 0) return;
+      let o = d as Record<string | number, unknown>;
+      for (const k of p.slice(0, -1)) o = o[k] as Record<string | number, unknown>;
+      o[p.at(-1)!] = value;
+      try {
+        const s = checkSnapshot(d, CATALOG);
+        renderFrameText(CATALOG, s.frame, 100);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+      }
+    }),
+    { numRuns: 500, seed: 60 },
+  );
+});
+
+test('the recording fixtures of every schema version stay readable, and replay as their golden text', async () => {
+  const { assertGolden } = await import('../helpers/golden.js');
+  const rec = new RecordingReader(join(ROOT, 'test', 'fixtures', 'recordings', 'v1.sixtyrec'), CATALOG);
+  assert.equal(rec.meta.schemaVersion, 1);
+  const trends = new TrendRebuilder(rec, panelById);
+  let last: Frame | undefined;
+  for (let i = 0; i < rec.frames; i++) last = trends.at(i);
+  assertGolden('replay-v1', renderFrameText(CATALOG, last!, 120));
+  rec.close();
+  const snap = parseSnapshot(readFileSync(join(ROOT, 'test', 'fixtures', 'recordings', 'v1.json')), CATALOG);
+  assertGolden('replay-snapshot-v1', renderFrameText(CATALOG, snap.frame, 120));
+  assert.ok(existsSync(join(ROOT, 'test', 'fixtures', 'recordings', 'make-v1.ts')));
+});
