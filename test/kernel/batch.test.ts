@@ -71,3 +71,34 @@ test('--tier forces a tier: the classic tracepoint, with tracefs mounted on dema
   assert.deepEqual([f.panels.softirqs!.tier, f.panels.biotop!.tier], ['tracepoint', 'raw_tp_legacy']);
   assert.ok(tracefsMounted(), 'sixty mounted tracefs');
 });
+
+test('--record while printing JSON, then --replay --batch: the same frames; CSV per panel from it', async (t) => {
+  if (!needsBpf(t)) return;
+  const { mkdtempSync, readFileSync, readdirSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'sixty-rec-'));
+  try {
+    const rec = join(dir, 'a.sixtyrec');
+    const live = lines(spawnCli(['--batch', '--count', '4', '--format', 'json', '--interval', '0.3', '--panels', 'home,softirqs,tcptop,filetop', '--record', rec]));
+    assert.equal((await live.exit).code, 0, live.stderr());
+    const replay = lines(spawnCli(['--replay', rec, '--batch', '--format', 'json']));
+    assert.equal((await replay.exit).code, 0, replay.stderr());
+    assert.equal(replay.all.length, 4);
+    // A recording keeps each panel's busiest 200 rows (a busy host's filetop may have more): live, cut the same way.
+    const kept = (line: string): unknown => {
+      const f = JSON.parse(line) as { panels: Record<string, { rows: unknown[] }> };
+      for (const p of Object.values(f.panels)) p.rows = p.rows.slice(0, 200);
+      return f;
+    };
+    assert.deepEqual(replay.all.map(kept), live.all.map(kept));
+    const csv = lines(spawnCli(['--replay', rec, '--format', 'csv', '--csv-dir', dir]));
+    assert.equal((await csv.exit).code, 0, csv.stderr());
+    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.csv')).sort(), ['filetop.csv', 'home.csv', 'softirqs.csv', 'tcptop.csv']);
+    const soft = readFileSync(join(dir, 'softirqs.csv'), 'utf8').trimEnd().split('\r\n');
+    assert.match(soft[0]!, /^time,interval_s,vector,count,/);
+    assert.equal(soft.length, 1 + 4 * 10, 'a line per vector per interval');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

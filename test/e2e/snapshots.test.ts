@@ -1,0 +1,94 @@
+/**
+ * Snapshots, recordings and replay in a real terminal: `e` writes the pair, `R` records, a read-only directory is
+ * said in the status line while sixty runs on, and the recording replays as another user, without root or BPF.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LAUNCHER, needsBpf } from '../helpers/kernel.js';
+import { Tmux } from '../helpers/tmux.js';
+import { parseSnapshot } from '../../src/persist/snapshot.js';
+import { RecordingReader } from '../../src/persist/recording.js';
+import { CATALOG } from '../../src/panels/registry.js';
+
+test('console: e exports, R records, a read-only directory is reported and sixty runs on; the recording replays without root', async (t) => {
+  if (!needsBpf(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'sixty-export-'));
+  const ro = join(dir, 'ro');
+  mkdirSync(ro);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]);
+  const tm = new Tmux();
+  try {
+    tm.start(`${LAUNCHER} --interval 0.5 --export-dir ${dir}; echo EXIT=$?; sleep 60`, 120, 40);
+    await tm.waitFor((x) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(x));
+    tm.keys('e');
+    const s = await tm.waitFor((x) => /^snapshot written: \S+\.json \(and \.txt\)/m.test(x));
+    const json = /^snapshot written: (\S+\.json)/m.exec(s)![1]!;
+    assert.match(json, new RegExp(`^${dir}/sixty-[A-Za-z0-9._-]+-\\d{8}T\\d{6}Z\\.json$`));
+    assert.equal(statSync(json).mode & 0o777, 0o600);
+    const snap = parseSnapshot(readFileSync(json), CATALOG);
+    assert.ok(snap.frame.panels.some((p) => p.id === 'home' && p.rows.length === 10), 'the checklist is in it');
+    const text = readFileSync(json.replace(/json$/, 'txt'), 'utf8');
+    assert.match(text, /^ 3 vmstat\s+(ok|look|bad)\s/m, 'the screen as text');
+    assert.match(text, /^softirqs \[tp_btf/m, 'and every panel');
+    assert.doesNotMatch(text, /\x1b/);
+
+    tm.keys('R');
+    await tm.waitFor((x) => /^recording to \S+\.sixtyrec \(R stops\)/m.test(x));
+    await tm.waitFor((x) => /● REC ([4-9]|\d\d+) /.test(x));
+    tm.keys('R');
+    const done = await tm.waitFor((x) => /^recorded \d+ frames to \S+\.sixtyrec/m.test(x));
+    const [, n, rec] = /^recorded (\d+) frames to (\S+\.sixtyrec)/m.exec(done)!;
+    const r = new RecordingReader(rec!, CATALOG);
+    assert.equal(r.frames, Number(n));
+    r.close();
+    assert.equal(readdirSync(dir).filter((f) => f.endsWith('.tmp')).length, 0);
+    tm.keys('q');
+    assert.match(await tm.waitFor((x) => x.includes('EXIT=')), /EXIT=0/);
+    tm.kill();
+
+    // A directory it cannot write: the status line says so; the console goes on.
+    const tm2 = new Tmux();
+    try {
+      tm2.start(`${LAUNCHER} --interval 0.5 --export-dir ${ro}; echo EXIT=$?; sleep 60`, 120, 40);
+      await tm2.waitFor((x) => /^ 3 vmstat/m.test(x));
+      tm2.keys('e');
+      await tm2.waitFor((x) => /^export failed: EROFS: read-only file system/m.test(x));
+      const clock = (x: string): string => /\d\d:\d\d:\d\d/.exec(x.split('\n')[0]!)![0];
+      const before = clock(tm2.screen());
+      await tm2.waitFor((x) => clock(x) !== before);
+      tm2.keys('q');
+      assert.match(await tm2.waitFor((x) => x.includes('EXIT=')), /EXIT=0/);
+    } finally {
+      tm2.kill();
+    }
+
+    // Replay as nobody: no root, no BPF. ] steps, the title says where.
+    const pub = join(tmpdir(), `sixty-replay-${process.pid}.sixtyrec`);
+    copyFileSync(rec!, pub);
+    chmodSync(pub, 0o644);
+    const tm3 = new Tmux();
+    try {
+      tm3.start(`runuser -u nobody -- ${LAUNCHER} --replay ${pub}; echo EXIT=$?; sleep 60`, 120, 40);
+      await tm3.waitFor((x) => new RegExp(`REPLAY frame 1 of ${n}`).test(x) && /^ 3 vmstat/m.test(x));
+      tm3.keys(']', ']');
+      await tm3.waitFor((x) => new RegExp(`REPLAY frame 3 of ${n}`).test(x));
+      tm3.keys('q');
+      assert.match(await tm3.waitFor((x) => x.includes('EXIT=')), /EXIT=0/);
+    } finally {
+      tm3.kill();
+      rmSync(pub, { force: true });
+    }
+  } finally {
+    tm.kill();
+    try {
+      execFileSync('umount', [ro]);
+    } catch {
+      /* not mounted */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
