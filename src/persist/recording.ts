@@ -87,6 +87,8 @@ export class RecordingWriter {
     readonly path: string,
     private readonly meta: RecordingMeta,
     private readonly maxBytes: number | null = null,
+    /** sync each record to the disk (what makes a crash lose at most the last frame); off only to build test files fast */
+    private readonly sync = true,
   ) {
     this.fd = RecordingWriter.openFile(path, meta);
     const size = fstatSync(this.fd).size;
@@ -180,6 +182,7 @@ export class RecordingWriter {
           this.fail(err ? err.message : `short write (${n} of ${rec.length} bytes)`);
           return resolve();
         }
+        if (!this.sync) return resolve();
         fdatasync(this.fd, (e) => {
           if (e) this.fail(e.message);
           resolve();
