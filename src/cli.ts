@@ -201,7 +201,7 @@ function recordingMeta(host: HostMeta, intervalS: number): RecordingMeta {
 /** Opens --record FILE, or says in one line why not. */
 function openRecorder(path: string, opts: Options): RecordingWriter {
   try {
-    return new RecordingWriter(path, recordingMeta(liveHost(), opts.intervalS), opts.recordMax);
+    return new RecordingWriter(path, recordingMeta(liveHost(), opts.intervalS), { catalog: CATALOG, maxBytes: opts.recordMax });
   } catch (e) {
     if (e instanceof FormatError) throw new UserError(`cannot record to ${quoteInput(path)}: it exists and is not a recording to extend (${e.message})`);
     throw new UserError(`cannot record to ${quoteInput(path)}: ${oneLine(e)}`);
@@ -439,7 +439,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
           }
           const path = join(opts.exportDir, `${snapshotStem(host.hostname, new Date())}.sixtyrec`);
           try {
-            recorder = new RecordingWriter(path, recordingMeta(host, opts.intervalS), opts.recordMax);
+            recorder = new RecordingWriter(path, recordingMeta(host, opts.intervalS), { catalog: CATALOG, maxBytes: opts.recordMax });
             reported = null;
             return u.notify(`recording to ${path} (R stops)`);
           } catch (e) {

@@ -14,10 +14,18 @@ export function roundTo(v: number, decimals = DECIMALS): number {
   return Math.round(v * f) / f;
 }
 
+/** Numbers rounded to `decimals`, inside arrays and objects too (a step's figures, a histogram). */
+export function roundDeep(v: unknown, decimals = DECIMALS): unknown {
+  if (typeof v === 'number') return roundTo(v, decimals);
+  if (Array.isArray(v)) return v.map((x) => roundDeep(x, decimals));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundDeep(x, decimals)]));
+  return v;
+}
+
 function rowJson(spec: AnyPanelSpec | undefined, row: Row): Record<string, unknown> {
   const decimals = new Map((spec?.columns ?? []).map((c) => [c.key, c.decimals ?? DECIMALS]));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = typeof v === 'number' ? roundTo(v, decimals.get(k)) : v;
+  for (const [k, v] of Object.entries(row)) out[k] = roundDeep(v, decimals.get(k));
   for (const c of spec?.columns ?? []) {
     if (c.key in out) continue;
     const v = c.value(row);

@@ -166,6 +166,7 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     { key: 'io_per_s', title: 'IO/s', width: 7, drop: 2, align: 'right', value: (r) => r.io_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), unit: 'count', help: 'IO over the measured elapsed time' },
   ],
   defaultSort: { key: 'bytes', descending: true },
+  rates: { io_per_s: 'io', bytes_per_s: 'bytes' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
     { label: 'disk', value: (r) => `${r.disk} (${r.major}:${r.minor}), ${r.op}` },

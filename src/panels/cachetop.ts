@@ -182,6 +182,7 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
     { key: 'estimated', title: 'EST', width: 3, align: 'left', value: (r) => (r.estimated ? 'est' : ''), format: (v) => (v ? '~' : ''), help: '~ : hits estimated from read/write bytes and mmap faults (no page-access hook on this kernel)' },
   ],
   defaultSort: { key: 'hits', descending: true },
+  rates: { hits_per_s: 'hits', misses_per_s: 'misses' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm} (uid ${r.uid})` },
     { label: 'accesses', value: (r) => `${r.accesses} pages: ${r.read_pages} read, ${r.write_pages} written${r.estimated ? ' (estimated)' : ''}` },

@@ -253,6 +253,7 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
     },
   ],
   defaultSort: { key: 'total', descending: true },
+  rates: { read_bytes_per_s: 'read_bytes', write_bytes_per_s: 'write_bytes' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
     { label: 'file', value: (r) => `${r.path} (${r.type === 'R' ? 'regular' : r.type === 'S' ? 'socket' : 'other'}, device ${r.major}:${r.minor}, inode ${r.ino})` },

@@ -86,6 +86,7 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
     { key: 'busiest_cpu_pct', title: 'BUSIEST', width: 10, maxWidth: 19, align: 'right', value: (r) => r.busiest_cpu_pct, format: (v, r) => (r.busiest_cpu === null ? '-' : `cpu${r.busiest_cpu} ${percent(asNumber(v))}%`), help: "the CPU that spent the most time in this vector, and the share of that CPU's time it took (per-CPU counts: the detail view, and cpu_counts in JSON)" },
   ],
   defaultSort: { key: 'time_ns', descending: true },
+  rates: { count_per_s: 'count' },
   detail: [
     { label: 'vector', value: (r) => r.vector },
     { label: 'count', value: (r) => String(r.count ?? '-') },

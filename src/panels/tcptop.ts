@@ -420,6 +420,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { key: 'total', title: 'TOTAL', width: 6, align: 'right', value: total, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'RX + TX (the default sort)' },
   ],
   defaultSort: { key: 'total', descending: true },
+  rates: { rx_per_s: 'rx_bytes', tx_per_s: 'tx_bytes' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
     { label: 'local', value: (r) => `${r.laddr} port ${r.lport}` },

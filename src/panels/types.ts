@@ -104,6 +104,11 @@ export interface PanelSpec<R extends Row = Row> {
   /** rows drawn dimmed: listed, but quiet now (a stalled connection) */
   quiet?: (row: R) => boolean;
   detail: readonly DetailField<R>[];
+  /**
+   * Row fields that are another field per second over the interval (`rx_per_s` of `rx_bytes`): a recording leaves them
+   * out when they are exactly that, and replay computes them again (they are most of what changes every second).
+   */
+  rates?: Readonly<Record<string, string>>;
   /** what its rows can be grouped by (`t` / F5 steps through them, then back to single rows) */
   groupings?: readonly Grouping<R>[];
   /** what the panel cannot see, for its help */

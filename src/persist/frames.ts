@@ -8,6 +8,8 @@
 import type { Frame, PanelFrame, PanelStatus, TierAttempt } from '../frame.js';
 import { deepFreeze } from '../frame.js';
 import type { AnyPanelSpec, Catalog, Row } from '../panels/types.js';
+import { roundDeep } from '../json.js';
+import { perSecond } from '../models/delta.js';
 
 /** The version of the stored frame's shape: snapshots and recordings carry it; a reader takes this one and older. */
 export const SCHEMA_VERSION = 1;
@@ -35,15 +37,38 @@ const escapeRaw = (s: string): string =>
     return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
   });
 
-/** A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel. */
-export function storedFrame(frame: Frame, maxRows = RECORD_ROWS): Record<string, unknown> {
+/**
+ * A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel, and numbers
+ * rounded to what they measure, as the JSON output has them (a rate's sixteenth digit is noise that would not compress).
+ */
+export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROWS): Record<string, unknown> {
   return {
     time: frame.time,
     elapsedNs: frame.elapsedNs,
-    ...(frame.self ? { self: frame.self } : {}),
+    ...(frame.self ? { self: roundDeep(frame.self, 3) } : {}),
     panels: frame.panels.map((p) => {
-      const { history: _h, rows, ...rest } = p;
-      return { ...rest, rows: rows.length > maxRows ? rows.slice(0, maxRows) : rows, ...(rows.length > maxRows ? { rowsOmitted: rows.length - maxRows } : {}) };
+      const { history: _h, rows, summary, stats, ...rest } = p;
+      const spec = catalog.spec(p.id);
+      const decimals = new Map((spec?.columns ?? []).map((c) => [c.key, c.decimals ?? 3]));
+      const top = rows.length > maxRows ? rows.slice(0, maxRows) : rows;
+      // Rates that are exactly their count over the frame's interval are left out, and computed again on reading.
+      const rates = Object.entries(spec?.rates ?? {});
+      const derived =
+        rates.length > 0 &&
+        top.every((r) => {
+          const f = r as unknown as Record<string, unknown>;
+          return rates.every(([rate, of]) => f[rate] === perSecond(f[of] as number | null, frame.elapsedNs));
+        });
+      const drop = new Set(derived ? rates.map(([rate]) => rate) : []);
+      const kept = top.map((r) => Object.fromEntries(Object.entries(r).flatMap(([k, v]) => (drop.has(k) ? [] : [[k, roundDeep(v, decimals.get(k) ?? 3)]]))));
+      return {
+        ...rest,
+        rows: kept,
+        ...(derived ? { ratesDerived: true } : {}),
+        ...(rows.length > maxRows ? { rowsOmitted: rows.length - maxRows } : {}),
+        summary: { text: summary.text, values: roundDeep(summary.values, 3) },
+        stats: roundDeep(stats, 3),
+      };
     }),
   };
 }
@@ -100,7 +125,7 @@ function drawable(spec: AnyPanelSpec, row: Row, what: string): void {
   }
 }
 
-function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boolean): PanelFrame | null {
+function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boolean, elapsedNs: number): PanelFrame | null {
   need(isObj(v), `${what} is not an object`);
   const id = str(v.id, `${what}.id`);
   const spec = catalog.spec(id);
@@ -120,6 +145,12 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
     need(isObj(r), `${w}: row ${i} is not an object`);
     const row = clean(r, `${w}: row ${i}`) as Row;
     need(typeof row.id === 'string', `${w}: row ${i} has no id`);
+    if (v.ratesDerived === true)
+      for (const [rate, of] of Object.entries(spec.rates ?? {})) {
+        const n = (row as unknown as Record<string, unknown>)[of];
+        need(n === null || typeof n === 'number', `${w}: row ${i}: ${of} is not a number`);
+        (row as unknown as Record<string, unknown>)[rate] = perSecond(n as number | null, elapsedNs);
+      }
     need(!ids.has(row.id), `${w}: row id ${row.id.slice(0, 40)} twice`);
     ids.add(row.id);
     drawable(spec, row, `${w}: row ${i}`);
@@ -161,7 +192,7 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean): 
   const elapsedNs = num(v.elapsedNs, 'the frame interval');
   need(elapsedNs >= 0, 'the frame interval is negative');
   need(Array.isArray(v.panels) && v.panels.length <= MAX_PANELS, 'the frame has no list of panels');
-  const panels = v.panels.map((p, i) => checkPanel(p, `panel ${i}`, catalog, withHistory)).filter((p): p is PanelFrame => p !== null);
+  const panels = v.panels.map((p, i) => checkPanel(p, `panel ${i}`, catalog, withHistory, elapsedNs)).filter((p): p is PanelFrame => p !== null);
   const seen = new Set<string>();
   for (const p of panels) {
     need(!seen.has(p.id), `panel ${p.id} twice`);

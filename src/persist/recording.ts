@@ -3,10 +3,15 @@
  *
  *   file    := "SIXTYREC" u8(1) u32le(metaLen) meta(JSON) u32le(crc32(meta)) record*
  *   record  := u8('F') u8(flags) u16(0) u32le(len) f64le(timeMs) u32le(crc32(payload)) payload
- *   payload := deflate-raw of the stored frame's JSON (persist/frames.ts), with the previous frame's JSON as the
- *              dictionary, except at a block start (flags bit 0), every BLOCK frames, which stands alone.
+ *   payload := u16le(n) segment{n}; segment := u32le(len) deflate-raw(JSON)
+ *              segment 0: the frame without its panels, and their ids in order ("panels": [...]);
+ *              segment i: panel i as stored (persist/frames.ts); each deflated with the same segment of the frame
+ *              before (the head; the panel of that id) as the dictionary, except at a block start (flags bit 0,
+ *              every BLOCK frames), which stands alone.
  *
- * Consecutive frames are alike, so each one costs a few hundred bytes. Each record is written whole, in one write, and
+ * Consecutive frames are alike, and a panel against its own previous self is mostly a repeat (a whole frame is too
+ * long for deflate's 32 KB window to reach back to its previous self), so each frame costs a few hundred bytes to a
+ * few KB. Each record is written whole, in one write, and
  * synced; a crash or power cut can tear only the last one, which the reader recognises (its length runs past the end,
  * or its checksum fails and nothing follows) and leaves out. Any other damage is a FormatError. Reading needs a scan of
  * the record headers (the index) and, for a frame, the decoding of at most BLOCK frames from its block's start.
@@ -70,7 +75,8 @@ function headerBytes(meta: RecordingMeta): Buffer {
 /** Appends frames to FILE. Writes and syncs run off the event loop, in order; frames are compressed as they come. */
 export class RecordingWriter {
   private fd: number;
-  private prev: Buffer | null = null;
+  /** the previous frame's segments' JSON by key ('' the head, else the panel id); null: the next frame starts a block */
+  private prev: Map<string, Buffer> | null = null;
   private inBlock = 0;
   /** frames in the current file (rotation never leaves an empty one behind) */
   private fileFrames = 0;
@@ -83,13 +89,23 @@ export class RecordingWriter {
    * starts a block); anything else is refused. `maxBytes`: when FILE would pass it, FILE becomes FILE.1 (replacing an
    * older one) and a new FILE starts, so the two together stay under twice the bound.
    */
+  private readonly maxBytes: number | null;
+  private readonly sync: boolean;
+  private readonly catalog: Catalog;
+
   constructor(
     readonly path: string,
     private readonly meta: RecordingMeta,
-    private readonly maxBytes: number | null = null,
-    /** sync each record to the disk (what makes a crash lose at most the last frame); off only to build test files fast */
-    private readonly sync = true,
+    opts: {
+      catalog: Catalog;
+      maxBytes?: number | null;
+      /** sync each record to the disk (what makes a crash lose at most the last frame); off only to build test files fast */
+      sync?: boolean;
+    },
   ) {
+    this.catalog = opts.catalog;
+    this.maxBytes = opts.maxBytes ?? null;
+    this.sync = opts.sync ?? true;
     this.fd = RecordingWriter.openFile(path, meta);
     const size = fstatSync(this.fd).size;
     this.status = { path, frames: 0, bytes: size, dropped: 0, rotations: 0, error: null };
@@ -125,17 +141,20 @@ export class RecordingWriter {
       this.prev = null;
       return;
     }
-    const json = Buffer.from(JSON.stringify(storedFrame(frame, this.meta.rowsPerPanel)));
+    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel) as { panels: { id: string }[] } & Record<string, unknown>;
+    const { panels, ...head } = stored;
+    const parts = new Map<string, Buffer>([['', Buffer.from(JSON.stringify({ ...head, panels: panels.map((p) => p.id) }))]]);
+    for (const p of panels) parts.set(p.id, Buffer.from(JSON.stringify(p)));
     const time = Date.parse(frame.time);
     let block = this.prev === null || this.inBlock >= BLOCK;
-    let rec = this.record(json, time, block);
+    let rec = this.record(parts, time, block);
     // Past the bound: this frame starts a new file, standing alone.
     const rotate = this.maxBytes !== null && this.fileFrames > 0 && this.status.bytes + rec.length > this.maxBytes;
     if (rotate && !block) {
       block = true;
-      rec = this.record(json, time, true);
+      rec = this.record(parts, time, true);
     }
-    this.prev = json;
+    this.prev = parts;
     this.inBlock = block ? 1 : this.inBlock + 1;
     this.pending++;
     this.status.frames++;
@@ -150,8 +169,20 @@ export class RecordingWriter {
     this.chain = this.chain.then(() => this.append(rec)).finally(() => this.pending--);
   }
 
-  private record(json: Buffer, time: number, block: boolean): Buffer {
-    const payload = block ? deflateRawSync(json) : deflateRawSync(json, { dictionary: this.prev!.subarray(-WINDOW) });
+  private record(parts: ReadonlyMap<string, Buffer>, time: number, block: boolean): Buffer {
+    const segs: Buffer[] = [];
+    for (const [key, json] of parts) {
+      const dict = block ? undefined : this.prev?.get(key);
+      segs.push(dict ? deflateRawSync(json, { dictionary: dict.subarray(-WINDOW) }) : deflateRawSync(json));
+    }
+    const payload = Buffer.alloc(2 + segs.reduce((n, b) => n + 4 + b.length, 0));
+    payload.writeUInt16LE(segs.length, 0);
+    let off = 2;
+    for (const b of segs) {
+      payload.writeUInt32LE(b.length, off);
+      b.copy(payload, off + 4);
+      off += 4 + b.length;
+    }
     const rec = Buffer.alloc(HEADER + payload.length);
     rec[0] = KIND_FRAME;
     rec[1] = block ? FLAG_BLOCK : 0;
@@ -261,7 +292,7 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /** Reads a recording: the index at open (headers and checksums, streamed), frames on demand, a few cached. */
 export class RecordingReader {
   private readonly index = new Index();
-  private readonly cache = new Map<number, { json: Buffer; frame: Frame | null }>();
+  private readonly cache = new Map<number, { parts: Map<string, Buffer>; frame: Frame | null }>();
   meta!: RecordingMeta;
   tornTail = false;
   /** recorded frames carry no trends: replay rebuilds them */
@@ -423,36 +454,68 @@ export class RecordingReader {
     return b;
   }
 
-  private json(i: number): Buffer {
+  /** A frame's segments: the head's JSON under '', each panel's under its id. */
+  private decode(i: number, p: Buffer, prev: Map<string, Buffer> | null): Map<string, Buffer> {
+    const bad = (why: string): never => {
+      throw new FormatError(`frame ${i + 1} ${why}`);
+    };
+    if (p.length < 2) bad('is empty');
+    const n = p.readUInt16LE(0);
+    let off = 2;
+    const segs: Buffer[] = [];
+    for (let k = 0; k < n; k++) {
+      if (off + 4 > p.length) bad('is cut short');
+      const len = p.readUInt32LE(off);
+      if (off + 4 + len > p.length) bad('is cut short');
+      segs.push(p.subarray(off + 4, off + 4 + len));
+      off += 4 + len;
+    }
+    if (n === 0 || off !== p.length) bad('has a damaged layout');
+    const inflate = (seg: Buffer, dict: Buffer | undefined): Buffer => {
+      try {
+        return dict ? inflateRawSync(seg, { dictionary: dict.subarray(-WINDOW), maxOutputLength: MAX_FRAME_BYTES }) : inflateRawSync(seg, { maxOutputLength: MAX_FRAME_BYTES });
+      } catch (e) {
+        return bad(`does not decompress (${(e as Error).message})`);
+      }
+    };
+    const head = inflate(segs[0]!, prev?.get(''));
+    let ids: unknown;
+    try {
+      ids = (JSON.parse(head.toString('utf8')) as { panels?: unknown }).panels;
+    } catch {
+      bad('is not JSON');
+    }
+    if (!Array.isArray(ids) || ids.length !== n - 1 || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length) bad('has a damaged list of panels');
+    const parts = new Map<string, Buffer>([['', head]]);
+    (ids as string[]).forEach((id, k) => parts.set(id, inflate(segs[k + 1]!, prev?.get(id))));
+    return parts;
+  }
+
+  private parts(i: number): Map<string, Buffer> {
     const hit = this.cache.get(i);
-    if (hit) return hit.json;
+    if (hit) return hit.parts;
     let start = i;
     while (start > 0 && this.index.blocks[start] !== 1) start--;
-    // From the block's start (or the nearest frame decoded since), each frame's dictionary is the one before.
+    // From the block's start (or the nearest frame decoded since), each frame's dictionaries are the one before's.
     let from = start;
     for (let k = i - 1; k > start; k--)
       if (this.cache.has(k)) {
         from = k + 1;
         break;
       }
-    let prev = from > start ? this.cache.get(from - 1)!.json : null;
-    let out: Buffer = Buffer.alloc(0);
+    let prev = from > start ? this.cache.get(from - 1)!.parts : null;
+    let out = new Map<string, Buffer>();
     for (let k = from; k <= i; k++) {
-      const p = this.payload(k);
-      try {
-        out = prev === null || this.index.blocks[k] === 1 ? inflateRawSync(p, { maxOutputLength: MAX_FRAME_BYTES }) : inflateRawSync(p, { dictionary: prev.subarray(-WINDOW), maxOutputLength: MAX_FRAME_BYTES });
-      } catch (e) {
-        throw new FormatError(`frame ${k + 1} does not decompress (${(e as Error).message})`);
-      }
+      out = this.decode(k, this.payload(k), this.index.blocks[k] === 1 ? null : prev);
       this.remember(k, out);
       prev = out;
     }
     return out;
   }
 
-  private remember(i: number, json: Buffer): void {
+  private remember(i: number, parts: Map<string, Buffer>): void {
     if (this.cache.has(i)) return;
-    this.cache.set(i, { json, frame: null });
+    this.cache.set(i, { parts, frame: null });
     // Two blocks' worth: stepping back and forth within a minute decodes nothing twice.
     if (this.cache.size > 2 * BLOCK + 8) {
       const oldest = this.cache.keys().next().value as number;
@@ -463,12 +526,13 @@ export class RecordingReader {
   /** Frame i (0-based), checked (a FormatError if it cannot be drawn), without history. */
   frame(i: number): Frame {
     if (!(i >= 0 && i < this.index.length)) throw new RangeError(`no frame ${i}`);
-    const json = this.json(i);
+    const parts = this.parts(i);
     const c = this.cache.get(i);
     if (c?.frame) return c.frame;
-    let v: unknown;
+    let v: Record<string, unknown>;
     try {
-      v = JSON.parse(json.toString('utf8'));
+      v = JSON.parse(parts.get('')!.toString('utf8')) as Record<string, unknown>;
+      v.panels = [...parts].filter(([k]) => k !== '').map(([, json]) => JSON.parse(json.toString('utf8')) as unknown);
     } catch {
       throw new FormatError(`frame ${i + 1} is not JSON`);
     }

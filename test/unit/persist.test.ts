@@ -31,9 +31,11 @@ const META: RecordingMeta = {
 const scratch = (): string => mkdtempSync(join(tmpdir(), 'sixty-persist-'));
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 const withoutHistory = (f: Frame): unknown => plain({ ...f, panels: f.panels.map(({ history: _h, ...p }) => p) });
+/** A live frame as a recording keeps it: rounded as the JSON output, without trends. */
+const asRecorded = (f: Frame): unknown => withoutHistory(checkFrame(plain(storedFrame(f, CATALOG)), CATALOG, false));
 
 async function record(path: string, frames: readonly Frame[], maxBytes: number | null = null): Promise<RecordingWriter> {
-  const w = new RecordingWriter(path, META, maxBytes);
+  const w = new RecordingWriter(path, META, { catalog: CATALOG, maxBytes });
   // As live: each frame is on disk before the next comes (a second later).
   for (const f of frames) {
     w.add(f);
@@ -64,12 +66,15 @@ test('a recording round trip: every frame as it was published, and trends rebuil
     assert.equal(r.frames, FRAMES.length);
     assert.equal(r.tornTail, false);
     assert.equal(w.status.bytes, statSync(path).size);
-    for (let i = 0; i < FRAMES.length; i++) assert.deepEqual(withoutHistory(r.frame(i)), withoutHistory(FRAMES[i]!), `frame ${i}`);
+    for (let i = 0; i < FRAMES.length; i++) assert.deepEqual(withoutHistory(r.frame(i)), asRecorded(FRAMES[i]!), `frame ${i}`);
     // Stepping forward, and jumping (which replays the frames before): the trends the engine had.
+    // (Recorded rows are rounded as the JSON output rounds them, and so are trends made from them.)
+    const r3 = (h: Readonly<Record<string, readonly (number | null)[]>>): unknown =>
+      Object.fromEntries(Object.entries(h).map(([id, xs]) => [id, xs.map((x) => (x === null ? null : Math.round(x * 1000) / 1000))]));
     const seq = new TrendRebuilder(r, panelById);
     for (let i = 0; i < FRAMES.length; i++) {
       const f = seq.at(i);
-      for (const p of f.panels) assert.deepEqual(plain(p.history), plain(FRAMES[i]!.panels.find((x) => x.id === p.id)!.history), `frame ${i} ${p.id}`);
+      for (const p of f.panels) assert.deepEqual(r3(p.history), r3(FRAMES[i]!.panels.find((x) => x.id === p.id)!.history), `frame ${i} ${p.id}`);
     }
     // A jump replays only the trend's length of frames: the series are the same, but where a row was idle (0) for
     // longer than the window, the engine had dropped and restarted its series and the rebuild cannot know when. Both
@@ -78,7 +83,7 @@ test('a recording round trip: every frame as it was published, and trends rebuil
       const out: Record<string, (number | null)[]> = {};
       for (const [id, xs] of Object.entries(h)) {
         const first = xs.findIndex((x) => x !== 0 && x !== null);
-        if (first >= 0) out[id] = xs.slice(first);
+        if (first >= 0) out[id] = xs.slice(first).map((x) => (x === null ? null : Math.round(x * 1000) / 1000));
       }
       return out;
     };
@@ -87,7 +92,7 @@ test('a recording round trip: every frame as it was published, and trends rebuil
       for (const p of f.panels) assert.deepEqual(drawn(p.history), drawn(FRAMES[i]!.panels.find((x) => x.id === p.id)!.history), `jump to ${i} ${p.id}`);
     }
     // Frames lean on the one before: far smaller than their JSON.
-    const json = FRAMES.reduce((s, f) => s + JSON.stringify(storedFrame(f)).length, 0);
+    const json = FRAMES.reduce((s, f) => s + JSON.stringify(storedFrame(f, CATALOG)).length, 0);
     assert.ok(w.status.bytes < json / 4, `${w.status.bytes} bytes recorded for ${json} bytes of JSON`);
     r.close();
   } finally {
@@ -139,7 +144,7 @@ test('a crash tears only the last frame: it is left out and the rest replays', a
       writeFileSync(path, whole.subarray(0, keep));
       const r = new RecordingReader(path, CATALOG);
       assert.deepEqual([r.frames, r.tornTail], [19, true], `cut at ${keep} of ${whole.length}`);
-      assert.deepEqual(withoutHistory(r.frame(18)), withoutHistory(FRAMES[18]!));
+      assert.deepEqual(withoutHistory(r.frame(18)), asRecorded(FRAMES[18]!));
       r.close();
     }
     // A power cut: the last record's length on disk, its data not (zeros).
@@ -188,9 +193,9 @@ test('--record-max: past the bound FILE becomes FILE.1 and a new FILE starts; ea
     const old = new RecordingReader(`${path}.1`, CATALOG);
     assert.ok(statSync(path).size <= max && statSync(`${path}.1`).size <= max);
     // The newest file ends with the last frame; the one before ends where it begins.
-    assert.deepEqual(withoutHistory(cur.frame(cur.frames - 1)), withoutHistory(FRAMES.at(-1)!));
-    assert.deepEqual(withoutHistory(old.frame(old.frames - 1)), withoutHistory(FRAMES[FRAMES.length - cur.frames - 1]!));
-    assert.deepEqual(withoutHistory(cur.frame(0)), withoutHistory(FRAMES[FRAMES.length - cur.frames]!));
+    assert.deepEqual(withoutHistory(cur.frame(cur.frames - 1)), asRecorded(FRAMES.at(-1)!));
+    assert.deepEqual(withoutHistory(old.frame(old.frames - 1)), asRecorded(FRAMES[FRAMES.length - cur.frames - 1]!));
+    assert.deepEqual(withoutHistory(cur.frame(0)), asRecorded(FRAMES[FRAMES.length - cur.frames]!));
     cur.close();
     old.close();
     assert.deepEqual(readdirSync(dir).sort(), ['a.rec', 'a.rec.1']);
@@ -203,14 +208,14 @@ test('a disk that does not keep up: frames are dropped (and counted), never queu
   const dir = scratch();
   try {
     const path = join(dir, 'a.rec');
-    const w = new RecordingWriter(path, META);
+    const w = new RecordingWriter(path, META, { catalog: CATALOG });
     // Frames faster than the disk takes them: none is written before all are offered.
     for (const f of FRAMES) w.add(f);
     await w.close();
     assert.ok(w.status.dropped > 0 && w.status.frames + w.status.dropped === FRAMES.length, JSON.stringify(w.status));
     const r = new RecordingReader(path, CATALOG);
     assert.equal(r.frames, w.status.frames);
-    for (let i = 0; i < r.frames; i++) assert.deepEqual(withoutHistory(r.frame(i)), withoutHistory(FRAMES[i]!));
+    for (let i = 0; i < r.frames; i++) assert.deepEqual(withoutHistory(r.frame(i)), asRecorded(FRAMES[i]!));
     r.close();
   } finally {
     rmSync(dir, { recursive: true });
@@ -225,12 +230,12 @@ test('recording to an existing recording extends it; anything else is refused', 
     await record(path, FRAMES.slice(10, 25));
     const r = new RecordingReader(path, CATALOG);
     assert.equal(r.frames, 25);
-    assert.deepEqual(withoutHistory(r.frame(10)), withoutHistory(FRAMES[10]!));
-    assert.deepEqual(withoutHistory(r.frame(24)), withoutHistory(FRAMES[24]!));
+    assert.deepEqual(withoutHistory(r.frame(10)), asRecorded(FRAMES[10]!));
+    assert.deepEqual(withoutHistory(r.frame(24)), asRecorded(FRAMES[24]!));
     r.close();
     const other = join(dir, 'notes.txt');
     writeFileSync(other, 'my notes\n');
-    assert.throws(() => new RecordingWriter(other, META), FormatError);
+    assert.throws(() => new RecordingWriter(other, META, { catalog: CATALOG }), FormatError);
     assert.equal(readFileSync(other, 'utf8'), 'my notes\n', 'left as it was');
     assert.equal(statSync(path).mode & 0o777, 0o600);
   } finally {
@@ -296,7 +301,7 @@ test('snapshots that are not: one line each, never the file\'s bytes', () => {
 });
 
 test('kernel names in a file are data: raw control characters are escaped on the way in', () => {
-  const f = plain(storedFrame(FRAMES[3]!)) as { panels: { id: string; rows: { comm?: string }[] }[] };
+  const f = plain(storedFrame(FRAMES[3]!, CATALOG)) as { panels: { id: string; rows: { comm?: string }[] }[] };
   const tcp = f.panels.find((p) => p.id === 'tcptop')!;
   tcp.rows[0]!.comm = 'evil\x1b]0;owned\x07\x1b[2J';
   const back = checkFrame(f, CATALOG, false);
@@ -306,10 +311,10 @@ test('kernel names in a file are data: raw control characters are escaped on the
 });
 
 test('a panel this version does not know is left out; a row its panel cannot draw is refused', () => {
-  const f = plain(storedFrame(FRAMES[3]!)) as { panels: Record<string, unknown>[] };
+  const f = plain(storedFrame(FRAMES[3]!, CATALOG)) as { panels: Record<string, unknown>[] };
   f.panels.push({ ...f.panels[0], id: 'zfstop' });
   assert.deepEqual(checkFrame(f, CATALOG, false).panels.map((p) => p.id), ['softirqs', 'tcptop', 'mpstat']);
-  const g = plain(storedFrame(FRAMES[3]!)) as { panels: { rows: Record<string, unknown>[] }[] };
+  const g = plain(storedFrame(FRAMES[3]!, CATALOG)) as { panels: { rows: Record<string, unknown>[] }[] };
   g.panels[0]!.rows[0]!.cpu_counts = 'many';
   g.panels[0]!.rows[0]!.count = { x: 1 };
   assert.throws(() => checkFrame(g, CATALOG, false), (e: Error) => e instanceof FormatError && /softirqs/.test(e.message));
