@@ -1,11 +1,12 @@
 // Recordings: their size per hour at a 1 s interval with every panel attached, and how fast a day of them replays.
 //  1. sixty --batch --record with all panels (filetop and cachetop attached too) for SECONDS at 1 s, on this host as it
-//     is, then again while a workload runs (TCP between 40 connection pairs, file reads and writes, a busy loop): bytes
-//     per frame, MB per hour, MB per 10-hour night.
+//     is, then while a workload runs (TCP between 40 connection pairs, a 1 MB file written and read 20 times a second, a
+//     busy loop), then with a fork storm added (a shell running `true` as fast as it can: hundreds of new processes a
+//     second, each a new row in filetop, cachetop and pidstat): bytes per frame, MB per hour, MB per 10-hour night.
 //  2. A 24-hour recording (86,400 frames, built from the busy run's frames with their times moved on), then: the
 //     time from `sixty --replay FILE --batch --count 1` starting to its first frame printed (median of 5), its peak
 //     RSS, and in-process the time to open (index scan) and to step: ] one frame, } a minute, a jump to mid-day.
-// Usage (root, after npm run build): node bench/recording.mjs [SECONDS=120]
+// Usage (root, after npm run build): node bench/recording.mjs [SECONDS=120] [size]   (size: part 1 only)
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -57,16 +58,26 @@ while time.time() < end:
     with open(f, 'rb') as r: r.read()
     time.sleep(0.05)
 `;
-const load = [spawn('python3', ['-c', py], { stdio: 'ignore' }), spawn('sh', ['-c', `end=$(($(date +%s)+${SECONDS + 15})); while [ $(date +%s) -lt $end ]; do :; done`], { stdio: 'ignore' })];
+const loop = `end=$(($(date +%s)+${SECONDS + 15})); while :; do :; done & p=$!; sleep $((end - $(date +%s))); kill $p`;
+let load = [spawn('python3', ['-c', py], { stdio: 'ignore' }), spawn('sh', ['-c', loop], { stdio: 'ignore' })];
 await new Promise((r) => setTimeout(r, 2000));
 const busy = recordFor('busy');
 for (const l of load) l.kill('SIGKILL');
+load = [spawn('python3', ['-c', py], { stdio: 'ignore' }), spawn('sh', ['-c', `end=$(($(date +%s)+${SECONDS + 15})); while [ $(date +%s) -lt $end ]; do true; done`], { stdio: 'ignore' })];
+await new Promise((r) => setTimeout(r, 2000));
+const forks = recordFor('busy-forks');
+for (const l of load) l.kill('SIGKILL');
+if (process.argv[3] === 'size') {
+  console.log(JSON.stringify({ bench: 'recording-size', seconds: SECONDS, quietBytesPerFrame: quiet.perFrame, busyBytesPerFrame: busy.perFrame, forksBytesPerFrame: forks.perFrame }));
+  rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // A day at 1 s from the busy frames, their times moved on one second each.
 const day = path.join(dir, 'day.sixtyrec');
 const src = new RecordingReader(busy.file, CATALOG);
 const t0 = Date.parse(src.frame(0).time);
-const w = new RecordingWriter(day, { format: 'sixty-recording', schemaVersion: 1, sixty: 'bench', host: { hostname: 'bench', kernel: 'x', cpus: 2 }, intervalS: 1, startedAt: new Date(t0).toISOString(), rowsPerPanel: 200 }, null, false);
+const w = new RecordingWriter(day, { format: 'sixty-recording', schemaVersion: 1, sixty: 'bench', host: { hostname: 'bench', kernel: 'x', cpus: 2 }, intervalS: 1, startedAt: new Date(t0).toISOString(), rowsPerPanel: 200 }, { catalog: CATALOG, sync: false });
 const N = 86_400;
 for (let i = 0; i < N; i++) {
   const f = src.frame(i % src.frames);
@@ -108,7 +119,7 @@ for (let k = 0; k < 5; k++) {
   rd.close();
 }
 console.log(`replay of the day: sixty --replay --batch --count 1 ${median(starts).toFixed(0)} ms start to exit (median of 5), peak RSS ${(rss / 1024).toFixed(0)} MB; in-process: open (index of ${N} frames, first frame) ${median(open).toFixed(0)} ms, ] ${median(steps.next).toFixed(2)} ms, } ${median(steps.minute).toFixed(1)} ms, a jump to mid-day ${median(steps.jump).toFixed(1)} ms`);
-const result = { bench: 'recording', seconds: SECONDS, quietBytesPerFrame: quiet.perFrame, busyBytesPerFrame: busy.perFrame, dayMB: daySize / 1048576, replayStartMs: median(starts), replayRssMB: rss / 1024, openMs: median(open), nextMs: median(steps.next), minuteMs: median(steps.minute), jumpMs: median(steps.jump) };
+const result = { bench: 'recording', seconds: SECONDS, quietBytesPerFrame: quiet.perFrame, busyBytesPerFrame: busy.perFrame, forksBytesPerFrame: forks.perFrame, dayMB: daySize / 1048576, replayStartMs: median(starts), replayRssMB: rss / 1024, openMs: median(open), nextMs: median(steps.next), minuteMs: median(steps.minute), jumpMs: median(steps.jump) };
 console.log(JSON.stringify(result));
 writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result));
 rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * Ink and React are loaded only for the console, after a first plain frame is on the screen.
  */
 import { hostname, release } from 'node:os';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { onlineCpus } from './kernel/cpus.js';
@@ -243,6 +243,10 @@ function openReplay(path: string): { source: ReplaySource; host: HostMeta; inter
     throw new UserError(`cannot replay ${quoteInput(path)}: ${why}`);
   };
   try {
+    // Not opened before it is known to be a file: opening a FIFO would wait for a writer forever.
+    const st = statSync(path);
+    if (st.isDirectory()) return fail('it is a directory');
+    if (!st.isFile()) return fail('not a regular file');
     if (RecordingReader.sniff(path)) {
       const r = new RecordingReader(path, CATALOG);
       if (r.frames === 0) fail(r.tornTail ? 'no complete frame: the file ends inside the first one' : 'the recording has no frame yet');

@@ -14,8 +14,12 @@ import { perSecond } from '../models/delta.js';
 /** The version of the stored frame's shape: snapshots and recordings carry it; a reader takes this one and older. */
 export const SCHEMA_VERSION = 1;
 
-/** Rows kept per panel in each recorded interval: the busiest by the panel's default sort (summaries cover all). */
-export const RECORD_ROWS = 200;
+/**
+ * Rows kept per panel in each recorded interval: the busiest by the panel's default sort (summaries cover all). More
+ * than two screens; on a host forking hundreds of processes a second, filetop's rows are mostly new every second and
+ * were most of a recording at 200.
+ */
+export const RECORD_ROWS = 100;
 
 /** What a damaged or foreign file gets: one line, exit code 2. */
 export class FormatError extends Error {

@@ -85,10 +85,10 @@ test('--record while printing JSON, then --replay --batch: the same frames; CSV 
     const replay = lines(spawnCli(['--replay', rec, '--batch', '--format', 'json']));
     assert.equal((await replay.exit).code, 0, replay.stderr());
     assert.equal(replay.all.length, 4);
-    // A recording keeps each panel's busiest 200 rows (a busy host's filetop may have more): live, cut the same way.
+    // A recording keeps each panel's busiest 100 rows (a busy host's filetop may have more): live, cut the same way.
     const kept = (line: string): unknown => {
       const f = JSON.parse(line) as { panels: Record<string, { rows: unknown[] }> };
-      for (const p of Object.values(f.panels)) p.rows = p.rows.slice(0, 200);
+      for (const p of Object.values(f.panels)) p.rows = p.rows.slice(0, 100);
       return f;
     };
     assert.deepEqual(replay.all.map(kept), live.all.map(kept));

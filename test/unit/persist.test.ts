@@ -100,6 +100,24 @@ test('a recording round trip: every frame as it was published, and trends rebuil
   }
 });
 
+test('record → replay → export: the snapshot of a replayed frame has the rows that were recorded', async () => {
+  const dir = scratch();
+  try {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES.slice(0, 40));
+    const r = new RecordingReader(path, CATALOG);
+    const shown = new ReplayStore(r, panelById);
+    shown.go(33);
+    const doc = JSON.stringify(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:01:00.000Z' }, shown.getSnapshot()));
+    const back = parseSnapshot(Buffer.from(doc), CATALOG);
+    assert.deepEqual(withoutHistory(back.frame), asRecorded(FRAMES[33]!));
+    assert.deepEqual(plain(back.frame.panels.map((p) => p.history)), plain(shown.getSnapshot().panels.map((p) => p.history)), 'with the trends the replay showed');
+    r.close();
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
 test('replay store: [ ] one interval, { } a minute of recorded time, kept in range; a snapshot is one frame', async () => {
   const dir = scratch();
   try {
