@@ -1,8 +1,9 @@
 /** The interactive console: tabs of panels, the active panel's table, and the key line. */
 import { Box, Text, useStdin } from 'ink';
 import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
-import type { Frame } from '../src/frame.js';
-import type { Catalog } from '../src/panels/types.js';
+import type { AnyPanelSpec, Catalog, Row, SortSpec } from '../src/panels/types.js';
+import type { Grouping } from '../src/panels/group.js';
+import type { Frame, PanelFrame } from '../src/frame.js';
 import { fit } from './cells.js';
 import { Detail } from './Detail.js';
 import { SortMenu } from './SortMenu.js';
@@ -13,7 +14,7 @@ import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
-import { initialUiState, panelUi, reduceInput, selectedIndex, type UiContext, type UiState } from './state.js';
+import { initialUiState, panelUi, reduceInput, selectedIndex, type PanelUi, type UiContext, type UiState } from './state.js';
 import type { KeyEvent } from './input.js';
 
 /** The filter as a case-insensitive regular expression; text that is not one is matched literally. */
@@ -67,42 +68,65 @@ const CHROME_LINES = 3;
 
 const NO_SORT = { key: '', descending: true };
 
+/** What the active panel's table shows in this state: its spec (grouped or not), sort, rows, and the filtered rows. */
+interface TableView {
+  livePanel: PanelFrame | undefined;
+  baseSpec: AnyPanelSpec | undefined;
+  spec: AnyPanelSpec | undefined;
+  panel: PanelFrame | undefined;
+  pui: PanelUi;
+  grouping: Grouping<Row> | undefined;
+  sort: SortSpec;
+  rows: readonly Row[];
+  shownRows: readonly Row[];
+}
+
+/** Pure: the table of the active panel of `ui` on `frame`. The render and the key reducer's context both use it. */
+function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
+  const livePanel = frame.panels.find((p) => p.id === ui.active);
+  const baseSpec = livePanel ? catalog.spec(livePanel.id) : undefined;
+  const pui = panelUi(ui, ui.active, baseSpec?.defaultSort ?? NO_SORT);
+  // `t` / F5: one row per group, and a spec for the grouped table (its columns, detail and default sort).
+  const grouping = pui.group === undefined ? undefined : baseSpec?.groupings?.[pui.group];
+  const { spec, panel } = livePanel && baseSpec && grouping ? catalog.groupView(baseSpec, livePanel, grouping) : { spec: baseSpec, panel: livePanel };
+  // A sort on a column the grouped table leaves out falls back to its default.
+  const sort = spec && !spec.columns.some((c) => c.key === pui.sort.key) ? spec.defaultSort : pui.sort;
+  // The frame's rows come in the panel's default order: re-sorted only for another sort (or when grouped).
+  let rows: readonly Row[] = [];
+  if (panel && spec) {
+    const d = spec.defaultSort;
+    rows = !grouping && sort.key === d.key && sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, sort);
+  }
+  // The filter: a regular expression (case-insensitive) over each row's text as the table shows it; text that is not a
+  // regular expression is taken literally.
+  const filter = pui.filter ?? '';
+  let shownRows = rows;
+  if (filter && spec) {
+    const re = filterRegex(filter);
+    shownRows = rows.filter((r) => re.test(spec.columns.map((c) => c.format(c.value(r), r)).join(' ')));
+  }
+  return { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows };
+}
+
 export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onCommand, badge, notice }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
-  const [ui, dispatch] = useReducer((s: UiState, a: { ev: KeyEvent; ctx: UiContext }) => reduceInput(s, a.ev, a.ctx), panelIds, initialUiState);
+  // Each key is reduced with the context of the state it acts on (not of the last render): Tab then t in one read
+  // groups the panel Tab went to.
+  const [ui, dispatch] = useReducer((s: UiState, a: { ev: KeyEvent; ctxOf: (s: UiState) => UiContext }) => reduceInput(s, a.ev, a.ctxOf(s)), panelIds, initialUiState);
   // Frames never change once published, so holding one is all that pausing takes.
   const frozen = useRef<Frame | null>(null);
   if (!ui.paused) frozen.current = null;
   else frozen.current ??= live;
   const frame = frozen.current ?? live;
 
-  const livePanel = frame.panels.find((p) => p.id === ui.active);
-  const baseSpec = livePanel ? catalog.spec(livePanel.id) : undefined;
-  const pui = panelUi(ui, ui.active, baseSpec?.defaultSort ?? NO_SORT);
-  // `t` / F5: one row per group, and a spec for the grouped table (its columns, detail and default sort).
-  const grouping = pui.group === undefined ? undefined : baseSpec?.groupings?.[pui.group];
-  const view = useMemo(
-    () => (livePanel && baseSpec && grouping ? catalog.groupView(baseSpec, livePanel, grouping) : { spec: baseSpec, panel: livePanel }),
-    [catalog, livePanel, baseSpec, grouping],
+  const pui0 = ui.panels[ui.active];
+  const { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows } = useMemo(
+    () => tableOf(catalog, frame, { ...ui, panels: pui0 ? { [ui.active]: pui0 } : {} }),
+    // The table depends on the frame, the active panel and its own UI state only (not on help, pause or commands).
+    [catalog, frame, ui.active, pui0],
   );
-  const { spec, panel } = view;
-  // A sort on a column the grouped table leaves out falls back to its default.
-  const sort = spec && !spec.columns.some((c) => c.key === pui.sort.key) ? spec.defaultSort : pui.sort;
-  // The frame's rows come in the panel's default order: re-sorted only for another sort (or when grouped).
-  const rows = useMemo(() => {
-    if (!panel || !spec) return [];
-    const d = spec.defaultSort;
-    return !grouping && sort.key === d.key && sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, sort);
-  }, [catalog, spec, panel, sort, grouping]);
-  // The filter: a regular expression (case-insensitive) over each row's text as the table shows it; text that is not a
-  // regular expression is taken literally.
   const filter = pui.filter ?? '';
-  const shownRows = useMemo(() => {
-    if (!filter || !spec) return rows;
-    const re = filterRegex(filter);
-    return rows.filter((r) => re.test(spec.columns.map((c) => c.format(c.value(r), r)).join(' ')));
-  }, [rows, filter, spec]);
   const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
   const host = hostLines(frame.panels.find((p) => p.id === HOME)?.stats, width);
   const filterLine = ui.editing || filter ? `filter /${filter}/${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
@@ -112,25 +136,31 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
-  const ctxRef = useRef<UiContext>({ panelIds: [], rowIds: [], pageRows: 1, columnKeys: [], defaultSort: NO_SORT });
-  const homeSpec = catalog.spec(HOME);
-  const homePanel = frame.panels.find((p) => p.id === HOME);
-  ctxRef.current = {
-    panelIds,
-    rowIds,
-    pageRows: Math.max(1, bodyHeight - 3),
-    columnKeys: spec?.columns.map((c) => c.key) ?? [],
-    defaultSort: spec?.defaultSort ?? NO_SORT,
-    groupings: baseSpec?.groupings?.length ?? 0,
-    ...(homeSpec && homePanel
-      ? {
-          homeId: HOME,
-          homeSort: homeSpec.defaultSort,
-          stepIds: homePanel.rows.map((r) => r.id),
-          homeDrill: Object.fromEntries(homePanel.rows.map((r) => [r.id, homeSpec.drill?.(r) ?? []])),
-        }
-      : {}),
-  };
+  const latest = useRef({ frame, live, pageRows: 1 });
+  latest.current = { frame, live, pageRows: Math.max(1, bodyHeight - 3) };
+  const ctxOf = useRef((s: UiState): UiContext => {
+    const { frame: shown, live: now, pageRows } = latest.current;
+    const f = s.paused ? shown : now;
+    const t = tableOf(catalog, f, s);
+    const homeSpec = catalog.spec(HOME);
+    const homePanel = f.panels.find((p) => p.id === HOME);
+    return {
+      panelIds: f.panels.map((p) => p.id),
+      rowIds: t.shownRows.map((r) => r.id),
+      pageRows,
+      columnKeys: t.spec?.columns.map((c) => c.key) ?? [],
+      defaultSort: t.spec?.defaultSort ?? NO_SORT,
+      groupings: t.baseSpec?.groupings?.length ?? 0,
+      ...(homeSpec && homePanel
+        ? {
+            homeId: HOME,
+            homeSort: homeSpec.defaultSort,
+            stepIds: homePanel.rows.map((r) => r.id),
+            homeDrill: Object.fromEntries(homePanel.rows.map((r) => [r.id, homeSpec.drill?.(r) ?? []])),
+          }
+        : {}),
+    };
+  });
   const commandRef = useRef(onCommand);
   commandRef.current = onCommand;
   // The frame on screen (held while paused): what `e` exports.
@@ -144,7 +174,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
     setRawMode(true);
     const decoder = new InputDecoder();
     const onInput = (chunk: string): void => {
-      for (const ev of decoder.decode(chunk)) dispatch({ ev, ctx: ctxRef.current });
+      for (const ev of decoder.decode(chunk)) dispatch({ ev, ctxOf: ctxOf.current });
     };
     input.on('input', onInput);
     return () => {

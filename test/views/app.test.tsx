@@ -289,3 +289,15 @@ test('t groups tcptop by process, then by remote port, then back to single rows;
   assert.match(single, /LADDR/);
   r.unmount();
 });
+
+test('keys typed in one read act on the panel the earlier ones went to: Tab then t groups tcptop, Tab then > sorts its columns', async () => {
+  const r = app(await fixtureFrame(), 100, 24);
+  r.stdin.write('\tt');
+  await until(r.lastFrame, (s) => s.includes('grouped by process: 3 groups of 3 rows'), 'tcptop grouped');
+  r.unmount();
+  const r2 = app(await fixtureFrame(), 100, 24);
+  r2.stdin.write('\t<');
+  // tcptop's default sort is TOTAL, its last column: one back is TX (softirqs has no TX column).
+  await until(r2.lastFrame, (s) => /\bTX▼/.test(s), 'tcptop sorted by TX');
+  r2.unmount();
+});
