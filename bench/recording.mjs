@@ -37,6 +37,17 @@ function recordFor(name) {
   return { file, perFrame };
 }
 
+/** Each workload is its own process group: the group goes, the shell's background loop with it. */
+const killAll = (ps) => {
+  for (const p of ps) {
+    try {
+      process.kill(-p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+};
+
 const quiet = recordFor('quiet');
 // The workload: TCP between 40 pairs over 127.0.0.1, a file written and read back, a busy loop.
 const py = `
@@ -59,14 +70,14 @@ while time.time() < end:
     time.sleep(0.05)
 `;
 const loop = `end=$(($(date +%s)+${SECONDS + 15})); while :; do :; done & p=$!; sleep $((end - $(date +%s))); kill $p`;
-let load = [spawn('python3', ['-c', py], { stdio: 'ignore' }), spawn('sh', ['-c', loop], { stdio: 'ignore' })];
+let load = [spawn('python3', ['-c', py], { stdio: 'ignore', detached: true }), spawn('sh', ['-c', loop], { stdio: 'ignore', detached: true })];
 await new Promise((r) => setTimeout(r, 2000));
 const busy = recordFor('busy');
-for (const l of load) l.kill('SIGKILL');
-load = [spawn('python3', ['-c', py], { stdio: 'ignore' }), spawn('sh', ['-c', `end=$(($(date +%s)+${SECONDS + 15})); while [ $(date +%s) -lt $end ]; do true; done`], { stdio: 'ignore' })];
+killAll(load);
+load = [spawn('python3', ['-c', py], { stdio: 'ignore', detached: true }), spawn('sh', ['-c', `end=$(($(date +%s)+${SECONDS + 15})); while [ $(date +%s) -lt $end ]; do true; done`], { stdio: 'ignore', detached: true })];
 await new Promise((r) => setTimeout(r, 2000));
 const forks = recordFor('busy-forks');
-for (const l of load) l.kill('SIGKILL');
+killAll(load);
 if (process.argv[3] === 'size') {
   console.log(JSON.stringify({ bench: 'recording-size', seconds: SECONDS, quietBytesPerFrame: quiet.perFrame, busyBytesPerFrame: busy.perFrame, forksBytesPerFrame: forks.perFrame }));
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  * Ink and React are loaded only for the console, after a first plain frame is on the screen.
  */
 import { hostname, release } from 'node:os';
-import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { onlineCpus } from './kernel/cpus.js';
@@ -57,7 +57,35 @@ function restoreTerminal(): void {
   }
 }
 
+/** kernel.bpf_stats_enabled as sixty found it, when `B` changed it: put back at exit. */
+let bpfStatsBefore: string | null = null;
+const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
+
+/** `B`: switches kernel.bpf_stats_enabled; says what it did or why not. */
+function toggleBpfStats(): { text: string; error: boolean } {
+  try {
+    const now = readFileSync(BPF_STATS, 'utf8').trim();
+    bpfStatsBefore ??= now;
+    const next = now === '0' ? '1' : '0';
+    writeFileSync(BPF_STATS, next);
+    return { text: next === '1' ? "BPF program stats on: each panel's status line gives its time in the kernel (B turns them off)" : 'BPF program stats off', error: false };
+  } catch (e) {
+    return { text: `cannot switch BPF program stats: ${oneLine(e)}`, error: true };
+  }
+}
+
+function restoreBpfStats(): void {
+  if (bpfStatsBefore === null) return;
+  try {
+    writeFileSync(BPF_STATS, bpfStatsBefore);
+  } catch {
+    /* as it is */
+  }
+  bpfStatsBefore = null;
+}
+
 function cleanup(): void {
+  restoreBpfStats();
   engine?.close();
   // What was written is on disk (each record synced); a record still queued is the frame a crash may lose.
   recorder?.closeNow();
@@ -452,6 +480,10 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
         }
         case 'seek':
           return u.notify('[ ] { } step through a replay: sixty --replay FILE');
+        case 'bpfStats': {
+          const r = toggleBpfStats();
+          return u.notify(r.text, r.error);
+        }
       }
     },
   });
@@ -481,6 +513,8 @@ async function runReplayConsole(opts: Options, r: ReturnType<typeof openReplay>)
           return u.notify('replay: the interval is the recording\'s ([ ] step one, { } a minute)');
         case 'record':
           return u.notify('replay: nothing to record (R records a live host)');
+        case 'bpfStats':
+          return u.notify('replay: the in-kernel costs are those recorded (B switches them on a live host)');
       }
     },
   });

@@ -36,6 +36,17 @@ export interface EngineDeps {
   now: () => number;
   /** sixty's own CPU time so far (µs, user + system) and resident memory (bytes) */
   selfUsage: () => { cpuUs: number; rssBytes: number };
+  /** kernel.bpf_stats_enabled is on: BPF programs' run counts and times are counted */
+  bpfStatsEnabled?: () => boolean;
+}
+
+/** kernel.bpf_stats_enabled, read each interval (a user or another tool may switch it); false when unreadable. */
+export function readBpfStatsEnabled(): boolean {
+  try {
+    return readProcText('/proc/sys/kernel/bpf_stats_enabled').trim() !== '0';
+  } catch {
+    return false;
+  }
 }
 
 export const DEFAULT_DEPS: EngineDeps = {
@@ -53,6 +64,7 @@ export const DEFAULT_DEPS: EngineDeps = {
     const c = process.cpuUsage();
     return { cpuUs: c.user + c.system, rssBytes: process.memoryUsage.rss() };
   },
+  bpfStatsEnabled: readBpfStatsEnabled,
 };
 
 export interface EngineOptions {
@@ -92,6 +104,9 @@ interface Running {
   lastNs: bigint;
   previous?: unknown;
   missed: number;
+  /** its programs' cumulative runs and run time at the previous read (BPF program stats) */
+  runs: number;
+  runNs: number;
   history: History;
   rows: readonly Row[];
   summary: Summary;
@@ -112,6 +127,8 @@ export class Engine {
   private lastCpuUs = 0;
   private interval: number;
   private self: { cpuPct: number | null; rssBytes: number } = { cpuPct: null, rssBytes: 0 };
+  /** kernel.bpf_stats_enabled at this tick */
+  private statsOn = false;
   private closed = false;
   /** the first open and baseline are done: on-demand panels may attach */
   private ready = false;
@@ -135,6 +152,8 @@ export class Engine {
       attachedAt: null,
       lastNs: 0n,
       missed: 0,
+      runs: 0,
+      runNs: 0,
       history: new History(),
       rows: [],
       summary: EMPTY_SUMMARY,
@@ -181,6 +200,9 @@ export class Engine {
     try {
       r.previous = r.handle.read();
       r.missed = r.handle.missed?.() ?? 0;
+      const run = r.handle.runStats?.();
+      r.runs = run?.runs ?? 0;
+      r.runNs = run?.runNs ?? 0;
       r.lastNs = this.deps.hrtime();
     } catch (e) {
       this.fail(r, e);
@@ -309,6 +331,7 @@ export class Engine {
     const usedUs = use.cpuUs - this.lastCpuUs;
     this.lastCpuUs = use.cpuUs;
     this.self = { cpuPct: elapsedNs > 0 ? (usedUs * 1e3 * 100) / elapsedNs : null, rssBytes: use.rssBytes };
+    this.statsOn = this.deps.bpfStatsEnabled?.() ?? false;
     for (const r of this.running) {
       if (!r.handle || r.status !== 'ok') continue;
       try {
@@ -344,6 +367,17 @@ export class Engine {
       stats.bpf_missed_drops = missed - r.missed;
       stats.bpf_missed_drops_total = missed;
       r.missed = missed;
+    }
+    // What observing costs in the kernel: its programs' run time over the interval, while kernel.bpf_stats_enabled
+    // is on (the counters do not move otherwise, and are left out).
+    const run = handle.runStats?.();
+    if (run) {
+      if (this.statsOn) {
+        stats.bpf_runs = Math.max(0, run.runs - r.runs);
+        stats.bpf_run_ns = Math.max(0, run.runNs - r.runNs);
+      }
+      r.runs = run.runs;
+      r.runNs = run.runNs;
     }
     r.previous = sample;
     const ids = rows.map((row) => row.id);

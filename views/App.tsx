@@ -13,6 +13,7 @@ import { Line, noColor } from './Line.js';
 import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
+import { bpfCost } from './text.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
 import { initialUiState, panelUi, reduceInput, selectedIndex, type PanelUi, type UiContext, type UiState } from './state.js';
 import type { KeyEvent } from './input.js';
@@ -203,7 +204,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   }
 
   const clock = frame.time.slice(11, 19);
-  const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M` : '';
+  const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame)}` : '';
   const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${badge ? `  ${badge}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
   return (
     <Box flexDirection="column" width={width}>
@@ -238,6 +239,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
             height={bodyHeight}
             selected={selectedIndex(pui, rowIds)}
             waiting={frame.elapsedNs === 0}
+            elapsedNs={frame.elapsedNs}
           />
         ) : (
           <Text>no panels</Text>

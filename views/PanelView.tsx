@@ -8,6 +8,8 @@ import { Table } from './Table.js';
 import { statusLine } from './text.js';
 
 export interface PanelViewProps {
+  /** the frame's interval (ns), for the panel's in-kernel cost per second */
+  elapsedNs?: number;
   spec: AnyPanelSpec;
   panel: PanelFrame;
   /** the rows in display order */
@@ -20,7 +22,7 @@ export interface PanelViewProps {
   waiting?: boolean;
 }
 
-export function PanelView({ spec, panel, rows, sort, width, height, selected, waiting }: PanelViewProps) {
+export function PanelView({ spec, panel, rows, sort, width, height, selected, waiting, elapsedNs }: PanelViewProps) {
   if (panel.status !== 'ok') {
     const color = panel.status === 'starting' || panel.status === 'standby' ? undefined : panel.status === 'off' ? 'yellow' : 'red';
     // The reason is the advice (what privilege is missing, which hook failed): wrapped in full, never cut.
@@ -37,7 +39,7 @@ export function PanelView({ spec, panel, rows, sort, width, height, selected, wa
   }
   // The summary is never cut: it wraps (it carries the warnings, such as totals that are incomplete).
   const summary = panel.summary.text ? wrap(panel.summary.text, width, '  ') : [];
-  const head = [...summary, statusLine(spec, panel)];
+  const head = [...summary, statusLine(spec, panel, elapsedNs)];
   const warn = /totals incomplete/.test(panel.summary.text);
   return (
     <Box flexDirection="column">

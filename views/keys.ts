@@ -6,7 +6,8 @@ export type Command =
   | { type: 'interval'; step: 1 | -1 }
   | { type: 'seek'; step: 1 | -1; unit: 'interval' | 'minute' }
   | { type: 'export' }
-  | { type: 'record' };
+  | { type: 'record' }
+  | { type: 'bpfStats' };
 
 export type Action =
   | { type: 'nextPanel' }
@@ -69,6 +70,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['-'], label: '-', help: 'a shorter interval', action: () => ({ type: 'interval', step: -1 }) },
   { keys: ['e'], label: 'e', help: 'export a snapshot: sixty-<host>-<time>.json (everything sixty knows now; sixty --replay opens it) and .txt (the screen as text), in --export-dir or here', action: () => ({ type: 'command', cmd: { type: 'export' } }) },
   { keys: ['R'], label: 'R', help: 'start / stop recording one frame per interval to sixty-<host>-<time>.sixtyrec (sixty --replay opens it)', action: () => ({ type: 'command', cmd: { type: 'record' } }) },
+  { keys: ['B'], label: 'B', help: "BPF program stats on / off (kernel.bpf_stats_enabled; root; put back as it was at exit): each panel's time in the kernel, its runs per second and the time per run, and the total beside sixty's own CPU. Counting costs the kernel two clock reads per run while on", action: () => ({ type: 'command', cmd: { type: 'bpfStats' } }) },
   { keys: ['[', ']'], label: '[ ]', help: 'replay: the previous / next interval', action: (k) => ({ type: 'command', cmd: { type: 'seek', step: k === '[' ? -1 : 1, unit: 'interval' } }) },
   { keys: ['{', '}'], label: '{ }', help: 'replay: a minute back / on', action: (k) => ({ type: 'command', cmd: { type: 'seek', step: k === '{' ? -1 : 1, unit: 'minute' } }) },
   { keys: ['/'], label: '/', help: 'filter the rows by a regular expression over their text (Enter keeps it, Esc clears it)', hint: '/ filter', action: () => ({ type: 'filter' }) },

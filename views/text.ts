@@ -80,19 +80,37 @@ export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row, trendM
 }
 
 /** One line that says how the panel is doing: its tier, or why it has no data. */
-export function statusLine(spec: AnyPanelSpec, panel: PanelFrame): string {
+/**
+ * What the panel's BPF programs cost in the kernel over the interval (with kernel.bpf_stats_enabled on): their run time
+ * per second of wall time as a share of one CPU, their runs per second, and the time per run.
+ */
+export function kernelCost(stats: PanelFrame['stats'], elapsedNs: number | undefined): string | null {
+  const ns = stats.bpf_run_ns;
+  const runs = stats.bpf_runs;
+  if (ns === undefined || runs === undefined || !elapsedNs) return null;
+  const pct = (ns * 100) / elapsedNs;
+  const perS = (runs * 1e9) / elapsedNs;
+  const rate = perS >= 1e6 ? `${(perS / 1e6).toFixed(1)}M` : perS >= 1e4 ? `${(perS / 1e3).toFixed(1)}k` : String(Math.round(perS));
+  const each = ns / runs;
+  const per = runs > 0 ? `, ${each >= 1e3 ? `${(each / 1e3).toFixed(1)}µs` : `${Math.round(each)}ns`} each` : '';
+  return `in kernel ${pct < 0.01 && pct > 0 ? '<0.01' : pct.toFixed(2)}% CPU: ${rate} runs/s${per}`;
+}
+
+export function statusLine(spec: AnyPanelSpec, panel: PanelFrame, elapsedNs?: number): string {
   switch (panel.status) {
     case 'ok': {
       const extra = Object.entries(panel.stats)
         .filter(([k, v]) => k.endsWith('_drops') && v > 0)
         .map(([k, v]) => `${k.replace(/_drops$/, '').replace(/_/g, ' ')} drops: ${v}`);
+      // Its cost in the kernel, before the hooks: a long hook list is cut at the edge, this must not be.
+      const cost = kernelCost(panel.stats, elapsedNs);
       // A panel attached only while on screen says since when (its rates and totals start there), before its hooks,
       // whose list can be cut at the edge.
       const since = spec.attach === 'on-screen' && panel.attachedAt ? ` attached ${panel.attachedAt.slice(11, 19)}` : '';
       // The tier is said once: most hook lists begin with it ("tp_btf softirq_entry + softirq_exit").
       const hooks = panel.hooks ?? '';
       const tier = hooks.startsWith(`${panel.tier} `) ? hooks : `${panel.tier}: ${hooks}`;
-      return [`${spec.title}${since} [${tier}]`, ...extra].join('  ');
+      return [`${spec.title}${since}${cost ? ` ${cost}` : ''} [${tier}]`, ...extra].join('  ');
     }
     case 'starting':
       return `${spec.title}: attaching…`;
@@ -103,8 +121,8 @@ export function statusLine(spec: AnyPanelSpec, panel: PanelFrame): string {
   }
 }
 
-export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: number, maxRows = Infinity, trend = true): string[] {
-  const lines = [statusLine(spec, panel)];
+export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: number, maxRows = Infinity, trend = true, elapsedNs?: number): string[] {
+  const lines = [statusLine(spec, panel, elapsedNs)];
   if (panel.status !== 'ok') return lines;
   if (panel.summary.text) lines.push(panel.summary.text);
   const rows = panel.rows.slice(0, maxRows);
@@ -123,15 +141,30 @@ export interface FrameTextOptions {
   trend?: boolean;
 }
 
+/** sixty's programs' time in the kernel over the interval, all panels together, as a share of one CPU ('' when not counted). */
+export function bpfCost(frame: Frame): string {
+  let ns = 0;
+  let counted = false;
+  for (const p of frame.panels) {
+    const v = p.stats.bpf_run_ns;
+    if (v === undefined) continue;
+    ns += v;
+    counted = true;
+  }
+  if (!counted || !(frame.elapsedNs > 0)) return '';
+  const pct = (ns * 100) / frame.elapsedNs;
+  return `  bpf ${pct > 0 && pct < 0.01 ? '<0.01' : pct.toFixed(2)}%`;
+}
+
 /** A frame as text: a line with the time, the interval, the host and its load, then every panel. */
 export function renderFrameText(catalog: Catalog, frame: Frame, width: number, opts: FrameTextOptions = {}): string {
   const home = frame.panels.find((p) => p.id === 'home')?.stats;
   const load = home?.load1 !== undefined ? `  load ${home.load1.toFixed(2)} ${(home.load5 ?? 0).toFixed(2)} ${(home.load15 ?? 0).toFixed(2)} on ${home.cpus} CPUs` : '';
-  const self = frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M` : '';
+  const self = frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame)}` : '';
   const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s${opts.host ? `  ${opts.host}` : ''}${load}${self}`;
   const body = frame.panels.flatMap((p) => {
     const spec = catalog.spec(p.id);
-    return spec ? [...renderPanelText(spec, p, width, Infinity, opts.trend ?? true), ''] : [];
+    return spec ? [...renderPanelText(spec, p, width, Infinity, opts.trend ?? true, frame.elapsedNs), ''] : [];
   });
   return [head, ...body].join('\n');
 }

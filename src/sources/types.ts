@@ -10,6 +10,11 @@ export interface SourceHandle<S> {
   read: () => S;
   /** the kernel's count of runs it skipped for this source's programs, cumulative; null for /proc */
   missed: (() => number) | null;
+  /**
+   * Its programs' runs and their time in the kernel (ns), cumulative, summed over its programs; both stay 0 unless
+   * kernel.bpf_stats_enabled is 1. null for /proc.
+   */
+  runStats: (() => { runs: number; runNs: number }) | null;
   close: () => void;
 }
 

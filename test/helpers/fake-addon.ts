@@ -29,6 +29,8 @@ export interface FakeKernel {
   structs: Map<string, StructLayout>;
   /** recursion misses reported for every loaded program */
   misses: number;
+  /** run count and run time (ns) reported for every loaded program, cumulative (BPF program stats) */
+  runs?: { count: number; ns: number };
   /** runs before takeKeys: what the kernel did between sixty's read and its delete */
   beforeTake?: () => void;
   loads: { stem: string; programs: string[]; rodata?: Record<string, number>; mapSizes?: Record<string, number> }[];
@@ -147,7 +149,7 @@ export function fakeAddon(k: FakeKernel): Addon {
           if (!m) throw new BpfError('mapInfo', 2, 'ENOENT', `mapInfo: no map named ${name}`);
           return { type: 1, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, perCpu: false };
         },
-        programs: (): ProgramInfo[] => programs.map((name) => ({ name, section: '', loaded: true, recursionMisses: k.misses })),
+        programs: (): ProgramInfo[] => programs.map((name) => ({ name, section: '', loaded: true, recursionMisses: k.misses, runCount: k.runs?.count ?? 0, runTimeNs: k.runs?.ns ?? 0 })),
         layout(struct: string): StructLayout {
           const s = k.structs.get(struct);
           if (!s) throw new BpfError('layout', 2, 'ENOENT', `layout: no struct ${struct}`);

@@ -167,7 +167,7 @@ export interface TestEngine {
  */
 export function testEngine(
   panels: readonly AnyPanelDef[],
-  opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[]; requested?: readonly string[] } = {},
+  opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[]; requested?: readonly string[]; bpfStats?: () => boolean } = {},
 ): TestEngine {
   const kernel = opts.kernel ?? fakeKernel();
   const procStat = opts.procStat ?? [];
@@ -192,6 +192,7 @@ export function testEngine(
       now: () => Date.parse('2026-11-25T12:00:00.000Z') + Number(ns / 1_000_000n),
       // sixty's own cost, fixed: 12 ms of CPU per second, 100 MiB.
       selfUsage: () => ({ cpuUs: Number(ns / 1000n) * 0.012, rssBytes: 100 * 1048576 }),
+      bpfStatsEnabled: opts.bpfStats ?? (() => false),
     },
   });
   const tick = engine.tick.bind(engine);

@@ -26,3 +26,33 @@ test('softirqs: counts match /proc/softirqs deltas (one in flight per CPU, and w
     engine.close();
   }
 });
+
+test('in-kernel cost: with kernel.bpf_stats_enabled, two program runs per softirq counted (entry and exit), and their time', async (t) => {
+  if (!needsBpf(t)) return;
+  const { readFileSync, writeFileSync } = await import('node:fs');
+  const { onlineCpus } = await import('../../src/kernel/cpus.js');
+  const knob = '/proc/sys/kernel/bpf_stats_enabled';
+  const before = readFileSync(knob, 'utf8').trim();
+  writeFileSync(knob, '1');
+  const engine = new Engine({ panels: [softirqsPanel], intervalMs: 1000 });
+  try {
+    await engine.open();
+    await settled(2);
+    engine.tick();
+    await new Promise((r) => setTimeout(r, 1000));
+    const f = engine.tick();
+    const p = f.panels[0]!;
+    const count = (p.rows as unknown as { count: number | null }[]).reduce((s, r) => s + (r.count ?? 0), 0);
+    const runs = p.stats.bpf_runs!;
+    const ns = p.stats.bpf_run_ns!;
+    t.diagnostic(`${count} softirqs, ${runs} program runs, ${ns} ns in the kernel (${(ns / runs).toFixed(0)} ns a run)`);
+    assert.ok(count > 10, `softirqs happened (${count})`);
+    // Both are read at nearly the same moment: a softirq in flight on each CPU, and those between the two reads, differ.
+    const slack = 0.05 * 2 * count + 4 * onlineCpus() + 10;
+    assert.ok(Math.abs(runs - 2 * count) <= slack, `runs ${runs} vs 2 × ${count} softirqs (± ${slack.toFixed(0)})`);
+    assert.ok(ns / runs > 10 && ns / runs < 100_000, `${ns / runs} ns a run`);
+  } finally {
+    engine.close();
+    writeFileSync(knob, before);
+  }
+});

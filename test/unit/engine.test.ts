@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { MpstatRow } from '../../src/models/mpstat.js';
 import type { SoftirqsRow } from '../../src/models/softirqs.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
-import { fixtureFrame, mpstatPanel, NOBODY, procFixture, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
+import { fixtureFrame, mpstatPanel, NOBODY, procFixture, procStatText, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 
 test('a /proc source runs without root, while the BPF panels say why they are off', async () => {
   const t = testEngine([softirqsPanel, tcptopPanel, mpstatPanel], { privileges: NOBODY, procStat: [procFixture('stat-4cpu-a.txt'), procFixture('stat-4cpu-b.txt')] });
@@ -116,4 +116,34 @@ test('a real engine whose event loop stalls publishes no burst of short frames',
   engine.close();
   assert.ok(elapsed.some((e) => e >= 5e8), 'the interval across the stall is measured as it was');
   assert.ok(elapsed.every((e) => e >= 2e7), `no short frames: ${elapsed.map((e) => Math.round(e / 1e6)).join(', ')} ms`);
+});
+
+test('in-kernel cost: with kernel.bpf_stats_enabled on, each BPF panel has its runs and run time over the interval', async () => {
+  const kernel = fakeKernel();
+  let on = false;
+  const t = testEngine([softirqsPanel, mpstatPanel], { kernel, bpfStats: () => on, procStat: [0, 1, 2, 3].map(procStatText) });
+  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([]), 10, 2);
+  kernel.runs = { count: 0, ns: 0 };
+  await t.engine.open();
+  kernel.runs = { count: 10, ns: 5000 };
+  let f = t.engine.tick();
+  assert.equal(f.panels[0]!.stats.bpf_runs, undefined, 'off: not counted, not shown');
+  on = true;
+  // Two programs (softirq_entry, softirq_exit), each reporting these cumulative figures.
+  kernel.runs = { count: 1010, ns: 305_000 };
+  f = t.engine.tick();
+  assert.equal(f.panels[0]!.stats.bpf_runs, 2 * 1000);
+  assert.equal(f.panels[0]!.stats.bpf_run_ns, 2 * 300_000);
+  assert.equal(f.panels[1]!.stats.bpf_runs, undefined, 'a /proc panel has no programs');
+  kernel.runs = { count: 1010, ns: 305_000 };
+  f = t.engine.tick();
+  assert.deepEqual([f.panels[0]!.stats.bpf_runs, f.panels[0]!.stats.bpf_run_ns], [0, 0], 'on, and nothing ran: zero, not absent');
+  t.engine.close();
+  const { kernelCost, bpfCost } = await import('../../views/text.js');
+  assert.equal(kernelCost({ bpf_runs: 2000, bpf_run_ns: 600_000 }, 1e9), 'in kernel 0.06% CPU: 2000 runs/s, 300ns each');
+  assert.equal(kernelCost({ bpf_runs: 4_000_000, bpf_run_ns: 2.5e9 }, 2e9), 'in kernel 125.00% CPU: 2.0M runs/s, 625ns each');
+  assert.equal(kernelCost({ bpf_runs: 3, bpf_run_ns: 6000 }, 1e9), 'in kernel <0.01% CPU: 3 runs/s, 2.0µs each');
+  assert.equal(kernelCost({}, 1e9), null);
+  assert.equal(bpfCost({ ...f, panels: [{ ...f.panels[0]!, stats: { bpf_run_ns: 3e6 } }, f.panels[1]!] }), '  bpf 0.30%');
+  assert.equal(bpfCost({ ...f, panels: [f.panels[1]!] }), '');
 });
