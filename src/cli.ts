@@ -342,12 +342,20 @@ interface ConsoleUi {
   screenText: () => string;
 }
 
-/** `e`: the frame on screen as a snapshot (JSON) and the screen and every panel as text, in --export-dir. */
-function exportSnapshot(opts: Options, host: HostMeta, intervalS: number, frame: Frame, screenText: string): string {
+/**
+ * `e`: the frame on screen as a snapshot (JSON) and the screen and every panel as text, in --export-dir; the status
+ * line says where, or why not.
+ */
+function exportSnapshot(opts: Options, host: HostMeta, intervalS: number, frame: Frame, ui: ConsoleUi): void {
   const now = new Date();
-  const doc = snapshotDocument({ host, sixty: version(), intervalS, createdAt: now.toISOString() }, frame);
-  const text = `${screenText}\n\nall panels\n\n${renderFrameText(CATALOG, frame, 160, { host: `${host.hostname} ${host.kernel}` })}\n`;
-  return writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text);
+  try {
+    const doc = snapshotDocument({ host, sixty: version(), intervalS, createdAt: now.toISOString() }, frame);
+    const text = `${ui.screenText()}\n\nall panels\n\n${renderFrameText(CATALOG, frame, 160, { host: `${host.hostname} ${host.kernel}` })}\n`;
+    const path = writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text);
+    ui.notify(`snapshot written: ${path} (and .txt)`);
+  } catch (e) {
+    ui.notify(`export failed: ${oneLine(e)}`, true);
+  }
 }
 
 async function runConsole(c: ConsoleHost): Promise<void> {
@@ -387,7 +395,7 @@ async function runConsole(c: ConsoleHost): Promise<void> {
         onQuit: resolve,
         ...(c.onShow ? { onShow: c.onShow } : {}),
         onCommand: (cmd: Command, shown: Frame) => c.onCommand(cmd, shown, ui),
-        badge: c.badge(),
+        badge: c.badge,
         notice,
       });
     out.write('\x1b[2J\x1b[H');
@@ -427,7 +435,6 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
       reported = recorder.status.error;
       ui?.notify(`recording to ${recorder.path} stopped: ${recorder.status.error}`, true);
     }
-    ui?.refresh();
   });
   const kb = (n: number): string => (n < 1048576 ? `${Math.round(n / 1024)}K` : `${(n / 1048576).toFixed(1)}M`);
   await runConsole({
@@ -454,11 +461,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
           return u.refresh();
         }
         case 'export':
-          try {
-            return u.notify(`snapshot written: ${exportSnapshot(opts, host, opts.intervalS, shown, u.screenText())} (and .txt)`);
-          } catch (e) {
-            return u.notify(`export failed: ${oneLine(e)}`, true);
-          }
+          return exportSnapshot(opts, host, opts.intervalS, shown, u);
         case 'record': {
           if (recorder) {
             const r = recorder;
@@ -501,14 +504,10 @@ async function runReplayConsole(opts: Options, r: ReturnType<typeof openReplay>)
     onCommand: (cmd, shown, u) => {
       switch (cmd.type) {
         case 'seek':
-          store.step(cmd.step, cmd.unit);
-          return u.refresh();
+          // The store tells the views, which draw the new frame and position.
+          return store.step(cmd.step, cmd.unit);
         case 'export':
-          try {
-            return u.notify(`snapshot written: ${exportSnapshot(opts, r.host, r.intervalS, shown, u.screenText())} (and .txt)`);
-          } catch (e) {
-            return u.notify(`export failed: ${oneLine(e)}`, true);
-          }
+          return exportSnapshot(opts, r.host, r.intervalS, shown, u);
         case 'interval':
           return u.notify('replay: the interval is the recording\'s ([ ] step one, { } a minute)');
         case 'record':

@@ -16,7 +16,9 @@ import { bpfContext, KERNEL_BTF, missingBtf, openBpfSource, type BpfContext } fr
 import { openKmsg } from './sources/kmsg.js';
 import { openProcSource, readProcText } from './sources/proc.js';
 import type { KmsgReader } from './records/procfs.js';
-import type { OpenOutcome, SourceHandle } from './sources/types.js';
+import type { OpenOutcome, ProgramStats, SourceHandle } from './sources/types.js';
+
+const NO_PROGRAMS: ProgramStats = { missed: 0, runs: 0, runNs: 0 };
 import { History, Store } from './store.js';
 
 /** What the engine takes from the machine; tests replace any of it. */
@@ -103,10 +105,8 @@ interface Running {
   /** monotonic ns of its previous read: each panel's rates divide by its own elapsed time */
   lastNs: bigint;
   previous?: unknown;
-  missed: number;
-  /** its programs' cumulative runs and run time at the previous read (BPF program stats) */
-  runs: number;
-  runNs: number;
+  /** its programs' counters at the previous read */
+  programs: ProgramStats;
   history: History;
   rows: readonly Row[];
   summary: Summary;
@@ -151,9 +151,7 @@ export class Engine {
       opening: false,
       attachedAt: null,
       lastNs: 0n,
-      missed: 0,
-      runs: 0,
-      runNs: 0,
+      programs: NO_PROGRAMS,
       history: new History(),
       rows: [],
       summary: EMPTY_SUMMARY,
@@ -199,10 +197,7 @@ export class Engine {
     if (!r.handle) return;
     try {
       r.previous = r.handle.read();
-      r.missed = r.handle.missed?.() ?? 0;
-      const run = r.handle.runStats?.();
-      r.runs = run?.runs ?? 0;
-      r.runNs = run?.runNs ?? 0;
+      r.programs = r.handle.programStats?.() ?? NO_PROGRAMS;
       r.lastNs = this.deps.hrtime();
     } catch (e) {
       this.fail(r, e);
@@ -362,22 +357,17 @@ export class Engine {
     const sample = handle.read();
     const rows = def.derive(sample, r.previous, elapsedNs) as Row[];
     const stats: Record<string, number> = { ...def.stats(sample, r.previous) };
-    if (handle.missed) {
-      const missed = handle.missed();
-      stats.bpf_missed_drops = missed - r.missed;
-      stats.bpf_missed_drops_total = missed;
-      r.missed = missed;
-    }
-    // What observing costs in the kernel: its programs' run time over the interval, while kernel.bpf_stats_enabled
-    // is on (the counters do not move otherwise, and are left out).
-    const run = handle.runStats?.();
-    if (run) {
+    const ps = handle.programStats?.();
+    if (ps) {
+      stats.bpf_missed_drops = ps.missed - r.programs.missed;
+      stats.bpf_missed_drops_total = ps.missed;
+      // What observing costs in the kernel: its programs' run time over the interval, while kernel.bpf_stats_enabled
+      // is on (the counters do not move otherwise, and are left out).
       if (this.statsOn) {
-        stats.bpf_runs = Math.max(0, run.runs - r.runs);
-        stats.bpf_run_ns = Math.max(0, run.runNs - r.runNs);
+        stats.bpf_runs = Math.max(0, ps.runs - r.programs.runs);
+        stats.bpf_run_ns = Math.max(0, ps.runNs - r.programs.runNs);
       }
-      r.runs = run.runs;
-      r.runNs = run.runNs;
+      r.programs = ps;
     }
     r.previous = sample;
     const ids = rows.map((row) => row.id);

@@ -40,6 +40,17 @@ export function percent(n: number | null): string {
   return n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
+/** C0/C1 controls, DEL and the bidirectional controls. */
+const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const ESCAPED = new RegExp(`[\\\\${CONTROLS}]`, 'g');
+const RAW = new RegExp(`[${CONTROLS}]`, 'g');
+
+function escapeChar(c: string): string {
+  if (c === '\\') return '\\\\';
+  const code = c.charCodeAt(0);
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
+}
+
 /**
  * Kernel-supplied names (comm, file names) and other text from outside (a hostname) are data: C0 and C1 control
  * characters and DEL become \xNN, so they cannot move the cursor or change colours when printed, and bidirectional
@@ -47,11 +58,15 @@ export function percent(n: number | null): string {
  * so the escape is unambiguous.
  */
 export function escapeControl(s: string): string {
-  return s.replace(/[\\\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => {
-    if (c === '\\') return '\\\\';
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
+  return s.replace(ESCAPED, escapeChar);
+}
+
+/**
+ * Text that was escaped already (a name sixty recorded) checked again: any control character still in it is escaped
+ * the same way, and backslashes are left as they are (they are the escapes).
+ */
+export function escapeRawControls(s: string): string {
+  return s.replace(RAW, escapeChar);
 }
 
 /** Text from outside echoed in a message: escaped, and cut to `max` characters. */

@@ -54,7 +54,7 @@ export interface AppProps {
   /** `+` `-` (interval), `e` (export), `R` (record), `[` `]` `{` `}` (replay): acted on by the host */
   onCommand?: (cmd: Command, shown: Frame) => void;
   /** what the title says beside the clock: REPLAY and the position, or that a recording runs */
-  badge?: string;
+  badge?: () => string | undefined;
   /** a message for the user (a snapshot written, a write that failed) */
   notice?: { text: string; error: boolean } | null;
 }
@@ -205,7 +205,9 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
 
   const clock = frame.time.slice(11, 19);
   const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame)}` : '';
-  const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${badge ? `  ${badge}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
+  // Asked at each render: a recording's count moves with every frame, which renders anyway.
+  const mark = badge?.();
+  const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${mark ? `  ${mark}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
   return (
     <Box flexDirection="column" width={width}>
       <Line bold text={title} width={width} />

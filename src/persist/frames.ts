@@ -10,6 +10,7 @@ import { deepFreeze } from '../frame.js';
 import type { AnyPanelSpec, Catalog, Row } from '../panels/types.js';
 import { roundDeep } from '../json.js';
 import { perSecond } from '../models/delta.js';
+import { escapeRawControls } from '../format.js';
 
 /** The version of the stored frame's shape: snapshots and recordings carry it; a reader takes this one and older. */
 export const SCHEMA_VERSION = 1;
@@ -32,14 +33,6 @@ const STATUSES: readonly PanelStatus[] = ['starting', 'ok', 'error', 'off', 'sta
 const MAX_PANELS = 64;
 const MAX_ROWS = 100_000;
 const MAX_HISTORY = 600;
-
-/** Raw C0/C1 controls and bidirectional controls, as format.ts escapes them (backslashes stay: they are escapes). */
-const RAW_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const escapeRaw = (s: string): string =>
-  s.replace(RAW_CONTROLS, (c) => {
-    const code = c.charCodeAt(0);
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u{${code.toString(16)}}`;
-  });
 
 /**
  * A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel, and numbers
@@ -79,7 +72,8 @@ export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROW
 
 type Obj = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** A JSON object (not an array, not null). */
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function need(cond: boolean, what: string): asserts cond {
   if (!cond) throw new FormatError(what);
@@ -87,7 +81,7 @@ function need(cond: boolean, what: string): asserts cond {
 
 const str = (v: unknown, what: string): string => {
   need(typeof v === 'string', `${what} is not text`);
-  return escapeRaw(v);
+  return escapeRawControls(v);
 };
 const strOrNull = (v: unknown, what: string): string | null => (v === null || v === undefined ? null : str(v, what));
 const num = (v: unknown, what: string): number => {
@@ -99,16 +93,16 @@ const numOrNull = (v: unknown, what: string): number | null => (v === null ? nul
 /** Any JSON value with its strings escaped and its depth bounded (a row's fields: numbers, text, arrays of numbers). */
 function clean(v: unknown, what: string, depth = 0): unknown {
   need(depth < 8, `${what} is nested too deep`);
-  if (typeof v === 'string') return escapeRaw(v);
+  if (typeof v === 'string') return escapeRawControls(v);
   if (Array.isArray(v)) return v.map((x, i) => clean(x, `${what}[${i}]`, depth + 1));
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeRaw(k), clean(x, `${what}.${k}`, depth + 1)]));
+  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeRawControls(k), clean(x, `${what}.${k}`, depth + 1)]));
   return v;
 }
 
 function numberRecord(v: unknown, what: string, nulls: boolean): Record<string, number | null> {
   need(isObj(v), `${what} is not an object`);
   const out: Record<string, number | null> = {};
-  for (const [k, x] of Object.entries(v)) out[escapeRaw(k)] = nulls ? numOrNull(x, `${what}.${k}`) : num(x, `${what}.${k}`);
+  for (const [k, x] of Object.entries(v)) out[escapeRawControls(k)] = nulls ? numOrNull(x, `${what}.${k}`) : num(x, `${what}.${k}`);
   return out;
 }
 
@@ -167,7 +161,7 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
     need(isObj(v.history), `${w}: history is not an object`);
     for (const [rid, s] of Object.entries(v.history)) {
       need(Array.isArray(s) && s.length <= MAX_HISTORY, `${w}: history of ${rid.slice(0, 40)} is not a list of at most ${MAX_HISTORY}`);
-      history[escapeRaw(rid)] = s.map((x, i) => numOrNull(x, `${w}: history point ${i}`));
+      history[escapeRawControls(rid)] = s.map((x, i) => numOrNull(x, `${w}: history point ${i}`));
     }
   }
   return {
@@ -208,4 +202,15 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean): 
     self = { cpuPct: numOrNull(v.self.cpuPct, 'self.cpuPct'), rssBytes: num(v.self.rssBytes, 'self.rssBytes') };
   }
   return deepFreeze({ time, elapsedNs, panels, ...(self ? { self } : {}) });
+}
+
+/** The host a file says it was written on; what is missing or not text is '?'. */
+export function hostFrom(v: unknown): { hostname: string; kernel: string; cpus: number } {
+  const h = isObj(v) ? v : {};
+  return { hostname: textOr(h.hostname, '?'), kernel: textOr(h.kernel, '?'), cpus: typeof h.cpus === 'number' && Number.isFinite(h.cpus) ? h.cpus : 0 };
+}
+
+/** A text field of a file's header, escaped; `d` when it is not text. */
+export function textOr(x: unknown, d: string): string {
+  return typeof x === 'string' ? escapeRawControls(x) : d;
 }

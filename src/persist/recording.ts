@@ -20,7 +20,7 @@ import { closeSync, constants, fdatasync, fstatSync, openSync, readSync, renameS
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Frame } from '../frame.js';
 import type { Catalog } from '../panels/types.js';
-import { checkFrame, FormatError, SCHEMA_VERSION, storedFrame } from './frames.js';
+import { checkFrame, FormatError, hostFrom, isObj, SCHEMA_VERSION, storedFrame, textOr } from './frames.js';
 import type { HostMeta } from './snapshot.js';
 
 export const RECORDING_FORMAT = 'sixty-recording';
@@ -287,8 +287,6 @@ export interface OpenedRecording {
   tornTail: boolean;
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** Reads a recording: the index at open (headers and checksums, streamed), frames on demand, a few cached. */
 export class RecordingReader {
   private readonly index = new Index();
@@ -342,16 +340,14 @@ export class RecordingReader {
     const v = meta.schemaVersion;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new FormatError('the recording has no schema version');
     if (v > SCHEMA_VERSION) throw new FormatError(`written by a newer sixty (schema ${v}; this one reads up to ${SCHEMA_VERSION})`);
-    const host = isObj(meta.host) ? meta.host : {};
-    const text = (x: unknown, d: string): string => (typeof x === 'string' ? x.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?') : d);
     return {
       meta: {
         format: RECORDING_FORMAT,
         schemaVersion: v,
-        sixty: text(meta.sixty, '?'),
-        host: { hostname: text(host.hostname, '?'), kernel: text(host.kernel, '?'), cpus: typeof host.cpus === 'number' ? host.cpus : 0 },
+        sixty: textOr(meta.sixty, '?'),
+        host: hostFrom(meta.host),
         intervalS: typeof meta.intervalS === 'number' && meta.intervalS > 0 ? meta.intervalS : 1,
-        startedAt: text(meta.startedAt, '?'),
+        startedAt: textOr(meta.startedAt, '?'),
         rowsPerPanel: typeof meta.rowsPerPanel === 'number' ? meta.rowsPerPanel : 0,
       },
       end: 13 + len + 4,

@@ -7,7 +7,7 @@ import { closeSync, constants, fstatSync, linkSync, openSync, readSync, unlinkSy
 import { basename, dirname, join } from 'node:path';
 import type { Frame } from '../frame.js';
 import type { Catalog } from '../panels/types.js';
-import { checkFrame, FormatError, SCHEMA_VERSION } from './frames.js';
+import { checkFrame, FormatError, hostFrom, isObj, SCHEMA_VERSION, textOr } from './frames.js';
 
 export const SNAPSHOT_FORMAT = 'sixty-snapshot';
 /** A snapshot is one frame with an hour of trends at most: far below this. */
@@ -131,22 +131,18 @@ export function readBounded(path: string, max: number, what: string): Buffer {
   }
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** A snapshot document (already parsed JSON), checked. */
 export function checkSnapshot(doc: unknown, catalog: Catalog): Snapshot {
   if (!isObj(doc) || doc.format !== SNAPSHOT_FORMAT) throw new FormatError('not a sixty snapshot (no "format": "sixty-snapshot")');
   const v = doc.schemaVersion;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new FormatError('no schema version');
   if (v > SCHEMA_VERSION) throw new FormatError(`written by a newer sixty (schema ${v}; this one reads up to ${SCHEMA_VERSION})`);
-  const host = isObj(doc.host) ? doc.host : {};
-  const text = (x: unknown, d: string): string => (typeof x === 'string' ? x.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?') : d);
   const frame = checkFrame(doc.frame, catalog, true);
   return {
-    host: { hostname: text(host.hostname, '?'), kernel: text(host.kernel, '?'), cpus: typeof host.cpus === 'number' ? host.cpus : 0 },
-    sixty: text(doc.sixty, '?'),
+    host: hostFrom(doc.host),
+    sixty: textOr(doc.sixty, '?'),
     intervalS: typeof doc.intervalS === 'number' && doc.intervalS > 0 ? doc.intervalS : 1,
-    createdAt: text(doc.createdAt, frame.time),
+    createdAt: textOr(doc.createdAt, frame.time),
     frame,
   };
 }

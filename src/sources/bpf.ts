@@ -89,16 +89,14 @@ export async function openBpfSource<S>(source: BpfSource<S>, ctx: BpfContext, ho
         hooks: tier.hooks,
         attempts,
         read,
-        // Runs the kernel skipped because another BPF program was running on that CPU: events lost to this panel.
-        missed: () => obj.programs().reduce((sum, p) => sum + (p.recursionMisses ?? 0), 0),
-        runStats: () => {
-          let runs = 0;
-          let runNs = 0;
+        programStats: () => {
+          const t = { missed: 0, runs: 0, runNs: 0 };
           for (const p of obj.programs()) {
-            runs += p.runCount ?? 0;
-            runNs += p.runTimeNs ?? 0;
+            t.missed += p.recursionMisses ?? 0;
+            t.runs += p.runCount ?? 0;
+            t.runNs += p.runTimeNs ?? 0;
           }
-          return { runs, runNs };
+          return t;
         },
         close: () => obj.close(),
       },

@@ -9,7 +9,7 @@ export const readProcText = (path: string): string => readFileSync(path, 'utf8')
 export function openProcSource<S>(source: ProcSource<S>, host: HostInfo): OpenOutcome<S> {
   try {
     const read = source.createReader(host.readText, host);
-    return { ok: true, handle: { tier: 'proc', hooks: source.files.join(' '), attempts: [], read, missed: null, runStats: null, close: () => read.close?.() } };
+    return { ok: true, handle: { tier: 'proc', hooks: source.files.join(' '), attempts: [], read, programStats: null, close: () => read.close?.() } };
   } catch (e) {
     return { ok: false, status: 'error', reason: oneLine(e), attempts: [] };
   }

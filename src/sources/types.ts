@@ -8,14 +8,17 @@ export interface SourceHandle<S> {
   attempts: TierAttempt[];
   /** one sample: the kernel's or /proc's counters now */
   read: () => S;
-  /** the kernel's count of runs it skipped for this source's programs, cumulative; null for /proc */
-  missed: (() => number) | null;
-  /**
-   * Its programs' runs and their time in the kernel (ns), cumulative, summed over its programs; both stay 0 unless
-   * kernel.bpf_stats_enabled is 1. null for /proc.
-   */
-  runStats: (() => { runs: number; runNs: number }) | null;
+  /** its programs' counters, summed over them, cumulative (one read of the programs' info); null for /proc */
+  programStats: (() => ProgramStats) | null;
   close: () => void;
+}
+
+export interface ProgramStats {
+  /** runs the kernel skipped because another BPF program was running on that CPU: events lost to the panel */
+  missed: number;
+  /** runs and their time in the kernel (ns); both stay 0 unless kernel.bpf_stats_enabled is 1 */
+  runs: number;
+  runNs: number;
 }
 
 export type OpenOutcome<S> =

@@ -28,7 +28,15 @@ const META: RecordingMeta = {
   rowsPerPanel: 200,
 };
 
-const scratch = (): string => mkdtempSync(join(tmpdir(), 'sixty-persist-'));
+/** Runs `f` in a new temporary directory, removed after. */
+async function inScratch(f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sixty-persist-'));
+  try {
+    await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 const withoutHistory = (f: Frame): unknown => plain({ ...f, panels: f.panels.map(({ history: _h, ...p }) => p) });
 /** A live frame as a recording keeps it: rounded as the JSON output, without trends. */
@@ -58,8 +66,7 @@ function recordOffsets(buf: Buffer): number[] {
 }
 
 test('a recording round trip: every frame as it was published, and trends rebuilt as the engine built them', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     const w = await record(path, FRAMES);
     const r = new RecordingReader(path, CATALOG);
@@ -95,14 +102,11 @@ test('a recording round trip: every frame as it was published, and trends rebuil
     const json = FRAMES.reduce((s, f) => s + JSON.stringify(storedFrame(f, CATALOG)).length, 0);
     assert.ok(w.status.bytes < json / 4, `${w.status.bytes} bytes recorded for ${json} bytes of JSON`);
     r.close();
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('record → replay → export: the snapshot of a replayed frame has the rows that were recorded', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     await record(path, FRAMES.slice(0, 40));
     const r = new RecordingReader(path, CATALOG);
@@ -113,14 +117,11 @@ test('record → replay → export: the snapshot of a replayed frame has the row
     assert.deepEqual(withoutHistory(back.frame), asRecorded(FRAMES[33]!));
     assert.deepEqual(plain(back.frame.panels.map((p) => p.history)), plain(shown.getSnapshot().panels.map((p) => p.history)), 'with the trends the replay showed');
     r.close();
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('replay store: [ ] one interval, { } a minute of recorded time, kept in range; a snapshot is one frame', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     await record(path, FRAMES);
     const r = new RecordingReader(path, CATALOG);
@@ -146,14 +147,11 @@ test('replay store: [ ] one interval, { } a minute of recorded time, kept in ran
     snap.step(1, 'interval');
     assert.equal(snap.getSnapshot(), FRAMES[5]);
     r.close();
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('a crash tears only the last frame: it is left out and the rest replays', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     await record(path, FRAMES.slice(0, 20));
     const whole = readFileSync(path);
@@ -172,14 +170,11 @@ test('a crash tears only the last frame: it is left out and the rest replays', a
     const r = new RecordingReader(path, CATALOG);
     assert.deepEqual([r.frames, r.tornTail], [19, true]);
     r.close();
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('damage anywhere else is one FormatError line, naming the frame', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     await record(path, FRAMES.slice(0, 20));
     const whole = readFileSync(path);
@@ -194,14 +189,11 @@ test('damage anywhere else is one FormatError line, naming the frame', async () 
     assert.throws(() => new RecordingReader(path, CATALOG), /the recording header is damaged \(checksum\)/);
     writeFileSync(path, Buffer.concat([Buffer.from('SIXTYREC'), Buffer.from([7])]));
     assert.throws(() => new RecordingReader(path, CATALOG), /truncated|container of version 7/);
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('--record-max: past the bound FILE becomes FILE.1 and a new FILE starts; each stands alone', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     const max = 8192;
     const w = await record(path, FRAMES, max);
@@ -217,14 +209,11 @@ test('--record-max: past the bound FILE becomes FILE.1 and a new FILE starts; ea
     cur.close();
     old.close();
     assert.deepEqual(readdirSync(dir).sort(), ['a.rec', 'a.rec.1']);
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('a disk that does not keep up: frames are dropped (and counted), never queued without bound; the file stays whole', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     const w = new RecordingWriter(path, META, { catalog: CATALOG });
     // Frames faster than the disk takes them: none is written before all are offered.
@@ -235,14 +224,11 @@ test('a disk that does not keep up: frames are dropped (and counted), never queu
     assert.equal(r.frames, w.status.frames);
     for (let i = 0; i < r.frames; i++) assert.deepEqual(withoutHistory(r.frame(i)), asRecorded(FRAMES[i]!));
     r.close();
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('recording to an existing recording extends it; anything else is refused', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     await record(path, FRAMES.slice(0, 10));
     await record(path, FRAMES.slice(10, 25));
@@ -256,14 +242,11 @@ test('recording to an existing recording extends it; anything else is refused', 
     assert.throws(() => new RecordingWriter(other, META, { catalog: CATALOG }), FormatError);
     assert.equal(readFileSync(other, 'utf8'), 'my notes\n', 'left as it was');
     assert.equal(statSync(path).mode & 0o777, 0o600);
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
-test('snapshot: the frame with its trends round trips; written atomically, 0600, never over a file', () => {
-  const dir = scratch();
-  try {
+test('snapshot: the frame with its trends round trips; written atomically, 0600, never over a file', async () => {
+  await inScratch(async (dir) => {
     const meta = { host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' };
     const json = JSON.stringify(snapshotDocument(meta, FRAMES[29]!));
     const back = parseSnapshot(Buffer.from(json), CATALOG);
@@ -280,9 +263,7 @@ test('snapshot: the frame with its trends round trips; written atomically, 0600,
     assert.equal(readFileSync(p1.replace(/json$/, 'txt'), 'utf8'), 'text');
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
     assert.throws(() => writeSnapshot(join(dir, 'missing'), stem, json, 'text'), /ENOENT/);
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('the snapshot JSON Schema (docs/) accepts what e writes and refuses a damaged one', () => {
@@ -353,8 +334,7 @@ test('CSV: a header from the columns, raw values, RFC 4180 quoting, no formula i
 });
 
 test('fuzz: a mutated recording replays or is refused with a FormatError, never anything else', async () => {
-  const dir = scratch();
-  try {
+  await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
     await record(path, FRAMES.slice(0, BLOCK + 10));
     const whole = readFileSync(path);
@@ -387,9 +367,7 @@ test('fuzz: a mutated recording replays or is refused with a FormatError, never 
       }),
       { numRuns: 300, seed: 60 },
     );
-  } finally {
-    rmSync(dir, { recursive: true });
-  }
+  });
 });
 
 test('fuzz: a snapshot with any field replaced by any JSON is refused, or draws', () => {
