@@ -326,7 +326,8 @@ export class Engine {
     const usedUs = use.cpuUs - this.lastCpuUs;
     this.lastCpuUs = use.cpuUs;
     this.self = { cpuPct: elapsedNs > 0 ? (usedUs * 1e3 * 100) / elapsedNs : null, rssBytes: use.rssBytes };
-    this.statsOn = this.deps.bpfStatsEnabled?.() ?? false;
+    // Read only when some panel has programs to count (not for /proc panels alone, nor without privileges).
+    this.statsOn = this.running.some((r) => r.handle?.programStats) && (this.deps.bpfStatsEnabled?.() ?? false);
     for (const r of this.running) {
       if (!r.handle || r.status !== 'ok') continue;
       try {
