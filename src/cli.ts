@@ -70,6 +70,8 @@ function toggleBpfStats(): { text: string; error: boolean } {
     writeFileSync(BPF_STATS, next);
     return { text: next === '1' ? "BPF program stats on: each panel's status line gives its time in the kernel (B turns them off)" : 'BPF program stats off', error: false };
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return { text: 'BPF program stats need root (they are switched by writing kernel.bpf_stats_enabled)', error: true };
     return { text: `cannot switch BPF program stats: ${oneLine(e)}`, error: true };
   }
 }

@@ -4,7 +4,7 @@ import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 're
 import type { AnyPanelSpec, Catalog, Row, SortSpec } from '../src/panels/types.js';
 import type { Grouping } from '../src/panels/group.js';
 import type { Frame, PanelFrame } from '../src/frame.js';
-import { fit } from './cells.js';
+import { fit, wrap } from './cells.js';
 import { Detail } from './Detail.js';
 import { SortMenu } from './SortMenu.js';
 import { Help } from './Help.js';
@@ -133,7 +133,8 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const filterLine = ui.editing || filter ? `filter /${filter}/${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
   const groupLine = grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
   const infoLines = [groupLine, filterLine].filter((l): l is string => l !== null);
-  const noticeLines = notice ? [notice.text] : [];
+  // A notice wraps: a path written or the reason a write failed is read whole.
+  const noticeLines = notice ? wrap(notice.text, width, '  ') : [];
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
 
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.

@@ -48,7 +48,7 @@ export interface TcptopRow extends TcptopNames {
 export const QUIET_KEEP_NS = 10e9;
 
 /**
- * At most this many rows per interval, the biggest talkers (by bytes in the interval): at tens of thousands of
+ * At most this many rows per interval, the biggest talkers (by bytes in the interval; a quiet one by all it moved): at tens of thousands of
  * connections, building, sorting and drawing a row for each one that moved a byte is most of the cost, and nobody
  * reads them. The totals (stats) cover every connection, listed or not.
  */
@@ -59,6 +59,11 @@ interface Interval {
   rx: Float64Array;
   tx: Float64Array;
   quiet: Float64Array;
+  /**
+   * What ranks a slot for a place in the list: its bytes in the interval, or, gone quiet, all it moved since it was
+   * created: a stalled transfer is the row a user looks for, and a crowd of small talkers must not push it out.
+   */
+  rank: Float64Array;
   /** the slots that get a row: moved bytes, or went quiet recently */
   live: Uint32Array;
 }
@@ -75,6 +80,7 @@ function interval(s: TcptopSample, p: TcptopSample | undefined): Interval {
   const rx = new Float64Array(n);
   const tx = new Float64Array(n);
   const quiet = new Float64Array(n);
+  const rank = new Float64Array(n);
   const live: number[] = [];
   const keep = Math.max(QUIET_KEEP_NS, 3 * (p ? s.nowNs - p.nowNs : 0));
   for (let i = 0; i < n; i++) {
@@ -87,19 +93,19 @@ function interval(s: TcptopSample, p: TcptopSample | undefined): Interval {
     tx[i] = same ? (delta(s.tx[i]!, p.tx[i]!) ?? NaN) : s.tx[i]!;
     quiet[i] = rx[i] === 0 && tx[i] === 0 ? s.nowNs - s.lastActiveNs[i]! : 0;
     if (quiet[i]! > 0 && (quiet[i]! >= keep || !known)) continue;
+    rank[i] = quiet[i]! > 0 ? s.rx[i]! + s.tx[i]! : (rx[i]! || 0) + (tx[i]! || 0);
     live.push(i);
   }
-  const value = { rx, tx, quiet, live: Uint32Array.from(live) };
+  const value = { rx, tx, quiet, rank, live: Uint32Array.from(live) };
   last = { sample: s, previous: p, value };
   return value;
 }
 
-/** The `k` slots of `live` with the most bytes, in a stable order: a selection in linear time, not a sort. */
+/** The `k` slots of `live` ranked highest (see Interval.rank), in a stable order: a selection in linear time, not a sort. */
 function biggest(iv: Interval, k: number): Uint32Array {
   const { live } = iv;
   if (live.length <= k) return live;
-  const total = (i: number): number => (iv.rx[i]! || 0) + (iv.tx[i]! || 0);
-  const v = Float64Array.from(live, total);
+  const v = Float64Array.from(live, (i) => iv.rank[i]!);
   // The k-th largest total (quickselect on a copy), then every slot above it and enough of those equal to it.
   const a = Float64Array.from(v);
   let lo = 0;

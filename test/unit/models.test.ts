@@ -123,6 +123,20 @@ test('tcptop: at most MAX_ROWS rows, the biggest talkers; the totals count every
   assert.equal(stats.rx_bytes, list(1).reduce((s, c) => s + c.rx, 0));
 });
 
+test('tcptop: a stalled transfer stays listed among more small talkers than MAX_ROWS: a quiet row ranks by all it moved', async () => {
+  const { MAX_ROWS } = await import('../../src/models/tcptop.js');
+  const crowd = (k: number) => Array.from({ length: MAX_ROWS + 500 }, (_, i) => conn(`c${i}`, 100, 10 * k, 10 * k, { lastActiveNs: k * 1e9 }));
+  // The big one moved 5 GB until a second ago, nothing since (SIGSTOP).
+  const stalled = conn('big', 200, 5e9, 0, { lastActiveNs: 1e9 });
+  const prev = tcptopSample([...crowd(1), stalled], { nowNs: 1e9 });
+  const cur = tcptopSample([...crowd(2), stalled], { nowNs: 2e9 });
+  const rows = deriveTcptop(cur, prev, 1e9);
+  assert.equal(rows.length, MAX_ROWS);
+  const big = rows.find((r) => r.id === 'big');
+  assert.ok(big, 'the stalled transfer is listed');
+  assert.deepEqual([big.rx_bytes, big.quiet_ns], [0, 1e9], 'with 0 bytes in the interval, quiet');
+});
+
 test('tcptop: the summary keeps the running total of what a full map lost, and says when not every row is listed', async () => {
   const { tcptopSummary } = await import('../../src/panels/tcptop.js');
   const prev = tcptopSample([conn('a', 1, 0, 0)], { nowNs: 0 });

@@ -301,3 +301,15 @@ test('keys typed in one read act on the panel the earlier ones went to: Tab then
   await until(r2.lastFrame, (s) => /\bTX▼/.test(s), 'tcptop sorted by TX');
   r2.unmount();
 });
+
+test('a notice (a snapshot written, a write that failed) wraps instead of being cut; the badge is asked at each render', async () => {
+  const text = 'export failed: EROFS: read-only file system, open \'/mnt/ro/.sixty-host1-20261125T120003Z.json.4242.tmp\'';
+  let n = 0;
+  const r = render(
+    <App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={80} height={24} hostname="h" intervalS={1} onQuit={() => {}} notice={{ text, error: true }} badge={() => `REC ${++n}`} />,
+  );
+  const out = r.lastFrame() ?? '';
+  assert.match(out.replace(/\n\s*/g, ' '), /export failed: EROFS: read-only file system, open '\/mnt\/ro\/\.sixty-host1-20261125T120003Z\.json\.4242\.tmp'/);
+  assert.match(out, /REC \d+/);
+  r.unmount();
+});
