@@ -1,6 +1,6 @@
 /**
  * Snapshots, recordings and replay in a real terminal: `e` writes the pair, `R` records, a read-only directory is
- * said in the status line while sixty runs on, and the recording replays as another user, without root or BPF.
+ * said in the status line while sixty runs on, and the recording replays as nobody, without root or BPF.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAUNCHER, needsBpf } from '../helpers/kernel.js';
+import { AS_NOBODY, LAUNCHER, needsBpf } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 import { parseSnapshot } from '../../src/persist/snapshot.js';
 import { RecordingReader } from '../../src/persist/recording.js';
@@ -72,7 +72,7 @@ test('console: e exports, R records, a read-only directory is reported and sixty
     chmodSync(pub, 0o644);
     const tm3 = new Tmux();
     try {
-      tm3.start(`runuser -u nobody -- ${LAUNCHER} --replay ${pub}; echo EXIT=$?; sleep 60`, 120, 40);
+      tm3.start(`setpriv ${AS_NOBODY.join(' ')} ${LAUNCHER} --replay ${pub}; echo EXIT=$?; sleep 60`, 120, 40);
       await tm3.waitFor((x) => new RegExp(`REPLAY frame 1 of ${n}`).test(x) && /^ 3 vmstat/m.test(x));
       tm3.keys(']', ']');
       await tm3.waitFor((x) => new RegExp(`REPLAY frame 3 of ${n}`).test(x));

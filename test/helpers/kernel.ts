@@ -129,3 +129,9 @@ export async function settled(expected: number, timeoutMs = scaled(10_000)): Pro
   }
   await sleep(100); // and let the tracepoint's probe list settle
 }
+
+/**
+ * setpriv's options for a real non-root user (nobody) allowed only to read files, so it can start node from any
+ * checkout (CI clones into a private temporary directory, which nobody could not otherwise enter).
+ */
+export const AS_NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];

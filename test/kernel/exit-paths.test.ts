@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { bpfIds, CLI, LAUNCHER, lines, needsBpf, scaled, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
+import { AS_NOBODY, bpfIds, CLI, LAUNCHER, lines, needsBpf, scaled, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 import { PANELS } from '../../src/panels/registry.js';
 
@@ -74,8 +74,7 @@ test('batch: a closed pipe ends the run quietly', async (t) => {
 test('without privileges: /proc panels run, BPF panels say why in one line, nothing is loaded', (t) => {
   if (!needsBpf(t)) return;
   const base = bpfIds();
-  // A real non-root user (nobody), allowed only to read files, so it can start node from any checkout.
-  const asNobody = ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=+dac_read_search', '--ambient-caps=+dac_read_search'];
+  const asNobody = AS_NOBODY;
   // Root with every capability dropped.
   const noCaps = ['--inh-caps=-all', '--bounding-set=-all'];
   const why = 'BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty';
@@ -104,7 +103,7 @@ test('terminal, without privileges: the checklist home and mpstat run, and each 
   if (!needsBpf(t)) return;
   const tm = new Tmux();
   try {
-    const nobody = 'setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+dac_read_search --ambient-caps=+dac_read_search';
+    const nobody = `setpriv ${AS_NOBODY.join(' ')}`;
     tm.start(`${nobody} ${LAUNCHER} --interval 0.5; echo EXIT=$?; sleep 60`, 80, 24);
     // Home: the checklist from /proc, with its figures after the first interval, and the host's meters.
     const home = await tm.waitFor((s) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(s) && /^0\[/m.test(s), 10_000);
