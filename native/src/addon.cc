@@ -8,6 +8,7 @@
 
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <malloc.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -240,9 +242,21 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   }
 
   // Staging buffers for one map's reads, at full capacity, kept between reads: a map read every interval does not
-  // allocate (and fragment) a megabyte each time.
+  // allocate (and fragment) a megabyte each time. They are left uninitialised: a large one is mapped by malloc, and
+  // only the pages a read fills become resident, so a 70k-entry map that holds 20 entries costs one page, not 5 MB.
+  struct Buf {
+    std::unique_ptr<uint8_t[]> p;
+    size_t n = 0;
+    uint8_t* data() { return p.get(); }
+    void reserve(size_t want) {
+      if (want <= n) return;
+      p.reset(new uint8_t[want]);  // no (): not zeroed
+      n = want;
+    }
+  };
   struct Staging {
-    std::vector<uint8_t> keys, raw, in, out;
+    Buf keys, raw;
+    std::vector<uint8_t> in, out;
   };
 
   static int NumCpus(Napi::Env env, const char* op) {
@@ -279,8 +293,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     }
     chunk = std::max<uint32_t>(1, std::min(chunk, max));
     Staging& st = staging_[name];
-    st.keys.resize(size_t(max) * ksz);
-    st.raw.resize(size_t(max) * stride);
+    st.keys.reserve(size_t(max) * ksz);
+    st.raw.reserve(size_t(max) * stride);
     st.in.resize(std::max<uint32_t>(ksz, 8));
     st.out.resize(std::max<uint32_t>(ksz, 8));
     uint32_t total = 0;
@@ -319,7 +333,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
       bool have = false;
       while (total < max && bpf_map_get_next_key(fd, have ? cur.data() : nullptr, next.data()) == 0) {
         if (bpf_map_lookup_elem(fd, next.data(), st.raw.data() + size_t(total) * stride) == 0) {
-          std::copy(next.begin(), next.end(), st.keys.begin() + size_t(total) * ksz);
+          std::copy(next.begin(), next.end(), st.keys.data() + size_t(total) * ksz);
           total++;
         }
         // A deleted key cannot be the start of the next step (hash maps would restart from the first bucket),
@@ -540,6 +554,9 @@ class LoadWorker : public Napi::AsyncWorker {
     }
     // load: CO-RE relocation, map creation, the verifier.
     int err = bpf_object__load(obj_);
+    // Loading parsed the kernel's BTF (several MB) in this worker thread's malloc arena and freed it; glibc keeps
+    // freed arena memory resident until trimmed. Give it back, or each panel's load leaves megabytes behind.
+    malloc_trim(0);
     if (err != 0) return Fail("load", -err, path_.substr(path_.find_last_of('/') + 1));
   }
 

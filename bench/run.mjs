@@ -1,0 +1,141 @@
+// npm run bench: every benchmark in turn on this machine, then bench/RESULTS.md: the machine, the date, the commit,
+// each figure beside its target (met or missed, by how much), and the figures of the previous run, so that a regression
+// shows. Each run's figures are also appended to bench/results.jsonl, which keeps them all.
+// Usage (root, after npm run build): node bench/run.mjs [--quick]   (--quick: shorter runs, for trying the suite)
+import { execFileSync, spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const QUICK = process.argv.includes('--quick');
+const q = (full, quick) => String(QUICK ? quick : full);
+
+if (process.getuid?.() !== 0) {
+  console.error('npm run bench: run it as root (it loads BPF programs and reads other processes)');
+  process.exit(77);
+}
+// What the comparisons need: htop (bytes per frame, steady cost) and Debian's libbpf-tools (batch mode).
+const missing = [['htop', '/usr/bin/htop'], ['libbpf-tools', '/usr/sbin/softirqs']].filter(([, f]) => !existsSync(f)).map(([p]) => p);
+if (missing.length) {
+  console.log(`installing ${missing.join(' ')} for the comparisons`);
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+const STEPS = [
+  ['memory', ['memory.mjs', q(10, 5)]],
+  ['first-frame', ['first-frame.mjs', q(7, 3)]],
+  ['startup', ['startup.mjs', q(9, 3)]],
+  ['steady', ['steady.mjs', q(60, 15)]],
+  ['bytes-per-frame', ['bytes-per-frame.mjs', q(20, 10)]],
+  ['panel-cost', ['panel-cost.mjs']],
+  ['tcptop-cost', ['tcptop-cost.mjs']],
+  ['tier-cost', ['tier-cost.mjs', 'softirqs', 'runqlen']],
+  ['tcptop-scale', ['tcptop-scale.mjs', QUICK ? '1000,10000' : '1000,10000,50000', q(15, 8)]],
+  ['filetop-scale 1k', ['filetop-scale.mjs', '1000']],
+  ['filetop-scale 10k', ['filetop-scale.mjs', '10000']],
+  ['filetop-scale 100k', ['filetop-scale.mjs', '100000']],
+  ['batch-vs-libbpf-tools', ['batch-vs-libbpf-tools.mjs', q(30, 10), q(3, 1)]],
+];
+
+/** Runs one benchmark, its output shown as it comes; returns its last JSON line. */
+function run(args) {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, [path.join(here, args[0]), ...args.slice(1)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => {
+      out += d;
+      process.stdout.write(d);
+    });
+    c.on('close', (code) => {
+      const json = out.split('\n').filter((l) => l.startsWith('{"bench"')).pop();
+      if (code !== 0 || !json) reject(new Error(`${args[0]} exited ${code}${json ? '' : ' without its results'}`));
+      else resolve(JSON.parse(json));
+    });
+  });
+}
+
+const started = new Date();
+const commit = (() => {
+  try {
+    return execFileSync('git', ['-C', here, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+})();
+const raw = {};
+for (const [name, args] of STEPS) {
+  console.log(`\n### ${name}: node bench/${args.join(' ')}`);
+  raw[name] = await run(args);
+}
+
+// ---- figures against targets ----
+const f = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+const rows = []; // [measure, figure, target, verdict, key, value]
+const target = (measure, value, figure, goal, met, why = '') => rows.push({ measure, value, figure, goal, verdict: met ? 'met' : `missed${why ? `: ${why}` : ''}` });
+const ff = raw['first-frame'];
+target('first paint (frame with – for values)', ff.paintMs, `${f(ff.paintMs)} ms`, '< 300 ms', ff.paintMs < 300);
+target('console drawn by Ink', ff.consoleMs, `${f(ff.consoleMs)} ms`, '< 300 ms', ff.consoleMs < 300, `by ${f(ff.consoleMs - 300)} ms (importing ink, react and yoga)`);
+target('every panel loaded and attached (in-process)', raw.startup.openMs, `${f(raw.startup.openMs)} ms`, '-', true);
+const st = raw.steady.results;
+for (const [view, r] of Object.entries(st)) {
+  if (view === 'htop') continue;
+  target(`CPU, console on ${view}, 1 s`, r.cpuPct, `${f(r.cpuPct, 2)} % (${f(r.cpuPct / st.htop.cpuPct, 1)}× htop)`, '< 1 %', r.cpuPct < 1, `by ${f(r.cpuPct - 1, 2)} points`);
+  target(`RSS, console on ${view}`, r.rssMb, `${f(r.rssMb)} MB (peak ${f(r.peakMb)})`, '< 90 MB', r.rssMb < 90, `by ${f(r.rssMb - 90)} MB`);
+}
+const bpf = raw['bytes-per-frame'].bytesPerSecond;
+for (const k of ['sixtyHome', 'sixtySoftirqs']) target(`terminal bytes per 1 s frame, ${k === 'sixtyHome' ? 'home' : 'softirqs'}`, bpf[k], `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`, "≤ htop's", bpf[k] <= bpf.htop, `${f(bpf[k] / bpf.htop, 2)}×`);
+const design = { biotop: 2200, filetop: 970, cachetop: 1300, tcptop: 330, softirqs: 600, runqlen: 2600 };
+for (const r of raw['panel-cost'].results) target(`${r.panel} cost per event [${r.tier}]`, r.addedNsPerEvent, `+${f(r.addedNsPerEvent)} ns (×${f(r.ratio, 3)}), ${f(r.inBpfNsPerEvent)} ns in BPF`, `≤ ${design[r.panel]} ns (DESIGN.md)`, r.addedNsPerEvent <= design[r.panel]);
+const tc = raw['tcptop-cost'];
+target('tcptop cost per event [tp_btf]', tc.deltaNsPerEvent, `+${f(tc.deltaNsPerEvent)} ns (×${f(tc.ratio, 3)}), ${f(tc.bpfRunNsPerEvent)} ns in BPF`, `≤ ${design.tcptop} ns (DESIGN.md)`, tc.deltaNsPerEvent <= design.tcptop);
+// Per program run, on every tier that attaches here; the first is the one the ladder picks. A softirq is two runs
+// (entry and exit); a runqlen sample is one.
+const runsPerEvent = { softirqs: 2, runqlen: 1 };
+for (const r of raw['tier-cost'].results ?? []) {
+  const c = r.costs?.[0];
+  if (!c || !(r.panel in runsPerEvent)) continue;
+  const ns = c.nsPerRun * runsPerEvent[r.panel];
+  target(`${r.panel} in-BPF time per event [${c.tier}]`, ns, `${f(ns)} ns`, `≤ ${design[r.panel]} ns (DESIGN.md)`, ns <= design[r.panel]);
+}
+for (const r of raw['tcptop-scale'].results) {
+  const goal = r.connections >= 50000 ? 150 : r.connections >= 10000 ? 20 : null;
+  target(`tcptop, ${r.connections.toLocaleString('en')} connections: read + model + render per interval`, r.cpuMsPerInterval, `${f(r.cpuMsPerInterval, 1)} ms (read + model ${f(r.readModelMs, 1)} ms), transfer ${r.exact ? 'exact' : 'NOT exact'}`, goal ? `< ${goal} ms` : '-', goal === null || r.cpuMsPerInterval < goal, goal ? `by ${f(r.cpuMsPerInterval - goal, 1)} ms` : '');
+  target(`tcptop, ${r.connections.toLocaleString('en')} connections: the console`, r.consoleCpuPct, `${f(r.consoleCpuPct, 1)} % CPU, RSS ${f(r.consoleRssMb)} MB`, r.connections >= 9500 && r.connections <= 10000 ? '< 8 %, < 200 MB (issue 6)' : '-', !(r.connections >= 9500 && r.connections <= 10000) || (r.consoleCpuPct < 8 && r.consoleRssMb < 200));
+}
+for (const k of ['filetop-scale 1k', 'filetop-scale 10k', 'filetop-scale 100k']) {
+  const r = raw[k];
+  const goal = r.files >= 100000 ? 150 : r.files >= 10000 ? 20 : null;
+  target(`filetop, ${r.files.toLocaleString('en')} files: read + model per interval`, r.msPerInterval, `${f(r.msPerInterval, 1)} ms, RSS ${f(r.rssMB)} MB, writes ${r.writerListed === r.expected ? 'exact' : `${r.writerListed} of ${r.expected}`}`, goal ? `< ${goal} ms` : '-', goal === null || r.msPerInterval < goal, goal ? `by ${f(r.msPerInterval - goal, 1)} ms` : '');
+}
+for (const r of raw['batch-vs-libbpf-tools'].results) {
+  const vs = r.toolCpuS !== null ? `${f(r.sixtyCpuS, 2)} s vs ${r.tool} ${f(r.toolCpuS, 2)} s (${f(r.sixtyCpuS / r.toolCpuS, 1)}×); peak ${f(r.sixtyPeakMb)} MB vs ${f(r.toolPeakMb)} MB` : `${f(r.sixtyCpuS, 2)} s, peak ${f(r.sixtyPeakMb)} MB; ${r.tool} does not run here (${r.toolError})`;
+  const cpuOk = r.toolCpuS === null || r.sixtyCpuS <= 3 * r.toolCpuS;
+  target(`batch ${r.panel}, ${raw['batch-vs-libbpf-tools'].seconds} s`, r.sixtyCpuS, vs, '≤ 3× CPU, < 60 MB', cpuOk && r.sixtyPeakMb < 60, [cpuOk ? '' : `CPU ${f(r.sixtyCpuS / r.toolCpuS, 1)}×`, r.sixtyPeakMb < 60 ? '' : `peak ${f(r.sixtyPeakMb - 60)} MB over`].filter(Boolean).join(', '));
+}
+
+// ---- previous run, for regressions ----
+const jsonl = path.join(here, 'results.jsonl');
+const previous = existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).pop() : undefined;
+const before = new Map((previous?.rows ?? []).map((r) => [r.measure, r]));
+const machine = `${os.cpus().length} vCPU ${os.cpus()[0]?.model?.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}`;
+const mem = raw.memory.results.at(-1).stages;
+const section = [
+  `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${QUICK ? ' (--quick)' : ''}`,
+  '',
+  `Machine: ${machine}. Medians as each benchmark states; ratios from the same run.`,
+  '',
+  '| measure | figure | target | verdict | previous run |',
+  '|---|---|---|---|---|',
+  ...rows.map((r) => `| ${r.measure} | ${r.figure} | ${r.goal} | ${r.verdict} | ${before.get(r.measure)?.figure ?? '-'} |`),
+  '',
+  `Where the memory goes (bench/memory.mjs, the launcher's settings): ${mem.map((s) => `${s.stage} ${f(s.rssMb)} MB`).join(', ')}; of the last, V8's heap ${f(mem.at(-1).heapMb)} MB, yoga's WebAssembly memory ${f(mem.at(-1).externalMb)} MB, node's own code (mapped file) ${f(mem.at(-1).fileMb)} MB.`,
+  '',
+].join('\n');
+const resultsMd = path.join(here, 'RESULTS.md');
+const head = '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs); the newest run first, earlier runs kept below it. Why targets are missed: docs/performance.md.\n\n';
+const old = existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8').replace(head, '') : '';
+writeFileSync(resultsMd, head + section + '\n' + old);
+appendFileSync(jsonl, JSON.stringify({ date: started.toISOString(), commit, machine, quick: QUICK, rows, raw }) + '\n');
+console.log(`\n${section}\nwritten to bench/RESULTS.md and bench/results.jsonl`);
