@@ -205,7 +205,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   }
 
   const clock = frame.time.slice(11, 19);
-  const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame)}` : '';
+  const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}` : '';
   // Asked at each render: a recording's count moves with every frame, which renders anyway.
   const mark = badge?.();
   const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${mark ? `  ${mark}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;

@@ -84,17 +84,37 @@ export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row, trendM
  * What the panel's BPF programs cost in the kernel over the interval (with kernel.bpf_stats_enabled on): their run time
  * per second of wall time as a share of one CPU, their runs per second, and the time per run.
  */
-export function kernelCost(stats: PanelFrame['stats'], elapsedNs: number | undefined): string | null {
+export function kernelCost(stats: PanelFrame['stats'], elapsedNs: number | undefined, estimate?: Estimate | null): string | null {
   const ns = stats.bpf_run_ns;
   const runs = stats.bpf_runs;
-  if (ns === undefined || runs === undefined || !elapsedNs) return null;
+  if (!elapsedNs) return null;
+  if (ns === undefined || runs === undefined) {
+    // Not counted (kernel.bpf_stats_enabled off): an estimate from the panel's own events, said to be one.
+    if (!estimate) return null;
+    return `in kernel ~${pctText((estimate.events * estimate.nsPerEvent * 100) / elapsedNs)}% CPU (est.)`;
+  }
   const pct = (ns * 100) / elapsedNs;
   const perS = (runs * 1e9) / elapsedNs;
-  const rate = perS >= 1e6 ? `${(perS / 1e6).toFixed(1)}M` : perS >= 1e4 ? `${(perS / 1e3).toFixed(1)}k` : String(Math.round(perS));
-  const each = ns / runs;
-  const per = runs > 0 ? `, ${each >= 1e3 ? `${(each / 1e3).toFixed(1)}µs` : `${Math.round(each)}ns`} each` : '';
-  return `in kernel ${pct < 0.01 && pct > 0 ? '<0.01' : pct.toFixed(2)}% CPU: ${rate} runs/s${per}`;
+  const per = runs > 0 ? `, ${timeText(ns / runs)} each` : '';
+  return `in kernel ${pctText(pct)}% CPU: ${rateText(perS)} runs/s${per}`;
 }
+
+export interface Estimate {
+  events: number;
+  nsPerEvent: number;
+}
+
+/** A panel's estimated in-kernel work this interval, when its spec knows its events; null when it cannot say. */
+export function estimateOf(spec: AnyPanelSpec | undefined, panel: PanelFrame): Estimate | null {
+  const e = spec?.costEstimate;
+  if (!e || panel.status !== 'ok') return null;
+  const events = e.events(panel.rows, panel.stats);
+  return Number.isFinite(events) ? { events, nsPerEvent: e.nsPerEvent } : null;
+}
+
+const pctText = (pct: number): string => (pct < 0.01 && pct > 0 ? '<0.01' : pct.toFixed(2));
+const rateText = (perS: number): string => (perS >= 1e6 ? `${(perS / 1e6).toFixed(1)}M` : perS >= 1e4 ? `${(perS / 1e3).toFixed(1)}k` : String(Math.round(perS)));
+const timeText = (ns: number): string => (ns >= 1e3 ? `${(ns / 1e3).toFixed(1)}µs` : `${Math.round(ns)}ns`);
 
 export function statusLine(spec: AnyPanelSpec, panel: PanelFrame, elapsedNs?: number): string {
   switch (panel.status) {
@@ -103,7 +123,7 @@ export function statusLine(spec: AnyPanelSpec, panel: PanelFrame, elapsedNs?: nu
         .filter(([k, v]) => k.endsWith('_drops') && v > 0)
         .map(([k, v]) => `${k.replace(/_drops$/, '').replace(/_/g, ' ')} drops: ${v}`);
       // Its cost in the kernel, before the hooks: a long hook list is cut at the edge, this must not be.
-      const cost = kernelCost(panel.stats, elapsedNs);
+      const cost = kernelCost(panel.stats, elapsedNs, estimateOf(spec, panel));
       // A panel attached only while on screen says since when (its rates and totals start there), before its hooks,
       // whose list can be cut at the edge.
       const since = spec.attach === 'on-screen' && panel.attachedAt ? ` attached ${panel.attachedAt.slice(11, 19)}` : '';
@@ -142,7 +162,8 @@ export interface FrameTextOptions {
 }
 
 /** sixty's programs' time in the kernel over the interval, all panels together, as a share of one CPU ('' when not counted). */
-export function bpfCost(frame: Frame): string {
+export function bpfCost(frame: Frame, catalog?: Catalog): string {
+  if (!(frame.elapsedNs > 0)) return '';
   let ns = 0;
   let counted = false;
   for (const p of frame.panels) {
@@ -151,16 +172,24 @@ export function bpfCost(frame: Frame): string {
     ns += v;
     counted = true;
   }
-  if (!counted || !(frame.elapsedNs > 0)) return '';
-  const pct = (ns * 100) / frame.elapsedNs;
-  return `  bpf ${pct > 0 && pct < 0.01 ? '<0.01' : pct.toFixed(2)}%`;
+  if (counted) return `  bpf ${pctText((ns * 100) / frame.elapsedNs)}%`;
+  // Not counted: the panels' estimates, marked as such (a panel without one adds nothing it could not say).
+  let est = 0;
+  let any = false;
+  for (const p of frame.panels) {
+    const e = estimateOf(catalog?.spec(p.id), p);
+    if (!e) continue;
+    est += e.events * e.nsPerEvent;
+    any = true;
+  }
+  return any ? `  bpf ~${pctText((est * 100) / frame.elapsedNs)}% est` : '';
 }
 
 /** A frame as text: a line with the time, the interval, the host and its load, then every panel. */
 export function renderFrameText(catalog: Catalog, frame: Frame, width: number, opts: FrameTextOptions = {}): string {
   const home = frame.panels.find((p) => p.id === 'home')?.stats;
   const load = home?.load1 !== undefined ? `  load ${home.load1.toFixed(2)} ${(home.load5 ?? 0).toFixed(2)} ${(home.load15 ?? 0).toFixed(2)} on ${home.cpus} CPUs` : '';
-  const self = frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame)}` : '';
+  const self = frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}` : '';
   const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s${opts.host ? `  ${opts.host}` : ''}${load}${self}`;
   const body = frame.panels.flatMap((p) => {
     const spec = catalog.spec(p.id);

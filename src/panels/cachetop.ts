@@ -155,6 +155,8 @@ const pctCell = (v: number | null): string => (v === null ? '-' : percent(v));
 export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
   id: 'cachetop',
   title: 'cachetop',
+  // No cost estimate: its estimated tier runs once per read or write call, its exact tiers once per page, and its rows
+  // count pages; the events behind them are not known here. With kernel.bpf_stats_enabled (B) it is measured.
   // The estimated tier hooks every read and write of every process, the exact tiers every page access: attached only
   // while on screen, or when asked for.
   attach: 'on-screen',

@@ -95,6 +95,12 @@ export interface PanelSpec<R extends Row = Row> {
   defaultSort: SortSpec;
   /** rows that stay on top whatever the sort (an all-CPU row) */
   pinned?: (row: R) => boolean;
+  /**
+   * Its in-kernel cost when kernel.bpf_stats_enabled is off (the kernel then counts no runs): the interval's events,
+   * from its own rows and stats, times the time in BPF that one event took on the reference machine (bench/RESULTS.md).
+   * Shown as an estimate, and only then.
+   */
+  costEstimate?: { nsPerEvent: number; events: (rows: readonly R[], stats: PanelStats) => number };
   /** the panels that explain a row, by id, in order: Enter opens the first (the checklist's steps) */
   drill?: (row: R) => readonly string[];
   /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */

@@ -22,12 +22,12 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     // Step 4 (mpstat), then Enter: the panel that explains it.
     tm.keys('4');
     tm.keys('Enter');
-    await tm.waitFor((x) => x.includes('runqlen [perf_event'));
+    await tm.waitFor((x) => /runqlen( in kernel [^[]*)? \[perf_event/.test(x));
     tm.keys('h');
     await tm.waitFor((x) => /^ 1 uptime /m.test(x));
 
     tm.keys('Tab');
-    s = await tm.waitFor((x) => x.includes('softirqs [tp_btf') && /^hrtimer\s/m.test(x));
+    s = await tm.waitFor((x) => /softirqs( in kernel [^[]*)? \[tp_btf/.test(x) && /^hrtimer\s/m.test(x));
     lines = s.trimEnd().split('\n');
     assert.match(s, /VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU\s+MAX\s+BUSIEST\s+TREND/);
     for (const v of ['net_rx', 'timer', 'sched', 'rcu', 'hrtimer']) assert.match(s, new RegExp(`^${v}\\s`, 'm'));

@@ -33,7 +33,7 @@ test('console: e exports, R records, a read-only directory is reported and sixty
     assert.ok(snap.frame.panels.some((p) => p.id === 'home' && p.rows.length === 10), 'the checklist is in it');
     const text = readFileSync(json.replace(/json$/, 'txt'), 'utf8');
     assert.match(text, /^ 3 vmstat\s+(ok|look|bad)\s/m, 'the screen as text');
-    assert.match(text, /^softirqs \[tp_btf/m, 'and every panel');
+    assert.match(text, /^softirqs( in kernel [^[]*)? \[tp_btf/m, 'and every panel');
     assert.doesNotMatch(text, /\x1b/);
 
     tm.keys('R');

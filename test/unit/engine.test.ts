@@ -146,4 +146,15 @@ test('in-kernel cost: with kernel.bpf_stats_enabled on, each BPF panel has its r
   assert.equal(kernelCost({}, 1e9), null);
   assert.equal(bpfCost({ ...f, panels: [{ ...f.panels[0]!, stats: { bpf_run_ns: 3e6 } }, f.panels[1]!] }), '  bpf 0.30%');
   assert.equal(bpfCost({ ...f, panels: [f.panels[1]!] }), '');
+  // Not counted (stats off): an estimate from the panel's events, said to be one; a panel that cannot say adds nothing.
+  assert.equal(kernelCost({}, 1e9, { events: 1000, nsPerEvent: 183 }), 'in kernel ~0.02% CPU (est.)');
+  assert.equal(kernelCost({}, 2e9, { events: 4e6, nsPerEvent: 1760 }), 'in kernel ~352.00% CPU (est.)');
+  assert.equal(kernelCost({}, 1e9, null), null);
+  const counted = { ...f.panels[0]!, status: 'ok' as const, rows: [{ id: 'a', n: 600 }, { id: 'b', n: 400 }], stats: {} };
+  const catalog = { spec: (id: string) => (id === counted.id ? { costEstimate: { nsPerEvent: 500, events: (rows: readonly { n: number }[]) => rows.reduce((s, r) => s + r.n, 0) } } : undefined) };
+  const est = { ...f, elapsedNs: 1e9, panels: [counted, f.panels[1]!] };
+  assert.equal(bpfCost(est, catalog as never), '  bpf ~0.05% est', '1000 events × 500 ns in 1 s');
+  assert.equal(bpfCost(est), '', 'no catalog, no estimate');
+  assert.equal(bpfCost({ ...est, panels: [{ ...counted, stats: { bpf_run_ns: 1e6 } }] }, catalog as never), '  bpf 0.10%', 'counted wins over estimated');
+  assert.equal(bpfCost({ ...est, panels: [{ ...counted, status: 'error' as const }] }, catalog as never), '', 'a panel in error costs nothing');
 });

@@ -90,7 +90,7 @@ for (const [width, height] of [
 test('home: 4 then Enter opens the panel that explains mpstat; h comes back', async () => {
   const r = app(await homeFrame(), 100, 30);
   r.stdin.write('4\r');
-  await until(r.lastFrame, (s) => s.includes('softirqs [tp_btf'), 'softirqs, the first panel of the fixture that explains mpstat');
+  await until(r.lastFrame, (s) => /softirqs( in kernel [^[]*)? \[tp_btf/.test(s), 'softirqs, the first panel of the fixture that explains mpstat');
   r.stdin.write('h');
   await until(r.lastFrame, (s) => /CHECK\s+VERDICT/.test(s), 'home again');
   r.unmount();
@@ -213,7 +213,7 @@ test('batch text: the same columns and summaries as the UI, no escape codes, ker
   assert.ok(text.includes('3 active connections, RX 4.77 MiB/s'));
   assertGolden('batch-text-120', text);
   const head = renderFrameText(CATALOG, await fixtureFrame(), 120, { host: 'host1 6.18.0' }).split('\n')[0];
-  assert.equal(head, '--- 2026-11-25T12:00:03.000Z  interval 1.000s  host1 6.18.0  sixty 1.2% CPU 100M');
+  assert.equal(head, '--- 2026-11-25T12:00:03.000Z  interval 1.000s  host1 6.18.0  sixty 1.2% CPU 100M  bpf ~0.13% est', 'its in-kernel cost estimated from its events (stats off)');
   const noTrend = renderFrameText(CATALOG, await fixtureFrame(), 120, { trend: false });
   assert.doesNotMatch(noTrend, /TREND|[▁▂▃▄▅▆▇█]/, '--no-trend: no sparkline column');
 });
