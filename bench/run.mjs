@@ -1,9 +1,11 @@
 // npm run bench: every benchmark in turn on this machine, then bench/RESULTS.md: the machine, the date, the commit,
 // each figure beside its target (met or missed, by how much), and the figures of the previous run, so that a regression
 // shows. Each run's figures are also appended to bench/results.jsonl, which keeps them all.
-// Usage (root, after npm run build): node bench/run.mjs [--quick]   (--quick: shorter runs, for trying the suite)
+// Each finished benchmark's figures are kept in bench/.partial.jsonl until the report is written: after an
+// interruption, --resume goes on from the first benchmark not done.
+// Usage (root, after npm run build): node bench/run.mjs [--quick] [--resume]   (--quick: shorter runs)
 import { execFileSync, spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,10 +66,22 @@ const commit = (() => {
     return 'unknown';
   }
 })();
+const partial = path.join(here, '.partial.jsonl');
 const raw = {};
+if (process.argv.includes('--resume') && existsSync(partial)) {
+  for (const l of readFileSync(partial, 'utf8').split('\n').filter(Boolean)) {
+    const { name, result } = JSON.parse(l);
+    raw[name] = result;
+  }
+} else writeFileSync(partial, '');
 for (const [name, args] of STEPS) {
+  if (raw[name]) {
+    console.log(`\n### ${name}: done before (--resume)`);
+    continue;
+  }
   console.log(`\n### ${name}: node bench/${args.join(' ')}`);
   raw[name] = await run(args);
+  appendFileSync(partial, JSON.stringify({ name, result: raw[name] }) + '\n');
 }
 
 // ---- figures against targets ----
@@ -138,4 +152,5 @@ const head = '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs);
 const old = existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8').replace(head, '') : '';
 writeFileSync(resultsMd, head + section + '\n' + old);
 appendFileSync(jsonl, JSON.stringify({ date: started.toISOString(), commit, machine, quick: QUICK, rows, raw }) + '\n');
+rmSync(partial, { force: true });
 console.log(`\n${section}\nwritten to bench/RESULTS.md and bench/results.jsonl`);

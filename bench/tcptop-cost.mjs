@@ -53,7 +53,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); proc
 // Sums tx/rx for the workload's pid, through sixty's own decoder.
 function bytesFor(obj, pid) {
   const layouts = Object.fromEntries(Object.entries(TCPTOP_RECORDS).map(([k, d]) => [k, resolveLayout(d, obj.layout(d.struct))]));
-  const mine = decodeTcptop(obj.readMap('tcptop_conns'), layouts).filter((r) => r.pid === pid);
+  // A big talker is moved from the LRU map to tcptop_big; for a moment it can be in both: the copy that moved further.
+  const byConn = new Map();
+  for (const map of ['tcptop_conns', 'tcptop_big']) {
+    for (const r of decodeTcptop(obj.readMap(map), layouts).filter((x) => x.pid === pid)) {
+      const k = r.rawKey.toString('hex');
+      const had = byConn.get(k);
+      if (!had || r.tx + r.rx > had.tx + had.rx) byConn.set(k, r);
+    }
+  }
+  const mine = [...byConn.values()];
   return { tx: mine.reduce((s, r) => s + r.tx, 0), rx: mine.reduce((s, r) => s + r.rx, 0), entries: mine.length };
 }
 

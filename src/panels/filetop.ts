@@ -215,8 +215,8 @@ const FILETOP_GROUPINGS: readonly Grouping<FiletopRow>[] = [
 export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   id: 'filetop',
   title: 'filetop',
-  // One read or write call: 312 ns in BPF on the tracepoint tier (bench/panel-cost.mjs).
-  costEstimate: { nsPerEvent: 312, events: (_rows, stats) => (stats.reads ?? 0) + (stats.writes ?? 0) },
+  // One read or write call: 314 ns in BPF on the tracepoint tier (bench/panel-cost.mjs, bench/RESULTS.md).
+  costEstimate: { nsPerEvent: 314, events: (_rows, stats) => (stats.reads ?? 0) + (stats.writes ?? 0) },
   // Its hooks run on every read and write of every process: attached only while on screen, or when asked for.
   attach: 'on-screen',
   source: {

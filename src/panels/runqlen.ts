@@ -46,8 +46,8 @@ export function runqlenSummary(rows: readonly RunqlenRow[]): Summary {
 export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
   id: 'runqlen',
   title: 'runqlen',
-  // One timer sample of one CPU's run queue: 1.76 µs in BPF (bench/tier-cost.mjs).
-  costEstimate: { nsPerEvent: 1760, events: (rows) => rows.reduce((s, r) => s + (r.cpu === 'all' ? 0 : r.samples), 0) },
+  // One timer sample of one CPU's run queue: 167 ns in BPF (bench/tier-cost.mjs, bench/RESULTS.md).
+  costEstimate: { nsPerEvent: 167, events: (rows) => rows.reduce((s, r) => s + (r.cpu === 'all' ? 0 : r.samples), 0) },
   source: {
     kind: 'bpf',
     stem: 'runqlen',

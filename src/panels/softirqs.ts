@@ -63,8 +63,8 @@ const cpuList = (v: readonly number[] | null, f: (n: number) => string): string 
 export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
   id: 'softirqs',
   title: 'softirqs',
-  // One softirq is an entry and an exit run: 93 + 90 ns in BPF (bench/tier-cost.mjs).
-  costEstimate: { nsPerEvent: 183, events: (rows) => rows.reduce((s, r) => s + (r.count ?? 0), 0) },
+  // One softirq is an entry and an exit run: 2 × 63 ns in BPF (bench/tier-cost.mjs, bench/RESULTS.md).
+  costEstimate: { nsPerEvent: 126, events: (rows) => rows.reduce((s, r) => s + (r.count ?? 0), 0) },
   source: {
     kind: 'bpf',
     stem: 'softirqs',

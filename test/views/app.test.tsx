@@ -213,7 +213,7 @@ test('batch text: the same columns and summaries as the UI, no escape codes, ker
   assert.ok(text.includes('3 active connections, RX 4.77 MiB/s'));
   assertGolden('batch-text-120', text);
   const head = renderFrameText(CATALOG, await fixtureFrame(), 120, { host: 'host1 6.18.0' }).split('\n')[0];
-  assert.equal(head, '--- 2026-11-25T12:00:03.000Z  interval 1.000s  host1 6.18.0  sixty 1.2% CPU 100M  bpf ~0.13% est', 'its in-kernel cost estimated from its events (stats off)');
+  assert.equal(head, '--- 2026-11-25T12:00:03.000Z  interval 1.000s  host1 6.18.0  sixty 1.2% CPU 100M  bpf ~0.09% est', 'its in-kernel cost estimated from its events (stats off)');
   const noTrend = renderFrameText(CATALOG, await fixtureFrame(), 120, { trend: false });
   assert.doesNotMatch(noTrend, /TREND|[▁▂▃▄▅▆▇█]/, '--no-trend: no sparkline column');
 });
