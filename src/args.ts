@@ -24,8 +24,50 @@ export interface Options {
   tiers: Record<string, string>;
   /** batch text: the sparkline column (--no-trend leaves it out of logs) */
   trend: boolean;
+  /** serve /metrics (Prometheus, OpenMetrics) on this address */
+  metricsListen: ListenAddress | null;
+  /** no console and no batch output: only the /metrics endpoint, until stopped */
+  serve: boolean;
+  /** per-process metrics (tcptop, filetop, cachetop): this many processes by name, the rest summed as "other" */
+  metricsTop: number;
   help: boolean;
   version: boolean;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/** The address that --serve listens on when none is given: loopback only. */
+export const DEFAULT_METRICS: ListenAddress = { host: '127.0.0.1', port: 9660 };
+
+/**
+ * "PORT", "HOST:PORT" or "[V6]:PORT". A bare port binds 127.0.0.1: listening beyond the host takes an explicit address.
+ * Host names are not resolved here (a name that does not resolve fails at bind time, with its own one line).
+ */
+export function parseListen(v: string): ListenAddress {
+  const bad = (why: string): never => {
+    throw new UserError(`invalid --metrics-listen '${quoteInput(v)}': ${why} (give PORT, ADDRESS:PORT or [IPv6]:PORT)`);
+  };
+  let host = DEFAULT_METRICS.host;
+  let portText = v;
+  const v6 = /^\[([0-9A-Fa-f:.%a-zA-Z]+)\]:(.*)$/.exec(v);
+  if (v6) {
+    host = v6[1]!;
+    portText = v6[2]!;
+  } else if (v.includes(':')) {
+    const at = v.lastIndexOf(':');
+    host = v.slice(0, at);
+    portText = v.slice(at + 1);
+    if (host.includes(':')) bad('an IPv6 address goes in brackets');
+    if (host === '') bad('no address before the colon');
+    if (host.length > 253 || !/^[A-Za-z0-9.-]+$/.test(host)) bad('not an address');
+  }
+  if (!/^\d{1,5}$/.test(portText)) bad('the port is not a number');
+  const port = Number(portText);
+  if (port < 1 || port > 65535) bad('the port is not between 1 and 65535');
+  return { host, port };
 }
 
 /** The usage text, naming the panels the catalog has. */
@@ -49,6 +91,12 @@ options:
   -p, --panels LIST        comma-separated panels to run (default: all): ${panelIds.join(',')}
   -t, --tier PANEL=TIER    use only this hook tier for a panel, no fallback (e.g. tcptop=raw_tp); repeatable
       --no-trend           batch text without the sparkline column (for logs)
+      --metrics-listen ADDR
+                           serve /metrics (Prometheus text, or OpenMetrics when asked) on PORT, ADDRESS:PORT or
+                           [IPv6]:PORT; a bare port binds 127.0.0.1. Works with the console and with --batch
+      --serve              no console, no batch output: serve /metrics until stopped (on ${DEFAULT_METRICS.host}:${DEFAULT_METRICS.port}
+                           unless --metrics-listen says otherwise)
+      --metrics-top N      per-process metrics: the N busiest process names (default 20), the rest as "other"
   -h, --help               this help
   -V, --version            the version
 
@@ -94,6 +142,9 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
     panels: null,
     tiers: {},
     trend: true,
+    metricsListen: null,
+    serve: false,
+    metricsTop: 20,
     help: false,
     version: false,
   };
@@ -176,6 +227,18 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
       case '--no-trend':
         o.trend = false;
         break;
+      case '--metrics-listen':
+        o.metricsListen = parseListen(takeValue(args, i++, a));
+        break;
+      case '--serve':
+        o.serve = true;
+        break;
+      case '--metrics-top': {
+        const v = takeValue(args, i++, a);
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new UserError(`invalid --metrics-top '${quoteInput(v)}': give a whole number from 1 to 1000`);
+        o.metricsTop = Number(v);
+        break;
+      }
       case '-h':
       case '--help':
         o.help = true;
@@ -196,6 +259,12 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
   }
   if (o.recordMax !== null && o.record === null) throw new UserError('--record-max bounds a recording: give --record FILE too');
   if (o.csvDir !== null && o.format !== 'csv') throw new UserError('--csv-dir is for --format csv');
+  if (o.serve) {
+    if (o.batch) throw new UserError('--serve prints nothing: --batch, --count and --format do not go with it');
+    if (o.replay !== null) throw new UserError('--serve serves the live host: --replay does not go with it');
+    o.metricsListen ??= DEFAULT_METRICS;
+  }
+  if (o.metricsListen !== null && o.replay !== null) throw new UserError('--metrics-listen serves the live host: --replay does not go with it');
   return o;
 }
 

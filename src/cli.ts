@@ -33,6 +33,7 @@ const ALT_SCREEN_OFF = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 
 let engine: Engine | undefined;
 let recorder: RecordingWriter | undefined;
+let metrics: import('./metrics/server.js').MetricsEndpoint | undefined;
 let terminalTaken = false;
 let unmountUi: (() => void) | undefined;
 
@@ -88,6 +89,7 @@ function restoreBpfStats(): void {
 
 function cleanup(): void {
   restoreBpfStats();
+  metrics?.close();
   engine?.close();
   // What was written is on disk (each record synced); a record still queued is the frame a crash may lose.
   recorder?.closeNow();
@@ -265,6 +267,17 @@ async function runBatch(opts: Options, eng: Engine): Promise<number> {
     if (recorder.status.error) say(`sixty: recording to ${quoteInput(recorder.path)} stopped: ${recorder.status.error}`);
   }
   return status;
+}
+
+/** --serve: the panels run and /metrics serves them; nothing is printed. Runs until a signal ends it. */
+async function runServe(eng: Engine): Promise<number> {
+  await eng.open();
+  injectFault();
+  for (const line of unavailable(eng.store.getSnapshot())) say(line);
+  eng.start();
+  return new Promise<number>(() => {
+    /* until SIGTERM, SIGINT or SIGHUP (onSignal cleans up) */
+  });
 }
 
 /** A snapshot or a recording, opened for replay; anything wrong with it is one line and exit 2. */
@@ -531,7 +544,7 @@ async function main(argv: string[]): Promise<number> {
     emit(`sixty ${version()}\n`);
     return 0;
   }
-  const interactive = !opts.batch && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+  const interactive = !opts.batch && !opts.serve && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
   if (interactive) {
     const w = process.stdout.columns ?? 0;
     const h = process.stdout.rows ?? 0;
@@ -561,8 +574,21 @@ async function main(argv: string[]): Promise<number> {
   // Nothing that was asked for can run (BPF panels only, without privileges): one line, before taking the terminal.
   const blocked = engine.nothingCanRun();
   if (blocked) throw new UserError(blocked, 77);
+  if (opts.metricsListen) {
+    // Bound before anything starts: a port in use is one line and exit 2, with the terminal untouched.
+    const { MetricsEndpoint } = await import('./metrics/server.js');
+    const ep = await MetricsEndpoint.listen(opts.metricsListen, opts.metricsTop);
+    metrics = ep;
+    const eng = engine;
+    eng.store.subscribe(() => {
+      const f = eng.store.getSnapshot();
+      if (f.elapsedNs > 0) ep.update(f); // not the baseline read after attaching
+    });
+    if (!interactive) say(`sixty: serving metrics on http://${ep.address}/metrics`);
+  }
   let status = 0;
-  if (interactive) await runInteractive(opts, engine);
+  if (opts.serve) status = await runServe(engine);
+  else if (interactive) await runInteractive(opts, engine);
   else status = await runBatch(opts, engine);
   engine.close();
   if (recorder) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nextInterval, parseArgs } from '../../src/args.js';
+import { DEFAULT_METRICS, nextInterval, parseArgs, parseListen } from '../../src/args.js';
 import { UserError } from '../../src/errors.js';
 
 const PANELS = new Map([
@@ -22,10 +22,39 @@ test('defaults: interactive, 1 s, all panels', () => {
     panels: null,
     tiers: {},
     trend: true,
+    metricsListen: null,
+    serve: false,
+    metricsTop: 20,
     help: false,
     version: false,
   });
   assert.equal(parseArgs(['--no-trend'], PANELS).trend, false);
+});
+
+test('--metrics-listen: a bare port is loopback; other addresses are explicit; --serve defaults to loopback', () => {
+  assert.deepEqual(parseListen('9100'), { host: '127.0.0.1', port: 9100 });
+  assert.deepEqual(parseListen('0.0.0.0:9100'), { host: '0.0.0.0', port: 9100 });
+  assert.deepEqual(parseListen('[::1]:9100'), { host: '::1', port: 9100 });
+  assert.deepEqual(parseListen('localhost:80'), { host: 'localhost', port: 80 });
+  for (const [bad, why] of [
+    ['', 'not a number'],
+    ['abc', 'not a number'],
+    ['70000', 'between 1 and 65535'],
+    ['0', 'between 1 and 65535'],
+    ['::1:9100', 'IPv6 address goes in brackets'],
+    [':9100', 'no address'],
+    ['a b:1', 'not an address'],
+    [`${'x'.repeat(100_000)}:1`, 'not an address'],
+  ] as const) {
+    assert.throws(() => parseListen(bad), (e: unknown) => e instanceof UserError && e.message.includes(why) && e.message.length < 400, bad.slice(0, 20));
+  }
+  assert.deepEqual(parseArgs(['--serve'], PANELS).metricsListen, DEFAULT_METRICS);
+  assert.deepEqual(parseArgs(['--serve', '--metrics-listen', '[::1]:1234'], PANELS).metricsListen, { host: '::1', port: 1234 });
+  assert.equal(parseArgs(['--metrics-listen=9100', '-b'], PANELS).metricsListen?.port, 9100);
+  assert.throws(() => parseArgs(['--serve', '--batch'], PANELS), /--serve prints nothing/);
+  assert.throws(() => parseArgs(['--serve', '--replay', 'x.json'], PANELS), /--replay does not go with it/);
+  assert.throws(() => parseArgs(['--metrics-top', '0'], PANELS), /from 1 to 1000/);
+  assert.equal(parseArgs(['--metrics-top', '5'], PANELS).metricsTop, 5);
 });
 
 test('batch JSON with count, interval and panels, in both spellings', () => {

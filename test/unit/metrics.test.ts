@@ -1,0 +1,195 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { request } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../../src/paths.js';
+import { FAMILIES, MetricsState, NAME_IDLE_NS, type Family, type HistogramSample, type Sample } from '../../src/metrics/families.js';
+import { MAX_CONNECTIONS, MetricsEndpoint } from '../../src/metrics/server.js';
+import { UserError } from '../../src/errors.js';
+import type { Frame, PanelFrame } from '../../src/frame.js';
+import { EMPTY_SUMMARY } from '../../src/frame.js';
+
+const S = 1e9;
+function panel(id: string, rows: object[], stats: Record<string, number> = {}, status: PanelFrame['status'] = 'ok'): PanelFrame {
+  return { id, status, tier: 'tp_btf', hooks: null, reason: null, attempts: [], attachedAt: null, rows: rows as PanelFrame['rows'], summary: EMPTY_SUMMARY, stats, history: {} };
+}
+let clock = Date.parse('2026-12-01T12:00:00Z');
+function frame(panels: PanelFrame[], elapsedNs = S, self = { cpuPct: 2, rssBytes: 90e6 }): Frame {
+  clock += elapsedNs / 1e6;
+  return { time: new Date(clock).toISOString(), elapsedNs, panels, self };
+}
+const fam = (st: MetricsState, key: keyof typeof FAMILIES): Family => st.families().find((f) => f.name === FAMILIES[key].name)!;
+const value = (st: MetricsState, key: keyof typeof FAMILIES, labels: Record<string, string>): number | undefined =>
+  (fam(st, key).samples as Sample[]).find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
+const tcp = (comm: string, rx: number, tx: number) => ({ id: comm, pid: 1, comm, rx_bytes: rx, tx_bytes: tx });
+
+test('tcptop: bytes per process name are summed over frames; what the listing left out is counted as other', () => {
+  const st = new MetricsState(20);
+  st.update(frame([panel('tcptop', [tcp('nginx', 100, 1000), tcp('nginx', 5, 50), tcp('curl', 7, 0)], { rx_bytes: 112 + 9, tx_bytes: 1050 + 3 })]));
+  st.update(frame([panel('tcptop', [tcp('nginx', 1, 2)], { rx_bytes: 1, tx_bytes: 2 })]));
+  assert.equal(value(st, 'tcpRx', { comm: 'nginx' }), 106);
+  assert.equal(value(st, 'tcpTx', { comm: 'nginx' }), 1052);
+  assert.equal(value(st, 'tcpRx', { comm: 'curl' }), 7);
+  assert.equal(value(st, 'tcpRx', { comm: 'other' }), 9, 'beyond the 2000 listed: in the totals, not the rows');
+  assert.equal(value(st, 'tcpTx', { comm: 'other' }), 3);
+  assert.equal(value(st, 'frames', {}), 2);
+  assert.equal(value(st, 'cpu', {}), 0.04, '2 % of a core for two seconds');
+});
+
+test('process names are capped at the top N; a name quiet for 10 minutes gives its place (and its series) to another', () => {
+  const st = new MetricsState(2);
+  st.update(frame([panel('tcptop', [tcp('a', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
+  assert.deepEqual(
+    (fam(st, 'tcpRx').samples as Sample[]).map((s) => [s.labels.comm, s.value]).sort(),
+    [['a', 300], ['b', 200], ['other', 100]],
+  );
+  // A fork storm of new names: still two names and other.
+  st.update(frame([panel('tcptop', Array.from({ length: 500 }, (_, i) => tcp(`w${i}`, 1, 0)), { rx_bytes: 500, tx_bytes: 0 })]));
+  assert.equal(fam(st, 'tcpRx').samples.length, 3);
+  assert.equal(value(st, 'tcpRx', { comm: 'other' }), 600);
+  // b stays busy; a is quiet for 10 minutes of frames, then c gets its place.
+  for (let t = 0; t < NAME_IDLE_NS / (60 * S); t++) st.update(frame([panel('tcptop', [tcp('b', 1, 0)], { rx_bytes: 1, tx_bytes: 0 })], 60 * S));
+  st.update(frame([panel('tcptop', [tcp('c', 50, 0), tcp('b', 1, 0)], { rx_bytes: 51, tx_bytes: 0 })]));
+  assert.equal(value(st, 'tcpRx', { comm: 'a' }), undefined, 'a left');
+  assert.equal(value(st, 'tcpRx', { comm: 'c' }), 50);
+  assert.equal(value(st, 'tcpRx', { comm: 'b' }), 200 + 10 + 1);
+});
+
+test('softirqs per vector and CPU; runqlen a real histogram per CPU; biotop latency buckets from log2 slots', () => {
+  const st = new MetricsState();
+  const hist = Array.from({ length: 32 }, () => 0);
+  hist[0] = 90;
+  hist[2] = 6;
+  hist[5] = 3;
+  const lat = Array.from({ length: 40 }, () => 0);
+  lat[9] = 4; // 512–1023 ns: under 1.024 µs
+  lat[10] = 2; // 1024–2047 ns: above 1.024 µs, under 4.096 µs
+  lat[20] = 1; // about 1 ms
+  st.update(
+    frame([
+      panel('softirqs', [{ id: 'net_rx', vector: 'net_rx', count: 30, time_ns: 3000, cpu_counts: [10, 20], cpu_time_ns: [1000, 2000] }]),
+      panel('runqlen', [{ id: 'cpu0', cpu: 0, samples: 99, hist, occupancy_pct: 9.09 }, { id: 'all', cpu: 'all', samples: 99, hist }]),
+      panel('biotop', [{ id: 'x', disk: 'vda', op: 'read', io: 7, bytes: 28672, avg_lat_ns: 1000, lat_hist: lat }]),
+    ]),
+  );
+  assert.equal(value(st, 'softirqs', { vector: 'net_rx', cpu: '1' }), 20);
+  assert.equal(value(st, 'softirqSeconds', { vector: 'net_rx', cpu: '0' }), 1e-6);
+  const rq = fam(st, 'runq').samples as HistogramSample[];
+  assert.equal(rq.length, 1, 'per CPU, not the all row');
+  assert.deepEqual(rq[0]!.labels, { cpu: '0' });
+  assert.deepEqual(rq[0]!.buckets.map((b) => [b.le, b.count]), [[0, 90], [1, 90], [2, 96], [3, 96], [4, 96], [6, 99], [8, 99], [12, 99], [16, 99], [24, 99]]);
+  assert.equal(rq[0]!.count, 99);
+  assert.equal(rq[0]!.sum, 2 * 6 + 5 * 3);
+  assert.equal(value(st, 'runqOccupancy', { cpu: '0' }), 0.0909);
+  const d = (fam(st, 'diskLatency').samples as HistogramSample[])[0]!;
+  assert.deepEqual(d.labels, { disk: 'vda', op: 'read' });
+  assert.equal(d.buckets[0]!.le, 1.024e-6);
+  assert.deepEqual(d.buckets.slice(0, 2).map((b) => b.count), [4, 6]);
+  assert.equal(d.buckets.at(-1)!.count, 7);
+  assert.equal(d.count, 7);
+  assert.equal(d.sum, 7e-6);
+  assert.equal(value(st, 'diskBytes', { disk: 'vda', op: 'read' }), 28672);
+});
+
+test('panel status, tier and drop counters; a panel in error adds no rows', () => {
+  const st = new MetricsState();
+  st.update(frame([panel('tcptop', [tcp('x', 5, 5)], { map_full_drops_total: 3, lru_evicted_total: 12, bpf_missed_drops_total: 1, rx_bytes: 5, tx_bytes: 5 }), panel('biotop', [{ disk: 'vda', op: 'read', io: 1 }], {}, 'error')]));
+  assert.equal(value(st, 'panelUp', { panel: 'tcptop' }), 1);
+  assert.equal(value(st, 'panelUp', { panel: 'biotop' }), 0);
+  assert.equal(value(st, 'panelInfo', { panel: 'biotop', status: 'error', tier: 'tp_btf' }), 1);
+  assert.equal(value(st, 'dropped', { panel: 'tcptop', reason: 'map_full_drops' }), 3);
+  assert.equal(value(st, 'dropped', { panel: 'tcptop', reason: 'lru_evicted' }), 12);
+  assert.equal(value(st, 'dropped', { panel: 'tcptop', reason: 'bpf_missed_drops' }), 1);
+  assert.equal(fam(st, 'diskIos').samples.length, 0);
+});
+
+function get(port: number, headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('the endpoint: Prometheus text by default, OpenMetrics when asked; one formatting per frame, however many scrape', async () => {
+  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, 20);
+  try {
+    const port = Number(ep.address.split(':').pop());
+    ep.update(frame([panel('tcptop', [tcp('nginx', 100, 1000)], { rx_bytes: 100, tx_bytes: 1000 }), panel('runqlen', [{ cpu: 0, samples: 2, hist: [1, 1] }])]));
+    const p = await get(port);
+    assert.equal(p.status, 200);
+    assert.match(p.type, /^text\/plain; version=0\.0\.4/);
+    assert.match(p.body, /^# HELP sixty_tcp_sent_bytes_total .+\n# TYPE sixty_tcp_sent_bytes_total counter\nsixty_tcp_sent_bytes_total\{comm="nginx"\} 1000$/m);
+    assert.match(p.body, /^sixty_runqueue_length_bucket\{cpu="0",le="0"\} 1$/m);
+    assert.match(p.body, /^sixty_runqueue_length_bucket\{cpu="0",le="\+Inf"\} 2$/m);
+    assert.match(p.body, /^sixty_runqueue_length_count\{cpu="0"\} 2$/m);
+    const om = await get(port, { Accept: 'application/openmetrics-text; version=1.0.0' });
+    assert.match(om.type, /^application\/openmetrics-text; version=1\.0\.0/);
+    assert.match(om.body, /^# TYPE sixty_tcp_sent_bytes counter\nsixty_tcp_sent_bytes_total\{comm="nginx"\} 1000$/m);
+    assert.ok(om.body.endsWith('# EOF\n'));
+    // After an OpenMetrics scrape the Prometheus names are unchanged (the registries do not share metric objects).
+    assert.match((await get(port)).body, /^# TYPE sixty_tcp_sent_bytes_total counter$/m);
+    const before = ep.served.formats;
+    const many = await Promise.all(Array.from({ length: 200 }, () => get(port)));
+    assert.ok(many.every((r) => r.status === 200 && r.body === many[0]!.body), '200 concurrent scrapes, all served, the same frame');
+    assert.equal(ep.served.formats, before, 'formatted once for that frame, not 200 times');
+    ep.update(frame([panel('tcptop', [tcp('nginx', 1, 1)], { rx_bytes: 1, tx_bytes: 1 })]));
+    assert.match((await get(port)).body, /sixty_tcp_sent_bytes_total\{comm="nginx"\} 1001/);
+  } finally {
+    ep.close();
+  }
+});
+
+test('the endpoint under hostile clients: a 1 MB request line, more connections than allowed, a port in use', async () => {
+  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, 20);
+  const held: Socket[] = [];
+  try {
+    const port = Number(ep.address.split(':').pop());
+    ep.update(frame([]));
+    // A 1 MB request line: refused with 400 (or the connection closed) without reading it all.
+    const reply = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d) => (got += d.toString()));
+      s.on('close', () => resolve(got));
+      s.on('error', () => resolve(got));
+      s.write(`GET /${'a'.repeat(1 << 20)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    });
+    assert.ok(reply === '' || /^HTTP\/1\.1 4\d\d/.test(reply), reply.slice(0, 80));
+    // More connections than allowed, held open and idle: the ones beyond the limit are closed at once, and a scrape
+    // after they are gone is served.
+    const closed: Promise<boolean>[] = [];
+    for (let i = 0; i < MAX_CONNECTIONS + 20; i++) {
+      const s = connect(port, '127.0.0.1');
+      held.push(s);
+      s.on('error', () => {});
+      closed.push(new Promise((r) => s.on('close', () => r(true))));
+    }
+    await Promise.race([Promise.all(closed.slice(MAX_CONNECTIONS)), new Promise((r) => setTimeout(r, 10_000))]);
+    assert.ok(held.filter((s) => s.destroyed || s.readyState === 'closed').length >= 20, 'those beyond the limit were closed');
+    for (const s of held) s.destroy();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await get(port)).status, 200);
+    // The same port again: one line, exit status 2.
+    await assert.rejects(MetricsEndpoint.listen({ host: '127.0.0.1', port }, 20), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /127\.0\.0\.1:\d+: the port is in use$/.test(e.message));
+    await assert.rejects(MetricsEndpoint.listen({ host: '192.0.2.1', port: 9 }, 20), (e: unknown) => e instanceof UserError && /no such address on this host/.test(e.message));
+  } finally {
+    for (const s of held) s.destroy();
+    ep.close();
+  }
+});
+
+test('docs/prometheus.md lists every metric with its help, as served', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'prometheus.md'), 'utf8');
+  for (const f of Object.values(FAMILIES)) {
+    assert.ok(doc.includes(`| ${f.name} | ${f.help} |`), `${f.name}: its help in the doc`);
+    assert.match(doc, new RegExp(`^\\| ${f.name} \\| ${f.type} \\|`, 'm'), `${f.name}: its type and cardinality in the doc`);
+  }
+});
