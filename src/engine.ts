@@ -11,7 +11,7 @@ import { loadAddon, type Addon } from './native.js';
 import { oneLine } from './errors.js';
 import { deepFreeze, EMPTY_SUMMARY, type Frame, type PanelFrame, type PanelStatus, type TierAttempt } from './frame.js';
 import { sortRows } from './panels/sort.js';
-import type { AnyPanelDef, HostInfo, PanelStats, Row, Summary } from './panels/types.js';
+import type { AnyPanelDef, HostInfo, PanelStats, ProcessTotals, Row, Summary } from './panels/types.js';
 import { bpfContext, KERNEL_BTF, missingBtf, openBpfSource, type BpfContext } from './sources/bpf.js';
 import { openKmsg } from './sources/kmsg.js';
 import { openProcSource, readProcText } from './sources/proc.js';
@@ -112,6 +112,7 @@ interface Running {
   summary: Summary;
   stats: PanelStats;
   historyView: PanelFrame['history'];
+  byProcess?: readonly ProcessTotals[];
 }
 
 const STANDBY_REASON = (id: string): string =>
@@ -370,6 +371,7 @@ export class Engine {
       }
       r.programs = ps;
     }
+    r.byProcess = def.byProcess ? Object.freeze(def.byProcess(sample, r.previous)) : undefined;
     r.previous = sample;
     const ids = rows.map((row) => row.id);
     r.history.record(ids, rows.map((row) => def.trend(row)));
@@ -406,6 +408,7 @@ export class Engine {
       summary: r.summary,
       stats: r.stats,
       history: r.historyView,
+      ...(r.byProcess ? { byProcess: r.byProcess } : {}),
     }));
     // Rows, history series and summaries are frozen as they are made; the rest is small.
     for (const p of panels) {

@@ -2,7 +2,7 @@
  * Frames: what the engine publishes once per interval. A frame is plain data that never changes after it is
  * published (deep-frozen), so pause, export, recording and replay can hold on to one, and it serialises as it is.
  */
-import type { PanelStats, Row, Summary } from './panels/types.js';
+import type { PanelStats, ProcessTotals, Row, Summary } from './panels/types.js';
 
 export interface TierAttempt {
   readonly tier: string;
@@ -32,6 +32,8 @@ export interface PanelFrame<R extends Row = Row> {
   readonly stats: PanelStats;
   /** each row's recent trend values by row id, oldest first; null is a gap */
   readonly history: Readonly<Record<string, readonly (number | null)[]>>;
+  /** the interval by process name over every key (panels that define it; not stored in snapshots or recordings) */
+  readonly byProcess?: readonly ProcessTotals[];
 }
 
 export interface Frame {

@@ -291,7 +291,9 @@ export class MetricsState {
   }
 
   private tcptop(rows: Rows, p: PanelFrame): void {
-    const sums = this.byName('tcptop', rows, ['rx_bytes', 'tx_bytes'] as const, (r) => num(r.rx_bytes) + num(r.tx_bytes));
+    // Every connection by process name when the panel gives it; else the listed rows, and the rest of the totals as other.
+    const all = p.byProcess?.map((t) => ({ comm: t.comm, ...t.values }));
+    const sums = this.byName('tcptop', all ?? rows, ['rx_bytes', 'tx_bytes'] as const, (r) => num(r.rx_bytes) + num(r.tx_bytes));
     let rx = 0;
     let tx = 0;
     for (const { labels, sums: s } of sums.values()) {
@@ -300,14 +302,15 @@ export class MetricsState {
       rx += s.rx_bytes;
       tx += s.tx_bytes;
     }
-    // Connections beyond the listed ones (the 2000 busiest are listed) are in the panel's totals: counted as other.
+    if (all) return;
     this.counter('tcpRx').add({ comm: OTHER }, num(p.stats.rx_bytes) - rx);
     this.counter('tcpTx').add({ comm: OTHER }, num(p.stats.tx_bytes) - tx);
   }
 
   private filetop(rows: Rows, p: PanelFrame): void {
     const f = ['read_bytes', 'write_bytes', 'reads', 'writes'] as const;
-    const sums = this.byName('filetop', rows, f, (r) => num(r.read_bytes) + num(r.write_bytes), (r) => FILE_TYPES[str(r.type)] ?? 'other');
+    const all = p.byProcess?.map((t) => ({ comm: t.comm, type: t.type, ...t.values }));
+    const sums = this.byName('filetop', all ?? rows, f, (r) => num(r.read_bytes) + num(r.write_bytes), (r) => FILE_TYPES[str(r.type)] ?? 'other');
     const seen = { read_bytes: 0, write_bytes: 0, reads: 0, writes: 0 };
     for (const { labels, sums: s } of sums.values()) {
       this.counter('fileReadBytes').add(labels, s.read_bytes);
@@ -316,6 +319,7 @@ export class MetricsState {
       this.counter('fileWrites').add(labels, s.writes);
       for (const k of f) seen[k] += s[k];
     }
+    if (all) return;
     // Files beyond the listed 2000 busiest: in the totals, of no known type.
     const rest = { comm: OTHER, type: 'unlisted' };
     this.counter('fileReadBytes').add(rest, num(p.stats.read_bytes) - seen.read_bytes);

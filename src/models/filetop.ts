@@ -2,6 +2,7 @@
  * filetop model: reads and writes per (process, file) in the interval, with their bytes and rates. Pure. Cumulative
  * kernel counters; an entry created again since the previous read (another `created`) counts whole.
  */
+import type { ProcessTotals } from '../panels/types.js';
 import type { FiletopRecord, FiletopType } from '../records/filetop.js';
 import { devMajor, devMinor } from '../records/biotop.js';
 import { perSecond, since } from './delta.js';
@@ -85,6 +86,21 @@ const busier = (a: Moved, b: Moved): number => {
   const y = b.reads + b.writes - (a.reads + a.writes);
   return y > 0 ? 1 : y < 0 ? -1 : a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0;
 };
+
+/** The interval's calls and bytes by process name and file type over every file, listed as a row or not. */
+export function filetopByProcess(sample: FiletopSample, previous: FiletopSample | undefined): ProcessTotals[] {
+  const by = new Map<string, ProcessTotals & { values: Record<string, number> }>();
+  for (const m of moved(sample, previous)) {
+    const k = `${m.e.type}\0${m.e.comm}`;
+    let t = by.get(k);
+    if (!t) by.set(k, (t = { comm: m.e.comm, type: m.e.type, values: { reads: 0, writes: 0, read_bytes: 0, write_bytes: 0 } }));
+    t.values.reads! += m.reads;
+    t.values.writes! += m.writes;
+    t.values.read_bytes! += m.readBytes;
+    t.values.write_bytes! += m.writeBytes;
+  }
+  return [...by.values()];
+}
 
 /** One row per (process, file) that was read or written in the interval: the busiest MAX_ROWS of them. */
 export function deriveFiletop(sample: FiletopSample, previous: FiletopSample | undefined, elapsedNs: number): FiletopRow[] {

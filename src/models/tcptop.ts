@@ -2,6 +2,7 @@
  * tcptop model: bytes per connection per interval, from cumulative per-entry counters. Pure. A connection that goes
  * quiet stays listed (0 B/s, marked quiet) for a while, so a stalled sender is the row a user can find, not a gap.
  */
+import type { ProcessTotals } from '../panels/types.js';
 import type { TcptopNames } from '../records/tcptop.js';
 import { delta, perSecond, since } from './delta.js';
 
@@ -174,6 +175,24 @@ export function deriveTcptop(sample: TcptopSample, previous: TcptopSample | unde
     };
   }
   return rows;
+}
+
+/** The interval's bytes by process name over every connection, listed as a row or not (per-process metrics). */
+export function tcptopByProcess(sample: TcptopSample, previous: TcptopSample | undefined): ProcessTotals[] {
+  const iv = interval(sample, previous);
+  const by = new Map<string, { rx_bytes: number; tx_bytes: number }>();
+  for (const i of iv.live) {
+    const rx = iv.rx[i]! || 0;
+    const tx = iv.tx[i]! || 0;
+    if (rx === 0 && tx === 0) continue;
+    const comm = sample.names[i]!.comm;
+    const t = by.get(comm);
+    if (t) {
+      t.rx_bytes += rx;
+      t.tx_bytes += tx;
+    } else by.set(comm, { rx_bytes: rx, tx_bytes: tx });
+  }
+  return [...by].map(([comm, values]) => ({ comm, values }));
 }
 
 /** Counters, and the interval's totals over every connection (listed as a row or not). */

@@ -1,5 +1,5 @@
 /** The filetop panel: reads and writes per process and file (full paths), from the read/write family of system calls. */
-import { deriveFiletop, filetopStats, type FiletopEntry, type FiletopRow, type FiletopSample } from '../models/filetop.js';
+import { deriveFiletop, filetopByProcess, filetopStats, type FiletopEntry, type FiletopRow, type FiletopSample } from '../models/filetop.js';
 import { compareValues } from '../models/delta.js';
 import { devMajor, devMinor } from '../records/biotop.js';
 import {
@@ -229,6 +229,7 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   hookList: TIERS,
   derive: deriveFiletop,
   stats: filetopStats,
+  byProcess: filetopByProcess,
   summarize: filetopSummary,
   trend: total,
   columns: [

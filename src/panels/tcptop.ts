@@ -1,7 +1,7 @@
 /** The tcptop panel: TCP bytes per connection and process, counted from the bytes actually moved. */
 import { decodeCounters, TCPTOP_RECORDS, tcptopDecoder, type TcptopLayouts, type TcptopNames } from '../records/tcptop.js';
 import { field } from '../records/layout.js';
-import { deriveTcptop, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
+import { deriveTcptop, tcptopByProcess, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
 import { humanBytes, humanNs } from '../format.js';
 import { compareValues } from '../models/delta.js';
 import type { BpfObject } from '../native.js';
@@ -405,6 +405,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   hookList: TIERS,
   derive: deriveTcptop,
   stats: tcptopStats,
+  byProcess: tcptopByProcess,
   summarize: tcptopSummary,
   trend: total,
   columns: [

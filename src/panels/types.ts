@@ -166,6 +166,14 @@ export interface HostInfo {
   openKmsg?: () => KmsgReader;
 }
 
+/** One process name's totals over every key of an interval (listed as a row or not), e.g. its bytes. */
+export interface ProcessTotals {
+  readonly comm: string;
+  /** a finer split where the panel has one (filetop: the file type) */
+  readonly type?: string;
+  readonly values: Readonly<Record<string, number>>;
+}
+
 export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   source: BpfSource<S, any> | ProcSource<S>;
@@ -177,6 +185,11 @@ export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   summarize: (rows: readonly R[], stats: PanelStats, elapsedNs: number) => Summary;
   /** the value that the per-row sparkline follows */
   trend: (row: R) => number | null;
+  /**
+   * The interval summed by process name over every key, not only the listed rows (a listing keeps the busiest 2000):
+   * what per-process metrics are made of, exact however many keys there are.
+   */
+  byProcess?: (sample: S, previous: S | undefined) => ProcessTotals[];
 }
 
 // The registry holds panels of different sample and row types.

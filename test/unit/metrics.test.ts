@@ -38,6 +38,19 @@ test('tcptop: bytes per process name are summed over frames; what the listing le
   assert.equal(value(st, 'cpu', {}), 0.04, '2 % of a core for two seconds');
 });
 
+test('tcptop and filetop: per-process totals over every key (not only the listed rows) when the panel gives them', () => {
+  const st = new MetricsState(20);
+  const listed = [tcp('nginx', 10, 10)];
+  const tp = { ...panel('tcptop', listed, { rx_bytes: 5000, tx_bytes: 7000 }), byProcess: [{ comm: 'nginx', values: { rx_bytes: 4990, tx_bytes: 6990 } }, { comm: 'curl', values: { rx_bytes: 10, tx_bytes: 10 } }] };
+  const fp = { ...panel('filetop', [], { reads: 9, writes: 0, read_bytes: 900, write_bytes: 0 }), byProcess: [{ comm: 'cat', type: 'R', values: { reads: 8, writes: 0, read_bytes: 800, write_bytes: 0 } }, { comm: 'cat', type: 'S', values: { reads: 1, writes: 0, read_bytes: 100, write_bytes: 0 } }] };
+  st.update(frame([tp, fp]));
+  assert.equal(value(st, 'tcpRx', { comm: 'nginx' }), 4990, 'all of nginx, not its listed row');
+  assert.equal(value(st, 'tcpTx', { comm: 'curl' }), 10);
+  assert.equal(value(st, 'tcpRx', { comm: 'other' }), undefined, 'nothing left over');
+  assert.equal(value(st, 'fileReadBytes', { comm: 'cat', type: 'regular' }), 800);
+  assert.equal(value(st, 'fileReads', { comm: 'cat', type: 'socket' }), 1);
+});
+
 test('process names are capped at the top N; a name quiet for 10 minutes gives its place (and its series) to another', () => {
   const st = new MetricsState(2);
   st.update(frame([panel('tcptop', [tcp('a', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
