@@ -4,7 +4,7 @@ import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 're
 import type { AnyPanelSpec, Catalog, Row, SortSpec } from '../src/panels/types.js';
 import type { Grouping } from '../src/panels/group.js';
 import type { Frame, PanelFrame } from '../src/frame.js';
-import { fit, wrap } from './cells.js';
+import { cellWidth, fit, wrap } from './cells.js';
 import { Detail } from './Detail.js';
 import { SortMenu } from './SortMenu.js';
 import { Help } from './Help.js';
@@ -208,7 +208,13 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}` : '';
   // Asked at each render: a recording's count moves with every frame, which renders anyway.
   const mark = badge?.();
-  const title = `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${mark ? `  ${mark}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
+  const rest = `${mark ? `  ${mark}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
+  // On a narrow terminal the kernel's version gives way first, then the word "interval": sixty's own cost stays.
+  const title = [
+    `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${rest}`,
+    `sixty  ${hostname}  ${clock}  interval ${intervalS}s${rest}`,
+    `sixty  ${hostname}  ${clock}  ${intervalS}s${rest}`,
+  ].find((t) => cellWidth(t) <= width) ?? `sixty  ${hostname}  ${clock}  ${intervalS}s${rest}`;
   return (
     <Box flexDirection="column" width={width}>
       <Line bold text={title} width={width} />
