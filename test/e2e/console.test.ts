@@ -14,8 +14,8 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     // Home: the 60-second checklist, the host's meters above it.
     let s = await tm.waitFor((x) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(x) && /^0\[/m.test(x));
     let lines = s.trimEnd().split('\n');
-    // The title: host, kernel, clock, interval, and sixty's own CPU and RSS.
-    assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M$/);
+    // The title: host, kernel, clock, interval, sixty's own CPU and RSS, and its BPF programs' estimated cost (stats off).
+    assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M {2}bpf ~(<0\.01|\d+\.\d\d)% est$/);
     assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);
     assert.match(s, /#▲ CHECK\s+VERDICT NEXT\s+READING/);
     for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top']) assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
@@ -41,7 +41,7 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     const filetopProgs = (): number => execFileSync('bpftool', ['prog', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => / name filetop_/.test(l)).length;
     assert.equal(filetopProgs(), 0, 'filetop is not attached before it is shown');
     tm.keys('Tab', 'Tab');
-    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d \[/m.test(x) && /^\s+PID\s+COMM\s+READS\s+WRITES\s+R_BYTES\s+W_BYTES\s+TOTAL▼\s+T\s+PATH/m.test(x));
+    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) && /^\s+PID\s+COMM\s+READS\s+WRITES\s+R_BYTES\s+W_BYTES\s+TOTAL▼\s+T\s+PATH/m.test(x));
     assert.ok(filetopProgs() > 0, 'attached while on screen');
     // sixty's own reads (the checklist's /proc files, every interval) show with their full paths.
     await tm.waitFor((x) => / R \/\S+/.test(x));
