@@ -38,15 +38,9 @@ fi
 # 2. libbpf's source, from Debian's source package, through a private apt state folder
 #    (the system's apt configuration is not touched). Verified against the orig tarball's checksum.
 if [[ ! -f $LIBBPF_DIR/src/libbpf.c ]]; then
-  mirror=$(grep -hsE '^\s*URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n1 || true)
-  [[ -n $mirror ]] || mirror=$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}' | head -n1 || true)
-  [[ -n $mirror ]] || mirror=http://deb.debian.org/debian
-  apt_dir=$PWD/$VENDOR/apt
-  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$VENDOR/src"
-  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm main" >"$apt_dir/sources.list"
-  apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-            -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1
-            -o APT::Sandbox::User=root)
+  source scripts/private-apt.sh
+  private_apt "$PWD/$VENDOR/apt" deb-src
+  mkdir -p "$VENDOR/src"
   say "fetching libbpf $LIBBPF_DEB_VERSION source from $mirror"
   apt-get "${apt_opts[@]}" -qq update >/dev/null
   (cd "$VENDOR/src" && apt-get "${apt_opts[@]}" -qq source --download-only "libbpf=$LIBBPF_DEB_VERSION" >/dev/null)

@@ -15,15 +15,9 @@ fi
 TOOLS=$PWD/build/tools
 BIN=$TOOLS/prometheus/usr/bin
 if [[ ! -x $BIN/prometheus || ! -x $BIN/promtool ]]; then
-  mirror=$(grep -hsE '^\s*URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n1 || true)
-  [[ -n $mirror ]] || mirror=$(grep -hsE '^deb ' /etc/apt/sources.list | awk '{print $2}' | head -n1 || true)
-  [[ -n $mirror ]] || mirror=http://deb.debian.org/debian
-  apt_dir=$TOOLS/apt
-  mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$TOOLS/debs"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror bookworm main" >"$apt_dir/sources.list"
-  apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
-            -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o Debug::NoLocking=1
-            -o APT::Sandbox::User=root)
+  source scripts/private-apt.sh
+  private_apt "$TOOLS/apt" deb
+  mkdir -p "$TOOLS/debs"
   say "fetching Debian's prometheus package (for the Prometheus test) from $mirror"
   apt-get "${apt_opts[@]}" -qq update >/dev/null || die "apt-get update failed for $mirror"
   (cd "$TOOLS/debs" && apt-get "${apt_opts[@]}" -qq download prometheus >/dev/null) || die "could not download the prometheus package"
