@@ -29,6 +29,14 @@ while True:
 `], { stdio: 'ignore' });
 const sock = `sixty-soak-${process.pid}`;
 const tmux = (...a) => execFileSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
+// Stopped early (Ctrl-C, kill): the console and the traffic go too.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    try { tmux('kill-server'); } catch { /* gone */ }
+    traffic.kill('SIGKILL');
+    process.exit(130);
+  });
+}
 tmux('new-session', '-d', '-s', 's', '-x', '120', '-y', '40', `env -u CI ${path.join(here, '..', 'scripts', 'sixty')} -i 0.2 --panels tcptop`);
 try {
   let pid = 0;
