@@ -44,7 +44,7 @@ export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROW
     elapsedNs: frame.elapsedNs,
     ...(frame.self ? { self: roundDeep(frame.self, 3) } : {}),
     panels: frame.panels.map((p) => {
-      const { history: _h, rows, summary, stats, ...rest } = p;
+      const { history: _h, byProcess: _b, rows, summary, stats, ...rest } = p;
       const spec = catalog.spec(p.id);
       const decimals = new Map((spec?.columns ?? []).map((c) => [c.key, c.decimals ?? 3]));
       const top = rows.length > maxRows ? rows.slice(0, maxRows) : rows;

@@ -48,7 +48,8 @@ export function snapshotDocument(meta: SnapshotMeta, frame: Frame): Record<strin
     host: meta.host,
     intervalS: meta.intervalS,
     checklist: checklist(frame),
-    frame,
+    // Per-process totals are what the metrics endpoint is made of; a snapshot has its rows.
+    frame: { ...frame, panels: frame.panels.map(({ byProcess: _b, ...p }) => p) },
   };
 }
 

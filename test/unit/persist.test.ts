@@ -251,6 +251,7 @@ test('snapshot: the frame with its trends round trips; written atomically, 0600,
   await inScratch(async (dir) => {
     const meta = { host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' };
     const json = JSON.stringify(snapshotDocument(meta, FRAMES[29]!));
+    assert.ok(FRAMES[29]!.panels.some((p) => p.byProcess) && !json.includes('byProcess'), 'per-process totals are for the metrics endpoint, not written');
     const back = parseSnapshot(Buffer.from(json), CATALOG);
     assert.deepEqual(plain(back.frame), asSnapshot(FRAMES[29]!));
     assert.deepEqual(back.host, META.host);
