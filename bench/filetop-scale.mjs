@@ -75,4 +75,4 @@ const busy = ticks.slice(1, ROUNDS);
 console.log(
   `filetop ${N} files × ${ROUNDS} rounds: the writers' listed rows ${mine} of ${N * ROUNDS} writes${N > 2000 ? ' (only the busiest 2000 files are listed per interval)' : ''}, all processes ${writes} (rows listed per interval at most ${maxRows}); read + model ${median(busy).toFixed(1)} ms per interval (median, max ${Math.max(...busy).toFixed(1)}); RSS ${rss.toFixed(0)} MB; evicted ${stats.lru_evicted_total}, map-full drops ${stats.map_full_drops_total}`,
 );
-console.log(JSON.stringify({ bench: 'filetop-scale', kernel: os.release(), files: N, rounds: ROUNDS, writes, writerListed: mine, expected: N * ROUNDS, msPerInterval: median(busy), rssMB: rss }));
+console.log(JSON.stringify({ bench: 'filetop-scale', kernel: os.release(), files: N, rounds: ROUNDS, writes, writerListed: mine, expected: N * ROUNDS, msPerInterval: median(busy), rssMB: rss, evicted: stats.lru_evicted_total, mapFull: stats.map_full_drops_total, intervals: ticks.length }));
