@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { Engine } from '../../src/engine.js';
 import type { ChecklistRow } from '../../src/models/checklist.js';
@@ -94,10 +95,18 @@ test('free, vmstat and iostat agree with the checklist over the same window', as
     // iostat -x on a loop device under steady O_DIRECT writes.
     const io = await withLoopDevice('none', async (loop) => {
       const dev = loop.replace('/dev/', '');
-      // Round after round over the device (64 MiB), so the writes go on for as long as the window lasts.
-      const writer = spawn('sh', ['-c', `while :; do dd if=/dev/zero of=${loop} bs=4096 count=8000 oflag=direct 2>/dev/null; done`], { stdio: 'ignore', detached: true });
+      // One process writing round after round over the device (64 MiB) for as long as the window lasts: a steady
+      // rate. (A shell loop of dd left a gap at every fork and exec, long under emulation, and a bursty rate makes two
+      // windows that do not quite line up disagree.)
+      const py = `import mmap, os\nfd = os.open(${JSON.stringify(loop)}, os.O_WRONLY | os.O_DIRECT)\nsize = os.lseek(fd, 0, os.SEEK_END)\nbuf = mmap.mmap(-1, 4096)\noff = 0\nwhile True:\n    os.pwrite(fd, buf, off)\n    off = (off + 4096) % size\n`;
+      const writer = spawn('python3', ['-c', py], { stdio: 'ignore', detached: true });
       try {
-        await new Promise((r) => setTimeout(r, 300)); // steady before the window opens
+        // The window opens once the writer is writing (python starts in seconds under emulation, not milliseconds).
+        const writes = (): number => Number(readFileSync(`/sys/block/${dev}/stat`, 'utf8').trim().split(/\s+/)[4]);
+        const w0 = writes();
+        const deadline = Date.now() + scaled(30_000);
+        while (writes() < w0 + 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(writes() >= w0 + 1000, `the writer wrote to ${loop}`);
         // iostat's first report ends with the device's line.
         const r = await beside(engine, 'iostat', ['-dxk', dev, '1', '2'], (o) => o.split('\n').some((l) => l.startsWith(dev)));
         return { ...r, dev };
