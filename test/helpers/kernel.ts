@@ -60,6 +60,21 @@ export function bpfIds(): BpfIds {
   return { progs: ids('prog'), links: ids('link') };
 }
 
+/**
+ * The ids of the loaded programs whose name starts with `${stem}_` (one panel's, or the probe's). Counting every
+ * program on the host would race with anything else that loads or frees one meanwhile (systemd attaches cgroup
+ * programs when a unit with IP rules starts, and they go when it stops).
+ */
+export function progsOf(stem: string): Set<number> {
+  return new Set(bpftoolList('prog').filter((p) => (p.name ?? '').startsWith(`${stem}_`)).map((p) => p.id));
+}
+
+/** The ids of the loaded programs of sixty's panels (not its probe's, which come and go while tiers are tried). */
+export function panelProgs(): Set<number> {
+  const stems = PANELS.flatMap((p) => (p.source.kind === 'bpf' ? [`${p.source.stem}_`] : []));
+  return new Set(bpftoolList('prog').filter((p) => stems.some((s) => (p.name ?? '').startsWith(s))).map((p) => p.id));
+}
+
 /** Waits until no program or link exists beyond the baseline; returns what is left over after the timeout. */
 export async function waitForBaseline(base: BpfIds, timeoutMs = scaled(3000)): Promise<{ progs: number[]; links: number[] }> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { AS_NOBODY, bpfIds, CLI, LAUNCHER, lines, needsBpf, scaled, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
+import { AS_NOBODY, bpfIds, CLI, LAUNCHER, lines, needsBpf, panelProgs, scaled, sleep, spawnCli, waitForBaseline, type BpfIds } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 import { PANELS } from '../../src/panels/registry.js';
 
@@ -22,11 +22,11 @@ function sixtyPids(): string {
   }
 }
 
-/** Waits until sixty has its programs attached (more programs than the baseline). */
+/** Waits until sixty has its panels' programs attached (not only the probe's, loaded and freed while tiers are tried). */
 async function attached(base: BpfIds): Promise<void> {
   const deadline = Date.now() + scaled(10_000);
   while (Date.now() < deadline) {
-    if ([...bpfIds().progs].filter((id) => !base.progs.has(id)).length >= 4) return;
+    if ([...panelProgs()].filter((id) => !base.progs.has(id)).length >= 4) return;
     await sleep(50);
   }
   throw new Error('sixty never attached');

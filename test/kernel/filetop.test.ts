@@ -14,7 +14,7 @@ import { filetopPanel } from '../../src/panels/filetop.js';
 import { ROOT } from '../../src/paths.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { filetopGroundTruth } from '../helpers/ground-truth.js';
-import { bpfIds, needsBpf, settled, until, waitForBaseline } from '../helpers/kernel.js';
+import { bpfIds, needsBpf, progsOf, settled, until, waitForBaseline } from '../helpers/kernel.js';
 import { expectedTier } from '../helpers/tiers.js';
 
 test('filetop: exact calls and bytes per process and file, with full paths, pipes and sockets', async (t) => {
@@ -65,23 +65,25 @@ test('filetop attaches only while on screen, unless asked for; its programs go w
     const standby = engine.store.getSnapshot().panels[1]!;
     assert.equal(standby.status, 'standby');
     assert.match(standby.reason!, /only while on screen.*--panels filetop/);
-    const softirqsOnly = bpfIds().progs.size;
+    assert.equal(progsOf('filetop').size, 0, 'nothing of filetop is loaded in standby');
     engine.show('filetop');
     await until(() => status() === 'ok', 'filetop to attach when shown');
     const shown = engine.store.getSnapshot().panels[1]!;
     assert.ok(shown.attachedAt && Date.parse(shown.attachedAt) > 0);
-    assert.ok(bpfIds().progs.size > softirqsOnly, "filetop's programs are loaded");
+    const loaded = progsOf('filetop');
+    assert.ok(loaded.size > 0, "filetop's programs are loaded");
     // Its first interval starts at its own first read, not at the engine's previous tick.
     t.diagnostic(filetopGroundTruth(engine));
     engine.show('softirqs');
     assert.equal(status(), 'standby');
     assert.deepEqual(engine.store.getSnapshot().panels[1]!.rows, [], 'its rows go with it');
-    await until(() => bpfIds().progs.size === softirqsOnly, "filetop's programs to be unloaded");
+    const stillLoaded = (): number[] => [...progsOf('filetop')];
+    await until(() => stillLoaded().length === 0, `filetop's programs to be unloaded (of ${[...loaded].join(' ')})`);
     // Shown and hidden again at once (a fast Tab through it): nothing stays attached.
     engine.show('filetop');
     engine.show('softirqs');
     await until(() => status() === 'standby', 'standby again');
-    await until(() => bpfIds().progs.size === softirqsOnly, 'nothing of filetop left loaded');
+    await until(() => stillLoaded().length === 0, 'nothing of filetop left loaded');
   } finally {
     engine.close();
   }
