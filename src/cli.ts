@@ -570,7 +570,7 @@ async function main(argv: string[]): Promise<number> {
     const forced = opts.tiers[id];
     return injectPanelFault(forced ? withTier(def, forced) : def);
   });
-  engine = new Engine({ panels, intervalMs: opts.intervalS * 1000, requested: new Set(opts.panels ?? []) });
+  engine = new Engine({ panels, intervalMs: opts.intervalS * 1000, requested: new Set(opts.panels ?? []), byProcess: opts.metricsListen !== null });
   // Nothing that was asked for can run (BPF panels only, without privileges): one line, before taking the terminal.
   const blocked = engine.nothingCanRun();
   if (blocked) throw new UserError(blocked, 77);

@@ -74,6 +74,11 @@ export interface EngineOptions {
   intervalMs: number;
   /** panels the user named (--panels): attached from start, even those attached only while on screen */
   requested?: ReadonlySet<string>;
+  /**
+   * Per-process totals over every key (PanelDef.byProcess), for the metrics endpoint. Off unless it serves: they walk
+   * every entry each interval (about 1 ms at 10k connections), and nothing else shows them.
+   */
+  byProcess?: boolean;
   deps?: Partial<EngineDeps>;
 }
 
@@ -371,7 +376,7 @@ export class Engine {
       }
       r.programs = ps;
     }
-    r.byProcess = def.byProcess ? Object.freeze(def.byProcess(sample, r.previous)) : undefined;
+    r.byProcess = def.byProcess && this.opts.byProcess ? Object.freeze(def.byProcess(sample, r.previous)) : undefined;
     r.previous = sample;
     const ids = rows.map((row) => row.id);
     r.history.record(ids, rows.map((row) => def.trend(row)));

@@ -167,7 +167,7 @@ export interface TestEngine {
  */
 export function testEngine(
   panels: readonly AnyPanelDef[],
-  opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[]; requested?: readonly string[]; bpfStats?: () => boolean } = {},
+  opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[]; requested?: readonly string[]; bpfStats?: () => boolean; byProcess?: boolean } = {},
 ): TestEngine {
   const kernel = opts.kernel ?? fakeKernel();
   const procStat = opts.procStat ?? [];
@@ -176,6 +176,7 @@ export function testEngine(
     panels,
     intervalMs: 1000,
     requested: new Set(opts.requested ?? []),
+    byProcess: opts.byProcess ?? true,
     deps: {
       privileges: () => opts.privileges ?? ROOT,
       btfPath: import.meta.filename,
@@ -214,7 +215,7 @@ export function procStatText(k: number): string {
 }
 
 /** Sets the fake kernel's maps for step k of the fixture workload. */
-function fixtureStep(kernel: FakeKernel, k: number): void {
+export function fixtureStep(kernel: FakeKernel, k: number): void {
   const counts = [3 * k, 1000 * k, 10 * k, 4000 * k + k * k * 100, 50 * k, 0, 2 * k, 800 * k, 0, 600 * k];
   const times = [1000 * k, 9_000_000 * k, 40_000 * k, 52_000_000 * k + k * 1_000_000, 900_000 * k, 0, 5_000 * k, 3_000_000 * k, 0, 2_500_000 * k];
   // The softirqs reader closes interval k + 1 at step k (the engine's first read, at open, closes interval 1).

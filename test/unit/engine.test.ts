@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { MpstatRow } from '../../src/models/mpstat.js';
 import type { SoftirqsRow } from '../../src/models/softirqs.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
-import { fixtureFrame, mpstatPanel, NOBODY, procFixture, procStatText, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
+import { fixtureFrame, fixtureStep, mpstatPanel, NOBODY, procFixture, procStatText, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 
 test('a /proc source runs without root, while the BPF panels say why they are off', async () => {
   const t = testEngine([softirqsPanel, tcptopPanel, mpstatPanel], { privileges: NOBODY, procStat: [procFixture('stat-4cpu-a.txt'), procFixture('stat-4cpu-b.txt')] });
@@ -157,4 +157,18 @@ test('in-kernel cost: with kernel.bpf_stats_enabled on, each BPF panel has its r
   assert.equal(bpfCost(est), '', 'no catalog, no estimate');
   assert.equal(bpfCost({ ...est, panels: [{ ...counted, stats: { bpf_run_ns: 1e6 } }] }, catalog as never), '  bpf 0.10%', 'counted wins over estimated');
   assert.equal(bpfCost({ ...est, panels: [{ ...counted, status: 'error' as const }] }, catalog as never), '', 'a panel in error costs nothing');
+});
+
+test('per-process totals over every key are made only when asked for (the metrics endpoint): they walk every entry', async () => {
+  for (const byProcess of [false, true]) {
+    const t = testEngine([softirqsPanel, tcptopPanel, mpstatPanel], { byProcess, procStat: [0, 1, 2].map(procStatText) });
+    fixtureStep(t.kernel, 0);
+    await t.engine.open();
+    fixtureStep(t.kernel, 1);
+    const tp = t.engine.tick().panels.find((p) => p.id === 'tcptop')!;
+    t.engine.close();
+    assert.ok(tp.rows.length > 0);
+    if (byProcess) assert.ok(tp.byProcess && tp.byProcess.length > 0, 'made when asked for');
+    else assert.equal(tp.byProcess, undefined, 'not made otherwise');
+  }
 });
