@@ -75,6 +75,11 @@ export interface BpfObject {
   layout(structName: string): StructLayout;
   /** Detaches and unloads. Idempotent. */
   close(): void;
+  /**
+   * Detaches and unloads in a worker thread (a link on a system call tracepoint waits about 80 ms in the kernel to
+   * detach); closed at once for JavaScript. Resolves when the kernel is done. Idempotent.
+   */
+  closeAsync(): Promise<void>;
 }
 
 export interface LoadOptions {

@@ -54,6 +54,27 @@ const TIERS: readonly Tier[] = [
   },
 ];
 
+/**
+ * The size of filetop's maps when it attaches: room for twice the file handles open on the host now
+ * (/proc/sys/fs/file-nr, its first field), as a power of two between 16384 rows (about 2.5 MB of kernel memory,
+ * preallocated) and 262144. filetop attaches when it is shown, so this is the host as the user looks at it. Names wait
+ * in their map only until the next read and are allocated as they come, so that map gets the same bound for free.
+ */
+export function filetopMapSizes(fileNr: string): { filetop_rows: number; filetop_names: number } {
+  const open = Number(/^\s*(\d+)/.exec(fileNr)?.[1] ?? 0);
+  let size = 16384;
+  while (size < 2 * open && size < 262144) size *= 2;
+  return { filetop_rows: size, filetop_names: size };
+}
+
+function fileNr(host: HostInfo): string {
+  try {
+    return host.readText('/proc/sys/fs/file-nr');
+  } catch {
+    return ''; // no /proc: the smallest size
+  }
+}
+
 const rowId = (r: FiletopRecord): string => `${r.pid}-${devMajor(r.dev)}:${devMinor(r.dev)}-${r.ino}`;
 
 /** What the reader knows of one kernel entry between reads. */
@@ -225,6 +246,7 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
     tiers: TIERS,
     records: FILETOP_RECORDS,
     createReader: (obj, layouts, host) => createFiletopReader(obj, layouts as FiletopLayouts, host),
+    mapSizes: (host) => filetopMapSizes(fileNr(host)),
   },
   hookList: TIERS,
   derive: deriveFiletop,

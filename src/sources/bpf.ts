@@ -99,6 +99,7 @@ export async function openBpfSource<S>(source: BpfSource<S>, ctx: BpfContext, ho
           return t;
         },
         close: () => obj.close(),
+        closeAsync: () => obj.closeAsync(),
       },
     };
   } catch (e) {

@@ -10,7 +10,13 @@ export interface SourceHandle<S> {
   read: () => S;
   /** its programs' counters, summed over them, cumulative (one read of the programs' info); null for /proc */
   programStats: (() => ProgramStats) | null;
+  /** Detaches and unloads now (exit paths). */
   close: () => void;
+  /**
+   * Detaches and unloads without holding up the JavaScript thread (a panel leaving the screen); done for JavaScript at
+   * once. Sources whose close is quick have none.
+   */
+  closeAsync?: () => Promise<void>;
 }
 
 export interface ProgramStats {

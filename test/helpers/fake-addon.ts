@@ -35,6 +35,8 @@ export interface FakeKernel {
   beforeTake?: () => void;
   loads: { stem: string; programs: string[]; rodata?: Record<string, number>; mapSizes?: Record<string, number> }[];
   closed: number;
+  /** of those, closed with closeAsync (off the JavaScript thread) */
+  closedAsync: number;
   log: string;
 }
 
@@ -49,7 +51,7 @@ export function fakeKernel(working: string[] = ['tp_btf', 'raw_tp', 'tracepoint'
     if (p.source.kind !== 'bpf') continue;
     for (const decl of Object.values(p.source.records) as RecordDecl[]) structs.set(decl.struct, structOf(decl));
   }
-  return { working, missingPrograms: [], maps: new Map(), structs, misses: 0, loads: [], closed: 0, log: '' };
+  return { working, missingPrograms: [], maps: new Map(), structs, misses: 0, loads: [], closed: 0, closedAsync: 0, log: '' };
 }
 
 /** Sets a map's contents (keys and values already encoded). */
@@ -158,6 +160,11 @@ export function fakeAddon(k: FakeKernel): Addon {
         close() {
           if (open) k.closed++;
           open = false;
+        },
+        closeAsync() {
+          if (open) k.closedAsync++;
+          obj.close();
+          return Promise.resolve();
         },
       };
       return obj;

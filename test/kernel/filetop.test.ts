@@ -13,6 +13,7 @@ import type { FiletopRow } from '../../src/models/filetop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
 import { ROOT } from '../../src/paths.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
+import { readProcText } from '../../src/sources/proc.js';
 import { filetopGroundTruth } from '../helpers/ground-truth.js';
 import { bpfIds, needsBpf, progsOf, settled, until, waitForBaseline } from '../helpers/kernel.js';
 import { expectedTier } from '../helpers/tiers.js';
@@ -33,15 +34,17 @@ test('filetop: exact calls and bytes per process and file, with full paths, pipe
   }
 });
 
-test('filetop: a path is as the process sees it: from its chroot, not from the mount namespace\'s root', async (t) => {
+test('filetop: a path is as the process sees it: from its chroot, not from the mount namespace\'s root; the map is sized from the files open', async (t) => {
   if (!needsBpf(t)) return;
   await settled(0);
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   const dir = mkdtempSync(join(ROOT, 'tmp', 'filetop-chroot-'));
-  const engine = new Engine({ panels: [filetopPanel], intervalMs: 1000, requested: new Set(['filetop']) });
+  // A host with 20,000 file handles open: room for twice as many rows, 65536.
+  const readText = (path: string): string => (path === '/proc/sys/fs/file-nr' ? '20000\t0\t2466165\n' : readProcText(path));
+  const engine = new Engine({ panels: [filetopPanel], intervalMs: 1000, requested: new Set(['filetop']), deps: { readText } });
   try {
     await engine.open();
-    engine.tick();
+    assert.equal(engine.tick().panels[0]!.stats.capacity, 65536, "the kernel map's size, as the loaded object reports it");
     const py = `import os, sys\nos.chroot(sys.argv[1])\nfd = os.open('/inside.dat', os.O_CREAT | os.O_WRONLY, 0o600)\nassert os.write(fd, b'x' * 123) == 123\nprint(os.getpid())`;
     const pid = Number(execFileSync('python3', ['-c', py, dir], { encoding: 'utf8' }).trim());
     const rows = engine.tick().panels[0]!.rows as FiletopRow[];

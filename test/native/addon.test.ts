@@ -185,3 +185,21 @@ test('an environment that ends with objects still open (a worker thread) detache
   await exited;
   assert.deepEqual(await waitForBaseline(base), { progs: [], links: [] });
 });
+
+test('closeAsync: closed for JavaScript at once; detached and unloaded off the JavaScript thread; close after it is harmless', async (t) => {
+  if (!needsBpf(t)) return;
+  const { bpfIds, until } = await import('../helpers/kernel.js');
+  const addon = loadAddon();
+  const obj = await addon.load(bpfObjectPath('softirqs'), ['softirqs_entry_btf', 'softirqs_exit_btf']);
+  obj.attach();
+  const ids = obj.programs().filter((p) => p.loaded).map((p) => p.id!);
+  assert.equal(ids.length, 2);
+  assert.ok(ids.every((id) => bpfIds().progs.has(id)));
+  const done = obj.closeAsync();
+  assert.throws(() => obj.readMap('softirqs_stats'), (e: unknown) => e instanceof BpfError && e.code === 'EBADF', 'closed for JavaScript before the kernel is done');
+  obj.close();
+  assert.equal(await obj.closeAsync(), undefined, 'again: nothing left to close');
+  await done;
+  // The links and descriptors are closed now; the kernel frees the programs after a grace period.
+  await until(() => ids.every((id) => !bpfIds().progs.has(id)), 'the programs to be freed', 10_000);
+});

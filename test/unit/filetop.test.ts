@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveFiletop, filetopStats, MAX_ROWS, type FiletopEntry, type FiletopRow, type FiletopSample } from '../../src/models/filetop.js';
-import { filetopPanel, filetopSummary } from '../../src/panels/filetop.js';
+import { filetopMapSizes, filetopPanel, filetopSummary } from '../../src/panels/filetop.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { FILETOP_RECORDS, formatName } from '../../src/records/filetop.js';
 import { encode, naturalLayout } from '../../src/records/layout.js';
@@ -170,13 +170,19 @@ test('engine: a panel attached only while on screen waits in standby, attaches w
   t.engine.show('softirqs');
   assert.equal(file().status, 'standby');
   assert.deepEqual([file().rows.length, file().attachedAt, kernel.closed], [0, null, closedBefore + 1]);
+  assert.equal(kernel.closedAsync, 1, 'closed off the JavaScript thread: leaving the screen does not wait for the kernel');
   // Shown and left before its open finished: what it opened is closed, and it is in standby again.
   t.engine.show('filetop');
   t.engine.show('softirqs');
   await new Promise((r) => setTimeout(r, 10));
   assert.equal(file().status, 'standby');
   assert.equal(kernel.closed, closedBefore + 2);
+  assert.equal(kernel.closedAsync, 2);
+  t.engine.show('filetop');
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(file().status, 'ok');
   t.engine.close();
+  assert.deepEqual([kernel.closed, kernel.closedAsync], [closedBefore + 4, 2], 'at exit (filetop and softirqs), closed before close returns');
 });
 
 test('engine: asked for with --panels, it is attached from start like any other', async () => {
@@ -185,4 +191,18 @@ test('engine: asked for with --panels, it is attached from start like any other'
   await t.engine.open();
   assert.equal(t.engine.store.getSnapshot().panels[0]!.status, 'ok');
   t.engine.close();
+});
+
+test('the maps are sized when filetop attaches: twice the file handles open, a power of two from 16384 to 262144', () => {
+  const sizes = (n: number) => filetopMapSizes(`${n}\t0\t2466165\n`).filetop_rows;
+  assert.equal(sizes(412), 16384);
+  assert.equal(sizes(8192), 16384);
+  assert.equal(sizes(8193), 32768);
+  assert.equal(sizes(100_500), 262144);
+  assert.equal(sizes(5_000_000), 262144, 'bounded');
+  assert.deepEqual(filetopMapSizes(''), { filetop_rows: 16384, filetop_names: 16384 }, 'no /proc: the smallest');
+  const host = { onlineCpus: () => 2, nowNs: () => 0, readText: (p: string) => (p === '/proc/sys/fs/file-nr' ? '70000 0 9\n' : '') };
+  const src = filetopPanel.source;
+  assert.ok(src.kind === 'bpf' && src.mapSizes);
+  assert.deepEqual(src.mapSizes(host), { filetop_rows: 262144, filetop_names: 262144 });
 });
