@@ -1,5 +1,5 @@
 // filetop at scale: one process writes 1 byte to each of N open files, ROUNDS times, while the engine reads filetop
-// every second. Reports the time per interval for read + model (the engine's tick), RSS, and whether every write was
+// every second. Reports the CPU time per interval for read + model (the engine's tick; wall time beside it), RSS, and whether every write was
 // counted (the interval totals, every process's writes, against N × ROUNDS: the machine's other writes come on top).
 // Usage (root, after npm run build): node bench/filetop-scale.mjs [files=10000] [rounds=8]
 import { spawn } from 'node:child_process';
@@ -49,14 +49,18 @@ for (const x of workers) x.w.stdin.write('go\n');
 let done = false;
 exited.then(() => (done = true));
 const ticks = [];
+const cpuTicks = [];
 let writes = 0;
 let mine = 0;
 let maxRows = 0;
 for (let i = 0; i < ROUNDS * 2 + 10 && !(done && ticks.length > 2); i++) {
   await new Promise((r) => setTimeout(r, 1000));
+  const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   const f = engine.tick();
   ticks.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  const c = process.cpuUsage(c0);
+  cpuTicks.push((c.user + c.system) / 1000);
   const p = f.panels[0];
   // The listed rows stop at the busiest 2000; the stats' totals cover every file (and every process: the few writes
   // of other processes on the machine come on top).
@@ -72,8 +76,11 @@ const stats = last.panels[0].stats;
 engine.close();
 rmSync(dir, { recursive: true, force: true });
 const rss = process.memoryUsage().rss / 1048576;
+// The first interval meets every file at once (names decoded, rows made); the steady ones after it are the figure.
+// CPU time is sixty's cost; the writers keep both cores busy, so the wall time includes waiting for a core.
 const busy = ticks.slice(1, ROUNDS);
+const busyCpu = cpuTicks.slice(1, ROUNDS);
 console.log(
-  `filetop ${N} files × ${ROUNDS} rounds: the writers' listed rows ${mine} of ${N * ROUNDS} writes${N > 2000 ? ' (only the busiest 2000 files are listed per interval)' : ''}, all processes ${writes} (rows listed per interval at most ${maxRows}); read + model ${median(busy).toFixed(1)} ms per interval (median, max ${Math.max(...busy).toFixed(1)}); RSS ${rss.toFixed(0)} MB; map of ${stats.capacity}; evicted ${stats.lru_evicted_total}, map-full drops ${stats.map_full_drops_total}`,
+  `filetop ${N} files × ${ROUNDS} rounds: the writers' listed rows ${mine} of ${N * ROUNDS} writes${N > 2000 ? ' (only the busiest 2000 files are listed per interval)' : ''}, all processes ${writes} (rows listed per interval at most ${maxRows}); read + model ${median(busyCpu).toFixed(1)} ms of CPU per interval (median, max ${Math.max(...busyCpu).toFixed(1)}; wall ${median(busy).toFixed(1)} ms; first interval ${cpuTicks[0].toFixed(1)} ms); RSS ${rss.toFixed(0)} MB; map of ${stats.capacity}; evicted ${stats.lru_evicted_total}, map-full drops ${stats.map_full_drops_total}`,
 );
-console.log(JSON.stringify({ bench: 'filetop-scale', kernel: os.release(), files: N, rounds: ROUNDS, writes, writerListed: mine, expected: N * ROUNDS, msPerInterval: median(busy), rssMB: rss, evicted: stats.lru_evicted_total, mapFull: stats.map_full_drops_total, capacity: stats.capacity, intervals: ticks.length }));
+console.log(JSON.stringify({ bench: 'filetop-scale', kernel: os.release(), files: N, rounds: ROUNDS, writes, writerListed: mine, expected: N * ROUNDS, msPerInterval: median(busyCpu), wallMsPerInterval: median(busy), firstIntervalMs: cpuTicks[0], rssMB: rss, evicted: stats.lru_evicted_total, mapFull: stats.map_full_drops_total, capacity: stats.capacity, intervals: ticks.length }));

@@ -3,9 +3,10 @@
  * kernel counters; an entry created again since the previous read (another `created`) counts whole.
  */
 import type { ProcessTotals } from '../panels/types.js';
-import type { FiletopRecord, FiletopType } from '../records/filetop.js';
+import type { FiletopCounts, FiletopRecord, FiletopType } from '../records/filetop.js';
 import { devMajor, devMinor } from '../records/biotop.js';
 import { perSecond, since } from './delta.js';
+import { firstK } from './select.js';
 
 export interface FiletopEntry extends FiletopRecord {
   /** `<pid>-<major>:<minor>-<ino>`: what the row is, nothing secret */
@@ -14,9 +15,24 @@ export interface FiletopEntry extends FiletopRecord {
   path: string;
 }
 
+/** What a row is: its process and file. Made once per row; replaced only when the file's name comes or changes. */
+export type FiletopInfo = Omit<FiletopEntry, keyof FiletopCounts>;
+
+/**
+ * Every row sixty knows at one read, column by column (typed arrays: at 100k files a sample must not be 100k
+ * objects). Index i is a slot: a row keeps its slot for as long as sixty knows it, so the same slot in the previous
+ * sample is the same row when it has the same id. Free slots have an empty id.
+ */
 export interface FiletopSample {
-  /** every entry sixty knows, by id; an entry object never changes (a changed entry is a new object) */
-  entries: ReadonlyMap<string, FiletopEntry>;
+  /** `<pid>-<major>:<minor>-<ino>` per slot; '' = free */
+  ids: readonly string[];
+  info: readonly (FiletopInfo | undefined)[];
+  /** cumulative since `created` (the kernel's creation time: another value is a new row) */
+  reads: Float64Array;
+  writes: Float64Array;
+  readBytes: Float64Array;
+  writeBytes: Float64Array;
+  created: Float64Array;
   /** calls not counted for want of a row, cumulative */
   mapFull: number;
   /** rows the kernel's LRU evicted (their calls since the last read are lost), cumulative */
@@ -27,6 +43,36 @@ export interface FiletopSample {
   noFile: number;
   entries_in_map: number;
   capacity: number;
+}
+
+/** A sample from entry objects, slot i for entries[i] (undefined: a free slot): for tests and fixtures. */
+export function filetopSample(entries: readonly (FiletopEntry | undefined)[], counters: Partial<Pick<FiletopSample, 'mapFull' | 'evicted' | 'namesFull' | 'noFile' | 'entries_in_map' | 'capacity'>> = {}): FiletopSample {
+  const n = entries.length;
+  const s: FiletopSample = {
+    ids: entries.map((e) => e?.id ?? ''),
+    info: entries.map((e) => (e ? { id: e.id, pid: e.pid, dev: e.dev, ino: e.ino, type: e.type, comm: e.comm, path: e.path } : undefined)),
+    reads: new Float64Array(n),
+    writes: new Float64Array(n),
+    readBytes: new Float64Array(n),
+    writeBytes: new Float64Array(n),
+    created: new Float64Array(n),
+    mapFull: 0,
+    evicted: 0,
+    namesFull: 0,
+    noFile: 0,
+    entries_in_map: entries.filter(Boolean).length,
+    capacity: 16384,
+    ...counters,
+  };
+  entries.forEach((e, i) => {
+    if (!e) return;
+    s.reads[i] = e.reads;
+    s.writes[i] = e.writes;
+    s.readBytes[i] = e.readBytes;
+    s.writeBytes[i] = e.writeBytes;
+    s.created[i] = e.created;
+  });
+  return s;
 }
 
 export interface FiletopRow {
@@ -52,92 +98,113 @@ export interface FiletopRow {
  */
 export const MAX_ROWS = 2000;
 
-interface Moved {
-  e: FiletopEntry;
-  reads: number;
-  writes: number;
-  readBytes: number;
-  writeBytes: number;
+/** Each slot's calls and bytes in the interval, and the slots that did something. */
+interface Interval {
+  reads: Float64Array;
+  writes: Float64Array;
+  readBytes: Float64Array;
+  writeBytes: Float64Array;
+  /** the slots with a call in the interval */
+  live: number[];
 }
 
-/** The last interval computed: derive and stats ask for the same (sample, previous) back to back. */
-let last: { sample: FiletopSample; previous: FiletopSample | undefined; value: Moved[] } | undefined;
+/**
+ * The last interval computed: derive and stats ask for the same (sample, previous) back to back. One entry only: a
+ * cache keyed by sample that held its previous would chain every sample ever read.
+ */
+let last: { sample: FiletopSample; previous: FiletopSample | undefined; value: Interval } | undefined;
 
-function moved(sample: FiletopSample, previous: FiletopSample | undefined): Moved[] {
-  if (last && last.sample === sample && last.previous === previous) return last.value;
-  const out: Moved[] = [];
-  for (const e of sample.entries.values()) {
-    const p = previous?.entries.get(e.id);
-    if (p === e) continue; // the same object: nothing moved
-    // Created again since (another `created`), counters that went backwards, or new: all its calls are this interval's.
-    const same = p !== undefined && p.created === e.created && e.reads >= p.reads && e.writes >= p.writes;
-    const m = same
-      ? { e, reads: e.reads - p.reads, writes: e.writes - p.writes, readBytes: e.readBytes - p.readBytes, writeBytes: e.writeBytes - p.writeBytes }
-      : { e, reads: e.reads, writes: e.writes, readBytes: e.readBytes, writeBytes: e.writeBytes };
-    if (m.reads > 0 || m.writes > 0) out.push(m);
+function interval(s: FiletopSample, p: FiletopSample | undefined): Interval {
+  if (last && last.sample === s && last.previous === p) return last.value;
+  const n = s.ids.length;
+  const iv: Interval = { reads: new Float64Array(n), writes: new Float64Array(n), readBytes: new Float64Array(n), writeBytes: new Float64Array(n), live: [] };
+  for (let i = 0; i < n; i++) {
+    const id = s.ids[i]!;
+    if (id === '') continue;
+    // The same row (same slot, id and `created`) with counters that did not go backwards: the difference. Otherwise
+    // (new, created again since, or backwards) all its calls are this interval's.
+    const same = p !== undefined && i < p.ids.length && p.ids[i] === id && p.created[i] === s.created[i] && s.reads[i]! >= p.reads[i]! && s.writes[i]! >= p.writes[i]!;
+    const r = same ? s.reads[i]! - p.reads[i]! : s.reads[i]!;
+    const w = same ? s.writes[i]! - p.writes[i]! : s.writes[i]!;
+    if (r === 0 && w === 0) continue;
+    iv.reads[i] = r;
+    iv.writes[i] = w;
+    iv.readBytes[i] = same ? s.readBytes[i]! - p.readBytes[i]! : s.readBytes[i]!;
+    iv.writeBytes[i] = same ? s.writeBytes[i]! - p.writeBytes[i]! : s.writeBytes[i]!;
+    iv.live.push(i);
   }
-  last = { sample, previous, value: out };
-  return out;
+  last = { sample: s, previous: p, value: iv };
+  return iv;
 }
-
-const busier = (a: Moved, b: Moved): number => {
-  const x = b.readBytes + b.writeBytes - (a.readBytes + a.writeBytes);
-  if (x !== 0) return x > 0 ? 1 : -1;
-  const y = b.reads + b.writes - (a.reads + a.writes);
-  return y > 0 ? 1 : y < 0 ? -1 : a.e.id < b.e.id ? -1 : a.e.id > b.e.id ? 1 : 0;
-};
 
 /** The interval's calls and bytes by process name and file type over every file, listed as a row or not. */
 export function filetopByProcess(sample: FiletopSample, previous: FiletopSample | undefined): ProcessTotals[] {
+  const iv = interval(sample, previous);
   const by = new Map<string, ProcessTotals & { values: Record<string, number> }>();
-  for (const m of moved(sample, previous)) {
-    const k = `${m.e.type}\0${m.e.comm}`;
+  for (const i of iv.live) {
+    const info = sample.info[i]!;
+    const k = `${info.type}\0${info.comm}`;
     let t = by.get(k);
-    if (!t) by.set(k, (t = { comm: m.e.comm, type: m.e.type, values: { reads: 0, writes: 0, read_bytes: 0, write_bytes: 0 } }));
-    t.values.reads! += m.reads;
-    t.values.writes! += m.writes;
-    t.values.read_bytes! += m.readBytes;
-    t.values.write_bytes! += m.writeBytes;
+    if (!t) by.set(k, (t = { comm: info.comm, type: info.type, values: { reads: 0, writes: 0, read_bytes: 0, write_bytes: 0 } }));
+    t.values.reads! += iv.reads[i]!;
+    t.values.writes! += iv.writes[i]!;
+    t.values.read_bytes! += iv.readBytes[i]!;
+    t.values.write_bytes! += iv.writeBytes[i]!;
   }
   return [...by.values()];
 }
 
 /** One row per (process, file) that was read or written in the interval: the busiest MAX_ROWS of them. */
 export function deriveFiletop(sample: FiletopSample, previous: FiletopSample | undefined, elapsedNs: number): FiletopRow[] {
-  let m = moved(sample, previous);
-  if (m.length > MAX_ROWS) m = [...m].sort(busier).slice(0, MAX_ROWS);
-  return m.map(({ e, reads, writes, readBytes, writeBytes }) => ({
-    id: e.id,
-    pid: e.pid,
-    comm: e.comm,
-    type: e.type,
-    path: e.path,
-    major: devMajor(e.dev),
-    minor: devMinor(e.dev),
-    ino: e.ino,
-    reads,
-    writes,
-    read_bytes: readBytes,
-    write_bytes: writeBytes,
-    read_bytes_per_s: perSecond(readBytes, elapsedNs),
-    write_bytes_per_s: perSecond(writeBytes, elapsedNs),
-  }));
+  const iv = interval(sample, previous);
+  // Busiest first: by bytes, then by calls, then by id (a total order, so which rows are listed is stable).
+  const busier = (a: number, b: number): number => {
+    const x = iv.readBytes[b]! + iv.writeBytes[b]! - (iv.readBytes[a]! + iv.writeBytes[a]!);
+    if (x !== 0) return x > 0 ? 1 : -1;
+    const y = iv.reads[b]! + iv.writes[b]! - (iv.reads[a]! + iv.writes[a]!);
+    if (y !== 0) return y > 0 ? 1 : -1;
+    const ia = sample.ids[a]!;
+    const ib = sample.ids[b]!;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  };
+  const slots = iv.live.length > MAX_ROWS ? firstK(iv.live, MAX_ROWS, busier) : iv.live;
+  return slots.map((i) => {
+    const e = sample.info[i]!;
+    const readBytes = iv.readBytes[i]!;
+    const writeBytes = iv.writeBytes[i]!;
+    return {
+      id: e.id,
+      pid: e.pid,
+      comm: e.comm,
+      type: e.type,
+      path: e.path,
+      major: devMajor(e.dev),
+      minor: devMinor(e.dev),
+      ino: e.ino,
+      reads: iv.reads[i]!,
+      writes: iv.writes[i]!,
+      read_bytes: readBytes,
+      write_bytes: writeBytes,
+      read_bytes_per_s: perSecond(readBytes, elapsedNs),
+      write_bytes_per_s: perSecond(writeBytes, elapsedNs),
+    };
+  });
 }
 
 /** Counters, and the interval's totals over every file (listed as a row or not). */
 export function filetopStats(sample: FiletopSample, previous: FiletopSample | undefined): Record<string, number> {
-  const m = moved(sample, previous);
+  const iv = interval(sample, previous);
   let reads = 0;
   let writes = 0;
   let readBytes = 0;
   let writeBytes = 0;
   const pids = new Set<number>();
-  for (const x of m) {
-    reads += x.reads;
-    writes += x.writes;
-    readBytes += x.readBytes;
-    writeBytes += x.writeBytes;
-    pids.add(x.e.pid);
+  for (const i of iv.live) {
+    reads += iv.reads[i]!;
+    writes += iv.writes[i]!;
+    readBytes += iv.readBytes[i]!;
+    writeBytes += iv.writeBytes[i]!;
+    pids.add(sample.info[i]!.pid);
   }
   return {
     map_full_drops: since(sample.mapFull, previous?.mapFull),
@@ -148,9 +215,9 @@ export function filetopStats(sample: FiletopSample, previous: FiletopSample | un
     no_file_total: sample.noFile,
     entries: sample.entries_in_map,
     capacity: sample.capacity,
-    files: m.length,
+    files: iv.live.length,
     processes: pids.size,
-    listed: Math.min(m.length, MAX_ROWS),
+    listed: Math.min(iv.live.length, MAX_ROWS),
     reads,
     writes,
     read_bytes: readBytes,

@@ -1,21 +1,22 @@
 /** The filetop panel: reads and writes per process and file (full paths), from the read/write family of system calls. */
-import { deriveFiletop, filetopByProcess, filetopStats, type FiletopEntry, type FiletopRow, type FiletopSample } from '../models/filetop.js';
+import { deriveFiletop, filetopByProcess, filetopStats, type FiletopInfo, type FiletopRow, type FiletopSample } from '../models/filetop.js';
 import { compareValues } from '../models/delta.js';
 import { devMajor, devMinor } from '../records/biotop.js';
 import {
- 
   decodeNames,
   FILETOP_RECORDS,
   FILETOP_STAT,
   fileKey,
   filetopDecoder,
+  type FiletopCounts,
   type FiletopLayouts,
   type FiletopRecord,
 } from '../records/filetop.js';
 import { humanBytes, humanCount } from '../format.js';
-import { decodeCounterArray } from '../records/layout.js';
+import { decodeCounterArray, field } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { sumOf, sumRate, type Grouping } from './group.js';
+import { KeyIndex, rawKey, u32words, type Keyed } from './key-index.js';
 import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
@@ -78,102 +79,169 @@ function fileNr(host: HostInfo): string {
 const rowId = (r: FiletopRecord): string => `${r.pid}-${devMajor(r.dev)}:${devMinor(r.dev)}-${r.ino}`;
 
 /** What the reader knows of one kernel entry between reads. */
-interface Known {
-  rawKey: Buffer;
-  entry: FiletopEntry;
+interface Known extends Keyed {
+  info: FiletopInfo;
+  /** the file, as a key of the names (computed once) */
+  file: string;
+  reads: number;
+  writes: number;
+  readBytes: number;
+  writeBytes: number;
+  created: number;
   lastActiveNs: number;
   seenRead: number;
+  /** its column in the samples, kept while sixty knows it */
+  slot: number;
+  /** taken out of the kernel map at this read (its last counts are in this sample): its slot is freed at the next */
+  taken: boolean;
 }
 
 /**
  * Reads filetop's maps. Rows are cumulative in the kernel. Names come from filetop_names, which is drained every read
  * (the kernel stores a file's name when it creates a row for it) and kept per file while a row uses it. Rows idle for
  * 30 s, and under pressure the quietest and smallest, are taken out with lookup-and-delete, so their last calls still
- * count; rows the kernel's LRU evicted are counted as such.
+ * count; rows the kernel's LRU evicted are counted as such. The hot loop reads u32 words straight from the batch
+ * buffers, finds rows by a hash of the key's words and writes columns: at 100k files, a string and an object per row
+ * per read were most of the time.
  */
 export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: HostInfo): () => FiletopSample {
   const capacity = obj.mapInfo('filetop_rows').maxEntries;
   const d = filetopDecoder(L);
-  const known = new Map<string, Known>();
+  if (L.key.size !== 16 || L.val.size % 8 !== 0) throw new Error('filetop records: the reader reads the key as four u32 words and the value in u64 words');
+  const off = (['reads', 'writes', 'read_bytes', 'write_bytes', 'created_ns'] as const).map((f) => {
+    const o = field(L.val, f).offset;
+    if (o % 8 !== 0) throw new Error(`filetop_val.${f} is not 8-byte aligned`);
+    return o / 4;
+  });
+  const [rW, wW, rbW, wbW, cW] = off as [number, number, number, number, number];
+  const vStride = L.val.size / 4;
+  const index = new KeyIndex<Known>();
+  // Slots: a row's index in the samples' columns. Freed slots are reused, lowest first.
+  const slots: (Known | undefined)[] = [];
+  let free: number[] = [];
   const names = new Map<string, string>();
   let reads = 0;
   let deleted = 0;
   let evicted = 0;
-  const withPath = (e: FiletopEntry): FiletopEntry => {
-    const path = names.get(fileKey(e.dev, e.ino));
-    return path === undefined || path === e.path ? e : { ...e, path };
+  const forget = (k: Known): void => {
+    index.delete(k);
+    slots[k.slot] = undefined;
+    free.push(k.slot);
+  };
+  const setCounts = (k: Known, c: FiletopCounts, now: number): void => {
+    if (c.reads !== k.reads || c.writes !== k.writes || c.created !== k.created || c.readBytes !== k.readBytes || c.writeBytes !== k.writeBytes) {
+      Object.assign(k, c);
+      k.lastActiveNs = now;
+    }
   };
   return () => {
     reads++;
     const now = host.nowNs();
+    // Rows taken out at the previous read were in that sample with their last counts; their slots are free now.
+    for (const k of slots) if (k?.taken) forget(k);
     const counters = decodeCounterArray(obj.readMap('filetop_stats'), L.stat, 'filetop_stats');
     const read = obj.readMap('filetop_rows');
     d.check(read, 'filetop_rows');
     // After the rows: a row's name is stored just after the row is created, so every row read has its name by now
     // (but for one being created at this moment on another CPU, named at the next read).
-    for (const n of decodeNames(obj.readMap('filetop_names', { deleteAfterRead: true }), L)) names.set(fileKey(n.dev, n.ino), n.path);
-    const entries = new Map<string, FiletopEntry>();
+    const named = new Set<string>();
+    for (const n of decodeNames(obj.readMap('filetop_names', { deleteAfterRead: true }), L)) {
+      const f = fileKey(n.dev, n.ino);
+      names.set(f, n.path);
+      named.add(f);
+    }
+    free.sort((a, b) => b - a);
+    const kw = u32words(read.keys);
+    const vw = u32words(read.values);
     for (let i = 0; i < read.count; i++) {
-      const ks = d.key(read, i);
-      const k = known.get(ks);
+      const kb = i * 4;
+      const k0 = kw[kb]!;
+      const k1 = kw[kb + 1]!;
+      const k2 = kw[kb + 2]!;
+      const k3 = kw[kb + 3]!;
+      const h = KeyIndex.hash(k0, k1, k2, k3);
+      const k = index.get(h, k0, k1, k2, k3);
       if (!k) {
         const r = d.record(read, i);
-        const entry = withPath({ ...r, id: rowId(r), path: `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]` });
-        known.set(ks, { rawKey: d.rawKey(read, i), entry, lastActiveNs: now, seenRead: reads });
-        entries.set(entry.id, entry);
+        const file = fileKey(r.dev, r.ino);
+        const info: FiletopInfo = { id: rowId(r), pid: r.pid, dev: r.dev, ino: r.ino, type: r.type, comm: r.comm, path: names.get(file) ?? `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]` };
+        const slot = free.pop() ?? slots.length;
+        const n: Known = { k0, k1, k2, k3, info, file, reads: r.reads, writes: r.writes, readBytes: r.readBytes, writeBytes: r.writeBytes, created: r.created, lastActiveNs: now, seenRead: reads, slot, taken: false };
+        index.add(h, n);
+        slots[slot] = n;
         continue;
       }
-      const c = d.counts(read, i);
-      const e = k.entry;
-      if (c.reads !== e.reads || c.writes !== e.writes || c.created !== e.created || c.readBytes !== e.readBytes || c.writeBytes !== e.writeBytes) {
-        k.entry = withPath({ ...e, ...c });
+      const vb = i * vStride;
+      const rd = vw[vb + rW]! + vw[vb + rW + 1]! * 0x1_0000_0000;
+      const wr = vw[vb + wW]! + vw[vb + wW + 1]! * 0x1_0000_0000;
+      const rb = vw[vb + rbW]! + vw[vb + rbW + 1]! * 0x1_0000_0000;
+      const wb = vw[vb + wbW]! + vw[vb + wbW + 1]! * 0x1_0000_0000;
+      const cr = vw[vb + cW]! + vw[vb + cW + 1]! * 0x1_0000_0000;
+      if (rd !== k.reads || wr !== k.writes || cr !== k.created || rb !== k.readBytes || wb !== k.writeBytes) {
+        k.reads = rd;
+        k.writes = wr;
+        k.readBytes = rb;
+        k.writeBytes = wb;
+        k.created = cr;
         k.lastActiveNs = now;
-      } else k.entry = withPath(e);
+      }
+      // A name that came this read (a file not named before, or named again): every row of that file takes it.
+      if (named.size > 0 && named.has(k.file)) {
+        const path = names.get(k.file)!;
+        if (path !== k.info.path) k.info = { ...k.info, path };
+      }
       k.seenRead = reads;
-      entries.set(k.entry.id, k.entry);
     }
-    // Entries that left the map without sixty taking them were evicted by the LRU (counted below); forgotten now.
+    // Rows that left the map without sixty taking them were evicted by the LRU (counted below); forgotten now.
     const stale: Known[] = [];
     const candidates: Known[] = [];
-    for (const [ks, k] of known) {
-      if (k.seenRead !== reads) known.delete(ks);
+    for (const k of slots) {
+      if (!k) continue;
+      if (k.seenRead !== reads) forget(k);
       else if (now - k.lastActiveNs >= IDLE_DELETE_NS) stale.push(k);
       else candidates.push(k);
     }
     const pressure = read.count > capacity * HIGH_WATER;
     if (pressure) {
       const excess = read.count - stale.length - Math.floor(capacity * LOW_WATER);
-      const bytes = (k: Known): number => k.entry.readBytes + k.entry.writeBytes;
+      const bytes = (k: Known): number => k.readBytes + k.writeBytes;
       candidates.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(bytes(a), bytes(b)));
       stale.push(...candidates.slice(0, Math.max(0, excess)));
     }
     let taken = 0;
     if (stale.length > 0) {
-      const t = obj.takeKeys('filetop_rows', Buffer.concat(stale.map((k) => k.rawKey)));
+      const t = obj.takeKeys('filetop_rows', Buffer.concat(stale.map(rawKey)));
       d.check(t, 'filetop_rows');
       taken = t.count;
       deleted += t.count;
+      const tw = u32words(t.keys);
+      // Calls that came between the read and the delete still count.
       for (let i = 0; i < t.count; i++) {
-        const ks = d.key(t, i);
-        const k = known.get(ks);
-        if (!k) continue;
-        // Calls that came between the read and the delete still count.
-        const entry = withPath({ ...k.entry, ...d.counts(t, i) });
-        entries.set(entry.id, entry);
-        known.delete(ks);
+        const k = index.at(tw, i);
+        if (k) setCounts(k, d.counts(t, i), now);
       }
-      for (const k of stale) known.delete(k.rawKey.toString('latin1'));
+      for (const k of stale) k.taken = true;
     }
     // Every row the LRU evicted, including ones created and evicted between two reads: created − deleted − left.
     evicted = Math.max(evicted, (counters[FILETOP_STAT.created] ?? 0) - deleted - read.count);
+    // Free slots at the end are dropped, so the columns stay as short as the rows known.
+    while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
+    free = free.filter((slot) => slot < slots.length);
     // Names of files no row uses any more are dropped (a file named again comes with its name again).
-    if (names.size > known.size + 1024) {
+    if (names.size > slots.length - free.length + 1024) {
       const used = new Set<string>();
-      for (const k of known.values()) used.add(fileKey(k.entry.dev, k.entry.ino));
+      for (const k of slots) if (k) used.add(k.file);
       for (const f of names.keys()) if (!used.has(f)) names.delete(f);
     }
-    return {
-      entries,
+    const n = slots.length;
+    const sample: FiletopSample = {
+      ids: new Array<string>(n).fill(''),
+      info: new Array<FiletopInfo | undefined>(n),
+      reads: new Float64Array(n),
+      writes: new Float64Array(n),
+      readBytes: new Float64Array(n),
+      writeBytes: new Float64Array(n),
+      created: new Float64Array(n),
       mapFull: counters[FILETOP_STAT.mapFull] ?? 0,
       evicted,
       namesFull: counters[FILETOP_STAT.namesFull] ?? 0,
@@ -181,6 +249,20 @@ export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: Hos
       entries_in_map: read.count - taken,
       capacity,
     };
+    const ids = sample.ids as string[];
+    const info = sample.info as (FiletopInfo | undefined)[];
+    for (let i = 0; i < n; i++) {
+      const k = slots[i];
+      if (!k) continue;
+      ids[i] = k.info.id;
+      info[i] = k.info;
+      sample.reads[i] = k.reads;
+      sample.writes[i] = k.writes;
+      sample.readBytes[i] = k.readBytes;
+      sample.writeBytes[i] = k.writeBytes;
+      sample.created[i] = k.created;
+    }
+    return sample;
   };
 }
 

@@ -6,6 +6,7 @@ import { humanBytes, humanNs } from '../format.js';
 import { compareValues } from '../models/delta.js';
 import type { BpfObject } from '../native.js';
 import { sumRate, type Grouping } from './group.js';
+import { KeyIndex, rawKey, u32words } from './key-index.js';
 import { asNumber, type HostInfo, type KernelInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
 /** An entry whose counters have not moved for this long is deleted from the kernel map (tidying up closed ones). */
@@ -53,62 +54,6 @@ interface Known {
   inBig: boolean;
 }
 
-/**
- * Known entries by key, found by a 32-bit hash of the key's words (a number: no string per entry per read, which at
- * tens of thousands of entries was most of the reader's time); entries whose hashes collide share a bucket.
- */
-class KeyIndex {
-  private readonly buckets = new Map<number, Known | Known[]>();
-
-  static hash(k0: number, k1: number, k2: number, k3: number): number {
-    let h = Math.imul(k0 ^ 0x9e3779b9, 0x85ebca6b);
-    h = Math.imul(h ^ k1 ^ (h >>> 13), 0xc2b2ae35);
-    h = Math.imul(h ^ k2 ^ (h >>> 16), 0x27d4eb2f);
-    h = Math.imul(h ^ k3 ^ (h >>> 15), 0x165667b1);
-    return (h ^ (h >>> 16)) >>> 0;
-  }
-
-  get(h: number, k0: number, k1: number, k2: number, k3: number): Known | undefined {
-    const b = this.buckets.get(h);
-    if (b === undefined) return undefined;
-    if (!Array.isArray(b)) return b.k0 === k0 && b.k1 === k1 && b.k2 === k2 && b.k3 === k3 ? b : undefined;
-    for (const e of b) if (e.k0 === k0 && e.k1 === k1 && e.k2 === k2 && e.k3 === k3) return e;
-    return undefined;
-  }
-
-  add(h: number, e: Known): void {
-    const b = this.buckets.get(h);
-    if (b === undefined) this.buckets.set(h, e);
-    else if (Array.isArray(b)) b.push(e);
-    else this.buckets.set(h, [b, e]);
-  }
-
-  delete(e: Known): void {
-    const h = KeyIndex.hash(e.k0, e.k1, e.k2, e.k3);
-    const b = this.buckets.get(h);
-    if (b === e) this.buckets.delete(h);
-    else if (Array.isArray(b)) {
-      const rest = b.filter((x) => x !== e);
-      if (rest.length === 1) this.buckets.set(h, rest[0]!);
-      else this.buckets.set(h, rest);
-    }
-  }
-}
-
-/** A buffer's bytes as little-endian u32 words (copied once if the buffer is not 4-byte aligned). */
-function u32words(b: Buffer): Uint32Array {
-  if (b.byteOffset % 4 !== 0) b = Buffer.from(b);
-  return new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
-}
-
-function rawKey(e: Known): Buffer {
-  const b = Buffer.alloc(16);
-  b.writeUInt32LE(e.k0, 0);
-  b.writeUInt32LE(e.k1, 4);
-  b.writeUInt32LE(e.k2, 8);
-  b.writeUInt32LE(e.k3, 12);
-  return b;
-}
 
 /**
  * The map's capacity: twice the TCP sockets in use when sixty starts (each connection can be two entries when both
@@ -148,7 +93,7 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
   const d = tcptopDecoder(layouts);
   if (layouts.key.size !== 16 || layouts.val.size % 8 !== 0) throw new Error('tcptop records: the reader reads the key as four u32 words and the value in u64 words');
   for (const f of ['rx_bytes', 'tx_bytes', 'created_ns']) if (field(layouts.val, f).offset % 8 !== 0) throw new Error(`tcptop_val.${f} is not 8-byte aligned`);
-  const index = new KeyIndex();
+  const index = new KeyIndex<Known>();
   // Slots: a connection's index in the samples' columns. Freed slots are reused, lowest first.
   const slots: (Known | undefined)[] = [];
   let free: number[] = [];

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveFiletop, filetopStats, MAX_ROWS, type FiletopEntry, type FiletopRow, type FiletopSample } from '../../src/models/filetop.js';
+import { deriveFiletop, filetopSample, filetopStats, MAX_ROWS, type FiletopEntry, type FiletopRow, type FiletopSample } from '../../src/models/filetop.js';
 import { filetopMapSizes, filetopPanel, filetopSummary } from '../../src/panels/filetop.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { FILETOP_RECORDS, formatName } from '../../src/records/filetop.js';
@@ -45,7 +45,7 @@ const entry = (id: string, reads: number, writes: number, readBytes: number, wri
   writeBytes,
   created,
 });
-const sample = (entries: FiletopEntry[]): FiletopSample => ({ entries: new Map(entries.map((e) => [e.id, e])), mapFull: 0, evicted: 0, namesFull: 0, noFile: 0, entries_in_map: entries.length, capacity: 16384 });
+const sample = (entries: FiletopEntry[]): FiletopSample => filetopSample(entries);
 
 test('model: per-interval calls and bytes; a re-created row counts whole; rows that did nothing are left out', () => {
   const idle = entry('idle', 5, 5, 50, 50);

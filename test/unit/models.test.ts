@@ -5,6 +5,7 @@ import { deriveSoftirqs, type SoftirqsSample } from '../../src/models/softirqs.j
 import { softirqsSummary } from '../../src/panels/softirqs.js';
 import { deriveTcptop, tcptopStats } from '../../src/models/tcptop.js';
 import { conn, softirqsSample, tcptopSample } from '../helpers/fixtures.js';
+import { firstK } from '../../src/models/select.js';
 
 test('delta: backwards counters give null, never a negative', () => {
   assert.equal(delta(10n, 4n), 6);
@@ -205,4 +206,27 @@ test('softirqs: per-CPU counts and times over the interval, the busiest CPU, the
   assert.deepEqual([first.cpu_counts, first.busiest_cpu, first.max_ns], [null, null, null], 'no interval yet');
   const reset = deriveSoftirqs(cur, { vectors: [rec([200, 50], [0, 0], null)], ncpu: 2 }, 5e8)[0]!;
   assert.equal(reset.cpu_counts, null, 'a CPU whose counter went backwards gives no per-CPU row');
+});
+
+test('firstK: the first k in order, as a full sort would give them, on random, sorted, reversed and tied input', () => {
+  let seed = 7;
+  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  type X = { v: number; id: number };
+  const cmp = (a: X, b: X): number => b.v - a.v || a.id - b.id; // busiest first, ties by id
+  const shapes: Record<string, (n: number) => X[]> = {
+    random: (n) => Array.from({ length: n }, (_, id) => ({ v: Math.floor(rand() * 50), id })),
+    sorted: (n) => Array.from({ length: n }, (_, id) => ({ v: n - id, id })),
+    reversed: (n) => Array.from({ length: n }, (_, id) => ({ v: id, id })),
+    tied: (n) => Array.from({ length: n }, (_, id) => ({ v: 1, id: (id * 7919) % n })),
+  };
+  for (const [shape, make] of Object.entries(shapes)) {
+    for (const n of [0, 1, 2, 3, 10, 257, 5000]) {
+      const items = make(n);
+      const before = JSON.stringify(items);
+      for (const k of [1, 2, 5, 100, 2000]) {
+        assert.deepEqual(firstK(items, k, cmp), [...items].sort(cmp).slice(0, k), `${shape} n=${n} k=${k}`);
+      }
+      assert.equal(JSON.stringify(items), before, 'the input is left as it was');
+    }
+  }
 });

@@ -15,7 +15,7 @@ import { filetopPanel } from '../../src/panels/filetop.js';
 import { cachetopPanel } from '../../src/panels/cachetop.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import type { BiotopEntry, BiotopSample } from '../../src/models/biotop.js';
-import type { FiletopEntry, FiletopSample } from '../../src/models/filetop.js';
+import { filetopSample, type FiletopEntry, type FiletopSample } from '../../src/models/filetop.js';
 import type { CachetopEntry, CachetopSample } from '../../src/models/cachetop.js';
 import type { RunqlenSample } from '../../src/models/runqlen.js';
 import { RUNQLEN_SLOTS, type RunqlenRecord } from '../../src/records/runqlen.js';
@@ -86,7 +86,7 @@ function filetopSamples(): FiletopSample[] {
       fileEntry('d', 1201, 'nginx', 'S', 'socket:[884213]', 40 * k, 40 * k, 40 * 512 * k, 40 * 4096 * k),
       fileEntry('e', 1201, 'nginx', 'O', 'pipe:[884300]', 3 * k, 3 * k, 3 * k, 3 * k),
     ];
-    return { entries: new Map(e.map((x) => [x.id, x])), mapFull: 0, evicted: 0, namesFull: 0, noFile: 0, entries_in_map: e.length, capacity: 16384 };
+    return filetopSample(e);
   };
   return [at(1), at(2), at(3)];
 }
