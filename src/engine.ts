@@ -279,7 +279,8 @@ export class Engine {
     }
     if (this.closed || !r.wanted) {
       // Closed, or left the screen while it was attaching.
-      if (res.ok) (this.closed ? res.handle.close() : closeInBackground(res.handle));
+      if (res.ok && this.closed) res.handle.close();
+      else if (res.ok) closeInBackground(res.handle);
       if (!this.closed) Object.assign(r, { status: 'standby', reason: STANDBY_REASON(r.def.id) });
     } else {
       this.attached(r, res);

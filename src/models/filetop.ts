@@ -45,33 +45,37 @@ export interface FiletopSample {
   capacity: number;
 }
 
-/** A sample from entry objects, slot i for entries[i] (undefined: a free slot): for tests and fixtures. */
-export function filetopSample(entries: readonly (FiletopEntry | undefined)[], counters: Partial<Pick<FiletopSample, 'mapFull' | 'evicted' | 'namesFull' | 'noFile' | 'entries_in_map' | 'capacity'>> = {}): FiletopSample {
-  const n = entries.length;
-  const s: FiletopSample = {
-    ids: entries.map((e) => e?.id ?? ''),
-    info: entries.map((e) => (e ? { id: e.id, pid: e.pid, dev: e.dev, ino: e.ino, type: e.type, comm: e.comm, path: e.path } : undefined)),
+type SampleCounters = Pick<FiletopSample, 'mapFull' | 'evicted' | 'namesFull' | 'noFile' | 'entries_in_map' | 'capacity'>;
+
+/** A sample of n slots, all free until putSlot fills them. */
+export function newFiletopSample(n: number, counters: SampleCounters): FiletopSample {
+  return {
+    ids: new Array<string>(n).fill(''),
+    info: new Array<FiletopInfo | undefined>(n),
     reads: new Float64Array(n),
     writes: new Float64Array(n),
     readBytes: new Float64Array(n),
     writeBytes: new Float64Array(n),
     created: new Float64Array(n),
-    mapFull: 0,
-    evicted: 0,
-    namesFull: 0,
-    noFile: 0,
-    entries_in_map: entries.filter(Boolean).length,
-    capacity: 16384,
     ...counters,
   };
-  entries.forEach((e, i) => {
-    if (!e) return;
-    s.reads[i] = e.reads;
-    s.writes[i] = e.writes;
-    s.readBytes[i] = e.readBytes;
-    s.writeBytes[i] = e.writeBytes;
-    s.created[i] = e.created;
-  });
+}
+
+/** Slot i of a sample being made holds this row, with these counts. */
+export function putSlot(s: FiletopSample, i: number, info: FiletopInfo, c: FiletopCounts): void {
+  (s.ids as string[])[i] = info.id;
+  (s.info as (FiletopInfo | undefined)[])[i] = info;
+  s.reads[i] = c.reads;
+  s.writes[i] = c.writes;
+  s.readBytes[i] = c.readBytes;
+  s.writeBytes[i] = c.writeBytes;
+  s.created[i] = c.created;
+}
+
+/** A sample from entry objects, slot i for entries[i] (undefined: a free slot): for tests and fixtures. */
+export function filetopSample(entries: readonly (FiletopEntry | undefined)[], counters: Partial<SampleCounters> = {}): FiletopSample {
+  const s = newFiletopSample(entries.length, { mapFull: 0, evicted: 0, namesFull: 0, noFile: 0, entries_in_map: entries.filter(Boolean).length, capacity: 16384, ...counters });
+  entries.forEach((e, i) => e && putSlot(s, i, { id: e.id, pid: e.pid, dev: e.dev, ino: e.ino, type: e.type, comm: e.comm, path: e.path }, e));
   return s;
 }
 

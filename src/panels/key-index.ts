@@ -34,14 +34,20 @@ export class KeyIndex<T extends Keyed> {
     return undefined;
   }
 
-  /** The entry with key i of a batch read's keys (as u32 words), if known. */
-  at(words: Uint32Array, i: number): T | undefined {
+  /** The hash of key i of a batch read's keys (as u32 words). */
+  static hashAt(words: Uint32Array, i: number): number {
     const b = i * 4;
-    const k0 = words[b]!;
-    const k1 = words[b + 1]!;
-    const k2 = words[b + 2]!;
-    const k3 = words[b + 3]!;
-    return this.get(KeyIndex.hash(k0, k1, k2, k3), k0, k1, k2, k3);
+    return KeyIndex.hash(words[b]!, words[b + 1]!, words[b + 2]!, words[b + 3]!);
+  }
+
+  /** The entry with key i of a batch read's keys, if known, its hash given (hashAt). */
+  getAt(h: number, words: Uint32Array, i: number): T | undefined {
+    const b = i * 4;
+    return this.get(h, words[b]!, words[b + 1]!, words[b + 2]!, words[b + 3]!);
+  }
+
+  at(words: Uint32Array, i: number): T | undefined {
+    return this.getAt(KeyIndex.hashAt(words, i), words, i);
   }
 
   add(h: number, e: T): void {

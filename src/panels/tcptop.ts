@@ -117,13 +117,8 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
       const kw = u32words(m.keys);
       const vw = u32words(m.values);
       for (let i = 0; i < m.count; i++) {
-        const kb = i * 4;
-        const k0 = kw[kb]!;
-        const k1 = kw[kb + 1]!;
-        const k2 = kw[kb + 2]!;
-        const k3 = kw[kb + 3]!;
-        const h = KeyIndex.hash(k0, k1, k2, k3);
-        let e = index.get(h, k0, k1, k2, k3);
+        const h = KeyIndex.hashAt(kw, i);
+        let e = index.getAt(h, kw, i);
         const vb = i * vStride;
         const rx = vw[vb + rxW]! + vw[vb + rxW + 1]! * 0x1_0000_0000;
         const tx = vw[vb + txW]! + vw[vb + txW + 1]! * 0x1_0000_0000;
@@ -133,7 +128,8 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
           if (!names) continue;
           // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
           const slot = free.pop() ?? slots.length;
-          e = { id: `c${++seq}`, names, k0, k1, k2, k3, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, seenRead: reads, moved: rx + tx, slot, inBig };
+          const b = i * 4;
+          e = { id: `c${++seq}`, names, k0: kw[b]!, k1: kw[b + 1]!, k2: kw[b + 2]!, k3: kw[b + 3]!, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, seenRead: reads, moved: rx + tx, slot, inBig };
           index.add(h, e);
           slots[slot] = e;
           continue;
@@ -196,10 +192,9 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
       const taken = obj.takeKeys(name, Buffer.concat(mine.map(rawKey)));
       if (!inBig) deleted += taken.count;
       deletedNow += taken.count;
+      const tw = u32words(taken.keys);
       for (let i = 0; i < taken.count; i++) {
-        const kb = i * 16;
-        const w = [0, 4, 8, 12].map((o) => taken.keys.readUInt32LE(kb + o)) as [number, number, number, number];
-        const e = index.get(KeyIndex.hash(...w), ...w);
+        const e = index.at(tw, i);
         if (!e) continue;
         // Bytes that arrived between the read and the delete are still counted.
         const c = d.counts(taken, i);
