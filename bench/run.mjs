@@ -3,7 +3,8 @@
 // shows. Each run's figures are also appended to bench/results.jsonl, which keeps them all.
 // Each finished benchmark's figures are kept in bench/.partial.jsonl until the report is written: after an
 // interruption, --resume goes on from the first benchmark not done.
-// Usage (root, after npm run build): node bench/run.mjs [--quick] [--resume]   (--quick: shorter runs)
+// --only NAME,NAME runs those benchmarks alone (after a change to what they measure) and reports only their rows.
+// Usage (root, after npm run build): node bench/run.mjs [--quick] [--resume] [--only NAMES]   (--quick: shorter runs)
 import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -42,6 +43,16 @@ const STEPS = [
   ['batch-vs-libbpf-tools', ['batch-vs-libbpf-tools.mjs', q(30, 10), q(3, 1)]],
 ];
 
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',').map((x) => x.trim()).filter(Boolean)) : null;
+if (ONLY) {
+  const unknown = [...ONLY].filter((n) => !STEPS.some(([name]) => name === n));
+  if (unknown.length || ONLY.size === 0) {
+    console.error(`npm run bench: --only takes benchmark names separated by commas: ${STEPS.map(([n]) => n).join(', ')}`);
+    process.exit(2);
+  }
+}
+
 /** Runs one benchmark, its output shown as it comes; returns its last JSON line. */
 function run(args) {
   return new Promise((resolve, reject) => {
@@ -76,6 +87,7 @@ if (process.argv.includes('--resume') && existsSync(partial)) {
   }
 } else writeFileSync(partial, '');
 for (const [name, args] of STEPS) {
+  if (ONLY && !ONLY.has(name)) continue;
   if (raw[name]) {
     console.log(`\n### ${name}: done before (--resume)`);
     continue;
@@ -90,45 +102,48 @@ const f = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a
 const rows = []; // [measure, figure, target, verdict, key, value]
 const target = (measure, value, figure, goal, met, why = '') => rows.push({ measure, value, figure, goal, verdict: met ? 'met' : `missed${why ? `: ${why}` : ''}` });
 const ff = raw['first-frame'];
-target('first paint (frame with – for values)', ff.paintMs, `${f(ff.paintMs)} ms`, '< 300 ms', ff.paintMs < 300);
-target('console drawn by Ink', ff.consoleMs, `${f(ff.consoleMs)} ms`, '< 300 ms', ff.consoleMs < 300, `by ${f(ff.consoleMs - 300)} ms (importing ink, react and yoga)`);
-target('every panel loaded and attached (in-process)', raw.startup.openMs, `${f(raw.startup.openMs)} ms`, '-', true);
-const st = raw.steady.results;
+if (ff) {
+  target('first paint (frame with – for values)', ff.paintMs, `${f(ff.paintMs)} ms`, '< 300 ms', ff.paintMs < 300);
+  target('console drawn by Ink', ff.consoleMs, `${f(ff.consoleMs)} ms`, '< 300 ms', ff.consoleMs < 300, `by ${f(ff.consoleMs - 300)} ms (importing ink, react and yoga)`);
+}
+if (raw.startup) target('every panel loaded and attached (in-process)', raw.startup.openMs, `${f(raw.startup.openMs)} ms`, '-', true);
+const st = raw.steady?.results ?? {};
 for (const [view, r] of Object.entries(st)) {
   if (view === 'htop') continue;
   target(`CPU, console on ${view}, 1 s`, r.cpuPct, `${f(r.cpuPct, 2)} % (${f(r.cpuPct / st.htop.cpuPct, 1)}× htop)`, '< 1 %', r.cpuPct < 1, `by ${f(r.cpuPct - 1, 2)} points`);
   target(`RSS, console on ${view}`, r.rssMb, `${f(r.rssMb)} MB (peak ${f(r.peakMb)})`, '< 90 MB', r.rssMb < 90, `by ${f(r.rssMb - 90)} MB`);
 }
-const bpf = raw['bytes-per-frame'].bytesPerSecond;
-for (const k of ['sixtyHome', 'sixtySoftirqs']) target(`terminal bytes per 1 s frame, ${k === 'sixtyHome' ? 'home' : 'softirqs'}`, bpf[k], `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`, "≤ htop's", bpf[k] <= bpf.htop, `${f(bpf[k] / bpf.htop, 2)}×`);
+const bpf = raw['bytes-per-frame']?.bytesPerSecond;
+for (const k of bpf ? ['sixtyHome', 'sixtySoftirqs'] : []) target(`terminal bytes per 1 s frame, ${k === 'sixtyHome' ? 'home' : 'softirqs'}`, bpf[k], `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`, "≤ htop's", bpf[k] <= bpf.htop, `${f(bpf[k] / bpf.htop, 2)}×`);
 const design = { biotop: 2200, filetop: 970, cachetop: 1300, tcptop: 330, softirqs: 600, runqlen: 2600 };
-for (const r of raw['panel-cost'].results) target(`${r.panel} cost per event [${r.tier}]`, r.addedNsPerEvent, `+${f(r.addedNsPerEvent)} ns (×${f(r.ratio, 3)}), ${f(r.inBpfNsPerEvent)} ns in BPF`, `≤ ${design[r.panel]} ns (DESIGN.md)`, r.addedNsPerEvent <= design[r.panel]);
+for (const r of raw['panel-cost']?.results ?? []) target(`${r.panel} cost per event [${r.tier}]`, r.addedNsPerEvent, `+${f(r.addedNsPerEvent)} ns (×${f(r.ratio, 3)}), ${f(r.inBpfNsPerEvent)} ns in BPF`, `≤ ${design[r.panel]} ns (DESIGN.md)`, r.addedNsPerEvent <= design[r.panel]);
 const tc = raw['tcptop-cost'];
-target('tcptop cost per event [tp_btf]', tc.deltaNsPerEvent, `+${f(tc.deltaNsPerEvent)} ns (×${f(tc.ratio, 3)}), ${f(tc.bpfRunNsPerEvent)} ns in BPF`, `≤ ${design.tcptop} ns (DESIGN.md)`, tc.deltaNsPerEvent <= design.tcptop);
+if (tc) target('tcptop cost per event [tp_btf]', tc.deltaNsPerEvent, `+${f(tc.deltaNsPerEvent)} ns (×${f(tc.ratio, 3)}), ${f(tc.bpfRunNsPerEvent)} ns in BPF`, `≤ ${design.tcptop} ns (DESIGN.md)`, tc.deltaNsPerEvent <= design.tcptop);
 // Per program run, on every tier that attaches here; the first is the one the ladder picks. A softirq is two runs
 // (entry and exit); a runqlen sample is one.
 const runsPerEvent = { softirqs: 2, runqlen: 1 };
-for (const r of raw['tier-cost'].results ?? []) {
+for (const r of raw['tier-cost']?.results ?? []) {
   const c = r.costs?.[0];
   if (!c || !(r.panel in runsPerEvent)) continue;
   const ns = c.nsPerRun * runsPerEvent[r.panel];
   target(`${r.panel} in-BPF time per event [${c.tier}]`, ns, `${f(ns)} ns`, `≤ ${design[r.panel]} ns (DESIGN.md)`, ns <= design[r.panel]);
 }
-for (const r of raw['tcptop-scale'].results) {
+for (const r of raw['tcptop-scale']?.results ?? []) {
   const goal = r.connections >= 50000 ? 150 : r.connections >= 10000 ? 20 : null;
   target(`tcptop, ${r.connections.toLocaleString('en')} connections: read + model + render per interval`, r.cpuMsPerInterval, `${f(r.cpuMsPerInterval, 1)} ms (read + model ${f(r.readModelMs, 1)} ms), transfer ${r.exact ? 'exact' : 'NOT exact'}`, goal ? `< ${goal} ms` : '-', goal === null || r.cpuMsPerInterval < goal, goal ? `by ${f(r.cpuMsPerInterval - goal, 1)} ms` : '');
   target(`tcptop, ${r.connections.toLocaleString('en')} connections: the console`, r.consoleCpuPct, `${f(r.consoleCpuPct, 1)} % CPU, RSS ${f(r.consoleRssMb)} MB`, r.connections >= 9500 && r.connections <= 10000 ? '< 8 %, < 200 MB (issue 6)' : '-', !(r.connections >= 9500 && r.connections <= 10000) || (r.consoleCpuPct < 8 && r.consoleRssMb < 200));
 }
 for (const k of ['filetop-scale 1k', 'filetop-scale 10k', 'filetop-scale 100k']) {
   const r = raw[k];
+  if (!r) continue;
   const goal = r.files >= 100000 ? 150 : r.files >= 10000 ? 20 : null;
   // The time means something only if the writes were counted: past its map's size (set from the files open when it
   // attaches, 262144 at most) its LRU evicts rows before they are read (it says so, as "totals incomplete").
   const ran = r.writes >= 0.9 * r.expected;
   const writes = r.writerListed === r.expected ? 'exact' : `${r.writerListed} of ${r.expected} listed, ${r.writes} counted${r.evicted ? `, ${r.evicted} rows evicted (map full, said on screen)` : ''}`;
-  target(`filetop, ${r.files.toLocaleString('en')} files: read + model per interval`, r.msPerInterval, `${f(r.msPerInterval, 1)} ms, RSS ${f(r.rssMB)} MB, writes ${writes}`, goal ? `< ${goal} ms` : '-', ran && (goal === null || r.msPerInterval < goal), ran ? (goal ? `by ${f(r.msPerInterval - goal, 1)} ms` : '') : `not comparable: ${r.files.toLocaleString('en')} files overflow filetop's map (${r.capacity ?? 16384}), so most writes were evicted before a read`);
+  target(`filetop, ${r.files.toLocaleString('en')} files: read + model per interval`, r.msPerInterval, `${f(r.msPerInterval, 1)} ms${r.wallMsPerInterval !== undefined ? ` of CPU (wall ${f(r.wallMsPerInterval, 1)} ms, first interval ${f(r.firstIntervalMs)} ms)` : ''}, RSS ${f(r.rssMB)} MB, map ${r.capacity ?? 16384}, writes ${writes}`, goal ? `< ${goal} ms` : '-', ran && (goal === null || r.msPerInterval < goal), ran ? (goal ? `by ${f(r.msPerInterval - goal, 1)} ms` : '') : `not comparable: ${r.files.toLocaleString('en')} files overflow filetop's map (${r.capacity ?? 16384}), so most writes were evicted before a read`);
 }
-for (const r of raw['batch-vs-libbpf-tools'].results) {
+for (const r of raw['batch-vs-libbpf-tools']?.results ?? []) {
   const vs = r.toolCpuS !== null ? `${f(r.sixtyCpuS, 2)} s vs ${r.tool} ${f(r.toolCpuS, 2)} s (${f(r.sixtyCpuS / r.toolCpuS, 1)}×); peak ${f(r.sixtyPeakMb)} MB vs ${f(r.toolPeakMb)} MB` : `${f(r.sixtyCpuS, 2)} s, peak ${f(r.sixtyPeakMb)} MB; ${r.tool} does not run here (${r.toolError})`;
   const cpuOk = r.toolCpuS === null || r.sixtyCpuS <= 3 * r.toolCpuS;
   target(`batch ${r.panel}, ${raw['batch-vs-libbpf-tools'].seconds} s`, r.sixtyCpuS, vs, '≤ 3× CPU, < 60 MB', cpuOk && r.sixtyPeakMb < 60, [cpuOk ? '' : `CPU ${f(r.sixtyCpuS / r.toolCpuS, 1)}×`, r.sixtyPeakMb < 60 ? '' : `peak ${f(r.sixtyPeakMb - 60)} MB over`].filter(Boolean).join(', '));
@@ -136,12 +151,13 @@ for (const r of raw['batch-vs-libbpf-tools'].results) {
 
 // ---- previous run, for regressions ----
 const jsonl = path.join(here, 'results.jsonl');
-const previous = existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).pop() : undefined;
-const before = new Map((previous?.rows ?? []).map((r) => [r.measure, r]));
+// Each measure's figure in the latest run that has it (a run with --only has a few).
+const runs = existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const before = new Map(runs.flatMap((run) => run.rows ?? []).map((r) => [r.measure, r]));
 const machine = `${os.cpus().length} vCPU ${os.cpus()[0]?.model?.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}`;
-const mem = raw.memory.results.at(-1).stages;
+const mem = raw.memory?.results.at(-1).stages;
 const section = [
-  `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${QUICK ? ' (--quick)' : ''}`,
+  `## ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, commit ${commit}${QUICK ? ' (--quick)' : ''}${ONLY ? ` (only ${[...ONLY].join(', ')})` : ''}`,
   '',
   `Machine: ${machine}. Medians as each benchmark states; ratios from the same run.`,
   '',
@@ -149,13 +165,17 @@ const section = [
   '|---|---|---|---|---|',
   ...rows.map((r) => `| ${r.measure} | ${r.figure} | ${r.goal} | ${r.verdict} | ${before.get(r.measure)?.figure ?? '-'} |`),
   '',
-  `Where the memory goes (bench/memory.mjs, the launcher's settings): ${mem.map((s) => `${s.stage} ${f(s.rssMb)} MB`).join(', ')}; of the last, V8's heap ${f(mem.at(-1).heapMb)} MB, yoga's WebAssembly memory ${f(mem.at(-1).externalMb)} MB, node's own code (mapped file) ${f(mem.at(-1).fileMb)} MB.`,
-  '',
+  ...(mem
+    ? [
+        `Where the memory goes (bench/memory.mjs, the launcher's settings): ${mem.map((s) => `${s.stage} ${f(s.rssMb)} MB`).join(', ')}; of the last, V8's heap ${f(mem.at(-1).heapMb)} MB, yoga's WebAssembly memory ${f(mem.at(-1).externalMb)} MB, node's own code (mapped file) ${f(mem.at(-1).fileMb)} MB.`,
+        '',
+      ]
+    : []),
 ].join('\n');
 const resultsMd = path.join(here, 'RESULTS.md');
 const head = '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs); the newest run first, earlier runs kept below it. Why targets are missed: docs/performance.md.\n\n';
 const old = existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8').replace(head, '') : '';
 writeFileSync(resultsMd, head + section + '\n' + old);
-appendFileSync(jsonl, JSON.stringify({ date: started.toISOString(), commit, machine, quick: QUICK, rows, raw }) + '\n');
+appendFileSync(jsonl, JSON.stringify({ date: started.toISOString(), commit, machine, quick: QUICK, ...(ONLY ? { only: [...ONLY] } : {}), rows, raw }) + '\n');
 rmSync(partial, { force: true });
 console.log(`\n${section}\nwritten to bench/RESULTS.md and bench/results.jsonl`);
