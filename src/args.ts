@@ -52,7 +52,7 @@ export function parseListen(v: string): ListenAddress {
   };
   let host = DEFAULT_METRICS.host;
   let portText = v;
-  const v6 = /^\[([0-9A-Fa-f:.%a-zA-Z]+)\]:(.*)$/.exec(v);
+  const v6 = /^\[([0-9A-Za-z:.%]+)\]:(.*)$/.exec(v);
   if (v6) {
     host = v6[1]!;
     portText = v6[2]!;

@@ -13,7 +13,7 @@ import { Line, noColor } from './Line.js';
 import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
-import { bpfCost } from './text.js';
+import { selfCost } from './text.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
 import { initialUiState, panelUi, reduceInput, selectedIndex, type PanelUi, type UiContext, type UiState } from './state.js';
 import type { KeyEvent } from './input.js';
@@ -205,16 +205,13 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   }
 
   const clock = frame.time.slice(11, 19);
-  const self = frame.self && frame.self.cpuPct !== null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}` : '';
+  const self = selfCost(frame, catalog);
   // Asked at each render: a recording's count moves with every frame, which renders anyway.
   const mark = badge?.();
   const rest = `${mark ? `  ${mark}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
   // On a narrow terminal the kernel's version gives way first, then the word "interval": sixty's own cost stays.
-  const title = [
-    `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${rest}`,
-    `sixty  ${hostname}  ${clock}  interval ${intervalS}s${rest}`,
-    `sixty  ${hostname}  ${clock}  ${intervalS}s${rest}`,
-  ].find((t) => cellWidth(t) <= width) ?? `sixty  ${hostname}  ${clock}  ${intervalS}s${rest}`;
+  const shortest = `sixty  ${hostname}  ${clock}  ${intervalS}s${rest}`;
+  const title = [`sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${rest}`, `sixty  ${hostname}  ${clock}  interval ${intervalS}s${rest}`].find((t) => cellWidth(t) <= width) ?? shortest;
   return (
     <Box flexDirection="column" width={width}>
       <Line bold text={title} width={width} />

@@ -185,11 +185,16 @@ export function bpfCost(frame: Frame, catalog?: Catalog): string {
   return any ? `  bpf ~${pctText((est * 100) / frame.elapsedNs)}% est` : '';
 }
 
+/** sixty's own cost for a title line: its CPU and RSS, then its programs' time in the kernel ('' before it is measured). */
+export function selfCost(frame: Frame, catalog?: Catalog): string {
+  return frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}` : '';
+}
+
 /** A frame as text: a line with the time, the interval, the host and its load, then every panel. */
 export function renderFrameText(catalog: Catalog, frame: Frame, width: number, opts: FrameTextOptions = {}): string {
   const home = frame.panels.find((p) => p.id === 'home')?.stats;
   const load = home?.load1 !== undefined ? `  load ${home.load1.toFixed(2)} ${(home.load5 ?? 0).toFixed(2)} ${(home.load15 ?? 0).toFixed(2)} on ${home.cpus} CPUs` : '';
-  const self = frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}` : '';
+  const self = selfCost(frame, catalog);
   const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s${opts.host ? `  ${opts.host}` : ''}${load}${self}`;
   const body = frame.panels.flatMap((p) => {
     const spec = catalog.spec(p.id);

@@ -58,7 +58,8 @@ export const FAMILIES = {
   cacheMisses: { name: 'sixty_page_cache_misses_total', help: 'Page cache accesses that missed (pages added), by process name.', type: 'counter' },
   cacheDirtied: { name: 'sixty_page_cache_dirtied_pages_total', help: 'Page cache pages dirtied, by process name.', type: 'counter' },
 } as const satisfies Record<string, FamilyDef>;
-type Key = keyof typeof FAMILIES;
+export type FamilyKey = keyof typeof FAMILIES;
+type Key = FamilyKey;
 
 /** Bucket bounds: run queue lengths, and latency at every power of 4 from 1 µs to 17 s (log2 slots merged by two). */
 const RUNQ_BOUNDS = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24];
@@ -337,14 +338,17 @@ export class MetricsState {
     }
   }
 
-  /** Every family with its samples as they stand (families with none included: HELP and TYPE still say what they are). */
+  /** One family with its samples as they stand (none yet: HELP and TYPE still say what it is). */
+  family(k: FamilyKey): Family {
+    const def = FAMILIES[k];
+    const samples: (Sample | HistogramSample)[] =
+      def.type === 'histogram' ? (this.histograms.get(k)?.samples() ?? []) : def.type === 'counter' ? [...(this.counters.get(k)?.series.values() ?? [])] : (this.gauges.get(k) ?? []);
+    return { ...def, samples };
+  }
+
+  /** Every family, in the order of the exposition. */
   families(): Family[] {
-    return (Object.keys(FAMILIES) as Key[]).map((k) => {
-      const def = FAMILIES[k];
-      const samples: (Sample | HistogramSample)[] =
-        def.type === 'histogram' ? (this.histograms.get(k)?.samples() ?? []) : def.type === 'counter' ? [...(this.counters.get(k)?.series.values() ?? [])] : (this.gauges.get(k) ?? []);
-      return { ...def, samples };
-    });
+    return (Object.keys(FAMILIES) as FamilyKey[]).map((k) => this.family(k));
   }
 }
 

@@ -13,7 +13,7 @@ import type { ListenAddress } from '../args.js';
 import { UserError } from '../errors.js';
 import { quoteInput } from '../format.js';
 import type { Frame } from '../frame.js';
-import { FAMILIES, MetricsState, type Family, type FamilyDef, type HistogramSample, type Sample } from './families.js';
+import { FAMILIES, MetricsState, type Family, type FamilyDef, type FamilyKey, type HistogramSample, type Sample } from './families.js';
 
 const { Registry } = promClient;
 export const MAX_CONNECTIONS = 256;
@@ -35,8 +35,7 @@ class FamilyMetric {
   readonly type: FamilyDef['type'];
   constructor(
     def: FamilyDef,
-    private readonly current: () => ReadonlyMap<string, Family>,
-    private readonly key: string,
+    private readonly current: () => Family,
   ) {
     this.name = def.name;
     this.help = def.help;
@@ -44,9 +43,8 @@ class FamilyMetric {
   }
   get(): { name: string; help: string; type: string; aggregator: string; values: Value[] } {
     // The registry may rename a counter for OpenMetrics (it drops _total and adds it to each sample): use this.name.
-    const fam = this.current().get(this.key);
     const values: Value[] = [];
-    for (const s of fam?.samples ?? []) {
+    for (const s of this.current().samples) {
       if (this.type !== 'histogram') {
         values.push({ labels: { ...(s as Sample).labels }, value: (s as Sample).value });
         continue;
@@ -64,7 +62,6 @@ class FamilyMetric {
 
 export class MetricsEndpoint {
   private readonly state: MetricsState;
-  private families = new Map<string, Family>();
   private readonly registries: Record<Format, InstanceType<typeof Registry>>;
   private cache: Partial<Record<Format, Promise<Buffer>>> = {};
   private readonly sockets = new Set<Socket>();
@@ -82,9 +79,9 @@ export class MetricsEndpoint {
     this.registries = { prometheus: new Registry(), openmetrics: om };
     for (const reg of Object.values(this.registries)) {
       // Each registry gets objects of its own: OpenMetrics formatting renames counters in place.
-      for (const [key, def] of Object.entries(FAMILIES)) reg.registerMetric(new FamilyMetric(def, () => this.families, key) as unknown as promClient.Metric);
+      // A family's samples are taken when a scrape formats it, not at every frame: with no scraper, nothing is built.
+      for (const [key, def] of Object.entries(FAMILIES)) reg.registerMetric(new FamilyMetric(def, () => this.state.family(key as FamilyKey)) as unknown as promClient.Metric);
     }
-    this.families = this.index(this.state.families());
   }
 
   /** Binds ADDR:PORT (before anything else starts); a bind that fails is one UserError line, exit 2. */
@@ -119,15 +116,9 @@ export class MetricsEndpoint {
     return self;
   }
 
-  private index(fams: Family[]): Map<string, Family> {
-    const keys = Object.keys(FAMILIES);
-    return new Map(fams.map((f, i) => [keys[i]!, f]));
-  }
-
   /** A new frame: folded in once; the next scrape of each format formats it once. */
   update(frame: Frame): void {
     this.state.update(frame);
-    this.families = this.index(this.state.families());
     this.cache = {};
   }
 

@@ -8,7 +8,6 @@ import {
   FILETOP_STAT,
   fileKey,
   filetopDecoder,
-  type FiletopCounts,
   type FiletopLayouts,
   type FiletopRecord,
 } from '../records/filetop.js';
@@ -16,7 +15,7 @@ import { humanBytes, humanCount } from '../format.js';
 import { decodeCounterArray, field } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { sumOf, sumRate, type Grouping } from './group.js';
-import { KeyIndex, rawKey, u32words, type Keyed } from './key-index.js';
+import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
 import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
@@ -128,11 +127,15 @@ export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: Hos
     slots[k.slot] = undefined;
     free.push(k.slot);
   };
-  const setCounts = (k: Known, c: FiletopCounts, now: number): void => {
-    if (c.reads !== k.reads || c.writes !== k.writes || c.created !== k.created || c.readBytes !== k.readBytes || c.writeBytes !== k.writeBytes) {
-      Object.assign(k, c);
-      k.lastActiveNs = now;
-    }
+  /** A row's counters as the kernel has them now; one that moved is active now. */
+  const setCounts = (k: Known, rd: number, wr: number, rb: number, wb: number, cr: number, now: number): void => {
+    if (rd === k.reads && wr === k.writes && cr === k.created && rb === k.readBytes && wb === k.writeBytes) return;
+    k.reads = rd;
+    k.writes = wr;
+    k.readBytes = rb;
+    k.writeBytes = wb;
+    k.created = cr;
+    k.lastActiveNs = now;
   };
   return () => {
     reads++;
@@ -170,19 +173,7 @@ export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: Hos
         continue;
       }
       const vb = i * vStride;
-      const rd = vw[vb + rW]! + vw[vb + rW + 1]! * 0x1_0000_0000;
-      const wr = vw[vb + wW]! + vw[vb + wW + 1]! * 0x1_0000_0000;
-      const rb = vw[vb + rbW]! + vw[vb + rbW + 1]! * 0x1_0000_0000;
-      const wb = vw[vb + wbW]! + vw[vb + wbW + 1]! * 0x1_0000_0000;
-      const cr = vw[vb + cW]! + vw[vb + cW + 1]! * 0x1_0000_0000;
-      if (rd !== k.reads || wr !== k.writes || cr !== k.created || rb !== k.readBytes || wb !== k.writeBytes) {
-        k.reads = rd;
-        k.writes = wr;
-        k.readBytes = rb;
-        k.writeBytes = wb;
-        k.created = cr;
-        k.lastActiveNs = now;
-      }
+      setCounts(k, u64at(vw, vb + rW), u64at(vw, vb + wW), u64at(vw, vb + rbW), u64at(vw, vb + wbW), u64at(vw, vb + cW), now);
       // A name that came this read (a file not named before, or named again): every row of that file takes it.
       if (named.size > 0 && named.has(k.file)) {
         const path = names.get(k.file)!;
@@ -216,7 +207,9 @@ export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: Hos
       // Calls that came between the read and the delete still count.
       for (let i = 0; i < t.count; i++) {
         const k = index.at(tw, i);
-        if (k) setCounts(k, d.counts(t, i), now);
+        if (!k) continue;
+        const c = d.counts(t, i);
+        setCounts(k, c.reads, c.writes, c.readBytes, c.writeBytes, c.created, now);
       }
       for (const k of stale) k.taken = true;
     }

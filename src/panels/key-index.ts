@@ -75,6 +75,11 @@ export function u32words(b: Buffer): Uint32Array {
   return new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
 }
 
+/** The u64 at u32 word `o` of a batch read's values (little-endian), as a number (counters stay below 2^53). */
+export function u64at(words: Uint32Array, o: number): number {
+  return words[o]! + words[o + 1]! * 0x1_0000_0000;
+}
+
 /** The key's 16 bytes again, as the kernel has them (to delete it). */
 export function rawKey(e: Keyed): Buffer {
   const b = Buffer.alloc(16);

@@ -6,7 +6,7 @@ import { humanBytes, humanNs } from '../format.js';
 import { compareValues } from '../models/delta.js';
 import type { BpfObject } from '../native.js';
 import { sumRate, type Grouping } from './group.js';
-import { KeyIndex, rawKey, u32words } from './key-index.js';
+import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
 import { asNumber, type HostInfo, type KernelInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
 
 /** An entry whose counters have not moved for this long is deleted from the kernel map (tidying up closed ones). */
@@ -28,14 +28,10 @@ export function recvmsgRodata(kernel: KernelInfo): Record<string, number> {
 }
 
 /** What the reader knows of one kernel entry between reads. */
-interface Known {
+/** A connection sixty knows; its key's words (k0..k3) are the socket pointer low and high, the pid and the ports. */
+interface Known extends Keyed {
   id: string;
   names: TcptopNames;
-  /** the key's four 32-bit words (socket pointer low and high, pid, ports): compared on lookup */
-  k0: number;
-  k1: number;
-  k2: number;
-  k3: number;
   rx: number;
   tx: number;
   created: number;
@@ -120,9 +116,9 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
         const h = KeyIndex.hashAt(kw, i);
         let e = index.getAt(h, kw, i);
         const vb = i * vStride;
-        const rx = vw[vb + rxW]! + vw[vb + rxW + 1]! * 0x1_0000_0000;
-        const tx = vw[vb + txW]! + vw[vb + txW + 1]! * 0x1_0000_0000;
-        const created = vw[vb + crW]! + vw[vb + crW + 1]! * 0x1_0000_0000;
+        const rx = u64at(vw, vb + rxW);
+        const tx = u64at(vw, vb + txW);
+        const created = u64at(vw, vb + crW);
         if (!e) {
           const names = d.names(m, i);
           if (!names) continue;

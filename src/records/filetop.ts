@@ -92,9 +92,6 @@ export function filetopDecoder(L: FiletopLayouts) {
       checkSize(L.key, read.keys.length, read.count, `${what} keys`);
       checkSize(L.val, read.values.length, read.count, `${what} values`);
     },
-    /** entry i's key as a string (one byte per character): cheap, and a Map key */
-    key: (read: MapRead, i: number): string => read.keys.toString('latin1', i * L.key.size, (i + 1) * L.key.size),
-    rawKey: (read: MapRead, i: number): Buffer => Buffer.from(read.keys.subarray(i * L.key.size, (i + 1) * L.key.size)),
     counts(read: MapRead, i: number): FiletopCounts {
       const vb = i * L.val.size;
       return {
@@ -118,14 +115,6 @@ export function filetopDecoder(L: FiletopLayouts) {
       };
     },
   };
-}
-
-/** The name of a file for filetop_names: the key's bytes. */
-export function encodeFileKey(L: FiletopLayouts, dev: number, ino: number): Buffer {
-  const b = Buffer.alloc(L.file.size);
-  b.writeUInt32LE(dev, field(L.file, 'dev').offset);
-  b.writeBigUInt64LE(BigInt(ino), field(L.file, 'ino').offset);
-  return b;
 }
 
 /** Names taken from filetop_names. */
