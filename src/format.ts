@@ -69,6 +69,19 @@ export function escapeRawControls(s: string): string {
   return s.replace(RAW, escapeChar);
 }
 
+/**
+ * Text of several lines from outside (libbpf's log of a tier that failed): each line escaped as escapeControl does,
+ * the line breaks kept, so that the JSON output, a recording and its replay all carry the same text.
+ */
+export function escapeLines(s: string): string {
+  return s.split('\n').map(escapeControl).join('\n');
+}
+
+/** escapeLines' text checked again (a recorded log): any control character but a line break escaped. */
+export function escapeRawControlsKeepLines(s: string): string {
+  return s.split('\n').map(escapeRawControls).join('\n');
+}
+
 /** Text from outside echoed in a message: escaped, and cut to `max` characters. */
 export function quoteInput(s: string, max = 60): string {
   const e = escapeControl(s);

@@ -10,7 +10,7 @@ import { deepFreeze } from '../frame.js';
 import type { AnyPanelSpec, Catalog, Row } from '../panels/types.js';
 import { roundDeep } from '../json.js';
 import { perSecond } from '../models/delta.js';
-import { escapeRawControls } from '../format.js';
+import { escapeRawControls, escapeRawControlsKeepLines } from '../format.js';
 
 /** The version of the stored frame's shape: snapshots and recordings carry it; a reader takes this one and older. */
 export const SCHEMA_VERSION = 1;
@@ -83,6 +83,11 @@ const str = (v: unknown, what: string): string => {
   need(typeof v === 'string', `${what} is not text`);
   return escapeRawControls(v);
 };
+/** Text of several lines (libbpf's log): its line breaks are what it is made of, not controls to escape. */
+const lines = (v: unknown, what: string): string => {
+  need(typeof v === 'string', `${what} is not text`);
+  return escapeRawControlsKeepLines(v);
+};
 const strOrNull = (v: unknown, what: string): string | null => (v === null || v === undefined ? null : str(v, what));
 const num = (v: unknown, what: string): number => {
   need(typeof v === 'number' && Number.isFinite(v), `${what} is not a number`);
@@ -134,7 +139,7 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
   need(Array.isArray(v.attempts ?? []), `${w}: attempts is not a list`);
   const attempts: TierAttempt[] = ((v.attempts ?? []) as unknown[]).map((a, i) => {
     need(isObj(a), `${w}: attempt ${i} is not an object`);
-    return { tier: str(a.tier, `${w}: attempt tier`), reason: str(a.reason, `${w}: attempt reason`), ...(a.log === undefined ? {} : { log: str(a.log, `${w}: attempt log`) }) };
+    return { tier: str(a.tier, `${w}: attempt tier`), reason: str(a.reason, `${w}: attempt reason`), ...(a.log === undefined ? {} : { log: lines(a.log, `${w}: attempt log`) }) };
   });
   need(Array.isArray(v.rows), `${w}: rows is not a list`);
   need(v.rows.length <= MAX_ROWS, `${w}: more than ${MAX_ROWS} rows`);

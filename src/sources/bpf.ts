@@ -8,6 +8,7 @@ import { AttachProber } from '../kernel/attach-types.js';
 import { missingBpfPrivileges, type Privileges } from '../kernel/privileges.js';
 import type { Addon, BpfObject } from '../native.js';
 import { oneLine } from '../errors.js';
+import { escapeLines } from '../format.js';
 import type { TierAttempt } from '../frame.js';
 import { bpfObjectPath } from '../paths.js';
 import { resolveLayout, type RecordLayout } from '../records/layout.js';
@@ -64,7 +65,7 @@ export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober
     } catch (e) {
       // The types work but this hook does not (a tracepoint or function missing on this kernel): next tier.
       obj?.close();
-      const log = addon.takeLog().trim().slice(-LOG_TAIL);
+      const log = escapeLines(addon.takeLog().trim().slice(-LOG_TAIL));
       attempts.push({ tier: tier.name, reason: oneLine(e), ...(log ? { log } : {}) });
     }
   }

@@ -14,6 +14,8 @@ import { csvField, csvHeader, csvRows } from '../../src/persist/csv.js';
 import { panelById } from '../../src/panels/registry.js';
 import { ReplayStore, snapshotSource, TrendRebuilder } from '../../src/replay.js';
 import { renderFrameText } from '../../views/text.js';
+import { escapeLines } from '../../src/format.js';
+import { frameToJson } from '../../src/json.js';
 import { CATALOG, fixtureFrames } from '../helpers/fixtures.js';
 import { ROOT } from '../../src/paths.js';
 
@@ -310,6 +312,24 @@ test('kernel names in a file are data: raw control characters are escaped on the
   const comm = (back.panels.find((p) => p.id === 'tcptop')!.rows[0] as unknown as { comm: string }).comm;
   assert.equal(comm, 'evil\\x1b]0;owned\\x07\\x1b[2J');
   assert.doesNotMatch(renderFrameText(CATALOG, back, 120), /\x1b/);
+});
+
+test("a tier's log keeps its lines through a recording: replay gives back what the live JSON said", () => {
+  // On 5.10 tcptop's fentry tier fails the verifier and leaves libbpf's log, several lines long, in the frame.
+  const raw = 'libbpf: prog \'tcptop_sendmsg\': BPF program load failed: Permission denied\n0: R1=ctx()\tR10=fp0\n\x1b[2Jstop';
+  const live = { ...FRAMES[3]!, panels: FRAMES[3]!.panels.map((p, i) => (i === 1 ? { ...p, attempts: [{ tier: 'fentry', reason: 'load: EACCES', log: escapeLines(raw) }] } : p)) };
+  const log = live.panels[1]!.attempts[0]!.log!;
+  assert.equal(log.split('\n').length, 3, 'the live log keeps its line breaks');
+  assert.match(log, /\\x09R10/, 'a tab is escaped');
+  assert.match(log, /\\x1b\[2J/, 'a terminal escape is escaped');
+  const back = checkFrame(plain(storedFrame(live, CATALOG)), CATALOG, false);
+  assert.deepEqual(back.panels[1]!.attempts, live.panels[1]!.attempts);
+  const attemptsOf = (f: Frame): unknown => (frameToJson(f, CATALOG).panels as Record<string, { attempts?: unknown }>)[live.panels[1]!.id]!.attempts;
+  assert.deepEqual(attemptsOf(back), attemptsOf(live), 'the JSON of the replayed frame is the live JSON');
+  // A recorded log with a raw control character (not written by sixty) is escaped on the way in, its lines kept.
+  const forged = plain(storedFrame(live, CATALOG)) as { panels: { attempts?: { log?: string }[] }[] };
+  forged.panels[1]!.attempts![0]!.log = 'a\nb\x07';
+  assert.equal(checkFrame(forged, CATALOG, false).panels[1]!.attempts[0]!.log, 'a\nb\\x07');
 });
 
 test('a panel this version does not know is left out; a row its panel cannot draw is refused', () => {
