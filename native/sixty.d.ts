@@ -2,7 +2,7 @@
 
 /** The one error type that crosses from native code: the failed operation, the errno and its name. */
 export interface NativeBpfError extends Error {
-  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'updateKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf';
+  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'updateKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf' | 'lock';
   errno: number;
   code: string;
 }
@@ -100,4 +100,9 @@ export interface Addon {
   /** libbpf's recent warnings and errors, from a bounded buffer; clears it. */
   takeLog(): string;
   possibleCpus(): number;
+  /**
+   * An exclusive flock(2) on an open file, without waiting: true when taken, false when another open file holds it.
+   * Released when the file is closed or the process ends.
+   */
+  lockFile(fd: number): boolean;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { onlineCpus } from './kernel/cpus.js';
 import { FormatError, RECORD_ROWS, SCHEMA_VERSION } from './persist/frames.js';
 import { csvHeader, csvRows } from './persist/csv.js';
-import { RECORDING_FORMAT, RecordingReader, RecordingWriter, type RecordingMeta } from './persist/recording.js';
+import { RECORDING_FORMAT, RecordingReader, RecordingRefused, RecordingWriter, type RecordingMeta } from './persist/recording.js';
 import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from './persist/snapshot.js';
 import { ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from './replay.js';
 import type { Command } from '../views/keys.js';
@@ -236,7 +236,8 @@ function openRecorder(path: string, opts: Options): RecordingWriter {
     return new RecordingWriter(path, recordingMeta(liveHost(), opts.intervalS), { catalog: CATALOG, maxBytes: opts.recordMax });
   } catch (e) {
     if (e instanceof FormatError) throw new UserError(`cannot record to ${quoteInput(path)}: it exists and is not a recording to extend (${e.message})`);
-    throw new UserError(`cannot record to ${quoteInput(path)}: ${oneLine(e)}`);
+    if (e instanceof RecordingRefused) throw new UserError(`cannot record to ${quoteInput(path)}: ${e.message}`);
+    throw new UserError(`cannot record to ${quoteInput(path)}: ${oneLine(e)}`, 74);
   }
 }
 
@@ -263,8 +264,15 @@ async function runBatch(opts: Options, eng: Engine): Promise<number> {
   // No frame after the last one counted, for the output or the recording.
   eng.close();
   if (recorder) {
-    await recorder.close();
-    if (recorder.status.error) say(`sixty: recording to ${quoteInput(recorder.path)} stopped: ${recorder.status.error}`);
+    const r = recorder;
+    recorder = undefined;
+    await r.close();
+    // Frames that were asked for and not recorded are lost output: said, and the exit status says so (EX_IOERR).
+    if (r.status.error) {
+      say(`sixty: recording to ${quoteInput(r.path)} stopped after ${r.status.frames} frames: ${r.status.error}`);
+      return 74;
+    }
+    if (r.status.dropped > 0) say(`sixty: recording to ${quoteInput(r.path)}: ${r.status.dropped} frames dropped (the disk did not keep up)`);
   }
   return status;
 }
@@ -487,13 +495,13 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
             );
             return u.refresh();
           }
-          const path = join(opts.exportDir, `${snapshotStem(host.hostname, new Date())}.sixtyrec`);
           try {
-            recorder = new RecordingWriter(path, recordingMeta(host, opts.intervalS), { catalog: CATALOG, maxBytes: opts.recordMax });
+            // A new file, always: a name taken (or planted) in the export directory is passed over, never extended.
+            recorder = RecordingWriter.createNew(opts.exportDir, snapshotStem(host.hostname, new Date()), recordingMeta(host, opts.intervalS), { catalog: CATALOG, maxBytes: opts.recordMax });
             reported = null;
-            return u.notify(`recording to ${path} (R stops)`);
+            return u.notify(`recording to ${recorder.path} (R stops)`);
           } catch (e) {
-            return u.notify(`cannot record: ${oneLine(e)}`, true);
+            return u.notify(`cannot record in ${quoteInput(opts.exportDir)}: ${oneLine(e)}`, true);
           }
         }
         case 'seek':

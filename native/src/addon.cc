@@ -9,6 +9,7 @@
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <malloc.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -750,6 +751,19 @@ Napi::Value KernelFunctionParams(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, proto != nullptr && btf_is_func_proto(proto) ? btf_vlen(proto) : -1);
 }
 
+// lockFile(fd): an exclusive flock(2) on an open file, without waiting. true when taken, false when another open file
+// holds it (another sixty recording to the same file). The kernel releases it when the file is closed or the process
+// ends, however it ends: no lock file is left behind.
+Napi::Value LockFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) Throw(env, "lock", EINVAL, "lockFile(fd)");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  if (flock(fd, LOCK_EX | LOCK_NB) == 0) return Napi::Boolean::New(env, true);
+  int err = errno;
+  if (err == EWOULDBLOCK) return Napi::Boolean::New(env, false);
+  Throw(env, "lock", err, std::string("flock: ") + strerror(err));
+}
+
 Napi::Value PossibleCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
 }
@@ -775,6 +789,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("takeLog", Napi::Function::New(env, TakeLog, "takeLog"));
   exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus, "possibleCpus"));
+  exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
   exports.Set("kernelFunctionParams", Napi::Function::New(env, KernelFunctionParams, "kernelFunctionParams"));
   return exports;
 }

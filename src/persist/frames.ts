@@ -30,9 +30,15 @@ export class FormatError extends Error {
 const STATUSES: readonly PanelStatus[] = ['starting', 'ok', 'error', 'off', 'standby'];
 
 /** Limits past which a file is not believed: no frame of sixty's comes near them. */
-const MAX_PANELS = 64;
-const MAX_ROWS = 100_000;
+export const MAX_PANELS = 64;
+/** rows per panel in a snapshot: a panel lists at most a few thousand (tcptop and filetop 2000, biotop's map 10240) */
+export const MAX_ROWS = 20_000;
 const MAX_HISTORY = 600;
+/** characters in any text: a path of PATH_MAX bytes, each escaped to \xNN (libbpf's log tail, LOG_TAIL, is shorter) */
+const MAX_TEXT = 4 * 4096;
+/** items in a row's list (a latency histogram, a CPU's counts) and fields in a row: far above any panel's */
+const MAX_ARRAY = 4096;
+const MAX_FIELDS = 256;
 
 /**
  * A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel, and numbers
@@ -81,11 +87,13 @@ function need(cond: boolean, what: string): asserts cond {
 
 const str = (v: unknown, what: string): string => {
   need(typeof v === 'string', `${what} is not text`);
+  need(v.length <= MAX_TEXT, `${what} is longer than ${MAX_TEXT} characters`);
   return escapeRawControls(v);
 };
 /** Text of several lines (libbpf's log): its line breaks are what it is made of, not controls to escape. */
 const lines = (v: unknown, what: string): string => {
   need(typeof v === 'string', `${what} is not text`);
+  need(v.length <= MAX_TEXT, `${what} is longer than ${MAX_TEXT} characters`);
   return escapeRawControlsKeepLines(v);
 };
 const strOrNull = (v: unknown, what: string): string | null => (v === null || v === undefined ? null : str(v, what));
@@ -98,16 +106,25 @@ const numOrNull = (v: unknown, what: string): number | null => (v === null ? nul
 /** Any JSON value with its strings escaped and its depth bounded (a row's fields: numbers, text, arrays of numbers). */
 function clean(v: unknown, what: string, depth = 0): unknown {
   need(depth < 8, `${what} is nested too deep`);
-  if (typeof v === 'string') return escapeRawControls(v);
-  if (Array.isArray(v)) return v.map((x, i) => clean(x, `${what}[${i}]`, depth + 1));
-  if (isObj(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [escapeRawControls(k), clean(x, `${what}.${k}`, depth + 1)]));
+  if (typeof v === 'string') return str(v, what);
+  if (Array.isArray(v)) {
+    need(v.length <= MAX_ARRAY, `${what} has more than ${MAX_ARRAY} items`);
+    return v.map((x, i) => clean(x, `${what}[${i}]`, depth + 1));
+  }
+  if (isObj(v)) {
+    const entries = Object.entries(v);
+    need(entries.length <= MAX_FIELDS, `${what} has more than ${MAX_FIELDS} fields`);
+    return Object.fromEntries(entries.map(([k, x]) => [str(k, `${what}: a field name`), clean(x, `${what}.${k.slice(0, 40)}`, depth + 1)]));
+  }
   return v;
 }
 
 function numberRecord(v: unknown, what: string, nulls: boolean): Record<string, number | null> {
   need(isObj(v), `${what} is not an object`);
+  const entries = Object.entries(v);
+  need(entries.length <= MAX_FIELDS, `${what} has more than ${MAX_FIELDS} fields`);
   const out: Record<string, number | null> = {};
-  for (const [k, x] of Object.entries(v)) out[escapeRawControls(k)] = nulls ? numOrNull(x, `${what}.${k}`) : num(x, `${what}.${k}`);
+  for (const [k, x] of entries) out[str(k, `${what}: a name`)] = nulls ? numOrNull(x, `${what}.${k.slice(0, 40)}`) : num(x, `${what}.${k.slice(0, 40)}`);
   return out;
 }
 
@@ -128,7 +145,7 @@ function drawable(spec: AnyPanelSpec, row: Row, what: string): void {
   }
 }
 
-function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boolean, elapsedNs: number): PanelFrame | null {
+function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boolean, elapsedNs: number, maxRows: number): PanelFrame | null {
   need(isObj(v), `${what} is not an object`);
   const id = str(v.id, `${what}.id`);
   const spec = catalog.spec(id);
@@ -136,13 +153,13 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
   if (!spec) return null;
   const w = `panel ${id}`;
   need(typeof v.status === 'string' && (STATUSES as readonly string[]).includes(v.status), `${w}: unknown status`);
-  need(Array.isArray(v.attempts ?? []), `${w}: attempts is not a list`);
+  need(Array.isArray(v.attempts ?? []) && ((v.attempts ?? []) as unknown[]).length <= 16, `${w}: attempts is not a list of at most 16`);
   const attempts: TierAttempt[] = ((v.attempts ?? []) as unknown[]).map((a, i) => {
     need(isObj(a), `${w}: attempt ${i} is not an object`);
     return { tier: str(a.tier, `${w}: attempt tier`), reason: str(a.reason, `${w}: attempt reason`), ...(a.log === undefined ? {} : { log: lines(a.log, `${w}: attempt log`) }) };
   });
   need(Array.isArray(v.rows), `${w}: rows is not a list`);
-  need(v.rows.length <= MAX_ROWS, `${w}: more than ${MAX_ROWS} rows`);
+  need(v.rows.length <= maxRows, `${w}: more than ${maxRows} rows`);
   const ids = new Set<string>();
   const rows = v.rows.map((r, i) => {
     need(isObj(r), `${w}: row ${i} is not an object`);
@@ -164,7 +181,9 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
   const history: Record<string, (number | null)[]> = {};
   if (withHistory && v.history !== undefined) {
     need(isObj(v.history), `${w}: history is not an object`);
-    for (const [rid, s] of Object.entries(v.history)) {
+    const series = Object.entries(v.history);
+    need(series.length <= maxRows, `${w}: history of more than ${maxRows} rows`);
+    for (const [rid, s] of series) {
       need(Array.isArray(s) && s.length <= MAX_HISTORY, `${w}: history of ${rid.slice(0, 40)} is not a list of at most ${MAX_HISTORY}`);
       history[escapeRawControls(rid)] = s.map((x, i) => numOrNull(x, `${w}: history point ${i}`));
     }
@@ -188,14 +207,14 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
  * A stored frame, checked and made safe to draw (deep-frozen, as the engine's). `withHistory`: a snapshot's frame
  * carries its rows' trends; a recording's does not (replay rebuilds them).
  */
-export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean): Frame {
+export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean, maxRows = MAX_ROWS): Frame {
   need(isObj(v), 'the frame is not an object');
   const time = str(v.time, 'the frame time');
   need(Number.isFinite(Date.parse(time)), 'the frame time is not a time');
   const elapsedNs = num(v.elapsedNs, 'the frame interval');
   need(elapsedNs >= 0, 'the frame interval is negative');
   need(Array.isArray(v.panels) && v.panels.length <= MAX_PANELS, 'the frame has no list of panels');
-  const panels = v.panels.map((p, i) => checkPanel(p, `panel ${i}`, catalog, withHistory, elapsedNs)).filter((p): p is PanelFrame => p !== null);
+  const panels = v.panels.map((p, i) => checkPanel(p, `panel ${i}`, catalog, withHistory, elapsedNs, maxRows)).filter((p): p is PanelFrame => p !== null);
   const seen = new Set<string>();
   for (const p of panels) {
     need(!seen.has(p.id), `panel ${p.id} twice`);

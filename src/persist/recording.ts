@@ -16,12 +16,14 @@
  * or its checksum fails and nothing follows) and leaves out. Any other damage is a FormatError. Reading needs a scan of
  * the record headers (the index) and, for a frame, the decoding of at most BLOCK frames from its block's start.
  */
-import { closeSync, constants, fdatasync, fstatSync, openSync, readSync, renameSync, write as fsWrite, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fstatSync, ftruncateSync, openSync, readSync, renameSync, write as fsWrite, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Frame } from '../frame.js';
 import type { Catalog } from '../panels/types.js';
-import { checkFrame, FormatError, hostFrom, isObj, SCHEMA_VERSION, storedFrame, textOr } from './frames.js';
+import { checkFrame, FormatError, hostFrom, isObj, MAX_PANELS, SCHEMA_VERSION, storedFrame, textOr } from './frames.js';
 import type { HostMeta } from './snapshot.js';
+import { loadAddon } from '../native.js';
 
 export const RECORDING_FORMAT = 'sixty-recording';
 const MAGIC = Buffer.from('SIXTYREC');
@@ -33,8 +35,22 @@ const FLAG_BLOCK = 1;
 export const BLOCK = 60;
 /** deflate's window: the part of the previous frame a dictionary can use. */
 const WINDOW = 32 * 1024;
-/** No frame of sixty's is near this once inflated: a payload that says otherwise is not believed. */
-const MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/**
+ * Bounds from what sixty writes, checked before the work they bound: a frame is at most a few hundred KB of JSON
+ * (RECORD_ROWS rows per panel), a few KB compressed. A file that says otherwise is damaged or crafted, and is refused
+ * before it can make replay (which needs no root) take gigabytes.
+ */
+const MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+/** inflated bytes of one frame, all its segments together */
+const MAX_FRAME_BYTES = 16 * 1024 * 1024;
+/** segments of one frame: its head and a panel each */
+const MAX_SEGMENTS = 1 + MAX_PANELS;
+/** rows per panel in a recorded frame: sixty keeps RECORD_ROWS (earlier versions 200) */
+export const MAX_RECORDED_ROWS = 1000;
+/** inflated bytes the frame cache keeps (stepping back and forth decodes nothing twice within this) */
+const MAX_CACHE_BYTES = 64 * 1024 * 1024;
+/** checked frames kept (the ones on screen and beside it) */
+const FRAME_CACHE = 8;
 const MAX_META_BYTES = 1024 * 1024;
 /** Records waiting for the disk before new frames are dropped (a stalled disk must not grow sixty's memory). */
 const MAX_PENDING = 16;
@@ -51,7 +67,9 @@ export interface RecordingMeta {
 
 export interface RecorderStatus {
   path: string;
+  /** frames written and synced (in every file of this run) */
   frames: number;
+  /** the current file's size on disk */
   bytes: number;
   /** frames not written because the disk was behind */
   dropped: number;
@@ -72,6 +90,53 @@ function headerBytes(meta: RecordingMeta): Buffer {
   return b;
 }
 
+/** Why a recording cannot be written where it was asked: one line for the user, the file left as it was. */
+export class RecordingRefused extends Error {
+  override name = 'RecordingRefused';
+}
+
+/** flock(2) on an open file, without waiting (the addon's): false when another sixty holds it. */
+export type LockFn = (fd: number) => boolean;
+
+const defaultLock: LockFn = (fd) => loadAddon().lockFile(fd);
+
+/**
+ * Opens a recording file for appending, safely in a directory others can write to (/tmp, a shared export folder):
+ * never following a symbolic link, never blocking on a FIFO planted at the name, and appending only to a regular file
+ * of the user running sixty that no one else can read or write (a file planted at the name by someone else is
+ * refused, never filled with what sixty sees). `how`: 'new' when the name must be new (a name sixty chose itself),
+ * 'existing' when it must already be there. Returns the open descriptor and whether the file was created here.
+ */
+function openSafely(path: string, how: 'new' | 'new-or-existing' | 'existing'): { fd: number; created: boolean } {
+  const flags = constants.O_RDWR | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  if (how !== 'existing') {
+    try {
+      return { fd: openSync(path, flags | constants.O_CREAT | constants.O_EXCL, 0o600), created: true };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || how === 'new') throw e;
+    }
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new RecordingRefused('it is a symbolic link');
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    const euid = process.geteuid?.() ?? st.uid;
+    if (!st.isFile()) throw new RecordingRefused('it exists and is not a regular file');
+    if (st.uid !== euid) throw new RecordingRefused(`it exists and belongs to another user (uid ${st.uid})`);
+    if ((st.mode & 0o077) !== 0) throw new RecordingRefused(`others may read or write it (mode ${(st.mode & 0o777).toString(8)}; sixty records to files of mode 600)`);
+    if (st.nlink !== 1) throw new RecordingRefused('it has other names (hard links)');
+  } catch (e) {
+    closeSync(fd);
+    throw e;
+  }
+  return { fd, created: false };
+}
+
 /** Appends frames to FILE. Writes and syncs run off the event loop, in order; frames are compressed as they come. */
 export class RecordingWriter {
   private fd: number;
@@ -80,19 +145,26 @@ export class RecordingWriter {
   private inBlock = 0;
   /** frames in the current file (rotation never leaves an empty one behind) */
   private fileFrames = 0;
+  /** the file's size after its last whole record: where a failed write is cut back to */
+  private end = 0;
+  /** the file's size once every queued record is written (what rotation decides on) */
+  private projected = 0;
   private pending = 0;
   private chain: Promise<void> = Promise.resolve();
   readonly status: RecorderStatus;
 
-  /**
-   * Opens FILE for recording. A new file gets the header; an existing sixty recording is appended to (its next frame
-   * starts a block); anything else is refused. `maxBytes`: when FILE would pass it, FILE becomes FILE.1 (replacing an
-   * older one) and a new FILE starts, so the two together stay under twice the bound.
-   */
   private readonly maxBytes: number | null;
   private readonly sync: boolean;
   private readonly catalog: Catalog;
+  private readonly lock: LockFn;
 
+  /**
+   * Opens FILE for recording. A new file gets the header; an existing sixty recording of this user is extended (its
+   * next frame starts a block; a last record torn by a crash or a full disk is cut off first, so the frames before it
+   * stay readable); anything else is refused. A file another sixty is recording to is refused (flock). `maxBytes`:
+   * when FILE would pass it, FILE becomes FILE.1 (replacing an older one) and a new FILE starts, so the two together
+   * stay under twice the bound. `mustCreate`: FILE must not exist (a name sixty chose, as `R` does).
+   */
   constructor(
     readonly path: string,
     private readonly meta: RecordingMeta,
@@ -101,31 +173,54 @@ export class RecordingWriter {
       maxBytes?: number | null;
       /** sync each record to the disk (what makes a crash lose at most the last frame); off only to build test files fast */
       sync?: boolean;
+      mustCreate?: boolean;
+      lock?: LockFn;
     },
   ) {
     this.catalog = opts.catalog;
     this.maxBytes = opts.maxBytes ?? null;
     this.sync = opts.sync ?? true;
-    this.fd = RecordingWriter.openFile(path, meta);
-    const size = fstatSync(this.fd).size;
+    this.lock = opts.lock ?? defaultLock;
+    const { fd, frames, size } = this.openFile(path, opts.mustCreate ?? false);
+    this.fd = fd;
+    this.end = size;
+    this.projected = size;
     this.status = { path, frames: 0, bytes: size, dropped: 0, rotations: 0, error: null };
-    this.fileFrames = size > headerBytes(meta).length ? 1 : 0;
+    this.fileFrames = frames;
   }
 
-  private static openFile(path: string, meta: RecordingMeta): number {
-    const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  /**
+   * `dir/stem.sixtyrec`, or the next free `stem-2.sixtyrec` and so on: always a new file, created here (a name taken
+   * by anything, a file, a link or a FIFO someone planted, is passed over).
+   */
+  static createNew(dir: string, stem: string, meta: RecordingMeta, opts: { catalog: Catalog; maxBytes?: number | null; lock?: LockFn }): RecordingWriter {
+    for (let n = 1; n < 100; n++) {
+      const path = join(dir, `${n === 1 ? stem : `${stem}-${n}`}.sixtyrec`);
+      try {
+        return new RecordingWriter(path, meta, { ...opts, mustCreate: true });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+    }
+    throw Object.assign(new Error(`${stem}: 99 recordings of that name already`), { code: 'EEXIST' });
+  }
+
+  /** Opens (and locks) FILE; a new one gets the header, an existing one is checked and its torn tail cut off. */
+  private openFile(path: string, mustCreate: boolean): { fd: number; frames: number; size: number } {
+    const { fd, created } = openSafely(path, mustCreate ? 'new' : 'new-or-existing');
     try {
-      const size = fstatSync(fd).size;
-      if (size === 0) {
-        const h = headerBytes(meta);
+      if (!this.lock(fd)) throw new RecordingRefused('another sixty is recording to it');
+      if (created) {
+        const h = headerBytes(this.meta);
         let off = 0;
         while (off < h.length) off += writeSync(fd, h, off);
-      } else {
-        // Appending: it must be a recording this version reads.
-        const reader = RecordingReader.readMeta(path);
-        if (reader.schemaVersion !== meta.schemaVersion) throw new FormatError(`it is a recording of schema ${reader.schemaVersion}; this sixty writes ${meta.schemaVersion}`);
+        return { fd, frames: 0, size: h.length };
       }
-      return fd;
+      // Extending: it must be a recording this version reads, and end with a whole record.
+      const { meta, end, frames, size } = scanRecording(fd);
+      if (meta.schemaVersion !== this.meta.schemaVersion) throw new FormatError(`it is a recording of schema ${meta.schemaVersion}; this sixty writes ${this.meta.schemaVersion}`);
+      if (end < size) ftruncateSync(fd, end);
+      return { fd, frames, size: end };
     } catch (e) {
       closeSync(fd);
       throw e;
@@ -149,7 +244,7 @@ export class RecordingWriter {
     let block = this.prev === null || this.inBlock >= BLOCK;
     let rec = this.record(parts, time, block);
     // Past the bound: this frame starts a new file, standing alone.
-    const rotate = this.maxBytes !== null && this.fileFrames > 0 && this.status.bytes + rec.length > this.maxBytes;
+    const rotate = this.maxBytes !== null && this.fileFrames > 0 && this.projected + rec.length > this.maxBytes;
     if (rotate && !block) {
       block = true;
       rec = this.record(parts, time, true);
@@ -157,13 +252,12 @@ export class RecordingWriter {
     this.prev = parts;
     this.inBlock = block ? 1 : this.inBlock + 1;
     this.pending++;
-    this.status.frames++;
     if (rotate) {
-      this.status.bytes = headerBytes(this.meta).length + rec.length;
+      this.projected = headerBytes(this.meta).length + rec.length;
       this.fileFrames = 1;
       this.chain = this.chain.then(() => this.rotate());
     } else {
-      this.status.bytes += rec.length;
+      this.projected += rec.length;
       this.fileFrames++;
     }
     this.chain = this.chain.then(() => this.append(rec)).finally(() => this.pending--);
@@ -193,12 +287,30 @@ export class RecordingWriter {
     return rec;
   }
 
+  /**
+   * FILE becomes FILE.1 and a new FILE starts. FILE.1 is replaced only when it is a recording of this user (the one an
+   * earlier rotation left); the new FILE must not exist (anything at the name now was put there by someone else).
+   */
   private rotate(): void {
     if (this.status.error !== null) return;
+    const older = `${this.path}.1`;
     try {
+      try {
+        const { fd } = openSafely(older, 'existing');
+        try {
+          scanRecording(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new RecordingRefused(`${older} is in the way (${e instanceof Error ? e.message : String(e)})`);
+      }
+      renameSync(this.path, older);
       closeSync(this.fd);
-      renameSync(this.path, `${this.path}.1`);
-      this.fd = RecordingWriter.openFile(this.path, this.meta);
+      const { fd, size } = this.openFile(this.path, true);
+      this.fd = fd;
+      this.end = size;
+      this.status.bytes = size;
       this.status.rotations++;
     } catch (e) {
       this.fail(`cannot start a new file: ${e instanceof Error ? e.message : String(e)}`);
@@ -207,19 +319,42 @@ export class RecordingWriter {
 
   private append(rec: Buffer): Promise<void> {
     if (this.status.error !== null) return Promise.resolve();
+    const at = this.end;
     return new Promise((resolve) => {
       fsWrite(this.fd, rec, 0, rec.length, null, (err, n) => {
         if (err || n !== rec.length) {
-          this.fail(err ? err.message : `short write (${n} of ${rec.length} bytes)`);
+          // Cut the file back to its last whole record: what was recorded stays readable, and can be extended.
+          try {
+            ftruncateSync(this.fd, at);
+          } catch {
+            /* the reader leaves a torn last record out */
+          }
+          this.fail(err ? writeError(err) : `the disk is full (${n} of ${rec.length} bytes written; the file ends with the last whole frame)`);
           return resolve();
         }
-        if (!this.sync) return resolve();
-        fdatasync(this.fd, (e) => {
-          if (e) this.fail(e.message);
+        this.end = at + rec.length;
+        const done = (e: NodeJS.ErrnoException | null): void => {
+          if (e) this.fail(writeError(e));
+          else if (this.removed()) this.fail('the file was removed (or its directory): nothing more is recorded');
+          else {
+            this.status.frames++;
+            this.status.bytes = this.end;
+          }
           resolve();
-        });
+        };
+        if (!this.sync) return done(null);
+        fdatasync(this.fd, done);
       });
     });
+  }
+
+  /** The file has no name left (it, or its directory, was removed while sixty wrote to it). */
+  private removed(): boolean {
+    try {
+      return fstatSync(this.fd).nlink === 0;
+    } catch {
+      return true;
+    }
   }
 
   private fail(why: string): void {
@@ -250,6 +385,106 @@ export class RecordingWriter {
       /* closed */
     }
   }
+}
+
+/** A write error as the user should read it. */
+function writeError(e: NodeJS.ErrnoException): string {
+  if (e.code === 'ENOSPC') return 'no space left on the device (the file ends with the last whole frame)';
+  if (e.code === 'EDQUOT') return 'disk quota exceeded (the file ends with the last whole frame)';
+  return e.message;
+}
+
+/**
+ * Walks the records after the header, streaming the file in 4 MB pieces: each record's header and payload checksum.
+ * Calls `onRecord` for each whole record; stops at a torn last record (its length runs past the end, or its checksum
+ * fails and nothing follows: the write a crash or a full disk interrupted). Any other damage is a FormatError.
+ * Returns where the last whole record ends.
+ */
+function scanRecords(fd: number, start: number, size: number, onRecord: (offset: number, time: number, block: boolean, len: number) => void): { end: number; torn: boolean; frames: number } {
+  const CHUNK = 4 << 20;
+  let buf = Buffer.alloc(Math.min(CHUNK, Math.max(HEADER, size - start)));
+  let bufStart = start;
+  let bufLen = 0;
+  let pos = start;
+  let frames = 0;
+  const fill = (need: number): boolean => {
+    // Keep [pos, pos + need) in the buffer.
+    if (pos >= bufStart && pos + need <= bufStart + bufLen) return true;
+    if (pos + need > size) return false;
+    if (need > buf.length) buf = Buffer.alloc(need + CHUNK);
+    bufStart = pos;
+    bufLen = readSync(fd, buf, 0, Math.min(buf.length, size - pos), pos);
+    return bufLen >= need;
+  };
+  while (pos < size) {
+    const at = pos;
+    if (!fill(HEADER)) return { end: at, torn: true, frames };
+    const h = buf.subarray(pos - bufStart, pos - bufStart + HEADER);
+    if (h[0] !== KIND_FRAME || h.readUInt16LE(2) !== 0) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1})`);
+    const len = h.readUInt32LE(4);
+    const time = h.readDoubleLE(8);
+    const crc = h.readUInt32LE(16);
+    const block = (h[1]! & FLAG_BLOCK) !== 0;
+    if (len > MAX_PAYLOAD_BYTES) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1}: its length is not believable)`);
+    pos += HEADER;
+    // Runs past the end of the file: the write a crash interrupted.
+    if (!fill(len)) return { end: at, torn: true, frames };
+    const payload = buf.subarray(pos - bufStart, pos - bufStart + len);
+    if (crc32(payload) !== crc || !Number.isFinite(time) || (frames === 0 && !block)) {
+      // The last record torn by a power cut (its blocks not all on disk): left out. Anywhere else: damage.
+      if (pos + len >= size) return { end: at, torn: true, frames };
+      throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1}: checksum)`);
+    }
+    onRecord(at + HEADER, time, block, len);
+    frames++;
+    pos += len;
+  }
+  return { end: pos, torn: false, frames };
+}
+
+/** An open recording's header, and where its last whole record ends (for extending it). */
+function scanRecording(fd: number): { meta: RecordingMeta; end: number; frames: number; size: number } {
+  const size = fstatSync(fd).size;
+  const { meta, end: start } = readHeader(fd);
+  const { end, frames } = scanRecords(fd, start, size, () => {});
+  return { meta, end, frames, size };
+}
+
+/** A recording's header: its checked meta, and where the records start. */
+function readHeader(fd: number): { meta: RecordingMeta; end: number } {
+  const head = Buffer.alloc(13);
+  const got = readSync(fd, head, 0, 13, 0);
+  if (got < 8 || !head.subarray(0, 8).equals(MAGIC)) throw new FormatError('not a sixty recording (no SIXTYREC header)');
+  if (got < 13) throw new FormatError('the recording header is truncated');
+  if (head[8] !== CONTAINER) throw new FormatError(`a recording container of version ${head[8]}: this sixty reads version ${CONTAINER}`);
+  const len = head.readUInt32LE(9);
+  if (len > MAX_META_BYTES) throw new FormatError('the recording header is damaged (its length is not believable)');
+  const body = Buffer.alloc(len + 4);
+  if (readSync(fd, body, 0, body.length, 13) < body.length) throw new FormatError('the recording header is truncated');
+  const json = body.subarray(0, len);
+  if (crc32(json) !== body.readUInt32LE(len)) throw new FormatError('the recording header is damaged (checksum)');
+  let meta: unknown;
+  try {
+    meta = JSON.parse(json.toString('utf8'));
+  } catch {
+    throw new FormatError('the recording header is not JSON');
+  }
+  if (!isObj(meta) || meta.format !== RECORDING_FORMAT) throw new FormatError('not a sixty recording (wrong format name)');
+  const v = meta.schemaVersion;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new FormatError('the recording has no schema version');
+  if (v > SCHEMA_VERSION) throw new FormatError(`written by a newer sixty (schema ${v}; this one reads up to ${SCHEMA_VERSION})`);
+  return {
+    meta: {
+      format: RECORDING_FORMAT,
+      schemaVersion: v,
+      sixty: textOr(meta.sixty, '?'),
+      host: hostFrom(meta.host),
+      intervalS: typeof meta.intervalS === 'number' && meta.intervalS > 0 ? meta.intervalS : 1,
+      startedAt: textOr(meta.startedAt, '?'),
+      rowsPerPanel: typeof meta.rowsPerPanel === 'number' ? meta.rowsPerPanel : 0,
+    },
+    end: 13 + len + 4,
+  };
 }
 
 /** A growable index of records: offsets, times and flags in typed arrays (a day at 1 s is 86,400 entries). */
@@ -290,7 +525,10 @@ export interface OpenedRecording {
 /** Reads a recording: the index at open (headers and checksums, streamed), frames on demand, a few cached. */
 export class RecordingReader {
   private readonly index = new Index();
-  private readonly cache = new Map<number, { parts: Map<string, Buffer>; frame: Frame | null }>();
+  /** decoded frames' segments (bounded by their bytes), and the last few frames checked */
+  private readonly cache = new Map<number, Map<string, Buffer>>();
+  private cacheBytes = 0;
+  private readonly checked = new Map<number, Frame>();
   meta!: RecordingMeta;
   tornTail = false;
   /** recorded frames carry no trends: replay rebuilds them */
@@ -308,52 +546,6 @@ export class RecordingReader {
     }
   }
 
-  /** The header only (to append to a file). */
-  static readMeta(path: string): RecordingMeta {
-    const fd = openSync(path, 'r');
-    try {
-      return RecordingReader.header(fd).meta;
-    } finally {
-      closeSync(fd);
-    }
-  }
-
-  private static header(fd: number): { meta: RecordingMeta; end: number } {
-    const head = Buffer.alloc(13);
-    const got = readSync(fd, head, 0, 13, 0);
-    if (got < 8 || !head.subarray(0, 8).equals(MAGIC)) throw new FormatError('not a sixty recording (no SIXTYREC header)');
-    if (got < 13) throw new FormatError('the recording header is truncated');
-    if (head[8] !== CONTAINER) throw new FormatError(`a recording container of version ${head[8]}: this sixty reads version ${CONTAINER}`);
-    const len = head.readUInt32LE(9);
-    if (len > MAX_META_BYTES) throw new FormatError('the recording header is damaged (its length is not believable)');
-    const body = Buffer.alloc(len + 4);
-    if (readSync(fd, body, 0, body.length, 13) < body.length) throw new FormatError('the recording header is truncated');
-    const json = body.subarray(0, len);
-    if (crc32(json) !== body.readUInt32LE(len)) throw new FormatError('the recording header is damaged (checksum)');
-    let meta: unknown;
-    try {
-      meta = JSON.parse(json.toString('utf8'));
-    } catch {
-      throw new FormatError('the recording header is not JSON');
-    }
-    if (!isObj(meta) || meta.format !== RECORDING_FORMAT) throw new FormatError('not a sixty recording (wrong format name)');
-    const v = meta.schemaVersion;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new FormatError('the recording has no schema version');
-    if (v > SCHEMA_VERSION) throw new FormatError(`written by a newer sixty (schema ${v}; this one reads up to ${SCHEMA_VERSION})`);
-    return {
-      meta: {
-        format: RECORDING_FORMAT,
-        schemaVersion: v,
-        sixty: textOr(meta.sixty, '?'),
-        host: hostFrom(meta.host),
-        intervalS: typeof meta.intervalS === 'number' && meta.intervalS > 0 ? meta.intervalS : 1,
-        startedAt: textOr(meta.startedAt, '?'),
-        rowsPerPanel: typeof meta.rowsPerPanel === 'number' ? meta.rowsPerPanel : 0,
-      },
-      end: 13 + len + 4,
-    };
-  }
-
   constructor(
     readonly path: string,
     private readonly catalog: Catalog,
@@ -362,7 +554,7 @@ export class RecordingReader {
     try {
       const st = fstatSync(this.fd);
       if (!st.isFile()) throw new FormatError('not a regular file');
-      const { meta, end } = RecordingReader.header(this.fd);
+      const { meta, end } = readHeader(this.fd);
       this.meta = meta;
       this.scan(end, st.size);
     } catch (e) {
@@ -371,55 +563,10 @@ export class RecordingReader {
     }
   }
 
-  /** Reads the records' headers and checks their payloads, streaming the file in 4 MB pieces. */
+  /** Reads the records' headers and checks their payloads (scanRecords), into the index. */
   private scan(start: number, size: number): void {
-    const CHUNK = 4 << 20;
-    let buf = Buffer.alloc(CHUNK);
-    let bufStart = start;
-    let bufLen = 0;
-    let pos = start;
-    const fill = (need: number): boolean => {
-      // Keep [pos, pos + need) in the buffer.
-      if (pos >= bufStart && pos + need <= bufStart + bufLen) return true;
-      if (pos + need > size) return false;
-      if (need > buf.length) buf = Buffer.alloc(need + CHUNK);
-      bufStart = pos;
-      bufLen = readSync(this.fd, buf, 0, Math.min(buf.length, size - pos), pos);
-      return bufLen >= need;
-    };
-    let first = true;
-    while (pos < size) {
-      const at = pos;
-      if (!fill(HEADER)) {
-        this.tornTail = true;
-        break;
-      }
-      const h = buf.subarray(pos - bufStart, pos - bufStart + HEADER);
-      if (h[0] !== KIND_FRAME || h.readUInt16LE(2) !== 0) throw new FormatError(`damaged record at byte ${at} (frame ${this.index.length + 1})`);
-      const len = h.readUInt32LE(4);
-      const time = h.readDoubleLE(8);
-      const crc = h.readUInt32LE(16);
-      const block = (h[1]! & FLAG_BLOCK) !== 0;
-      if (len > MAX_FRAME_BYTES) throw new FormatError(`damaged record at byte ${at} (frame ${this.index.length + 1}: its length is not believable)`);
-      pos += HEADER;
-      if (!fill(len)) {
-        // Runs past the end of the file: the write a crash interrupted.
-        this.tornTail = true;
-        break;
-      }
-      const payload = buf.subarray(pos - bufStart, pos - bufStart + len);
-      if (crc32(payload) !== crc || !Number.isFinite(time) || (first && !block)) {
-        // The last record torn by a power cut (its blocks not all on disk): left out. Anywhere else: damage.
-        if (pos + len >= size) {
-          this.tornTail = true;
-          break;
-        }
-        throw new FormatError(`damaged record at byte ${at} (frame ${this.index.length + 1}: checksum)`);
-      }
-      first = false;
-      this.index.push(at + HEADER, time, block, len);
-      pos += len;
-    }
+    const { torn } = scanRecords(this.fd, start, size, (offset, time, block, len) => this.index.push(offset, time, block, len));
+    this.tornTail = torn;
   }
 
   get frames(): number {
@@ -457,6 +604,7 @@ export class RecordingReader {
     };
     if (p.length < 2) bad('is empty');
     const n = p.readUInt16LE(0);
+    if (n === 0 || n > MAX_SEGMENTS) bad(`has ${n} segments (sixty writes 1 to ${MAX_SEGMENTS})`);
     let off = 2;
     const segs: Buffer[] = [];
     for (let k = 0; k < n; k++) {
@@ -466,13 +614,19 @@ export class RecordingReader {
       segs.push(p.subarray(off + 4, off + 4 + len));
       off += 4 + len;
     }
-    if (n === 0 || off !== p.length) bad('has a damaged layout');
+    if (off !== p.length) bad('has a damaged layout');
+    // One budget for the whole frame: each segment may inflate only to what the ones before it left.
+    let budget = MAX_FRAME_BYTES;
     const inflate = (seg: Buffer, dict: Buffer | undefined): Buffer => {
+      let out: Buffer;
       try {
-        return dict ? inflateRawSync(seg, { dictionary: dict.subarray(-WINDOW), maxOutputLength: MAX_FRAME_BYTES }) : inflateRawSync(seg, { maxOutputLength: MAX_FRAME_BYTES });
+        out = inflateRawSync(seg, { ...(dict ? { dictionary: dict.subarray(-WINDOW) } : {}), maxOutputLength: Math.max(1, budget) });
       } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return bad(`inflates to more than ${MAX_FRAME_BYTES / 1048576} MB (sixty's frames are far smaller)`);
         return bad(`does not decompress (${(e as Error).message})`);
       }
+      budget -= out.length;
+      return out;
     };
     const head = inflate(segs[0]!, prev?.get(''));
     let ids: unknown;
@@ -489,7 +643,7 @@ export class RecordingReader {
 
   private parts(i: number): Map<string, Buffer> {
     const hit = this.cache.get(i);
-    if (hit) return hit.parts;
+    if (hit) return hit;
     let start = i;
     while (start > 0 && this.index.blocks[start] !== 1) start--;
     // From the block's start (or the nearest frame decoded since), each frame's dictionaries are the one before's.
@@ -499,7 +653,7 @@ export class RecordingReader {
         from = k + 1;
         break;
       }
-    let prev = from > start ? this.cache.get(from - 1)!.parts : null;
+    let prev = from > start ? this.cache.get(from - 1)! : null;
     let out = new Map<string, Buffer>();
     for (let k = from; k <= i; k++) {
       out = this.decode(k, this.payload(k), this.index.blocks[k] === 1 ? null : prev);
@@ -511,10 +665,15 @@ export class RecordingReader {
 
   private remember(i: number, parts: Map<string, Buffer>): void {
     if (this.cache.has(i)) return;
-    this.cache.set(i, { parts, frame: null });
-    // Two blocks' worth: stepping back and forth within a minute decodes nothing twice.
-    if (this.cache.size > 2 * BLOCK + 8) {
-      const oldest = this.cache.keys().next().value as number;
+    let bytes = 0;
+    for (const b of parts.values()) bytes += b.length;
+    this.cache.set(i, parts);
+    this.cacheBytes += bytes;
+    // Two blocks' worth (stepping back and forth within a minute decodes nothing twice), and never more than
+    // MAX_CACHE_BYTES; the newest stays.
+    while (this.cache.size > 1 && (this.cache.size > 2 * BLOCK + 8 || this.cacheBytes > MAX_CACHE_BYTES)) {
+      const [oldest, old] = this.cache.entries().next().value as [number, Map<string, Buffer>];
+      for (const b of old.values()) this.cacheBytes -= b.length;
       this.cache.delete(oldest);
     }
   }
@@ -522,9 +681,9 @@ export class RecordingReader {
   /** Frame i (0-based), checked (a FormatError if it cannot be drawn), without history. */
   frame(i: number): Frame {
     if (!(i >= 0 && i < this.index.length)) throw new RangeError(`no frame ${i}`);
+    const known = this.checked.get(i);
+    if (known) return known;
     const parts = this.parts(i);
-    const c = this.cache.get(i);
-    if (c?.frame) return c.frame;
     let v: Record<string, unknown>;
     try {
       v = JSON.parse(parts.get('')!.toString('utf8')) as Record<string, unknown>;
@@ -534,12 +693,13 @@ export class RecordingReader {
     }
     let frame: Frame;
     try {
-      frame = checkFrame(v, this.catalog, false);
+      frame = checkFrame(v, this.catalog, false, MAX_RECORDED_ROWS);
     } catch (e) {
       if (e instanceof FormatError) throw new FormatError(`frame ${i + 1}: ${e.message}`);
       throw e;
     }
-    if (c) c.frame = frame;
+    this.checked.set(i, frame);
+    if (this.checked.size > FRAME_CACHE) this.checked.delete(this.checked.keys().next().value as number);
     return frame;
   }
 

@@ -84,6 +84,7 @@ export function fakeAddon(k: FakeKernel): Addon {
       return out;
     },
     possibleCpus: () => 2,
+    lockFile: () => true,
     setErrorClass: () => {},
     kernelFunctionParams: (name: string) => (name === 'tcp_recvmsg' ? 6 : -1),
     async load(path: string, programs: string[], opts?: { rodata?: Record<string, number>; mapSizes?: Record<string, number> }): Promise<BpfObject> {

@@ -1,14 +1,16 @@
 /** Snapshots, recordings and replay, on the fake engine's frames: round trips, crashes, damage, rotation, fuzzing. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import type { Frame } from '../../src/frame.js';
 import { checkFrame, FormatError, storedFrame } from '../../src/persist/frames.js';
-import { BLOCK, RECORDING_FORMAT, RecordingReader, RecordingWriter, type RecordingMeta } from '../../src/persist/recording.js';
+import { BLOCK, RECORDING_FORMAT, RecordingReader, RecordingRefused, RecordingWriter, type RecordingMeta } from '../../src/persist/recording.js';
 import { checkSnapshot, parseSnapshot, snapshotDocument, snapshotStem, writeSnapshot } from '../../src/persist/snapshot.js';
 import { csvField, csvHeader, csvRows } from '../../src/persist/csv.js';
 import { panelById } from '../../src/panels/registry.js';
@@ -242,10 +244,139 @@ test('recording to an existing recording extends it; anything else is refused', 
     assert.deepEqual(withoutHistory(r.frame(24)), asRecorded(FRAMES[24]!));
     r.close();
     const other = join(dir, 'notes.txt');
-    writeFileSync(other, 'my notes\n');
+    writeFileSync(other, 'my notes\n', { mode: 0o600 });
     assert.throws(() => new RecordingWriter(other, META, { catalog: CATALOG }), FormatError);
     assert.equal(readFileSync(other, 'utf8'), 'my notes\n', 'left as it was');
     assert.equal(statSync(path).mode & 0o777, 0o600);
+  });
+});
+
+test('extending a recording a crash or a full disk tore: the torn record is cut off first, every whole frame stays', async () => {
+  await inScratch(async (dir) => {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES.slice(0, 10));
+    const whole = readFileSync(path);
+    const last = recordOffsets(whole).at(-1)!;
+    for (const keep of [last + 7, last + 20 + 3, whole.length - 1]) {
+      writeFileSync(path, whole.subarray(0, keep), { mode: 0o600 });
+      await record(path, FRAMES.slice(10, 15));
+      const r = new RecordingReader(path, CATALOG);
+      assert.deepEqual([r.frames, r.tornTail], [14, false], `torn at ${keep} of ${whole.length}, then extended`);
+      assert.deepEqual(withoutHistory(r.frame(8)), asRecorded(FRAMES[8]!));
+      assert.deepEqual(withoutHistory(r.frame(9)), asRecorded(FRAMES[10]!), 'the torn frame is gone, the next one follows');
+      assert.deepEqual(withoutHistory(r.frame(13)), asRecorded(FRAMES[14]!));
+      r.close();
+    }
+  });
+});
+
+test('two writers on one recording: the second is refused while the first records (flock), and may extend it after', async () => {
+  await inScratch(async (dir) => {
+    const path = join(dir, 'a.rec');
+    const first = new RecordingWriter(path, META, { catalog: CATALOG });
+    first.add(FRAMES[0]!);
+    await first.drain();
+    assert.throws(() => new RecordingWriter(path, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /another sixty is recording to it/.test(e.message));
+    first.add(FRAMES[1]!);
+    await first.close();
+    await record(path, FRAMES.slice(2, 4));
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, 4);
+    r.close();
+  });
+});
+
+test('a shared directory: a FIFO, a link or a file of another kind at the name is refused at once, and left as it was', async () => {
+  await inScratch(async (dir) => {
+    const fifo = join(dir, 'fifo.rec');
+    execFileSync('mkfifo', [fifo]);
+    const t0 = Date.now();
+    assert.throws(() => new RecordingWriter(fifo, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /not a regular file/.test(e.message));
+    assert.ok(Date.now() - t0 < 2000, 'opening a FIFO does not wait for a reader');
+    const target = join(dir, 'target');
+    writeFileSync(target, 'precious\n', { mode: 0o600 });
+    symlinkSync(target, join(dir, 'link.rec'));
+    assert.throws(() => new RecordingWriter(join(dir, 'link.rec'), META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /symbolic link/.test(e.message));
+    const open = join(dir, 'open.rec');
+    writeFileSync(open, '');
+    chmodSync(open, 0o666);
+    assert.throws(() => new RecordingWriter(open, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /mode 666/.test(e.message));
+    assert.equal(statSync(open).size, 0, 'nothing recorded into a file others can read');
+    linkSync(target, join(dir, 'hard.rec'));
+    assert.throws(() => new RecordingWriter(join(dir, 'hard.rec'), META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /hard links/.test(e.message));
+    if (process.geteuid?.() === 0) {
+      // An empty file another user made at the name (as uid 65534 would in /tmp): refused, never filled.
+      const theirs = join(dir, 'theirs.rec');
+      writeFileSync(theirs, '', { mode: 0o600 });
+      chownSync(theirs, 65534, 65534);
+      assert.throws(() => new RecordingWriter(theirs, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /another user \(uid 65534\)/.test(e.message));
+      assert.equal(statSync(theirs).size, 0);
+    }
+    assert.equal(readFileSync(target, 'utf8'), 'precious\n');
+    // R's names are always new: whatever is planted at the next names is passed over.
+    const stem = 'sixty-host1-20261206T001000Z';
+    execFileSync('mkfifo', [join(dir, `${stem}.sixtyrec`)]);
+    symlinkSync(target, join(dir, `${stem}-2.sixtyrec`));
+    writeFileSync(join(dir, `${stem}-3.sixtyrec`), '', { mode: 0o666 });
+    const w = RecordingWriter.createNew(dir, stem, META, { catalog: CATALOG });
+    assert.equal(w.path, join(dir, `${stem}-4.sixtyrec`));
+    w.add(FRAMES[0]!);
+    await w.close();
+    assert.equal(statSync(w.path).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, `${stem}-3.sixtyrec`)).size, 0);
+  });
+});
+
+test('a crafted recording cannot make replay take gigabytes: segments, inflated bytes, rows and text are bounded first', async () => {
+  await inScratch(async (dir) => {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES.slice(0, 2));
+    const head = readFileSync(path).subarray(0, recordOffsets(readFileSync(path))[0]!);
+    /** A recording of one block frame whose payload is these segments (each deflated). */
+    const craft = (segments: Buffer[]): void => {
+      const segs = segments.map((b) => deflateRawSync(b));
+      const payload = Buffer.alloc(2 + segs.reduce((n, b) => n + 4 + b.length, 0));
+      payload.writeUInt16LE(segs.length, 0);
+      let off = 2;
+      for (const b of segs) {
+        payload.writeUInt32LE(b.length, off);
+        b.copy(payload, off + 4);
+        off += 4 + b.length;
+      }
+      const rec = Buffer.alloc(20);
+      rec[0] = 0x46;
+      rec[1] = 1;
+      rec.writeUInt32LE(payload.length, 4);
+      rec.writeDoubleLE(Date.parse('2026-12-06T00:00:00Z'), 8);
+      rec.writeUInt32LE(crc32(payload), 16);
+      writeFileSync(path, Buffer.concat([head, rec, payload]));
+    };
+    const frameOf = (): unknown => {
+      const r = new RecordingReader(path, CATALOG);
+      try {
+        return r.frame(0);
+      } finally {
+        r.close();
+      }
+    };
+    const headOf = (ids: string[]): Buffer => Buffer.from(JSON.stringify({ time: '2026-12-06T00:00:00.000Z', elapsedNs: 1e9, panels: ids }));
+    // 64 MB of zeros in one segment: 64 KB in the file.
+    craft([headOf(['softirqs']), Buffer.alloc(64 << 20, 0x20)]);
+    assert.throws(frameOf, (e: Error) => e instanceof FormatError && /inflates to more than 16 MB/.test(e.message));
+    // Many segments of 8 MB each: the budget is the frame's, not each segment's.
+    craft([headOf(['a', 'b', 'c']), Buffer.alloc(8 << 20, 0x20), Buffer.alloc(8 << 20, 0x20), Buffer.alloc(8 << 20, 0x20)]);
+    assert.throws(frameOf, (e: Error) => e instanceof FormatError && /inflates to more than 16 MB/.test(e.message));
+    craft(Array.from({ length: 1000 }, () => Buffer.from('{}')));
+    assert.throws(frameOf, (e: Error) => e instanceof FormatError && /has 1000 segments/.test(e.message));
+    // 100,000 rows of a panel (sixty records 100): refused before any row is checked.
+    const softirqs = (plain(storedFrame(FRAMES[3]!, CATALOG)) as { panels: { id: string; rows: unknown[] }[] }).panels.find((p) => p.id === 'softirqs')!;
+    const t0 = Date.now();
+    craft([headOf(['softirqs']), Buffer.from(JSON.stringify({ ...softirqs, rows: Array.from({ length: 100_000 }, (_, i) => ({ id: `r${i}` })) }))]);
+    assert.throws(frameOf, (e: Error) => e instanceof FormatError && /more than 1000 rows/.test(e.message));
+    assert.ok(Date.now() - t0 < 10_000, `refused in ${Date.now() - t0} ms`);
+    // A name of a megabyte.
+    craft([headOf(['softirqs']), Buffer.from(JSON.stringify({ ...softirqs, rows: [{ ...(softirqs.rows[0] as object), vector: 'x'.repeat(1 << 20) }] }))]);
+    assert.throws(frameOf, (e: Error) => e instanceof FormatError && /longer than 16384 characters/.test(e.message));
   });
 });
 
