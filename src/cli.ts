@@ -4,12 +4,14 @@
  * Ink and React are loaded only for the console, after a first plain frame is on the screen.
  */
 import { hostname, release } from 'node:os';
-import { closeSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
+import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { onlineCpus } from './kernel/cpus.js';
 import { FormatError, RECORD_ROWS, SCHEMA_VERSION } from './persist/frames.js';
 import { csvHeader, csvRows } from './persist/csv.js';
+import { OutputError, WholeWriter } from './persist/output.js';
 import { RECORDING_FORMAT, RecordingReader, RecordingRefused, RecordingWriter, type RecordingMeta } from './persist/recording.js';
 import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from './persist/snapshot.js';
 import { ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from './replay.js';
@@ -126,6 +128,22 @@ function onFatal(e: unknown): void {
 function installExitHandlers(): void {
   for (const s of SIGNALS) process.on(s, onSignal);
   process.on('uncaughtException', onFatal);
+  // Node 20 puts each terminal descriptor's modes back at exit (ResetStdio, after process.exit) and treats a failed
+  // tcsetattr as a fatal CHECK; a terminal that hung up while sixty was closing (q, then the window closed or SSH
+  // dropped) fails with EIO, and Node's report of that CHECK then crashes (SIGSEGV in libgcc_s's unwinder, or
+  // SIGABRT; nodejs/node#51519, fixed after 20). sixty gives the terminal back itself (restoreTerminal), so the last
+  // thing before exit closes the descriptors that were terminals at start (isatty is false once the terminal hung
+  // up): Node skips a closed one.
+  const ttyFds = [0, 1, 2].filter((fd) => isatty(fd));
+  process.on('exit', () => {
+    for (const fd of ttyFds) {
+      try {
+        closeSync(fd);
+      } catch {
+        /* already closed */
+      }
+    }
+  });
   process.on('unhandledRejection', onFatal);
   // A closed pipe (sixty --batch | head) ends the run quietly; any other write error is said, with EX_IOERR.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -157,9 +175,11 @@ function batchStatus(frame: Frame): number {
   return 0;
 }
 
-/** Writes, and reports a failed write (a full disk) as the 'error' handler does: one line, exit 74. */
+/** Batch output: every byte, or an OutputError (a full disk: one line, exit 74; a closed pipe: a quiet end). */
+let stdoutWriter: WholeWriter | undefined;
 function emit(text: string): void {
-  process.stdout.write(text);
+  stdoutWriter ??= new WholeWriter(1, 'the output');
+  stdoutWriter.write(text);
 }
 
 /** For the tests: SIXTY_INJECT_FAULT=panel:ID makes that panel's reader fail, as a map read can on a sick host. */
@@ -205,24 +225,25 @@ function csvOutput(opts: Options, panelIds: readonly string[]): (frame: Frame) =
     };
   }
   if (opts.csvDir === null) throw new UserError(`CSV is one stream per panel: give --csv-dir DIR for ${panelIds.length} panels, or one panel with --panels`);
+  const files = new Map<string, { fd: number; out: WholeWriter }>();
   for (const id of panelIds) {
     const path = join(opts.csvDir, `${id}.csv`);
     try {
       const fd = openSync(path, 'wx', 0o600);
-      fds.set(id, fd);
-      writeSync(fd, csvHeader(CATALOG.spec(id)!));
+      const out = new WholeWriter(fd, quoteInput(path));
+      files.set(id, { fd, out });
+      out.write(csvHeader(CATALOG.spec(id)!));
     } catch (e) {
+      if (e instanceof OutputError) throw e;
       throw new UserError(`cannot write ${quoteInput(path)}: ${oneLine(e)}`, (e as NodeJS.ErrnoException).code === 'EEXIST' ? 2 : 74);
     }
   }
   process.on('exit', () => {
-    for (const fd of fds.values()) closeSync(fd);
+    for (const f of files.values()) closeSync(f.fd);
   });
   return (frame) => {
-    for (const p of frame.panels) {
-      const fd = fds.get(p.id);
-      if (fd !== undefined) writeSync(fd, csvRows(CATALOG.spec(p.id)!, p, frame.time, frame.elapsedNs));
-    }
+    // Each file gets the interval's lines whole, or ends with the interval before (a full disk cuts no line).
+    for (const p of frame.panels) files.get(p.id)?.out.write(csvRows(CATALOG.spec(p.id)!, p, frame.time, frame.elapsedNs));
   };
 }
 
@@ -249,13 +270,19 @@ async function runBatch(opts: Options, eng: Engine): Promise<number> {
   for (const line of unavailable(eng.store.getSnapshot())) say(line);
   const host = `${quoteInput(hostname(), 64)} ${quoteInput(release(), 40)}`;
   let printed = 0;
-  const status = await new Promise<number>((resolve) => {
+  const status = await new Promise<number>((resolve, reject) => {
     eng.store.subscribe(() => {
       const frame: Frame = eng.store.getSnapshot();
       if (frame.elapsedNs === 0) return; // the baseline after attaching: not an interval
       recorder?.add(frame);
-      if (csv) csv(frame);
-      else emit(frameText(opts, frame, host));
+      try {
+        if (csv) csv(frame);
+        else emit(frameText(opts, frame, host));
+      } catch (e) {
+        // Output that cannot be written ends the run (said in main), with what was written whole.
+        eng.close();
+        return reject(e);
+      }
       printed++;
       if (opts.count !== null && printed >= opts.count) resolve(batchStatus(frame));
     });
@@ -624,6 +651,12 @@ main(process.argv.slice(2)).then(
     if (e instanceof UserError) {
       say(`sixty: ${e.message}`);
       process.exit(e.exitCode);
+    }
+    if (e instanceof OutputError) {
+      // A closed pipe (sixty --batch | head) ends the run quietly; anything else is lost output, said (EX_IOERR).
+      if (e.code === 'EPIPE') process.exit(0);
+      say(`sixty: ${e.message}`);
+      process.exit(74);
     }
     if (e instanceof FormatError) {
       say(`sixty: cannot read ${replayPathArg()}: ${e.message}`);

@@ -24,6 +24,7 @@ import type { Catalog } from '../panels/types.js';
 import { checkFrame, FormatError, hostFrom, isObj, MAX_PANELS, SCHEMA_VERSION, storedFrame, textOr } from './frames.js';
 import type { HostMeta } from './snapshot.js';
 import { loadAddon } from '../native.js';
+import { writeFailure } from './output.js';
 
 export const RECORDING_FORMAT = 'sixty-recording';
 const MAGIC = Buffer.from('SIXTYREC');
@@ -389,9 +390,7 @@ export class RecordingWriter {
 
 /** A write error as the user should read it. */
 function writeError(e: NodeJS.ErrnoException): string {
-  if (e.code === 'ENOSPC') return 'no space left on the device (the file ends with the last whole frame)';
-  if (e.code === 'EDQUOT') return 'disk quota exceeded (the file ends with the last whole frame)';
-  return e.message;
+  return `${writeFailure(e)} (the file ends with the last whole frame)`;
 }
 
 /**

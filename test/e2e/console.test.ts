@@ -2,18 +2,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { bpfIds, LAUNCHER, needsBpf, until, waitForBaseline } from '../helpers/kernel.js';
+import { HeldBpf, heldOf, LAUNCHER, needsBpf, sixtyBelow, until } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 
 test('console: panels, sort, pause, help, resize and quit in a real terminal', async (t) => {
   if (!needsBpf(t)) return;
-  const base = bpfIds();
+  const held = new HeldBpf();
   const tm = new Tmux();
+  let app: number | undefined;
+  const watching = held.watch(() => (app ??= sixtyBelow(tm.panePid())));
   try {
     tm.start(`${LAUNCHER} --interval 0.5; echo EXIT=$?; sleep 60`, 100, 30);
     // Home: the 60-second checklist, the host's meters above it.
     let s = await tm.waitFor((x) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(x) && /^0\[/m.test(x));
     let lines = s.trimEnd().split('\n');
+    app ??= sixtyBelow(tm.panePid());
+    assert.ok(app !== undefined, "sixty's process below the pane");
     // The title: host, kernel, clock, interval, sixty's own CPU and RSS, and its BPF programs' estimated cost (stats off).
     assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M {2}bpf ~(<0\.01|\d+\.\d\d)% est$/);
     assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);
@@ -38,7 +42,8 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.match(s, /PID\s+COMM\s+FAM\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+RX\s+TX\s+TOTAL▼/);
 
     // filetop is attached only while on screen: not loaded until shown, loaded while shown, unloaded when left.
-    const filetopProgs = (): number => execFileSync('bpftool', ['prog', 'list'], { encoding: 'utf8' }).split('\n').filter((l) => / name filetop_/.test(l)).length;
+    // (Followed in this sixty's own process: another sixty on the host may have its own filetop.)
+    const filetopProgs = (): number => (app === undefined ? 0 : heldOf('filetop', app).size);
     assert.equal(filetopProgs(), 0, 'filetop is not attached before it is shown');
     tm.keys('Tab', 'Tab');
     s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) && /^\s+PID\s+COMM\s+READS\s+WRITES\s+R_BYTES\s+W_BYTES\s+TOTAL▼\s+T\s+PATH/m.test(x));
@@ -88,11 +93,14 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     s = await tm.waitFor((x) => x.includes('AVG▲') && !x.includes('too small'));
     assert.ok(s.split('\n').every((l) => [...l].length <= 80));
 
+    assert.ok(app !== undefined && held.sample(app) > 0, "sixty's programs are attached");
     tm.keys('q');
     s = await tm.waitFor((x) => x.includes('EXIT='));
     assert.match(s, /EXIT=0/);
-    assert.deepEqual(await waitForBaseline(base), { progs: [], links: [] });
+    watching.stop();
+    assert.deepEqual(await held.gone(), { progs: [], links: [] }, "sixty's programs and links are freed");
   } finally {
+    watching.stop();
     tm.kill();
   }
 });

@@ -1,10 +1,10 @@
 /** Gates for tests that need the kernel: with SIXTY_REQUIRE_BPF=1 a missing prerequisite fails, never skips. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { PANELS } from '../../src/panels/registry.js';
+import { loadAddon } from '../../src/native.js';
 import { ADDON_PATH, ROOT } from '../../src/paths.js';
 
 export const REQUIRE_BPF = process.env.SIXTY_REQUIRE_BPF === '1';
@@ -55,36 +55,136 @@ function bpftoolList(what: 'prog' | 'link'): { id: number; name?: string }[] {
   }
 }
 
-export function bpfIds(): BpfIds {
+/** Every program and link in the kernel now (whoever loaded them). */
+export function kernelBpf(): BpfIds {
   const ids = (what: 'prog' | 'link'): Set<number> => new Set(bpftoolList(what).map((x) => x.id));
   return { progs: ids('prog'), links: ids('link') };
 }
 
+/** The names of the kernel's programs by id (for messages, and to tell one panel's programs from another's). */
+export function programNames(): Map<number, string> {
+  return new Map(bpftoolList('prog').map((p) => [p.id, p.name ?? '']));
+}
+
 /**
- * The ids of the loaded programs whose name starts with `${stem}_` (one panel's, or the probe's). Counting every
- * program on the host would race with anything else that loads or frees one meanwhile (systemd attaches cgroup
- * programs when a unit with IP rules starts, and they go when it stops).
+ * The programs and links process `pid` holds now, from its descriptors' fdinfo (prog_id, link_id): what the kernel
+ * says this process loaded and keeps, whatever else runs on the host (a user's own sixty, another test, systemd).
  */
-export function progsOf(stem: string): Set<number> {
-  return new Set(bpftoolList('prog').filter((p) => (p.name ?? '').startsWith(`${stem}_`)).map((p) => p.id));
-}
-
-/** The ids of the loaded programs of sixty's panels (not its probe's, which come and go while tiers are tried). */
-export function panelProgs(): Set<number> {
-  const stems = PANELS.flatMap((p) => (p.source.kind === 'bpf' ? [`${p.source.stem}_`] : []));
-  return new Set(bpftoolList('prog').filter((p) => stems.some((s) => (p.name ?? '').startsWith(s))).map((p) => p.id));
-}
-
-/** Waits until no program or link exists beyond the baseline; returns what is left over after the timeout. */
-export async function waitForBaseline(base: BpfIds, timeoutMs = scaled(3000)): Promise<{ progs: number[]; links: number[] }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const now = bpfIds();
-    const progs = [...now.progs].filter((id) => !base.progs.has(id));
-    const links = [...now.links].filter((id) => !base.links.has(id));
-    if ((progs.length === 0 && links.length === 0) || Date.now() > deadline) return { progs, links };
-    await sleep(50);
+export function bpfHeldBy(pid: number): BpfIds {
+  const out: BpfIds = { progs: new Set(), links: new Set() };
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return out; // it ended
   }
+  for (const fd of fds) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    const prog = /^prog_id:\s*(\d+)$/m.exec(info);
+    const link = /^link_id:\s*(\d+)$/m.exec(info);
+    if (prog) out.progs.add(Number(prog[1]));
+    if (link) out.links.add(Number(link[1]));
+  }
+  return out;
+}
+
+/** The programs process `pid` holds (this test process by default) whose name starts with `${stem}_`: one panel's. */
+export function heldOf(stem: string, pid = process.pid): Set<number> {
+  const names = programNames();
+  return new Set([...bpfHeldBy(pid).progs].filter((id) => (names.get(id) ?? '').startsWith(`${stem}_`)));
+}
+
+/** `pid` and every process below it (from /proc's parent links). */
+export function processTree(pid: number): number[] {
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // The parent is the 4th field, after the command in parentheses (which may hold spaces and parentheses).
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* ended */
+    }
+  }
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) for (const [child, p] of parent) if (p === out[i]) out.push(child);
+  return out;
+}
+
+/** The process running sixty's app below `pid` (the launcher's node, or the launcher itself after exec), if any. */
+export function sixtyBelow(pid: number): number | undefined {
+  return processTree(pid).find((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(CLI);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * What one process (a sixty the test started) holds, sampled while it runs; after it ends, `gone()` waits until the
+ * kernel has freed all of it. Follows only that process's own programs and links, by id.
+ */
+export class HeldBpf {
+  readonly progs = new Set<number>();
+  readonly links = new Set<number>();
+
+  /** Adds what `pid` holds now; returns how many programs it holds now. */
+  sample(pid: number): number {
+    const now = bpfHeldBy(pid);
+    for (const id of now.progs) this.progs.add(id);
+    for (const id of now.links) this.links.add(id);
+    return now.progs.size;
+  }
+
+  /** Samples `pid()` every 100 ms (programs a panel attaches while on screen come and go) until `stop()`. */
+  watch(pid: () => number | undefined): { stop: () => void } {
+    const timer = setInterval(() => {
+      try {
+        const p = pid();
+        if (p !== undefined) this.sample(p);
+      } catch {
+        /* not started yet, or ended */
+      }
+    }, 100);
+    return { stop: () => clearInterval(timer) };
+  }
+
+  /** Waits until none of what was sampled is in the kernel; returns what is left after the timeout. */
+  async gone(timeoutMs = scaled(3000)): Promise<{ progs: number[]; links: number[] }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const k = kernelBpf();
+      const left = { progs: [...this.progs].filter((id) => k.progs.has(id)), links: [...this.links].filter((id) => k.links.has(id)) };
+      if ((left.progs.length === 0 && left.links.length === 0) || Date.now() > deadline) return left;
+      await sleep(50);
+    }
+  }
+}
+
+/**
+ * Every program this test process has loaded (the engine's panels, the attach-type probes, a test's own loads), by id:
+ * the addon's load is followed from the first test on.
+ */
+const loadedHere = new Set<number>();
+let following = false;
+function followLoads(): void {
+  if (following) return;
+  following = true;
+  const addon = loadAddon();
+  const load = addon.load.bind(addon);
+  addon.load = async (...args: Parameters<typeof load>) => {
+    const obj = await load(...args);
+    for (const p of obj.programs()) if (p.id !== undefined) loadedHere.add(p.id);
+    return obj;
+  };
 }
 
 /** Waits until `pred` holds; fails the test, naming what it waited for, after `timeoutMs` (scaled) instead of hanging. */
@@ -130,19 +230,22 @@ export function lines(child: ChildProcess): { all: string[]; first: Promise<stri
 }
 
 /**
- * Waits until the only sixty programs loaded are the `expected` ones of the current test. Programs of an earlier
- * test or process are freed asynchronously after close, and their detaching from a tracepoint that the current
- * test also uses must not overlap a measured interval.
+ * Waits until every program this process loaded and has closed is gone from the kernel (freeing is asynchronous,
+ * after close), so that a test starts from its own clean state. Programs anyone else holds (a user's sixty on the
+ * host, another test) are not this test's business. Call it at the start of a test, before it loads anything.
  */
-export async function settled(expected: number, timeoutMs = scaled(10_000)): Promise<void> {
-  const stems = ['probe', ...PANELS.flatMap((p) => (p.source.kind === 'bpf' ? [p.source.stem] : []))];
-  const ours = (): number => bpftoolList('prog').filter((p) => stems.some((s) => (p.name ?? '').startsWith(`${s}_`))).length;
+export async function settled(timeoutMs = scaled(10_000)): Promise<void> {
+  followLoads();
   const deadline = Date.now() + timeoutMs;
-  while (ours() > expected) {
-    if (Date.now() > deadline) assert.fail(`earlier BPF programs still loaded after ${timeoutMs} ms: ${ours()} of sixty's, expected ${expected}`);
+  for (;;) {
+    const held = bpfHeldBy(process.pid).progs;
+    const inKernel = kernelBpf().progs;
+    const left = [...loadedHere].filter((id) => inKernel.has(id) && !held.has(id));
+    for (const id of loadedHere) if (!inKernel.has(id)) loadedHere.delete(id);
+    if (left.length === 0) return;
+    if (Date.now() > deadline) assert.fail(`programs this test process closed are still in the kernel after ${timeoutMs} ms: ${left.join(' ')}`);
     await sleep(50);
   }
-  await sleep(100); // and let the tracepoint's probe list settle
 }
 
 /**

@@ -19,7 +19,7 @@ test('biotop: exact requests and bytes per process and operation; await within 1
   await withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => {
     const engine = new Engine({ panels: [biotopPanel], intervalMs: 1000 });
     try {
-      await settled(0);
+      await settled();
       await engine.open();
       const p = engine.store.getSnapshot().panels[0]!;
       assert.equal(p.status, 'ok', p.reason ?? '');

@@ -14,7 +14,7 @@ import { expectedTier } from '../helpers/tiers.js';
 test('cachetop: dirtied pages within 2 % of a buffered write; cold read under 10 % hits, warm over 90 %', async (t) => {
   if (!needsBpf(t)) return;
   const want = await expectedTier(cachetopPanel);
-  await settled(0);
+  await settled();
   const engine = new Engine({ panels: [cachetopPanel], intervalMs: 1000, requested: new Set(['cachetop']) });
   try {
     await engine.open();

@@ -12,7 +12,7 @@ import { expectedTier } from '../helpers/tiers.js';
 
 test('runqlen: CPUs × runnable mean agrees with procs_running; k busy loops raise it by k', async (t) => {
   if (!needsBpf(t)) return;
-  await settled(0);
+  await settled();
   const engine = new Engine({ panels: [runqlenPanel], intervalMs: 1000 });
   try {
     await engine.open();

@@ -15,7 +15,7 @@ test('softirqs: counts match /proc/softirqs deltas (one in flight per CPU, and w
     const panel = engine.store.getSnapshot().panels[0]!;
     assert.equal(panel.status, 'ok', panel.reason ?? '');
     assert.equal(panel.tier, await expectedTier(softirqsPanel), 'the first tier this kernel supports');
-    await settled(2);
+    await settled();
     const { rows, report, missed } = await softirqsGroundTruth(engine);
     t.diagnostic(report.join(', '));
     t.diagnostic(`programs skipped by the kernel (recursion misses) in the interval: ${missed}`);
@@ -37,7 +37,7 @@ test('in-kernel cost: with kernel.bpf_stats_enabled, two program runs per softir
   const engine = new Engine({ panels: [softirqsPanel], intervalMs: 1000 });
   try {
     await engine.open();
-    await settled(2);
+    await settled();
     engine.tick();
     await new Promise((r) => setTimeout(r, 1000));
     const f = engine.tick();

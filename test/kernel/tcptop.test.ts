@@ -23,7 +23,7 @@ const source = tcptopPanel.source as BpfSource<unknown>;
 test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PEEK left out (batch JSON)', async (t) => {
   if (!needsBpf(t)) return;
   const want = await expectedTier(tcptopPanel);
-  await settled(0);
+  await settled();
   const child = spawnCli(['--batch', '--format', 'json', '--interval', '0.25', '--panels', 'tcptop']);
   const out = lines(child);
   try {
@@ -72,7 +72,7 @@ test('tcptop: a full map keeps the biggest talker exact, and what it lost is cou
   // 200 pairs of small talkers (400 entries) in a map with room for 128, and a 20 MB transfer that starts later.
   const small: AnyPanelDef = { ...tcptopPanel, source: { ...source, mapSizes: () => ({ tcptop_conns: 128 }) } };
   const engine = new Engine({ panels: [small], intervalMs: 100 });
-  await settled(0);
+  await settled();
   try {
     await engine.open();
     assert.equal(engine.store.getSnapshot().panels[0]!.status, 'ok');
@@ -125,7 +125,7 @@ test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted
   const bin = join(ROOT, 'build', 'test', 'conns');
   mkdirSync(dirname(bin), { recursive: true });
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', bin, join(import.meta.dirname, '..', 'fixtures', 'conns.c')]);
-  await settled(0);
+  await settled();
   // 9,500 pairs over two processes (each under the open-file limit), one byte each way per second, and 20 MiB in the
   // first that start once sixty has attached (SIGUSR1) and read the crowd once.
   const procs = [spawn(bin, ['4750', String(20 << 20), '-1'], { stdio: ['ignore', 'pipe', 'inherit'] }), spawn(bin, ['4750'], { stdio: ['ignore', 'pipe', 'inherit'] })];

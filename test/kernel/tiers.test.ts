@@ -57,7 +57,7 @@ for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachet
     const support = await tierSupport(def);
     t.diagnostic(support.map((s) => `${s.tier.name}: ${s.supported ? 'supported' : s.why}`).join('; '));
     assert.ok(support.some((s) => s.supported), 'at least one tier works on this kernel');
-    await settled(0);
+    await settled();
     const engine = new Engine({ panels: [def], intervalMs: 1000, requested: new Set([def.id]) });
     await engine.open();
     const chosen = engine.store.getSnapshot().panels[0]!;
@@ -66,7 +66,7 @@ for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachet
 
     for (const s of support) {
       await t.test(`tier ${s.tier.name}`, async (tt) => {
-        await settled(0);
+        await settled();
         if (s.tier.types.includes('tracepoint') && tracefsMounted()) spawnSync('umount', ['/sys/kernel/tracing']);
         const open = async (): Promise<Engine> => {
           const engine = new Engine({ panels: [withTier(def, s.tier.name)], intervalMs: 1000, requested: new Set([def.id]) });
@@ -76,7 +76,7 @@ for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachet
             assert.equal(p.status, 'ok', p.reason ?? '');
             assert.equal(p.tier, s.tier.name);
             if (s.tier.types.includes('tracepoint')) assert.ok(tracefsMounted(), 'sixty mounted tracefs');
-            await settled(s.tier.programs.length);
+            await settled();
           }
           return engine;
         };
