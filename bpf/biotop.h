@@ -40,8 +40,9 @@ struct biotop_key {
 };
 
 struct biotop_val {
-	__u64 io;        /* completed requests */
+	__u64 io;        /* completed requests: those whose completion a program saw, and those it did not (unseen) */
 	__u64 bytes;     /* their sizes, taken at issue */
+	__u64 lat_io;    /* the requests whose completion was seen: the ones lat_ns and hist cover */
 	__u64 lat_ns;    /* issue → completion, summed */
 	__u64 await_ns;  /* the request's start (rq->start_time_ns, as /proc/diskstats and iostat count) → completion */
 	__u64 await_io;  /* the requests await_ns covers (those with a start time) */
@@ -54,7 +55,8 @@ struct biotop_val {
 /* Counters in the biotop_stats per-CPU array. */
 enum biotop_stat {
 	BIOTOP_STAT_MAP_FULL = 0,  /* completions not counted: no room for their row */
-	BIOTOP_STAT_LOST = 1,      /* in-flight entries overwritten before their completion was seen (lost completions) */
+	BIOTOP_STAT_UNSEEN = 1,    /* requests that completed with no program seeing it (the kernel ran none: see
+				    * biotop.bpf.c), counted, without latency, when their request started again */
 	BIOTOP_STAT_UNMATCHED = 2, /* completions with no issue seen (attached mid-flight, or the issue was missed) */
 	BIOTOP_STAT_NR = 3,
 };

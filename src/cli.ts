@@ -215,7 +215,6 @@ function frameText(opts: Options, frame: Frame, host: string): string {
  * <panel>.csv (a new file: an existing one is not overwritten).
  */
 function csvOutput(opts: Options, panelIds: readonly string[]): (frame: Frame) => void {
-  const fds = new Map<string, number>();
   if (panelIds.length === 1 && opts.csvDir === null) {
     const spec = CATALOG.spec(panelIds[0]!)!;
     emit(csvHeader(spec));

@@ -183,7 +183,7 @@ export class MetricsState {
       g.panelUp.push({ labels: { panel: p.id }, value: p.status === 'ok' ? 1 : 0 });
       g.panelInfo.push({ labels: { panel: p.id, status: p.status, tier: p.tier ?? '' }, value: 1 });
       for (const [k, v] of Object.entries(p.stats)) {
-        const reason = /^(.*_drops|.*evicted|lost_completions)_total$/.exec(k)?.[1];
+        const reason = /^(.*_drops|.*evicted|unmatched_completions)_total$/.exec(k)?.[1];
         if (reason) this.counter('dropped').set({ panel: p.id, reason }, v);
       }
       if (p.stats.bpf_runs !== undefined) this.counter('bpfRuns').add({ panel: p.id }, p.stats.bpf_runs);

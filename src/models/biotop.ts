@@ -13,8 +13,10 @@ export interface BiotopEntry extends BiotopRecord {
 
 export interface BiotopSample {
   rows: ReadonlyMap<string, BiotopEntry>;
-  /** requests whose start or issue came again before their completion was seen, cumulative */
-  lost: number;
+  /** requests that completed with no program seeing it, counted (without latency) when found, cumulative */
+  unseen: number;
+  /** issued requests biotop holds in flight now */
+  inFlight: number;
   /** completions with no issue seen, cumulative */
   unmatched: number;
   /** completions not counted for want of a row, cumulative */
@@ -67,6 +69,7 @@ export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | unde
     const io = same ? cur.io - p.io : cur.io;
     if (io === 0) continue;
     const bytes = same ? cur.bytes - p.bytes : cur.bytes;
+    const latIo = same ? cur.latIo - p.latIo : cur.latIo;
     const lat = same ? cur.latNs - p.latNs : cur.latNs;
     const waited = same ? cur.awaitNs - p.awaitNs : cur.awaitNs;
     const waitedIo = same ? cur.awaitIo - p.awaitIo : cur.awaitIo;
@@ -82,7 +85,8 @@ export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | unde
       disk: cur.disk,
       io,
       bytes,
-      avg_lat_ns: lat / io,
+      // Over the requests whose completion was seen (an unseen one has bytes but no latency).
+      avg_lat_ns: latIo > 0 ? lat / latIo : null,
       await_ns: waitedIo > 0 ? waited / waitedIo : null,
       p99_lat_ns: histQuantile(hist, 0.99),
       io_per_s: perSecond(io, elapsedNs),
@@ -95,8 +99,9 @@ export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | unde
 
 export function biotopStats(sample: BiotopSample, previous: BiotopSample | undefined): Record<string, number> {
   return {
-    lost_completions: since(sample.lost, previous?.lost),
-    lost_completions_total: sample.lost,
+    unseen_completions: since(sample.unseen, previous?.unseen),
+    unseen_completions_total: sample.unseen,
+    in_flight: sample.inFlight,
     unmatched_completions: since(sample.unmatched, previous?.unmatched),
     unmatched_completions_total: sample.unmatched,
     map_full_drops: since(sample.mapFull, previous?.mapFull),

@@ -1,6 +1,6 @@
 /** The biotop panel: block I/O per process, disk and operation, with latency from issue to completion. */
 import { histQuantile, biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
-import { BIOTOP_RECORDS, decodeBiotop, devMajor, devMinor, type BiotopLayouts, type BiotopRecord } from '../records/biotop.js';
+import { BIOTOP_HIST_SLOTS, BIOTOP_RECORDS, decodeBiotop, decodeBiotopInflight, devMajor, devMinor, type BiotopInflight, type BiotopLayouts, type BiotopRecord } from '../records/biotop.js';
 import { humanBytes, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
@@ -13,45 +13,100 @@ const IDLE_DELETE_NS = 30e9;
 const TIERS: readonly Tier[] = [
   {
     name: 'tp_btf',
-    types: ['tp_btf'],
-    programs: ['biotop_start_btf', 'biotop_issue_btf', 'biotop_done_btf'],
-    hooks: 'tp_btf block_io_start + block_rq_issue + block_io_done',
+    types: ['tp_btf', 'raw_tp'],
+    programs: ['biotop_start_btf', 'biotop_issue_btf', 'biotop_done_btf', 'biotop_requeue_raw'],
+    hooks: 'tp_btf block_io_start + block_rq_issue + block_io_done (+ raw_tp block_rq_requeue)',
   },
   {
     name: 'raw_tp',
     types: ['raw_tp'],
-    programs: ['biotop_start_raw', 'biotop_issue_raw', 'biotop_done_raw'],
-    hooks: 'raw_tp block_io_start + block_rq_issue + block_io_done',
+    programs: ['biotop_start_raw', 'biotop_issue_raw', 'biotop_done_raw', 'biotop_requeue_raw'],
+    hooks: 'raw_tp block_io_start + block_rq_issue + block_io_done + block_rq_requeue',
   },
   {
     name: 'fentry',
-    types: ['fentry'],
-    programs: ['biotop_start_fentry', 'biotop_issue_fentry', 'biotop_done_fentry'],
-    hooks: 'fentry blk_account_io_start + blk_mq_start_request + blk_account_io_done',
+    types: ['fentry', 'raw_tp'],
+    programs: ['biotop_start_fentry', 'biotop_issue_fentry', 'biotop_done_fentry', 'biotop_requeue_raw'],
+    hooks: 'fentry blk_account_io_start + blk_mq_start_request + blk_account_io_done (+ raw_tp block_rq_requeue)',
   },
   {
     name: 'kprobe',
-    types: ['kprobe'],
-    programs: ['biotop_start_kprobe', 'biotop_issue_kprobe', 'biotop_done_kprobe'],
-    hooks: 'kprobe blk_account_io_start + blk_mq_start_request + blk_account_io_done',
+    types: ['kprobe', 'raw_tp'],
+    programs: ['biotop_start_kprobe', 'biotop_issue_kprobe', 'biotop_done_kprobe', 'biotop_requeue_raw'],
+    hooks: 'kprobe blk_account_io_start + blk_mq_start_request + blk_account_io_done (+ raw_tp block_rq_requeue)',
   },
   {
     name: 'raw_tp_legacy',
     types: ['raw_tp'],
-    programs: ['biotop_insert_raw', 'biotop_issue_raw', 'biotop_complete_raw'],
-    hooks: 'raw_tp block_rq_insert + block_rq_issue + block_rq_complete (kernels before 6.5)',
+    programs: ['biotop_insert_raw', 'biotop_issue_raw', 'biotop_complete_raw', 'biotop_requeue_raw'],
+    hooks: 'raw_tp block_rq_insert + block_rq_issue + block_rq_complete + block_rq_requeue (kernels before 6.5)',
   },
 ];
 
-const rowId = (r: BiotopRecord): string => `p${r.pid}-${devMajor(r.dev)}:${devMinor(r.dev)}-${r.op}`;
+const rowId = (r: { pid: number; dev: number; op: string }): string => `p${r.pid}-${devMajor(r.dev)}:${devMinor(r.dev)}-${r.op}`;
+
+/** Requests in flight per disk (dev_t as biotop encodes it), from /proc/diskstats' "I/Os currently in progress". */
+export function disksInFlight(diskstats: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const line of diskstats.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 12) continue;
+    const major = Number(f[0]);
+    const minor = Number(f[1]);
+    const n = Number(f[11]);
+    if (Number.isInteger(major) && Number.isInteger(minor) && Number.isFinite(n)) out.set(((major << 20) | minor) >>> 0, n);
+  }
+  return out;
+}
+
+/** Completions counted here rather than in the kernel's row (see the sweep below), for one instance of a row. */
+interface Extra {
+  /** the kernel row's `created` they belong to; -1: no kernel row exists, they stand alone */
+  created: number;
+  io: number;
+  bytes: number;
+  base: BiotopRecord;
+  changedNs: number;
+}
 
 /**
  * Reads biotop's maps. Rows are cumulative in the kernel; those idle for 30 s are taken out with lookup-and-delete,
  * and their last counts still reach the sample.
+ *
+ * The sweep: a request whose completion no program saw is counted by the kernel side when its slot is used again
+ * (BIOTOP_STAT_UNSEEN). One whose slot is not used again, because the disk went quiet, stays in biotop_inflight: when
+ * an issued entry is there unchanged at two reads in a row, and the kernel says its disk has nothing in flight
+ * (/proc/diskstats), it completed unseen. It is taken out of the map and counted here, with its bytes, without latency.
  */
 export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host: HostInfo): () => BiotopSample {
   const capacity = obj.mapInfo('biotop_rows').maxEntries;
   const seen = new Map<string, { io: number; lastActiveNs: number; rawKey: Buffer }>();
+  const extras = new Map<string, Extra>();
+  let swept = 0;
+  let issuedBefore = new Map<string, number>();
+
+  /** Issued entries that were there unchanged at the read before, on disks with nothing in flight: taken and returned. */
+  const sweep = (): BiotopInflight[] => {
+    const issued = decodeBiotopInflight(obj.readMap('biotop_inflight'), layouts).filter((e) => e.issueNs !== 0);
+    const before = issuedBefore;
+    issuedBefore = new Map(issued.map((e) => [e.key, e.issueNs]));
+    const candidates = issued.filter((e) => before.get(e.key) === e.issueNs);
+    if (candidates.length === 0) return [];
+    const busy = disksInFlight(host.readText('/proc/diskstats'));
+    const quiet = candidates.filter((e) => busy.get(e.dev) === 0);
+    if (quiet.length === 0) return [];
+    const expected = new Map(quiet.map((e) => [e.key, e.issueNs]));
+    const taken = obj.takeKeys('biotop_inflight', Buffer.concat(quiet.map((e) => e.rawKey)));
+    const out: BiotopInflight[] = [];
+    decodeBiotopInflight(taken, layouts).forEach((e, i) => {
+      issuedBefore.delete(e.key);
+      if (expected.get(e.key) === e.issueNs) out.push(e);
+      // A new request took the slot between the read and the take: it goes back, as it was.
+      else obj.updateKeys('biotop_inflight', e.rawKey, taken.values.subarray(i * taken.valueSize, (i + 1) * taken.valueSize));
+    });
+    return out;
+  };
+
   return () => {
     const now = host.nowNs();
     const counters = decodeCounterArray(obj.readMap('biotop_stats'), layouts.stat, 'biotop_stats');
@@ -59,8 +114,10 @@ export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host:
     const records = decodeBiotop(read, layouts);
     const rows = new Map<string, BiotopEntry>();
     const stale: Buffer[] = [];
+    const created = new Map<string, number>();
     records.forEach((r, i) => {
       const id = rowId(r);
+      created.set(id, r.created);
       const s = seen.get(id);
       const rawKey = s?.rawKey ?? Buffer.from(read.keys.subarray(i * layouts.key.size, (i + 1) * layouts.key.size));
       const active = !s || s.io !== r.io;
@@ -69,6 +126,19 @@ export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host:
       if (now - lastActiveNs >= IDLE_DELETE_NS) stale.push(rawKey);
       rows.set(id, { ...r, id });
     });
+    for (const e of sweep()) {
+      const id = rowId(e);
+      const instance = created.get(id) ?? -1;
+      let x = extras.get(id);
+      if (!x || x.created !== instance) {
+        x = { created: instance, io: 0, bytes: 0, changedNs: now, base: { pid: e.pid, dev: e.dev, op: e.op, comm: e.comm, disk: e.disk, io: 0, bytes: 0, latIo: 0, latNs: 0, awaitNs: 0, awaitIo: 0, created: -1, hist: new Float64Array(BIOTOP_HIST_SLOTS) } };
+        extras.set(id, x);
+      }
+      x.io++;
+      x.bytes += e.bytes;
+      x.changedNs = now;
+      swept++;
+    }
     if (stale.length > 0) {
       const taken = decodeBiotop(obj.takeKeys('biotop_rows', Buffer.concat(stale)), layouts);
       for (const r of taken) {
@@ -77,13 +147,34 @@ export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host:
       }
     }
     for (const id of seen.keys()) if (!rows.has(id)) seen.delete(id);
-    return { rows, lost: counters[1] ?? 0, unmatched: counters[2] ?? 0, mapFull: counters[0] ?? 0, entries: read.count - stale.length, capacity };
+    // Extras belong to one instance of their row: the kernel's (its `created`), or their own when it has none.
+    for (const [id, x] of extras) {
+      const row = rows.get(id);
+      if (row && row.created === x.created) {
+        rows.set(id, { ...row, io: row.io + x.io, bytes: row.bytes + x.bytes });
+        if (!seen.has(id)) extras.delete(id); // the row left (idle): these counts left with it
+      } else if (!row && x.created === -1) {
+        if (now - x.changedNs >= IDLE_DELETE_NS) extras.delete(id);
+        else rows.set(id, { ...x.base, io: x.io, bytes: x.bytes, id });
+      } else {
+        extras.delete(id); // a new instance of the row: what was counted here was reported with the old one
+      }
+    }
+    return {
+      rows,
+      unseen: (counters[1] ?? 0) + swept,
+      unmatched: counters[2] ?? 0,
+      mapFull: counters[0] ?? 0,
+      inFlight: issuedBefore.size,
+      entries: read.count - stale.length,
+      capacity,
+    };
   };
 }
 
 const mib = (n: number): string => (n / 1048576).toFixed(2);
 
-/** Requests and bytes per second by direction, and the requests whose completion sixty could not match. */
+/** Requests and bytes per second by direction, and the requests whose completion no program saw. */
 export function biotopSummary(rows: readonly BiotopRow[], stats: PanelStats): Summary {
   let read = 0;
   let write = 0;
@@ -94,12 +185,16 @@ export function biotopSummary(rows: readonly BiotopRow[], stats: PanelStats): Su
     if (r.op === 'write') write += r.bytes_per_s ?? 0;
   }
   const procs = new Set(rows.map((r) => r.pid)).size;
-  const lost = stats.lost_completions_total ?? 0;
+  const unseen = stats.unseen_completions_total ?? 0;
+  const unmatched = stats.unmatched_completions_total ?? 0;
   let text = `${procs} processes doing I/O, ${Math.round(iops)} IO/s, read ${mib(read)} MiB/s, write ${mib(write)} MiB/s`;
-  if (lost > 0) text += `; ${lost} lost completions since start (their requests are not counted)`;
+  if (unseen > 0) text += `; ${unseen} completions no hook saw since start (counted, without latency)`;
+  if (unmatched > 0) text += `; ${unmatched} completions of requests started before sixty (not counted)`;
   if ((stats.map_full_drops_total ?? 0) > 0) text += `; totals incomplete: ${stats.map_full_drops_total} completions dropped since start (map full)`;
-  return { text, values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, lost_completions_total: lost } };
+  return { text, values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, unseen_completions_total: unseen } };
 }
+
+const measured = (r: BiotopRow): number => r.lat_hist.reduce((n, x) => n + x, 0);
 
 /** Requests summed: counts and bytes added up, latencies averaged over the requests, p99 from the merged histogram. */
 function mergeBiotop(rows: readonly BiotopRow[]): BiotopRow {
@@ -108,8 +203,9 @@ function mergeBiotop(rows: readonly BiotopRow[]): BiotopRow {
     ...rows[0]!,
     io: sumOf(rows, (r) => r.io),
     bytes: sumOf(rows, (r) => r.bytes),
-    avg_lat_ns: weightedMean(rows, (r) => r.avg_lat_ns, (r) => r.io),
-    await_ns: weightedMean(rows, (r) => r.await_ns, (r) => r.io),
+    // Latencies cover the requests whose completion was seen: each is in the histogram once.
+    avg_lat_ns: weightedMean(rows, (r) => r.avg_lat_ns, measured),
+    await_ns: weightedMean(rows, (r) => r.await_ns, measured),
     p99_lat_ns: histQuantile(lat_hist, 0.99),
     io_per_s: sumRate(rows, (r) => r.io_per_s),
     bytes_per_s: sumRate(rows, (r) => r.bytes_per_s),
@@ -177,5 +273,5 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
   ],
   groupings: BIOTOP_GROUPINGS,
   blindSpots:
-    'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion never reached a program is a lost completion, counted.',
+    'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion no program saw (the kernel runs none in some contexts) is still counted, with its bytes, when its slot is used again or its disk goes quiet; it has no latency, and the summary counts them.',
 };

@@ -10,6 +10,7 @@ export const BIOTOP_RECORDS = {
   val: record('biotop_val', {
     io: 'u64',
     bytes: 'u64',
+    lat_io: 'u64',
     lat_ns: 'u64',
     await_ns: 'u64',
     await_io: 'u64',
@@ -19,6 +20,7 @@ export const BIOTOP_RECORDS = {
     disk: { cstr: 32 },
   }),
   stat: record('biotop_stats_val', { count: 'u64' }),
+  inflight: record('biotop_inflight', { issue_ns: 'u64', pid: 'u32', bytes: 'u32', dev: 'u32', op: 'u32', comm: { cstr: 16 }, disk: { cstr: 32 } }),
 };
 export type BiotopLayouts = Record<keyof typeof BIOTOP_RECORDS, RecordLayout>;
 
@@ -37,9 +39,11 @@ export interface BiotopRecord {
   /** escaped */
   comm: string;
   disk: string;
-  /** cumulative since `created` */
+  /** cumulative since `created`: every completed request, seen or not */
   io: number;
   bytes: number;
+  /** the requests whose completion was seen, which latNs and hist cover */
+  latIo: number;
   latNs: number;
   /** start → completion, summed over awaitIo requests */
   awaitNs: number;
@@ -55,6 +59,7 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
   const v = {
     io: field(L.val, 'io'),
     bytes: field(L.val, 'bytes'),
+    latIo: field(L.val, 'lat_io'),
     lat: field(L.val, 'lat_ns'),
     await: field(L.val, 'await_ns'),
     awaitIo: field(L.val, 'await_io'),
@@ -77,6 +82,7 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
       disk: escapeControl(cString(read.values, vb, v.disk)),
       io: u64n(read.values, vb, v.io),
       bytes: u64n(read.values, vb, v.bytes),
+      latIo: u64n(read.values, vb, v.latIo),
       latNs: u64n(read.values, vb, v.lat),
       awaitNs: u64n(read.values, vb, v.await),
       awaitIo: u64n(read.values, vb, v.awaitIo),
@@ -87,3 +93,47 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
   return out;
 }
 
+
+/** A request in flight (biotop_inflight): who started it, and when it was issued (0 until issued). */
+export interface BiotopInflight {
+  /** the request's address as hex: an opaque key, never shown */
+  key: string;
+  rawKey: Buffer;
+  issueNs: number;
+  pid: number;
+  bytes: number;
+  dev: number;
+  op: BiotopOp;
+  comm: string;
+  disk: string;
+}
+
+export function decodeBiotopInflight(read: MapRead, L: BiotopLayouts): BiotopInflight[] {
+  checkSize(L.inflight, read.values.length, read.count, 'biotop_inflight values');
+  const f = {
+    issue: field(L.inflight, 'issue_ns'),
+    pid: field(L.inflight, 'pid'),
+    bytes: field(L.inflight, 'bytes'),
+    dev: field(L.inflight, 'dev'),
+    op: field(L.inflight, 'op'),
+    comm: field(L.inflight, 'comm'),
+    disk: field(L.inflight, 'disk'),
+  };
+  const out: BiotopInflight[] = [];
+  for (let i = 0; i < read.count; i++) {
+    const vb = i * L.inflight.size;
+    const rawKey = Buffer.from(read.keys.subarray(i * read.keySize, (i + 1) * read.keySize));
+    out.push({
+      key: rawKey.toString('hex'),
+      rawKey,
+      issueNs: u64n(read.values, vb, f.issue),
+      pid: u32(read.values, vb, f.pid),
+      bytes: u32(read.values, vb, f.bytes),
+      dev: u32(read.values, vb, f.dev),
+      op: BIOTOP_OPS[u32(read.values, vb, f.op)] ?? 'other',
+      comm: escapeControl(cString(read.values, vb, f.comm)),
+      disk: escapeControl(cString(read.values, vb, f.disk)),
+    });
+  }
+  return out;
+}

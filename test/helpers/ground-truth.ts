@@ -9,6 +9,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
+import type { Frame } from '../../src/frame.js';
 import { onlineCpus } from '../../src/kernel/cpus.js';
 import type { BiotopRow } from '../../src/models/biotop.js';
 import type { CachetopRow } from '../../src/models/cachetop.js';
@@ -17,6 +18,7 @@ import type { RunqlenRow } from '../../src/models/runqlen.js';
 import type { TcptopRow } from '../../src/models/tcptop.js';
 import { loadAddon } from '../../src/native.js';
 import { ROOT } from '../../src/paths.js';
+import { sleep, until } from './kernel.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -108,18 +110,20 @@ export function filetopGroundTruth(engine: Engine): string {
   }
 }
 
-interface Disk {
+export interface Disk {
   reads: number;
+  readMerges: number;
   readSectors: number;
   readMs: number;
   writes: number;
+  writeMerges: number;
   writeMs: number;
 }
 
-function diskstats(dev: string): Disk {
+export function diskstats(dev: string): Disk {
   const line = readFileSync('/proc/diskstats', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[2] === dev)!;
   const f = line.trim().split(/\s+/).map(Number);
-  return { reads: f[3]!, readSectors: f[5]!, readMs: f[6]!, writes: f[7]!, writeMs: f[10]! };
+  return { reads: f[3]!, readMerges: f[4]!, readSectors: f[5]!, readMs: f[6]!, writes: f[7]!, writeMerges: f[8]!, writeMs: f[10]! };
 }
 
 /** Runs a command to its end; its pid. */
@@ -134,8 +138,9 @@ function run(cmd: string, args: string[]): Promise<number> {
  * A loop device backed by a file in /dev/shm, for the duration of `f`. `scheduler` sets its I/O scheduler: the legacy
  * tier takes the submitter at block_rq_insert, which the `none` scheduler skips.
  */
+let loopImages = 0;
 export async function withLoopDevice<T>(scheduler: string, f: (loop: string) => Promise<T>): Promise<T> {
-  const image = `/dev/shm/sixty-biotop-${process.pid}.img`;
+  const image = `/dev/shm/sixty-biotop-${process.pid}-${loopImages++}.img`;
   writeFileSync(image, '');
   execFileSync('truncate', ['-s', '64M', image]);
   const loop = execFileSync('losetup', ['--find', '--show', image], { encoding: 'utf8' }).trim();
@@ -152,10 +157,40 @@ export async function withLoopDevice<T>(scheduler: string, f: (loop: string) => 
   }
 }
 
+/** Requests in flight on `dev` now, by the kernel's count (/proc/diskstats). */
+function inFlight(dev: string): number {
+  const line = readFileSync('/proc/diskstats', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[2] === dev)!;
+  return Number(line.trim().split(/\s+/)[11]);
+}
+
 /**
- * Block I/O between two ticks of an engine running biotop on `loop`: 2000 O_DIRECT writes of 4 KiB and 1000 reads of
- * 8 KiB by dd, and a 16 MiB discard: exact requests and bytes per process and operation, and the average await
- * (start → completion) against /proc/diskstats for each dd's window.
+ * The interval just read (`first`), and then the reads it takes for every completion on `devs` to be counted: once the
+ * kernel says nothing is in flight on them, two more reads (a request whose completion no hook saw, on a disk gone
+ * quiet, is counted at the second: src/panels/biotop.ts). The rows of those disks summed over every frame by row id
+ * (requests and bytes added up; the rest as the first frame had it), and the frames.
+ */
+export async function biotopSettled(engine: Engine, first: Frame, devs: readonly string[]): Promise<{ rows: BiotopRow[]; frames: Frame[] }> {
+  await until(() => devs.every((d) => inFlight(d) === 0), `nothing in flight on ${devs.join(', ')}`, 10_000);
+  const frames = [first];
+  for (let i = 0; i < 2; i++) {
+    await sleep(20);
+    frames.push(engine.tick());
+  }
+  const sum = new Map<string, BiotopRow>();
+  for (const f of frames) {
+    for (const r of f.panels.find((p) => p.id === 'biotop')!.rows as BiotopRow[]) {
+      if (!devs.includes(r.disk)) continue;
+      const s = sum.get(r.id);
+      sum.set(r.id, s ? { ...s, io: s.io + r.io, bytes: s.bytes + r.bytes } : r);
+    }
+  }
+  return { rows: [...sum.values()], frames };
+}
+
+/**
+ * Block I/O on `loop` between a tick of an engine running biotop and the reads that settle it (biotopSettled): 2000
+ * O_DIRECT writes of 4 KiB and 1000 reads of 8 KiB by dd, and a 16 MiB discard: exact requests and bytes per process
+ * and operation, and the average await (start → completion) against /proc/diskstats for each dd's window.
  */
 export async function biotopGroundTruth(engine: Engine, loop: string, legacy: boolean): Promise<string> {
   const dev = basename(loop);
@@ -166,9 +201,10 @@ export async function biotopGroundTruth(engine: Engine, loop: string, legacy: bo
   const reader = await run('dd', [`if=${loop}`, 'of=/dev/null', 'bs=8192', 'count=1000', 'iflag=direct']);
   const after = diskstats(dev);
   const discarder = await run('blkdiscard', ['-o', '0', '-l', String(16 << 20), loop]);
-  const f = engine.tick();
+  const settled = await biotopSettled(engine, engine.tick(), [dev]);
+  const f = settled.frames.at(-1)!;
   const end = diskstats(dev);
-  const rows = (f.panels[0]!.rows as BiotopRow[]).filter((r) => r.disk === dev);
+  const rows = settled.rows;
   const row = (pid: number, op: string): BiotopRow | undefined => rows.find((r) => r.pid === pid && r.op === op);
   // The legacy tier takes the submitter at block_rq_insert, which a request issued straight to a device with no
   // scheduler skips (5.10's loop devices can have none): there the reads are counted exactly, under pid 0 (-).
@@ -193,20 +229,26 @@ export async function biotopGroundTruth(engine: Engine, loop: string, legacy: bo
   // Unattributed reads (pid 0) hold every read of the window: compare them with the window's.
   const diskRead = r.pid === 0 ? ((end.readMs - before.readMs) * 1e6) / (end.reads - before.reads) : ((after.readMs - mid.readMs) * 1e6) / dr;
   for (const [row, theirs, what, n] of [[w, diskWrite, 'write', dw], [r, diskRead, 'read', dr]] as const) {
-    // AWAIT counts from the request's start, as diskstats does (diskstats keeps whole ms in total: `slack`). Where the
+    // AWAIT counts from the request's start, as diskstats does (diskstats keeps whole ms in total: 1e6 / n). Where the
     // completion hook is where diskstats stops its clock (block_io_done, blk_account_io_done) they agree within 10 %.
     // The legacy tier's block_rq_complete fires before the bios' completion callbacks run, which diskstats counts and
     // sixty cannot: there AWAIT is lower (0.83 × here, 2.9 µs a request), and must stay above half.
     // AVG counts from the issue to the device: never more than AWAIT.
-    const slack = 1e6 / n;
+    // Measured on this machine: with 20 µs requests on a quiet host sixty's AWAIT was 1.5–2.6 µs above diskstats' (a
+    // fixed part per request, which 10 % of so short a request does not cover); on the loaded CI host, with 50–80 µs
+    // requests, 5–8 % below. So 10 % and 3 µs.
+    const slack = 1e6 / n + 3000;
     if (legacy) assert.ok(row.await_ns! <= theirs * 1.1 + slack && row.await_ns! >= theirs * 0.5, `${what}: await ${row.await_ns} vs diskstats ${theirs}`);
     else assert.ok(Math.abs(row.await_ns! - theirs) <= 0.1 * theirs + slack, `${what}: await ${row.await_ns} vs diskstats ${theirs}`);
     assert.ok(row.avg_lat_ns! <= row.await_ns! * 1.001, `${what}: issue → completion ${row.avg_lat_ns} is within start → completion ${row.await_ns}`);
   }
   assert.ok(w.p99_lat_ns! >= w.avg_lat_ns!, 'p99 is at least the average');
-  assert.equal(w.lat_hist.reduce((s, x) => s + x, 0), 2000, 'every request in the histogram');
+  // The histogram holds the requests whose completion a hook saw (nearly all; the summary counts the others).
+  const unseen = f.panels[0]!.stats.unseen_completions_total ?? 0;
+  const inHist = w.lat_hist.reduce((s, x) => s + x, 0);
+  assert.ok(inHist <= 2000 && inHist >= 2000 - unseen, `${inHist} writes in the histogram, ${unseen} completions unseen`);
   const ns = (x: number | null): string => (x ?? Number.NaN).toFixed(0);
-  return `write await ${ns(w.await_ns)} ns (diskstats ${ns(diskWrite)}), device ${ns(w.avg_lat_ns)} ns; read await ${ns(r.await_ns)} ns (diskstats ${ns(diskRead)}), device ${ns(r.avg_lat_ns)} ns; lost ${f.panels[0]!.stats.lost_completions_total}`;
+  return `write await ${ns(w.await_ns)} ns (diskstats ${ns(diskWrite)}), device ${ns(w.avg_lat_ns)} ns; read await ${ns(r.await_ns)} ns (diskstats ${ns(diskRead)}), device ${ns(r.avg_lat_ns)} ns; completions no hook saw, counted: ${f.panels[0]!.stats.unseen_completions_total}`;
 }
 
 /** This process's threads' time on a CPU plus time waiting in a run queue (ns): when nr_running counted them. */
@@ -223,10 +265,10 @@ function selfRunnableNs(): number {
   return ns;
 }
 
-/** test/fixtures/procs_running.c, built when missing or older than its source. */
-function procsRunningSampler(): string {
-  const bin = join(ROOT, 'build', 'test', 'procs_running');
-  const src = join(FIXTURES, 'procs_running.c');
+/** test/fixtures/NAME.c, built when missing or older than its source. */
+export function fixtureBinary(name: string): string {
+  const bin = join(ROOT, 'build', 'test', name);
+  const src = join(FIXTURES, `${name}.c`);
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
     mkdirSync(dirname(bin), { recursive: true });
     execFileSync('gcc', ['-O2', '-Wall', '-o', bin, src]);
@@ -242,7 +284,7 @@ function procsRunningSampler(): string {
  * all-CPU runnable mean, and procs_running's mean.
  */
 async function runqlenWindow(engine: Engine, ms: number): Promise<{ ours: number; theirs: number; self: number; all: RunqlenRow; rows: RunqlenRow[] }> {
-  const bin = procsRunningSampler();
+  const bin = fixtureBinary('procs_running');
   engine.tick();
   const self0 = selfRunnableNs();
   const t0 = process.hrtime.bigint();

@@ -7,7 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Engine } from '../../src/engine.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
-import { biotopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
+import { basename } from 'node:path';
+import { execFile } from 'node:child_process';
+import type { BiotopRow } from '../../src/models/biotop.js';
+import { biotopGroundTruth, biotopSettled, diskstats, fixtureBinary, withLoopDevice } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { expectedTier } from '../helpers/tiers.js';
 
@@ -29,4 +32,70 @@ test('biotop: exact requests and bytes per process and operation; await within 1
       engine.close();
     }
   });
+});
+
+interface AioRun {
+  pid: number;
+  reads: number;
+  writes: number;
+  read_bytes: number;
+  write_bytes: number;
+}
+
+test('biotop under stress: four submitters with 8 to 32 requests in flight each, on two loop devices, 6 rounds: every request counted', async (t) => {
+  if (!needsBpf(t)) return;
+  const aio = fixtureBinary('aio_load');
+  const legacy = (await expectedTier(biotopPanel)) === 'raw_tp_legacy';
+  const sched = legacy ? 'mq-deadline' : 'none';
+  await withLoopDevice(sched, (a) =>
+    withLoopDevice(sched, async (b) => {
+      const devs = [basename(a), basename(b)];
+      const engine = new Engine({ panels: [biotopPanel], intervalMs: 1000 });
+      try {
+        await settled();
+        await engine.open();
+        assert.equal(engine.store.getSnapshot().panels[0]!.status, 'ok');
+        const report: string[] = [];
+        for (let round = 0; round < 6; round++) {
+          engine.tick();
+          const before = devs.map(diskstats);
+          const jobs: [string, number][] = [[a, 32], [a, 8], [b, 16], [b, 32]];
+          const runs = await Promise.all(
+            jobs.map(
+              ([dev, depth], i) =>
+                new Promise<AioRun>((resolve, reject) =>
+                  execFile(aio, [dev, '3000', String(depth), '4096', String(round * 10 + i + 1)], (err, out) => (err ? reject(err) : resolve(JSON.parse(out) as AioRun))),
+                ),
+            ),
+          );
+          const { rows, frames } = await biotopSettled(engine, engine.tick(), devs);
+          const after = devs.map(diskstats);
+          const stats = frames.at(-1)!.panels[0]!.stats;
+          const find = (pid: number, op: string, disk: string): BiotopRow | undefined => rows.find((r) => r.pid === pid && r.op === op && r.disk === disk);
+          // Per submitter: every byte, under its own pid, disk and operation. Requests too, but for the few the block
+          // layer merged (two adjacent random offsets in one plug make one request): those the disk's merges count.
+          runs.forEach((run, i) => {
+            const disk = basename(jobs[i]![0]);
+            const w = find(run.pid, 'write', disk);
+            const r = find(run.pid, 'read', disk);
+            const what = `round ${round}, submitter ${i} (pid ${run.pid}, ${disk}, depth ${jobs[i]![1]})`;
+            assert.deepEqual([w?.bytes, r?.bytes], [run.write_bytes, run.read_bytes], `${what}: bytes`);
+            assert.ok(w!.io <= run.writes && r!.io <= run.reads, `${what}: requests ${w!.io}/${run.writes} written, ${r!.io}/${run.reads} read`);
+          });
+          // Per disk: biotop has every request the kernel counted, and those are the submitters' less what was merged.
+          devs.forEach((d, k) => {
+            const merged = after[k]!.readMerges - before[k]!.readMerges + after[k]!.writeMerges - before[k]!.writeMerges;
+            const kernel = after[k]!.reads - before[k]!.reads + after[k]!.writes - before[k]!.writes;
+            const submitted = runs.filter((_, i) => basename(jobs[i]![0]) === d).reduce((n, x) => n + x.reads + x.writes, 0);
+            const ours = rows.filter((r) => r.disk === d).reduce((n, r) => n + r.io, 0);
+            assert.deepEqual([ours, submitted - merged], [kernel, kernel], `round ${round}, ${d}: requests counted, and submitted less merged, against diskstats`);
+          });
+          report.push(`round ${round}: ${runs.reduce((n, x) => n + x.reads + x.writes, 0)} requests, unseen so far ${stats.unseen_completions_total}`);
+        }
+        t.diagnostic(report.join('; '));
+      } finally {
+        engine.close();
+      }
+    }),
+  );
 });

@@ -57,7 +57,7 @@ const frameOf = (...panels: PanelFrame[]): Frame => ({ time: '2026-11-25T12:00:0
 function bioEntry(id: string, pid: number, comm: string, op: BiotopEntry['op'], disk: string, minor: number, io: number, size: number, latNs: number): BiotopEntry {
   const hist = new Float64Array(40);
   hist[Math.floor(Math.log2(latNs))] = io;
-  return { id, pid, dev: (259 << 20) | minor, op, comm, disk, io, bytes: io * size, latNs: latNs * io, awaitNs: latNs * io * 1.2, awaitIo: io, created: 1, hist };
+  return { id, pid, dev: (259 << 20) | minor, op, comm, disk, io, bytes: io * size, latIo: io, latNs: latNs * io, awaitNs: latNs * io * 1.2, awaitIo: io, created: 1, hist };
 }
 function biotopSamples(): BiotopSample[] {
   const at = (k: number): BiotopSample => {
@@ -69,7 +69,7 @@ function biotopSamples(): BiotopSample[] {
     ];
     // Each entry cumulative: its histogram too.
     for (const r of rows) r.hist = r.hist.map((x) => x);
-    return { rows: new Map(rows.map((r) => [r.id, r])), lost: 0, unmatched: 0, mapFull: 0, entries: rows.length, capacity: 10240 };
+    return { rows: new Map(rows.map((r) => [r.id, r])), unseen: 0, inFlight: 0, unmatched: 0, mapFull: 0, entries: rows.length, capacity: 10240 };
   };
   return [at(1), at(2), at(3)];
 }
