@@ -5,9 +5,10 @@
  */
 import { hostname, release } from 'node:os';
 import { isatty } from 'node:tty';
-import { closeSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
+import { BpfStatsSwitch } from './kernel/bpf-stats.js';
 import { onlineCpus } from './kernel/cpus.js';
 import { FormatError, RECORD_ROWS, SCHEMA_VERSION } from './persist/frames.js';
 import { csvHeader, csvRows } from './persist/csv.js';
@@ -60,37 +61,11 @@ function restoreTerminal(): void {
   }
 }
 
-/** kernel.bpf_stats_enabled as sixty found it, when `B` changed it: put back at exit. */
-let bpfStatsBefore: string | null = null;
-const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
-
-/** `B`: switches kernel.bpf_stats_enabled; says what it did or why not. */
-function toggleBpfStats(): { text: string; error: boolean } {
-  try {
-    const now = readFileSync(BPF_STATS, 'utf8').trim();
-    bpfStatsBefore ??= now;
-    const next = now === '0' ? '1' : '0';
-    writeFileSync(BPF_STATS, next);
-    return { text: next === '1' ? "BPF program stats on: each panel's status line gives its time in the kernel (B turns them off)" : 'BPF program stats off', error: false };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM') return { text: 'BPF program stats need root (they are switched by writing kernel.bpf_stats_enabled)', error: true };
-    return { text: `cannot switch BPF program stats: ${oneLine(e)}`, error: true };
-  }
-}
-
-function restoreBpfStats(): void {
-  if (bpfStatsBefore === null) return;
-  try {
-    writeFileSync(BPF_STATS, bpfStatsBefore);
-  } catch {
-    /* as it is */
-  }
-  bpfStatsBefore = null;
-}
+/** `B`'s switch of kernel.bpf_stats_enabled: put back at exit, and at the next start after a SIGKILL. */
+const bpfStats = new BpfStatsSwitch();
 
 function cleanup(): void {
-  restoreBpfStats();
+  bpfStats.restore();
   metrics?.close();
   engine?.close();
   // What was written is on disk (each record synced); a record still queued is the frame a crash may lose.
@@ -533,7 +508,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
         case 'seek':
           return u.notify('[ ] { } step through a replay: sixty --replay FILE');
         case 'bpfStats': {
-          const r = toggleBpfStats();
+          const r = bpfStats.toggle();
           return u.notify(r.text, r.error);
         }
       }
@@ -604,6 +579,9 @@ async function main(argv: string[]): Promise<number> {
     const forced = opts.tiers[id];
     return injectPanelFault(forced ? withTier(def, forced) : def);
   });
+  // A sixty killed with SIGKILL while B had BPF stats on left them on for the whole host: put back, and said.
+  const abandoned = bpfStats.recoverAbandoned();
+  if (abandoned) say(`sixty: ${abandoned}`);
   engine = new Engine({ panels, intervalMs: opts.intervalS * 1000, requested: new Set(opts.panels ?? []), byProcess: opts.metricsListen !== null });
   // Nothing that was asked for can run (BPF panels only, without privileges): one line, before taking the terminal.
   const blocked = engine.nothingCanRun();

@@ -4,6 +4,10 @@ import { missingBpfPrivileges, parseCapEff, readPrivileges } from '../../src/ker
 import { parseCpuList } from '../../src/kernel/cpus.js';
 import { tracefsMounted } from '../../src/kernel/tracefs.js';
 import { History } from '../../src/store.js';
+import { BpfStatsSwitch } from '../../src/kernel/bpf-stats.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** One history tick from id → value pairs. */
 const rec = (h: History, pairs: [string, number][]): void => h.record(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
@@ -78,4 +82,48 @@ test('history keeps at most its maximum of series; the least important give way,
   rec(full, [['a', 5], ['b', 5], ['c', 5]]);
   rec(full, [['a', 5], ['b', 5], ['c', 5], ['d', 1]]);
   assert.equal(full.get('d'), undefined, 'a newcomer smaller than every series stays out');
+});
+
+test('B: BPF stats put back at the end; after a SIGKILL, the next sixty puts them back and says so', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sixty-bpfstats-'));
+  try {
+    const sysctl = join(dir, 'bpf_stats_enabled');
+    writeFileSync(sysctl, '0\n');
+    const alive = new Map<number, string>([[100, 't100']]);
+    const places = (self: number) => ({ sysctl, noteDir: join(dir, 'run'), startOf: (pid: number) => alive.get(pid) ?? null, self });
+    const first = new BpfStatsSwitch(places(100));
+    assert.equal(first.toggle().error, false);
+    assert.equal(readFileSync(sysctl, 'utf8'), '1');
+    assert.ok(existsSync(join(dir, 'run', 'bpf-stats-enabled.json')), 'a note while it is on');
+    // A second sixty starting while the first runs leaves it alone.
+    assert.equal(new BpfStatsSwitch(places(200)).recoverAbandoned(), null);
+    assert.equal(readFileSync(sysctl, 'utf8'), '1');
+    // The first ends cleanly: put back, note gone.
+    first.restore();
+    assert.equal(readFileSync(sysctl, 'utf8'), '0');
+    assert.ok(!existsSync(join(dir, 'run', 'bpf-stats-enabled.json')));
+    // On again, then killed with SIGKILL (no restore): the next sixty finds the note of a process that is gone.
+    const killed = new BpfStatsSwitch(places(100));
+    killed.toggle();
+    alive.delete(100);
+    const next = new BpfStatsSwitch(places(300));
+    assert.match(next.recoverAbandoned() ?? '', /kernel\.bpf_stats_enabled was left on by a sixty that ended without cleaning up \(pid 100\): turned off again/);
+    assert.equal(readFileSync(sysctl, 'utf8'), '0');
+    assert.equal(next.recoverAbandoned(), null, 'once');
+    // A pid used again by another process (another start time) is not that sixty.
+    alive.set(100, 't100');
+    new BpfStatsSwitch(places(100)).toggle();
+    alive.set(100, 'other');
+    assert.notEqual(new BpfStatsSwitch(places(300)).recoverAbandoned(), null);
+    // On already when sixty came: B off then on leaves no note, and the end leaves it on.
+    writeFileSync(sysctl, '1');
+    const user = new BpfStatsSwitch(places(400));
+    user.toggle();
+    user.toggle();
+    assert.ok(!existsSync(join(dir, 'run', 'bpf-stats-enabled.json')));
+    user.restore();
+    assert.equal(readFileSync(sysctl, 'utf8'), '1');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
