@@ -248,6 +248,9 @@ async function runBatch(opts: Options, eng: Engine): Promise<number> {
     eng.store.subscribe(() => {
       const frame: Frame = eng.store.getSnapshot();
       if (frame.elapsedNs === 0) return; // the baseline after attaching: not an interval
+      // A recording that stopped (a full disk, its file removed) is output the run was asked for and cannot give: the
+      // run ends, and says so (after the last frames are written: runBatch's end).
+      if (recorder?.status.error) return resolve(batchStatus(frame));
       recorder?.add(frame);
       try {
         if (csv) csv(frame);
@@ -563,7 +566,10 @@ async function main(argv: string[]): Promise<number> {
   if (opts.replay !== null) {
     const opened = openReplay(opts.replay);
     const r = { ...opened, source: onlyPanels(opened.source, opts.panels) };
-    if (r.source.frame(0).panels.length === 0) throw new UserError(`cannot replay ${quoteInput(opts.replay)}: it has none of the panels ${opts.panels?.join(', ')}`);
+    if (r.source.frame(0).panels.length === 0) {
+      const which = opts.panels ? `none of the panels ${opts.panels.join(', ')}` : 'no panel this sixty knows (a later version wrote it?)';
+      throw new UserError(`cannot replay ${quoteInput(opts.replay)}: it has ${which}`);
+    }
     if (r.torn) say(`sixty: ${quoteInput(opts.replay)}: the last frame was cut short (a crash while it was written) and is left out; ${r.source.frames} frames read`);
     try {
       if (interactive) await runReplayConsole(opts, r);

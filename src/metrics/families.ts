@@ -3,7 +3,7 @@
  * `families()` gives every family's samples as they stand. Counters are what the panels counted since sixty started
  * (frames carry one interval each, so they are summed here); gauges are the latest frame's. Labels are bounded: per
  * vector and CPU, per CPU, per disk and operation, and per process name capped at the `top` busiest (the rest summed
- * as comm="other"), so a fork storm or ten thousand connections add no series. Cardinality per family: docs/prometheus.md.
+ * as comm="(other processes)"), so a fork storm or ten thousand connections add no series. Cardinality per family: docs/prometheus.md.
  */
 import type { Frame, PanelFrame } from '../frame.js';
 
@@ -48,8 +48,8 @@ export const FAMILIES = {
   diskIos: { name: 'sixty_disk_ios_total', help: 'Block I/Os completed, by disk and operation.', type: 'counter' },
   diskBytes: { name: 'sixty_disk_bytes_total', help: 'Bytes moved by completed block I/Os, by disk and operation.', type: 'counter' },
   diskLatency: { name: 'sixty_disk_io_latency_seconds', help: 'Block I/O latency, issue to completion, by disk and operation.', type: 'histogram' },
-  tcpRx: { name: 'sixty_tcp_received_bytes_total', help: 'TCP bytes received, by process name (the busiest; the rest as comm="other").', type: 'counter' },
-  tcpTx: { name: 'sixty_tcp_sent_bytes_total', help: 'TCP bytes sent, by process name (the busiest; the rest as comm="other").', type: 'counter' },
+  tcpRx: { name: 'sixty_tcp_received_bytes_total', help: 'TCP bytes received, by process name (the busiest; the rest as comm="(other processes)").', type: 'counter' },
+  tcpTx: { name: 'sixty_tcp_sent_bytes_total', help: 'TCP bytes sent, by process name (the busiest; the rest as comm="(other processes)").', type: 'counter' },
   fileReadBytes: { name: 'sixty_file_read_bytes_total', help: 'Bytes read through read(2)-family calls, by process name and file type.', type: 'counter' },
   fileWriteBytes: { name: 'sixty_file_written_bytes_total', help: 'Bytes written through write(2)-family calls, by process name and file type.', type: 'counter' },
   fileReads: { name: 'sixty_file_reads_total', help: 'read(2)-family calls, by process name and file type.', type: 'counter' },
@@ -67,7 +67,11 @@ const LATENCY_SLOTS = Array.from({ length: 13 }, (_, i) => 10 + 2 * i); // 2^10 
 const FILE_TYPES: Readonly<Record<string, string>> = { R: 'regular', S: 'socket', O: 'other' };
 /** A process name that has been quiet this long gives its place to another (its series ends). */
 export const NAME_IDLE_NS = 10 * 60 * 1e9;
-export const OTHER = 'other';
+/**
+ * The label of everything beyond the top names. Longer than any process name can be (comm is at most 15 bytes, and
+ * this holds no backslash, so no escaped name gives it either): a process that calls itself "other" is itself.
+ */
+export const OTHER = '(other processes)';
 
 const labelKey = (l: Labels): string => JSON.stringify(l);
 
@@ -129,7 +133,7 @@ export class NameSlots {
     }
     const ranked = [...busy].filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
     for (const [name] of ranked) {
-      if (this.last.has(name) || (this.last.size < this.top && name !== OTHER)) this.last.set(name, nowNs);
+      if (this.last.has(name) || this.last.size < this.top) this.last.set(name, nowNs);
     }
     return { labelOf: (name) => (this.last.has(name) ? name : OTHER), left };
   }

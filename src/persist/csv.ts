@@ -12,8 +12,10 @@ export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
   let s = typeof v === 'string' ? v : JSON.stringify(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // A spreadsheet trims leading blanks before it looks for a formula (" =1+2" is one too).
+  if (/^[\s\u00a0]*[=+\-@]/.test(s) || /^[\t\r\n]/.test(s)) s = `'${s}`;
+  // Quoted: the separator, quotes, line breaks, and ';' (the separator where the decimal mark is a comma).
+  return /[",;\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export function csvHeader(spec: AnyPanelSpec): string {

@@ -330,7 +330,8 @@ export class RecordingWriter {
           } catch {
             /* the reader leaves a torn last record out */
           }
-          this.fail(err ? writeError(err) : `the disk is full (${n} of ${rec.length} bytes written; the file ends with the last whole frame)`);
+          // A short write to a regular file is a full disk (or a file size limit): the next write would say ENOSPC.
+          this.fail(err ? writeError(err) : 'no space left on the device (the file ends with the last whole frame)');
           return resolve();
         }
         this.end = at + rec.length;

@@ -4,6 +4,7 @@
  * rather than overwrite), mode 0600. Read back streamed with a size bound, and checked as frames are.
  */
 import { closeSync, constants, fstatSync, linkSync, openSync, readSync, unlinkSync, writeSync, fsyncSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { Frame } from '../frame.js';
 import type { Catalog } from '../panels/types.js';
@@ -64,8 +65,18 @@ export function snapshotStem(host: string, at: Date): string {
  * the final name (EEXIST if something is there) and unlinked. A reader never sees a partial file. Throws the errno.
  */
 export function writeExclusive(path: string, data: string | Buffer): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  // The temporary name is unpredictable: anything planted at a name sixty would choose (a link, a FIFO, thousands of
+  // them) cannot make the export fail or wait. One taken by chance is drawn again.
+  let tmp = '';
+  let fd = -1;
+  for (let attempt = 0; fd < 0; attempt++) {
+    tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 8) throw e;
+    }
+  }
   try {
     try {
       const buf = typeof data === 'string' ? Buffer.from(data) : data;

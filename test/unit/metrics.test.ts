@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
-import { FAMILIES, MetricsState, NAME_IDLE_NS, type Family, type HistogramSample, type Sample } from '../../src/metrics/families.js';
+import { FAMILIES, MetricsState, NAME_IDLE_NS, OTHER, type Family, type HistogramSample, type Sample } from '../../src/metrics/families.js';
 import { MAX_CONNECTIONS, MetricsEndpoint } from '../../src/metrics/server.js';
 import { UserError } from '../../src/errors.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
@@ -32,8 +32,8 @@ test('tcptop: bytes per process name are summed over frames; what the listing le
   assert.equal(value(st, 'tcpRx', { comm: 'nginx' }), 106);
   assert.equal(value(st, 'tcpTx', { comm: 'nginx' }), 1052);
   assert.equal(value(st, 'tcpRx', { comm: 'curl' }), 7);
-  assert.equal(value(st, 'tcpRx', { comm: 'other' }), 9, 'beyond the 2000 listed: in the totals, not the rows');
-  assert.equal(value(st, 'tcpTx', { comm: 'other' }), 3);
+  assert.equal(value(st, 'tcpRx', { comm: OTHER }), 9, 'beyond the 2000 listed: in the totals, not the rows');
+  assert.equal(value(st, 'tcpTx', { comm: OTHER }), 3);
   assert.equal(value(st, 'frames', {}), 2);
   assert.equal(value(st, 'cpu', {}), 0.04, '2 % of a core for two seconds');
 });
@@ -46,7 +46,7 @@ test('tcptop and filetop: per-process totals over every key (not only the listed
   st.update(frame([tp, fp]));
   assert.equal(value(st, 'tcpRx', { comm: 'nginx' }), 4990, 'all of nginx, not its listed row');
   assert.equal(value(st, 'tcpTx', { comm: 'curl' }), 10);
-  assert.equal(value(st, 'tcpRx', { comm: 'other' }), undefined, 'nothing left over');
+  assert.equal(value(st, 'tcpRx', { comm: OTHER }), undefined, 'nothing left over');
   assert.equal(value(st, 'fileReadBytes', { comm: 'cat', type: 'regular' }), 800);
   assert.equal(value(st, 'fileReads', { comm: 'cat', type: 'socket' }), 1);
 });
@@ -56,12 +56,12 @@ test('process names are capped at the top N; a name quiet for 10 minutes gives i
   st.update(frame([panel('tcptop', [tcp('a', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
   assert.deepEqual(
     (fam(st, 'tcpRx').samples as Sample[]).map((s) => [s.labels.comm, s.value]).sort(),
-    [['a', 300], ['b', 200], ['other', 100]],
+    [[OTHER, 100], ['a', 300], ['b', 200]],
   );
   // A fork storm of new names: still two names and other.
   st.update(frame([panel('tcptop', Array.from({ length: 500 }, (_, i) => tcp(`w${i}`, 1, 0)), { rx_bytes: 500, tx_bytes: 0 })]));
   assert.equal(fam(st, 'tcpRx').samples.length, 3);
-  assert.equal(value(st, 'tcpRx', { comm: 'other' }), 600);
+  assert.equal(value(st, 'tcpRx', { comm: OTHER }), 600);
   // b stays busy; a is quiet for 10 minutes of frames, then c gets its place.
   for (let t = 0; t < NAME_IDLE_NS / (60 * S); t++) st.update(frame([panel('tcptop', [tcp('b', 1, 0)], { rx_bytes: 1, tx_bytes: 0 })], 60 * S));
   st.update(frame([panel('tcptop', [tcp('c', 50, 0), tcp('b', 1, 0)], { rx_bytes: 51, tx_bytes: 0 })]));
@@ -205,4 +205,11 @@ test('docs/prometheus.md lists every metric with its help, as served', () => {
     assert.ok(doc.includes(`| ${f.name} | ${f.help} |`), `${f.name}: its help in the doc`);
     assert.match(doc, new RegExp(`^\\| ${f.name} \\| ${f.type} \\|`, 'm'), `${f.name}: its type and cardinality in the doc`);
   }
+});
+
+test('a process named like the rest\'s label is itself: "other" gets its own series, apart from the processes beyond the top', () => {
+  const st = new MetricsState(2);
+  st.update(frame([panel('tcptop', [tcp('other', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
+  assert.equal(value(st, 'tcpRx', { comm: 'other' }), 300);
+  assert.equal(value(st, 'tcpRx', { comm: OTHER }), 100);
 });

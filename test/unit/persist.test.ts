@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, linkSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -399,6 +399,15 @@ test('snapshot: the frame with its trends round trips; written atomically, 0600,
     assert.equal(readFileSync(p1.replace(/json$/, 'txt'), 'utf8'), 'text');
     assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
     assert.throws(() => writeSnapshot(join(dir, 'missing'), stem, json, 'text'), /ENOENT/);
+    // Links planted at every temporary name sixty used to choose (.<name>.<pid>.tmp), for the next 99 names: the
+    // export still goes through, and nothing is written through a link.
+    const stem2 = snapshotStem('web-01', new Date('2026-11-25T12:00:31Z'));
+    for (let n = 1; n < 100; n++) {
+      const base = n === 1 ? stem2 : `${stem2}-${n}`;
+      for (const ext of ['json', 'txt']) symlinkSync('/etc/shadow', join(dir, `.${base}.${ext}.${process.pid}.tmp`));
+    }
+    assert.equal(writeSnapshot(dir, stem2, json, 'text'), join(dir, `${stem2}.json`));
+    assert.equal(readFileSync(join(dir, `${stem2}.json`), 'utf8'), json);
   });
 });
 
@@ -475,8 +484,8 @@ test('a panel this version does not know is left out; a row its panel cannot dra
 
 test('CSV: a header from the columns, raw values, RFC 4180 quoting, no formula injection', () => {
   assert.deepEqual(
-    ['plain', 'a,b', 'say "hi"', 'two\nlines', '=HYPERLINK("x")', '+1', '-x', '@SUM', 12.5, null, Number.NaN].map(csvField),
-    ['plain', '"a,b"', '"say ""hi"""', '"two\nlines"', '"\'=HYPERLINK(""x"")"', "'+1", "'-x", "'@SUM", '12.5', '', ''],
+    ['plain', 'a,b', 'say "hi"', 'two\nlines', '=HYPERLINK("x")', '+1', '-x', '@SUM', 12.5, null, Number.NaN, ' =1+2', '\u00a0\t-3', 'a;b', '=cmd;x'].map(csvField),
+    ['plain', '"a,b"', '"say ""hi"""', '"two\nlines"', '"\'=HYPERLINK(""x"")"', "'+1", "'-x", "'@SUM", '12.5', '', '', "' =1+2", "'\u00a0\t-3", '"a;b"', '"\'=cmd;x"'],
   );
   const spec = CATALOG.spec('tcptop')!;
   assert.equal(csvHeader(spec), 'time,interval_s,pid,comm,family,laddr,lport,raddr,rport,rx_bytes,tx_bytes,total\r\n');
@@ -566,4 +575,23 @@ test('the recording fixtures of every schema version stay readable, and replay a
   const snap = parseSnapshot(readFileSync(join(ROOT, 'test', 'fixtures', 'recordings', 'v1.json')), CATALOG);
   assertGolden('replay-snapshot-v1', renderFrameText(CATALOG, snap.frame, 120));
   assert.ok(existsSync(join(ROOT, 'test', 'fixtures', 'recordings', 'make-v1.ts')));
+});
+
+test('a recording whose file is removed (or its directory) stops, says so, and counts no frame it could not keep', async () => {
+  await inScratch(async (dir) => {
+    const sub = join(dir, 'exports');
+    mkdirSync(sub);
+    const path = join(sub, 'a.rec');
+    const w = new RecordingWriter(path, META, { catalog: CATALOG });
+    w.add(FRAMES[0]!);
+    await w.drain();
+    assert.deepEqual([w.status.frames, w.status.error], [1, null]);
+    rmSync(sub, { recursive: true });
+    w.add(FRAMES[1]!);
+    await w.drain();
+    assert.match(w.status.error ?? '', /the file was removed \(or its directory\): nothing more is recorded/);
+    w.add(FRAMES[2]!);
+    await w.close();
+    assert.equal(w.status.frames, 1, 'the frames that reached a file that exists');
+  });
 });
