@@ -5,6 +5,7 @@
  * the USE method (utilisation, saturation, errors) and the BPF panels that explain it.
  */
 import type { ProcStat } from '../records/procstat.js';
+import { commonCpuTimes } from './mpstat.js';
 import { freeOf, kmsgErrorKind, type DiskStat, type KmsgRecord, type LoadAvg, type MemInfo, type NetDev, type ProcTask, type TcpSnmp, type VmStat } from '../records/procfs.js';
 
 export type Verdict = 'ok' | 'look' | 'bad' | '-';
@@ -120,8 +121,10 @@ interface CpuSplit {
 
 /** A CPU line's split over the interval, in percent, as top and vmstat count it (user includes nice for vmstat's us). */
 function cpuSplit(cur: ProcStat, prev: ProcStat, id: string): CpuSplit | null {
-  const c = cur.cpus.get(id);
-  const p = prev.cpus.get(id);
+  // All CPUs: summed over the CPUs of both samples, so that one going offline does not turn the total backwards.
+  const both = id === 'all' ? commonCpuTimes(cur, prev) : null;
+  const c = both?.cur ?? cur.cpus.get(id);
+  const p = both?.prev ?? prev.cpus.get(id);
   if (!c || !p) return null;
   const k = (f: keyof typeof c): number => Math.max(0, Number(c[f] - p[f]));
   // user and nice include guest time already: the split adds up without it.
@@ -385,12 +388,23 @@ function top(s: ChecklistSample, p: ChecklistSample): ChecklistRow {
 }
 
 /** The ten steps. Steps that need an interval (rates) say "measuring…" until there is one. */
-export function deriveChecklist(sample: ChecklistSample, previous: ChecklistSample | undefined, elapsedNs: number, escape: (x: string) => string = (x) => x): ChecklistRow[] {
+/**
+ * `escape` makes text from /proc safe to print (a comm, as the process set it); `escapeKernel` does for the kernel's
+ * own messages, which /dev/kmsg has escaped already (control characters and the backslash as \xNN): only a raw control
+ * character left in them is escaped, so the kernel's escapes are not escaped again (\x1b, not \\x1b).
+ */
+export function deriveChecklist(
+  sample: ChecklistSample,
+  previous: ChecklistSample | undefined,
+  elapsedNs: number,
+  escape: (x: string) => string = (x) => x,
+  escapeKernel: (x: string) => string = escape,
+): ChecklistRow[] {
   const secs = elapsedNs / 1e9;
   const p = previous && secs > 0 ? previous : undefined;
   return [
     uptime(sample),
-    dmesg(sample, previous, escape),
+    dmesg(sample, previous, escapeKernel),
     p ? vmstat(sample, p, secs) : pending(3, 'vmstat', 'vmstat 1', 'runqlen'),
     p ? mpstat(sample, p) : pending(4, 'mpstat', 'mpstat -P ALL 1', 'runqlen,softirqs'),
     p ? pidstat(sample, p, secs, escape) : pending(5, 'pidstat', 'pidstat 1', 'filetop'),

@@ -2,7 +2,7 @@
  * mpstat model (as `mpstat -P ALL`): each CPU's time split over the interval, in percent, from /proc/stat deltas.
  * Pure. Guest time is inside user and nice in /proc/stat, so %usr and %nice leave it out, as mpstat does.
  */
-import type { CpuTimes, ProcStat } from '../records/procstat.js';
+import { CPU_FIELDS, type CpuTimes, type ProcStat } from '../records/procstat.js';
 import { delta } from './delta.js';
 
 export interface MpstatRow {
@@ -55,11 +55,42 @@ function cpuRow(id: string, cur: CpuTimes, prev: CpuTimes | undefined): MpstatRo
   };
 }
 
-/** One row per CPU present in both samples, and the all-CPU row. No previous sample: no rows. */
+/**
+ * The CPUs present in both samples, their times summed: the all-CPU figures. The kernel's own total line sums the CPUs
+ * online now, so a CPU going offline (hotplug) takes its times out of it and the total goes backwards for an interval;
+ * the sum over the CPUs of both samples does not. Null when the samples list no CPU of their own.
+ */
+export function commonCpuTimes(sample: ProcStat, previous: ProcStat): { cur: CpuTimes; prev: CpuTimes } | null {
+  let cur: CpuTimes | null = null;
+  let prev: CpuTimes | null = null;
+  for (const [id, c] of sample.cpus) {
+    const p = previous.cpus.get(id);
+    if (id === 'all' || !p) continue;
+    if (!cur || !prev) {
+      cur = { ...c };
+      prev = { ...p };
+      continue;
+    }
+    for (const f of CPU_FIELDS) {
+      cur[f] += c[f];
+      prev[f] += p[f];
+    }
+  }
+  return cur && prev ? { cur, prev } : null;
+}
+
+/** One row per CPU present in both samples, and the all-CPU row (over those CPUs). No previous sample: no rows. */
 export function deriveMpstat(sample: ProcStat, previous: ProcStat | undefined, _elapsedNs: number): MpstatRow[] {
   if (!previous) return [];
   const rows: MpstatRow[] = [];
   for (const [id, cur] of sample.cpus) {
+    if (id === 'all') {
+      const both = commonCpuTimes(sample, previous);
+      const prev = previous.cpus.get('all');
+      if (both) rows.push(cpuRow('all', both.cur, both.prev));
+      else if (prev) rows.push(cpuRow('all', cur, prev));
+      continue;
+    }
     const prev = previous.cpus.get(id);
     if (prev) rows.push(cpuRow(id, cur, prev));
   }

@@ -6,7 +6,7 @@
 import { cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState } from '../models/checklist.js';
 import { parseProcStat } from '../records/procstat.js';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseUptime, parseVmstat, freeOf, type KmsgReader, type KmsgRecord, type ProcTask } from '../records/procfs.js';
-import { escapeControl } from '../format.js';
+import { escapeControl, escapeRawControls } from '../format.js';
 import type { HostInfo, PanelDef, PanelStats, Summary } from './types.js';
 
 /** Records of the ring buffer kept between reads (dmesg | tail shows the last ones). */
@@ -132,7 +132,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
     createReader: createChecklistReader,
   },
   hookList: [{ name: 'proc', hooks: '/proc and /dev/kmsg (no BPF; the ring buffer needs root or CAP_SYSLOG)' }],
-  derive: (sample, previous, elapsedNs) => deriveChecklist(sample, previous, elapsedNs, escapeControl),
+  derive: (sample, previous, elapsedNs) => deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls),
   stats: homeStats,
   summarize: homeSummary,
   trend: (row) => row.value,

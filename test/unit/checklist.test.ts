@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
 import { homePanel, homeStats } from '../../src/panels/home.js';
 import { freeOf, kmsgErrorKind, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
-import { escapeControl } from '../../src/format.js';
+import { escapeControl, escapeRawControls } from '../../src/format.js';
 import { reduce, reduceInput, initialUiState, panelUi } from '../../views/state.js';
 import { checklistSample, MEMINFO, task } from '../helpers/checklist.js';
 
@@ -66,11 +66,13 @@ test('verdicts at their thresholds; steps that need an interval say so; an unrea
   assert.equal(byId(first, 'free').verdict, 'ok', 'a gauge needs no interval');
   assert.equal(byId(deriveChecklist(checklistSample(0, { memAvail: 1_500_000 }), undefined, 0), 'free').verdict, 'look', '9.4 % available');
   assert.equal(byId(deriveChecklist(checklistSample(0, { memAvail: 700_000 }), undefined, 0), 'free').verdict, 'bad', '4.4 % available');
-  const oom: KmsgRecord = { level: 3, seq: 9, usec: 900e6, message: 'Out of memory: Killed process 77 (java) \x1b[2J' };
+  // As /dev/kmsg gives it: the kernel escaped an ESC (\x1b) and a backslash (\x5c) itself; a raw control character
+  // that reached sixty anyway is escaped, and the kernel's escapes are not escaped again.
+  const oom: KmsgRecord = { level: 3, seq: 9, usec: 900e6, message: 'Out of memory: Killed process 77 (java) \\x1b[2J \\x5c \x07' };
   const old: KmsgRecord = { level: 3, seq: 1, usec: 100e6, message: 'Out of memory: Killed process 5 (old)' };
-  const dm = byId(deriveChecklist(checklistSample(1, { kmsg: [old, oom] }), checklistSample(0, { kmsg: [old] }), 2e9, escapeControl), 'dmesg');
+  const dm = byId(deriveChecklist(checklistSample(1, { kmsg: [old, oom] }), checklistSample(0, { kmsg: [old] }), 2e9, escapeControl, escapeRawControls), 'dmesg');
   assert.equal(dm.verdict, 'bad');
-  assert.equal(dm.reading, '1 error in 10 min (OOM kill), 1 new; 102 s ago: Out of memory: Killed process 77 (java) \\x1b[2J', 'kernel text escaped');
+  assert.equal(dm.reading, '1 error in 10 min (OOM kill), 1 new; 102 s ago: Out of memory: Killed process 77 (java) \\x1b[2J \\x5c \\x07', 'kernel text escaped once');
   assert.equal(byId(deriveChecklist(checklistSample(1, { kmsg: [old] }), undefined, 0), 'dmesg').verdict, 'ok', 'an error older than 10 minutes');
   const closed = byId(deriveChecklist(checklistSample(1, { readable: false }), undefined, 0), 'dmesg');
   assert.deepEqual([closed.verdict, closed.reading], ['-', 'reading /dev/kmsg needs root or CAP_SYSLOG (kernel.dmesg_restrict)']);

@@ -6,6 +6,8 @@ import { softirqsSummary } from '../../src/panels/softirqs.js';
 import { deriveTcptop, tcptopStats } from '../../src/models/tcptop.js';
 import { conn, softirqsSample, tcptopSample } from '../helpers/fixtures.js';
 import { firstK } from '../../src/models/select.js';
+import { deriveMpstat } from '../../src/models/mpstat.js';
+import { parseProcStat } from '../../src/records/procstat.js';
 
 test('delta: backwards counters give null, never a negative', () => {
   assert.equal(delta(10n, 4n), 6);
@@ -229,4 +231,16 @@ test('firstK: the first k in order, as a full sort would give them, on random, s
       assert.equal(JSON.stringify(items), before, 'the input is left as it was');
     }
   }
+});
+
+test('mpstat and the checklist: a CPU going offline between two reads leaves the all-CPU figures whole', () => {
+  const line = (name: string, user: number, idle: number): string => `${name} ${user} 0 0 ${idle} 0 0 0 0 0 0`;
+  // Two CPUs, each half busy over the interval; then cpu1 goes offline: the kernel's total line drops its times.
+  const a = parseProcStat([line('cpu', 200, 200), line('cpu0', 100, 100), line('cpu1', 100, 100)].join('\n'));
+  const b = parseProcStat([line('cpu', 150, 150), line('cpu0', 150, 150)].join('\n'));
+  const rows = deriveMpstat(b, a, 1e9);
+  assert.deepEqual(rows.map((r) => [r.id, r.busy_pct, r.usr_pct, r.idle_pct]), [['all', 50, 50, 50], ['cpu0', 50, 50, 50]]);
+  // And back online (it comes back with its old counters): the all row still from the CPUs of both samples.
+  const c = parseProcStat([line('cpu', 400, 400), line('cpu0', 200, 200), line('cpu1', 200, 200)].join('\n'));
+  assert.deepEqual(deriveMpstat(c, b, 1e9).map((r) => [r.id, r.busy_pct]), [['all', 50], ['cpu0', 50]]);
 });
