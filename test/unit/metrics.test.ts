@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
 import { FAMILIES, MetricsState, NAME_IDLE_NS, OTHER, type Family, type HistogramSample, type Sample } from '../../src/metrics/families.js';
-import { MAX_CONNECTIONS, MetricsEndpoint } from '../../src/metrics/server.js';
+import { MAX_CONNECTIONS, MAX_PIPELINED, MetricsEndpoint } from '../../src/metrics/server.js';
 import { UserError } from '../../src/errors.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { EMPTY_SUMMARY } from '../../src/frame.js';
@@ -118,6 +118,14 @@ test('panel status, tier and drop counters; a panel in error adds no rows', () =
   assert.equal(fam(st, 'diskIos').samples.length, 0);
 });
 
+async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function get(port: number, headers: Record<string, string> = {}): Promise<{ status: number; type: string; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/metrics', headers, agent: false }, (res) => {
@@ -176,23 +184,73 @@ test('the endpoint under hostile clients: a 1 MB request line, more connections 
       s.write(`GET /${'a'.repeat(1 << 20)} HTTP/1.1\r\nHost: x\r\n\r\n`);
     });
     assert.ok(reply === '' || /^HTTP\/1\.1 4\d\d/.test(reply), reply.slice(0, 80));
-    // More connections than allowed, held open and idle: the ones beyond the limit are closed at once, and a scrape
-    // after they are gone is served.
-    const closed: Promise<boolean>[] = [];
-    for (let i = 0; i < MAX_CONNECTIONS + 20; i++) {
-      const s = connect(port, '127.0.0.1');
-      held.push(s);
-      s.on('error', () => {});
-      closed.push(new Promise((r) => s.on('close', () => r(true))));
-    }
-    await Promise.race([Promise.all(closed.slice(MAX_CONNECTIONS)), new Promise((r) => setTimeout(r, 10_000))]);
-    assert.ok(held.filter((s) => s.destroyed || s.readyState === 'closed').length >= 20, 'those beyond the limit were closed');
+    // More connections than allowed, held open and idle: the oldest make room for the newcomers at once, and a scrape
+    // while they are all held is served (it takes the place of the oldest idle one).
+    const closed: boolean[] = [];
+    const open = (): Promise<void> =>
+      new Promise((r) => {
+        const i = held.length;
+        const s = connect(port, '127.0.0.1', () => r());
+        held.push(s);
+        closed[i] = false;
+        s.on('error', () => {});
+        s.on('data', () => {});
+        s.on('close', () => (closed[i] = true));
+      });
+    for (let i = 0; i < 20; i++) await open(); // the oldest, admitted first
+    await new Promise((r) => setTimeout(r, 50)); // and accepted
+    await Promise.all(Array.from({ length: MAX_CONNECTIONS }, open));
+    await until(() => closed.slice(0, 20).every(Boolean), 'the 20 oldest closed to make room');
+    assert.equal(ep.served.evicted, 20);
+    assert.equal(closed.filter(Boolean).length, 20, 'only the 20 oldest were closed');
+    assert.equal((await get(port)).status, 200, 'a scrape with the endpoint full of idle connections');
     for (const s of held) s.destroy();
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await get(port)).status, 200);
     // The same port again: one line, exit status 2.
     await assert.rejects(MetricsEndpoint.listen({ host: '127.0.0.1', port }, 20), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /127\.0\.0\.1:\d+: the port is in use$/.test(e.message));
     await assert.rejects(MetricsEndpoint.listen({ host: '192.0.2.1', port: 9 }, 20), (e: unknown) => e instanceof UserError && /no such address on this host/.test(e.message));
+  } finally {
+    for (const s of held) s.destroy();
+    ep.close();
+  }
+});
+
+test('the endpoint under pipelining: a few requests at once are answered in order; a flood that does not read is closed', async (t) => {
+  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, 20);
+  const held: Socket[] = [];
+  try {
+    const port = Number(ep.address.split(':').pop());
+    ep.update(frame([panel('tcptop', [tcp('nginx', 100, 1000)], { rx_bytes: 100, tx_bytes: 1000 })]));
+    // MAX_PIPELINED requests in one write, read as they come: every answer, in order.
+    const paths = ['/metrics', '/nope', '/', '/metrics'].slice(0, MAX_PIPELINED);
+    const replies = await new Promise<string>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1');
+      held.push(s);
+      let got = '';
+      s.on('data', (d) => {
+        got += d.toString();
+        if ((got.match(/^HTTP\/1\.1 /gm) ?? []).length === paths.length && got.endsWith('\n')) resolve(got);
+      });
+      s.on('error', reject);
+      s.write(paths.map((p) => `GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`).join(''));
+    });
+    assert.deepEqual(replies.match(/^HTTP\/1\.1 \d+/gm), ['HTTP/1.1 200', 'HTTP/1.1 404', 'HTTP/1.1 200', 'HTTP/1.1 200'].slice(0, MAX_PIPELINED));
+    // 1000 pipelined requests from each of 50 clients that never read: each is closed, at most MAX_PIPELINED of its
+    // requests answered (none when its requests come in one chunk: it is closed before they are parsed), and a scrape
+    // meanwhile is answered.
+    const scrapes = ep.served.scrapes;
+    const flood = Buffer.from('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(1000));
+    for (let i = 0; i < 50; i++) {
+      const s = connect(port, '127.0.0.1', () => s.write(flood));
+      s.pause();
+      s.on('error', () => {});
+      held.push(s);
+    }
+    await until(() => ep.served.flooded === 50, 'the 50 flooding clients closed');
+    assert.ok(ep.served.scrapes - scrapes <= 50 * MAX_PIPELINED, `${ep.served.scrapes - scrapes} flood requests answered`);
+    t.diagnostic(`flood requests answered: ${ep.served.scrapes - scrapes} of 50,000`);
+    assert.equal((await get(port)).status, 200);
   } finally {
     for (const s of held) s.destroy();
     ep.close();
