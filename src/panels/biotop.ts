@@ -87,7 +87,7 @@ export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host:
 
   /** Issued entries that were there unchanged at the read before, on disks with nothing in flight: taken and returned. */
   const sweep = (): BiotopInflight[] => {
-    const issued = decodeBiotopInflight(obj.readMap('biotop_inflight'), layouts).filter((e) => e.issueNs !== 0);
+    const issued = decodeBiotopInflight(obj.readMap('biotop_inflight'), layouts);
     const before = issuedBefore;
     issuedBefore = new Map(issued.map((e) => [e.key, e.issueNs]));
     const candidates = issued.filter((e) => before.get(e.key) === e.issueNs);
@@ -98,12 +98,15 @@ export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host:
     const expected = new Map(quiet.map((e) => [e.key, e.issueNs]));
     const taken = obj.takeKeys('biotop_inflight', Buffer.concat(quiet.map((e) => e.rawKey)));
     const out: BiotopInflight[] = [];
-    decodeBiotopInflight(taken, layouts).forEach((e, i) => {
-      issuedBefore.delete(e.key);
-      if (expected.get(e.key) === e.issueNs) out.push(e);
-      // A new request took the slot between the read and the take: it goes back, as it was.
-      else obj.updateKeys('biotop_inflight', e.rawKey, taken.values.subarray(i * taken.valueSize, (i + 1) * taken.valueSize));
-    });
+    for (let i = 0; i < taken.count; i++) {
+      const key = taken.keys.subarray(i * taken.keySize, (i + 1) * taken.keySize);
+      const value = taken.values.subarray(i * taken.valueSize, (i + 1) * taken.valueSize);
+      const [e] = decodeBiotopInflight({ ...taken, keys: key, values: value, count: 1 }, layouts);
+      issuedBefore.delete(key.toString('hex'));
+      if (e && expected.get(e.key) === e.issueNs) out.push(e);
+      // A new request took the slot between the read and the take (not issued yet, or issued again): it goes back.
+      else obj.updateKeys('biotop_inflight', Buffer.from(key), Buffer.from(value));
+    }
     return out;
   };
 

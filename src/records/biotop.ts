@@ -108,6 +108,10 @@ export interface BiotopInflight {
   disk: string;
 }
 
+/**
+ * The entries of biotop_inflight that are issued (a request started but not yet issued, or merged into another and
+ * freed without completing, is left out without being decoded: the map can hold thousands of those).
+ */
 export function decodeBiotopInflight(read: MapRead, L: BiotopLayouts): BiotopInflight[] {
   checkSize(L.inflight, read.values.length, read.count, 'biotop_inflight values');
   const f = {
@@ -122,11 +126,13 @@ export function decodeBiotopInflight(read: MapRead, L: BiotopLayouts): BiotopInf
   const out: BiotopInflight[] = [];
   for (let i = 0; i < read.count; i++) {
     const vb = i * L.inflight.size;
+    const issueNs = u64n(read.values, vb, f.issue);
+    if (issueNs === 0) continue;
     const rawKey = Buffer.from(read.keys.subarray(i * read.keySize, (i + 1) * read.keySize));
     out.push({
       key: rawKey.toString('hex'),
       rawKey,
-      issueNs: u64n(read.values, vb, f.issue),
+      issueNs,
       pid: u32(read.values, vb, f.pid),
       bytes: u32(read.values, vb, f.bytes),
       dev: u32(read.values, vb, f.dev),
