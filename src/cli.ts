@@ -395,6 +395,7 @@ async function runConsole(c: ConsoleHost): Promise<void> {
   const keysAvailable = process.stdin.isTTY === true;
   await new Promise<void>((resolve) => {
     let notice: { text: string; error: boolean } | null = null;
+    let redraw = (): void => {};
     let noticeTimer: NodeJS.Timeout | undefined;
     const screen = new Screen();
     const ui: ConsoleUi = {
@@ -421,10 +422,11 @@ async function runConsole(c: ConsoleHost): Promise<void> {
         keysAvailable,
         onQuit: resolve,
         ...(c.onShow ? { onShow: c.onShow } : {}),
-        onCommand: (cmd: Command, shown: Frame) => c.onCommand(cmd, shown, ui),
+        onCommand: (cmd: Command, shown: Frame) => (cmd.type === 'redraw' ? redraw() : c.onCommand(cmd, shown, ui)),
         badge: c.badge,
         notice,
       });
+    screen.setSize(size().width, size().height);
     out.write('\x1b[2J\x1b[H');
     // Ink renders into this stream; the output layer (views/screen.ts) writes only the cells that changed.
     const inkOut = new Writable({
@@ -437,13 +439,23 @@ async function runConsole(c: ConsoleHost): Promise<void> {
     Object.defineProperties(inkOut, { columns: { get: () => out.columns }, rows: { get: () => out.rows }, isTTY: { value: true } });
     const instance = render(element(), { stdout: inkOut as unknown as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
     unmountUi = () => instance.unmount();
-    out.on('resize', () => {
-      out.write('\x1b[2J\x1b[H');
+    /**
+     * The whole screen drawn again from blank: after every size change (a terminal that shrinks reflows or drops what
+     * was drawn, so no cell can be trusted) and on Ctrl-L. The frame for the new size is drawn before Ink hears of the
+     * resize; a frame it draws for the old size meanwhile is cut to the new one by the output layer.
+     */
+    const repaint = (): void => {
+      screen.setSize(size().width, size().height);
       screen.invalidate();
+      out.write('\x1b[0m\x1b[2J\x1b[3J\x1b[H');
       instance.clear();
-      inkOut.emit('resize');
       instance.rerender(element());
+    };
+    out.on('resize', () => {
+      repaint();
+      inkOut.emit('resize');
     });
+    redraw = repaint;
     c.start(ui);
   });
 }

@@ -7,7 +7,8 @@ export type Command =
   | { type: 'seek'; step: 1 | -1; unit: 'interval' | 'minute' }
   | { type: 'export' }
   | { type: 'record' }
-  | { type: 'bpfStats' };
+  | { type: 'bpfStats' }
+  | { type: 'redraw' };
 
 export type Action =
   | { type: 'nextPanel' }
@@ -76,6 +77,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['/'], label: '/', help: 'filter the rows by a regular expression over their text (Enter keeps it, Esc clears it)', hint: '/ filter', action: () => ({ type: 'filter' }) },
   { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', action: () => ({ type: 'togglePause' }) },
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
+  { keys: ['C-l'], label: 'C-l', help: 'redraw the whole screen (after something else wrote on it)', action: () => ({ type: 'command', cmd: { type: 'redraw' } }) },
   { keys: ['esc'], label: 'Esc', help: 'close the help or the detail view; otherwise home', action: () => ({ type: 'escape' }) },
   { keys: ['q', 'C-c', 'f10'], label: 'q F10 C-c', help: 'quit', hint: 'q quit', action: () => ({ type: 'quit' }) },
 ];

@@ -113,6 +113,17 @@ const same = (a: Cell, b: Cell): boolean => a.ch === b.ch && a.style === b.style
 export class Screen {
   private rows: Cell[][] = [];
   private static readonly GAP = 6;
+  /** the terminal's size: nothing is written outside it (a row past the last would land on the last, and stay) */
+  private width = Infinity;
+  private height = Infinity;
+
+  /** The terminal's size now. A change also forgets what is on the screen: a terminal that shrinks reflows or drops it. */
+  setSize(width: number, height: number): void {
+    if (width === this.width && height === this.height) return;
+    this.width = width;
+    this.height = height;
+    this.invalidate();
+  }
 
   /** Forget what is on the screen (it was cleared, or resized): the next frame is written whole. */
   invalidate(): void {
@@ -128,7 +139,15 @@ export class Screen {
   update(frame: string): string {
     const lines = frame.split('\n');
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-    const next = lines.map(toCells);
+    // Only what fits: a frame drawn for a larger terminal (one rendered just before a resize) is cut to this one.
+    const next = lines.slice(0, this.height).map((l) => {
+      const cells = toCells(l);
+      if (cells.length <= this.width) return cells;
+      const cut = cells.slice(0, this.width);
+      // A wide character whose second column is cut off would be drawn past the edge: a blank instead.
+      if (cells[this.width]?.ch === '') cut[this.width - 1] = BLANK;
+      return cut;
+    });
     let out = '';
     let written = ''; // the style the terminal has now, as far as this write goes
     const height = Math.max(next.length, this.rows.length);

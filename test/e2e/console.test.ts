@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { HeldBpf, heldOf, LAUNCHER, needsBpf, sixtyBelow, until } from '../helpers/kernel.js';
+import { writeFileSync } from 'node:fs';
+import { HeldBpf, heldOf, LAUNCHER, needsBpf, sixtyBelow, sleep, until } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 
 test('console: panels, sort, pause, help, resize and quit in a real terminal', async (t) => {
@@ -101,6 +102,54 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.deepEqual(await held.gone(), { progs: [], links: [] }, "sixty's programs and links are freed");
   } finally {
     watching.stop();
+    tm.kill();
+  }
+});
+
+/**
+ * A screen's shape, without its values: each line's first word, numbers as 0, meters and sparklines left out, verdicts
+ * as V. Two screens of the same panel at the same size have the same shape whatever the host is doing.
+ */
+function shape(screen: string): string[] {
+  return screen
+    .replace(/\s+$/, '')
+    .split('\n')
+    .map((l) => (l.trim().split(/\s+/)[0] ?? '').replace(/[|█▁▂▃▄▅▆▇]+/g, '').replace(/\d+(\.\d+)?%?/g, '0').replace(/^(ok|look|bad)\b/, 'V'));
+}
+
+test('console: shrinking and growing the terminal while it runs draws what a fresh start at that size draws; Ctrl-L redraws', async (t) => {
+  if (!needsBpf(t)) return;
+  const home = (x: string): boolean => /#▲ CHECK/.test(x) && /^ 1 uptime /m.test(x) && /^0\[/m.test(x) && /^Tab panel/m.test(x);
+  const fresh = async (w: number, h: number): Promise<string[]> => {
+    const tm = new Tmux();
+    try {
+      tm.start(`${LAUNCHER} --interval 0.5; sleep 60`, w, h);
+      return shape(await tm.waitFor(home));
+    } finally {
+      tm.kill();
+    }
+  };
+  const tm = new Tmux();
+  try {
+    tm.start(`${LAUNCHER} --interval 0.5; sleep 60`, 120, 40);
+    await tm.waitFor(home);
+    await sleep(2000); // a few frames drawn cell by cell at the old size
+    for (const [w, h] of [[80, 24], [200, 50], [60, 10], [120, 40]] as const) {
+      execFileSync('tmux', ['-L', tm.socket, 'resize-window', '-t', tm.session, '-x', String(w), '-y', String(h)]);
+      await sleep(1500); // frames drawn after the resize too
+      const s = await tm.waitFor(home);
+      const lines = s.replace(/\s+$/, '').split('\n');
+      assert.ok(lines.length <= h && lines.every((l) => [...l].length <= w), `${w}×${h}: every line within the terminal`);
+      assert.deepEqual(shape(s), await fresh(w, h), `${w}×${h} after resizing: the screen a fresh start draws`);
+    }
+    // Something else writes on the terminal (a wall message): Ctrl-L draws everything again.
+    const pane = execFileSync('tmux', ['-L', tm.socket, 'display-message', '-p', '-t', tm.session, '#{pane_tty}'], { encoding: 'utf8' }).trim();
+    writeFileSync(pane, '\x1b[5;1HBROADCAST FROM SOMEONE ELSE\x1b[20;1HMORE NOISE');
+    await tm.waitFor((x) => x.includes('BROADCAST'));
+    tm.keys('C-l');
+    const s = await tm.waitFor((x) => !x.includes('BROADCAST') && !x.includes('MORE NOISE') && home(x));
+    assert.deepEqual(shape(s), await fresh(120, 40));
+  } finally {
     tm.kill();
   }
 });

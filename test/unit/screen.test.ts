@@ -92,3 +92,20 @@ test("Ink's writes: its line erasing is dropped, private modes pass, a frame bec
   s.invalidate();
   assert.equal(translate(s, 'hello\n'), '\x1b[1;1Hhello', 'after a resize the frame is written whole');
 });
+
+test('a frame larger than the terminal (drawn for the size before a resize) is cut to it: nothing lands past the edges', () => {
+  const s = new Screen();
+  s.setSize(10, 3);
+  const out = s.update(['0123456789ABCDEF', 'second line that is long', 'third', 'fourth', 'fifth'].join('\n'));
+  const moves = [...out.matchAll(/\x1b\[(\d+);(\d+)H/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.ok(moves.every(([r, c]) => r! <= 3 && c! <= 10), JSON.stringify(moves));
+  assert.doesNotMatch(out, /ABCDEF|fourth|fifth|that is long/);
+  assert.equal(s.text(), '0123456789\nsecond lin\nthird');
+  // A wide character whose second column would fall outside: a blank in its place.
+  s.setSize(4, 2);
+  s.update('abc字');
+  assert.equal(s.text(), 'abc');
+  // A new size forgets what was drawn: the next frame is written whole.
+  s.setSize(10, 3);
+  assert.match(s.update('abc'), /\x1b\[1;1Habc/);
+});
