@@ -25,8 +25,13 @@ export function hostLines(stats: PanelStats | undefined, width: number): string[
   if (!stats || stats.cpus === undefined) return [];
   const cpus = stats.cpus;
   const load = `load ${(stats.load1 ?? 0).toFixed(2)} ${(stats.load5 ?? 0).toFixed(2)} ${(stats.load15 ?? 0).toFixed(2)} on ${cpus} CPUs`;
-  const mem = `mem ${gib(stats.mem_available_kb ?? 0)}/${gib(stats.mem_total_kb ?? 0)} avail ${gib(stats.mem_buff_cache_kb ?? 0)} cache`;
-  const swap = `swap ${gib(stats.swap_used_kb ?? 0)}/${gib(stats.swap_total_kb ?? 0)}`;
+  // As htop reads: used of total first (used = total − available, as free(1) counts it), then what is available and
+  // what the page cache holds, each named, so that no figure reads as another.
+  const total = stats.mem_total_kb ?? 0;
+  const used = stats.mem_used_kb ?? 0;
+  const pct = total > 0 ? ` (${Math.round((used / total) * 100)}%)` : '';
+  const mem = `mem used ${gib(used)}/${gib(total)}${pct} avail ${gib(stats.mem_available_kb ?? 0)} cache ${gib(stats.mem_buff_cache_kb ?? 0)}`;
+  const swap = `swap used ${gib(stats.swap_used_kb ?? 0)}/${gib(stats.swap_total_kb ?? 0)}`;
   const first = fit(`${load}  ${mem}  ${swap}`, width).trimEnd();
   const meters: { cpu: number; busy: number; soft: number; iowait: number }[] = [];
   for (const [k, busy] of Object.entries(stats)) {
