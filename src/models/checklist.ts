@@ -6,7 +6,7 @@
  */
 import type { ProcStat } from '../records/procstat.js';
 import { commonCpuTimes } from './mpstat.js';
-import { freeOf, kmsgErrorKind, type DiskStat, type KmsgRecord, type LoadAvg, type MemInfo, type NetDev, type ProcTask, type TcpSnmp, type VmStat } from '../records/procfs.js';
+import { freeOf, kmsgEvents, type DiskStat, type KmsgRecord, type LoadAvg, type MemInfo, type NetDev, type ProcTask, type TcpSnmp, type VmStat } from '../records/procfs.js';
 
 export type Verdict = 'ok' | 'look' | 'bad' | '-';
 
@@ -164,7 +164,8 @@ function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: s
   if (!s.kmsg.readable) return row(2, 'dmesg', 'dmesg | tail', '', { reading: s.kmsg.reason ?? '/dev/kmsg cannot be read', value: null, verdict: '-', why: '', fields: {} });
   const since = s.uptimeS - KMSG_WINDOW_S;
   const recent = s.kmsg.recent.filter((r) => r.usec / 1e6 >= since);
-  const errors = recent.map((r) => ({ r, kind: kmsgErrorKind(r.message) })).filter((x) => x.kind !== null);
+  // One error per report, not per line (an OOM kill writes dozens).
+  const errors = kmsgEvents(recent).map((e) => ({ r: e.telling, kind: e.kind }));
   const errLevel = recent.filter((r) => r.level <= 3);
   const last = s.kmsg.recent[s.kmsg.recent.length - 1];
   const fresh = p ? Math.max(0, s.kmsg.seen - p.kmsg.seen) : 0;
@@ -327,21 +328,23 @@ function sarDev(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
   const before = new Map(p.net.map((x) => [x.name, x]));
   const byName = new Map(s.net.map((x) => [x.name, x.rxBytes + x.txBytes]));
   const total = (name: string): number => byName.get(name) ?? 0;
+  // Every interface, lo too, as sar lists them: traffic between local processes is traffic (a database and its
+  // clients on one host).
   const rates = s.net
-    .filter((x) => x.name !== 'lo')
     .map((x) => {
       const b = before.get(x.name);
       const k = (f: keyof NetDev): number => (b ? Math.max(0, (x[f] as number) - (b[f] as number)) / secs : 0);
       return { name: x.name, rxKb: k('rxBytes') / 1024, txKb: k('txBytes') / 1024, rxPk: k('rxPackets'), txPk: k('txPackets'), errs: k('rxErrs') + k('txErrs'), drops: k('rxDrop') + k('txDrop') };
     })
-    // The busiest now; when none moved, the one that moved most since boot (eth0 rather than an idle ifb0).
-    .sort((a, b) => b.rxKb + b.txKb - (a.rxKb + a.txKb) || total(b.name) - total(a.name));
+    // The busiest now; when none moved, a real interface before lo, and the one that moved most since boot (eth0
+    // rather than an idle ifb0).
+    .sort((a, b) => b.rxKb + b.txKb - (a.rxKb + a.txKb) || Number(a.name === 'lo') - Number(b.name === 'lo') || total(b.name) - total(a.name));
   const top = rates[0];
-  if (!top || secs <= 0) return pending(8, 'sar-dev', 'sar -n DEV 1', 'tcptop,softirqs', 'no network interface but lo');
+  if (!top || secs <= 0) return pending(8, 'sar-dev', 'sar -n DEV 1', 'tcptop,softirqs', 'no network interface');
   const bad = rates.filter((x) => x.errs + x.drops > 0);
   const g: Verdict = bad.length > 0 ? 'look' : 'ok';
   return row(8, 'sar-dev', 'sar -n DEV 1', 'tcptop,softirqs', {
-    reading: `${top.name} rx ${f1(top.rxKb)} tx ${f1(top.txKb)} kB/s, rx ${f0(top.rxPk)} tx ${f0(top.txPk)} pkt/s${bad.length ? `; errors/drops on ${bad.map((x) => x.name).join(', ')}` : ''}`,
+    reading: `${top.name} rx ${f1(top.rxKb)} tx ${f1(top.txKb)} kB/s, rx ${f0(top.rxPk)} tx ${f0(top.txPk)} pkt/s${rates[1] && rates[1].rxKb + rates[1].txKb > 0 ? `; ${rates[1].name} ${f1(rates[1].rxKb + rates[1].txKb)} kB/s` : ''}${bad.length ? `; errors/drops on ${bad.map((x) => x.name).join(', ')}` : ''}`,
     value: top.rxKb + top.txKb,
     verdict: g,
     why: g === 'ok' ? '' : `errors or drops on ${bad.map((x) => x.name).join(', ')}`,

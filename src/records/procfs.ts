@@ -202,17 +202,60 @@ export function parseKmsgRecord(text: string): KmsgRecord | null {
   return { level: prio! & 7, seq: seq!, usec: usec!, message };
 }
 
-/** What makes a kernel message an error the checklist calls out, by kind. */
-export const KMSG_ERRORS: readonly { kind: string; re: RegExp }[] = [
-  { kind: 'OOM kill', re: /Out of memory|oom-kill|Killed process \d+|invoked oom-killer/i },
+/**
+ * What makes a kernel message part of an error the checklist calls out, by kind. One error is usually several lines
+ * (an OOM kill is a report of dozens: "invoked oom-killer", a call trace, memory figures, "Out of memory: Killed
+ * process"; a failing disk writes a few per request): `start` marks the line that begins a report of its kind
+ * (without one, a line of the kind more than EVENT_GAP_US after the last begins one). "Call Trace:" belongs to the report
+ * it is in (an OOM kill, a hung task, a warning) and is never an error by itself; "kernel bug" is BUG, Oops, WARNING
+ * and panic only.
+ */
+export const KMSG_ERRORS: readonly { kind: string; re: RegExp; start?: RegExp }[] = [
+  { kind: 'OOM kill', re: /Out of memory|oom-kill|Killed process \d+|invoked oom-killer|oom_reaper/i, start: /invoked oom-killer/i },
   { kind: 'I/O error', re: /I\/O error|blk_update_request|Buffer I\/O error|critical medium error|EXT4-fs error|XFS.*(error|corruption)/i },
-  { kind: 'segfault', re: /segfault at|general protection fault|traps:.*trap/i },
+  { kind: 'segfault', re: /segfault at|general protection fault|traps:.*trap/i, start: /./ },
   { kind: 'hung task', re: /blocked for more than \d+ seconds|hung_task|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO/i },
   { kind: 'TCP drop', re: /TCP: .*(drop|Possible SYN flooding|out of memory)|nf_conntrack: table full|net_ratelimit/i },
-  { kind: 'kernel bug', re: /\bBUG:|Oops|Call Trace:|WARNING: CPU:|kernel panic/i },
+  { kind: 'kernel bug', re: /\bBUG:|\bOops\b|WARNING: CPU:|kernel panic/i, start: /./ },
 ];
+
+/** Lines of one report come within this of each other (an OOM report's dozens of lines take a few ms). */
+const EVENT_GAP_US = 2_000_000;
+
+/** One error: the kind, the lines that make it, and the line that says most (for an OOM kill, the process killed). */
+export interface KmsgEvent {
+  kind: string;
+  first: KmsgRecord;
+  telling: KmsgRecord;
+  /** µs since boot of its last line */
+  lastUsec: number;
+  lines: number;
+}
 
 export function kmsgErrorKind(message: string): string | null {
   for (const e of KMSG_ERRORS) if (e.re.test(message)) return e.kind;
   return null;
+}
+
+/** The errors in `records` (in ring-buffer order), one per report: the lines of a report are one event. */
+export function kmsgEvents(records: readonly KmsgRecord[]): KmsgEvent[] {
+  const events: KmsgEvent[] = [];
+  const open = new Map<string, KmsgEvent>(); // the latest event of each kind
+  for (const r of records) {
+    const rule = KMSG_ERRORS.find((e) => e.re.test(r.message));
+    if (!rule) continue;
+    const cur = open.get(rule.kind);
+    const joins = cur !== undefined && r.usec - cur.lastUsec <= EVENT_GAP_US && !(rule.start?.test(r.message) ?? false);
+    if (joins) {
+      cur.lines++;
+      cur.lastUsec = r.usec;
+      if (rule.kind === 'OOM kill' && /Killed process \d+/i.test(r.message)) cur.telling = r;
+      else if (rule.kind !== 'OOM kill') cur.telling = r;
+      continue;
+    }
+    const ev: KmsgEvent = { kind: rule.kind, first: r, telling: r, lastUsec: r.usec, lines: 1 };
+    events.push(ev);
+    open.set(rule.kind, ev);
+  }
+  return events;
 }

@@ -26,9 +26,9 @@ const stat = (user: number, sys: number, idle: number, iowait: number, soft: num
 const disk = (reads: number, rsec: number, rms: number, writes: number, wsec: number, wms: number, io: number, weighted: number): string =>
   `   8       0 sda ${reads} 0 ${rsec} ${rms} ${writes} 0 ${wsec} ${wms} 0 ${io} ${weighted} 0 0 0 0 0 0\n   8       1 sda1 ${reads} 0 ${rsec} ${rms} ${writes} 0 ${wsec} ${wms} 0 ${io} ${weighted} 0 0 0 0 0 0`;
 
-const netdev = (rx: number, tx: number, errs: number): string => `Inter-|   Receive |  Transmit
+const netdev = (rx: number, tx: number, errs: number, lo = 999999): string => `Inter-|   Receive |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-    lo: 999999 10 0 0 0 0 0 0 999999 10 0 0 0 0 0 0
+    lo: ${lo} 10 0 0 0 0 0 0 ${lo} 10 0 0 0 0 0 0
   eth0: ${rx} ${rx / 1000} ${errs} 0 0 0 0 0 ${tx} ${tx / 1000} 0 0 0 0 0 0
 `;
 
@@ -40,7 +40,7 @@ Tcp: 1 200 120000 -1 ${active} ${passive} 0 0 3 1000 ${out} ${retrans} ${inErrs}
 export const task = (pid: number, comm: string, state: string, ticks: number): string =>
   `${pid} (${comm}) ${state} 1 1 1 0 -1 0 0 0 0 0 ${ticks} 0 0 0 20 0 1 0 100 0 0`;
 
-export function checklistSample(k: number, o: { kmsg?: KmsgRecord[]; readable?: boolean; memAvail?: number } = {}): ChecklistSample {
+export function checklistSample(k: number, o: { kmsg?: KmsgRecord[]; readable?: boolean; memAvail?: number; loBytes?: number } = {}): ChecklistSample {
   // Over 2 s between k=0 and k=1: CPU ticks (USER_HZ 100, 2 CPUs: 400 ticks) split as below; the disk does 200 reads
   // of 4 KiB and 100 writes of 8 KiB with 1 s of I/O time; eth0 moves 2 MB in and 1 MB out; TCP sends 1000 segments
   // with 20 retransmits.
@@ -56,7 +56,7 @@ export function checklistSample(k: number, o: { kmsg?: KmsgRecord[]; readable?: 
     mem: parseMeminfo(mem),
     vm: parseVmstat(k === 0 ? 'pswpin 100\npswpout 200\n' : 'pswpin 110\npswpout 230\n'),
     disks: parseDiskstats(k === 0 ? disk(1000, 8000, 500, 500, 8000, 400, 10000, 20000) : disk(1200, 8000 + 1600, 500 + 400, 600, 8000 + 1600, 400 + 300, 10000 + 1000, 20000 + 1400)).filter((d) => d.name === 'sda'),
-    net: parseNetDev(k === 0 ? netdev(1_000_000, 1_000_000, 0) : netdev(3_000_000, 2_000_000, 0)),
+    net: parseNetDev(k === 0 ? netdev(1_000_000, 1_000_000, 0) : netdev(3_000_000, 2_000_000, 0, o.loBytes)),
     tcp: parseSnmpTcp(k === 0 ? snmp(10, 20, 5000, 100, 0) : snmp(14, 30, 6000, 120, 0)),
     tasks: [parsePidStat(task(1, 'init', 'S', 50))!, parsePidStat(task(42, 'spin (x) y', 'R', k === 0 ? 1000 : 1190))!, parsePidStat(task(43, 'zomb', k === 0 ? 'S' : 'Z', 7))!],
     kmsg: { readable: o.readable ?? true, reason: o.readable === false ? 'reading /dev/kmsg needs root or CAP_SYSLOG (kernel.dmesg_restrict)' : null, recent: o.kmsg ?? [], seen: (o.kmsg ?? []).length },

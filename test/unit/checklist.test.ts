@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
 import { homePanel, homeStats } from '../../src/panels/home.js';
-import { freeOf, kmsgErrorKind, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
+import { freeOf, kmsgErrorKind, kmsgEvents, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
 import { escapeControl, escapeRawControls } from '../../src/format.js';
 import { reduce, reduceInput, initialUiState, panelUi } from '../../views/state.js';
 import { checklistSample, MEMINFO, task } from '../helpers/checklist.js';
@@ -132,4 +132,39 @@ test('keys: + and - ask the engine for another interval, counted, so the same st
   s = reduceInput(s, { key: '/' }, ctx);
   s = reduceInput(s, { key: '+' }, ctx);
   assert.deepEqual([s.commands.length, panelUi(s, 'p', ctx.defaultSort).filter], [2, '+'], 'while typing a filter, + is text');
+});
+
+test('sar DEV: lo counts, as sar lists it: 150 MB/s between local processes is the busiest interface', () => {
+  const rows = deriveChecklist(checklistSample(1, { loBytes: 999999 + 150e6 }), checklistSample(0), 2e9, escapeControl, escapeRawControls);
+  const dev = byId(rows, 'sar-dev');
+  assert.equal(dev.fields.iface, 'lo');
+  assert.match(dev.reading, /^lo rx 73242\.2 tx 73242\.2 kB\/s, rx 0 tx 0 pkt\/s; eth0 1464\.8 kB\/s$/);
+  // Nothing moving: a real interface before lo.
+  const idle = byId(deriveChecklist(checklistSample(0), checklistSample(0), 2e9, escapeControl, escapeRawControls), 'sar-dev');
+  assert.equal(idle.fields.iface, 'eth0');
+});
+
+test('dmesg counts events, not lines: an OOM report is one OOM kill; a call trace is part of its report, never a kernel bug', () => {
+  const at = (sec: number, message: string, level = 4): KmsgRecord => ({ level, seq: Math.round(sec * 1000), usec: sec * 1e6, message });
+  const oomReport = [
+    at(900.001, 'python3 invoked oom-killer: gfp_mask=0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP), order=0, oom_score_adj=0'),
+    at(900.002, 'CPU: 1 PID: 4242 Comm: python3 Not tainted 6.18.0 #1'),
+    at(900.002, 'Call Trace:'),
+    at(900.003, 'Mem-Info:'),
+    at(900.004, 'oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),task=python3,pid=4242,uid=0', 6),
+    at(900.004, 'Out of memory: Killed process 4242 (python3) total-vm:4300000kB, anon-rss:4100000kB', 3),
+    at(900.050, 'oom_reaper: reaped process 4242 (python3), now anon-rss:0kB', 6),
+  ];
+  const warning = [at(950, 'WARNING: CPU: 0 PID: 1 at kernel/foo.c:12 bar+0x1/0x2'), at(950.001, 'Call Trace:'), at(950.002, ' <TASK>')];
+  const events = kmsgEvents([...oomReport, ...warning, at(990, 'Call Trace:')]);
+  assert.deepEqual(events.map((e) => [e.kind, e.lines, e.telling.message.slice(0, 36)]), [
+    ['OOM kill', 4, 'Out of memory: Killed process 4242 ('],
+    ['kernel bug', 1, 'WARNING: CPU: 0 PID: 1 at kernel/foo'],
+  ]);
+  // Two OOM kills a second apart are two.
+  assert.equal(kmsgEvents([...oomReport, ...oomReport.map((r) => ({ ...r, usec: r.usec + 1e6 }))]).length, 2);
+  // The checklist step: one error, the kill named.
+  const dm = byId(deriveChecklist(checklistSample(1, { kmsg: [...oomReport, ...warning] }), checklistSample(0), 2e9, escapeControl, escapeRawControls), 'dmesg');
+  assert.match(dm.reading, /^2 errors in 10 min \(OOM kill, kernel bug\), \d+ new; 52 s ago: WARNING: CPU: 0/);
+  assert.equal(dm.fields.errors_10min, 2);
 });
