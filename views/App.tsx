@@ -10,6 +10,7 @@ import { SortMenu } from './SortMenu.js';
 import { Help } from './Help.js';
 import { hostLines } from './header.js';
 import { Line, noColor } from './Line.js';
+import { firstDescending } from './layout.js';
 import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
@@ -151,6 +152,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       rowIds: t.shownRows.map((r) => r.id),
       pageRows,
       columnKeys: t.spec?.columns.map((c) => c.key) ?? [],
+      columnDescending: t.spec?.columns.map((c) => firstDescending(c, t.spec!.defaultSort)) ?? [],
       defaultSort: t.spec?.defaultSort ?? NO_SORT,
       groupings: t.baseSpec?.groupings?.length ?? 0,
       ...(homeSpec && homePanel

@@ -5,19 +5,27 @@ import type { AnyPanelSpec } from '../src/panels/types.js';
 import { wrap } from './cells.js';
 import { Line } from './Line.js';
 import { keyHelpLines } from './keys.js';
+import { columnTitle } from './text.js';
 
 export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | undefined): string[] {
-  const lines = ['keys', ...keyHelpLines()];
+  const lines: string[] = [];
+  // The panel's own columns first: what the user is looking at when they ask; the keys after.
   if (spec) {
-    lines.push('', `${spec.title}: columns`);
-    for (const c of spec.columns) lines.push(`  ${c.title.padEnd(10)} ${c.help}`);
+    lines.push(`${spec.title}: columns`);
+    const w = Math.max(10, ...spec.columns.map((c) => columnTitle(c).length + 1));
+    for (const c of spec.columns) lines.push(`  ${columnTitle(c).padEnd(w)} ${c.help}${c.perInterval ? ' (per second here; JSON and CSV give the amount in the interval)' : ''}`);
+    lines.push('');
+  }
+  lines.push('keys', ...keyHelpLines());
+  if (spec) {
     if (spec.groupings?.length) {
       lines.push('', `${spec.title}: groupings (t or F5 steps through them, then back to single rows)`);
       for (const g of spec.groupings) lines.push(`  by ${g.name}: one row per ${g.name}, its counters summed (${g.hide.join(', ')} left out; Enter lists its rows)`);
       lines.push('  A group sums the rows listed in this interval; the summary line above the table covers everything.');
     }
-    lines.push('', `${spec.title}: hook tiers, preferred first`);
-    for (const t of spec.hookList) lines.push(`  ${(t.name === panel?.tier ? '* ' : '  ') + t.name.padEnd(11)}${t.hooks}`);
+    lines.push('', `${spec.title}: hook tiers, preferred first (* the one attached)`);
+    const tw = Math.max(...spec.hookList.map((t) => t.name.length)) + 2;
+    for (const t of spec.hookList) lines.push(`  ${t.name === panel?.tier ? '* ' : '  '}${t.name.padEnd(tw)}${t.hooks}`);
     lines.push('', `${spec.title}: blind spots`, `  ${spec.blindSpots}`);
   }
   return lines;

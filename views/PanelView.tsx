@@ -46,7 +46,7 @@ export function PanelView({ spec, panel, rows, sort, width, height, selected, wa
       {head.map((line, i) => (
         <Line key={i} dimColor={!(warn && i < summary.length)} color={warn && i < summary.length ? 'red' : undefined} text={line} width={width} />
       ))}
-      <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} />
+      <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} elapsedNs={elapsedNs} />
     </Box>
   );
 }

@@ -2,10 +2,11 @@
 import { Box } from 'ink';
 import type { AnyPanelSpec, SortSpec } from '../src/panels/types.js';
 import { Line } from './Line.js';
+import { columnTitle } from './text.js';
 
 export function SortMenu({ spec, sort, cursor, width, height }: { spec: AnyPanelSpec; sort: SortSpec; cursor: number; width: number; height: number }) {
   const lines = spec.columns.map((c, i) => ({
-    text: `${i === cursor ? '▶' : ' '} ${(c.title + (c.key === sort.key ? (sort.descending ? '▼' : '▲') : '')).padEnd(10)} ${c.help}`,
+    text: `${i === cursor ? '▶' : ' '} ${(columnTitle(c) + (c.key === sort.key ? (sort.descending ? '▼' : '▲') : '')).padEnd(10)} ${c.help}`,
     on: i === cursor,
   }));
   const visible = Math.max(1, height - 1);

@@ -19,6 +19,8 @@ export interface TableProps {
   selected: number;
   /** no interval has completed yet: say so instead of "no activity" */
   waiting?: boolean;
+  /** the frame's measured interval (what its amounts cover) */
+  elapsedNs?: number;
 }
 
 /** Colours for a row's tone: they draw the eye to what needs it (NO_COLOR turns them off). */
@@ -30,11 +32,12 @@ export function windowStart(selected: number, visible: number, total: number): n
   return Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 }
 
-export function Table({ spec, panel, rows: all, sort, width, height, selected, waiting }: TableProps) {
+export function Table({ spec, panel, rows: all, sort, width, height, selected, waiting, elapsedNs }: TableProps) {
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, visible, all.length);
   const rows = all.slice(start, start + visible);
-  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows));
+  // Amounts in the interval are shown per second, over the frame's own measured interval.
+  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows, elapsedNs));
   // One scale for every row on screen: a small row draws small.
   const trendMax = spec.trendScale === 'row' ? undefined : sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
   return (
@@ -42,7 +45,7 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
       <Line inverse text={headerLine(layout, sort)} width={width} />
       {rows.length === 0 ? <Line dimColor text={waiting ? '(measuring the first interval…)' : '(no activity in this interval)'} width={width} /> : null}
       {rows.map((row, i) => {
-        const parts = rowParts(layout, panel, row, trendMax);
+        const parts = rowParts(layout, panel, row, trendMax, elapsedNs);
         const line = parts.map((p) => p.text).join('');
         if (start + i === selected) return <Line key={row.id} color="black" backgroundColor="cyan" text={line} width={width} />;
         const tone = TONE[spec.tone?.(row) ?? ''];

@@ -35,7 +35,7 @@ export type Action =
   | { type: 'togglePause' }
   | { type: 'toggleHelp' }
   | { type: 'closeHelp' }
-  | { type: 'quit' };
+  | { type: 'quit'; force?: boolean };
 
 export interface Binding {
   /** key names as the input decoder gives them (views/input.ts) */
@@ -79,7 +79,8 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
   { keys: ['C-l'], label: 'C-l', help: 'redraw the whole screen (after something else wrote on it)', action: () => ({ type: 'command', cmd: { type: 'redraw' } }) },
   { keys: ['esc'], label: 'Esc', help: 'close the help or the detail view; otherwise home', action: () => ({ type: 'escape' }) },
-  { keys: ['q', 'C-c', 'f10'], label: 'q F10 C-c', help: 'quit', hint: 'q quit', action: () => ({ type: 'quit' }) },
+  { keys: ['q', 'f10'], label: 'q F10', help: 'quit (in the help, the detail view or the sort list: close it)', hint: 'q quit', action: () => ({ type: 'quit' }) },
+  { keys: ['C-c'], label: 'C-c', help: 'quit, from anywhere', action: () => ({ type: 'quit', force: true }) },
 ];
 
 const BY_KEY = new Map<string, Binding>(BINDINGS.flatMap((b) => b.keys.map((k) => [k, b] as [string, Binding])));

@@ -15,6 +15,15 @@ export interface TableLayout {
   trendWidth: number;
 }
 
+/**
+ * A column's header. An amount in the interval (bytes moved, calls made) is shown per second, whatever the interval, and
+ * its header says so (RX/s): the rows read in the summary's units, and the numbers do not jump when the interval
+ * changes. JSON and CSV keep the amounts themselves, with the interval beside them.
+ */
+export function columnTitle(col: AnyColumn): string {
+  return col.perInterval ? `${col.title}/s` : col.title;
+}
+
 export const TREND_MIN = 10;
 export const TREND_MAX = 60;
 
@@ -53,10 +62,22 @@ export function layoutColumns(
   }
   while (used() > total && placed.length > 1) placed.pop();
   for (const p of placed) {
-    const want = Math.min(p.col.maxWidth ?? p.width, contentWidths.get(p.col.key) ?? 0);
+    // Its header, with the sort mark, is content too: a column may grow to show it whole (VERDICT▼, not VERDIC…).
+    const want = Math.min(Math.max(p.col.maxWidth ?? p.width, columnTitle(p.col).length + 1), contentWidths.get(p.col.key) ?? 0);
     if (want > p.width) p.width += Math.max(0, Math.min(want - p.width, total - reserve - used()));
   }
   const room = total - used() - 1;
   const trendWidth = withTrend && room >= TREND_MIN ? Math.min(TREND_MAX, room) : 0;
   return { columns: placed, trendWidth };
+}
+
+/**
+ * The direction a column sorts in when it is chosen (with < > or F6): the panel's own default for its default column;
+ * ascending for identities (PID, CPU, port) and text (names, paths); descending for the rest, numbers and verdicts:
+ * the biggest and the worst first.
+ */
+export function firstDescending(col: AnyColumn, defaultSort: { key: string; descending: boolean }): boolean {
+  if (col.key === defaultSort.key) return defaultSort.descending;
+  if (col.ascending !== undefined) return !col.ascending;
+  return col.align === 'right';
 }

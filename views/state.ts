@@ -51,6 +51,11 @@ export interface UiContext {
   pageRows: number;
   /** the active panel's column keys, in order */
   columnKeys: readonly string[];
+  /**
+   * Whether each of those columns sorts descending when first chosen (numbers and verdicts: the biggest and the worst
+   * first; names and identities: in order). Default: descending.
+   */
+  columnDescending?: readonly boolean[];
   /** the active panel's default sort */
   defaultSort: SortSpec;
   /** how many groupings the active panel has (`t` steps through them, then back to single rows) */
@@ -144,10 +149,16 @@ function reduceSortMenu(s: UiState, at: number, a: Action, ctx: UiContext): UiSt
   if (move) return { ...s, sortMenu: Math.max(0, Math.min(n - 1, move(at, Math.max(1, ctx.pageRows)))) };
   if (a.type === 'drill') {
     const key = ctx.columnKeys[at];
-    return key === undefined ? { ...s, sortMenu: null } : { ...withPanel(s, ctx, (p) => ({ ...p, sort: { key, descending: p.sort.descending } })), sortMenu: null };
+    return key === undefined ? { ...s, sortMenu: null } : { ...withPanel(s, ctx, (p) => ({ ...p, sort: { key, descending: naturalDirection(ctx, at) } })), sortMenu: null };
   }
-  if (a.type === 'escape' || a.type === 'sortMenu') return { ...s, sortMenu: null };
+  // q (and Esc, F6) close the list; Ctrl-C quits from anywhere.
+  if (a.type === 'escape' || a.type === 'sortMenu' || (a.type === 'quit' && !a.force)) return { ...s, sortMenu: null };
   return a.type === 'quit' ? { ...s, quit: true } : s;
+}
+
+/** The direction column `i` sorts in when first chosen. */
+function naturalDirection(ctx: UiContext, i: number): boolean {
+  return ctx.columnDescending?.[i] ?? true;
 }
 
 export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
@@ -164,8 +175,10 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
   const cols = ctx.columnKeys;
   const shiftSort = (step: number) => (p: PanelUi): PanelUi => {
     const i = cols.indexOf(p.sort.key);
-    const key = cols[((((i < 0 ? 0 : i) + step) % cols.length) + cols.length) % cols.length] ?? p.sort.key;
-    return { ...p, sort: { key, descending: p.sort.descending } };
+    const next = ((((i < 0 ? 0 : i) + step) % cols.length) + cols.length) % cols.length;
+    const key = cols[next] ?? p.sort.key;
+    // A new column starts in its own direction (TOTAL biggest first, even after an ascending sort by PID); r reverses.
+    return { ...p, sort: { key, descending: naturalDirection(ctx, next) } };
   };
   switch (a.type) {
     case 'nextPanel':
@@ -242,6 +255,9 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
     case 'closeHelp':
       return { ...s, help: false, scroll: 0 };
     case 'quit':
+      // As in htop: q closes the help or the detail view it is in; Ctrl-C quits from anywhere.
+      if (!a.force && s.help) return { ...s, help: false, scroll: 0 };
+      if (!a.force && s.detail) return { ...s, detail: false, scroll: 0 };
       return { ...s, quit: true };
     case 'interval':
       return withCommand(s, { type: 'interval', step: a.step });

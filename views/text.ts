@@ -2,14 +2,26 @@
 import type { Frame, PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Catalog, CellValue, Row, SortSpec } from '../src/panels/types.js';
 import { cellWidth, fit, sharedMax, sparkline } from './cells.js';
-import { layoutColumns, type TableLayout } from './layout.js';
+import { columnTitle, layoutColumns, type TableLayout } from './layout.js';
 
-/** The widest formatted value per column, for the layout. */
-export function contentWidths(spec: AnyPanelSpec, rows: readonly Row[]): Map<string, number> {
+export { columnTitle };
+
+/** A cell's value as the table shows it: an amount in the interval over the interval's seconds (`elapsedNs`). */
+export function shownValue(col: AnyPanelSpec['columns'][number], row: Row, elapsedNs: number | undefined): CellValue {
+  const v = col.value(row);
+  if (!col.perInterval || typeof v !== 'number') return v;
+  if (!elapsedNs || !(elapsedNs > 0)) return null;
+  const rate = (v * 1e9) / elapsedNs;
+  // A count per second is whole from 100 up, to a tenth below (an interval of 1.0004 s makes 1200 calls 1199.5/s).
+  return col.unit === 'count' ? (rate >= 100 ? Math.round(rate) : Math.round(rate * 10) / 10) : rate;
+}
+
+/** The widest formatted value per column (its header included, with room for its sort mark), for the layout. */
+export function contentWidths(spec: AnyPanelSpec, rows: readonly Row[], elapsedNs?: number): Map<string, number> {
   const out = new Map<string, number>();
   for (const col of spec.columns) {
-    let w = col.title.length;
-    for (const row of rows) w = Math.max(w, cellWidth(col.format(col.value(row), row)));
+    let w = columnTitle(col).length + 1;
+    for (const row of rows) w = Math.max(w, cellWidth(col.format(shownValue(col, row, elapsedNs), row)));
     out.set(col.key, w);
   }
   return out;
@@ -18,7 +30,7 @@ export function contentWidths(spec: AnyPanelSpec, rows: readonly Row[]): Map<str
 export function headerLine(layout: TableLayout, sort?: SortSpec): string {
   const cells = layout.columns.map(({ col, width }) => {
     const mark = sort?.key === col.key ? (sort.descending ? '▼' : '▲') : '';
-    return fit(col.title + mark, width, col.align);
+    return fit(columnTitle(col) + mark, width, col.align);
   });
   if (layout.trendWidth > 0) cells.push(fit('TREND', layout.trendWidth));
   return cells.join(' ');
@@ -50,11 +62,11 @@ export function magnitudeColor(unit: AnyPanelSpec['columns'][number]['unit'], v:
  * largest value any row of the table shows (so an 8-byte row and a 28 MB/s row do not both draw full blocks); without
  * it, to its own largest.
  */
-export function rowParts(layout: TableLayout, panel: PanelFrame, row: Row, trendMax?: number): Part[] {
+export function rowParts(layout: TableLayout, panel: PanelFrame, row: Row, trendMax?: number, elapsedNs?: number): Part[] {
   const parts: Part[] = [];
   let plain = '';
   layout.columns.forEach(({ col, width }, i) => {
-    const v = col.value(row);
+    const v = shownValue(col, row, elapsedNs);
     const text = fit(col.format(v, row), width, col.align, col.keep);
     const sep = i > 0 ? ' ' : '';
     const color = col.unit ? magnitudeColor(col.unit, v) : undefined;
@@ -73,8 +85,8 @@ export function rowParts(layout: TableLayout, panel: PanelFrame, row: Row, trend
 }
 
 /** One row as plain text. */
-export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row, trendMax?: number): string {
-  return rowParts(layout, panel, row, trendMax)
+export function rowLine(layout: TableLayout, panel: PanelFrame, row: Row, trendMax?: number, elapsedNs?: number): string {
+  return rowParts(layout, panel, row, trendMax, elapsedNs)
     .map((p) => p.text)
     .join('');
 }
@@ -146,10 +158,10 @@ export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: nu
   if (panel.status !== 'ok') return lines;
   if (panel.summary.text) lines.push(panel.summary.text);
   const rows = panel.rows.slice(0, maxRows);
-  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows), trend);
+  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows, elapsedNs), trend);
   lines.push(headerLine(layout, spec.defaultSort));
   const max = spec.trendScale === 'row' ? undefined : sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
-  for (const row of rows) lines.push(rowLine(layout, panel, row, max));
+  for (const row of rows) lines.push(rowLine(layout, panel, row, max, elapsedNs));
   if (rows.length === 0) lines.push('(no activity in this interval)');
   return lines.map((l) => l.trimEnd());
 }

@@ -141,7 +141,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   drill: (row) => (row.explains ? row.explains.split(',') : []),
   tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
   columns: [
-    { key: 'step', title: '#', width: 2, align: 'right', value: (r) => r.step, format: (v) => String(v), help: 'the step of the 60-second checklist (the key that selects it: 1–9, 0 for 10)' },
+    { key: 'step', ascending: true, title: '#', width: 2, align: 'right', value: (r) => r.step, format: (v) => String(v), help: 'the step of the 60-second checklist (the key that selects it: 1–9, 0 for 10)' },
     {
       key: 'check',
       title: 'CHECK',
@@ -153,8 +153,10 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
     },
     {
       key: 'verdict',
+      // Worst first when chosen: bad, look, ok.
+      ascending: false,
       title: 'VERDICT',
-      width: 7,
+      width: 8,
       align: 'left',
       value: (r) => VERDICT_ORDER[r.verdict] ?? 0,
       format: (_v, r) => r.verdict,

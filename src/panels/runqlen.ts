@@ -62,13 +62,13 @@ export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
   trend: (row) => row.queue_mean,
   pinned: (row) => row.cpu === 'all',
   columns: [
-    { key: 'cpu', title: 'CPU', width: 4, align: 'right', value: (r) => r.cpu, format: (v) => String(v), help: 'CPU number; "all" averages the CPUs sampled' },
+    { key: 'cpu', ascending: true, title: 'CPU', width: 4, align: 'right', value: (r) => r.cpu, format: (v) => String(v), help: 'CPU number; "all" averages the CPUs sampled' },
     { key: 'queue_mean', title: 'QUEUE', width: 7, align: 'right', value: (r) => r.queue_mean, format: (v) => num(asNumber(v)), help: 'tasks waiting for this CPU (nr_running − 1, at least 0), averaged over the samples' },
     { key: 'queue_max', title: 'QMAX', width: 5, align: 'right', value: (r) => r.queue_max, format: (v) => maxText(asNumber(v)), help: `the longest queue a sample found (${RUNQLEN_SLOTS - 1}+: that many or more)`, decimals: 0 },
     { key: 'occupancy_pct', title: 'OCC%', width: 6, align: 'right', value: (r) => r.occupancy_pct, format: (v) => percent(asNumber(v)), help: 'share of samples that found a task waiting: how often a task could not run at once' },
     { key: 'runnable_mean', title: 'RUNNABLE', width: 8, align: 'right', value: (r) => r.runnable_mean, format: (v) => num(asNumber(v)), help: 'tasks runnable on this CPU, the running one counted (nr_running), averaged' },
     { key: 'hist', title: 'QUEUE 0…7+', width: 10, align: 'left', value: () => null, format: (_v, r) => histBars(r.hist), help: 'samples by queue length 0, 1, … 7 or more, as bars scaled to the largest' },
-    { key: 'samples', title: 'SAMPLES', width: 7, align: 'right', value: (r) => r.samples, format: (v) => humanCount(asNumber(v)), help: `timer samples taken in the interval: ${RUNQLEN_HZ} a second while the CPU is busy; an idle CPU may take fewer, and the missing ones count as idle`, decimals: 0 },
+    { key: 'samples', perInterval: true, title: 'SAMPLES', width: 10, align: 'right', value: (r) => r.samples, format: (v) => humanCount(asNumber(v)), help: `timer samples taken in the interval: ${RUNQLEN_HZ} a second while the CPU is busy; an idle CPU may take fewer, and the missing ones count as idle`, decimals: 0 },
   ],
   defaultSort: { key: 'cpu', descending: false },
   detail: [

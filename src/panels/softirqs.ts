@@ -79,9 +79,8 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
   trend: (row) => row.time_ns,
   columns: [
     { key: 'vector', title: 'VECTOR', width: 8, align: 'left', value: (r) => r.vector, format: (v) => String(v), help: 'softirq vector (hi, timer, net_tx, net_rx, block, irq_poll, tasklet, sched, hrtimer, rcu)' },
-    { key: 'count', title: 'COUNT', width: 7, align: 'right', value: (r) => r.count, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'softirqs run in the interval (softirq_entry)' },
-    { key: 'count_per_s', title: 'COUNT/s', width: 7, align: 'right', value: (r) => r.count_per_s, format: (v) => humanCount(asNumber(v) === null ? null : Math.round(asNumber(v)!)), unit: 'count', help: 'COUNT over the measured elapsed time' },
-    { key: 'time_ns', title: 'TIME', width: 7, align: 'right', value: (r) => r.time_ns, format: (v) => humanNs(asNumber(v)), help: 'time between softirq_entry and softirq_exit, summed over CPUs' },
+    { key: 'count', perInterval: true, title: 'COUNT', width: 7, align: 'right', value: (r) => r.count, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'softirqs run in the interval (softirq_entry)' },
+    { key: 'time_ns', perInterval: true, title: 'TIME', width: 7, align: 'right', value: (r) => r.time_ns, format: (v) => humanNs(asNumber(v)), help: 'time between softirq_entry and softirq_exit, summed over CPUs' },
     { key: 'avg_ns', title: 'AVG', width: 7, align: 'right', value: avgNs, format: (v) => humanNs(asNumber(v)), unit: 'latency', help: 'TIME / COUNT', decimals: 0 },
     { key: 'cpu_pct', title: '%CPU', width: 6, align: 'right', value: (r) => r.cpu_pct, format: (v) => percent(asNumber(v)), help: 'TIME as a share of all CPUs over the interval' },
     { key: 'max_ns', title: 'MAX', width: 7, align: 'right', value: (r) => r.max_ns, format: (v) => humanNs(asNumber(v)), unit: 'latency', help: 'the longest single softirq of the vector in the interval, on any CPU (entry → exit)', decimals: 0 },

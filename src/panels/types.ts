@@ -63,6 +63,13 @@ export interface Column<R> {
    * and from a GiB red, counts from a million cyan, latencies from 10 ms yellow and from 1 s red.
    */
   unit?: 'bytes' | 'count' | 'latency';
+  /**
+   * An amount in the interval (bytes moved, calls made), not a rate: the table shows it per second, and its header
+   * says so (`RX/s`), as the summary does; JSON and CSV keep the amount.
+   */
+  perInterval?: boolean;
+  /** sorts in ascending order when first chosen (an identity: a PID, a CPU, a port); numbers otherwise go biggest first */
+  ascending?: boolean;
   /** decimals its value keeps in JSON (default 3): what the measurement resolves, not what a float can hold */
   decimals?: number;
 }

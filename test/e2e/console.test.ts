@@ -34,20 +34,20 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     tm.keys('Tab');
     s = await tm.waitFor((x) => /softirqs( in kernel [^[]*)? \[tp_btf/.test(x) && /^hrtimer\s/m.test(x));
     lines = s.trimEnd().split('\n');
-    assert.match(s, /VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU\s+MAX\s+BUSIEST\s+TREND/);
+    assert.match(s, /VECTOR\s+COUNT\/s\s+TIME\/s▼\s+AVG\s+%CPU\s+MAX\s+BUSIEST\s+TREND/);
     for (const v of ['net_rx', 'timer', 'sched', 'rcu', 'hrtimer']) assert.match(s, new RegExp(`^${v}\\s`, 'm'));
     assert.ok(lines.length <= 30);
 
     tm.keys('Tab');
     s = await tm.waitFor((x) => x.includes('tcptop ['));
-    assert.match(s, /PID\s+COMM\s+FAM\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+RX\s+TX\s+TOTAL▼/);
+    assert.match(s, /PID\s+COMM\s+FAM\s+LADDR\s+LPORT\s+RADDR\s+RPORT\s+RX\/s\s+TX\/s\s+TOTAL\/s▼/);
 
     // filetop is attached only while on screen: not loaded until shown, loaded while shown, unloaded when left.
     // (Followed in this sixty's own process: another sixty on the host may have its own filetop.)
     const filetopProgs = (): number => (app === undefined ? 0 : heldOf('filetop', app).size);
     assert.equal(filetopProgs(), 0, 'filetop is not attached before it is shown');
     tm.keys('Tab', 'Tab');
-    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) && /^\s+PID\s+COMM\s+READS\s+WRITES\s+R_BYTES\s+W_BYTES\s+TOTAL▼\s+T\s+PATH/m.test(x));
+    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) && /^\s+PID\s+COMM\s+READS\/s\s+WRITES\/s\s+RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼\s+T\s+PATH/m.test(x));
     assert.ok(filetopProgs() > 0, 'attached while on screen');
     // sixty's own reads (the checklist's /proc files, every interval) show with their full paths.
     await tm.waitFor((x) => / R \/\S+/.test(x));
@@ -55,9 +55,9 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     tm.keys('t');
     await tm.waitFor((x) => /^grouped by process: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) && /^\s+PID\s+COMM\s+ROWS\s+READS\s+WRITES/m.test(x) && !/PATH/.test(x));
     tm.keys('t');
-    await tm.waitFor((x) => !x.includes('grouped by') && /TOTAL▼\s+T\s+PATH/.test(x));
+    await tm.waitFor((x) => !x.includes('grouped by') && /TOTAL\/s▼\s+T\s+PATH/.test(x));
     tm.keys('BTab', 'BTab', 'BTab');
-    await tm.waitFor((x) => x.includes('TIME▼'));
+    await tm.waitFor((x) => x.includes('TIME/s▼'));
     await until(() => filetopProgs() === 0, 'filetop to detach when it left the screen', 10_000);
     tm.keys('>');
     await tm.waitFor((x) => x.includes('AVG▼'));

@@ -50,7 +50,7 @@ test('without a terminal and without --batch, the same frames come as plain text
   assert.doesNotMatch(text, /\x1b/);
   assert.equal(text.match(/^--- \d{4}-\d\d-\d\dT/gm)?.length, 2);
   assert.match(text, /^softirqs( in kernel [^[]*)? \[tp_btf softirq_entry \+ softirq_exit\]$/m);
-  assert.match(text, /^VECTOR\s+COUNT\s+COUNT\/s\s+TIME▼\s+AVG\s+%CPU/m);
+  assert.match(text, /^VECTOR\s+COUNT\/s\s+TIME\/s▼\s+AVG\s+%CPU/m);
 });
 
 test('bad arguments: one line, exit 2, nothing loaded', async (t) => {

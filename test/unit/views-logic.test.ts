@@ -51,7 +51,9 @@ test('keys decode to actions', () => {
   assert.deepEqual(decodeKey({ key: 'enter' }), { type: 'drill' });
   assert.deepEqual(decodeKey({ key: 'h' }), { type: 'goHome' });
   assert.deepEqual(decodeKey({ key: 'esc' }), { type: 'escape' });
-  assert.deepEqual(decodeKey({ key: 'C-c' }), { type: 'quit' });
+  assert.deepEqual(decodeKey({ key: 'C-c' }), { type: 'quit', force: true });
+  assert.deepEqual(decodeKey({ key: 'q' }), { type: 'quit' });
+  assert.deepEqual(decodeKey({ key: 'C-l' }), { type: 'command', cmd: { type: 'redraw' } });
   assert.deepEqual(decodeKey({ key: 'f10' }), { type: 'quit' });
   assert.deepEqual(decodeKey({ key: 'f1' }), { type: 'toggleHelp' });
   assert.deepEqual(decodeKey({ key: '>' }), { type: 'sortNext' });
@@ -102,7 +104,31 @@ test('reducer: panels wrap, selection clamps, sort cycles and reverses per panel
   s = reduce(reduce(s, { type: 'togglePause' }, ctx), { type: 'toggleHelp' }, ctx);
   assert.equal(s.paused && s.help, true);
   assert.equal(reduce(s, { type: 'closeHelp' }, ctx).help, false);
-  assert.equal(reduce(s, { type: 'quit' }, ctx).quit, true);
+  // q in the help closes it, as in htop; q again quits; Ctrl-C quits from the help itself.
+  const closed = reduce(s, { type: 'quit' }, ctx);
+  assert.deepEqual([closed.help, closed.quit], [false, false]);
+  assert.equal(reduce(closed, { type: 'quit' }, ctx).quit, true);
+  assert.equal(reduce(s, { type: 'quit', force: true }, ctx).quit, true);
+});
+
+test('a column chosen to sort by starts in its own direction: numbers and verdicts biggest and worst first, identities and names in order', () => {
+  const c = { ...ctx, columnKeys: ['pid', 'name', 'total', 'verdict'], columnDescending: [false, false, true, true], defaultSort: { key: 'pid', descending: false } };
+  let s = initialUiState(c.panelIds);
+  // Ascending by PID, then > to name (text: ascending), > to total (a number: descending, whatever came before).
+  s = reduce(s, { type: 'sortNext' }, c);
+  assert.deepEqual(panelUi(s, 'p0', c.defaultSort).sort, { key: 'name', descending: false });
+  s = reduce(s, { type: 'sortNext' }, c);
+  assert.deepEqual(panelUi(s, 'p0', c.defaultSort).sort, { key: 'total', descending: true });
+  s = reduce(s, { type: 'sortReverse' }, c);
+  s = reduce(s, { type: 'sortNext' }, c);
+  assert.deepEqual(panelUi(s, 'p0', c.defaultSort).sort, { key: 'verdict', descending: true }, 'the worst first, though total was ascending');
+  // F6: the same, and q closes the list without quitting.
+  s = reduce(s, { type: 'sortMenu' }, c);
+  s = reduce(s, { type: 'up' }, c);
+  s = reduce(s, { type: 'drill' }, c);
+  assert.deepEqual(panelUi(s, 'p0', c.defaultSort).sort, { key: 'total', descending: true });
+  s = reduce(reduce(s, { type: 'sortMenu' }, c), { type: 'quit' }, c);
+  assert.deepEqual([s.sortMenu, s.quit], [null, false]);
 });
 
 test('UI state is keyed by panel id: a panel list that changes order keeps each panel\'s state', () => {

@@ -118,10 +118,10 @@ test('colour draws the eye to magnitude: MiB cyan, GiB red, slow latencies yello
   const rows = [...p.rows, big];
   const { Table } = await import('../../views/Table.js');
   const spec = CATALOG.spec('tcptop')!;
-  const t = render(<Table spec={spec} panel={{ ...p, rows }} rows={rows} sort={spec.defaultSort} width={100} height={8} selected={3} />);
+  const t = render(<Table spec={spec} panel={{ ...p, rows }} rows={rows} sort={spec.defaultSort} width={100} height={8} selected={3} elapsedNs={1e9} />);
   const lines = (t.lastFrame() ?? '').split('\n');
   const rsync = lines.find((l) => plain(l).includes('rsync'))!;
-  assert.match(rsync, /\x1b\[36m\s*143M\x1b\[39m \x1b\[36m\s*143M\x1b\[39m/, 'TX and TOTAL in MiB: cyan');
+  assert.match(rsync, /\x1b\[36m\s*143M\x1b\[39m +\x1b\[36m\s*143M\x1b\[39m/, 'TX and TOTAL in MiB: cyan');
   assert.doesNotMatch(rsync, /\x1b\[36m\s*2\.9K/, 'KiB: plain');
   const ssh = lines.find((l) => plain(l).includes('64B'))!;
   assert.doesNotMatch(ssh, /\x1b\[3\dm/, 'a small row has no colour');
@@ -130,7 +130,7 @@ test('colour draws the eye to magnitude: MiB cyan, GiB red, slow latencies yello
   assert.match(plain(sel), /2\.0G/);
   assert.doesNotMatch(sel, /\x1b\[31m/);
   t.unmount();
-  const t2 = render(<Table spec={spec} panel={{ ...p, rows }} rows={rows} sort={spec.defaultSort} width={100} height={8} selected={0} />);
+  const t2 = render(<Table spec={spec} panel={{ ...p, rows }} rows={rows} sort={spec.defaultSort} width={100} height={8} selected={0} elapsedNs={1e9} />);
   const bigLine = (t2.lastFrame() ?? '').split('\n').find((l) => plain(l).includes('2.0G'))!;
   assert.match(bigLine, /\x1b\[31m\s*2\.0G\x1b\[39m/, 'GiB: red');
   t2.unmount();
