@@ -21,10 +21,15 @@ import type { KeyEvent } from './input.js';
 
 /** The filter as a case-insensitive regular expression; text that is not one is matched literally. */
 export function filterRegex(text: string): RegExp {
+  return filterOf(text).re;
+}
+
+/** The filter, and whether it is a regular expression (text that is not one, such as "([", is matched as it is). */
+export function filterOf(text: string): { re: RegExp; literal: boolean } {
   try {
-    return new RegExp(text, 'i');
+    return { re: new RegExp(text, 'i'), literal: false };
   } catch {
-    return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i');
+    return { re: new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i'), literal: true };
   }
 }
 
@@ -131,7 +136,9 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const filter = pui.filter ?? '';
   const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
   const host = hostLines(frame.panels.find((p) => p.id === HOME)?.stats, width);
-  const filterLine = ui.editing || filter ? `filter /${filter}/${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
+  const literal = filter !== '' && filterOf(filter).literal;
+  const asText = literal ? ' (not a regular expression: matched as text)' : '';
+  const filterLine = ui.editing || filter ? `filter /${filter}/${asText}${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
   const groupLine = grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
   const infoLines = [groupLine, filterLine].filter((l): l is string => l !== null);
   // A notice wraps: a path written or the reason a write failed is read whole.
@@ -248,6 +255,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
             selected={selectedIndex(pui, rowIds)}
             waiting={frame.elapsedNs === 0}
             elapsedNs={frame.elapsedNs}
+            {...(filter ? { filter: { text: filter, hidden: rows.length - shownRows.length } } : {})}
           />
         ) : (
           <Text>no panels</Text>

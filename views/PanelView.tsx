@@ -20,9 +20,11 @@ export interface PanelViewProps {
   selected: number;
   /** no interval has completed yet */
   waiting?: boolean;
+  /** the filter and the rows it hides */
+  filter?: { text: string; hidden: number };
 }
 
-export function PanelView({ spec, panel, rows, sort, width, height, selected, waiting, elapsedNs }: PanelViewProps) {
+export function PanelView({ spec, panel, rows, sort, width, height, selected, waiting, elapsedNs, filter }: PanelViewProps) {
   if (panel.status !== 'ok') {
     const color = panel.status === 'starting' || panel.status === 'standby' ? undefined : panel.status === 'off' ? 'yellow' : 'red';
     // The reason is the advice (what privilege is missing, which hook failed): wrapped in full, never cut.
@@ -37,16 +39,20 @@ export function PanelView({ spec, panel, rows, sort, width, height, selected, wa
       </Box>
     );
   }
-  // The summary is never cut: it wraps (it carries the warnings, such as totals that are incomplete).
+  // The summary is never cut: it wraps (it carries the warnings, such as totals that are incomplete). On a short
+  // terminal the status line gives way first, then the table; the summary stays.
   const summary = panel.summary.text ? wrap(panel.summary.text, width, '  ') : [];
-  const head = [...summary, statusLine(spec, panel, elapsedNs)];
+  // The status line (tier, in-kernel cost) is kept only when it leaves the table a header and a row.
+  const head = height - summary.length - 1 >= 2 ? [...summary, statusLine(spec, panel, elapsedNs)] : summary;
   const warn = /totals incomplete/.test(panel.summary.text);
   return (
     <Box flexDirection="column">
       {head.map((line, i) => (
         <Line key={i} dimColor={!(warn && i < summary.length)} color={warn && i < summary.length ? 'red' : undefined} text={line} width={width} />
       ))}
-      <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} elapsedNs={elapsedNs} />
+      {height - head.length > 0 ? (
+        <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} elapsedNs={elapsedNs} {...(filter ? { filter } : {})} />
+      ) : null}
     </Box>
   );
 }

@@ -21,6 +21,15 @@ export interface TableProps {
   waiting?: boolean;
   /** the frame's measured interval (what its amounts cover) */
   elapsedNs?: number;
+  /** the filter, when one hides rows: what an empty table says instead of "no activity" */
+  filter?: { text: string; hidden: number };
+}
+
+/** What an empty table says: why it is empty, never "no activity" when something else hid the rows. */
+export function emptyText(waiting: boolean | undefined, filter: TableProps['filter']): string {
+  if (waiting) return '(measuring the first interval…)';
+  if (filter && filter.hidden > 0) return `(no row matches /${filter.text}/: ${filter.hidden} ${filter.hidden === 1 ? 'row' : 'rows'} hidden; Esc clears the filter)`;
+  return '(no activity in this interval)';
 }
 
 /** Colours for a row's tone: they draw the eye to what needs it (NO_COLOR turns them off). */
@@ -32,7 +41,9 @@ export function windowStart(selected: number, visible: number, total: number): n
   return Math.max(0, Math.min(selected - Math.floor(visible / 2), total - visible));
 }
 
-export function Table({ spec, panel, rows: all, sort, width, height, selected, waiting, elapsedNs }: TableProps) {
+export function Table({ spec, panel, rows: all, sort, width, height, selected, waiting, elapsedNs, filter }: TableProps) {
+  // No room for a row under the header: say so, rather than a header over nothing.
+  if (height <= 1 && all.length > 0) return <Line dimColor text={`(${all.length} ${all.length === 1 ? 'row' : 'rows'}: no room to show them; a taller terminal shows them)`} width={width} />;
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, visible, all.length);
   const rows = all.slice(start, start + visible);
@@ -43,7 +54,7 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
   return (
     <Box flexDirection="column">
       <Line inverse text={headerLine(layout, sort)} width={width} />
-      {rows.length === 0 ? <Line dimColor text={waiting ? '(measuring the first interval…)' : '(no activity in this interval)'} width={width} /> : null}
+      {rows.length === 0 ? <Line dimColor text={emptyText(waiting, filter)} width={width} /> : null}
       {rows.map((row, i) => {
         const parts = rowParts(layout, panel, row, trendMax, elapsedNs);
         const line = parts.map((p) => p.text).join('');

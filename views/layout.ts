@@ -50,8 +50,10 @@ export function layoutColumns(
     if (narrowest() + trendRoom <= total) break;
     for (const d of placed.filter((p) => p.col.drop === level)) placed.splice(placed.indexOf(d), 1);
   }
-  // Room kept for the trend while squeezing, when the columns fit beside it at their narrowest.
-  const reserve = narrowest() + trendRoom <= total ? trendRoom : 0;
+  // Room kept for the trend while squeezing, when the columns fit beside it at their narrowest; a column that comes
+  // before the trend (home's READING) counts at its preferred width: the sparkline gives way before it is cut.
+  const beforeTrend = placed.reduce((s, p) => s + (p.col.beforeTrend ? p.width : (p.col.minWidth ?? p.width)), 0) + Math.max(0, placed.length - 1);
+  const reserve = beforeTrend + trendRoom <= total ? trendRoom : 0;
   // Squeeze in two passes: first only the padding beyond each column's widest value, then down to minWidth.
   for (const floor of [(p: PlacedColumn) => Math.max(p.col.minWidth ?? p.width, contentWidths.get(p.col.key) ?? 0), (p: PlacedColumn) => p.col.minWidth ?? p.width]) {
     for (const p of [...placed].reverse()) {

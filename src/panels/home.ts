@@ -178,7 +178,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
       },
       help: 'the BPF panels that explain the step (the first, and how many more): Enter opens the first',
     },
-    { key: 'reading', title: 'READING', width: 48, minWidth: 48, maxWidth: 110, align: 'left', value: (r) => r.reading, format: (v) => String(v), help: 'the headline of the step over the interval (kernel text escaped)' },
+    { key: 'reading', title: 'READING', width: 48, minWidth: 24, maxWidth: 110, beforeTrend: true, align: 'left', value: (r) => r.reading, format: (v) => String(v), help: 'the headline of the step over the interval (kernel text escaped)' },
   ],
   defaultSort: { key: 'step', descending: false },
   detail: [

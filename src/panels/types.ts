@@ -70,6 +70,8 @@ export interface Column<R> {
   perInterval?: boolean;
   /** sorts in ascending order when first chosen (an identity: a PID, a CPU, a port); numbers otherwise go biggest first */
   ascending?: boolean;
+  /** keeps its preferred width before the trend gets room (the column the panel is read for: home's READING) */
+  beforeTrend?: boolean;
   /** decimals its value keeps in JSON (default 3): what the measurement resolves, not what a float can hold */
   decimals?: number;
 }

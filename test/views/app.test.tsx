@@ -87,6 +87,22 @@ for (const [width, height] of [
   });
 }
 
+test('the smallest terminal, 60×10: home keeps READING (the sparkline gives way first) and its summary; a panel keeps its summary', async () => {
+  const r = app(await homeFrame(), 60, 10);
+  const out = r.lastFrame() ?? '';
+  assertGolden('home-60x10', out);
+  const lines = out.split('\n');
+  assert.ok(lines.length <= 10 && lines.every((l) => [...l].length <= 60));
+  assert.match(out, /READING/);
+  assert.doesNotMatch(out, /TREND/);
+  assert.match(out, /^look: uptime/m, "home's summary");
+  r.stdin.write('\t');
+  const soft = await until(r.lastFrame, (s) => s.includes('all vectors'), 'softirqs');
+  assertGolden('softirqs-60x10', soft);
+  assert.match(soft, /^all vectors: /m, "the summary's first line");
+  r.unmount();
+});
+
 test('home: 4 then Enter opens the panel that explains mpstat; h comes back', async () => {
   const r = app(await homeFrame(), 100, 30);
   r.stdin.write('4\r');
@@ -249,10 +265,13 @@ test('/ filters the rows by a regular expression over their text; typed text run
   assert.deepEqual(names(out), ['net_rx', 'rcu', 'net_tx']);
   assert.equal(quit, 0);
   r.stdin.write('/\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7fhi(');
-  await until(r.lastFrame, (s) => s.includes('filter /hi(/▏'), 'an unbalanced pattern');
+  await until(r.lastFrame, (s) => s.includes('filter /hi(/ (not a regular expression: matched as text)▏'), 'an unbalanced pattern, said to be one');
   r.stdin.write('\r');
   const literal = await until(r.lastFrame, (s) => s.includes('0 of 10 rows'), 'taken literally: no row has "hi("');
   assert.deepEqual(names(literal), []);
+  // An empty table says why: the filter hid the rows, not a quiet interval.
+  assert.match(literal, /\(no row matches \/hi\(\/: 10 rows hidden; Esc clears the filter\)/);
+  assert.doesNotMatch(literal, /no activity/);
   r.stdin.write('\x1b');
   const back = await until(r.lastFrame, (s) => !s.includes('filter /'), 'Esc clears the filter');
   assert.equal(names(back).length, 10);

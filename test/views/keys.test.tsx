@@ -138,3 +138,12 @@ test('colour draws the eye to magnitude: MiB cyan, GiB red, slow latencies yello
   const { magnitudeColor } = await import('../../views/text.js');
   assert.deepEqual([magnitudeColor('latency', 5e6), magnitudeColor('latency', 2e7), magnitudeColor('latency', 2e9), magnitudeColor('count', 2e6), magnitudeColor(undefined, 1e12), magnitudeColor('bytes', null)], [undefined, 'yellow', 'red', 'cyan', undefined, undefined]);
 });
+
+test('a table with no room under its header says how many rows it has, not a header over nothing', async () => {
+  const p = (await fixtureFrame()).panels[1]!;
+  const { Table } = await import('../../views/Table.js');
+  const spec = CATALOG.spec('tcptop')!;
+  const t = render(<Table spec={spec} panel={p} rows={p.rows} sort={spec.defaultSort} width={80} height={1} selected={0} elapsedNs={1e9} />);
+  assert.equal(plain(t.lastFrame() ?? '').trim(), `(${p.rows.length} rows: no room to show them; a taller terminal shows them)`);
+  t.unmount();
+});
