@@ -33,6 +33,14 @@ export function filterOf(text: string): { re: RegExp; literal: boolean } {
   }
 }
 
+/** The key line for what is on screen: the table's keys, or those of the help, the detail view or the sort list. */
+export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>): string {
+  if (ui.sortMenu !== null) return '↑↓ choose  Enter sort by it  Esc q close';
+  if (ui.help) return '↑↓ PgUp PgDn End scroll  Esc q close  C-c quit';
+  if (ui.detail) return '↑↓ PgUp PgDn scroll  e export  Esc q back to the table  C-c quit';
+  return KEY_HINT;
+}
+
 /** The line that says the rows are grouped, and what `t` does next. */
 export function groupInfo(name: string, groups: number, rows: number, next: string | undefined): string {
   return `grouped by ${name}: ${groups} ${groups === 1 ? 'group' : 'groups'} of ${rows} ${rows === 1 ? 'row' : 'rows'} (t: ${next ? `by ${next}` : 'single rows'})`;
@@ -135,6 +143,17 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   );
   const filter = pui.filter ?? '';
   const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
+  // The detail view follows one row by id. When that row leaves the table (a process ended, a connection closed), the
+  // view keeps it, marked ended, with its last figures, rather than moving on to whatever row took its place.
+  const selectedRow = shownRows[selectedIndex(pui, rowIds)];
+  const followed = useRef<Row | null>(null);
+  const detailId = pui.selectedId ?? selectedRow?.id ?? null;
+  const liveRow = detailId === null ? undefined : shownRows.find((r) => r.id === detailId);
+  if (!ui.detail) followed.current = null;
+  else if (liveRow) followed.current = liveRow;
+  else followed.current ??= selectedRow ?? null;
+  const detailRow = ui.detail ? (liveRow ?? followed.current ?? undefined) : undefined;
+  const detailEnded = ui.detail && liveRow === undefined && followed.current !== null;
   const host = hostLines(frame.panels.find((p) => p.id === HOME)?.stats, width);
   const literal = filter !== '' && filterOf(filter).literal;
   const asText = literal ? ' (not a regular expression: matched as text)' : '';
@@ -243,7 +262,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
         ) : ui.help ? (
           <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} />
         ) : ui.detail && panel && spec ? (
-          <Detail spec={spec} panel={panel} row={shownRows[selectedIndex(pui, rowIds)]} width={width} height={bodyHeight} scroll={ui.scroll} />
+          <Detail spec={spec} panel={panel} row={detailRow} ended={detailEnded} width={width} height={bodyHeight} scroll={ui.scroll} />
         ) : panel && spec ? (
           <PanelView
             spec={spec}
@@ -264,7 +283,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       {noticeLines.map((l, i) => (
         <Line key={`n${i}`} color={noColor() ? undefined : notice?.error ? 'red' : 'green'} text={l} width={width} />
       ))}
-      <Line dimColor text={keysAvailable ? KEY_HINT : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'} width={width} />
+      <Line dimColor text={keysAvailable ? keyHint(ui) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'} width={width} />
     </Box>
   );
 }

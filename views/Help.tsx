@@ -14,6 +14,8 @@ export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | un
     lines.push(`${spec.title}: columns`);
     const w = Math.max(10, ...spec.columns.map((c) => columnTitle(c).length + 1));
     for (const c of spec.columns) lines.push(`  ${columnTitle(c).padEnd(w)} ${c.help}${c.perInterval ? ' (per second here; JSON and CSV give the amount in the interval)' : ''}`);
+    const trend = spec.trendOf?.help ?? (typeof spec.trendOf?.label === 'string' ? `${spec.trendOf.label}, over the last intervals` : 'the row\'s main figure over the last intervals');
+    lines.push(`  ${'TREND'.padEnd(w)} ${trend} (Enter: the row's chart)`);
     lines.push('');
   }
   lines.push('keys', ...keyHelpLines());

@@ -213,12 +213,14 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       // The selected step is read from the state, not from the screen: a digit and Enter typed in one read drill from
       // the step the digit selected.
       // Away from home, Enter opens the selected row's detail.
-      if (!ctx.homeId || s.active !== ctx.homeId) return ctx.rowIds.length > 0 && !s.help ? { ...s, detail: true, scroll: 0 } : s;
+      // The detail view follows the row by id from here on, whatever the sort does to its place.
+      const pin = (st: UiState): UiState => withPanel(st, ctx, (p) => ({ ...p, selectedId: ctx.rowIds[selectedIndex(p, ctx.rowIds)] ?? null }));
+      if (!ctx.homeId || s.active !== ctx.homeId) return ctx.rowIds.length > 0 && !s.help ? { ...pin(s), detail: true, scroll: 0 } : s;
       const p = panelUi(s, ctx.homeId, ctx.homeSort ?? ctx.defaultSort);
       const row = p.selectedId ?? ctx.stepIds?.[p.selected];
       const target = row === undefined ? undefined : ctx.homeDrill?.[row]?.find((t) => ids.includes(t));
       // A step no panel explains here (dmesg): its detail, the figures behind the headline.
-      return target ? { ...s, active: target, help: false } : ctx.rowIds.length > 0 ? { ...s, detail: true, scroll: 0 } : s;
+      return target ? { ...s, active: target, help: false } : ctx.rowIds.length > 0 ? { ...pin(s), detail: true, scroll: 0 } : s;
     }
     case 'up':
       return moveSelection(s, ctx, (c) => c - 1);

@@ -317,7 +317,8 @@ function free(s: ChecklistSample): ChecklistRow {
   const g = gradeLow(availPct, THRESHOLDS.memAvailPct);
   return row(7, 'free', 'free -m', 'cachetop', {
     reading: `available ${mib(m.available)} of ${mib(m.total)} (${f0(availPct)} %), used ${mib(m.used)}, buff/cache ${mib(m.buffCache)}, swap ${mib(m.swapUsed)} of ${mib(m.swapTotal)}`,
-    value: availPct,
+    // Used, so that up means worse, as on every other step's trend.
+    value: availPct === null ? null : 100 - availPct,
     verdict: g,
     why: g === 'ok' ? '' : `only ${f0(availPct)} % of memory available`,
     fields: { total_kb: m.total, used_kb: m.used, free_kb: m.free, buff_cache_kb: m.buffCache, available_kb: m.available, swap_total_kb: m.swapTotal, swap_used_kb: m.swapUsed, available_pct: availPct },

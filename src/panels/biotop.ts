@@ -254,6 +254,7 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
   stats: biotopStats,
   summarize: biotopSummary,
   trend: (row) => row.bytes,
+  trendOf: { label: 'bytes completed in the interval', format: humanBytes },
   columns: [
     { key: 'pid', ascending: true, title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => (v === 0 ? '-' : String(v)), help: 'process (tgid) that started the request (- : no start seen, e.g. a flush)' },
     { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v || '[kernel]'), help: 'its name when the request started (control characters escaped)' },

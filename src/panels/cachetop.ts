@@ -172,6 +172,7 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
   stats: cachetopStats,
   summarize: cachetopSummary,
   trend: (row) => row.hits,
+  trendOf: { label: 'page cache hits in the interval (pages)', format: (v) => humanCount(Math.round(v)) },
   columns: [
     { key: 'pid', ascending: true, title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) whose task touched the page cache' },
     { key: 'uid', ascending: true, title: 'UID', width: 6, drop: 2, align: 'right', value: (r) => r.uid, format: (v) => String(v), help: 'its user id when its row was created' },

@@ -307,6 +307,7 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   byProcess: filetopByProcess,
   summarize: filetopSummary,
   trend: total,
+  trendOf: { label: 'bytes read and written in the interval', format: humanBytes },
   columns: [
     { key: 'pid', ascending: true, title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) that made the calls' },
     { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v), help: 'its name when the row was created (control characters escaped)' },

@@ -12,6 +12,20 @@ import type { HostInfo, PanelDef, PanelStats, Summary } from './types.js';
 /** Records of the ring buffer kept between reads (dmesg | tail shows the last ones). */
 const KMSG_KEEP = 200;
 const VERDICT_ORDER: Record<string, number> = { bad: 3, look: 2, ok: 1, '-': 0 };
+
+/** What each step's TREND follows (its `value`): up is worse on every one. */
+export const HOME_TREND: Readonly<Record<string, string>> = {
+  uptime: 'the 1-minute load average',
+  dmesg: 'new kernel messages per interval',
+  vmstat: 'runnable tasks waiting (r)',
+  mpstat: 'the busiest CPU, % busy',
+  pidstat: 'the busiest process, % of a CPU',
+  iostat: 'the busiest disk, %util',
+  free: 'memory used, % of total',
+  'sar-dev': 'the busiest interface, kB/s',
+  'sar-tcp': 'TCP retransmits per second',
+  top: 'running tasks',
+};
 /** Each step's name in the CHECK column (the command in full is in the detail view and JSON). */
 const SHORT: Readonly<Record<string, string>> = { 'sar-dev': 'sar DEV', 'sar-tcp': 'sar TCP' };
 
@@ -136,6 +150,13 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   stats: homeStats,
   summarize: homeSummary,
   trend: (row) => row.value,
+  // Each step follows its own figure, and up is worse on every one (free follows memory used, not available).
+  trendOf: {
+    label: (row) => HOME_TREND[row.id] ?? "the step's figure",
+    help: `each step's own figure over the last intervals, each on its own scale, up is worse: ${Object.entries(HOME_TREND)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}`,
+  },
   // Each step its own unit (load, %util, kB/s): each row's sparkline on its own scale.
   trendScale: 'row',
   drill: (row) => (row.explains ? row.explains.split(',') : []),

@@ -35,6 +35,7 @@ export const mpstatPanel: PanelDef<ProcStat, MpstatRow> = {
   stats: () => ({}),
   summarize: mpstatSummary,
   trend: (row) => row.busy_pct,
+  trendOf: { label: '% busy (100 − %idle − %iowait)', format: (v) => `${v.toFixed(0)}%` },
   pinned: (row) => row.cpu === 'all',
   columns: [
     { key: 'cpu', ascending: true, title: 'CPU', width: 4, align: 'right', value: (r) => r.cpu, format: (v) => String(v), help: 'CPU number; "all" is the kernel\'s own total over every CPU' },

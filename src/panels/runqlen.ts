@@ -60,6 +60,7 @@ export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
   stats: (sample) => ({ cpus_sampled: sample.cpus.filter((c) => c.samples > 0).length }),
   summarize: runqlenSummary,
   trend: (row) => row.queue_mean,
+  trendOf: { label: 'tasks waiting in the run queue, mean over the interval', format: (v) => v.toFixed(2) },
   pinned: (row) => row.cpu === 'all',
   columns: [
     { key: 'cpu', ascending: true, title: 'CPU', width: 4, align: 'right', value: (r) => r.cpu, format: (v) => String(v), help: 'CPU number; "all" averages the CPUs sampled' },

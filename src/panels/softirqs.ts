@@ -77,6 +77,7 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
   stats: () => ({}),
   summarize: softirqsSummary,
   trend: (row) => row.time_ns,
+  trendOf: { label: 'time in softirqs in the interval', format: humanNs },
   columns: [
     { key: 'vector', title: 'VECTOR', width: 8, align: 'left', value: (r) => r.vector, format: (v) => String(v), help: 'softirq vector (hi, timer, net_tx, net_rx, block, irq_poll, tasklet, sched, hrtimer, rcu)' },
     { key: 'count', perInterval: true, title: 'COUNT', width: 7, align: 'right', value: (r) => r.count, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'softirqs run in the interval (softirq_entry)' },

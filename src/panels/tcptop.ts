@@ -344,6 +344,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   byProcess: tcptopByProcess,
   summarize: tcptopSummary,
   trend: total,
+  trendOf: { label: 'bytes moved in the interval (RX + TX)', format: humanBytes },
   columns: [
     { key: 'pid', ascending: true, title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) that moved the bytes' },
     { key: 'comm', title: 'COMM', width: 12, minWidth: 12, align: 'left', value: (r) => r.comm, format: (v) => String(v), help: 'process name when the entry was created (control characters escaped)' },

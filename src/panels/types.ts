@@ -116,6 +116,11 @@ export interface PanelSpec<R extends Row = Row> {
   tone?: (row: R) => 'bad' | 'look' | null;
   /** TREND's scale: one for every row (default: rows of one unit, comparable), or each row its own (home's steps) */
   trendScale?: 'shared' | 'row';
+  /**
+   * What the trend follows, for the detail view's chart: its label ('bytes per interval', or per row: home's steps
+   * each follow their own figure) and how its axis writes a value (8.1ms, not 8.1M of ns).
+   */
+  trendOf?: { label: string | ((row: R) => string); format?: (v: number) => string; help?: string };
   /** rows drawn dimmed: listed, but quiet now (a stalled connection) */
   quiet?: (row: R) => boolean;
   detail: readonly DetailField<R>[];

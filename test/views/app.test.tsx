@@ -115,10 +115,16 @@ test('home: 4 then Enter opens the panel that explains mpstat; h comes back', as
 test('Enter opens the selected row\'s detail: its fields and its history as a chart; Esc goes back', async () => {
   const r = app(await fixtureFrame(), 100, 40);
   r.stdin.write('\r');
-  const out = await until(r.lastFrame, (s) => s.includes('history (TREND'), 'the detail view');
-  assert.match(out, /^softirqs: net_rx {2}\(Esc goes back/m);
+  const out = await until(r.lastFrame, (s) => s.includes('history of time in softirqs'), 'the detail view');
+  assert.match(out, /^softirqs: net_rx {2}\(Esc or q back/m);
   assert.match(out, /^ {2}count +4500$/m);
   assert.match(out, /┼|┤/, 'an asciichart chart');
+  // Its axis in the series' unit (time in ns: ms and us, not M and K), from 0.
+  assert.match(out, /\d(\.\d+)?(ms|us)\s+[┼┤]/);
+  assert.match(out, /^\s+0ns [┼┤]/m, 'the baseline is 0');
+  // The key line says what works here.
+  assert.match(out, /Esc q back to the table/);
+  assert.doesNotMatch(out, /<> sort/);
   r.stdin.write('\x1b');
   await until(r.lastFrame, (s) => s.includes('TIME/s▼'), 'the table again');
   r.unmount();
@@ -333,5 +339,23 @@ test('a notice (a snapshot written, a write that failed) wraps instead of being 
   const out = r.lastFrame() ?? '';
   assert.match(out.replace(/\n\s*/g, ' '), /export failed: EROFS: read-only file system, open '\/mnt\/ro\/\.sixty-host1-20261125T120003Z\.json\.4242\.tmp'/);
   assert.match(out, /REC \d+/);
+  r.unmount();
+});
+
+test('the detail view follows its row: when it leaves the table it stays, marked ended, with its last figures', async () => {
+  const first = await fixtureFrame();
+  const soft = first.panels[0]!;
+  const gone = { ...first, time: '2026-11-25T12:00:04.000Z', panels: [{ ...soft, rows: soft.rows.filter((x) => x.id !== soft.rows[0]!.id) }, ...first.panels.slice(1)] };
+  let current = first;
+  const listeners = new Set<() => void>();
+  const store = { subscribe: (f: () => void) => (listeners.add(f), () => listeners.delete(f)), getSnapshot: () => current };
+  const r = render(<App store={store} catalog={CATALOG} width={100} height={40} hostname="h" intervalS={1} onQuit={() => {}} />);
+  r.stdin.write('\r');
+  const id = soft.rows[0]!.id;
+  await until(r.lastFrame, (s) => s.includes(`softirqs: ${id}  (Esc`), 'the detail of the top row');
+  current = gone;
+  for (const f of listeners) f();
+  const ended = await until(r.lastFrame, (s) => s.includes('[ENDED'), 'the row marked ended');
+  assert.match(ended, new RegExp(`^softirqs: ${id} {2}\\[ENDED`, 'm'), 'the same row, not the one that took its place');
   r.unmount();
 });

@@ -158,7 +158,7 @@ test('help at 80×24: the first page is the keys; biotop\'s columns further down
 test('detail at 80×24: biotop\'s top row, its fields and its history chart', async () => {
   const r = app(frameOf(panelFrame(biotopPanel, biotopSamples())), 80, 24);
   r.stdin.write('\r');
-  const out = await until(r.lastFrame, (s) => s.includes('Esc goes back'), 'the detail view');
+  const out = await until(r.lastFrame, (s) => s.includes('Esc or q back'), 'the detail view');
   assertGolden('detail-80', out);
   r.unmount();
 });
