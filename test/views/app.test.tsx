@@ -134,7 +134,7 @@ test('help scrolls at 80×24: nothing is cut, the last line says how much more',
   const r = app(await fixtureFrame(), 80, 24);
   r.stdin.write('?');
   const first = await until(r.lastFrame, (s) => s.includes('more lines'), 'the help, with more below');
-  assert.match(first, /^keys$/m);
+  assert.match(first, /^softirqs: columns$/m);
   r.stdin.write('\x1b[F'); // End
   const end = await until(r.lastFrame, (s) => s.includes('softirqs: blind spots'), 'the end of the help');
   assert.doesNotMatch(end, /more lines/);

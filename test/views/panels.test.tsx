@@ -147,10 +147,10 @@ for (const [def, samples, seen] of PANELS) {
   }
 }
 
-test('help at 80×24: the first page is the keys; biotop\'s columns further down', async () => {
+test('help at 80×24: biotop\'s columns first, then the keys', async () => {
   const r = app(frameOf(panelFrame(biotopPanel, biotopSamples())), 80, 24);
   r.stdin.write('?');
-  const out = await until(r.lastFrame, (s) => /^keys$/m.test(s), 'the help');
+  const out = await until(r.lastFrame, (s) => /^biotop: columns$/m.test(s), 'the help');
   assertGolden('help-80', out);
   r.unmount();
 });
