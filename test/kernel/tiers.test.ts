@@ -30,7 +30,7 @@ const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) =
   softirqs: async (open) =>
     using(await open(), async (engine) => {
       const { rows, report, missed } = await softirqsGroundTruth(engine);
-      assert.ok(rows.find((r) => r.vector === 'net_rx')!.count! > 1000, 'the workload raised NET_RX');
+      assert.ok(rows.find((r) => r.vector === 'net_rx')!.count! > 100, 'the workload raised NET_RX (see softirqs.test.ts: fewer runs on a busy host)');
       return `recursion misses ${missed}; ${report.join(', ')}`;
     }),
   tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
