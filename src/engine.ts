@@ -142,7 +142,7 @@ export class Engine {
   private lastNs = 0n;
   private lastCpuUs = 0;
   private interval: number;
-  private self: { cpuPct: number | null; rssBytes: number } = { cpuPct: null, rssBytes: 0 };
+  private self: { cpuPct: number | null; rssBytes: number; pid: number } = { cpuPct: null, rssBytes: 0, pid: process.pid };
   /** kernel.bpf_stats_enabled at this tick */
   private statsOn = false;
   private closed = false;
@@ -342,7 +342,7 @@ export class Engine {
     const use = this.deps.selfUsage();
     const usedUs = use.cpuUs - this.lastCpuUs;
     this.lastCpuUs = use.cpuUs;
-    this.self = { cpuPct: elapsedNs > 0 ? (usedUs * 1e3 * 100) / elapsedNs : null, rssBytes: use.rssBytes };
+    this.self = { cpuPct: elapsedNs > 0 ? (usedUs * 1e3 * 100) / elapsedNs : null, rssBytes: use.rssBytes, pid: process.pid };
     // Read only when some panel has programs to count (not for /proc panels alone, nor without privileges).
     this.statsOn = this.running.some((r) => r.handle?.programStats) && (this.deps.bpfStatsEnabled?.() ?? false);
     for (const r of this.running) {

@@ -43,7 +43,7 @@ export interface Frame {
   readonly elapsedNs: number;
   readonly panels: readonly PanelFrame[];
   /** sixty's own cost: CPU over the interval (100 = one CPU; null before the first interval) and resident memory */
-  readonly self?: { readonly cpuPct: number | null; readonly rssBytes: number };
+  readonly self?: { readonly cpuPct: number | null; readonly rssBytes: number; readonly pid?: number };
 }
 
 export const EMPTY_SUMMARY: Summary = Object.freeze({ text: '', values: Object.freeze({}) });

@@ -112,6 +112,9 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
     const d = spec.defaultSort;
     rows = !grouping && sort.key === d.key && sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, sort);
   }
+  // sixty's own rows (its pid: its /proc reads in filetop, its process), when S hides them.
+  const selfPid = frame.self?.pid;
+  if (ui.hideSelf && selfPid !== undefined) rows = rows.filter((r) => (r as unknown as { pid?: unknown }).pid !== selfPid);
   // The filter: a regular expression (case-insensitive) over each row's text as the table shows it; text that is not a
   // regular expression is taken literally.
   const filter = pui.filter ?? '';
@@ -139,7 +142,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows } = useMemo(
     () => tableOf(catalog, frame, { ...ui, panels: pui0 ? { [ui.active]: pui0 } : {} }),
     // The table depends on the frame, the active panel and its own UI state only (not on help, pause or commands).
-    [catalog, frame, ui.active, pui0],
+    [catalog, frame, ui.active, pui0, ui.hideSelf],
   );
   const filter = pui.filter ?? '';
   const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
@@ -159,7 +162,8 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const asText = literal ? ' (not a regular expression: matched as text)' : '';
   const filterLine = ui.editing || filter ? `filter /${filter}/${asText}${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
   const groupLine = grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
-  const infoLines = [groupLine, filterLine].filter((l): l is string => l !== null);
+  const selfLine = ui.hideSelf ? `sixty's own rows hidden (pid ${frame.self?.pid ?? '?'}; S shows them)` : null;
+  const infoLines = [groupLine, filterLine, selfLine].filter((l): l is string => l !== null);
   // A notice wraps: a path written or the reason a write failed is read whole.
   const noticeLines = notice ? wrap(notice.text, width, '  ') : [];
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);

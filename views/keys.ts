@@ -33,6 +33,7 @@ export type Action =
   | { type: 'sortReverse' }
   | { type: 'group' }
   | { type: 'togglePause' }
+  | { type: 'toggleSelf' }
   | { type: 'toggleHelp' }
   | { type: 'closeHelp' }
   | { type: 'quit'; force?: boolean };
@@ -75,6 +76,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['[', ']'], label: '[ ]', help: 'replay: the previous / next interval', action: (k) => ({ type: 'command', cmd: { type: 'seek', step: k === '[' ? -1 : 1, unit: 'interval' } }) },
   { keys: ['{', '}'], label: '{ }', help: 'replay: a minute back / on', action: (k) => ({ type: 'command', cmd: { type: 'seek', step: k === '{' ? -1 : 1, unit: 'minute' } }) },
   { keys: ['/'], label: '/', help: 'filter the rows by a regular expression over their text (Enter keeps it, Esc clears it)', hint: '/ filter', action: () => ({ type: 'filter' }) },
+  { keys: ['S'], label: 'S', help: "hide / show sixty's own rows (its /proc reads in filetop, its map reads and its process elsewhere)", action: () => ({ type: 'toggleSelf' }) },
   { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', action: () => ({ type: 'togglePause' }) },
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
   { keys: ['C-l'], label: 'C-l', help: 'redraw the whole screen (after something else wrote on it)', action: () => ({ type: 'command', cmd: { type: 'redraw' } }) },

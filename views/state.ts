@@ -25,6 +25,8 @@ export interface UiState {
   panels: Readonly<Record<string, PanelUi>>;
   paused: boolean;
   help: boolean;
+  /** sixty's own rows (its pid) left out of every table */
+  hideSelf: boolean;
   /** the selected row's detail is open (Enter, away from home) */
   detail: boolean;
   /** lines scrolled in the help or the detail view */
@@ -69,7 +71,7 @@ export interface UiContext {
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
-  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, detail: false, scroll: 0, editing: false, sortMenu: null, commands: [], quit: false };
+  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, hideSelf: false, detail: false, scroll: 0, editing: false, sortMenu: null, commands: [], quit: false };
 }
 
 export function panelUi(s: UiState, id: string, defaultSort: SortSpec): PanelUi {
@@ -252,6 +254,8 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
     }
     case 'togglePause':
       return { ...s, paused: !s.paused };
+    case 'toggleSelf':
+      return { ...s, hideSelf: !s.hideSelf };
     case 'toggleHelp':
       return { ...s, help: !s.help, scroll: 0 };
     case 'closeHelp':

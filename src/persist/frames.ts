@@ -223,7 +223,7 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean, m
   let self: Frame['self'];
   if (v.self !== undefined) {
     need(isObj(v.self), 'self is not an object');
-    self = { cpuPct: numOrNull(v.self.cpuPct, 'self.cpuPct'), rssBytes: num(v.self.rssBytes, 'self.rssBytes') };
+    self = { cpuPct: numOrNull(v.self.cpuPct, 'self.cpuPct'), rssBytes: num(v.self.rssBytes, 'self.rssBytes'), ...(v.self.pid === undefined ? {} : { pid: num(v.self.pid, 'self.pid') }) };
   }
   return deepFreeze({ time, elapsedNs, panels, ...(self ? { self } : {}) });
 }

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { HeldBpf, heldOf, LAUNCHER, needsBpf, sixtyBelow, sleep, until } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 
@@ -19,6 +19,7 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     let lines = s.trimEnd().split('\n');
     app ??= sixtyBelow(tm.panePid());
     assert.ok(app !== undefined, "sixty's process below the pane");
+    assert.equal(readFileSync(`/proc/${app}/comm`, 'utf8'), 'sixty\n', 'named sixty in ps, top and its own panels, not node');
     // The title: host, kernel, clock, interval, sixty's own CPU and RSS, and its BPF programs' estimated cost (stats off).
     assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M {2}bpf ~(<0\.01|\d+\.\d\d)% est$/);
     assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);

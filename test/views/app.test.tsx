@@ -359,3 +359,21 @@ test('the detail view follows its row: when it leaves the table it stays, marked
   assert.match(ended, new RegExp(`^softirqs: ${id} {2}\\[ENDED`, 'm'), 'the same row, not the one that took its place');
   r.unmount();
 });
+
+test("S hides sixty's own rows (by its pid) and says so; S again shows them", async () => {
+  const f = await fixtureFrame();
+  const tcp = f.panels[1]!;
+  const selfPid = (tcp.rows[0] as unknown as { pid: number }).pid;
+  const frame = { ...f, self: { cpuPct: 1, rssBytes: 1, pid: selfPid } };
+  const r = app(frame, 120, 30);
+  r.stdin.write('\t');
+  const before = await until(r.lastFrame, (s) => s.includes('RPORT'), 'tcptop');
+  const mine = before.split('\n').filter((l) => new RegExp(`^\\s+${selfPid}\\s`).test(l)).length;
+  assert.ok(mine > 0);
+  r.stdin.write('S');
+  const hidden = await until(r.lastFrame, (s) => s.includes("sixty's own rows hidden"), 'the note');
+  assert.equal(hidden.split('\n').filter((l) => new RegExp(`^\\s+${selfPid}\\s`).test(l)).length, 0);
+  r.stdin.write('S');
+  await until(r.lastFrame, (s) => !s.includes("sixty's own rows hidden") && s.split('\n').some((l) => new RegExp(`^\\s+${selfPid}\\s`).test(l)), 'shown again');
+  r.unmount();
+});
