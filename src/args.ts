@@ -18,6 +18,8 @@ export interface Options {
   recordMax: number | null;
   /** where `e` writes snapshots (and `R` recordings) */
   exportDir: string;
+  /** --export-dir was given (and is checked at start); otherwise the current directory */
+  exportDirGiven: boolean;
   /** panel ids, in the order given; null = all */
   panels: string[] | null;
   /** panel id → the one hook tier to use instead of the ladder */
@@ -139,6 +141,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
     record: null,
     recordMax: null,
     exportDir: '.',
+    exportDirGiven: false,
     panels: null,
     tiers: {},
     trend: true,
@@ -223,6 +226,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
         break;
       case '--export-dir':
         o.exportDir = pathValue(args, i++, a);
+        o.exportDirGiven = true;
         break;
       case '--no-trend':
         o.trend = false;

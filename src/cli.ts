@@ -5,14 +5,14 @@
  */
 import { hostname, release } from 'node:os';
 import { isatty } from 'node:tty';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, openSync, readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { BpfStatsSwitch } from './kernel/bpf-stats.js';
 import { onlineCpus } from './kernel/cpus.js';
 import { FormatError, RECORD_ROWS, SCHEMA_VERSION } from './persist/frames.js';
 import { csvHeader, csvRows } from './persist/csv.js';
-import { OutputError, WholeWriter } from './persist/output.js';
+import { dirFailure, OutputError, unusableDir, WholeWriter } from './persist/output.js';
 import { RECORDING_FORMAT, RecordingReader, RecordingRefused, RecordingWriter, type RecordingMeta } from './persist/recording.js';
 import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from './persist/snapshot.js';
 import { ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from './replay.js';
@@ -381,7 +381,7 @@ function exportSnapshot(opts: Options, host: HostMeta, intervalS: number, frame:
     const path = writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text);
     ui.notify(`snapshot written: ${path} (and .txt)`);
   } catch (e) {
-    ui.notify(`export failed: ${oneLine(e)}`, true);
+    ui.notify(`export failed: ${dirFailure(e, quoteInput(opts.exportDir, 80))}`, true);
   }
 }
 
@@ -517,7 +517,7 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
             reported = null;
             return u.notify(`recording to ${recorder.path} (R stops)`);
           } catch (e) {
-            return u.notify(`cannot record in ${quoteInput(opts.exportDir)}: ${oneLine(e)}`, true);
+            return u.notify(`cannot record: ${e instanceof RecordingRefused ? e.message : dirFailure(e, quoteInput(opts.exportDir, 80))}`, true);
           }
         }
         case 'seek':
@@ -569,6 +569,14 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const interactive = !opts.batch && !opts.serve && process.stdout.isTTY === true && process.env.TERM !== 'dumb';
+  // An export directory that was named and cannot be written to: said now, not when `e` or `R` is pressed.
+  if (interactive && opts.exportDirGiven) {
+    const why = unusableDir(opts.exportDir, (d) => {
+      if (!statSync(d).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+      accessSync(d, fsConstants.W_OK | fsConstants.X_OK);
+    });
+    if (why) throw new UserError(`--export-dir: ${why}`);
+  }
   if (interactive) {
     const w = process.stdout.columns ?? 0;
     const h = process.stdout.rows ?? 0;

@@ -32,6 +32,41 @@ function writeAll(fd: number, data: Buffer): void {
   }
 }
 
+/**
+ * Why writing into directory `dir` failed, in words: never an errno alone, never the name of a temporary file.
+ * Used for exports and recordings made from the console.
+ */
+export function dirFailure(e: unknown, dir: string): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'ENOENT':
+      return `the directory ${dir} does not exist (any more)`;
+    case 'ENOTDIR':
+      return `${dir} is not a directory`;
+    case 'EACCES':
+    case 'EPERM':
+      return `no permission to write in ${dir}`;
+    case 'EROFS':
+      return `${dir} is on a read-only file system`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+    case 'EFBIG':
+      return writeFailure(err);
+    default:
+      return e instanceof Error ? e.message.split('\n')[0]! : String(e);
+  }
+}
+
+/** The export directory, checked when sixty starts: one line now rather than a failed `e` later. Null when usable. */
+export function unusableDir(dir: string, check: (d: string) => void): string | null {
+  try {
+    check(dir);
+    return null;
+  } catch (e) {
+    return dirFailure(e, dir);
+  }
+}
+
 /** Why a write failed, as the user should read it. */
 export function writeFailure(e: NodeJS.ErrnoException): string {
   if (e.code === 'ENOSPC') return 'no space left on the device';

@@ -19,7 +19,7 @@ test('console: e exports, R records, a read-only directory is reported and sixty
   const dir = mkdtempSync(join(tmpdir(), 'sixty-export-'));
   const ro = join(dir, 'ro');
   mkdirSync(ro);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]);
+  let mounted = false;
   const tm = new Tmux();
   try {
     tm.start(`${LAUNCHER} --interval 0.5 --export-dir ${dir}; echo EXIT=$?; sleep 60`, 120, 40);
@@ -50,13 +50,16 @@ test('console: e exports, R records, a read-only directory is reported and sixty
     assert.match(await tm.waitFor((x) => x.includes('EXIT=')), /EXIT=0/);
     tm.kill();
 
-    // A directory it cannot write: the status line says so; the console goes on.
+    // A directory that can no longer be written (a read-only file system mounted over it after sixty checked it at
+    // start): the status line says so in words; the console goes on.
     const tm2 = new Tmux();
     try {
       tm2.start(`${LAUNCHER} --interval 0.5 --export-dir ${ro}; echo EXIT=$?; sleep 60`, 120, 40);
       await tm2.waitFor((x) => /^ 3 vmstat/m.test(x));
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]);
+      mounted = true;
       tm2.keys('e');
-      await tm2.waitFor((x) => /^export failed: EROFS: read-only file system/m.test(x));
+      await tm2.waitFor((x) => new RegExp(`^export failed: ${ro.replace(/[/.]/g, '\\$&')} is on a read-only file system`, 'm').test(x));
       const clock = (x: string): string => /\d\d:\d\d:\d\d/.exec(x.split('\n')[0]!)![0];
       const before = clock(tm2.screen());
       await tm2.waitFor((x) => clock(x) !== before);
@@ -84,11 +87,20 @@ test('console: e exports, R records, a read-only directory is reported and sixty
     }
   } finally {
     tm.kill();
-    try {
-      execFileSync('umount', [ro]);
-    } catch {
-      /* not mounted */
-    }
+    if (mounted) execFileSync('umount', [ro]);
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--export-dir that cannot be written to is said at start in words (not when e is pressed, not as an errno)', async (t) => {
+  if (!needsBpf(t)) return;
+  const tm = new Tmux();
+  try {
+    tm.start(`${LAUNCHER} --export-dir /nonexistent/exports; echo EXIT=$?; sleep 60`, 100, 30);
+    const s = await tm.waitFor((x) => x.includes('EXIT='));
+    assert.match(s, /^sixty: --export-dir: the directory \/nonexistent\/exports does not exist \(any more\)$/m);
+    assert.match(s, /^EXIT=2$/m);
+  } finally {
+    tm.kill();
   }
 });

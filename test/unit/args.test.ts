@@ -19,6 +19,7 @@ test('defaults: interactive, 1 s, all panels', () => {
     record: null,
     recordMax: null,
     exportDir: '.',
+    exportDirGiven: false,
     panels: null,
     tiers: {},
     trend: true,

@@ -13,6 +13,7 @@ import { checkFrame, FormatError, storedFrame } from '../../src/persist/frames.j
 import { BLOCK, RECORDING_FORMAT, RecordingReader, RecordingRefused, RecordingWriter, type RecordingMeta } from '../../src/persist/recording.js';
 import { checkSnapshot, parseSnapshot, snapshotDocument, snapshotStem, writeSnapshot } from '../../src/persist/snapshot.js';
 import { csvField, csvHeader, csvRows } from '../../src/persist/csv.js';
+import { dirFailure } from '../../src/persist/output.js';
 import { panelById } from '../../src/panels/registry.js';
 import { ReplayStore, snapshotSource, TrendRebuilder } from '../../src/replay.js';
 import { renderFrameText } from '../../views/text.js';
@@ -594,4 +595,13 @@ test('a recording whose file is removed (or its directory) stops, says so, and c
     await w.close();
     assert.equal(w.status.frames, 1, 'the frames that reached a file that exists');
   });
+});
+
+test('export and record failures in words: never a bare errno, never a temporary file name', () => {
+  const err = (code: string, message = `${code}: something, open '/x/.sixty-h.json.1234.tmp'`): Error => Object.assign(new Error(message), { code });
+  assert.equal(dirFailure(err('ENOENT'), '/x'), 'the directory /x does not exist (any more)');
+  assert.equal(dirFailure(err('EACCES'), '/x'), 'no permission to write in /x');
+  assert.equal(dirFailure(err('EROFS'), '/x'), '/x is on a read-only file system');
+  assert.equal(dirFailure(err('ENOSPC'), '/x'), 'no space left on the device');
+  assert.equal(dirFailure(err('ENOTDIR'), '/x'), '/x is not a directory');
 });
