@@ -5,7 +5,7 @@
  */
 import { hostname, release } from 'node:os';
 import { isatty } from 'node:tty';
-import { accessSync, closeSync, constants as fsConstants, openSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants as fsConstants, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { BpfStatsSwitch } from './kernel/bpf-stats.js';
@@ -189,7 +189,25 @@ function frameText(opts: Options, frame: Frame, host: string): string {
  * CSV: one stream per panel, each with its header. One panel goes to stdout; several need --csv-dir, where each gets
  * <panel>.csv (a new file: an existing one is not overwritten).
  */
-function csvOutput(opts: Options, panelIds: readonly string[]): (frame: Frame) => void {
+/**
+ * A new directory for CSV files, `sixty-csv-<host>-<time>` here (or `-2` and so on when taken), made exclusively with
+ * mode 0700: what several panels' CSV goes to when --csv-dir names none.
+ */
+function newCsvDir(host: string): string {
+  const stem = snapshotStem(host, new Date()).replace(/^sixty-/, 'sixty-csv-');
+  for (let n = 1; n < 100; n++) {
+    const dir = n === 1 ? stem : `${stem}-${n}`;
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      return dir;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new UserError(`cannot make a directory for the CSV files: ${dirFailure(e, '.')}`, 74);
+    }
+  }
+  throw new UserError(`cannot make a directory for the CSV files: 99 of that name already (give --csv-dir DIR)`, 74);
+}
+
+function csvOutput(opts: Options, panelIds: readonly string[], host = hostname()): (frame: Frame) => void {
   if (panelIds.length === 1 && opts.csvDir === null) {
     const spec = CATALOG.spec(panelIds[0]!)!;
     emit(csvHeader(spec));
@@ -198,10 +216,12 @@ function csvOutput(opts: Options, panelIds: readonly string[]): (frame: Frame) =
       if (p) emit(csvRows(spec, p, frame.time, frame.elapsedNs));
     };
   }
-  if (opts.csvDir === null) throw new UserError(`CSV is one stream per panel: give --csv-dir DIR for ${panelIds.length} panels, or one panel with --panels`);
+  // CSV is one stream per panel: several panels without --csv-dir go to a new directory of their own, said on stderr.
+  const dir = opts.csvDir ?? newCsvDir(host);
+  if (opts.csvDir === null) say(`sixty: CSV of ${panelIds.length} panels, one file each, in ${quoteInput(dir, 100)}/ (--csv-dir DIR chooses; --panels one panel: to stdout)`);
   const files = new Map<string, { fd: number; out: WholeWriter }>();
   for (const id of panelIds) {
-    const path = join(opts.csvDir, `${id}.csv`);
+    const path = join(dir, `${id}.csv`);
     try {
       const fd = openSync(path, 'wx', 0o600);
       const out = new WholeWriter(fd, quoteInput(path));
@@ -332,7 +352,7 @@ function onlyPanels(source: ReplaySource, ids: readonly string[] | null): Replay
 /** --replay FILE --batch: every frame (or --count of them) in the chosen format, as fast as they convert. */
 function runReplayBatch(opts: Options, r: ReturnType<typeof openReplay>): number {
   const ids = r.source.frame(0).panels.map((p) => p.id);
-  const csv = opts.format === 'csv' ? csvOutput(opts, ids) : null;
+  const csv = opts.format === 'csv' ? csvOutput(opts, ids, r.host.hostname) : null;
   const trends = new TrendRebuilder(r.source, panelById);
   const host = `${r.host.hostname} ${r.host.kernel}`;
   const n = opts.count === null ? r.source.frames : Math.min(opts.count, r.source.frames);

@@ -158,6 +158,21 @@ function uptime(s: ChecklistSample): ChecklistRow {
   });
 }
 
+/**
+ * Every field a step's `fields` can hold, in the order CSV lists them (home's CSV has a column for each; a step has
+ * figures in its own). A unit test checks that the steps give no field missing here.
+ */
+export const CHECKLIST_FIELDS: readonly string[] = [
+  'active_s', 'all_busy_pct', 'aqu_sz', 'attempt_fails_s', 'available_kb', 'available_pct', 'b', 'buff_cache_kb',
+  'busiest_cpu', 'busiest_pct', 'busy_processes', 'cpus', 'direction', 'disk', 'disks', 'drops_s', 'err_level_10min',
+  'errors_10min', 'errs_s', 'estab_resets_s', 'free_kb', 'hi', 'id', 'iface', 'imbalance_pct', 'in_errs_s', 'kinds',
+  'last', 'load1', 'load15', 'load1_per_cpu', 'load5', 'max_soft_cpu', 'max_soft_pct', 'new_messages', 'ni',
+  'out_rsts_s', 'passive_s', 'r', 'r_await_ms', 'r_s', 'retrans_pct', 'retrans_s', 'rkb_s', 'running', 'rx_kb_s',
+  'rx_pkt_s', 'si', 'si_kb_s', 'sleeping', 'so_kb_s', 'st', 'stopped', 'swap_total_kb', 'swap_used_kb', 'sy',
+  'tasks', 'top_comm', 'top_pct', 'top_pid', 'total_kb', 'tx_kb_s', 'tx_pkt_s', 'us', 'used_kb', 'util_pct',
+  'w_await_ms', 'w_s', 'wa', 'wkb_s', 'zombie',
+];
+
 const KMSG_WINDOW_S = 600;
 
 function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: string) => string): ChecklistRow {

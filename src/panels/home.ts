@@ -3,7 +3,7 @@
  * ring buffer). Each step is a row: the command it stands for, its headline, a verdict (ok / look / bad, by the USE
  * method), and the BPF panels that explain it (Enter drills into them).
  */
-import { cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState } from '../models/checklist.js';
+import { CHECKLIST_FIELDS, cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState } from '../models/checklist.js';
 import { parseProcStat } from '../records/procstat.js';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseUptime, parseVmstat, freeOf, type KmsgReader, type KmsgRecord, type ProcTask } from '../records/procfs.js';
 import { escapeControl, escapeRawControls } from '../format.js';
@@ -149,6 +149,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   derive: (sample, previous, elapsedNs) => deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls),
   stats: homeStats,
   summarize: homeSummary,
+  csvExtra: { keys: ['value', ...CHECKLIST_FIELDS], value: (r, k) => (k === 'value' ? r.value : (r.fields[k] ?? null)) },
   trend: (row) => row.value,
   // Each step follows its own figure, and up is worse on every one (free follows memory used, not available).
   trendOf: {

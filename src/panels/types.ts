@@ -121,6 +121,11 @@ export interface PanelSpec<R extends Row = Row> {
    * each follow their own figure) and how its axis writes a value (8.1ms, not 8.1M of ns).
    */
   trendOf?: { label: string | ((row: R) => string); format?: (v: number) => string; help?: string };
+  /**
+   * Columns CSV has beyond the table's (home's steps: their figure and every field of theirs, numbers a spreadsheet can
+   * use, where the table has only text).
+   */
+  csvExtra?: { keys: readonly string[]; value: (row: R, key: string) => CellValue };
   /** rows drawn dimmed: listed, but quiet now (a stalled connection) */
   quiet?: (row: R) => boolean;
   detail: readonly DetailField<R>[];

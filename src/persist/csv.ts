@@ -19,7 +19,7 @@ export function csvField(v: unknown): string {
 }
 
 export function csvHeader(spec: AnyPanelSpec): string {
-  return ['time', 'interval_s', ...spec.columns.map((c) => c.key)].map(csvField).join(',') + '\r\n';
+  return ['time', 'interval_s', ...spec.columns.map((c) => c.key), ...(spec.csvExtra?.keys ?? [])].map(csvField).join(',') + '\r\n';
 }
 
 /** The panel's rows of one interval as CSV lines. */
@@ -34,6 +34,10 @@ export function csvRows(spec: AnyPanelSpec, panel: PanelFrame, time: string, ela
       const v = typeof own === 'string' || typeof own === 'number' || own === null ? own : c.value(row);
       return csvField(typeof v === 'number' ? roundTo(v, c.decimals) : v);
     });
+    for (const k of spec.csvExtra?.keys ?? []) {
+      const v = spec.csvExtra!.value(row, k);
+      cells.push(csvField(typeof v === 'number' ? roundTo(v) : v));
+    }
     out += `${head},${cells.join(',')}\r\n`;
   }
   return out;

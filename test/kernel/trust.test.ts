@@ -97,3 +97,23 @@ test('--replay of a file with no panel this sixty knows: says so, not "undefined
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('CSV of several panels without --csv-dir: a new directory of their own, said on stderr; taken names passed over', (t) => {
+  if (!needsBpf(t)) return;
+  const cwd = mkdtempSync(join(tmpdir(), 'sixty-csvdir-'));
+  try {
+    const run = () => spawnSync(process.execPath, [CLI, '--replay', V1, '--format', 'csv'], { cwd, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+    const a = run();
+    assert.equal(a.status, 0, a.stderr);
+    const m = /^sixty: CSV of (\d+) panels, one file each, in (sixty-csv-host1-\d{8}T\d{6}Z(-\d+)?)\/ /.exec(a.stderr);
+    assert.ok(m, a.stderr);
+    const files = readdirSync(join(cwd, m[2]!)).sort();
+    assert.equal(files.length, Number(m[1]));
+    assert.ok(files.every((f) => f.endsWith('.csv')));
+    const b = run();
+    assert.equal(b.status, 0, b.stderr);
+    assert.notEqual(/in (\S+)\//.exec(b.stderr)?.[1], m[2], 'a second run in the same second gets its own directory');
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});

@@ -11,6 +11,8 @@ import { freeOf, kmsgErrorKind, kmsgEvents, parseKmsgRecord, parseMeminfo, parse
 import { escapeControl, escapeRawControls } from '../../src/format.js';
 import { reduce, reduceInput, initialUiState, panelUi } from '../../views/state.js';
 import { checklistSample, MEMINFO, task } from '../helpers/checklist.js';
+import { CHECKLIST_FIELDS } from '../../src/models/checklist.js';
+import { csvHeader, csvRows } from '../../src/persist/csv.js';
 
 const byId = (rows: ChecklistRow[], id: string): ChecklistRow => rows.find((r) => r.id === id)!;
 
@@ -167,4 +169,16 @@ test('dmesg counts events, not lines: an OOM report is one OOM kill; a call trac
   const dm = byId(deriveChecklist(checklistSample(1, { kmsg: [...oomReport, ...warning] }), checklistSample(0), 2e9, escapeControl, escapeRawControls), 'dmesg');
   assert.match(dm.reading, /^2 errors in 10 min \(OOM kill, kernel bug\), \d+ new; 52 s ago: WARNING: CPU: 0/);
   assert.equal(dm.fields.errors_10min, 2);
+});
+
+test("home's CSV: the step's figure and every field as columns of their own; the steps give no field CSV does not list", () => {
+  const rows = deriveChecklist(checklistSample(1, { kmsg: [{ level: 3, seq: 1, usec: 900e6, message: 'Out of memory: Killed process 1 (x)' }] }), checklistSample(0), 2e9, escapeControl, escapeRawControls);
+  for (const r of rows) for (const k of Object.keys(r.fields)) assert.ok(CHECKLIST_FIELDS.includes(k), `${r.id}: field ${k} is not in CHECKLIST_FIELDS`);
+  const spec = homePanel;
+  const header = csvHeader(spec).trim().split(',');
+  assert.ok(header.includes('value') && header.includes('load1') && header.includes('util_pct'));
+  const lines = csvRows(spec, { id: 'home', status: 'ok', tier: 'proc', hooks: null, reason: null, attempts: [], attachedAt: null, rows, summary: { text: '', values: {} }, stats: {}, history: {} }, '2026-12-06T00:00:00Z', 2e9).trim().split('\r\n');
+  const uptime = lines[0]!.split(',');
+  assert.equal(uptime[header.indexOf('load1')], '3');
+  assert.equal(uptime[header.indexOf('value')], '3');
 });
