@@ -15,7 +15,7 @@ import { csvHeader, csvRows } from './persist/csv.js';
 import { dirFailure, OutputError, unusableDir, WholeWriter } from './persist/output.js';
 import { RECORDING_FORMAT, RecordingReader, RecordingRefused, RecordingWriter, type RecordingMeta } from './persist/recording.js';
 import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from './persist/snapshot.js';
-import { ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from './replay.js';
+import { ReplayPlayer, ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from './replay.js';
 import type { Command } from '../views/keys.js';
 import { nextInterval, parseArgs, usage, type Options } from './args.js';
 import { Engine } from './engine.js';
@@ -380,6 +380,8 @@ interface ConsoleHost {
   onCommand: (cmd: Command, shown: Frame, ui: ConsoleUi) => void;
   /** called once the console is drawn, with what it offers */
   start: (ui: ConsoleUi) => void;
+  /** a replay (p plays it; the title's own cost is the recording sixty's) */
+  replay?: boolean;
 }
 
 interface ConsoleUi {
@@ -445,6 +447,7 @@ async function runConsole(c: ConsoleHost): Promise<void> {
         onCommand: (cmd: Command, shown: Frame) => (cmd.type === 'redraw' ? redraw() : c.onCommand(cmd, shown, ui)),
         badge: c.badge,
         notice,
+        replay: c.replay === true,
       });
     screen.setSize(size().width, size().height);
     out.write('\x1b[2J\x1b[H');
@@ -554,21 +557,35 @@ async function runInteractive(opts: Options, eng: Engine): Promise<void> {
 /** The console on a snapshot or a recording: read-only, REPLAY in the title, `[ ] { }` move through it. */
 async function runReplayConsole(opts: Options, r: ReturnType<typeof openReplay>): Promise<void> {
   const store = new ReplayStore(r.source, panelById);
+  let ui: ConsoleUi | undefined;
+  const player = new ReplayPlayer(store, (error) => {
+    ui?.notify(error ? `play stopped: ${error}` : `the end of the replay (${store.describe()}; p plays it again from the start)`, error !== null);
+  });
   await runConsole({
     store,
     host: r.host,
     intervalS: () => r.intervalS,
-    badge: () => `REPLAY ${store.describe()}${store.error ? `: ${store.error}` : ''}`,
-    start: () => {},
+    replay: true,
+    badge: () => `REPLAY ${store.describe()}${player.describe()}${store.error ? `: ${store.error}` : ''}`,
+    start: (u) => {
+      ui = u;
+    },
     onCommand: (cmd, shown, u) => {
       switch (cmd.type) {
         case 'seek':
-          // The store tells the views, which draw the new frame and position.
+          // The store tells the views, which draw the new frame and position; a play goes on from there.
           return store.step(cmd.step, cmd.unit);
+        case 'play':
+          player.toggle();
+          return u.refresh();
         case 'export':
           return exportSnapshot(opts, r.host, r.intervalS, shown, u);
         case 'interval':
-          return u.notify('replay: the interval is the recording\'s ([ ] step one, { } a minute)');
+          if (player.playing) {
+            player.faster(cmd.step > 0 ? 1 : -1);
+            return u.refresh();
+          }
+          return u.notify('replay: the interval is the recording\'s (p plays it, + - the speed; [ ] step one, { } a minute)');
         case 'record':
           return u.notify('replay: nothing to record (R records a live host)');
         case 'bpfStats':

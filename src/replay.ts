@@ -63,7 +63,17 @@ export class TrendRebuilder {
     if (i !== this.last + 1) {
       this.last = -2;
       this.histories = new Map();
-      for (let j = Math.max(0, i - HISTORY_LENGTH + 1); j < i; j++) this.record(this.source.frame(j));
+      for (let j = Math.max(0, i - HISTORY_LENGTH + 1); j < i; j++) {
+        // A damaged frame before this one leaves a gap in the trends, not a frame that cannot be shown.
+        let before: Frame;
+        try {
+          before = this.source.frame(j);
+        } catch (e) {
+          if (e instanceof FormatError) continue;
+          throw e;
+        }
+        this.record(before);
+      }
     }
     this.record(frame);
     this.last = i;
@@ -133,5 +143,82 @@ export class ReplayStore {
   /** "frame 12 of 3600": for the title. */
   describe(): string {
     return `frame ${this.pos + 1} of ${this.source.frames}`;
+  }
+
+  /** The recorded time from this frame to the next (ms), or null at the last. */
+  toNext(): number | null {
+    if (this.pos + 1 >= this.source.frames) return null;
+    return Math.max(0, this.source.timeOf(this.pos + 1) - this.source.timeOf(this.pos));
+  }
+}
+
+/** The speeds `+` and `-` step through while a replay plays. */
+export const PLAY_SPEEDS = [1, 2, 4, 8, 16, 32, 64] as const;
+/** a gap in the recording (sixty was not running) is played as at most this */
+const MAX_GAP_MS = 5000;
+/** the fastest a frame follows the one before: the screen's pace, not more */
+const MIN_STEP_MS = 50;
+
+/**
+ * Plays a replay (`p`): one frame after another at the recorded pace, `speed` times faster; it stops at the last frame.
+ * A gap in the recording (sixty was not running) is played as at most MAX_GAP_MS.
+ */
+export class ReplayPlayer {
+  playing = false;
+  speed: number = PLAY_SPEEDS[0];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly store: ReplayStore,
+    /** the play stopped by itself: at the last frame (null), or at a frame that cannot be read (why) */
+    private readonly onEnd: (error: string | null) => void,
+  ) {}
+
+  /** `p`: plays, or stops; at the last frame, plays again from the first. */
+  toggle(): void {
+    if (this.playing) return this.stop();
+    if (this.store.toNext() === null) this.store.go(0);
+    this.playing = true;
+    this.schedule();
+  }
+
+  /** `+` / `-`: the next speed up or down. */
+  faster(step: 1 | -1): void {
+    const i = PLAY_SPEEDS.indexOf(this.speed as (typeof PLAY_SPEEDS)[number]);
+    this.speed = PLAY_SPEEDS[Math.max(0, Math.min(PLAY_SPEEDS.length - 1, i + step))]!;
+    if (this.playing) {
+      clearTimeout(this.timer);
+      this.schedule();
+    }
+  }
+
+  stop(): void {
+    this.playing = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** "▶ 4×" while playing, '' when not: for the title. */
+  describe(): string {
+    return this.playing ? `  ▶ ${this.speed}×` : '';
+  }
+
+  private schedule(): void {
+    const gap = this.store.toNext();
+    if (gap === null) {
+      this.stop();
+      this.onEnd(null);
+      return;
+    }
+    this.timer = setTimeout(() => {
+      const from = this.store.position;
+      this.store.go(from + 1);
+      // A frame that cannot be read stops the play where it is (the store says why).
+      if (this.store.position === from) {
+        this.stop();
+        this.onEnd(this.store.error);
+      } else if (this.playing) this.schedule();
+    }, Math.max(MIN_STEP_MS, Math.min(MAX_GAP_MS, gap) / this.speed));
+    this.timer.unref();
   }
 }

@@ -34,12 +34,15 @@ export function filterOf(text: string): { re: RegExp; literal: boolean } {
 }
 
 /** The key line for what is on screen: the table's keys, or those of the help, the detail view or the sort list. */
-export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>): string {
+export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>, replay = false): string {
   if (ui.sortMenu !== null) return '↑↓ choose  Enter sort by it  Esc q close';
   if (ui.help) return '↑↓ PgUp PgDn End scroll  Esc q close  C-c quit';
   if (ui.detail) return '↑↓ PgUp PgDn scroll  e export  Esc q back to the table  C-c quit';
-  return KEY_HINT;
+  return replay ? REPLAY_HINT : KEY_HINT;
 }
+
+/** A replay's key line: how to move through it first. */
+const REPLAY_HINT = 'p play  + - speed  [ ] { } step  Tab panel  Enter explain  ? help  q quit';
 
 /** The line that says the rows are grouped, and what `t` does next. */
 export function groupInfo(name: string, groups: number, rows: number, next: string | undefined): string {
@@ -71,6 +74,8 @@ export interface AppProps {
   badge?: () => string | undefined;
   /** a message for the user (a snapshot written, a write that failed) */
   notice?: { text: string; error: boolean } | null;
+  /** a replay: p plays it, and the title's CPU and RSS are those recorded (said so) */
+  replay?: boolean;
 }
 
 export { MIN_HEIGHT, MIN_WIDTH };
@@ -126,7 +131,7 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
   return { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows };
 }
 
-export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onCommand, badge, notice }: AppProps) {
+export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onCommand, badge, notice, replay = false }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
   // Each key is reduced with the context of the state it acts on (not of the last render): Tab then t in one read
@@ -184,6 +189,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       columnKeys: t.spec?.columns.map((c) => c.key) ?? [],
       columnDescending: t.spec?.columns.map((c) => firstDescending(c, t.spec!.defaultSort)) ?? [],
       defaultSort: t.spec?.defaultSort ?? NO_SORT,
+      replay,
       groupings: t.baseSpec?.groupings?.length ?? 0,
       ...(homeSpec && homePanel
         ? {
@@ -237,7 +243,8 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   }
 
   const clock = frame.time.slice(11, 19);
-  const self = selfCost(frame, catalog);
+  // In a replay, sixty's own CPU and RSS are those of the sixty that recorded it: said so.
+  const self = replay ? selfCost(frame, catalog).replace(/^ {2}sixty /, '  recorded: sixty ') : selfCost(frame, catalog);
   // Asked at each render: a recording's count moves with every frame, which renders anyway.
   const mark = badge?.();
   const rest = `${mark ? `  ${mark}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
@@ -287,7 +294,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       {noticeLines.map((l, i) => (
         <Line key={`n${i}`} color={noColor() ? undefined : notice?.error ? 'red' : 'green'} text={l} width={width} />
       ))}
-      <Line dimColor text={keysAvailable ? keyHint(ui) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'} width={width} />
+      <Line dimColor text={keysAvailable ? keyHint(ui, replay) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'} width={width} />
     </Box>
   );
 }

@@ -8,7 +8,8 @@ export type Command =
   | { type: 'export' }
   | { type: 'record' }
   | { type: 'bpfStats' }
-  | { type: 'redraw' };
+  | { type: 'redraw' }
+  | { type: 'play' };
 
 export type Action =
   | { type: 'nextPanel' }
@@ -77,7 +78,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: ['{', '}'], label: '{ }', help: 'replay: a minute back / on', action: (k) => ({ type: 'command', cmd: { type: 'seek', step: k === '{' ? -1 : 1, unit: 'minute' } }) },
   { keys: ['/'], label: '/', help: 'filter the rows by a regular expression over their text (Enter keeps it, Esc clears it)', hint: '/ filter', action: () => ({ type: 'filter' }) },
   { keys: ['S'], label: 'S', help: "hide / show sixty's own rows (its /proc reads in filetop, its map reads and its process elsewhere)", action: () => ({ type: 'toggleSelf' }) },
-  { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display', action: () => ({ type: 'togglePause' }) },
+  { keys: ['p', ' '], label: 'p Space', help: 'pause / resume the display (in a replay: play / stop, at the recorded pace; + - change the speed)', action: () => ({ type: 'togglePause' }) },
   { keys: ['?', 'f1'], label: '? F1', help: 'help: keys and columns', hint: '? help', action: () => ({ type: 'toggleHelp' }) },
   { keys: ['C-l'], label: 'C-l', help: 'redraw the whole screen (after something else wrote on it)', action: () => ({ type: 'command', cmd: { type: 'redraw' } }) },
   { keys: ['esc'], label: 'Esc', help: 'close the help or the detail view; otherwise home', action: () => ({ type: 'escape' }) },

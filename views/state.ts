@@ -60,6 +60,8 @@ export interface UiContext {
   columnDescending?: readonly boolean[];
   /** the active panel's default sort */
   defaultSort: SortSpec;
+  /** a replay: p plays and stops it (the host's command) rather than freezing the screen */
+  replay?: boolean;
   /** how many groupings the active panel has (`t` steps through them, then back to single rows) */
   groupings?: number;
   /** the home screen's panel id and its step rows' ids in step order ('' and [] when there is no home) */
@@ -253,7 +255,7 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       return { ...next, detail: false, scroll: 0 };
     }
     case 'togglePause':
-      return { ...s, paused: !s.paused };
+      return ctx.replay ? withCommand(s, { type: 'play' }) : { ...s, paused: !s.paused };
     case 'toggleSelf':
       return { ...s, hideSelf: !s.hideSelf };
     case 'toggleHelp':

@@ -79,6 +79,9 @@ test('console: e exports, R records, a read-only directory is reported and sixty
       await tm3.waitFor((x) => new RegExp(`REPLAY frame 1 of ${n}`).test(x) && /^ 3 vmstat/m.test(x));
       tm3.keys(']', ']');
       await tm3.waitFor((x) => new RegExp(`REPLAY frame 3 of ${n}`).test(x));
+      // p plays it on from there, at the recorded pace, to the last frame, and says so.
+      tm3.keys('p');
+      await tm3.waitFor((x) => new RegExp(`REPLAY frame ${n} of ${n}`).test(x) && /^the end of the replay/m.test(x));
       tm3.keys('q');
       assert.match(await tm3.waitFor((x) => x.includes('EXIT=')), /EXIT=0/);
     } finally {

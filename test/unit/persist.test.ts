@@ -1,5 +1,5 @@
 /** Snapshots, recordings and replay, on the fake engine's frames: round trips, crashes, damage, rotation, fuzzing. */
-import { test } from 'node:test';
+import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { checkSnapshot, parseSnapshot, snapshotDocument, snapshotStem, writeSnap
 import { csvField, csvHeader, csvRows } from '../../src/persist/csv.js';
 import { dirFailure } from '../../src/persist/output.js';
 import { panelById } from '../../src/panels/registry.js';
-import { ReplayStore, snapshotSource, TrendRebuilder } from '../../src/replay.js';
+import { ReplayPlayer, ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from '../../src/replay.js';
 import { renderFrameText } from '../../views/text.js';
 import { escapeLines } from '../../src/format.js';
 import { frameToJson } from '../../src/json.js';
@@ -155,6 +155,77 @@ test('replay store: [ ] one interval, { } a minute of recorded time, kept in ran
     assert.equal(snap.getSnapshot(), FRAMES[5]);
     r.close();
   });
+});
+
+test('replay play (p): frames follow at the recorded pace, + doubles it, a gap plays as 5 s at most, it stops at the end or at a damaged frame', () => {
+  // Frames 1 s apart, but a 10-minute gap after frame 3 (sixty was not running) and frame 6 damaged.
+  const times = FRAMES.slice(0, 8).map((_f, i) => Date.parse(FRAMES[0]!.time) + i * 1000 + (i > 3 ? 600_000 : 0));
+  const source: ReplaySource = {
+    frames: 8,
+    frame: (i) => {
+      if (i === 6) throw new FormatError('frame 7 is damaged');
+      return FRAMES[i]!;
+    },
+    timeOf: (i) => times[i]!,
+    seekTime: (ms) => Math.max(0, times.findIndex((t) => t >= ms)),
+    withHistory: false,
+  };
+  mock.timers.enable({ apis: ['setTimeout'] });
+  try {
+    const store = new ReplayStore(source, panelById);
+    const ends: (string | null)[] = [];
+    const player = new ReplayPlayer(store, (e) => ends.push(e));
+    assert.equal(player.describe(), '');
+    player.toggle();
+    assert.equal(player.describe(), '  ▶ 1×');
+    mock.timers.tick(999);
+    assert.equal(store.position, 0, 'not before the recorded second');
+    mock.timers.tick(1);
+    assert.equal(store.position, 1);
+    player.faster(1);
+    assert.equal(player.speed, 2);
+    mock.timers.tick(500);
+    assert.equal(store.position, 2, 'twice as fast');
+    player.faster(-1);
+    player.faster(-1);
+    assert.equal(player.speed, 1, 'not slower than recorded');
+    mock.timers.tick(1000);
+    assert.equal(store.position, 3);
+    mock.timers.tick(4999);
+    assert.equal(store.position, 3, 'the gap plays as 5 s');
+    mock.timers.tick(1);
+    assert.equal(store.position, 4);
+    player.toggle();
+    mock.timers.tick(10_000);
+    assert.equal(store.position, 4, 'p stops it');
+    player.toggle();
+    mock.timers.tick(1000);
+    assert.equal(store.position, 5);
+    mock.timers.tick(1000);
+    assert.equal(store.position, 5, 'the damaged frame stops the play where it was');
+    assert.equal(player.playing, false);
+    assert.deepEqual(ends, ['frame 7 is damaged']);
+    store.go(7);
+    assert.equal(store.position, 7, 'the frame after a damaged one is shown (its trend has a gap)');
+    player.toggle();
+    assert.equal(store.position, 0, 'p at the last frame plays from the first');
+    for (let i = 0; i < 6; i++) player.faster(1);
+    assert.equal(player.speed, 64, 'not faster than the fastest');
+    mock.timers.tick(49);
+    assert.equal(store.position, 0, 'a frame every 50 ms at most, whatever the speed');
+    mock.timers.tick(1);
+    assert.equal(store.position, 1);
+    player.stop();
+    // A play that reaches the last frame stops there and says so, once.
+    const shortEnds: (string | null)[] = [];
+    const short = new ReplayPlayer(new ReplayStore({ ...source, frames: 3 }, panelById), (e) => shortEnds.push(e));
+    short.toggle();
+    for (let i = 0; i < 5; i++) mock.timers.tick(1000);
+    assert.equal(short.playing, false);
+    assert.deepEqual(shortEnds, [null]);
+  } finally {
+    mock.timers.reset();
+  }
 });
 
 test('a crash tears only the last frame: it is left out and the rest replays', async () => {

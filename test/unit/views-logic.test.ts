@@ -109,6 +109,10 @@ test('reducer: panels wrap, selection clamps, sort cycles and reverses per panel
   assert.deepEqual([closed.help, closed.quit], [false, false]);
   assert.equal(reduce(closed, { type: 'quit' }, ctx).quit, true);
   assert.equal(reduce(s, { type: 'quit', force: true }, ctx).quit, true);
+  // In a replay, p plays it (the host's command): the screen is not frozen.
+  const played = reduce(initialUiState(ctx.panelIds), { type: 'togglePause' }, { ...ctx, replay: true });
+  assert.equal(played.paused, false);
+  assert.deepEqual(played.commands.map((c) => c.cmd), [{ type: 'play' }]);
 });
 
 test('a column chosen to sort by starts in its own direction: numbers and verdicts biggest and worst first, identities and names in order', () => {
