@@ -9,7 +9,7 @@ import { Detail } from './Detail.js';
 import { SortMenu } from './SortMenu.js';
 import { Help } from './Help.js';
 import { hostLines } from './header.js';
-import { Line, noColor } from './Line.js';
+import { emphasisOf, Line, noColor } from './Line.js';
 import { firstDescending } from './layout.js';
 import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
@@ -259,7 +259,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       ))}
       <Box>
         {frame.panels.map((p) => (
-          <Text key={p.id} inverse={p.id === ui.active} color={p.status === 'ok' || p.status === 'standby' || noColor() ? undefined : 'yellow'}>
+          <Text key={p.id} inverse={p.id === ui.active} {...(p.status === 'ok' || p.status === 'standby' ? {} : noColor() ? emphasisOf('yellow') : { color: 'yellow' })}>
             {` ${catalog.spec(p.id)?.title ?? p.id} `}
           </Text>
         ))}

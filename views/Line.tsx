@@ -21,6 +21,16 @@ export interface LineProps extends Omit<TextProps, 'children' | 'wrap'> {
 export const noColor = (): boolean => (process.env.NO_COLOR ?? '') !== '';
 
 /**
+ * Without colour, what colour said in warning is said with attributes: red (bad: a verdict, a panel that failed, an
+ * error) becomes bold, yellow (look, a panel not running) underline. The other colours only decorate.
+ */
+export function emphasisOf(color: TextProps['color']): { bold?: true; underline?: true } {
+  if (color === 'red') return { bold: true };
+  if (color === 'yellow') return { underline: true };
+  return {};
+}
+
+/**
  * The line with its pieces' colours, when colour is on (chalk is the one Ink colours with, so it knows the terminal's
  * colour level as Ink does) and the line fits: a line cut at the edge is drawn plain.
  */
@@ -34,8 +44,8 @@ function coloured(text: string, parts: readonly Part[] | undefined, width: numbe
 export function Line({ text, width, parts, ...given }: LineProps) {
   let style = given;
   if (noColor()) {
-    const { color: _c, backgroundColor, ...rest } = given;
-    style = { ...rest, inverse: (rest.inverse ?? false) || backgroundColor !== undefined };
+    const { color, backgroundColor, ...rest } = given;
+    style = { ...rest, ...emphasisOf(color), inverse: (rest.inverse ?? false) || backgroundColor !== undefined };
   }
   const blank = ' '.repeat(Math.max(0, width));
   const fitted = coloured(text, parts, width) ?? fit(text, width);

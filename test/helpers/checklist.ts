@@ -1,5 +1,8 @@
 /** A synthetic machine for the 60-second checklist: two readings 2 s apart whose figures are known (test/unit/checklist.test.ts). */
 import type { ChecklistSample } from '../../src/models/checklist.js';
+import type { Frame, PanelFrame } from '../../src/frame.js';
+import { homePanel } from '../../src/panels/home.js';
+import { fixtureFrame } from './fixtures.js';
 import { parseProcStat } from '../../src/records/procstat.js';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseVmstat, type KmsgRecord } from '../../src/records/procfs.js';
 
@@ -63,3 +66,25 @@ export function checklistSample(k: number, o: { kmsg?: KmsgRecord[]; readable?: 
   };
 }
 
+/** A frame with the checklist home first, from the synthetic machine of test/helpers/checklist.ts. */
+export async function homeFrame(): Promise<Frame> {
+  const base = await fixtureFrame();
+  const cur = checklistSample(1);
+  const prev = checklistSample(0);
+  const rows = homePanel.derive(cur, prev, 2e9);
+  const stats = homePanel.stats(cur, prev);
+  const home: PanelFrame = {
+    id: 'home',
+    status: 'ok',
+    tier: 'proc',
+    hooks: '/proc and /dev/kmsg',
+    reason: null,
+    attempts: [],
+    attachedAt: null,
+    rows,
+    summary: homePanel.summarize(rows, stats, 2e9),
+    stats,
+    history: Object.fromEntries(rows.map((r) => [r.id, [r.value, r.value]])),
+  };
+  return { ...base, panels: [home, ...base.panels] };
+}

@@ -8,8 +8,7 @@ import { renderFrameText, renderPanelText, statusLine } from '../../views/text.j
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { assertGolden } from '../helpers/golden.js';
-import { checklistSample } from '../helpers/checklist.js';
-import { homePanel } from '../../src/panels/home.js';
+import { homeFrame } from '../helpers/checklist.js';
 import { until } from '../helpers/screen.js';
 
 
@@ -49,29 +48,6 @@ for (const width of [80, 120]) {
     assertGolden(`mpstat-${width}`, out);
     r.unmount();
   });
-}
-
-/** A frame with the checklist home first, from the synthetic machine of test/helpers/checklist.ts. */
-async function homeFrame(): Promise<Frame> {
-  const base = await fixtureFrame();
-  const cur = checklistSample(1);
-  const prev = checklistSample(0);
-  const rows = homePanel.derive(cur, prev, 2e9);
-  const stats = homePanel.stats(cur, prev);
-  const home: PanelFrame = {
-    id: 'home',
-    status: 'ok',
-    tier: 'proc',
-    hooks: '/proc and /dev/kmsg',
-    reason: null,
-    attempts: [],
-    attachedAt: null,
-    rows,
-    summary: homePanel.summarize(rows, stats, 2e9),
-    stats,
-    history: Object.fromEntries(rows.map((r) => [r.id, [r.value, r.value]])),
-  };
-  return { ...base, panels: [home, ...base.panels] };
 }
 
 for (const [width, height] of [

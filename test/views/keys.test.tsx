@@ -13,6 +13,7 @@ import { PanelView } from '../../views/PanelView.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, TCPTOP, tcptopEntries, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { until } from '../helpers/screen.js';
+import { homeFrame } from '../helpers/checklist.js';
 
 function storeOf(frame: Frame) {
   return { subscribe: () => () => {}, getSnapshot: () => frame };
@@ -105,6 +106,32 @@ test('NO_COLOR: no colour codes at all; the selection is inverse video', async (
     assert.doesNotMatch(out, /\x1b\[(3[0-7]|4[0-7]|9[0-7]|10[0-7])m/, 'no foreground or background colour');
     const selected = out.split('\n').find((l) => l.includes('\x1b[7m') && /net_rx/.test(l));
     assert.ok(selected, 'the selected row (net_rx) in inverse video');
+    r.unmount();
+  } finally {
+    delete process.env.NO_COLOR;
+  }
+});
+
+test('NO_COLOR: bad rows are bold and look rows underlined (what red and yellow said); ok rows are plain', async () => {
+  process.env.NO_COLOR = '1';
+  try {
+    const base = await homeFrame();
+    // The synthetic machine has no bad step: vmstat is made one (the verdict is all the view reads).
+    const home = { ...base.panels[0]!, rows: base.panels[0]!.rows.map((r) => (r.step === 3 ? { ...r, verdict: 'bad' } : r)) };
+    const frame = { ...base, panels: [home, ...base.panels.slice(1)] };
+    const r = render(<App store={storeOf(frame)} catalog={CATALOG} width={120} height={40} hostname="h" intervalS={1} onQuit={() => {}} />);
+    const lines = (r.lastFrame() ?? '').split('\n');
+    const seen = new Set<string>();
+    for (const row of home.rows) {
+      const line = lines.find((l) => plain(l).startsWith(`${String(row.step).padStart(2)} ${row.id.split('-')[0]}`));
+      assert.ok(line, `step ${row.step} is on screen`);
+      if (line.includes('\x1b[7m')) continue; // the selection: inverse video
+      seen.add(row.verdict);
+      assert.equal(line.includes('\x1b[1m'), row.verdict === 'bad', `step ${row.step} (${row.verdict}): bold only when bad`);
+      assert.equal(line.includes('\x1b[4m'), row.verdict === 'look', `step ${row.step} (${row.verdict}): underlined only when look`);
+    }
+    assert.ok(seen.has('bad') && seen.has('look') && seen.has('ok'), `the fixture has all three verdicts off the selection (${[...seen].join(' ')})`);
+    assert.doesNotMatch(lines.join('\n'), /\x1b\[(3[0-7]|4[0-7]|9[0-7]|10[0-7])m/, 'no colour');
     r.unmount();
   } finally {
     delete process.env.NO_COLOR;
