@@ -399,7 +399,7 @@ function exportSnapshot(opts: Options, host: HostMeta, intervalS: number, frame:
   const now = new Date();
   try {
     const doc = snapshotDocument({ host, sixty: version(), intervalS, createdAt: now.toISOString() }, frame);
-    const text = `${ui.screenText()}\n\nall panels\n\n${renderFrameText(CATALOG, frame, 160, { host: `${host.hostname} ${host.kernel}` })}\n`;
+    const text = `${ui.screenText()}\n\nall panels\n\n${renderFrameText(CATALOG, frame, 160, { host: `${host.hostname} ${host.kernel}`, whole: true })}\n`;
     const path = writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text);
     ui.notify(`snapshot written: ${path} (and .txt)`);
   } catch (e) {

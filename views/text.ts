@@ -2,7 +2,7 @@
 import type { Frame, PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Catalog, CellValue, Row, SortSpec } from '../src/panels/types.js';
 import { cellWidth, fit, sharedMax, sparkline } from './cells.js';
-import { columnTitle, layoutColumns, type TableLayout } from './layout.js';
+import { columnTitle, layoutColumns, TREND_MAX, type TableLayout } from './layout.js';
 
 export { columnTitle };
 
@@ -153,12 +153,27 @@ export function statusLine(spec: AnyPanelSpec, panel: PanelFrame, elapsedNs?: nu
   }
 }
 
-export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: number, maxRows = Infinity, trend = true, elapsedNs?: number): string[] {
+export interface PanelTextOptions {
+  maxRows?: number;
+  /** the sparkline column (false: --no-trend) */
+  trend?: boolean;
+  /** the frame's measured interval (what its amounts cover) */
+  elapsedNs?: number;
+  /** every cell whole, however wide the line (an export read in an editor): `width` is a least, not a most */
+  whole?: boolean;
+}
+
+export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: number, opts: PanelTextOptions = {}): string[] {
+  const { maxRows = Infinity, trend = true, elapsedNs, whole = false } = opts;
   const lines = [statusLine(spec, panel, elapsedNs)];
   if (panel.status !== 'ok') return lines;
   if (panel.summary.text) lines.push(panel.summary.text);
   const rows = panel.rows.slice(0, maxRows);
-  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows, elapsedNs), trend);
+  const widths = contentWidths(spec, rows, elapsedNs);
+  // Whole: no column is held to its most, and the line is as wide as every column at its widest value.
+  const columns = whole ? spec.columns.map((c) => ({ ...c, maxWidth: Infinity })) : spec.columns;
+  const total = whole ? Math.max(width, spec.columns.reduce((s, c) => s + Math.max(c.width, widths.get(c.key) ?? 0) + 1, 0) + (trend ? TREND_MAX : 0)) : width;
+  const layout = layoutColumns(columns, total, widths, trend);
   lines.push(headerLine(layout, spec.defaultSort));
   const max = spec.trendScale === 'row' ? undefined : sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
   for (const row of rows) lines.push(rowLine(layout, panel, row, max, elapsedNs));
@@ -171,6 +186,8 @@ export interface FrameTextOptions {
   host?: string;
   /** the sparkline column (false: --no-trend) */
   trend?: boolean;
+  /** every cell whole (see PanelTextOptions) */
+  whole?: boolean;
 }
 
 /** sixty's programs' time in the kernel over the interval, all panels together, as a share of one CPU ('' when not counted). */
@@ -210,7 +227,7 @@ export function renderFrameText(catalog: Catalog, frame: Frame, width: number, o
   const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s${opts.host ? `  ${opts.host}` : ''}${load}${self}`;
   const body = frame.panels.flatMap((p) => {
     const spec = catalog.spec(p.id);
-    return spec ? [...renderPanelText(spec, p, width, Infinity, opts.trend ?? true, frame.elapsedNs), ''] : [];
+    return spec ? [...renderPanelText(spec, p, width, { trend: opts.trend ?? true, elapsedNs: frame.elapsedNs, whole: opts.whole ?? false }), ''] : [];
   });
   return [head, ...body].join('\n');
 }

@@ -122,6 +122,9 @@ export function groupView<R extends Row>(spec: AnyPanelSpec, panel: PanelFrame, 
     help: `rows in the group (grouped by ${g.name}; t or F5 changes the grouping)`,
   };
   const hideDetail = new Set(g.hideDetail ?? []);
+  // What the group is, first: the fields that name it, as their columns print them (a port, a process, a disk).
+  const naming = g.by.map((k) => spec.columns.find((c) => c.key === k)).filter((c) => c !== undefined);
+  const what: DetailField<Row> = { label: g.name, value: (r) => naming.map((c) => c.format(c.value(r), r).trim()).join(' ') };
   const listed: DetailField<Row> = {
     label: 'rows',
     value: (r) => {
@@ -139,7 +142,7 @@ export function groupView<R extends Row>(spec: AnyPanelSpec, panel: PanelFrame, 
     ...rest,
     columns: [...columns.slice(0, at), count, ...columns.slice(at)],
     defaultSort: columns.some((c) => c.key === spec.defaultSort.key) ? spec.defaultSort : { key: 'group_rows', descending: true },
-    detail: [...spec.detail.filter((d) => !hideDetail.has(d.label)), listed],
+    detail: [what, ...spec.detail.filter((d) => !hideDetail.has(d.label) && d.label !== g.name), listed],
     // A group is quiet when every member is.
     ...(quiet ? { quiet: (r: Row) => (members.get(r.id) ?? []).every((m) => quiet(m)) } : {}),
   };

@@ -365,7 +365,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { label: 'remote', value: (r) => `${r.raddr} port ${r.rport}` },
     { label: 'received', value: (r) => humanBytes(r.rx_bytes) },
     { label: 'sent', value: (r) => humanBytes(r.tx_bytes) },
-    { label: 'quiet for', value: (r) => (r.quiet_ns > 0 ? humanNs(r.quiet_ns) : 'moving bytes') },
+    { label: 'last bytes moved', value: (r) => (r.quiet_ns > 0 ? `${humanNs(r.quiet_ns)} ago` : 'in this interval') },
   ],
   groupings: TCPTOP_GROUPINGS,
   blindSpots:

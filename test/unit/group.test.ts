@@ -57,6 +57,7 @@ test('tcptop by process: one row per process, bytes and rates summed, the connec
   const listed = v.spec.detail.find((d) => d.label === 'rows')!.value(nginx);
   assert.equal(listed, '2: 127.0.0.1:1000 → 127.0.0.1:2000; ::1:443 → ::1:2001');
   assert.equal(v.spec.detail.some((d) => d.label === 'local' || d.label === 'remote'), false);
+  assert.deepEqual(v.spec.detail.filter((d) => d.label === 'process').map((d) => d.value(nginx)), ['10 nginx'], 'the process, once');
   // Quiet only when every member is: ssh has a moving connection.
   assert.equal(v.spec.quiet?.(byComm.get('ssh')!), false);
 });
@@ -72,6 +73,9 @@ test('tcptop by remote port: process and addresses left out; the trend is the me
   assert.deepEqual([...byPort.keys()].sort(), ['2000', '2001']);
   assert.equal((byPort.get('2000') as unknown as { rx_bytes: number }).rx_bytes, 1100);
   assert.equal(cells(v.spec, byPort.get('2000')!).group_rows, '3');
+  // The detail says which port first (the addresses that carried it are hidden, the port is not).
+  assert.equal(v.spec.detail[0]!.label, 'remote port');
+  assert.equal(v.spec.detail[0]!.value(byPort.get('2000')!), '2000');
   // Members' histories: one is [1,2,3], the others [null,5]: summed aligned right.
   const hist = v.panel.history[byPort.get('2000')!.id]!;
   const members = panel.rows.filter((r) => (r as unknown as { rport: number }).rport === 2000).map((r) => panel.history[r.id]);

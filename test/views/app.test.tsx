@@ -219,6 +219,20 @@ test('batch text: the same columns and summaries as the UI, no escape codes, ker
   assert.doesNotMatch(noTrend, /TREND|[▁▂▃▄▅▆▇█]/, '--no-trend: no sparkline column');
 });
 
+test('the export\'s text has every reading whole (a long kernel message is not cut at the screen\'s width)', async () => {
+  const base = await homeFrame();
+  const message = `1018 s ago: ${'nvme0n1: I/O 123 QID 4 timeout, aborting; '.repeat(6)}end of message`;
+  const home = { ...base.panels[0]!, rows: base.panels[0]!.rows.map((r) => (r.id === 'dmesg' ? { ...r, reading: `1 error in 10 min, 1 new; ${message}` } : r)) };
+  const frame = { ...base, panels: [home, ...base.panels.slice(1)] };
+  const whole = renderFrameText(CATALOG, frame, 160, { whole: true });
+  const line = whole.split('\n').find((l) => l.startsWith(' 2 dmesg'))!;
+  assert.ok(line.includes(message), 'the message whole, to its end');
+  const cut = renderFrameText(CATALOG, frame, 160).split('\n').find((l) => l.startsWith(' 2 dmesg'))!;
+  assert.ok(!cut.includes('end of message') && cut.length <= 160, 'batch text keeps its width');
+  // Other panels' lines are as wide as their content needs, not padded to some large width.
+  assert.ok(whole.split('\n').every((l) => l === l.trimEnd()));
+});
+
 test('TREND shares one scale across the rows: a small row draws small', async () => {
   const f = await fixtureFrame();
   const soft = f.panels[0]!;
