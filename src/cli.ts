@@ -120,8 +120,11 @@ function installExitHandlers(): void {
     }
   });
   process.on('unhandledRejection', onFatal);
-  // A closed pipe (sixty --batch | head) ends the run quietly; any other write error is said, with EX_IOERR.
+  // A closed pipe (sixty --batch | head) ends the run quietly; a terminal that fails (EIO) has hung up, and sixty
+  // ends as on SIGHUP (which may come after, or never, when it is ignored: nohup); any other write error is said,
+  // with EX_IOERR.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EIO' && ttyFds.includes(1)) return onSignal('SIGHUP');
     cleanup();
     if (e.code !== 'EPIPE') say(`sixty: cannot write the output: ${oneLine(e)}`);
     process.exit(e.code === 'EPIPE' ? 0 : 74);
@@ -412,7 +415,8 @@ async function runConsole(c: ConsoleHost): Promise<void> {
   const size = (): { width: number; height: number } => ({ width: out.columns ?? 80, height: out.rows ?? 24 });
   terminalTaken = true;
   // A first frame at once, before the console's modules load (about half a second) and the panels attach.
-  out.write(`${ALT_SCREEN_ON}\x1b[2J\x1b[H${`sixty  ${c.host.hostname}  starting…`.slice(0, size().width)}`);
+  const starting = (): string => `sixty  ${c.host.hostname}  starting…`.slice(0, size().width);
+  out.write(`${ALT_SCREEN_ON}\x1b[2J\x1b[H${starting()}`);
   const [{ render }, { createElement }, { App }] = await Promise.all([import('ink'), import('react'), import('../views/App.js')]);
   const keysAvailable = process.stdin.isTTY === true;
   await new Promise<void>((resolve) => {
@@ -450,7 +454,9 @@ async function runConsole(c: ConsoleHost): Promise<void> {
         replay: c.replay === true,
       });
     screen.setSize(size().width, size().height);
-    out.write('\x1b[2J\x1b[H');
+    // The "starting…" line is on the screen as the output layer knows it: the first frame draws over it, in the same
+    // write (no blank screen between the two).
+    screen.update(starting());
     // Ink renders into this stream; the output layer (views/screen.ts) writes only the cells that changed.
     const inkOut = new Writable({
       write(chunk: Buffer | string, _enc, done) {

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { HeldBpf, heldOf, LAUNCHER, needsBpf, sixtyBelow, sleep, until } from '../helpers/kernel.js';
 import { Tmux } from '../helpers/tmux.js';
 
@@ -13,9 +15,21 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
   let app: number | undefined;
   const watching = held.watch(() => (app ??= sixtyBelow(tm.panePid())));
   try {
-    tm.start(`${LAUNCHER} --interval 0.5; echo EXIT=$?; sleep 60`, 100, 30);
+    // The bytes it writes are kept from its first: sixty starts once the recording does (Enter).
+    const raw = join(tmpdir(), `sixty-console-${process.pid}.raw`);
+    rmSync(raw, { force: true });
+    tm.start(`sh -c 'read _; ${LAUNCHER} --interval 0.5; echo EXIT=$?; sleep 60'`, 100, 30);
+    tm.record(raw);
+    tm.keys('Enter');
     // Home: the 60-second checklist, the host's meters above it.
     let s = await tm.waitFor((x) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(x) && /^0\[/m.test(x));
+    // From "starting…" to the first frame, the screen is never cleared: the frame draws over it (no blank screen).
+    const stream = readFileSync(raw, 'latin1');
+    const from = stream.indexOf('starting');
+    const title = stream.indexOf('interval 0.5s', from);
+    assert.ok(from >= 0 && title > from, 'the starting line, then the title');
+    assert.equal(stream.slice(from, title).includes('\x1b[2J'), false, 'no clear between them');
+    rmSync(raw, { force: true });
     let lines = s.trimEnd().split('\n');
     app ??= sixtyBelow(tm.panePid());
     assert.ok(app !== undefined, "sixty's process below the pane");
@@ -23,7 +37,7 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     // The title: host, kernel, clock, interval, sixty's own CPU and RSS, and its BPF programs' estimated cost (stats off).
     assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M {2}bpf ~(<0\.01|\d+\.\d\d)% est$/);
     assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);
-    assert.match(s, /#▲ CHECK\s+VERDICT NEXT\s+READING/);
+    assert.match(s, /#▲ CHECK\s+VERDICT\s+NEXT\s+READING/);
     for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top']) assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
     // Step 4 (mpstat), then Enter: the panel that explains it.
     tm.keys('4');
@@ -48,13 +62,13 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     const filetopProgs = (): number => (app === undefined ? 0 : heldOf('filetop', app).size);
     assert.equal(filetopProgs(), 0, 'filetop is not attached before it is shown');
     tm.keys('Tab', 'Tab');
-    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) && /^\s+PID\s+COMM\s+READS\/s\s+WRITES\/s\s+RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼\s+T\s+PATH/m.test(x));
+    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) && /^\s+PID\s+COMM\s+(READS\/s\s+WRITES\/s\s+)?RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼\s+T\s+PATH/m.test(x));
     assert.ok(filetopProgs() > 0, 'attached while on screen');
     // sixty's own reads (the checklist's /proc files, every interval) show with their full paths.
-    await tm.waitFor((x) => / R \/\S+/.test(x));
+    await tm.waitFor((x) => / R +\/\S+/.test(x));
     // t: one row per process, its files summed; t again: back to single rows (filetop has one grouping).
     tm.keys('t');
-    await tm.waitFor((x) => /^grouped by process: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) && /^\s+PID\s+COMM\s+ROWS\s+READS\s+WRITES/m.test(x) && !/PATH/.test(x));
+    await tm.waitFor((x) => /^grouped by process: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) && /^\s+PID\s+COMM\s+ROWS\s+(READS\/s\s+WRITES\/s\s+)?RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼/m.test(x) && !/PATH/.test(x));
     tm.keys('t');
     await tm.waitFor((x) => !x.includes('grouped by') && /TOTAL\/s▼\s+T\s+PATH/.test(x));
     tm.keys('BTab', 'BTab', 'BTab');
@@ -71,10 +85,11 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     await tm.waitFor((x) => !x.includes('filter /') && /^timer\s/m.test(x));
     tm.keys('F6');
     await tm.waitFor((x) => x.includes('softirqs: sort by') && /^▶ AVG▲/m.test(x));
+    // A column chosen starts in its own direction: %CPU biggest first, then AVG biggest first.
     tm.keys('Down', 'Enter');
-    await tm.waitFor((x) => x.includes('%CPU▲') && !x.includes('sort by'));
+    await tm.waitFor((x) => x.includes('%CPU▼') && !x.includes('sort by'));
     tm.keys('<');
-    await tm.waitFor((x) => x.includes('AVG▲'));
+    await tm.waitFor((x) => x.includes('AVG▼'));
 
     tm.keys('p');
     await tm.waitFor((x) => x.includes('[PAUSED]'));
@@ -82,17 +97,17 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     await tm.waitFor((x) => !x.includes('[PAUSED]'));
 
     tm.keys('?');
-    // The help scrolls: the keys first, then (End) the panel's columns, hooks and blind spots.
+    // The help scrolls: the panel's columns first, then the keys, and (End) its hooks and blind spots.
     await tm.waitFor((x) => /^keys$/m.test(x) && x.includes('more lines'));
     tm.keys('End');
     await tm.waitFor((x) => x.includes('softirqs: blind spots') && /\* tp_btf/.test(x));
     tm.keys('Escape');
-    await tm.waitFor((x) => x.includes('AVG▲'));
+    await tm.waitFor((x) => x.includes('AVG▼'));
 
     execFileSync('tmux', ['-L', tm.socket, 'resize-window', '-t', tm.session, '-x', '50', '-y', '20']);
     await tm.waitFor((x) => x.includes('terminal too small: 50×20'));
     execFileSync('tmux', ['-L', tm.socket, 'resize-window', '-t', tm.session, '-x', '80', '-y', '24']);
-    s = await tm.waitFor((x) => x.includes('AVG▲') && !x.includes('too small'));
+    s = await tm.waitFor((x) => x.includes('AVG▼') && !x.includes('too small'));
     assert.ok(s.split('\n').every((l) => [...l].length <= 80));
 
     assert.ok(app !== undefined && held.sample(app) > 0, "sixty's programs are attached");
@@ -109,13 +124,13 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
 
 /**
  * A screen's shape, without its values: each line's first word, numbers as 0, meters and sparklines left out, verdicts
- * as V. Two screens of the same panel at the same size have the same shape whatever the host is doing.
+ * as V (and home's verdict line, "look: uptime, vmstat" or "every step looks ok", as V too). Two screens of the same panel at the same size have the same shape whatever the host is doing.
  */
 function shape(screen: string): string[] {
   return screen
     .replace(/\s+$/, '')
     .split('\n')
-    .map((l) => (l.trim().split(/\s+/)[0] ?? '').replace(/[|█▁▂▃▄▅▆▇]+/g, '').replace(/\d+(\.\d+)?%?/g, '0').replace(/^(ok|look|bad)\b/, 'V'));
+    .map((l) => (l.trim().split(/\s+/)[0] ?? '').replace(/^(\d+)\[.*$/, '0[').replace(/[|█▁▂▃▄▅▆▇]+/g, '').replace(/\d+(\.\d+)?%?/g, '0').replace(/^(ok|look|bad|every)\b:?/, 'V'));
 }
 
 test('console: shrinking and growing the terminal while it runs draws what a fresh start at that size draws; Ctrl-L redraws', async (t) => {

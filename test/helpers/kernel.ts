@@ -1,8 +1,8 @@
 /** Gates for tests that need the kernel: with SIXTY_REQUIRE_BPF=1 a missing prerequisite fails, never skips. */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { loadAddon } from '../../src/native.js';
 import { ADDON_PATH, ROOT } from '../../src/paths.js';
@@ -121,7 +121,10 @@ export function processTree(pid: number): number[] {
 export function sixtyBelow(pid: number): number | undefined {
   return processTree(pid).find((p) => {
     try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(CLI);
+      // Node itself, running the CLI: once sixty names itself (process.title), its command line reads "sixty" only.
+      if (basename(readlinkSync(`/proc/${p}/exe`)) !== basename(process.execPath)) return false;
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      return argv.includes(CLI) || argv[0] === 'sixty';
     } catch {
       return false;
     }

@@ -16,6 +16,11 @@ export class Tmux {
     this.tmux('set-option', '-t', this.session, 'remain-on-exit', 'on');
   }
 
+  /** Everything the pane's program writes from now on, appended raw to `file` (escapes and all). */
+  record(file: string): void {
+    this.tmux('pipe-pane', '-o', '-t', this.session, `cat >> ${file}`);
+  }
+
   screen(): string {
     return this.tmux('capture-pane', '-p', '-t', this.session);
   }
