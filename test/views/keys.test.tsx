@@ -14,6 +14,7 @@ import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG, fixtureFrame, TCPTOP, tcptopEntries, tcptopPanel, testEngine } from '../helpers/fixtures.js';
 import { until } from '../helpers/screen.js';
 import { homeFrame } from '../helpers/checklist.js';
+import type { ChecklistRow } from '../../src/models/checklist.js';
 
 function storeOf(frame: Frame) {
   return { subscribe: () => () => {}, getSnapshot: () => frame };
@@ -117,12 +118,13 @@ test('NO_COLOR: bad rows are bold and look rows underlined (what red and yellow 
   try {
     const base = await homeFrame();
     // The synthetic machine has no bad step: vmstat is made one (the verdict is all the view reads).
-    const home = { ...base.panels[0]!, rows: base.panels[0]!.rows.map((r) => (r.step === 3 ? { ...r, verdict: 'bad' } : r)) };
+    const rows = base.panels[0]!.rows as unknown as readonly ChecklistRow[];
+    const home = { ...base.panels[0]!, rows: rows.map((r) => (r.step === 3 ? { ...r, verdict: 'bad' as const } : r)) };
     const frame = { ...base, panels: [home, ...base.panels.slice(1)] };
     const r = render(<App store={storeOf(frame)} catalog={CATALOG} width={120} height={40} hostname="h" intervalS={1} onQuit={() => {}} />);
     const lines = (r.lastFrame() ?? '').split('\n');
     const seen = new Set<string>();
-    for (const row of home.rows) {
+    for (const row of home.rows as readonly ChecklistRow[]) {
       const line = lines.find((l) => plain(l).startsWith(`${String(row.step).padStart(2)} ${row.id.split('-')[0]}`));
       assert.ok(line, `step ${row.step} is on screen`);
       if (line.includes('\x1b[7m')) continue; // the selection: inverse video
