@@ -188,7 +188,9 @@ function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: s
   const verdict: Verdict = errors.length > 0 ? 'bad' : errLevel.length > 0 ? 'look' : 'ok';
   const lastErr = errors[errors.length - 1]?.r ?? errLevel[errLevel.length - 1];
   const shown = lastErr ?? last;
-  const ago = shown ? `${Math.max(0, Math.round(s.uptimeS - shown.usec / 1e6))} s ago: ` : '';
+  // Under 10 s, to a tenth: a message of 1.4 s ago came before a 1 s interval ("0 new"), which "1 s ago" hid.
+  const agoS = shown ? Math.max(0, s.uptimeS - shown.usec / 1e6) : 0;
+  const ago = shown ? `${agoS < 10 ? agoS.toFixed(1) : Math.round(agoS)} s ago: ` : '';
   return row(2, 'dmesg', 'dmesg | tail', '', {
     reading: `${errors.length} error${errors.length === 1 ? '' : 's'} in 10 min${kinds.length ? ` (${kinds.join(', ')})` : ''}, ${fresh} new; ${shown ? `${ago}${escape(shown.message)}` : 'no messages'}`,
     value: fresh,

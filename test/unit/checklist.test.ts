@@ -171,6 +171,19 @@ test('dmesg counts events, not lines: an OOM report is one OOM kill; a call trac
   assert.equal(dm.fields.errors_10min, 2);
 });
 
+test('dmesg: a message from before the interval is not new, and its age says so (1.4 s ago, not "1 s ago" beside "0 new")', () => {
+  const msg = (sec: number): KmsgRecord => ({ level: 6, seq: Math.round(sec * 10), usec: sec * 1e6, message: `m${sec}` });
+  // Uptime 1002 at the second sample; the first (1000) had seen the message of 1000.6 s: not new.
+  const before = [msg(1000.6)];
+  const old = byId(deriveChecklist(checklistSample(1, { kmsg: before }), checklistSample(0, { kmsg: before }), 2e9, escapeControl, escapeRawControls), 'dmesg');
+  assert.equal(old.reading, '0 errors in 10 min, 0 new; 1.4 s ago: m1000.6');
+  const fresh = byId(deriveChecklist(checklistSample(1, { kmsg: [...before, msg(1001.5)] }), checklistSample(0, { kmsg: before }), 2e9, escapeControl, escapeRawControls), 'dmesg');
+  assert.equal(fresh.reading, '0 errors in 10 min, 1 new; 0.5 s ago: m1001.5');
+  // From 10 s, whole seconds.
+  const older = byId(deriveChecklist(checklistSample(1, { kmsg: [msg(950.3)] }), checklistSample(0, { kmsg: [msg(950.3)] }), 2e9, escapeControl, escapeRawControls), 'dmesg');
+  assert.match(older.reading, /; 52 s ago: m950\.3$/);
+});
+
 test("home's CSV: the step's figure and every field as columns of their own; the steps give no field CSV does not list", () => {
   const rows = deriveChecklist(checklistSample(1, { kmsg: [{ level: 3, seq: 1, usec: 900e6, message: 'Out of memory: Killed process 1 (x)' }] }), checklistSample(0), 2e9, escapeControl, escapeRawControls);
   for (const r of rows) for (const k of Object.keys(r.fields)) assert.ok(CHECKLIST_FIELDS.includes(k), `${r.id}: field ${k} is not in CHECKLIST_FIELDS`);
