@@ -465,7 +465,9 @@ async function runConsole(c: ConsoleHost): Promise<void> {
         done();
       },
     });
-    Object.defineProperties(inkOut, { columns: { get: () => out.columns }, rows: { get: () => out.rows }, isTTY: { value: true } });
+    // Ink's frame is one cell wide (each line is a placeholder; views/placeholders.ts): its layout and output grid are
+    // a column, not the screen. The views get the terminal's width from sixty, not from Ink.
+    Object.defineProperties(inkOut, { columns: { get: () => 1 }, rows: { get: () => out.rows }, isTTY: { value: true } });
     const instance = render(element(), { stdout: inkOut as unknown as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
     unmountUi = () => instance.unmount();
     /**

@@ -1,20 +1,20 @@
 /** The interactive console: tabs of panels, the active panel's table, and the key line. */
-import { Box, Text, useStdin } from 'ink';
+import { Box, useStdin } from 'ink';
 import { useEffect, useMemo, useReducer, useRef, useSyncExternalStore } from 'react';
 import type { AnyPanelSpec, Catalog, Row, SortSpec } from '../src/panels/types.js';
 import type { Grouping } from '../src/panels/group.js';
 import type { Frame, PanelFrame } from '../src/frame.js';
-import { cellWidth, fit, wrap } from './cells.js';
+import { cellWidth, wrap } from './cells.js';
 import { Detail } from './Detail.js';
 import { SortMenu } from './SortMenu.js';
 import { Help } from './Help.js';
 import { hostLines } from './header.js';
-import { emphasisOf, Line, noColor } from './Line.js';
+import { Line, noColor } from './Line.js';
 import { firstDescending } from './layout.js';
 import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
-import { selfCost } from './text.js';
+import { selfCost, type Part } from './text.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
 import { initialUiState, panelUi, reduceInput, selectedIndex, type PanelUi, type UiContext, type UiState } from './state.js';
 import type { KeyEvent } from './input.js';
@@ -239,7 +239,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   }, [ui.commands]);
 
   if (width < MIN_WIDTH || height < MIN_HEIGHT) {
-    return <Text>{fit(`terminal too small: ${width}×${height}, sixty needs ${MIN_WIDTH}×${MIN_HEIGHT}`, width)}</Text>;
+    return <Line text={`terminal too small: ${width}×${height}, sixty needs ${MIN_WIDTH}×${MIN_HEIGHT}`} width={width} />;
   }
 
   const clock = frame.time.slice(11, 19);
@@ -251,19 +251,19 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   // On a narrow terminal the kernel's version gives way first, then the word "interval": sixty's own cost stays.
   const shortest = `sixty  ${hostname}  ${clock}  ${intervalS}s${rest}`;
   const title = [`sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${rest}`, `sixty  ${hostname}  ${clock}  interval ${intervalS}s${rest}`].find((t) => cellWidth(t) <= width) ?? shortest;
+  // The tabs: the active one in inverse video, one whose panel is not running yellow (underlined without colour).
+  const tabs: Part[] = frame.panels.map((p) => ({
+    text: ` ${catalog.spec(p.id)?.title ?? p.id} `,
+    inverse: p.id === ui.active,
+    ...(p.status === 'ok' || p.status === 'standby' ? {} : noColor() ? { underline: true } : { color: 'yellow' as const }),
+  }));
   return (
-    <Box flexDirection="column" width={width}>
+    <Box flexDirection="column">
       <Line bold text={title} width={width} />
       {host.map((line, i) => (
         <Line key={`h${i}`} text={line} width={width} />
       ))}
-      <Box>
-        {frame.panels.map((p) => (
-          <Text key={p.id} inverse={p.id === ui.active} {...(p.status === 'ok' || p.status === 'standby' ? {} : noColor() ? emphasisOf('yellow') : { color: 'yellow' })}>
-            {` ${catalog.spec(p.id)?.title ?? p.id} `}
-          </Text>
-        ))}
-      </Box>
+      <Line text={tabs.map((t) => t.text).join('')} parts={tabs} width={width} />
       {infoLines.map((l, i) => (
         <Line key={`i${i}`} color={noColor() ? undefined : 'cyan'} text={l} width={width} />
       ))}
@@ -288,7 +288,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
             {...(filter ? { filter: { text: filter, hidden: rows.length - shownRows.length } } : {})}
           />
         ) : (
-          <Text>no panels</Text>
+          <Line text="no panels" width={width} />
         )}
       </Box>
       {noticeLines.map((l, i) => (

@@ -1,14 +1,17 @@
 /**
- * One line of text exactly `width` cells wide, drawn through a constant placeholder. Ink measures every text node by
- * its content and caches each measurement forever in a module-level map: a table whose lines change every frame
- * grows that cache without bound (tens of MB an hour), and measures sparklines on string-width's slow path. Here Ink
- * only ever measures a run of spaces of this width (one cache entry per width and style), and the real line, already
- * fitted to the width by cells, replaces the spaces when Ink writes the output.
+ * One line of text exactly `width` cells wide, drawn through a placeholder. Ink lays out and draws one cell for it: a
+ * space, which Ink measures once and for all (it caches every text node's measurement forever, and a table whose
+ * lines change every frame grew that cache without bound), and which the line's transform turns into a character
+ * that stands for the line (views/placeholders.ts). The output layer puts the line, already fitted to the width by
+ * cells, in its place. So Ink's frame is one cell wide: its layout, its output grid and its ANSI tokenizer see a
+ * column of placeholders, not the screen's every character.
  */
+import { memo } from 'react';
 import { Text, Transform, type TextProps } from 'ink';
 import chalk from 'chalk';
 import { cellWidth, fit } from './cells.js';
 import type { Part } from './text.js';
+import { placeholders } from './placeholders.js';
 
 export interface LineProps extends Omit<TextProps, 'children' | 'wrap'> {
   text: string;
@@ -30,28 +33,62 @@ export function emphasisOf(color: TextProps['color']): { bold?: true; underline?
   return {};
 }
 
-/**
- * The line with its pieces' colours, when colour is on (chalk is the one Ink colours with, so it knows the terminal's
- * colour level as Ink does) and the line fits: a line cut at the edge is drawn plain.
- */
-function coloured(text: string, parts: readonly Part[] | undefined, width: number): string | null {
-  if (!parts || noColor() || chalk.level === 0 || !parts.some((p) => p.color)) return null;
-  const w = cellWidth(text);
-  if (w > width) return null;
-  return parts.map((p) => (p.color ? chalk[p.color](p.text) : p.text)).join('') + ' '.repeat(width - w);
+/** A piece of a line in its own style: colour (but under NO_COLOR), inverse video, underline. */
+function paint(p: Part, text: string): string {
+  let c = chalk;
+  if (p.inverse) c = c.inverse;
+  if (p.underline) c = c.underline;
+  if (p.color && !noColor()) c = c[p.color];
+  return c === chalk ? text : c(text);
 }
 
-export function Line({ text, width, parts, ...given }: LineProps) {
+/**
+ * The line with its pieces' styles, when the terminal has any (chalk is the one Ink colours with, so it knows the
+ * terminal's colour level as Ink does), cut to the width piece by piece and padded to it.
+ */
+function styled(parts: readonly Part[] | undefined, width: number): string | null {
+  if (!parts || chalk.level === 0 || !parts.some((p) => (p.color && !noColor()) || p.inverse || p.underline)) return null;
+  let out = '';
+  let used = 0;
+  for (const p of parts) {
+    if (used >= width) break;
+    const w = cellWidth(p.text);
+    const text = used + w > width ? fit(p.text, width - used) : p.text;
+    out += paint(p, text);
+    used += used + w > width ? width - used : w;
+  }
+  return out + ' '.repeat(Math.max(0, width - used));
+}
+
+function LineView({ text, width, parts, ...given }: LineProps) {
   let style = given;
   if (noColor()) {
     const { color, backgroundColor, ...rest } = given;
     style = { ...rest, ...emphasisOf(color), inverse: (rest.inverse ?? false) || backgroundColor !== undefined };
   }
-  const blank = ' '.repeat(Math.max(0, width));
-  const fitted = coloured(text, parts, width) ?? fit(text, width);
+  if (width <= 0) return null;
+  const fitted = styled(parts, width) ?? fit(text, width);
+  // Ink lays out and draws one cell, a character that stands for the line; the output layer puts the line there
+  // (views/placeholders.ts).
   return (
-    <Transform transform={(line: string) => line.replace(blank, () => fitted)}>
-      <Text {...style}>{blank}</Text>
+    <Transform transform={(line: string) => line.replace(' ', () => placeholders.of(fitted))}>
+      <Text {...style}> </Text>
     </Transform>
   );
 }
+
+const samePart = (a: Part, b: Part): boolean => a.text === b.text && a.color === b.color && a.inverse === b.inverse && a.underline === b.underline;
+
+/** The same line as the frame before (its text, width, style and pieces): React leaves it, and Ink's node, alone. */
+function sameLine(a: LineProps, b: LineProps): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const k of keys) {
+    if (k === 'parts') continue;
+    if (a[k as keyof LineProps] !== b[k as keyof LineProps]) return false;
+  }
+  if (a.parts === b.parts) return true;
+  if (!a.parts || !b.parts || a.parts.length !== b.parts.length) return false;
+  return a.parts.every((p, i) => samePart(p, b.parts![i]!));
+}
+
+export const Line = memo(LineView, sameLine);

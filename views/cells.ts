@@ -8,6 +8,11 @@ import stringWidth from 'string-width';
 const ONE_CELL = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u00ff\u2026\u2190-\u2193\u2581-\u2588\u25b2\u25bc]*$/;
 const segmenter = new Intl.Segmenter();
 
+/** Every character of the text is one cell and one UTF-16 unit (see ONE_CELL): it can be measured by its length. */
+export function oneCellEach(text: string): boolean {
+  return ONE_CELL.test(text);
+}
+
 /** Terminal cells the text takes: wide (CJK) characters take two, combining and zero-width ones none. */
 export function cellWidth(text: string): number {
   return ONE_CELL.test(text) ? text.length : stringWidth(text);

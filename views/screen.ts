@@ -5,6 +5,8 @@
  * bytes). Pure: frame text in, terminal bytes out; tested without a terminal.
  */
 import stringWidth from 'string-width';
+import { placeholders } from './placeholders.js';
+import { oneCellEach } from './cells.js';
 
 interface Cell {
   /** the grapheme; '' for the second column of a wide character */
@@ -81,6 +83,12 @@ export function toCells(line: string): Cell[] {
   let last = 0;
   const text = (t: string): void => {
     if (!t) return;
+    // Printable ASCII and the arrows, blocks and marks sixty draws (most of every line): a cell per character,
+    // without grapheme segmentation.
+    if (oneCellEach(t)) {
+      for (let i = 0; i < t.length; i++) cells.push({ ch: t[i]!, style: code });
+      return;
+    }
     for (const { segment } of segmenter.segment(t)) {
       const w = stringWidth(segment);
       if (w === 0) {
@@ -112,6 +120,8 @@ const same = (a: Cell, b: Cell): boolean => a.ch === b.ch && a.style === b.style
  */
 export class Screen {
   private rows: Cell[][] = [];
+  /** the last frame's lines as cells, by their text: a line that did not change is not parsed again */
+  private parsed = new Map<string, Cell[]>();
   private static readonly GAP = 6;
   /** the terminal's size: nothing is written outside it (a row past the last would land on the last, and stay) */
   private width = Infinity;
@@ -140,8 +150,10 @@ export class Screen {
     const lines = frame.split('\n');
     if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
     // Only what fits: a frame drawn for a larger terminal (one rendered just before a resize) is cut to this one.
+    const parsed = new Map<string, Cell[]>();
     const next = lines.slice(0, this.height).map((l) => {
-      const cells = toCells(l);
+      const cells = this.parsed.get(l) ?? toCells(l);
+      parsed.set(l, cells);
       if (cells.length <= this.width) return cells;
       const cut = cells.slice(0, this.width);
       // A wide character whose second column is cut off would be drawn past the edge: a blank instead.
@@ -194,6 +206,7 @@ export class Screen {
     }
     if (written !== '') out += '\x1b[0m';
     this.rows = next;
+    this.parsed = parsed;
     return out;
   }
 }
@@ -211,5 +224,5 @@ export function translate(screen: Screen, chunk: string): string {
   if (body === '') return '';
   // Cursor show/hide, and Ink's synchronized-update markers around each frame (?2026h … ?2026l).
   if (/^(?:\x1b\[\?\d+[hl])+$/.test(body)) return body;
-  return screen.update(body);
+  return screen.update(placeholders.expand(body));
 }

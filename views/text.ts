@@ -40,6 +40,10 @@ export function headerLine(layout: TableLayout, sort?: SortSpec): string {
 export interface Part {
   text: string;
   color?: 'cyan' | 'yellow' | 'red';
+  /** drawn in inverse video (the active tab) */
+  inverse?: boolean;
+  /** underlined (what yellow says, without colour) */
+  underline?: boolean;
 }
 
 /** How big a value looks (htop's habit for its memory columns): by what the column measures. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/ink.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { App } from '../../views/App.js';
 import { PanelView } from '../../views/PanelView.js';

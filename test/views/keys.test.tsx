@@ -5,7 +5,7 @@
 import '../helpers/force-color.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/ink.js';
 import stringWidth from 'string-width';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { App } from '../../views/App.js';

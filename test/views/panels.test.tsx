@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { render } from 'ink-testing-library';
+import { render } from '../helpers/ink.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { EMPTY_SUMMARY } from '../../src/frame.js';
 import type { AnyPanelDef } from '../../src/panels/types.js';
