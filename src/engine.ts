@@ -149,12 +149,14 @@ export class Engine {
   /** the first open and baseline are done: on-demand panels may attach */
   private ready = false;
   private bpf: BpfContext | undefined;
+  private cpusThisTick: number | undefined;
 
   constructor(private readonly opts: EngineOptions) {
     this.deps = { ...DEFAULT_DEPS, ...opts.deps };
     this.interval = opts.intervalMs;
     const d = this.deps;
-    this.host = { onlineCpus: d.onlineCpus, nowNs: () => Number(d.hrtime()), readText: d.readText, listDir: d.listDir, openKmsg: d.openKmsg };
+    // The CPUs online are read once a tick, however many panels ask (home, softirqs and runqlen do).
+    this.host = { onlineCpus: () => (this.cpusThisTick ??= d.onlineCpus()), nowNs: () => Number(d.hrtime()), readText: d.readText, listDir: d.listDir, openKmsg: d.openKmsg };
     this.running = opts.panels.map((def) => ({
       def,
       status: 'starting',
@@ -334,6 +336,7 @@ export class Engine {
 
   /** Reads every open panel once, with one timestamp, and publishes the frame. */
   tick(): Frame {
+    this.cpusThisTick = undefined;
     const now = this.deps.hrtime();
     const time = this.deps.now();
     const elapsedNs = Number(now - this.lastNs);

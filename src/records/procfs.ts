@@ -168,12 +168,18 @@ export function parsePidStat(text: string): ProcTask | null {
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
-  const rest = text.slice(close + 2).split(' ');
-  // rest[0] is field 3 (state); utime is field 14, stime 15, num_threads 20.
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
+  // After ") " come field 3 (state) and the rest, one space apart: utime is field 14, stime 15, num_threads 20. Only
+  // those are cut out (every process, every interval: splitting all 50 fields made 50 strings each).
+  const starts: number[] = [];
+  for (let i = close + 2, k = 0; k <= 18 && i > 0; k++) {
+    starts.push(i);
+    i = text.indexOf(' ', i) + 1;
+  }
+  const field = (k: number): string | undefined => (starts[k] === undefined ? undefined : text.slice(starts[k], starts[k + 1] === undefined ? undefined : starts[k + 1]! - 1));
+  const utime = Number(field(11) ?? NaN);
+  const stime = Number(field(12) ?? NaN);
   if (!Number.isInteger(pid) || !Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return { pid, comm: text.slice(open + 1, close), state: rest[0] ?? '?', ticks: utime + stime, threads: Number(rest[17]) || 1 };
+  return { pid, comm: text.slice(open + 1, close), state: field(0) ?? '?', ticks: utime + stime, threads: Number(field(17)) || 1 };
 }
 
 /** A /dev/kmsg record: "prio,seq,usec,flags;message", then continuation lines (" KEY=value") that are left out. */

@@ -4,6 +4,7 @@
  * drill-down targets, and the keys that go home, to a step and into its panel.
  */
 import { test } from 'node:test';
+import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
 import { homePanel, homeStats } from '../../src/panels/home.js';
@@ -18,6 +19,15 @@ const byId = (rows: ChecklistRow[], id: string): ChecklistRow => rows.find((r) =
 
 test('parsers: /proc/PID/stat with a comm that holds spaces and parentheses; kmsg records; free as procps computes it', () => {
   assert.deepEqual(parsePidStat(task(42, 'spin (x) y', 'R', 7)), { pid: 42, comm: 'spin (x) y', state: 'R', ticks: 7, threads: 1 });
+  // A real line (sixty reads only state, utime, stime and num_threads out of it) and any comm: as splitting it would.
+  fc.assert(
+    fc.property(fc.string({ maxLength: 16 }), fc.integer({ min: 1, max: 4194304 }), fc.nat(), fc.nat(), fc.integer({ min: 1, max: 9999 }), (comm, pid, ut, st, th) => {
+      const line = `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 4194560 9 0 0 0 ${ut} ${st} 0 0 20 0 ${th} 0 345 12345678 456 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`;
+      const rest = line.slice(line.lastIndexOf(')') + 2).split(' ');
+      assert.deepEqual(parsePidStat(line), { pid, comm, state: rest[0], ticks: ut + st, threads: th });
+    }),
+  );
+  assert.equal(parsePidStat('42 (x) R 1 2'), null, 'a line cut short: no utime');
   assert.deepEqual(parseKmsgRecord('3,1234,5000000,-;EXT4-fs error (device sda1): bad block\n SUBSYSTEM=block'), { level: 3, seq: 1234, usec: 5_000_000, message: 'EXT4-fs error (device sda1): bad block' });
   assert.equal(kmsgErrorKind('Out of memory: Killed process 1234 (java)'), 'OOM kill');
   assert.equal(kmsgErrorKind('blk_update_request: I/O error, dev sda, sector 5'), 'I/O error');
