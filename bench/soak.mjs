@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { below } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MINUTES = Number(process.argv[2] ?? 30);
@@ -42,7 +43,7 @@ try {
   let pid = 0;
   for (let i = 0; i < 100 && !pid; i++) {
     await sleep(100);
-    pid = Number(execFileSync('sh', ['-c', "pgrep -f '^node .*build/js/src/main.js -i 0.2 --panels tcptop' || true"], { encoding: 'utf8' }).trim().split('\n')[0] || 0);
+    pid = below(Number(tmux('display-message', '-p', '-t', 's', '#{pane_pid}').trim()), 'node');
   }
   const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
   const series = [];

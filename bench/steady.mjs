@@ -3,49 +3,31 @@
 // at the end and its peak; htop (-d 10) in the same pane size for the same time as the yardstick.
 // Usage (root, after npm run build; htop installed): node bench/steady.mjs [seconds=60] [views=home,softirqs,...]
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HZ, Pane, sleep, statusKb, ticks } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 60);
 const VIEWS = (process.argv[3] ?? 'home,softirqs,tcptop,biotop,filetop,cachetop,runqlen,mpstat').split(',');
 const SETTLE_MS = 5000;
 const sixty = path.join(here, '..', 'scripts', 'sixty');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-const ticks = (pid) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(f[11]) + Number(f[12]);
-};
-const kb = (pid, key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-const pgrep = (pattern) => Number(execFileSync('sh', ['-c', `pgrep -f '${pattern}' || true`], { encoding: 'utf8' }).trim().split('\n')[0] || 0);
 
-/** Runs `cmd` in a 120×40 tmux pane; returns CPU % over SECONDS (after settling) and RSS of the process `pattern` finds. */
-async function measure(cmd, pattern) {
-  const sock = `sixty-steady-${process.pid}`;
-  const tmux = (...a) => execFileSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
-  tmux('new-session', '-d', '-s', 's', '-x', '120', '-y', '40', cmd);
+/** Runs `cmd` in a 120×40 tmux pane; returns CPU % over SECONDS (after settling) and RSS of the process running `exe` below it. */
+async function measure(cmd, exe) {
+  const pane = new Pane('steady', cmd);
   try {
-    let pid = 0;
-    for (let i = 0; i < 100 && !pid; i++) {
-      await sleep(100);
-      pid = pgrep(pattern);
-    }
-    if (!pid) throw new Error(`${cmd}: no process matched ${pattern}`);
+    const pid = await pane.find(exe);
+    if (!pid) throw new Error(`${cmd}: no ${exe} below the pane`);
     await sleep(SETTLE_MS);
     const t0 = ticks(pid);
     const w0 = performance.now();
     await sleep(SECONDS * 1000);
-    const cpuPct = ((ticks(pid) - t0) / hz / ((performance.now() - w0) / 1000)) * 100;
-    return { cpuPct, rssMb: kb(pid, 'VmRSS') / 1024, peakMb: kb(pid, 'VmHWM') / 1024 };
+    const cpuPct = ((ticks(pid) - t0) / HZ / ((performance.now() - w0) / 1000)) * 100;
+    return { cpuPct, rssMb: statusKb(pid, 'VmRSS') / 1024, peakMb: statusKb(pid, 'VmHWM') / 1024 };
   } finally {
-    try {
-      tmux('kill-server');
-    } catch {
-      /* gone */
-    }
+    pane.kill();
     await sleep(500);
   }
 }
@@ -53,11 +35,11 @@ async function measure(cmd, pattern) {
 console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s per view after ${SETTLE_MS / 1000} s to settle, 120×40, 1 s`);
 const results = {};
 execFileSync('which', ['htop']);
-results.htop = await measure('htop -d 10', '^htop -d 10');
+results.htop = await measure('htop -d 10', 'htop');
 console.log(`htop: ${results.htop.cpuPct.toFixed(2)} % of a core, RSS ${results.htop.rssMb.toFixed(0)} MB`);
 for (const v of VIEWS) {
   const args = v === 'home' ? '' : ` --panels ${v}`;
-  const r = await measure(`env -u CI ${sixty}${args}`, `^node .*build/js/src/main.js${args}$`);
+  const r = await measure(`env -u CI ${sixty}${args}`, 'node');
   results[v] = r;
   console.log(`sixty ${v}: ${r.cpuPct.toFixed(2)} % of a core (${(r.cpuPct / results.htop.cpuPct).toFixed(1)}× htop), RSS ${r.rssMb.toFixed(0)} MB (peak ${r.peakMb.toFixed(0)} MB)`);
 }

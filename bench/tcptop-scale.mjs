@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { below } from './lib.mjs';
 
 // React must load in production mode, as the launcher runs it: set before the (dynamic) imports.
 process.env.NODE_ENV = 'production';
@@ -114,7 +115,7 @@ async function realConsole(conns) {
     let pid = 0;
     for (let i = 0; i < 100 && !pid; i++) {
       await sleep(100);
-      pid = Number(execFileSync('sh', ['-c', "pgrep -f 'build/js/src/main.js --panels tcptop' || true"], { encoding: 'utf8' }).trim().split('\n')[0] || 0);
+      pid = below(Number(tmux('display-message', '-p', '-t', 's', '#{pane_pid}').trim()), 'node');
     }
     await sleep(3000); // attached and settled
     const ticks = (p) => { const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
