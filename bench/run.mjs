@@ -31,6 +31,7 @@ const STEPS = [
   ['first-frame', ['first-frame.mjs', q(7, 3)]],
   ['startup', ['startup.mjs', q(9, 3)]],
   ['steady', ['steady.mjs', q(60, 15)]],
+  ['console-cost', ['console-cost.mjs', q(60, 20)]],
   ['bytes-per-frame', ['bytes-per-frame.mjs', q(20, 10)]],
   ['panel-cost', ['panel-cost.mjs']],
   ['tcptop-cost', ['tcptop-cost.mjs']],
@@ -112,6 +113,14 @@ for (const [view, r] of Object.entries(st)) {
   if (view === 'htop') continue;
   target(`CPU, console on ${view}, 1 s`, r.cpuPct, `${f(r.cpuPct, 2)} % (${f(r.cpuPct / st.htop.cpuPct, 1)}× htop)`, '< 1 %', r.cpuPct < 1, `by ${f(r.cpuPct - 1, 2)} points`);
   target(`RSS, console on ${view}`, r.rssMb, `${f(r.rssMb)} MB (peak ${f(r.peakMb)})`, '< 90 MB', r.rssMb < 90, `by ${f(r.rssMb - 90)} MB`);
+}
+const cc = raw['console-cost'];
+if (cc) {
+  const by = Object.fromEntries(cc.side.map((r) => [r.name, r]));
+  const s = by.sixty;
+  target('CPU, console on home beside btop, htop and a bare Ink app (one run)', s.cpuPct, `${f(s.cpuPct, 2)} % (btop ${f(by.btop?.cpuPct, 2)} %, htop ${f(by.htop?.cpuPct, 2)} %, bare Ink drawing the same lines ${f(by['bare Ink']?.cpuPct, 2)} %)`, '< 1 %', s.cpuPct < 1, `by ${f(s.cpuPct - 1, 2)} points`);
+  const pf = cc.perFrameMs;
+  target('main-thread time per 1 s frame on home', pf.total, `${f(pf.total, 1)} ms: ${Object.entries(pf).filter(([k]) => k !== 'total').map(([k, v]) => `${k.split(':')[0]} ${f(v, 1)}`).join(', ')}`, '-', true);
 }
 const bpf = raw['bytes-per-frame']?.bytesPerSecond;
 for (const k of bpf ? ['sixtyHome', 'sixtySoftirqs'] : []) target(`terminal bytes per 1 s frame, ${k === 'sixtyHome' ? 'home' : 'softirqs'}`, bpf[k], `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`, "≤ htop's", bpf[k] <= bpf.htop, `${f(bpf[k] / bpf.htop, 2)}×`);

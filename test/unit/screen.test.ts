@@ -2,6 +2,7 @@
  * The output layer without a terminal: each frame becomes only the changed cells, after absolute cursor moves; a
  * terminal emulated here (cells and their styles) must show exactly the frame after every update.
  */
+import { Placeholders } from '../../views/placeholders.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Screen, toCells, translate } from '../../views/screen.js';
@@ -108,4 +109,26 @@ test('a frame larger than the terminal (drawn for the size before a resize) is c
   // A new size forgets what was drawn: the next frame is written whole.
   s.setSize(10, 3);
   assert.match(s.update('abc'), /\x1b\[1;1Habc/);
+});
+
+test('placeholders: a line is one character for Ink, put back whole after; the same text keeps its character, a new one never takes one in use; text from the kernel is never read as one', () => {
+  const p = new Placeholders();
+  const a = p.of('alpha    ');
+  assert.equal(a.length, 1);
+  assert.equal(p.of('alpha    '), a, 'the same text, the same placeholder: Ink sees no change');
+  const b = p.of('beta');
+  assert.notEqual(a, b);
+  // Ink's styles around a placeholder stay around the line; blanks at the ends of rows go.
+  assert.equal(p.expand(`\x1b[1m${a}\x1b[22m\n${b}   \n`), '\x1b[1malpha    \x1b[22m\nbeta\n');
+  // A comm that holds a private-use character, even the very one of another line: put in place, never expanded again.
+  const hostile = p.of(`comm ${a} here`);
+  assert.equal(p.expand(hostile), `comm ${a} here`);
+  // Thousands of new lines later (many frames of lines that all change), the lines drawn last still have their own.
+  const shown: string[] = [];
+  for (let i = 0; i < 10000; i++) {
+    const ch = p.of(`line ${i}`);
+    if (i >= 9960) shown.push(ch);
+  }
+  assert.equal(new Set(shown).size, 40, 'one character each');
+  assert.deepEqual(shown.map((ch) => p.expand(ch)), Array.from({ length: 40 }, (_, k) => `line ${9960 + k}`));
 });
