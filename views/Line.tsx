@@ -7,17 +7,26 @@
  * column of placeholders, not the screen's every character.
  */
 import { memo } from 'react';
-import { Text, Transform, type TextProps } from 'ink';
+import { Text, Transform } from 'ink';
 import chalk from 'chalk';
 import { cellWidth, fit } from './cells.js';
 import type { Part } from './text.js';
 import { placeholders } from './placeholders.js';
 
-export interface LineProps extends Omit<TextProps, 'children' | 'wrap'> {
+/** The colours a whole line takes (what red and yellow say, and the selection's cyan). */
+export type LineColour = 'red' | 'yellow' | 'cyan' | 'green' | 'black';
+
+export interface LineProps {
   text: string;
   width: number;
   /** the text in pieces, some with their own colour (magnitudes); they join to `text` */
   parts?: readonly Part[];
+  bold?: boolean;
+  dimColor?: boolean;
+  inverse?: boolean;
+  underline?: boolean;
+  color?: LineColour | undefined;
+  backgroundColor?: 'cyan' | undefined;
 }
 
 /** NO_COLOR (https://no-color.org): no colour at all; what a background marked (the selection) becomes inverse video. */
@@ -27,7 +36,7 @@ export const noColor = (): boolean => (process.env.NO_COLOR ?? '') !== '';
  * Without colour, what colour said in warning is said with attributes: red (bad: a verdict, a panel that failed, an
  * error) becomes bold, yellow (look, a panel not running) underline. The other colours only decorate.
  */
-export function emphasisOf(color: TextProps['color']): { bold?: true; underline?: true } {
+export function emphasisOf(color: LineColour | undefined): { bold?: true; underline?: true } {
   if (color === 'red') return { bold: true };
   if (color === 'yellow') return { underline: true };
   return {};
@@ -60,19 +69,36 @@ function styled(parts: readonly Part[] | undefined, width: number): string | nul
   return out + ' '.repeat(Math.max(0, width - used));
 }
 
-function LineView({ text, width, parts, ...given }: LineProps) {
-  let style = given;
+type LineStyle = Omit<LineProps, 'text' | 'width' | 'parts'>;
+
+/**
+ * The whole line's style, as chalk (the one Ink colours with, so the same colour level) draws it; without colour
+ * (NO_COLOR), red is bold, yellow underlined and a background inverse video.
+ */
+function paintLine(given: LineStyle, text: string): string {
+  let s = given;
   if (noColor()) {
     const { color, backgroundColor, ...rest } = given;
-    style = { ...rest, ...emphasisOf(color), inverse: (rest.inverse ?? false) || backgroundColor !== undefined };
+    s = { ...rest, ...emphasisOf(color), inverse: (rest.inverse ?? false) || backgroundColor !== undefined };
   }
+  let c = chalk;
+  if (s.bold) c = c.bold;
+  if (s.dimColor) c = c.dim;
+  if (s.inverse) c = c.inverse;
+  if (s.underline) c = c.underline;
+  if (s.color) c = c[s.color];
+  if (s.backgroundColor) c = c.bgCyan;
+  return c === chalk || chalk.level === 0 ? text : c(text);
+}
+
+function LineView({ text, width, parts, ...style }: LineProps) {
   if (width <= 0) return null;
-  const fitted = styled(parts, width) ?? fit(text, width);
-  // Ink lays out and draws one cell, a character that stands for the line; the output layer puts the line there
-  // (views/placeholders.ts).
+  const fitted = paintLine(style, styled(parts, width) ?? fit(text, width));
+  // Ink lays out and draws one cell, a plain character that stands for the line; the output layer puts the line,
+  // styles and all, there (views/placeholders.ts).
   return (
     <Transform transform={(line: string) => line.replace(' ', () => placeholders.of(fitted))}>
-      <Text {...style}> </Text>
+      <Text> </Text>
     </Transform>
   );
 }

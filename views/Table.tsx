@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import type { PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Row, SortSpec } from '../src/panels/types.js';
-import { Line } from './Line.js';
+import { Line, type LineColour } from './Line.js';
 import { layoutColumns } from './layout.js';
 import { sharedMax } from './cells.js';
 import { contentWidths, headerLine, rowParts } from './text.js';
@@ -33,7 +33,7 @@ export function emptyText(waiting: boolean | undefined, filter: TableProps['filt
 }
 
 /** Colours for a row's tone: they draw the eye to what needs it (NO_COLOR turns them off). */
-const TONE: Record<string, string> = { bad: 'red', look: 'yellow' };
+const TONE: Record<string, LineColour> = { bad: 'red', look: 'yellow' };
 
 /** The first visible row: keeps the selection on screen. Exported for tests. */
 export function windowStart(selected: number, visible: number, total: number): number {
