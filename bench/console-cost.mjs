@@ -13,6 +13,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.join(here, '..');
 const SECONDS = Number(process.argv[2] ?? 60);
 const SETTLE_MS = 8000;
+/** the profile's last seconds hold the exit (detaching, unloading): left out */
+const TAIL_MS = 3000;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'sixty-cost-'));
 const screenFile = path.join(scratch, 'screen.txt');
 // btop's interval is 2 s unless its configuration says otherwise: 1 s, as the others.
@@ -60,7 +62,7 @@ try {
   const prof = new Pane('prof', `env -u CI NODE_ENV=production MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=131072 node ${flags} ${path.join(root, 'build', 'js', 'src', 'main.js')}`);
   panes.push(prof);
   if (!(await prof.find('node'))) throw new Error('the profiled sixty did not start');
-  await sleep(SETTLE_MS + SECONDS * 1000);
+  await sleep(SETTLE_MS + SECONDS * 1000 + TAIL_MS);
   prof.tmux('send-keys', '-t', 's', 'q');
   let file;
   for (let i = 0; i < 100 && !file; i++) {
@@ -69,7 +71,7 @@ try {
   }
   if (!file) throw new Error('no profile written');
   await sleep(500);
-  const breakdown = frameBreakdown(JSON.parse(readFileSync(path.join(profDir, file), 'utf8')), SETTLE_MS * 1000);
+  const breakdown = frameBreakdown(JSON.parse(readFileSync(path.join(profDir, file), 'utf8')), SETTLE_MS * 1000, (SETTLE_MS + SECONDS * 1000) * 1000);
   console.log(`per 1 s frame on home (--cpu-prof, main thread, after ${SETTLE_MS / 1000} s):`);
   for (const [k, ms] of Object.entries(breakdown)) console.log(`  ${k.padEnd(44)} ${ms.toFixed(2)} ms`);
   console.log(JSON.stringify({ bench: 'console-cost', seconds: SECONDS, side, perFrameMs: breakdown }));
@@ -78,11 +80,11 @@ try {
 }
 
 /**
- * Main-thread time per second of the profile after `skipUs`, by what the sampled function belongs to: sixty's engine
+ * Main-thread time per second of the profile from `skipUs` to `untilUs` (steady state: after the start, before the exit), by what the sampled function belongs to: sixty's engine
  * (src/), its views (views/), React, Ink with yoga and its ANSI helpers, the garbage collector, and the rest (timers,
  * streams, node itself). One 1 s frame is drawn per second, so these are milliseconds per frame.
  */
-function frameBreakdown(p, skipUs) {
+function frameBreakdown(p, skipUs, untilUs) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -105,13 +107,14 @@ function frameBreakdown(p, skipUs) {
   const ms = {};
   let t = p.startTime;
   const from = p.startTime + skipUs;
+  const to = p.startTime + untilUs;
   for (let i = 0; i < p.samples.length; i++) {
     t += p.timeDeltas[i];
-    if (t < from) continue;
+    if (t < from || t >= to) continue;
     const k = kind(p.samples[i]);
     if (k) ms[k] = (ms[k] ?? 0) + (p.timeDeltas[i + 1] ?? 0) / 1000;
   }
-  const secs = (p.endTime - from) / 1e6;
+  const secs = (Math.min(p.endTime, to) - from) / 1e6;
   const out = Object.fromEntries(Object.entries(ms).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / secs]));
   out.total = Object.values(out).reduce((a, b) => a + b, 0);
   return out;
