@@ -11,12 +11,13 @@ import { loadAddon, type Addon } from './native.js';
 import { oneLine } from './errors.js';
 import { deepFreeze, EMPTY_SUMMARY, type Frame, type PanelFrame, type PanelStatus, type TierAttempt } from './frame.js';
 import { sortRows } from './panels/sort.js';
-import type { AnyPanelDef, HostInfo, PanelStats, ProcessTotals, Row, Summary } from './panels/types.js';
+import type { AnyPanelDef } from './panels/types.js';
+import type { PanelStats, ProcessTotals, Row, Summary } from './rows.js';
 import { bpfContext, KERNEL_BTF, missingBtf, openBpfSource, type BpfContext } from './sources/bpf.js';
 import { openKmsg } from './sources/kmsg.js';
 import { openProcSource, readProcText } from './sources/proc.js';
 import type { KmsgReader } from './records/procfs.js';
-import type { OpenOutcome, ProgramStats, SourceHandle } from './sources/types.js';
+import type { HostInfo, OpenOutcome, ProgramStats, SourceHandle } from './sources/types.js';
 
 const NO_PROGRAMS: ProgramStats = { missed: 0, runs: 0, runNs: 0 };
 import { History, Store } from './store.js';

@@ -2,7 +2,7 @@
  * Frames: what the engine publishes once per interval. A frame is plain data that never changes after it is
  * published (deep-frozen), so pause, export, recording and replay can hold on to one, and it serialises as it is.
  */
-import type { PanelStats, ProcessTotals, Row, Summary } from './panels/types.js';
+import type { PanelStats, ProcessTotals, Row, Summary } from './rows.js';
 
 export interface TierAttempt {
   readonly tier: string;

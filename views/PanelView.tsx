@@ -44,7 +44,7 @@ export function PanelView({ spec, panel, rows, sort, width, height, selected, wa
   const summary = panel.summary.text ? wrap(panel.summary.text, width, '  ') : [];
   // The status line (tier, in-kernel cost) is kept only when it leaves the table a header and a row.
   const head = height - summary.length - 1 >= 2 ? [...summary, statusLine(spec, panel, elapsedNs)] : summary;
-  const warn = /totals incomplete/.test(panel.summary.text);
+  const warn = panel.summary.warning === true;
   return (
     <Box flexDirection="column">
       {head.map((line, i) => (

@@ -2,7 +2,7 @@
  * filetop model: reads and writes per (process, file) in the interval, with their bytes and rates. Pure. Cumulative
  * kernel counters; an entry created again since the previous read (another `created`) counts whole.
  */
-import type { ProcessTotals } from '../panels/types.js';
+import type { ProcessTotals } from '../rows.js';
 import type { FiletopCounts, FiletopRecord, FiletopType } from '../records/filetop.js';
 import { devMajor, devMinor } from '../records/biotop.js';
 import { perSecond, since } from './delta.js';

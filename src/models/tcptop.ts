@@ -2,7 +2,7 @@
  * tcptop model: bytes per connection per interval, from cumulative per-entry counters. Pure. A connection that goes
  * quiet stays listed (0 B/s, marked quiet) for a while, so a stalled sender is the row a user can find, not a gap.
  */
-import type { ProcessTotals } from '../panels/types.js';
+import type { ProcessTotals } from '../rows.js';
 import type { TcptopNames } from '../records/tcptop.js';
 import { delta, perSecond, since } from './delta.js';
 

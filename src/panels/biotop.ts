@@ -194,7 +194,7 @@ export function biotopSummary(rows: readonly BiotopRow[], stats: PanelStats): Su
   if (unseen > 0) text += `; ${unseen} completions no hook saw since start (counted, without latency)`;
   if (unmatched > 0) text += `; ${unmatched} completions of requests started before sixty (not counted)`;
   if ((stats.map_full_drops_total ?? 0) > 0) text += `; totals incomplete: ${stats.map_full_drops_total} completions dropped since start (map full)`;
-  return { text, values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, unseen_completions_total: unseen } };
+  return { text, values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, unseen_completions_total: unseen }, ...((stats.map_full_drops_total ?? 0) > 0 ? { warning: true } : {}) };
 }
 
 const measured = (r: BiotopRow): number => r.lat_hist.reduce((n, x) => n + x, 0);

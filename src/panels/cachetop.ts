@@ -138,6 +138,7 @@ export function cachetopSummary(rows: readonly CachetopRow[], stats: PanelStats,
   if (dropped > 0) text += `; totals incomplete: ${dropped} events dropped since start (map full)`;
   return {
     text,
+    ...(dropped > 0 ? { warning: true } : {}),
     values: {
       processes: rows.length,
       hits_per_s: hits / secs,

@@ -255,6 +255,7 @@ export function filetopSummary(_rows: readonly FiletopRow[], stats: PanelStats, 
   }
   return {
     text,
+    ...(dropped > 0 ? { warning: true } : {}),
     values: { files, processes: stats.processes ?? 0, read_bytes_per_s: r, write_bytes_per_s: w, reads_per_s: rc, writes_per_s: wc, dropped_total: dropped },
   };
 }

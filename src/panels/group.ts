@@ -6,24 +6,9 @@
  * a group, with a column for the number of rows in each. The grouped rows' trend is the sum of their members'.
  */
 import type { PanelFrame } from '../frame.js';
-import type { AnyPanelSpec, Column, DetailField, Row } from './types.js';
+import type { AnyPanelSpec, Column, DetailField, GroupedView, Grouping, Row } from './types.js';
 
-export interface Grouping<R extends Row> {
-  /** what the rows are grouped by, as the console says it: 'process', 'remote port', 'disk' */
-  name: string;
-  /** the group a row belongs to */
-  key: (row: R) => string;
-  /** the columns that name the group (the row count comes after them) */
-  by: readonly string[];
-  /** one row standing for a group of one or more: counters and rates summed; the hidden fields are not read */
-  merge: (rows: readonly R[]) => R;
-  /** the columns (and the row fields of the same name) that differ within a group: not shown grouped */
-  hide: readonly string[];
-  /** the detail fields (by label) that read hidden fields */
-  hideDetail?: readonly string[];
-  /** a member as the group's detail lists it (what tells it apart within the group) */
-  member: (row: R) => string;
-}
+export type { GroupedView, Grouping } from './types.js';
 
 /** The sum of a field over rows. */
 export function sumOf<R>(rows: readonly R[], f: (r: R) => number): number {
@@ -80,13 +65,6 @@ export function sumHistories(series: readonly (readonly (number | null)[] | unde
 
 /** The member rows most worth listing in a group's detail. */
 const MEMBERS_LISTED = 20;
-
-export interface GroupedView {
-  /** the panel's spec with the grouped table's columns and detail */
-  spec: AnyPanelSpec;
-  /** the panel's frame with one row per group (in first-seen order) and their summed trends */
-  panel: PanelFrame;
-}
 
 /**
  * The grouped table of one frame: rows merged by the grouping's key, in the order their first member came (the panel's

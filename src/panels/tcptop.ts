@@ -288,7 +288,7 @@ export function tcptopSummary(_rows: readonly TcptopRow[], stats: PanelStats): S
   let text = `${active} active${quiet ? `, ${quiet} quiet` : ''} connections${listed < active + quiet ? ` (the ${listed} biggest listed)` : ''}, RX ${mib(rx)} MiB/s, TX ${mib(tx)} MiB/s, map ${stats.entries ?? 0}/${stats.capacity ?? 0}`;
   if (lost > 0) text += `; totals incomplete: ${lost} dropped since start (map full: ${kept ? 0 : evicted} entries evicted, ${dropped} events not stored)`;
   if (kept && evicted > 0) text += `; map full: ${evicted} entries evicted since start, their counts kept per socket`;
-  return { text, values: { connections: active, quiet_connections: quiet, listed, rx_per_s: rx, tx_per_s: tx, dropped_total: lost, evicted_total: evicted } };
+  return { text, values: { connections: active, quiet_connections: quiet, listed, rx_per_s: rx, tx_per_s: tx, dropped_total: lost, evicted_total: evicted }, ...(lost > 0 ? { warning: true } : {}) };
 }
 
 const total = (r: TcptopRow): number | null => (r.rx_bytes === null || r.tx_bytes === null ? null : r.rx_bytes + r.tx_bytes);

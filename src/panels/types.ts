@@ -3,41 +3,14 @@
  * exports read through the catalog. The engine half adds a source (BPF with a tier ladder, or /proc), a pure model
  * and the summary, so every output shows the same numbers.
  */
-import type { AttachType } from '../kernel/attach-types.js';
-import type { BpfObject } from '../native.js';
-import type { RecordDecl, RecordLayout } from '../records/layout.js';
-import type { KmsgReader } from '../records/procfs.js';
-import type { GroupedView, Grouping } from './group.js';
 import type { PanelFrame } from '../frame.js';
+import type { CellValue, PanelStats, ProcessTotals, Row, Summary } from '../rows.js';
+import type { BpfSource, ProcSource } from '../sources/types.js';
 
-/** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
-export interface KernelInfo {
-  /** parameters of a kernel function per the kernel's BTF; -1 when there is none */
-  functionParams(name: string): number;
-}
-
-/** One rung of a panel's hook ladder: the attach types it needs and the programs it loads. */
-export interface Tier {
-  name: string;
-  types: readonly AttachType[];
-  programs: readonly string[];
-  /** what this tier hooks, for the panel's help and the README */
-  hooks: string;
-  /** values for the object's `const volatile` globals, set between open and load */
-  rodata?: (kernel: KernelInfo) => Record<string, number>;
-  /** what the reader may rely on in this tier (e.g. counts kept in socket storage) */
-  traits?: readonly string[];
-}
-
-export type CellValue = number | string | null;
-
-/** A cell value as a number for the numeric formatters (strings and null become null). */
-export const asNumber = (v: CellValue): number | null => (typeof v === 'number' ? v : null);
-
-/** Every row has an opaque id, stable across frames while its entity lives, and safe to export. */
-export interface Row {
-  readonly id: string;
-}
+// What a panel is made of, from where each lives: one import for a panel's author.
+export { asNumber } from '../rows.js';
+export type { CellValue, PanelStats, ProcessTotals, Row, Summary } from '../rows.js';
+export type { BpfSource, HostInfo, KernelInfo, ProcSource, Tier } from '../sources/types.js';
 
 /** One column: drives the table, the sort, the help, and every export. */
 export interface Column<R> {
@@ -76,6 +49,30 @@ export interface Column<R> {
   decimals?: number;
 }
 
+export interface Grouping<R extends Row> {
+  /** what the rows are grouped by, as the console says it: 'process', 'remote port', 'disk' */
+  name: string;
+  /** the group a row belongs to */
+  key: (row: R) => string;
+  /** the columns that name the group (the row count comes after them) */
+  by: readonly string[];
+  /** one row standing for a group of one or more: counters and rates summed; the hidden fields are not read */
+  merge: (rows: readonly R[]) => R;
+  /** the columns (and the row fields of the same name) that differ within a group: not shown grouped */
+  hide: readonly string[];
+  /** the detail fields (by label) that read hidden fields */
+  hideDetail?: readonly string[];
+  /** a member as the group's detail lists it (what tells it apart within the group) */
+  member: (row: R) => string;
+}
+
+export interface GroupedView {
+  /** the panel's spec with the grouped table's columns and detail */
+  spec: AnyPanelSpec;
+  /** the panel's frame with one row per group (in first-seen order) and their summed trends */
+  panel: PanelFrame;
+}
+
 /** A field of the selected row's detail view. */
 export interface DetailField<R> {
   label: string;
@@ -86,15 +83,6 @@ export interface SortSpec {
   key: string;
   descending: boolean;
 }
-
-/** The line above a panel's table: raw values for JSON and snapshots, and the text every screen shows. */
-export interface Summary {
-  readonly text: string;
-  readonly values: Readonly<Record<string, number | null>>;
-}
-
-/** Counters a panel shows beside its table (drops, misses). */
-export type PanelStats = Readonly<Record<string, number>>;
 
 /** The presentation of a panel: all that views, help and exports need, found by id in the catalog. */
 export interface PanelSpec<R extends Row = Row> {
@@ -146,51 +134,6 @@ export interface PanelSpec<R extends Row = Row> {
   attach?: 'always' | 'on-screen';
   /** the hooks it can use, preferred first (for the help screen) */
   hookList: readonly { name: string; hooks: string }[];
-}
-
-/** A BPF source: a ladder of hook tiers in one object, the records it shares with user space, and a reader. */
-export interface BpfSource<S, K extends string = string> {
-  kind: 'bpf';
-  /** bpf/<stem>.bpf.c */
-  stem: string;
-  /** ordered, preferred first */
-  tiers: readonly Tier[];
-  /** every record the reader decodes; offsets are resolved from the object's BTF when the panel opens */
-  records: Readonly<Record<K, RecordDecl>>;
-  /** maps' capacities for this host, set at load (default: what the object declares) */
-  mapSizes?: (host: HostInfo) => Record<string, number>;
-  /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
-  createReader: (obj: BpfObject, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo, tier: Tier) => () => S;
-}
-
-/** A /proc source: files read as text and parsed by pure functions (tested on fixture files). No privilege. */
-export interface ProcSource<S> {
-  kind: 'proc';
-  /** what it reads, for the status line and the help */
-  files: readonly string[];
-  createReader: (readText: (path: string) => string, host: HostInfo) => (() => S) & { close?: () => void };
-}
-
-/** Facts about the host a reader needs (injected, so models stay testable). */
-export interface HostInfo {
-  /** CPUs online now (not the CPU affinity of this process) */
-  onlineCpus: () => number;
-  /** monotonic nanoseconds (the clock bpf_ktime_get_ns uses) */
-  nowNs: () => number;
-  /** a /proc or /sys file as text */
-  readText: (path: string) => string;
-  /** a directory's entries (/proc, /sys/block) */
-  listDir?: (path: string) => string[];
-  /** the kernel's ring buffer (/dev/kmsg) */
-  openKmsg?: () => KmsgReader;
-}
-
-/** One process name's totals over every key of an interval (listed as a row or not), e.g. its bytes. */
-export interface ProcessTotals {
-  readonly comm: string;
-  /** a finer split where the panel has one (filetop: the file type) */
-  readonly type?: string;
-  readonly values: Readonly<Record<string, number>>;
 }
 
 export interface PanelDef<S, R extends Row> extends PanelSpec<R> {

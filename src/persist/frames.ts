@@ -69,7 +69,7 @@ export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROW
         rows: kept,
         ...(derived ? { ratesDerived: true } : {}),
         ...(rows.length > maxRows ? { rowsOmitted: rows.length - maxRows } : {}),
-        summary: { text: summary.text, values: roundDeep(summary.values, 3) },
+        summary: { text: summary.text, values: roundDeep(summary.values, 3), ...(summary.warning ? { warning: true } : {}) },
         stats: roundDeep(stats, 3),
       };
     }),
@@ -177,7 +177,11 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
     return row;
   });
   need(isObj(v.summary), `${w}: summary is not an object`);
-  const summary = { text: str(v.summary.text, `${w}: summary text`), values: numberRecord(v.summary.values, `${w}: summary values`, true) };
+  need(v.summary.warning === undefined || typeof v.summary.warning === 'boolean', `${w}: summary warning is not true or false`);
+  const text = str(v.summary.text, `${w}: summary text`);
+  // Files written before the flag existed said it in the text only.
+  const warning = v.summary.warning === true || (v.summary.warning === undefined && /totals incomplete/.test(text));
+  const summary = { text, values: numberRecord(v.summary.values, `${w}: summary values`, true), ...(warning ? { warning: true } : {}) };
   const history: Record<string, (number | null)[]> = {};
   if (withHistory && v.history !== undefined) {
     need(isObj(v.history), `${w}: history is not an object`);

@@ -12,8 +12,7 @@ import { escapeLines } from '../format.js';
 import type { TierAttempt } from '../frame.js';
 import { bpfObjectPath } from '../paths.js';
 import { resolveLayout, type RecordLayout } from '../records/layout.js';
-import type { BpfSource, HostInfo, Tier } from '../panels/types.js';
-import type { OpenOutcome } from './types.js';
+import type { BpfSource, HostInfo, OpenOutcome, Tier } from './types.js';
 
 /** How much of libbpf's log a failed tier keeps: the end, where the verifier says why. */
 const LOG_TAIL = 2000;

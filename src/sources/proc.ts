@@ -1,8 +1,7 @@
 /** Opens a /proc source: no privilege needed, only that its files can be read. */
 import { readFileSync } from 'node:fs';
 import { oneLine } from '../errors.js';
-import type { HostInfo, ProcSource } from '../panels/types.js';
-import type { OpenOutcome } from './types.js';
+import type { HostInfo, OpenOutcome, ProcSource } from './types.js';
 
 export const readProcText = (path: string): string => readFileSync(path, 'utf8');
 

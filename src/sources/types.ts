@@ -1,5 +1,69 @@
-/** What opening a panel's source gives the engine: a handle to read samples from, or why there is none. */
+/**
+ * Sources: what a panel reads (a BPF object with a ladder of hook tiers, or /proc files), and what opening one gives
+ * the engine: a handle to read samples from, or why there is none. The contract panels fill in and sources open.
+ */
+import type { AttachType } from '../kernel/attach-types.js';
+import type { BpfObject } from '../native.js';
+import type { RecordDecl, RecordLayout } from '../records/layout.js';
+import type { KmsgReader } from '../records/procfs.js';
 import type { PanelStatus, TierAttempt } from '../frame.js';
+
+/** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
+export interface KernelInfo {
+  /** parameters of a kernel function per the kernel's BTF; -1 when there is none */
+  functionParams(name: string): number;
+}
+
+/** One rung of a panel's hook ladder: the attach types it needs and the programs it loads. */
+export interface Tier {
+  name: string;
+  types: readonly AttachType[];
+  programs: readonly string[];
+  /** what this tier hooks, for the panel's help and the README */
+  hooks: string;
+  /** values for the object's `const volatile` globals, set between open and load */
+  rodata?: (kernel: KernelInfo) => Record<string, number>;
+  /** what the reader may rely on in this tier (e.g. counts kept in socket storage) */
+  traits?: readonly string[];
+}
+
+/** A BPF source: a ladder of hook tiers in one object, the records it shares with user space, and a reader. */
+export interface BpfSource<S, K extends string = string> {
+  kind: 'bpf';
+  /** bpf/<stem>.bpf.c */
+  stem: string;
+  /** ordered, preferred first */
+  tiers: readonly Tier[];
+  /** every record the reader decodes; offsets are resolved from the object's BTF when the panel opens */
+  records: Readonly<Record<K, RecordDecl>>;
+  /** maps' capacities for this host, set at load (default: what the object declares) */
+  mapSizes?: (host: HostInfo) => Record<string, number>;
+  /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
+  createReader: (obj: BpfObject, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo, tier: Tier) => () => S;
+}
+
+/** A /proc source: files read as text and parsed by pure functions (tested on fixture files). No privilege. */
+export interface ProcSource<S> {
+  kind: 'proc';
+  /** what it reads, for the status line and the help */
+  files: readonly string[];
+  createReader: (readText: (path: string) => string, host: HostInfo) => (() => S) & { close?: () => void };
+}
+
+/** Facts about the host a reader needs (injected, so models stay testable). */
+export interface HostInfo {
+  /** CPUs online now (not the CPU affinity of this process) */
+  onlineCpus: () => number;
+  /** monotonic nanoseconds (the clock bpf_ktime_get_ns uses) */
+  nowNs: () => number;
+  /** a /proc or /sys file as text */
+  readText: (path: string) => string;
+  /** a directory's entries (/proc, /sys/block) */
+  listDir?: (path: string) => string[];
+  /** the kernel's ring buffer (/dev/kmsg) */
+  openKmsg?: () => KmsgReader;
+}
+
 
 export interface SourceHandle<S> {
   /** the tier in use and what it hooks or reads */

@@ -147,6 +147,10 @@ test('tcptop: the summary keeps the running total of what a full map lost, and s
   const stats = tcptopStats(cur, prev);
   const rows = deriveTcptop(cur, prev, 1e9);
   assert.equal(tcptopSummary(rows, { ...stats, entries: 1, capacity: 16384 }).text, '1 active connections, RX 2.00 MiB/s, TX 0.00 MiB/s, map 1/16384');
+  // The warning is a flag the views read, not a phrase they look for; counts kept per socket are no loss.
+  assert.equal(tcptopSummary(rows, { ...stats, entries: 1, capacity: 16384 }).warning, undefined);
+  assert.equal(tcptopSummary(rows, { ...stats, lru_evicted_total: 40, map_full_drops_total: 2 }).warning, true);
+  assert.equal(tcptopSummary(rows, { ...stats, lru_evicted_total: 40, map_full_drops_total: 0, counts_kept: 1 }).warning, undefined);
   assert.equal(
     tcptopSummary(rows, { ...stats, entries: 16384, capacity: 16384, lru_evicted_total: 40, map_full_drops_total: 2 }).text,
     '1 active connections, RX 2.00 MiB/s, TX 0.00 MiB/s, map 16384/16384; totals incomplete: 42 dropped since start (map full: 40 entries evicted, 2 events not stored)',

@@ -676,3 +676,17 @@ test('export and record failures in words: never a bare errno, never a temporary
   assert.equal(dirFailure(err('ENOSPC'), '/x'), 'no space left on the device');
   assert.equal(dirFailure(err('ENOTDIR'), '/x'), '/x is not a directory');
 });
+
+test("a summary's warning: stored as a flag and read back; a file from before the flag has it from its text; a flag that is not true or false is damage", () => {
+  const live = FRAMES[3]!;
+  const text = '3 active connections, map 65536/65536; totals incomplete: 12 dropped since start (map full: 10 entries evicted, 2 events not stored)';
+  const warned: Frame = { ...live, panels: live.panels.map((p, i) => (i === 1 ? { ...p, summary: { text, values: {}, warning: true } } : p)) };
+  const stored = plain(storedFrame(warned, CATALOG)) as { panels: { summary: Record<string, unknown> }[] };
+  assert.equal(stored.panels[1]!.summary.warning, true);
+  assert.equal(stored.panels[0]!.summary.warning, undefined, 'no flag where there is no warning');
+  assert.equal(checkFrame(stored, CATALOG, false).panels[1]!.summary.warning, true);
+  delete stored.panels[1]!.summary.warning;
+  assert.equal(checkFrame(stored, CATALOG, false).panels[1]!.summary.warning, true, 'an older file: from the text');
+  stored.panels[1]!.summary.warning = 'yes';
+  assert.throws(() => checkFrame(stored, CATALOG, false), (e: unknown) => e instanceof FormatError && /summary warning is not true or false/.test(e.message));
+});

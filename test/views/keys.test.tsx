@@ -85,11 +85,17 @@ test('a quiet connection is listed dimmed; a summary that warns wraps instead of
   const p = (await fixtureFrame()).panels[1]!;
   const rows = [{ ...p.rows[0]!, quiet_ns: 4e9, rx_bytes: 0, tx_bytes: 0 }, ...p.rows.slice(1)];
   const text = '3 active connections, RX 4.77 MiB/s, TX 143.07 MiB/s, map 65536/65536; totals incomplete: 12 dropped since start (map full: 10 entries evicted, 2 events not stored)';
-  const panel: PanelFrame = { ...p, rows, summary: { text, values: {} } };
+  const panel: PanelFrame = { ...p, rows, summary: { text, values: {}, warning: true } };
   const r = view(panel, 80);
   const screen = r.lastFrame() ?? '';
   assert.match(plain(screen).replace(/\s+/g, ' '), /totals incomplete: 12 dropped since start \(map full: 10 entries evicted, 2 events not stored\)/);
+  const warned = screen.split('\n').filter((l) => l.includes('\x1b[31m'));
+  assert.ok(warned.length >= 2 && warned.every((l) => !l.includes('TOTAL')), 'the summary, wrapped, is red (the flag), the table not');
   r.unmount();
+  // The same text without the flag is no warning: the views read the flag, not the words.
+  const calm = view({ ...panel, summary: { text, values: {} } }, 80);
+  assert.ok(!(calm.lastFrame() ?? '').includes('\x1b[31m'));
+  calm.unmount();
   const { Table } = await import('../../views/Table.js');
   const spec = CATALOG.spec('tcptop')!;
   const t = render(<Table spec={spec} panel={panel} rows={rows} sort={spec.defaultSort} width={100} height={6} selected={1} />);
