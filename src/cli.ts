@@ -660,7 +660,7 @@ async function main(argv: string[]): Promise<number> {
   if (opts.metricsListen) {
     // Bound before anything starts: a port in use is one line and exit 2, with the terminal untouched.
     const { MetricsEndpoint } = await import('./metrics/server.js');
-    const ep = await MetricsEndpoint.listen(opts.metricsListen, opts.metricsTop);
+    const ep = await MetricsEndpoint.listen(opts.metricsListen, PANELS, opts.metricsTop);
     metrics = ep;
     const eng = engine;
     eng.store.subscribe(() => {

@@ -9,7 +9,7 @@ import { missingBpfPrivileges, readPrivileges, type Privileges } from './kernel/
 import { ensureTracefs } from './kernel/tracefs.js';
 import { loadAddon, type Addon } from './native.js';
 import { oneLine } from './errors.js';
-import { deepFreeze, EMPTY_SUMMARY, type Frame, type PanelFrame, type PanelStatus, type TierAttempt } from './frame.js';
+import { deepFreeze, EMPTY_SUMMARY, hostOf, type Frame, type PanelFrame, type PanelStatus, type TierAttempt } from './frame.js';
 import { sortRows } from './panels/sort.js';
 import type { AnyPanelDef } from './panels/types.js';
 import type { PanelStats, ProcessTotals, Row, Summary } from './rows.js';
@@ -435,6 +435,7 @@ export class Engine {
       deepFreeze(p.attempts);
       Object.freeze(p);
     }
-    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels: Object.freeze(panels), self: Object.freeze({ ...this.self }) });
+    const host = hostOf(panels, (id) => this.running.find((r) => r.def.id === id)?.def);
+    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels: Object.freeze(panels), self: Object.freeze({ ...this.self }), ...(host ? { host } : {}) });
   }
 }

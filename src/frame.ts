@@ -36,6 +36,23 @@ export interface PanelFrame<R extends Row = Row> {
   readonly byProcess?: readonly ProcessTotals[];
 }
 
+/** The host's essentials every screen shows above its panel (htop's header): load, memory, swap, a meter per CPU. */
+export interface HostFigures {
+  readonly cpus: number;
+  readonly load1: number;
+  readonly load5: number;
+  readonly load15: number;
+  readonly memTotalKb: number;
+  /** total − available, as free(1) counts it */
+  readonly memUsedKb: number;
+  readonly memAvailableKb: number;
+  readonly memBuffCacheKb: number;
+  readonly swapTotalKb: number;
+  readonly swapUsedKb: number;
+  /** each CPU's busy, softirq and iowait share of the interval (%), by CPU number; none before the first interval */
+  readonly meters: readonly { readonly cpu: number; readonly busy: number; readonly soft: number; readonly iowait: number }[];
+}
+
 export interface Frame {
   /** wall-clock time of the tick (ISO 8601), taken at the same moment as the elapsed time's end */
   readonly time: string;
@@ -44,6 +61,17 @@ export interface Frame {
   readonly panels: readonly PanelFrame[];
   /** sixty's own cost: CPU over the interval (100 = one CPU; null before the first interval) and resident memory */
   readonly self?: { readonly cpuPct: number | null; readonly rssBytes: number; readonly pid?: number };
+  /** the host's essentials, from the panel that reads them (home); derived again when a file is read, not stored */
+  readonly host?: HostFigures;
+}
+
+/** The host's figures, from the first panel that reads them (by its spec's `host`), deep-frozen; undefined when none does. */
+export function hostOf(panels: readonly PanelFrame[], specOf: (id: string) => { host?: (stats: PanelStats) => HostFigures | undefined } | undefined): HostFigures | undefined {
+  for (const p of panels) {
+    const h = specOf(p.id)?.host?.(p.stats);
+    if (h) return deepFreeze(h);
+  }
+  return undefined;
 }
 
 export const EMPTY_SUMMARY: Summary = Object.freeze({ text: '', values: Object.freeze({}) });

@@ -31,3 +31,25 @@ export interface ProcessTotals {
   readonly type?: string;
   readonly values: Readonly<Record<string, number>>;
 }
+
+/**
+ * Something a panel could not count, as two of its stats: the interval's count (`key`) and the running total since
+ * start (`total`). /metrics exports the total as sixty_panel_dropped_total{reason}; a `shown` one is said on the
+ * panel's status line while it moves.
+ */
+export interface DropCounter {
+  readonly key: string;
+  readonly total: string;
+  readonly reason: string;
+  /** its words on the status line ("map full drops: 3"), when it is said there */
+  readonly shown?: string;
+}
+
+/** Events the BPF side could not store: its map was full. */
+export const MAP_FULL: DropCounter = { key: 'map_full_drops', total: 'map_full_drops_total', reason: 'map_full_drops', shown: 'map full drops' };
+/** Entries an LRU map evicted (what they counted since the last read is lost, unless the tier keeps it elsewhere). */
+export const LRU_EVICTED: DropCounter = { key: 'lru_evicted', total: 'lru_evicted_total', reason: 'lru_evicted' };
+/** Completions of requests that started before the panel's programs were attached. */
+export const UNMATCHED_COMPLETIONS: DropCounter = { key: 'unmatched_completions', total: 'unmatched_completions_total', reason: 'unmatched_completions' };
+/** Runs of the panel's programs that the kernel skipped (another BPF program was running on that CPU). */
+export const BPF_MISSED: DropCounter = { key: 'bpf_missed_drops', total: 'bpf_missed_drops_total', reason: 'bpf_missed_drops', shown: 'bpf missed drops' };

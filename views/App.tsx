@@ -81,7 +81,6 @@ export interface AppProps {
 export { MIN_HEIGHT, MIN_WIDTH };
 
 /** The home screen's panel id (the 60-second checklist), when the catalog has it. */
-const HOME = 'home';
 
 /** Lines used by the header, tabs and key line around the panel. */
 const CHROME_LINES = 3;
@@ -162,7 +161,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   else followed.current ??= selectedRow ?? null;
   const detailRow = ui.detail ? (liveRow ?? followed.current ?? undefined) : undefined;
   const detailEnded = ui.detail && liveRow === undefined && followed.current !== null;
-  const host = hostLines(frame.panels.find((p) => p.id === HOME)?.stats, width);
+  const host = hostLines(frame.host, width);
   const literal = filter !== '' && filterOf(filter).literal;
   const asText = literal ? ' (not a regular expression: matched as text)' : '';
   const filterLine = ui.editing || filter ? `filter /${filter}/${asText}${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
@@ -180,8 +179,8 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
     const { frame: shown, live: now, pageRows } = latest.current;
     const f = s.paused ? shown : now;
     const t = tableOf(catalog, f, s);
-    const homeSpec = catalog.spec(HOME);
-    const homePanel = f.panels.find((p) => p.id === HOME);
+    const homePanel = f.panels.find((p) => catalog.spec(p.id)?.role === 'home');
+    const homeSpec = homePanel && catalog.spec(homePanel.id);
     return {
       panelIds: f.panels.map((p) => p.id),
       rowIds: t.shownRows.map((r) => r.id),
@@ -193,7 +192,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
       groupings: t.baseSpec?.groupings?.length ?? 0,
       ...(homeSpec && homePanel
         ? {
-            homeId: HOME,
+            homeId: homePanel.id,
             homeSort: homeSpec.defaultSort,
             stepIds: homePanel.rows.map((r) => r.id),
             homeDrill: Object.fromEntries(homePanel.rows.map((r) => [r.id, homeSpec.drill?.(r) ?? []])),

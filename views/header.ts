@@ -1,8 +1,8 @@
 /**
  * The host's essentials on every screen, htop-style: load averages against the CPU count, memory and swap, and a meter
- * per CPU (busy, its softirq share and iowait visible). Pure: from the home panel's stats (src/panels/home.ts).
+ * per CPU (busy, its softirq share and iowait visible). Pure: from the frame's host figures (src/frame.ts).
  */
-import type { PanelStats } from '../src/panels/types.js';
+import type { HostFigures } from '../src/frame.js';
 import { fit } from './cells.js';
 
 const gib = (kb: number): string => (kb >= 1048576 ? `${(kb / 1048576).toFixed(1)}G` : `${Math.round(kb / 1024)}M`);
@@ -19,26 +19,20 @@ export function cpuMeter(cpu: number, busy: number, soft: number, iowait: number
 
 /**
  * Two lines: load and memory; then as many CPU meters as fit (the busiest first when not all fit, with how many more).
- * Empty when the stats carry no host figures (no home panel in this run).
+ * Empty when the frame carries no host figures (no home panel in this run).
  */
-export function hostLines(stats: PanelStats | undefined, width: number): string[] {
-  if (!stats || stats.cpus === undefined) return [];
-  const cpus = stats.cpus;
-  const load = `load ${(stats.load1 ?? 0).toFixed(2)} ${(stats.load5 ?? 0).toFixed(2)} ${(stats.load15 ?? 0).toFixed(2)} on ${cpus} CPUs`;
+export function hostLines(host: HostFigures | undefined, width: number): string[] {
+  if (!host) return [];
+  const load = `load ${host.load1.toFixed(2)} ${host.load5.toFixed(2)} ${host.load15.toFixed(2)} on ${host.cpus} CPUs`;
   // As htop reads: used of total first (used = total − available, as free(1) counts it), then what is available and
   // what the page cache holds, each named, so that no figure reads as another.
-  const total = stats.mem_total_kb ?? 0;
-  const used = stats.mem_used_kb ?? 0;
+  const total = host.memTotalKb;
+  const used = host.memUsedKb;
   const pct = total > 0 ? ` (${Math.round((used / total) * 100)}%)` : '';
-  const mem = `mem used ${gib(used)}/${gib(total)}${pct} avail ${gib(stats.mem_available_kb ?? 0)} cache ${gib(stats.mem_buff_cache_kb ?? 0)}`;
-  const swap = `swap used ${gib(stats.swap_used_kb ?? 0)}/${gib(stats.swap_total_kb ?? 0)}`;
+  const mem = `mem used ${gib(used)}/${gib(total)}${pct} avail ${gib(host.memAvailableKb)} cache ${gib(host.memBuffCacheKb)}`;
+  const swap = `swap used ${gib(host.swapUsedKb)}/${gib(host.swapTotalKb)}`;
   const first = fit(`${load}  ${mem}  ${swap}`, width).trimEnd();
-  const meters: { cpu: number; busy: number; soft: number; iowait: number }[] = [];
-  for (const [k, busy] of Object.entries(stats)) {
-    const m = /^cpu(\d+)_busy_pct$/.exec(k);
-    if (m) meters.push({ cpu: Number(m[1]), busy, soft: stats[`cpu${m[1]}_soft_pct`] ?? 0, iowait: stats[`cpu${m[1]}_iowait_pct`] ?? 0 });
-  }
-  meters.sort((a, b) => a.cpu - b.cpu);
+  const meters = host.meters;
   if (meters.length === 0) return [first, 'CPU meters after the first interval'];
   const one = cpuMeter(0, 0, 0, 0).length + 1;
   let shown = meters;

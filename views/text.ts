@@ -135,9 +135,8 @@ const timeText = (ns: number): string => (ns >= 1e3 ? `${(ns / 1e3).toFixed(1)}Â
 export function statusLine(spec: AnyPanelSpec, panel: PanelFrame, elapsedNs?: number): string {
   switch (panel.status) {
     case 'ok': {
-      const extra = Object.entries(panel.stats)
-        .filter(([k, v]) => k.endsWith('_drops') && v > 0)
-        .map(([k, v]) => `${k.replace(/_drops$/, '').replace(/_/g, ' ')} drops: ${v}`);
+      // What it could not count in this interval, where the panel says it on this line.
+      const extra = (spec.drops ?? []).flatMap((d) => (d.shown && (panel.stats[d.key] ?? 0) > 0 ? [`${d.shown}: ${panel.stats[d.key]}`] : []));
       // Its cost in the kernel, before the hooks: a long hook list is cut at the edge, this must not be.
       const cost = kernelCost(panel.stats, elapsedNs, estimateOf(spec, panel));
       // A panel attached only while on screen says since when (its rates and totals start there), before its hooks,
@@ -225,8 +224,8 @@ export function selfCost(frame: Frame, catalog?: Catalog): string {
 
 /** A frame as text: a line with the time, the interval, the host and its load, then every panel. */
 export function renderFrameText(catalog: Catalog, frame: Frame, width: number, opts: FrameTextOptions = {}): string {
-  const home = frame.panels.find((p) => p.id === 'home')?.stats;
-  const load = home?.load1 !== undefined ? `  load ${home.load1.toFixed(2)} ${(home.load5 ?? 0).toFixed(2)} ${(home.load15 ?? 0).toFixed(2)} on ${home.cpus} CPUs` : '';
+  const h = frame.host;
+  const load = h ? `  load ${h.load1.toFixed(2)} ${h.load5.toFixed(2)} ${h.load15.toFixed(2)} on ${h.cpus} CPUs` : '';
   const self = selfCost(frame, catalog);
   const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s${opts.host ? `  ${opts.host}` : ''}${load}${self}`;
   const body = frame.panels.flatMap((p) => {

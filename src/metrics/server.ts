@@ -20,7 +20,8 @@ import type { ListenAddress } from '../args.js';
 import { UserError } from '../errors.js';
 import { quoteInput } from '../format.js';
 import type { Frame } from '../frame.js';
-import { FAMILIES, MetricsState, type Family, type FamilyDef, type FamilyKey, type HistogramSample, type Sample } from './families.js';
+import { MetricsState, type Family, type FamilyDef, type HistogramSample, type Sample } from './families.js';
+import type { AnyPanelSpec } from '../panels/types.js';
 
 const { Registry } = promClient;
 export const MAX_CONNECTIONS = 256;
@@ -89,21 +90,22 @@ export class MetricsEndpoint {
   private constructor(
     private readonly server: Server,
     readonly address: string,
+    specs: readonly AnyPanelSpec[],
     top: number,
   ) {
-    this.state = new MetricsState(top);
+    this.state = new MetricsState(specs, top);
     const om = new Registry();
     om.setContentType(Registry.OPENMETRICS_CONTENT_TYPE as unknown as typeof om.contentType);
     this.registries = { prometheus: new Registry(), openmetrics: om };
     for (const reg of Object.values(this.registries)) {
       // Each registry gets objects of its own: OpenMetrics formatting renames counters in place.
       // A family's samples are taken when a scrape formats it, not at every frame: with no scraper, nothing is built.
-      for (const [key, def] of Object.entries(FAMILIES)) reg.registerMetric(new FamilyMetric(def, () => this.state.family(key as FamilyKey)) as unknown as promClient.Metric);
+      for (const { key, def } of this.state.definitions()) reg.registerMetric(new FamilyMetric(def, () => this.state.family(key)) as unknown as promClient.Metric);
     }
   }
 
   /** Binds ADDR:PORT (before anything else starts); a bind that fails is one UserError line, exit 2. */
-  static async listen(addr: ListenAddress, top: number): Promise<MetricsEndpoint> {
+  static async listen(addr: ListenAddress, specs: readonly AnyPanelSpec[], top: number): Promise<MetricsEndpoint> {
     const ref: { ep?: MetricsEndpoint } = {};
     // connectionsCheckingInterval: how often Node checks the head and request deadlines. Its default, 30 s, lets a
     // socket that sends nothing, or a byte of head now and then, hold its place for up to 35 s.
@@ -126,7 +128,7 @@ export class MetricsEndpoint {
     });
     const a = server.address();
     const where = typeof a === 'object' && a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : `${addr.host}:${addr.port}`;
-    const self = new MetricsEndpoint(server, where, top);
+    const self = new MetricsEndpoint(server, where, specs, top);
     ref.ep = self;
     server.on('connection', (s: Socket) => self.admit(s));
     // A client error (a head too big, a malformed request, a reset) ends that client only.

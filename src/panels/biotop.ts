@@ -5,7 +5,8 @@ import { humanBytes, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { sumArrays, sumOf, sumRate, weightedMean, type Grouping } from './group.js';
-import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
+import { BPF_MISSED, type HostInfo, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, UNMATCHED_COMPLETIONS, asNumber } from './types.js';
+import { log2Buckets } from './metric-kit.js';
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
 const IDLE_DELETE_NS = 30e9;
@@ -237,6 +238,9 @@ const BIOTOP_GROUPINGS: readonly Grouping<BiotopRow>[] = [
   },
 ];
 
+/** /metrics' latency buckets: every power of 4 from 1 µs to 17 s (the log2 slots 2^10 … 2^34 ns, merged by two). */
+const LATENCY_SLOTS = Array.from({ length: 13 }, (_, i) => 10 + 2 * i);
+
 export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
   id: 'biotop',
   title: 'biotop',
@@ -275,6 +279,23 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     { label: 'latency', value: (r) => `device avg ${humanNs(r.avg_lat_ns)}, p99 < ${humanNs((r.p99_lat_ns ?? 0) + 1)}; await ${humanNs(r.await_ns)}` },
   ],
   groupings: BIOTOP_GROUPINGS,
+  drops: [MAP_FULL, UNMATCHED_COMPLETIONS, BPF_MISSED],
+  metrics: {
+    families: {
+      ios: { name: 'sixty_disk_ios_total', help: 'Block I/Os completed, by disk and operation.', type: 'counter' },
+      bytes: { name: 'sixty_disk_bytes_total', help: 'Bytes moved by completed block I/Os, by disk and operation.', type: 'counter' },
+      latency: { name: 'sixty_disk_io_latency_seconds', help: 'Block I/O latency, issue to completion, by disk and operation.', type: 'histogram', bounds: LATENCY_SLOTS.map((s) => 2 ** s / 1e9) },
+    },
+    fold(panel, sink) {
+      for (const r of panel.rows) {
+        const labels = { disk: r.disk, op: r.op };
+        sink.add('ios', labels, r.io);
+        sink.add('bytes', labels, r.bytes);
+        const { counts, count } = log2Buckets(r.lat_hist, LATENCY_SLOTS);
+        sink.observe('latency', labels, counts, ((r.avg_lat_ns ?? 0) * r.io) / 1e9, count);
+      }
+    },
+  },
   blindSpots:
     'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion no program saw (the kernel runs none in some contexts) is still counted, with its bytes, when its slot is used again or its disk goes quiet; it has no latency, and the summary counts them.',
 };

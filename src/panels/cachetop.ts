@@ -5,7 +5,8 @@ import { compareValues } from '../models/delta.js';
 import { humanCount, percent } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
-import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
+import { BPF_MISSED, type HostInfo, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
+import { busyByName, num, sumByProcess } from './metric-kit.js';
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
 const IDLE_DELETE_NS = 30e9;
@@ -194,6 +195,23 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
     { label: 'hit ratio', value: (r) => `${pctCell(r.hit_pct)}% (read ${pctCell(r.read_hit_pct)}%, write ${pctCell(r.write_hit_pct)}%)` },
     { label: 'dirtied', value: (r) => `${r.dirties} pages` },
   ],
+  drops: [MAP_FULL, BPF_MISSED],
+  metrics: {
+    families: {
+      hits: { name: 'sixty_page_cache_hits_total', help: 'Page cache accesses that hit, by process name.', type: 'counter' },
+      misses: { name: 'sixty_page_cache_misses_total', help: 'Page cache accesses that missed (pages added), by process name.', type: 'counter' },
+      dirtied: { name: 'sixty_page_cache_dirtied_pages_total', help: 'Page cache pages dirtied, by process name.', type: 'counter' },
+    },
+    fold(panel, sink) {
+      const rows = panel.rows as unknown as readonly Record<string, unknown>[];
+      const labelOf = sink.processLabels(busyByName(rows, (r) => num(r.accesses)));
+      for (const { labels, sums } of sumByProcess(rows, ['hits', 'misses', 'dirties'] as const, labelOf)) {
+        sink.add('hits', labels, sums.hits);
+        sink.add('misses', labels, sums.misses);
+        sink.add('dirtied', labels, sums.dirties);
+      }
+    },
+  },
   blindSpots:
     'Counts are pages, not folios. Accesses = pages read or written through the page cache; misses = pages added to it (a write miss: added while writing); hits = accesses − misses per direction, never below 0, so readahead that brings more than is read shows 0 % rather than less. On the tracepoint tier (kernels without fentry or kprobes) accesses are estimated from regular-file read/write bytes (rounded up to pages per call; O_DIRECT left out) and mmap faults (the whole fault-around window), marked ~: sendfile, splice, copy_file_range, io_uring and AIO reads are not counted as accesses there, while their misses are. On exact tiers, an access to a large folio counts all its pages. Work done by kernel threads (writeback, khugepaged) counts under them, and tmpfs/shmem pages are never misses.',
 };

@@ -16,7 +16,8 @@ import { decodeCounterArray, field } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { sumOf, sumRate, type Grouping } from './group.js';
 import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
-import { asNumber, type HostInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
+import { BPF_MISSED, type HostInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
+import { busyByName, num, OTHER, str, sumByProcess } from './metric-kit.js';
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
 const IDLE_DELETE_NS = 30e9;
@@ -287,6 +288,9 @@ const FILETOP_GROUPINGS: readonly Grouping<FiletopRow>[] = [
   },
 ];
 
+/** /metrics' file type label. */
+const FILE_TYPES: Readonly<Record<string, string>> = { R: 'regular', S: 'socket', O: 'other' };
+
 export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   id: 'filetop',
   title: 'filetop',
@@ -341,6 +345,36 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
     { label: 'written', value: (r) => `${r.writes} calls, ${humanBytes(r.write_bytes)}` },
   ],
   groupings: FILETOP_GROUPINGS,
+  drops: [MAP_FULL, LRU_EVICTED, BPF_MISSED],
+  metrics: {
+    families: {
+      readBytes: { name: 'sixty_file_read_bytes_total', help: 'Bytes read through read(2)-family calls, by process name and file type.', type: 'counter' },
+      writtenBytes: { name: 'sixty_file_written_bytes_total', help: 'Bytes written through write(2)-family calls, by process name and file type.', type: 'counter' },
+      reads: { name: 'sixty_file_reads_total', help: 'read(2)-family calls, by process name and file type.', type: 'counter' },
+      writes: { name: 'sixty_file_writes_total', help: 'write(2)-family calls, by process name and file type.', type: 'counter' },
+    },
+    fold(panel, sink) {
+      const f = ['read_bytes', 'write_bytes', 'reads', 'writes'] as const;
+      const all = panel.byProcess?.map((t) => ({ comm: t.comm, type: t.type, ...t.values }));
+      const rows = all ?? (panel.rows as unknown as readonly Record<string, unknown>[]);
+      const labelOf = sink.processLabels(busyByName(rows, (r) => num(r.read_bytes) + num(r.write_bytes)));
+      const seen = { read_bytes: 0, write_bytes: 0, reads: 0, writes: 0 };
+      for (const { labels, sums } of sumByProcess(rows, f, labelOf, (r) => ({ type: FILE_TYPES[str(r.type)] ?? 'other' }))) {
+        sink.add('readBytes', labels, sums.read_bytes);
+        sink.add('writtenBytes', labels, sums.write_bytes);
+        sink.add('reads', labels, sums.reads);
+        sink.add('writes', labels, sums.writes);
+        for (const k of f) seen[k] += sums[k];
+      }
+      if (all) return;
+      // Files beyond the listed 2000 busiest: in the totals, of no known type.
+      const rest = { comm: OTHER, type: 'unlisted' };
+      sink.add('readBytes', rest, num(panel.stats.read_bytes) - seen.read_bytes);
+      sink.add('writtenBytes', rest, num(panel.stats.write_bytes) - seen.write_bytes);
+      sink.add('reads', rest, num(panel.stats.reads) - seen.reads);
+      sink.add('writes', rest, num(panel.stats.writes) - seen.writes);
+    },
+  },
   blindSpots:
     'Only the read/write family of system calls is seen: I/O through mmap, sendfile, splice, copy_file_range, io_uring and AIO is not. Failed calls are not counted. On the tracepoint and tp_btf tiers the fd is resolved when the call returns, so a file closed by another thread meanwhile is not counted (counted as "no file"). Paths are as the process sees them from its root mount; a path longer than 511 bytes is cut at the top (shown with …). On the kprobe tier, kretprobes have a fixed number of instances: with thousands of calls asleep at once (reads of idle sockets), returns are missed and their calls are not counted.',
 };

@@ -7,6 +7,7 @@ import { CHECKLIST_FIELDS, cpuMeters, deriveChecklist, VERDICT_HELP, type Checkl
 import { parseProcStat } from '../records/procstat.js';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseUptime, parseVmstat, freeOf, type KmsgReader, type KmsgRecord, type ProcTask } from '../records/procfs.js';
 import { escapeControl, escapeRawControls } from '../format.js';
+import type { HostFigures } from '../frame.js';
 import type { HostInfo, PanelDef, PanelStats, Summary } from './types.js';
 
 /** Records of the ring buffer kept between reads (dmesg | tail shows the last ones). */
@@ -137,9 +138,35 @@ export function homeStats(sample: ChecklistSample, previous: ChecklistSample | u
   return out;
 }
 
+/** The header's figures from home's own stats (the keys homeStats writes). */
+export function homeHost(stats: PanelStats): HostFigures | undefined {
+  if (stats.cpus === undefined) return undefined;
+  const meters: { cpu: number; busy: number; soft: number; iowait: number }[] = [];
+  for (const [k, busy] of Object.entries(stats)) {
+    const m = /^cpu(\d+)_busy_pct$/.exec(k);
+    if (m) meters.push({ cpu: Number(m[1]), busy, soft: stats[`cpu${m[1]}_soft_pct`] ?? 0, iowait: stats[`cpu${m[1]}_iowait_pct`] ?? 0 });
+  }
+  meters.sort((a, b) => a.cpu - b.cpu);
+  return {
+    cpus: stats.cpus,
+    load1: stats.load1 ?? 0,
+    load5: stats.load5 ?? 0,
+    load15: stats.load15 ?? 0,
+    memTotalKb: stats.mem_total_kb ?? 0,
+    memUsedKb: stats.mem_used_kb ?? 0,
+    memAvailableKb: stats.mem_available_kb ?? 0,
+    memBuffCacheKb: stats.mem_buff_cache_kb ?? 0,
+    swapTotalKb: stats.swap_total_kb ?? 0,
+    swapUsedKb: stats.swap_used_kb ?? 0,
+    meters,
+  };
+}
+
 export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   id: 'home',
   title: 'home',
+  role: 'home',
+  host: homeHost,
   source: {
     kind: 'proc',
     files: ['/proc/{stat,loadavg,meminfo,vmstat,diskstats,uptime,net/dev,net/snmp,PID/stat}', '/dev/kmsg'],

@@ -2,7 +2,7 @@
 import { decodeRunqlen, RUNQLEN_RECORDS, RUNQLEN_SLOTS } from '../records/runqlen.js';
 import { deriveRunqlen, type RunqlenRow, type RunqlenSample } from '../models/runqlen.js';
 import { humanCount, percent } from '../format.js';
-import { asNumber, type PanelDef, type Summary, type Tier } from './types.js';
+import { BPF_MISSED, type PanelDef, type Summary, type Tier, asNumber } from './types.js';
 
 /** Samples per second on each CPU (the addon's default perf_event frequency). */
 export const RUNQLEN_HZ = 99;
@@ -43,6 +43,9 @@ export function runqlenSummary(rows: readonly RunqlenRow[]): Summary {
   };
 }
 
+/** /metrics' buckets of run queue lengths. */
+const RUNQ_BOUNDS = [0, 1, 2, 3, 4, 6, 8, 12, 16, 24];
+
 export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
   id: 'runqlen',
   title: 'runqlen',
@@ -78,6 +81,31 @@ export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
     { label: 'runnable', value: (r) => num(r.runnable_mean) },
     { label: 'queue lengths', value: (r) => r.hist.slice(0, 8).map((v, i) => `${i}${i === 7 ? '+' : ''}:${i === 7 ? r.hist.slice(7).reduce((a, b) => a + b, 0) : v}`).join(' ') },
   ],
+  drops: [BPF_MISSED],
+  metrics: {
+    families: {
+      length: { name: 'sixty_runqueue_length', help: 'Run queue length (tasks waiting, the running one not counted) at timer samples, 99 Hz per CPU.', type: 'histogram', bounds: RUNQ_BOUNDS },
+      occupancy: { name: 'sixty_runqueue_occupancy_ratio', help: "Share of the latest interval's samples that found a task waiting, by CPU.", type: 'gauge' },
+    },
+    fold(panel, sink) {
+      for (const r of panel.rows) {
+        if (r.cpu === 'all') continue;
+        const cpu = String(r.cpu);
+        const counts = RUNQ_BOUNDS.map(() => 0);
+        let sum = 0;
+        let count = 0;
+        r.hist.forEach((c, len) => {
+          if (!(c > 0)) return;
+          const b = RUNQ_BOUNDS.findIndex((le) => len <= le);
+          if (b >= 0) counts[b]! += c;
+          sum += len * c;
+          count += c;
+        });
+        sink.observe('length', { cpu }, counts, sum, count);
+        if (r.occupancy_pct !== null) sink.gauge('occupancy', { cpu }, r.occupancy_pct / 100);
+      }
+    },
+  },
   blindSpots:
     `A sample every 1/${RUNQLEN_HZ} s sees the queue at that instant: bursts shorter than that are caught only in proportion to their length. An idle CPU's timer may not fire (an idle vCPU often takes no sample): the samples missing from the ${RUNQLEN_HZ} Hz rate count as an empty queue. CPUs brought online after sixty started are not sampled.`,
 };

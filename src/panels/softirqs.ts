@@ -4,7 +4,7 @@ import { busiestIndex, deriveSoftirqs, softirqCpuShares, type SoftirqsRow, type 
 import type { BpfObject } from '../native.js';
 import type { RecordLayout } from '../records/layout.js';
 import { humanCount, humanNs, percent } from '../format.js';
-import { asNumber, type PanelDef, type Tier } from './types.js';
+import { BPF_MISSED, type PanelDef, type Tier, asNumber } from './types.js';
 
 const TIERS: readonly Tier[] = [
   { name: 'tp_btf', types: ['tp_btf'], programs: ['softirqs_entry_btf', 'softirqs_exit_btf'], hooks: 'tp_btf softirq_entry + softirq_exit' },
@@ -98,6 +98,25 @@ export const softirqsPanel: PanelDef<SoftirqsSample, SoftirqsRow> = {
     { label: 'count per CPU', value: (r) => cpuList(r.cpu_counts, (n) => humanCount(n)) },
     { label: 'time per CPU', value: (r) => cpuList(r.cpu_time_ns, (n) => humanNs(n)) },
   ],
+  drops: [BPF_MISSED],
+  metrics: {
+    families: {
+      count: { name: 'sixty_softirqs_total', help: 'Softirqs run, by vector and CPU (cpu="all" where the tier has no per-CPU split).', type: 'counter' },
+      seconds: { name: 'sixty_softirq_seconds_total', help: 'Time spent running softirqs, by vector and CPU.', type: 'counter' },
+    },
+    fold(panel, sink) {
+      for (const r of panel.rows) {
+        const vector = r.vector;
+        if (r.cpu_counts && r.cpu_time_ns) {
+          r.cpu_counts.forEach((c, cpu) => sink.add('count', { vector, cpu: String(cpu) }, c));
+          r.cpu_time_ns.forEach((t, cpu) => sink.add('seconds', { vector, cpu: String(cpu) }, t / 1e9));
+        } else {
+          sink.add('count', { vector, cpu: 'all' }, r.count ?? 0);
+          sink.add('seconds', { vector, cpu: 'all' }, (r.time_ns ?? 0) / 1e9);
+        }
+      }
+    },
+  },
   blindSpots:
     'Time in a softirq that began before sixty attached is not counted. While another probe attaches to or detaches from the same tracepoint, the kernel can skip a few events.',
 };

@@ -7,7 +7,8 @@ import { compareValues } from '../models/delta.js';
 import type { BpfObject } from '../native.js';
 import { sumRate, type Grouping } from './group.js';
 import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
-import { asNumber, type HostInfo, type KernelInfo, type PanelDef, type PanelStats, type Summary, type Tier } from './types.js';
+import { BPF_MISSED, type HostInfo, type KernelInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
+import { busyByName, num, OTHER, sumByProcess } from './metric-kit.js';
 
 /** An entry whose counters have not moved for this long is deleted from the kernel map (tidying up closed ones). */
 const IDLE_DELETE_NS = 30e9;
@@ -368,6 +369,30 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
     { label: 'last bytes moved', value: (r) => (r.quiet_ns > 0 ? `${humanNs(r.quiet_ns)} ago` : 'in this interval') },
   ],
   groupings: TCPTOP_GROUPINGS,
+  drops: [MAP_FULL, LRU_EVICTED, BPF_MISSED],
+  metrics: {
+    families: {
+      rx: { name: 'sixty_tcp_received_bytes_total', help: 'TCP bytes received, by process name (the busiest; the rest as comm="(other processes)").', type: 'counter' },
+      tx: { name: 'sixty_tcp_sent_bytes_total', help: 'TCP bytes sent, by process name (the busiest; the rest as comm="(other processes)").', type: 'counter' },
+    },
+    fold(panel, sink) {
+      // Every connection by process name when the panel gives it; else the listed rows, and the rest of the totals as other.
+      const all = panel.byProcess?.map((t) => ({ comm: t.comm, ...t.values }));
+      const rows = all ?? (panel.rows as unknown as readonly Record<string, unknown>[]);
+      const labelOf = sink.processLabels(busyByName(rows, (r) => num(r.rx_bytes) + num(r.tx_bytes)));
+      let rx = 0;
+      let tx = 0;
+      for (const { labels, sums } of sumByProcess(rows, ['rx_bytes', 'tx_bytes'] as const, labelOf)) {
+        sink.add('rx', labels, sums.rx_bytes);
+        sink.add('tx', labels, sums.tx_bytes);
+        rx += sums.rx_bytes;
+        tx += sums.tx_bytes;
+      }
+      if (all) return;
+      sink.add('rx', { comm: OTHER }, num(panel.stats.rx_bytes) - rx);
+      sink.add('tx', { comm: OTHER }, num(panel.stats.tx_bytes) - tx);
+    },
+  },
   blindSpots:
     'A connection that goes quiet stays listed, dimmed, for 10 s (or three intervals). When the map is full, its LRU evicts the least recently active entry; the bytes that entry moved since the last read are lost, and the summary says how many entries were. Before 6.5, sendfile to a TCP socket goes through tcp_sendpage, which no tier hooks; splice(2) out of a socket (tcp_splice_read) is not seen by any tier. On the kprobe tier, kretprobes have a fixed number of instances: with thousands of calls asleep in tcp_recvmsg or tcp_sendmsg at once, returns are missed and their bytes are not counted.',
 };

@@ -3,13 +3,14 @@
  * exports read through the catalog. The engine half adds a source (BPF with a tier ladder, or /proc), a pure model
  * and the summary, so every output shows the same numbers.
  */
-import type { PanelFrame } from '../frame.js';
-import type { CellValue, PanelStats, ProcessTotals, Row, Summary } from '../rows.js';
+import type { HostFigures, PanelFrame } from '../frame.js';
+import type { CellValue, DropCounter, PanelStats, ProcessTotals, Row, Summary } from '../rows.js';
 import type { BpfSource, ProcSource } from '../sources/types.js';
+import type { PanelMetrics } from './metric-kit.js';
 
 // What a panel is made of, from where each lives: one import for a panel's author.
-export { asNumber } from '../rows.js';
-export type { CellValue, PanelStats, ProcessTotals, Row, Summary } from '../rows.js';
+export { asNumber, BPF_MISSED, LRU_EVICTED, MAP_FULL, UNMATCHED_COMPLETIONS } from '../rows.js';
+export type { CellValue, DropCounter, PanelStats, ProcessTotals, Row, Summary } from '../rows.js';
 export type { BpfSource, HostInfo, KernelInfo, ProcSource, Tier } from '../sources/types.js';
 
 /** One column: drives the table, the sort, the help, and every export. */
@@ -126,6 +127,11 @@ export interface PanelSpec<R extends Row = Row> {
   groupings?: readonly Grouping<R>[];
   /** what the panel cannot see, for its help */
   blindSpots: string;
+  /** What it could not count, among its stats (a BPF panel has BPF_MISSED too: the engine counts it for every one). */
+  drops?: readonly DropCounter[];
+  /** its own families on /metrics, and how a frame of its rows folds into them */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  metrics?: PanelMetrics<R, any>;
   /**
    * When its source is attached: 'always' (from start, so its history is there when the user arrives), or
    * 'on-screen' (hooks that tax every process, as every read and write: attached only while the panel is on screen,
@@ -134,6 +140,10 @@ export interface PanelSpec<R extends Row = Row> {
   attach?: 'always' | 'on-screen';
   /** the hooks it can use, preferred first (for the help screen) */
   hookList: readonly { name: string; hooks: string }[];
+  /** the console's home (the checklist): where h and Esc go, whose steps 1–9 and 0 select and Enter drills from */
+  role?: 'home';
+  /** the host's essentials, from its stats (the panel that reads them: home); every screen's header shows them */
+  host?: (stats: PanelStats) => HostFigures | undefined;
 }
 
 export interface PanelDef<S, R extends Row> extends PanelSpec<R> {

@@ -6,7 +6,7 @@
  * the kernel; one that is not was not written by sixty). Anything else is a FormatError, one line long.
  */
 import type { Frame, PanelFrame, PanelStatus, TierAttempt } from '../frame.js';
-import { deepFreeze } from '../frame.js';
+import { deepFreeze, hostOf } from '../frame.js';
 import type { AnyPanelSpec, Catalog, Row } from '../panels/types.js';
 import { roundDeep } from '../json.js';
 import { perSecond } from '../models/delta.js';
@@ -229,7 +229,9 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean, m
     need(isObj(v.self), 'self is not an object');
     self = { cpuPct: numOrNull(v.self.cpuPct, 'self.cpuPct'), rssBytes: num(v.self.rssBytes, 'self.rssBytes'), ...(v.self.pid === undefined ? {} : { pid: num(v.self.pid, 'self.pid') }) };
   }
-  return deepFreeze({ time, elapsedNs, panels, ...(self ? { self } : {}) });
+  // The header's figures are not stored: they come again from the panel that reads them, as the engine made them.
+  const host = hostOf(panels, (id) => catalog.spec(id));
+  return deepFreeze({ time, elapsedNs, panels, ...(self ? { self } : {}), ...(host ? { host } : {}) });
 }
 
 /** The host a file says it was written on; what is missing or not text is '?'. */

@@ -1,7 +1,7 @@
 /** A synthetic machine for the 60-second checklist: two readings 2 s apart whose figures are known (test/unit/checklist.test.ts). */
 import type { ChecklistSample } from '../../src/models/checklist.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
-import { homePanel } from '../../src/panels/home.js';
+import { homeHost, homePanel } from '../../src/panels/home.js';
 import { fixtureFrame } from './fixtures.js';
 import { parseProcStat } from '../../src/records/procstat.js';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseVmstat, type KmsgRecord } from '../../src/records/procfs.js';
@@ -86,5 +86,5 @@ export async function homeFrame(): Promise<Frame> {
     stats,
     history: Object.fromEntries(rows.map((r) => [r.id, [r.value, r.value]])),
   };
-  return { ...base, panels: [home, ...base.panels] };
+  return { ...base, panels: [home, ...base.panels], host: homeHost(stats)! };
 }

@@ -5,9 +5,10 @@ import { request } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
-import { FAMILIES, MetricsState, NAME_IDLE_NS, OTHER, type Family, type HistogramSample, type Sample } from '../../src/metrics/families.js';
+import { MetricsState, NAME_IDLE_NS, OTHER, type Family, type HistogramSample, type Sample } from '../../src/metrics/families.js';
 import { MAX_CONNECTIONS, MAX_PIPELINED, MetricsEndpoint } from '../../src/metrics/server.js';
 import { UserError } from '../../src/errors.js';
+import { PANELS } from '../../src/panels/registry.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { EMPTY_SUMMARY } from '../../src/frame.js';
 
@@ -20,58 +21,58 @@ function frame(panels: PanelFrame[], elapsedNs = S, self = { cpuPct: 2, rssBytes
   clock += elapsedNs / 1e6;
   return { time: new Date(clock).toISOString(), elapsedNs, panels, self };
 }
-const fam = (st: MetricsState, key: keyof typeof FAMILIES): Family => st.families().find((f) => f.name === FAMILIES[key].name)!;
-const value = (st: MetricsState, key: keyof typeof FAMILIES, labels: Record<string, string>): number | undefined =>
+const fam = (st: MetricsState, key: string): Family => st.family(key);
+const value = (st: MetricsState, key: string, labels: Record<string, string>): number | undefined =>
   (fam(st, key).samples as Sample[]).find((s) => JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
 const tcp = (comm: string, rx: number, tx: number) => ({ id: comm, pid: 1, comm, rx_bytes: rx, tx_bytes: tx });
 
 test('tcptop: bytes per process name are summed over frames; what the listing left out is counted as other', () => {
-  const st = new MetricsState(20);
+  const st = new MetricsState(PANELS, 20);
   st.update(frame([panel('tcptop', [tcp('nginx', 100, 1000), tcp('nginx', 5, 50), tcp('curl', 7, 0)], { rx_bytes: 112 + 9, tx_bytes: 1050 + 3 })]));
   st.update(frame([panel('tcptop', [tcp('nginx', 1, 2)], { rx_bytes: 1, tx_bytes: 2 })]));
-  assert.equal(value(st, 'tcpRx', { comm: 'nginx' }), 106);
-  assert.equal(value(st, 'tcpTx', { comm: 'nginx' }), 1052);
-  assert.equal(value(st, 'tcpRx', { comm: 'curl' }), 7);
-  assert.equal(value(st, 'tcpRx', { comm: OTHER }), 9, 'beyond the 2000 listed: in the totals, not the rows');
-  assert.equal(value(st, 'tcpTx', { comm: OTHER }), 3);
+  assert.equal(value(st, 'tcptop.rx', { comm: 'nginx' }), 106);
+  assert.equal(value(st, 'tcptop.tx', { comm: 'nginx' }), 1052);
+  assert.equal(value(st, 'tcptop.rx', { comm: 'curl' }), 7);
+  assert.equal(value(st, 'tcptop.rx', { comm: OTHER }), 9, 'beyond the 2000 listed: in the totals, not the rows');
+  assert.equal(value(st, 'tcptop.tx', { comm: OTHER }), 3);
   assert.equal(value(st, 'frames', {}), 2);
   assert.equal(value(st, 'cpu', {}), 0.04, '2 % of a core for two seconds');
 });
 
 test('tcptop and filetop: per-process totals over every key (not only the listed rows) when the panel gives them', () => {
-  const st = new MetricsState(20);
+  const st = new MetricsState(PANELS, 20);
   const listed = [tcp('nginx', 10, 10)];
   const tp = { ...panel('tcptop', listed, { rx_bytes: 5000, tx_bytes: 7000 }), byProcess: [{ comm: 'nginx', values: { rx_bytes: 4990, tx_bytes: 6990 } }, { comm: 'curl', values: { rx_bytes: 10, tx_bytes: 10 } }] };
   const fp = { ...panel('filetop', [], { reads: 9, writes: 0, read_bytes: 900, write_bytes: 0 }), byProcess: [{ comm: 'cat', type: 'R', values: { reads: 8, writes: 0, read_bytes: 800, write_bytes: 0 } }, { comm: 'cat', type: 'S', values: { reads: 1, writes: 0, read_bytes: 100, write_bytes: 0 } }] };
   st.update(frame([tp, fp]));
-  assert.equal(value(st, 'tcpRx', { comm: 'nginx' }), 4990, 'all of nginx, not its listed row');
-  assert.equal(value(st, 'tcpTx', { comm: 'curl' }), 10);
-  assert.equal(value(st, 'tcpRx', { comm: OTHER }), undefined, 'nothing left over');
-  assert.equal(value(st, 'fileReadBytes', { comm: 'cat', type: 'regular' }), 800);
-  assert.equal(value(st, 'fileReads', { comm: 'cat', type: 'socket' }), 1);
+  assert.equal(value(st, 'tcptop.rx', { comm: 'nginx' }), 4990, 'all of nginx, not its listed row');
+  assert.equal(value(st, 'tcptop.tx', { comm: 'curl' }), 10);
+  assert.equal(value(st, 'tcptop.rx', { comm: OTHER }), undefined, 'nothing left over');
+  assert.equal(value(st, 'filetop.readBytes', { comm: 'cat', type: 'regular' }), 800);
+  assert.equal(value(st, 'filetop.reads', { comm: 'cat', type: 'socket' }), 1);
 });
 
 test('process names are capped at the top N; a name quiet for 10 minutes gives its place (and its series) to another', () => {
-  const st = new MetricsState(2);
+  const st = new MetricsState(PANELS, 2);
   st.update(frame([panel('tcptop', [tcp('a', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
   assert.deepEqual(
-    (fam(st, 'tcpRx').samples as Sample[]).map((s) => [s.labels.comm, s.value]).sort(),
+    (fam(st, 'tcptop.rx').samples as Sample[]).map((s) => [s.labels.comm, s.value]).sort(),
     [[OTHER, 100], ['a', 300], ['b', 200]],
   );
   // A fork storm of new names: still two names and other.
   st.update(frame([panel('tcptop', Array.from({ length: 500 }, (_, i) => tcp(`w${i}`, 1, 0)), { rx_bytes: 500, tx_bytes: 0 })]));
-  assert.equal(fam(st, 'tcpRx').samples.length, 3);
-  assert.equal(value(st, 'tcpRx', { comm: OTHER }), 600);
+  assert.equal(fam(st, 'tcptop.rx').samples.length, 3);
+  assert.equal(value(st, 'tcptop.rx', { comm: OTHER }), 600);
   // b stays busy; a is quiet for 10 minutes of frames, then c gets its place.
   for (let t = 0; t < NAME_IDLE_NS / (60 * S); t++) st.update(frame([panel('tcptop', [tcp('b', 1, 0)], { rx_bytes: 1, tx_bytes: 0 })], 60 * S));
   st.update(frame([panel('tcptop', [tcp('c', 50, 0), tcp('b', 1, 0)], { rx_bytes: 51, tx_bytes: 0 })]));
-  assert.equal(value(st, 'tcpRx', { comm: 'a' }), undefined, 'a left');
-  assert.equal(value(st, 'tcpRx', { comm: 'c' }), 50);
-  assert.equal(value(st, 'tcpRx', { comm: 'b' }), 200 + 10 + 1);
+  assert.equal(value(st, 'tcptop.rx', { comm: 'a' }), undefined, 'a left');
+  assert.equal(value(st, 'tcptop.rx', { comm: 'c' }), 50);
+  assert.equal(value(st, 'tcptop.rx', { comm: 'b' }), 200 + 10 + 1);
 });
 
 test('softirqs per vector and CPU; runqlen a real histogram per CPU; biotop latency buckets from log2 slots', () => {
-  const st = new MetricsState();
+  const st = new MetricsState(PANELS);
   const hist = Array.from({ length: 32 }, () => 0);
   hist[0] = 90;
   hist[2] = 6;
@@ -87,27 +88,27 @@ test('softirqs per vector and CPU; runqlen a real histogram per CPU; biotop late
       panel('biotop', [{ id: 'x', disk: 'vda', op: 'read', io: 7, bytes: 28672, avg_lat_ns: 1000, lat_hist: lat }]),
     ]),
   );
-  assert.equal(value(st, 'softirqs', { vector: 'net_rx', cpu: '1' }), 20);
-  assert.equal(value(st, 'softirqSeconds', { vector: 'net_rx', cpu: '0' }), 1e-6);
-  const rq = fam(st, 'runq').samples as HistogramSample[];
+  assert.equal(value(st, 'softirqs.count', { vector: 'net_rx', cpu: '1' }), 20);
+  assert.equal(value(st, 'softirqs.seconds', { vector: 'net_rx', cpu: '0' }), 1e-6);
+  const rq = fam(st, 'runqlen.length').samples as HistogramSample[];
   assert.equal(rq.length, 1, 'per CPU, not the all row');
   assert.deepEqual(rq[0]!.labels, { cpu: '0' });
   assert.deepEqual(rq[0]!.buckets.map((b) => [b.le, b.count]), [[0, 90], [1, 90], [2, 96], [3, 96], [4, 96], [6, 99], [8, 99], [12, 99], [16, 99], [24, 99]]);
   assert.equal(rq[0]!.count, 99);
   assert.equal(rq[0]!.sum, 2 * 6 + 5 * 3);
-  assert.equal(value(st, 'runqOccupancy', { cpu: '0' }), 0.0909);
-  const d = (fam(st, 'diskLatency').samples as HistogramSample[])[0]!;
+  assert.equal(value(st, 'runqlen.occupancy', { cpu: '0' }), 0.0909);
+  const d = (fam(st, 'biotop.latency').samples as HistogramSample[])[0]!;
   assert.deepEqual(d.labels, { disk: 'vda', op: 'read' });
   assert.equal(d.buckets[0]!.le, 1.024e-6);
   assert.deepEqual(d.buckets.slice(0, 2).map((b) => b.count), [4, 6]);
   assert.equal(d.buckets.at(-1)!.count, 7);
   assert.equal(d.count, 7);
   assert.equal(d.sum, 7e-6);
-  assert.equal(value(st, 'diskBytes', { disk: 'vda', op: 'read' }), 28672);
+  assert.equal(value(st, 'biotop.bytes', { disk: 'vda', op: 'read' }), 28672);
 });
 
 test('panel status, tier and drop counters; a panel in error adds no rows', () => {
-  const st = new MetricsState();
+  const st = new MetricsState(PANELS);
   st.update(frame([panel('tcptop', [tcp('x', 5, 5)], { map_full_drops_total: 3, lru_evicted_total: 12, bpf_missed_drops_total: 1, rx_bytes: 5, tx_bytes: 5 }), panel('biotop', [{ disk: 'vda', op: 'read', io: 1 }], {}, 'error')]));
   assert.equal(value(st, 'panelUp', { panel: 'tcptop' }), 1);
   assert.equal(value(st, 'panelUp', { panel: 'biotop' }), 0);
@@ -115,7 +116,7 @@ test('panel status, tier and drop counters; a panel in error adds no rows', () =
   assert.equal(value(st, 'dropped', { panel: 'tcptop', reason: 'map_full_drops' }), 3);
   assert.equal(value(st, 'dropped', { panel: 'tcptop', reason: 'lru_evicted' }), 12);
   assert.equal(value(st, 'dropped', { panel: 'tcptop', reason: 'bpf_missed_drops' }), 1);
-  assert.equal(fam(st, 'diskIos').samples.length, 0);
+  assert.equal(fam(st, 'biotop.ios').samples.length, 0);
 });
 
 async function until(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
@@ -140,7 +141,7 @@ function get(port: number, headers: Record<string, string> = {}): Promise<{ stat
 }
 
 test('the endpoint: Prometheus text by default, OpenMetrics when asked; one formatting per frame, however many scrape', async () => {
-  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, 20);
+  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, PANELS, 20);
   try {
     const port = Number(ep.address.split(':').pop());
     ep.update(frame([panel('tcptop', [tcp('nginx', 100, 1000)], { rx_bytes: 100, tx_bytes: 1000 }), panel('runqlen', [{ cpu: 0, samples: 2, hist: [1, 1] }])]));
@@ -169,7 +170,7 @@ test('the endpoint: Prometheus text by default, OpenMetrics when asked; one form
 });
 
 test('the endpoint under hostile clients: a 1 MB request line, more connections than allowed, a port in use', async () => {
-  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, 20);
+  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, PANELS, 20);
   const held: Socket[] = [];
   try {
     const port = Number(ep.address.split(':').pop());
@@ -208,8 +209,8 @@ test('the endpoint under hostile clients: a 1 MB request line, more connections 
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await get(port)).status, 200);
     // The same port again: one line, exit status 2.
-    await assert.rejects(MetricsEndpoint.listen({ host: '127.0.0.1', port }, 20), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /127\.0\.0\.1:\d+: the port is in use$/.test(e.message));
-    await assert.rejects(MetricsEndpoint.listen({ host: '192.0.2.1', port: 9 }, 20), (e: unknown) => e instanceof UserError && /no such address on this host/.test(e.message));
+    await assert.rejects(MetricsEndpoint.listen({ host: '127.0.0.1', port }, PANELS, 20), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /127\.0\.0\.1:\d+: the port is in use$/.test(e.message));
+    await assert.rejects(MetricsEndpoint.listen({ host: '192.0.2.1', port: 9 }, PANELS, 20), (e: unknown) => e instanceof UserError && /no such address on this host/.test(e.message));
   } finally {
     for (const s of held) s.destroy();
     ep.close();
@@ -217,7 +218,7 @@ test('the endpoint under hostile clients: a 1 MB request line, more connections 
 });
 
 test('the endpoint under pipelining: a few requests at once are answered in order; a flood that does not read is closed', async (t) => {
-  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, 20);
+  const ep = await MetricsEndpoint.listen({ host: '127.0.0.1', port: 0 }, PANELS, 20);
   const held: Socket[] = [];
   try {
     const port = Number(ep.address.split(':').pop());
@@ -259,15 +260,15 @@ test('the endpoint under pipelining: a few requests at once are answered in orde
 
 test('docs/prometheus.md lists every metric with its help, as served', () => {
   const doc = readFileSync(join(ROOT, 'docs', 'prometheus.md'), 'utf8');
-  for (const f of Object.values(FAMILIES)) {
+  for (const f of new MetricsState(PANELS).families()) {
     assert.ok(doc.includes(`| ${f.name} | ${f.help} |`), `${f.name}: its help in the doc`);
     assert.match(doc, new RegExp(`^\\| ${f.name} \\| ${f.type} \\|`, 'm'), `${f.name}: its type and cardinality in the doc`);
   }
 });
 
 test('a process named like the rest\'s label is itself: "other" gets its own series, apart from the processes beyond the top', () => {
-  const st = new MetricsState(2);
+  const st = new MetricsState(PANELS, 2);
   st.update(frame([panel('tcptop', [tcp('other', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
-  assert.equal(value(st, 'tcpRx', { comm: 'other' }), 300);
-  assert.equal(value(st, 'tcpRx', { comm: OTHER }), 100);
+  assert.equal(value(st, 'tcptop.rx', { comm: 'other' }), 300);
+  assert.equal(value(st, 'tcptop.rx', { comm: OTHER }), 100);
 });
