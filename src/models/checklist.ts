@@ -42,9 +42,13 @@ export interface ChecklistSample {
   kmsg: KmsgState;
 }
 
+/** The ten steps, by name. */
+export const STEP_IDS = ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar-dev', 'sar-tcp', 'top'] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
 export interface ChecklistRow {
   /** the step's name: uptime, dmesg, vmstat, … */
-  id: string;
+  id: StepId;
   step: number;
   /** the command it stands for */
   check: string;
@@ -55,7 +59,7 @@ export interface ChecklistRow {
   verdict: Verdict;
   /** why the verdict (the threshold crossed), or '' */
   why: string;
-  /** the BPF panels that explain it, by id, comma-separated (Enter drills into the first) */
+  /** the BPF panels that explain it, by id, comma-separated (Enter drills into the first); set by the home panel */
   explains: string;
   /** the raw figures of the step, for JSON and the detail view */
   fields: Readonly<Record<string, number | string | null>>;
@@ -137,19 +141,20 @@ function cpuSplit(cur: ProcStat, prev: ProcStat, id: string): CpuSplit | null {
   return out;
 }
 
-function row(step: number, id: string, check: string, explains: string, r: { reading: string; value: number | null; verdict: Verdict; why: string; fields: Record<string, number | string | null> }): ChecklistRow {
-  return { id, step, check, reading: r.reading, value: r.value, verdict: r.verdict, why: r.why, explains, fields: Object.freeze(r.fields) };
+function row(step: number, id: StepId, check: string, r: { reading: string; value: number | null; verdict: Verdict; why: string; fields: Record<string, number | string | null> }): ChecklistRow {
+  // Which panels explain a step is the home panel's to say (src/panels/home.ts): the model names none.
+  return { id, step, check, reading: r.reading, value: r.value, verdict: r.verdict, why: r.why, explains: '', fields: Object.freeze(r.fields) };
 }
 
-const pending = (step: number, id: string, check: string, explains: string, reading = 'measuring…'): ChecklistRow =>
-  row(step, id, check, explains, { reading, value: null, verdict: '-', why: '', fields: {} });
+const pending = (step: number, id: StepId, check: string, reading = 'measuring…'): ChecklistRow =>
+  row(step, id, check, { reading, value: null, verdict: '-', why: '', fields: {} });
 
 function uptime(s: ChecklistSample): ChecklistRow {
   const { load1, load5, load15 } = s.load;
   const arrow = load1 > load15 * 1.1 + 0.05 ? '↑' : load1 < load15 * 0.9 - 0.05 ? '↓' : '→';
   const perCpu = load1 / Math.max(1, s.ncpu);
   const g = grade(perCpu, THRESHOLDS.loadPerCpu);
-  return row(1, 'uptime', 'uptime', 'runqlen', {
+  return row(1, 'uptime', 'uptime', {
     reading: `load ${load1.toFixed(2)} ${load5.toFixed(2)} ${load15.toFixed(2)} ${arrow} on ${s.ncpu} CPUs (${perCpu.toFixed(2)} per CPU)`,
     value: load1,
     verdict: g,
@@ -176,7 +181,7 @@ export const CHECKLIST_FIELDS: readonly string[] = [
 const KMSG_WINDOW_S = 600;
 
 function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: string) => string): ChecklistRow {
-  if (!s.kmsg.readable) return row(2, 'dmesg', 'dmesg | tail', '', { reading: s.kmsg.reason ?? '/dev/kmsg cannot be read', value: null, verdict: '-', why: '', fields: {} });
+  if (!s.kmsg.readable) return row(2, 'dmesg', 'dmesg | tail', { reading: s.kmsg.reason ?? '/dev/kmsg cannot be read', value: null, verdict: '-', why: '', fields: {} });
   const since = s.uptimeS - KMSG_WINDOW_S;
   const recent = s.kmsg.recent.filter((r) => r.usec / 1e6 >= since);
   // One error per report, not per line (an OOM kill writes dozens).
@@ -191,7 +196,7 @@ function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: s
   // Under 10 s, to a tenth: a message of 1.4 s ago came before a 1 s interval ("0 new"), which "1 s ago" hid.
   const agoS = shown ? Math.max(0, s.uptimeS - shown.usec / 1e6) : 0;
   const ago = shown ? `${agoS < 10 ? agoS.toFixed(1) : Math.round(agoS)} s ago: ` : '';
-  return row(2, 'dmesg', 'dmesg | tail', '', {
+  return row(2, 'dmesg', 'dmesg | tail', {
     reading: `${errors.length} error${errors.length === 1 ? '' : 's'} in 10 min${kinds.length ? ` (${kinds.join(', ')})` : ''}, ${fresh} new; ${shown ? `${ago}${escape(shown.message)}` : 'no messages'}`,
     value: fresh,
     verdict,
@@ -216,7 +221,7 @@ function vmstat(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
     [grade(siKb === null || soKb === null ? null : siKb + soKb, THRESHOLDS.swapKbPerS), `swapping ${f0((siKb ?? 0) + (soKb ?? 0))} kB/s`],
     [grade(cpu?.wa ?? null, THRESHOLDS.iowaitPct), `wa ${f0(cpu?.wa ?? null)} %`],
   ]);
-  return row(3, 'vmstat', 'vmstat 1', 'runqlen', {
+  return row(3, 'vmstat', 'vmstat 1', {
     reading: `r ${r} b ${b}  si ${f0(siKb)} so ${f0(soKb)} kB/s  us ${f0(us)} sy ${f0(sy)} id ${f0(cpu?.id ?? null)} wa ${f0(cpu?.wa ?? null)} st ${f0(cpu?.st ?? null)}`,
     value: r,
     ...v,
@@ -227,7 +232,7 @@ function vmstat(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
 function mpstat(s: ChecklistSample, p: ChecklistSample): ChecklistRow {
   const cpus = [...s.stat.cpus.keys()].filter((k) => k !== 'all').map((k) => ({ k, c: cpuSplit(s.stat, p.stat, k) })).filter((x) => x.c !== null) as { k: string; c: CpuSplit }[];
   const all = cpuSplit(s.stat, p.stat, 'all');
-  if (cpus.length === 0 || !all) return pending(4, 'mpstat', 'mpstat -P ALL 1', 'runqlen,softirqs');
+  if (cpus.length === 0 || !all) return pending(4, 'mpstat', 'mpstat -P ALL 1');
   let hot = cpus[0]!;
   let cold = cpus[0]!;
   let soft = cpus[0]!;
@@ -242,7 +247,7 @@ function mpstat(s: ChecklistSample, p: ChecklistSample): ChecklistRow {
     [grade(all.busy, [Infinity, THRESHOLDS.cpuBusyPct[1]]), `all CPUs ${f0(all.busy)} % busy`],
     [grade(soft.c.si, THRESHOLDS.softPct), `${soft.k} spends ${f0(soft.c.si)} % in softirqs`],
   ]);
-  return row(4, 'mpstat', 'mpstat -P ALL 1', 'runqlen,softirqs', {
+  return row(4, 'mpstat', 'mpstat -P ALL 1', {
     reading: `busiest ${hot.k} ${f0(hot.c.busy)} %, all ${f0(all.busy)} %, imbalance ${f0(imbalance)} points, most %soft ${soft.k} ${f1(soft.c.si)}`,
     value: hot.c.busy,
     ...v,
@@ -267,7 +272,7 @@ function pidstat(s: ChecklistSample, p: ChecklistSample, secs: number, escape: (
   const top = taskCpu(s, p, secs);
   const first = top[0];
   const g = grade(first?.pct ?? 0, THRESHOLDS.taskCpuPct);
-  return row(5, 'pidstat', 'pidstat 1', 'filetop', {
+  return row(5, 'pidstat', 'pidstat 1', {
     reading: top.length ? top.slice(0, 3).map((t) => `${escape(t.comm)} ${t.pid} ${f0(t.pct)} %`).join(', ') : 'no process used CPU',
     value: first?.pct ?? 0,
     verdict: g,
@@ -316,10 +321,10 @@ export function diskRates(s: ChecklistSample, p: ChecklistSample, secs: number):
 function iostat(s: ChecklistSample, p: ChecklistSample, secs: number): ChecklistRow {
   const disks = diskRates(s, p, secs);
   const top = disks[0];
-  if (!top) return row(6, 'iostat', 'iostat -xz 1', 'biotop,filetop', { reading: 'no disk I/O', value: 0, verdict: 'ok', why: '', fields: { disks: 0 } });
+  if (!top) return row(6, 'iostat', 'iostat -xz 1', { reading: 'no disk I/O', value: 0, verdict: 'ok', why: '', fields: { disks: 0 } });
   const g = grade(top.utilPct, THRESHOLDS.diskUtilPct);
   const aw = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
-  return row(6, 'iostat', 'iostat -xz 1', 'biotop,filetop', {
+  return row(6, 'iostat', 'iostat -xz 1', {
     reading: `${top.name} ${f0(top.utilPct)} %util, r/s ${f1(top.rPerS)} w/s ${f1(top.wPerS)}, rkB/s ${f0(top.rkBPerS)} wkB/s ${f0(top.wkBPerS)}, await r ${aw(top.rAwaitMs)} w ${aw(top.wAwaitMs)} ms, aqu-sz ${top.aquSz.toFixed(2)}${disks.length > 1 ? ` (+${disks.length - 1} more)` : ''}`,
     value: top.utilPct,
     verdict: g,
@@ -332,7 +337,7 @@ function free(s: ChecklistSample): ChecklistRow {
   const m = freeOf(s.mem);
   const availPct = m.total > 0 ? (m.available / m.total) * 100 : null;
   const g = gradeLow(availPct, THRESHOLDS.memAvailPct);
-  return row(7, 'free', 'free -m', 'cachetop', {
+  return row(7, 'free', 'free -m', {
     reading: `available ${mib(m.available)} of ${mib(m.total)} (${f0(availPct)} %), used ${mib(m.used)}, buff/cache ${mib(m.buffCache)}, swap ${mib(m.swapUsed)} of ${mib(m.swapTotal)}`,
     // Used, so that up means worse, as on every other step's trend.
     value: availPct === null ? null : 100 - availPct,
@@ -358,10 +363,10 @@ function sarDev(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
     // rather than an idle ifb0).
     .sort((a, b) => b.rxKb + b.txKb - (a.rxKb + a.txKb) || Number(a.name === 'lo') - Number(b.name === 'lo') || total(b.name) - total(a.name));
   const top = rates[0];
-  if (!top || secs <= 0) return pending(8, 'sar-dev', 'sar -n DEV 1', 'tcptop,softirqs', 'no network interface');
+  if (!top || secs <= 0) return pending(8, 'sar-dev', 'sar -n DEV 1', 'no network interface');
   const bad = rates.filter((x) => x.errs + x.drops > 0);
   const g: Verdict = bad.length > 0 ? 'look' : 'ok';
-  return row(8, 'sar-dev', 'sar -n DEV 1', 'tcptop,softirqs', {
+  return row(8, 'sar-dev', 'sar -n DEV 1', {
     reading: `${top.name} rx ${f1(top.rxKb)} tx ${f1(top.txKb)} kB/s, rx ${f0(top.rxPk)} tx ${f0(top.txPk)} pkt/s${rates[1] && rates[1].rxKb + rates[1].txKb > 0 ? `; ${rates[1].name} ${f1(rates[1].rxKb + rates[1].txKb)} kB/s` : ''}${bad.length ? `; errors/drops on ${bad.map((x) => x.name).join(', ')}` : ''}`,
     value: top.rxKb + top.txKb,
     verdict: g,
@@ -382,7 +387,7 @@ function sarTcp(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
     [grade(retransPct, THRESHOLDS.retransPct), `${f1(retransPct)} % of segments retransmitted`],
     [inErrs !== null && inErrs > 0 ? 'look' : 'ok', `${f1(inErrs)} receive errors/s`],
   ]);
-  return row(9, 'sar-tcp', 'sar -n TCP,ETCP 1', 'tcptop', {
+  return row(9, 'sar-tcp', 'sar -n TCP,ETCP 1', {
     reading: `active ${f1(active)}/s passive ${f1(passive)}/s, retrans ${f1(per(retrans, secs))}/s (${f1(retransPct)} %), in errs ${f1(inErrs)}/s, resets out ${f1(per(k('OutRsts'), secs))}/s`,
     value: per(retrans, secs),
     ...v,
@@ -399,7 +404,7 @@ function top(s: ChecklistSample, p: ChecklistSample): ChecklistRow {
   const zombie = n.Z ?? 0;
   const c = cpuSplit(s.stat, p.stat, 'all');
   const g: Verdict = zombie > 0 ? 'look' : 'ok';
-  return row(10, 'top', 'top', 'runqlen', {
+  return row(10, 'top', 'top', {
     reading: `Tasks ${s.tasks.length} total, ${running} running, ${sleeping} sleeping, ${stopped} stopped, ${zombie} zombie; %Cpu ${f1(c?.us ?? null)} us ${f1(c?.sy ?? null)} sy ${f1(c?.ni ?? null)} ni ${f1(c?.id ?? null)} id ${f1(c?.wa ?? null)} wa ${f1(c?.hi ?? null)} hi ${f1(c?.si ?? null)} si ${f1(c?.st ?? null)} st`,
     value: running,
     verdict: g,
@@ -426,14 +431,14 @@ export function deriveChecklist(
   return [
     uptime(sample),
     dmesg(sample, previous, escapeKernel),
-    p ? vmstat(sample, p, secs) : pending(3, 'vmstat', 'vmstat 1', 'runqlen'),
-    p ? mpstat(sample, p) : pending(4, 'mpstat', 'mpstat -P ALL 1', 'runqlen,softirqs'),
-    p ? pidstat(sample, p, secs, escape) : pending(5, 'pidstat', 'pidstat 1', 'filetop'),
-    p ? iostat(sample, p, secs) : pending(6, 'iostat', 'iostat -xz 1', 'biotop,filetop'),
+    p ? vmstat(sample, p, secs) : pending(3, 'vmstat', 'vmstat 1'),
+    p ? mpstat(sample, p) : pending(4, 'mpstat', 'mpstat -P ALL 1'),
+    p ? pidstat(sample, p, secs, escape) : pending(5, 'pidstat', 'pidstat 1'),
+    p ? iostat(sample, p, secs) : pending(6, 'iostat', 'iostat -xz 1'),
     free(sample),
-    p ? sarDev(sample, p, secs) : pending(8, 'sar-dev', 'sar -n DEV 1', 'tcptop,softirqs'),
-    p ? sarTcp(sample, p, secs) : pending(9, 'sar-tcp', 'sar -n TCP,ETCP 1', 'tcptop'),
-    p ? top(sample, p) : pending(10, 'top', 'top', 'runqlen'),
+    p ? sarDev(sample, p, secs) : pending(8, 'sar-dev', 'sar -n DEV 1'),
+    p ? sarTcp(sample, p, secs) : pending(9, 'sar-tcp', 'sar -n TCP,ETCP 1'),
+    p ? top(sample, p) : pending(10, 'top', 'top'),
   ];
 }
 

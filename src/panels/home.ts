@@ -3,7 +3,13 @@
  * ring buffer). Each step is a row: the command it stands for, its headline, a verdict (ok / look / bad, by the USE
  * method), and the BPF panels that explain it (Enter drills into them).
  */
-import { CHECKLIST_FIELDS, cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState } from '../models/checklist.js';
+import { CHECKLIST_FIELDS, cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState, type StepId } from '../models/checklist.js';
+import { biotopPanel } from './biotop.js';
+import { cachetopPanel } from './cachetop.js';
+import { filetopPanel } from './filetop.js';
+import { runqlenPanel } from './runqlen.js';
+import { softirqsPanel } from './softirqs.js';
+import { tcptopPanel } from './tcptop.js';
 import { parseProcStat } from '../records/procstat.js';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseUptime, parseVmstat, freeOf, type KmsgReader, type KmsgRecord, type ProcTask } from '../records/procfs.js';
 import { escapeControl, escapeRawControls } from '../format.js';
@@ -162,6 +168,24 @@ export function homeHost(stats: PanelStats): HostFigures | undefined {
   };
 }
 
+/**
+ * The BPF panels that explain each step, in the order Enter tries them (the first that runs): by the panels
+ * themselves, so a panel renamed or removed is a compile error here, not a dead drill.
+ */
+const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
+  uptime: [runqlenPanel],
+  dmesg: [],
+  vmstat: [runqlenPanel],
+  mpstat: [runqlenPanel, softirqsPanel],
+  pidstat: [filetopPanel],
+  iostat: [biotopPanel, filetopPanel],
+  free: [cachetopPanel],
+  'sar-dev': [tcptopPanel, softirqsPanel],
+  'sar-tcp': [tcptopPanel],
+  top: [runqlenPanel],
+};
+const explainedBy = (step: StepId): string => EXPLAINED_BY[step].map((p) => p.id).join(',');
+
 export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   id: 'home',
   title: 'home',
@@ -173,7 +197,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
     createReader: createChecklistReader,
   },
   hookList: [{ name: 'proc', hooks: '/proc and /dev/kmsg (no BPF; the ring buffer needs root or CAP_SYSLOG)' }],
-  derive: (sample, previous, elapsedNs) => deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls),
+  derive: (sample, previous, elapsedNs) => deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls).map((r) => ({ ...r, explains: explainedBy(r.id) })),
   stats: homeStats,
   summarize: homeSummary,
   csvExtra: { keys: ['value', ...CHECKLIST_FIELDS], value: (r, k) => (k === 'value' ? r.value : (r.fields[k] ?? null)) },
