@@ -55,21 +55,22 @@ export interface StructLayout {
   members: { name: string; offset: number; size: number }[];
 }
 
-export interface BpfObject {
+/** A loaded object; `M`: the names of its maps (src/generated/bpf.ts gives each object's, so a wrong one does not compile). */
+export interface BpfObject<M extends string = string> {
   /**
    * Attaches every loaded program, all or nothing. Returns their names. A perf_event program samples every online CPU
    * (a software cpu-clock event per CPU) at `perfFreq` Hz, 99 by default.
    */
   attach(options?: { perfFreq?: number }): string[];
   /** Reads a whole map in batches; the staging buffers are kept per map, so repeated reads do not allocate them. */
-  readMap(name: string, options?: ReadOptions): MapRead;
+  readMap(name: M, options?: ReadOptions): MapRead;
   /** Sets the given keys (concatenated) to the values (one per key); not for per-CPU maps. Returns how many. */
-  updateKeys(name: string, keys: Buffer, values: Buffer): number;
+  updateKeys(name: M, keys: Buffer, values: Buffer): number;
   /** Deletes the given keys (concatenated); returns how many were deleted. */
-  deleteKeys(name: string, keys: Buffer): number;
+  deleteKeys(name: M, keys: Buffer): number;
   /** Deletes the given keys and returns the values they held when deleted (those that existed). Not per-CPU maps. */
-  takeKeys(name: string, keys: Buffer): MapRead;
-  mapInfo(name: string): MapInfo;
+  takeKeys(name: M, keys: Buffer): MapRead;
+  mapInfo(name: M): MapInfo;
   programs(): ProgramInfo[];
   /** A struct's layout from the object's own BTF. */
   layout(structName: string): StructLayout;

@@ -77,4 +77,6 @@ if [[ ! -f native/build/Makefile || native/binding.gyp -nt native/build/Makefile
   printf '%s\n' "$inputs" >"$stamp"
 fi
 "${gyp[@]}" build -j 2 >native/build/last-build.log 2>&1 || { cat native/build/last-build.log >&2; die "native build failed"; }
+# The programs', maps' and counters' names, from the objects just built, for tsc to check the TypeScript against.
+node scripts/bpf-names.mjs
 npx --no-install tsc -b

@@ -7,11 +7,17 @@ import type { BpfObject } from '../native.js';
 import { sumArrays, sumOf, sumRate, weightedMean, type Grouping } from './group.js';
 import { BPF_MISSED, type HostInfo, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, UNMATCHED_COMPLETIONS, asNumber } from './types.js';
 import { log2Buckets } from './metric-kit.js';
+import { biotop as names } from '../generated/bpf.js';
+
+/** The object's programs and maps, by name: a name it does not have does not compile. */
+type Programs = keyof typeof names.programs;
+type Maps = keyof typeof names.maps;
+const STAT = names.enums.biotop_stat;
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
 const IDLE_DELETE_NS = 30e9;
 
-const TIERS: readonly Tier[] = [
+const TIERS: readonly Tier<Programs>[] = [
   {
     name: 'tp_btf',
     types: ['tp_btf', 'raw_tp'],
@@ -79,7 +85,7 @@ interface Extra {
  * an issued entry is there unchanged at two reads in a row, and the kernel says its disk has nothing in flight
  * (/proc/diskstats), it completed unseen. It is taken out of the map and counted here, with its bytes, without latency.
  */
-export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host: HostInfo): () => BiotopSample {
+export function createBiotopReader(obj: BpfObject<Maps>, layouts: BiotopLayouts, host: HostInfo): () => BiotopSample {
   const capacity = obj.mapInfo('biotop_rows').maxEntries;
   const seen = new Map<string, { io: number; lastActiveNs: number; rawKey: Buffer }>();
   const extras = new Map<string, Extra>();
@@ -166,9 +172,9 @@ export function createBiotopReader(obj: BpfObject, layouts: BiotopLayouts, host:
     }
     return {
       rows,
-      unseen: (counters[1] ?? 0) + swept,
-      unmatched: counters[2] ?? 0,
-      mapFull: counters[0] ?? 0,
+      unseen: (counters[STAT.UNSEEN] ?? 0) + swept,
+      unmatched: counters[STAT.UNMATCHED] ?? 0,
+      mapFull: counters[STAT.MAP_FULL] ?? 0,
       inFlight: issuedBefore.size,
       entries: read.count - stale.length,
       capacity,

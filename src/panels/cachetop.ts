@@ -1,12 +1,17 @@
 /** The cachetop panel: page-cache hits, misses and dirtied pages per process, in pages (never folios). */
 import { cachetopStats, deriveCachetop, type CachetopEntry, type CachetopRow, type CachetopSample } from '../models/cachetop.js';
-import { CACHETOP_RECORDS, CACHETOP_STAT_MAP_FULL, decodeCachetop, type CachetopLayouts, type CachetopRecord } from '../records/cachetop.js';
+import { CACHETOP_RECORDS, decodeCachetop, type CachetopLayouts, type CachetopRecord } from '../records/cachetop.js';
 import { compareValues } from '../models/delta.js';
 import { humanCount, percent } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { BPF_MISSED, type HostInfo, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
+import { cachetop as names } from '../generated/bpf.js';
+
+/** The object's programs and maps, by name: a name it does not have does not compile. */
+type Programs = keyof typeof names.programs;
+type Maps = keyof typeof names.maps;
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
 const IDLE_DELETE_NS = 30e9;
@@ -20,12 +25,12 @@ const LOW_WATER = 0.6;
 /** The tiers whose accesses come from the proxy (bytes moved and mmap faults), not from a page-access hook. */
 const ESTIMATED = 'estimated';
 
-const SYSCALLS = ['read', 'pread64', 'readv', 'preadv', 'preadv2', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'];
+const SYSCALLS = ['read', 'pread64', 'readv', 'preadv', 'preadv2', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'] as const;
 
 /** Every tier: the exec rename, and misses and dirties from the tracepoints where the kernel adds and accounts pages. */
 const COMMON = 'tp_btf mm_filemap_add_to_page_cache + writeback_dirty_folio + sched_process_exec';
 
-const TIERS: readonly Tier[] = [
+const TIERS: readonly Tier<Programs>[] = [
   {
     name: 'fentry',
     types: ['fentry', 'tp_btf'],
@@ -59,7 +64,7 @@ const TIERS: readonly Tier[] = [
       'cachetop_dirty_tp',
       'cachetop_mapped_tp',
       'cachetop_fault_tp',
-      ...SYSCALLS.flatMap((s) => [`cachetop_in_${s}`, `cachetop_out_${s}`]),
+      ...SYSCALLS.flatMap((s) => [`cachetop_in_${s}` as const, `cachetop_out_${s}` as const]),
     ],
     hooks: `accesses estimated from tracepoint syscalls read/write/pread64/pwrite64/readv/writev/preadv/pwritev/preadv2/pwritev2 (regular files) + tp_btf mm_filemap_map_pages + mm_filemap_fault; ${COMMON}`,
     traits: [ESTIMATED],
@@ -72,7 +77,7 @@ const rowId = (r: CachetopRecord): string => `p${r.pid}`;
  * Reads cachetop's maps. Rows are cumulative in the kernel; those idle for 30 s, and under pressure the quietest and
  * smallest, are taken out with lookup-and-delete, so their last counts still reach the sample.
  */
-export function createCachetopReader(obj: BpfObject, layouts: CachetopLayouts, host: HostInfo, tier?: Tier): () => CachetopSample {
+export function createCachetopReader(obj: BpfObject<Maps>, layouts: CachetopLayouts, host: HostInfo, tier?: Tier<Programs>): () => CachetopSample {
   const estimated = tier?.traits?.includes(ESTIMATED) ?? false;
   const capacity = obj.mapInfo('cachetop_rows').maxEntries;
   const seen = new Map<string, { total: number; moved: number; lastActiveNs: number; rawKey: Buffer }>();
@@ -112,7 +117,7 @@ export function createCachetopReader(obj: BpfObject, layouts: CachetopLayouts, h
       }
     }
     for (const id of seen.keys()) if (!rows.has(id)) seen.delete(id);
-    return { rows, estimated, mapFull: counters[CACHETOP_STAT_MAP_FULL] ?? 0, evicted, entries: read.count - stale.length, capacity };
+    return { rows, estimated, mapFull: counters[names.enums.cachetop_stat.MAP_FULL] ?? 0, evicted, entries: read.count - stale.length, capacity };
   };
 }
 

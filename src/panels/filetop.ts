@@ -5,7 +5,6 @@ import { devMajor, devMinor } from '../records/biotop.js';
 import {
   decodeNames,
   FILETOP_RECORDS,
-  FILETOP_STAT,
   fileKey,
   filetopDecoder,
   type FiletopLayouts,
@@ -18,6 +17,12 @@ import { sumOf, sumRate, type Grouping } from './group.js';
 import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
 import { BPF_MISSED, type HostInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
 import { busyByName, num, OTHER, str, sumByProcess } from './metric-kit.js';
+import { filetop as names } from '../generated/bpf.js';
+
+/** The object's programs and maps, by name: a name it does not have does not compile. */
+type Programs = keyof typeof names.programs;
+type Maps = keyof typeof names.maps;
+const STAT = names.enums.filetop_stat;
 
 /** A row whose counters have not moved for this long is taken out of the kernel map (with its last counts). */
 const IDLE_DELETE_NS = 30e9;
@@ -25,10 +30,10 @@ const IDLE_DELETE_NS = 30e9;
 const HIGH_WATER = 0.75;
 const LOW_WATER = 0.6;
 
-const SYSCALLS = ['read', 'write', 'pread64', 'pwrite64', 'readv', 'writev', 'preadv', 'pwritev', 'preadv2', 'pwritev2'];
-const VFS = ['vfs_read', 'vfs_write', 'vfs_readv', 'vfs_writev'];
+const SYSCALLS = ['read', 'write', 'pread64', 'pwrite64', 'readv', 'writev', 'preadv', 'pwritev', 'preadv2', 'pwritev2'] as const;
+const VFS = ['vfs_read', 'vfs_write', 'vfs_readv', 'vfs_writev'] as const;
 
-const TIERS: readonly Tier[] = [
+const TIERS: readonly Tier<Programs>[] = [
   {
     name: 'fentry',
     types: ['fexit'],
@@ -38,13 +43,13 @@ const TIERS: readonly Tier[] = [
   {
     name: 'kprobe',
     types: ['kprobe', 'kretprobe'],
-    programs: VFS.flatMap((f) => [`filetop_${f}_kprobe`, `filetop_${f}_kretprobe`]),
+    programs: VFS.flatMap((f) => [`filetop_${f}_kprobe` as const, `filetop_${f}_kretprobe` as const]),
     hooks: 'kprobe+kretprobe vfs_read + vfs_write + vfs_readv + vfs_writev',
   },
   {
     name: 'tracepoint',
     types: ['tracepoint'],
-    programs: SYSCALLS.flatMap((s) => [`filetop_enter_${s}`, `filetop_exit_${s}`]),
+    programs: SYSCALLS.flatMap((s) => [`filetop_enter_${s}` as const, `filetop_exit_${s}` as const]),
     hooks: 'tracepoint syscalls:sys_enter/sys_exit of the 10 read/write calls',
   },
   {
@@ -104,7 +109,7 @@ interface Known extends Keyed {
  * buffers, finds rows by a hash of the key's words and writes columns: at 100k files, a string and an object per row
  * per read were most of the time.
  */
-export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: HostInfo): () => FiletopSample {
+export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, host: HostInfo): () => FiletopSample {
   const capacity = obj.mapInfo('filetop_rows').maxEntries;
   const d = filetopDecoder(L);
   if (L.key.size !== 16 || L.val.size % 8 !== 0) throw new Error('filetop records: the reader reads the key as four u32 words and the value in u64 words');
@@ -215,7 +220,7 @@ export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: Hos
       for (const k of stale) k.taken = true;
     }
     // Every row the LRU evicted, including ones created and evicted between two reads: created − deleted − left.
-    evicted = Math.max(evicted, (counters[FILETOP_STAT.created] ?? 0) - deleted - read.count);
+    evicted = Math.max(evicted, (counters[STAT.CREATED] ?? 0) - deleted - read.count);
     // Free slots at the end are dropped, so the columns stay as short as the rows known.
     while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
     free = free.filter((slot) => slot < slots.length);
@@ -226,10 +231,10 @@ export function createFiletopReader(obj: BpfObject, L: FiletopLayouts, host: Hos
       for (const f of names.keys()) if (!used.has(f)) names.delete(f);
     }
     const sample = newFiletopSample(slots.length, {
-      mapFull: counters[FILETOP_STAT.mapFull] ?? 0,
+      mapFull: counters[STAT.MAP_FULL] ?? 0,
       evicted,
-      namesFull: counters[FILETOP_STAT.namesFull] ?? 0,
-      noFile: counters[FILETOP_STAT.noFile] ?? 0,
+      namesFull: counters[STAT.NAMES_FULL] ?? 0,
+      noFile: counters[STAT.NO_FILE] ?? 0,
       entries_in_map: read.count - taken,
       capacity,
     });

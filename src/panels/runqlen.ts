@@ -1,13 +1,19 @@
 /** The runqlen panel: run queue length per CPU, sampled at 99 Hz by a perf_event timer on every CPU. */
+import type { BpfObject } from '../native.js';
 import { decodeRunqlen, RUNQLEN_RECORDS, RUNQLEN_SLOTS } from '../records/runqlen.js';
 import { deriveRunqlen, type RunqlenRow, type RunqlenSample } from '../models/runqlen.js';
 import { humanCount, percent } from '../format.js';
 import { BPF_MISSED, type PanelDef, type Summary, type Tier, asNumber } from './types.js';
+import { runqlen as names } from '../generated/bpf.js';
+
+/** The object's programs and maps, by name: a name it does not have does not compile. */
+type Programs = keyof typeof names.programs;
+type Maps = keyof typeof names.maps;
 
 /** Samples per second on each CPU (the addon's default perf_event frequency). */
 export const RUNQLEN_HZ = 99;
 
-const TIERS: readonly Tier[] = [
+const TIERS: readonly Tier<Programs>[] = [
   {
     name: 'perf_event',
     types: ['perf_event'],
@@ -56,7 +62,7 @@ export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
     stem: 'runqlen',
     tiers: TIERS,
     records: RUNQLEN_RECORDS,
-    createReader: (obj, layouts, host) => () => ({ cpus: decodeRunqlen(obj.readMap('runqlen_stats', { perCpu: 'raw' }), layouts.val!), online: host.onlineCpus(), hz: RUNQLEN_HZ }),
+    createReader: (obj: BpfObject<Maps>, layouts, host) => () => ({ cpus: decodeRunqlen(obj.readMap('runqlen_stats', { perCpu: 'raw' }), layouts.val!), online: host.onlineCpus(), hz: RUNQLEN_HZ }),
   },
   hookList: TIERS,
   derive: deriveRunqlen,

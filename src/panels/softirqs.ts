@@ -5,8 +5,13 @@ import type { BpfObject } from '../native.js';
 import type { RecordLayout } from '../records/layout.js';
 import { humanCount, humanNs, percent } from '../format.js';
 import { BPF_MISSED, type PanelDef, type Tier, asNumber } from './types.js';
+import { softirqs as names } from '../generated/bpf.js';
 
-const TIERS: readonly Tier[] = [
+/** The object's programs and maps, by name: a name it does not have does not compile. */
+type Programs = keyof typeof names.programs;
+type Maps = keyof typeof names.maps;
+
+const TIERS: readonly Tier<Programs>[] = [
   { name: 'tp_btf', types: ['tp_btf'], programs: ['softirqs_entry_btf', 'softirqs_exit_btf'], hooks: 'tp_btf softirq_entry + softirq_exit' },
   { name: 'raw_tp', types: ['raw_tp'], programs: ['softirqs_entry_raw', 'softirqs_exit_raw'], hooks: 'raw_tp softirq_entry + softirq_exit' },
   { name: 'tracepoint', types: ['tracepoint'], programs: ['softirqs_entry_tp', 'softirqs_exit_tp'], hooks: 'tracepoint irq:softirq_entry + irq:softirq_exit' },
@@ -41,7 +46,7 @@ export function softirqsSummary(rows: readonly SoftirqsRow[], _stats: unknown, e
  * Reads the per-CPU counters raw. Each read first closes the interval in progress (softirqs_epoch + 1), so the
  * longest softirq of the interval just closed sits in a slot the programs no longer write.
  */
-export function createSoftirqsReader(obj: BpfObject, val: RecordLayout, ncpu: () => number): () => SoftirqsSample {
+export function createSoftirqsReader(obj: BpfObject<Maps>, val: RecordLayout, ncpu: () => number): () => SoftirqsSample {
   const key = Buffer.alloc(4);
   const value = Buffer.alloc(8);
   const setEpoch = (e: number): void => {

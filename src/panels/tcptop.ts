@@ -9,6 +9,12 @@ import { sumRate, type Grouping } from './group.js';
 import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
 import { BPF_MISSED, type HostInfo, type KernelInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
 import { busyByName, num, OTHER, sumByProcess } from './metric-kit.js';
+import { tcptop as names } from '../generated/bpf.js';
+
+/** The object's programs and maps, by name: a name it does not have does not compile. */
+type Programs = keyof typeof names.programs;
+type Maps = keyof typeof names.maps;
+const STAT = names.enums.tcptop_stat;
 
 /** An entry whose counters have not moved for this long is deleted from the kernel map (tidying up closed ones). */
 const IDLE_DELETE_NS = 30e9;
@@ -83,7 +89,7 @@ function sockstat(host: HostInfo): string {
  * not a count of reads, so a burst of reads after a stall evicts nothing. Entries are deleted with lookup-and-delete,
  * so their last bytes are still counted; entries the kernel's LRU evicted are counted as such.
  */
-export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host: HostInfo, tier?: Tier): () => TcptopSample {
+export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts, host: HostInfo, tier?: Tier<Programs>): () => TcptopSample {
   const countsKept = tier?.traits?.includes('socket-storage') ?? false;
   const lruCapacity = obj.mapInfo('tcptop_conns').maxEntries;
   const capacity = lruCapacity + obj.mapInfo('tcptop_big').maxEntries;
@@ -174,7 +180,7 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
     }
     // Every entry the LRU evicted, including ones created and evicted between two reads: created − deleted − moved to
     // tcptop_big − left.
-    evicted = Math.max(evicted, Number(counters[1] ?? 0n) - deleted - Number(counters[3] ?? 0n) - read.count);
+    evicted = Math.max(evicted, Number(counters[STAT.CREATED] ?? 0n) - deleted - Number(counters[STAT.PROMOTED] ?? 0n) - read.count);
     // Under pressure the quietest and smallest are taken out too, down to the low water mark, so there is room for
     // new talkers before the LRU must evict. Their last bytes are taken with them.
     const excess = read.count - stale.filter((e) => !e.inBig).length - Math.floor(lruCapacity * LOW_WATER);
@@ -220,7 +226,7 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
       created: new Float64Array(n),
       lastActiveNs: new Float64Array(n),
       nowNs: now,
-      mapFull: Number(counters[0] ?? 0n),
+      mapFull: Number(counters[STAT.MAP_FULL] ?? 0n),
       evicted,
       countsKept,
       entries: read.count + big.count - deletedNow,
@@ -242,7 +248,7 @@ export function createTcptopReader(obj: BpfObject, layouts: TcptopLayouts, host:
   };
 }
 
-const TIERS: readonly Tier[] = [
+const TIERS: readonly Tier<Programs>[] = [
   {
     name: 'fentry',
     types: ['fexit'],

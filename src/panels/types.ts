@@ -148,7 +148,7 @@ export interface PanelSpec<R extends Row = Row> {
 
 export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  source: BpfSource<S, any> | ProcSource<S>;
+  source: BpfSource<S, any, any, any> | ProcSource<S>;
   /** Pure: the rows of one interval from this sample, the previous one, and the measured elapsed time. */
   derive: (sample: S, previous: S | undefined, elapsedNs: number) => R[];
   /** Counters for this interval (and totals), e.g. events lost to a full map. */

@@ -20,8 +20,6 @@ export const CACHETOP_RECORDS = {
 };
 export type CachetopLayouts = Record<keyof typeof CACHETOP_RECORDS, RecordLayout>;
 
-/** enum cachetop_stat */
-export const CACHETOP_STAT_MAP_FULL = 0;
 
 /** One process's page-cache counters, cumulative since `created`, all in pages. */
 export interface CachetopRecord {

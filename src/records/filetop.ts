@@ -2,6 +2,7 @@
 import type { MapRead } from '../native.js';
 import { escapeControl } from '../format.js';
 import { checkSize, cString, field, record, u32, u64n, type RecordLayout } from './layout.js';
+import { filetop } from '../generated/bpf.js';
 
 export const FILETOP_PATH_LEN = 512;
 
@@ -27,11 +28,7 @@ export type FiletopLayouts = Record<keyof typeof FILETOP_RECORDS, RecordLayout>;
 export const FILETOP_TYPES = ['R', 'S', 'O'] as const;
 export type FiletopType = (typeof FILETOP_TYPES)[number];
 
-/** enum filetop_stat */
-export const FILETOP_STAT = { mapFull: 0, created: 1, namesFull: 2, noFile: 3 } as const;
-
-const NAME_PSEUDO = 1;
-const NAME_TRUNCATED = 2;
+const { PSEUDO: NAME_PSEUDO, TRUNCATED: NAME_TRUNCATED } = filetop.enums.filetop_name_flags;
 /** File systems whose files the kernel names itself (d_dname), by magic number: named as /proc/PID/fd shows them. */
 const PIPEFS_MAGIC = 0x50495045;
 const SOCKFS_MAGIC = 0x534f434b;

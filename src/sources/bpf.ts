@@ -45,7 +45,8 @@ export type TierResult =
 /** Walks the tier ladder: the first tier whose attach types all passed their trial and whose programs attach. */
 export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober: AttachProber, host?: HostInfo): Promise<TierResult> {
   const attempts: TierAttempt[] = [];
-  const mapSizes = host && source.mapSizes ? source.mapSizes(host) : undefined;
+  const sizes = host && source.mapSizes ? source.mapSizes(host) : undefined;
+  const mapSizes = sizes ? (Object.fromEntries(Object.entries(sizes).filter(([, v]) => v !== undefined)) as Record<string, number>) : undefined;
   for (const tier of source.tiers) {
     // A tier is only tried when every attach type it needs passed its trial on this kernel.
     const probes = await Promise.all(tier.types.map(async (t) => ({ t, r: await prober.probe(t) })));

@@ -15,10 +15,11 @@ export interface KernelInfo {
 }
 
 /** One rung of a panel's hook ladder: the attach types it needs and the programs it loads. */
-export interface Tier {
+export interface Tier<P extends string = string> {
   name: string;
   types: readonly AttachType[];
-  programs: readonly string[];
+  /** the programs it loads, by the object's own names (src/generated/bpf.ts) */
+  programs: readonly P[];
   /** what this tier hooks, for the panel's help and the README */
   hooks: string;
   /** values for the object's `const volatile` globals, set between open and load */
@@ -28,18 +29,22 @@ export interface Tier {
 }
 
 /** A BPF source: a ladder of hook tiers in one object, the records it shares with user space, and a reader. */
-export interface BpfSource<S, K extends string = string> {
+/**
+ * `K`: the records it decodes; `M` and `P`: the object's maps and programs by name (src/generated/bpf.ts), so that a
+ * name the object does not have fails at build time.
+ */
+export interface BpfSource<S, K extends string = string, M extends string = string, P extends string = string> {
   kind: 'bpf';
   /** bpf/<stem>.bpf.c */
   stem: string;
   /** ordered, preferred first */
-  tiers: readonly Tier[];
+  tiers: readonly Tier<P>[];
   /** every record the reader decodes; offsets are resolved from the object's BTF when the panel opens */
   records: Readonly<Record<K, RecordDecl>>;
   /** maps' capacities for this host, set at load (default: what the object declares) */
-  mapSizes?: (host: HostInfo) => Record<string, number>;
+  mapSizes?: (host: HostInfo) => Partial<Record<M, number>>;
   /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
-  createReader: (obj: BpfObject, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo, tier: Tier) => () => S;
+  createReader: (obj: BpfObject<M>, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo, tier: Tier<P>) => () => S;
 }
 
 /** A /proc source: files read as text and parsed by pure functions (tested on fixture files). No privilege. */

@@ -138,7 +138,7 @@ test('reader: under pressure the quietest, smallest rows leave the map with thei
   for (let pid = 1; pid <= 80; pid++) rows.set(pid, { read_pages: pid, misses: 0, created_ns: 1, comm: 'p' });
   let now = 0;
   const host: HostInfo = { onlineCpus: () => 2, nowNs: () => now, readText: () => '' };
-  const tier: Tier = { name: 'tracepoint', types: [], programs: [], hooks: '', traits: ['estimated'] };
+  const tier: Tier<never> = { name: 'tracepoint', types: [], programs: [], hooks: '', traits: ['estimated'] };
   const read = createCachetopReader(fakeObject(rows, 100, 3), L, host, tier);
   const first = read();
   // 80 of 100 is above the high water mark (75): down to 60, the 20 smallest out, their counts still in the sample.
