@@ -1,6 +1,5 @@
 /** The filetop panel: reads and writes per process and file (full paths), from the read/write family of system calls. */
 import { deriveFiletop, filetopByProcess, filetopStats, newFiletopSample, putSlot, type FiletopInfo, type FiletopRow, type FiletopSample } from '../models/filetop.js';
-import { compareValues } from '../models/delta.js';
 import { devMajor, devMinor } from '../records/biotop.js';
 import {
   decodeNames,
@@ -14,7 +13,7 @@ import { humanBytes, humanCount } from '../format.js';
 import { decodeCounterArray, field } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
 import { sumOf, sumRate, type Grouping } from './group.js';
-import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
+import { MapMirror, u64at, type Mirrored } from '../sources/map-mirror.js';
 import { BPF_MISSED, type HostInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
 import { busyByName, num, OTHER, str, sumByProcess } from './metric-kit.js';
 import { filetop as names } from '../generated/bpf.js';
@@ -84,7 +83,7 @@ function fileNr(host: HostInfo): string {
 const rowId = (r: FiletopRecord): string => `${r.pid}-${devMajor(r.dev)}:${devMinor(r.dev)}-${r.ino}`;
 
 /** What the reader knows of one kernel entry between reads. */
-interface Known extends Keyed {
+interface Known extends Mirrored {
   info: FiletopInfo;
   /** the file, as a key of the names (computed once) */
   file: string;
@@ -120,19 +119,10 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
   });
   const [rW, wW, rbW, wbW, cW] = off as [number, number, number, number, number];
   const vStride = L.val.size / 4;
-  const index = new KeyIndex<Known>();
-  // Slots: a row's index in the samples' columns. Freed slots are reused, lowest first.
-  const slots: (Known | undefined)[] = [];
-  let free: number[] = [];
+  const mirror = new MapMirror<Known>({ idleNs: IDLE_DELETE_NS, high: HIGH_WATER, low: LOW_WATER });
   const names = new Map<string, string>();
-  let reads = 0;
   let deleted = 0;
   let evicted = 0;
-  const forget = (k: Known): void => {
-    index.delete(k);
-    slots[k.slot] = undefined;
-    free.push(k.slot);
-  };
   /** A row's counters as the kernel has them now; one that moved is active now. */
   const setCounts = (k: Known, rd: number, wr: number, rb: number, wb: number, cr: number, now: number): void => {
     if (rd === k.reads && wr === k.writes && cr === k.created && rb === k.readBytes && wb === k.writeBytes) return;
@@ -144,10 +134,10 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
     k.lastActiveNs = now;
   };
   return () => {
-    reads++;
-    const now = host.nowNs();
     // Rows taken out at the previous read were in that sample with their last counts; their slots are free now.
-    for (const k of slots) if (k?.taken) forget(k);
+    for (const k of mirror.entries()) if (k.taken) mirror.forget(k);
+    const reads = mirror.begin();
+    const now = host.nowNs();
     const counters = decodeCounterArray(obj.readMap('filetop_stats'), L.stat, 'filetop_stats');
     const read = obj.readMap('filetop_rows');
     d.check(read, 'filetop_rows');
@@ -159,24 +149,14 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
       names.set(f, n.path);
       named.add(f);
     }
-    free.sort((a, b) => b - a);
-    const kw = u32words(read.keys);
-    const vw = u32words(read.values);
-    for (let i = 0; i < read.count; i++) {
-      const h = KeyIndex.hashAt(kw, i);
-      const k = index.getAt(h, kw, i);
+    mirror.walk(read, (k, i, _kw, vw) => {
       if (!k) {
         const r = d.record(read, i);
         const file = fileKey(r.dev, r.ino);
         const info: FiletopInfo = { id: rowId(r), pid: r.pid, dev: r.dev, ino: r.ino, type: r.type, comm: r.comm, path: names.get(file) ?? `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]` };
-        const slot = free.pop() ?? slots.length;
-        const b = i * 4;
         // Fields written out, not spread from a key object: that made every row a dictionary-mode object here (half
         // the speed, 170 MB more at 100k files).
-        const n: Known = { k0: kw[b]!, k1: kw[b + 1]!, k2: kw[b + 2]!, k3: kw[b + 3]!, info, file, reads: r.reads, writes: r.writes, readBytes: r.readBytes, writeBytes: r.writeBytes, created: r.created, lastActiveNs: now, seenRead: reads, slot, taken: false };
-        index.add(h, n);
-        slots[slot] = n;
-        continue;
+        return { info, file, reads: r.reads, writes: r.writes, readBytes: r.readBytes, writeBytes: r.writeBytes, created: r.created, lastActiveNs: now, taken: false };
       }
       const vb = i * vStride;
       setCounts(k, u64at(vw, vb + rW), u64at(vw, vb + wW), u64at(vw, vb + rbW), u64at(vw, vb + wbW), u64at(vw, vb + cW), now);
@@ -186,51 +166,37 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
         if (path !== k.info.path) k.info = { ...k.info, path };
       }
       k.seenRead = reads;
-    }
+      return k;
+    });
     // Rows that left the map without sixty taking them were evicted by the LRU (counted below); forgotten now.
-    const stale: Known[] = [];
-    const candidates: Known[] = [];
-    for (const k of slots) {
-      if (!k) continue;
-      if (k.seenRead !== reads) forget(k);
-      else if (now - k.lastActiveNs >= IDLE_DELETE_NS) stale.push(k);
-      else candidates.push(k);
+    const inMap: Known[] = [];
+    for (const k of mirror.entries()) {
+      if (k.seenRead !== reads) mirror.forget(k);
+      else inMap.push(k);
     }
-    const pressure = read.count > capacity * HIGH_WATER;
-    if (pressure) {
-      const excess = read.count - stale.length - Math.floor(capacity * LOW_WATER);
-      const bytes = (k: Known): number => k.readBytes + k.writeBytes;
-      candidates.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(bytes(a), bytes(b)));
-      stale.push(...candidates.slice(0, Math.max(0, excess)));
-    }
-    let taken = 0;
-    if (stale.length > 0) {
-      const t = obj.takeKeys('filetop_rows', Buffer.concat(stale.map(rawKey)));
+    // Rows idle for 30 s, and under pressure the quietest and smallest, are taken out; calls that came between the
+    // read and the delete still count.
+    const stale = mirror.pick(inMap, read.count, capacity, now, (k) => k.readBytes + k.writeBytes);
+    const taken = mirror.take(stale, (keys) => {
+      const t = obj.takeKeys('filetop_rows', keys);
       d.check(t, 'filetop_rows');
-      taken = t.count;
-      deleted += t.count;
-      const tw = u32words(t.keys);
-      // Calls that came between the read and the delete still count.
-      for (let i = 0; i < t.count; i++) {
-        const k = index.at(tw, i);
-        if (!k) continue;
-        const c = d.counts(t, i);
-        setCounts(k, c.reads, c.writes, c.readBytes, c.writeBytes, c.created, now);
-      }
-      for (const k of stale) k.taken = true;
-    }
+      return t;
+    }, (k, t, i) => {
+      const c = d.counts(t, i);
+      setCounts(k, c.reads, c.writes, c.readBytes, c.writeBytes, c.created, now);
+    });
+    deleted += taken;
+    for (const k of stale) k.taken = true;
     // Every row the LRU evicted, including ones created and evicted between two reads: created − deleted − left.
     evicted = Math.max(evicted, (counters[STAT.CREATED] ?? 0) - deleted - read.count);
-    // Free slots at the end are dropped, so the columns stay as short as the rows known.
-    while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
-    free = free.filter((slot) => slot < slots.length);
+    mirror.compact();
     // Names of files no row uses any more are dropped (a file named again comes with its name again).
-    if (names.size > slots.length - free.length + 1024) {
+    if (names.size > inMap.length + 1024) {
       const used = new Set<string>();
-      for (const k of slots) if (k) used.add(k.file);
+      for (const k of mirror.entries()) used.add(k.file);
       for (const f of names.keys()) if (!used.has(f)) names.delete(f);
     }
-    const sample = newFiletopSample(slots.length, {
+    const sample = newFiletopSample(mirror.length, {
       mapFull: counters[STAT.MAP_FULL] ?? 0,
       evicted,
       namesFull: counters[STAT.NAMES_FULL] ?? 0,
@@ -238,7 +204,7 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
       entries_in_map: read.count - taken,
       capacity,
     });
-    slots.forEach((k, i) => k && putSlot(sample, i, k.info, k));
+    for (const k of mirror.entries()) putSlot(sample, k.slot, k.info, k);
     return sample;
   };
 }

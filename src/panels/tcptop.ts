@@ -3,10 +3,9 @@ import { decodeCounters, TCPTOP_RECORDS, tcptopDecoder, type TcptopLayouts, type
 import { field } from '../records/layout.js';
 import { deriveTcptop, tcptopByProcess, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
 import { humanBytes, humanNs } from '../format.js';
-import { compareValues } from '../models/delta.js';
 import type { BpfObject } from '../native.js';
 import { sumRate, type Grouping } from './group.js';
-import { KeyIndex, rawKey, u32words, u64at, type Keyed } from './key-index.js';
+import { MapMirror, u64at, type Mirrored } from '../sources/map-mirror.js';
 import { BPF_MISSED, type HostInfo, type KernelInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
 import { busyByName, num, OTHER, sumByProcess } from './metric-kit.js';
 import { tcptop as names } from '../generated/bpf.js';
@@ -36,7 +35,7 @@ export function recvmsgRodata(kernel: KernelInfo): Record<string, number> {
 
 /** What the reader knows of one kernel entry between reads. */
 /** A connection sixty knows; its key's words (k0..k3) are the socket pointer low and high, the pid and the ports. */
-interface Known extends Keyed {
+interface Known extends Mirrored {
   id: string;
   names: TcptopNames;
   rx: number;
@@ -96,16 +95,12 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
   const d = tcptopDecoder(layouts);
   if (layouts.key.size !== 16 || layouts.val.size % 8 !== 0) throw new Error('tcptop records: the reader reads the key as four u32 words and the value in u64 words');
   for (const f of ['rx_bytes', 'tx_bytes', 'created_ns']) if (field(layouts.val, f).offset % 8 !== 0) throw new Error(`tcptop_val.${f} is not 8-byte aligned`);
-  const index = new KeyIndex<Known>();
-  // Slots: a connection's index in the samples' columns. Freed slots are reused, lowest first.
-  const slots: (Known | undefined)[] = [];
-  let free: number[] = [];
+  const mirror = new MapMirror<Known>({ idleNs: IDLE_DELETE_NS, high: HIGH_WATER, low: LOW_WATER });
   let seq = 0;
   let evicted = 0;
   let deleted = 0;
-  let reads = 0;
   return () => {
-    reads++;
+    const reads = mirror.begin();
     const now = host.nowNs();
     // The counters first, then the map: creations after this point only make the eviction count lag, never jump.
     const counters = decodeCounters(obj.readMap('tcptop_stats'), layouts.stat);
@@ -117,25 +112,15 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
     const vStride = layouts.val.size / 4;
     const [rxW, txW, crW] = (['rx_bytes', 'tx_bytes', 'created_ns'] as const).map((f) => field(layouts.val, f).offset / 4) as [number, number, number];
     for (const [m, inBig] of [[read, false], [big, true]] as const) {
-      const kw = u32words(m.keys);
-      const vw = u32words(m.values);
-      for (let i = 0; i < m.count; i++) {
-        const h = KeyIndex.hashAt(kw, i);
-        let e = index.getAt(h, kw, i);
+      mirror.walk(m, (e, i, _kw, vw) => {
         const vb = i * vStride;
         const rx = u64at(vw, vb + rxW);
         const tx = u64at(vw, vb + txW);
         const created = u64at(vw, vb + crW);
         if (!e) {
           const names = d.names(m, i);
-          if (!names) continue;
           // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
-          const slot = free.pop() ?? slots.length;
-          const b = i * 4;
-          e = { id: `c${++seq}`, names, k0: kw[b]!, k1: kw[b + 1]!, k2: kw[b + 2]!, k3: kw[b + 3]!, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, seenRead: reads, moved: rx + tx, slot, inBig };
-          index.add(h, e);
-          slots[slot] = e;
-          continue;
+          return names ? { id: `c${++seq}`, names, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, moved: rx + tx, inBig } : undefined;
         }
         if (e.seenRead === reads) {
           // In both maps for a moment (being moved to tcptop_big): the copy that has moved further counts.
@@ -145,7 +130,7 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
             e.tx = tx;
             e.inBig = inBig;
           }
-          continue;
+          return e;
         }
         // Created again since the previous read (the LRU evicted it, or sixty deleted it): all its bytes are new.
         e.moved = e.created !== created ? rx + tx : rx - e.rx + (tx - e.tx);
@@ -156,49 +141,32 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
         e.inKernel = true;
         e.inBig = inBig;
         e.seenRead = reads;
-      }
+        return e;
+      });
     }
     // One pass over what sixty knows: entries that left the map without sixty deleting them were evicted by the LRU;
-    // entries gone for long are forgotten; long-idle ones in the map are taken out (tidying up closed connections).
-    const stale: Known[] = [];
-    const inMap: Known[] = [];
-    const pressure = read.count > lruCapacity * HIGH_WATER;
-    for (let i = 0; i < slots.length; i++) {
-      const e = slots[i];
-      if (!e) continue;
+    // entries gone for long are forgotten; the rest are in one map or the other.
+    const inLru: Known[] = [];
+    const inBigMap: Known[] = [];
+    for (const e of mirror.entries()) {
       if (e.seenRead !== reads) {
         if (e.inKernel) {
           e.inKernel = false;
           e.goneNs = now;
-        } else if (now - e.goneNs >= FORGET_NS) {
-          index.delete(e);
-          slots[i] = undefined;
-          free.push(i);
-        }
-      } else if (now - e.lastActiveNs >= IDLE_DELETE_NS) stale.push(e);
-      else if (pressure && !e.inBig) inMap.push(e);
+        } else if (now - e.goneNs >= FORGET_NS) mirror.forget(e);
+      } else (e.inBig ? inBigMap : inLru).push(e);
     }
     // Every entry the LRU evicted, including ones created and evicted between two reads: created − deleted − moved to
     // tcptop_big − left.
     evicted = Math.max(evicted, Number(counters[STAT.CREATED] ?? 0n) - deleted - Number(counters[STAT.PROMOTED] ?? 0n) - read.count);
-    // Under pressure the quietest and smallest are taken out too, down to the low water mark, so there is room for
-    // new talkers before the LRU must evict. Their last bytes are taken with them.
-    const excess = read.count - stale.filter((e) => !e.inBig).length - Math.floor(lruCapacity * LOW_WATER);
-    if (pressure && excess > 0) {
-      inMap.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(a.moved, b.moved));
-      stale.push(...inMap.slice(0, excess));
-    }
+    // Long-idle ones are taken out (tidying up closed connections); under pressure the quietest and smallest of the
+    // LRU too, down to the low water mark, so there is room for new talkers before the LRU must evict. Their last
+    // bytes are taken with them.
+    const fromLru = mirror.pick(inLru, read.count, lruCapacity, now, (e) => e.moved);
+    const fromBig = mirror.pick(inBigMap, 0, Infinity, now, (e) => e.moved);
     let deletedNow = 0;
-    for (const [name, inBig] of [['tcptop_conns', false], ['tcptop_big', true]] as const) {
-      const mine = stale.filter((e) => e.inBig === inBig);
-      if (mine.length === 0) continue;
-      const taken = obj.takeKeys(name, Buffer.concat(mine.map(rawKey)));
-      if (!inBig) deleted += taken.count;
-      deletedNow += taken.count;
-      const tw = u32words(taken.keys);
-      for (let i = 0; i < taken.count; i++) {
-        const e = index.at(tw, i);
-        if (!e) continue;
+    for (const [name, stale] of [['tcptop_conns', fromLru], ['tcptop_big', fromBig]] as const) {
+      const n = mirror.take(stale, (keys) => obj.takeKeys(name, keys), (e, taken, i) => {
         // Bytes that arrived between the read and the delete are still counted.
         const c = d.counts(taken, i);
         if (c.created !== e.created || c.rx !== e.rx || c.tx !== e.tx) {
@@ -207,17 +175,16 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
           e.created = c.created;
           e.lastActiveNs = now;
         }
-      }
-      for (const e of mine) {
+      });
+      if (name === 'tcptop_conns') deleted += n;
+      deletedNow += n;
+      for (const e of stale) {
         e.inKernel = false;
         e.goneNs = now;
       }
     }
-    // Lowest free slots are reused first, and free slots at the end are dropped, so the columns stay as short as the
-    // connections known.
-    while (slots.length > 0 && slots[slots.length - 1] === undefined) slots.pop();
-    free = free.filter((slot) => slot < slots.length).sort((a, b) => b - a);
-    const n = slots.length;
+    mirror.compact();
+    const n = mirror.length;
     const sample: TcptopSample = {
       ids: new Array<string>(n).fill(''),
       names: new Array<TcptopNames>(n),
@@ -235,7 +202,7 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
     const ids = sample.ids as string[];
     const names = sample.names as TcptopNames[];
     for (let i = 0; i < n; i++) {
-      const e = slots[i];
+      const e = mirror.at(i);
       if (!e) continue;
       ids[i] = e.id;
       names[i] = e.names;
