@@ -10,7 +10,7 @@ import { runqlenGroundTruth } from '../helpers/ground-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
 import { expectedTier } from '../helpers/tiers.js';
 
-test('runqlen: CPUs × runnable mean agrees with procs_running; k busy loops raise it by k', async (t) => {
+test('runqlen: CPUs × runnable mean agrees with procs_running; both hold k busy loops, as their schedstat says', async (t) => {
   if (!needsBpf(t)) return;
   await settled();
   const engine = new Engine({ panels: [runqlenPanel], intervalMs: 1000 });
