@@ -2,14 +2,18 @@
 // libbpf-tools equivalent run side by side for SECONDS at a 1 s interval while a workload runs, ROUNDS times; each
 // process's CPU seconds (user + system) and peak RSS come from wait4(2)'s rusage. Medians, and sixty's as ratios.
 // A tool that cannot run on this kernel is reported with its own error, and sixty's cost for that panel alone.
-// Workloads: softirqs, tcptop: TCP over 127.0.0.1 (a sender of 64 KiB writes); runqlen: two busy loops;
-// biotop: O_DIRECT 4 KiB writes to a file (dd); filetop, cachetop: reads of a cached file in a loop.
+// Each panel's libbpf-tools peer and its load are in its fixture (test/panels/ID.ts: bench.peer): for example TCP
+// over 127.0.0.1 for softirqs and tcptop, O_DIRECT writes for biotop, reads of a cached file for filetop and cachetop.
 // Usage (root, after npm run build; apt-get install libbpf-tools): node bench/batch-vs-libbpf-tools.mjs [seconds=30] [rounds=3]
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+register();
+const { FIXTURES } = await import('../test/panels/index.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 30);
@@ -36,20 +40,11 @@ const timed = (argv) => new Promise((resolve) => {
 
 const bigFile = path.join(scratch, 'cached');
 writeFileSync(bigFile, Buffer.alloc(8 << 20, 1));
-const WORKLOADS = {
-  tcp: ['python3', '-c', 'import socket,threading\ns=socket.socket();s.bind(("127.0.0.1",0));s.listen()\nc=socket.create_connection(s.getsockname());a,_=s.accept()\nthreading.Thread(target=lambda:[a.recv(65536) for _ in iter(int,1)],daemon=True).start()\nb=bytes(65536)\nwhile True: c.sendall(b)'],
-  busy: ['sh', '-c', 'while :; do :; done & while :; do :; done'],
-  directio: ['sh', '-c', `while :; do dd if=/dev/zero of=${path.join(scratch, 'direct')} bs=4k count=256 oflag=direct conv=notrunc status=none; done`],
-  reads: ['sh', '-c', `while :; do cat ${bigFile} > /dev/null; done`],
-};
-const PANELS = [
-  { panel: 'softirqs', tool: ['/usr/sbin/softirqs', '1', String(SECONDS)], workload: 'tcp' },
-  { panel: 'runqlen', tool: ['/usr/sbin/runqlen', '1', String(SECONDS)], workload: 'busy' },
-  { panel: 'tcptop', tool: ['/usr/sbin/tcptop', '-C', '1', String(SECONDS)], workload: 'tcp' },
-  { panel: 'biotop', tool: ['/usr/sbin/biotop', '-C', '1', String(SECONDS)], workload: 'directio' },
-  { panel: 'filetop', tool: ['/usr/sbin/filetop', '-C', '1', String(SECONDS)], workload: 'reads' },
-  { panel: 'cachetop', tool: ['/usr/sbin/cachestat', '1', String(SECONDS)], workload: 'reads' },
-];
+// Each panel's peer and load come from its test fixture (test/panels/ID.ts), in registry order.
+const PANELS = [...FIXTURES.values()].flatMap((f) => {
+  const peer = f.bench?.peer;
+  return peer ? [{ panel: f.panel.id, tool: [...peer.tool, '1', String(SECONDS)], load: peer.load(scratch) }] : [];
+});
 
 if (!existsSync('/usr/sbin/softirqs')) throw new Error('libbpf-tools is not installed: apt-get install -y libbpf-tools');
 console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s at 1 s, ${ROUNDS} rounds`);
@@ -59,7 +54,7 @@ try {
     const s = { cpu: [], rss: [] };
     const t = { cpu: [], rss: [], err: '' };
     for (let r = 0; r < ROUNDS; r++) {
-      const load = spawn(WORKLOADS[p.workload][0], WORKLOADS[p.workload].slice(1), { stdio: 'ignore', detached: true });
+      const load = spawn(p.load[0], p.load.slice(1), { stdio: 'ignore', detached: true });
       try {
         await new Promise((res) => setTimeout(res, 500));
         const [a, b] = await Promise.all([

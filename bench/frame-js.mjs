@@ -1,19 +1,19 @@
-// JS time per frame of the console at 120×40: the real App over the real engine (home, softirqs, tcptop, mpstat on
-// this machine's kernel), each tick's frame drawn by Ink (React + layout + text, its renderTime) and turned into
+// JS time per frame of the console at 120×40: the real App over the real engine (every panel of the registry, as the
+// console opens them, on this machine's kernel; until 2026-12-06 home, softirqs, tcptop and mpstat only), each tick's frame drawn by Ink (React + layout + text, its renderTime) and turned into
 // terminal bytes by the output layer (views/screen.ts), which is timed too. Medians over the frames.
 // Usage (root, after npm run build): node bench/frame-js.mjs [frames=30]
 import { Writable } from 'node:stream';
 import { render } from 'ink';
 import { createElement } from 'react';
 import { Engine } from '../build/js/src/engine.js';
-import { CATALOG, panelById } from '../build/js/src/panels/registry.js';
+import { CATALOG, PANELS } from '../build/js/src/panels/registry.js';
 import { App } from '../build/js/views/App.js';
 import { Screen, translate } from '../build/js/views/screen.js';
 
 process.env.NODE_ENV = 'production';
 const FRAMES = Number(process.argv[2] ?? 30);
-const PANEL = 'home';
-const panels = ['home', 'softirqs', 'tcptop', 'mpstat'].map((id) => panelById(id));
+const PANEL = PANELS.find((p) => p.role === 'start').id;
+const panels = PANELS;
 const engine = new Engine({ panels, intervalMs: 1000 });
 await engine.open();
 const screen = new Screen();

@@ -1,12 +1,12 @@
 // Per-event cost of each panel's hooks, on the tier the ladder picks on this kernel: the panel's workload with and
 // without the panel's programs attached, alternating in each round (medians of the rounds), and the in-BPF run time
 // per event from kernel.bpf_stats_enabled (in its own arm: the stats add two clock reads per run).
-//   filetop, cachetop: pread(2) of 64 bytes from a page-cached regular file (bench/readloop.c), one event per call
-//   biotop:            4 KiB O_DIRECT writes to a loop device backed by /dev/shm (dd), one I/O per write
+// Each panel's workload is its fixture's bench.perEvent (test/panels/ID.ts): for example pread(2) of 64 bytes from a
+// page-cached file (bench/readloop.c) for filetop and cachetop, 4 KiB O_DIRECT writes to a loop device for biotop.
 // tcptop has its own: bench/tcptop-cost.mjs. softirqs and runqlen fire per softirq and per timer sample, not per call
 // of a workload: their in-BPF cost per run is in bench/tier-cost.mjs.
 // Usage (root, after npm run build): node bench/panel-cost.mjs [rounds=5] [panel...]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +16,10 @@ import { ensureTracefs } from '../build/js/src/kernel/tracefs.js';
 import { loadAddon } from '../build/js/src/native.js';
 import { panelById } from '../build/js/src/panels/registry.js';
 import { bpfObjectPath } from '../build/js/src/paths.js';
+import { register } from 'tsx/esm/api';
+
+register();
+const { FIXTURES } = await import('../test/panels/index.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const STATS = '/proc/sys/kernel/bpf_stats_enabled';
@@ -40,31 +44,6 @@ mkdirSync(scratch, { recursive: true });
 const cached = path.join(scratch, 'cached.dat');
 writeFileSync(cached, Buffer.alloc(1 << 20, 1));
 
-/** Each workload returns { events, ns }: the events the panel's hooks see, and the workload's own time. */
-const WORKLOADS = {
-  filetop: () => {
-    const [calls, ns] = execFileSync(bin, [cached, '400000', '64'], { encoding: 'utf8' }).trim().split(' ').map(Number);
-    return { events: calls, ns };
-  },
-  cachetop: () => WORKLOADS.filetop(),
-  biotop: () => {
-    const img = path.join('/dev/shm', `sixty-panelcost-${process.pid}.img`);
-    writeFileSync(img, '');
-    execFileSync('truncate', ['-s', '64M', img]);
-    const loop = execFileSync('losetup', ['--find', '--show', img], { encoding: 'utf8' }).trim();
-    try {
-      // dd's own timing of its copy loop (process start-up left out): "..., 0.281 s, 117 MB/s".
-      const r = spawnSync('dd', ['if=/dev/zero', `of=${loop}`, 'bs=4096', 'count=16000', 'oflag=direct'], { encoding: 'utf8' });
-      const s = /, ([\d.]+) s,/.exec(r.stderr);
-      if (r.status !== 0 || !s) throw new Error(`dd: ${r.stderr}`);
-      return { events: 16000, ns: Number(s[1]) * 1e9 };
-    } finally {
-      execFileSync('losetup', ['-d', loop]);
-      rmSync(img, { force: true });
-    }
-  },
-};
-
 /** The tier the ladder picks: the first whose attach types pass and whose programs load and attach. */
 async function attachFirst(def) {
   for (const tier of def.source.tiers) {
@@ -85,11 +64,13 @@ async function attachFirst(def) {
 const prevStats = readFileSync(STATS, 'utf8').trim();
 const results = [];
 try {
-  for (const id of only.length ? only : Object.keys(WORKLOADS)) {
+  const measured = [...FIXTURES.values()].filter((f) => f.bench?.perEvent).map((f) => f.panel.id);
+  for (const id of only.length ? only : measured) {
     const def = panelById(id);
-    const work = WORKLOADS[id];
-    if (!def || !work) throw new Error(`no workload for ${id}`);
-    WORKLOADS[id](); // warm: the file in the page cache, the binary loaded
+    const perEvent = FIXTURES.get(id)?.bench?.perEvent;
+    if (!def || !perEvent) throw new Error(`no workload for ${id} (its fixture, test/panels/${id}.ts, has no bench.perEvent)`);
+    const work = () => perEvent({ readloop: bin, cached });
+    work(); // warm: the file in the page cache, the binary loaded
     const detached = [];
     const attached = [];
     const inBpf = [];

@@ -18,11 +18,11 @@ const root = path.join(here, '..');
 const sixty = path.join(root, 'scripts', 'sixty');
 const SECONDS = Number(process.argv[2] ?? 120);
 const { RecordingReader, RecordingWriter } = await import(path.join(root, 'build/js/src/persist/recording.js'));
-const { CATALOG, panelById } = await import(path.join(root, 'build/js/src/panels/registry.js'));
+const { CATALOG, PANELS, panelById } = await import(path.join(root, 'build/js/src/panels/registry.js'));
 const { ReplayStore } = await import(path.join(root, 'build/js/src/replay.js'));
 const median = (a) => { const s = [...a].sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const dir = mkdtempSync(path.join(tmpdir(), 'sixty-bench-rec-'));
-const all = ['home', 'softirqs', 'tcptop', 'biotop', 'filetop', 'cachetop', 'runqlen', 'mpstat'].join(',');
+const all = PANELS.map((p) => p.id).join(',');
 
 function recordFor(name) {
   const file = path.join(dir, `${name}.sixtyrec`);

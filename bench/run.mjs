@@ -10,6 +10,10 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { register } from 'tsx/esm/api';
+
+register();
+const { FIXTURES } = await import('../test/panels/index.ts');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const QUICK = process.argv.includes('--quick');
@@ -35,7 +39,7 @@ const STEPS = [
   ['bytes-per-frame', ['bytes-per-frame.mjs', q(20, 10)]],
   ['panel-cost', ['panel-cost.mjs']],
   ['tcptop-cost', ['tcptop-cost.mjs']],
-  ['tier-cost', ['tier-cost.mjs', 'softirqs', 'runqlen']],
+  ['tier-cost', ['tier-cost.mjs']],
   ['tcptop-scale', ['tcptop-scale.mjs', QUICK ? '1000,10000' : '1000,10000,50000', q(15, 8)]],
   ['filetop-scale 1k', ['filetop-scale.mjs', '1000']],
   // 12 rounds (6 s of writes): the median wants several steady intervals (at 100k files a round takes about a second).
@@ -123,14 +127,14 @@ if (cc) {
   target('main-thread time per 1 s frame on home', pf.total, `${f(pf.total, 1)} ms: ${Object.entries(pf).filter(([k]) => k !== 'total').map(([k, v]) => `${k.split(':')[0]} ${f(v, 1)}`).join(', ')}`, '-', true);
 }
 const bpf = raw['bytes-per-frame']?.bytesPerSecond;
-for (const k of bpf ? ['sixtyHome', 'sixtySoftirqs'] : []) target(`terminal bytes per 1 s frame, ${k === 'sixtyHome' ? 'home' : 'softirqs'}`, bpf[k], `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`, "≤ htop's", bpf[k] <= bpf.htop, `${f(bpf[k] / bpf.htop, 2)}×`);
-const design = { biotop: 2200, filetop: 970, cachetop: 1300, tcptop: 330, softirqs: 600, runqlen: 2600 };
+for (const k of bpf ? ['sixtyHome', 'sixtySoftirqs'] : []) target(`terminal bytes per 1 s frame, ${k.slice('sixty'.length).toLowerCase()}`, bpf[k], `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`, "≤ htop's", bpf[k] <= bpf.htop, `${f(bpf[k] / bpf.htop, 2)}×`);
+// Each panel's budget per event (DESIGN.md) and program runs per event are in its fixture (test/panels/ID.ts).
+const design = Object.fromEntries([...FIXTURES.values()].filter((x) => x.bench).map((x) => [x.panel.id, x.bench.budgetNs]));
 for (const r of raw['panel-cost']?.results ?? []) target(`${r.panel} cost per event [${r.tier}]`, r.addedNsPerEvent, `+${f(r.addedNsPerEvent)} ns (×${f(r.ratio, 3)}), ${f(r.inBpfNsPerEvent)} ns in BPF`, `≤ ${design[r.panel]} ns (DESIGN.md)`, r.addedNsPerEvent <= design[r.panel]);
 const tc = raw['tcptop-cost'];
 if (tc) target('tcptop cost per event [tp_btf]', tc.deltaNsPerEvent, `+${f(tc.deltaNsPerEvent)} ns (×${f(tc.ratio, 3)}), ${f(tc.bpfRunNsPerEvent)} ns in BPF`, `≤ ${design.tcptop} ns (DESIGN.md)`, tc.deltaNsPerEvent <= design.tcptop);
-// Per program run, on every tier that attaches here; the first is the one the ladder picks. A softirq is two runs
-// (entry and exit); a runqlen sample is one.
-const runsPerEvent = { softirqs: 2, runqlen: 1 };
+// Per program run, on every tier that attaches here; the first is the one the ladder picks.
+const runsPerEvent = Object.fromEntries([...FIXTURES.values()].filter((x) => x.bench?.runsPerEvent).map((x) => [x.panel.id, x.bench.runsPerEvent]));
 for (const r of raw['tier-cost']?.results ?? []) {
   const c = r.costs?.[0];
   if (!c || !(r.panel in runsPerEvent)) continue;

@@ -10,7 +10,10 @@ import { HZ, Pane, sleep, statusKb, ticks } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 60);
-const VIEWS = (process.argv[3] ?? 'home,softirqs,tcptop,biotop,filetop,cachetop,runqlen,mpstat').split(',');
+const { PANELS } = await import('../build/js/src/panels/registry.js');
+const HOME = PANELS.find((p) => p.role === 'start').id;
+// Every panel of the registry, in tab order (or those named).
+const VIEWS = process.argv[3]?.split(',') ?? PANELS.map((p) => p.id);
 const SETTLE_MS = 5000;
 const sixty = path.join(here, '..', 'scripts', 'sixty');
 
@@ -38,7 +41,7 @@ execFileSync('which', ['htop']);
 results.htop = await measure('htop -d 10', 'htop');
 console.log(`htop: ${results.htop.cpuPct.toFixed(2)} % of a core, RSS ${results.htop.rssMb.toFixed(0)} MB`);
 for (const v of VIEWS) {
-  const args = v === 'home' ? '' : ` --panels ${v}`;
+  const args = v === HOME ? '' : ` --panels ${v}`;
   const r = await measure(`env -u CI ${sixty}${args}`, 'node');
   results[v] = r;
   console.log(`sixty ${v}: ${r.cpuPct.toFixed(2)} % of a core (${(r.cpuPct / results.htop.cpuPct).toFixed(1)}× htop), RSS ${r.rssMb.toFixed(0)} MB (peak ${r.peakMb.toFixed(0)} MB)`);

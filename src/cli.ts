@@ -401,7 +401,7 @@ interface ConsoleUi {
 function exportSnapshot(opts: Options, host: HostMeta, intervalS: number, frame: Frame, ui: ConsoleUi): void {
   const now = new Date();
   try {
-    const doc = snapshotDocument({ host, sixty: version(), intervalS, createdAt: now.toISOString() }, frame);
+    const doc = snapshotDocument({ host, sixty: version(), intervalS, createdAt: now.toISOString() }, frame, CATALOG);
     const text = `${ui.screenText()}\n\nall panels\n\n${renderFrameText(CATALOG, frame, 160, { host: `${host.hostname} ${host.kernel}`, whole: true })}\n`;
     const path = writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text);
     ui.notify(`snapshot written: ${path} (and .txt)`);

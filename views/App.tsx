@@ -179,7 +179,7 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
     const { frame: shown, live: now, pageRows } = latest.current;
     const f = s.paused ? shown : now;
     const t = tableOf(catalog, f, s);
-    const homePanel = f.panels.find((p) => catalog.spec(p.id)?.role === 'home');
+    const homePanel = f.panels.find((p) => catalog.spec(p.id)?.role === 'start');
     const homeSpec = homePanel && catalog.spec(homePanel.id);
     return {
       panelIds: f.panels.map((p) => p.id),

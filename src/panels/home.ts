@@ -189,7 +189,7 @@ const explainedBy = (step: StepId): string => EXPLAINED_BY[step].map((p) => p.id
 export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   id: 'home',
   title: 'home',
-  role: 'home',
+  role: 'start',
   host: homeHost,
   source: {
     kind: 'proc',

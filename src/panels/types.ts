@@ -140,8 +140,8 @@ export interface PanelSpec<R extends Row = Row> {
   attach?: 'always' | 'on-screen';
   /** the hooks it can use, preferred first (for the help screen) */
   hookList: readonly { name: string; hooks: string }[];
-  /** the console's home (the checklist): where h and Esc go, whose steps 1–9 and 0 select and Enter drills from */
-  role?: 'home';
+  /** 'start': the console's home (the checklist), where it starts, where h and Esc go, whose steps 1–9 and 0 select and Enter drills from */
+  role?: 'start';
   /** the host's essentials, from its stats (the panel that reads them: home); every screen's header shows them */
   host?: (stats: PanelStats) => HostFigures | undefined;
 }

@@ -32,15 +32,15 @@ export interface Snapshot extends SnapshotMeta {
 }
 
 /** The checklist's steps, readings and verdicts, at the top of the document for people and scripts. */
-function checklist(frame: Frame): unknown[] {
-  const home = frame.panels.find((p) => p.id === 'home');
+function checklist(frame: Frame, catalog: Catalog): unknown[] {
+  const home = frame.panels.find((p) => catalog.spec(p.id)?.role === 'start');
   return (home?.rows ?? []).map((r) => {
     const x = r as unknown as Record<string, unknown>;
     return { step: x.step, check: x.check, verdict: x.verdict, reading: x.reading, why: x.why, explains: x.explains };
   });
 }
 
-export function snapshotDocument(meta: SnapshotMeta, frame: Frame): Record<string, unknown> {
+export function snapshotDocument(meta: SnapshotMeta, frame: Frame, catalog: Catalog): Record<string, unknown> {
   return {
     format: SNAPSHOT_FORMAT,
     schemaVersion: SCHEMA_VERSION,
@@ -48,7 +48,7 @@ export function snapshotDocument(meta: SnapshotMeta, frame: Frame): Record<strin
     createdAt: meta.createdAt,
     host: meta.host,
     intervalS: meta.intervalS,
-    checklist: checklist(frame),
+    checklist: checklist(frame, catalog),
     // Per-process totals are what the metrics endpoint is made of; a snapshot has its rows.
     frame: { ...frame, panels: frame.panels.map(({ byProcess: _b, ...p }) => p) },
   };

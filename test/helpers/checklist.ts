@@ -74,7 +74,7 @@ export async function homeFrame(): Promise<Frame> {
   const rows = homePanel.derive(cur, prev, 2e9);
   const stats = homePanel.stats(cur, prev);
   const home: PanelFrame = {
-    id: 'home',
+    id: homePanel.id,
     status: 'ok',
     tier: 'proc',
     hooks: '/proc and /dev/kmsg',

@@ -17,6 +17,8 @@ import type { FiletopRow } from '../../src/models/filetop.js';
 import type { RunqlenRow } from '../../src/models/runqlen.js';
 import type { TcptopRow } from '../../src/models/tcptop.js';
 import { loadAddon } from '../../src/native.js';
+import { biotopPanel } from '../../src/panels/biotop.js';
+import { filetopPanel } from '../../src/panels/filetop.js';
 import { ROOT } from '../../src/paths.js';
 import { sleep, until } from './kernel.js';
 
@@ -95,7 +97,7 @@ export function filetopGroundTruth(engine: Engine): string {
   try {
     engine.tick();
     const w = JSON.parse(execFileSync('python3', [join(FIXTURES, 'file_workload.py'), dir], { encoding: 'utf8' })) as { pid: number; files: FileRun[] };
-    const rows = (engine.tick().panels.find((p) => p.id === 'filetop')!.rows as FiletopRow[]).filter((r) => r.pid === w.pid);
+    const rows = (engine.tick().panels.find((p) => p.id === filetopPanel.id)!.rows as FiletopRow[]).filter((r) => r.pid === w.pid);
     const report: string[] = [];
     for (const f of w.files) {
       const row = rows.find((r) => r.ino === f.ino && r.path === f.path);
@@ -178,7 +180,7 @@ export async function biotopSettled(engine: Engine, first: Frame, devs: readonly
   }
   const sum = new Map<string, BiotopRow>();
   for (const f of frames) {
-    for (const r of f.panels.find((p) => p.id === 'biotop')!.rows as BiotopRow[]) {
+    for (const r of f.panels.find((p) => p.id === biotopPanel.id)!.rows as BiotopRow[]) {
       if (!devs.includes(r.disk)) continue;
       const s = sum.get(r.id);
       sum.set(r.id, s ? { ...s, io: s.io + r.io, bytes: s.bytes + r.bytes } : r);

@@ -11,6 +11,7 @@ import { ensureTracefs } from '../../src/kernel/tracefs.js';
 import { loadAddon } from '../../src/native.js';
 import { bpfObjectPath } from '../../src/paths.js';
 import type { AnyPanelDef, BpfSource, Tier } from '../../src/panels/types.js';
+import { fixtureOf } from '../panels/index.js';
 
 export interface TierSupport {
   tier: Tier;
@@ -75,35 +76,19 @@ export async function tierSupport(def: AnyPanelDef): Promise<TierSupport[]> {
   return out;
 }
 
-/**
- * The tier each panel must get on the kernels sixty is proven on: Debian's 5.10, 6.1 and 6.12 under the kernel
- * matrix (test/kernels/run), and this project's 6.18 host (no kprobes, fentry refused). Written down, not derived,
- * so that a tier that stops attaching where it should is a failure, not a quiet fall to the next one.
- */
-export const EXPECTED_TIERS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  // 5.10: tcptop's fexit programs need socket storage from tracing programs (5.11+); block_io_* tracepoints are 6.5+.
-  // cachetop: 5.10 has no folios, so its page functions (fentry_page).
-  '5.10': { softirqs: 'tp_btf', tcptop: 'kprobe', biotop: 'fentry', filetop: 'fentry', cachetop: 'fentry_page', runqlen: 'perf_event' },
-  // 6.1: blk_account_io_start is inlined and block_io_start does not exist yet: biotop takes the legacy tracepoints.
-  '6.1': { softirqs: 'tp_btf', tcptop: 'fentry', biotop: 'raw_tp_legacy', filetop: 'fentry', cachetop: 'fentry', runqlen: 'perf_event' },
-  '6.12': { softirqs: 'tp_btf', tcptop: 'fentry', biotop: 'tp_btf', filetop: 'fentry', cachetop: 'fentry', runqlen: 'perf_event' },
-  // 6.18 here: no kprobes, fentry refused; so cachetop's accesses are the estimated proxy.
-  '6.18': { softirqs: 'tp_btf', tcptop: 'tp_btf', biotop: 'tp_btf', filetop: 'tracepoint', cachetop: 'tracepoint', runqlen: 'perf_event' },
-};
-
 /** This kernel as the table names it: the guest's SIXTY_KERNEL, or major.minor of the running kernel. */
 export function kernelKey(): string {
   return process.env.SIXTY_KERNEL ?? release().split('.').slice(0, 2).join('.');
 }
 
 /**
- * The tier the ladder must pick: the first supported one, which on a kernel in EXPECTED_TIERS must also be the one
- * written there (elsewhere, the first supported is all that can be said).
+ * The tier the ladder must pick: the first supported one, which on a kernel of the matrix must also be the one its
+ * fixture (test/panels/ID.ts) writes down (elsewhere, the first supported is all that can be said).
  */
 export async function expectedTier(def: AnyPanelDef): Promise<string> {
   const support = await tierSupport(def);
   const first = support.find((s) => s.supported)?.tier.name ?? '(none)';
-  const written = EXPECTED_TIERS[kernelKey()]?.[def.id];
+  const written = (fixtureOf(def).tiers as Readonly<Record<string, string>> | undefined)?.[kernelKey()];
   if (written !== undefined && written !== first) {
     const why = support.map((s) => `${s.tier.name}: ${s.supported ? 'supported' : s.why}`).join('; ');
     throw new Error(`${def.id} on ${kernelKey()} should run on ${written}, but the first supported tier is ${first} (${why})`);

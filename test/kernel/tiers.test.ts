@@ -10,48 +10,13 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Engine } from '../../src/engine.js';
 import { tracefsMounted } from '../../src/kernel/tracefs.js';
-import { biotopPanel } from '../../src/panels/biotop.js';
-import { filetopPanel } from '../../src/panels/filetop.js';
-import { cachetopPanel } from '../../src/panels/cachetop.js';
-import { withTier } from '../../src/panels/registry.js';
-import { softirqsPanel } from '../../src/panels/softirqs.js';
-import { runqlenPanel } from '../../src/panels/runqlen.js';
-import { tcptopPanel } from '../../src/panels/tcptop.js';
-import { biotopGroundTruth, cachetopGroundTruth, filetopGroundTruth, runqlenGroundTruth, tcptopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
+import { PANELS, withTier } from '../../src/panels/registry.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
-import { softirqsGroundTruth } from '../helpers/softirqs.js';
 import { expectedTier, tierSupport } from '../helpers/tiers.js';
+import { fixtureOf, using } from '../panels/index.js';
 
-/**
- * Each panel's ground truth with its one panel forced to `tier`: opens the engine, checks the tier, runs the workload.
- * biotop's needs its loop device set up around the engine (the legacy tier with a scheduler that inserts).
- */
-const GROUND_TRUTH: Record<string, (open: () => Promise<Engine>, tier: string) => Promise<string>> = {
-  softirqs: async (open) =>
-    using(await open(), async (engine) => {
-      const { rows, report, missed } = await softirqsGroundTruth(engine);
-      assert.ok(rows.find((r) => r.vector === 'net_rx')!.count! > 100, 'the workload raised NET_RX (see softirqs.test.ts: fewer runs on a busy host)');
-      return `recursion misses ${missed}; ${report.join(', ')}`;
-    }),
-  tcptop: async (open) => using(await open(), async (engine) => tcptopGroundTruth(engine).join('; ')),
-  runqlen: async (open) => using(await open(), runqlenGroundTruth),
-  filetop: async (open) => using(await open(), async (engine) => filetopGroundTruth(engine)),
-  cachetop: async (open) => using(await open(), cachetopGroundTruth),
-  biotop: async (open, tier) => {
-    const legacy = tier === 'raw_tp_legacy';
-    return withLoopDevice(legacy ? 'mq-deadline' : 'none', async (loop) => using(await open(), (engine) => biotopGroundTruth(engine, loop, legacy)));
-  },
-};
-
-async function using<T>(engine: Engine, f: (engine: Engine) => Promise<T>): Promise<T> {
-  try {
-    return await f(engine);
-  } finally {
-    engine.close();
-  }
-}
-
-for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachetopPanel, runqlenPanel]) {
+for (const def of PANELS.filter((p) => p.source.kind === 'bpf')) {
+  const groundTruth = fixtureOf(def).groundTruth!;
   test(`${def.id}: the ladder picks the first supported tier; every tier meets ground truth or is refused`, async (t) => {
     if (!needsBpf(t)) return;
     const support = await tierSupport(def);
@@ -81,7 +46,7 @@ for (const def of [softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachet
           return engine;
         };
         if (s.supported) {
-          tt.diagnostic(await GROUND_TRUTH[def.id]!(open, s.tier.name));
+          tt.diagnostic(await groundTruth(open, s.tier.name));
         } else {
           const p = await using(await open(), async (engine) => engine.store.getSnapshot().panels[0]!);
           assert.equal(p.status, 'error', `${s.tier.name} is not supported here (${s.why}) and must be refused`);

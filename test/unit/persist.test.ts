@@ -119,7 +119,7 @@ test('record → replay → export: the snapshot of a replayed frame has the row
     const r = new RecordingReader(path, CATALOG);
     const shown = new ReplayStore(r, panelById);
     shown.go(33);
-    const doc = JSON.stringify(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:01:00.000Z' }, shown.getSnapshot()));
+    const doc = JSON.stringify(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:01:00.000Z' }, shown.getSnapshot(), CATALOG));
     const back = parseSnapshot(Buffer.from(doc), CATALOG);
     assert.deepEqual(withoutHistory(back.frame), asRecorded(FRAMES[33]!));
     assert.deepEqual(plain(back.frame.panels.map((p) => p.history)), plain(shown.getSnapshot().panels.map((p) => p.history)), 'with the trends the replay showed');
@@ -455,7 +455,7 @@ test('a crafted recording cannot make replay take gigabytes: segments, inflated 
 test('snapshot: the frame with its trends round trips; written atomically, 0600, never over a file', async () => {
   await inScratch(async (dir) => {
     const meta = { host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' };
-    const json = JSON.stringify(snapshotDocument(meta, FRAMES[29]!));
+    const json = JSON.stringify(snapshotDocument(meta, FRAMES[29]!, CATALOG));
     assert.ok(FRAMES[29]!.panels.some((p) => p.byProcess) && !json.includes('byProcess'), 'per-process totals are for the metrics endpoint, not written');
     const back = parseSnapshot(Buffer.from(json), CATALOG);
     assert.deepEqual(plain(back.frame), asSnapshot(FRAMES[29]!));
@@ -486,7 +486,7 @@ test('snapshot: the frame with its trends round trips; written atomically, 0600,
 test('the snapshot JSON Schema (docs/) accepts what e writes and refuses a damaged one', () => {
   const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'snapshot.schema.json'), 'utf8')) as object;
   const validate = new Ajv({ allErrors: true }).compile(schema);
-  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!)) as Record<string, unknown>;
+  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG)) as Record<string, unknown>;
   assert.ok(validate(doc), JSON.stringify(validate.errors));
   const broken = plain(doc) as { frame: { panels: { rows: unknown }[] } };
   broken.frame.panels[0]!.rows = 'x';
@@ -495,7 +495,7 @@ test('the snapshot JSON Schema (docs/) accepts what e writes and refuses a damag
 });
 
 test('snapshots that are not: one line each, never the file\'s bytes', () => {
-  const good = snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!);
+  const good = snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG);
   const cases: [string | Buffer, RegExp][] = [
     ['', /empty/],
     [Buffer.from([0x1b, 0x5b, 0x32, 0x4a, 0, 1, 2]), /neither a SIXTYREC header nor a JSON object/],
@@ -606,7 +606,7 @@ test('fuzz: a mutated recording replays or is refused with a FormatError, never 
 });
 
 test('fuzz: a snapshot with any field replaced by any JSON is refused, or draws', () => {
-  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!)) as Record<string, unknown>;
+  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG)) as Record<string, unknown>;
   // Every path into the document, to pick one to replace.
   const paths: (string | number)[][] = [];
   const walk = (v: unknown, p: (string | number)[]): void => {
