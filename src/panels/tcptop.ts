@@ -120,7 +120,7 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
         if (!e) {
           const names = d.names(m, i);
           // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
-          return names ? { id: `c${++seq}`, names, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, moved: rx + tx, inBig } : undefined;
+          return names ? { k0: 0, k1: 0, k2: 0, k3: 0, slot: 0, seenRead: 0, id: `c${++seq}`, names, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, moved: rx + tx, inBig } : undefined;
         }
         if (e.seenRead === reads) {
           // In both maps for a moment (being moved to tcptop_big): the copy that has moved further counts.

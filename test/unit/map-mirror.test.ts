@@ -30,7 +30,7 @@ function mirrorRead(m: MapMirror<Entry>, read: MapRead, now: number): { made: st
     const count = u64at(vw, i * 2);
     if (!e) {
       made.push(`e${kw[i * 4]}`);
-      return { name: `e${kw[i * 4]}`, count, lastActiveNs: now };
+      return { k0: 0, k1: 0, k2: 0, k3: 0, slot: 0, seenRead: 0, name: `e${kw[i * 4]}`, count, lastActiveNs: now };
     }
     if (count !== e.count) {
       moved.push(e.name);
