@@ -436,6 +436,6 @@ export class Engine {
       Object.freeze(p);
     }
     const host = hostOf(panels, (id) => this.running.find((r) => r.def.id === id)?.def);
-    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, panels: Object.freeze(panels), self: Object.freeze({ ...this.self }), ...(host ? { host } : {}) });
+    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, intervalMs: this.interval, panels: Object.freeze(panels), self: Object.freeze({ ...this.self }), ...(host ? { host } : {}) });
   }
 }

@@ -58,6 +58,8 @@ export interface Frame {
   readonly time: string;
   /** measured time since the previous tick: the denominator of every rate in this frame; 0 before the first */
   readonly elapsedNs: number;
+  /** the interval in force when it was read (the engine owns it; + and - change it); absent in files older than it */
+  readonly intervalMs?: number;
   readonly panels: readonly PanelFrame[];
   /** sixty's own cost: CPU over the interval (100 = one CPU; null before the first interval) and resident memory */
   readonly self?: { readonly cpuPct: number | null; readonly rssBytes: number; readonly pid?: number };

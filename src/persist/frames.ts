@@ -48,6 +48,7 @@ export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROW
   return {
     time: frame.time,
     elapsedNs: frame.elapsedNs,
+    ...(frame.intervalMs ? { intervalMs: frame.intervalMs } : {}),
     ...(frame.self ? { self: roundDeep(frame.self, 3) } : {}),
     panels: frame.panels.map((p) => {
       const { history: _h, byProcess: _b, rows, summary, stats, ...rest } = p;
@@ -217,6 +218,8 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean, m
   need(Number.isFinite(Date.parse(time)), 'the frame time is not a time');
   const elapsedNs = num(v.elapsedNs, 'the frame interval');
   need(elapsedNs >= 0, 'the frame interval is negative');
+  const intervalMs = v.intervalMs === undefined ? undefined : num(v.intervalMs, 'the frame\'s interval in force');
+  need(intervalMs === undefined || (intervalMs >= 100 && intervalMs <= 3_600_000), 'the frame\'s interval in force is out of range');
   need(Array.isArray(v.panels) && v.panels.length <= MAX_PANELS, 'the frame has no list of panels');
   const panels = v.panels.map((p, i) => checkPanel(p, `panel ${i}`, catalog, withHistory, elapsedNs, maxRows)).filter((p): p is PanelFrame => p !== null);
   const seen = new Set<string>();
@@ -231,7 +234,7 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean, m
   }
   // The header's figures are not stored: they come again from the panel that reads them, as the engine made them.
   const host = hostOf(panels, (id) => catalog.spec(id));
-  return deepFreeze({ time, elapsedNs, panels, ...(self ? { self } : {}), ...(host ? { host } : {}) });
+  return deepFreeze({ time, elapsedNs, ...(intervalMs === undefined ? {} : { intervalMs }), panels, ...(self ? { self } : {}), ...(host ? { host } : {}) });
 }
 
 /** The host a file says it was written on; what is missing or not text is '?'. */

@@ -5,6 +5,8 @@ import type { MpstatRow } from '../../src/models/mpstat.js';
 import type { SoftirqsRow } from '../../src/models/softirqs.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { fixtureFrame, fixtureStep, mpstatPanel, NOBODY, procFixture, procStatText, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
+import { CATALOG } from '../../src/panels/registry.js';
+import { checkFrame, storedFrame } from '../../src/persist/frames.js';
 
 test('a /proc source runs without root, while the BPF panels say why they are off', async () => {
   const t = testEngine([softirqsPanel, tcptopPanel, mpstatPanel], { privileges: NOBODY, procStat: [procFixture('stat-4cpu-a.txt'), procFixture('stat-4cpu-b.txt')] });
@@ -171,4 +173,22 @@ test('per-process totals over every key are made only when asked for (the metric
     if (byProcess) assert.ok(tp.byProcess && tp.byProcess.length > 0, 'made when asked for');
     else assert.equal(tp.byProcess, undefined, 'not made otherwise');
   }
+});
+
+test('the engine owns the interval and each frame states it: after + a frame, a recording of it and its replay say the new one', async () => {
+  const kernel = fakeKernel();
+  const t = testEngine([softirqsPanel], { kernel });
+  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, 100n, 1000n]]), 10);
+  await t.engine.open();
+  assert.equal(t.engine.tick().intervalMs, 1000);
+  t.engine.setIntervalMs(5000);
+  const f = t.engine.tick();
+  assert.equal(f.intervalMs, 5000, 'the frame after + says 5 s');
+  const back = checkFrame(JSON.parse(JSON.stringify(storedFrame(f, CATALOG))), CATALOG, false);
+  assert.equal(back.intervalMs, 5000, 'as a recording stores it and replay reads it');
+  const old = JSON.parse(JSON.stringify(storedFrame(f, CATALOG))) as Record<string, unknown>;
+  delete old.intervalMs;
+  assert.equal(checkFrame(old, CATALOG, false).intervalMs, undefined, 'a frame from before it has none (replay uses the header)');
+  assert.throws(() => checkFrame({ ...old, intervalMs: 5 }, CATALOG, false), /interval in force is out of range/);
+  t.engine.close();
 });
