@@ -72,48 +72,180 @@ export function parseListen(v: string): ListenAddress {
   return { host, port };
 }
 
-/** The usage text, naming the panels the catalog has. */
-export function usage(panelIds: readonly string[]): string {
-  return `usage: sixty [options]
-
-A top-style performance console: live panels (${panelIds.join(', ')}).
-
-options:
-  -i, --interval SECONDS   refresh interval (default 1; 0.1 to 3600)
-  -b, --batch              print one frame per interval instead of the interactive console
-  -c, --count N            stop after N frames (implies --batch)
-  -f, --format json|text|csv
-                           batch output: one JSON object per line, plain text (default), or CSV (one stream
-                           per panel; implies --batch)
-      --csv-dir DIR        CSV of several panels: DIR/<panel>.csv each (one panel: stdout)
-  -r, --record FILE        append one frame per interval to FILE (a new file, or a sixty recording to extend)
-      --record-max SIZE    when FILE reaches SIZE (e.g. 100M, 2G), it becomes FILE.1 and a new FILE starts
-      --replay FILE        open a snapshot (e) or a recording (--record, R) read-only; with --batch, convert it
-      --export-dir DIR     where e writes snapshots and R recordings (default: the current directory)
-  -p, --panels LIST        comma-separated panels to run (default: all): ${panelIds.join(',')}
-  -t, --tier PANEL=TIER    use only this hook tier for a panel, no fallback (e.g. tcptop=raw_tp); repeatable
-      --no-trend           batch text without the sparkline column (for logs)
-      --metrics-listen ADDR
-                           serve /metrics (Prometheus text, or OpenMetrics when asked) on PORT, ADDRESS:PORT or
-                           [IPv6]:PORT; a bare port binds 127.0.0.1. Works with the console and with --batch
-      --serve              no console, no batch output: serve /metrics until stopped (on ${DEFAULT_METRICS.host}:${DEFAULT_METRICS.port}
-                           unless --metrics-listen says otherwise)
-      --metrics-top N      per-process metrics: the N busiest process names (default 20), the rest as "other"
-  -h, --help               this help
-  -V, --version            the version
-
-Without a terminal on stdout, sixty prints batch text.`;
+/** What an option's `set` may use: the panels and their tiers, and what the parse has seen so far. */
+interface ParseState {
+  catalog: PanelCatalog;
+  knownPanels: readonly string[];
+  formatGiven: boolean;
 }
 
-function takeValue(argv: string[], i: number, name: string): string {
+/**
+ * One command-line option: its spellings, its value's name (none: a switch), its help (which names the panels), and
+ * what it sets. --help, the README's usage (scripts/docs.mjs) and the parser are all made from this one table.
+ */
+interface OptionSpec {
+  short?: string;
+  long: string;
+  value?: string;
+  help: (panelIds: readonly string[]) => string;
+  set: (o: Options, v: string, st: ParseState) => void;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    short: '-i',
+    long: '--interval',
+    value: 'SECONDS',
+    help: () => 'refresh interval (default 1; 0.1 to 3600)',
+    set: (o, v) => {
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0.1 && n <= 3600)) throw new UserError(`invalid interval '${quoteInput(v)}': give seconds between 0.1 and 3600`);
+      o.intervalS = n;
+    },
+  },
+  { short: '-b', long: '--batch', help: () => 'print one frame per interval instead of the interactive console', set: (o) => (o.batch = true) },
+  {
+    short: '-c',
+    long: '--count',
+    value: 'N',
+    help: () => 'stop after N frames (implies --batch)',
+    set: (o, v) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`invalid count '${quoteInput(v)}': give a whole number of frames, 1 or more`);
+      o.count = Number(v);
+    },
+  },
+  {
+    short: '-f',
+    long: '--format',
+    value: 'json|text|csv',
+    help: () => 'batch output: one JSON object per line, plain text (default), or CSV (one stream per panel; implies --batch)',
+    set: (o, v, st) => {
+      if (v !== 'json' && v !== 'text' && v !== 'csv') throw new UserError(`invalid format '${quoteInput(v)}': json, text or csv`);
+      o.format = v;
+      st.formatGiven = true;
+    },
+  },
+  { long: '--csv-dir', value: 'DIR', help: () => 'CSV of several panels: DIR/<panel>.csv each (one panel: stdout)', set: (o, v) => (o.csvDir = pathValue(v, '--csv-dir')) },
+  {
+    short: '-r',
+    long: '--record',
+    value: 'FILE',
+    help: () => 'append one frame per interval to FILE (a new file, or a sixty recording to extend)',
+    set: (o, v) => (o.record = pathValue(v, '--record')),
+  },
+  {
+    long: '--record-max',
+    value: 'SIZE',
+    help: () => 'when FILE reaches SIZE (e.g. 100M, 2G), it becomes FILE.1 and a new FILE starts',
+    set: (o, v) => (o.recordMax = parseSize(v)),
+  },
+  {
+    long: '--replay',
+    value: 'FILE',
+    help: () => 'open a snapshot (e) or a recording (--record, R) read-only; with --batch, convert it',
+    set: (o, v) => (o.replay = pathValue(v, '--replay')),
+  },
+  {
+    long: '--export-dir',
+    value: 'DIR',
+    help: () => 'where e writes snapshots and R recordings (default: the current directory)',
+    set: (o, v) => {
+      o.exportDir = pathValue(v, '--export-dir');
+      o.exportDirGiven = true;
+    },
+  },
+  {
+    short: '-p',
+    long: '--panels',
+    value: 'LIST',
+    help: (ids) => `comma-separated panels to run (default: all): ${ids.join(',')}`,
+    set: (o, v, st) => {
+      const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = ids.filter((id) => !st.knownPanels.includes(id));
+      if (ids.length === 0 || unknown.length > 0) throw new UserError(`unknown panel '${quoteInput(unknown[0] ?? v)}': choose from ${st.knownPanels.join(', ')}`);
+      o.panels = [...new Set(ids)];
+    },
+  },
+  {
+    short: '-t',
+    long: '--tier',
+    value: 'PANEL=TIER',
+    help: () => 'use only this hook tier for a panel, no fallback (its tiers: docs/columns.md, or ? on its screen); repeatable',
+    set: (o, v, st) => {
+      const m = /^([^=]+)=(.+)$/.exec(v);
+      const tiers = m ? st.catalog.get(m[1]!) : undefined;
+      if (!m || !tiers) throw new UserError(`invalid tier '${quoteInput(v)}': give PANEL=TIER with a panel from ${st.knownPanels.join(', ')}`);
+      if (!tiers.includes(m[2]!)) throw new UserError(`unknown tier '${quoteInput(m[2]!)}' for ${quoteInput(m[1]!)}: choose from ${tiers.join(', ')}`);
+      o.tiers[m[1]!] = m[2]!;
+    },
+  },
+  { long: '--no-trend', help: () => 'batch text without the sparkline column (for logs)', set: (o) => (o.trend = false) },
+  {
+    long: '--metrics-listen',
+    value: 'ADDR',
+    help: () => 'serve /metrics (Prometheus text, or OpenMetrics when asked) on PORT, ADDRESS:PORT or [IPv6]:PORT; a bare port binds 127.0.0.1. Works with the console and with --batch',
+    set: (o, v) => (o.metricsListen = parseListen(v)),
+  },
+  {
+    long: '--serve',
+    help: () => `no console, no batch output: serve /metrics until stopped (on ${DEFAULT_METRICS.host}:${DEFAULT_METRICS.port} unless --metrics-listen says otherwise)`,
+    set: (o) => (o.serve = true),
+  },
+  {
+    long: '--metrics-top',
+    value: 'N',
+    help: () => 'per-process metrics: the N busiest process names (default 20), the rest as "other"',
+    set: (o, v) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new UserError(`invalid --metrics-top '${quoteInput(v)}': give a whole number from 1 to 1000`);
+      o.metricsTop = Number(v);
+    },
+  },
+  { short: '-h', long: '--help', help: () => 'this help', set: (o) => (o.help = true) },
+  { short: '-V', long: '--version', help: () => 'the version', set: (o) => (o.version = true) },
+];
+
+/** `text` in lines of at most `width` columns, split at spaces. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+const FLAGS = 25;
+const WIDTH = 118;
+
+/** The options as --help lists them (and the README's usage): from OPTIONS. */
+export function optionLines(panelIds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const opt of OPTIONS) {
+    const flags = `  ${opt.short ? `${opt.short}, ` : '    '}${opt.long}${opt.value ? ` ${opt.value}` : ''}`;
+    const help = wrap(opt.help(panelIds), WIDTH - FLAGS - 2);
+    const pad = ' '.repeat(FLAGS + 2);
+    if (flags.length <= FLAGS) out.push(`${flags.padEnd(FLAGS + 2)}${help[0]}`, ...help.slice(1).map((l) => pad + l));
+    else out.push(flags, ...help.map((l) => pad + l));
+  }
+  return out;
+}
+
+/** The usage text, naming the panels the catalog has. */
+export function usage(panelIds: readonly string[]): string {
+  return [`usage: sixty [options]`, `A top-style performance console: live panels (${panelIds.join(', ')}).`, '', 'options:', ...optionLines(panelIds), '', 'Without a terminal on stdout, sixty prints batch text.'].join('\n');
+}
+
+function takeValue(argv: readonly string[], i: number, name: string): string {
   const v = argv[i + 1];
   if (v === undefined || (v.startsWith('-') && !/^-?\d/.test(v))) throw new UserError(`option ${quoteInput(name)} needs a value (see sixty --help)`);
   return v;
 }
 
-/** A file or directory argument: any path, but not empty and not an option. */
-function pathValue(argv: string[], i: number, name: string): string {
-  const v = takeValue(argv, i, name);
+/** A file or directory argument: any path, but not empty. */
+function pathValue(v: string, name: string): string {
   if (v === '') throw new UserError(`option ${quoteInput(name)} needs a path`);
   return v;
 }
@@ -157,106 +289,23 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
     if (eq > 0) args.push(a.slice(0, eq), a.slice(eq + 1));
     else args.push(a);
   }
-  let formatGiven = false;
+  // The option table, not node:util's parseArgs: its errors are Node's (several lines, its words, not one line that
+  // names the value and what would do), it cannot tell `-i -1` (a value) from an option, and each value here is
+  // checked as it is read. See docs/decisions.md.
+  const st: ParseState = { catalog, knownPanels, formatGiven: false };
+  const bySpelling = new Map<string, OptionSpec>();
+  for (const opt of OPTIONS) {
+    bySpelling.set(opt.long, opt);
+    if (opt.short) bySpelling.set(opt.short, opt);
+  }
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
-    switch (a) {
-      case '-i':
-      case '--interval': {
-        const v = takeValue(args, i++, a);
-        const n = Number(v);
-        if (!/^\d+(\.\d+)?$/.test(v) || !(n >= 0.1 && n <= 3600)) throw new UserError(`invalid interval '${quoteInput(v)}': give seconds between 0.1 and 3600`);
-        o.intervalS = n;
-        break;
-      }
-      case '-c':
-      case '--count': {
-        const v = takeValue(args, i++, a);
-        if (!/^\d+$/.test(v) || Number(v) < 1) throw new UserError(`invalid count '${quoteInput(v)}': give a whole number of frames, 1 or more`);
-        o.count = Number(v);
-        break;
-      }
-      case '-b':
-      case '--batch':
-        o.batch = true;
-        break;
-      case '-f':
-      case '--format': {
-        const v = takeValue(args, i++, a);
-        if (v !== 'json' && v !== 'text' && v !== 'csv') throw new UserError(`invalid format '${quoteInput(v)}': json, text or csv`);
-        o.format = v;
-        formatGiven = true;
-        break;
-      }
-      case '-p':
-      case '--panels': {
-        const v = takeValue(args, i++, a);
-        const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
-        const unknown = ids.filter((id) => !knownPanels.includes(id));
-        if (ids.length === 0 || unknown.length > 0) {
-          throw new UserError(`unknown panel '${quoteInput(unknown[0] ?? v)}': choose from ${knownPanels.join(', ')}`);
-        }
-        o.panels = [...new Set(ids)];
-        break;
-      }
-      case '-t':
-      case '--tier': {
-        const v = takeValue(args, i++, a);
-        const m = /^([^=]+)=(.+)$/.exec(v);
-        const tiers = m ? catalog.get(m[1]!) : undefined;
-        if (!m || !tiers) throw new UserError(`invalid tier '${quoteInput(v)}': give PANEL=TIER with a panel from ${knownPanels.join(', ')}`);
-        if (!tiers.includes(m[2]!)) throw new UserError(`unknown tier '${quoteInput(m[2]!)}' for ${quoteInput(m[1]!)}: choose from ${tiers.join(', ')}`);
-        o.tiers[m[1]!] = m[2]!;
-        break;
-      }
-      case '--csv-dir':
-        o.csvDir = pathValue(args, i++, a);
-        break;
-      case '-r':
-      case '--record':
-        o.record = pathValue(args, i++, a);
-        break;
-      case '--record-max': {
-        const v = takeValue(args, i++, a);
-        o.recordMax = parseSize(v);
-        break;
-      }
-      case '--replay':
-        o.replay = pathValue(args, i++, a);
-        break;
-      case '--export-dir':
-        o.exportDir = pathValue(args, i++, a);
-        o.exportDirGiven = true;
-        break;
-      case '--no-trend':
-        o.trend = false;
-        break;
-      case '--metrics-listen':
-        o.metricsListen = parseListen(takeValue(args, i++, a));
-        break;
-      case '--serve':
-        o.serve = true;
-        break;
-      case '--metrics-top': {
-        const v = takeValue(args, i++, a);
-        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new UserError(`invalid --metrics-top '${quoteInput(v)}': give a whole number from 1 to 1000`);
-        o.metricsTop = Number(v);
-        break;
-      }
-      case '-h':
-      case '--help':
-        o.help = true;
-        break;
-      case '-V':
-      case '--version':
-        o.version = true;
-        break;
-      default:
-        throw new UserError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} '${quoteInput(a)}' (see sixty --help)`);
-    }
+    const opt = bySpelling.get(a);
+    if (!opt) throw new UserError(`unknown ${a.startsWith('-') ? 'option' : 'argument'} '${quoteInput(a)}' (see sixty --help)`);
+    opt.set(o, opt.value ? takeValue(args, i++, a) : '', st);
   }
   // --count and --format only make sense for batch output, so they ask for it.
-  if (o.count !== null || formatGiven) o.batch = true;
+  if (o.count !== null || st.formatGiven) o.batch = true;
   if (o.replay !== null) {
     const live = o.record !== null ? '--record' : Object.keys(o.tiers).length > 0 ? '--tier' : null;
     if (live) throw new UserError(`--replay shows what was recorded: ${live} does not go with it`);
