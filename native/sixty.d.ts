@@ -2,7 +2,7 @@
 
 /** The one error type that crosses from native code: the failed operation, the errno and its name. */
 export interface NativeBpfError extends Error {
-  op: 'open' | 'load' | 'attach' | 'readMap' | 'deleteKeys' | 'updateKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf' | 'lock';
+  op: 'open' | 'load' | 'attach' | 'readMap' | 'updateKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf' | 'lock';
   errno: number;
   code: string;
 }
@@ -66,8 +66,6 @@ export interface BpfObject<M extends string = string> {
   readMap(name: M, options?: ReadOptions): MapRead;
   /** Sets the given keys (concatenated) to the values (one per key); not for per-CPU maps. Returns how many. */
   updateKeys(name: M, keys: Buffer, values: Buffer): number;
-  /** Deletes the given keys (concatenated); returns how many were deleted. */
-  deleteKeys(name: M, keys: Buffer): number;
   /** Deletes the given keys and returns the values they held when deleted (those that existed). Not per-CPU maps. */
   takeKeys(name: M, keys: Buffer): MapRead;
   mapInfo(name: M): MapInfo;
@@ -100,7 +98,6 @@ export interface Addon {
   setErrorClass(cls: new (op: string, errno: number, code: string, message: string) => Error): void;
   /** libbpf's recent warnings and errors, from a bounded buffer; clears it. */
   takeLog(): string;
-  possibleCpus(): number;
   /**
    * An exclusive flock(2) on an open file, without waiting: true when taken, false when another open file holds it.
    * Released when the file is closed or the process ends.

@@ -168,7 +168,6 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     return DefineClass(env, "BpfObject",
                        {InstanceMethod<&BpfObject::Attach>("attach"),
                         InstanceMethod<&BpfObject::ReadMap>("readMap"),
-                        InstanceMethod<&BpfObject::DeleteKeys>("deleteKeys"),
                         InstanceMethod<&BpfObject::UpdateKeys>("updateKeys"),
                         InstanceMethod<&BpfObject::TakeKeys>("takeKeys"),
                         InstanceMethod<&BpfObject::MapInfo>("mapInfo"),
@@ -482,26 +481,6 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     return Napi::Number::New(env, n);
   }
 
-  // deleteKeys(name, keys: Buffer): deletes the given keys (concatenated); returns how many were deleted.
-  Napi::Value DeleteKeys(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    std::string name = info[0].As<Napi::String>();
-    struct bpf_map* map = FindMap(env, "deleteKeys", name);
-    auto buf = info[1].As<Napi::Buffer<uint8_t>>();
-    const uint32_t ksz = bpf_map__key_size(map);
-    if (buf.Length() % ksz != 0) Throw(env, "deleteKeys", EINVAL, name + ": buffer is not whole keys");
-    uint32_t n = buf.Length() / ksz, deleted = 0;
-    int fd = bpf_map__fd(map);
-    LIBBPF_OPTS(bpf_map_batch_opts, opts);
-    uint32_t count = n;
-    if (n == 0) return Napi::Number::New(env, 0);
-    if (bpf_map_delete_batch(fd, buf.Data(), &count, &opts) == 0) return Napi::Number::New(env, count);
-    // Batch deletion stops at the first missing key (or is unsupported): finish one key at a time.
-    for (uint32_t i = count; i < n; i++)
-      if (bpf_map_delete_elem(fd, buf.Data() + size_t(i) * ksz) == 0) deleted++;
-    return Napi::Number::New(env, count + deleted);
-  }
-
   // programs(): [{name, id, loaded, runCount, runTimeNs, recursionMisses}] for every program in the object.
   Napi::Value Programs(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -764,10 +743,6 @@ Napi::Value LockFile(const Napi::CallbackInfo& info) {
   Throw(env, "lock", err, std::string("flock: ") + strerror(err));
 }
 
-Napi::Value PossibleCpus(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), libbpf_num_possible_cpus());
-}
-
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -788,7 +763,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("load", Napi::Function::New(env, Load, "load"));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("takeLog", Napi::Function::New(env, TakeLog, "takeLog"));
-  exports.Set("possibleCpus", Napi::Function::New(env, PossibleCpus, "possibleCpus"));
   exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
   exports.Set("kernelFunctionParams", Napi::Function::New(env, KernelFunctionParams, "kernelFunctionParams"));
   return exports;

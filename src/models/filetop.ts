@@ -72,13 +72,6 @@ export function putSlot(s: FiletopSample, i: number, info: FiletopInfo, c: Filet
   s.created[i] = c.created;
 }
 
-/** A sample from entry objects, slot i for entries[i] (undefined: a free slot): for tests and fixtures. */
-export function filetopSample(entries: readonly (FiletopEntry | undefined)[], counters: Partial<SampleCounters> = {}): FiletopSample {
-  const s = newFiletopSample(entries.length, { mapFull: 0, evicted: 0, namesFull: 0, noFile: 0, entries_in_map: entries.filter(Boolean).length, capacity: 16384, ...counters });
-  entries.forEach((e, i) => e && putSlot(s, i, { id: e.id, pid: e.pid, dev: e.dev, ino: e.ino, type: e.type, comm: e.comm, path: e.path }, e));
-  return s;
-}
-
 export interface FiletopRow {
   id: string;
   pid: number;

@@ -238,10 +238,6 @@ export interface KmsgEvent {
   lines: number;
 }
 
-export function kmsgErrorKind(message: string): string | null {
-  for (const e of KMSG_ERRORS) if (e.re.test(message)) return e.kind;
-  return null;
-}
 
 /** The errors in `records` (in ring-buffer order), one per report: the lines of a report are one event. */
 export function kmsgEvents(records: readonly KmsgRecord[]): KmsgEvent[] {

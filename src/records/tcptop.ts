@@ -41,13 +41,6 @@ export interface TcptopCounts {
   created: number;
 }
 
-export interface TcptopRecord extends TcptopNames, TcptopCounts {
-  /** the raw key, to delete the entry */
-  rawKey: Buffer;
-  /** the entry's identity inside sixty (it holds a kernel pointer, so it never leaves the process) */
-  key: string;
-}
-
 export function formatIPv4(b: Buffer): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
@@ -94,9 +87,6 @@ export function tcptopDecoder(L: TcptopLayouts) {
       checkSize(L.key, read.keys.length, read.count, `${what} keys`);
       checkSize(L.val, read.values.length, read.count, `${what} values`);
     },
-    /** entry i's key as a string (one byte per character): cheap, and a Map key */
-    key: (read: MapRead, i: number): string => read.keys.toString('latin1', i * L.key.size, (i + 1) * L.key.size),
-    family: (read: MapRead, i: number): number => u16(read.values, i * L.val.size, v.family),
     counts(read: MapRead, i: number): TcptopCounts {
       const vb = i * L.val.size;
       return { rx: u64n(read.values, vb, v.rx), tx: u64n(read.values, vb, v.tx), created: u64n(read.values, vb, v.created) };
@@ -122,20 +112,6 @@ export function tcptopDecoder(L: TcptopLayouts) {
       };
     },
   };
-}
-
-/** Every entry of a read, decoded in full (tests and benchmarks; the panel's reader decodes names once per key). */
-export function decodeTcptop(read: MapRead, L: TcptopLayouts): TcptopRecord[] {
-  const d = tcptopDecoder(L);
-  d.check(read, 'tcptop_conns');
-  const out: TcptopRecord[] = [];
-  for (let i = 0; i < read.count; i++) {
-    const names = d.names(read, i);
-    if (!names) continue;
-    const rawKey = Buffer.from(read.keys.subarray(i * L.key.size, (i + 1) * L.key.size));
-    out.push({ rawKey, key: d.key(read, i), ...names, ...d.counts(read, i) });
-  }
-  return out;
 }
 
 /** The tcptop_stats per-CPU array (already summed over CPUs by the addon), by index. */

@@ -83,7 +83,6 @@ export function fakeAddon(k: FakeKernel): Addon {
       k.log = '';
       return out;
     },
-    possibleCpus: () => 2,
     lockFile: () => true,
     setErrorClass: () => {},
     kernelFunctionParams: (name: string) => (name === 'tcp_recvmsg' ? 6 : -1),
@@ -117,13 +116,6 @@ export function fakeAddon(k: FakeKernel): Addon {
             const key = Buffer.from(keys.subarray(i * m.keySize, (i + 1) * m.keySize));
             m.entries.set(key.toString('hex'), { key, value: Buffer.from(values.subarray(i * m.valueSize, (i + 1) * m.valueSize)) });
           }
-          return n;
-        },
-        deleteKeys(name: string, keys: Buffer): number {
-          const m = k.maps.get(name);
-          if (!m) return 0;
-          let n = 0;
-          for (let i = 0; i + m.keySize <= keys.length; i += m.keySize) if (m.entries.delete(keys.subarray(i, i + m.keySize).toString('hex'))) n++;
           return n;
         },
         takeKeys(name: string, keys: Buffer): MapRead {

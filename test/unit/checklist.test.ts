@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
 import { homePanel, homeStats } from '../../src/panels/home.js';
-import { freeOf, kmsgErrorKind, kmsgEvents, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
+import { freeOf, KMSG_ERRORS, kmsgEvents, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
 import { escapeControl, escapeRawControls } from '../../src/format.js';
 import { reduce, reduceInput, initialUiState, panelUi } from '../../views/state.js';
 import { checklistSample, MEMINFO, task } from '../helpers/checklist.js';
@@ -23,6 +23,9 @@ import { csvHeader, csvRows } from '../../src/persist/csv.js';
 
 const byId = (rows: ChecklistRow[], id: string): ChecklistRow => rows.find((r) => r.id === id)!;
 
+
+/** The kind of error a kernel message is, by the table kmsgEvents reads. */
+const kmsgErrorKind = (message: string): string | null => KMSG_ERRORS.find((e) => e.re.test(message))?.kind ?? null;
 test('parsers: /proc/PID/stat with a comm that holds spaces and parentheses; kmsg records; free as procps computes it', () => {
   assert.deepEqual(parsePidStat(task(42, 'spin (x) y', 'R', 7)), { pid: 42, comm: 'spin (x) y', state: 'R', ticks: 7, threads: 1 });
   // A real line (sixty reads only state, utime, stime and num_threads out of it) and any comm: as splitting it would.

@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deriveFiletop, filetopSample, filetopStats, MAX_ROWS, type FiletopEntry, type FiletopRow, type FiletopSample } from '../../src/models/filetop.js';
+import { deriveFiletop, filetopStats, MAX_ROWS, type FiletopEntry, type FiletopRow, type FiletopSample } from '../../src/models/filetop.js';
+import { filetopSample } from '../panels/filetop.js';
 import { filetopMapSizes, filetopPanel, filetopSummary } from '../../src/panels/filetop.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { FILETOP_RECORDS, formatName } from '../../src/records/filetop.js';
