@@ -21,15 +21,14 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "common.h"
 #include "cachetop.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define PAGE_SHIFT 12
-#define S_IFMT 0170000
-#define S_IFREG 0100000
+/* The host's page size, as a shift: set by user space from its auxiliary vector (AT_PAGESZ) before load. */
+const volatile __u32 page_shift = 12;
 #define NO_FD 0xffffffff
-#define EEXIST 17
 
 /* Syscall numbers of the write family, O_DIRECT, and how to find the current task's user registers before the
  * bpf_task_pt_regs helper (5.15). */
@@ -88,10 +87,7 @@ struct folio___v518 {
 
 static __always_inline void bump_stat(__u32 stat)
 {
-	struct cachetop_stats_val *v = bpf_map_lookup_elem(&cachetop_stats, &stat);
-
-	if (v)
-		v->count++;
+	count_stat(&cachetop_stats, stat);
 }
 
 /* folio_nr_pages(): 1 for a small folio (no PG_head), else the large folio's count. `p` is a struct page before folios
@@ -243,20 +239,6 @@ static __always_inline void on_enter(__u64 fd, __u32 write)
 	bpf_map_update_elem(&cachetop_calls, &tid, &c, BPF_ANY);
 }
 
-/* The file behind fd in the current process, or NULL. */
-static __always_inline struct file *fd_file(__u32 fd)
-{
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **arr, *f = NULL;
-
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	arr = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]);
-	return f;
-}
-
 /* The syscall's bytes moved, as page accesses, when its fd is a regular file read through the page cache. */
 static __always_inline void on_exit(long ret)
 {
@@ -276,7 +258,7 @@ static __always_inline void on_exit(long ret)
 		return;
 	if (BPF_CORE_READ(f, f_flags) & CACHETOP_O_DIRECT)
 		return;
-	on_access(((__u64)ret + (1 << PAGE_SHIFT) - 1) >> PAGE_SHIFT, write);
+	on_access(((__u64)ret + (1ULL << page_shift) - 1) >> page_shift, write);
 }
 
 #define SYSCALL_PAIR(name, write)                                                         \

@@ -3,7 +3,7 @@
  *
  * Definitions (the panel's help says the same):
  * - accesses: pages read or written through the page cache (exact tiers: folio_mark_accessed × the folio's pages;
- *   the proxy tier estimates them from regular-file read/write bytes ÷ 4096 and mmap faults);
+ *   the proxy tier estimates them from regular-file read/write bytes ÷ the page size and mmap faults);
  * - misses: pages the process added to the page cache; a write miss is one added while it was writing (a write to a
  *   page not cached), the rest are read misses (readahead included);
  * - read hits = max(0, read accesses − read misses), write hits likewise; hits = read hits + write hits;

@@ -1,4 +1,5 @@
 /** The cachetop panel: page-cache hits, misses and dirtied pages per process, in pages (never folios). */
+import { hostConstants } from '../kernel/auxv.js';
 import { cachetopStats, deriveCachetop, type CachetopEntry, type CachetopRow, type CachetopSample } from '../models/cachetop.js';
 import { CACHETOP_RECORDS, decodeCachetop, type CachetopLayouts, type CachetopRecord } from '../records/cachetop.js';
 import { compareValues } from '../models/delta.js';
@@ -58,6 +59,8 @@ const TIERS: readonly Tier<Programs>[] = [
   {
     name: 'tracepoint',
     types: ['tp_btf', 'tracepoint'],
+    // Bytes to pages at the host's page size (4 KiB on x86-64; 16 or 64 KiB on some arm64 and ppc64 kernels).
+    rodata: () => ({ page_shift: Math.log2(hostConstants().pageSize) }),
     programs: [
       'cachetop_exec',
       'cachetop_miss_tp',

@@ -3,6 +3,7 @@
  * ring buffer). Each step is a row: the command it stands for, its headline, a verdict (ok / look / bad, by the USE
  * method), and the BPF panels that explain it (Enter drills into them).
  */
+import { hostConstants } from '../kernel/auxv.js';
 import { CHECKLIST_FIELDS, cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState, type StepId } from '../models/checklist.js';
 import { biotopPanel } from './biotop.js';
 import { cachetopPanel } from './cachetop.js';
@@ -94,8 +95,8 @@ export function createChecklistReader(readText: (path: string) => string, host: 
       nowNs: host.nowNs(),
       uptimeS: parseUptime(readText('/proc/uptime')),
       ncpu: host.onlineCpus(),
-      hz: 100,
-      pageKb: 4,
+      hz: hostConstants().clockTicks,
+      pageKb: hostConstants().pageSize / 1024,
       stat: parseProcStat(readText('/proc/stat')),
       load: parseLoadavg(readText('/proc/loadavg')),
       mem: parseMeminfo(readText('/proc/meminfo')),
