@@ -26,6 +26,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "common.h"
 #include "biotop.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -70,10 +71,7 @@ struct request___old {
 
 static __always_inline void bump_stat(__u32 stat)
 {
-	struct biotop_stats_val *v = bpf_map_lookup_elem(&biotop_stats, &stat);
-
-	if (v)
-		v->count++;
+	count_stat(&biotop_stats, stat);
 }
 
 static __always_inline struct gendisk *rq_disk(struct request *rq)
@@ -187,7 +185,7 @@ static __always_inline void count_done(struct biotop_inflight *in, __u64 lat, __
 		__builtin_memcpy(init->comm, in->comm, sizeof(init->comm));
 		__builtin_memcpy(init->disk, in->disk, sizeof(init->disk));
 		err = bpf_map_update_elem(&biotop_rows, &rk, init, BPF_NOEXIST);
-		if (err && err != -17 /* EEXIST: another CPU created it first */) {
+		if (err && err != -EEXIST /* another CPU created it first */) {
 			bump_stat(BIOTOP_STAT_MAP_FULL);
 			return;
 		}

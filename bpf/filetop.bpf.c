@@ -14,14 +14,11 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "common.h"
 #include "filetop.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define S_IFREG 0100000
-#define EEXIST 17
 #define PATH_MASK (FILETOP_PATH_LEN - 1)
 
 struct {
@@ -84,10 +81,7 @@ struct {
 
 static __always_inline void bump_stat(__u32 stat)
 {
-	struct filetop_stats_val *v = bpf_map_lookup_elem(&filetop_stats, &stat);
-
-	if (v)
-		v->count++;
+	count_stat(&filetop_stats, stat);
 }
 
 /* The file's path into the scratch's name: its own dentry name for a pseudo file (pipe, socket, anonymous inode,
@@ -327,21 +321,6 @@ static __always_inline void save_call(__u64 file, __u32 fd, __u32 op)
 	struct filetop_call call = { .file = file, .fd = fd, .op = op };
 
 	bpf_map_update_elem(&filetop_calls, &tid, &call, BPF_ANY);
-}
-
-/* The fd's file in the current process, as the call returns. */
-static __always_inline struct file *fd_file(__u32 fd)
-{
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
-
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
-	return f;
 }
 
 static __always_inline void finish_call(__s64 ret, bool by_fd)

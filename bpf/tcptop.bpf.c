@@ -13,6 +13,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include "common.h"
 #include "tcptop.h"
 
 #define AF_INET 2
@@ -71,10 +72,7 @@ struct {
 
 static __always_inline void bump_stat(__u32 stat)
 {
-	struct tcptop_stats_val *v = bpf_map_lookup_elem(&tcptop_stats, &stat);
-
-	if (v)
-		v->count++;
+	count_stat(&tcptop_stats, stat);
 }
 
 /* What identifies a connection on the hot path: read on every event, so cheaply. */
@@ -197,7 +195,7 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 			return;
 		err = bpf_map_update_elem(&tcptop_conns, &key, &init, BPF_NOEXIST);
 		/* An LRU map evicts to make room, so this fails only when no entry can be freed at once (-ENOMEM). */
-		if (err && err != -17 /* EEXIST: another CPU created it first */) {
+		if (err && err != -EEXIST /* another CPU created it first */) {
 			bump_stat(TCPTOP_STAT_MAP_FULL);
 			return;
 		}
