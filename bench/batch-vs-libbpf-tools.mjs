@@ -19,7 +19,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 30);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const sixty = path.join(here, '..', 'scripts', 'sixty');
-const median = (a) => { const s = [...a].sort((x, y) => x - y), m = s.length >> 1; return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y),
+    m = s.length >> 1;
+  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
+};
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'sixty-vs-'));
 
 // Runs argv, and prints {cpu, maxrssKb, rc, err} from wait4's rusage: exact for the process, whatever it forks.
@@ -31,12 +35,13 @@ err = p.stderr.read().decode(errors="replace")
 _, status, ru = os.wait4(p.pid, 0)
 print(json.dumps({"wall": time.monotonic() - t0, "cpu": ru.ru_utime + ru.ru_stime, "maxrssKb": ru.ru_maxrss, "rc": os.waitstatus_to_exitcode(status), "err": err.strip().splitlines()[-1] if err.strip() else ""}))
 `;
-const timed = (argv) => new Promise((resolve) => {
-  const c = spawn('python3', ['-c', RUSAGE, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  c.stdout.on('data', (d) => (out += d));
-  c.on('close', () => resolve(JSON.parse(out)));
-});
+const timed = (argv) =>
+  new Promise((resolve) => {
+    const c = spawn('python3', ['-c', RUSAGE, ...argv], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    c.stdout.on('data', (d) => (out += d));
+    c.on('close', () => resolve(JSON.parse(out)));
+  });
 
 const bigFile = path.join(scratch, 'cached');
 writeFileSync(bigFile, Buffer.alloc(8 << 20, 1));
@@ -47,7 +52,9 @@ const PANELS = [...FIXTURES.values()].flatMap((f) => {
 });
 
 if (!existsSync('/usr/sbin/softirqs')) throw new Error('libbpf-tools is not installed: apt-get install -y libbpf-tools');
-console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s at 1 s, ${ROUNDS} rounds`);
+console.log(
+  `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s at 1 s, ${ROUNDS} rounds`,
+);
 const results = [];
 try {
   for (const p of PANELS) {
@@ -57,10 +64,7 @@ try {
       const load = spawn(p.load[0], p.load.slice(1), { stdio: 'ignore', detached: true });
       try {
         await new Promise((res) => setTimeout(res, 500));
-        const [a, b] = await Promise.all([
-          timed([sixty, '--batch', '--panels', p.panel, '-i', '1', '-c', String(SECONDS)]),
-          timed(p.tool),
-        ]);
+        const [a, b] = await Promise.all([timed([sixty, '--batch', '--panels', p.panel, '-i', '1', '-c', String(SECONDS)]), timed(p.tool)]);
         if (a.rc !== 0) throw new Error(`sixty --panels ${p.panel} exited ${a.rc}: ${a.err}`);
         s.cpu.push(a.cpu);
         s.rss.push(a.maxrssKb / 1024);
@@ -77,9 +81,20 @@ try {
         }
       }
     }
-    const row = { panel: p.panel, tool: path.basename(p.tool[0]), sixtyCpuS: median(s.cpu), sixtyPeakMb: median(s.rss), toolCpuS: t.cpu.length ? median(t.cpu) : null, toolPeakMb: t.rss.length ? median(t.rss) : null, toolError: t.cpu.length ? null : t.err };
+    const row = {
+      panel: p.panel,
+      tool: path.basename(p.tool[0]),
+      sixtyCpuS: median(s.cpu),
+      sixtyPeakMb: median(s.rss),
+      toolCpuS: t.cpu.length ? median(t.cpu) : null,
+      toolPeakMb: t.rss.length ? median(t.rss) : null,
+      toolError: t.cpu.length ? null : t.err,
+    };
     results.push(row);
-    const vs = row.toolCpuS !== null ? `; ${row.tool}: ${row.toolCpuS.toFixed(2)} s, ${row.toolPeakMb.toFixed(0)} MB: sixty ${(row.sixtyCpuS / row.toolCpuS).toFixed(1)}× the CPU, ${(row.sixtyPeakMb / row.toolPeakMb).toFixed(1)}× the memory` : `; ${row.tool} does not run here (${row.toolError})`;
+    const vs =
+      row.toolCpuS !== null
+        ? `; ${row.tool}: ${row.toolCpuS.toFixed(2)} s, ${row.toolPeakMb.toFixed(0)} MB: sixty ${(row.sixtyCpuS / row.toolCpuS).toFixed(1)}× the CPU, ${(row.sixtyPeakMb / row.toolPeakMb).toFixed(1)}× the memory`
+        : `; ${row.tool} does not run here (${row.toolError})`;
     console.log(`${p.panel}: sixty --batch ${row.sixtyCpuS.toFixed(2)} s CPU, peak ${row.sixtyPeakMb.toFixed(0)} MB${vs}`);
   }
 } finally {

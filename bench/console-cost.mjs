@@ -52,14 +52,19 @@ try {
   const side = tools.map((t, i) => ({ name: t.name, cpuPct: ((ticks(t.pid) - t0[i]) / HZ / wall) * 100, rssMb: statusKb(t.pid, 'VmRSS') / 1024 }));
   clearInterval(mirror);
   for (const p of panes.splice(0)) p.kill();
-  console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s side by side, 120×40, 1 s`);
+  console.log(
+    `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s side by side, 120×40, 1 s`,
+  );
   for (const r of side) console.log(`${r.name.padEnd(9)} ${r.cpuPct.toFixed(2).padStart(5)} % of a core, RSS ${r.rssMb.toFixed(0)} MB`);
 
   // ---- where a frame's time goes ----
   const profDir = path.join(scratch, 'prof');
   mkdirSync(profDir);
   const flags = `--max-semi-space-size=2 --cpu-prof --cpu-prof-dir=${profDir} --cpu-prof-interval 250`;
-  const prof = new Pane('prof', `env -u CI NODE_ENV=production MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=131072 node ${flags} ${path.join(root, 'build', 'js', 'src', 'main.js')}`);
+  const prof = new Pane(
+    'prof',
+    `env -u CI NODE_ENV=production MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=131072 node ${flags} ${path.join(root, 'build', 'js', 'src', 'main.js')}`,
+  );
   panes.push(prof);
   if (!(await prof.find('node'))) throw new Error('the profiled sixty did not start');
   await sleep(SETTLE_MS + SECONDS * 1000 + TAIL_MS);
@@ -95,12 +100,12 @@ function frameBreakdown(p, skipUs, untilUs) {
     if (own.url.includes('/src/')) return 'engine: /proc and BPF map reads, models';
     if (own.url.includes('/views/')) return "views: lines, layout, sixty's output layer";
     if (/react-reconciler|\/react\/|scheduler/.test(own.url)) return 'React: render and commit';
-    if (/\/ink\/|yoga|ansi|string-width|slice-ansi|wrap-ansi|chalk|east-asian/.test(own.url)) return "Ink: layout (yoga), output, its ANSI helpers";
+    if (/\/ink\/|yoga|ansi|string-width|slice-ansi|wrap-ansi|chalk|east-asian/.test(own.url)) return 'Ink: layout (yoga), output, its ANSI helpers';
     // Native work (a file read, a write) counts where it was called from.
     for (let n = byId.get(parent.get(id)); n; n = byId.get(parent.get(n.id))) {
       if (n.callFrame.url.includes('/src/')) return 'engine: /proc and BPF map reads, models';
       if (n.callFrame.url.includes('/views/')) return "views: lines, layout, sixty's output layer";
-      if (n.callFrame.url.includes('/ink/')) return "Ink: layout (yoga), output, its ANSI helpers";
+      if (n.callFrame.url.includes('/ink/')) return 'Ink: layout (yoga), output, its ANSI helpers';
     }
     return 'node: timers, streams, the rest';
   };
@@ -115,7 +120,11 @@ function frameBreakdown(p, skipUs, untilUs) {
     if (k) ms[k] = (ms[k] ?? 0) + (p.timeDeltas[i + 1] ?? 0) / 1000;
   }
   const secs = (Math.min(p.endTime, to) - from) / 1e6;
-  const out = Object.fromEntries(Object.entries(ms).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / secs]));
+  const out = Object.fromEntries(
+    Object.entries(ms)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, v / secs]),
+  );
   out.total = Object.values(out).reduce((a, b) => a + b, 0);
   return out;
 }

@@ -83,4 +83,22 @@ const busyCpu = cpuTicks.slice(1, ROUNDS);
 console.log(
   `filetop ${N} files × ${ROUNDS} rounds: the writers' listed rows ${mine} of ${N * ROUNDS} writes${N > 2000 ? ' (only the busiest 2000 files are listed per interval)' : ''}, all processes ${writes} (rows listed per interval at most ${maxRows}); read + model ${median(busyCpu).toFixed(1)} ms of CPU per interval (median, max ${Math.max(...busyCpu).toFixed(1)}; wall ${median(busy).toFixed(1)} ms; first interval ${cpuTicks[0].toFixed(1)} ms); RSS ${rss.toFixed(0)} MB; map of ${stats.capacity}; evicted ${stats.lru_evicted_total}, map-full drops ${stats.map_full_drops_total}`,
 );
-console.log(JSON.stringify({ bench: 'filetop-scale', kernel: os.release(), files: N, rounds: ROUNDS, writes, writerListed: mine, expected: N * ROUNDS, msPerInterval: median(busyCpu), wallMsPerInterval: median(busy), firstIntervalMs: cpuTicks[0], rssMB: rss, evicted: stats.lru_evicted_total, mapFull: stats.map_full_drops_total, capacity: stats.capacity, intervals: ticks.length }));
+console.log(
+  JSON.stringify({
+    bench: 'filetop-scale',
+    kernel: os.release(),
+    files: N,
+    rounds: ROUNDS,
+    writes,
+    writerListed: mine,
+    expected: N * ROUNDS,
+    msPerInterval: median(busyCpu),
+    wallMsPerInterval: median(busy),
+    firstIntervalMs: cpuTicks[0],
+    rssMB: rss,
+    evicted: stats.lru_evicted_total,
+    mapFull: stats.map_full_drops_total,
+    capacity: stats.capacity,
+    intervals: ticks.length,
+  }),
+);

@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const RUNS = Number(process.argv[2] ?? 7);
-const median = (a) => { const s = [...a].sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y),
+    m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const results = { paint: [], console: [], verdicts: [] };
 for (let i = 0; i < RUNS; i++) {
@@ -30,5 +34,7 @@ for (let i = 0; i < RUNS; i++) {
   for (const k of Object.keys(results)) if (seen[k]) results[k].push(seen[k]);
   await sleep(300);
 }
-console.log(`time to the first frame, median of ${RUNS} (tmux polled every ~10 ms): first paint ${median(results.paint).toFixed(0)} ms, console drawn ${median(results.console).toFixed(0)} ms, first verdicts ${median(results.verdicts).toFixed(0)} ms`);
+console.log(
+  `time to the first frame, median of ${RUNS} (tmux polled every ~10 ms): first paint ${median(results.paint).toFixed(0)} ms, console drawn ${median(results.console).toFixed(0)} ms, first verdicts ${median(results.verdicts).toFixed(0)} ms`,
+);
 console.log(JSON.stringify({ bench: 'first-frame', paintMs: median(results.paint), consoleMs: median(results.console), verdictsMs: median(results.verdicts) }));

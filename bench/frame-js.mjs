@@ -32,7 +32,16 @@ const out = new Writable({
 Object.defineProperties(out, { columns: { value: 120 }, rows: { value: 40 }, isTTY: { value: true } });
 const inkTimes = [];
 const instance = render(
-  createElement(App, { store: engine.store, catalog: CATALOG, width: 120, height: 40, hostname: 'bench', intervalS: 0.2, keysAvailable: false, onQuit: () => {} }),
+  createElement(App, {
+    store: engine.store,
+    catalog: CATALOG,
+    width: 120,
+    height: 40,
+    hostname: 'bench',
+    intervalS: 0.2,
+    keysAvailable: false,
+    onQuit: () => {},
+  }),
   { stdout: out, exitOnCtrlC: false, patchConsole: false, onRender: ({ renderTime }) => inkTimes.push(renderTime), maxFps: 1000 },
 );
 const ticks = [];
@@ -50,4 +59,13 @@ const frames = inkTimes.slice(2);
 console.log(
   `${PANEL} at 120×40: Ink ${median(frames).toFixed(2)} ms per frame (median of ${frames.length}), output layer ${median(layer).toFixed(2)} ms, engine tick ${median(ticks).toFixed(2)} ms; ${(bytes / Math.max(1, frames.length)).toFixed(0)} bytes per frame`,
 );
-console.log(JSON.stringify({ bench: 'frame-js', panel: PANEL, inkMs: median(frames), layerMs: median(layer), tickMs: median(ticks), bytesPerFrame: bytes / Math.max(1, frames.length) }));
+console.log(
+  JSON.stringify({
+    bench: 'frame-js',
+    panel: PANEL,
+    inkMs: median(frames),
+    layerMs: median(layer),
+    tickMs: median(ticks),
+    bytesPerFrame: bytes / Math.max(1, frames.length),
+  }),
+);

@@ -57,7 +57,11 @@ async function child() {
   const stdout = new PassThrough();
   stdout.resume();
   Object.assign(stdout, { columns: 120, rows: 40, isTTY: true });
-  const ink = render(createElement(App, { store: engine.store, catalog: CATALOG, width: 120, height: 40, hostname: 'bench', intervalS: 1, onQuit: () => {} }), { stdout, patchConsole: false, exitOnCtrlC: false });
+  const ink = render(createElement(App, { store: engine.store, catalog: CATALOG, width: 120, height: 40, hostname: 'bench', intervalS: 1, onQuit: () => {} }), {
+    stdout,
+    patchConsole: false,
+    exitOnCtrlC: false,
+  });
   for (let i = 0; i < TICKS; i++) {
     await new Promise((r) => setTimeout(r, 1000));
     engine.tick();
@@ -76,18 +80,29 @@ if (process.argv[2] === '--child') {
   const arms = [
     { name: 'node defaults', flags: [], env: {} },
     { name: '--max-semi-space-size=2', flags: ['--max-semi-space-size=2'], env: {} },
-    { name: 'launcher: semi-space 2 MB + one malloc arena', flags: ['--max-semi-space-size=2'], env: { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072' } },
+    {
+      name: 'launcher: semi-space 2 MB + one malloc arena',
+      flags: ['--max-semi-space-size=2'],
+      env: { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072' },
+    },
   ];
   console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}`);
   const results = [];
   for (const arm of arms) {
     const env = { ...process.env, ...arm.env };
     delete env.NODE_OPTIONS;
-    const stages = JSON.parse(execFileSync(process.execPath, [...arm.flags, self, '--child', String(TICKS)], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).split('\n').filter((l) => l.startsWith('[')).pop());
+    const stages = JSON.parse(
+      execFileSync(process.execPath, [...arm.flags, self, '--child', String(TICKS)], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+        .split('\n')
+        .filter((l) => l.startsWith('['))
+        .pop(),
+    );
     console.log(`\n${arm.name}`);
     console.log('  stage                 RSS   files  V8 heap (code)  external  malloc heap  other anon');
     for (const s of stages) {
-      console.log(`  ${s.stage.padEnd(20)} ${s.rssMb.toFixed(0).padStart(4)}  ${s.fileMb.toFixed(0).padStart(5)}  ${s.heapMb.toFixed(0).padStart(7)} (${s.codeMb.toFixed(1)})  ${s.externalMb.toFixed(0).padStart(8)}  ${s.mallocHeapMb.toFixed(0).padStart(11)}  ${s.anonMapsMb.toFixed(0).padStart(10)}`);
+      console.log(
+        `  ${s.stage.padEnd(20)} ${s.rssMb.toFixed(0).padStart(4)}  ${s.fileMb.toFixed(0).padStart(5)}  ${s.heapMb.toFixed(0).padStart(7)} (${s.codeMb.toFixed(1)})  ${s.externalMb.toFixed(0).padStart(8)}  ${s.mallocHeapMb.toFixed(0).padStart(11)}  ${s.anonMapsMb.toFixed(0).padStart(10)}`,
+      );
     }
     results.push({ arm: arm.name, stages });
   }

@@ -22,7 +22,23 @@ import { readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs'
 import net from 'node:net';
 
 function parseArgs(argv) {
-  const o = { host: '127.0.0.1', port: 0, pid: 0, mode: 'none', conns: 250, reqs: 1000, duration: 30, before: 5, after: 20, every: 3, reconnect: false, verbose: false, json: '', attacker: false, probeTimeout: 15 };
+  const o = {
+    host: '127.0.0.1',
+    port: 0,
+    pid: 0,
+    mode: 'none',
+    conns: 250,
+    reqs: 1000,
+    duration: 30,
+    before: 5,
+    after: 20,
+    every: 3,
+    reconnect: false,
+    verbose: false,
+    json: '',
+    attacker: false,
+    probeTimeout: 15,
+  };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i].replace(/^--/, '');
     if (k === 'reconnect' || k === 'verbose' || k === 'attacker') o[k] = true;
@@ -69,7 +85,13 @@ function attacker() {
       }
       // pipeline with --reconnect: one more pipelined request a second, so that a close by the server shows as a write
       // error even though the socket never reads
-      if (opt.mode === 'pipeline' && opt.reconnect) timer = setInterval(() => { if (s.writable) { s.write(reqLine); st.reqsWritten++; } }, 1000);
+      if (opt.mode === 'pipeline' && opt.reconnect)
+        timer = setInterval(() => {
+          if (s.writable) {
+            s.write(reqLine);
+            st.reqsWritten++;
+          }
+        }, 1000);
     });
     s.on('error', () => st.errors++);
     s.on('close', () => {
@@ -106,7 +128,11 @@ function findPid(port) {
   const inodes = new Set();
   for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
-    try { text = readFileSync(f, 'utf8'); } catch { continue; }
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
     for (const line of text.split('\n').slice(1)) {
       const c = line.trim().split(/\s+/);
       if (c.length > 9 && c[1].endsWith(`:${hex}`) && c[3] === '0A') inodes.add(c[9]);
@@ -115,12 +141,18 @@ function findPid(port) {
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     let fds;
-    try { fds = readdirSync(`/proc/${d}/fd`); } catch { continue; }
+    try {
+      fds = readdirSync(`/proc/${d}/fd`);
+    } catch {
+      continue;
+    }
     for (const fd of fds) {
       try {
         const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${d}/fd/${fd}`));
         if (m && inodes.has(m[1])) return Number(d);
-      } catch { /* gone */ }
+      } catch {
+        /* gone */
+      }
     }
   }
   return 0;
@@ -133,7 +165,11 @@ function procSample(pid) {
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const ticks = Number(f[11]) + Number(f[12]); // utime + stime
     let fds = 0;
-    try { fds = readdirSync(`/proc/${pid}/fd`).length; } catch { /* */ }
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`).length;
+    } catch {
+      /* */
+    }
     return { rssMb: rssKb / 1024, ticks, fds, t: performance.now() };
   } catch {
     return null;
@@ -203,15 +239,25 @@ async function probeMain() {
   for (let sec = 0; sec < total; sec++) {
     const t = (performance.now() - start) / 1000;
     const phase = phaseAt(t);
-    if (child && phase === 'attack' && !started) { started = true; child.send('start'); }
-    if (child && phase === 'after' && !stopped) { stopped = true; child.send('stop'); }
+    if (child && phase === 'attack' && !started) {
+      started = true;
+      child.send('start');
+    }
+    if (child && phase === 'after' && !stopped) {
+      stopped = true;
+      child.send('stop');
+    }
     if (child && phase === 'attack') child.send('stats');
-    const p = scrape().then((r) => { const rec = { t0: t, phase, ...r }; probes.push(rec); return rec; });
+    const p = scrape().then((r) => {
+      const rec = { t0: t, phase, ...r };
+      probes.push(rec);
+      return rec;
+    });
     pending.push(p);
     await sleep(Math.max(0, start + (sec + 1) * 1000 - performance.now()));
     const cur = procSample(pid);
     if (cur && prev) {
-      const cpu = ((cur.ticks - prev.ticks) / 100) / ((cur.t - prev.t) / 1000) * 100;
+      const cpu = ((cur.ticks - prev.ticks) / 100 / ((cur.t - prev.t) / 1000)) * 100;
       const s = { t: (cur.t - start) / 1000, phase, rssMb: cur.rssMb, cpu, fds: cur.fds, open: lastStats?.open };
       samples.push(s);
       if (opt.verbose) {
@@ -227,7 +273,9 @@ async function probeMain() {
   if (child) await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
   // ------------------------------------------------ summary
   const out = { mode: opt.mode, conns: opt.conns, reqs: opt.reqs, pid, phases: {}, attacker: lastStats };
-  console.log(`target pid ${pid}; mode ${opt.mode}${opt.mode === 'pipeline' ? ` ${opt.conns}x${opt.reqs}` : opt.mode === 'none' ? '' : ` ${opt.conns}`}${opt.reconnect ? ' reconnect' : ''}; before ${opt.before}s attack ${opt.mode === 'none' ? 0 : opt.duration}s after ${opt.after}s`);
+  console.log(
+    `target pid ${pid}; mode ${opt.mode}${opt.mode === 'pipeline' ? ` ${opt.conns}x${opt.reqs}` : opt.mode === 'none' ? '' : ` ${opt.conns}`}${opt.reconnect ? ' reconnect' : ''}; before ${opt.before}s attack ${opt.mode === 'none' ? 0 : opt.duration}s after ${opt.after}s`,
+  );
   console.log('phase   probes ok  fail  lat_p50  lat_p95  lat_max   rss_min rss_max rss_end  cpu_avg cpu_max  interval_max  frames/s');
   for (const ph of ['before', 'attack', 'after']) {
     const pr = probes.filter((x) => x.phase === ph);
@@ -240,23 +288,44 @@ async function probeMain() {
     for (const x of fails) whys[x.why] = (whys[x.why] ?? 0) + 1;
     const okSorted = [...ok].sort((a, b) => a.t0 + a.ms / 1000 - (b.t0 + b.ms / 1000));
     const end = (x) => x.t0 + x.ms / 1000; // frames/s between the first and last answers of the phase, by when they came
-    const fr = okSorted.length > 1 && end(okSorted.at(-1)) - end(okSorted[0]) > 2 ? (okSorted.at(-1).frames - okSorted[0].frames) / (end(okSorted.at(-1)) - end(okSorted[0])) : NaN;
+    const fr =
+      okSorted.length > 1 && end(okSorted.at(-1)) - end(okSorted[0]) > 2
+        ? (okSorted.at(-1).frames - okSorted[0].frames) / (end(okSorted.at(-1)) - end(okSorted[0]))
+        : NaN;
     const rss = sm.map((x) => x.rssMb);
     const cpu = sm.map((x) => x.cpu);
     const row = {
-      probes: pr.length, ok: ok.length, fail: fails.length, failWhy: whys,
-      latP50: pct(lat, 50), latP95: pct(lat, 95), latMax: Math.max(...lat),
-      rssMin: Math.min(...rss), rssMax: Math.max(...rss), rssEnd: rss.at(-1),
-      cpuAvg: cpu.reduce((a, b) => a + b, 0) / (cpu.length || 1), cpuMax: Math.max(...cpu),
-      intervalMax: Math.max(...ok.map((x) => x.interval).filter(Number.isFinite)), framesPerS: fr,
+      probes: pr.length,
+      ok: ok.length,
+      fail: fails.length,
+      failWhy: whys,
+      latP50: pct(lat, 50),
+      latP95: pct(lat, 95),
+      latMax: Math.max(...lat),
+      rssMin: Math.min(...rss),
+      rssMax: Math.max(...rss),
+      rssEnd: rss.at(-1),
+      cpuAvg: cpu.reduce((a, b) => a + b, 0) / (cpu.length || 1),
+      cpuMax: Math.max(...cpu),
+      intervalMax: Math.max(...ok.map((x) => x.interval).filter(Number.isFinite)),
+      framesPerS: fr,
     };
     out.phases[ph] = row;
-    console.log(`${ph.padEnd(7)} ${String(row.probes).padStart(6)} ${String(row.ok).padStart(3)} ${String(row.fail).padStart(5)}  ${f1(row.latP50).padStart(7)}  ${f1(row.latP95).padStart(7)}  ${f1(row.latMax).padStart(7)}   ${f1(row.rssMin).padStart(7)} ${f1(row.rssMax).padStart(7)} ${f1(row.rssEnd).padStart(7)}  ${f1(row.cpuAvg).padStart(7)} ${f1(row.cpuMax).padStart(7)}  ${f1(row.intervalMax).padStart(12)}  ${Number.isFinite(fr) ? fr.toFixed(2) : '-'}${fails.length ? `   fails: ${JSON.stringify(whys)}` : ''}`);
+    console.log(
+      `${ph.padEnd(7)} ${String(row.probes).padStart(6)} ${String(row.ok).padStart(3)} ${String(row.fail).padStart(5)}  ${f1(row.latP50).padStart(7)}  ${f1(row.latP95).padStart(7)}  ${f1(row.latMax).padStart(7)}   ${f1(row.rssMin).padStart(7)} ${f1(row.rssMax).padStart(7)} ${f1(row.rssEnd).padStart(7)}  ${f1(row.cpuAvg).padStart(7)} ${f1(row.cpuMax).padStart(7)}  ${f1(row.intervalMax).padStart(12)}  ${Number.isFinite(fr) ? fr.toFixed(2) : '-'}${fails.length ? `   fails: ${JSON.stringify(whys)}` : ''}`,
+    );
   }
-  if (lastStats) console.log(`attacker: opened ${lastStats.opened}, connected ${lastStats.connected}, closed by server ${lastStats.closedByPeer}, errors ${lastStats.errors}, requests written ${lastStats.reqsWritten}`);
+  if (lastStats)
+    console.log(
+      `attacker: opened ${lastStats.opened}, connected ${lastStats.connected}, closed by server ${lastStats.closedByPeer}, errors ${lastStats.errors}, requests written ${lastStats.reqsWritten}`,
+    );
   console.log('(latency in ms, failures counted at the time they took; rss in MB; cpu in % of one CPU; interval_max = largest sixty_interval_seconds seen)');
   if (opt.json) writeFileSync(opt.json, JSON.stringify({ ...out, samples, probes }, null, 1));
 }
 
 if (opt.attacker) attacker();
-else probeMain().catch((e) => { console.error(`attack: ${e.message}`); process.exit(1); });
+else
+  probeMain().catch((e) => {
+    console.error(`attack: ${e.message}`);
+    process.exit(1);
+  });

@@ -20,20 +20,28 @@ const SECONDS = Number(process.argv[2] ?? 120);
 const { RecordingReader, RecordingWriter } = await import(path.join(root, 'build/js/src/persist/recording.js'));
 const { CATALOG, PANELS, panelById } = await import(path.join(root, 'build/js/src/panels/registry.js'));
 const { ReplayStore } = await import(path.join(root, 'build/js/src/replay.js'));
-const median = (a) => { const s = [...a].sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y),
+    m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const dir = mkdtempSync(path.join(tmpdir(), 'sixty-bench-rec-'));
 const all = PANELS.map((p) => p.id).join(',');
 
 function recordFor(name) {
   const file = path.join(dir, `${name}.sixtyrec`);
-  const r = spawnSync(sixty, ['--batch', '--count', String(SECONDS), '--interval', '1', '--format', 'json', '--panels', all, '--record', file], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const r = spawnSync(sixty, ['--batch', '--count', String(SECONDS), '--interval', '1', '--format', 'json', '--panels', all, '--record', file], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`sixty exited ${r.status}`);
   const rd = new RecordingReader(file, CATALOG);
   const frames = rd.frames;
   rd.close();
   const bytes = statSync(file).size;
   const perFrame = bytes / frames;
-  console.log(`${name}: ${frames} frames, ${bytes} bytes, ${perFrame.toFixed(0)} bytes per frame: ${((perFrame * 3600) / 1048576).toFixed(1)} MB per hour, ${((perFrame * 36000) / 1048576).toFixed(0)} MB per 10-hour night`);
+  console.log(
+    `${name}: ${frames} frames, ${bytes} bytes, ${perFrame.toFixed(0)} bytes per frame: ${((perFrame * 3600) / 1048576).toFixed(1)} MB per hour, ${((perFrame * 36000) / 1048576).toFixed(0)} MB per 10-hour night`,
+  );
   return { file, perFrame };
 }
 
@@ -74,12 +82,23 @@ let load = [spawn('python3', ['-c', py], { stdio: 'ignore', detached: true }), s
 await new Promise((r) => setTimeout(r, 2000));
 const busy = recordFor('busy');
 killAll(load);
-load = [spawn('python3', ['-c', py], { stdio: 'ignore', detached: true }), spawn('sh', ['-c', `end=$(($(date +%s)+${SECONDS + 15})); while [ $(date +%s) -lt $end ]; do true; done`], { stdio: 'ignore', detached: true })];
+load = [
+  spawn('python3', ['-c', py], { stdio: 'ignore', detached: true }),
+  spawn('sh', ['-c', `end=$(($(date +%s)+${SECONDS + 15})); while [ $(date +%s) -lt $end ]; do true; done`], { stdio: 'ignore', detached: true }),
+];
 await new Promise((r) => setTimeout(r, 2000));
 const forks = recordFor('busy-forks');
 killAll(load);
 if (process.argv[3] === 'size') {
-  console.log(JSON.stringify({ bench: 'recording-size', seconds: SECONDS, quietBytesPerFrame: quiet.perFrame, busyBytesPerFrame: busy.perFrame, forksBytesPerFrame: forks.perFrame }));
+  console.log(
+    JSON.stringify({
+      bench: 'recording-size',
+      seconds: SECONDS,
+      quietBytesPerFrame: quiet.perFrame,
+      busyBytesPerFrame: busy.perFrame,
+      forksBytesPerFrame: forks.perFrame,
+    }),
+  );
   rmSync(dir, { recursive: true, force: true });
   process.exit(0);
 }
@@ -88,7 +107,19 @@ if (process.argv[3] === 'size') {
 const day = path.join(dir, 'day.sixtyrec');
 const src = new RecordingReader(busy.file, CATALOG);
 const t0 = Date.parse(src.frame(0).time);
-const w = new RecordingWriter(day, { format: 'sixty-recording', schemaVersion: 1, sixty: 'bench', host: { hostname: 'bench', kernel: 'x', cpus: 2 }, intervalS: 1, startedAt: new Date(t0).toISOString(), rowsPerPanel: 200 }, { catalog: CATALOG, sync: false });
+const w = new RecordingWriter(
+  day,
+  {
+    format: 'sixty-recording',
+    schemaVersion: 1,
+    sixty: 'bench',
+    host: { hostname: 'bench', kernel: 'x', cpus: 2 },
+    intervalS: 1,
+    startedAt: new Date(t0).toISOString(),
+    rowsPerPanel: 200,
+  },
+  { catalog: CATALOG, sync: false },
+);
 const N = 86_400;
 for (let i = 0; i < N; i++) {
   const f = src.frame(i % src.frames);
@@ -129,9 +160,23 @@ for (let k = 0; k < 5; k++) {
   steps.jump.push(performance.now() - s);
   rd.close();
 }
-console.log(`replay of the day: sixty --replay --batch --count 1 ${median(starts).toFixed(0)} ms start to exit (median of 5), peak RSS ${(rss / 1024).toFixed(0)} MB; in-process: open (index of ${N} frames, first frame) ${median(open).toFixed(0)} ms, ] ${median(steps.next).toFixed(2)} ms, } ${median(steps.minute).toFixed(1)} ms, a jump to mid-day ${median(steps.jump).toFixed(1)} ms`);
-const result = { bench: 'recording', seconds: SECONDS, quietBytesPerFrame: quiet.perFrame, busyBytesPerFrame: busy.perFrame, forksBytesPerFrame: forks.perFrame, dayMB: daySize / 1048576, replayStartMs: median(starts), replayRssMB: rss / 1024, openMs: median(open), nextMs: median(steps.next), minuteMs: median(steps.minute), jumpMs: median(steps.jump) };
+console.log(
+  `replay of the day: sixty --replay --batch --count 1 ${median(starts).toFixed(0)} ms start to exit (median of 5), peak RSS ${(rss / 1024).toFixed(0)} MB; in-process: open (index of ${N} frames, first frame) ${median(open).toFixed(0)} ms, ] ${median(steps.next).toFixed(2)} ms, } ${median(steps.minute).toFixed(1)} ms, a jump to mid-day ${median(steps.jump).toFixed(1)} ms`,
+);
+const result = {
+  bench: 'recording',
+  seconds: SECONDS,
+  quietBytesPerFrame: quiet.perFrame,
+  busyBytesPerFrame: busy.perFrame,
+  forksBytesPerFrame: forks.perFrame,
+  dayMB: daySize / 1048576,
+  replayStartMs: median(starts),
+  replayRssMB: rss / 1024,
+  openMs: median(open),
+  nextMs: median(steps.next),
+  minuteMs: median(steps.minute),
+  jumpMs: median(steps.jump),
+};
 console.log(JSON.stringify(result));
 writeFileSync(path.join(dir, 'result.json'), JSON.stringify(result));
 rmSync(dir, { recursive: true, force: true });
-

@@ -24,10 +24,18 @@ if (process.getuid?.() !== 0) {
   process.exit(77);
 }
 // What the comparisons need: htop (bytes per frame, steady cost) and Debian's libbpf-tools (batch mode).
-const missing = [['htop', '/usr/bin/htop'], ['libbpf-tools', '/usr/sbin/softirqs']].filter(([, f]) => !existsSync(f)).map(([p]) => p);
+const missing = [
+  ['htop', '/usr/bin/htop'],
+  ['libbpf-tools', '/usr/sbin/softirqs'],
+]
+  .filter(([, f]) => !existsSync(f))
+  .map(([p]) => p);
 if (missing.length) {
   console.log(`installing ${missing.join(' ')} for the comparisons`);
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
 }
 
 const STEPS = [
@@ -49,7 +57,15 @@ const STEPS = [
 ];
 
 const onlyAt = process.argv.indexOf('--only');
-const ONLY = onlyAt > 0 ? new Set((process.argv[onlyAt + 1] ?? '').split(',').map((x) => x.trim()).filter(Boolean)) : null;
+const ONLY =
+  onlyAt > 0
+    ? new Set(
+        (process.argv[onlyAt + 1] ?? '')
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+    : null;
 if (ONLY) {
   const unknown = [...ONLY].filter((n) => !STEPS.some(([name]) => name === n));
   if (unknown.length || ONLY.size === 0) {
@@ -68,7 +84,10 @@ function run(args) {
       process.stdout.write(d);
     });
     c.on('close', (code) => {
-      const json = out.split('\n').filter((l) => l.startsWith('{"bench"')).pop();
+      const json = out
+        .split('\n')
+        .filter((l) => l.startsWith('{"bench"'))
+        .pop();
       if (code !== 0 || !json) reject(new Error(`${args[0]} exited ${code}${json ? '' : ' without its results'}`));
       else resolve(JSON.parse(json));
     });
@@ -105,34 +124,87 @@ for (const [name, args] of STEPS) {
 // ---- figures against targets ----
 const f = (x, d = 0) => (x === null || x === undefined || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 const rows = []; // [measure, figure, target, verdict, key, value]
-const target = (measure, value, figure, goal, met, why = '') => rows.push({ measure, value, figure, goal, verdict: met ? 'met' : `missed${why ? `: ${why}` : ''}` });
+const target = (measure, value, figure, goal, met, why = '') =>
+  rows.push({ measure, value, figure, goal, verdict: met ? 'met' : `missed${why ? `: ${why}` : ''}` });
 const ff = raw['first-frame'];
 if (ff) {
   target('first paint (frame with – for values)', ff.paintMs, `${f(ff.paintMs)} ms`, '< 300 ms', ff.paintMs < 300);
-  target('console drawn by Ink', ff.consoleMs, `${f(ff.consoleMs)} ms`, '< 300 ms', ff.consoleMs < 300, `by ${f(ff.consoleMs - 300)} ms (importing ink, react and yoga)`);
+  target(
+    'console drawn by Ink',
+    ff.consoleMs,
+    `${f(ff.consoleMs)} ms`,
+    '< 300 ms',
+    ff.consoleMs < 300,
+    `by ${f(ff.consoleMs - 300)} ms (importing ink, react and yoga)`,
+  );
 }
 if (raw.startup) target('every panel loaded and attached (in-process)', raw.startup.openMs, `${f(raw.startup.openMs)} ms`, '-', true);
 const st = raw.steady?.results ?? {};
 for (const [view, r] of Object.entries(st)) {
   if (view === 'htop') continue;
-  target(`CPU, console on ${view}, 1 s`, r.cpuPct, `${f(r.cpuPct, 2)} % (${f(r.cpuPct / st.htop.cpuPct, 1)}× htop)`, '< 1 %', r.cpuPct < 1, `by ${f(r.cpuPct - 1, 2)} points`);
+  target(
+    `CPU, console on ${view}, 1 s`,
+    r.cpuPct,
+    `${f(r.cpuPct, 2)} % (${f(r.cpuPct / st.htop.cpuPct, 1)}× htop)`,
+    '< 1 %',
+    r.cpuPct < 1,
+    `by ${f(r.cpuPct - 1, 2)} points`,
+  );
   target(`RSS, console on ${view}`, r.rssMb, `${f(r.rssMb)} MB (peak ${f(r.peakMb)})`, '< 90 MB', r.rssMb < 90, `by ${f(r.rssMb - 90)} MB`);
 }
 const cc = raw['console-cost'];
 if (cc) {
   const by = Object.fromEntries(cc.side.map((r) => [r.name, r]));
   const s = by.sixty;
-  target('CPU, console on home beside btop, htop and a bare Ink app (one run)', s.cpuPct, `${f(s.cpuPct, 2)} % (btop ${f(by.btop?.cpuPct, 2)} %, htop ${f(by.htop?.cpuPct, 2)} %, bare Ink drawing the same lines ${f(by['bare Ink']?.cpuPct, 2)} %)`, '< 1 %', s.cpuPct < 1, `by ${f(s.cpuPct - 1, 2)} points`);
+  target(
+    'CPU, console on home beside btop, htop and a bare Ink app (one run)',
+    s.cpuPct,
+    `${f(s.cpuPct, 2)} % (btop ${f(by.btop?.cpuPct, 2)} %, htop ${f(by.htop?.cpuPct, 2)} %, bare Ink drawing the same lines ${f(by['bare Ink']?.cpuPct, 2)} %)`,
+    '< 1 %',
+    s.cpuPct < 1,
+    `by ${f(s.cpuPct - 1, 2)} points`,
+  );
   const pf = cc.perFrameMs;
-  target('main-thread time per 1 s frame on home', pf.total, `${f(pf.total, 1)} ms: ${Object.entries(pf).filter(([k]) => k !== 'total').map(([k, v]) => `${k.split(':')[0]} ${f(v, 1)}`).join(', ')}`, '-', true);
+  target(
+    'main-thread time per 1 s frame on home',
+    pf.total,
+    `${f(pf.total, 1)} ms: ${Object.entries(pf)
+      .filter(([k]) => k !== 'total')
+      .map(([k, v]) => `${k.split(':')[0]} ${f(v, 1)}`)
+      .join(', ')}`,
+    '-',
+    true,
+  );
 }
 const bpf = raw['bytes-per-frame']?.bytesPerSecond;
-for (const k of bpf ? ['sixtyHome', 'sixtySoftirqs'] : []) target(`terminal bytes per 1 s frame, ${k.slice('sixty'.length).toLowerCase()}`, bpf[k], `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`, "≤ htop's", bpf[k] <= bpf.htop, `${f(bpf[k] / bpf.htop, 2)}×`);
+for (const k of bpf ? ['sixtyHome', 'sixtySoftirqs'] : [])
+  target(
+    `terminal bytes per 1 s frame, ${k.slice('sixty'.length).toLowerCase()}`,
+    bpf[k],
+    `${f(bpf[k])} B (${f(bpf[k] / bpf.htop, 2)}× htop's ${f(bpf.htop)})`,
+    "≤ htop's",
+    bpf[k] <= bpf.htop,
+    `${f(bpf[k] / bpf.htop, 2)}×`,
+  );
 // Each panel's budget per event (DESIGN.md) and program runs per event are in its fixture (test/panels/ID.ts).
 const design = Object.fromEntries([...FIXTURES.values()].filter((x) => x.bench).map((x) => [x.panel.id, x.bench.budgetNs]));
-for (const r of raw['panel-cost']?.results ?? []) target(`${r.panel} cost per event [${r.tier}]`, r.addedNsPerEvent, `+${f(r.addedNsPerEvent)} ns (×${f(r.ratio, 3)}), ${f(r.inBpfNsPerEvent)} ns in BPF`, `≤ ${design[r.panel]} ns (DESIGN.md)`, r.addedNsPerEvent <= design[r.panel]);
+for (const r of raw['panel-cost']?.results ?? [])
+  target(
+    `${r.panel} cost per event [${r.tier}]`,
+    r.addedNsPerEvent,
+    `+${f(r.addedNsPerEvent)} ns (×${f(r.ratio, 3)}), ${f(r.inBpfNsPerEvent)} ns in BPF`,
+    `≤ ${design[r.panel]} ns (DESIGN.md)`,
+    r.addedNsPerEvent <= design[r.panel],
+  );
 const tc = raw['tcptop-cost'];
-if (tc) target('tcptop cost per event [tp_btf]', tc.deltaNsPerEvent, `+${f(tc.deltaNsPerEvent)} ns (×${f(tc.ratio, 3)}), ${f(tc.bpfRunNsPerEvent)} ns in BPF`, `≤ ${design.tcptop} ns (DESIGN.md)`, tc.deltaNsPerEvent <= design.tcptop);
+if (tc)
+  target(
+    'tcptop cost per event [tp_btf]',
+    tc.deltaNsPerEvent,
+    `+${f(tc.deltaNsPerEvent)} ns (×${f(tc.ratio, 3)}), ${f(tc.bpfRunNsPerEvent)} ns in BPF`,
+    `≤ ${design.tcptop} ns (DESIGN.md)`,
+    tc.deltaNsPerEvent <= design.tcptop,
+  );
 // Per program run, on every tier that attaches here; the first is the one the ladder picks.
 const runsPerEvent = Object.fromEntries([...FIXTURES.values()].filter((x) => x.bench?.runsPerEvent).map((x) => [x.panel.id, x.bench.runsPerEvent]));
 for (const r of raw['tier-cost']?.results ?? []) {
@@ -143,8 +215,21 @@ for (const r of raw['tier-cost']?.results ?? []) {
 }
 for (const r of raw['tcptop-scale']?.results ?? []) {
   const goal = r.connections >= 50000 ? 150 : r.connections >= 10000 ? 20 : null;
-  target(`tcptop, ${r.connections.toLocaleString('en')} connections: read + model + render per interval`, r.cpuMsPerInterval, `${f(r.cpuMsPerInterval, 1)} ms (read + model ${f(r.readModelMs, 1)} ms), transfer ${r.exact ? 'exact' : 'NOT exact'}`, goal ? `< ${goal} ms` : '-', goal === null || r.cpuMsPerInterval < goal, goal ? `by ${f(r.cpuMsPerInterval - goal, 1)} ms` : '');
-  target(`tcptop, ${r.connections.toLocaleString('en')} connections: the console`, r.consoleCpuPct, `${f(r.consoleCpuPct, 1)} % CPU, RSS ${f(r.consoleRssMb)} MB`, r.connections >= 9500 && r.connections <= 10000 ? '< 8 %, < 200 MB (issue 6)' : '-', !(r.connections >= 9500 && r.connections <= 10000) || (r.consoleCpuPct < 8 && r.consoleRssMb < 200));
+  target(
+    `tcptop, ${r.connections.toLocaleString('en')} connections: read + model + render per interval`,
+    r.cpuMsPerInterval,
+    `${f(r.cpuMsPerInterval, 1)} ms (read + model ${f(r.readModelMs, 1)} ms), transfer ${r.exact ? 'exact' : 'NOT exact'}`,
+    goal ? `< ${goal} ms` : '-',
+    goal === null || r.cpuMsPerInterval < goal,
+    goal ? `by ${f(r.cpuMsPerInterval - goal, 1)} ms` : '',
+  );
+  target(
+    `tcptop, ${r.connections.toLocaleString('en')} connections: the console`,
+    r.consoleCpuPct,
+    `${f(r.consoleCpuPct, 1)} % CPU, RSS ${f(r.consoleRssMb)} MB`,
+    r.connections >= 9500 && r.connections <= 10000 ? '< 8 %, < 200 MB (issue 6)' : '-',
+    !(r.connections >= 9500 && r.connections <= 10000) || (r.consoleCpuPct < 8 && r.consoleRssMb < 200),
+  );
 }
 for (const k of ['filetop-scale 1k', 'filetop-scale 10k', 'filetop-scale 100k']) {
   const r = raw[k];
@@ -153,19 +238,49 @@ for (const k of ['filetop-scale 1k', 'filetop-scale 10k', 'filetop-scale 100k'])
   // The time means something only if the writes were counted: past its map's size (set from the files open when it
   // attaches, 262144 at most) its LRU evicts rows before they are read (it says so, as "totals incomplete").
   const ran = r.writes >= 0.9 * r.expected;
-  const writes = r.writerListed === r.expected ? 'exact' : `${r.writerListed} of ${r.expected} listed, ${r.writes} counted${r.evicted ? `, ${r.evicted} rows evicted (map full, said on screen)` : ''}`;
-  target(`filetop, ${r.files.toLocaleString('en')} files: read + model per interval`, r.msPerInterval, `${f(r.msPerInterval, 1)} ms${r.wallMsPerInterval !== undefined ? ` of CPU (wall ${f(r.wallMsPerInterval, 1)} ms, first interval ${f(r.firstIntervalMs)} ms)` : ''}, RSS ${f(r.rssMB)} MB, map ${r.capacity ?? 16384}, writes ${writes}`, goal ? `< ${goal} ms` : '-', ran && (goal === null || r.msPerInterval < goal), ran ? (goal ? `by ${f(r.msPerInterval - goal, 1)} ms` : '') : `not comparable: ${r.files.toLocaleString('en')} files overflow filetop's map (${r.capacity ?? 16384}), so most writes were evicted before a read`);
+  const writes =
+    r.writerListed === r.expected
+      ? 'exact'
+      : `${r.writerListed} of ${r.expected} listed, ${r.writes} counted${r.evicted ? `, ${r.evicted} rows evicted (map full, said on screen)` : ''}`;
+  target(
+    `filetop, ${r.files.toLocaleString('en')} files: read + model per interval`,
+    r.msPerInterval,
+    `${f(r.msPerInterval, 1)} ms${r.wallMsPerInterval !== undefined ? ` of CPU (wall ${f(r.wallMsPerInterval, 1)} ms, first interval ${f(r.firstIntervalMs)} ms)` : ''}, RSS ${f(r.rssMB)} MB, map ${r.capacity ?? 16384}, writes ${writes}`,
+    goal ? `< ${goal} ms` : '-',
+    ran && (goal === null || r.msPerInterval < goal),
+    ran
+      ? goal
+        ? `by ${f(r.msPerInterval - goal, 1)} ms`
+        : ''
+      : `not comparable: ${r.files.toLocaleString('en')} files overflow filetop's map (${r.capacity ?? 16384}), so most writes were evicted before a read`,
+  );
 }
 for (const r of raw['batch-vs-libbpf-tools']?.results ?? []) {
-  const vs = r.toolCpuS !== null ? `${f(r.sixtyCpuS, 2)} s vs ${r.tool} ${f(r.toolCpuS, 2)} s (${f(r.sixtyCpuS / r.toolCpuS, 1)}×); peak ${f(r.sixtyPeakMb)} MB vs ${f(r.toolPeakMb)} MB` : `${f(r.sixtyCpuS, 2)} s, peak ${f(r.sixtyPeakMb)} MB; ${r.tool} does not run here (${r.toolError})`;
+  const vs =
+    r.toolCpuS !== null
+      ? `${f(r.sixtyCpuS, 2)} s vs ${r.tool} ${f(r.toolCpuS, 2)} s (${f(r.sixtyCpuS / r.toolCpuS, 1)}×); peak ${f(r.sixtyPeakMb)} MB vs ${f(r.toolPeakMb)} MB`
+      : `${f(r.sixtyCpuS, 2)} s, peak ${f(r.sixtyPeakMb)} MB; ${r.tool} does not run here (${r.toolError})`;
   const cpuOk = r.toolCpuS === null || r.sixtyCpuS <= 3 * r.toolCpuS;
-  target(`batch ${r.panel}, ${raw['batch-vs-libbpf-tools'].seconds} s`, r.sixtyCpuS, vs, '≤ 3× CPU, < 60 MB', cpuOk && r.sixtyPeakMb < 60, [cpuOk ? '' : `CPU ${f(r.sixtyCpuS / r.toolCpuS, 1)}×`, r.sixtyPeakMb < 60 ? '' : `peak ${f(r.sixtyPeakMb - 60)} MB over`].filter(Boolean).join(', '));
+  target(
+    `batch ${r.panel}, ${raw['batch-vs-libbpf-tools'].seconds} s`,
+    r.sixtyCpuS,
+    vs,
+    '≤ 3× CPU, < 60 MB',
+    cpuOk && r.sixtyPeakMb < 60,
+    [cpuOk ? '' : `CPU ${f(r.sixtyCpuS / r.toolCpuS, 1)}×`, r.sixtyPeakMb < 60 ? '' : `peak ${f(r.sixtyPeakMb - 60)} MB over`].filter(Boolean).join(', '),
+  );
 }
 
 // ---- previous run, for regressions ----
 const jsonl = path.join(here, 'results.jsonl');
 // Each measure's figure in the latest run that has it (a run with --only has a few).
-const runs = existsSync(jsonl) ? readFileSync(jsonl, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+const runs = existsSync(jsonl)
+  ? readFileSync(jsonl, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
 const before = new Map(runs.flatMap((run) => run.rows ?? []).map((r) => [r.measure, r]));
 const machine = `${os.cpus().length} vCPU ${os.cpus()[0]?.model?.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}`;
 const mem = raw.memory?.results.at(-1).stages;
@@ -186,7 +301,8 @@ const section = [
     : []),
 ].join('\n');
 const resultsMd = path.join(here, 'RESULTS.md');
-const head = '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs); the newest run first, earlier runs kept below it. Why targets are missed: docs/performance.md.\n\n';
+const head =
+  '# Benchmark results\n\nWritten by `npm run bench` (bench/run.mjs); the newest run first, earlier runs kept below it. Why targets are missed: docs/performance.md.\n\n';
 const old = existsSync(resultsMd) ? readFileSync(resultsMd, 'utf8').replace(head, '') : '';
 writeFileSync(resultsMd, head + section + '\n' + old);
 appendFileSync(jsonl, JSON.stringify({ date: started.toISOString(), commit, machine, quick: QUICK, ...(ONLY ? { only: [...ONLY] } : {}), rows, raw }) + '\n');

@@ -10,7 +10,11 @@ import { below } from './lib.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MINUTES = Number(process.argv[2] ?? 30);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const traffic = spawn('python3', ['-c', `
+const traffic = spawn(
+  'python3',
+  [
+    '-c',
+    `
 import socket, threading, time
 srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(128)
 def serve():
@@ -27,13 +31,20 @@ while True:
     if t % 3 == 0:
         s = socket.create_connection(srv.getsockname()); s.sendall(b'y' * 100); s.recv(4096); s.close()
     time.sleep(0.1)
-`], { stdio: 'ignore' });
+`,
+  ],
+  { stdio: 'ignore' },
+);
 const sock = `sixty-soak-${process.pid}`;
 const tmux = (...a) => execFileSync('tmux', ['-L', sock, ...a], { encoding: 'utf8' });
 // Stopped early (Ctrl-C, kill): the console and the traffic go too.
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, () => {
-    try { tmux('kill-server'); } catch { /* gone */ }
+    try {
+      tmux('kill-server');
+    } catch {
+      /* gone */
+    }
     traffic.kill('SIGKILL');
     process.exit(130);
   });
@@ -53,9 +64,15 @@ try {
     console.log(`minute ${m}: RSS ${series.at(-1)} MB`);
   }
   const half = series.slice(Math.floor(series.length / 2));
-  console.log(`RSS over ${MINUTES} min: start ${series[0]} MB, end ${series.at(-1)} MB, max ${Math.max(...series)} MB; second half ${Math.min(...half)}–${Math.max(...half)} MB`);
+  console.log(
+    `RSS over ${MINUTES} min: start ${series[0]} MB, end ${series.at(-1)} MB, max ${Math.max(...series)} MB; second half ${Math.min(...half)}–${Math.max(...half)} MB`,
+  );
   console.log(JSON.stringify({ bench: 'soak', minutes: MINUTES, rssMb: series }));
 } finally {
-  try { tmux('kill-server'); } catch { /* gone */ }
+  try {
+    tmux('kill-server');
+  } catch {
+    /* gone */
+  }
   traffic.kill('SIGKILL');
 }

@@ -33,4 +33,11 @@ console.log(`machine: ${os.availableParallelism()} CPUs, kernel ${os.release()};
 console.log(`open all panels (privilege check, attach-type trials, load, attach, baseline read): ${median(results.open).toFixed(1)} ms`);
 for (const [id, v] of Object.entries(perPanel)) console.log(`  ${id}: tier ladder + load + attach ${median(v).toFixed(1)} ms`);
 console.log(`close all: ${median(results.close).toFixed(1)} ms`);
-console.log(JSON.stringify({ bench: 'startup', openMs: median(results.open), closeMs: median(results.close), panels: Object.fromEntries(Object.entries(perPanel).map(([k, v]) => [k, median(v)])) }));
+console.log(
+  JSON.stringify({
+    bench: 'startup',
+    openMs: median(results.open),
+    closeMs: median(results.close),
+    panels: Object.fromEntries(Object.entries(perPanel).map(([k, v]) => [k, median(v)])),
+  }),
+);

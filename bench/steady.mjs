@@ -35,7 +35,9 @@ async function measure(cmd, exe) {
   }
 }
 
-console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s per view after ${SETTLE_MS / 1000} s to settle, 120×40, 1 s`);
+console.log(
+  `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}; ${SECONDS} s per view after ${SETTLE_MS / 1000} s to settle, 120×40, 1 s`,
+);
 const results = {};
 execFileSync('which', ['htop']);
 results.htop = await measure('htop -d 10', 'htop');
@@ -44,6 +46,8 @@ for (const v of VIEWS) {
   const args = v === HOME ? '' : ` --panels ${v}`;
   const r = await measure(`env -u CI ${sixty}${args}`, 'node');
   results[v] = r;
-  console.log(`sixty ${v}: ${r.cpuPct.toFixed(2)} % of a core (${(r.cpuPct / results.htop.cpuPct).toFixed(1)}× htop), RSS ${r.rssMb.toFixed(0)} MB (peak ${r.peakMb.toFixed(0)} MB)`);
+  console.log(
+    `sixty ${v}: ${r.cpuPct.toFixed(2)} % of a core (${(r.cpuPct / results.htop.cpuPct).toFixed(1)}× htop), RSS ${r.rssMb.toFixed(0)} MB (peak ${r.peakMb.toFixed(0)} MB)`,
+  );
 }
 console.log(JSON.stringify({ bench: 'steady', seconds: SECONDS, results }));

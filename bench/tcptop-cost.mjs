@@ -35,20 +35,53 @@ function workload(iters) {
   return { iters, ns, sent, pid, nsPerPair: ns / iters };
 }
 
-const median = (a) => { const s = [...a].sort((x, y) => x - y), m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const sh = (cmd, args) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim(); } catch { return ''; } };
-const listed = () => sh('bpftool', ['prog', 'list']).split('\n').filter((l) => /tcptop_/.test(l));
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y),
+    m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const sh = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+  } catch {
+    return '';
+  }
+};
+const listed = () =>
+  sh('bpftool', ['prog', 'list'])
+    .split('\n')
+    .filter((l) => /tcptop_/.test(l));
 // The kernel frees a closed tracing program asynchronously (~10-30 ms here): poll up to 2 s before calling it a leak.
 async function leftover() {
-  for (let i = 0; i < 40; i++) { const l = listed(); if (!l.length) return l; await new Promise((r) => setTimeout(r, 50)); }
+  for (let i = 0; i < 40; i++) {
+    const l = listed();
+    if (!l.length) return l;
+    await new Promise((r) => setTimeout(r, 50));
+  }
   return listed();
 }
 
 let current = null; // the attached object, closed on every exit path
 const prevStats = readFileSync(STATS, 'utf8').trim();
 const setStats = (v) => writeFileSync(STATS, String(v));
-function cleanup() { try { current?.close(); } catch { /* closing is best effort here */ } current = null; try { setStats(prevStats); } catch { /* ditto */ } }
-for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => { cleanup(); process.exit(130); });
+function cleanup() {
+  try {
+    current?.close();
+  } catch {
+    /* closing is best effort here */
+  }
+  current = null;
+  try {
+    setStats(prevStats);
+  } catch {
+    /* ditto */
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM'])
+  process.on(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
 
 // Sums tx/rx for the workload's pid, through sixty's own decoder.
 function bytesFor(obj, pid) {
@@ -76,10 +109,21 @@ async function attachedRun(iters, stats) {
     setStats(prevStats);
     const progs = obj.programs().filter((p) => PROGS.includes(p.name));
     const b = bytesFor(obj, w.pid);
-    const cnt = progs.reduce((s, p) => s + (p.runCount ?? 0), 0), t = progs.reduce((s, p) => s + (p.runTimeNs ?? 0), 0);
-    return { ...w, ...b, ok: b.tx === w.sent && b.rx === w.sent, runCnt: cnt, runNsPerEvent: cnt ? t / cnt : NaN,
-      perProg: Object.fromEntries(progs.map((p) => [p.name, p.runCount ? p.runTimeNs / p.runCount : NaN])) };
-  } finally { obj.close(); current = null; setStats(prevStats); }
+    const cnt = progs.reduce((s, p) => s + (p.runCount ?? 0), 0),
+      t = progs.reduce((s, p) => s + (p.runTimeNs ?? 0), 0);
+    return {
+      ...w,
+      ...b,
+      ok: b.tx === w.sent && b.rx === w.sent,
+      runCnt: cnt,
+      runNsPerEvent: cnt ? t / cnt : NaN,
+      perProg: Object.fromEntries(progs.map((p) => [p.name, p.runCount ? p.runTimeNs / p.runCount : NaN])),
+    };
+  } finally {
+    obj.close();
+    current = null;
+    setStats(prevStats);
+  }
 }
 
 try {
@@ -93,44 +137,73 @@ try {
   console.log(`machine: nproc=${os.availableParallelism()} kernel=${os.release()} cpu="${cpuModel}"`);
   console.log(`workload: ${ITERS} iterations x (1 send + 1 recv of ${SIZE} B) over 127.0.0.1, pinned to cpu ${CPU}; ${ROUNDS} rounds\n`);
 
-  const arms = ['detached', 'attached', 'attached+stats'], res = { detached: [], attached: [], 'attached+stats': [] };
+  const arms = ['detached', 'attached', 'attached+stats'],
+    res = { detached: [], attached: [], 'attached+stats': [] };
   for (let r = 0; r < ROUNDS; r++) {
     for (let k = 0; k < arms.length; k++) {
       const arm = arms[(r + k) % arms.length];
       const x = arm === 'detached' ? workload(ITERS) : await attachedRun(ITERS, arm === 'attached+stats');
       res[arm].push(x);
-      const extra = arm === 'detached' ? '' : ` tx=${x.tx} rx=${x.rx} sent=${x.sent} ${x.ok ? 'OK' : 'MISMATCH'}` +
-        (arm === 'attached+stats' ? ` run_cnt=${x.runCnt} bpf_ns/event=${x.runNsPerEvent.toFixed(1)}` : ` run_cnt=${x.runCnt}`);
+      const extra =
+        arm === 'detached'
+          ? ''
+          : ` tx=${x.tx} rx=${x.rx} sent=${x.sent} ${x.ok ? 'OK' : 'MISMATCH'}` +
+            (arm === 'attached+stats' ? ` run_cnt=${x.runCnt} bpf_ns/event=${x.runNsPerEvent.toFixed(1)}` : ` run_cnt=${x.runCnt}`);
       console.log(`round ${r + 1} ${arm.padEnd(14)} ${x.nsPerPair.toFixed(1).padStart(7)} ns/pair${extra}`);
     }
   }
 
   const med = (arm) => median(res[arm].map((x) => x.nsPerPair));
-  const d = med('detached'), a = med('attached'), as = med('attached+stats');
-  const perEvent = (a - d) / 2, perEventStats = (as - d) / 2;
+  const d = med('detached'),
+    a = med('attached'),
+    as = med('attached+stats');
+  const perEvent = (a - d) / 2,
+    perEventStats = (as - d) / 2;
   const bpfNs = median(res['attached+stats'].map((x) => x.runNsPerEvent));
   const perProg = Object.fromEntries(PROGS.map((p) => [p, median(res['attached+stats'].map((x) => x.perProg[p]))]));
-  const spread = (arm) => { const v = res[arm].map((x) => x.nsPerPair); return `${Math.min(...v).toFixed(0)}..${Math.max(...v).toFixed(0)}`; };
+  const spread = (arm) => {
+    const v = res[arm].map((x) => x.nsPerPair);
+    return `${Math.min(...v).toFixed(0)}..${Math.max(...v).toFixed(0)}`;
+  };
   const allOk = [...res.attached, ...res['attached+stats']].every((x) => x.ok);
   const expectedCnt = 2 * (ITERS + 1000); // timed iterations + warm-up, one send + one recv each
 
   console.log('\n| arm             | median ns/pair | min..max   | delta ns/event | ratio  |');
   console.log('|-----------------|----------------|------------|----------------|--------|');
   console.log(`| detached        | ${d.toFixed(1).padStart(14)} | ${spread('detached').padEnd(10)} | ${'-'.padStart(14)} | ${'1.000'.padStart(6)} |`);
-  console.log(`| attached        | ${a.toFixed(1).padStart(14)} | ${spread('attached').padEnd(10)} | ${perEvent.toFixed(1).padStart(14)} | ${(a / d).toFixed(3).padStart(6)} |`);
-  console.log(`| attached+stats  | ${as.toFixed(1).padStart(14)} | ${spread('attached+stats').padEnd(10)} | ${perEventStats.toFixed(1).padStart(14)} | ${(as / d).toFixed(3).padStart(6)} |`);
-  console.log(`\nin-BPF cost (bpf_stats run_time_ns/run_cnt, median): ${bpfNs.toFixed(1)} ns/event` +
-    ` (send ${perProg[PROGS[0]].toFixed(1)}, recv ${perProg[PROGS[1]].toFixed(1)})`);
+  console.log(
+    `| attached        | ${a.toFixed(1).padStart(14)} | ${spread('attached').padEnd(10)} | ${perEvent.toFixed(1).padStart(14)} | ${(a / d).toFixed(3).padStart(6)} |`,
+  );
+  console.log(
+    `| attached+stats  | ${as.toFixed(1).padStart(14)} | ${spread('attached+stats').padEnd(10)} | ${perEventStats.toFixed(1).padStart(14)} | ${(as / d).toFixed(3).padStart(6)} |`,
+  );
+  console.log(
+    `\nin-BPF cost (bpf_stats run_time_ns/run_cnt, median): ${bpfNs.toFixed(1)} ns/event` +
+      ` (send ${perProg[PROGS[0]].toFixed(1)}, recv ${perProg[PROGS[1]].toFixed(1)})`,
+  );
   console.log(`run_cnt per run: ${res['attached+stats'].map((x) => x.runCnt).join(', ')} (workload events ${expectedCnt})`);
   console.log(`map check (tx_bytes == bytes sent, rx_bytes == bytes received, every attached run): ${allOk ? 'OK' : 'MISMATCH'}`);
 
-  console.log(JSON.stringify({
-    bench: 'tcptop-cost', nproc: os.availableParallelism(), kernel: os.release(), cpu: cpuModel, rounds: ROUNDS, iters: ITERS, msgSize: SIZE,
-    detachedNsPerPair: +d.toFixed(1), attachedNsPerPair: +a.toFixed(1), attachedStatsNsPerPair: +as.toFixed(1),
-    deltaNsPerEvent: +perEvent.toFixed(1), deltaNsPerEventWithStats: +perEventStats.toFixed(1), ratio: +(a / d).toFixed(4),
-    bpfRunNsPerEvent: +bpfNs.toFixed(1), bpfRunNsPerProg: Object.fromEntries(Object.entries(perProg).map(([k, v]) => [k, +v.toFixed(1)])),
-    mapCheckOk: allOk,
-  }));
+  console.log(
+    JSON.stringify({
+      bench: 'tcptop-cost',
+      nproc: os.availableParallelism(),
+      kernel: os.release(),
+      cpu: cpuModel,
+      rounds: ROUNDS,
+      iters: ITERS,
+      msgSize: SIZE,
+      detachedNsPerPair: +d.toFixed(1),
+      attachedNsPerPair: +a.toFixed(1),
+      attachedStatsNsPerPair: +as.toFixed(1),
+      deltaNsPerEvent: +perEvent.toFixed(1),
+      deltaNsPerEventWithStats: +perEventStats.toFixed(1),
+      ratio: +(a / d).toFixed(4),
+      bpfRunNsPerEvent: +bpfNs.toFixed(1),
+      bpfRunNsPerProg: Object.fromEntries(Object.entries(perProg).map(([k, v]) => [k, +v.toFixed(1)])),
+      mapCheckOk: allOk,
+    }),
+  );
 } finally {
   cleanup();
   const left = await leftover();

@@ -31,7 +31,11 @@ if (!existsSync(bin)) {
   execFileSync('mkdir', ['-p', path.dirname(bin)]);
   execFileSync('gcc', ['-O2', '-Wall', '-pthread', '-o', bin, path.join(here, '..', 'test', 'fixtures', 'conns.c')], { stdio: 'inherit' });
 }
-const median = (a) => { const s = [...a].sort((x, y) => x - y), m = s.length >> 1; return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN; };
+const median = (a) => {
+  const s = [...a].sort((x, y) => x - y),
+    m = s.length >> 1;
+  return s.length ? (s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2) : NaN;
+};
 const p95 = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length * 0.95)] ?? NaN;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const kb = (pid, key) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
@@ -45,12 +49,14 @@ async function crowd(conns) {
     const pairs = Math.round(conns / n);
     const child = spawn(bin, i === 0 ? [String(pairs), String(BIG), '4'] : [String(pairs)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
-    const ready = new Promise((resolve) => child.stdout.on('data', (d) => {
-      buf += d;
-      if (buf.includes('ready')) resolve();
-      const m = /^big (\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(buf);
-      if (m) big.done = { pid: +m[1], client: +m[2], server: +m[3], sent: +m[4], received: +m[5] };
-    }));
+    const ready = new Promise((resolve) =>
+      child.stdout.on('data', (d) => {
+        buf += d;
+        if (buf.includes('ready')) resolve();
+        const m = /^big (\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(buf);
+        if (m) big.done = { pid: +m[1], client: +m[2], server: +m[3], sent: +m[4], received: +m[5] };
+      }),
+    );
     procs.push({ child, ready });
   }
   await Promise.all(procs.map((p) => p.ready));
@@ -66,8 +72,14 @@ async function inProcess(conns) {
   Object.assign(out, { columns: 120, rows: 40, isTTY: true });
   let writes = 0;
   out.on('data', () => writes++);
-  const ink = render(createElement(App, { store: engine.store, catalog: CATALOG, width: 120, height: 40, hostname: 'bench', intervalS: 1, onQuit: () => {} }), { stdout: out, patchConsole: false, exitOnCtrlC: false });
-  const readMs = [], cpuMs = [], rows = [];
+  const ink = render(createElement(App, { store: engine.store, catalog: CATALOG, width: 120, height: 40, hostname: 'bench', intervalS: 1, onQuit: () => {} }), {
+    stdout: out,
+    patchConsole: false,
+    exitOnCtrlC: false,
+  });
+  const readMs = [],
+    cpuMs = [],
+    rows = [];
   // Bytes per connection, summed over frames, for the ones that moved more than the crowd's two bytes a second.
   const moved = new Map();
   for (let s = 0; s < SECONDS; s++) {
@@ -118,29 +130,58 @@ async function realConsole(conns) {
       pid = below(Number(tmux('display-message', '-p', '-t', 's', '#{pane_pid}').trim()), 'node');
     }
     await sleep(3000); // attached and settled
-    const ticks = (p) => { const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
+    const ticks = (p) => {
+      const f = readFileSync(`/proc/${p}/stat`, 'utf8').split(') ')[1].split(' ');
+      return Number(f[11]) + Number(f[12]);
+    };
     const hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
-    const t0 = ticks(pid), w0 = performance.now();
+    const t0 = ticks(pid),
+      w0 = performance.now();
     await sleep(SECONDS * 1000);
     const cpuPct = ((ticks(pid) - t0) / hz / ((performance.now() - w0) / 1000)) * 100;
     const screen = tmux('capture-pane', '-p', '-t', 's');
     return { cpuPct, rss: kb(pid, 'VmRSS'), hwm: kb(pid, 'VmHWM'), summary: screen.split('\n').find((l) => /active/.test(l)) ?? '' };
   } finally {
-    try { tmux('kill-server'); } catch { /* gone */ }
+    try {
+      tmux('kill-server');
+    } catch {
+      /* gone */
+    }
     c.stop();
   }
 }
 
-console.log(`machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}; ${SECONDS} s per size`);
+console.log(
+  `machine: ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}; ${SECONDS} s per size`,
+);
 const results = [];
 for (const n of SIZES) {
   const r = await inProcess(n);
   const ok = r.big ? r.sums.tx === r.big.sent && r.sums.rx === r.big.received : null;
-  console.log(`${n} connections (${2 * n} sockets): rows per frame median ${median(r.rows)}; read + model ${median(r.readMs).toFixed(1)} ms median, ${p95(r.readMs).toFixed(1)} ms p95; read + model + render CPU ${median(r.cpuMs).toFixed(1)} ms median, ${p95(r.cpuMs).toFixed(1)} ms p95 per interval; RSS ${(r.rss / 1024).toFixed(0)} MB (peak ${(r.hwm / 1024).toFixed(0)} MB)`);
+  console.log(
+    `${n} connections (${2 * n} sockets): rows per frame median ${median(r.rows)}; read + model ${median(r.readMs).toFixed(1)} ms median, ${p95(r.readMs).toFixed(1)} ms p95; read + model + render CPU ${median(r.cpuMs).toFixed(1)} ms median, ${p95(r.cpuMs).toFixed(1)} ms p95 per interval; RSS ${(r.rss / 1024).toFixed(0)} MB (peak ${(r.hwm / 1024).toFixed(0)} MB)`,
+  );
   console.log(`  ${r.last.summary.text}`);
-  if (r.big) console.log(`  50 MiB transfer started 4 s in: sixty counted tx ${r.sums.tx} of ${r.big.sent}, rx ${r.sums.rx} of ${r.big.received}: ${ok ? 'exact' : 'NOT EXACT'}`);
+  if (r.big)
+    console.log(
+      `  50 MiB transfer started 4 s in: sixty counted tx ${r.sums.tx} of ${r.big.sent}, rx ${r.sums.rx} of ${r.big.received}: ${ok ? 'exact' : 'NOT EXACT'}`,
+    );
   const real = await realConsole(n);
-  console.log(`  the console (scripts/sixty, tmux 120×40, 1 s): ${real.cpuPct.toFixed(1)} % of a core, RSS ${(real.rss / 1024).toFixed(0)} MB (peak ${(real.hwm / 1024).toFixed(0)} MB)`);
-  results.push({ connections: n, rows: median(r.rows), readModelMs: median(r.readMs), readModelP95: p95(r.readMs), cpuMsPerInterval: median(r.cpuMs), cpuP95: p95(r.cpuMs), benchRssMb: r.rss / 1024, exact: ok, consoleCpuPct: real.cpuPct, consoleRssMb: real.rss / 1024, consolePeakMb: real.hwm / 1024 });
+  console.log(
+    `  the console (scripts/sixty, tmux 120×40, 1 s): ${real.cpuPct.toFixed(1)} % of a core, RSS ${(real.rss / 1024).toFixed(0)} MB (peak ${(real.hwm / 1024).toFixed(0)} MB)`,
+  );
+  results.push({
+    connections: n,
+    rows: median(r.rows),
+    readModelMs: median(r.readMs),
+    readModelP95: p95(r.readMs),
+    cpuMsPerInterval: median(r.cpuMs),
+    cpuP95: p95(r.cpuMs),
+    benchRssMb: r.rss / 1024,
+    exact: ok,
+    consoleCpuPct: real.cpuPct,
+    consoleRssMb: real.rss / 1024,
+    consolePeakMb: real.hwm / 1024,
+  });
 }
 console.log(JSON.stringify({ bench: 'tcptop-scale', results }));

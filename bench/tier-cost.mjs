@@ -53,7 +53,8 @@ try {
       }
     }
     const base = Math.min(...costs.map((c) => c.nsPerRun));
-    for (const c of costs) console.log(`${def.id} ${c.tier}: ${c.nsPerRun.toFixed(0)} ns per program run (${c.runs} runs), ×${(c.nsPerRun / base).toFixed(2)} of the cheapest`);
+    for (const c of costs)
+      console.log(`${def.id} ${c.tier}: ${c.nsPerRun.toFixed(0)} ns per program run (${c.runs} runs), ×${(c.nsPerRun / base).toFixed(2)} of the cheapest`);
     results.push({ panel: def.id, costs: costs.map((c) => ({ ...c, ratio: c.nsPerRun / base })) });
   }
 } finally {

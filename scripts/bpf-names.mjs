@@ -111,7 +111,11 @@ for (const stem of stems) {
   lines.push('  enums: {');
   for (const [name, members] of Object.entries(enums(h))) {
     const prefix = prefixOf(members);
-    lines.push(`    ${name}: { ${Object.entries(members).map(([k, v]) => `${k.slice(prefix.length)}: ${v}`).join(', ')} },`);
+    lines.push(
+      `    ${name}: { ${Object.entries(members)
+        .map(([k, v]) => `${k.slice(prefix.length)}: ${v}`)
+        .join(', ')} },`,
+    );
   }
   lines.push('  },');
   lines.push('} as const;', '');

@@ -22,4 +22,10 @@ const write = (rel, text) => {
   console.log(`${rel}: written`);
 };
 write('docs/columns.md', columnsMarkdown(PANELS));
-write('README.md', readmeWithUsage(readFileSync(path.join(root, 'README.md'), 'utf8'), PANELS.map((p) => p.id)));
+write(
+  'README.md',
+  readmeWithUsage(
+    readFileSync(path.join(root, 'README.md'), 'utf8'),
+    PANELS.map((p) => p.id),
+  ),
+);

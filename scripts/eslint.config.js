@@ -17,7 +17,11 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/src/**', '../src', '../../src'], message: 'views/ may import only types from src/ (use `import type`).', allowTypeImports: true }] },
+        {
+          patterns: [
+            { group: ['**/src/**', '../src', '../../src'], message: 'views/ may import only types from src/ (use `import type`).', allowTypeImports: true },
+          ],
+        },
       ],
     },
   },
@@ -26,7 +30,10 @@ export default tseslint.config(
     files: ['src/**'],
     ignores: ['src/cli.ts', 'src/modes/**'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: ['**/views/**'], message: 'only src/cli.ts and src/modes/ (the composition root) import views/.' }] }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/views/**'], message: 'only src/cli.ts and src/modes/ (the composition root) import views/.' }] },
+      ],
     },
   },
 );

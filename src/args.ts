@@ -125,7 +125,12 @@ export const OPTIONS: readonly OptionSpec[] = [
       st.formatGiven = true;
     },
   },
-  { long: '--csv-dir', value: 'DIR', help: () => 'CSV of several panels: DIR/<panel>.csv each (one panel: stdout)', set: (o, v) => (o.csvDir = pathValue(v, '--csv-dir')) },
+  {
+    long: '--csv-dir',
+    value: 'DIR',
+    help: () => 'CSV of several panels: DIR/<panel>.csv each (one panel: stdout)',
+    set: (o, v) => (o.csvDir = pathValue(v, '--csv-dir')),
+  },
   {
     short: '-r',
     long: '--record',
@@ -160,9 +165,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'LIST',
     help: (ids) => `comma-separated panels to run (default: all): ${ids.join(',')}`,
     set: (o, v, st) => {
-      const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const ids = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = ids.filter((id) => !st.knownPanels.includes(id));
-      if (ids.length === 0 || unknown.length > 0) throw new UserError(`unknown panel '${quoteInput(unknown[0] ?? v)}': choose from ${st.knownPanels.join(', ')}`);
+      if (ids.length === 0 || unknown.length > 0)
+        throw new UserError(`unknown panel '${quoteInput(unknown[0] ?? v)}': choose from ${st.knownPanels.join(', ')}`);
       o.panels = [...new Set(ids)];
     },
   },
@@ -183,12 +192,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     long: '--metrics-listen',
     value: 'ADDR',
-    help: () => 'serve /metrics (Prometheus text, or OpenMetrics when asked) on PORT, ADDRESS:PORT or [IPv6]:PORT; a bare port binds 127.0.0.1. Works with the console and with --batch',
+    help: () =>
+      'serve /metrics (Prometheus text, or OpenMetrics when asked) on PORT, ADDRESS:PORT or [IPv6]:PORT; a bare port binds 127.0.0.1. Works with the console and with --batch',
     set: (o, v) => (o.metricsListen = parseListen(v)),
   },
   {
     long: '--serve',
-    help: () => `no console, no batch output: serve /metrics until stopped (on ${DEFAULT_METRICS.host}:${DEFAULT_METRICS.port} unless --metrics-listen says otherwise)`,
+    help: () =>
+      `no console, no batch output: serve /metrics until stopped (on ${DEFAULT_METRICS.host}:${DEFAULT_METRICS.port} unless --metrics-listen says otherwise)`,
     set: (o) => (o.serve = true),
   },
   {
@@ -196,7 +207,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'N',
     help: () => 'per-process metrics: the N busiest process names (default 20), the rest as "other"',
     set: (o, v) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new UserError(`invalid --metrics-top '${quoteInput(v)}': give a whole number from 1 to 1000`);
+      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000)
+        throw new UserError(`invalid --metrics-top '${quoteInput(v)}': give a whole number from 1 to 1000`);
       o.metricsTop = Number(v);
     },
   },
@@ -235,7 +247,15 @@ export function optionLines(panelIds: readonly string[]): string[] {
 
 /** The usage text, naming the panels the catalog has. */
 export function usage(panelIds: readonly string[]): string {
-  return [`usage: sixty [options]`, `A top-style performance console: live panels (${panelIds.join(', ')}).`, '', 'options:', ...optionLines(panelIds), '', 'Without a terminal on stdout, sixty prints batch text.'].join('\n');
+  return [
+    `usage: sixty [options]`,
+    `A top-style performance console: live panels (${panelIds.join(', ')}).`,
+    '',
+    'options:',
+    ...optionLines(panelIds),
+    '',
+    'Without a terminal on stdout, sixty prints batch text.',
+  ].join('\n');
 }
 
 function takeValue(argv: readonly string[], i: number, name: string): string {

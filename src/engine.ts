@@ -157,7 +157,13 @@ export class Engine {
     this.interval = opts.intervalMs;
     const d = this.deps;
     // The CPUs online are read once a tick, however many panels ask (home, softirqs and runqlen do).
-    this.host = { onlineCpus: () => (this.cpusThisTick ??= d.onlineCpus()), nowNs: () => Number(d.hrtime()), readText: d.readText, listDir: d.listDir, openKmsg: d.openKmsg };
+    this.host = {
+      onlineCpus: () => (this.cpusThisTick ??= d.onlineCpus()),
+      nowNs: () => Number(d.hrtime()),
+      readText: d.readText,
+      listDir: d.listDir,
+      openKmsg: d.openKmsg,
+    };
     this.running = opts.panels.map((def) => ({
       def,
       status: 'starting',
@@ -394,7 +400,10 @@ export class Engine {
     r.byProcess = def.byProcess && this.opts.byProcess ? Object.freeze(def.byProcess(sample, r.previous)) : undefined;
     r.previous = sample;
     const ids = rows.map((row) => row.id);
-    r.history.record(ids, rows.map((row) => def.trend(row)));
+    r.history.record(
+      ids,
+      rows.map((row) => def.trend(row)),
+    );
     // Rows are flat (numbers and strings): each is frozen on its own, which is all a deep freeze would do.
     for (const row of rows) Object.freeze(row);
     r.rows = Object.freeze(sortRows(def, rows, def.defaultSort));
@@ -436,6 +445,13 @@ export class Engine {
       Object.freeze(p);
     }
     const host = hostOf(panels, (id) => this.running.find((r) => r.def.id === id)?.def);
-    return Object.freeze({ time: new Date(timeMs).toISOString(), elapsedNs, intervalMs: this.interval, panels: Object.freeze(panels), self: Object.freeze({ ...this.self }), ...(host ? { host } : {}) });
+    return Object.freeze({
+      time: new Date(timeMs).toISOString(),
+      elapsedNs,
+      intervalMs: this.interval,
+      panels: Object.freeze(panels),
+      self: Object.freeze({ ...this.self }),
+      ...(host ? { host } : {}),
+    });
   }
 }

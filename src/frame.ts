@@ -68,7 +68,10 @@ export interface Frame {
 }
 
 /** The host's figures, from the first panel that reads them (by its spec's `host`), deep-frozen; undefined when none does. */
-export function hostOf(panels: readonly PanelFrame[], specOf: (id: string) => { host?: (stats: PanelStats) => HostFigures | undefined } | undefined): HostFigures | undefined {
+export function hostOf(
+  panels: readonly PanelFrame[],
+  specOf: (id: string) => { host?: (stats: PanelStats) => HostFigures | undefined } | undefined,
+): HostFigures | undefined {
   for (const p of panels) {
     const h = specOf(p.id)?.host?.(p.stats);
     if (h) return deepFreeze(h);

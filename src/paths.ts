@@ -15,7 +15,7 @@ function isSixtyRoot(dir: string): boolean {
 /** The package root. Never throws at import time: without a readable package.json it assumes the usual layout. */
 function findRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; ) {
+  for (let dir = here; ;) {
     if (isSixtyRoot(dir)) return dir;
     const up = dirname(dir);
     if (up === dir) break;

@@ -27,7 +27,10 @@ export function columnsMarkdown(panels: readonly AnyPanelDef[]): string {
     out.push(`## ${def.id}: ${def.title}`, '');
     const src = def.source;
     if (src.kind === 'bpf') {
-      out.push(`Source: BPF (\`bpf/${src.stem}.bpf.c\`), attached ${def.attach === 'on-screen' ? 'while the panel is on screen (or from start when `--panels` names it)' : 'from start'}.`, '');
+      out.push(
+        `Source: BPF (\`bpf/${src.stem}.bpf.c\`), attached ${def.attach === 'on-screen' ? 'while the panel is on screen (or from start when `--panels` names it)' : 'from start'}.`,
+        '',
+      );
       out.push('| tier | hooks |', '|---|---|');
       for (const t of def.hookList) out.push(`| ${cell(t.name)} | ${cell(t.hooks)} |`);
       out.push('');

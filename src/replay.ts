@@ -210,15 +210,18 @@ export class ReplayPlayer {
       this.onEnd(null);
       return;
     }
-    this.timer = setTimeout(() => {
-      const from = this.store.position;
-      this.store.go(from + 1);
-      // A frame that cannot be read stops the play where it is (the store says why).
-      if (this.store.position === from) {
-        this.stop();
-        this.onEnd(this.store.error);
-      } else if (this.playing) this.schedule();
-    }, Math.max(MIN_STEP_MS, Math.min(MAX_GAP_MS, gap) / this.speed));
+    this.timer = setTimeout(
+      () => {
+        const from = this.store.position;
+        this.store.go(from + 1);
+        // A frame that cannot be read stops the play where it is (the store says why).
+        if (this.store.position === from) {
+          this.stop();
+          this.onEnd(this.store.error);
+        } else if (this.playing) this.schedule();
+      },
+      Math.max(MIN_STEP_MS, Math.min(MAX_GAP_MS, gap) / this.speed),
+    );
     this.timer.unref();
   }
 }

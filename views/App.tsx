@@ -130,12 +130,31 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
   return { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows };
 }
 
-export function App({ store, catalog, width, height, hostname, kernel, intervalS, keysAvailable = true, onQuit, onShow, onCommand, badge, notice, replay = false }: AppProps) {
+export function App({
+  store,
+  catalog,
+  width,
+  height,
+  hostname,
+  kernel,
+  intervalS,
+  keysAvailable = true,
+  onQuit,
+  onShow,
+  onCommand,
+  badge,
+  notice,
+  replay = false,
+}: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
   // Each key is reduced with the context of the state it acts on (not of the last render): Tab then t in one read
   // groups the panel Tab went to.
-  const [ui, dispatch] = useReducer((s: UiState, a: { ev: KeyEvent; ctxOf: (s: UiState) => UiContext }) => reduceInput(s, a.ev, a.ctxOf(s)), panelIds, initialUiState);
+  const [ui, dispatch] = useReducer(
+    (s: UiState, a: { ev: KeyEvent; ctxOf: (s: UiState) => UiContext }) => reduceInput(s, a.ev, a.ctxOf(s)),
+    panelIds,
+    initialUiState,
+  );
   // Frames never change once published, so holding one is all that pausing takes.
   const frozen = useRef<Frame | null>(null);
   if (!ui.paused) frozen.current = null;
@@ -164,8 +183,12 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const host = hostLines(frame.host, width);
   const literal = filter !== '' && filterOf(filter).literal;
   const asText = literal ? ' (not a regular expression: matched as text)' : '';
-  const filterLine = ui.editing || filter ? `filter /${filter}/${asText}${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}` : null;
-  const groupLine = grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
+  const filterLine =
+    ui.editing || filter
+      ? `filter /${filter}/${asText}${ui.editing ? '▏ (Enter keeps it, Esc clears it)' : ` ${shownRows.length} of ${rows.length} rows (/ edits, Esc clears)`}`
+      : null;
+  const groupLine =
+    grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
   const selfLine = ui.hideSelf ? `sixty's own rows hidden (pid ${frame.self?.pid ?? '?'}; S shows them)` : null;
   const infoLines = [groupLine, filterLine, selfLine].filter((l): l is string => l !== null);
   // A notice wraps: a path written or the reason a write failed is read whole.
@@ -249,7 +272,11 @@ export function App({ store, catalog, width, height, hostname, kernel, intervalS
   const rest = `${mark ? `  ${mark}` : ''}${ui.paused ? '  [PAUSED]' : ''}${self}`;
   // On a narrow terminal the kernel's version gives way first, then the word "interval": sixty's own cost stays.
   const shortest = `sixty  ${hostname}  ${clock}  ${intervalS}s${rest}`;
-  const title = [`sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${rest}`, `sixty  ${hostname}  ${clock}  interval ${intervalS}s${rest}`].find((t) => cellWidth(t) <= width) ?? shortest;
+  const title =
+    [
+      `sixty  ${hostname}${kernel ? `  ${kernel}` : ''}  ${clock}  interval ${intervalS}s${rest}`,
+      `sixty  ${hostname}  ${clock}  interval ${intervalS}s${rest}`,
+    ].find((t) => cellWidth(t) <= width) ?? shortest;
   // The tabs: the active one in inverse video, one whose panel is not running yellow (underlined without colour).
   const tabs: Part[] = frame.panels.map((p) => ({
     text: ` ${catalog.spec(p.id)?.title ?? p.id} `,

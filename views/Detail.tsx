@@ -27,7 +27,9 @@ export function historyChart(series: readonly (number | null)[], width: number, 
   const min = Math.min(...values);
   // The newest points that fit beside the labels.
   const room = Math.max(2, width - 11);
-  return asciichart.plot(values.slice(-room), { height, format: axisLabel(format, max), ...(min >= 0 ? { min: 0, max: Math.max(max, 1e-9) } : {}) }).split('\n');
+  return asciichart
+    .plot(values.slice(-room), { height, format: axisLabel(format, max), ...(min >= 0 ? { min: 0, max: Math.max(max, 1e-9) } : {}) })
+    .split('\n');
 }
 
 /** A field's value as the detail view prints it: numbers to 3 decimals, as the JSON has them (86208.427, not 86208.42679…). */
@@ -54,7 +56,23 @@ export function detailLines(spec: AnyPanelSpec, panel: PanelFrame, row: Row | un
   return lines;
 }
 
-export function Detail({ spec, panel, row, width, height, scroll, ended = false }: { spec: AnyPanelSpec; panel: PanelFrame; row: Row | undefined; width: number; height: number; scroll: number; ended?: boolean }) {
+export function Detail({
+  spec,
+  panel,
+  row,
+  width,
+  height,
+  scroll,
+  ended = false,
+}: {
+  spec: AnyPanelSpec;
+  panel: PanelFrame;
+  row: Row | undefined;
+  width: number;
+  height: number;
+  scroll: number;
+  ended?: boolean;
+}) {
   const all = detailLines(spec, panel, row, width, ended).flatMap((l) => wrap(l, width, '    '));
   const top = Math.max(0, Math.min(scroll, all.length - height));
   return (

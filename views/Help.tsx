@@ -13,8 +13,11 @@ export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | un
   if (spec) {
     lines.push(`${spec.title}: columns`);
     const w = Math.max(10, ...spec.columns.map((c) => columnTitle(c).length + 1));
-    for (const c of spec.columns) lines.push(`  ${columnTitle(c).padEnd(w)} ${c.help}${c.perInterval ? ' (per second here; JSON and CSV give the amount in the interval)' : ''}`);
-    const trend = spec.trendOf?.help ?? (typeof spec.trendOf?.label === 'string' ? `${spec.trendOf.label}, over the last intervals` : 'the row\'s main figure over the last intervals');
+    for (const c of spec.columns)
+      lines.push(`  ${columnTitle(c).padEnd(w)} ${c.help}${c.perInterval ? ' (per second here; JSON and CSV give the amount in the interval)' : ''}`);
+    const trend =
+      spec.trendOf?.help ??
+      (typeof spec.trendOf?.label === 'string' ? `${spec.trendOf.label}, over the last intervals` : "the row's main figure over the last intervals");
     lines.push(`  ${'TREND'.padEnd(w)} ${trend} (Enter: the row's chart)`);
     lines.push('');
   }
@@ -22,7 +25,8 @@ export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | un
   if (spec) {
     if (spec.groupings?.length) {
       lines.push('', `${spec.title}: groupings (t or F5 steps through them, then back to single rows)`);
-      for (const g of spec.groupings) lines.push(`  by ${g.name}: one row per ${g.name}, its counters summed (${g.hide.join(', ')} left out; Enter lists its rows)`);
+      for (const g of spec.groupings)
+        lines.push(`  by ${g.name}: one row per ${g.name}, its counters summed (${g.hide.join(', ')} left out; Enter lists its rows)`);
       lines.push('  A group sums the rows listed in this interval; the summary line above the table covers everything.');
     }
     lines.push('', `${spec.title}: hook tiers, preferred first (* the one attached)`);
@@ -34,7 +38,19 @@ export function helpLines(spec: AnyPanelSpec | undefined, panel: PanelFrame | un
 }
 
 /** The help, scrolled by `scroll` lines (the selection keys scroll it), so nothing is cut at 80×24. */
-export function Help({ spec, panel, width, height, scroll = 0 }: { spec: AnyPanelSpec | undefined; panel: PanelFrame | undefined; width: number; height: number; scroll?: number }) {
+export function Help({
+  spec,
+  panel,
+  width,
+  height,
+  scroll = 0,
+}: {
+  spec: AnyPanelSpec | undefined;
+  panel: PanelFrame | undefined;
+  width: number;
+  height: number;
+  scroll?: number;
+}) {
   const all = helpLines(spec, panel).flatMap((l) => wrap(l, width, '             '));
   const top = Math.max(0, Math.min(scroll, all.length - height));
   const more = all.length > top + height;

@@ -51,7 +51,18 @@ export function PanelView({ spec, panel, rows, sort, width, height, selected, wa
         <Line key={i} dimColor={!(warn && i < summary.length)} color={warn && i < summary.length ? 'red' : undefined} text={line} width={width} />
       ))}
       {height - head.length > 0 ? (
-        <Table spec={spec} panel={panel} rows={rows} sort={sort} width={width} height={height - head.length} selected={selected} waiting={waiting} elapsedNs={elapsedNs} {...(filter ? { filter } : {})} />
+        <Table
+          spec={spec}
+          panel={panel}
+          rows={rows}
+          sort={sort}
+          width={width}
+          height={height - head.length}
+          selected={selected}
+          waiting={waiting}
+          elapsedNs={elapsedNs}
+          {...(filter ? { filter } : {})}
+        />
       ) : null}
     </Box>
   );

@@ -28,7 +28,8 @@ export interface TableProps {
 /** What an empty table says: why it is empty, never "no activity" when something else hid the rows. */
 export function emptyText(waiting: boolean | undefined, filter: TableProps['filter']): string {
   if (waiting) return '(measuring the first interval…)';
-  if (filter && filter.hidden > 0) return `(no row matches /${filter.text}/: ${filter.hidden} ${filter.hidden === 1 ? 'row' : 'rows'} hidden; Esc clears the filter)`;
+  if (filter && filter.hidden > 0)
+    return `(no row matches /${filter.text}/: ${filter.hidden} ${filter.hidden === 1 ? 'row' : 'rows'} hidden; Esc clears the filter)`;
   return '(no activity in this interval)';
 }
 
@@ -43,14 +44,21 @@ export function windowStart(selected: number, visible: number, total: number): n
 
 export function Table({ spec, panel, rows: all, sort, width, height, selected, waiting, elapsedNs, filter }: TableProps) {
   // No room for a row under the header: say so, rather than a header over nothing.
-  if (height <= 1 && all.length > 0) return <Line dimColor text={`(${all.length} ${all.length === 1 ? 'row' : 'rows'}: no room to show them; a taller terminal shows them)`} width={width} />;
+  if (height <= 1 && all.length > 0)
+    return <Line dimColor text={`(${all.length} ${all.length === 1 ? 'row' : 'rows'}: no room to show them; a taller terminal shows them)`} width={width} />;
   const visible = Math.max(0, height - 1);
   const start = windowStart(selected, visible, all.length);
   const rows = all.slice(start, start + visible);
   // Amounts in the interval are shown per second, over the frame's own measured interval.
   const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows, elapsedNs));
   // One scale for every row on screen: a small row draws small.
-  const trendMax = spec.trendScale === 'row' ? undefined : sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
+  const trendMax =
+    spec.trendScale === 'row'
+      ? undefined
+      : sharedMax(
+          rows.map((r) => panel.history[r.id]),
+          layout.trendWidth,
+        );
   return (
     <Box flexDirection="column">
       <Line inverse text={headerLine(layout, sort)} width={width} />

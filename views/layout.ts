@@ -55,7 +55,10 @@ export function layoutColumns(
   const beforeTrend = placed.reduce((s, p) => s + (p.col.beforeTrend ? p.width : (p.col.minWidth ?? p.width)), 0) + Math.max(0, placed.length - 1);
   const reserve = beforeTrend + trendRoom <= total ? trendRoom : 0;
   // Squeeze in two passes: first only the padding beyond each column's widest value, then down to minWidth.
-  for (const floor of [(p: PlacedColumn) => Math.max(p.col.minWidth ?? p.width, contentWidths.get(p.col.key) ?? 0), (p: PlacedColumn) => p.col.minWidth ?? p.width]) {
+  for (const floor of [
+    (p: PlacedColumn) => Math.max(p.col.minWidth ?? p.width, contentWidths.get(p.col.key) ?? 0),
+    (p: PlacedColumn) => p.col.minWidth ?? p.width,
+  ]) {
     for (const p of [...placed].reverse()) {
       const over = used() - (total - reserve);
       if (over <= 0) break;

@@ -142,7 +142,14 @@ export class Screen {
 
   /** The screen as plain text (what the user sees, without styles): the snapshot's text rendering. */
   text(): string {
-    return this.rows.map((r) => r.map((c) => c.ch).join('').trimEnd()).join('\n');
+    return this.rows
+      .map((r) =>
+        r
+          .map((c) => c.ch)
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n');
   }
 
   /** The bytes that turn the screen as last written into `frame` (lines separated by \n), from the top-left cell. */

@@ -73,7 +73,19 @@ export interface UiContext {
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
-  return { active: panelIds[0] ?? '', panels: {}, paused: false, help: false, hideSelf: false, detail: false, scroll: 0, editing: false, sortMenu: null, commands: [], quit: false };
+  return {
+    active: panelIds[0] ?? '',
+    panels: {},
+    paused: false,
+    help: false,
+    hideSelf: false,
+    detail: false,
+    scroll: 0,
+    editing: false,
+    sortMenu: null,
+    commands: [],
+    quit: false,
+  };
 }
 
 export function panelUi(s: UiState, id: string, defaultSort: SortSpec): PanelUi {
@@ -153,7 +165,9 @@ function reduceSortMenu(s: UiState, at: number, a: Action, ctx: UiContext): UiSt
   if (move) return { ...s, sortMenu: Math.max(0, Math.min(n - 1, move(at, Math.max(1, ctx.pageRows)))) };
   if (a.type === 'drill') {
     const key = ctx.columnKeys[at];
-    return key === undefined ? { ...s, sortMenu: null } : { ...withPanel(s, ctx, (p) => ({ ...p, sort: { key, descending: naturalDirection(ctx, at) } })), sortMenu: null };
+    return key === undefined
+      ? { ...s, sortMenu: null }
+      : { ...withPanel(s, ctx, (p) => ({ ...p, sort: { key, descending: naturalDirection(ctx, at) } })), sortMenu: null };
   }
   // q (and Esc, F6) close the list; Ctrl-C quits from anywhere.
   if (a.type === 'escape' || a.type === 'sortMenu' || (a.type === 'quit' && !a.force)) return { ...s, sortMenu: null };
@@ -177,13 +191,15 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
   const ids = ctx.panelIds;
   const at = Math.max(0, ids.indexOf(s.active));
   const cols = ctx.columnKeys;
-  const shiftSort = (step: number) => (p: PanelUi): PanelUi => {
-    const i = cols.indexOf(p.sort.key);
-    const next = ((((i < 0 ? 0 : i) + step) % cols.length) + cols.length) % cols.length;
-    const key = cols[next] ?? p.sort.key;
-    // A new column starts in its own direction (TOTAL biggest first, even after an ascending sort by PID); r reverses.
-    return { ...p, sort: { key, descending: naturalDirection(ctx, next) } };
-  };
+  const shiftSort =
+    (step: number) =>
+    (p: PanelUi): PanelUi => {
+      const i = cols.indexOf(p.sort.key);
+      const next = ((((i < 0 ? 0 : i) + step) % cols.length) + cols.length) % cols.length;
+      const key = cols[next] ?? p.sort.key;
+      // A new column starts in its own direction (TOTAL biggest first, even after an ascending sort by PID); r reverses.
+      return { ...p, sort: { key, descending: naturalDirection(ctx, next) } };
+    };
   switch (a.type) {
     case 'nextPanel':
       return ids.length ? { ...s, active: ids[(at + 1) % ids.length]! } : s;

@@ -129,7 +129,8 @@ export function estimateOf(spec: AnyPanelSpec | undefined, panel: PanelFrame): E
 }
 
 const pctText = (pct: number): string => (pct < 0.01 && pct > 0 ? '<0.01' : pct.toFixed(2));
-const rateText = (perS: number): string => (perS >= 1e6 ? `${(perS / 1e6).toFixed(1)}M` : perS >= 1e4 ? `${(perS / 1e3).toFixed(1)}k` : String(Math.round(perS)));
+const rateText = (perS: number): string =>
+  perS >= 1e6 ? `${(perS / 1e6).toFixed(1)}M` : perS >= 1e4 ? `${(perS / 1e3).toFixed(1)}k` : String(Math.round(perS));
 const timeText = (ns: number): string => (ns >= 1e3 ? `${(ns / 1e3).toFixed(1)}µs` : `${Math.round(ns)}ns`);
 
 export function statusLine(spec: AnyPanelSpec, panel: PanelFrame, elapsedNs?: number): string {
@@ -178,7 +179,13 @@ export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: nu
   const total = whole ? Math.max(width, spec.columns.reduce((s, c) => s + Math.max(c.width, widths.get(c.key) ?? 0) + 1, 0) + (trend ? TREND_MAX : 0)) : width;
   const layout = layoutColumns(columns, total, widths, trend);
   lines.push(headerLine(layout, spec.defaultSort));
-  const max = spec.trendScale === 'row' ? undefined : sharedMax(rows.map((r) => panel.history[r.id]), layout.trendWidth);
+  const max =
+    spec.trendScale === 'row'
+      ? undefined
+      : sharedMax(
+          rows.map((r) => panel.history[r.id]),
+          layout.trendWidth,
+        );
   for (const row of rows) lines.push(rowLine(layout, panel, row, max, elapsedNs));
   if (rows.length === 0) lines.push('(no activity in this interval)');
   return lines.map((l) => l.trimEnd());
@@ -219,7 +226,9 @@ export function bpfCost(frame: Frame, catalog?: Catalog): string {
 
 /** sixty's own cost for a title line: its CPU and RSS, then its programs' time in the kernel ('' before it is measured). */
 export function selfCost(frame: Frame, catalog?: Catalog): string {
-  return frame.self?.cpuPct != null ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}` : '';
+  return frame.self?.cpuPct != null
+    ? `  sixty ${frame.self.cpuPct.toFixed(1)}% CPU ${Math.round(frame.self.rssBytes / 1048576)}M${bpfCost(frame, catalog)}`
+    : '';
 }
 
 /** A frame as text: a line with the time, the interval, the host and its load, then every panel. */

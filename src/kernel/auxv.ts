@@ -42,7 +42,17 @@ export function hostConstants(): HostConstants {
   if (!cached) {
     let auxv = new Map<number, number>();
     try {
-      auxv = parseAuxv(readFileSync('/proc/self/auxv'), process.arch === 'x64' || process.arch === 'arm64' || process.arch === 'ppc64' || process.arch === 's390x' || process.arch === 'riscv64' || process.arch === 'loong64' ? 8 : 4);
+      auxv = parseAuxv(
+        readFileSync('/proc/self/auxv'),
+        process.arch === 'x64' ||
+          process.arch === 'arm64' ||
+          process.arch === 'ppc64' ||
+          process.arch === 's390x' ||
+          process.arch === 'riscv64' ||
+          process.arch === 'loong64'
+          ? 8
+          : 4,
+      );
     } catch {
       /* no /proc: the usual values */
     }

@@ -88,12 +88,16 @@ export class BpfStatsSwitch {
       writeFileSync(this.places.sysctl, next);
       if (next === this.before) this.dropNote();
       return {
-        text: next === '1' ? "BPF program stats on: each panel's status line gives its time in the kernel (B turns them off; sixty turns them off when it ends)" : 'BPF program stats off',
+        text:
+          next === '1'
+            ? "BPF program stats on: each panel's status line gives its time in the kernel (B turns them off; sixty turns them off when it ends)"
+            : 'BPF program stats off',
         error: false,
       };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM') return { text: 'BPF program stats need root (they are switched by writing kernel.bpf_stats_enabled)', error: true };
+      if (code === 'EACCES' || code === 'EPERM')
+        return { text: 'BPF program stats need root (they are switched by writing kernel.bpf_stats_enabled)', error: true };
       return { text: `cannot switch BPF program stats: ${oneLine(e)}`, error: true };
     }
   }

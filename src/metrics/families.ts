@@ -40,7 +40,11 @@ export const FAMILIES = {
   rss: { name: 'sixty_process_resident_memory_bytes', help: "sixty's resident memory.", type: 'gauge' },
   panelUp: { name: 'sixty_panel_up', help: 'Whether the panel is reading (1) or not (0: starting, standby, off or in error).', type: 'gauge' },
   panelInfo: { name: 'sixty_panel_info', help: 'The panel, its status and the hook tier in use (value 1).', type: 'gauge' },
-  dropped: { name: 'sixty_panel_dropped_total', help: 'Events or entries a panel could not count, by panel and reason (map full, LRU evicted, completions lost, BPF recursion).', type: 'counter' },
+  dropped: {
+    name: 'sixty_panel_dropped_total',
+    help: 'Events or entries a panel could not count, by panel and reason (map full, LRU evicted, completions lost, BPF recursion).',
+    type: 'counter',
+  },
   bpfRuns: { name: 'sixty_bpf_runs_total', help: "Runs of a panel's BPF programs, counted while kernel.bpf_stats_enabled is on.", type: 'counter' },
   bpfSeconds: { name: 'sixty_bpf_run_seconds_total', help: "Time in a panel's BPF programs, counted while kernel.bpf_stats_enabled is on.", type: 'counter' },
 } as const satisfies Record<string, FamilyDef>;
@@ -221,7 +225,11 @@ export class MetricsState {
     const def = this.defs.get(key);
     if (!def) throw new Error(`no metric family ${key}`);
     const samples: (Sample | HistogramSample)[] =
-      def.type === 'histogram' ? (this.histograms.get(key)?.samples() ?? []) : def.type === 'counter' ? [...(this.counters.get(key)?.series.values() ?? [])] : (this.gauges.get(key) ?? []);
+      def.type === 'histogram'
+        ? (this.histograms.get(key)?.samples() ?? [])
+        : def.type === 'counter'
+          ? [...(this.counters.get(key)?.series.values() ?? [])]
+          : (this.gauges.get(key) ?? []);
     return { ...def, samples };
   }
 

@@ -100,7 +100,8 @@ export class MetricsEndpoint {
     for (const reg of Object.values(this.registries)) {
       // Each registry gets objects of its own: OpenMetrics formatting renames counters in place.
       // A family's samples are taken when a scrape formats it, not at every frame: with no scraper, nothing is built.
-      for (const { key, def } of this.state.definitions()) reg.registerMetric(new FamilyMetric(def, () => this.state.family(key)) as unknown as promClient.Metric);
+      for (const { key, def } of this.state.definitions())
+        reg.registerMetric(new FamilyMetric(def, () => this.state.family(key)) as unknown as promClient.Metric);
     }
   }
 
@@ -253,7 +254,8 @@ export class MetricsEndpoint {
         res.end(req.method === 'HEAD' ? undefined : buf);
       },
       (e: unknown) => {
-        if (!res.destroyed) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`cannot format the metrics: ${e instanceof Error ? e.message : String(e)}\n`);
+        if (!res.destroyed)
+          res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`cannot format the metrics: ${e instanceof Error ? e.message : String(e)}\n`);
       },
     );
   }

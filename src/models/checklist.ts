@@ -6,7 +6,18 @@
  */
 import type { ProcStat } from '../records/procstat.js';
 import { commonCpuTimes } from './mpstat.js';
-import { freeOf, kmsgEvents, type DiskStat, type KmsgRecord, type LoadAvg, type MemInfo, type NetDev, type ProcTask, type TcpSnmp, type VmStat } from '../records/procfs.js';
+import {
+  freeOf,
+  kmsgEvents,
+  type DiskStat,
+  type KmsgRecord,
+  type LoadAvg,
+  type MemInfo,
+  type NetDev,
+  type ProcTask,
+  type TcpSnmp,
+  type VmStat,
+} from '../records/procfs.js';
 
 export type Verdict = 'ok' | 'look' | 'bad' | '-';
 
@@ -82,7 +93,8 @@ export const THRESHOLDS = {
 /** The help text for each step's verdict, written from THRESHOLDS. */
 export const VERDICT_HELP: Readonly<Record<string, string>> = {
   uptime: `load1 per CPU: look ≥ ${THRESHOLDS.loadPerCpu[0]}, bad ≥ ${THRESHOLDS.loadPerCpu[1]} (saturation: tasks waiting for a CPU or in D state); the arrow compares load1 with load15`,
-  dmesg: 'bad: an error (OOM kill, I/O error, segfault, hung task, TCP drop, kernel BUG) in the last 10 minutes; look: a message at err level or worse in that time',
+  dmesg:
+    'bad: an error (OOM kill, I/O error, segfault, hung task, TCP drop, kernel BUG) in the last 10 minutes; look: a message at err level or worse in that time',
   vmstat: `r per CPU look ≥ ${THRESHOLDS.runQueuePerCpu[0]}, bad ≥ ${THRESHOLDS.runQueuePerCpu[1]}; swap in+out look ≥ ${THRESHOLDS.swapKbPerS[0]} kB/s, bad ≥ ${THRESHOLDS.swapKbPerS[1]}; wa look ≥ ${THRESHOLDS.iowaitPct[0]} %, bad ≥ ${THRESHOLDS.iowaitPct[1]}`,
   mpstat: `a CPU busy look ≥ ${THRESHOLDS.cpuBusyPct[0]} % (one hot CPU: imbalance), all CPUs bad ≥ ${THRESHOLDS.cpuBusyPct[1]} %; %soft on a CPU look ≥ ${THRESHOLDS.softPct[0]}, bad ≥ ${THRESHOLDS.softPct[1]}`,
   pidstat: `a process using look ≥ ${THRESHOLDS.taskCpuPct[0]} % of a CPU (it may be CPU-bound: is it one thread?)`,
@@ -136,12 +148,27 @@ function cpuSplit(cur: ProcStat, prev: ProcStat, id: string): CpuSplit | null {
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   if (total <= 0) return null;
   const pc = (v: number): number => (v / total) * 100;
-  const out = { us: pc(parts.us), ni: pc(parts.ni), sy: pc(parts.sy), id: pc(parts.id), wa: pc(parts.wa), hi: pc(parts.hi), si: pc(parts.si), st: pc(parts.st), busy: 0 };
+  const out = {
+    us: pc(parts.us),
+    ni: pc(parts.ni),
+    sy: pc(parts.sy),
+    id: pc(parts.id),
+    wa: pc(parts.wa),
+    hi: pc(parts.hi),
+    si: pc(parts.si),
+    st: pc(parts.st),
+    busy: 0,
+  };
   out.busy = Math.max(0, 100 - out.id - out.wa);
   return out;
 }
 
-function row(step: number, id: StepId, check: string, r: { reading: string; value: number | null; verdict: Verdict; why: string; fields: Record<string, number | string | null> }): ChecklistRow {
+function row(
+  step: number,
+  id: StepId,
+  check: string,
+  r: { reading: string; value: number | null; verdict: Verdict; why: string; fields: Record<string, number | string | null> },
+): ChecklistRow {
   // Which panels explain a step is the home panel's to say (src/panels/home.ts): the model names none.
   return { id, step, check, reading: r.reading, value: r.value, verdict: r.verdict, why: r.why, explains: '', fields: Object.freeze(r.fields) };
 }
@@ -168,20 +195,84 @@ function uptime(s: ChecklistSample): ChecklistRow {
  * figures in its own). A unit test checks that the steps give no field missing here.
  */
 export const CHECKLIST_FIELDS: readonly string[] = [
-  'active_s', 'all_busy_pct', 'aqu_sz', 'attempt_fails_s', 'available_kb', 'available_pct', 'b', 'buff_cache_kb',
-  'busiest_cpu', 'busiest_pct', 'busy_processes', 'cpus', 'direction', 'disk', 'disks', 'drops_s', 'err_level_10min',
-  'errors_10min', 'errs_s', 'estab_resets_s', 'free_kb', 'hi', 'id', 'iface', 'imbalance_pct', 'in_errs_s', 'kinds',
-  'last', 'load1', 'load15', 'load1_per_cpu', 'load5', 'max_soft_cpu', 'max_soft_pct', 'new_messages', 'ni',
-  'out_rsts_s', 'passive_s', 'r', 'r_await_ms', 'r_s', 'retrans_pct', 'retrans_s', 'rkb_s', 'running', 'rx_kb_s',
-  'rx_pkt_s', 'si', 'si_kb_s', 'sleeping', 'so_kb_s', 'st', 'stopped', 'swap_total_kb', 'swap_used_kb', 'sy',
-  'tasks', 'top_comm', 'top_pct', 'top_pid', 'total_kb', 'tx_kb_s', 'tx_pkt_s', 'us', 'used_kb', 'util_pct',
-  'w_await_ms', 'w_s', 'wa', 'wkb_s', 'zombie',
+  'active_s',
+  'all_busy_pct',
+  'aqu_sz',
+  'attempt_fails_s',
+  'available_kb',
+  'available_pct',
+  'b',
+  'buff_cache_kb',
+  'busiest_cpu',
+  'busiest_pct',
+  'busy_processes',
+  'cpus',
+  'direction',
+  'disk',
+  'disks',
+  'drops_s',
+  'err_level_10min',
+  'errors_10min',
+  'errs_s',
+  'estab_resets_s',
+  'free_kb',
+  'hi',
+  'id',
+  'iface',
+  'imbalance_pct',
+  'in_errs_s',
+  'kinds',
+  'last',
+  'load1',
+  'load15',
+  'load1_per_cpu',
+  'load5',
+  'max_soft_cpu',
+  'max_soft_pct',
+  'new_messages',
+  'ni',
+  'out_rsts_s',
+  'passive_s',
+  'r',
+  'r_await_ms',
+  'r_s',
+  'retrans_pct',
+  'retrans_s',
+  'rkb_s',
+  'running',
+  'rx_kb_s',
+  'rx_pkt_s',
+  'si',
+  'si_kb_s',
+  'sleeping',
+  'so_kb_s',
+  'st',
+  'stopped',
+  'swap_total_kb',
+  'swap_used_kb',
+  'sy',
+  'tasks',
+  'top_comm',
+  'top_pct',
+  'top_pid',
+  'total_kb',
+  'tx_kb_s',
+  'tx_pkt_s',
+  'us',
+  'used_kb',
+  'util_pct',
+  'w_await_ms',
+  'w_s',
+  'wa',
+  'wkb_s',
+  'zombie',
 ];
 
 const KMSG_WINDOW_S = 600;
 
 function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: string) => string): ChecklistRow {
-  if (!s.kmsg.readable) return row(2, 'dmesg', 'dmesg | tail', { reading: s.kmsg.reason ?? '/dev/kmsg cannot be read', value: null, verdict: '-', why: '', fields: {} });
+  if (!s.kmsg.readable)
+    return row(2, 'dmesg', 'dmesg | tail', { reading: s.kmsg.reason ?? '/dev/kmsg cannot be read', value: null, verdict: '-', why: '', fields: {} });
   const since = s.uptimeS - KMSG_WINDOW_S;
   const recent = s.kmsg.recent.filter((r) => r.usec / 1e6 >= since);
   // One error per report, not per line (an OOM kill writes dozens).
@@ -201,7 +292,13 @@ function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: s
     value: fresh,
     verdict,
     why: verdict === 'bad' ? `${kinds.join(', ')} in the last 10 minutes` : verdict === 'look' ? 'err-level messages in the last 10 minutes' : '',
-    fields: { errors_10min: errors.length, err_level_10min: errLevel.length, new_messages: fresh, kinds: kinds.join(','), last: shown ? escape(shown.message) : null },
+    fields: {
+      errors_10min: errors.length,
+      err_level_10min: errLevel.length,
+      new_messages: fresh,
+      kinds: kinds.join(','),
+      last: shown ? escape(shown.message) : null,
+    },
   });
 }
 
@@ -230,7 +327,10 @@ function vmstat(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
 }
 
 function mpstat(s: ChecklistSample, p: ChecklistSample): ChecklistRow {
-  const cpus = [...s.stat.cpus.keys()].filter((k) => k !== 'all').map((k) => ({ k, c: cpuSplit(s.stat, p.stat, k) })).filter((x) => x.c !== null) as { k: string; c: CpuSplit }[];
+  const cpus = [...s.stat.cpus.keys()]
+    .filter((k) => k !== 'all')
+    .map((k) => ({ k, c: cpuSplit(s.stat, p.stat, k) }))
+    .filter((x) => x.c !== null) as { k: string; c: CpuSplit }[];
   const all = cpuSplit(s.stat, p.stat, 'all');
   if (cpus.length === 0 || !all) return pending(4, 'mpstat', 'mpstat -P ALL 1');
   let hot = cpus[0]!;
@@ -251,7 +351,14 @@ function mpstat(s: ChecklistSample, p: ChecklistSample): ChecklistRow {
     reading: `busiest ${hot.k} ${f0(hot.c.busy)} %, all ${f0(all.busy)} %, imbalance ${f0(imbalance)} points, most %soft ${soft.k} ${f1(soft.c.si)}`,
     value: hot.c.busy,
     ...v,
-    fields: { busiest_cpu: Number(hot.k.slice(3)), busiest_pct: hot.c.busy, all_busy_pct: all.busy, imbalance_pct: imbalance, max_soft_cpu: Number(soft.k.slice(3)), max_soft_pct: soft.c.si },
+    fields: {
+      busiest_cpu: Number(hot.k.slice(3)),
+      busiest_pct: hot.c.busy,
+      all_busy_pct: all.busy,
+      imbalance_pct: imbalance,
+      max_soft_cpu: Number(soft.k.slice(3)),
+      max_soft_pct: soft.c.si,
+    },
   });
 }
 
@@ -273,7 +380,12 @@ function pidstat(s: ChecklistSample, p: ChecklistSample, secs: number, escape: (
   const first = top[0];
   const g = grade(first?.pct ?? 0, THRESHOLDS.taskCpuPct);
   return row(5, 'pidstat', 'pidstat 1', {
-    reading: top.length ? top.slice(0, 3).map((t) => `${escape(t.comm)} ${t.pid} ${f0(t.pct)} %`).join(', ') : 'no process used CPU',
+    reading: top.length
+      ? top
+          .slice(0, 3)
+          .map((t) => `${escape(t.comm)} ${t.pid} ${f0(t.pct)} %`)
+          .join(', ')
+      : 'no process used CPU',
     value: first?.pct ?? 0,
     verdict: g,
     why: g === 'ok' || !first ? '' : `${escape(first.comm)} (${first.pid}) uses ${f0(first.pct)} % of a CPU`,
@@ -329,7 +441,18 @@ function iostat(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
     value: top.utilPct,
     verdict: g,
     why: g === 'ok' ? '' : `${top.name} is ${f0(top.utilPct)} % utilised`,
-    fields: { disk: top.name, util_pct: top.utilPct, r_s: top.rPerS, w_s: top.wPerS, rkb_s: top.rkBPerS, wkb_s: top.wkBPerS, r_await_ms: top.rAwaitMs, w_await_ms: top.wAwaitMs, aqu_sz: top.aquSz, disks: disks.length },
+    fields: {
+      disk: top.name,
+      util_pct: top.utilPct,
+      r_s: top.rPerS,
+      w_s: top.wPerS,
+      rkb_s: top.rkBPerS,
+      wkb_s: top.wkBPerS,
+      r_await_ms: top.rAwaitMs,
+      w_await_ms: top.wAwaitMs,
+      aqu_sz: top.aquSz,
+      disks: disks.length,
+    },
   });
 }
 
@@ -343,7 +466,16 @@ function free(s: ChecklistSample): ChecklistRow {
     value: availPct === null ? null : 100 - availPct,
     verdict: g,
     why: g === 'ok' ? '' : `only ${f0(availPct)} % of memory available`,
-    fields: { total_kb: m.total, used_kb: m.used, free_kb: m.free, buff_cache_kb: m.buffCache, available_kb: m.available, swap_total_kb: m.swapTotal, swap_used_kb: m.swapUsed, available_pct: availPct },
+    fields: {
+      total_kb: m.total,
+      used_kb: m.used,
+      free_kb: m.free,
+      buff_cache_kb: m.buffCache,
+      available_kb: m.available,
+      swap_total_kb: m.swapTotal,
+      swap_used_kb: m.swapUsed,
+      available_pct: availPct,
+    },
   });
 }
 
@@ -357,7 +489,15 @@ function sarDev(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
     .map((x) => {
       const b = before.get(x.name);
       const k = (f: keyof NetDev): number => (b ? Math.max(0, (x[f] as number) - (b[f] as number)) / secs : 0);
-      return { name: x.name, rxKb: k('rxBytes') / 1024, txKb: k('txBytes') / 1024, rxPk: k('rxPackets'), txPk: k('txPackets'), errs: k('rxErrs') + k('txErrs'), drops: k('rxDrop') + k('txDrop') };
+      return {
+        name: x.name,
+        rxKb: k('rxBytes') / 1024,
+        txKb: k('txBytes') / 1024,
+        rxPk: k('rxPackets'),
+        txPk: k('txPackets'),
+        errs: k('rxErrs') + k('txErrs'),
+        drops: k('rxDrop') + k('txDrop'),
+      };
     })
     // The busiest now; when none moved, a real interface before lo, and the one that moved most since boot (eth0
     // rather than an idle ifb0).
@@ -391,7 +531,16 @@ function sarTcp(s: ChecklistSample, p: ChecklistSample, secs: number): Checklist
     reading: `active ${f1(active)}/s passive ${f1(passive)}/s, retrans ${f1(per(retrans, secs))}/s (${f1(retransPct)} %), in errs ${f1(inErrs)}/s, resets out ${f1(per(k('OutRsts'), secs))}/s`,
     value: per(retrans, secs),
     ...v,
-    fields: { active_s: active, passive_s: passive, retrans_s: per(retrans, secs), retrans_pct: retransPct, in_errs_s: inErrs, out_rsts_s: per(k('OutRsts'), secs), attempt_fails_s: per(k('AttemptFails'), secs), estab_resets_s: per(k('EstabResets'), secs) },
+    fields: {
+      active_s: active,
+      passive_s: passive,
+      retrans_s: per(retrans, secs),
+      retrans_pct: retransPct,
+      in_errs_s: inErrs,
+      out_rsts_s: per(k('OutRsts'), secs),
+      attempt_fails_s: per(k('AttemptFails'), secs),
+      estab_resets_s: per(k('EstabResets'), secs),
+    },
   });
 }
 
@@ -409,7 +558,21 @@ function top(s: ChecklistSample, p: ChecklistSample): ChecklistRow {
     value: running,
     verdict: g,
     why: g === 'ok' ? '' : `${zombie} zombie tasks`,
-    fields: { tasks: s.tasks.length, running, sleeping, stopped, zombie, us: c?.us ?? null, sy: c?.sy ?? null, ni: c?.ni ?? null, id: c?.id ?? null, wa: c?.wa ?? null, hi: c?.hi ?? null, si: c?.si ?? null, st: c?.st ?? null },
+    fields: {
+      tasks: s.tasks.length,
+      running,
+      sleeping,
+      stopped,
+      zombie,
+      us: c?.us ?? null,
+      sy: c?.sy ?? null,
+      ni: c?.ni ?? null,
+      id: c?.id ?? null,
+      wa: c?.wa ?? null,
+      hi: c?.hi ?? null,
+      si: c?.si ?? null,
+      st: c?.st ?? null,
+    },
   });
 }
 

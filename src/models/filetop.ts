@@ -120,7 +120,8 @@ function interval(s: FiletopSample, p: FiletopSample | undefined): Interval {
     if (id === '') continue;
     // The same row (same slot, id and `created`) with counters that did not go backwards: the difference. Otherwise
     // (new, created again since, or backwards) all its calls are this interval's.
-    const same = p !== undefined && i < p.ids.length && p.ids[i] === id && p.created[i] === s.created[i] && s.reads[i]! >= p.reads[i]! && s.writes[i]! >= p.writes[i]!;
+    const same =
+      p !== undefined && i < p.ids.length && p.ids[i] === id && p.created[i] === s.created[i] && s.reads[i]! >= p.reads[i]! && s.writes[i]! >= p.writes[i]!;
     const r = same ? s.reads[i]! - p.reads[i]! : s.reads[i]!;
     const w = same ? s.writes[i]! - p.writes[i]! : s.writes[i]!;
     if (r === 0 && w === 0) continue;

@@ -66,7 +66,9 @@ export function liveHost(): HostMeta {
 /** Batch output of one frame in the chosen format (CSV goes to its own streams: see csvOutput). */
 export function frameText(opts: Options, frame: Frame, host: string): string {
   const width = process.stdout.columns ?? 160;
-  return opts.format === 'json' ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n` : `${renderFrameText(CATALOG, frame, width, { host, trend: opts.trend })}\n`;
+  return opts.format === 'json'
+    ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n`
+    : `${renderFrameText(CATALOG, frame, width, { host, trend: opts.trend })}\n`;
 }
 
 /**
@@ -102,7 +104,8 @@ export function csvOutput(life: Lifecycle, opts: Options, panelIds: readonly str
   }
   // CSV is one stream per panel: several panels without --csv-dir go to a new directory of their own, said on stderr.
   const dir = opts.csvDir ?? newCsvDir(host);
-  if (opts.csvDir === null) say(`sixty: CSV of ${panelIds.length} panels, one file each, in ${quoteInput(dir, 100)}/ (--csv-dir DIR chooses; --panels one panel: to stdout)`);
+  if (opts.csvDir === null)
+    say(`sixty: CSV of ${panelIds.length} panels, one file each, in ${quoteInput(dir, 100)}/ (--csv-dir DIR chooses; --panels one panel: to stdout)`);
   const files = new Map<string, { fd: number; out: WholeWriter }>();
   for (const id of panelIds) {
     const path = join(dir, `${id}.csv`);
@@ -127,7 +130,15 @@ export function csvOutput(life: Lifecycle, opts: Options, panelIds: readonly str
 
 export /** A recording's header: the interval is the one in force when it starts (each frame states its own after that). */
 function recordingMeta(host: HostMeta, intervalS: number): RecordingMeta {
-  return { format: RECORDING_FORMAT, schemaVersion: SCHEMA_VERSION, sixty: version(), host, intervalS, startedAt: new Date().toISOString(), rowsPerPanel: RECORD_ROWS };
+  return {
+    format: RECORDING_FORMAT,
+    schemaVersion: SCHEMA_VERSION,
+    sixty: version(),
+    host,
+    intervalS,
+    startedAt: new Date().toISOString(),
+    rowsPerPanel: RECORD_ROWS,
+  };
 }
 
 /** Opens --record FILE, or says in one line why not. */

@@ -113,7 +113,12 @@ export async function runConsole(life: Lifecycle, c: ConsoleHost): Promise<void>
     // Ink's frame is one cell wide (each line is a placeholder; views/placeholders.ts): its layout and output grid are
     // a column, not the screen. The views get the terminal's width from sixty, not from Ink.
     Object.defineProperties(inkOut, { columns: { get: () => 1 }, rows: { get: () => out.rows }, isTTY: { value: true } });
-    const instance = render(element(), { stdout: inkOut as unknown as NodeJS.WriteStream, exitOnCtrlC: false, patchConsole: false, incrementalRendering: false });
+    const instance = render(element(), {
+      stdout: inkOut as unknown as NodeJS.WriteStream,
+      exitOnCtrlC: false,
+      patchConsole: false,
+      incrementalRendering: false,
+    });
     life.onUnmount(() => instance.unmount());
     /**
      * The whole screen drawn again from blank: after every size change (a terminal that shrinks reflows or drops what
@@ -194,7 +199,10 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
           }
           try {
             // A new file, always: a name taken (or planted) in the export directory is passed over, never extended.
-            const r = RecordingWriter.createNew(opts.exportDir, snapshotStem(host.hostname, new Date()), recordingMeta(host, eng.intervalMs / 1000), { catalog: CATALOG, maxBytes: opts.recordMax });
+            const r = RecordingWriter.createNew(opts.exportDir, snapshotStem(host.hostname, new Date()), recordingMeta(host, eng.intervalMs / 1000), {
+              catalog: CATALOG,
+              maxBytes: opts.recordMax,
+            });
             life.recorder = r;
             reported = null;
             return u.notify(`recording to ${r.path} (R stops)`);

@@ -56,7 +56,13 @@ export function openReplay(path: string): OpenedReplay {
 function onlyPanels(source: ReplaySource, ids: readonly string[] | null): ReplaySource {
   if (ids === null) return source;
   const pick = (f: Frame): Frame => ({ ...f, panels: ids.flatMap((id) => f.panels.filter((p) => p.id === id)) });
-  return { frames: source.frames, withHistory: source.withHistory, timeOf: (i) => source.timeOf(i), seekTime: (ms) => source.seekTime(ms), frame: (i) => pick(source.frame(i)) };
+  return {
+    frames: source.frames,
+    withHistory: source.withHistory,
+    timeOf: (i) => source.timeOf(i),
+    seekTime: (ms) => source.seekTime(ms),
+    frame: (i) => pick(source.frame(i)),
+  };
 }
 
 /** --replay FILE --batch: every frame (or --count of them) in the chosen format, as fast as they convert. */
@@ -112,7 +118,7 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
             player.faster(cmd.step > 0 ? 1 : -1);
             return u.refresh();
           }
-          return u.notify('replay: the interval is the recording\'s (p plays it, + - the speed; [ ] step one, { } a minute)');
+          return u.notify("replay: the interval is the recording's (p plays it, + - the speed; [ ] step one, { } a minute)");
         case 'record':
           return u.notify('replay: nothing to record (R records a live host)');
         case 'bpfStats':

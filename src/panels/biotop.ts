@@ -1,6 +1,16 @@
 /** The biotop panel: block I/O per process, disk and operation, with latency from issue to completion. */
 import { histQuantile, biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
-import { BIOTOP_HIST_SLOTS, BIOTOP_RECORDS, decodeBiotop, decodeBiotopInflight, devMajor, devMinor, type BiotopInflight, type BiotopLayouts, type BiotopRecord } from '../records/biotop.js';
+import {
+  BIOTOP_HIST_SLOTS,
+  BIOTOP_RECORDS,
+  decodeBiotop,
+  decodeBiotopInflight,
+  devMajor,
+  devMinor,
+  type BiotopInflight,
+  type BiotopLayouts,
+  type BiotopRecord,
+} from '../records/biotop.js';
 import { humanBytes, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
@@ -141,7 +151,27 @@ export function createBiotopReader(obj: BpfObject<Maps>, layouts: BiotopLayouts,
       const instance = created.get(id) ?? -1;
       let x = extras.get(id);
       if (!x || x.created !== instance) {
-        x = { created: instance, io: 0, bytes: 0, changedNs: now, base: { pid: e.pid, dev: e.dev, op: e.op, comm: e.comm, disk: e.disk, io: 0, bytes: 0, latIo: 0, latNs: 0, awaitNs: 0, awaitIo: 0, created: -1, hist: new Float64Array(BIOTOP_HIST_SLOTS) } };
+        x = {
+          created: instance,
+          io: 0,
+          bytes: 0,
+          changedNs: now,
+          base: {
+            pid: e.pid,
+            dev: e.dev,
+            op: e.op,
+            comm: e.comm,
+            disk: e.disk,
+            io: 0,
+            bytes: 0,
+            latIo: 0,
+            latNs: 0,
+            awaitNs: 0,
+            awaitIo: 0,
+            created: -1,
+            hist: new Float64Array(BIOTOP_HIST_SLOTS),
+          },
+        };
         extras.set(id, x);
       }
       x.io++;
@@ -201,7 +231,11 @@ export function biotopSummary(rows: readonly BiotopRow[], stats: PanelStats): Su
   if (unseen > 0) text += `; ${unseen} completions no hook saw since start (counted, without latency)`;
   if (unmatched > 0) text += `; ${unmatched} completions of requests started before sixty (not counted)`;
   if ((stats.map_full_drops_total ?? 0) > 0) text += `; totals incomplete: ${stats.map_full_drops_total} completions dropped since start (map full)`;
-  return { text, values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, unseen_completions_total: unseen }, ...((stats.map_full_drops_total ?? 0) > 0 ? { warning: true } : {}) };
+  return {
+    text,
+    values: { processes: procs, io_per_s: iops, read_bytes_per_s: read, write_bytes_per_s: write, unseen_completions_total: unseen },
+    ...((stats.map_full_drops_total ?? 0) > 0 ? { warning: true } : {}),
+  };
 }
 
 const measured = (r: BiotopRow): number => r.lat_hist.reduce((n, x) => n + x, 0);
@@ -266,15 +300,101 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
   trend: (row) => row.bytes,
   trendOf: { label: 'bytes completed in the interval', format: humanBytes },
   columns: [
-    { key: 'pid', ascending: true, title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => (v === 0 ? '-' : String(v)), help: 'process (tgid) that started the request (- : no start seen, e.g. a flush)' },
-    { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v || '[kernel]'), help: 'its name when the request started (control characters escaped)' },
-    { key: 'op', title: 'OP', width: 7, align: 'left', value: (r) => r.op, format: (v) => String(v), help: 'read, write, discard, flush or other (discards and flushes are their own, not reads)' },
-    { key: 'disk', title: 'DISK', width: 8, minWidth: 5, maxWidth: 16, align: 'left', value: (r) => r.disk, format: (v) => String(v || '?'), help: 'the disk (its kernel name; the row carries major and minor too)' },
-    { key: 'io', perInterval: true, title: 'IO', width: 7, align: 'right', value: (r) => r.io, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'requests completed in the interval' },
-    { key: 'bytes', perInterval: true, title: 'BYTES', width: 8, align: 'right', value: (r) => r.bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'their sizes, taken when issued to the device (the default sort)' },
-    { key: 'avg_lat_ns', title: 'AVG', width: 8, drop: 1, align: 'right', value: (r) => r.avg_lat_ns, format: (v) => humanNs(asNumber(v)), unit: 'latency', help: 'issue → completion, averaged', decimals: 0 },
-    { key: 'await_ns', title: 'AWAIT', width: 8, align: 'right', value: (r) => r.await_ns, format: (v) => humanNs(asNumber(v)), unit: 'latency', help: "the request's start → completion, averaged: queued time included, as iostat's r_await/w_await", decimals: 0 },
-    { key: 'p99_lat_ns', title: 'P99', width: 8, align: 'right', value: (r) => r.p99_lat_ns, format: (v) => (v === null ? '-' : `<${humanNs(asNumber(v)! + 1)}`), unit: 'latency', help: '99th percentile of issue → completion: the upper edge of its log2 bucket' },
+    {
+      key: 'pid',
+      ascending: true,
+      title: 'PID',
+      width: 7,
+      align: 'right',
+      value: (r) => r.pid,
+      format: (v) => (v === 0 ? '-' : String(v)),
+      help: 'process (tgid) that started the request (- : no start seen, e.g. a flush)',
+    },
+    {
+      key: 'comm',
+      title: 'COMM',
+      width: 14,
+      minWidth: 8,
+      align: 'left',
+      value: (r) => r.comm,
+      format: (v) => String(v || '[kernel]'),
+      help: 'its name when the request started (control characters escaped)',
+    },
+    {
+      key: 'op',
+      title: 'OP',
+      width: 7,
+      align: 'left',
+      value: (r) => r.op,
+      format: (v) => String(v),
+      help: 'read, write, discard, flush or other (discards and flushes are their own, not reads)',
+    },
+    {
+      key: 'disk',
+      title: 'DISK',
+      width: 8,
+      minWidth: 5,
+      maxWidth: 16,
+      align: 'left',
+      value: (r) => r.disk,
+      format: (v) => String(v || '?'),
+      help: 'the disk (its kernel name; the row carries major and minor too)',
+    },
+    {
+      key: 'io',
+      perInterval: true,
+      title: 'IO',
+      width: 7,
+      align: 'right',
+      value: (r) => r.io,
+      format: (v) => humanCount(asNumber(v)),
+      unit: 'count',
+      help: 'requests completed in the interval',
+    },
+    {
+      key: 'bytes',
+      perInterval: true,
+      title: 'BYTES',
+      width: 8,
+      align: 'right',
+      value: (r) => r.bytes,
+      format: (v) => humanBytes(asNumber(v)),
+      unit: 'bytes',
+      help: 'their sizes, taken when issued to the device (the default sort)',
+    },
+    {
+      key: 'avg_lat_ns',
+      title: 'AVG',
+      width: 8,
+      drop: 1,
+      align: 'right',
+      value: (r) => r.avg_lat_ns,
+      format: (v) => humanNs(asNumber(v)),
+      unit: 'latency',
+      help: 'issue → completion, averaged',
+      decimals: 0,
+    },
+    {
+      key: 'await_ns',
+      title: 'AWAIT',
+      width: 8,
+      align: 'right',
+      value: (r) => r.await_ns,
+      format: (v) => humanNs(asNumber(v)),
+      unit: 'latency',
+      help: "the request's start → completion, averaged: queued time included, as iostat's r_await/w_await",
+      decimals: 0,
+    },
+    {
+      key: 'p99_lat_ns',
+      title: 'P99',
+      width: 8,
+      align: 'right',
+      value: (r) => r.p99_lat_ns,
+      format: (v) => (v === null ? '-' : `<${humanNs(asNumber(v)! + 1)}`),
+      unit: 'latency',
+      help: '99th percentile of issue → completion: the upper edge of its log2 bucket',
+    },
   ],
   defaultSort: { key: 'bytes', descending: true },
   rates: { io_per_s: 'io', bytes_per_s: 'bytes' },
@@ -290,7 +410,12 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     families: {
       ios: { name: 'sixty_disk_ios_total', help: 'Block I/Os completed, by disk and operation.', type: 'counter' },
       bytes: { name: 'sixty_disk_bytes_total', help: 'Bytes moved by completed block I/Os, by disk and operation.', type: 'counter' },
-      latency: { name: 'sixty_disk_io_latency_seconds', help: 'Block I/O latency, issue to completion, by disk and operation.', type: 'histogram', bounds: LATENCY_SLOTS.map((s) => 2 ** s / 1e9) },
+      latency: {
+        name: 'sixty_disk_io_latency_seconds',
+        help: 'Block I/O latency, issue to completion, by disk and operation.',
+        type: 'histogram',
+        bounds: LATENCY_SLOTS.map((s) => 2 ** s / 1e9),
+      },
     },
     fold(panel, sink) {
       for (const r of panel.rows) {

@@ -1,14 +1,16 @@
 /** The filetop panel: reads and writes per process and file (full paths), from the read/write family of system calls. */
-import { deriveFiletop, filetopByProcess, filetopStats, newFiletopSample, putSlot, type FiletopInfo, type FiletopRow, type FiletopSample } from '../models/filetop.js';
-import { devMajor, devMinor } from '../records/biotop.js';
 import {
-  decodeNames,
-  FILETOP_RECORDS,
-  fileKey,
-  filetopDecoder,
-  type FiletopLayouts,
-  type FiletopRecord,
-} from '../records/filetop.js';
+  deriveFiletop,
+  filetopByProcess,
+  filetopStats,
+  newFiletopSample,
+  putSlot,
+  type FiletopInfo,
+  type FiletopRow,
+  type FiletopSample,
+} from '../models/filetop.js';
+import { devMajor, devMinor } from '../records/biotop.js';
+import { decodeNames, FILETOP_RECORDS, fileKey, filetopDecoder, type FiletopLayouts, type FiletopRecord } from '../records/filetop.js';
 import { humanBytes, humanCount } from '../format.js';
 import { decodeCounterArray, field } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
@@ -153,10 +155,34 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
       if (!k) {
         const r = d.record(read, i);
         const file = fileKey(r.dev, r.ino);
-        const info: FiletopInfo = { id: rowId(r), pid: r.pid, dev: r.dev, ino: r.ino, type: r.type, comm: r.comm, path: names.get(file) ?? `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]` };
+        const info: FiletopInfo = {
+          id: rowId(r),
+          pid: r.pid,
+          dev: r.dev,
+          ino: r.ino,
+          type: r.type,
+          comm: r.comm,
+          path: names.get(file) ?? `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]`,
+        };
         // Fields written out, not spread from a key object: that made every row a dictionary-mode object here (half
         // the speed, 170 MB more at 100k files).
-        return { k0: 0, k1: 0, k2: 0, k3: 0, slot: 0, seenRead: 0, info, file, reads: r.reads, writes: r.writes, readBytes: r.readBytes, writeBytes: r.writeBytes, created: r.created, lastActiveNs: now, taken: false };
+        return {
+          k0: 0,
+          k1: 0,
+          k2: 0,
+          k3: 0,
+          slot: 0,
+          seenRead: 0,
+          info,
+          file,
+          reads: r.reads,
+          writes: r.writes,
+          readBytes: r.readBytes,
+          writeBytes: r.writeBytes,
+          created: r.created,
+          lastActiveNs: now,
+          taken: false,
+        };
       }
       const vb = i * vStride;
       setCounts(k, u64at(vw, vb + rW), u64at(vw, vb + wW), u64at(vw, vb + rbW), u64at(vw, vb + wbW), u64at(vw, vb + cW), now);
@@ -177,14 +203,18 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
     // Rows idle for 30 s, and under pressure the quietest and smallest, are taken out; calls that came between the
     // read and the delete still count.
     const stale = mirror.pick(inMap, read.count, capacity, now, (k) => k.readBytes + k.writeBytes);
-    const taken = mirror.take(stale, (keys) => {
-      const t = obj.takeKeys('filetop_rows', keys);
-      d.check(t, 'filetop_rows');
-      return t;
-    }, (k, t, i) => {
-      const c = d.counts(t, i);
-      setCounts(k, c.reads, c.writes, c.readBytes, c.writeBytes, c.created, now);
-    });
+    const taken = mirror.take(
+      stale,
+      (keys) => {
+        const t = obj.takeKeys('filetop_rows', keys);
+        d.check(t, 'filetop_rows');
+        return t;
+      },
+      (k, t, i) => {
+        const c = d.counts(t, i);
+        setCounts(k, c.reads, c.writes, c.readBytes, c.writeBytes, c.created, now);
+      },
+    );
     deleted += taken;
     for (const k of stale) k.taken = true;
     // Every row the LRU evicted, including ones created and evicted between two reads: created − deleted − left.
@@ -285,14 +315,92 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   trend: total,
   trendOf: { label: 'bytes read and written in the interval', format: humanBytes },
   columns: [
-    { key: 'pid', ascending: true, title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) that made the calls' },
-    { key: 'comm', title: 'COMM', width: 14, minWidth: 8, align: 'left', value: (r) => r.comm, format: (v) => String(v), help: 'its name when the row was created (control characters escaped)' },
-    { key: 'reads', perInterval: true, title: 'READS', width: 8, drop: 2, align: 'right', value: (r) => r.reads, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'read calls that succeeded in the interval (read, pread64, readv, preadv, preadv2; 0 bytes at end of file included)' },
-    { key: 'writes', perInterval: true, title: 'WRITES', width: 9, drop: 2, align: 'right', value: (r) => r.writes, format: (v) => humanCount(asNumber(v)), unit: 'count', help: 'write calls that succeeded in the interval (write, pwrite64, writev, pwritev, pwritev2)' },
-    { key: 'read_bytes', perInterval: true, title: 'RBYTES', width: 9, align: 'right', value: (r) => r.read_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes the read calls returned' },
-    { key: 'write_bytes', perInterval: true, title: 'WBYTES', width: 9, align: 'right', value: (r) => r.write_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes the write calls returned' },
-    { key: 'total', perInterval: true, title: 'TOTAL', width: 8, align: 'right', value: total, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'read + written bytes (the default sort)' },
-    { key: 'type', title: 'T', width: 1, align: 'left', value: (r) => r.type, format: (v) => String(v), help: 'R regular file, S socket, O other (pipe, device, anonymous inode)' },
+    {
+      key: 'pid',
+      ascending: true,
+      title: 'PID',
+      width: 7,
+      align: 'right',
+      value: (r) => r.pid,
+      format: (v) => String(v),
+      help: 'process (tgid) that made the calls',
+    },
+    {
+      key: 'comm',
+      title: 'COMM',
+      width: 14,
+      minWidth: 8,
+      align: 'left',
+      value: (r) => r.comm,
+      format: (v) => String(v),
+      help: 'its name when the row was created (control characters escaped)',
+    },
+    {
+      key: 'reads',
+      perInterval: true,
+      title: 'READS',
+      width: 8,
+      drop: 2,
+      align: 'right',
+      value: (r) => r.reads,
+      format: (v) => humanCount(asNumber(v)),
+      unit: 'count',
+      help: 'read calls that succeeded in the interval (read, pread64, readv, preadv, preadv2; 0 bytes at end of file included)',
+    },
+    {
+      key: 'writes',
+      perInterval: true,
+      title: 'WRITES',
+      width: 9,
+      drop: 2,
+      align: 'right',
+      value: (r) => r.writes,
+      format: (v) => humanCount(asNumber(v)),
+      unit: 'count',
+      help: 'write calls that succeeded in the interval (write, pwrite64, writev, pwritev, pwritev2)',
+    },
+    {
+      key: 'read_bytes',
+      perInterval: true,
+      title: 'RBYTES',
+      width: 9,
+      align: 'right',
+      value: (r) => r.read_bytes,
+      format: (v) => humanBytes(asNumber(v)),
+      unit: 'bytes',
+      help: 'bytes the read calls returned',
+    },
+    {
+      key: 'write_bytes',
+      perInterval: true,
+      title: 'WBYTES',
+      width: 9,
+      align: 'right',
+      value: (r) => r.write_bytes,
+      format: (v) => humanBytes(asNumber(v)),
+      unit: 'bytes',
+      help: 'bytes the write calls returned',
+    },
+    {
+      key: 'total',
+      perInterval: true,
+      title: 'TOTAL',
+      width: 8,
+      align: 'right',
+      value: total,
+      format: (v) => humanBytes(asNumber(v)),
+      unit: 'bytes',
+      help: 'read + written bytes (the default sort)',
+    },
+    {
+      key: 'type',
+      title: 'T',
+      width: 1,
+      align: 'left',
+      value: (r) => r.type,
+      format: (v) => String(v),
+      help: 'R regular file, S socket, O other (pipe, device, anonymous inode)',
+    },
     {
       key: 'path',
       title: 'PATH',
@@ -311,7 +419,10 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   rates: { read_bytes_per_s: 'read_bytes', write_bytes_per_s: 'write_bytes' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
-    { label: 'file', value: (r) => `${r.path} (${r.type === 'R' ? 'regular' : r.type === 'S' ? 'socket' : 'other'}, device ${r.major}:${r.minor}, inode ${r.ino})` },
+    {
+      label: 'file',
+      value: (r) => `${r.path} (${r.type === 'R' ? 'regular' : r.type === 'S' ? 'socket' : 'other'}, device ${r.major}:${r.minor}, inode ${r.ino})`,
+    },
     { label: 'read', value: (r) => `${r.reads} calls, ${humanBytes(r.read_bytes)}` },
     { label: 'written', value: (r) => `${r.writes} calls, ${humanBytes(r.write_bytes)}` },
   ],
@@ -320,7 +431,11 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   metrics: {
     families: {
       readBytes: { name: 'sixty_file_read_bytes_total', help: 'Bytes read through read(2)-family calls, by process name and file type.', type: 'counter' },
-      writtenBytes: { name: 'sixty_file_written_bytes_total', help: 'Bytes written through write(2)-family calls, by process name and file type.', type: 'counter' },
+      writtenBytes: {
+        name: 'sixty_file_written_bytes_total',
+        help: 'Bytes written through write(2)-family calls, by process name and file type.',
+        type: 'counter',
+      },
       reads: { name: 'sixty_file_reads_total', help: 'read(2)-family calls, by process name and file type.', type: 'counter' },
       writes: { name: 'sixty_file_writes_total', help: 'write(2)-family calls, by process name and file type.', type: 'counter' },
     },

@@ -4,7 +4,16 @@
  * method), and the BPF panels that explain it (Enter drills into them).
  */
 import { hostConstants } from '../kernel/auxv.js';
-import { CHECKLIST_FIELDS, cpuMeters, deriveChecklist, VERDICT_HELP, type ChecklistRow, type ChecklistSample, type KmsgState, type StepId } from '../models/checklist.js';
+import {
+  CHECKLIST_FIELDS,
+  cpuMeters,
+  deriveChecklist,
+  VERDICT_HELP,
+  type ChecklistRow,
+  type ChecklistSample,
+  type KmsgState,
+  type StepId,
+} from '../models/checklist.js';
 import { biotopPanel } from './biotop.js';
 import { cachetopPanel } from './cachetop.js';
 import { filetopPanel } from './filetop.js';
@@ -12,7 +21,20 @@ import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
 import { tcptopPanel } from './tcptop.js';
 import { parseProcStat } from '../records/procstat.js';
-import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseUptime, parseVmstat, freeOf, type KmsgReader, type KmsgRecord, type ProcTask } from '../records/procfs.js';
+import {
+  parseDiskstats,
+  parseLoadavg,
+  parseMeminfo,
+  parseNetDev,
+  parsePidStat,
+  parseSnmpTcp,
+  parseUptime,
+  parseVmstat,
+  freeOf,
+  type KmsgReader,
+  type KmsgRecord,
+  type ProcTask,
+} from '../records/procfs.js';
 import { escapeControl, escapeRawControls } from '../format.js';
 import type { HostFigures } from '../frame.js';
 import type { HostInfo, PanelDef, PanelStats, Summary } from './types.js';
@@ -118,7 +140,9 @@ export function homeSummary(rows: readonly ChecklistRow[], stats: PanelStats): S
   const text =
     bad.length + look.length === 0
       ? 'every step looks ok'
-      : [bad.length ? `bad: ${bad.map((r) => r.id).join(', ')}` : '', look.length ? `look: ${look.map((r) => r.id).join(', ')}` : ''].filter(Boolean).join('; ');
+      : [bad.length ? `bad: ${bad.map((r) => r.id).join(', ')}` : '', look.length ? `look: ${look.map((r) => r.id).join(', ')}` : '']
+          .filter(Boolean)
+          .join('; ');
   return { text, values: { bad: bad.length, look: look.length, ...stats } };
 }
 
@@ -198,7 +222,8 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
     createReader: createChecklistReader,
   },
   hookList: [{ name: 'proc', hooks: '/proc and /dev/kmsg (no BPF; the ring buffer needs root or CAP_SYSLOG)' }],
-  derive: (sample, previous, elapsedNs) => deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls).map((r) => ({ ...r, explains: explainedBy(r.id) })),
+  derive: (sample, previous, elapsedNs) =>
+    deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls).map((r) => ({ ...r, explains: explainedBy(r.id) })),
   stats: homeStats,
   summarize: homeSummary,
   csvExtra: { keys: ['value', ...CHECKLIST_FIELDS], value: (r, k) => (k === 'value' ? r.value : (r.fields[k] ?? null)) },
@@ -215,7 +240,16 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   drill: (row) => (row.explains ? row.explains.split(',') : []),
   tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
   columns: [
-    { key: 'step', ascending: true, title: '#', width: 2, align: 'right', value: (r) => r.step, format: (v) => String(v), help: 'the step of the 60-second checklist (the key that selects it: 1–9, 0 for 10)' },
+    {
+      key: 'step',
+      ascending: true,
+      title: '#',
+      width: 2,
+      align: 'right',
+      value: (r) => r.step,
+      format: (v) => String(v),
+      help: 'the step of the 60-second checklist (the key that selects it: 1–9, 0 for 10)',
+    },
     {
       key: 'check',
       title: 'CHECK',
@@ -238,7 +272,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
         .map(([k, v]) => `${k}: ${v}`)
         .join('. ')}`,
     },
-        {
+    {
       key: 'explains',
       title: 'NEXT',
       width: 9,
@@ -247,19 +281,38 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
       value: (r) => r.explains,
       // The first panel, and how many more (the detail view and JSON list them all).
       format: (v) => {
-        const all = String(v ?? '').split(',').filter(Boolean);
+        const all = String(v ?? '')
+          .split(',')
+          .filter(Boolean);
         return all.length === 0 ? '-' : all.length === 1 ? all[0]! : `${all[0]}+${all.length - 1}`;
       },
       help: 'the BPF panels that explain the step (the first, and how many more): Enter opens the first',
     },
-    { key: 'reading', title: 'READING', width: 48, minWidth: 24, maxWidth: 110, beforeTrend: true, align: 'left', value: (r) => r.reading, format: (v) => String(v), help: 'the headline of the step over the interval (kernel text escaped)' },
+    {
+      key: 'reading',
+      title: 'READING',
+      width: 48,
+      minWidth: 24,
+      maxWidth: 110,
+      beforeTrend: true,
+      align: 'left',
+      value: (r) => r.reading,
+      format: (v) => String(v),
+      help: 'the headline of the step over the interval (kernel text escaped)',
+    },
   ],
   defaultSort: { key: 'step', descending: false },
   detail: [
     { label: 'check', value: (r) => `${r.step} ${r.check}` },
     { label: 'reading', value: (r) => r.reading },
     { label: 'verdict', value: (r) => `${r.verdict}${r.why ? `: ${r.why}` : ''}` },
-    { label: 'figures', value: (r) => Object.entries(r.fields).map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toFixed(2)) : v}`).join(', ') },
+    {
+      label: 'figures',
+      value: (r) =>
+        Object.entries(r.fields)
+          .map(([k, v]) => `${k} ${typeof v === 'number' ? Number(v.toFixed(2)) : v}`)
+          .join(', '),
+    },
     { label: 'explained by', value: (r) => r.explains || '-' },
   ],
   blindSpots:

@@ -38,7 +38,16 @@ export const mpstatPanel: PanelDef<ProcStat, MpstatRow> = {
   trendOf: { label: '% busy (100 − %idle − %iowait)', format: (v) => `${v.toFixed(0)}%` },
   pinned: (row) => row.cpu === 'all',
   columns: [
-    { key: 'cpu', ascending: true, title: 'CPU', width: 4, align: 'right', value: (r) => r.cpu, format: (v) => String(v), help: 'CPU number; "all" is the kernel\'s own total over every CPU' },
+    {
+      key: 'cpu',
+      ascending: true,
+      title: 'CPU',
+      width: 4,
+      align: 'right',
+      value: (r) => r.cpu,
+      format: (v) => String(v),
+      help: 'CPU number; "all" is the kernel\'s own total over every CPU',
+    },
     pctColumn('usr_pct', '%usr', 'user time, guest time left out'),
     pctColumn('nice_pct', '%nice', 'user time at a positive nice value, guest time left out'),
     pctColumn('sys_pct', '%sys', 'kernel time (not interrupts)'),

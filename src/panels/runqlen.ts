@@ -45,7 +45,13 @@ export function runqlenSummary(rows: readonly RunqlenRow[]): Summary {
     (busiest ? `; longest queue: cpu${busiest.cpu} (${num(busiest.queue_mean)} waiting)` : '');
   return {
     text,
-    values: { queue_mean: all.queue_mean, queue_max: all.queue_max, occupancy_pct: all.occupancy_pct, runnable_mean: all.runnable_mean, busiest_cpu: busiest ? (busiest.cpu as number) : null },
+    values: {
+      queue_mean: all.queue_mean,
+      queue_max: all.queue_max,
+      occupancy_pct: all.occupancy_pct,
+      runnable_mean: all.runnable_mean,
+      busiest_cpu: busiest ? (busiest.cpu as number) : null,
+    },
   };
 }
 
@@ -62,7 +68,11 @@ export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
     stem: 'runqlen',
     tiers: TIERS,
     records: RUNQLEN_RECORDS,
-    createReader: (obj: BpfObject<Maps>, layouts, host) => () => ({ cpus: decodeRunqlen(obj.readMap('runqlen_stats', { perCpu: 'raw' }), layouts.val!), online: host.onlineCpus(), hz: RUNQLEN_HZ }),
+    createReader: (obj: BpfObject<Maps>, layouts, host) => () => ({
+      cpus: decodeRunqlen(obj.readMap('runqlen_stats', { perCpu: 'raw' }), layouts.val!),
+      online: host.onlineCpus(),
+      hz: RUNQLEN_HZ,
+    }),
   },
   hookList: TIERS,
   derive: deriveRunqlen,
@@ -72,25 +82,97 @@ export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
   trendOf: { label: 'tasks waiting in the run queue, mean over the interval', format: (v) => v.toFixed(2) },
   pinned: (row) => row.cpu === 'all',
   columns: [
-    { key: 'cpu', ascending: true, title: 'CPU', width: 4, align: 'right', value: (r) => r.cpu, format: (v) => String(v), help: 'CPU number; "all" averages the CPUs sampled' },
-    { key: 'queue_mean', title: 'QUEUE', width: 7, align: 'right', value: (r) => r.queue_mean, format: (v) => num(asNumber(v)), help: 'tasks waiting for this CPU (nr_running − 1, at least 0), averaged over the samples' },
-    { key: 'queue_max', title: 'QMAX', width: 5, align: 'right', value: (r) => r.queue_max, format: (v) => maxText(asNumber(v)), help: `the longest queue a sample found (${RUNQLEN_SLOTS - 1}+: that many or more)`, decimals: 0 },
-    { key: 'occupancy_pct', title: 'OCC%', width: 6, align: 'right', value: (r) => r.occupancy_pct, format: (v) => percent(asNumber(v)), help: 'share of samples that found a task waiting: how often a task could not run at once' },
-    { key: 'runnable_mean', title: 'RUNNABLE', width: 8, align: 'right', value: (r) => r.runnable_mean, format: (v) => num(asNumber(v)), help: 'tasks runnable on this CPU, the running one counted (nr_running), averaged' },
-    { key: 'hist', title: 'QUEUE 0…7+', width: 10, align: 'left', value: () => null, format: (_v, r) => histBars(r.hist), help: 'samples by queue length 0, 1, … 7 or more, as bars scaled to the largest' },
-    { key: 'samples', perInterval: true, title: 'SAMPLES', width: 10, align: 'right', value: (r) => r.samples, format: (v) => humanCount(asNumber(v)), help: `timer samples taken in the interval: ${RUNQLEN_HZ} a second while the CPU is busy; an idle CPU may take fewer, and the missing ones count as idle`, decimals: 0 },
+    {
+      key: 'cpu',
+      ascending: true,
+      title: 'CPU',
+      width: 4,
+      align: 'right',
+      value: (r) => r.cpu,
+      format: (v) => String(v),
+      help: 'CPU number; "all" averages the CPUs sampled',
+    },
+    {
+      key: 'queue_mean',
+      title: 'QUEUE',
+      width: 7,
+      align: 'right',
+      value: (r) => r.queue_mean,
+      format: (v) => num(asNumber(v)),
+      help: 'tasks waiting for this CPU (nr_running − 1, at least 0), averaged over the samples',
+    },
+    {
+      key: 'queue_max',
+      title: 'QMAX',
+      width: 5,
+      align: 'right',
+      value: (r) => r.queue_max,
+      format: (v) => maxText(asNumber(v)),
+      help: `the longest queue a sample found (${RUNQLEN_SLOTS - 1}+: that many or more)`,
+      decimals: 0,
+    },
+    {
+      key: 'occupancy_pct',
+      title: 'OCC%',
+      width: 6,
+      align: 'right',
+      value: (r) => r.occupancy_pct,
+      format: (v) => percent(asNumber(v)),
+      help: 'share of samples that found a task waiting: how often a task could not run at once',
+    },
+    {
+      key: 'runnable_mean',
+      title: 'RUNNABLE',
+      width: 8,
+      align: 'right',
+      value: (r) => r.runnable_mean,
+      format: (v) => num(asNumber(v)),
+      help: 'tasks runnable on this CPU, the running one counted (nr_running), averaged',
+    },
+    {
+      key: 'hist',
+      title: 'QUEUE 0…7+',
+      width: 10,
+      align: 'left',
+      value: () => null,
+      format: (_v, r) => histBars(r.hist),
+      help: 'samples by queue length 0, 1, … 7 or more, as bars scaled to the largest',
+    },
+    {
+      key: 'samples',
+      perInterval: true,
+      title: 'SAMPLES',
+      width: 10,
+      align: 'right',
+      value: (r) => r.samples,
+      format: (v) => humanCount(asNumber(v)),
+      help: `timer samples taken in the interval: ${RUNQLEN_HZ} a second while the CPU is busy; an idle CPU may take fewer, and the missing ones count as idle`,
+      decimals: 0,
+    },
   ],
   defaultSort: { key: 'cpu', descending: false },
   detail: [
     { label: 'cpu', value: (r) => String(r.cpu) },
     { label: 'waiting', value: (r) => `mean ${num(r.queue_mean)}, max ${maxText(r.queue_max)}, in ${percent(r.occupancy_pct)}% of samples` },
     { label: 'runnable', value: (r) => num(r.runnable_mean) },
-    { label: 'queue lengths', value: (r) => r.hist.slice(0, 8).map((v, i) => `${i}${i === 7 ? '+' : ''}:${i === 7 ? r.hist.slice(7).reduce((a, b) => a + b, 0) : v}`).join(' ') },
+    {
+      label: 'queue lengths',
+      value: (r) =>
+        r.hist
+          .slice(0, 8)
+          .map((v, i) => `${i}${i === 7 ? '+' : ''}:${i === 7 ? r.hist.slice(7).reduce((a, b) => a + b, 0) : v}`)
+          .join(' '),
+    },
   ],
   drops: [BPF_MISSED],
   metrics: {
     families: {
-      length: { name: 'sixty_runqueue_length', help: 'Run queue length (tasks waiting, the running one not counted) at timer samples, 99 Hz per CPU.', type: 'histogram', bounds: RUNQ_BOUNDS },
+      length: {
+        name: 'sixty_runqueue_length',
+        help: 'Run queue length (tasks waiting, the running one not counted) at timer samples, 99 Hz per CPU.',
+        type: 'histogram',
+        bounds: RUNQ_BOUNDS,
+      },
       occupancy: { name: 'sixty_runqueue_occupancy_ratio', help: "Share of the latest interval's samples that found a task waiting, by CPU.", type: 'gauge' },
     },
     fold(panel, sink) {
@@ -112,6 +194,5 @@ export const runqlenPanel: PanelDef<RunqlenSample, RunqlenRow> = {
       }
     },
   },
-  blindSpots:
-    `A sample every 1/${RUNQLEN_HZ} s sees the queue at that instant: bursts shorter than that are caught only in proportion to their length. An idle CPU's timer may not fire (an idle vCPU often takes no sample): the samples missing from the ${RUNQLEN_HZ} Hz rate count as an empty queue. CPUs brought online after sixty started are not sampled.`,
+  blindSpots: `A sample every 1/${RUNQLEN_HZ} s sees the queue at that instant: bursts shorter than that are caught only in proportion to their length. An idle CPU's timer may not fire (an idle vCPU often takes no sample): the samples missing from the ${RUNQLEN_HZ} Hz rate count as an empty queue. CPUs brought online after sixty started are not sampled.`,
 };

@@ -31,7 +31,7 @@ function sortNumeric<R extends Row>(rows: readonly R[], values: number[], descen
   order.sort((a, b) => {
     const x = v[a]!;
     const y = v[b]!;
-    if (x !== y) return (x < y) !== descending ? -1 : 1;
+    if (x !== y) return x < y !== descending ? -1 : 1;
     return a - b;
   });
   return Array.from(order, (i) => rows[i]!);

@@ -6,7 +6,18 @@ import { humanBytes, humanNs } from '../format.js';
 import type { BpfObject } from '../native.js';
 import { sumRate, type Grouping } from './group.js';
 import { MapMirror, u64at, type Mirrored } from '../sources/map-mirror.js';
-import { BPF_MISSED, type HostInfo, type KernelInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
+import {
+  BPF_MISSED,
+  type HostInfo,
+  type KernelInfo,
+  LRU_EVICTED,
+  MAP_FULL,
+  type PanelDef,
+  type PanelStats,
+  type Summary,
+  type Tier,
+  asNumber,
+} from './types.js';
 import { busyByName, num, OTHER, sumByProcess } from './metric-kit.js';
 import { tcptop as names } from '../generated/bpf.js';
 
@@ -56,7 +67,6 @@ interface Known extends Mirrored {
   inBig: boolean;
 }
 
-
 /**
  * The map's capacity: twice the TCP sockets in use when sixty starts (each connection can be two entries when both
  * ends are local), as a power of two between 65536 (about 9 MB of kernel memory) and 262144. Beyond that, the
@@ -93,7 +103,8 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
   const lruCapacity = obj.mapInfo('tcptop_conns').maxEntries;
   const capacity = lruCapacity + obj.mapInfo('tcptop_big').maxEntries;
   const d = tcptopDecoder(layouts);
-  if (layouts.key.size !== 16 || layouts.val.size % 8 !== 0) throw new Error('tcptop records: the reader reads the key as four u32 words and the value in u64 words');
+  if (layouts.key.size !== 16 || layouts.val.size % 8 !== 0)
+    throw new Error('tcptop records: the reader reads the key as four u32 words and the value in u64 words');
   for (const f of ['rx_bytes', 'tx_bytes', 'created_ns']) if (field(layouts.val, f).offset % 8 !== 0) throw new Error(`tcptop_val.${f} is not 8-byte aligned`);
   const mirror = new MapMirror<Known>({ idleNs: IDLE_DELETE_NS, high: HIGH_WATER, low: LOW_WATER });
   let seq = 0;
@@ -111,7 +122,10 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
     // The hot loop reads 32-bit words straight from the buffers (little-endian, as the kernel wrote them).
     const vStride = layouts.val.size / 4;
     const [rxW, txW, crW] = (['rx_bytes', 'tx_bytes', 'created_ns'] as const).map((f) => field(layouts.val, f).offset / 4) as [number, number, number];
-    for (const [m, inBig] of [[read, false], [big, true]] as const) {
+    for (const [m, inBig] of [
+      [read, false],
+      [big, true],
+    ] as const) {
       mirror.walk(m, (e, i, _kw, vw) => {
         const vb = i * vStride;
         const rx = u64at(vw, vb + rxW);
@@ -120,7 +134,26 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
         if (!e) {
           const names = d.names(m, i);
           // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
-          return names ? { k0: 0, k1: 0, k2: 0, k3: 0, slot: 0, seenRead: 0, id: `c${++seq}`, names, rx, tx, created, lastActiveNs: now, inKernel: true, goneNs: 0, moved: rx + tx, inBig } : undefined;
+          return names
+            ? {
+                k0: 0,
+                k1: 0,
+                k2: 0,
+                k3: 0,
+                slot: 0,
+                seenRead: 0,
+                id: `c${++seq}`,
+                names,
+                rx,
+                tx,
+                created,
+                lastActiveNs: now,
+                inKernel: true,
+                goneNs: 0,
+                moved: rx + tx,
+                inBig,
+              }
+            : undefined;
         }
         if (e.seenRead === reads) {
           // In both maps for a moment (being moved to tcptop_big): the copy that has moved further counts.
@@ -165,17 +198,24 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
     const fromLru = mirror.pick(inLru, read.count, lruCapacity, now, (e) => e.moved);
     const fromBig = mirror.pick(inBigMap, 0, Infinity, now, (e) => e.moved);
     let deletedNow = 0;
-    for (const [name, stale] of [['tcptop_conns', fromLru], ['tcptop_big', fromBig]] as const) {
-      const n = mirror.take(stale, (keys) => obj.takeKeys(name, keys), (e, taken, i) => {
-        // Bytes that arrived between the read and the delete are still counted.
-        const c = d.counts(taken, i);
-        if (c.created !== e.created || c.rx !== e.rx || c.tx !== e.tx) {
-          e.rx = c.rx;
-          e.tx = c.tx;
-          e.created = c.created;
-          e.lastActiveNs = now;
-        }
-      });
+    for (const [name, stale] of [
+      ['tcptop_conns', fromLru],
+      ['tcptop_big', fromBig],
+    ] as const) {
+      const n = mirror.take(
+        stale,
+        (keys) => obj.takeKeys(name, keys),
+        (e, taken, i) => {
+          // Bytes that arrived between the read and the delete are still counted.
+          const c = d.counts(taken, i);
+          if (c.created !== e.created || c.rx !== e.rx || c.tx !== e.tx) {
+            e.rx = c.rx;
+            e.tx = c.tx;
+            e.created = c.created;
+            e.lastActiveNs = now;
+          }
+        },
+      );
       if (name === 'tcptop_conns') deleted += n;
       deletedNow += n;
       for (const e of stale) {
@@ -239,7 +279,12 @@ const TIERS: readonly Tier<Programs>[] = [
     traits: ['socket-storage'],
   },
   { name: 'raw_tp', types: ['raw_tp'], programs: ['tcptop_send_length_raw', 'tcptop_recv_length_raw'], hooks: 'raw_tp sock_send_length + sock_recv_length' },
-  { name: 'tracepoint', types: ['tracepoint'], programs: ['tcptop_send_length_tp', 'tcptop_recv_length_tp'], hooks: 'tracepoint sock:sock_send_length + sock:sock_recv_length' },
+  {
+    name: 'tracepoint',
+    types: ['tracepoint'],
+    programs: ['tcptop_send_length_tp', 'tcptop_recv_length_tp'],
+    hooks: 'tracepoint sock:sock_send_length + sock:sock_recv_length',
+  },
 ];
 
 const mib = (n: number): string => (n / 1048576).toFixed(2);
@@ -262,7 +307,11 @@ export function tcptopSummary(_rows: readonly TcptopRow[], stats: PanelStats): S
   let text = `${active} active${quiet ? `, ${quiet} quiet` : ''} connections${listed < active + quiet ? ` (the ${listed} biggest listed)` : ''}, RX ${mib(rx)} MiB/s, TX ${mib(tx)} MiB/s, map ${stats.entries ?? 0}/${stats.capacity ?? 0}`;
   if (lost > 0) text += `; totals incomplete: ${lost} dropped since start (map full: ${kept ? 0 : evicted} entries evicted, ${dropped} events not stored)`;
   if (kept && evicted > 0) text += `; map full: ${evicted} entries evicted since start, their counts kept per socket`;
-  return { text, values: { connections: active, quiet_connections: quiet, listed, rx_per_s: rx, tx_per_s: tx, dropped_total: lost, evicted_total: evicted }, ...(lost > 0 ? { warning: true } : {}) };
+  return {
+    text,
+    values: { connections: active, quiet_connections: quiet, listed, rx_per_s: rx, tx_per_s: tx, dropped_total: lost, evicted_total: evicted },
+    ...(lost > 0 ? { warning: true } : {}),
+  };
 }
 
 const total = (r: TcptopRow): number | null => (r.rx_bytes === null || r.tx_bytes === null ? null : r.rx_bytes + r.tx_bytes);
@@ -320,16 +369,95 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   trend: total,
   trendOf: { label: 'bytes moved in the interval (RX + TX)', format: humanBytes },
   columns: [
-    { key: 'pid', ascending: true, title: 'PID', width: 7, align: 'right', value: (r) => r.pid, format: (v) => String(v), help: 'process (tgid) that moved the bytes' },
-    { key: 'comm', title: 'COMM', width: 12, minWidth: 12, align: 'left', value: (r) => r.comm, format: (v) => String(v), help: 'process name when the entry was created (control characters escaped)' },
-    { key: 'family', title: 'FAM', width: 4, drop: 3, align: 'left', value: (r) => r.family, format: (v) => (v === 'IPv6' ? 'v6' : 'v4'), help: 'address family' },
-    { key: 'laddr', title: 'LADDR', width: 15, minWidth: 9, maxWidth: 39, align: 'right', value: (r) => r.laddr, format: (v) => String(v), help: 'local address' },
+    {
+      key: 'pid',
+      ascending: true,
+      title: 'PID',
+      width: 7,
+      align: 'right',
+      value: (r) => r.pid,
+      format: (v) => String(v),
+      help: 'process (tgid) that moved the bytes',
+    },
+    {
+      key: 'comm',
+      title: 'COMM',
+      width: 12,
+      minWidth: 12,
+      align: 'left',
+      value: (r) => r.comm,
+      format: (v) => String(v),
+      help: 'process name when the entry was created (control characters escaped)',
+    },
+    {
+      key: 'family',
+      title: 'FAM',
+      width: 4,
+      drop: 3,
+      align: 'left',
+      value: (r) => r.family,
+      format: (v) => (v === 'IPv6' ? 'v6' : 'v4'),
+      help: 'address family',
+    },
+    {
+      key: 'laddr',
+      title: 'LADDR',
+      width: 15,
+      minWidth: 9,
+      maxWidth: 39,
+      align: 'right',
+      value: (r) => r.laddr,
+      format: (v) => String(v),
+      help: 'local address',
+    },
     { key: 'lport', ascending: true, title: 'LPORT', width: 5, align: 'right', value: (r) => r.lport, format: (v) => String(v), help: 'local port' },
-    { key: 'raddr', title: 'RADDR', width: 15, minWidth: 9, maxWidth: 39, align: 'right', value: (r) => r.raddr, format: (v) => String(v), help: 'remote address' },
+    {
+      key: 'raddr',
+      title: 'RADDR',
+      width: 15,
+      minWidth: 9,
+      maxWidth: 39,
+      align: 'right',
+      value: (r) => r.raddr,
+      format: (v) => String(v),
+      help: 'remote address',
+    },
     { key: 'rport', ascending: true, title: 'RPORT', width: 5, align: 'right', value: (r) => r.rport, format: (v) => String(v), help: 'remote port' },
-    { key: 'rx_bytes', perInterval: true, title: 'RX', width: 6, drop: 2, align: 'right', value: (r) => r.rx_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes received in the interval (return value of recvmsg; MSG_PEEK left out)' },
-    { key: 'tx_bytes', perInterval: true, title: 'TX', width: 6, drop: 2, align: 'right', value: (r) => r.tx_bytes, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'bytes sent in the interval (return value of sendmsg, sendfile included)' },
-    { key: 'total', perInterval: true, title: 'TOTAL', width: 8, align: 'right', value: total, format: (v) => humanBytes(asNumber(v)), unit: 'bytes', help: 'RX + TX (the default sort)' },
+    {
+      key: 'rx_bytes',
+      perInterval: true,
+      title: 'RX',
+      width: 6,
+      drop: 2,
+      align: 'right',
+      value: (r) => r.rx_bytes,
+      format: (v) => humanBytes(asNumber(v)),
+      unit: 'bytes',
+      help: 'bytes received in the interval (return value of recvmsg; MSG_PEEK left out)',
+    },
+    {
+      key: 'tx_bytes',
+      perInterval: true,
+      title: 'TX',
+      width: 6,
+      drop: 2,
+      align: 'right',
+      value: (r) => r.tx_bytes,
+      format: (v) => humanBytes(asNumber(v)),
+      unit: 'bytes',
+      help: 'bytes sent in the interval (return value of sendmsg, sendfile included)',
+    },
+    {
+      key: 'total',
+      perInterval: true,
+      title: 'TOTAL',
+      width: 8,
+      align: 'right',
+      value: total,
+      format: (v) => humanBytes(asNumber(v)),
+      unit: 'bytes',
+      help: 'RX + TX (the default sort)',
+    },
   ],
   defaultSort: { key: 'total', descending: true },
   rates: { rx_per_s: 'rx_bytes', tx_per_s: 'tx_bytes' },
@@ -345,7 +473,11 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   drops: [MAP_FULL, LRU_EVICTED, BPF_MISSED],
   metrics: {
     families: {
-      rx: { name: 'sixty_tcp_received_bytes_total', help: 'TCP bytes received, by process name (the busiest; the rest as comm="(other processes)").', type: 'counter' },
+      rx: {
+        name: 'sixty_tcp_received_bytes_total',
+        help: 'TCP bytes received, by process name (the busiest; the rest as comm="(other processes)").',
+        type: 'counter',
+      },
       tx: { name: 'sixty_tcp_sent_bytes_total', help: 'TCP bytes sent, by process name (the busiest; the rest as comm="(other processes)").', type: 'counter' },
     },
     fold(panel, sink) {

@@ -157,7 +157,11 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
   need(Array.isArray(v.attempts ?? []) && ((v.attempts ?? []) as unknown[]).length <= 16, `${w}: attempts is not a list of at most 16`);
   const attempts: TierAttempt[] = ((v.attempts ?? []) as unknown[]).map((a, i) => {
     need(isObj(a), `${w}: attempt ${i} is not an object`);
-    return { tier: str(a.tier, `${w}: attempt tier`), reason: str(a.reason, `${w}: attempt reason`), ...(a.log === undefined ? {} : { log: lines(a.log, `${w}: attempt log`) }) };
+    return {
+      tier: str(a.tier, `${w}: attempt tier`),
+      reason: str(a.reason, `${w}: attempt reason`),
+      ...(a.log === undefined ? {} : { log: lines(a.log, `${w}: attempt log`) }),
+    };
   });
   need(Array.isArray(v.rows), `${w}: rows is not a list`);
   need(v.rows.length <= maxRows, `${w}: more than ${maxRows} rows`);
@@ -218,8 +222,8 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean, m
   need(Number.isFinite(Date.parse(time)), 'the frame time is not a time');
   const elapsedNs = num(v.elapsedNs, 'the frame interval');
   need(elapsedNs >= 0, 'the frame interval is negative');
-  const intervalMs = v.intervalMs === undefined ? undefined : num(v.intervalMs, 'the frame\'s interval in force');
-  need(intervalMs === undefined || (intervalMs >= 100 && intervalMs <= 3_600_000), 'the frame\'s interval in force is out of range');
+  const intervalMs = v.intervalMs === undefined ? undefined : num(v.intervalMs, "the frame's interval in force");
+  need(intervalMs === undefined || (intervalMs >= 100 && intervalMs <= 3_600_000), "the frame's interval in force is out of range");
   need(Array.isArray(v.panels) && v.panels.length <= MAX_PANELS, 'the frame has no list of panels');
   const panels = v.panels.map((p, i) => checkPanel(p, `panel ${i}`, catalog, withHistory, elapsedNs, maxRows)).filter((p): p is PanelFrame => p !== null);
   const seen = new Set<string>();
@@ -230,7 +234,11 @@ export function checkFrame(v: unknown, catalog: Catalog, withHistory: boolean, m
   let self: Frame['self'];
   if (v.self !== undefined) {
     need(isObj(v.self), 'self is not an object');
-    self = { cpuPct: numOrNull(v.self.cpuPct, 'self.cpuPct'), rssBytes: num(v.self.rssBytes, 'self.rssBytes'), ...(v.self.pid === undefined ? {} : { pid: num(v.self.pid, 'self.pid') }) };
+    self = {
+      cpuPct: numOrNull(v.self.cpuPct, 'self.cpuPct'),
+      rssBytes: num(v.self.rssBytes, 'self.rssBytes'),
+      ...(v.self.pid === undefined ? {} : { pid: num(v.self.pid, 'self.pid') }),
+    };
   }
   // The header's figures are not stored: they come again from the panel that reads them, as the engine made them.
   const host = hostOf(panels, (id) => catalog.spec(id));

@@ -129,7 +129,8 @@ function openSafely(path: string, how: 'new' | 'new-or-existing' | 'existing'): 
     const euid = process.geteuid?.() ?? st.uid;
     if (!st.isFile()) throw new RecordingRefused('it exists and is not a regular file');
     if (st.uid !== euid) throw new RecordingRefused(`it exists and belongs to another user (uid ${st.uid})`);
-    if ((st.mode & 0o077) !== 0) throw new RecordingRefused(`others may read or write it (mode ${(st.mode & 0o777).toString(8)}; sixty records to files of mode 600)`);
+    if ((st.mode & 0o077) !== 0)
+      throw new RecordingRefused(`others may read or write it (mode ${(st.mode & 0o777).toString(8)}; sixty records to files of mode 600)`);
     if (st.nlink !== 1) throw new RecordingRefused('it has other names (hard links)');
   } catch (e) {
     closeSync(fd);
@@ -219,7 +220,8 @@ export class RecordingWriter {
       }
       // Extending: it must be a recording this version reads, and end with a whole record.
       const { meta, end, frames, size } = scanRecording(fd);
-      if (meta.schemaVersion !== this.meta.schemaVersion) throw new FormatError(`it is a recording of schema ${meta.schemaVersion}; this sixty writes ${this.meta.schemaVersion}`);
+      if (meta.schemaVersion !== this.meta.schemaVersion)
+        throw new FormatError(`it is a recording of schema ${meta.schemaVersion}; this sixty writes ${this.meta.schemaVersion}`);
       if (end < size) ftruncateSync(fd, end);
       return { fd, frames, size: end };
     } catch (e) {
@@ -304,7 +306,8 @@ export class RecordingWriter {
           closeSync(fd);
         }
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new RecordingRefused(`${older} is in the way (${e instanceof Error ? e.message : String(e)})`);
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new RecordingRefused(`${older} is in the way (${e instanceof Error ? e.message : String(e)})`);
       }
       renameSync(this.path, older);
       closeSync(this.fd);
@@ -400,7 +403,12 @@ function writeError(e: NodeJS.ErrnoException): string {
  * fails and nothing follows: the write a crash or a full disk interrupted). Any other damage is a FormatError.
  * Returns where the last whole record ends.
  */
-function scanRecords(fd: number, start: number, size: number, onRecord: (offset: number, time: number, block: boolean, len: number) => void): { end: number; torn: boolean; frames: number } {
+function scanRecords(
+  fd: number,
+  start: number,
+  size: number,
+  onRecord: (offset: number, time: number, block: boolean, len: number) => void,
+): { end: number; torn: boolean; frames: number } {
   const CHUNK = 4 << 20;
   let buf = Buffer.alloc(Math.min(CHUNK, Math.max(HEADER, size - start)));
   let bufStart = start;
@@ -622,7 +630,8 @@ export class RecordingReader {
       try {
         out = inflateRawSync(seg, { ...(dict ? { dictionary: dict.subarray(-WINDOW) } : {}), maxOutputLength: Math.max(1, budget) });
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return bad(`inflates to more than ${MAX_FRAME_BYTES / 1048576} MB (sixty's frames are far smaller)`);
+        if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
+          return bad(`inflates to more than ${MAX_FRAME_BYTES / 1048576} MB (sixty's frames are far smaller)`);
         return bad(`does not decompress (${(e as Error).message})`);
       }
       budget -= out.length;
@@ -635,7 +644,8 @@ export class RecordingReader {
     } catch {
       bad('is not JSON');
     }
-    if (!Array.isArray(ids) || ids.length !== n - 1 || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length) bad('has a damaged list of panels');
+    if (!Array.isArray(ids) || ids.length !== n - 1 || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length)
+      bad('has a damaged list of panels');
     const parts = new Map<string, Buffer>([['', head]]);
     (ids as string[]).forEach((id, k) => parts.set(id, inflate(segs[k + 1]!, prev?.get(id))));
     return parts;

@@ -57,7 +57,10 @@ export function snapshotDocument(meta: SnapshotMeta, frame: Frame, catalog: Cata
 /** `sixty-<host>-<UTC time>`: the host made safe for a file name, the time to the second (20261201T130925Z). */
 export function snapshotStem(host: string, at: Date): string {
   const safe = host.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'host';
-  return `sixty-${safe}-${at.toISOString().replace(/\.\d+Z$/, 'Z').replace(/[-:]/g, '')}`;
+  return `sixty-${safe}-${at
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/[-:]/g, '')}`;
 }
 
 /**
@@ -163,7 +166,8 @@ export function checkSnapshot(doc: unknown, catalog: Catalog): Snapshot {
 export function parseSnapshot(buf: Buffer, catalog: Catalog): Snapshot {
   if (buf.length === 0) throw new FormatError('the file is empty');
   const start = buf.findIndex((b) => b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09);
-  if (start < 0 || buf[start] !== 0x7b || buf.includes(0)) throw new FormatError('not a sixty snapshot or recording (neither a SIXTYREC header nor a JSON object)');
+  if (start < 0 || buf[start] !== 0x7b || buf.includes(0))
+    throw new FormatError('not a sixty snapshot or recording (neither a SIXTYREC header nor a JSON object)');
   let doc: unknown;
   try {
     doc = JSON.parse(buf.toString('utf8'));

@@ -93,7 +93,6 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
   return out;
 }
 
-
 /** A request in flight (biotop_inflight): who started it, and when it was issued (0 until issued). */
 export interface BiotopInflight {
   /** the request's address as hex: an opaque key, never shown */

@@ -20,7 +20,6 @@ export const CACHETOP_RECORDS = {
 };
 export type CachetopLayouts = Record<keyof typeof CACHETOP_RECORDS, RecordLayout>;
 
-
 /** One process's page-cache counters, cumulative since `created`, all in pages. */
 export interface CachetopRecord {
   pid: number;
@@ -67,4 +66,3 @@ export function decodeCachetop(read: MapRead, L: CachetopLayouts): CachetopRecor
   }
   return out;
 }
-

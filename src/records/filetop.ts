@@ -131,4 +131,3 @@ export function decodeNames(read: MapRead, L: FiletopLayouts): FiletopName[] {
   }
   return out;
 }
-

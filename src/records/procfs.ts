@@ -53,7 +53,15 @@ export function freeOf(m: MemInfo): Free {
   const buffCache = g('Buffers') + g('Cached') + g('SReclaimable');
   const available = m.has('MemAvailable') ? g('MemAvailable') : g('MemFree') + buffCache;
   const used = Math.max(0, m.has('MemAvailable') ? total - available : total - g('MemFree') - buffCache);
-  return { total, used, free: g('MemFree'), buffCache, available: Math.min(available, total), swapTotal: g('SwapTotal'), swapUsed: Math.max(0, g('SwapTotal') - g('SwapFree')) };
+  return {
+    total,
+    used,
+    free: g('MemFree'),
+    buffCache,
+    available: Math.min(available, total),
+    swapTotal: g('SwapTotal'),
+    swapUsed: Math.max(0, g('SwapTotal') - g('SwapFree')),
+  };
 }
 
 /** /proc/vmstat counters, by name. */
@@ -175,7 +183,8 @@ export function parsePidStat(text: string): ProcTask | null {
     starts.push(i);
     i = text.indexOf(' ', i) + 1;
   }
-  const field = (k: number): string | undefined => (starts[k] === undefined ? undefined : text.slice(starts[k], starts[k + 1] === undefined ? undefined : starts[k + 1]! - 1));
+  const field = (k: number): string | undefined =>
+    starts[k] === undefined ? undefined : text.slice(starts[k], starts[k + 1] === undefined ? undefined : starts[k + 1]! - 1);
   const utime = Number(field(11) ?? NaN);
   const stime = Number(field(12) ?? NaN);
   if (!Number.isInteger(pid) || !Number.isFinite(utime) || !Number.isFinite(stime)) return null;
@@ -237,7 +246,6 @@ export interface KmsgEvent {
   lastUsec: number;
   lines: number;
 }
-
 
 /** The errors in `records` (in ring-buffer order), one per report: the lines of a report are one event. */
 export function kmsgEvents(records: readonly KmsgRecord[]): KmsgEvent[] {

@@ -26,7 +26,13 @@ export interface RunqlenRecord {
 export function decodeRunqlen(read: MapRead, val: RecordLayout): RunqlenRecord[] {
   if (read.count === 0) return [];
   checkSize(val, read.values.length, read.count * read.cpus, 'runqlen_stats');
-  const f = { samples: field(val, 'samples'), queued: field(val, 'queued'), runnable: field(val, 'runnable'), occupied: field(val, 'occupied'), hist: field(val, 'hist') };
+  const f = {
+    samples: field(val, 'samples'),
+    queued: field(val, 'queued'),
+    runnable: field(val, 'runnable'),
+    occupied: field(val, 'occupied'),
+    hist: field(val, 'hist'),
+  };
   const out: RunqlenRecord[] = [];
   for (let cpu = 0; cpu < read.cpus; cpu++) {
     const base = cpu * val.size;

@@ -38,9 +38,7 @@ export function bpfContext(privileges: Privileges, btfPath: string, loadAddon: (
   }
 }
 
-export type TierResult =
-  | { ok: true; obj: BpfObject; tier: Tier; attempts: TierAttempt[] }
-  | { ok: false; reason: string; attempts: TierAttempt[] };
+export type TierResult = { ok: true; obj: BpfObject; tier: Tier; attempts: TierAttempt[] } | { ok: false; reason: string; attempts: TierAttempt[] };
 
 /** Walks the tier ladder: the first tier whose attach types all passed their trial and whose programs attach. */
 export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober: AttachProber, host?: HostInfo): Promise<TierResult> {

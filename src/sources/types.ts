@@ -69,7 +69,6 @@ export interface HostInfo {
   openKmsg?: () => KmsgReader;
 }
 
-
 export interface SourceHandle<S> {
   /** the tier in use and what it hooks or reads */
   tier: string;
@@ -97,5 +96,4 @@ export interface ProgramStats {
 }
 
 export type OpenOutcome<S> =
-  | { ok: true; handle: SourceHandle<S> }
-  | { ok: false; status: Exclude<PanelStatus, 'ok' | 'starting'>; reason: string; attempts: TierAttempt[] };
+  { ok: true; handle: SourceHandle<S> } | { ok: false; status: Exclude<PanelStatus, 'ok' | 'starting'>; reason: string; attempts: TierAttempt[] };

@@ -38,7 +38,8 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M {2}bpf ~(<0\.01|\d+\.\d\d)% est$/);
     assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);
     assert.match(s, /#▲ CHECK\s+VERDICT\s+NEXT\s+READING/);
-    for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top']) assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
+    for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top'])
+      assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
     // Step 4 (mpstat), then Enter: the panel that explains it.
     tm.keys('4');
     tm.keys('Enter');
@@ -62,13 +63,22 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     const filetopProgs = (): number => (app === undefined ? 0 : heldOf('filetop', app).size);
     assert.equal(filetopProgs(), 0, 'filetop is not attached before it is shown');
     tm.keys('Tab', 'Tab');
-    s = await tm.waitFor((x) => /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) && /^\s+PID\s+COMM\s+(READS\/s\s+WRITES\/s\s+)?RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼\s+T\s+PATH/m.test(x));
+    s = await tm.waitFor(
+      (x) =>
+        /^filetop attached \d\d:\d\d:\d\d( in kernel [^[]*)? \[/m.test(x) &&
+        /^\s+PID\s+COMM\s+(READS\/s\s+WRITES\/s\s+)?RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼\s+T\s+PATH/m.test(x),
+    );
     assert.ok(filetopProgs() > 0, 'attached while on screen');
     // sixty's own reads (the checklist's /proc files, every interval) show with their full paths.
     await tm.waitFor((x) => / R +\/\S+/.test(x));
     // t: one row per process, its files summed; t again: back to single rows (filetop has one grouping).
     tm.keys('t');
-    await tm.waitFor((x) => /^grouped by process: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) && /^\s+PID\s+COMM\s+ROWS\s+(READS\/s\s+WRITES\/s\s+)?RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼/m.test(x) && !/PATH/.test(x));
+    await tm.waitFor(
+      (x) =>
+        /^grouped by process: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) &&
+        /^\s+PID\s+COMM\s+ROWS\s+(READS\/s\s+WRITES\/s\s+)?RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼/m.test(x) &&
+        !/PATH/.test(x),
+    );
     tm.keys('t');
     await tm.waitFor((x) => !x.includes('grouped by') && /TOTAL\/s▼\s+T\s+PATH/.test(x));
     tm.keys('BTab', 'BTab', 'BTab');
@@ -130,7 +140,13 @@ function shape(screen: string): string[] {
   return screen
     .replace(/\s+$/, '')
     .split('\n')
-    .map((l) => (l.trim().split(/\s+/)[0] ?? '').replace(/^(\d+)\[.*$/, '0[').replace(/[|█▁▂▃▄▅▆▇]+/g, '').replace(/\d+(\.\d+)?%?/g, '0').replace(/^(ok|look|bad|every)\b:?/, 'V'));
+    .map((l) =>
+      (l.trim().split(/\s+/)[0] ?? '')
+        .replace(/^(\d+)\[.*$/, '0[')
+        .replace(/[|█▁▂▃▄▅▆▇]+/g, '')
+        .replace(/\d+(\.\d+)?%?/g, '0')
+        .replace(/^(ok|look|bad|every)\b:?/, 'V'),
+    );
 }
 
 test('console: shrinking and growing the terminal while it runs draws what a fresh start at that size draws; Ctrl-L redraws', async (t) => {
@@ -150,7 +166,12 @@ test('console: shrinking and growing the terminal while it runs draws what a fre
     tm.start(`${LAUNCHER} --interval 0.5; sleep 60`, 120, 40);
     await tm.waitFor(home);
     await sleep(2000); // a few frames drawn cell by cell at the old size
-    for (const [w, h] of [[80, 24], [200, 50], [60, 10], [120, 40]] as const) {
+    for (const [w, h] of [
+      [80, 24],
+      [200, 50],
+      [60, 10],
+      [120, 40],
+    ] as const) {
       execFileSync('tmux', ['-L', tm.socket, 'resize-window', '-t', tm.session, '-x', String(w), '-y', String(h)]);
       await sleep(1500); // frames drawn after the resize too
       const s = await tm.waitFor(home);

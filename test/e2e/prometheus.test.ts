@@ -60,23 +60,43 @@ test('a real Prometheus scrapes sixty --serve and finds the bytes moved, to the 
     children.push(child);
     const sixty = lines(child);
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    const first = await waitFor('sixty to serve a frame', async () => {
-      const r = await fetch(metricsUrl);
-      const text = await r.text();
-      return /^sixty_frames_total [1-9]/m.test(text) ? text : undefined;
-    }, scaled(20_000));
+    const first = await waitFor(
+      'sixty to serve a frame',
+      async () => {
+        const r = await fetch(metricsUrl);
+        const text = await r.text();
+        return /^sixty_frames_total [1-9]/m.test(text) ? text : undefined;
+      },
+      scaled(20_000),
+    );
     assert.match(sixty.stderr(), new RegExp(`^sixty: serving metrics on http://127\\.0\\.0\\.1:${port}/metrics$`, 'm'));
     // promtool's lint of the exposition.
     const check = spawnSync(join(bin, 'promtool'), ['check', 'metrics'], { input: first, encoding: 'utf8' });
     assert.equal(check.status, 0, `promtool check metrics: ${check.stdout}${check.stderr}`);
 
     const promPort = await freePort();
-    writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: sixty\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`);
-    const prom = spawn(join(bin, 'prometheus'), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    writeFileSync(
+      join(dir, 'prometheus.yml'),
+      `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: sixty\n    static_configs:\n      - targets: ['127.0.0.1:${port}']\n`,
+    );
+    const prom = spawn(
+      join(bin, 'prometheus'),
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     children.push(prom);
     let promErr = '';
     prom.stderr!.on('data', (d: Buffer) => (promErr = (promErr + d.toString()).slice(-4000)));
-    await waitFor('Prometheus to scrape sixty', async () => ((await query(promPort, 'up{job="sixty"}'))[0]?.value[1] === '1' ? true : undefined), scaled(30_000)).catch((e: unknown) => {
+    await waitFor(
+      'Prometheus to scrape sixty',
+      async () => ((await query(promPort, 'up{job="sixty"}'))[0]?.value[1] === '1' ? true : undefined),
+      scaled(30_000),
+    ).catch((e: unknown) => {
       throw new Error(`${String(e)}\nprometheus: ${promErr}`);
     });
 
@@ -125,11 +145,16 @@ print(got)`;
     // increase from a series' first sample), so here the totals rank them.
     await query(promPort, 'topk(5, sum by (comm) (rate(sixty_tcp_sent_bytes_total[1m]) + rate(sixty_tcp_received_bytes_total[1m])))');
     const talkers = await query(promPort, 'topk(5, sum by (comm) (sixty_tcp_sent_bytes_total + sixty_tcp_received_bytes_total))');
-    assert.ok(talkers.some((r) => r.metric.comm === comm), 'the workload among the top talkers');
+    assert.ok(
+      talkers.some((r) => r.metric.comm === comm),
+      'the workload among the top talkers',
+    );
     await query(promPort, 'histogram_quantile(0.99, sum by (le, disk) (rate(sixty_disk_io_latency_seconds_bucket[5m])))');
     const series = await query(promPort, 'scrape_samples_scraped{job="sixty"}');
     const took = await query(promPort, 'scrape_duration_seconds{job="sixty"}');
-    t.diagnostic(`series per scrape ${series[0]?.value[1]}, scrape ${(Number(took[0]?.value[1]) * 1000).toFixed(1)} ms, busiest softirq CPU ${busiest[0]!.metric.cpu}, top talker ${talkers[0]?.metric.comm}`);
+    t.diagnostic(
+      `series per scrape ${series[0]?.value[1]}, scrape ${(Number(took[0]?.value[1]) * 1000).toFixed(1)} ms, busiest softirq CPU ${busiest[0]!.metric.cpu}, top talker ${talkers[0]?.metric.comm}`,
+    );
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode !== null || c.signalCode !== null ? undefined : new Promise((r) => c.once('exit', r)))));
@@ -157,7 +182,22 @@ test('--metrics-listen: a port in use, a bad address, a privileged port without 
     // Without root (nobody, as the other exit-path tests run it): a port below ip_unprivileged_port_start is refused.
     const unprivileged = Number(readFileSync('/proc/sys/net/ipv4/ip_unprivileged_port_start', 'utf8'));
     if (unprivileged <= 80) return t.diagnostic(`this host lets anyone bind port 80 (ip_unprivileged_port_start ${unprivileged})`);
-    const out = spawnSync('setpriv', [...AS_NOBODY, process.execPath, join(ROOT, 'build', 'js', 'src', 'main.js'), '--batch', '--count', '1', '--panels', 'mpstat', '--metrics-listen', '127.0.0.1:80'], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' }, timeout: scaled(20_000) });
+    const out = spawnSync(
+      'setpriv',
+      [
+        ...AS_NOBODY,
+        process.execPath,
+        join(ROOT, 'build', 'js', 'src', 'main.js'),
+        '--batch',
+        '--count',
+        '1',
+        '--panels',
+        'mpstat',
+        '--metrics-listen',
+        '127.0.0.1:80',
+      ],
+      { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' }, timeout: scaled(20_000) },
+    );
     assert.equal(out.status, 2, out.stderr);
     assert.match(out.stderr, /^sixty: cannot serve metrics on 127\.0\.0\.1:80: permission denied \(ports below 1024 need root\)\n$/);
   } finally {

@@ -30,7 +30,10 @@ test('console: e exports, R records, a read-only directory is reported and sixty
     assert.match(json, new RegExp(`^${dir}/sixty-[A-Za-z0-9._-]+-\\d{8}T\\d{6}Z\\.json$`));
     assert.equal(statSync(json).mode & 0o777, 0o600);
     const snap = parseSnapshot(readFileSync(json), CATALOG);
-    assert.ok(snap.frame.panels.some((p) => p.id === 'home' && p.rows.length === 10), 'the checklist is in it');
+    assert.ok(
+      snap.frame.panels.some((p) => p.id === 'home' && p.rows.length === 10),
+      'the checklist is in it',
+    );
     const text = readFileSync(json.replace(/json$/, 'txt'), 'utf8');
     assert.match(text, /^ 3 vmstat\s+(ok|look|bad)\s/m, 'the screen as text');
     assert.match(text, /^softirqs( in kernel [^[]*)? \[tp_btf/m, 'and every panel');

@@ -58,11 +58,24 @@ export function checklistSample(k: number, o: { kmsg?: KmsgRecord[]; readable?: 
     load: parseLoadavg(k === 0 ? '0.50 0.40 0.30 1/100 1' : '3.00 1.50 1.00 4/100 2'),
     mem: parseMeminfo(mem),
     vm: parseVmstat(k === 0 ? 'pswpin 100\npswpout 200\n' : 'pswpin 110\npswpout 230\n'),
-    disks: parseDiskstats(k === 0 ? disk(1000, 8000, 500, 500, 8000, 400, 10000, 20000) : disk(1200, 8000 + 1600, 500 + 400, 600, 8000 + 1600, 400 + 300, 10000 + 1000, 20000 + 1400)).filter((d) => d.name === 'sda'),
+    disks: parseDiskstats(
+      k === 0
+        ? disk(1000, 8000, 500, 500, 8000, 400, 10000, 20000)
+        : disk(1200, 8000 + 1600, 500 + 400, 600, 8000 + 1600, 400 + 300, 10000 + 1000, 20000 + 1400),
+    ).filter((d) => d.name === 'sda'),
     net: parseNetDev(k === 0 ? netdev(1_000_000, 1_000_000, 0) : netdev(3_000_000, 2_000_000, 0, o.loBytes)),
     tcp: parseSnmpTcp(k === 0 ? snmp(10, 20, 5000, 100, 0) : snmp(14, 30, 6000, 120, 0)),
-    tasks: [parsePidStat(task(1, 'init', 'S', 50))!, parsePidStat(task(42, 'spin (x) y', 'R', k === 0 ? 1000 : 1190))!, parsePidStat(task(43, 'zomb', k === 0 ? 'S' : 'Z', 7))!],
-    kmsg: { readable: o.readable ?? true, reason: o.readable === false ? 'reading /dev/kmsg needs root or CAP_SYSLOG (kernel.dmesg_restrict)' : null, recent: o.kmsg ?? [], seen: (o.kmsg ?? []).length },
+    tasks: [
+      parsePidStat(task(1, 'init', 'S', 50))!,
+      parsePidStat(task(42, 'spin (x) y', 'R', k === 0 ? 1000 : 1190))!,
+      parsePidStat(task(43, 'zomb', k === 0 ? 'S' : 'Z', 7))!,
+    ],
+    kmsg: {
+      readable: o.readable ?? true,
+      reason: o.readable === false ? 'reading /dev/kmsg needs root or CAP_SYSLOG (kernel.dmesg_restrict)' : null,
+      recent: o.kmsg ?? [],
+      seen: (o.kmsg ?? []).length,
+    },
   };
 }
 

@@ -144,7 +144,8 @@ export function fakeAddon(k: FakeKernel): Addon {
           if (!m) throw new BpfError('mapInfo', 2, 'ENOENT', `mapInfo: no map named ${name}`);
           return { type: 1, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, perCpu: false };
         },
-        programs: (): ProgramInfo[] => programs.map((name) => ({ name, section: '', loaded: true, recursionMisses: k.misses, runCount: k.runs?.count ?? 0, runTimeNs: k.runs?.ns ?? 0 })),
+        programs: (): ProgramInfo[] =>
+          programs.map((name) => ({ name, section: '', loaded: true, recursionMisses: k.misses, runCount: k.runs?.count ?? 0, runTimeNs: k.runs?.ns ?? 0 })),
         layout(struct: string): StructLayout {
           const s = k.structs.get(struct);
           if (!s) throw new BpfError('layout', 2, 'ENOENT', `layout: no struct ${struct}`);

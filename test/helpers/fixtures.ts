@@ -59,7 +59,13 @@ export function softirqsEntries2(triples: [number, bigint, bigint][], epoch: num
     const tag = [0n, 0n];
     max[slot] = (time_ns - t0) / 10n;
     tag[slot] = time_ns > 0n ? BigInt(epoch) : 0n;
-    return [u32key(vec), Buffer.concat([encode(SOFTIRQS_VAL, { count: c0, time_ns: t0 }), encode(SOFTIRQS_VAL, { count: count - c0, time_ns: time_ns - t0, max_ns: max, max_epoch: tag })])];
+    return [
+      u32key(vec),
+      Buffer.concat([
+        encode(SOFTIRQS_VAL, { count: c0, time_ns: t0 }),
+        encode(SOFTIRQS_VAL, { count: count - c0, time_ns: time_ns - t0, max_ns: max, max_epoch: tag }),
+      ]),
+    ];
   });
 }
 
@@ -86,7 +92,15 @@ export interface ConnFixture {
 export function tcptopEntries(conns: ConnFixture[]): [Buffer, Buffer][] {
   return conns.map((c) => {
     const key: Record<string, FieldValue> = { sk: c.sk, pid: c.pid, lport: c.lport, rport: c.rport };
-    const val: Record<string, FieldValue> = { rx_bytes: c.rx, tx_bytes: c.tx, created_ns: c.created ?? 1n, laddr: Buffer.from(c.laddr), raddr: Buffer.from(c.raddr), family: c.family, comm: c.comm };
+    const val: Record<string, FieldValue> = {
+      rx_bytes: c.rx,
+      tx_bytes: c.tx,
+      created_ns: c.created ?? 1n,
+      laddr: Buffer.from(c.laddr),
+      raddr: Buffer.from(c.raddr),
+      family: c.family,
+      comm: c.comm,
+    };
     return [encode(TCPTOP.key, key), encode(TCPTOP.val, val)];
   });
 }
@@ -103,7 +117,14 @@ export function softirqsSample(counts: number[], times: number[], ncpu = 2): Sof
   // All on CPU 0 of `ncpu`, with no longest softirq recorded.
   const vectors: SoftirqsRecord[] = SOFTIRQ_VECTORS.map((vector, i) => {
     const pad = new Array<number>(ncpu - 1).fill(0);
-    return { vector, count: BigInt(counts[i] ?? 0), timeNs: BigInt(times[i] ?? 0), cpuCounts: [counts[i] ?? 0, ...pad], cpuTimeNs: [times[i] ?? 0, ...pad], maxNs: null };
+    return {
+      vector,
+      count: BigInt(counts[i] ?? 0),
+      timeNs: BigInt(times[i] ?? 0),
+      cpuCounts: [counts[i] ?? 0, ...pad],
+      cpuTimeNs: [times[i] ?? 0, ...pad],
+      maxNs: null,
+    };
   });
   return { vectors, ncpu };
 }
@@ -167,7 +188,15 @@ export interface TestEngine {
  */
 export function testEngine(
   panels: readonly AnyPanelDef[],
-  opts: { kernel?: FakeKernel; privileges?: Privileges; ncpu?: number; procStat?: string[]; requested?: readonly string[]; bpfStats?: () => boolean; byProcess?: boolean } = {},
+  opts: {
+    kernel?: FakeKernel;
+    privileges?: Privileges;
+    ncpu?: number;
+    procStat?: string[];
+    requested?: readonly string[];
+    bpfStats?: () => boolean;
+    byProcess?: boolean;
+  } = {},
 ): TestEngine {
   const kernel = opts.kernel ?? fakeKernel();
   const procStat = opts.procStat ?? [];
@@ -211,7 +240,11 @@ export function procStatText(k: number): string {
   const c0 = [1000 + 20 * k, 500 + 5 * k, 9000 + 70 * k, 10 + 2 * k, 30 + 3 * k];
   const c1 = [2000 + 60 * k, 800 + 20 * k, 8000 + 15 * k, 10 + 4 * k, 40 + 1 * k];
   const all = c0.map((v, i) => v + c1[i]!);
-  return [line('cpu ', ...(all as [number, number, number, number, number])), line('cpu0', ...(c0 as [number, number, number, number, number])), line('cpu1', ...(c1 as [number, number, number, number, number]))].join('\n');
+  return [
+    line('cpu ', ...(all as [number, number, number, number, number])),
+    line('cpu0', ...(c0 as [number, number, number, number, number])),
+    line('cpu1', ...(c1 as [number, number, number, number, number])),
+  ].join('\n');
 }
 
 /** Sets the fake kernel's maps for step k of the fixture workload. */
@@ -219,7 +252,18 @@ export function fixtureStep(kernel: FakeKernel, k: number): void {
   const counts = [3 * k, 1000 * k, 10 * k, 4000 * k + k * k * 100, 50 * k, 0, 2 * k, 800 * k, 0, 600 * k];
   const times = [1000 * k, 9_000_000 * k, 40_000 * k, 52_000_000 * k + k * 1_000_000, 900_000 * k, 0, 5_000 * k, 3_000_000 * k, 0, 2_500_000 * k];
   // The softirqs reader closes interval k + 1 at step k (the engine's first read, at open, closes interval 1).
-  setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries2(counts.map((c, i) => [i, BigInt(c), BigInt(times[i]!)]), k + 1), 10, 2);
+  setMap(
+    kernel,
+    'softirqs_stats',
+    4,
+    SOFTIRQS_VAL.size,
+    softirqsEntries2(
+      counts.map((c, i) => [i, BigInt(c), BigInt(times[i]!)]),
+      k + 1,
+    ),
+    10,
+    2,
+  );
   const rsync6 = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5];
   const rsyncPeer = [0x20, 0x01, 0x0d, 0xb8, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34];
   setMap(
@@ -228,9 +272,42 @@ export function fixtureStep(kernel: FakeKernel, k: number): void {
     TCPTOP.key.size,
     TCPTOP.val.size,
     tcptopEntries([
-      { sk: 0xffff888000000a00n, pid: 4242, lport: 443, rport: 51234, rx: BigInt(1_000_000 * k * k), tx: BigInt(20_000 * k), family: 2, laddr: [10, 0, 0, 5], raddr: [10, 1, 2, 3], comm: 'nginx' },
-      { sk: 0xffff888000000b00n, pid: 4243, lport: 873, rport: 40000, rx: BigInt(3000 * k), tx: BigInt(150_000_000 * k), family: 10, laddr: rsync6, raddr: rsyncPeer, comm: 'rsync' },
-      { sk: 0xffff888000000c00n, pid: 777, lport: 22, rport: 50022, rx: 0n, tx: BigInt(64 * k), family: 2, laddr: V4_LOCAL, raddr: V4_LOCAL, comm: 'ssh\x1b[31m' },
+      {
+        sk: 0xffff888000000a00n,
+        pid: 4242,
+        lport: 443,
+        rport: 51234,
+        rx: BigInt(1_000_000 * k * k),
+        tx: BigInt(20_000 * k),
+        family: 2,
+        laddr: [10, 0, 0, 5],
+        raddr: [10, 1, 2, 3],
+        comm: 'nginx',
+      },
+      {
+        sk: 0xffff888000000b00n,
+        pid: 4243,
+        lport: 873,
+        rport: 40000,
+        rx: BigInt(3000 * k),
+        tx: BigInt(150_000_000 * k),
+        family: 10,
+        laddr: rsync6,
+        raddr: rsyncPeer,
+        comm: 'rsync',
+      },
+      {
+        sk: 0xffff888000000c00n,
+        pid: 777,
+        lport: 22,
+        rport: 50022,
+        rx: 0n,
+        tx: BigInt(64 * k),
+        family: 2,
+        laddr: V4_LOCAL,
+        raddr: V4_LOCAL,
+        comm: 'ssh\x1b[31m',
+      },
     ]),
   );
   setMap(kernel, 'tcptop_stats', 4, TCPTOP.stat.size, [[u32key(0), encode(TCPTOP.stat, { count: 0n })]], 1);

@@ -104,7 +104,9 @@ export function filetopGroundTruth(engine: Engine): string {
       assert.ok(row, `a row for ${f.path}: ${JSON.stringify(rows.map((r) => [r.path, r.ino, r.reads, r.writes]))}`);
       const got = { type: row.type, reads: row.reads, writes: row.writes, read_bytes: row.read_bytes, write_bytes: row.write_bytes, comm: row.comm };
       assert.deepEqual(got, { type: f.type, reads: f.reads, writes: f.writes, read_bytes: f.read_bytes, write_bytes: f.write_bytes, comm: 'python3' }, f.path);
-      report.push(`${f.path.startsWith(dir) ? basename(f.path) : f.path.replace(/\d+/, 'N')} ${row.reads}+${row.writes} calls ${row.read_bytes}+${row.write_bytes} B`);
+      report.push(
+        `${f.path.startsWith(dir) ? basename(f.path) : f.path.replace(/\d+/, 'N')} ${row.reads}+${row.writes} calls ${row.read_bytes}+${row.write_bytes} B`,
+      );
     }
     return `exact: ${report.join(', ')}`;
   } finally {
@@ -123,7 +125,9 @@ export interface Disk {
 }
 
 export function diskstats(dev: string): Disk {
-  const line = readFileSync('/proc/diskstats', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[2] === dev)!;
+  const line = readFileSync('/proc/diskstats', 'utf8')
+    .split('\n')
+    .find((l) => l.trim().split(/\s+/)[2] === dev)!;
   const f = line.trim().split(/\s+/).map(Number);
   return { reads: f[3]!, readMerges: f[4]!, readSectors: f[5]!, readMs: f[6]!, writes: f[7]!, writeMerges: f[8]!, writeMs: f[10]! };
 }
@@ -161,7 +165,9 @@ export async function withLoopDevice<T>(scheduler: string, f: (loop: string) => 
 
 /** Requests in flight on `dev` now, by the kernel's count (/proc/diskstats). */
 function inFlight(dev: string): number {
-  const line = readFileSync('/proc/diskstats', 'utf8').split('\n').find((l) => l.trim().split(/\s+/)[2] === dev)!;
+  const line = readFileSync('/proc/diskstats', 'utf8')
+    .split('\n')
+    .find((l) => l.trim().split(/\s+/)[2] === dev)!;
   return Number(line.trim().split(/\s+/)[11]);
 }
 
@@ -230,7 +236,10 @@ export async function biotopGroundTruth(engine: Engine, loop: string, legacy: bo
   const diskWrite = ((mid.writeMs - before.writeMs) * 1e6) / dw;
   // Unattributed reads (pid 0) hold every read of the window: compare them with the window's.
   const diskRead = r.pid === 0 ? ((end.readMs - before.readMs) * 1e6) / (end.reads - before.reads) : ((after.readMs - mid.readMs) * 1e6) / dr;
-  for (const [row, theirs, what, n] of [[w, diskWrite, 'write', dw], [r, diskRead, 'read', dr]] as const) {
+  for (const [row, theirs, what, n] of [
+    [w, diskWrite, 'write', dw],
+    [r, diskRead, 'read', dr],
+  ] as const) {
     // AWAIT counts from the request's start, as diskstats does (diskstats keeps whole ms in total: 1e6 / n). Where the
     // completion hook is where diskstats stops its clock (block_io_done, blk_account_io_done) they agree within 10 %.
     // The legacy tier's block_rq_complete fires before the bios' completion callbacks run, which diskstats counts and

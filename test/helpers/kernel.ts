@@ -211,7 +211,12 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProc
 }
 
 /** Collects a child's stdout lines; resolves `first` when the first line arrives. */
-export function lines(child: ChildProcess): { all: string[]; first: Promise<string>; stderr: () => string; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+export function lines(child: ChildProcess): {
+  all: string[];
+  first: Promise<string>;
+  stderr: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+} {
   const all: string[] = [];
   let err = '';
   let buf = '';

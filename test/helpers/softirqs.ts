@@ -28,7 +28,9 @@ export function procSoftirqs(): Map<string, number> {
 
 export function makeSoftirqs(): void {
   // NET_RX and NET_TX from loopback traffic, BLOCK from direct I/O, TIMER/SCHED/RCU from the rest.
-  spawnSync('python3', ['-c', `
+  spawnSync('python3', [
+    '-c',
+    `
 import socket, threading
 s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
 def sink():
@@ -39,7 +41,8 @@ c = socket.create_connection(s.getsockname())
 c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 for i in range(20000): c.send(b'x' * 100)
 c.close()
-`]);
+`,
+  ]);
   const file = join(process.cwd(), `.softirqs-test-${process.pid}`);
   try {
     execFileSync('dd', ['if=/dev/zero', `of=${file}`, 'bs=4k', 'count=256', 'oflag=direct,sync'], { stdio: 'ignore' });
@@ -47,7 +50,6 @@ c.close()
     execFileSync('rm', ['-f', file]);
   }
 }
-
 
 /**
  * Runs `read` (sixty's map read) between two /proc/softirqs readings, so the kernel's counts at the moment of the
@@ -176,7 +178,10 @@ export function checkPerCpu(
       }
     }
     if (row.count && row.time_ns !== null) {
-      assert.ok(row.max_ns !== null && row.max_ns >= row.time_ns / row.count - 1 && row.max_ns <= row.time_ns, `${v}: longest ${row.max_ns} ns between the average ${row.time_ns / row.count} and the total ${row.time_ns}`);
+      assert.ok(
+        row.max_ns !== null && row.max_ns >= row.time_ns / row.count - 1 && row.max_ns <= row.time_ns,
+        `${v}: longest ${row.max_ns} ns between the average ${row.time_ns / row.count} and the total ${row.time_ns}`,
+      );
     }
     report.push(`${v}: ${parts.join(' ')}${row.max_ns ? `, longest ${row.max_ns} ns` : ''}`);
   }

@@ -22,7 +22,10 @@ test('sixty --batch --count 3 --format json prints three well-formed frames and 
     // differ in resolution only), whatever the machine's load made of the 0.3 s.
     if (last !== null) assert.ok(Math.abs(f.interval_ns / 1e6 - (time - last)) <= 2, `interval_ns ${f.interval_ns} vs ${time - last} ms between frame times`);
     last = time;
-    assert.deepEqual(Object.keys(f.panels), PANELS.map((p) => p.id));
+    assert.deepEqual(
+      Object.keys(f.panels),
+      PANELS.map((p) => p.id),
+    );
     // Every panel runs, but those attached only while on screen (filetop), which --panels did not name: on standby.
     for (const def of PANELS) assert.equal(f.panels[def.id]!.status, def.attach === 'on-screen' ? 'standby' : 'ok', def.id);
     assert.equal(f.panels.softirqs!.rows.length, 10);
@@ -35,7 +38,8 @@ test('--panels names a panel attached only while on screen: it runs from start, 
   const { code } = await out.exit;
   assert.equal(code, 0, out.stderr());
   for (const line of out.all) {
-    const p = (JSON.parse(line) as { panels: Record<string, { status: string; attached_at?: string; rows: { comm: string; path: string }[] }> }).panels.filetop!;
+    const p = (JSON.parse(line) as { panels: Record<string, { status: string; attached_at?: string; rows: { comm: string; path: string }[] }> }).panels
+      .filetop!;
     assert.equal(p.status, 'ok');
     assert.ok(Date.parse(p.attached_at!) > 0);
   }
@@ -80,7 +84,9 @@ test('--record while printing JSON, then --replay --batch: the same frames; CSV 
   const dir = mkdtempSync(join(tmpdir(), 'sixty-rec-'));
   try {
     const rec = join(dir, 'a.sixtyrec');
-    const live = lines(spawnCli(['--batch', '--count', '4', '--format', 'json', '--interval', '0.3', '--panels', 'home,softirqs,tcptop,filetop', '--record', rec]));
+    const live = lines(
+      spawnCli(['--batch', '--count', '4', '--format', 'json', '--interval', '0.3', '--panels', 'home,softirqs,tcptop,filetop', '--record', rec]),
+    );
     assert.equal((await live.exit).code, 0, live.stderr());
     const replay = lines(spawnCli(['--replay', rec, '--batch', '--format', 'json']));
     assert.equal((await replay.exit).code, 0, replay.stderr());
@@ -94,7 +100,12 @@ test('--record while printing JSON, then --replay --batch: the same frames; CSV 
     assert.deepEqual(replay.all.map(kept), live.all.map(kept));
     const csv = lines(spawnCli(['--replay', rec, '--format', 'csv', '--csv-dir', dir]));
     assert.equal((await csv.exit).code, 0, csv.stderr());
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.csv')).sort(), ['filetop.csv', 'home.csv', 'softirqs.csv', 'tcptop.csv']);
+    assert.deepEqual(
+      readdirSync(dir)
+        .filter((f) => f.endsWith('.csv'))
+        .sort(),
+      ['filetop.csv', 'home.csv', 'softirqs.csv', 'tcptop.csv'],
+    );
     const soft = readFileSync(join(dir, 'softirqs.csv'), 'utf8').trimEnd().split('\r\n');
     assert.match(soft[0]!, /^time,interval_s,vector,count,/);
     assert.equal(soft.length, 1 + 4 * 10, 'a line per vector per interval');

@@ -59,12 +59,19 @@ test('biotop under stress: four submitters with 8 to 32 requests in flight each,
         for (let round = 0; round < 6; round++) {
           engine.tick();
           const before = devs.map(diskstats);
-          const jobs: [string, number][] = [[a, 32], [a, 8], [b, 16], [b, 32]];
+          const jobs: [string, number][] = [
+            [a, 32],
+            [a, 8],
+            [b, 16],
+            [b, 32],
+          ];
           const runs = await Promise.all(
             jobs.map(
               ([dev, depth], i) =>
                 new Promise<AioRun>((resolve, reject) =>
-                  execFile(aio, [dev, '3000', String(depth), '4096', String(round * 10 + i + 1)], (err, out) => (err ? reject(err) : resolve(JSON.parse(out) as AioRun))),
+                  execFile(aio, [dev, '3000', String(depth), '4096', String(round * 10 + i + 1)], (err, out) =>
+                    err ? reject(err) : resolve(JSON.parse(out) as AioRun),
+                  ),
                 ),
             ),
           );
@@ -88,7 +95,11 @@ test('biotop under stress: four submitters with 8 to 32 requests in flight each,
             const kernel = after[k]!.reads - before[k]!.reads + after[k]!.writes - before[k]!.writes;
             const submitted = runs.filter((_, i) => basename(jobs[i]![0]) === d).reduce((n, x) => n + x.reads + x.writes, 0);
             const ours = rows.filter((r) => r.disk === d).reduce((n, r) => n + r.io, 0);
-            assert.deepEqual([ours, submitted - merged], [kernel, kernel], `round ${round}, ${d}: requests counted, and submitted less merged, against diskstats`);
+            assert.deepEqual(
+              [ours, submitted - merged],
+              [kernel, kernel],
+              `round ${round}, ${d}: requests counted, and submitted less merged, against diskstats`,
+            );
           });
           report.push(`round ${round}: ${runs.reduce((n, x) => n + x.reads + x.writes, 0)} requests, unseen so far ${stats.unseen_completions_total}`);
         }

@@ -31,7 +31,10 @@ async function beside(engine: Engine, cmd: string, args: string[], firstReportOu
       engine.tick();
     }
   });
-  const code = await Promise.race([new Promise<number | null>((r) => child.on('exit', r)), new Promise<string>((r) => setTimeout(() => r('timeout'), scaled(30_000)))]);
+  const code = await Promise.race([
+    new Promise<number | null>((r) => child.on('exit', r)),
+    new Promise<string>((r) => setTimeout(() => r('timeout'), scaled(30_000))),
+  ]);
   assert.equal(code, 0, `${cmd} ${args.join(' ')}`);
   assert.ok(started, `${cmd} printed its first report`);
   const rows = engine.tick().panels[0]!.rows as ChecklistRow[];
@@ -70,7 +73,12 @@ test('free, vmstat and iostat agree with the checklist over the same window', as
     engine.tick();
     const freeOut = execFileSync('free', ['-k'], { encoding: 'utf8' });
     const ours = step(engine.tick().panels[0]!.rows as ChecklistRow[], 'free');
-    const mem = freeOut.split('\n').find((l) => l.startsWith('Mem:'))!.trim().split(/\s+/).map(Number);
+    const mem = freeOut
+      .split('\n')
+      .find((l) => l.startsWith('Mem:'))!
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     const [total, used, , , buffCache, available] = mem.slice(1) as [number, number, number, number, number, number];
     assert.equal(ours.total_kb, total);
     for (const [name, theirs, mine] of [
@@ -84,7 +92,11 @@ test('free, vmstat and iostat agree with the checklist over the same window', as
     // vmstat: us/sy/id/wa over its second line's second.
     // vmstat's first report is its two header lines and one line of figures.
     const vm = await beside(engine, 'vmstat', ['1', '2'], (o) => o.split('\n').length > 3);
-    const header = vm.out.split('\n').find((l) => /\bus\b.*\bsy\b.*\bid\b/.test(l))!.trim().split(/\s+/);
+    const header = vm.out
+      .split('\n')
+      .find((l) => /\bus\b.*\bsy\b.*\bid\b/.test(l))!
+      .trim()
+      .split(/\s+/);
     const last = vm.out.trim().split('\n').pop()!.trim().split(/\s+/).map(Number);
     const col = (name: string): number => last[header.indexOf(name)]!;
     const v = step(vm.rows, 'vmstat');
@@ -130,8 +142,16 @@ test('free, vmstat and iostat agree with the checklist over the same window', as
       }
     });
     const lines = io.out.trim().split('\n');
-    const hdr = lines.filter((l) => l.startsWith('Device')).pop()!.trim().split(/\s+/);
-    const rowLine = lines.filter((l) => l.startsWith(io.dev)).pop()!.trim().split(/\s+/);
+    const hdr = lines
+      .filter((l) => l.startsWith('Device'))
+      .pop()!
+      .trim()
+      .split(/\s+/);
+    const rowLine = lines
+      .filter((l) => l.startsWith(io.dev))
+      .pop()!
+      .trim()
+      .split(/\s+/);
     const theirs = (name: string): number => Number(rowLine[hdr.indexOf(name)]);
     const ioRows = io.rows.find((r) => r.id === 'iostat')!;
     assert.equal(ioRows.fields.disk, io.dev, `the busiest disk is the loop device: ${ioRows.reading}`);

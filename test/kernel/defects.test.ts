@@ -20,7 +20,9 @@ test('a sender stopped with SIGSTOP stays listed, quiet, with 0 B/s', async (t) 
   const child = spawn('python3', [join(import.meta.dirname, '..', 'fixtures', 'tcp_stall.py')], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     await engine.open();
-    const info = await new Promise<{ pid: number; client_port: number }>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))));
+    const info = await new Promise<{ pid: number; client_port: number }>((resolve) =>
+      child.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString()))),
+    );
     const sender = (): TcptopRow | undefined => (engine.tick().panels[0]!.rows as TcptopRow[]).find((r) => r.pid === info.pid && r.lport === info.client_port);
     await sleep(200);
     assert.ok((sender()?.tx_bytes ?? 0) > 0, 'moving bytes');
@@ -45,13 +47,15 @@ test('a sender stopped with SIGSTOP stays listed, quiet, with 0 B/s', async (t) 
 function listeningOf(pid: number): string[] {
   let inodes: Set<string>;
   try {
-    inodes = new Set(readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-      try {
-        return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''];
-      } catch {
-        return [];
-      }
-    }));
+    inodes = new Set(
+      readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+        try {
+          return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''];
+        } catch {
+          return [];
+        }
+      }),
+    );
   } catch {
     return []; // it ended
   }

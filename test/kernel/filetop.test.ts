@@ -34,7 +34,7 @@ test('filetop: exact calls and bytes per process and file, with full paths, pipe
   }
 });
 
-test('filetop: a path is as the process sees it: from its chroot, not from the mount namespace\'s root; the map is sized from the files open', async (t) => {
+test("filetop: a path is as the process sees it: from its chroot, not from the mount namespace's root; the map is sized from the files open", async (t) => {
   if (!needsBpf(t)) return;
   await settled();
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });

@@ -37,7 +37,9 @@ test('tcptop: exact bytes on both ends, IPv4 and IPv6, send and sendfile, MSG_PE
     child.kill('SIGTERM');
     await out.exit;
 
-    const frames = out.all.map((l) => JSON.parse(l) as { panels: { tcptop: { status: string; tier: string; rows: TcptopRow[]; stats: Record<string, number> } } });
+    const frames = out.all.map(
+      (l) => JSON.parse(l) as { panels: { tcptop: { status: string; tier: string; rows: TcptopRow[]; stats: Record<string, number> } } },
+    );
     const totals = new Map<string, { rx: number; tx: number; family: string; comm: string; laddr: string; raddr: string }>();
     for (const f of frames) {
       const p = f.panels.tcptop;
@@ -76,7 +78,9 @@ test('tcptop: a full map keeps the biggest talker exact, and what it lost is cou
   try {
     await engine.open();
     assert.equal(engine.store.getSnapshot().panels[0]!.status, 'ok');
-    const child = spawn('python3', [join(import.meta.dirname, '..', 'fixtures', 'tcp_crowd.py'), '200', String(20 << 20), '3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('python3', [join(import.meta.dirname, '..', 'fixtures', 'tcp_crowd.py'), '200', String(20 << 20), '3'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const done = new Promise<number | null>((r) => child.on('exit', r));
@@ -91,7 +95,12 @@ test('tcptop: a full map keeps the biggest talker exact, and what it lost is cou
     assert.equal(await done, 0);
     const w = JSON.parse(out) as { pid: number; client_port: number; server_port: number; sent: number; received: number; rounds: number };
     const sum = (l: number, r: number, k: 'rx_bytes' | 'tx_bytes'): number =>
-      frames.reduce((acc, f) => acc + (f.panels[0]!.rows as TcptopRow[]).filter((x) => x.pid === w.pid && x.lport === l && x.rport === r).reduce((a, x) => a + (x[k] ?? Number.NaN), 0), 0);
+      frames.reduce(
+        (acc, f) =>
+          acc +
+          (f.panels[0]!.rows as TcptopRow[]).filter((x) => x.pid === w.pid && x.lport === l && x.rport === r).reduce((a, x) => a + (x[k] ?? Number.NaN), 0),
+        0,
+      );
     const last = frames.at(-1)!.panels[0]!;
     t.diagnostic(`${w.rounds} rounds of 400 small talkers; ${last.summary.text}`);
     const kept = source.tiers.find((x) => x.name === last.tier)?.traits?.includes('socket-storage') ?? false;
@@ -113,7 +122,10 @@ test('tcptop: a full map keeps the biggest talker exact, and what it lost is cou
       assert.match(last.summary.text, new RegExp(`map full: ${evicted} entries evicted since start, their counts kept per socket`));
       if (dropped > 0) assert.match(last.summary.text, new RegExp(`totals incomplete: ${dropped} dropped since start`));
     } else {
-      assert.match(last.summary.text, new RegExp(`totals incomplete: ${evicted + dropped} dropped since start \\(map full: ${evicted} entries evicted, ${dropped} events not stored\\)`));
+      assert.match(
+        last.summary.text,
+        new RegExp(`totals incomplete: ${evicted + dropped} dropped since start \\(map full: ${evicted} entries evicted, ${dropped} events not stored\\)`),
+      );
     }
   } finally {
     engine.close();
@@ -128,7 +140,10 @@ test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted
   await settled();
   // 9,500 pairs over two processes (each under the open-file limit), one byte each way per second, and 20 MiB in the
   // first that start once sixty has attached (SIGUSR1) and read the crowd once.
-  const procs = [spawn(bin, ['4750', String(20 << 20), '-1'], { stdio: ['ignore', 'pipe', 'inherit'] }), spawn(bin, ['4750'], { stdio: ['ignore', 'pipe', 'inherit'] })];
+  const procs = [
+    spawn(bin, ['4750', String(20 << 20), '-1'], { stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(bin, ['4750'], { stdio: ['ignore', 'pipe', 'inherit'] }),
+  ];
   const outs = procs.map((p) => {
     const o = { text: '' };
     p.stdout.on('data', (d: Buffer) => (o.text += d.toString()));
@@ -143,7 +158,7 @@ test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted
     const moved = new Map<string, { pid: number; lport: number; rport: number; rx: number; tx: number }>();
     let frames = 0;
     let rows = 0;
-    for (let after = -1; after < 2; ) {
+    for (let after = -1; after < 2;) {
       await sleep(500);
       const f = engine.tick();
       frames++;
@@ -158,7 +173,8 @@ test('tcptop: under 19,000 busy sockets, a transfer that starts later is counted
       assert.ok(frames < 120, 'the transfer finished');
     }
     const [, pid, client, server, sent, received] = /^big (\d+) (\d+) (\d+) (\d+) (\d+)$/m.exec(outs[0]!.text)!.map(Number) as number[];
-    const sum = (l: number, r: number, k: 'rx' | 'tx'): number => [...moved.values()].filter((m) => m.pid === pid && m.lport === l && m.rport === r).reduce((s, m) => s + m[k], 0);
+    const sum = (l: number, r: number, k: 'rx' | 'tx'): number =>
+      [...moved.values()].filter((m) => m.pid === pid && m.lport === l && m.rport === r).reduce((s, m) => s + m[k], 0);
     t.diagnostic(`${rows} entries in the map at most; ${engine.store.getSnapshot().panels[0]!.summary.text}`);
     assert.ok(rows >= 19_000, `the crowd was there (${rows} entries)`);
     const tier = engine.store.getSnapshot().panels[0]!.tier;

@@ -21,7 +21,10 @@ for (const def of PANELS.filter((p) => p.source.kind === 'bpf')) {
     if (!needsBpf(t)) return;
     const support = await tierSupport(def);
     t.diagnostic(support.map((s) => `${s.tier.name}: ${s.supported ? 'supported' : s.why}`).join('; '));
-    assert.ok(support.some((s) => s.supported), 'at least one tier works on this kernel');
+    assert.ok(
+      support.some((s) => s.supported),
+      'at least one tier works on this kernel',
+    );
     await settled();
     const engine = new Engine({ panels: [def], intervalMs: 1000, requested: new Set([def.id]) });
     await engine.open();

@@ -29,7 +29,10 @@ function withSmallDisk<T>(size: number, f: (dir: string) => T): T {
 }
 
 const sixty = (args: string[], stdout?: string) =>
-  spawnSync('sh', ['-c', `exec "${process.execPath}" "${CLI}" "$@"${stdout ? ` > "${stdout}"` : ''}`, 'sh', ...args], { encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+  spawnSync('sh', ['-c', `exec "${process.execPath}" "${CLI}" "$@"${stdout ? ` > "${stdout}"` : ''}`, 'sh', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 
 test('--replay --batch onto a full disk: one line, exit 74, and the output ends with the last whole frame', (t) => {
   if (!needsBpf(t)) return;
@@ -86,7 +89,19 @@ test('--replay of a file with no panel this sixty knows: says so, not "undefined
   try {
     const snap = JSON.parse(sixty(['--replay', V1, '--batch', '--format', 'json', '--count', '1']).stdout) as unknown;
     assert.ok(snap);
-    const doc = { format: 'sixty-snapshot', schemaVersion: 1, sixty: '9.0', createdAt: '2026-12-06T00:00:00Z', host: { hostname: 'h', kernel: 'k', cpus: 2 }, intervalS: 1, frame: { time: '2026-12-06T00:00:00Z', elapsedNs: 1e9, panels: [{ id: 'zfstop', status: 'ok', rows: [], summary: { text: '', values: {} }, stats: {}, history: {} }] } };
+    const doc = {
+      format: 'sixty-snapshot',
+      schemaVersion: 1,
+      sixty: '9.0',
+      createdAt: '2026-12-06T00:00:00Z',
+      host: { hostname: 'h', kernel: 'k', cpus: 2 },
+      intervalS: 1,
+      frame: {
+        time: '2026-12-06T00:00:00Z',
+        elapsedNs: 1e9,
+        panels: [{ id: 'zfstop', status: 'ok', rows: [], summary: { text: '', values: {} }, stats: {}, history: {} }],
+      },
+    };
     mkdirSync(dir, { recursive: true });
     const path = join(dir, 'later.json');
     writeFileSync(path, JSON.stringify(doc));
@@ -102,7 +117,8 @@ test('CSV of several panels without --csv-dir: a new directory of their own, sai
   if (!needsBpf(t)) return;
   const cwd = mkdtempSync(join(tmpdir(), 'sixty-csvdir-'));
   try {
-    const run = () => spawnSync(process.execPath, [CLI, '--replay', V1, '--format', 'csv'], { cwd, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
+    const run = () =>
+      spawnSync(process.execPath, [CLI, '--replay', V1, '--format', 'csv'], { cwd, encoding: 'utf8', env: { ...process.env, NODE_ENV: 'production' } });
     const a = run();
     assert.equal(a.status, 0, a.stderr);
     const m = /^sixty: CSV of (\d+) panels, one file each, in (sixty-csv-host1-\d{8}T\d{6}Z(-\d+)?)\/ /.exec(a.stderr);

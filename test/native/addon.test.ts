@@ -13,10 +13,13 @@ import { readFileSync } from 'node:fs';
 
 /** CPUs the kernel could bring online (/sys/devices/system/cpu/possible: "0-1", "0,2-3"): a per-CPU map's width. */
 function possibleCpus(): number {
-  return readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim().split(',').reduce((n, r) => {
-    const [a, b] = r.split('-').map(Number);
-    return n + (b === undefined ? 1 : b - a! + 1);
-  }, 0);
+  return readFileSync('/sys/devices/system/cpu/possible', 'utf8')
+    .trim()
+    .split(',')
+    .reduce((n, r) => {
+      const [a, b] = r.split('-').map(Number);
+      return n + (b === undefined ? 1 : b - a! + 1);
+    }, 0);
 }
 
 /** Every BPF source in the registry: a new panel is covered by these tests without editing them. */
@@ -40,7 +43,10 @@ test('errors cross as BpfError {op, errno, code}', async (t) => {
     assert.equal(e.errno, 2);
     return true;
   });
-  await assert.rejects(addon.load(bpfObjectPath('softirqs'), ['no_such_prog']), (e: unknown) => e instanceof BpfError && e.op === 'open' && /no program named no_such_prog/.test(e.message));
+  await assert.rejects(
+    addon.load(bpfObjectPath('softirqs'), ['no_such_prog']),
+    (e: unknown) => e instanceof BpfError && e.op === 'open' && /no program named no_such_prog/.test(e.message),
+  );
 });
 
 test("libbpf's log reaches user space whole: a long verifier log keeps its verdict and its end", async (t) => {
@@ -59,8 +65,14 @@ test('handles: unknown maps, attach twice, close is idempotent, closed handles r
   const obj = await loadAddon().load(bpfObjectPath('softirqs'), ['softirqs_entry_btf', 'softirqs_exit_btf']);
   try {
     assert.deepEqual(obj.attach(), ['softirqs_entry_btf', 'softirqs_exit_btf']);
-    assert.throws(() => obj.attach(), (e: unknown) => e instanceof BpfError && e.code === 'EBUSY');
-    assert.throws(() => obj.readMap('nope'), (e: unknown) => e instanceof BpfError && e.op === 'readMap' && e.code === 'ENOENT');
+    assert.throws(
+      () => obj.attach(),
+      (e: unknown) => e instanceof BpfError && e.code === 'EBUSY',
+    );
+    assert.throws(
+      () => obj.readMap('nope'),
+      (e: unknown) => e instanceof BpfError && e.op === 'readMap' && e.code === 'ENOENT',
+    );
     const size = naturalLayout(SOFTIRQS_RECORDS.val).size;
     const info = obj.mapInfo('softirqs_stats');
     assert.deepEqual(info, { type: 6, keySize: 4, valueSize: size, maxEntries: 10, perCpu: true });
@@ -84,25 +96,48 @@ test('handles: unknown maps, attach twice, close is idempotent, closed handles r
     one.writeBigUInt64LE(7n);
     assert.equal(obj.updateKeys('softirqs_epoch', Buffer.alloc(4), one), 1);
     assert.equal(obj.readMap('softirqs_epoch').values.readBigUInt64LE(0), 7n);
-    assert.throws(() => obj.updateKeys('softirqs_stats', Buffer.alloc(4), Buffer.alloc(size)), (e: unknown) => e instanceof BpfError && e.code === 'EINVAL');
-    assert.throws(() => obj.updateKeys('softirqs_epoch', Buffer.alloc(3), one), (e: unknown) => e instanceof BpfError && e.code === 'EINVAL');
-    const loaded = obj.programs().filter((p) => p.loaded).map((p) => p.name);
+    assert.throws(
+      () => obj.updateKeys('softirqs_stats', Buffer.alloc(4), Buffer.alloc(size)),
+      (e: unknown) => e instanceof BpfError && e.code === 'EINVAL',
+    );
+    assert.throws(
+      () => obj.updateKeys('softirqs_epoch', Buffer.alloc(3), one),
+      (e: unknown) => e instanceof BpfError && e.code === 'EINVAL',
+    );
+    const loaded = obj
+      .programs()
+      .filter((p) => p.loaded)
+      .map((p) => p.name);
     assert.deepEqual(loaded, ['softirqs_entry_btf', 'softirqs_exit_btf']);
   } finally {
     obj.close();
     obj.close();
   }
-  assert.throws(() => obj.readMap('softirqs_stats'), (e: unknown) => e instanceof BpfError && e.code === 'EBADF');
+  assert.throws(
+    () => obj.readMap('softirqs_stats'),
+    (e: unknown) => e instanceof BpfError && e.code === 'EBADF',
+  );
 });
 
 test('hash maps: batched read, and chosen keys taken (deleted with their last values)', async (t) => {
   if (!needsBpf(t)) return;
   const obj = await loadAddon().load(bpfObjectPath('tcptop'), []);
   try {
-    assert.deepEqual(obj.readMap('tcptop_conns'), { keys: Buffer.alloc(0), values: Buffer.alloc(0), count: 0, keySize: 16, valueSize: 80, batched: true, cpus: 1 });
+    assert.deepEqual(obj.readMap('tcptop_conns'), {
+      keys: Buffer.alloc(0),
+      values: Buffer.alloc(0),
+      count: 0,
+      keySize: 16,
+      valueSize: 80,
+      batched: true,
+      cpus: 1,
+    });
     assert.equal(obj.takeKeys('tcptop_conns', Buffer.alloc(32)).count, 0, 'taking keys that are not there takes nothing');
     assert.throws(() => obj.takeKeys('tcptop_conns', Buffer.alloc(5)), /not whole keys/);
-    assert.throws(() => obj.takeKeys('tcptop_stats', Buffer.alloc(4)), (e: unknown) => e instanceof BpfError && e.op === 'takeKeys' && /per-CPU/.test(e.message));
+    assert.throws(
+      () => obj.takeKeys('tcptop_stats', Buffer.alloc(4)),
+      (e: unknown) => e instanceof BpfError && e.op === 'takeKeys' && /per-CPU/.test(e.message),
+    );
   } finally {
     obj.close();
   }
@@ -141,7 +176,10 @@ test('const volatile globals are set by name between open and load; unknown name
   const addon = loadAddon();
   const obj = await addon.load(bpfObjectPath('tcptop'), [], { rodata: { tcp_recvmsg_nargs: 6 } });
   obj.close();
-  await assert.rejects(addon.load(bpfObjectPath('tcptop'), [], { rodata: { no_such_knob: 1 } }), (e: unknown) => e instanceof BpfError && e.op === 'open' && e.code === 'ENOENT');
+  await assert.rejects(
+    addon.load(bpfObjectPath('tcptop'), [], { rodata: { no_such_knob: 1 } }),
+    (e: unknown) => e instanceof BpfError && e.op === 'open' && e.code === 'ENOENT',
+  );
 });
 
 test('every tier whose programs this kernel lets load passes the verifier (kprobe tiers load here, then fail to attach)', async (t) => {
@@ -155,7 +193,14 @@ test('every tier whose programs this kernel lets load passes the verifier (kprob
       if (tier.types.includes('tracepoint')) continue; // needs tracefs; covered by the kernel tier tests
       const rodata = tier.rodata?.(kernel);
       const obj = await addon.load(bpfObjectPath(source.stem), [...tier.programs], rodata ? { rodata } : {});
-      assert.deepEqual(obj.programs().filter((p) => p.loaded).map((p) => p.name).sort(), [...tier.programs].sort());
+      assert.deepEqual(
+        obj
+          .programs()
+          .filter((p) => p.loaded)
+          .map((p) => p.name)
+          .sort(),
+        [...tier.programs].sort(),
+      );
       obj.close();
       loaded.push(`${id}:${tier.name}`);
     }
@@ -187,7 +232,10 @@ test('an environment that ends with objects still open (a worker thread) detache
     worker.once('error', reject);
   });
   assert.equal(ids.length, 2);
-  assert.ok(ids.every((id) => kernelBpf().progs.has(id)), 'attached while the worker lives');
+  assert.ok(
+    ids.every((id) => kernelBpf().progs.has(id)),
+    'attached while the worker lives',
+  );
   worker.postMessage('exit');
   await exited;
   await until(() => ids.every((id) => !kernelBpf().progs.has(id)), "the worker's programs to be freed", 10_000);
@@ -199,11 +247,18 @@ test('closeAsync: closed for JavaScript at once; detached and unloaded off the J
   const addon = loadAddon();
   const obj = await addon.load(bpfObjectPath('softirqs'), ['softirqs_entry_btf', 'softirqs_exit_btf']);
   obj.attach();
-  const ids = obj.programs().filter((p) => p.loaded).map((p) => p.id!);
+  const ids = obj
+    .programs()
+    .filter((p) => p.loaded)
+    .map((p) => p.id!);
   assert.equal(ids.length, 2);
   assert.ok(ids.every((id) => kernelBpf().progs.has(id)));
   const done = obj.closeAsync();
-  assert.throws(() => obj.readMap('softirqs_stats'), (e: unknown) => e instanceof BpfError && e.code === 'EBADF', 'closed for JavaScript before the kernel is done');
+  assert.throws(
+    () => obj.readMap('softirqs_stats'),
+    (e: unknown) => e instanceof BpfError && e.code === 'EBADF',
+    'closed for JavaScript before the kernel is done',
+  );
   obj.close();
   assert.equal(await obj.closeAsync(), undefined, 'again: nothing left to close');
   await done;

@@ -28,7 +28,13 @@ test('a new bpf/ stem is built by the next set-up, and a removed one leaves the 
     assert.equal(first.status, 0, first.out);
     assert.ok(existsSync(obj), `${obj} was built`);
     const loaded = await loadAddon().load(obj, ['probe_raw_tp']);
-    assert.deepEqual(loaded.programs().filter((p) => p.loaded).map((p) => p.name), ['probe_raw_tp']);
+    assert.deepEqual(
+      loaded
+        .programs()
+        .filter((p) => p.loaded)
+        .map((p) => p.name),
+      ['probe_raw_tp'],
+    );
     loaded.close();
   } finally {
     rmSync(src, { force: true });

@@ -5,10 +5,35 @@ import type { BiotopEntry, BiotopSample } from '../../src/models/biotop.js';
 import { biotopGroundTruth, withLoopDevice } from '../helpers/ground-truth.js';
 import { using, type PanelFixture } from './kit.js';
 
-function bioEntry(id: string, pid: number, comm: string, op: BiotopEntry['op'], disk: string, minor: number, io: number, size: number, latNs: number): BiotopEntry {
+function bioEntry(
+  id: string,
+  pid: number,
+  comm: string,
+  op: BiotopEntry['op'],
+  disk: string,
+  minor: number,
+  io: number,
+  size: number,
+  latNs: number,
+): BiotopEntry {
   const hist = new Float64Array(40);
   hist[Math.floor(Math.log2(latNs))] = io;
-  return { id, pid, dev: (259 << 20) | minor, op, comm, disk, io, bytes: io * size, latIo: io, latNs: latNs * io, awaitNs: latNs * io * 1.2, awaitIo: io, created: 1, hist };
+  return {
+    id,
+    pid,
+    dev: (259 << 20) | minor,
+    op,
+    comm,
+    disk,
+    io,
+    bytes: io * size,
+    latIo: io,
+    latNs: latNs * io,
+    awaitNs: latNs * io * 1.2,
+    awaitIo: io,
+    created: 1,
+    hist,
+  };
 }
 function biotopSamples(): BiotopSample[] {
   const at = (k: number): BiotopSample => {

@@ -10,7 +10,11 @@ function cacheEntry(pid: number, comm: string, readPages: number, writePages: nu
 }
 function cachetopSamples(): CachetopSample[] {
   const at = (k: number): CachetopSample => {
-    const rows = [cacheEntry(4242, 'postgres', 90000 * k, 1200 * k, 300 * k, 20 * k, 1200 * k), cacheEntry(977, 'tar', 25000 * k, 0, 24000 * k, 0, 0), cacheEntry(1, 'systemd', 12 * k, 0, 0, 0, 0)];
+    const rows = [
+      cacheEntry(4242, 'postgres', 90000 * k, 1200 * k, 300 * k, 20 * k, 1200 * k),
+      cacheEntry(977, 'tar', 25000 * k, 0, 24000 * k, 0, 0),
+      cacheEntry(1, 'systemd', 12 * k, 0, 0, 0, 0),
+    ];
     return { rows: new Map(rows.map((r) => [r.id, r])), estimated: false, mapFull: 0, evicted: 0, entries: rows.length, capacity: 16384 };
   };
   return [at(1), at(2), at(3)];

@@ -6,12 +6,30 @@ import { READ_LOAD, using, type PanelFixture } from './kit.js';
 
 /** A sample from entry objects, slot i for entries[i] (undefined: a free slot), as the reader would make it. */
 export function filetopSample(entries: readonly (FiletopEntry | undefined)[], counters: Partial<Parameters<typeof newFiletopSample>[1]> = {}): FiletopSample {
-  const s = newFiletopSample(entries.length, { mapFull: 0, evicted: 0, namesFull: 0, noFile: 0, entries_in_map: entries.filter(Boolean).length, capacity: 16384, ...counters });
+  const s = newFiletopSample(entries.length, {
+    mapFull: 0,
+    evicted: 0,
+    namesFull: 0,
+    noFile: 0,
+    entries_in_map: entries.filter(Boolean).length,
+    capacity: 16384,
+    ...counters,
+  });
   entries.forEach((e, i) => e && putSlot(s, i, { id: e.id, pid: e.pid, dev: e.dev, ino: e.ino, type: e.type, comm: e.comm, path: e.path }, e));
   return s;
 }
 
-function fileEntry(id: string, pid: number, comm: string, type: FiletopEntry['type'], path: string, reads: number, writes: number, rb: number, wb: number): FiletopEntry {
+function fileEntry(
+  id: string,
+  pid: number,
+  comm: string,
+  type: FiletopEntry['type'],
+  path: string,
+  reads: number,
+  writes: number,
+  rb: number,
+  wb: number,
+): FiletopEntry {
   return { id, pid, dev: (8 << 20) | 1, ino: id.length * 1000 + pid, type, comm, path, reads, writes, readBytes: rb, writeBytes: wb, created: 1 };
 }
 function filetopSamples(): FiletopSample[] {

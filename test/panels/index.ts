@@ -20,7 +20,8 @@ for (const file of readdirSync(here).sort()) {
   if (!m || m[1] === 'index' || m[1] === 'kit') continue;
   const mod = (await import(`./${m[1]}.js`)) as { fixture?: PanelFixture };
   if (!mod.fixture) throw new Error(`test/panels/${file} exports no fixture`);
-  if (mod.fixture.panel.id !== basename(file, '.ts')) throw new Error(`test/panels/${file} is the fixture of ${mod.fixture.panel.id}: a fixture's file is named after its panel`);
+  if (mod.fixture.panel.id !== basename(file, '.ts'))
+    throw new Error(`test/panels/${file} is the fixture of ${mod.fixture.panel.id}: a fixture's file is named after its panel`);
   found.push(mod.fixture);
 }
 
@@ -32,4 +33,3 @@ export function fixtureOf(def: AnyPanelDef): PanelFixture {
   if (!f) throw new Error(`${def.id} has no test fixture: add test/panels/${def.id}.ts`);
   return f;
 }
-

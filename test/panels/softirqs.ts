@@ -19,7 +19,10 @@ export const fixture: PanelFixture = {
     runsPerEvent: 2,
     // 3000 small loopback sends: NET_RX and friends.
     burst: () =>
-      execFileSync('python3', ['-c', "import socket\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen()\nc=socket.create_connection(s.getsockname());a,_=s.accept()\nfor i in range(3000): c.send(b'x'*100); a.recv(100)"]),
+      execFileSync('python3', [
+        '-c',
+        "import socket\ns=socket.socket();s.bind(('127.0.0.1',0));s.listen()\nc=socket.create_connection(s.getsockname());a,_=s.accept()\nfor i in range(3000): c.send(b'x'*100); a.recv(100)",
+      ]),
     peer: { tool: ['/usr/sbin/softirqs'], load: () => TCP_LOAD },
   },
 };

@@ -47,7 +47,11 @@ test('--metrics-listen: a bare port is loopback; other addresses are explicit; -
     ['a b:1', 'not an address'],
     [`${'x'.repeat(100_000)}:1`, 'not an address'],
   ] as const) {
-    assert.throws(() => parseListen(bad), (e: unknown) => e instanceof UserError && e.message.includes(why) && e.message.length < 400, bad.slice(0, 20));
+    assert.throws(
+      () => parseListen(bad),
+      (e: unknown) => e instanceof UserError && e.message.includes(why) && e.message.length < 400,
+      bad.slice(0, 20),
+    );
   }
   assert.deepEqual(parseArgs(['--serve'], PANELS).metricsListen, DEFAULT_METRICS);
   assert.deepEqual(parseArgs(['--serve', '--metrics-listen', '[::1]:1234'], PANELS).metricsListen, { host: '::1', port: 1234 });
@@ -92,12 +96,19 @@ test('bad input is one UserError line', () => {
     [['--tier', 'tcptop'], /invalid tier 'tcptop'/],
   ];
   for (const [argv, re] of cases) {
-    assert.throws(() => parseArgs(argv, PANELS), (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
+    assert.throws(
+      () => parseArgs(argv, PANELS),
+      (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
+      argv.join(' '),
+    );
   }
 });
 
 test('the interval ladder of + and -', () => {
-  assert.deepEqual([nextInterval(1, 1), nextInterval(1, -1), nextInterval(0.1, -1), nextInterval(60, 1), nextInterval(3, 1), nextInterval(3, -1)], [2, 0.5, 0.1, 60, 5, 2]);
+  assert.deepEqual(
+    [nextInterval(1, 1), nextInterval(1, -1), nextInterval(0.1, -1), nextInterval(60, 1), nextInterval(3, 1), nextInterval(3, -1)],
+    [2, 0.5, 0.1, 60, 5, 2],
+  );
 });
 
 test('snapshots, recordings and replay: the options, and what does not go together (one line each)', () => {
@@ -118,5 +129,10 @@ test('snapshots, recordings and replay: the options, and what does not go togeth
     [['--replay'], /needs a value/],
     [['--record', ''], /needs a path/],
   ];
-  for (const [argv, re] of bad) assert.throws(() => parseArgs(argv, PANELS), (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'), argv.join(' '));
+  for (const [argv, re] of bad)
+    assert.throws(
+      () => parseArgs(argv, PANELS),
+      (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
+      argv.join(' '),
+    );
 });

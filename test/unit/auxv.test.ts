@@ -19,10 +19,47 @@ function auxv(pairs: [number, number][], word: 4 | 8): Buffer {
 }
 
 test('auxv: AT_PAGESZ and AT_CLKTCK read from 64- and 32-bit vectors; AT_NULL ends it; nonsense falls back to the usual', () => {
-  assert.deepEqual(hostConstantsOf(parseAuxv(auxv([[3, 0x400040], [6, 65536], [17, 250]], 8))), { pageSize: 65536, clockTicks: 250 });
-  assert.deepEqual(hostConstantsOf(parseAuxv(auxv([[6, 16384], [17, 100]], 4), 4)), { pageSize: 16384, clockTicks: 100 });
+  assert.deepEqual(
+    hostConstantsOf(
+      parseAuxv(
+        auxv(
+          [
+            [3, 0x400040],
+            [6, 65536],
+            [17, 250],
+          ],
+          8,
+        ),
+      ),
+    ),
+    { pageSize: 65536, clockTicks: 250 },
+  );
+  assert.deepEqual(
+    hostConstantsOf(
+      parseAuxv(
+        auxv(
+          [
+            [6, 16384],
+            [17, 100],
+          ],
+          4,
+        ),
+        4,
+      ),
+    ),
+    { pageSize: 16384, clockTicks: 100 },
+  );
   assert.deepEqual(hostConstantsOf(parseAuxv(Buffer.alloc(0))), { pageSize: 4096, clockTicks: 100 });
-  assert.deepEqual(hostConstantsOf(new Map([[6, 5000], [17, 0]])), { pageSize: 4096, clockTicks: 100 }, 'not a power of two, no ticks');
+  assert.deepEqual(
+    hostConstantsOf(
+      new Map([
+        [6, 5000],
+        [17, 0],
+      ]),
+    ),
+    { pageSize: 4096, clockTicks: 100 },
+    'not a power of two, no ticks',
+  );
 });
 
 test('this host: what getconf says', () => {

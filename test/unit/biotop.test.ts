@@ -8,13 +8,29 @@ import { BIOTOP_RECORDS, decodeBiotop } from '../../src/records/biotop.js';
 import { encode, naturalLayout } from '../../src/records/layout.js';
 import { mapRead } from '../helpers/fixtures.js';
 
-const L = { key: naturalLayout(BIOTOP_RECORDS.key), val: naturalLayout(BIOTOP_RECORDS.val), stat: naturalLayout(BIOTOP_RECORDS.stat), inflight: naturalLayout(BIOTOP_RECORDS.inflight) };
+const L = {
+  key: naturalLayout(BIOTOP_RECORDS.key),
+  val: naturalLayout(BIOTOP_RECORDS.val),
+  stat: naturalLayout(BIOTOP_RECORDS.stat),
+  inflight: naturalLayout(BIOTOP_RECORDS.inflight),
+};
 
 test('decoder: rows by process, disk and operation; names escaped; the histogram whole', () => {
   const hist = Array.from({ length: 40 }, (_, i) => (i === 14 ? 1990 : i === 17 ? 10 : 0));
   const keys = Buffer.concat([encode(L.key, { pid: 42, dev: (7 << 20) | 3, op: 2 }), encode(L.key, { pid: 0, dev: (254 << 20) | 0, op: 3 })]);
   const values = Buffer.concat([
-    encode(L.val, { io: 2000, bytes: 8_192_000, lat_io: 2000, lat_ns: 40_000_000, await_ns: 50_000_000, await_io: 1999, created_ns: 5, hist, comm: 'dd\x1b[2J', disk: 'loop3' }),
+    encode(L.val, {
+      io: 2000,
+      bytes: 8_192_000,
+      lat_io: 2000,
+      lat_ns: 40_000_000,
+      await_ns: 50_000_000,
+      await_io: 1999,
+      created_ns: 5,
+      hist,
+      comm: 'dd\x1b[2J',
+      disk: 'loop3',
+    }),
     encode(L.val, { io: 1, bytes: 0, lat_io: 1, lat_ns: 900, created_ns: 6, comm: '', disk: 'vda' }),
   ]);
   const recs = decodeBiotop(mapRead(keys, values, 2, L.key.size, L.val.size), L);
@@ -39,7 +55,16 @@ test('histogram quantiles: the upper edge of the bucket that holds them', () => 
   assert.equal(histQuantile(new Array(40).fill(0), 0.99), null);
 });
 
-const entry = (id: string, io: number, bytes: number, latNs: number, created = 1, hist = new Float64Array(40), awaitNs = latNs * 2, awaitIo = io): BiotopEntry => ({
+const entry = (
+  id: string,
+  io: number,
+  bytes: number,
+  latNs: number,
+  created = 1,
+  hist = new Float64Array(40),
+  awaitNs = latNs * 2,
+  awaitIo = io,
+): BiotopEntry => ({
   id,
   pid: 7,
   dev: (7 << 20) | 1,
@@ -55,7 +80,15 @@ const entry = (id: string, io: number, bytes: number, latNs: number, created = 1
   created,
   hist,
 });
-const sample = (rows: BiotopEntry[]): BiotopSample => ({ rows: new Map(rows.map((r) => [r.id, r])), unseen: 0, inFlight: 0, unmatched: 0, mapFull: 0, entries: rows.length, capacity: 10240 });
+const sample = (rows: BiotopEntry[]): BiotopSample => ({
+  rows: new Map(rows.map((r) => [r.id, r])),
+  unseen: 0,
+  inFlight: 0,
+  unmatched: 0,
+  mapFull: 0,
+  entries: rows.length,
+  capacity: 10240,
+});
 
 test('model: per-interval requests, bytes, average and p99; a re-created row counts whole; idle rows left out', () => {
   const h0 = new Float64Array(40);
@@ -65,7 +98,11 @@ test('model: per-interval requests, bytes, average and p99; a re-created row cou
   h1[16] = 2;
   const prev = sample([entry('a', 10, 40960, 100_000, 1, h0), entry('idle', 5, 5, 5), entry('again', 50, 500, 500)]);
   // 'a': 100 requests, 99 of them with a start time (await over those); 'again' has none (iostats off).
-  const cur = sample([entry('a', 110, 450560, 1_100_000, 1, h1, 200_000 + 2_970_000, 109), entry('idle', 5, 5, 5), entry('again', 3, 30, 300, 2, undefined, 0, 0)]);
+  const cur = sample([
+    entry('a', 110, 450560, 1_100_000, 1, h1, 200_000 + 2_970_000, 109),
+    entry('idle', 5, 5, 5),
+    entry('again', 3, 30, 300, 2, undefined, 0, 0),
+  ]);
   const rows = deriveBiotop(cur, prev, 2e9);
   assert.deepEqual(
     rows.map((r) => [r.id, r.io, r.bytes, r.avg_lat_ns, r.await_ns, r.p99_lat_ns, r.io_per_s, r.major, r.minor]),
@@ -119,14 +156,45 @@ async function readerSetup() {
     return b;
   };
   const stat = (unseen: number): void =>
-    setMap(kernel, 'biotop_stats', 4, 8, [0, 1, 2].map((i) => [Buffer.from([i, 0, 0, 0]), encode(L.stat, { count: i === 1 ? unseen : 0 })]), 3);
+    setMap(
+      kernel,
+      'biotop_stats',
+      4,
+      8,
+      [0, 1, 2].map((i) => [Buffer.from([i, 0, 0, 0]), encode(L.stat, { count: i === 1 ? unseen : 0 })]),
+      3,
+    );
   const rows = (list: { pid: number; op: number; io: number; bytes: number; created: number }[]): void =>
-    setMap(kernel, 'biotop_rows', L.key.size, L.val.size, list.map((r) => [encode(L.key, { pid: r.pid, dev: (7 << 20) | 3, op: r.op }), encode(L.val, { io: r.io, bytes: r.bytes, lat_io: r.io, lat_ns: r.io * 1000, created_ns: r.created, comm: 'dd', disk: 'loop3' })]), 10240);
+    setMap(
+      kernel,
+      'biotop_rows',
+      L.key.size,
+      L.val.size,
+      list.map((r) => [
+        encode(L.key, { pid: r.pid, dev: (7 << 20) | 3, op: r.op }),
+        encode(L.val, { io: r.io, bytes: r.bytes, lat_io: r.io, lat_ns: r.io * 1000, created_ns: r.created, comm: 'dd', disk: 'loop3' }),
+      ]),
+      10240,
+    );
   const inflight = (list: { rq: bigint; issue: number; pid: number; bytes: number }[]): void =>
-    setMap(kernel, 'biotop_inflight', 8, L.inflight.size, list.map((e) => [u64key(e.rq), encode(L.inflight, { issue_ns: e.issue, pid: e.pid, bytes: e.bytes, dev: (7 << 20) | 3, op: 1, comm: 'dd', disk: 'loop3' })]), 16384);
+    setMap(
+      kernel,
+      'biotop_inflight',
+      8,
+      L.inflight.size,
+      list.map((e) => [
+        u64key(e.rq),
+        encode(L.inflight, { issue_ns: e.issue, pid: e.pid, bytes: e.bytes, dev: (7 << 20) | 3, op: 1, comm: 'dd', disk: 'loop3' }),
+      ]),
+      16384,
+    );
   let busy = 0;
   let now = 0;
-  const host = { onlineCpus: () => 2, nowNs: () => now, readText: (p: string) => (p === '/proc/diskstats' ? `   7       3 loop3 1 0 8 0 1 0 8 0 ${busy} 0 0 0 0 0 0 0 0\n` : '') };
+  const host = {
+    onlineCpus: () => 2,
+    nowNs: () => now,
+    readText: (p: string) => (p === '/proc/diskstats' ? `   7       3 loop3 1 0 8 0 1 0 8 0 ${busy} 0 0 0 0 0 0 0 0\n` : ''),
+  };
   stat(0);
   rows([]);
   inflight([]);
@@ -158,17 +226,33 @@ test('reader: a request whose completion no hook saw, on a disk gone quiet, is c
 
 test('reader: a row that exists only for such requests, and a slot a new request took between the read and the take', async () => {
   const r = await readerSetup();
-  r.inflight([{ rq: 1n, issue: 100, pid: 7, bytes: 512 }, { rq: 2n, issue: 200, pid: 8, bytes: 1024 }]);
+  r.inflight([
+    { rq: 1n, issue: 100, pid: 7, bytes: 512 },
+    { rq: 2n, issue: 200, pid: 8, bytes: 1024 },
+  ]);
   r.read();
   // Between the read and the take, slot 2 ends unseen and a new request takes it (issued at 300).
   r.kernel.beforeTake = () => {
-    r.inflight([{ rq: 1n, issue: 100, pid: 7, bytes: 512 }, { rq: 2n, issue: 300, pid: 9, bytes: 2048 }]);
+    r.inflight([
+      { rq: 1n, issue: 100, pid: 7, bytes: 512 },
+      { rq: 2n, issue: 300, pid: 9, bytes: 2048 },
+    ]);
     r.kernel.beforeTake = undefined;
   };
   const s = r.read();
-  assert.deepEqual([s.rows.get('p7-7:3-write')?.io, s.rows.get('p7-7:3-write')?.bytes, s.rows.has('p8-7:3-write'), s.rows.has('p9-7:3-write')], [1, 512, false, false]);
+  assert.deepEqual(
+    [s.rows.get('p7-7:3-write')?.io, s.rows.get('p7-7:3-write')?.bytes, s.rows.has('p8-7:3-write'), s.rows.has('p9-7:3-write')],
+    [1, 512, false, false],
+  );
   const left = [...r.kernel.maps.get('biotop_inflight')!.entries.values()];
-  assert.deepEqual(left.map((e) => e.key.readBigUInt64LE(0)), [2n], 'the new request is back in the map, as it was');
+  assert.deepEqual(
+    left.map((e) => e.key.readBigUInt64LE(0)),
+    [2n],
+    'the new request is back in the map, as it was',
+  );
   const rows = deriveBiotop(s, undefined, 1e9);
-  assert.deepEqual(rows.map((x) => [x.pid, x.io, x.bytes, x.avg_lat_ns]), [[7, 1, 512, null]]);
+  assert.deepEqual(
+    rows.map((x) => [x.pid, x.io, x.bytes, x.avg_lat_ns]),
+    [[7, 1, 512, null]],
+  );
 });

@@ -41,7 +41,14 @@ const entry = (id: string, readPages: number, writePages: number, misses: number
   dirties,
   created,
 });
-const sample = (rows: CachetopEntry[], estimated = true): CachetopSample => ({ rows: new Map(rows.map((r) => [r.id, r])), estimated, mapFull: 0, evicted: 0, entries: rows.length, capacity: 16384 });
+const sample = (rows: CachetopEntry[], estimated = true): CachetopSample => ({
+  rows: new Map(rows.map((r) => [r.id, r])),
+  estimated,
+  mapFull: 0,
+  evicted: 0,
+  entries: rows.length,
+  capacity: 16384,
+});
 
 test('model: cold read, warm read, new-file write, overwrite of cached pages; per interval; idle rows left out', () => {
   const prev = sample([entry('p1', 100, 0, 10, 0, 0), entry('p2', 0, 0, 0, 0, 0), entry('p3', 0, 50, 0, 0, 0), entry('p4', 5, 5, 5, 5, 5)]);
@@ -90,7 +97,10 @@ test('summary: totals per second, the hit ratio, "estimated" said, drops never s
   const s = cachetopSummary(rows, { estimated: 1 }, 2e9);
   assert.equal(s.text, '1 processes, hits 450/s, misses 50/s, dirtied 50/s (pages), hit ratio 90.0% (estimated: this kernel has no hook on page accesses)');
   assert.equal(s.values.hit_pct, 90);
-  assert.match(cachetopSummary(rows, { estimated: 0, map_full_drops_total: 7 }, 1e9).text, /ratio 90\.0%; totals incomplete: 7 events dropped since start \(map full\)$/);
+  assert.match(
+    cachetopSummary(rows, { estimated: 0, map_full_drops_total: 7 }, 1e9).text,
+    /ratio 90\.0%; totals incomplete: 7 events dropped since start \(map full\)$/,
+  );
 });
 
 test('panel: default sort by hits; the columns the spec names; every tier is the same record', () => {
@@ -102,7 +112,10 @@ test('panel: default sort by hits; the columns the spec names; every tier is the
     tiers.map((t) => t.name),
     ['fentry', 'fentry_page', 'kprobe', 'kprobe_page', 'tracepoint'],
   );
-  assert.deepEqual(tiers.filter((t) => t.traits?.includes('estimated')).map((t) => t.name), ['tracepoint']);
+  assert.deepEqual(
+    tiers.filter((t) => t.traits?.includes('estimated')).map((t) => t.name),
+    ['tracepoint'],
+  );
   for (const t of tiers) assert.ok(t.programs.includes('cachetop_exec'), `${t.name} renames at exec`);
 });
 

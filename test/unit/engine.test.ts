@@ -4,12 +4,27 @@ import assert from 'node:assert/strict';
 import type { MpstatRow } from '../../src/models/mpstat.js';
 import type { SoftirqsRow } from '../../src/models/softirqs.js';
 import { fakeKernel, setMap } from '../helpers/fake-addon.js';
-import { fixtureFrame, fixtureStep, mpstatPanel, NOBODY, procFixture, procStatText, softirqsEntries, softirqsPanel, SOFTIRQS_VAL, tcptopPanel, testEngine } from '../helpers/fixtures.js';
+import {
+  fixtureFrame,
+  fixtureStep,
+  mpstatPanel,
+  NOBODY,
+  procFixture,
+  procStatText,
+  softirqsEntries,
+  softirqsPanel,
+  SOFTIRQS_VAL,
+  tcptopPanel,
+  testEngine,
+} from '../helpers/fixtures.js';
 import { CATALOG } from '../../src/panels/registry.js';
 import { checkFrame, storedFrame } from '../../src/persist/frames.js';
 
 test('a /proc source runs without root, while the BPF panels say why they are off', async () => {
-  const t = testEngine([softirqsPanel, tcptopPanel, mpstatPanel], { privileges: NOBODY, procStat: [procFixture('stat-4cpu-a.txt'), procFixture('stat-4cpu-b.txt')] });
+  const t = testEngine([softirqsPanel, tcptopPanel, mpstatPanel], {
+    privileges: NOBODY,
+    procStat: [procFixture('stat-4cpu-a.txt'), procFixture('stat-4cpu-b.txt')],
+  });
   await t.engine.open();
   const frame = t.engine.tick();
   const [soft, tcp, mp] = frame.panels;
@@ -20,7 +35,10 @@ test('a /proc source runs without root, while the BPF panels say why they are of
   assert.equal(t.kernel.loads.length, 0, 'nothing was loaded');
   assert.equal(mp!.status, 'ok');
   assert.deepEqual([mp!.tier, mp!.hooks], ['proc', '/proc/stat']);
-  assert.deepEqual(mp!.rows.map((r) => r.id), ['all', 'cpu0', 'cpu1', 'cpu2', 'cpu3']);
+  assert.deepEqual(
+    mp!.rows.map((r) => r.id),
+    ['all', 'cpu0', 'cpu1', 'cpu2', 'cpu3'],
+  );
   const cpu1 = mp!.rows.find((r) => r.id === 'cpu1') as MpstatRow;
   // cpu1 over the interval: user 10, nice 10 (5 of it guest), system 10, idle 60, iowait 20 ticks of 110.
   assert.deepEqual(
@@ -30,7 +48,7 @@ test('a /proc source runs without root, while the BPF panels say why they are of
   t.engine.close();
 });
 
-test('a record layout that disagrees with the object\'s BTF is that panel\'s error, naming the field; others run on', async () => {
+test("a record layout that disagrees with the object's BTF is that panel's error, naming the field; others run on", async () => {
   const kernel = fakeKernel();
   const val = kernel.structs.get('tcptop_val')!;
   kernel.structs.set('tcptop_val', { ...val, members: val.members.map((m) => (m.name === 'family' ? { ...m, size: 4 } : m)) });
@@ -55,7 +73,8 @@ test('a record layout that disagrees with the object\'s BTF is that panel\'s err
 test('a published frame is plain data that later ticks never change (what pause and export hold on to)', async () => {
   const kernel = fakeKernel();
   const t = testEngine([softirqsPanel], { kernel });
-  const step = (k: number): void => setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, BigInt(100 * k * k), BigInt(1000 * k * k)]]), 10);
+  const step = (k: number): void =>
+    setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, BigInt(100 * k * k), BigInt(1000 * k * k)]]), 10);
   step(0);
   await t.engine.open();
   step(1);
@@ -79,9 +98,20 @@ test('every tick reads all panels with one timestamp; rates use the measured int
   const frame = await fixtureFrame();
   assert.equal(frame.time, '2026-11-25T12:00:03.000Z');
   assert.equal(frame.elapsedNs, 1e9);
-  assert.deepEqual(frame.panels.map((p) => [p.id, p.status]), [['softirqs', 'ok'], ['tcptop', 'ok'], ['mpstat', 'ok']]);
+  assert.deepEqual(
+    frame.panels.map((p) => [p.id, p.status]),
+    [
+      ['softirqs', 'ok'],
+      ['tcptop', 'ok'],
+      ['mpstat', 'ok'],
+    ],
+  );
   const tcp = frame.panels[1]!;
-  assert.deepEqual(tcp.rows.map((r) => r.id), ['c2', 'c1', 'c3'], 'opaque ids, default sort by total');
+  assert.deepEqual(
+    tcp.rows.map((r) => r.id),
+    ['c2', 'c1', 'c3'],
+    'opaque ids, default sort by total',
+  );
   assert.match(tcp.summary.text, /^3 active connections, RX 4\.77 MiB\/s, TX 143\.07 MiB\/s, map 3\/20480$/);
   assert.ok(!JSON.stringify(frame).includes('ffff888'), 'no kernel pointer anywhere in the frame');
 });
@@ -104,7 +134,11 @@ test('a real engine whose event loop stalls publishes no burst of short frames',
   setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, 1n, 1n]]), 10);
   const { fakeAddon } = await import('../helpers/fake-addon.js');
   const { ROOT } = await import('../helpers/fixtures.js');
-  const engine = new Engine({ panels: [softirqsPanel], intervalMs: 50, deps: { addon: () => fakeAddon(kernel), privileges: () => ROOT, btfPath: import.meta.filename, tracefs: () => null } });
+  const engine = new Engine({
+    panels: [softirqsPanel],
+    intervalMs: 50,
+    deps: { addon: () => fakeAddon(kernel), privileges: () => ROOT, btfPath: import.meta.filename, tracefs: () => null },
+  });
   await engine.open();
   const elapsed: number[] = [];
   engine.store.subscribe(() => elapsed.push(engine.store.getSnapshot().elapsedNs));
@@ -116,8 +150,14 @@ test('a real engine whose event loop stalls publishes no burst of short frames',
   }
   await new Promise((r) => setTimeout(r, 300));
   engine.close();
-  assert.ok(elapsed.some((e) => e >= 5e8), 'the interval across the stall is measured as it was');
-  assert.ok(elapsed.every((e) => e >= 2e7), `no short frames: ${elapsed.map((e) => Math.round(e / 1e6)).join(', ')} ms`);
+  assert.ok(
+    elapsed.some((e) => e >= 5e8),
+    'the interval across the stall is measured as it was',
+  );
+  assert.ok(
+    elapsed.every((e) => e >= 2e7),
+    `no short frames: ${elapsed.map((e) => Math.round(e / 1e6)).join(', ')} ms`,
+  );
 });
 
 test('in-kernel cost: with kernel.bpf_stats_enabled on, each BPF panel has its runs and run time over the interval', async () => {
@@ -152,8 +192,19 @@ test('in-kernel cost: with kernel.bpf_stats_enabled on, each BPF panel has its r
   assert.equal(kernelCost({}, 1e9, { events: 1000, nsPerEvent: 183 }), 'in kernel ~0.02% CPU (est.)');
   assert.equal(kernelCost({}, 2e9, { events: 4e6, nsPerEvent: 1760 }), 'in kernel ~352.00% CPU (est.)');
   assert.equal(kernelCost({}, 1e9, null), null);
-  const counted = { ...f.panels[0]!, status: 'ok' as const, rows: [{ id: 'a', n: 600 }, { id: 'b', n: 400 }], stats: {} };
-  const catalog = { spec: (id: string) => (id === counted.id ? { costEstimate: { nsPerEvent: 500, events: (rows: readonly { n: number }[]) => rows.reduce((s, r) => s + r.n, 0) } } : undefined) };
+  const counted = {
+    ...f.panels[0]!,
+    status: 'ok' as const,
+    rows: [
+      { id: 'a', n: 600 },
+      { id: 'b', n: 400 },
+    ],
+    stats: {},
+  };
+  const catalog = {
+    spec: (id: string) =>
+      id === counted.id ? { costEstimate: { nsPerEvent: 500, events: (rows: readonly { n: number }[]) => rows.reduce((s, r) => s + r.n, 0) } } : undefined,
+  };
   const est = { ...f, elapsedNs: 1e9, panels: [counted, f.panels[1]!] };
   assert.equal(bpfCost(est, catalog as never), '  bpf ~0.05% est', '1000 events × 500 ns in 1 s');
   assert.equal(bpfCost(est), '', 'no catalog, no estimate');

@@ -78,11 +78,20 @@ test('model: above MAX_ROWS files, the busiest are listed and the totals still c
 });
 
 /** A kernel row and, when named, its waiting name. */
-function kernelRow(pid: number, ino: number, c: { reads?: number; writes?: number; read_bytes?: number; write_bytes?: number; created_ns?: number }, comm = 'cat'): [Buffer, Buffer] {
+function kernelRow(
+  pid: number,
+  ino: number,
+  c: { reads?: number; writes?: number; read_bytes?: number; write_bytes?: number; created_ns?: number },
+  comm = 'cat',
+): [Buffer, Buffer] {
   return [encode(L.key, { pid, dev: DEV, ino }), encode(L.val, { created_ns: 1, ...c, type: 0, comm })];
 }
-const nameEntry = (ino: number, path: string): [Buffer, Buffer] => [encode(L.file, { dev: DEV, ino }), encode(L.name, { magic: 0xef53, flags: 0, len: Buffer.byteLength(path), path })];
-const stats = (created: number, mapFull = 0): [Buffer, Buffer][] => [0, 1, 2, 3].map((i) => [u32key(i), encode(L.stat, { count: i === 1 ? created : i === 0 ? mapFull : 0 })]);
+const nameEntry = (ino: number, path: string): [Buffer, Buffer] => [
+  encode(L.file, { dev: DEV, ino }),
+  encode(L.name, { magic: 0xef53, flags: 0, len: Buffer.byteLength(path), path }),
+];
+const stats = (created: number, mapFull = 0): [Buffer, Buffer][] =>
+  [0, 1, 2, 3].map((i) => [u32key(i), encode(L.stat, { count: i === 1 ? created : i === 0 ? mapFull : 0 })]);
 
 function filetopKernel(rows: [Buffer, Buffer][], names: [Buffer, Buffer][], created: number, capacity = 16384) {
   const kernel = fakeKernel();
@@ -99,7 +108,11 @@ test('reader and engine: names taken once per file and kept; idle rows taken out
   assert.equal(kernel.maps.get('filetop_names')!.entries.size, 0, 'names are taken as they are read');
   // Next interval: the row moved; a second process opened the same file (its name comes again), a third file has no
   // name yet (being created on another CPU as sixty read): it shows as device and inode until its name comes.
-  setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [kernelRow(10, 1, { reads: 5, read_bytes: 500 }), kernelRow(11, 1, { writes: 1, write_bytes: 10 }), kernelRow(10, 2, { reads: 1, read_bytes: 1 })]);
+  setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [
+    kernelRow(10, 1, { reads: 5, read_bytes: 500 }),
+    kernelRow(11, 1, { writes: 1, write_bytes: 10 }),
+    kernelRow(10, 2, { reads: 1, read_bytes: 1 }),
+  ]);
   setMap(kernel, 'filetop_names', L.file.size, L.name.size, [nameEntry(1, '/srv/a')]);
   setMap(kernel, 'filetop_stats', 4, L.stat.size, stats(3));
   let p = t.engine.tick().panels[0]!;
@@ -115,7 +128,12 @@ test('reader and engine: names taken once per file and kept; idle rows taken out
   p = t.engine.tick().panels[0]!;
   assert.equal(p.rows.length, 0, 'nothing moved');
   // 31 s later, nothing moved: the rows are taken out, and a call that came between the read and the delete counts.
-  kernel.beforeTake = () => setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [kernelRow(10, 1, { reads: 6, read_bytes: 600 }), kernelRow(11, 1, { writes: 1, write_bytes: 10 }), kernelRow(10, 2, { reads: 1, read_bytes: 1 })]);
+  kernel.beforeTake = () =>
+    setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [
+      kernelRow(10, 1, { reads: 6, read_bytes: 600 }),
+      kernelRow(11, 1, { writes: 1, write_bytes: 10 }),
+      kernelRow(10, 2, { reads: 1, read_bytes: 1 }),
+    ]);
   let ticks = 0;
   while (kernel.maps.get('filetop_rows')!.entries.size > 0 && ticks < 40) {
     p = t.engine.tick().panels[0]!;
@@ -123,7 +141,11 @@ test('reader and engine: names taken once per file and kept; idle rows taken out
   }
   kernel.beforeTake = undefined;
   assert.equal(ticks, 29, 'idle rows are deleted from the kernel map after 30 s idle');
-  assert.deepEqual(p.rows.map((r) => [r.id, (r as FiletopRow).reads]), [['10-8:1-1', 1]], 'the late call is counted');
+  assert.deepEqual(
+    p.rows.map((r) => [r.id, (r as FiletopRow).reads]),
+    [['10-8:1-1', 1]],
+    'the late call is counted',
+  );
   // A row created and evicted by the LRU between two reads, and one evicted that sixty knew: counted, said.
   setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [kernelRow(12, 3, { reads: 1 })]);
   setMap(kernel, 'filetop_stats', 4, L.stat.size, stats(3 + 2));
@@ -143,7 +165,11 @@ test('reader under pressure: above 75 % of the map, the quietest and smallest ro
   await t.engine.open();
   const left = [...kernel.maps.get('filetop_rows')!.entries.values()].map((e) => Number(e.key.readBigUInt64LE(8)) - 100);
   assert.equal(left.length, 60);
-  assert.deepEqual(left.sort((a, b) => a - b), Array.from({ length: 60 }, (_, i) => i + 20), 'the 20 smallest went');
+  assert.deepEqual(
+    left.sort((a, b) => a - b),
+    Array.from({ length: 60 }, (_, i) => i + 20),
+    'the 20 smallest went',
+  );
   t.engine.close();
 });
 
@@ -166,7 +192,11 @@ test('engine: a panel attached only while on screen waits in standby, attaches w
   assert.equal(filetopLoads(), 1);
   setMap(kernel, 'filetop_rows', L.key.size, L.val.size, [kernelRow(10, 1, { reads: 7, read_bytes: 700 })]);
   const f = t.engine.tick();
-  assert.deepEqual(f.panels[1]!.rows.map((r) => (r as FiletopRow).reads), [5], 'its first interval starts at its own first read');
+  assert.deepEqual(
+    f.panels[1]!.rows.map((r) => (r as FiletopRow).reads),
+    [5],
+    'its first interval starts at its own first read',
+  );
   const closedBefore = kernel.closed;
   t.engine.show('softirqs');
   assert.equal(file().status, 'standby');

@@ -24,7 +24,11 @@ function tcptopFrame(): PanelFrame {
     tcptopSample(
       [
         conn('a', 10, rx[0]!, tx[0]!, { comm: 'nginx', lastActiveNs: nowNs }),
-        conn('b', 10, rx[1]!, tx[1]!, { comm: 'nginx', lastActiveNs: nowNs, names: { pid: 10, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '::1', rport: 2001 } }),
+        conn('b', 10, rx[1]!, tx[1]!, {
+          comm: 'nginx',
+          lastActiveNs: nowNs,
+          names: { pid: 10, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '::1', rport: 2001 },
+        }),
         conn('c', 20, rx[2]!, tx[2]!, { comm: 'ssh', lastActiveNs: nowNs }),
         conn('d', 20, rx[3]!, tx[3]!, { comm: 'ssh', lastActiveNs: 0 }),
       ],
@@ -56,13 +60,20 @@ test('tcptop by process: one row per process, bytes and rates summed, the connec
   // The detail: its rows, each by what tells it apart.
   const listed = v.spec.detail.find((d) => d.label === 'rows')!.value(nginx);
   assert.equal(listed, '2: 127.0.0.1:1000 → 127.0.0.1:2000; ::1:443 → ::1:2001');
-  assert.equal(v.spec.detail.some((d) => d.label === 'local' || d.label === 'remote'), false);
-  assert.deepEqual(v.spec.detail.filter((d) => d.label === 'process').map((d) => d.value(nginx)), ['10 nginx'], 'the process, once');
+  assert.equal(
+    v.spec.detail.some((d) => d.label === 'local' || d.label === 'remote'),
+    false,
+  );
+  assert.deepEqual(
+    v.spec.detail.filter((d) => d.label === 'process').map((d) => d.value(nginx)),
+    ['10 nginx'],
+    'the process, once',
+  );
   // Quiet only when every member is: ssh has a moving connection.
   assert.equal(v.spec.quiet?.(byComm.get('ssh')!), false);
 });
 
-test('tcptop by remote port: process and addresses left out; the trend is the members\' sum, aligned on the newest', () => {
+test("tcptop by remote port: process and addresses left out; the trend is the members' sum, aligned on the newest", () => {
   const panel = tcptopFrame();
   const v = groupView(tcptopPanel, panel, tcptopPanel.groupings![1]!);
   assert.deepEqual(
@@ -84,15 +95,34 @@ test('tcptop by remote port: process and addresses left out; the trend is the me
 
 test('sumHistories: aligned on the newest point; gaps stay gaps only where no member has a value', () => {
   assert.deepEqual(sumHistories([[1, 2, 3], [null, 5], undefined, [7]]), [1, 2, 15]);
-  assert.deepEqual(sumHistories([[1, 2], [3, null, 4]]), [3, 1, 6]);
+  assert.deepEqual(
+    sumHistories([
+      [1, 2],
+      [3, null, 4],
+    ]),
+    [3, 1, 6],
+  );
   assert.deepEqual(sumHistories([[null, null], [null]]), [null, null]);
   assert.deepEqual(sumHistories([]), []);
 });
 
 function bioRow(id: string, pid: number, disk: string, minor: number, op: BiotopRow['op'], io: number, avg: number, hist: number[]): BiotopRow {
   return {
-    id, pid, comm: `p${pid}`, op, major: 7, minor, disk, io, bytes: io * 4096, avg_lat_ns: avg, await_ns: avg * 2, p99_lat_ns: null,
-    io_per_s: io, bytes_per_s: io * 4096, lat_hist: hist,
+    id,
+    pid,
+    comm: `p${pid}`,
+    op,
+    major: 7,
+    minor,
+    disk,
+    io,
+    bytes: io * 4096,
+    avg_lat_ns: avg,
+    await_ns: avg * 2,
+    p99_lat_ns: null,
+    io_per_s: io,
+    bytes_per_s: io * 4096,
+    lat_hist: hist,
   };
 }
 
@@ -102,7 +132,20 @@ test('biotop by disk: requests summed, latencies averaged over the requests (not
   h1[9] = 1; // 512..1023
   const h2 = new Array(32).fill(0);
   h2[6] = 99; // 64..127
-  const rows = [bioRow('x', 1, 'loop0', 0, 'write', 1, 1000, h1), bioRow('y', 2, 'loop0', 0, 'read', 99, 100, h2), bioRow('z', 1, 'loop1', 1, 'read', 3, 50, h2.map((n) => (n ? 3 : 0)))];
+  const rows = [
+    bioRow('x', 1, 'loop0', 0, 'write', 1, 1000, h1),
+    bioRow('y', 2, 'loop0', 0, 'read', 99, 100, h2),
+    bioRow(
+      'z',
+      1,
+      'loop1',
+      1,
+      'read',
+      3,
+      50,
+      h2.map((n) => (n ? 3 : 0)),
+    ),
+  ];
   const v = groupView(biotopPanel, frameOf('biotop', rows), biotopPanel.groupings![0]!);
   const loop0 = v.panel.rows.find((r) => (r as BiotopRow).disk === 'loop0') as BiotopRow;
   assert.equal(loop0.io, 100);
@@ -116,23 +159,54 @@ test('biotop by disk: requests summed, latencies averaged over the requests (not
   assert.equal(loop0.io_per_s, 100);
   assert.deepEqual(v.spec.columns.map((c) => c.key).slice(0, 2), ['disk', 'group_rows']);
   assert.equal(v.panel.rows.length, 2);
-  assert.equal(weightedMean([{ v: null, n: 1 }], (r) => r.v, (r) => r.n), null, 'no latency: no mean');
+  assert.equal(
+    weightedMean(
+      [{ v: null, n: 1 }],
+      (r) => r.v,
+      (r) => r.n,
+    ),
+    null,
+    'no latency: no mean',
+  );
 });
 
 test('filetop by process: calls and bytes summed over its files; the file columns left out', () => {
   const f = (id: string, pid: number, path: string, reads: number, rb: number): FiletopRow => ({
-    id, pid, comm: `c${pid}`, type: 'R', path, major: 8, minor: 1, ino: 1, reads, writes: 1, read_bytes: rb, write_bytes: 10, read_bytes_per_s: rb, write_bytes_per_s: null,
+    id,
+    pid,
+    comm: `c${pid}`,
+    type: 'R',
+    path,
+    major: 8,
+    minor: 1,
+    ino: 1,
+    reads,
+    writes: 1,
+    read_bytes: rb,
+    write_bytes: 10,
+    read_bytes_per_s: rb,
+    write_bytes_per_s: null,
   });
   const rows = [f('1', 5, '/a', 2, 100), f('2', 5, '/b', 3, 200), f('3', 6, '/a', 1, 1)];
   const v = groupView(filetopPanel, frameOf('filetop', rows), filetopPanel.groupings![0]!);
   const p5 = v.panel.rows.find((r) => (r as FiletopRow).pid === 5) as FiletopRow;
   assert.deepEqual([p5.reads, p5.writes, p5.read_bytes, p5.write_bytes, p5.read_bytes_per_s, p5.write_bytes_per_s], [5, 2, 300, 20, 300, null]);
-  assert.equal(v.spec.columns.some((c) => c.key === 'path' || c.key === 'type'), false);
+  assert.equal(
+    v.spec.columns.some((c) => c.key === 'path' || c.key === 'type'),
+    false,
+  );
   assert.equal(v.spec.detail.find((d) => d.label === 'rows')!.value(p5), '2: /a; /b');
 });
 
 test('t steps through the groupings, then back to single rows; a panel without groupings ignores it', () => {
-  const ctx: UiContext = { panelIds: ['tcptop'], rowIds: ['a'], pageRows: 10, columnKeys: ['pid'], defaultSort: { key: 'total', descending: true }, groupings: 2 };
+  const ctx: UiContext = {
+    panelIds: ['tcptop'],
+    rowIds: ['a'],
+    pageRows: 10,
+    columnKeys: ['pid'],
+    defaultSort: { key: 'total', descending: true },
+    groupings: 2,
+  };
   let s = initialUiState(['tcptop']);
   const steps: (number | undefined)[] = [];
   for (let i = 0; i < 3; i++) {

@@ -10,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** One history tick from id → value pairs. */
-const rec = (h: History, pairs: [string, number][]): void => h.record(pairs.map((p) => p[0]), pairs.map((p) => p[1]));
+const rec = (h: History, pairs: [string, number][]): void =>
+  h.record(
+    pairs.map((p) => p[0]),
+    pairs.map((p) => p[1]),
+  );
 
 const status = (capEff: string): string => `Name:\tnode\nCapInh:\t0000000000000000\nCapEff:\t${capEff}\nCapBnd:\t000001ffffffffff\n`;
 
@@ -39,7 +43,7 @@ test('tracefs is found in the mount table, not by a stat that a non-root user ca
   assert.equal(tracefsMounted('/sys/kernel/debug/tracing', mounts), false);
 });
 
-test('online CPUs from the kernel\'s CPU list', () => {
+test("online CPUs from the kernel's CPU list", () => {
   assert.equal(parseCpuList('0-1\n'), 2);
   assert.equal(parseCpuList('0-3,6,8-9'), 7);
   assert.equal(parseCpuList('0'), 1);
@@ -63,12 +67,18 @@ test('history: series are plain frozen arrays that a later tick never changes', 
 test('no kernel BTF: one line that says what the kernel lacks', async () => {
   const { missingBtf } = await import('../../src/sources/bpf.js');
   assert.equal(missingBtf('/proc/self/status'), null);
-  assert.equal(missingBtf('/nonexistent/vmlinux'), "this kernel has no BTF (/nonexistent/vmlinux): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y");
+  assert.equal(
+    missingBtf('/nonexistent/vmlinux'),
+    "this kernel has no BTF (/nonexistent/vmlinux): sixty's BPF panels need a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+  );
 });
 
 test('history keeps at most its maximum of series; the least important give way, never the top talker', () => {
   const h = new History(100);
-  rec(h, [['big', 1e9], ['old', 1]]);
+  rec(h, [
+    ['big', 1e9],
+    ['old', 1],
+  ]);
   for (let t = 0; t < 5; t++) {
     // Each tick 150 new small rows, and the big one moving on.
     rec(h, [['big', 1e9], ...Array.from({ length: 150 }, (_, i) => [`t${t}s${i}`, 10 + i] as [string, number])]);
@@ -79,8 +89,17 @@ test('history keeps at most its maximum of series; the least important give way,
   assert.notEqual(h.get('t4s149'), undefined, 'the biggest newcomer got in');
   assert.equal(h.get('t4s0'), undefined, 'the smallest did not');
   const full = new History(3);
-  rec(full, [['a', 5], ['b', 5], ['c', 5]]);
-  rec(full, [['a', 5], ['b', 5], ['c', 5], ['d', 1]]);
+  rec(full, [
+    ['a', 5],
+    ['b', 5],
+    ['c', 5],
+  ]);
+  rec(full, [
+    ['a', 5],
+    ['b', 5],
+    ['c', 5],
+    ['d', 1],
+  ]);
   assert.equal(full.get('d'), undefined, 'a newcomer smaller than every series stays out');
 });
 
@@ -107,7 +126,10 @@ test('B: BPF stats put back at the end; after a SIGKILL, the next sixty puts the
     killed.toggle();
     alive.delete(100);
     const next = new BpfStatsSwitch(places(300));
-    assert.match(next.recoverAbandoned() ?? '', /kernel\.bpf_stats_enabled was left on by a sixty that ended without cleaning up \(pid 100\): turned off again/);
+    assert.match(
+      next.recoverAbandoned() ?? '',
+      /kernel\.bpf_stats_enabled was left on by a sixty that ended without cleaning up \(pid 100\): turned off again/,
+    );
     assert.equal(readFileSync(sysctl, 'utf8'), '0');
     assert.equal(next.recoverAbandoned(), null, 'once');
     // A pid used again by another process (another start time) is not that sixty.

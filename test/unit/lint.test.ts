@@ -14,8 +14,12 @@ async function errors(file: string, code: string): Promise<string[]> {
 
 test('views/ may import types from src/, never values; only src/cli.ts and src/modes/ import views/', async () => {
   assert.deepEqual(await errors('views/X.tsx', "import type { Frame } from '../src/frame.js';\nexport type F = Frame;\n"), []);
-  assert.deepEqual(await errors('views/X.tsx', "import { humanBytes } from '../src/format.js';\nexport const f = humanBytes;\n"), ['@typescript-eslint/no-restricted-imports']);
-  assert.deepEqual(await errors('src/engine2.ts', "import { fit } from '../views/cells.js';\nexport const f = fit;\n"), ['@typescript-eslint/no-restricted-imports']);
+  assert.deepEqual(await errors('views/X.tsx', "import { humanBytes } from '../src/format.js';\nexport const f = humanBytes;\n"), [
+    '@typescript-eslint/no-restricted-imports',
+  ]);
+  assert.deepEqual(await errors('src/engine2.ts', "import { fit } from '../views/cells.js';\nexport const f = fit;\n"), [
+    '@typescript-eslint/no-restricted-imports',
+  ]);
   assert.deepEqual(await errors('src/cli.ts', "import { fit } from '../views/cells.js';\nexport const f = fit;\n"), []);
   assert.deepEqual(await errors('src/modes/console.ts', "import { fit } from '../../views/cells.js';\nexport const f = fit;\n"), []);
 });

@@ -46,16 +46,58 @@ function mirrorRead(m: MapMirror<Entry>, read: MapRead, now: number): { made: st
 test('map mirror: new keys get the lowest free slots; known keys are found by their words; forgotten slots are reused; the columns stay dense', () => {
   const m = new MapMirror<Entry>(POLICY);
   m.begin();
-  assert.deepEqual(mirrorRead(m, batch([[1, 10], [2, 20], [3, 30]]), 0).made, ['e1', 'e2', 'e3']);
-  assert.deepEqual([...m.entries()].map((e) => [e.name, e.slot]), [['e1', 0], ['e2', 1], ['e3', 2]]);
+  assert.deepEqual(
+    mirrorRead(
+      m,
+      batch([
+        [1, 10],
+        [2, 20],
+        [3, 30],
+      ]),
+      0,
+    ).made,
+    ['e1', 'e2', 'e3'],
+  );
+  assert.deepEqual(
+    [...m.entries()].map((e) => [e.name, e.slot]),
+    [
+      ['e1', 0],
+      ['e2', 1],
+      ['e3', 2],
+    ],
+  );
   m.begin();
-  const r = mirrorRead(m, batch([[3, 31], [1, 10]]), 1e9);
+  const r = mirrorRead(
+    m,
+    batch([
+      [3, 31],
+      [1, 10],
+    ]),
+    1e9,
+  );
   assert.deepEqual(r, { made: [], moved: ['e3'] }, 'found again by key, whatever the order');
   // e2 left the map: forgotten, its slot goes to the next new key, lowest first.
   for (const e of [...m.entries()]) if (e.seenRead !== m.read) m.forget(e);
   m.begin();
-  mirrorRead(m, batch([[1, 10], [3, 31], [7, 70], [8, 80]]), 2e9);
-  assert.deepEqual([...m.entries()].map((e) => [e.name, e.slot]), [['e1', 0], ['e7', 1], ['e3', 2], ['e8', 3]]);
+  mirrorRead(
+    m,
+    batch([
+      [1, 10],
+      [3, 31],
+      [7, 70],
+      [8, 80],
+    ]),
+    2e9,
+  );
+  assert.deepEqual(
+    [...m.entries()].map((e) => [e.name, e.slot]),
+    [
+      ['e1', 0],
+      ['e7', 1],
+      ['e3', 2],
+      ['e8', 3],
+    ],
+  );
   // The last slots freed: the columns shrink.
   m.forget([...m.entries()].find((e) => e.name === 'e8')!);
   m.forget([...m.entries()].find((e) => e.name === 'e3')!);
@@ -78,26 +120,51 @@ test('map mirror: idle entries are picked; above the high water mark the quietes
   all[2]!.count = 1; // e3 the smallest of those active now
   const picked = m.pick(all, 10, 12, 0, (e) => e.count).map((e) => e.name);
   assert.deepEqual(picked, ['e5', 'e10', 'e9'], 'idle first; then the two quietest (smallest first), which make three');
-  assert.deepEqual(m.pick(all, 9, 12, 0, (e) => e.count).map((e) => e.name), ['e5'], 'at the high water mark: only the idle');
+  assert.deepEqual(
+    m.pick(all, 9, 12, 0, (e) => e.count).map((e) => e.name),
+    ['e5'],
+    'at the high water mark: only the idle',
+  );
 });
 
 test('map mirror: taking entries out settles each with the counts the delete returned; unknown keys are left alone', () => {
   const m = new MapMirror<Entry>(POLICY);
   m.begin();
-  mirrorRead(m, batch([[1, 10], [2, 20]]), 0);
+  mirrorRead(
+    m,
+    batch([
+      [1, 10],
+      [2, 20],
+    ]),
+    0,
+  );
   const e1 = [...m.entries()][0]!;
   let asked: Buffer | undefined;
-  const n = m.take([e1], (keys) => {
-    asked = keys;
-    // The kernel counted 5 more between the read and the delete; it also returns a key sixty never knew.
-    return batch([[1, 15], [99, 1]]);
-  }, (e, taken, i) => {
-    e.count = Number(taken.values.readBigUInt64LE(i * 8));
-  });
+  const n = m.take(
+    [e1],
+    (keys) => {
+      asked = keys;
+      // The kernel counted 5 more between the read and the delete; it also returns a key sixty never knew.
+      return batch([
+        [1, 15],
+        [99, 1],
+      ]);
+    },
+    (e, taken, i) => {
+      e.count = Number(taken.values.readBigUInt64LE(i * 8));
+    },
+  );
   assert.equal(n, 2);
   assert.equal(asked!.length, 16, 'the key as the kernel has it');
   assert.equal(asked!.readUInt32LE(0), 1);
   assert.equal(asked!.readUInt32LE(12), 1 ^ 0xffff);
   assert.equal(e1.count, 15, 'its last counts still count');
-  assert.equal(m.take([], () => assert.fail('no delete for nothing'), () => {}), 0);
+  assert.equal(
+    m.take(
+      [],
+      () => assert.fail('no delete for nothing'),
+      () => {},
+    ),
+    0,
+  );
 });

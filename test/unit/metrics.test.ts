@@ -14,7 +14,19 @@ import { EMPTY_SUMMARY } from '../../src/frame.js';
 
 const S = 1e9;
 function panel(id: string, rows: object[], stats: Record<string, number> = {}, status: PanelFrame['status'] = 'ok'): PanelFrame {
-  return { id, status, tier: 'tp_btf', hooks: null, reason: null, attempts: [], attachedAt: null, rows: rows as PanelFrame['rows'], summary: EMPTY_SUMMARY, stats, history: {} };
+  return {
+    id,
+    status,
+    tier: 'tp_btf',
+    hooks: null,
+    reason: null,
+    attempts: [],
+    attachedAt: null,
+    rows: rows as PanelFrame['rows'],
+    summary: EMPTY_SUMMARY,
+    stats,
+    history: {},
+  };
 }
 let clock = Date.parse('2026-12-01T12:00:00Z');
 function frame(panels: PanelFrame[], elapsedNs = S, self = { cpuPct: 2, rssBytes: 90e6 }): Frame {
@@ -42,8 +54,20 @@ test('tcptop: bytes per process name are summed over frames; what the listing le
 test('tcptop and filetop: per-process totals over every key (not only the listed rows) when the panel gives them', () => {
   const st = new MetricsState(PANELS, 20);
   const listed = [tcp('nginx', 10, 10)];
-  const tp = { ...panel('tcptop', listed, { rx_bytes: 5000, tx_bytes: 7000 }), byProcess: [{ comm: 'nginx', values: { rx_bytes: 4990, tx_bytes: 6990 } }, { comm: 'curl', values: { rx_bytes: 10, tx_bytes: 10 } }] };
-  const fp = { ...panel('filetop', [], { reads: 9, writes: 0, read_bytes: 900, write_bytes: 0 }), byProcess: [{ comm: 'cat', type: 'R', values: { reads: 8, writes: 0, read_bytes: 800, write_bytes: 0 } }, { comm: 'cat', type: 'S', values: { reads: 1, writes: 0, read_bytes: 100, write_bytes: 0 } }] };
+  const tp = {
+    ...panel('tcptop', listed, { rx_bytes: 5000, tx_bytes: 7000 }),
+    byProcess: [
+      { comm: 'nginx', values: { rx_bytes: 4990, tx_bytes: 6990 } },
+      { comm: 'curl', values: { rx_bytes: 10, tx_bytes: 10 } },
+    ],
+  };
+  const fp = {
+    ...panel('filetop', [], { reads: 9, writes: 0, read_bytes: 900, write_bytes: 0 }),
+    byProcess: [
+      { comm: 'cat', type: 'R', values: { reads: 8, writes: 0, read_bytes: 800, write_bytes: 0 } },
+      { comm: 'cat', type: 'S', values: { reads: 1, writes: 0, read_bytes: 100, write_bytes: 0 } },
+    ],
+  };
   st.update(frame([tp, fp]));
   assert.equal(value(st, 'tcptop.rx', { comm: 'nginx' }), 4990, 'all of nginx, not its listed row');
   assert.equal(value(st, 'tcptop.tx', { comm: 'curl' }), 10);
@@ -55,12 +79,21 @@ test('tcptop and filetop: per-process totals over every key (not only the listed
 test('process names are capped at the top N; a name quiet for 10 minutes gives its place (and its series) to another', () => {
   const st = new MetricsState(PANELS, 2);
   st.update(frame([panel('tcptop', [tcp('a', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
-  assert.deepEqual(
-    (fam(st, 'tcptop.rx').samples as Sample[]).map((s) => [s.labels.comm, s.value]).sort(),
-    [[OTHER, 100], ['a', 300], ['b', 200]],
-  );
+  assert.deepEqual((fam(st, 'tcptop.rx').samples as Sample[]).map((s) => [s.labels.comm, s.value]).sort(), [
+    [OTHER, 100],
+    ['a', 300],
+    ['b', 200],
+  ]);
   // A fork storm of new names: still two names and other.
-  st.update(frame([panel('tcptop', Array.from({ length: 500 }, (_, i) => tcp(`w${i}`, 1, 0)), { rx_bytes: 500, tx_bytes: 0 })]));
+  st.update(
+    frame([
+      panel(
+        'tcptop',
+        Array.from({ length: 500 }, (_, i) => tcp(`w${i}`, 1, 0)),
+        { rx_bytes: 500, tx_bytes: 0 },
+      ),
+    ]),
+  );
   assert.equal(fam(st, 'tcptop.rx').samples.length, 3);
   assert.equal(value(st, 'tcptop.rx', { comm: OTHER }), 600);
   // b stays busy; a is quiet for 10 minutes of frames, then c gets its place.
@@ -84,7 +117,10 @@ test('softirqs per vector and CPU; runqlen a real histogram per CPU; biotop late
   st.update(
     frame([
       panel('softirqs', [{ id: 'net_rx', vector: 'net_rx', count: 30, time_ns: 3000, cpu_counts: [10, 20], cpu_time_ns: [1000, 2000] }]),
-      panel('runqlen', [{ id: 'cpu0', cpu: 0, samples: 99, hist, occupancy_pct: 9.09 }, { id: 'all', cpu: 'all', samples: 99, hist }]),
+      panel('runqlen', [
+        { id: 'cpu0', cpu: 0, samples: 99, hist, occupancy_pct: 9.09 },
+        { id: 'all', cpu: 'all', samples: 99, hist },
+      ]),
       panel('biotop', [{ id: 'x', disk: 'vda', op: 'read', io: 7, bytes: 28672, avg_lat_ns: 1000, lat_hist: lat }]),
     ]),
   );
@@ -93,14 +129,31 @@ test('softirqs per vector and CPU; runqlen a real histogram per CPU; biotop late
   const rq = fam(st, 'runqlen.length').samples as HistogramSample[];
   assert.equal(rq.length, 1, 'per CPU, not the all row');
   assert.deepEqual(rq[0]!.labels, { cpu: '0' });
-  assert.deepEqual(rq[0]!.buckets.map((b) => [b.le, b.count]), [[0, 90], [1, 90], [2, 96], [3, 96], [4, 96], [6, 99], [8, 99], [12, 99], [16, 99], [24, 99]]);
+  assert.deepEqual(
+    rq[0]!.buckets.map((b) => [b.le, b.count]),
+    [
+      [0, 90],
+      [1, 90],
+      [2, 96],
+      [3, 96],
+      [4, 96],
+      [6, 99],
+      [8, 99],
+      [12, 99],
+      [16, 99],
+      [24, 99],
+    ],
+  );
   assert.equal(rq[0]!.count, 99);
   assert.equal(rq[0]!.sum, 2 * 6 + 5 * 3);
   assert.equal(value(st, 'runqlen.occupancy', { cpu: '0' }), 0.0909);
   const d = (fam(st, 'biotop.latency').samples as HistogramSample[])[0]!;
   assert.deepEqual(d.labels, { disk: 'vda', op: 'read' });
   assert.equal(d.buckets[0]!.le, 1.024e-6);
-  assert.deepEqual(d.buckets.slice(0, 2).map((b) => b.count), [4, 6]);
+  assert.deepEqual(
+    d.buckets.slice(0, 2).map((b) => b.count),
+    [4, 6],
+  );
   assert.equal(d.buckets.at(-1)!.count, 7);
   assert.equal(d.count, 7);
   assert.equal(d.sum, 7e-6);
@@ -109,7 +162,12 @@ test('softirqs per vector and CPU; runqlen a real histogram per CPU; biotop late
 
 test('panel status, tier and drop counters; a panel in error adds no rows', () => {
   const st = new MetricsState(PANELS);
-  st.update(frame([panel('tcptop', [tcp('x', 5, 5)], { map_full_drops_total: 3, lru_evicted_total: 12, bpf_missed_drops_total: 1, rx_bytes: 5, tx_bytes: 5 }), panel('biotop', [{ disk: 'vda', op: 'read', io: 1 }], {}, 'error')]));
+  st.update(
+    frame([
+      panel('tcptop', [tcp('x', 5, 5)], { map_full_drops_total: 3, lru_evicted_total: 12, bpf_missed_drops_total: 1, rx_bytes: 5, tx_bytes: 5 }),
+      panel('biotop', [{ disk: 'vda', op: 'read', io: 1 }], {}, 'error'),
+    ]),
+  );
   assert.equal(value(st, 'panelUp', { panel: 'tcptop' }), 1);
   assert.equal(value(st, 'panelUp', { panel: 'biotop' }), 0);
   assert.equal(value(st, 'panelInfo', { panel: 'biotop', status: 'error', tier: 'tp_btf' }), 1);
@@ -160,7 +218,10 @@ test('the endpoint: Prometheus text by default, OpenMetrics when asked; one form
     assert.match((await get(port)).body, /^# TYPE sixty_tcp_sent_bytes_total counter$/m);
     const before = ep.served.formats;
     const many = await Promise.all(Array.from({ length: 200 }, () => get(port)));
-    assert.ok(many.every((r) => r.status === 200 && r.body === many[0]!.body), '200 concurrent scrapes, all served, the same frame');
+    assert.ok(
+      many.every((r) => r.status === 200 && r.body === many[0]!.body),
+      '200 concurrent scrapes, all served, the same frame',
+    );
     assert.equal(ep.served.formats, before, 'formatted once for that frame, not 200 times');
     ep.update(frame([panel('tcptop', [tcp('nginx', 1, 1)], { rx_bytes: 1, tx_bytes: 1 })]));
     assert.match((await get(port)).body, /sixty_tcp_sent_bytes_total\{comm="nginx"\} 1001/);
@@ -209,8 +270,14 @@ test('the endpoint under hostile clients: a 1 MB request line, more connections 
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await get(port)).status, 200);
     // The same port again: one line, exit status 2.
-    await assert.rejects(MetricsEndpoint.listen({ host: '127.0.0.1', port }, PANELS, 20), (e: unknown) => e instanceof UserError && e.exitCode === 2 && /127\.0\.0\.1:\d+: the port is in use$/.test(e.message));
-    await assert.rejects(MetricsEndpoint.listen({ host: '192.0.2.1', port: 9 }, PANELS, 20), (e: unknown) => e instanceof UserError && /no such address on this host/.test(e.message));
+    await assert.rejects(
+      MetricsEndpoint.listen({ host: '127.0.0.1', port }, PANELS, 20),
+      (e: unknown) => e instanceof UserError && e.exitCode === 2 && /127\.0\.0\.1:\d+: the port is in use$/.test(e.message),
+    );
+    await assert.rejects(
+      MetricsEndpoint.listen({ host: '192.0.2.1', port: 9 }, PANELS, 20),
+      (e: unknown) => e instanceof UserError && /no such address on this host/.test(e.message),
+    );
   } finally {
     for (const s of held) s.destroy();
     ep.close();

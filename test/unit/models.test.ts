@@ -57,7 +57,10 @@ test('softirqs: empty data gives no rows', () => {
 
 test('tcptop: deltas for known entries, whole value for new ones, long-idle ones left out', () => {
   const prev = tcptopSample([conn('a', 1, 100, 1000), conn('idle', 2, 5, 5, { lastActiveNs: -Infinity })], { nowNs: 10e9 });
-  const cur = tcptopSample([conn('a', 1, 150, 4000, { lastActiveNs: 20e9 }), conn('idle', 2, 5, 5, { lastActiveNs: -Infinity }), conn('new', 3, 7, 0, { lastActiveNs: 20e9 })], { nowNs: 20e9 });
+  const cur = tcptopSample(
+    [conn('a', 1, 150, 4000, { lastActiveNs: 20e9 }), conn('idle', 2, 5, 5, { lastActiveNs: -Infinity }), conn('new', 3, 7, 0, { lastActiveNs: 20e9 })],
+    { nowNs: 20e9 },
+  );
   const rows = deriveTcptop(cur, prev, 5e8);
   assert.deepEqual(
     rows.map((r) => [r.id, r.rx_bytes, r.tx_bytes, r.rx_per_s, r.tx_per_s, r.quiet_ns]),
@@ -71,7 +74,10 @@ test('tcptop: deltas for known entries, whole value for new ones, long-idle ones
 test('tcptop: a connection that goes quiet stays listed with 0 bytes for 10 s (or three intervals), then leaves', () => {
   const at = (nowNs: number, rx: number) => tcptopSample([conn('s', 1, rx, 0, { lastActiveNs: 1e9 })], { nowNs });
   const quiet = deriveTcptop(at(5e9, 100), at(4e9, 100), 1e9);
-  assert.deepEqual(quiet.map((r) => [r.id, r.rx_bytes, r.quiet_ns]), [['s', 0, 4e9]]);
+  assert.deepEqual(
+    quiet.map((r) => [r.id, r.rx_bytes, r.quiet_ns]),
+    [['s', 0, 4e9]],
+  );
   assert.deepEqual(deriveTcptop(at(11.5e9, 100), at(10.5e9, 100), 1e9), [], 'gone after 10 s');
   assert.equal(deriveTcptop(at(21e9, 100), at(1e9, 100), 20e9).length, 1, 'with a 20 s interval, kept for three of them');
 });
@@ -116,14 +122,23 @@ test('tcptop: at most MAX_ROWS rows, the biggest talkers; the totals count every
   const cur = tcptopSample(list(1), { nowNs: 1e9 });
   const rows = deriveTcptop(cur, prev, 1e9);
   assert.equal(rows.length, MAX_ROWS);
-  assert.ok(rows.some((r) => r.rx_bytes === 1e6), 'the biggest talker is listed');
+  assert.ok(
+    rows.some((r) => r.rx_bytes === 1e6),
+    'the biggest talker is listed',
+  );
   const smallestListed = Math.min(...rows.map((r) => r.rx_bytes!));
   const left = list(1).filter((c) => !rows.some((r) => r.id === c.id));
-  assert.ok(left.every((c) => c.rx <= smallestListed), 'no connection left out moved more than one listed');
+  assert.ok(
+    left.every((c) => c.rx <= smallestListed),
+    'no connection left out moved more than one listed',
+  );
   const stats = tcptopStats(cur, prev);
   assert.equal(stats.listed, MAX_ROWS);
   assert.deepEqual([stats.connections, stats.quiet_connections], [n - 3, 3], 'c0, c1000 and c2000 moved nothing: quiet');
-  assert.equal(stats.rx_bytes, list(1).reduce((s, c) => s + c.rx, 0));
+  assert.equal(
+    stats.rx_bytes,
+    list(1).reduce((s, c) => s + c.rx, 0),
+  );
 });
 
 test('tcptop: a stalled transfer stays listed among more small talkers than MAX_ROWS: a quiet row ranks by all it moved', async () => {
@@ -174,12 +189,31 @@ test('tcptop: the map is sized from the TCP sockets in use', async () => {
 test('JSON frames carry raw units, opaque row ids and the summary, never a kernel pointer', async () => {
   const { frameToJson } = await import('../../src/json.js');
   const { CATALOG, fixtureFrame } = await import('../helpers/fixtures.js');
-  const json = frameToJson(await fixtureFrame(), CATALOG) as { time: string; interval_ns: number; panels: Record<string, { rows: Record<string, unknown>[]; status: string; summary: Record<string, number> }> };
+  const json = frameToJson(await fixtureFrame(), CATALOG) as {
+    time: string;
+    interval_ns: number;
+    panels: Record<string, { rows: Record<string, unknown>[]; status: string; summary: Record<string, number> }>;
+  };
   assert.equal(json.time, '2026-11-25T12:00:03.000Z');
   assert.equal(json.interval_ns, 1e9);
   assert.deepEqual((json as unknown as { self: unknown }).self, { cpu_pct: 1.2, rss_bytes: 100 * 1048576 }, "sixty's own cost over the interval");
   const row = json.panels.tcptop!.rows[0]!;
-  assert.deepEqual(Object.keys(row), ['id', 'pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'rport', 'rx_bytes', 'tx_bytes', 'rx_per_s', 'tx_per_s', 'quiet_ns', 'total']);
+  assert.deepEqual(Object.keys(row), [
+    'id',
+    'pid',
+    'comm',
+    'family',
+    'laddr',
+    'lport',
+    'raddr',
+    'rport',
+    'rx_bytes',
+    'tx_bytes',
+    'rx_per_s',
+    'tx_per_s',
+    'quiet_ns',
+    'total',
+  ]);
   assert.equal(row.total, (row.rx_bytes as number) + (row.tx_bytes as number), 'computed columns are in the JSON too');
   const soft = json.panels.softirqs!.rows.find((r) => r.vector === 'timer')!;
   assert.equal(soft.avg_ns, 9000);
@@ -200,14 +234,24 @@ test('softirqs: per-CPU counts and times over the interval, the busiest CPU, the
     cpuTimeNs: time,
     maxNs,
   });
-  const timer = (t: number): SoftirqsSample['vectors'][number] => ({ vector: 'timer', count: 1n, timeNs: BigInt(t), cpuCounts: [1, 0], cpuTimeNs: [t, 0], maxNs: 5 });
+  const timer = (t: number): SoftirqsSample['vectors'][number] => ({
+    vector: 'timer',
+    count: 1n,
+    timeNs: BigInt(t),
+    cpuCounts: [1, 0],
+    cpuTimeNs: [t, 0],
+    maxNs: 5,
+  });
   const prev: SoftirqsSample = { vectors: [rec([100, 50], [1000, 2000], 7), timer(0)], ncpu: 2 };
   // NET_RX pinned to CPU 1: 0.3 s of its 0.5 s interval.
   const cur: SoftirqsSample = { vectors: [rec([110, 5050], [2000, 300_002_000], 9000), timer(1_000_000)], ncpu: 2 };
   const [rx, tm] = deriveSoftirqs(cur, prev, 5e8);
   assert.deepEqual([rx!.cpu_counts, rx!.cpu_time_ns, rx!.busiest_cpu, rx!.busiest_cpu_pct, rx!.max_ns], [[10, 5000], [1000, 300_000_000], 1, 60, 9000]);
   assert.equal(tm!.busiest_cpu, 0);
-  assert.equal(softirqsSummary([rx!, tm!], {}, 5e8).text, 'all vectors: 10020/s, 30.10% of CPU time; busiest cpu1: 60.00% of its time in softirqs (net_rx 60.00%)');
+  assert.equal(
+    softirqsSummary([rx!, tm!], {}, 5e8).text,
+    'all vectors: 10020/s, 30.10% of CPU time; busiest cpu1: 60.00% of its time in softirqs (net_rx 60.00%)',
+  );
   const first = deriveSoftirqs(cur, undefined, 5e8)[0]!;
   assert.deepEqual([first.cpu_counts, first.busiest_cpu, first.max_ns], [null, null, null], 'no interval yet');
   const reset = deriveSoftirqs(cur, { vectors: [rec([200, 50], [0, 0], null)], ncpu: 2 }, 5e8)[0]!;
@@ -216,7 +260,7 @@ test('softirqs: per-CPU counts and times over the interval, the busiest CPU, the
 
 test('firstK: the first k in order, as a full sort would give them, on random, sorted, reversed and tied input', () => {
   let seed = 7;
-  const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  const rand = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
   type X = { v: number; id: number };
   const cmp = (a: X, b: X): number => b.v - a.v || a.id - b.id; // busiest first, ties by id
   const shapes: Record<string, (n: number) => X[]> = {
@@ -243,8 +287,20 @@ test('mpstat and the checklist: a CPU going offline between two reads leaves the
   const a = parseProcStat([line('cpu', 200, 200), line('cpu0', 100, 100), line('cpu1', 100, 100)].join('\n'));
   const b = parseProcStat([line('cpu', 150, 150), line('cpu0', 150, 150)].join('\n'));
   const rows = deriveMpstat(b, a, 1e9);
-  assert.deepEqual(rows.map((r) => [r.id, r.busy_pct, r.usr_pct, r.idle_pct]), [['all', 50, 50, 50], ['cpu0', 50, 50, 50]]);
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.busy_pct, r.usr_pct, r.idle_pct]),
+    [
+      ['all', 50, 50, 50],
+      ['cpu0', 50, 50, 50],
+    ],
+  );
   // And back online (it comes back with its old counters): the all row still from the CPUs of both samples.
   const c = parseProcStat([line('cpu', 400, 400), line('cpu0', 200, 200), line('cpu1', 200, 200)].join('\n'));
-  assert.deepEqual(deriveMpstat(c, b, 1e9).map((r) => [r.id, r.busy_pct]), [['all', 50], ['cpu0', 50]]);
+  assert.deepEqual(
+    deriveMpstat(c, b, 1e9).map((r) => [r.id, r.busy_pct]),
+    [
+      ['all', 50],
+      ['cpu0', 50],
+    ],
+  );
 });

@@ -17,7 +17,7 @@ test('every panel of the registry has its fixture, and every fixture a panel of 
   for (const def of PANELS) assert.equal(FIXTURES.get(def.id)!.panel, def, `test/panels/${def.id}.ts names the registry's ${def.id}`);
 });
 
-test('a BPF panel\'s fixture writes its tier on every kernel of the matrix (one its ladder has), its ground truth and its budget', () => {
+test("a BPF panel's fixture writes its tier on every kernel of the matrix (one its ladder has), its ground truth and its budget", () => {
   for (const def of PANELS) {
     if (def.source.kind !== 'bpf') continue;
     const f = FIXTURES.get(def.id)!;

@@ -2,7 +2,20 @@
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,10 +132,16 @@ test('record → replay → export: the snapshot of a replayed frame has the row
     const r = new RecordingReader(path, CATALOG);
     const shown = new ReplayStore(r, panelById);
     shown.go(33);
-    const doc = JSON.stringify(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:01:00.000Z' }, shown.getSnapshot(), CATALOG));
+    const doc = JSON.stringify(
+      snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:01:00.000Z' }, shown.getSnapshot(), CATALOG),
+    );
     const back = parseSnapshot(Buffer.from(doc), CATALOG);
     assert.deepEqual(withoutHistory(back.frame), asRecorded(FRAMES[33]!));
-    assert.deepEqual(plain(back.frame.panels.map((p) => p.history)), plain(shown.getSnapshot().panels.map((p) => p.history)), 'with the trends the replay showed');
+    assert.deepEqual(
+      plain(back.frame.panels.map((p) => p.history)),
+      plain(shown.getSnapshot().panels.map((p) => p.history)),
+      'with the trends the replay showed',
+    );
     r.close();
   });
 });
@@ -167,7 +186,11 @@ test('replay play (p): frames follow at the recorded pace, + doubles it, a gap p
       return FRAMES[i]!;
     },
     timeOf: (i) => times[i]!,
-    seekTime: (ms) => Math.max(0, times.findIndex((t) => t >= ms)),
+    seekTime: (ms) =>
+      Math.max(
+        0,
+        times.findIndex((t) => t >= ms),
+      ),
     withHistory: false,
   };
   mock.timers.enable({ apis: ['setTimeout'] });
@@ -260,7 +283,10 @@ test('damage anywhere else is one FormatError line, naming the frame', async () 
     const bad = Buffer.from(whole);
     bad[at + 25] = bad[at + 25]! ^ 0xff;
     writeFileSync(path, bad);
-    assert.throws(() => new RecordingReader(path, CATALOG), (e: Error) => e instanceof FormatError && /damaged record at byte \d+ \(frame 11: checksum\)/.test(e.message));
+    assert.throws(
+      () => new RecordingReader(path, CATALOG),
+      (e: Error) => e instanceof FormatError && /damaged record at byte \d+ \(frame 11: checksum\)/.test(e.message),
+    );
     const header = Buffer.from(whole);
     header[15] = header[15]! ^ 0x01;
     writeFileSync(path, header);
@@ -348,7 +374,10 @@ test('two writers on one recording: the second is refused while the first record
     const first = new RecordingWriter(path, META, { catalog: CATALOG });
     first.add(FRAMES[0]!);
     await first.drain();
-    assert.throws(() => new RecordingWriter(path, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /another sixty is recording to it/.test(e.message));
+    assert.throws(
+      () => new RecordingWriter(path, META, { catalog: CATALOG }),
+      (e: Error) => e instanceof RecordingRefused && /another sixty is recording to it/.test(e.message),
+    );
     first.add(FRAMES[1]!);
     await first.close();
     await record(path, FRAMES.slice(2, 4));
@@ -363,25 +392,40 @@ test('a shared directory: a FIFO, a link or a file of another kind at the name i
     const fifo = join(dir, 'fifo.rec');
     execFileSync('mkfifo', [fifo]);
     const t0 = Date.now();
-    assert.throws(() => new RecordingWriter(fifo, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /not a regular file/.test(e.message));
+    assert.throws(
+      () => new RecordingWriter(fifo, META, { catalog: CATALOG }),
+      (e: Error) => e instanceof RecordingRefused && /not a regular file/.test(e.message),
+    );
     assert.ok(Date.now() - t0 < 2000, 'opening a FIFO does not wait for a reader');
     const target = join(dir, 'target');
     writeFileSync(target, 'precious\n', { mode: 0o600 });
     symlinkSync(target, join(dir, 'link.rec'));
-    assert.throws(() => new RecordingWriter(join(dir, 'link.rec'), META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /symbolic link/.test(e.message));
+    assert.throws(
+      () => new RecordingWriter(join(dir, 'link.rec'), META, { catalog: CATALOG }),
+      (e: Error) => e instanceof RecordingRefused && /symbolic link/.test(e.message),
+    );
     const open = join(dir, 'open.rec');
     writeFileSync(open, '');
     chmodSync(open, 0o666);
-    assert.throws(() => new RecordingWriter(open, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /mode 666/.test(e.message));
+    assert.throws(
+      () => new RecordingWriter(open, META, { catalog: CATALOG }),
+      (e: Error) => e instanceof RecordingRefused && /mode 666/.test(e.message),
+    );
     assert.equal(statSync(open).size, 0, 'nothing recorded into a file others can read');
     linkSync(target, join(dir, 'hard.rec'));
-    assert.throws(() => new RecordingWriter(join(dir, 'hard.rec'), META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /hard links/.test(e.message));
+    assert.throws(
+      () => new RecordingWriter(join(dir, 'hard.rec'), META, { catalog: CATALOG }),
+      (e: Error) => e instanceof RecordingRefused && /hard links/.test(e.message),
+    );
     if (process.geteuid?.() === 0) {
       // An empty file another user made at the name (as uid 65534 would in /tmp): refused, never filled.
       const theirs = join(dir, 'theirs.rec');
       writeFileSync(theirs, '', { mode: 0o600 });
       chownSync(theirs, 65534, 65534);
-      assert.throws(() => new RecordingWriter(theirs, META, { catalog: CATALOG }), (e: Error) => e instanceof RecordingRefused && /another user \(uid 65534\)/.test(e.message));
+      assert.throws(
+        () => new RecordingWriter(theirs, META, { catalog: CATALOG }),
+        (e: Error) => e instanceof RecordingRefused && /another user \(uid 65534\)/.test(e.message),
+      );
       assert.equal(statSync(theirs).size, 0);
     }
     assert.equal(readFileSync(target, 'utf8'), 'precious\n');
@@ -462,14 +506,18 @@ test('snapshot: the frame with its trends round trips; written atomically, 0600,
     assert.deepEqual(back.host, META.host);
     const stem = snapshotStem('web-01.example/evil name', new Date('2026-11-25T12:00:30.123Z'));
     assert.equal(stem, 'sixty-web-01.example_evil_name-20261125T120030Z');
-    writeFileSync(join(dir, `${stem}.json`), 'someone else\'s');
+    writeFileSync(join(dir, `${stem}.json`), "someone else's");
     const p1 = writeSnapshot(dir, stem, json, 'text');
     const p2 = writeSnapshot(dir, stem, json, 'text');
     assert.deepEqual([p1, p2], [join(dir, `${stem}-2.json`), join(dir, `${stem}-3.json`)]);
-    assert.equal(readFileSync(join(dir, `${stem}.json`), 'utf8'), 'someone else\'s', 'never overwritten');
+    assert.equal(readFileSync(join(dir, `${stem}.json`), 'utf8'), "someone else's", 'never overwritten');
     assert.equal(statSync(p1).mode & 0o777, 0o600);
     assert.equal(readFileSync(p1.replace(/json$/, 'txt'), 'utf8'), 'text');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'no temporary file left',
+    );
     assert.throws(() => writeSnapshot(join(dir, 'missing'), stem, json, 'text'), /ENOENT/);
     // Links planted at every temporary name sixty used to choose (.<name>.<pid>.tmp), for the next 99 names: the
     // export still goes through, and nothing is written through a link.
@@ -486,7 +534,10 @@ test('snapshot: the frame with its trends round trips; written atomically, 0600,
 test('the snapshot JSON Schema (docs/) accepts what e writes and refuses a damaged one', () => {
   const schema = JSON.parse(readFileSync(join(ROOT, 'docs', 'snapshot.schema.json'), 'utf8')) as object;
   const validate = new Ajv({ allErrors: true }).compile(schema);
-  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG)) as Record<string, unknown>;
+  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG)) as Record<
+    string,
+    unknown
+  >;
   assert.ok(validate(doc), JSON.stringify(validate.errors));
   const broken = plain(doc) as { frame: { panels: { rows: unknown }[] } };
   broken.frame.panels[0]!.rows = 'x';
@@ -494,7 +545,7 @@ test('the snapshot JSON Schema (docs/) accepts what e writes and refuses a damag
   assert.equal(validate({ ...doc, format: 'other' }), false);
 });
 
-test('snapshots that are not: one line each, never the file\'s bytes', () => {
+test("snapshots that are not: one line each, never the file's bytes", () => {
   const good = snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG);
   const cases: [string | Buffer, RegExp][] = [
     ['', /empty/],
@@ -528,8 +579,11 @@ test('kernel names in a file are data: raw control characters are escaped on the
 
 test("a tier's log keeps its lines through a recording: replay gives back what the live JSON said", () => {
   // On 5.10 tcptop's fentry tier fails the verifier and leaves libbpf's log, several lines long, in the frame.
-  const raw = 'libbpf: prog \'tcptop_sendmsg\': BPF program load failed: Permission denied\n0: R1=ctx()\tR10=fp0\n\x1b[2Jstop';
-  const live = { ...FRAMES[3]!, panels: FRAMES[3]!.panels.map((p, i) => (i === 1 ? { ...p, attempts: [{ tier: 'fentry', reason: 'load: EACCES', log: escapeLines(raw) }] } : p)) };
+  const raw = "libbpf: prog 'tcptop_sendmsg': BPF program load failed: Permission denied\n0: R1=ctx()\tR10=fp0\n\x1b[2Jstop";
+  const live = {
+    ...FRAMES[3]!,
+    panels: FRAMES[3]!.panels.map((p, i) => (i === 1 ? { ...p, attempts: [{ tier: 'fentry', reason: 'load: EACCES', log: escapeLines(raw) }] } : p)),
+  };
   const log = live.panels[1]!.attempts[0]!.log!;
   assert.equal(log.split('\n').length, 3, 'the live log keeps its line breaks');
   assert.match(log, /\\x09R10/, 'a tab is escaped');
@@ -547,25 +601,55 @@ test("a tier's log keeps its lines through a recording: replay gives back what t
 test('a panel this version does not know is left out; a row its panel cannot draw is refused', () => {
   const f = plain(storedFrame(FRAMES[3]!, CATALOG)) as { panels: Record<string, unknown>[] };
   f.panels.push({ ...f.panels[0], id: 'zfstop' });
-  assert.deepEqual(checkFrame(f, CATALOG, false).panels.map((p) => p.id), ['softirqs', 'tcptop', 'mpstat']);
+  assert.deepEqual(
+    checkFrame(f, CATALOG, false).panels.map((p) => p.id),
+    ['softirqs', 'tcptop', 'mpstat'],
+  );
   const g = plain(storedFrame(FRAMES[3]!, CATALOG)) as { panels: { rows: Record<string, unknown>[] }[] };
   g.panels[0]!.rows[0]!.cpu_counts = 'many';
   g.panels[0]!.rows[0]!.count = { x: 1 };
-  assert.throws(() => checkFrame(g, CATALOG, false), (e: Error) => e instanceof FormatError && /softirqs/.test(e.message));
+  assert.throws(
+    () => checkFrame(g, CATALOG, false),
+    (e: Error) => e instanceof FormatError && /softirqs/.test(e.message),
+  );
 });
 
 test('CSV: a header from the columns, raw values, RFC 4180 quoting, no formula injection', () => {
   assert.deepEqual(
-    ['plain', 'a,b', 'say "hi"', 'two\nlines', '=HYPERLINK("x")', '+1', '-x', '@SUM', 12.5, null, Number.NaN, ' =1+2', '\u00a0\t-3', 'a;b', '=cmd;x'].map(csvField),
-    ['plain', '"a,b"', '"say ""hi"""', '"two\nlines"', '"\'=HYPERLINK(""x"")"', "'+1", "'-x", "'@SUM", '12.5', '', '', "' =1+2", "'\u00a0\t-3", '"a;b"', '"\'=cmd;x"'],
+    ['plain', 'a,b', 'say "hi"', 'two\nlines', '=HYPERLINK("x")', '+1', '-x', '@SUM', 12.5, null, Number.NaN, ' =1+2', '\u00a0\t-3', 'a;b', '=cmd;x'].map(
+      csvField,
+    ),
+    [
+      'plain',
+      '"a,b"',
+      '"say ""hi"""',
+      '"two\nlines"',
+      '"\'=HYPERLINK(""x"")"',
+      "'+1",
+      "'-x",
+      "'@SUM",
+      '12.5',
+      '',
+      '',
+      "' =1+2",
+      "'\u00a0\t-3",
+      '"a;b"',
+      '"\'=cmd;x"',
+    ],
   );
   const spec = CATALOG.spec('tcptop')!;
   assert.equal(csvHeader(spec), 'time,interval_s,pid,comm,family,laddr,lport,raddr,rport,rx_bytes,tx_bytes,total\r\n');
   const p = FRAMES[2]!.panels.find((x) => x.id === 'tcptop')!;
   const lines = csvRows(spec, p, FRAMES[2]!.time, FRAMES[2]!.elapsedNs).trimEnd().split('\r\n');
   assert.equal(lines.length, p.rows.length);
-  assert.match(lines.find((l) => l.includes('rsync'))!, /^2026-11-25T12:00:03\.000Z,1,4243,rsync,IPv6,2001:db8::5,873,2001:db8:ffff::1234,40000,3000,150000000,150003000$/);
-  assert.ok(lines.some((l) => l.includes('ssh\\x1b[31m')), 'escaped names stay escaped');
+  assert.match(
+    lines.find((l) => l.includes('rsync'))!,
+    /^2026-11-25T12:00:03\.000Z,1,4243,rsync,IPv6,2001:db8::5,873,2001:db8:ffff::1234,40000,3000,150000000,150003000$/,
+  );
+  assert.ok(
+    lines.some((l) => l.includes('ssh\\x1b[31m')),
+    'escaped names stay escaped',
+  );
 });
 
 test('fuzz: a mutated recording replays or is refused with a FormatError, never anything else', async () => {
@@ -606,7 +690,10 @@ test('fuzz: a mutated recording replays or is refused with a FormatError, never 
 });
 
 test('fuzz: a snapshot with any field replaced by any JSON is refused, or draws', () => {
-  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG)) as Record<string, unknown>;
+  const doc = plain(snapshotDocument({ host: META.host, sixty: '0.1.0', intervalS: 1, createdAt: '2026-11-25T12:00:30.000Z' }, FRAMES[9]!, CATALOG)) as Record<
+    string,
+    unknown
+  >;
   // Every path into the document, to pick one to replace.
   const paths: (string | number)[][] = [];
   const walk = (v: unknown, p: (string | number)[]): void => {
@@ -688,5 +775,8 @@ test("a summary's warning: stored as a flag and read back; a file from before th
   delete stored.panels[1]!.summary.warning;
   assert.equal(checkFrame(stored, CATALOG, false).panels[1]!.summary.warning, true, 'an older file: from the text');
   stored.panels[1]!.summary.warning = 'yes';
-  assert.throws(() => checkFrame(stored, CATALOG, false), (e: unknown) => e instanceof FormatError && /summary warning is not true or false/.test(e.message));
+  assert.throws(
+    () => checkFrame(stored, CATALOG, false),
+    (e: unknown) => e instanceof FormatError && /summary warning is not true or false/.test(e.message),
+  );
 });

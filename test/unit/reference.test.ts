@@ -16,7 +16,15 @@ test('docs/columns.md is what the panel definitions make (npm run docs)', () => 
 
 test("the README's usage is the option table, as --help prints it (npm run docs)", () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  assert.equal(readme, readmeWithUsage(readme, PANELS.map((p) => p.id)), "README.md's usage is stale: run npm run docs");
+  assert.equal(
+    readme,
+    readmeWithUsage(
+      readme,
+      PANELS.map((p) => p.id),
+    ),
+    "README.md's usage is stale: run npm run docs",
+  );
   const help = usage(PANELS.map((p) => p.id));
-  for (const line of help.split('\n').filter((l) => /^ {2}(-\w, |\s{4})--/.test(l))) assert.ok(readme.includes(line), `the README has --help's line ${JSON.stringify(line)}`);
+  for (const line of help.split('\n').filter((l) => /^ {2}(-\w, |\s{4})--/.test(l)))
+    assert.ok(readme.includes(line), `the README has --help's line ${JSON.stringify(line)}`);
 });

@@ -80,7 +80,10 @@ test('summary and histogram bars: the all row, the longest queue, a queue past t
   const prev = sample(rec(0, 0, 0, 0, 0, {}), rec(1, 0, 0, 0, 0, {}));
   const cur = sample(rec(0, 10, 0, 5, 0, { 0: 10 }), rec(1, 10, 400, 410, 10, { [RUNQLEN_SLOTS - 1]: 10 }));
   const rows = deriveRunqlen(cur, prev, (10 / 99) * 1e9); // ten samples' worth of time
-  assert.equal(runqlenSummary(rows).text, 'all CPUs: 20.00 tasks waiting on average (max 31+), one waiting in 50.0% of samples, 20.75 runnable per CPU; longest queue: cpu1 (40.00 waiting)');
+  assert.equal(
+    runqlenSummary(rows).text,
+    'all CPUs: 20.00 tasks waiting on average (max 31+), one waiting in 50.0% of samples, 20.75 runnable per CPU; longest queue: cpu1 (40.00 waiting)',
+  );
   assert.equal(histBars([10, 5, 0, 0, 0, 0, 0, 0]), '█▄      ');
   assert.equal(histBars([0, 0, 0, 0, 0, 0, 0, 1, 1, 2]), '       █', 'lengths of 7 and more share the last bar');
   assert.equal(histBars([]), '        ');

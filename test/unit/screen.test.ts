@@ -32,7 +32,15 @@ class Term {
   }
   /** The screen as text, trailing blanks trimmed per row. */
   text(): string {
-    return this.rows.map((row) => row.map((x) => x.ch).join('').trimEnd()).join('\n').replace(/\n+$/, '');
+    return this.rows
+      .map((row) =>
+        row
+          .map((x) => x.ch)
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n')
+      .replace(/\n+$/, '');
   }
 }
 
@@ -80,7 +88,10 @@ test('wide characters are cells of two columns: a change in one is written whole
   const bytes = s.update('名札 a\n');
   t.write(bytes);
   assert.equal(bytes, '\x1b[1;3H札');
-  assert.deepEqual(toCells('名a').map((c) => c.ch), ['名', '', 'a']);
+  assert.deepEqual(
+    toCells('名a').map((c) => c.ch),
+    ['名', '', 'a'],
+  );
 });
 
 test("Ink's writes: its line erasing is dropped, private modes pass, a frame becomes changes; invalidate redraws", () => {
@@ -99,7 +110,10 @@ test('a frame larger than the terminal (drawn for the size before a resize) is c
   s.setSize(10, 3);
   const out = s.update(['0123456789ABCDEF', 'second line that is long', 'third', 'fourth', 'fifth'].join('\n'));
   const moves = [...out.matchAll(/\x1b\[(\d+);(\d+)H/g)].map((m) => [Number(m[1]), Number(m[2])]);
-  assert.ok(moves.every(([r, c]) => r! <= 3 && c! <= 10), JSON.stringify(moves));
+  assert.ok(
+    moves.every(([r, c]) => r! <= 3 && c! <= 10),
+    JSON.stringify(moves),
+  );
   assert.doesNotMatch(out, /ABCDEF|fourth|fifth|that is long/);
   assert.equal(s.text(), '0123456789\nsecond lin\nthird');
   // A wide character whose second column would fall outside: a blank in its place.
@@ -130,5 +144,8 @@ test('placeholders: a line is one character for Ink, put back whole after; the s
     if (i >= 9960) shown.push(ch);
   }
   assert.equal(new Set(shown).size, 40, 'one character each');
-  assert.deepEqual(shown.map((ch) => p.expand(ch)), Array.from({ length: 40 }, (_, k) => `line ${9960 + k}`));
+  assert.deepEqual(
+    shown.map((ch) => p.expand(ch)),
+    Array.from({ length: 40 }, (_, k) => `line ${9960 + k}`),
+  );
 });

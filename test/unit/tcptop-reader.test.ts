@@ -24,7 +24,18 @@ async function setup(capacity = 65536) {
   const kernel = fakeKernel();
   const conns = (list: ConnFixture[], created: number, full = 0, promoted = 0): void => {
     setMap(kernel, 'tcptop_conns', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries(list), capacity);
-    setMap(kernel, 'tcptop_stats', 4, 8, [[u32key(0), encode(TCPTOP.stat, { count: full })], [u32key(1), encode(TCPTOP.stat, { count: created })], [u32key(3), encode(TCPTOP.stat, { count: promoted })]], 4);
+    setMap(
+      kernel,
+      'tcptop_stats',
+      4,
+      8,
+      [
+        [u32key(0), encode(TCPTOP.stat, { count: full })],
+        [u32key(1), encode(TCPTOP.stat, { count: created })],
+        [u32key(3), encode(TCPTOP.stat, { count: promoted })],
+      ],
+      4,
+    );
     setMap(kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, [], 4096);
   };
   conns([], 0);
@@ -44,7 +55,13 @@ test('entries get opaque ids, stable across reads; names are decoded once; no ke
   t.conns([c(2, 25, 0), c(1, 10, 5)], 2);
   const s2 = t.read();
   assert.deepEqual([...connsOf(s1).keys()], ['c1', 'c2']);
-  assert.deepEqual([...connsOf(s2).values()].map((x) => [x.id, x.names.comm, x.rx, x.tx]), [['c1', 'p1', 10, 5], ['c2', 'p2', 25, 0]]);
+  assert.deepEqual(
+    [...connsOf(s2).values()].map((x) => [x.id, x.names.comm, x.rx, x.tx]),
+    [
+      ['c1', 'p1', 10, 5],
+      ['c2', 'p2', 25, 0],
+    ],
+  );
   assert.equal(connsOf(s1).get('c1')!.names, connsOf(s2).get('c1')!.names, 'decoded once');
   assert.doesNotMatch(JSON.stringify([...connsOf(s2).values()]), /ffff888|18446/);
 });
@@ -113,7 +130,11 @@ test('a slot freed by a forgotten connection is reused without mixing the two up
   const s3 = t.read(); // c2 takes the slot
   assert.deepEqual([s1.ids[0], s3.ids[0], s3.ids.length], ['c1', 'c2', 1]);
   const rows = deriveTcptop(s3, s1, 1e9);
-  assert.deepEqual(rows.map((r) => [r.id, r.rx_bytes]), [['c2', 500]], 'all of c2\'s bytes, not 500 − 10');
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.rx_bytes]),
+    [['c2', 500]],
+    "all of c2's bytes, not 500 − 10",
+  );
 });
 
 test('a connection moved to tcptop_big keeps its id and its counts; seen in both maps at once, it counts once', async () => {

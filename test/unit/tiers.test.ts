@@ -21,7 +21,10 @@ test('the first tier whose attach types all work is chosen; the ones before are 
   assert.equal(res.ok, true);
   if (!res.ok) return;
   assert.equal(res.tier.name, 'tp_btf');
-  assert.deepEqual(res.attempts.map((a) => a.tier), ['fentry', 'kprobe']);
+  assert.deepEqual(
+    res.attempts.map((a) => a.tier),
+    ['fentry', 'kprobe'],
+  );
   assert.match(res.attempts[0]!.reason, /fexit unavailable \(load: probe\.bpf\.o: Operation not permitted\)/);
   assert.match(res.attempts[1]!.reason, /kprobe unavailable/);
 });

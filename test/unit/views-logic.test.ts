@@ -20,9 +20,15 @@ test('sortRows: descending by value, nulls last, ties broken by row id', () => {
     { id: 'c', vector: 'c', time_ns: 9 },
   ];
   const sorted = sortRows(softirqsPanel, rows, { key: 'time_ns', descending: true });
-  assert.deepEqual(sorted.map((r) => r.vector), ['c', 'a', 'x', 'b']);
+  assert.deepEqual(
+    sorted.map((r) => r.vector),
+    ['c', 'a', 'x', 'b'],
+  );
   const asc = sortRows(softirqsPanel, rows, { key: 'time_ns', descending: false });
-  assert.deepEqual(asc.map((r) => r.vector), ['a', 'x', 'c', 'b']);
+  assert.deepEqual(
+    asc.map((r) => r.vector),
+    ['a', 'x', 'c', 'b'],
+  );
 });
 
 test('layout: fits 80 and 120 columns exactly, trend only with room', () => {
@@ -32,7 +38,10 @@ test('layout: fits 80 and 120 columns exactly, trend only with room', () => {
   const t80 = layoutColumns(tcptopPanel.columns, 80);
   assert.ok(used(t80) <= 80);
   assert.ok(t80.trendWidth >= 10, 'TREND kept');
-  assert.deepEqual(t80.columns.map((c) => c.col.key), tcptopPanel.columns.map((c) => c.key).filter((k) => !['family', 'rx_bytes', 'tx_bytes'].includes(k)));
+  assert.deepEqual(
+    t80.columns.map((c) => c.col.key),
+    tcptopPanel.columns.map((c) => c.key).filter((k) => !['family', 'rx_bytes', 'tx_bytes'].includes(k)),
+  );
   assert.equal(t80.columns.find((c) => c.col.key === 'comm')!.width, 12, 'COMM whole');
   const t120 = layoutColumns(tcptopPanel.columns, 120, new Map([['laddr', 20]]));
   assert.equal(t120.columns.find((c) => c.col.key === 'laddr')!.width, 20);
@@ -112,11 +121,19 @@ test('reducer: panels wrap, selection clamps, sort cycles and reverses per panel
   // In a replay, p plays it (the host's command): the screen is not frozen.
   const played = reduce(initialUiState(ctx.panelIds), { type: 'togglePause' }, { ...ctx, replay: true });
   assert.equal(played.paused, false);
-  assert.deepEqual(played.commands.map((c) => c.cmd), [{ type: 'play' }]);
+  assert.deepEqual(
+    played.commands.map((c) => c.cmd),
+    [{ type: 'play' }],
+  );
 });
 
 test('a column chosen to sort by starts in its own direction: numbers and verdicts biggest and worst first, identities and names in order', () => {
-  const c = { ...ctx, columnKeys: ['pid', 'name', 'total', 'verdict'], columnDescending: [false, false, true, true], defaultSort: { key: 'pid', descending: false } };
+  const c = {
+    ...ctx,
+    columnKeys: ['pid', 'name', 'total', 'verdict'],
+    columnDescending: [false, false, true, true],
+    defaultSort: { key: 'pid', descending: false },
+  };
   let s = initialUiState(c.panelIds);
   // Ascending by PID, then > to name (text: ascending), > to total (a number: descending, whatever came before).
   s = reduce(s, { type: 'sortNext' }, c);
@@ -135,7 +152,7 @@ test('a column chosen to sort by starts in its own direction: numbers and verdic
   assert.deepEqual([s.sortMenu, s.quit], [null, false]);
 });
 
-test('UI state is keyed by panel id: a panel list that changes order keeps each panel\'s state', () => {
+test("UI state is keyed by panel id: a panel list that changes order keeps each panel's state", () => {
   let s = initialUiState(ctx.panelIds);
   s = reduce(s, { type: 'down' }, ctx);
   s = reduce(s, { type: 'sortReverse' }, ctx);
@@ -173,6 +190,12 @@ test('pinned rows stay on top whatever the sort', async () => {
     { id: 'all', cpu: 'all', busy_pct: 50 },
     { id: 'cpu0', cpu: 0, busy_pct: 10 },
   ];
-  assert.deepEqual(sortRows(mpstatPanel, rows as never, { key: 'busy_pct', descending: false }).map((r) => r.id), ['all', 'cpu0', 'cpu1']);
-  assert.deepEqual(sortRows(mpstatPanel, rows as never, { key: 'busy_pct', descending: true }).map((r) => r.id), ['all', 'cpu1', 'cpu0']);
+  assert.deepEqual(
+    sortRows(mpstatPanel, rows as never, { key: 'busy_pct', descending: false }).map((r) => r.id),
+    ['all', 'cpu0', 'cpu1'],
+  );
+  assert.deepEqual(
+    sortRows(mpstatPanel, rows as never, { key: 'busy_pct', descending: true }).map((r) => r.id),
+    ['all', 'cpu1', 'cpu0'],
+  );
 });

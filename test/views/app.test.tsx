@@ -11,11 +11,9 @@ import { assertGolden } from '../helpers/golden.js';
 import { homeFrame } from '../helpers/checklist.js';
 import { until } from '../helpers/screen.js';
 
-
 function storeOf(frame: Frame) {
   return { subscribe: () => () => {}, getSnapshot: () => frame };
 }
-
 
 function app(frame: Frame, width: number, height: number, onQuit = () => {}) {
   return render(<App store={storeOf(frame)} catalog={CATALOG} width={width} height={height} hostname="host1" intervalS={1} onQuit={onQuit} />);
@@ -88,7 +86,7 @@ test('home: 4 then Enter opens the panel that explains mpstat; h comes back', as
   r.unmount();
 });
 
-test('Enter opens the selected row\'s detail: its fields and its history as a chart; Esc goes back', async () => {
+test("Enter opens the selected row's detail: its fields and its history as a chart; Esc goes back", async () => {
   const r = app(await fixtureFrame(), 100, 40);
   r.stdin.write('\r');
   const out = await until(r.lastFrame, (s) => s.includes('history of time in softirqs'), 'the detail view');
@@ -148,7 +146,11 @@ test('empty panel says there was no activity', async () => {
 test('keys: sort moves the marker and re-sorts the rows, help lists columns and hooks, q quits', async () => {
   let quit = 0;
   const r = render(<App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={100} height={40} hostname="h" intervalS={1} onQuit={() => quit++} />);
-  const firstRow = (s: string): string => s.split('\n').find((l) => /^[a-z_]+\s+\d/.test(l))?.split(/\s+/)[0] ?? '';
+  const firstRow = (s: string): string =>
+    s
+      .split('\n')
+      .find((l) => /^[a-z_]+\s+\d/.test(l))
+      ?.split(/\s+/)[0] ?? '';
   assert.equal(firstRow(r.lastFrame()!), 'net_rx', 'by TIME, descending');
   r.stdin.write('>');
   await until(r.lastFrame, (s) => s.includes('AVG▼'), 'the AVG sort marker');
@@ -158,7 +160,11 @@ test('keys: sort moves the marker and re-sorts the rows, help lists columns and 
   assert.equal(firstRow(asc), 'hi', 'ascending: the vector with the shortest average (333ns) first, nulls last');
   r.stdin.write('?');
   // The panel's own columns first, then the keys.
-  const help = await until(r.lastFrame, (s) => /^softirqs: columns$/m.test(s) && /TIME\/s\s+time between softirq_entry and softirq_exit/.test(s), 'the columns in the help');
+  const help = await until(
+    r.lastFrame,
+    (s) => /^softirqs: columns$/m.test(s) && /TIME\/s\s+time between softirq_entry and softirq_exit/.test(s),
+    'the columns in the help',
+  );
   assert.ok(help.indexOf('softirqs: columns') < help.search(/^keys$/m) || !/^keys$/m.test(help), 'columns before the keys');
   r.stdin.write('\x1b[F'); // End: the help scrolls to its last lines
   const end = await until(r.lastFrame, (s) => s.includes('blind spots'), 'the end of the help');
@@ -168,14 +174,19 @@ test('keys: sort moves the marker and re-sorts the rows, help lists columns and 
   await until(r.lastFrame, (s) => s.includes('AVG▲') && !s.includes('blind spots'), 'q closing the help');
   assert.equal(quit, 0, 'q in the help closes it, not sixty');
   r.stdin.write('q');
-  await until(() => String(quit), (s) => s === '1', 'onQuit');
+  await until(
+    () => String(quit),
+    (s) => s === '1',
+    'onQuit',
+  );
   r.unmount();
 });
 
 test('paused, the screen holds its frame while ticks go on; resumed, it follows again', async () => {
   const kernel = fakeKernel();
   const t = testEngine([softirqsPanel], { kernel });
-  const step = (k: number): void => setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, BigInt(100 * k * k), BigInt(1000 * k * k)]]), 10);
+  const step = (k: number): void =>
+    setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, BigInt(100 * k * k), BigInt(1000 * k * k)]]), 10);
   step(0);
   await t.engine.open();
   for (let k = 1; k <= 2; k++) {
@@ -214,20 +225,29 @@ test('batch text: the same columns and summaries as the UI, no escape codes, ker
   assert.ok(text.includes('3 active connections, RX 4.77 MiB/s'));
   assertGolden('batch-text-120', text);
   const head = renderFrameText(CATALOG, await fixtureFrame(), 120, { host: 'host1 6.18.0' }).split('\n')[0];
-  assert.equal(head, '--- 2026-11-25T12:00:03.000Z  interval 1.000s  host1 6.18.0  sixty 1.2% CPU 100M  bpf ~0.09% est', 'its in-kernel cost estimated from its events (stats off)');
+  assert.equal(
+    head,
+    '--- 2026-11-25T12:00:03.000Z  interval 1.000s  host1 6.18.0  sixty 1.2% CPU 100M  bpf ~0.09% est',
+    'its in-kernel cost estimated from its events (stats off)',
+  );
   const noTrend = renderFrameText(CATALOG, await fixtureFrame(), 120, { trend: false });
   assert.doesNotMatch(noTrend, /TREND|[▁▂▃▄▅▆▇█]/, '--no-trend: no sparkline column');
 });
 
-test('the export\'s text has every reading whole (a long kernel message is not cut at the screen\'s width)', async () => {
+test("the export's text has every reading whole (a long kernel message is not cut at the screen's width)", async () => {
   const base = await homeFrame();
   const message = `1018 s ago: ${'nvme0n1: I/O 123 QID 4 timeout, aborting; '.repeat(6)}end of message`;
-  const home = { ...base.panels[0]!, rows: base.panels[0]!.rows.map((r) => (r.id === 'dmesg' ? { ...r, reading: `1 error in 10 min, 1 new; ${message}` } : r)) };
+  const home = {
+    ...base.panels[0]!,
+    rows: base.panels[0]!.rows.map((r) => (r.id === 'dmesg' ? { ...r, reading: `1 error in 10 min, 1 new; ${message}` } : r)),
+  };
   const frame = { ...base, panels: [home, ...base.panels.slice(1)] };
   const whole = renderFrameText(CATALOG, frame, 160, { whole: true });
   const line = whole.split('\n').find((l) => l.startsWith(' 2 dmesg'))!;
   assert.ok(line.includes(message), 'the message whole, to its end');
-  const cut = renderFrameText(CATALOG, frame, 160).split('\n').find((l) => l.startsWith(' 2 dmesg'))!;
+  const cut = renderFrameText(CATALOG, frame, 160)
+    .split('\n')
+    .find((l) => l.startsWith(' 2 dmesg'))!;
   assert.ok(!cut.includes('end of message') && cut.length <= 160, 'batch text keeps its width');
   // Other panels' lines are as wide as their content needs, not padded to some large width.
   assert.ok(whole.split('\n').every((l) => l === l.trimEnd()));
@@ -237,22 +257,37 @@ test('TREND shares one scale across the rows: a small row draws small', async ()
   const f = await fixtureFrame();
   const soft = f.panels[0]!;
   const text = renderPanelText(CATALOG.spec('softirqs')!, soft, 120);
-  const trend = (name: string): string => text.find((l) => l.startsWith(`${name} `))!.split(/\s+/).pop()!;
+  const trend = (name: string): string =>
+    text
+      .find((l) => l.startsWith(`${name} `))!
+      .split(/\s+/)
+      .pop()!;
   assert.match(trend('net_rx'), /█/, 'the biggest row reaches the top');
   assert.doesNotMatch(trend('tasklet'), /[▂▃▄▅▆▇█]/, 'a row 10,000× smaller stays at the bottom');
 });
 
 test('drops are shown in the panel line, never silent', async () => {
   const p = (await fixtureFrame()).panels[1]!;
-  assert.equal(statusLine(tcptopPanel, { ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }), 'tcptop [tp_btf sock_send_length + sock_recv_length]  map full drops: 3');
+  assert.equal(
+    statusLine(tcptopPanel, { ...p, stats: { ...p.stats, map_full_drops: 3, bpf_missed_drops: 0 } }),
+    'tcptop [tp_btf sock_send_length + sock_recv_length]  map full drops: 3',
+  );
   assert.equal(statusLine(tcptopPanel, p), 'tcptop [tp_btf sock_send_length + sock_recv_length]', 'the tier said once');
-  assert.equal(statusLine(tcptopPanel, { ...p, tier: 'proc', hooks: '/proc/stat' }), 'tcptop [proc: /proc/stat]', 'a hook list that does not start with the tier');
+  assert.equal(
+    statusLine(tcptopPanel, { ...p, tier: 'proc', hooks: '/proc/stat' }),
+    'tcptop [proc: /proc/stat]',
+    'a hook list that does not start with the tier',
+  );
 });
 
 test('/ filters the rows by a regular expression over their text; typed text runs no command; Esc clears it', async () => {
   let quit = 0;
   const r = render(<App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={100} height={30} hostname="h" intervalS={1} onQuit={() => quit++} />);
-  const names = (s: string): string[] => s.split('\n').filter((l) => /^[a-z_]+\s+\d/.test(l)).map((l) => l.split(/\s+/)[0]!);
+  const names = (s: string): string[] =>
+    s
+      .split('\n')
+      .filter((l) => /^[a-z_]+\s+\d/.test(l))
+      .map((l) => l.split(/\s+/)[0]!);
   // "q", "r" and "j" in the text are text: nothing quits, reverses or moves.
   r.stdin.write('/^(net|rcu|qq)');
   await until(r.lastFrame, (s) => s.includes('filter /^(net|rcu|qq)/▏'), 'the filter being typed');
@@ -300,7 +335,7 @@ test('t groups tcptop by process, then by remote port, then back to single rows;
   assert.match(byPort, /RPORT\s+ROWS/);
   assert.doesNotMatch(byPort, /COMM/);
   r.stdin.write('\r');
-  const detail = await until(r.lastFrame, (s) => s.includes('rows: 1: 4243 rsync'), 'the group\'s rows in its detail');
+  const detail = await until(r.lastFrame, (s) => s.includes('rows: 1: 4243 rsync'), "the group's rows in its detail");
   assert.match(detail, /2001:db8::5:873 → 2001:db8:ffff::1234/);
   r.stdin.write('\x1bt');
   const single = await until(r.lastFrame, (s) => s.includes('LADDR') && !s.includes('grouped'), 'single rows again');
@@ -321,10 +356,20 @@ test('keys typed in one read act on the panel the earlier ones went to: Tab then
 });
 
 test('a notice (a snapshot written, a write that failed) wraps instead of being cut; the badge is asked at each render', async () => {
-  const text = 'export failed: EROFS: read-only file system, open \'/mnt/ro/.sixty-host1-20261125T120003Z.json.4242.tmp\'';
+  const text = "export failed: EROFS: read-only file system, open '/mnt/ro/.sixty-host1-20261125T120003Z.json.4242.tmp'";
   let n = 0;
   const r = render(
-    <App store={storeOf(await fixtureFrame())} catalog={CATALOG} width={80} height={24} hostname="h" intervalS={1} onQuit={() => {}} notice={{ text, error: true }} badge={() => `REC ${++n}`} />,
+    <App
+      store={storeOf(await fixtureFrame())}
+      catalog={CATALOG}
+      width={80}
+      height={24}
+      hostname="h"
+      intervalS={1}
+      onQuit={() => {}}
+      notice={{ text, error: true }}
+      badge={() => `REC ${++n}`}
+    />,
   );
   const out = r.lastFrame() ?? '';
   assert.match(out.replace(/\n\s*/g, ' '), /export failed: EROFS: read-only file system, open '\/mnt\/ro\/\.sixty-host1-20261125T120003Z\.json\.4242\.tmp'/);
@@ -335,7 +380,11 @@ test('a notice (a snapshot written, a write that failed) wraps instead of being 
 test('the detail view follows its row: when it leaves the table it stays, marked ended, with its last figures', async () => {
   const first = await fixtureFrame();
   const soft = first.panels[0]!;
-  const gone = { ...first, time: '2026-11-25T12:00:04.000Z', panels: [{ ...soft, rows: soft.rows.filter((x) => x.id !== soft.rows[0]!.id) }, ...first.panels.slice(1)] };
+  const gone = {
+    ...first,
+    time: '2026-11-25T12:00:04.000Z',
+    panels: [{ ...soft, rows: soft.rows.filter((x) => x.id !== soft.rows[0]!.id) }, ...first.panels.slice(1)],
+  };
   let current = first;
   const listeners = new Set<() => void>();
   const store = { subscribe: (f: () => void) => (listeners.add(f), () => listeners.delete(f)), getSnapshot: () => current };

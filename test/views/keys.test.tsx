@@ -22,7 +22,6 @@ function storeOf(frame: Frame) {
 
 const plain = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-
 /** The name in the first cell of the highlighted (selected) row: the one drawn on a cyan background. */
 function selectedRow(r: { lastFrame: () => string | undefined }): string {
   const line = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('\x1b[46m'));
@@ -58,7 +57,16 @@ test('a process named in wide characters leaves the header and the summary on sc
   const kernel = fakeKernel();
   const t = testEngine([tcptopPanel], { kernel });
   const wide = (rx: bigint) =>
-    setMap(kernel, 'tcptop_conns', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries([{ sk: 1n, pid: 7, lport: 1, rport: 2, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: '日本語日本' }, { sk: 2n, pid: 8, lport: 3, rport: 4, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: 'a\u202eevil' }]));
+    setMap(
+      kernel,
+      'tcptop_conns',
+      TCPTOP.key.size,
+      TCPTOP.val.size,
+      tcptopEntries([
+        { sk: 1n, pid: 7, lport: 1, rport: 2, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: '日本語日本' },
+        { sk: 2n, pid: 8, lport: 3, rport: 4, rx, tx: 0n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: 'a\u202eevil' },
+      ]),
+    );
   setMap(kernel, 'tcptop_stats', 4, 8, [], 3);
   setMap(kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, [], 4096);
   wide(0n);
@@ -70,7 +78,10 @@ test('a process named in wide characters leaves the header and the summary on sc
     const screen = r.lastFrame() ?? '';
     const lines = screen.split('\n');
     assert.ok(lines.length <= 12, `${lines.length} lines at ${width}`);
-    assert.ok(lines.every((l) => stringWidth(l) <= width), `no line wider than ${width}`);
+    assert.ok(
+      lines.every((l) => stringWidth(l) <= width),
+      `no line wider than ${width}`,
+    );
     assert.match(screen, /2 active connections/, 'the summary is there');
     assert.match(screen, /PID\s+COMM/, 'and the header');
     assert.match(screen, /日本語/);
@@ -84,7 +95,8 @@ test('a process named in wide characters leaves the header and the summary on sc
 test('a quiet connection is listed dimmed; a summary that warns wraps instead of being cut', async () => {
   const p = (await fixtureFrame()).panels[1]!;
   const rows = [{ ...p.rows[0]!, quiet_ns: 4e9, rx_bytes: 0, tx_bytes: 0 }, ...p.rows.slice(1)];
-  const text = '3 active connections, RX 4.77 MiB/s, TX 143.07 MiB/s, map 65536/65536; totals incomplete: 12 dropped since start (map full: 10 entries evicted, 2 events not stored)';
+  const text =
+    '3 active connections, RX 4.77 MiB/s, TX 143.07 MiB/s, map 65536/65536; totals incomplete: 12 dropped since start (map full: 10 entries evicted, 2 events not stored)';
   const panel: PanelFrame = { ...p, rows, summary: { text, values: {}, warning: true } };
   const r = view(panel, 80);
   const screen = r.lastFrame() ?? '';
@@ -103,7 +115,6 @@ test('a quiet connection is listed dimmed; a summary that warns wraps instead of
   assert.match(firstRow, /^\x1b\[2m/, 'the quiet row is dim');
   t.unmount();
 });
-
 
 test('NO_COLOR: no colour codes at all; the selection is inverse video', async () => {
   process.env.NO_COLOR = '1';
@@ -171,7 +182,17 @@ test('colour draws the eye to magnitude: MiB cyan, GiB red, slow latencies yello
   t2.unmount();
   // Latency: biotop's AVG of 20 ms yellow, 2 s red.
   const { magnitudeColor } = await import('../../views/text.js');
-  assert.deepEqual([magnitudeColor('latency', 5e6), magnitudeColor('latency', 2e7), magnitudeColor('latency', 2e9), magnitudeColor('count', 2e6), magnitudeColor(undefined, 1e12), magnitudeColor('bytes', null)], [undefined, 'yellow', 'red', 'cyan', undefined, undefined]);
+  assert.deepEqual(
+    [
+      magnitudeColor('latency', 5e6),
+      magnitudeColor('latency', 2e7),
+      magnitudeColor('latency', 2e9),
+      magnitudeColor('count', 2e6),
+      magnitudeColor(undefined, 1e12),
+      magnitudeColor('bytes', null),
+    ],
+    [undefined, 'yellow', 'red', 'cyan', undefined, undefined],
+  );
 });
 
 test('a table with no room under its header says how many rows it has, not a header over nothing', async () => {

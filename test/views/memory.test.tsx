@@ -23,13 +23,45 @@ test('800 frames of a churning tcptop, drawn at 120×40: the heap does not grow'
   let created = 0;
   const step = (k: number): void => {
     // 20 steady connections, and a new short one every other interval that is gone the next.
-    const list = Array.from({ length: 20 }, (_, i) => ({ sk: BigInt(i + 1), pid: 100, lport: 1000 + i, rport: 80, rx: BigInt(k * 512), tx: BigInt(k * 512), family: 2 as const, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: 'steady' }));
+    const list = Array.from({ length: 20 }, (_, i) => ({
+      sk: BigInt(i + 1),
+      pid: 100,
+      lport: 1000 + i,
+      rport: 80,
+      rx: BigInt(k * 512),
+      tx: BigInt(k * 512),
+      family: 2 as const,
+      laddr: [127, 0, 0, 1],
+      raddr: [127, 0, 0, 1],
+      comm: 'steady',
+    }));
     if (k % 2 === 0) {
       created++;
-      list.push({ sk: BigInt(100_000 + k), pid: 200, lport: 30_000 + (k % 20_000), rport: 80, rx: 100n, tx: 100n, family: 2, laddr: [127, 0, 0, 1], raddr: [127, 0, 0, 1], comm: 'short' });
+      list.push({
+        sk: BigInt(100_000 + k),
+        pid: 200,
+        lport: 30_000 + (k % 20_000),
+        rport: 80,
+        rx: 100n,
+        tx: 100n,
+        family: 2,
+        laddr: [127, 0, 0, 1],
+        raddr: [127, 0, 0, 1],
+        comm: 'short',
+      });
     }
     setMap(kernel, 'tcptop_conns', TCPTOP.key.size, TCPTOP.val.size, tcptopEntries(list), 65536);
-    setMap(kernel, 'tcptop_stats', 4, 8, [[u32key(0), encode(TCPTOP.stat, { count: 0n })], [u32key(1), encode(TCPTOP.stat, { count: BigInt(20 + created) })]], 3);
+    setMap(
+      kernel,
+      'tcptop_stats',
+      4,
+      8,
+      [
+        [u32key(0), encode(TCPTOP.stat, { count: 0n })],
+        [u32key(1), encode(TCPTOP.stat, { count: BigInt(20 + created) })],
+      ],
+      3,
+    );
     setMap(kernel, 'tcptop_big', TCPTOP.key.size, TCPTOP.val.size, [], 4096);
   };
   step(0);

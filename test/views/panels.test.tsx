@@ -47,10 +47,26 @@ function panelFrame(def: AnyPanelDef, samples: readonly unknown[]): PanelFrame {
   };
 }
 
-const frameOf = (...panels: PanelFrame[]): Frame => ({ time: '2026-11-25T12:00:03.000Z', elapsedNs: 1e9, panels, self: { cpuPct: 0.8, rssBytes: 100 * 1048576 } });
+const frameOf = (...panels: PanelFrame[]): Frame => ({
+  time: '2026-11-25T12:00:03.000Z',
+  elapsedNs: 1e9,
+  panels,
+  self: { cpuPct: 0.8, rssBytes: 100 * 1048576 },
+});
 
 function app(frame: Frame, width: number, height: number) {
-  return render(<App store={{ subscribe: () => () => {}, getSnapshot: () => frame }} catalog={CATALOG} width={width} height={height} hostname="host1" kernel="6.18.0" intervalS={1} onQuit={() => {}} />);
+  return render(
+    <App
+      store={{ subscribe: () => () => {}, getSnapshot: () => frame }}
+      catalog={CATALOG}
+      width={width}
+      height={height}
+      hostname="host1"
+      kernel="6.18.0"
+      intervalS={1}
+      onQuit={() => {}}
+    />,
+  );
 }
 
 /** Every panel whose fixture gives samples (test/panels/ID.ts): the others are drawn from the fake kernel. */
@@ -76,7 +92,7 @@ for (const { def, samples, seen } of SAMPLED) {
   }
 }
 
-test('help at 80×24: biotop\'s columns first, then the keys', async () => {
+test("help at 80×24: biotop's columns first, then the keys", async () => {
   const r = app(frameOf(panelFrame(biotopPanel, samplesOf(biotopPanel))), 80, 24);
   r.stdin.write('?');
   const out = await until(r.lastFrame, (s) => /^biotop: columns$/m.test(s), 'the help');
@@ -84,7 +100,7 @@ test('help at 80×24: biotop\'s columns first, then the keys', async () => {
   r.unmount();
 });
 
-test('detail at 80×24: biotop\'s top row, its fields and its history chart', async () => {
+test("detail at 80×24: biotop's top row, its fields and its history chart", async () => {
   const r = app(frameOf(panelFrame(biotopPanel, samplesOf(biotopPanel))), 80, 24);
   r.stdin.write('\r');
   const out = await until(r.lastFrame, (s) => s.includes('Esc or q back'), 'the detail view');
@@ -98,7 +114,18 @@ test('empty, standby and too small at 80×24', async () => {
   let r = app(frameOf(quiet), 80, 24);
   assertGolden('empty-80', await until(r.lastFrame, (s) => s.includes('no activity'), 'the empty table'));
   r.unmount();
-  const standby: PanelFrame = { ...quiet, id: filetopPanel.id, status: 'standby', tier: null, hooks: null, reason: 'attached while on screen (its hooks run on every read and write)', rows: [], summary: EMPTY_SUMMARY, stats: {}, history: {} };
+  const standby: PanelFrame = {
+    ...quiet,
+    id: filetopPanel.id,
+    status: 'standby',
+    tier: null,
+    hooks: null,
+    reason: 'attached while on screen (its hooks run on every read and write)',
+    rows: [],
+    summary: EMPTY_SUMMARY,
+    stats: {},
+    history: {},
+  };
   r = app(frameOf(standby), 80, 24);
   assertGolden('standby-80', await until(r.lastFrame, (s) => s.includes('not attached'), 'the standby line'));
   r.unmount();
