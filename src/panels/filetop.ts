@@ -137,7 +137,10 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
   };
   return () => {
     // Rows taken out at the previous read were in that sample with their last counts; their slots are free now.
-    for (const k of mirror.entries()) if (k.taken) mirror.forget(k);
+    for (let i = 0; i < mirror.length; i++) {
+      const k = mirror.at(i);
+      if (k?.taken) mirror.forget(k);
+    }
     const reads = mirror.begin();
     const now = host.nowNs();
     const counters = decodeCounterArray(obj.readMap('filetop_stats'), L.stat, 'filetop_stats');
@@ -196,7 +199,9 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
     });
     // Rows that left the map without sixty taking them were evicted by the LRU (counted below); forgotten now.
     const inMap: Known[] = [];
-    for (const k of mirror.entries()) {
+    for (let i = 0; i < mirror.length; i++) {
+      const k = mirror.at(i);
+      if (!k) continue;
       if (k.seenRead !== reads) mirror.forget(k);
       else inMap.push(k);
     }
@@ -234,7 +239,10 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
       entries_in_map: read.count - taken,
       capacity,
     });
-    for (const k of mirror.entries()) putSlot(sample, k.slot, k.info, k);
+    for (let i = 0; i < mirror.length; i++) {
+      const k = mirror.at(i);
+      if (k) putSlot(sample, i, k.info, k);
+    }
     return sample;
   };
 }

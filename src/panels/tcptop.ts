@@ -181,7 +181,9 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
     // entries gone for long are forgotten; the rest are in one map or the other.
     const inLru: Known[] = [];
     const inBigMap: Known[] = [];
-    for (const e of mirror.entries()) {
+    for (let i = 0; i < mirror.length; i++) {
+      const e = mirror.at(i);
+      if (!e) continue;
       if (e.seenRead !== reads) {
         if (e.inKernel) {
           e.inKernel = false;

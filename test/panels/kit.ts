@@ -34,7 +34,7 @@ export interface PanelFixture {
      * event gains with the panel attached). `readloop` is bench/readloop.c built, `cached` a 1 MiB page-cached file.
      */
     perEvent?: (ctx: { readloop: string; cached: string }) => { events: number; ns: number };
-    /** The cost per event DESIGN.md allows this panel's hooks (ns), and program runs per event where the bench counts runs. */
+    /** The cost per event this panel's hooks are allowed (ns: the budget its design set, bench/RESULTS.md checks it), and program runs per event where the bench counts runs. */
     budgetNs: number;
     runsPerEvent?: number;
   };
