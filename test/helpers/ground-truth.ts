@@ -221,7 +221,9 @@ export async function biotopGroundTruth(engine: Engine, loop: string, legacy: bo
   const r = row(reader, 'read') ?? (unscheduled ? row(0, 'read') : undefined);
   const d = row(discarder, 'discard');
   assert.ok(w && r && d, `rows for dd (write), dd (read) and blkdiscard (discard): ${JSON.stringify(rows.map((x) => [x.pid, x.comm, x.op, x.io]))}`);
-  assert.deepEqual([w.io, w.bytes, w.comm, w.major], [2000, 2000 * 4096, 'dd', 7]);
+  const seen = (): string =>
+    `rows on ${dev}: ${JSON.stringify(rows.map((x) => [x.pid, x.comm, x.op, x.io, x.bytes]))}; stats ${JSON.stringify(f.panels.find((p) => p.id === biotopPanel.id)!.stats)}`;
+  assert.deepEqual([w.io, w.bytes, w.comm, w.major], [2000, 2000 * 4096, 'dd', 7], seen());
   if (r.pid === 0) {
     // Unattributed: every read of the window is in this row (dd's, and any the kernel made itself), as diskstats says.
     assert.deepEqual([r.io, r.bytes], [end.reads - before.reads, (end.readSectors - before.readSectors) * 512], 'the reads under pid 0 are all the reads');

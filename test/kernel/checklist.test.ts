@@ -104,11 +104,13 @@ test('free, vmstat and iostat agree with the checklist over the same window', as
     for (const k of ['us', 'sy', 'id', 'wa']) assert.ok(Math.abs(num(v[k]) - col(k)) <= 10, `${k}: ${report}`);
     assert.ok(num(v.us) >= 30, `the busy loop shows: ${report}`);
 
-    // iostat -x on a loop device under steady O_DIRECT writes.
+    // iostat -x on a loop device under steady O_DIRECT writes, with the CPUs free for the writer to keep its pace (under
+    // emulation, beside the busy loop, a writer paced at 400 a second did 201 in iostat's second and 250 in sixty's).
+    await stop(spin);
     const io = await withLoopDevice('none', async (loop) => {
       const dev = loop.replace('/dev/', '');
       // One process writing round after round over the device (64 MiB) for as long as the window lasts, at a set pace
-      // (400 writes a second): a rate that two windows which do not quite line up both see. As fast as it could, its
+      // (200 writes a second): a rate that two windows which do not quite line up both see. As fast as it could, its
       // rate followed what else the CPUs were doing (under emulation, beside a loaded host: 1548 w/s in iostat's second,
       // 2155 in sixty's); a shell loop of dd left a gap at every fork and exec. Behind its pace, it does not burst.
       const py = [
@@ -121,7 +123,7 @@ test('free, vmstat and iostat agree with the checklist over the same window', as
         'while True:',
         '    os.pwrite(fd, buf, off)',
         '    off = (off + 4096) % size',
-        '    due += 1 / 400',
+        '    due += 1 / 200',
         '    late = time.monotonic() - due',
         '    if late < 0: time.sleep(-late)',
         '    elif late > 0.01: due = time.monotonic()',
@@ -132,8 +134,8 @@ test('free, vmstat and iostat agree with the checklist over the same window', as
         const writes = (): number => Number(readFileSync(`/sys/block/${dev}/stat`, 'utf8').trim().split(/\s+/)[4]);
         const w0 = writes();
         const deadline = Date.now() + scaled(30_000);
-        while (writes() < w0 + 400 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-        assert.ok(writes() >= w0 + 400, `the writer wrote to ${loop}`);
+        while (writes() < w0 + 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(writes() >= w0 + 200, `the writer wrote to ${loop}`);
         // iostat's first report ends with the device's line.
         const r = await beside(engine, 'iostat', ['-dxk', dev, '1', '2'], (o) => o.split('\n').some((l) => l.startsWith(dev)));
         return { ...r, dev };
