@@ -1,4 +1,5 @@
 /** The biotop panel: block I/O per process, disk and operation, with latency from issue to completion. */
+import { commColumn, pidColumn } from './columns.js';
 import { histQuantile, biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
 import {
   BIOTOP_HIST_SLOTS,
@@ -300,26 +301,8 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
   trend: (row) => row.bytes,
   trendOf: { label: 'bytes completed in the interval', format: humanBytes },
   columns: [
-    {
-      key: 'pid',
-      ascending: true,
-      title: 'PID',
-      width: 7,
-      align: 'right',
-      value: (r) => r.pid,
-      format: (v) => (v === 0 ? '-' : String(v)),
-      help: 'process (tgid) that started the request (- : no start seen, e.g. a flush)',
-    },
-    {
-      key: 'comm',
-      title: 'COMM',
-      width: 14,
-      minWidth: 8,
-      align: 'left',
-      value: (r) => r.comm,
-      format: (v) => String(v || '[kernel]'),
-      help: 'its name when the request started (control characters escaped)',
-    },
+    pidColumn('process (tgid) that started the request (- : no start seen, e.g. a flush)', '-'),
+    commColumn('its name when the request started (control characters escaped)', { kernel: true }),
     {
       key: 'op',
       title: 'OP',

@@ -1,4 +1,5 @@
 /** The cachetop panel: page-cache hits, misses and dirtied pages per process, in pages (never folios). */
+import { commColumn, pidColumn } from './columns.js';
 import { hostConstants } from '../kernel/auxv.js';
 import { cachetopStats, deriveCachetop, type CachetopEntry, type CachetopRow, type CachetopSample } from '../models/cachetop.js';
 import { CACHETOP_RECORDS, decodeCachetop, type CachetopLayouts, type CachetopRecord } from '../records/cachetop.js';
@@ -185,16 +186,7 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
   trend: (row) => row.hits,
   trendOf: { label: 'page cache hits in the interval (pages)', format: (v) => humanCount(Math.round(v)) },
   columns: [
-    {
-      key: 'pid',
-      ascending: true,
-      title: 'PID',
-      width: 7,
-      align: 'right',
-      value: (r) => r.pid,
-      format: (v) => String(v),
-      help: 'process (tgid) whose task touched the page cache',
-    },
+    pidColumn('process (tgid) whose task touched the page cache'),
     {
       key: 'uid',
       ascending: true,
@@ -206,16 +198,7 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
       format: (v) => String(v),
       help: 'its user id when its row was created',
     },
-    {
-      key: 'comm',
-      title: 'COMM',
-      width: 14,
-      minWidth: 8,
-      align: 'left',
-      value: (r) => r.comm,
-      format: (v) => String(v || '[kernel]'),
-      help: 'its name (renamed at exec; control characters escaped)',
-    },
+    commColumn('its name (renamed at exec; control characters escaped)', { kernel: true }),
     {
       key: 'hits',
       perInterval: true,

@@ -1,4 +1,5 @@
 /** The filetop panel: reads and writes per process and file (full paths), from the read/write family of system calls. */
+import { commColumn, pidColumn } from './columns.js';
 import {
   deriveFiletop,
   filetopByProcess,
@@ -323,26 +324,8 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   trend: total,
   trendOf: { label: 'bytes read and written in the interval', format: humanBytes },
   columns: [
-    {
-      key: 'pid',
-      ascending: true,
-      title: 'PID',
-      width: 7,
-      align: 'right',
-      value: (r) => r.pid,
-      format: (v) => String(v),
-      help: 'process (tgid) that made the calls',
-    },
-    {
-      key: 'comm',
-      title: 'COMM',
-      width: 14,
-      minWidth: 8,
-      align: 'left',
-      value: (r) => r.comm,
-      format: (v) => String(v),
-      help: 'its name when the row was created (control characters escaped)',
-    },
+    pidColumn('process (tgid) that made the calls'),
+    commColumn('its name when the row was created (control characters escaped)'),
     {
       key: 'reads',
       perInterval: true,

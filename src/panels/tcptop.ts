@@ -1,4 +1,5 @@
 /** The tcptop panel: TCP bytes per connection and process, counted from the bytes actually moved. */
+import { commColumn, pidColumn } from './columns.js';
 import { decodeCounters, TCPTOP_RECORDS, tcptopDecoder, type TcptopLayouts, type TcptopNames } from '../records/tcptop.js';
 import { field } from '../records/layout.js';
 import { deriveTcptop, tcptopByProcess, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
@@ -371,26 +372,8 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   trend: total,
   trendOf: { label: 'bytes moved in the interval (RX + TX)', format: humanBytes },
   columns: [
-    {
-      key: 'pid',
-      ascending: true,
-      title: 'PID',
-      width: 7,
-      align: 'right',
-      value: (r) => r.pid,
-      format: (v) => String(v),
-      help: 'process (tgid) that moved the bytes',
-    },
-    {
-      key: 'comm',
-      title: 'COMM',
-      width: 12,
-      minWidth: 12,
-      align: 'left',
-      value: (r) => r.comm,
-      format: (v) => String(v),
-      help: 'process name when the entry was created (control characters escaped)',
-    },
+    pidColumn('process (tgid) that moved the bytes'),
+    commColumn('process name when the entry was created (control characters escaped)', { width: 12, minWidth: 12 }),
     {
       key: 'family',
       title: 'FAM',
