@@ -191,7 +191,7 @@ export class Engine {
    * BTF); null when at least one can. Lets the caller say so in one line instead of drawing empty panels.
    */
   nothingCanRun(): string | null {
-    if (this.running.some((r) => r.def.source.kind === 'proc')) return null;
+    if (this.running.some((r) => r.def.source.kind === 'proc' || r.def.source.withoutBpf)) return null;
     return missingBpfPrivileges(this.deps.privileges()) ?? missingBtf(this.deps.btfPath);
   }
 

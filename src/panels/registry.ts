@@ -4,6 +4,7 @@ import { filetopPanel } from './filetop.js';
 import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
 import { mpstatPanel } from './mpstat.js';
+import { procsPanel } from './procs.js';
 import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
 import { groupView } from './group.js';
@@ -11,7 +12,17 @@ import { sortRows } from './sort.js';
 import { tcptopPanel } from './tcptop.js';
 import type { AnyPanelDef, Catalog } from './types.js';
 
-export const PANELS: readonly AnyPanelDef[] = [homePanel, softirqsPanel, tcptopPanel, biotopPanel, filetopPanel, cachetopPanel, runqlenPanel, mpstatPanel];
+export const PANELS: readonly AnyPanelDef[] = [
+  homePanel,
+  procsPanel,
+  softirqsPanel,
+  tcptopPanel,
+  biotopPanel,
+  filetopPanel,
+  cachetopPanel,
+  runqlenPanel,
+  mpstatPanel,
+];
 
 export function panelById(id: string): AnyPanelDef | undefined {
   return PANELS.find((p) => p.id === id);

@@ -71,11 +71,32 @@ export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober
   return { ok: false, reason: `no hook tier attached (${tried})`, attempts };
 }
 
+/** The panel's /proc part, where it has one, when BPF cannot load: tier `proc`, and its hooks say why. */
+function withoutBpf<S>(source: BpfSource<S>, host: HostInfo, reason: string, attempts: TierAttempt[]): OpenOutcome<S> | null {
+  if (!source.withoutBpf) return null;
+  try {
+    const read = source.withoutBpf(host);
+    return {
+      ok: true,
+      handle: {
+        tier: 'proc',
+        hooks: `/proc only, without BPF (${reason})`,
+        attempts: [...attempts, { tier: 'bpf', reason }],
+        read,
+        programStats: null,
+        close: () => {},
+      },
+    };
+  } catch (e) {
+    return { ok: false, status: 'error', reason: oneLine(e), attempts };
+  }
+}
+
 /** Opens a BPF source end to end. A record layout that disagrees with the object's BTF is the panel's error. */
 export async function openBpfSource<S>(source: BpfSource<S>, ctx: BpfContext, host: HostInfo): Promise<OpenOutcome<S>> {
-  if (!ctx.ok) return { ok: false, status: 'off', reason: ctx.reason, attempts: [] };
+  if (!ctx.ok) return withoutBpf(source, host, ctx.reason, []) ?? { ok: false, status: 'off', reason: ctx.reason, attempts: [] };
   const res = await openTiers(source as BpfSource<unknown>, ctx.addon, ctx.prober, host);
-  if (!res.ok) return { ok: false, status: 'error', reason: res.reason, attempts: res.attempts };
+  if (!res.ok) return withoutBpf(source, host, res.reason, res.attempts) ?? { ok: false, status: 'error', reason: res.reason, attempts: res.attempts };
   const { obj, tier, attempts } = res;
   try {
     const layouts: Record<string, RecordLayout> = {};

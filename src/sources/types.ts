@@ -45,6 +45,11 @@ export interface BpfSource<S, K extends string = string, M extends string = stri
   mapSizes?: (host: HostInfo) => Partial<Record<M, number>>;
   /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
   createReader: (obj: BpfObject<M>, layouts: Readonly<Record<K, RecordLayout>>, host: HostInfo, tier: Tier<P>) => () => S;
+  /**
+   * What the panel reads when no tier can load (no privilege, no BTF, no hook): the part /proc gives (the process
+   * panel's table, as top has it). The panel then runs on its `proc` tier and says why BPF is missing.
+   */
+  withoutBpf?: (host: HostInfo) => () => S;
 }
 
 /** A /proc source: files read as text and parsed by pure functions (tested on fixture files). No privilege. */

@@ -1,0 +1,159 @@
+/**
+ * The process panel against ground truth, on an open engine whose one panel is procs:
+ * - busy loops: each one's CPU % against its own /proc/PID/schedstat on-CPU time over the same window (± 3 points);
+ * - three loops pinned to one CPU: each waits about two thirds of the window, and sixty's wait agrees with the
+ *   kernel's run_delay (schedstat) within 5 %;
+ * - a process that allocates and touches a known size: its RSS grows by that size within 2 %;
+ * - a burst of short processes that each burn a known CPU time and exit within one interval with a known status:
+ *   every one listed as ended, their CPU within 5 % of what they burned, their statuses right.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Engine } from '../../src/engine.js';
+import { onlineCpus } from '../../src/kernel/cpus.js';
+import type { ProcsRow } from '../../src/models/procs.js';
+import { scaled, sleep, until } from './kernel.js';
+
+/** /proc/PID/schedstat: on-CPU ns, run-queue wait ns (run_delay), timeslices. */
+function schedstat(pid: number): { cpu: number; delay: number } {
+  const [cpu, delay] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+  return { cpu: cpu!, delay: delay! };
+}
+
+/** A tick of the engine with each pid's schedstat read right before and right after it (their mean: the tick's moment). */
+function tickWith(engine: Engine, pids: readonly number[]): { rows: ProcsRow[]; at: Map<number, { cpu: number; delay: number }> } {
+  const before = pids.map(schedstat);
+  const rows = engine.tick().panels[0]!.rows as ProcsRow[];
+  const after = pids.map(schedstat);
+  const at = new Map(pids.map((p, i) => [p, { cpu: (before[i]!.cpu + after[i]!.cpu) / 2, delay: (before[i]!.delay + after[i]!.delay) / 2 }]));
+  return { rows, at };
+}
+
+function loops(n: number, cpu?: number): ChildProcess[] {
+  return Array.from({ length: n }, () =>
+    cpu === undefined ? spawn('sh', ['-c', 'while :; do :; done']) : spawn('taskset', ['-c', String(cpu), 'sh', '-c', 'while :; do :; done']),
+  );
+}
+
+const stop = (ps: readonly ChildProcess[]): void => {
+  for (const p of ps) p.kill('SIGKILL');
+};
+
+/** CPU of busy loops, and the waits of three loops sharing one CPU. */
+async function cpuAndWaits(engine: Engine): Promise<string> {
+  const report: string[] = [];
+  const free = loops(Math.max(1, onlineCpus() - 1));
+  try {
+    const pids = free.map((p) => p.pid!);
+    await sleep(scaled(300));
+    const t0 = process.hrtime.bigint();
+    const first = tickWith(engine, pids);
+    await sleep(2000);
+    const b = tickWith(engine, pids);
+    const windowNs = Number(process.hrtime.bigint() - t0);
+    for (const pid of pids) {
+      const row = b.rows.find((r) => r.pid === pid);
+      assert.ok(row, `busy loop ${pid} is listed`);
+      // Its own on-CPU time over the same window: ± 3 % of the window (ticks are 10 ms apart).
+      const truth = b.at.get(pid)!.cpu - first.at.get(pid)!.cpu;
+      const seen = (row.cpu_s ?? NaN) * 1e9;
+      report.push(
+        `loop ${pid}: sixty ${row.cpu_pct?.toFixed(1)} % (${(seen / 1e6).toFixed(0)} ms), schedstat ${((truth / windowNs) * 100).toFixed(1)} % (${(truth / 1e6).toFixed(0)} ms)`,
+      );
+      assert.ok(Math.abs(seen - truth) <= 0.03 * windowNs, `loop ${pid}: sixty ${seen} ns on CPU against schedstat ${truth} ns`);
+    }
+  } finally {
+    stop(free);
+  }
+  // Three loops on one CPU: each runs a third of the time and waits the rest.
+  const cpu = onlineCpus() - 1;
+  const pinned = loops(3, cpu);
+  try {
+    const pids = pinned.map((p) => p.pid!);
+    await sleep(scaled(300));
+    const first = tickWith(engine, pids);
+    await sleep(2000);
+    const b = tickWith(engine, pids);
+    for (const pid of pids) {
+      const row = b.rows.find((r) => r.pid === pid);
+      assert.ok(row, `pinned loop ${pid} is listed`);
+      const truth = b.at.get(pid)!.delay - first.at.get(pid)!.delay;
+      const wait = row.wait_ns ?? NaN;
+      report.push(
+        `pinned ${pid}: wait ${(wait / 1e6).toFixed(1)} ms (${row.wait_pct?.toFixed(1)} %), run_delay ${(truth / 1e6).toFixed(1)} ms, p99 ${row.wait_p99_ns}`,
+      );
+      assert.ok(Math.abs(wait - truth) <= 0.05 * truth, `pinned loop ${pid}: wait ${wait} ns against run_delay ${truth} ns`);
+      assert.ok((row.wait_pct ?? 0) > 40, `pinned loop ${pid} waits for most of the window (${row.wait_pct} %)`);
+    }
+  } finally {
+    stop(pinned);
+  }
+  return report.join('; ');
+}
+
+/** A python process that touches `mib` MiB when told to (a line on stdin). */
+async function rss(engine: Engine): Promise<string> {
+  const mib = 256;
+  const p = spawn('python3', [
+    '-c',
+    `import sys,time\nsys.stdout.write("ready\\n");sys.stdout.flush()\nsys.stdin.readline()\nb=bytearray(${mib}<<20)\nfor i in range(0,len(b),4096): b[i]=1\nsys.stdout.write("done\\n");sys.stdout.flush()\ntime.sleep(600)`,
+  ]);
+  let out = '';
+  p.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  try {
+    await until(() => out.includes('ready'), 'the allocator to start', scaled(30_000));
+    await sleep(200);
+    const before = (engine.tick().panels[0]!.rows as ProcsRow[]).find((r) => r.pid === p.pid);
+    assert.ok(before, 'the allocator is listed');
+    p.stdin!.write('go\n');
+    await until(() => out.includes('done'), 'the allocator to touch its memory', scaled(60_000));
+    const after = (engine.tick().panels[0]!.rows as ProcsRow[]).find((r) => r.pid === p.pid);
+    assert.ok(after, 'the allocator is listed after');
+    const grew = after.rss_bytes - before.rss_bytes;
+    const want = mib * 2 ** 20;
+    assert.equal(after.rss_growth, grew, 'ΔRSS is the growth between the two readings');
+    assert.ok(Math.abs(grew - want) <= 0.02 * want, `RSS grew ${grew} B for ${want} B touched`);
+    return `RSS ${before.rss_bytes} → ${after.rss_bytes} B (+${grew}, touched ${want})`;
+  } finally {
+    p.kill('SIGKILL');
+  }
+}
+
+/** Short processes: each burns `ms` of CPU, reports what it burned, and exits with a known status (one is killed). */
+async function shortLived(engine: Engine): Promise<string> {
+  const n = 8;
+  const ms = 60;
+  const burn = (code: number): string =>
+    `import os,time\nwhile time.process_time() < ${ms / 1000}: pass\nt=time.process_time()\nos.write(1, (repr(t)+"\\n").encode())\nos._exit(${code})`;
+  engine.tick();
+  const children = Array.from({ length: n }, (_, i) => {
+    const c = spawn('python3', ['-c', i === n - 1 ? `import os,signal\n${burn(0).split('\nos._exit')[0]}\nos.kill(os.getpid(), signal.SIGKILL)` : burn(i)]);
+    let out = '';
+    c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    return { c, pid: c.pid!, code: i === n - 1 ? 'SIGKILL' : `exit ${i}`, burned: () => Number(out.trim()) * 1e9, done: new Promise((r) => c.on('exit', r)) };
+  });
+  await Promise.all(children.map((c) => c.done));
+  await sleep(100);
+  const rows = engine.tick().panels[0]!.rows as ProcsRow[];
+  let burned = 0;
+  let seen = 0;
+  for (const ch of children) {
+    const row = rows.find((r) => r.pid === ch.pid && r.exited && !r.quiet);
+    assert.ok(row, `short process ${ch.pid} is listed as ended`);
+    assert.equal(row.exit_status, ch.code, `short process ${ch.pid}'s status`);
+    assert.ok(row.lifetime_s !== null && row.lifetime_s > 0, 'its lifetime');
+    burned += ch.burned();
+    seen += (row.cpu_s ?? 0) * 1e9;
+  }
+  // Each process burned at least `ms` in Python (startup included), and a little more to exit: sixty's exact on-CPU
+  // time at exit holds all of it.
+  assert.ok(seen >= burned && seen <= burned * 1.05 + n * 2e6, `ended processes' CPU ${seen} ns against ${burned} ns burned`);
+  return `${n} short processes: CPU ${(seen / 1e6).toFixed(1)} ms, burned ${(burned / 1e6).toFixed(1)} ms, statuses right`;
+}
+
+export async function procsGroundTruth(engine: Engine): Promise<string> {
+  const p = engine.store.getSnapshot().panels[0]!;
+  assert.equal(p.id, 'procs');
+  return [await cpuAndWaits(engine), await rss(engine), await shortLived(engine)].join('; ');
+}
