@@ -219,6 +219,17 @@ export function App({
             homeSort: homeSpec.defaultSort,
             stepIds: homePanel.rows.map((r) => r.id),
             homeDrill: Object.fromEntries(homePanel.rows.map((r) => [r.id, homeSpec.drill?.(r) ?? []])),
+            homeDrillView: Object.fromEntries(
+              homePanel.rows.map((r) => [
+                r.id,
+                Object.fromEntries(
+                  (homeSpec.drill?.(r) ?? []).flatMap((t: string) => {
+                    const v = homeSpec.drillView?.(r, t);
+                    return v ? [[t, v] as const] : [];
+                  }),
+                ),
+              ]),
+            ),
           }
         : {}),
     };

@@ -70,6 +70,14 @@ export interface UiContext {
   stepIds?: readonly string[];
   /** the home rows' explaining panels by row id, in order (Enter opens the first present in this run) */
   homeDrill?: Readonly<Record<string, readonly string[]>>;
+  /** how each home row opens a panel it drills into, by row id and panel id: its sort and the row it selects */
+  homeDrillView?: Readonly<Record<string, Readonly<Record<string, DrillView>>>>;
+}
+
+/** How a drill opens its panel: sorted by this, with this row selected (the process that explains the step). */
+export interface DrillView {
+  sort?: SortSpec;
+  select?: string;
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
@@ -240,7 +248,13 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       const row = p.selectedId ?? ctx.stepIds?.[p.selected];
       const target = row === undefined ? undefined : ctx.homeDrill?.[row]?.find((t) => ids.includes(t));
       // A step no panel explains here (dmesg): its detail, the figures behind the headline.
-      return target ? { ...s, active: target, help: false } : ctx.rowIds.length > 0 ? { ...pin(s), detail: true, scroll: 0 } : s;
+      if (!target) return ctx.rowIds.length > 0 ? { ...pin(s), detail: true, scroll: 0 } : s;
+      const view = row === undefined ? undefined : ctx.homeDrillView?.[row]?.[target];
+      const old = s.panels[target];
+      const sort = view?.sort ?? old?.sort;
+      // Sorted as the step asks, with its culprit selected (by id: found wherever the sort puts it).
+      const opened = view && sort ? { ...old, selected: 0, selectedId: view.select ?? null, sort } : old;
+      return { ...s, active: target, help: false, ...(opened ? { panels: { ...s.panels, [target]: opened } } : {}) };
     }
     case 'up':
       return moveSelection(s, ctx, (c) => c - 1);

@@ -202,6 +202,8 @@ export const CHECKLIST_FIELDS: readonly string[] = [
   'available_kb',
   'available_pct',
   'b',
+  'culprit_comm',
+  'culprit_pid',
   'buff_cache_kb',
   'busiest_cpu',
   'busiest_pct',
@@ -591,7 +593,7 @@ export function deriveChecklist(
 ): ChecklistRow[] {
   const secs = elapsedNs / 1e9;
   const p = previous && secs > 0 ? previous : undefined;
-  return [
+  const rows = [
     uptime(sample),
     dmesg(sample, previous, escapeKernel),
     p ? vmstat(sample, p, secs) : pending(3, 'vmstat', 'vmstat 1'),
@@ -603,6 +605,42 @@ export function deriveChecklist(
     p ? sarTcp(sample, p, secs) : pending(9, 'sar-tcp', 'sar -n TCP,ETCP 1'),
     p ? top(sample, p) : pending(10, 'top', 'top'),
   ];
+  const hot = p ? taskCpu(sample, p, secs)[0] : undefined;
+  return rows.map((r) => withCulprit(r, hot, biggestRss(sample), escape));
+}
+
+/** The process with the most resident memory now (free's culprit). */
+export function biggestRss(s: ChecklistSample): { pid: number; comm: string; kb: number } | undefined {
+  let big: ProcTask | undefined;
+  for (const t of s.tasks) if (t.rss > (big?.rss ?? 0)) big = t;
+  return big ? { pid: big.pid, comm: big.comm, kb: big.rss * s.pageKb } : undefined;
+}
+
+/** Steps the busiest process explains (CPU saturation and utilisation), and those the biggest one does (memory). */
+const CPU_STEPS: ReadonlySet<StepId> = new Set(['uptime', 'vmstat', 'mpstat', 'pidstat', 'top']);
+
+/**
+ * The process that explains a step, where one does: its pid and name in the step's fields (what Enter selects in the
+ * process panel) and, when the step is not ok, named in its reading. CPU steps name the busiest process of the
+ * interval; free (and vmstat while it swaps) the one with the most resident memory.
+ */
+function withCulprit(
+  r: ChecklistRow,
+  hot: { pid: number; comm: string; pct: number } | undefined,
+  big: { pid: number; comm: string; kb: number } | undefined,
+  escape: (x: string) => string,
+): ChecklistRow {
+  const swapping = r.id === 'vmstat' && ((r.fields.si_kb_s as number | null) ?? 0) + ((r.fields.so_kb_s as number | null) ?? 0) > 0;
+  const tell = r.verdict === 'look' || r.verdict === 'bad';
+  if ((r.id === 'free' || swapping) && big) {
+    const add = tell ? `; most memory: ${escape(big.comm)} ${big.pid} ${f0(big.kb / 1024)} MiB` : '';
+    return { ...r, reading: r.reading + add, fields: Object.freeze({ ...r.fields, culprit_pid: big.pid, culprit_comm: escape(big.comm) }) };
+  }
+  if (CPU_STEPS.has(r.id) && hot) {
+    const add = tell && r.id !== 'pidstat' ? `; top: ${escape(hot.comm)} ${hot.pid} ${f0(hot.pct)} %` : '';
+    return { ...r, reading: r.reading + add, fields: Object.freeze({ ...r.fields, culprit_pid: hot.pid, culprit_comm: escape(hot.comm) }) };
+  }
+  return r;
 }
 
 /** Per-CPU meters for the header (htop-style): busy, %soft and %iowait of each CPU over the interval. */

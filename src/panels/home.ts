@@ -17,6 +17,7 @@ import {
 import { biotopPanel } from './biotop.js';
 import { cachetopPanel } from './cachetop.js';
 import { filetopPanel } from './filetop.js';
+import { procsPanel } from './procs.js';
 import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
 import { tcptopPanel } from './tcptop.js';
@@ -198,18 +199,34 @@ export function homeHost(stats: PanelStats): HostFigures | undefined {
  * themselves, so a panel renamed or removed is a compile error here, not a dead drill.
  */
 const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
-  uptime: [runqlenPanel],
+  uptime: [procsPanel, runqlenPanel],
   dmesg: [],
-  vmstat: [runqlenPanel],
-  mpstat: [runqlenPanel, softirqsPanel],
-  pidstat: [filetopPanel],
-  iostat: [biotopPanel, filetopPanel],
-  free: [cachetopPanel],
+  vmstat: [procsPanel, runqlenPanel],
+  mpstat: [procsPanel, runqlenPanel, softirqsPanel],
+  pidstat: [procsPanel, filetopPanel],
+  iostat: [biotopPanel, procsPanel, filetopPanel],
+  free: [procsPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
   'sar-tcp': [tcptopPanel],
-  top: [runqlenPanel],
+  top: [procsPanel, runqlenPanel],
 };
 const explainedBy = (step: StepId): string => EXPLAINED_BY[step].map((p) => p.id).join(',');
+
+const byCol = (key: string): { key: string; descending: boolean } => ({ key, descending: true });
+
+/**
+ * How the process panel opens from a step: sorted by what the step is about (CPU; resident memory for free and for
+ * vmstat while it swaps, major faults next; the heavier direction of iostat's I/O), its culprit selected.
+ */
+function procsViewOf(row: ChecklistRow): { sort: { key: string; descending: boolean }; select?: string } {
+  const f = row.fields;
+  const select = typeof f.culprit_pid === 'number' ? { select: String(f.culprit_pid) } : {};
+  const swapping = row.id === 'vmstat' && ((f.si_kb_s as number | null) ?? 0) + ((f.so_kb_s as number | null) ?? 0) > 0;
+  if (row.id === 'free') return { sort: byCol('rss_bytes'), ...select };
+  if (swapping) return { sort: byCol('majflt'), ...select };
+  if (row.id === 'iostat') return { sort: byCol(((f.rkb_s as number | null) ?? 0) > ((f.wkb_s as number | null) ?? 0) ? 'read_bytes' : 'write_bytes') };
+  return { sort: byCol('cpu_pct'), ...select };
+}
 
 export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   id: 'home',
@@ -238,6 +255,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   // Each step its own unit (load, %util, kB/s): each row's sparkline on its own scale.
   trendScale: 'row',
   drill: (row) => (row.explains ? row.explains.split(',') : []),
+  drillView: (row, target) => (target === procsPanel.id ? procsViewOf(row) : undefined),
   tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
   columns: [
     {

@@ -101,6 +101,8 @@ export interface PanelSpec<R extends Row = Row> {
   costEstimate?: { nsPerEvent: number; events: (rows: readonly R[], stats: PanelStats) => number };
   /** the panels that explain a row, by id, in order: Enter opens the first (the checklist's steps) */
   drill?: (row: R) => readonly string[];
+  /** how a panel that `drill` names opens from this row: its sort, and the row it selects (by row id) */
+  drillView?: (row: R, target: string) => { sort?: SortSpec; select?: string } | undefined;
   /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */
   tone?: (row: R) => 'bad' | 'look' | null;
   /** TREND's scale: one for every row (default: rows of one unit, comparable), or each row its own (home's steps) */

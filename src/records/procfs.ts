@@ -168,6 +168,8 @@ export interface ProcTask {
   ticks: number;
   /** 1 + the other threads */
   threads: number;
+  /** resident pages */
+  rss: number;
 }
 
 /** /proc/PID/stat: the comm is in parentheses and may itself hold spaces and parentheses, so fields count from the last ")". */
@@ -177,9 +179,9 @@ export function parsePidStat(text: string): ProcTask | null {
   if (open < 0 || close < open) return null;
   const pid = Number(text.slice(0, open).trim());
   // After ") " come field 3 (state) and the rest, one space apart: utime is field 14, stime 15, num_threads 20. Only
-  // those are cut out (every process, every interval: splitting all 50 fields made 50 strings each).
+  // those and rss (field 24) are cut out (every process, every interval: splitting all 50 fields made 50 strings each).
   const starts: number[] = [];
-  for (let i = close + 2, k = 0; k <= 18 && i > 0; k++) {
+  for (let i = close + 2, k = 0; k <= 22 && i > 0; k++) {
     starts.push(i);
     i = text.indexOf(' ', i) + 1;
   }
@@ -188,7 +190,7 @@ export function parsePidStat(text: string): ProcTask | null {
   const utime = Number(field(11) ?? NaN);
   const stime = Number(field(12) ?? NaN);
   if (!Number.isInteger(pid) || !Number.isFinite(utime) || !Number.isFinite(stime)) return null;
-  return { pid, comm: text.slice(open + 1, close), state: field(0) ?? '?', ticks: utime + stime, threads: Number(field(17)) || 1 };
+  return { pid, comm: text.slice(open + 1, close), state: field(0) ?? '?', ticks: utime + stime, threads: Number(field(17)) || 1, rss: Number(field(21)) || 0 };
 }
 
 /** A /dev/kmsg record: "prio,seq,usec,flags;message", then continuation lines (" KEY=value") that are left out. */

@@ -13,6 +13,7 @@ import { tcptopPanel } from '../../src/panels/tcptop.js';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
+import { procsPanel } from '../../src/panels/procs.js';
 import { homePanel, homeStats } from '../../src/panels/home.js';
 import { freeOf, KMSG_ERRORS, kmsgEvents, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
 import { escapeControl, escapeRawControls } from '../../src/format.js';
@@ -26,7 +27,7 @@ const byId = (rows: ChecklistRow[], id: string): ChecklistRow => rows.find((r) =
 /** The kind of error a kernel message is, by the table kmsgEvents reads. */
 const kmsgErrorKind = (message: string): string | null => KMSG_ERRORS.find((e) => e.re.test(message))?.kind ?? null;
 test('parsers: /proc/PID/stat with a comm that holds spaces and parentheses; kmsg records; free as procps computes it', () => {
-  assert.deepEqual(parsePidStat(task(42, 'spin (x) y', 'R', 7)), { pid: 42, comm: 'spin (x) y', state: 'R', ticks: 7, threads: 1 });
+  assert.deepEqual(parsePidStat(task(42, 'spin (x) y', 'R', 7)), { pid: 42, comm: 'spin (x) y', state: 'R', ticks: 7, threads: 1, rss: 0 });
   // A real line (sixty reads only state, utime, stime and num_threads out of it) and any comm: as splitting it would.
   fc.assert(
     fc.property(
@@ -38,7 +39,7 @@ test('parsers: /proc/PID/stat with a comm that holds spaces and parentheses; kms
       (comm, pid, ut, st, th) => {
         const line = `${pid} (${comm}) S 1 ${pid} ${pid} 0 -1 4194560 9 0 0 0 ${ut} ${st} 0 0 20 0 ${th} 0 345 12345678 456 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n`;
         const rest = line.slice(line.lastIndexOf(')') + 2).split(' ');
-        assert.deepEqual(parsePidStat(line), { pid, comm, state: rest[0], ticks: ut + st, threads: th });
+        assert.deepEqual(parsePidStat(line), { pid, comm, state: rest[0], ticks: ut + st, threads: th, rss: Number(rest[21]) || 0 });
       },
     ),
   );
@@ -75,8 +76,19 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.map((r) => r.step),
     [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   );
-  assert.deepEqual(byId(rows, 'uptime').fields, { load1: 3, load5: 1.5, load15: 1, cpus: 2, load1_per_cpu: 1.5, direction: 'rising' });
+  // The step is not ok: its reading names the busiest process of the interval, and its fields carry it (Enter selects it).
+  assert.deepEqual(byId(rows, 'uptime').fields, {
+    load1: 3,
+    load5: 1.5,
+    load15: 1,
+    cpus: 2,
+    load1_per_cpu: 1.5,
+    direction: 'rising',
+    culprit_pid: 42,
+    culprit_comm: 'spin (x) y',
+  });
   assert.equal(byId(rows, 'uptime').verdict, 'look');
+  assert.match(byId(rows, 'uptime').reading, /; top: spin \(x\) y 42 95 %$/);
   // vmstat: r is procs_running less vmstat itself; si/so in kB/s (4 KiB pages); us = 200/400 ticks.
   const vm = byId(rows, 'vmstat').fields;
   assert.deepEqual([vm.r, vm.b, vm.si_kb_s, vm.so_kb_s, vm.us, vm.sy, vm.id, vm.wa], [3, 1, 20, 60, 50, 12, 35, 3]);
@@ -107,10 +119,23 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2] = [runqlenPanel, softirqsPanel, filetopPanel, biotopPanel, cachetopPanel, tcptopPanel].map((p) => p.id);
+  const [runq, soft, file, bio, cache, tcp2, ps] = [runqlenPanel, softirqsPanel, filetopPanel, biotopPanel, cachetopPanel, tcptopPanel, procsPanel].map(
+    (p) => p.id,
+  );
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
-    [runq, '', runq, `${runq},${soft}`, file, `${bio},${file}`, cache, `${tcp2},${soft}`, tcp2, runq],
+    [
+      `${ps},${runq}`,
+      '',
+      `${ps},${runq}`,
+      `${ps},${runq},${soft}`,
+      `${ps},${file}`,
+      `${bio},${ps},${file}`,
+      `${ps},${cache}`,
+      `${tcp2},${soft}`,
+      tcp2,
+      `${ps},${runq}`,
+    ],
   );
 });
 
@@ -142,8 +167,12 @@ test('verdicts at their thresholds; steps that need an interval say so; an unrea
 
 test('the home panel: rows, the header figures in its stats, its drill targets', () => {
   const rows = homePanel.derive(checklistSample(1), checklistSample(0), 2e9);
-  assert.deepEqual(homePanel.drill!(byId(rows, 'mpstat')), ['runqlen', 'softirqs']);
+  assert.deepEqual(homePanel.drill!(byId(rows, 'mpstat')), ['procs', 'runqlen', 'softirqs']);
   assert.deepEqual(homePanel.drill!(byId(rows, 'dmesg')), []);
+  // The process panel opens sorted by what the step is about, with the step's culprit selected.
+  assert.deepEqual(homePanel.drillView!(byId(rows, 'mpstat'), 'procs'), { sort: { key: 'cpu_pct', descending: true }, select: '42' });
+  assert.deepEqual(homePanel.drillView!(byId(rows, 'free'), 'procs')?.sort, { key: 'rss_bytes', descending: true });
+  assert.equal(homePanel.drillView!(byId(rows, 'mpstat'), 'runqlen'), undefined);
   const st = homeStats(checklistSample(1), checklistSample(0));
   assert.deepEqual([st.load1, st.cpus, st.mem_total_kb, st.cpu1_busy_pct, st.cpu0_soft_pct], [3, 2, 16e6, 100, 4]);
   assert.match(homePanel.summarize(rows, {}, 2e9).text, /^look: uptime, vmstat, mpstat, pidstat, sar-tcp, top$/);
@@ -169,6 +198,10 @@ test('keys: a digit selects its step at home, Enter opens the panel that explain
   // Enter opens the first panel that explains the selected step and runs here.
   s = reduce(s, { type: 'drill' }, ctx);
   assert.equal(s.active, 'softirqs');
+  // A drill that says how its panel opens: sorted so, its row selected (by id, wherever the sort puts it).
+  const viewing = { ...ctx, homeDrillView: { mpstat: { softirqs: { sort: { key: 'time_ns', descending: true }, select: 'net_rx' } } } };
+  const opened = reduce(reduce(initialUiState(ctx.panelIds), { type: 'gotoStep', step: 4 }, viewing), { type: 'drill' }, viewing);
+  assert.deepEqual(panelUi(opened, 'softirqs', ctx.defaultSort), { selected: 0, selectedId: 'net_rx', sort: { key: 'time_ns', descending: true } });
   const noSoftirqs = { ...ctx, panelIds: ['home', 'runqlen'] };
   assert.equal(
     reduce(reduce(s, { type: 'goHome' }, noSoftirqs), { type: 'drill' }, noSoftirqs).active,
