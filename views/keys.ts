@@ -8,6 +8,7 @@ export type Command =
   | { type: 'export' }
   | { type: 'record' }
   | { type: 'bpfStats' }
+  | { type: 'threads' }
   | { type: 'redraw' }
   | { type: 'play' };
 
@@ -104,6 +105,12 @@ export const BINDINGS: readonly Binding[] = [
     label: 'B',
     help: "BPF program stats on / off (kernel.bpf_stats_enabled; root; put back as it was at exit): each panel's time in the kernel, its runs per second and the time per run, and the total beside sixty's own CPU. Counting costs the kernel two clock reads per run while on",
     action: () => ({ type: 'command', cmd: { type: 'bpfStats' } }),
+  },
+  {
+    keys: ['H'],
+    label: 'H',
+    help: 'procs: one row per thread, or per process again (as htop); the next reading follows',
+    action: () => ({ type: 'command', cmd: { type: 'threads' } }),
   },
   {
     keys: ['[', ']'],

@@ -123,7 +123,8 @@ export interface Estimate {
 /** A panel's estimated in-kernel work this interval, when its spec knows its events; null when it cannot say. */
 export function estimateOf(spec: AnyPanelSpec | undefined, panel: PanelFrame): Estimate | null {
   const e = spec?.costEstimate;
-  if (!e || panel.status !== 'ok') return null;
+  // A panel reading /proc only (no BPF could load) has no programs in the kernel to cost.
+  if (!e || panel.status !== 'ok' || panel.tier === 'proc') return null;
   const events = e.events(panel.rows, panel.stats);
   return Number.isFinite(events) ? { events, nsPerEvent: e.nsPerEvent } : null;
 }

@@ -14,6 +14,7 @@ import { snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from '..
 import { CATALOG } from '../panels/registry.js';
 import { ALT_SCREEN_ON, type Lifecycle } from '../lifecycle.js';
 import type { Command } from '../../views/keys.js';
+import { procsView } from '../panels/procs.js';
 import { Screen, translate } from '../../views/screen.js';
 import { renderFrameText } from '../../views/text.js';
 import { injectFault, liveHost, openRecorder, recordingMeta, version } from './common.js';
@@ -216,6 +217,11 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
           const r = life.bpfStats.toggle();
           return u.notify(r.text, r.error);
         }
+        case 'threads':
+          procsView.threads = !procsView.threads;
+          return u.notify(
+            procsView.threads ? 'procs: one row per thread from the next reading (H: per process)' : 'procs: one row per process from the next reading',
+          );
       }
     },
   });

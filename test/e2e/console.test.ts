@@ -40,13 +40,16 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.match(s, /#▲ CHECK\s+VERDICT\s+NEXT\s+READING/);
     for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top'])
       assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
-    // Step 4 (mpstat), then Enter: the panel that explains it.
+    // Step 4 (mpstat), then Enter: the panel that explains it, the processes by CPU.
     tm.keys('4');
     tm.keys('Enter');
-    await tm.waitFor((x) => /runqlen( in kernel [^[]*)? \[perf_event/.test(x));
+    await tm.waitFor((x) => /procs( in kernel [^[]*)? \[tp_btf sched_wakeup/.test(x) && /^\s+PID\s.*CPU%▼/m.test(x));
     tm.keys('h');
     await tm.waitFor((x) => /^ 1 uptime /m.test(x));
 
+    // Tab: the process panel first, sixty itself among its rows.
+    tm.keys('Tab');
+    await tm.waitFor((x) => /procs( in kernel [^[]*)? \[tp_btf/.test(x) && /^\s+\d+ [RS]\s.* sixty\s/m.test(x));
     tm.keys('Tab');
     s = await tm.waitFor((x) => /softirqs( in kernel [^[]*)? \[tp_btf/.test(x) && /^hrtimer\s/m.test(x));
     lines = s.trimEnd().split('\n');

@@ -105,13 +105,17 @@ test('without privileges: /proc panels run, BPF panels say why in one line, noth
     // Every panel: mpstat reads /proc; the BPF panels are off with the reason, and the exit status says so.
     const all = await run(opts, ['--batch', '--count', '1', '--format', 'json', '--interval', '0.2']);
     assert.equal(all.status, 77);
-    const bpfPanels = PANELS.filter((p) => p.source.kind === 'bpf').map((p) => p.id);
+    // A BPF panel with a /proc part (procs) runs on it, and says BPF is missing in its hooks.
+    const bpfPanels = PANELS.filter((p) => p.source.kind === 'bpf' && !p.source.withoutBpf).map((p) => p.id);
     assert.ok(bpfPanels.length >= 3);
     assert.equal(all.stderr, `sixty: ${bpfPanels.join(', ')} are unavailable: ${why}\n`);
     const f = JSON.parse(all.stdout) as { panels: Record<string, { status: string; reason?: string; rows: unknown[] }> };
     assert.equal(f.panels.mpstat!.status, 'ok');
     assert.ok(f.panels.mpstat!.rows.length >= 2);
     assert.deepEqual([f.panels.softirqs!.status, f.panels.tcptop!.reason], ['off', why]);
+    const procs = f.panels.procs as unknown as { status: string; tier: string; hooks: string; rows: unknown[] };
+    assert.deepEqual([procs.status, procs.tier], ['ok', 'proc'], 'the process panel runs from /proc');
+    assert.ok(procs.rows.length > 0 && procs.hooks.includes(why), procs.hooks);
     assert.equal(bpfOnly.held + all.held, 0, 'nothing was loaded: sixty never held a program or a link');
   }
 });
@@ -125,6 +129,10 @@ test('terminal, without privileges: the checklist home and mpstat run, and each 
     // Home: the checklist from /proc, with its figures after the first interval, and the host's meters.
     const home = await tm.waitFor((s) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(s) && /^0\[/m.test(s), 10_000);
     assert.match(home, /^ 7 free\s+(ok|look|bad)\s+\S+\s+available /m);
+    // The process panel: its table from /proc, and why it has no waits.
+    tm.keys('Tab');
+    const procs = await tm.waitFor((s) => /^\s+PID\s+S\s+CPU%▼/m.test(s) && /waits and ended processes need BPF/.test(s.replace(/\s+/g, ' ')));
+    assert.ok(procs.split('\n').every((l) => l.length <= 80));
     tm.keys('Tab');
     const why = 'softirqs: off: BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty';
     const screen = await tm.waitFor((s) => s.replace(/\s+/g, ' ').includes(why));
