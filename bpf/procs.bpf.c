@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "common.h"
+#include "sched.h"
 #include "procs.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -34,31 +35,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct procs_stats_val);
 } procs_stats SEC(".maps");
-
-/* Kernels before 5.14 call task_struct's state `state`. */
-struct task_struct___pre514 {
-	volatile long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
-}
-
-static __always_inline __u32 slot_of(__u64 ns)
-{
-	__u64 us = ns / 1000;
-	__u32 slot = 0;
-
-	/* log2, bounded: slot n holds 2^(n-1) ≤ us < 2^n. */
-	for (int i = 0; i < PROCS_SLOTS - 1 && us; i++) {
-		us >>= 1;
-		slot++;
-	}
-	return slot < PROCS_SLOTS ? slot : PROCS_SLOTS - 1;
-}
 
 /* The thread became runnable and was queued: its wait starts now. */
 static __always_inline void enqueue(__u32 tid, __u32 tgid)
@@ -114,7 +90,7 @@ static __always_inline void on_switch(struct task_struct *prev, __u32 next_tid, 
 	/* One CPU puts a thread on the CPU at a time, but its waker may be queuing it again elsewhere: atomic adds. */
 	__sync_fetch_and_add(&w->wait_ns, d);
 	__sync_fetch_and_add(&w->waits, 1);
-	slot = slot_of(d);
+	slot = sched_slot(d);
 	if (slot < PROCS_SLOTS)
 		__sync_fetch_and_add(&w->hist[slot], 1);
 }

@@ -41,7 +41,10 @@ export function detailLines(spec: AnyPanelSpec, panel: PanelFrame, row: Row | un
   if (!row) return [`${spec.title}: the selected row is gone (Esc goes back)`];
   // A row that left the table (a process that ended, a connection closed) stays here, with its last figures, marked.
   const lines = [`${spec.title}: ${row.id}${ended ? '  [ENDED: not in the latest interval; its last figures]' : ''}  (Esc or q back; ↑↓ PgUp PgDn scroll)`, ''];
-  for (const d of spec.detail) lines.push(`${d.label}: ${d.value(row)}`);
+  for (const d of spec.detail) {
+    lines.push(`${d.label}: ${d.value(row)}`.trimEnd());
+    if (d.lines) lines.push(...d.lines(row, width));
+  }
   lines.push('', 'fields');
   const byKey = new Map(spec.columns.map((c) => [c.key, c]));
   for (const [k, v] of Object.entries(row)) {

@@ -18,6 +18,7 @@ import { biotopPanel } from './biotop.js';
 import { cachetopPanel } from './cachetop.js';
 import { filetopPanel } from './filetop.js';
 import { procsPanel } from './procs.js';
+import { runqlatPanel } from './runqlat.js';
 import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
 import { tcptopPanel } from './tcptop.js';
@@ -199,16 +200,16 @@ export function homeHost(stats: PanelStats): HostFigures | undefined {
  * themselves, so a panel renamed or removed is a compile error here, not a dead drill.
  */
 const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
-  uptime: [procsPanel, runqlenPanel],
+  uptime: [procsPanel, runqlatPanel, runqlenPanel],
   dmesg: [],
-  vmstat: [procsPanel, runqlenPanel],
-  mpstat: [procsPanel, runqlenPanel, softirqsPanel],
+  vmstat: [procsPanel, runqlatPanel, runqlenPanel],
+  mpstat: [procsPanel, runqlatPanel, runqlenPanel, softirqsPanel],
   pidstat: [procsPanel, filetopPanel],
   iostat: [biotopPanel, procsPanel, filetopPanel],
   free: [procsPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
   'sar-tcp': [tcptopPanel],
-  top: [procsPanel, runqlenPanel],
+  top: [procsPanel, runqlatPanel, runqlenPanel],
 };
 const explainedBy = (step: StepId): string => EXPLAINED_BY[step].map((p) => p.id).join(',');
 

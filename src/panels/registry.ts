@@ -6,6 +6,7 @@ import { cachetopPanel } from './cachetop.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
 import { runqlenPanel } from './runqlen.js';
+import { runqlatPanel } from './runqlat.js';
 import { softirqsPanel } from './softirqs.js';
 import { groupView } from './group.js';
 import { sortRows } from './sort.js';
@@ -21,6 +22,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   filetopPanel,
   cachetopPanel,
   runqlenPanel,
+  runqlatPanel,
   mpstatPanel,
 ];
 

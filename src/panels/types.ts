@@ -78,6 +78,8 @@ export interface GroupedView {
 export interface DetailField<R> {
   label: string;
   value: (row: R) => string;
+  /** lines drawn under the label (a histogram, a heat map), fitted to the view's width */
+  lines?: (row: R, width: number) => string[];
 }
 
 export interface SortSpec {

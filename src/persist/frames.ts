@@ -136,7 +136,10 @@ function drawable(spec: AnyPanelSpec, row: Row, what: string): void {
       const text = c.format(c.value(row), row);
       need(typeof text === 'string', `${what}: column ${c.key} gives no text`);
     }
-    for (const d of spec.detail) need(typeof d.value(row) === 'string', `${what}: detail ${d.label} gives no text`);
+    for (const d of spec.detail) {
+      need(typeof d.value(row) === 'string', `${what}: detail ${d.label} gives no text`);
+      need(!d.lines || Array.isArray(d.lines(row, 80)), `${what}: detail ${d.label} gives no lines`);
+    }
     if (spec.quiet) spec.quiet(row);
     if (spec.tone) spec.tone(row);
     if (spec.drill) spec.drill(row);

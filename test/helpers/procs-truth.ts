@@ -9,10 +9,11 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Engine } from '../../src/engine.js';
 import { onlineCpus } from '../../src/kernel/cpus.js';
 import type { ProcsRow } from '../../src/models/procs.js';
+import type { RunqlatRow } from '../../src/models/runqlat.js';
 import { scaled, sleep, until } from './kernel.js';
 
 /** /proc/PID/schedstat: on-CPU ns, run-queue wait ns (run_delay), timeslices. */
@@ -175,4 +176,75 @@ export async function procsGroundTruth(engine: Engine): Promise<string> {
   const p = engine.store.getSnapshot().panels[0]!;
   assert.equal(p.id, 'procs');
   return [await cpuAndWaits(engine), await rss(engine), await shortLived(engine)].join('; ');
+}
+
+/** Every task's schedstat now: run_delay and pcount (waits that ended on a CPU) by tid. */
+function allTasks(): Map<number, { delay: number; count: number }> {
+  const out = new Map<number, { delay: number; count: number }>();
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue;
+    }
+    for (const t of tids) {
+      try {
+        const [, delay, count] = readFileSync(`/proc/${p}/task/${t}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+        out.set(Number(t), { delay: delay!, count: count! });
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * runqlat against the kernel: three loops pinned to one CPU (so most of the window's waits are theirs), and the
+ * all-CPU row's count and sum against every task's schedstat (pcount and run_delay) over the same window, bounded by
+ * the reads that bracket the two ticks. Tasks that started or ended within the window are left out of the kernel's
+ * side and counted in the report.
+ */
+export async function runqlatGroundTruth(engine: Engine): Promise<string> {
+  const pinned = loops(3, onlineCpus() - 1);
+  try {
+    await sleep(scaled(300));
+    const b0 = allTasks();
+    engine.tick();
+    const a0 = allTasks();
+    await sleep(2000);
+    const b1 = allTasks();
+    const rows = engine.tick().panels[0]!.rows as RunqlatRow[];
+    const a1 = allTasks();
+    const sum = { delay: { lo: 0, hi: 0 }, count: { lo: 0, hi: 0 } };
+    let churn = 0;
+    for (const [tid, x1] of a1) {
+      const [x0, y0, y1] = [b0.get(tid), a0.get(tid), b1.get(tid)];
+      if (!x0 || !y0 || !y1) {
+        churn++;
+        continue;
+      }
+      sum.delay.lo += y1.delay - y0.delay;
+      sum.delay.hi += x1.delay - x0.delay;
+      sum.count.lo += y1.count - y0.count;
+      sum.count.hi += x1.count - x0.count;
+    }
+    const all = rows.find((r) => r.cpu === 'all');
+    assert.ok(all, 'the all-CPU row');
+    const report = `waits ${all.count} (schedstat ${sum.count.lo}..${sum.count.hi}), waited ${(all.sum_ns / 1e6).toFixed(1)} ms (run_delay ${(sum.delay.lo / 1e6).toFixed(1)}..${(sum.delay.hi / 1e6).toFixed(1)} ms), p99 ≤${(all.p99_ns ?? NaN) / 1e6} ms, ${churn} tasks came or went`;
+    const mid = (t: { lo: number; hi: number }): number => (t.lo + t.hi) / 2;
+    assert.ok(within(all.count, sum.count, 0.05 * mid(sum.count)), `count: ${report}`);
+    assert.ok(within(all.sum_ns, sum.delay, 0.05 * mid(sum.delay)), `sum: ${report}`);
+    const perCpu = rows.filter((r) => r.cpu !== 'all');
+    assert.equal(
+      perCpu.reduce((s, r) => s + r.count, 0),
+      all.count,
+      'the CPUs add up to the all row',
+    );
+    return report;
+  } finally {
+    stop(pinned);
+  }
 }

@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
 import { procsPanel } from '../../src/panels/procs.js';
+import { runqlatPanel } from '../../src/panels/runqlat.js';
 import { homePanel, homeStats } from '../../src/panels/home.js';
 import { freeOf, KMSG_ERRORS, kmsgEvents, parseKmsgRecord, parseMeminfo, parsePidStat, type KmsgRecord } from '../../src/records/procfs.js';
 import { escapeControl, escapeRawControls } from '../../src/format.js';
@@ -119,22 +120,29 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps] = [runqlenPanel, softirqsPanel, filetopPanel, biotopPanel, cachetopPanel, tcptopPanel, procsPanel].map(
-    (p) => p.id,
-  );
+  const [runq, soft, file, bio, cache, tcp2, ps, lat] = [
+    runqlenPanel,
+    softirqsPanel,
+    filetopPanel,
+    biotopPanel,
+    cachetopPanel,
+    tcptopPanel,
+    procsPanel,
+    runqlatPanel,
+  ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
     [
-      `${ps},${runq}`,
+      `${ps},${lat},${runq}`,
       '',
-      `${ps},${runq}`,
-      `${ps},${runq},${soft}`,
+      `${ps},${lat},${runq}`,
+      `${ps},${lat},${runq},${soft}`,
       `${ps},${file}`,
       `${bio},${ps},${file}`,
       `${ps},${cache}`,
       `${tcp2},${soft}`,
       tcp2,
-      `${ps},${runq}`,
+      `${ps},${lat},${runq}`,
     ],
   );
 });
@@ -167,7 +175,7 @@ test('verdicts at their thresholds; steps that need an interval say so; an unrea
 
 test('the home panel: rows, the header figures in its stats, its drill targets', () => {
   const rows = homePanel.derive(checklistSample(1), checklistSample(0), 2e9);
-  assert.deepEqual(homePanel.drill!(byId(rows, 'mpstat')), ['procs', 'runqlen', 'softirqs']);
+  assert.deepEqual(homePanel.drill!(byId(rows, 'mpstat')), ['procs', 'runqlat', 'runqlen', 'softirqs']);
   assert.deepEqual(homePanel.drill!(byId(rows, 'dmesg')), []);
   // The process panel opens sorted by what the step is about, with the step's culprit selected.
   assert.deepEqual(homePanel.drillView!(byId(rows, 'mpstat'), 'procs'), { sort: { key: 'cpu_pct', descending: true }, select: '42' });
