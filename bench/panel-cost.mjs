@@ -7,7 +7,7 @@
 // of a workload: their in-BPF cost per run is in bench/tier-cost.mjs.
 // Usage (root, after npm run build): node bench/panel-cost.mjs [rounds=5] [panel...]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,9 @@ if (!existsSync(bin)) {
   mkdirSync(path.dirname(bin), { recursive: true });
   execFileSync('gcc', ['-O2', '-Wall', '-o', bin, path.join(here, 'readloop.c')], { stdio: 'inherit' });
 }
+const schedloop = path.join(here, '..', 'build', 'bench', 'schedloop');
+if (!existsSync(schedloop) || statSync(schedloop).mtimeMs < statSync(path.join(here, 'schedloop.c')).mtimeMs)
+  execFileSync('gcc', ['-O2', '-Wall', '-o', schedloop, path.join(here, 'schedloop.c')], { stdio: 'inherit' });
 const scratch = path.join(here, '..', 'tmp', `panel-cost-${process.pid}`);
 mkdirSync(scratch, { recursive: true });
 const cached = path.join(scratch, 'cached.dat');
@@ -65,11 +68,15 @@ const prevStats = readFileSync(STATS, 'utf8').trim();
 const results = [];
 try {
   const measured = [...FIXTURES.values()].filter((f) => f.bench?.perEvent).map((f) => f.panel.id);
-  for (const id of only.length ? only : measured) {
+  // A panel's workloads: one (perEvent is a function) or several by name (the process panel: fork-exec, ping-pong).
+  const jobs = (only.length ? only : measured).flatMap((id) => {
     const def = panelById(id);
     const perEvent = FIXTURES.get(id)?.bench?.perEvent;
     if (!def || !perEvent) throw new Error(`no workload for ${id} (its fixture, test/panels/${id}.ts, has no bench.perEvent)`);
-    const work = () => perEvent({ readloop: bin, cached });
+    return typeof perEvent === 'function' ? [{ id, def, name: '', run: perEvent }] : Object.entries(perEvent).map(([name, run]) => ({ id, def, name, run }));
+  });
+  for (const { id, def, name, run } of jobs) {
+    const work = () => run({ readloop: bin, cached, schedloop });
     work(); // warm: the file in the page cache, the binary loaded
     const detached = [];
     const attached = [];
@@ -104,9 +111,18 @@ try {
     }
     const d = median(detached);
     const a = median(attached);
-    const row = { panel: id, tier, detachedNsPerEvent: d, attachedNsPerEvent: a, addedNsPerEvent: a - d, ratio: a / d, inBpfNsPerEvent: median(inBpf) };
+    const row = {
+      panel: id,
+      ...(name ? { workload: name } : {}),
+      tier,
+      detachedNsPerEvent: d,
+      attachedNsPerEvent: a,
+      addedNsPerEvent: a - d,
+      ratio: a / d,
+      inBpfNsPerEvent: median(inBpf),
+    };
     console.log(
-      `${id} [${tier}]: ${d.toFixed(0)} ns per event detached, ${a.toFixed(0)} attached: +${(a - d).toFixed(0)} ns (×${(a / d).toFixed(3)}); in BPF ${row.inBpfNsPerEvent.toFixed(0)} ns per event`,
+      `${id}${name ? ` ${name}` : ''} [${tier}]: ${d.toFixed(0)} ns per event detached, ${a.toFixed(0)} attached: +${(a - d).toFixed(0)} ns (×${(a / d).toFixed(3)}); in BPF ${row.inBpfNsPerEvent.toFixed(0)} ns per event`,
     );
     results.push(row);
   }

@@ -54,6 +54,8 @@ const STEPS = [
   // 12 rounds (6 s of writes): the median wants several steady intervals (at 100k files a round takes about a second).
   ['filetop-scale 10k', ['filetop-scale.mjs', '10000', '12']],
   ['filetop-scale 100k', ['filetop-scale.mjs', '100000', '12']],
+  // 5,000 processes of 4 tasks each (20,000 threads), beside htop in the same run.
+  ['procs-scale', ['procs-scale.mjs', '5000', '4', q(10, 5)]],
   ['batch-vs-libbpf-tools', ['batch-vs-libbpf-tools.mjs', q(30, 10), q(3, 1)]],
 ];
 
@@ -199,11 +201,12 @@ for (const k of bpf ? ['sixtyHome', 'sixtySoftirqs'] : [])
 const design = Object.fromEntries([...FIXTURES.values()].filter((x) => x.bench).map((x) => [x.panel.id, x.bench.budgetNs]));
 for (const r of raw['panel-cost']?.results ?? [])
   target(
-    `${r.panel} cost per event [${r.tier}]`,
+    `${r.panel}${r.workload ? ` ${r.workload}` : ''} cost per event [${r.tier}]`,
     r.addedNsPerEvent,
     `+${f(r.addedNsPerEvent)} ns (×${f(r.ratio, 3)}), ${f(r.inBpfNsPerEvent)} ns in BPF`,
-    `≤ ${design[r.panel]} ns (its budget)`,
-    r.addedNsPerEvent <= design[r.panel],
+    // A named workload (a fork-exec, a ping-pong) is several hook runs per event: its slowdown is reported, not budgeted.
+    r.workload ? '-' : `≤ ${design[r.panel]} ns (its budget)`,
+    r.workload ? true : r.addedNsPerEvent <= design[r.panel],
   );
 const tc = raw['tcptop-cost'];
 if (tc)
@@ -239,6 +242,23 @@ for (const r of raw['tcptop-scale']?.results ?? []) {
     r.connections >= 9500 && r.connections <= 10000 ? '< 8 %, < 200 MB (issue 6)' : '-',
     !(r.connections >= 9500 && r.connections <= 10000) || (r.consoleCpuPct < 8 && r.consoleRssMb < 200),
   );
+}
+const ps = raw['procs-scale'];
+for (const k of ps ? ['quiet', 'load'] : []) {
+  const r = ps.results[k];
+  const what =
+    k === 'quiet' ? 'quiet host' : `${ps.processes.toLocaleString('en')} processes, ${(ps.processes * ps.tasksPerProcess).toLocaleString('en')} threads`;
+  for (const mode of ['processes', 'threads']) {
+    const ratio = r[mode].msPerInterval / r.htop.msPerInterval;
+    target(
+      `procs, ${what}, by ${mode}: read + model per interval`,
+      r[mode].msPerInterval,
+      `${f(r[mode].msPerInterval, 1)} ms of CPU (${f(ratio, 2)}× htop's ${f(r.htop.msPerInterval, 1)} ms per second; read ${f(r[mode].readMs, 1)}, model ${f(r[mode].modelMs, 1)}, first interval ${f(r[mode].firstIntervalMs)} ms), RSS ${f(r[mode].rssMB)} MB`,
+      k === 'load' ? "≤ htop's (issue 20)" : '-',
+      k !== 'load' || ratio <= 1,
+      `by ${f(ratio, 2)}× htop's (Node reads each /proc file for about 21 µs)`,
+    );
+  }
 }
 for (const k of ['filetop-scale 1k', 'filetop-scale 10k', 'filetop-scale 100k']) {
   const r = raw[k];

@@ -10,7 +10,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "common.h"
-#include "sched.h"
+#include "runq-wait.h"
 #include "procs.h"
 
 char LICENSE[] SEC("license") = "GPL";

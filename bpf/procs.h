@@ -3,7 +3,7 @@
 #define SIXTY_PROCS_H
 
 #define PROCS_COMM_LEN 16
-/* Waits by log2 of their length in µs (sched.h's SCHED_SLOTS, which it must equal). */
+/* Waits by log2 of their length in µs (runq-wait.h's SCHED_SLOTS, which it must equal). */
 #define PROCS_SLOTS 28
 #define PROCS_MAX_THREADS 32768
 #define PROCS_MAX_EXITS 8192

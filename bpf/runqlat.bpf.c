@@ -9,7 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include "common.h"
-#include "sched.h"
+#include "runq-wait.h"
 #include "runqlat.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -35,14 +35,21 @@ struct {
 	__type(value, struct runqlat_stats_val);
 } runqlat_stats SEC(".maps");
 
+/* A thread's entry stays while it lives (its start is set at each wake-up and cleared when it runs), so the common
+ * path is a lookup and a store, not a map update and a delete per wait; sched_process_exit removes it. */
 static __always_inline void enqueue(__u32 tid)
 {
-	__u64 ts;
+	__u64 *start, ts;
 
 	if (!tid)
 		return;
 	ts = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&runqlat_start, &tid, &ts, BPF_ANY))
+	start = bpf_map_lookup_elem(&runqlat_start, &tid);
+	if (start) {
+		*start = ts;
+		return;
+	}
+	if (bpf_map_update_elem(&runqlat_start, &tid, &ts, BPF_NOEXIST) && !bpf_map_lookup_elem(&runqlat_start, &tid))
 		count_stat(&runqlat_stats, RUNQLAT_STAT_MAP_FULL);
 }
 
@@ -57,11 +64,11 @@ static __always_inline void on_switch(struct task_struct *prev, __u32 next_tid)
 	if (!next_tid)
 		return;
 	start = bpf_map_lookup_elem(&runqlat_start, &next_tid);
-	if (!start)
+	if (!start || !*start)
 		return;
 	now = bpf_ktime_get_ns();
 	d = now > *start ? now - *start : 0;
-	bpf_map_delete_elem(&runqlat_start, &next_tid);
+	*start = 0;
 	val = bpf_map_lookup_elem(&runqlat_hist, &zero);
 	if (!val)
 		return;

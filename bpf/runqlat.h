@@ -2,7 +2,7 @@
 #ifndef SIXTY_RUNQLAT_H
 #define SIXTY_RUNQLAT_H
 
-/* Waits by log2 of their length in µs (sched.h's SCHED_SLOTS, which it must equal). */
+/* Waits by log2 of their length in µs (runq-wait.h's SCHED_SLOTS, which it must equal). */
 #define RUNQLAT_SLOTS 28
 #define RUNQLAT_MAX_THREADS 32768
 

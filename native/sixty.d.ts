@@ -103,4 +103,6 @@ export interface Addon {
    * Released when the file is closed or the process ends.
    */
   lockFile(fd: number): boolean;
+  /** Each file's text, or null where it cannot be opened or read: a /proc scan's small files in one call. */
+  readFiles(paths: readonly string[]): (string | null)[];
 }

@@ -31,6 +31,8 @@ export interface EngineDeps {
   tracefs: () => string | null;
   readText: (path: string) => string;
   listDir: (path: string) => string[];
+  /** many small files in one call (the addon's); absent: readText one at a time */
+  readFiles?: (paths: readonly string[]) => (string | null)[];
   openKmsg: () => KmsgReader;
   onlineCpus: () => number;
   /** monotonic nanoseconds (elapsed times) */
@@ -41,6 +43,29 @@ export interface EngineDeps {
   selfUsage: () => { cpuUs: number; rssBytes: number };
   /** kernel.bpf_stats_enabled is on: BPF programs' run counts and times are counted */
   bpfStatsEnabled?: () => boolean;
+}
+
+/** The addon's readFiles, loaded when first used; where the addon cannot load, readProcText one file at a time. */
+export function addonReadFiles(addon: () => Addon): (paths: readonly string[]) => (string | null)[] {
+  let read: ((paths: readonly string[]) => (string | null)[]) | undefined;
+  return (paths) => {
+    if (!read) {
+      try {
+        const a = addon();
+        read = (p) => a.readFiles(p);
+      } catch {
+        read = (p) =>
+          p.map((x) => {
+            try {
+              return readProcText(x);
+            } catch {
+              return null;
+            }
+          });
+      }
+    }
+    return read(paths);
+  };
 }
 
 /** kernel.bpf_stats_enabled, read each interval (a user or another tool may switch it); false when unreadable. */
@@ -162,6 +187,8 @@ export class Engine {
       nowNs: () => Number(d.hrtime()),
       readText: d.readText,
       listDir: d.listDir,
+      // The addon reads a scan's files in one call, unless the caller gave files of its own (tests' fixtures).
+      ...(opts.deps?.readText ? (d.readFiles ? { readFiles: d.readFiles } : {}) : { readFiles: d.readFiles ?? addonReadFiles(d.addon) }),
       openKmsg: d.openKmsg,
     };
     this.running = opts.panels.map((def) => ({

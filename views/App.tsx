@@ -16,7 +16,7 @@ import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
 import { selfCost, type Part } from './text.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
-import { initialUiState, panelUi, reduceInput, selectedIndex, type PanelUi, type UiContext, type UiState } from './state.js';
+import { initialUiState, panelUi, promptText, reduceInput, selectedIndex, type PanelUi, type UiContext, type UiState } from './state.js';
 import type { KeyEvent } from './input.js';
 
 /** The filter as a case-insensitive regular expression; text that is not one is matched literally. */
@@ -130,6 +130,14 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
   return { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows };
 }
 
+/** The selected row's process, where the panel's rows are processes (not grouped): what F9 F7 F8 act on. */
+function processOf(spec: AnyPanelSpec | undefined, grouped: boolean, row: Row | undefined): UiContext['selectedProcess'] {
+  if (!spec?.signals || grouped || !row) return null;
+  const r = row as unknown as Record<string, unknown>;
+  if (typeof r.pid !== 'number' || typeof r.start_s !== 'number') return null;
+  return { pid: r.pid, comm: String(r.comm ?? ''), nice: typeof r.nice === 'number' ? r.nice : 0, start: r.start_s, ended: r.exited === true };
+}
+
 export function App({
   store,
   catalog,
@@ -190,7 +198,8 @@ export function App({
   const groupLine =
     grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
   const selfLine = ui.hideSelf ? `sixty's own rows hidden (pid ${frame.self?.pid ?? '?'}; S shows them)` : null;
-  const infoLines = [groupLine, filterLine, selfLine].filter((l): l is string => l !== null);
+  const promptLine = ui.prompt ? promptText(ui.prompt) : null;
+  const infoLines = [promptLine, groupLine, filterLine, selfLine].filter((l): l is string => l !== null);
   // A notice wraps: a path written or the reason a write failed is read whole.
   const noticeLines = notice ? wrap(notice.text, width, '  ') : [];
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
@@ -213,6 +222,16 @@ export function App({
       defaultSort: t.spec?.defaultSort ?? NO_SORT,
       replay,
       groupings: t.baseSpec?.groupings?.length ?? 0,
+      selectedProcess: processOf(
+        t.baseSpec,
+        t.grouping !== undefined && t.grouping !== null,
+        t.shownRows[
+          selectedIndex(
+            t.pui,
+            t.shownRows.map((r) => r.id),
+          )
+        ],
+      ),
       ...(homeSpec && homePanel
         ? {
             homeId: homePanel.id,

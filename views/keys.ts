@@ -9,6 +9,10 @@ export type Command =
   | { type: 'record' }
   | { type: 'bpfStats' }
   | { type: 'threads' }
+  /** signal process `pid` (if it is still the one that started at `start`, epoch seconds) */
+  | { type: 'signal'; pid: number; start: number; signal: number }
+  /** set process `pid`'s nice value (the same check) */
+  | { type: 'renice'; pid: number; start: number; nice: number }
   | { type: 'redraw' }
   | { type: 'play' };
 
@@ -38,7 +42,9 @@ export type Action =
   | { type: 'toggleSelf' }
   | { type: 'toggleHelp' }
   | { type: 'closeHelp' }
-  | { type: 'quit'; force?: boolean };
+  | { type: 'quit'; force?: boolean }
+  | { type: 'signalPrompt' }
+  | { type: 'nicePrompt'; step: 1 | -1 };
 
 export interface Binding {
   /** key names as the input decoder gives them (views/input.ts) */
@@ -105,6 +111,18 @@ export const BINDINGS: readonly Binding[] = [
     label: 'B',
     help: "BPF program stats on / off (kernel.bpf_stats_enabled; root; put back as it was at exit): each panel's time in the kernel, its runs per second and the time per run, and the total beside sixty's own CPU. Counting costs the kernel two clock reads per run while on",
     action: () => ({ type: 'command', cmd: { type: 'bpfStats' } }),
+  },
+  {
+    keys: ['f9'],
+    label: 'F9',
+    help: 'procs: send a signal to the selected process (asks first: y sends, ←→ another signal, n or Esc cancels; SIGTERM first)',
+    action: () => ({ type: 'signalPrompt' }),
+  },
+  {
+    keys: ['f7', 'f8'],
+    label: 'F7 F8',
+    help: 'procs: renice the selected process, -1 (more CPU; root) or +1 (asks first: y sets it, F7 F8 change it, n or Esc cancels)',
+    action: (k) => ({ type: 'nicePrompt', step: k === 'f7' ? -1 : 1 }),
   },
   {
     keys: ['H'],

@@ -40,6 +40,8 @@ export interface UiState {
    * any, so the recent ones are kept (the host acts on those numbered after the last it acted on).
    */
   commands: readonly { seq: number; cmd: Command }[];
+  /** asking before a signal or a renice is sent to a process (procs): keys answer it */
+  prompt?: ProcessPrompt | null;
   quit: boolean;
 }
 
@@ -72,6 +74,41 @@ export interface UiContext {
   homeDrill?: Readonly<Record<string, readonly string[]>>;
   /** how each home row opens a panel it drills into, by row id and panel id: its sort and the row it selects */
   homeDrillView?: Readonly<Record<string, Readonly<Record<string, DrillView>>>>;
+  /** the selected row's process, where the active panel signals processes (procs): what F9 F7 F8 act on */
+  selectedProcess?: { pid: number; comm: string; nice: number; start: number; ended: boolean } | null;
+}
+
+/** The process a signal or a renice would go to, and what would be sent. */
+export interface ProcessPrompt {
+  kind: 'signal' | 'nice';
+  pid: number;
+  comm: string;
+  /** its start (epoch seconds): the host sends nothing to a pid that another process has taken since */
+  start: number;
+  signal: number;
+  nice: number;
+}
+
+/** The signals the prompt steps through (←→), SIGTERM first. */
+export const PROMPT_SIGNALS: readonly { n: number; name: string }[] = [
+  { n: 15, name: 'SIGTERM' },
+  { n: 9, name: 'SIGKILL' },
+  { n: 2, name: 'SIGINT' },
+  { n: 1, name: 'SIGHUP' },
+  { n: 19, name: 'SIGSTOP' },
+  { n: 18, name: 'SIGCONT' },
+  { n: 10, name: 'SIGUSR1' },
+  { n: 12, name: 'SIGUSR2' },
+  { n: 3, name: 'SIGQUIT' },
+];
+
+/** The prompt as a line: what it would do, and the keys that answer it. */
+export function promptText(p: ProcessPrompt): string {
+  if (p.kind === 'signal') {
+    const name = PROMPT_SIGNALS.find((x) => x.n === p.signal)?.name ?? `signal ${p.signal}`;
+    return `send ${name} to ${p.pid} (${p.comm})? y sends, ←→ another signal, n or Esc cancels`;
+  }
+  return `renice ${p.pid} (${p.comm}) to ${p.nice}? y sets it, F7 F8 ←→ change it, n or Esc cancels`;
 }
 
 /** How a drill opens its panel: sorted by this, with this row selected (the process that explains the step). */
@@ -159,11 +196,33 @@ export function reduceInput(s: UiState, ev: KeyEvent, ctx: UiContext): UiState {
     if (ev.key === 'backspace') return set([...text].slice(0, -1).join(''), true);
     return [...ev.key].length === 1 ? set(text + printable(ev.key), true) : s;
   }
+  if (s.prompt) return reducePrompt(s, s.prompt, ev);
   const a = decodeKey(ev);
   if (!a) return s;
   if (a.type === 'interval') return withCommand(s, { type: 'interval', step: a.step });
   if (a.type === 'command') return withCommand(s, a.cmd);
   return reduce(s, a, ctx);
+}
+
+/** While a prompt asks: y (or Enter) sends, n, Esc or q cancels, ←→ (and F7 F8 for a renice) change what is sent. */
+function reducePrompt(s: UiState, p: ProcessPrompt, ev: KeyEvent): UiState {
+  if ('paste' in ev) return s;
+  const k = ev.key;
+  if (k === 'y' || k === 'Y' || k === 'enter') {
+    const cmd: Command =
+      p.kind === 'signal' ? { type: 'signal', pid: p.pid, start: p.start, signal: p.signal } : { type: 'renice', pid: p.pid, start: p.start, nice: p.nice };
+    return withCommand({ ...s, prompt: null }, cmd);
+  }
+  if (k === 'n' || k === 'N' || k === 'esc' || k === 'q' || k === 'C-c') return { ...s, prompt: null };
+  const step = k === 'right' || k === 'down' || k === 'f8' ? 1 : k === 'left' || k === 'up' || k === 'f7' ? -1 : 0;
+  if (step === 0) return s;
+  if (p.kind === 'nice') return { ...s, prompt: { ...p, nice: Math.max(-20, Math.min(19, p.nice + step)) } };
+  const at = Math.max(
+    0,
+    PROMPT_SIGNALS.findIndex((x) => x.n === p.signal),
+  );
+  const next = PROMPT_SIGNALS[(at + step + PROMPT_SIGNALS.length) % PROMPT_SIGNALS.length]!;
+  return { ...s, prompt: { ...p, signal: next.n } };
 }
 
 /** In the sort column list, the selection keys move its cursor, Enter sorts by that column, Esc closes it. */
@@ -283,6 +342,16 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
         return g < n ? { ...rest, group: g } : rest;
       });
       return { ...next, detail: false, scroll: 0 };
+    }
+    case 'signalPrompt':
+    case 'nicePrompt': {
+      const p = ctx.selectedProcess;
+      // Only where rows are processes, on a live host (a replay's processes are not this host's), and not one that ended.
+      if (!p || s.help) return s;
+      // A replay's processes are not this host's, and an ended one is gone: the host says so, nothing is asked.
+      if (ctx.replay || p.ended) return withCommand(s, { type: 'signal', pid: p.pid, start: p.start, signal: 0 });
+      const nice = a.type === 'nicePrompt' ? Math.max(-20, Math.min(19, p.nice + a.step)) : p.nice;
+      return { ...s, prompt: { kind: a.type === 'signalPrompt' ? 'signal' : 'nice', pid: p.pid, comm: p.comm, start: p.start, signal: 15, nice } };
     }
     case 'togglePause':
       return ctx.replay ? withCommand(s, { type: 'play' }) : { ...s, paused: !s.paused };

@@ -8,6 +8,7 @@
 
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <sys/file.h>
 #include <sys/syscall.h>
@@ -743,6 +744,50 @@ Napi::Value LockFile(const Napi::CallbackInfo& info) {
   Throw(env, "lock", err, std::string("flock: ") + strerror(err));
 }
 
+// readFiles(paths): each file's text (small files: /proc/PID/stat, status, io), or null where it cannot be opened or
+// read (a process that ended between the listing and the read, a file that is not ours to read). One call for a
+// whole /proc scan: in JavaScript each open, read and close is a call of its own, and they were most of a scan's
+// time (about 20 µs a file, against 3 to 5 here). Invalid UTF-8 (a comm is any bytes) becomes U+FFFD, as Node's
+// decoder does.
+Napi::Value ReadFiles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsArray()) Throw(env, "readFiles", EINVAL, "readFiles(paths)");
+  Napi::Array paths = info[0].As<Napi::Array>();
+  uint32_t n = paths.Length();
+  Napi::Array out = Napi::Array::New(env, n);
+  std::string path;
+  std::vector<char> buf(64 * 1024);
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value v = paths.Get(i);
+    if (!v.IsString()) {
+      out.Set(i, env.Null());
+      continue;
+    }
+    path = v.As<Napi::String>().Utf8Value();
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      out.Set(i, env.Null());
+      continue;
+    }
+    size_t len = 0;
+    bool failed = false;
+    for (;;) {
+      if (len == buf.size()) buf.resize(buf.size() * 2);
+      ssize_t r = read(fd, buf.data() + len, buf.size() - len);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        failed = true;
+        break;
+      }
+      if (r == 0) break;
+      len += static_cast<size_t>(r);
+    }
+    close(fd);
+    out.Set(i, failed ? env.Null() : Napi::String::New(env, buf.data(), len));
+  }
+  return out;
+}
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -764,6 +809,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("takeLog", Napi::Function::New(env, TakeLog, "takeLog"));
   exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
+  exports.Set("readFiles", Napi::Function::New(env, ReadFiles, "readFiles"));
   exports.Set("kernelFunctionParams", Napi::Function::New(env, KernelFunctionParams, "kernelFunctionParams"));
   return exports;
 }

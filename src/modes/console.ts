@@ -15,6 +15,7 @@ import { CATALOG } from '../panels/registry.js';
 import { ALT_SCREEN_ON, type Lifecycle } from '../lifecycle.js';
 import type { Command } from '../../views/keys.js';
 import { procsView } from '../panels/procs.js';
+import { actOnProcess } from '../kernel/signal.js';
 import { Screen, translate } from '../../views/screen.js';
 import { renderFrameText } from '../../views/text.js';
 import { injectFault, liveHost, openRecorder, recordingMeta, version } from './common.js';
@@ -215,6 +216,11 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
           return u.notify('[ ] { } step through a replay: sixty --replay FILE');
         case 'bpfStats': {
           const r = life.bpfStats.toggle();
+          return u.notify(r.text, r.error);
+        }
+        case 'signal':
+        case 'renice': {
+          const r = actOnProcess(cmd);
           return u.notify(r.text, r.error);
         }
         case 'threads':

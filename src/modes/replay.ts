@@ -123,6 +123,9 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
           return u.notify('replay: nothing to record (R records a live host)');
         case 'bpfStats':
           return u.notify('replay: the in-kernel costs are those recorded (B switches them on a live host)');
+        case 'signal':
+        case 'renice':
+          return u.notify("replay: these processes are not this host's; nothing is sent", true);
         case 'threads':
           return u.notify('replay: rows are as recorded (H shows threads on a live host)');
       }

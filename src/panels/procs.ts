@@ -5,7 +5,7 @@
  */
 import type { BpfObject } from '../native.js';
 import { decodeCounterArray, type RecordLayout } from '../records/layout.js';
-import { parseCmdline, parsePasswd, parsePidIo, parsePidStatFull, parsePidStatus, type PidStat } from '../records/procpid.js';
+import { parseCmdline, parsePasswd, parsePidIo, parsePidStatFull, parsePidStatus } from '../records/procpid.js';
 import { decodeExits, decodeWaits, PROCS_RECORDS, PROCS_SLOTS, type ProcsLayouts } from '../records/procs.js';
 import { parseUptime } from '../records/procfs.js';
 import { deriveProcs, procsTotals, type ExitEntry, type ProcEntry, type ProcsRow, type ProcsSample, type WaitTotals } from '../models/procs.js';
@@ -182,46 +182,25 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
   const bpf = obj && layouts ? bpfReader(obj, layouts, readText) : null;
   let exits: ExitEntry[] = [];
   let seq = 0;
-  const readOne = (dir: string, id: number, tgid: number, withCmdline: boolean): ProcEntry | null => {
-    let stat: PidStat | null;
-    try {
-      stat = parsePidStatFull(readText(`${dir}/stat`));
-    } catch {
-      return null;
-    }
-    if (!stat) return null;
-    let status = null;
-    let io = null;
-    try {
-      status = parsePidStatus(readText(`${dir}/status`));
-    } catch {
-      /* gone, or not ours to read */
-    }
-    try {
-      io = parsePidIo(readText(`${dir}/io`));
-    } catch {
-      /* not ours to read */
-    }
-    let cmdline = '';
-    if (withCmdline) {
-      const c = cmdlines.get(id);
-      if (c && c.start === stat.starttime && c.comm === stat.comm) cmdline = c.text;
-      else {
+  // Many small files per scan: in one call where the host can (the addon), else one at a time.
+  const readFiles =
+    host.readFiles ??
+    ((paths: readonly string[]): (string | null)[] =>
+      paths.map((p) => {
         try {
-          cmdline = escapeControl(parseCmdline(readText(`${dir}/cmdline`)).slice(0, CMDLINE_MAX));
+          return readText(p);
         } catch {
-          /* gone */
+          return null;
         }
-        cmdlines.set(id, { start: stat.starttime, comm: stat.comm, text: cmdline });
-      }
-    }
-    return { id, tgid, stat, status, io, cmdline, comm: escapeControl(stat.comm), user: status ? user(status.uid) : '?' };
-  };
+      }));
+  const FILES = ['stat', 'status', 'io'] as const;
   return () => {
     seq++;
     const threads = procsView.threads;
     const entries = new Map<number, ProcEntry>();
     const alive = new Set<number>();
+    // Every process (with H, every thread): its directory, its id and its process.
+    const tasks: { dir: string; id: number; tgid: number }[] = [];
     for (const name of listDir('/proc')) {
       const c = name.charCodeAt(0);
       if (c < 48 || c > 57) continue;
@@ -229,8 +208,7 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
       if (!Number.isInteger(pid)) continue;
       alive.add(pid);
       if (!threads) {
-        const e = readOne(`/proc/${pid}`, pid, pid, true);
-        if (e) entries.set(pid, e);
+        tasks.push({ dir: `/proc/${pid}`, id: pid, tgid: pid });
         continue;
       }
       let tids: string[] = [];
@@ -239,12 +217,30 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
       } catch {
         continue;
       }
-      for (const t of tids) {
-        const tid = Number(t);
-        const e = readOne(`/proc/${pid}/task/${tid}`, tid, pid, tid === pid);
-        if (e) entries.set(tid, e);
-      }
+      for (const t of tids) tasks.push({ dir: `/proc/${pid}/task/${t}`, id: Number(t), tgid: pid });
     }
+    const texts = readFiles(tasks.flatMap((t) => FILES.map((f) => `${t.dir}/${f}`)));
+    const needCmdline: ProcEntry[] = [];
+    tasks.forEach((t, i) => {
+      const text = texts[i * 3];
+      const stat = text ? parsePidStatFull(text) : null;
+      // Ended between the listing and the read: not a row.
+      if (!stat) return;
+      const status = texts[i * 3 + 1] ? parsePidStatus(texts[i * 3 + 1]!) : null;
+      const io = texts[i * 3 + 2] ? parsePidIo(texts[i * 3 + 2]!) : null;
+      const e: ProcEntry = { id: t.id, tgid: t.tgid, stat, status, io, cmdline: '', comm: escapeControl(stat.comm), user: status ? user(status.uid) : '?' };
+      entries.set(t.id, e);
+      // A thread's command line is its process's: read for the leader only, and again only when it changed (exec).
+      if (t.id !== t.tgid) return;
+      const cached = cmdlines.get(t.id);
+      if (cached && cached.start === stat.starttime && cached.comm === stat.comm) e.cmdline = cached.text;
+      else needCmdline.push(e);
+    });
+    const lines = readFiles(needCmdline.map((e) => `/proc/${e.id}/cmdline`));
+    needCmdline.forEach((e, i) => {
+      e.cmdline = escapeControl(parseCmdline(lines[i] ?? '').slice(0, CMDLINE_MAX));
+      cmdlines.set(e.id, { start: e.stat.starttime, comm: e.stat.comm, text: e.cmdline });
+    });
     for (const id of cmdlines.keys()) if (!alive.has(id) && !entries.has(id)) cmdlines.delete(id);
     const nowNs = host.nowNs();
     const uptimeS = parseUptime(readText('/proc/uptime'));
@@ -364,8 +360,9 @@ export function procsSummary(rows: readonly ProcsRow[], stats: PanelStats): Summ
 export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
   id: 'procs',
   title: 'procs',
-  // One scheduler event (a wake-up, a switch): measured in bench/tier-cost.mjs (bench/RESULTS.md).
-  costEstimate: { nsPerEvent: 150, events: (rows) => rows.reduce((s, r) => s + 2 * (r.waits ?? 0), 0) },
+  // A wait is a wake-up (or a preemption) and a switch, two program runs of about 200 ns each on the reference machine
+  // (bench/tier-cost.mjs, bench/RESULTS.md).
+  costEstimate: { nsPerEvent: 400, events: (rows) => rows.reduce((s, r) => s + (r.waits ?? 0), 0) },
   source: {
     kind: 'bpf',
     stem: 'procs',
@@ -389,6 +386,7 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
   trend: (row) => row.cpu_pct,
   trendOf: { label: 'CPU % (100 = one CPU)', format: (v) => `${v.toFixed(0)}%` },
   quiet: (row) => row.exited,
+  signals: true,
   tone: (row) => ((row.wait_pct ?? 0) >= 50 ? 'bad' : (row.wait_pct ?? 0) >= 10 ? 'look' : null),
   columns: [
     pidColumn<ProcsRow>('process id (with H: the thread id)'),

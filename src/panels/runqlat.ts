@@ -150,8 +150,9 @@ export const runqlatPanel: PanelDef<RunqlatSample, RunqlatRow> = {
   id: 'runqlat',
   title: 'runqlat',
   attach: 'on-screen',
-  // One wake-up or switch: measured with procs' (the same hooks) in bench/tier-cost.mjs (bench/RESULTS.md).
-  costEstimate: { nsPerEvent: 150, events: (rows) => 2 * (rows.find((r) => r.cpu === 'all')?.count ?? 0) },
+  // A wait is a wake-up (or a preemption) and a switch, two program runs of about 200 ns each on the reference machine
+  // (bench/tier-cost.mjs, bench/RESULTS.md).
+  costEstimate: { nsPerEvent: 400, events: (rows) => rows.find((r) => r.cpu === 'all')?.count ?? 0 },
   source: {
     kind: 'bpf',
     stem: 'runqlat',

@@ -103,6 +103,8 @@ export interface PanelSpec<R extends Row = Row> {
   costEstimate?: { nsPerEvent: number; events: (rows: readonly R[], stats: PanelStats) => number };
   /** the panels that explain a row, by id, in order: Enter opens the first (the checklist's steps) */
   drill?: (row: R) => readonly string[];
+  /** its rows are processes (pid, comm, nice, start_s, exited): F9 signals the selected one, F7 F8 renice it */
+  signals?: boolean;
   /** how a panel that `drill` names opens from this row: its sort, and the row it selects (by row id) */
   drillView?: (row: R, target: string) => { sort?: SortSpec; select?: string } | undefined;
   /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */

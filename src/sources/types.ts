@@ -70,6 +70,8 @@ export interface HostInfo {
   readText: (path: string) => string;
   /** a directory's entries (/proc, /sys/block) */
   listDir?: (path: string) => string[];
+  /** many small files at once, each one's text or null (the addon's readFiles: a /proc scan in one call) */
+  readFiles?: (paths: readonly string[]) => (string | null)[];
   /** the kernel's ring buffer (/dev/kmsg) */
   openKmsg?: () => KmsgReader;
 }

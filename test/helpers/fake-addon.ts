@@ -78,6 +78,8 @@ function read(k: FakeKernel, name: string): MapRead {
 
 export function fakeAddon(k: FakeKernel): Addon {
   return {
+    // A fake kernel has no /proc of its own: nothing to read.
+    readFiles: (paths) => paths.map(() => null),
     takeLog: () => {
       const out = k.log;
       k.log = '';

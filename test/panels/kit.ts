@@ -6,6 +6,12 @@ import type { AnyPanelDef } from '../../src/panels/types.js';
 export const KERNELS = ['5.10', '6.1', '6.12', '6.18'] as const;
 export type KernelKey = (typeof KERNELS)[number];
 
+/**
+ * A workload of calls that each make one event of the panel, timed by itself. `readloop` is bench/readloop.c built,
+ * `cached` a 1 MiB page-cached file, `schedloop` bench/schedloop.c built (pingpong N, forkexec N).
+ */
+export type PerEvent = (ctx: { readloop: string; cached: string; schedloop: string }) => { events: number; ns: number };
+
 export interface PanelFixture {
   panel: AnyPanelDef;
   /**
@@ -31,9 +37,9 @@ export interface PanelFixture {
     peer?: { tool: readonly string[]; load: (scratch: string) => readonly string[] };
     /**
      * A workload of calls that each make one event of the panel, timed by itself (bench/panel-cost.mjs: the cost each
-     * event gains with the panel attached). `readloop` is bench/readloop.c built, `cached` a 1 MiB page-cached file.
+     * event gains with the panel attached); several by name where the panel's hooks see different kinds of event.
      */
-    perEvent?: (ctx: { readloop: string; cached: string }) => { events: number; ns: number };
+    perEvent?: PerEvent | Readonly<Record<string, PerEvent>>;
     /** The cost per event this panel's hooks are allowed (ns: the budget its design set, bench/RESULTS.md checks it), and program runs per event where the bench counts runs. */
     budgetNs: number;
     runsPerEvent?: number;

@@ -11,7 +11,19 @@ export const fixture: PanelFixture = {
   samples: { make: procsSamples, shows: 'stress' },
   bench: {
     budgetNs: 600,
+    // A context switch of the ping-pong runs sched_switch once and sched_wakeup once.
+    runsPerEvent: 2,
     // Context switches: a pipe ping-pong between two processes (each round trip: two wake-ups and two switches).
+    perEvent: {
+      'fork-exec': ({ schedloop }) => {
+        const [events, ns] = execFileSync(schedloop, ['forkexec', '2000'], { encoding: 'utf8' }).trim().split(' ').map(Number);
+        return { events: events!, ns: ns! };
+      },
+      'ping-pong': ({ schedloop }) => {
+        const [events, ns] = execFileSync(schedloop, ['pingpong', '100000'], { encoding: 'utf8' }).trim().split(' ').map(Number);
+        return { events: events!, ns: ns! };
+      },
+    },
     burst: () =>
       execFileSync('python3', [
         '-c',

@@ -43,7 +43,13 @@ export const fixture: PanelFixture = {
   samples: { make: runqlatSamples, shows: 'all' },
   bench: {
     budgetNs: 600,
+    // A context switch of the ping-pong runs sched_switch once and sched_wakeup once.
+    runsPerEvent: 2,
     // Context switches: a pipe ping-pong between two processes (each round trip: two wake-ups and two switches).
+    perEvent: ({ schedloop }) => {
+      const [events, ns] = execFileSync(schedloop, ['pingpong', '100000'], { encoding: 'utf8' }).trim().split(' ').map(Number);
+      return { events: events!, ns: ns! };
+    },
     burst: () =>
       execFileSync('python3', [
         '-c',

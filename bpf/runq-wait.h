@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What the scheduler panels (procs, runqlat) share: a task's state across kernel versions, and the log2 slot of a
+/* runq-wait.h (not sched.h: that name is libc's, and the addon's include path has bpf/): what the scheduler panels (procs, runqlat) share: a task's state across kernel versions, and the log2 slot of a
  * wait. Included after vmlinux.h and libbpf's headers. */
-#ifndef SIXTY_SCHED_H
-#define SIXTY_SCHED_H
+#ifndef SIXTY_RUNQ_WAIT_H
+#define SIXTY_RUNQ_WAIT_H
 
 /* Waits by log2 of their length in µs: slot 0 under 1 µs, slot n from 2^(n-1) to 2^n µs, the last one longer. */
 #define SCHED_SLOTS 28
