@@ -256,7 +256,7 @@ for (const k of ps ? ['quiet', 'load'] : []) {
       `${f(r[mode].msPerInterval, 1)} ms of CPU (${f(ratio, 2)}× htop's ${f(r.htop.msPerInterval, 1)} ms per second; read ${f(r[mode].readMs, 1)}, model ${f(r[mode].modelMs, 1)}, first interval ${f(r[mode].firstIntervalMs)} ms), RSS ${f(r[mode].rssMB)} MB`,
       k === 'load' ? "≤ htop's (issue 20)" : '-',
       k !== 'load' || ratio <= 1,
-      `by ${f(ratio, 2)}× htop's (Node reads each /proc file for about 21 µs)`,
+      `${f(ratio, 2)}× htop's (docs/performance.md: reading every thread's stat)`,
     );
   }
 }

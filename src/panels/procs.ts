@@ -219,15 +219,26 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
       }
       for (const t of tids) tasks.push({ dir: `/proc/${pid}/task/${t}`, id: Number(t), tgid: pid });
     }
-    const texts = readFiles(tasks.flatMap((t) => FILES.map((f) => `${t.dir}/${f}`)));
+    // A process's leader: stat, status and io. Its other threads: stat only (status, which also sums the process's
+    // memory, cost most of a scan of 20,000 threads): their user is the leader's, their switches and I/O are not read.
+    const paths: string[] = [];
+    const at: number[] = [];
+    for (const t of tasks) {
+      at.push(paths.length);
+      paths.push(`${t.dir}/stat`);
+      if (t.id === t.tgid) for (const f of FILES.slice(1)) paths.push(`${t.dir}/${f}`);
+    }
+    const texts = readFiles(paths);
     const needCmdline: ProcEntry[] = [];
     tasks.forEach((t, i) => {
-      const text = texts[i * 3];
+      const k = at[i]!;
+      const text = texts[k];
       const stat = text ? parsePidStatFull(text) : null;
       // Ended between the listing and the read: not a row.
       if (!stat) return;
-      const status = texts[i * 3 + 1] ? parsePidStatus(texts[i * 3 + 1]!) : null;
-      const io = texts[i * 3 + 2] ? parsePidIo(texts[i * 3 + 2]!) : null;
+      const leader = t.id === t.tgid;
+      const status = leader && texts[k + 1] ? parsePidStatus(texts[k + 1]!) : null;
+      const io = leader && texts[k + 2] ? parsePidIo(texts[k + 2]!) : null;
       const e: ProcEntry = { id: t.id, tgid: t.tgid, stat, status, io, cmdline: '', comm: escapeControl(stat.comm), user: status ? user(status.uid) : '?' };
       entries.set(t.id, e);
       // A thread's command line is its process's: read for the leader only, and again only when it changed (exec).
@@ -236,6 +247,8 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
       if (cached && cached.start === stat.starttime && cached.comm === stat.comm) e.cmdline = cached.text;
       else needCmdline.push(e);
     });
+    // A thread's user is its process's.
+    if (threads) for (const e of entries.values()) if (e.id !== e.tgid) e.user = entries.get(e.tgid)?.user ?? e.user;
     const lines = readFiles(needCmdline.map((e) => `/proc/${e.id}/cmdline`));
     needCmdline.forEach((e, i) => {
       e.cmdline = escapeControl(parseCmdline(lines[i] ?? '').slice(0, CMDLINE_MAX));
@@ -479,8 +492,8 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
     },
     perInterval('minflt', 'MINFLT', 'minor page faults (no disk read)', 6),
     perInterval('majflt', 'MAJFLT', 'major page faults (read from disk or swap)', 4),
-    perInterval('vcsw', 'CSW', 'voluntary context switches (it blocked)', 6),
-    perInterval('nvcsw', 'NVCSW', 'involuntary context switches (it was preempted)', 5),
+    perInterval('vcsw', 'CSW', 'voluntary context switches (it blocked; by threads: the first thread of each process only)', 6),
+    perInterval('nvcsw', 'NVCSW', 'involuntary context switches (it was preempted; by threads: the first thread only)', 5),
     perInterval('read_bytes', 'READ', 'bytes it made the storage layer read (/proc/PID/io read_bytes)', 3),
     perInterval('write_bytes', 'WRITE', 'bytes it made the storage layer write (/proc/PID/io write_bytes)', 3),
     {

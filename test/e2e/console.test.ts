@@ -1,7 +1,7 @@
 /** The whole app in a real pseudo-terminal (tmux): keys in, screen out, clean exit. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,6 +50,21 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     // Tab: the process panel first, sixty itself among its rows.
     tm.keys('Tab');
     await tm.waitFor((x) => /procs( in kernel [^[]*)? \[tp_btf/.test(x) && /^\s+\d+ [RS]\s.* sixty\s/m.test(x));
+    // F9 on a process of this test's (found by its pid with /): the prompt names it, ← → picks SIGINT, y sends it.
+    const target = spawn('sleep', ['600']);
+    const ended = new Promise<NodeJS.Signals | null>((r) => target.once('exit', (_c, sig) => r(sig)));
+    const pid = String(target.pid);
+    tm.keys('/', ...pid.split(''), 'Enter');
+    await tm.waitFor((x) => new RegExp(`^\\s+${pid} .* sleep\\s`, 'm').test(x) && /^filter \/\d+\/ 1 of \d+ rows/m.test(x));
+    tm.keys('F9');
+    await tm.waitFor((x) => x.includes(`send SIGTERM to ${pid} (sleep)? y sends`));
+    tm.keys('Right', 'Right');
+    await tm.waitFor((x) => x.includes(`send SIGINT to ${pid} (sleep)?`));
+    tm.keys('y');
+    await tm.waitFor((x) => x.includes(`sent SIGINT to ${pid}`));
+    assert.equal(await ended, 'SIGINT', 'the process got the signal the prompt named');
+    tm.keys('Escape');
+    await tm.waitFor((x) => !x.includes('filter /'));
     tm.keys('Tab');
     s = await tm.waitFor((x) => /softirqs( in kernel [^[]*)? \[tp_btf/.test(x) && /^hrtimer\s/m.test(x));
     lines = s.trimEnd().split('\n');
