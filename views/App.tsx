@@ -112,10 +112,16 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
   const sort = spec && !spec.columns.some((c) => c.key === pui.sort.key) ? spec.defaultSort : pui.sort;
   // The frame's rows come in the panel's default order: re-sorted only for another sort (or when grouped).
   let rows: readonly Row[] = [];
+  let shownSpec = spec;
   if (panel && spec) {
     const d = spec.defaultSort;
     rows = !grouping && sort.key === d.key && sort.descending === d.descending ? panel.rows : catalog.sortRows(spec, panel.rows, sort);
+    // T: the sorted rows as a tree (siblings keep the sort), drawn by the tree table's spec.
+    if (pui.tree && !grouping && spec.tree) ({ spec: shownSpec, rows } = catalog.treeView(spec, rows));
   }
+  // u: one user's rows.
+  if (pui.user !== undefined && shownSpec?.columns.some((c) => c.key === 'user'))
+    rows = rows.filter((r) => (r as unknown as { user?: unknown }).user === pui.user);
   // sixty's own rows (its pid: its /proc reads in filetop, its process), when S hides them.
   const selfPid = frame.self?.pid;
   if (ui.hideSelf && selfPid !== undefined) rows = rows.filter((r) => (r as unknown as { pid?: unknown }).pid !== selfPid);
@@ -125,9 +131,20 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
   let shownRows = rows;
   if (filter && spec) {
     const re = filterRegex(filter);
-    shownRows = rows.filter((r) => re.test(spec.columns.map((c) => c.format(c.value(r), r)).join(' ')));
+    shownRows = rows.filter((r) => re.test(shownSpec!.columns.map((c) => c.format(c.value(r), r)).join(' ')));
   }
-  return { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows };
+  return { livePanel, baseSpec, spec: shownSpec, panel, pui, grouping, sort, rows, shownRows };
+}
+
+/** The users of a panel's rows (those with a USER column), most rows first. */
+function usersOf(spec: AnyPanelSpec | undefined, rows: readonly Row[]): string[] {
+  if (!spec?.columns.some((c) => c.key === 'user')) return [];
+  const n = new Map<string, number>();
+  for (const r of rows) {
+    const u = (r as unknown as { user?: unknown }).user;
+    if (typeof u === 'string') n.set(u, (n.get(u) ?? 0) + 1);
+  }
+  return [...n.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([u]) => u);
 }
 
 /** The selected row's process, where the panel's rows are processes (not grouped): what F9 F7 F8 act on. */
@@ -197,9 +214,10 @@ export function App({
       : null;
   const groupLine =
     grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
+  const userLine = pui.user !== undefined ? `user ${pui.user}: ${shownRows.length} rows (u: the next user, then all)` : null;
   const selfLine = ui.hideSelf ? `sixty's own rows hidden (pid ${frame.self?.pid ?? '?'}; S shows them)` : null;
   const promptLine = ui.prompt ? promptText(ui.prompt) : null;
-  const infoLines = [promptLine, groupLine, filterLine, selfLine].filter((l): l is string => l !== null);
+  const infoLines = [promptLine, groupLine, userLine, filterLine, selfLine].filter((l): l is string => l !== null);
   // A notice wraps: a path written or the reason a write failed is read whole.
   const noticeLines = notice ? wrap(notice.text, width, '  ') : [];
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
@@ -222,6 +240,8 @@ export function App({
       defaultSort: t.spec?.defaultSort ?? NO_SORT,
       replay,
       groupings: t.baseSpec?.groupings?.length ?? 0,
+      tree: t.baseSpec?.tree !== undefined,
+      users: usersOf(t.baseSpec, t.panel?.rows ?? []),
       selectedProcess: processOf(
         t.baseSpec,
         t.grouping !== undefined && t.grouping !== null,

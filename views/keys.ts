@@ -43,6 +43,8 @@ export type Action =
   | { type: 'toggleHelp' }
   | { type: 'closeHelp' }
   | { type: 'quit'; force?: boolean }
+  | { type: 'toggleTree' }
+  | { type: 'nextUser' }
   | { type: 'signalPrompt' }
   | { type: 'nicePrompt'; step: 1 | -1 };
 
@@ -111,6 +113,18 @@ export const BINDINGS: readonly Binding[] = [
     label: 'B',
     help: "BPF program stats on / off (kernel.bpf_stats_enabled; root; put back as it was at exit): each panel's time in the kernel, its runs per second and the time per run, and the total beside sixty's own CPU. Counting costs the kernel two clock reads per run while on",
     action: () => ({ type: 'command', cmd: { type: 'bpfStats' } }),
+  },
+  {
+    keys: ['T'],
+    label: 'T',
+    help: "procs: the rows as a tree (each process under its parent, with its subtree's CPU and memory summed); again: a table",
+    action: () => ({ type: 'toggleTree' }),
+  },
+  {
+    keys: ['u'],
+    label: 'u',
+    help: "procs: only one user's processes, the user with the most first; again: the next user, then all of them",
+    action: () => ({ type: 'nextUser' }),
   },
   {
     keys: ['f9'],

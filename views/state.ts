@@ -16,6 +16,10 @@ export interface PanelUi {
   filter?: string;
   /** the grouping in use, by index into the panel's groupings (absent: single rows) */
   group?: number;
+  /** drawn as a tree (T), where the panel has one */
+  tree?: boolean;
+  /** only this user's rows (u), where the rows have a user */
+  user?: string;
 }
 
 export interface UiState {
@@ -64,6 +68,10 @@ export interface UiContext {
   defaultSort: SortSpec;
   /** a replay: p plays and stops it (the host's command) rather than freezing the screen */
   replay?: boolean;
+  /** the active panel can be drawn as a tree (T) */
+  tree?: boolean;
+  /** the users of the active panel's rows, most rows first (u steps through them), where its rows have one */
+  users?: readonly string[];
   /** how many groupings the active panel has (`t` steps through them, then back to single rows) */
   groupings?: number;
   /** the home screen's panel id and its step rows' ids in step order ('' and [] when there is no home) */
@@ -338,7 +346,7 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       if (n === 0 || s.help) return s;
       const next = withPanel(s, ctx, (p) => {
         const g = (p.group ?? -1) + 1;
-        const { group: _g, ...rest } = p;
+        const { group: _g, tree: _t, ...rest } = p;
         return g < n ? { ...rest, group: g } : rest;
       });
       return { ...next, detail: false, scroll: 0 };
@@ -352,6 +360,26 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       if (ctx.replay || p.ended) return withCommand(s, { type: 'signal', pid: p.pid, start: p.start, signal: 0 });
       const nice = a.type === 'nicePrompt' ? Math.max(-20, Math.min(19, p.nice + a.step)) : p.nice;
       return { ...s, prompt: { kind: a.type === 'signalPrompt' ? 'signal' : 'nice', pid: p.pid, comm: p.comm, start: p.start, signal: 15, nice } };
+    }
+    case 'nextUser': {
+      const users = ctx.users ?? [];
+      if (users.length === 0 || s.help) return s;
+      // u: the user with the most rows, then the next; after the last, every user again.
+      return withPanel(s, ctx, (p) => {
+        const at = p.user === undefined ? -1 : users.indexOf(p.user);
+        const { user: _u, ...rest } = p;
+        const next = users[at + 1];
+        return next === undefined ? rest : { ...rest, user: next, selected: 0, selectedId: null };
+      });
+    }
+    case 'toggleTree': {
+      if (!ctx.tree || s.help) return s;
+      // The tree and a grouping are two ways to draw the rows: the tree replaces the grouping.
+      const next = withPanel(s, ctx, (p) => {
+        const { group: _g, ...rest } = p;
+        return { ...rest, tree: !p.tree };
+      });
+      return { ...next, detail: false, scroll: 0 };
     }
     case 'togglePause':
       return ctx.replay ? withCommand(s, { type: 'play' }) : { ...s, paused: !s.paused };

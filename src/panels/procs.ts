@@ -400,6 +400,8 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
   trendOf: { label: 'CPU % (100 = one CPU)', format: (v) => `${v.toFixed(0)}%` },
   quiet: (row) => row.exited,
   signals: true,
+  // A process under its parent (a thread under its process); a subtree's CPU and memory summed.
+  tree: { parent: (r) => String(r.tgid !== r.pid ? r.tgid : r.ppid), name: 'comm', sums: { cpu_pct: 'SUB%', rss_bytes: 'SUBRSS' } },
   tone: (row) => ((row.wait_pct ?? 0) >= 50 ? 'bad' : (row.wait_pct ?? 0) >= 10 ? 'look' : null),
   columns: [
     pidColumn<ProcsRow>('process id (with H: the thread id)'),

@@ -10,8 +10,9 @@ import { runqlatPanel } from './runqlat.js';
 import { softirqsPanel } from './softirqs.js';
 import { groupView } from './group.js';
 import { sortRows } from './sort.js';
+import { treeRows, treeSpec } from './tree.js';
 import { tcptopPanel } from './tcptop.js';
-import type { AnyPanelDef, Catalog } from './types.js';
+import type { AnyPanelDef, AnyPanelSpec, Catalog, Row } from './types.js';
 
 export const PANELS: readonly AnyPanelDef[] = [
   homePanel,
@@ -32,7 +33,12 @@ export function panelById(id: string): AnyPanelDef | undefined {
 
 export function catalogOf(panels: readonly AnyPanelDef[]): Catalog {
   const byId = new Map(panels.map((p) => [p.id, p]));
-  return { spec: (id) => byId.get(id), sortRows, groupView };
+  return { spec: (id) => byId.get(id), sortRows, groupView, treeView };
+}
+
+/** The tree view of a panel that has one (its spec unchanged otherwise). */
+function treeView(spec: AnyPanelSpec, rows: readonly Row[]): { spec: AnyPanelSpec; rows: readonly Row[] } {
+  return spec.tree ? { spec: treeSpec(spec, spec.tree), rows: treeRows(rows, spec.tree) } : { spec, rows };
 }
 
 export const CATALOG: Catalog = catalogOf(PANELS);

@@ -74,6 +74,16 @@ export interface GroupedView {
   panel: PanelFrame;
 }
 
+/** The tree view of a panel whose rows have parents (procs: processes and the processes they started). */
+export interface TreeSpec<R extends Row> {
+  /** the parent row's id, or null */
+  parent: (row: R) => string | null;
+  /** the column drawn after the branches (the name) */
+  name: string;
+  /** columns summed over each subtree, by key, with the title of their sum column ('SUB%') */
+  sums: Readonly<Record<string, string>>;
+}
+
 /** A field of the selected row's detail view. */
 export interface DetailField<R> {
   label: string;
@@ -103,6 +113,9 @@ export interface PanelSpec<R extends Row = Row> {
   costEstimate?: { nsPerEvent: number; events: (rows: readonly R[], stats: PanelStats) => number };
   /** the panels that explain a row, by id, in order: Enter opens the first (the checklist's steps) */
   drill?: (row: R) => readonly string[];
+  /** `T` draws the rows as a tree (parents first, each subtree's sums) */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tree?: TreeSpec<any>;
   /** its rows are processes (pid, comm, nice, start_s, exited): F9 signals the selected one, F7 F8 renice it */
   signals?: boolean;
   /** how a panel that `drill` names opens from this row: its sort, and the row it selects (by row id) */
@@ -183,4 +196,6 @@ export interface Catalog {
   sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], sort: SortSpec): readonly R[];
   /** the frame's rows grouped (`t`): one row per group, and the grouped table's spec */
   groupView<R extends Row>(spec: AnyPanelSpec, panel: PanelFrame, grouping: Grouping<R>): GroupedView;
+  /** the rows (in the sort in use) as a tree, and the tree table's spec: for a panel with a `tree` */
+  treeView(spec: AnyPanelSpec, rows: readonly Row[]): { spec: AnyPanelSpec; rows: readonly Row[] };
 }

@@ -58,3 +58,25 @@ test('the host signals and renices only the process the row showed, and says why
   assert.equal(await exited, 'SIGTERM');
   assert.match(actOnProcess({ type: 'signal', pid, start, signal: 15 }).text, /has ended: nothing sent/);
 });
+
+test('T draws the rows as a tree where the panel has one; a grouping and the tree replace each other', () => {
+  const c = { ...ctx, tree: true, groupings: 1 };
+  let s = keys(initialUiState(['procs']), c, 'T');
+  assert.equal(s.panels.procs?.tree, true);
+  s = keys(s, c, 't');
+  assert.deepEqual([s.panels.procs?.tree, s.panels.procs?.group], [undefined, 0], 't groups: no tree');
+  s = keys(s, c, 'T');
+  assert.deepEqual([s.panels.procs?.tree, s.panels.procs?.group], [true, undefined], 'T: the tree, no grouping');
+  assert.equal(keys(initialUiState(['procs']), { ...ctx, tree: false }, 'T').panels.procs, undefined, 'no tree here');
+});
+
+test('u: one user at a time, the user with the most rows first, then every user again', () => {
+  const c = { ...ctx, users: ['root', 'alice'] };
+  let s = keys(initialUiState(['procs']), c, 'u');
+  assert.equal(s.panels.procs?.user, 'root');
+  s = keys(s, c, 'u');
+  assert.equal(s.panels.procs?.user, 'alice');
+  s = keys(s, c, 'u');
+  assert.equal(s.panels.procs?.user, undefined, 'after the last: all users');
+  assert.equal(keys(initialUiState(['procs']), ctx, 'u').panels.procs, undefined, 'a panel without users');
+});

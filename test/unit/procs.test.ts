@@ -5,7 +5,8 @@ import { parseCmdline, parsePasswd, parsePidIo, parsePidStatFull, parsePidStatus
 import { decodeExits, decodeWaits, exitStatusText, PROCS_RECORDS, PROCS_SLOTS, type ProcsLayouts } from '../../src/records/procs.js';
 import { encode, naturalLayout } from '../../src/records/layout.js';
 import { deriveProcs, histPercentileNs, procsTotals } from '../../src/models/procs.js';
-import { procsSummary, cpuTime } from '../../src/panels/procs.js';
+import { procsPanel, procsSummary, cpuTime } from '../../src/panels/procs.js';
+import { treeRows, treeSpec } from '../../src/panels/tree.js';
 import { entry, procsSample, stat, waits } from '../helpers/procs-samples.js';
 
 // A real line of /proc/PID/stat (6.18), with a comm holding a space and parentheses.
@@ -168,4 +169,22 @@ test('model: totals count every process; p99 and the summary', () => {
   assert.equal(cpuTime(61.5), '1:01.50');
   assert.equal(cpuTime(7300), '2h01');
   void waits;
+});
+
+test('the tree (T): parents first, siblings in the sort in use, branches drawn, subtree sums; loops and orphans are roots', () => {
+  const row = (pid: number, ppid: number, cpu: number) => ({ id: String(pid), pid, tgid: pid, ppid, cpu_pct: cpu, rss_bytes: 10, comm: `p${pid}` });
+  const rows = [row(1, 0, 1), row(20, 1, 5), row(10, 1, 2), row(21, 20, 3), row(30, 99, 7), row(40, 41, 1), row(41, 40, 1)];
+  const tree = procsPanel.tree!;
+  const out = treeRows(rows, tree);
+  assert.deepEqual(
+    out.map((r) => `${r.tree_prefix}${r.id}`),
+    ['1', '├─20', '│ └─21', '└─10', '30', '40', '└─41'],
+  );
+  assert.equal(out[0]!.sub_cpu_pct, 11, 'pid 1: itself and all it started');
+  assert.equal(out[1]!.sub_cpu_pct, 8);
+  assert.equal(out[0]!.sub_rss_bytes, 40);
+  const spec = treeSpec(procsPanel, tree);
+  const keys = spec.columns.map((c) => c.key);
+  assert.ok(keys.indexOf('sub_cpu_pct') === keys.indexOf('cpu_pct') + 1, 'each sum after its column');
+  assert.equal(spec.columns.find((c) => c.key === 'comm')!.format('p21', out[2]!), '│ └─p21');
 });
