@@ -165,6 +165,20 @@ function bpfReader(obj: BpfObject<Maps>, L: ProcsLayouts, readText: (path: strin
   };
 }
 
+/**
+ * Entries for threads: twice the threads that exist when the panel attaches (from /proc/loadavg's total), at least the
+ * object's 32,768 and at most 262,144 (each entry is about 170 bytes of kernel memory, allocated at load).
+ */
+export function threadMapSize(host: HostInfo): number {
+  let threads = 0;
+  try {
+    threads = Number(host.readText('/proc/loadavg').split(' ')[3]?.split('/')[1]) || 0;
+  } catch {
+    /* the object's size */
+  }
+  return Math.min(262_144, Math.max(32_768, 2 ** Math.ceil(Math.log2(Math.max(1, 2 * threads)))));
+}
+
 /** Whether rows are threads (H): the console sets it, the next reading follows. */
 export const procsView = { threads: false };
 
@@ -381,7 +395,7 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
     stem: 'procs',
     tiers: TIERS,
     records: PROCS_RECORDS,
-    mapSizes: () => ({}),
+    mapSizes: (host) => ({ procs_waits: threadMapSize(host) }),
     createReader: (obj: BpfObject<Maps>, layouts, host) => createProcsReader(host, obj, layouts as Record<keyof typeof PROCS_RECORDS, RecordLayout>),
     withoutBpf: (host) => createProcsReader(host, null, null),
   },

@@ -7,6 +7,7 @@ import { decodeCounterArray } from '../records/layout.js';
 import { decodeRunqlat, RUNQLAT_RECORDS, RUNQLAT_SLOTS } from '../records/runqlat.js';
 import { deriveRunqlat, HEAT_INTERVALS, type RunqlatRow, type RunqlatSample } from '../models/runqlat.js';
 import { slotUpperNs } from '../models/procs.js';
+import { threadMapSize } from './procs.js';
 import { humanCount, humanNs } from '../format.js';
 import { asNumber, BPF_MISSED, MAP_FULL, type HostInfo, type PanelDef, type Summary, type Tier } from './types.js';
 import { runqlat as names } from '../generated/bpf.js';
@@ -159,6 +160,7 @@ export const runqlatPanel: PanelDef<RunqlatSample, RunqlatRow> = {
     tiers: TIERS,
     records: RUNQLAT_RECORDS,
     createReader: (obj: BpfObject<Maps>, layouts, host) => createRunqlatReader(obj, layouts, host),
+    mapSizes: (host) => ({ runqlat_start: threadMapSize(host) }),
   },
   hookList: TIERS,
   derive: deriveRunqlat,

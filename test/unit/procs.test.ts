@@ -5,7 +5,7 @@ import { parseCmdline, parsePasswd, parsePidIo, parsePidStatFull, parsePidStatus
 import { decodeExits, decodeWaits, exitStatusText, PROCS_RECORDS, PROCS_SLOTS, type ProcsLayouts } from '../../src/records/procs.js';
 import { encode, naturalLayout } from '../../src/records/layout.js';
 import { deriveProcs, histPercentileNs, procsTotals } from '../../src/models/procs.js';
-import { procsPanel, procsSummary, cpuTime } from '../../src/panels/procs.js';
+import { procsPanel, procsSummary, cpuTime, threadMapSize } from '../../src/panels/procs.js';
 import { treeRows, treeSpec } from '../../src/panels/tree.js';
 import { entry, procsSample, stat, waits } from '../helpers/procs-samples.js';
 
@@ -187,4 +187,20 @@ test('the tree (T): parents first, siblings in the sort in use, branches drawn, 
   const keys = spec.columns.map((c) => c.key);
   assert.ok(keys.indexOf('sub_cpu_pct') === keys.indexOf('cpu_pct') + 1, 'each sum after its column');
   assert.equal(spec.columns.find((c) => c.key === 'comm')!.format('p21', out[2]!), '│ └─p21');
+});
+
+test('the thread map is sized from the threads there are: twice them, as a power of two, within 32k and 256k', () => {
+  const host = (line: string) => ({ onlineCpus: () => 2, nowNs: () => 0, readText: () => line });
+  assert.equal(threadMapSize(host('0.1 0.2 0.3 1/150 999\n')), 32768);
+  assert.equal(threadMapSize(host('0.1 0.2 0.3 1/20125 999\n')), 65536);
+  assert.equal(threadMapSize(host('0.1 0.2 0.3 1/900000 999\n')), 262144);
+  assert.equal(
+    threadMapSize({
+      ...host(''),
+      readText: () => {
+        throw new Error('no');
+      },
+    }),
+    32768,
+  );
 });
