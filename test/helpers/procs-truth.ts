@@ -142,13 +142,19 @@ async function rss(engine: Engine): Promise<string> {
 
 /** Short processes: each burns `ms` of CPU, reports what it burned, and exits with a known status (one is killed). */
 async function shortLived(engine: Engine): Promise<string> {
-  const n = 8;
+  // Fewer under emulation, where each Python takes seconds of CPU to start.
+  const n = Number(process.env.SIXTY_TIME_SCALE ?? 1) > 1 ? 4 : 8;
   const ms = 60;
   const burn = (code: number): string =>
     `import os,time\nwhile time.process_time() < ${ms / 1000}: pass\nt=time.process_time()\nos.write(1, (repr(t)+"\\n").encode())\nos._exit(${code})`;
   engine.tick();
   const children = Array.from({ length: n }, (_, i) => {
-    const c = spawn('python3', ['-c', i === n - 1 ? `import os,signal\n${burn(0).split('\nos._exit')[0]}\nos.kill(os.getpid(), signal.SIGKILL)` : burn(i)]);
+    const c = spawn('python3', [
+      '-I',
+      '-S',
+      '-c',
+      i === n - 1 ? `import os,signal\n${burn(0).split('\nos._exit')[0]}\nos.kill(os.getpid(), signal.SIGKILL)` : burn(i),
+    ]);
     let out = '';
     c.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     return { c, pid: c.pid!, code: i === n - 1 ? 'SIGKILL' : `exit ${i}`, burned: () => Number(out.trim()) * 1e9, done: new Promise((r) => c.on('exit', r)) };
