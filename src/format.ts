@@ -87,3 +87,12 @@ export function quoteInput(s: string, max = 60): string {
   const e = escapeControl(s);
   return e.length > max ? `${e.slice(0, max - 1)}…` : e;
 }
+
+const BARS = ' ▁▂▃▄▅▆▇█';
+/** A histogram in `cells` bars scaled to the largest: its first cells − 1 slots one each, the rest summed in the last. */
+export function histBars(hist: readonly number[], cells: number): string {
+  const shown = hist.slice(0, cells - 1).concat(hist.slice(cells - 1).reduce((a, b) => a + b, 0));
+  const max = Math.max(...shown);
+  if (!(max > 0)) return ' '.repeat(cells);
+  return shown.map((v) => BARS[v <= 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]).join('');
+}

@@ -4,7 +4,7 @@
  * `created`) counts whole.
  */
 import { BIOTOP_HIST_SLOTS, devMajor, devMinor, type BiotopOp, type BiotopRecord } from '../records/biotop.js';
-import { perSecond, since } from './delta.js';
+import { perSecond, quantileSlot, since } from './delta.js';
 
 export interface BiotopEntry extends BiotopRecord {
   /** `p<pid>-<major>:<minor>-<op>`: what the row is, nothing secret */
@@ -49,16 +49,8 @@ export interface BiotopRow {
 
 /** The upper edge (ns) of the bucket holding quantile q of a log2 histogram; null when it is empty. */
 export function histQuantile(hist: ArrayLike<number>, q: number): number | null {
-  let total = 0;
-  for (let i = 0; i < hist.length; i++) total += hist[i]!;
-  if (total <= 0) return null;
-  const rank = Math.ceil(q * total);
-  let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    seen += hist[i]!;
-    if (seen >= rank) return 2 ** (i + 1) - 1;
-  }
-  return 2 ** hist.length - 1;
+  const slot = quantileSlot(hist, q);
+  return slot === null ? null : 2 ** (slot + 1) - 1;
 }
 
 export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | undefined, elapsedNs: number): BiotopRow[] {

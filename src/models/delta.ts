@@ -29,3 +29,20 @@ export function compareValues(a: number | string | null, b: number | string | nu
 
 /** A cumulative counter's growth since the previous sample (all of it when there is none); never negative. */
 export const since = (cur: number, prev: number | undefined): number => (prev === undefined ? cur : Math.max(0, cur - prev));
+
+/**
+ * The slot of a histogram (counts per slot, ascending) that holds the q-th quantile (0 < q ≤ 1): what a log2
+ * histogram's percentile is, within its slot. Null with no count.
+ */
+export function quantileSlot(hist: ArrayLike<number>, q: number): number | null {
+  let total = 0;
+  for (let i = 0; i < hist.length; i++) total += hist[i]!;
+  if (total <= 0) return null;
+  const rank = Math.ceil(q * total);
+  let seen = 0;
+  for (let i = 0; i < hist.length; i++) {
+    seen += hist[i]!;
+    if (seen >= rank) return i;
+  }
+  return hist.length - 1;
+}

@@ -16,6 +16,7 @@
  */
 import type { PidIo, PidStat, PidStatus } from '../records/procpid.js';
 import { exitStatusText, PROCS_SLOTS, type ExitRecord } from '../records/procs.js';
+import { quantileSlot } from './delta.js';
 import { firstK } from './select.js';
 
 /** One process (or thread) as /proc showed it. */
@@ -130,16 +131,8 @@ export const slotUpperNs = (slot: number): number => 2 ** slot * 1000;
 
 /** The p-th percentile's slot upper bound over `hist` (counts per slot); null with no count. */
 export function histPercentileNs(hist: ArrayLike<number>, p: number): number | null {
-  let total = 0;
-  for (let i = 0; i < hist.length; i++) total += hist[i]!;
-  if (total <= 0) return null;
-  const want = Math.ceil((total * p) / 100);
-  let seen = 0;
-  for (let i = 0; i < hist.length; i++) {
-    seen += hist[i]!;
-    if (seen >= want) return slotUpperNs(i);
-  }
-  return slotUpperNs(hist.length - 1);
+  const slot = quantileSlot(hist, p / 100);
+  return slot === null ? null : slotUpperNs(slot);
 }
 
 function waitsOf(cur: WaitTotals | undefined, prev: WaitTotals | undefined, known: boolean, elapsedNs: number) {

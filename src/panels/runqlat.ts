@@ -8,7 +8,7 @@ import { decodeRunqlat, RUNQLAT_RECORDS, RUNQLAT_SLOTS } from '../records/runqla
 import { deriveRunqlat, HEAT_INTERVALS, type RunqlatRow, type RunqlatSample } from '../models/runqlat.js';
 import { slotUpperNs } from '../models/procs.js';
 import { threadMapSize } from './procs.js';
-import { humanCount, humanNs } from '../format.js';
+import { histBars, humanCount, humanNs } from '../format.js';
 import { asNumber, BPF_MISSED, MAP_FULL, type HostInfo, type PanelDef, type Summary, type Tier } from './types.js';
 import { runqlat as names } from '../generated/bpf.js';
 
@@ -110,14 +110,8 @@ export function heatLines(recent: readonly (readonly number[])[], width: number)
   return out;
 }
 
-const BARS = ' ▁▂▃▄▅▆▇█';
 /** The distribution in 15 cells: slots under 1 µs … 8 ms one cell each, the rest in the last; bars scaled to the largest. */
-export function distBars(hist: readonly number[]): string {
-  const shown = hist.slice(0, 14).concat(hist.slice(14).reduce((a, b) => a + b, 0));
-  const max = Math.max(...shown);
-  if (!(max > 0)) return ' '.repeat(15);
-  return shown.map((v) => BARS[v <= 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]).join('');
-}
+export const distBars = (hist: readonly number[]): string => histBars(hist, 15);
 
 export function runqlatSummary(rows: readonly RunqlatRow[], _stats: unknown, elapsedNs: number): Summary {
   const all = rows.find((r) => r.cpu === 'all');

@@ -2,7 +2,7 @@
 import type { BpfObject } from '../native.js';
 import { decodeRunqlen, RUNQLEN_RECORDS, RUNQLEN_SLOTS } from '../records/runqlen.js';
 import { deriveRunqlen, type RunqlenRow, type RunqlenSample } from '../models/runqlen.js';
-import { humanCount, percent } from '../format.js';
+import { histBars as barsOf, humanCount, percent } from '../format.js';
 import { BPF_MISSED, type PanelDef, type Summary, type Tier, asNumber } from './types.js';
 import { runqlen as names } from '../generated/bpf.js';
 
@@ -22,14 +22,8 @@ const TIERS: readonly Tier<Programs>[] = [
   },
 ];
 
-const BARS = ' ▁▂▃▄▅▆▇█';
 /** Queue lengths 0 … 7+ as bars scaled to the largest: the shape of the histogram in eight cells. */
-export function histBars(hist: readonly number[]): string {
-  const shown = hist.slice(0, 7).concat(hist.slice(7).reduce((a, b) => a + b, 0));
-  const max = Math.max(...shown);
-  if (!(max > 0)) return ' '.repeat(8);
-  return shown.map((v) => BARS[v <= 0 ? 0 : Math.max(1, Math.round((v / max) * 8))]).join('');
-}
+export const histBars = (hist: readonly number[]): string => barsOf(hist, 8);
 
 const num = (v: number | null, d = 2): string => (v === null ? '-' : v.toFixed(d));
 const maxText = (v: number | null): string => (v === null ? '-' : v >= RUNQLEN_SLOTS - 1 ? `${RUNQLEN_SLOTS - 1}+` : String(v));

@@ -1,4 +1,5 @@
 /** What panel fixtures (test/panels/ID.ts) share: their type, the kernels of the tier table, the benchmarks' loads. */
+import { execFileSync } from 'node:child_process';
 import type { Engine } from '../../src/engine.js';
 import type { AnyPanelDef } from '../../src/panels/types.js';
 
@@ -64,3 +65,22 @@ export const TCP_LOAD: readonly string[] = [
 
 /** Reads of the bench's 8 MiB file, for as long as it runs (page-cache hits, file reads). */
 export const READ_LOAD = (scratch: string): readonly string[] => ['sh', '-c', `while :; do cat ${scratch}/cached > /dev/null; done`];
+
+/** bench/schedloop.c's workload `mode` (pingpong: 2N switches; forkexec: N fork-exec-exits) as a per-event cost. */
+export const schedloop =
+  (mode: 'pingpong' | 'forkexec', n: number): PerEvent =>
+  ({ schedloop: bin }) => {
+    const [events, ns] = execFileSync(bin, [mode, String(n)], { encoding: 'utf8' })
+      .trim()
+      .split(' ')
+      .map(Number);
+    return { events: events!, ns: ns! };
+  };
+
+/** Context switches for the scheduler panels' cost per run: a pipe ping-pong of 20,000 round trips between two processes. */
+export const SWITCH_BURST = (): void => {
+  execFileSync('python3', [
+    '-c',
+    'import os\nr,w=os.pipe()\nr2,w2=os.pipe()\nif os.fork()==0:\n  for _ in range(20000): os.read(r,1); os.write(w2,b"x")\n  os._exit(0)\nfor _ in range(20000): os.write(w,b"x"); os.read(r2,1)\nos.wait()',
+  ]);
+};

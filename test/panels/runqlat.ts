@@ -1,9 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { runqlatPanel } from '../../src/panels/runqlat.js';
 import type { RunqlatSample } from '../../src/models/runqlat.js';
 import { RUNQLAT_SLOTS, type RunqlatRecord } from '../../src/records/runqlat.js';
 import { runqlatGroundTruth } from '../helpers/procs-truth.js';
-import { using, type PanelFixture } from './kit.js';
+import { schedloop, SWITCH_BURST, using, type PanelFixture } from './kit.js';
 
 /** A CPU's cumulative histogram after k seconds: `per` waits a second in the given slots. */
 function cpuRec(cpu: number, k: number, per: Record<number, number>): RunqlatRecord {
@@ -45,15 +44,8 @@ export const fixture: PanelFixture = {
     budgetNs: 600,
     // A context switch of the ping-pong runs sched_switch once and sched_wakeup once.
     runsPerEvent: 2,
-    // Context switches: a pipe ping-pong between two processes (each round trip: two wake-ups and two switches).
-    perEvent: ({ schedloop }) => {
-      const [events, ns] = execFileSync(schedloop, ['pingpong', '100000'], { encoding: 'utf8' }).trim().split(' ').map(Number);
-      return { events: events!, ns: ns! };
-    },
-    burst: () =>
-      execFileSync('python3', [
-        '-c',
-        'import os\nr,w=os.pipe()\nr2,w2=os.pipe()\nif os.fork()==0:\n  for _ in range(20000): os.read(r,1); os.write(w2,b"x")\n  os._exit(0)\nfor _ in range(20000): os.write(w,b"x"); os.read(r2,1)\nos.wait()',
-      ]),
+    // Context switches: a pipe ping-pong between two processes.
+    perEvent: schedloop('pingpong', 100000),
+    burst: SWITCH_BURST,
   },
 };
