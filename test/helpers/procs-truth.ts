@@ -251,8 +251,12 @@ export async function runqlatGroundTruth(engine: Engine): Promise<string> {
     assert.ok(all, 'the all-CPU row');
     const report = `waits ${all.count} (schedstat ${sum.count.lo}..${sum.count.hi}), waited ${(all.sum_ns / 1e6).toFixed(1)} ms (run_delay ${(sum.delay.lo / 1e6).toFixed(1)}..${(sum.delay.hi / 1e6).toFixed(1)} ms), p99 ≤${(all.p99_ns ?? NaN) / 1e6} ms, ${churn} tasks came or went, ${unseen} ran in the window without having run since the programs attached`;
     const mid = (t: { lo: number; hi: number }): number => (t.lo + t.hi) / 2;
-    assert.ok(within(all.count, sum.count, 0.05 * mid(sum.count)), `count: ${report}`);
-    assert.ok(within(all.sum_ns, sum.delay, 0.05 * mid(sum.delay)), `sum: ${report}`);
+    // A task that started or ended within the window took its schedstat with it: what it waited is in sixty's figures
+    // and in no task's left to read. Then only the lower bounds hold (sixty must still see every wait of the tasks
+    // that stayed); on a host where nothing came or went, both.
+    const bound = (t: { lo: number; hi: number }) => ({ lo: t.lo, hi: churn > 0 ? Infinity : t.hi });
+    assert.ok(within(all.count, bound(sum.count), 0.05 * mid(sum.count)), `count: ${report}`);
+    assert.ok(within(all.sum_ns, bound(sum.delay), 0.05 * mid(sum.delay)), `sum: ${report}`);
     const perCpu = rows.filter((r) => r.cpu !== 'all');
     assert.equal(
       perCpu.reduce((s, r) => s + r.count, 0),
