@@ -52,6 +52,10 @@ export function treeRows(rows: readonly Row[], tree: TreeSpec<Row>): TreeRow[] {
   return out;
 }
 
+/** The widest branch drawn before a name (cells): five levels. */
+const MAX_BRANCH = 10;
+const branch = (p: string): string => (p.length > MAX_BRANCH ? `…${p.slice(-(MAX_BRANCH - 1))}` : p);
+
 /** The spec of the tree table: the name column drawn after its branch, and a column for each subtree sum after it. */
 export function treeSpec(spec: AnyPanelSpec, tree: TreeSpec<Row>): AnyPanelSpec {
   const columns: Column<Row>[] = [];
@@ -61,7 +65,8 @@ export function treeSpec(spec: AnyPanelSpec, tree: TreeSpec<Row>): AnyPanelSpec 
         ...c,
         width: c.width + 8,
         maxWidth: Math.max(c.maxWidth ?? c.width, 40),
-        format: (v, r) => `${(r as TreeRow).tree_prefix ?? ''}${c.format(v, r)}`,
+        // A deep branch is drawn to its last levels (…): the name stays readable on a narrow terminal.
+        format: (v, r) => `${branch((r as TreeRow).tree_prefix ?? '')}${c.format(v, r)}`,
       });
       continue;
     }

@@ -204,3 +204,10 @@ test('the thread map is sized from the threads there are: twice them, as a power
     32768,
   );
 });
+
+test('the tree: a deep branch is drawn to its last levels, so the name stays on screen', () => {
+  const rows = Array.from({ length: 9 }, (_, i) => ({ id: String(i + 1), pid: i + 1, tgid: i + 1, ppid: i, cpu_pct: 0, rss_bytes: 0, comm: `p${i + 1}` }));
+  const out = treeRows(rows, procsPanel.tree!);
+  const comm = treeSpec(procsPanel, procsPanel.tree!).columns.find((c) => c.key === 'comm')!;
+  assert.equal(comm.format('p9', out[8]!), '…       └─p9', 'ten cells of branch at most');
+});
