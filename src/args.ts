@@ -24,6 +24,8 @@ export interface Options {
   panels: string[] | null;
   /** panel id → the one hook tier to use instead of the ladder */
   tiers: Record<string, string>;
+  /** only this cgroup's subtree, in every panel that has cgroups (a path below the hierarchy's root, or under its mount) */
+  cgroup: string | null;
   /** batch text: the sparkline column (--no-trend leaves it out of logs) */
   trend: boolean;
   /** serve /metrics (Prometheus, OpenMetrics) on this address */
@@ -176,6 +178,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
+    long: '--cgroup',
+    value: 'PATH',
+    help: () =>
+      "only this cgroup and those below it, in every panel whose rows have a cgroup: BPF panels count nothing else in the kernel, /proc panels read nothing else (PATH as /proc/PID/cgroup writes it, e.g. /system.slice/nginx.service, or the cgroup's directory)",
+    set: (o, v) => {
+      if (v === '' || v.includes('\0')) throw new UserError(`invalid --cgroup '${quoteInput(v)}': give a cgroup path such as /system.slice/nginx.service`);
+      o.cgroup = v;
+    },
+  },
+  {
     short: '-t',
     long: '--tier',
     value: 'PANEL=TIER',
@@ -296,6 +308,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
     exportDirGiven: false,
     panels: null,
     tiers: {},
+    cgroup: null,
     trend: true,
     metricsListen: null,
     serve: false,
@@ -327,7 +340,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
   // --count and --format only make sense for batch output, so they ask for it.
   if (o.count !== null || st.formatGiven) o.batch = true;
   if (o.replay !== null) {
-    const live = o.record !== null ? '--record' : Object.keys(o.tiers).length > 0 ? '--tier' : null;
+    const live = o.record !== null ? '--record' : Object.keys(o.tiers).length > 0 ? '--tier' : o.cgroup !== null ? '--cgroup' : null;
     if (live) throw new UserError(`--replay shows what was recorded: ${live} does not go with it`);
   }
   if (o.recordMax !== null && o.record === null) throw new UserError('--record-max bounds a recording: give --record FILE too');

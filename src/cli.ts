@@ -6,6 +6,8 @@
 import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { parseArgs, usage } from './args.js';
 import { Engine } from './engine.js';
+import { cgroupSetup, resolveCgroup, type CgroupFilter } from './kernel/cgroups.js';
+import { readProcText } from './sources/proc.js';
 import { UserError } from './errors.js';
 import { quoteInput } from './format.js';
 import { FormatError } from './persist/frames.js';
@@ -60,7 +62,14 @@ async function main(life: Lifecycle, argv: string[]): Promise<number> {
   const abandoned = life.bpfStats.recoverAbandoned();
   if (abandoned) say(`sixty: ${abandoned}`);
   // The engine owns the interval from here (+ and - change it there; the frames, the header and recordings read it).
-  const engine = new Engine({ panels, intervalMs: opts.intervalS * 1000, requested: new Set(opts.panels ?? []), byProcess: opts.metricsListen !== null });
+  const cgroup = opts.cgroup === null ? undefined : cgroupFilterOf(opts.cgroup);
+  const engine = new Engine({
+    panels,
+    intervalMs: opts.intervalS * 1000,
+    requested: new Set(opts.panels ?? []),
+    byProcess: opts.metricsListen !== null,
+    ...(cgroup ? { cgroup } : {}),
+  });
   life.engine = engine;
   // Nothing that was asked for can run (BPF panels only, without privileges): one line, before taking the terminal.
   const blocked = engine.nothingCanRun();
@@ -88,6 +97,20 @@ async function main(life: Lifecycle, argv: string[]): Promise<number> {
   }
   life.dispose();
   return status;
+}
+
+/** --cgroup checked against this host's hierarchies: the filter, or one line and exit 2. */
+function cgroupFilterOf(arg: string): CgroupFilter {
+  const r = resolveCgroup(arg, cgroupSetup(readProcText), (p) => {
+    try {
+      const st = statSync(p, { bigint: true });
+      return { isDir: st.isDirectory(), ino: Number(st.ino) };
+    } catch {
+      return null;
+    }
+  });
+  if (!r.ok) throw new UserError(`--cgroup '${quoteInput(arg)}': ${r.reason}`);
+  return r.filter;
 }
 
 /** The file --replay names, for a message about it. */

@@ -17,6 +17,7 @@ import { bpfContext, KERNEL_BTF, missingBtf, openBpfSource, type BpfContext } fr
 import { openKmsg } from './sources/kmsg.js';
 import { openProcSource, readProcText } from './sources/proc.js';
 import type { KmsgReader } from './records/procfs.js';
+import type { CgroupFilter } from './kernel/cgroups.js';
 import type { HostInfo, OpenOutcome, ProgramStats, SourceHandle } from './sources/types.js';
 
 const NO_PROGRAMS: ProgramStats = { missed: 0, runs: 0, runNs: 0 };
@@ -31,6 +32,8 @@ export interface EngineDeps {
   tracefs: () => string | null;
   readText: (path: string) => string;
   listDir: (path: string) => string[];
+  /** a directory's subdirectories (cgroups) */
+  listSubdirs: (path: string) => string[];
   /** many small files in one call (the addon's); absent: readText one at a time */
   readFiles?: (paths: readonly string[]) => (string | null)[];
   openKmsg: () => KmsgReader;
@@ -84,6 +87,10 @@ export const DEFAULT_DEPS: EngineDeps = {
   tracefs: ensureTracefs,
   readText: readProcText,
   listDir: (path) => readdirSync(path),
+  listSubdirs: (path) =>
+    readdirSync(path, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name),
   openKmsg: () => openKmsg(),
   onlineCpus: () => onlineCpus(),
   hrtime: () => process.hrtime.bigint(),
@@ -105,6 +112,8 @@ export interface EngineOptions {
    * every entry each interval (about 1 ms at 10k connections), and nothing else shows them.
    */
   byProcess?: boolean;
+  /** --cgroup: only this subtree, in every panel that has cgroups */
+  cgroup?: CgroupFilter;
   deps?: Partial<EngineDeps>;
 }
 
@@ -187,9 +196,11 @@ export class Engine {
       nowNs: () => Number(d.hrtime()),
       readText: d.readText,
       listDir: d.listDir,
+      listSubdirs: d.listSubdirs,
       // The addon reads a scan's files in one call, unless the caller gave files of its own (tests' fixtures).
       ...(opts.deps?.readText ? (d.readFiles ? { readFiles: d.readFiles } : {}) : { readFiles: d.readFiles ?? addonReadFiles(d.addon) }),
       openKmsg: d.openKmsg,
+      ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
     };
     this.running = opts.panels.map((def) => ({
       def,

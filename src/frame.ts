@@ -51,6 +51,11 @@ export interface HostFigures {
   readonly swapUsedKb: number;
   /** each CPU's busy, softirq and iowait share of the interval (%), by CPU number; none before the first interval */
   readonly meters: readonly { readonly cpu: number; readonly busy: number; readonly soft: number; readonly iowait: number }[];
+  /**
+   * Pressure stall over the interval (% of the time some task stalled; memory and I/O also full: all of them), from
+   * /proc/pressure; null on a kernel without PSI; absent before the first interval (and in files older than it).
+   */
+  readonly psi?: { readonly cpu: number; readonly memory: number; readonly memoryFull: number; readonly io: number; readonly ioFull: number } | null;
 }
 
 export interface Frame {

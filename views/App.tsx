@@ -119,6 +119,14 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
     // T: the sorted rows as a tree (siblings keep the sort), drawn by the tree table's spec.
     if (pui.tree && !grouping && spec.tree) ({ spec: shownSpec, rows } = catalog.treeView(spec, rows));
   }
+  // c: one cgroup's subtree (where the rows have cgroups).
+  if (pui.cgroup !== undefined && baseSpec?.cgroupOf) {
+    const under = pui.cgroup === '/' ? '' : pui.cgroup;
+    rows = rows.filter((r) => {
+      const c = baseSpec.cgroupOf!(r);
+      return c !== null && (c === pui.cgroup || under === '' || c.startsWith(`${under}/`));
+    });
+  }
   // u: one user's rows.
   if (pui.user !== undefined && shownSpec?.columns.some((c) => c.key === 'user'))
     rows = rows.filter((r) => (r as unknown as { user?: unknown }).user === pui.user);
@@ -134,6 +142,21 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
     shownRows = rows.filter((r) => re.test(shownSpec!.columns.map((c) => c.format(c.value(r), r)).join(' ')));
   }
   return { livePanel, baseSpec, spec: shownSpec, panel, pui, grouping, sort, rows, shownRows };
+}
+
+/** The selected row's cgroup, where the panel's rows have one (a grouped row by cgroup too: its key is the cgroup). */
+function cgroupOfRow(spec: AnyPanelSpec | undefined, grouped: boolean, row: Row | undefined): string | null {
+  if (!spec?.cgroupOf || !row) return null;
+  if (grouped) return typeof (row as unknown as { cgroup?: unknown }).cgroup === 'string' ? (row as unknown as { cgroup: string }).cgroup || null : null;
+  return spec.cgroupOf(row);
+}
+
+/** Where Enter takes the selected row of a panel other than home (one whose rows lead to another panel). */
+function drillOf(spec: AnyPanelSpec | undefined, grouped: boolean, row: Row | undefined, homeId: string | undefined): UiContext['drillHere'] {
+  if (!spec?.drill || !row || grouped || spec.id === homeId) return null;
+  const target = spec.drill(row)[0];
+  if (target === undefined) return null;
+  return { target, view: spec.drillView?.(row, target) ?? {} };
 }
 
 /** The users of a panel's rows (those with a USER column), most rows first. */
@@ -215,9 +238,10 @@ export function App({
   const groupLine =
     grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
   const userLine = pui.user !== undefined ? `user ${pui.user}: ${shownRows.length} rows (u: the next user, then all)` : null;
+  const cgroupLine = pui.cgroup !== undefined ? `cgroup ${pui.cgroup} and below: ${shownRows.length} rows (c: every cgroup)` : null;
   const selfLine = ui.hideSelf ? `sixty's own rows hidden (pid ${frame.self?.pid ?? '?'}; S shows them)` : null;
   const promptLine = ui.prompt ? promptText(ui.prompt) : null;
-  const infoLines = [promptLine, groupLine, userLine, filterLine, selfLine].filter((l): l is string => l !== null);
+  const infoLines = [promptLine, groupLine, userLine, cgroupLine, filterLine, selfLine].filter((l): l is string => l !== null);
   // A notice wraps: a path written or the reason a write failed is read whole.
   const noticeLines = notice ? wrap(notice.text, width, '  ') : [];
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
@@ -242,6 +266,27 @@ export function App({
       groupings: t.baseSpec?.groupings?.length ?? 0,
       tree: t.baseSpec?.tree !== undefined,
       users: usersOf(t.baseSpec, t.panel?.rows ?? []),
+      selectedCgroup: cgroupOfRow(
+        t.baseSpec,
+        t.grouping !== undefined,
+        t.shownRows[
+          selectedIndex(
+            t.pui,
+            t.shownRows.map((r) => r.id),
+          )
+        ],
+      ),
+      drillHere: drillOf(
+        t.baseSpec,
+        t.grouping !== undefined,
+        t.shownRows[
+          selectedIndex(
+            t.pui,
+            t.shownRows.map((r) => r.id),
+          )
+        ],
+        homePanel?.id,
+      ),
       selectedProcess: processOf(
         t.baseSpec,
         t.grouping !== undefined && t.grouping !== null,

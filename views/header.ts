@@ -18,7 +18,19 @@ export function cpuMeter(cpu: number, busy: number, soft: number, iowait: number
 }
 
 /**
- * Two lines: load and memory; then as many CPU meters as fit (the busiest first when not all fit, with how many more).
+ * Pressure stall over the interval, as the header says it: `psi cpu 12% mem 0/0% io 3/1%` (some, and for memory and
+ * I/O full after the slash); `no PSI` on a kernel without it; '' before the first interval.
+ */
+export function psiText(host: HostFigures): string {
+  const p = host.psi;
+  if (p === undefined) return '';
+  if (p === null) return 'no PSI';
+  const r = (v: number): string => (v > 0 && v < 1 ? '<1' : String(Math.round(v)));
+  return `psi cpu ${r(p.cpu)}% mem ${r(p.memory)}/${r(p.memoryFull)}% io ${r(p.io)}/${r(p.ioFull)}%`;
+}
+
+/**
+ * Two lines: load, pressure and memory; then as many CPU meters as fit (the busiest first when not all fit, with how many more).
  * Empty when the frame carries no host figures (no home panel in this run).
  */
 export function hostLines(host: HostFigures | undefined, width: number): string[] {
@@ -31,7 +43,8 @@ export function hostLines(host: HostFigures | undefined, width: number): string[
   const pct = total > 0 ? ` (${Math.round((used / total) * 100)}%)` : '';
   const mem = `mem used ${gib(used)}/${gib(total)}${pct} avail ${gib(host.memAvailableKb)} cache ${gib(host.memBuffCacheKb)}`;
   const swap = `swap used ${gib(host.swapUsedKb)}/${gib(host.swapTotalKb)}`;
-  const first = fit(`${load}  ${mem}  ${swap}`, width).trimEnd();
+  const psi = psiText(host);
+  const first = fit(`${load}  ${psi ? `${psi}  ` : ''}${mem}  ${swap}`, width).trimEnd();
   const meters = host.meters;
   if (meters.length === 0) return [first, 'CPU meters after the first interval'];
   const one = cpuMeter(0, 0, 0, 0).length + 1;

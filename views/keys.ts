@@ -45,6 +45,8 @@ export type Action =
   | { type: 'quit'; force?: boolean }
   | { type: 'toggleTree' }
   | { type: 'nextUser' }
+  | { type: 'cgroupOnly' }
+  | { type: 'detail' }
   | { type: 'signalPrompt' }
   | { type: 'nicePrompt'; step: 1 | -1 };
 
@@ -73,9 +75,15 @@ export const BINDINGS: readonly Binding[] = [
   {
     keys: ['enter'],
     label: 'Enter',
-    help: "home: open the panel that explains the selected step; elsewhere: the selected row's detail and history chart",
+    help: "home: open the panel that explains the selected step; cgroup: the selected cgroup's processes (procs); elsewhere: the selected row's detail and history chart",
     hint: 'Enter explain',
     action: () => ({ type: 'drill' }),
+  },
+  {
+    keys: ['i'],
+    label: 'i',
+    help: "the selected row's detail and history chart (where Enter goes elsewhere: home, cgroup)",
+    action: () => ({ type: 'detail' }),
   },
   { keys: ['h'], label: 'h', help: 'home: the 60-second checklist', hint: 'h home', action: () => ({ type: 'goHome' }) },
   { keys: ['up', 'k'], label: '↑ k', help: 'select the row above (in the help or a detail view: scroll)', hint: '↑↓ select', action: () => ({ type: 'up' }) },
@@ -125,6 +133,12 @@ export const BINDINGS: readonly Binding[] = [
     label: 'u',
     help: "procs: only one user's processes, the user with the most first; again: the next user, then all of them",
     action: () => ({ type: 'nextUser' }),
+  },
+  {
+    keys: ['c'],
+    label: 'c',
+    help: "only the selected row's cgroup and those below it (procs, cgroup); again: every cgroup (--cgroup PATH does it from start, in the kernel for BPF panels)",
+    action: () => ({ type: 'cgroupOnly' }),
   },
   {
     keys: ['f9'],

@@ -20,6 +20,8 @@ export interface PanelUi {
   tree?: boolean;
   /** only this user's rows (u), where the rows have a user */
   user?: string;
+  /** only rows of this cgroup and those below it (c, or opened from the cgroup panel), where the rows have a cgroup */
+  cgroup?: string;
 }
 
 export interface UiState {
@@ -82,6 +84,10 @@ export interface UiContext {
   homeDrill?: Readonly<Record<string, readonly string[]>>;
   /** how each home row opens a panel it drills into, by row id and panel id: its sort and the row it selects */
   homeDrillView?: Readonly<Record<string, Readonly<Record<string, DrillView>>>>;
+  /** the selected row's cgroup, where the active panel's rows have one: what `c` keeps */
+  selectedCgroup?: string | null;
+  /** where Enter takes the selected row of a panel other than home (the cgroup panel: its processes), and how */
+  drillHere?: { target: string; view: DrillView } | null;
   /** the selected row's process, where the active panel signals processes (procs): what F9 F7 F8 act on */
   selectedProcess?: { pid: number; comm: string; nice: number; start: number; ended: boolean } | null;
 }
@@ -123,6 +129,19 @@ export function promptText(p: ProcessPrompt): string {
 export interface DrillView {
   sort?: SortSpec;
   select?: string;
+  /** the target shows only this cgroup's subtree */
+  cgroup?: string;
+}
+
+/** A panel opened by a drill: sorted as the drill asks, its row selected (by id: found wherever the sort puts it), its cgroup kept. */
+function openDrill(s: UiState, target: string, view: DrillView | undefined): UiState {
+  const old = s.panels[target];
+  const sort = view?.sort ?? old?.sort;
+  let opened = old;
+  if (view && sort) opened = { ...old, selected: 0, selectedId: view.select ?? null, sort };
+  if (view?.cgroup !== undefined && sort)
+    opened = { ...(opened ?? { selected: 0, selectedId: null }), sort, cgroup: view.cgroup, selected: 0, selectedId: null };
+  return { ...s, active: target, help: false, detail: false, ...(opened ? { panels: { ...s.panels, [target]: opened } } : {}) };
 }
 
 export function initialUiState(panelIds: readonly string[]): UiState {
@@ -310,18 +329,34 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       // Away from home, Enter opens the selected row's detail.
       // The detail view follows the row by id from here on, whatever the sort does to its place.
       const pin = (st: UiState): UiState => withPanel(st, ctx, (p) => ({ ...p, selectedId: ctx.rowIds[selectedIndex(p, ctx.rowIds)] ?? null }));
-      if (!ctx.homeId || s.active !== ctx.homeId) return ctx.rowIds.length > 0 && !s.help ? { ...pin(s), detail: true, scroll: 0 } : s;
+      if (!ctx.homeId || s.active !== ctx.homeId) {
+        // A panel whose rows lead elsewhere (a cgroup to its processes): there; otherwise the row's detail.
+        const here = ctx.drillHere;
+        if (here && !s.help && !s.detail && ids.includes(here.target)) return openDrill(s, here.target, here.view);
+        return ctx.rowIds.length > 0 && !s.help ? { ...pin(s), detail: true, scroll: 0 } : s;
+      }
       const p = panelUi(s, ctx.homeId, ctx.homeSort ?? ctx.defaultSort);
       const row = p.selectedId ?? ctx.stepIds?.[p.selected];
       const target = row === undefined ? undefined : ctx.homeDrill?.[row]?.find((t) => ids.includes(t));
       // A step no panel explains here (dmesg): its detail, the figures behind the headline.
       if (!target) return ctx.rowIds.length > 0 ? { ...pin(s), detail: true, scroll: 0 } : s;
       const view = row === undefined ? undefined : ctx.homeDrillView?.[row]?.[target];
-      const old = s.panels[target];
-      const sort = view?.sort ?? old?.sort;
-      // Sorted as the step asks, with its culprit selected (by id: found wherever the sort puts it).
-      const opened = view && sort ? { ...old, selected: 0, selectedId: view.select ?? null, sort } : old;
-      return { ...s, active: target, help: false, ...(opened ? { panels: { ...s.panels, [target]: opened } } : {}) };
+      return openDrill(s, target, view);
+    }
+    case 'detail':
+      if (s.help || s.detail || ctx.rowIds.length === 0) return s;
+      return { ...withPanel(s, ctx, (p) => ({ ...p, selectedId: ctx.rowIds[selectedIndex(p, ctx.rowIds)] ?? null })), detail: true, scroll: 0 };
+    case 'cgroupOnly': {
+      if (s.help) return s;
+      const p = panelUi(s, s.active, ctx.defaultSort);
+      // c: only the selected row's cgroup (and below); again: every cgroup.
+      if (p.cgroup !== undefined)
+        return withPanel(s, ctx, (q) => {
+          const { cgroup: _c, ...rest } = q;
+          return rest;
+        });
+      const cg = ctx.selectedCgroup;
+      return cg ? withPanel(s, ctx, (q) => ({ ...q, cgroup: cg })) : s;
     }
     case 'up':
       return moveSelection(s, ctx, (c) => c - 1);

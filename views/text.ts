@@ -3,6 +3,7 @@ import type { Frame, PanelFrame } from '../src/frame.js';
 import type { AnyPanelSpec, Catalog, CellValue, Row, SortSpec } from '../src/panels/types.js';
 import { cellWidth, fit, sharedMax, sparkline } from './cells.js';
 import { columnTitle, layoutColumns, TREND_MAX, type TableLayout } from './layout.js';
+import { psiText } from './header.js';
 
 export { columnTitle };
 
@@ -235,7 +236,8 @@ export function selfCost(frame: Frame, catalog?: Catalog): string {
 /** A frame as text: a line with the time, the interval, the host and its load, then every panel. */
 export function renderFrameText(catalog: Catalog, frame: Frame, width: number, opts: FrameTextOptions = {}): string {
   const h = frame.host;
-  const load = h ? `  load ${h.load1.toFixed(2)} ${h.load5.toFixed(2)} ${h.load15.toFixed(2)} on ${h.cpus} CPUs` : '';
+  const psi = h ? psiText(h) : '';
+  const load = h ? `  load ${h.load1.toFixed(2)} ${h.load5.toFixed(2)} ${h.load15.toFixed(2)} on ${h.cpus} CPUs${psi ? `  ${psi}` : ''}` : '';
   const self = selfCost(frame, catalog);
   const head = `--- ${frame.time}  interval ${(frame.elapsedNs / 1e9).toFixed(3)}s${opts.host ? `  ${opts.host}` : ''}${load}${self}`;
   const body = frame.panels.flatMap((p) => {

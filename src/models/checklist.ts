@@ -5,6 +5,8 @@
  * the USE method (utilisation, saturation, errors) and the BPF panels that explain it.
  */
 import type { ProcStat } from '../records/procstat.js';
+import type { CgroupPressure } from '../records/cgroupfs.js';
+import { mostPressure, pressureShare } from './cgroup.js';
 import { commonCpuTimes } from './mpstat.js';
 import {
   freeOf,
@@ -51,6 +53,11 @@ export interface ChecklistSample {
   tcp: TcpSnmp;
   tasks: readonly ProcTask[];
   kmsg: KmsgState;
+  /** the host's pressure stall information (/proc/pressure); null or absent without PSI (psiReason says why) */
+  psi?: CgroupPressure | null;
+  psiReason?: string | null;
+  /** each cgroup2 cgroup's pressure, by path, with its workload: the cgroup a step under pressure names */
+  cgroupPsi?: ReadonlyMap<string, CgroupPressure & { workload: string }>;
 }
 
 /** The ten steps, by name. */
@@ -88,18 +95,23 @@ export const THRESHOLDS = {
   diskUtilPct: [60, 90],
   memAvailPct: [10, 5],
   retransPct: [1, 5],
+  /** pressure stall (PSI): share of the interval some task stalled, and all of them at once */
+  psiSomePct: [10, 40],
+  psiFullPct: [1, 10],
 } as const;
+
+const PSI_HELP = `pressure (PSI, share of the interval stalled): some look ≥ ${THRESHOLDS.psiSomePct[0]} %, bad ≥ ${THRESHOLDS.psiSomePct[1]}; full look ≥ ${THRESHOLDS.psiFullPct[0]} %, bad ≥ ${THRESHOLDS.psiFullPct[1]}; a step under pressure names the cgroup under the most (Enter opens it)`;
 
 /** The help text for each step's verdict, written from THRESHOLDS. */
 export const VERDICT_HELP: Readonly<Record<string, string>> = {
-  uptime: `load1 per CPU: look ≥ ${THRESHOLDS.loadPerCpu[0]}, bad ≥ ${THRESHOLDS.loadPerCpu[1]} (saturation: tasks waiting for a CPU or in D state); the arrow compares load1 with load15`,
+  uptime: `load1 per CPU: look ≥ ${THRESHOLDS.loadPerCpu[0]}, bad ≥ ${THRESHOLDS.loadPerCpu[1]} (saturation: tasks waiting for a CPU or in D state); the arrow compares load1 with load15; CPU ${PSI_HELP}`,
   dmesg:
     'bad: an error (OOM kill, I/O error, segfault, hung task, TCP drop, kernel BUG) in the last 10 minutes; look: a message at err level or worse in that time',
-  vmstat: `r per CPU look ≥ ${THRESHOLDS.runQueuePerCpu[0]}, bad ≥ ${THRESHOLDS.runQueuePerCpu[1]}; swap in+out look ≥ ${THRESHOLDS.swapKbPerS[0]} kB/s, bad ≥ ${THRESHOLDS.swapKbPerS[1]}; wa look ≥ ${THRESHOLDS.iowaitPct[0]} %, bad ≥ ${THRESHOLDS.iowaitPct[1]}`,
+  vmstat: `r per CPU look ≥ ${THRESHOLDS.runQueuePerCpu[0]}, bad ≥ ${THRESHOLDS.runQueuePerCpu[1]}; swap in+out look ≥ ${THRESHOLDS.swapKbPerS[0]} kB/s, bad ≥ ${THRESHOLDS.swapKbPerS[1]}; wa look ≥ ${THRESHOLDS.iowaitPct[0]} %, bad ≥ ${THRESHOLDS.iowaitPct[1]}; CPU and memory ${PSI_HELP}`,
   mpstat: `a CPU busy look ≥ ${THRESHOLDS.cpuBusyPct[0]} % (one hot CPU: imbalance), all CPUs bad ≥ ${THRESHOLDS.cpuBusyPct[1]} %; %soft on a CPU look ≥ ${THRESHOLDS.softPct[0]}, bad ≥ ${THRESHOLDS.softPct[1]}`,
   pidstat: `a process using look ≥ ${THRESHOLDS.taskCpuPct[0]} % of a CPU (it may be CPU-bound: is it one thread?)`,
-  iostat: `%util look ≥ ${THRESHOLDS.diskUtilPct[0]}, bad ≥ ${THRESHOLDS.diskUtilPct[1]} (utilisation; aqu-sz > 1 with it is saturation)`,
-  free: `available look < ${THRESHOLDS.memAvailPct[0]} % of memory, bad < ${THRESHOLDS.memAvailPct[1]} %; swapping shows in vmstat's si/so`,
+  iostat: `%util look ≥ ${THRESHOLDS.diskUtilPct[0]}, bad ≥ ${THRESHOLDS.diskUtilPct[1]} (utilisation; aqu-sz > 1 with it is saturation); I/O ${PSI_HELP}`,
+  free: `available look < ${THRESHOLDS.memAvailPct[0]} % of memory, bad < ${THRESHOLDS.memAvailPct[1]} %; swapping shows in vmstat's si/so; memory ${PSI_HELP}`,
   'sar-dev': 'look: receive or transmit errors or drops in the interval',
   'sar-tcp': `retransmits look ≥ ${THRESHOLDS.retransPct[0]} % of segments sent, bad ≥ ${THRESHOLDS.retransPct[1]} %; look: receive errors`,
   top: 'look: zombie tasks (a parent not reaping them)',
@@ -235,6 +247,16 @@ export const CHECKLIST_FIELDS: readonly string[] = [
   'ni',
   'out_rsts_s',
   'passive_s',
+  'pressure_cgroup',
+  'pressure_full_pct',
+  'pressure_resource',
+  'pressure_some_pct',
+  'pressure_workload',
+  'psi_cpu_some_pct',
+  'psi_io_full_pct',
+  'psi_io_some_pct',
+  'psi_mem_full_pct',
+  'psi_mem_some_pct',
   'r',
   'r_await_ms',
   'r_s',
@@ -606,7 +628,86 @@ export function deriveChecklist(
     p ? top(sample, p) : pending(10, 'top', 'top'),
   ];
   const hot = p ? taskCpu(sample, p, secs)[0] : undefined;
-  return rows.map((r) => withCulprit(r, hot, biggestRss(sample), escape));
+  const psi = p ? psiShares(sample, p, secs) : null;
+  return rows.map((r) => withPressure(withCulprit(r, hot, biggestRss(sample), escape), psi, sample, p, secs, escape));
+}
+
+type Resource = 'cpu' | 'mem' | 'io';
+type Shares = Readonly<Record<Resource, { some: number | null; full: number | null }>>;
+
+/** The host's stall shares over the interval (% of the time), from /proc/pressure's totals; null without PSI. */
+export function psiShares(s: ChecklistSample, p: ChecklistSample, secs: number): Shares | null {
+  if (!s.psi || !p.psi || secs <= 0) return null;
+  const us = secs * 1e6;
+  return { cpu: pressureShare(s.psi.cpu, p.psi.cpu, us), mem: pressureShare(s.psi.memory, p.psi.memory, us), io: pressureShare(s.psi.io, p.psi.io, us) };
+}
+
+/** The resources whose pressure is evidence for a step (the USE method's saturation, measured). */
+const STEP_PRESSURE: Partial<Record<StepId, readonly Resource[]>> = { uptime: ['cpu'], vmstat: ['cpu', 'mem'], free: ['mem'], iostat: ['io'] };
+const RESOURCE_NAME: Record<Resource, string> = { cpu: 'CPU', mem: 'memory', io: 'I/O' };
+const FILE_OF: Record<Resource, 'cpu' | 'memory' | 'io'> = { cpu: 'cpu', mem: 'memory', io: 'io' };
+
+/**
+ * A step with its resources' pressure as evidence: the shares in its fields and reading, its verdict the worse of its
+ * own and the pressure's, and, when a resource is under pressure, the cgroup under the most of it (Enter opens it).
+ * The host's CPU `full` is left out: the kernel keeps it only for cgroups.
+ */
+function withPressure(
+  r: ChecklistRow,
+  psi: Shares | null,
+  s: ChecklistSample,
+  p: ChecklistSample | undefined,
+  secs: number,
+  escape: (x: string) => string,
+): ChecklistRow {
+  const res = STEP_PRESSURE[r.id];
+  if (!res || !psi || !p || r.reading === 'measuring…') return r;
+  const fields: Record<string, number | string | null> = { ...r.fields };
+  const parts: [Verdict, string][] = [[r.verdict, r.why]];
+  const text: string[] = [];
+  let under: { res: Resource; rank: number } | undefined;
+  for (const x of res) {
+    const sh = psi[x];
+    fields[`psi_${x}_some_pct`] = sh.some;
+    if (x !== 'cpu') fields[`psi_${x}_full_pct`] = sh.full;
+    const some = grade(sh.some, THRESHOLDS.psiSomePct);
+    const full = x === 'cpu' ? 'ok' : grade(sh.full, THRESHOLDS.psiFullPct);
+    parts.push([some, `${RESOURCE_NAME[x]} pressure: some task stalled ${f1(sh.some)} % of the time`]);
+    parts.push([full, `${RESOURCE_NAME[x]} pressure: every task stalled ${f1(sh.full)} % of the time`]);
+    text.push(x === 'cpu' ? `cpu ${f1(sh.some)}` : `${x} ${f1(sh.some)}/${f1(sh.full)}`);
+    const rank = Math.max(RANK[some], RANK[full]);
+    if (rank >= RANK.look && rank > (under?.rank ?? 0)) under = { res: x, rank };
+  }
+  const v = worst(parts);
+  let reading = `${r.reading}; PSI ${text.join(' ')} %`;
+  if (under && s.cgroupPsi && p.cgroupPsi) {
+    const us = secs * 1e6;
+    const file = FILE_OF[under.res];
+    const shares = [...s.cgroupPsi].map(([path, c]) => {
+      const at = path.lastIndexOf('/');
+      return {
+        path,
+        parent: path === '/' ? null : at <= 0 ? '/' : path.slice(0, at),
+        workload: c.workload,
+        ...pressureShare(c[file], p.cgroupPsi?.get(path)?.[file], us),
+      };
+    });
+    const top = mostPressure(shares);
+    if (top) {
+      const who = escape(top.path);
+      // The workload's name where the path gives one (nginx.service), else the path itself.
+      const label = top.workload === top.path.split('/').pop() ? who : `${escape(top.workload)} (${who})`;
+      reading += `; most ${RESOURCE_NAME[under.res]} pressure: ${label} ${f1(top.some)} %`;
+      Object.assign(fields, {
+        pressure_resource: under.res,
+        pressure_cgroup: who,
+        pressure_workload: escape(top.workload),
+        pressure_some_pct: top.some,
+        pressure_full_pct: top.full,
+      });
+    }
+  }
+  return { ...r, reading, ...v, fields: Object.freeze(fields) };
 }
 
 /** The process with the most resident memory now (free's culprit). */

@@ -34,6 +34,9 @@ export interface ProcEntry {
   /** escaped */
   comm: string;
   user: string;
+  /** its cgroup's path (cgroup2's where the host has it), and whose workload that is; '' when unknown */
+  cgroup: string;
+  workload: string;
 }
 
 /** Run-queue waits, cumulative: a process's (its threads summed, those that exited included) or a thread's. */
@@ -80,6 +83,9 @@ export interface ProcsRow {
   tgid: number;
   ppid: number;
   user: string;
+  /** its cgroup (cgroup2's path where the host has one; '' for an ended process) and its workload */
+  cgroup: string;
+  workload: string;
   /** R, S, D, Z, T, I…; X for a process that ended */
   state: string;
   threads: number;
@@ -170,6 +176,8 @@ function liveRow(e: ProcEntry, p: ProcEntry | undefined, s: ProcsSample, prev: P
     tgid: e.tgid,
     ppid: st.ppid,
     user: e.user,
+    cgroup: e.cgroup,
+    workload: e.workload,
     state: st.state,
     threads: st.threads,
     nice: st.nice,
@@ -218,6 +226,8 @@ function exitRow(x: ExitEntry, s: ProcsSample, prev: ProcsSample | undefined, el
     tgid: x.pid,
     ppid: x.ppid,
     user: x.user,
+    cgroup: seenBefore ? before.cgroup : '',
+    workload: seenBefore ? before.workload : '',
     state: 'X',
     threads: 0,
     nice: 0,

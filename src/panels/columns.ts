@@ -28,3 +28,38 @@ export function commColumn<R extends { comm: string }>(help: string, opts: { wid
     help,
   };
 }
+
+/** WORKLOAD: whose a row is, from its cgroup's path (a systemd unit, a container, a pod). */
+export function workloadColumn<R extends { workload: string }>(drop: number): Column<R> {
+  return {
+    key: 'workload',
+    title: 'WORKLOAD',
+    width: 18,
+    minWidth: 10,
+    maxWidth: 40,
+    drop,
+    align: 'left',
+    keep: 'start',
+    value: (r) => r.workload,
+    format: (v) => String(v || '-'),
+    help: "whose it is, from its cgroup's path: a systemd unit (nginx.service), a container (docker:, ctr:, crio:, podman: and its short id, or its name where the runtime's files give it), a Kubernetes pod (pod:namespace/name, else its uid); the cgroup itself otherwise",
+  };
+}
+
+/** CGROUP: the row's cgroup path (cgroup2's where the host has one); the start is cut first on a narrow screen. */
+export function cgroupColumn<R extends { cgroup: string }>(drop: number): Column<R> {
+  return {
+    key: 'cgroup',
+    title: 'CGROUP',
+    width: 24,
+    minWidth: 10,
+    maxWidth: 60,
+    drop,
+    align: 'left',
+    keep: 'end',
+    ascending: true,
+    value: (r) => r.cgroup,
+    format: (v) => String(v || '-'),
+    help: "its cgroup (cgroup2's path where the host has cgroup2, as /proc/PID/cgroup gives it): `c` shows one cgroup's subtree at a time, --cgroup PATH from start",
+  };
+}

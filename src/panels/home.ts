@@ -7,6 +7,7 @@ import { hostConstants } from '../kernel/auxv.js';
 import {
   CHECKLIST_FIELDS,
   cpuMeters,
+  psiShares,
   deriveChecklist,
   VERDICT_HELP,
   type ChecklistRow,
@@ -16,6 +17,10 @@ import {
 } from '../models/checklist.js';
 import { biotopPanel } from './biotop.js';
 import { cachetopPanel } from './cachetop.js';
+import { cgroupsPanel } from './cgroups.js';
+import { cgroupHostOf, cgroupSetup, createWorkloadNames, hostPsi, readCgroupPressure } from '../kernel/cgroups.js';
+import { parsePressure, type CgroupPressure } from '../records/cgroupfs.js';
+import { workloadOf } from '../models/workload.js';
 import { filetopPanel } from './filetop.js';
 import { procsPanel } from './procs.js';
 import { runqlatPanel } from './runqlat.js';
@@ -88,6 +93,26 @@ export function createChecklistReader(readText: (path: string) => string, host: 
   }
   let recent: KmsgRecord[] = [];
   let seen = 0;
+  // Pressure: the host's, and each cgroup2 cgroup's (the culprit a step under pressure names).
+  const psiHost = hostPsi(readText);
+  const cg = cgroupHostOf(host);
+  const v2 = psiHost.ok ? cgroupSetup(readText).mounts.v2 : null;
+  const names = createWorkloadNames(cg);
+  const pressure = (): { psi: CgroupPressure | null; cgroupPsi?: Map<string, CgroupPressure & { workload: string }> } => {
+    if (!psiHost.ok) return { psi: null };
+    const one = (f: string): ReturnType<typeof parsePressure> => {
+      try {
+        return parsePressure(readText(`/proc/pressure/${f}`));
+      } catch {
+        return null;
+      }
+    };
+    const psi = { cpu: one('cpu'), memory: one('memory'), io: one('io') };
+    if (!v2) return { psi };
+    const cgroupPsi = new Map<string, CgroupPressure & { workload: string }>();
+    for (const [path, c] of readCgroupPressure(cg, v2)) cgroupPsi.set(path, { ...c, workload: escapeControl(workloadOf(path, names).name) });
+    return { psi, cgroupPsi };
+  };
   const blockDevices = (): Set<string> => {
     try {
       return new Set(listDir('/sys/block'));
@@ -130,6 +155,8 @@ export function createChecklistReader(readText: (path: string) => string, host: 
       tcp,
       tasks: readTasks(host, listDir),
       kmsg: state,
+      ...pressure(),
+      psiReason: psiHost.reason,
     };
   };
   return Object.assign(read, { close: () => kmsg?.close() });
@@ -163,6 +190,15 @@ export function homeStats(sample: ChecklistSample, previous: ChecklistSample | u
     swap_total_kb: m.swapTotal,
     swap_used_kb: m.swapUsed,
   };
+  const psi = previous ? psiShares(sample, previous, (sample.nowNs - previous.nowNs) / 1e9) : null;
+  if (!sample.psi) out.psi_missing = 1;
+  else if (psi) {
+    out.psi_cpu_some_pct = psi.cpu.some ?? 0;
+    out.psi_mem_some_pct = psi.mem.some ?? 0;
+    out.psi_mem_full_pct = psi.mem.full ?? 0;
+    out.psi_io_some_pct = psi.io.some ?? 0;
+    out.psi_io_full_pct = psi.io.full ?? 0;
+  }
   for (const c of cpuMeters(sample, previous)) {
     out[`cpu${c.cpu}_busy_pct`] = c.busy;
     out[`cpu${c.cpu}_soft_pct`] = c.soft;
@@ -192,6 +228,20 @@ export function homeHost(stats: PanelStats): HostFigures | undefined {
     swapTotalKb: stats.swap_total_kb ?? 0,
     swapUsedKb: stats.swap_used_kb ?? 0,
     meters,
+    // Pressure: the interval's stall shares; absent before the first interval, and null on a kernel without PSI.
+    ...(stats.psi_missing
+      ? { psi: null }
+      : stats.psi_cpu_some_pct !== undefined
+        ? {
+            psi: {
+              cpu: stats.psi_cpu_some_pct,
+              memory: stats.psi_mem_some_pct ?? 0,
+              memoryFull: stats.psi_mem_full_pct ?? 0,
+              io: stats.psi_io_some_pct ?? 0,
+              ioFull: stats.psi_io_full_pct ?? 0,
+            },
+          }
+        : {}),
   };
 }
 
@@ -241,7 +291,11 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   },
   hookList: [{ name: 'proc', hooks: '/proc and /dev/kmsg (no BPF; the ring buffer needs root or CAP_SYSLOG)' }],
   derive: (sample, previous, elapsedNs) =>
-    deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls).map((r) => ({ ...r, explains: explainedBy(r.id) })),
+    deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls).map((r) => ({
+      ...r,
+      // A step under pressure is explained first by the cgroup under the most of it.
+      explains: typeof r.fields.pressure_cgroup === 'string' ? [cgroupsPanel.id, explainedBy(r.id)].filter(Boolean).join(',') : explainedBy(r.id),
+    })),
   stats: homeStats,
   summarize: homeSummary,
   csvExtra: { keys: ['value', ...CHECKLIST_FIELDS], value: (r, k) => (k === 'value' ? r.value : (r.fields[k] ?? null)) },
@@ -256,7 +310,18 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   // Each step its own unit (load, %util, kB/s): each row's sparkline on its own scale.
   trendScale: 'row',
   drill: (row) => (row.explains ? row.explains.split(',') : []),
-  drillView: (row, target) => (target === procsPanel.id ? procsViewOf(row) : undefined),
+  drillView: (row, target) =>
+    target === procsPanel.id
+      ? procsViewOf(row)
+      : target === cgroupsPanel.id && typeof row.fields.pressure_cgroup === 'string'
+        ? {
+            sort: {
+              key: `${row.fields.pressure_resource === 'mem' ? 'mem' : row.fields.pressure_resource === 'io' ? 'io' : 'cpu'}_some_pct`,
+              descending: true,
+            },
+            select: row.fields.pressure_cgroup,
+          }
+        : undefined,
   tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
   columns: [
     {

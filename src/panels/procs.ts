@@ -11,8 +11,12 @@ import { parseUptime } from '../records/procfs.js';
 import { deriveProcs, procsTotals, type ExitEntry, type ProcEntry, type ProcsRow, type ProcsSample, type WaitTotals } from '../models/procs.js';
 import { escapeControl, humanBytes, humanCount, humanNs, percent } from '../format.js';
 import { hostConstants } from '../kernel/auxv.js';
+import { cgroupHostOf, cgroupSetup, createWorkloadNames, membership, underCgroup } from '../kernel/cgroups.js';
+import { parseProcCgroup } from '../records/cgroupfs.js';
+import { workloadOf } from '../models/workload.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
-import { commColumn, pidColumn } from './columns.js';
+import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
+import { sumOf, sumRate } from './group.js';
 import {
   asNumber,
   BPF_MISSED,
@@ -207,7 +211,22 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
           return null;
         }
       }));
-  const FILES = ['stat', 'status', 'io'] as const;
+  const FILES = ['stat', 'status', 'io', 'cgroup'] as const;
+  const filter = host.cgroupFilter?.path ?? null;
+  // --cgroup: processes that ended are listed when they were seen in the subtree (their exit records carry no cgroup).
+  let members = new Set<number>();
+  // Membership: cgroup2's path where the host has cgroup2, else the first v1 hierarchy's; its workload named once per path.
+  const cg = cgroupSetup(readText);
+  const workloadNames = createWorkloadNames(cgroupHostOf(host));
+  const workloads = new Map<string, string>();
+  const workloadName = (path: string): string => {
+    let w = workloads.get(path);
+    if (w === undefined) {
+      if (workloads.size > 10_000) workloads.clear();
+      workloads.set(path, (w = escapeControl(workloadOf(path, workloadNames).name)));
+    }
+    return w;
+  };
   return () => {
     seq++;
     const threads = procsView.threads;
@@ -253,7 +272,21 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
       const leader = t.id === t.tgid;
       const status = leader && texts[k + 1] ? parsePidStatus(texts[k + 1]!) : null;
       const io = leader && texts[k + 2] ? parsePidIo(texts[k + 2]!) : null;
-      const e: ProcEntry = { id: t.id, tgid: t.tgid, stat, status, io, cmdline: '', comm: escapeControl(stat.comm), user: status ? user(status.uid) : '?' };
+      const cgroup = leader && texts[k + 3] ? escapeControl(membership(parseProcCgroup(texts[k + 3]!), cg)) : '';
+      // --cgroup: a process outside the subtree is not read further (its threads go with it below).
+      if (filter && leader && !underCgroup(cgroup, filter)) return;
+      const e: ProcEntry = {
+        id: t.id,
+        tgid: t.tgid,
+        stat,
+        status,
+        io,
+        cmdline: '',
+        comm: escapeControl(stat.comm),
+        user: status ? user(status.uid) : '?',
+        cgroup,
+        workload: cgroup ? workloadName(cgroup) : '',
+      };
       entries.set(t.id, e);
       // A thread's command line is its process's: read for the leader only, and again only when it changed (exec).
       if (t.id !== t.tgid) return;
@@ -262,7 +295,19 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
       else needCmdline.push(e);
     });
     // A thread's user is its process's.
-    if (threads) for (const e of entries.values()) if (e.id !== e.tgid) e.user = entries.get(e.tgid)?.user ?? e.user;
+    if (threads)
+      for (const e of entries.values())
+        if (e.id !== e.tgid) {
+          const l = entries.get(e.tgid);
+          // --cgroup: a thread whose process was left out goes too.
+          if (filter && !l) {
+            entries.delete(e.id);
+            continue;
+          }
+          e.user = l?.user ?? e.user;
+          e.cgroup = l?.cgroup ?? '';
+          e.workload = l?.workload ?? '';
+        }
     const lines = readFiles(needCmdline.map((e) => `/proc/${e.id}/cmdline`));
     needCmdline.forEach((e, i) => {
       e.cmdline = escapeControl(parseCmdline(lines[i] ?? '').slice(0, CMDLINE_MAX));
@@ -273,10 +318,11 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
     const uptimeS = parseUptime(readText('/proc/uptime'));
     const b = bpf?.(seq, threads, alive);
     if (b) {
-      for (const x of b.exits) exits.push({ ...x, seq, user: user(x.uid) });
+      for (const x of b.exits) if (!filter || members.has(x.pid)) exits.push({ ...x, seq, user: user(x.uid) });
       exits.sort((x, y) => x.endNs - y.endNs);
     }
     exits = exits.filter((x) => nowNs - x.endNs <= EXITS_KEPT_NS);
+    if (filter) members = new Set([...entries.values()].map((e) => e.tgid));
     return {
       seq,
       nowNs,
@@ -312,6 +358,36 @@ function startText(epochS: number, nowS: number): string {
   // Today's: the time; older: the date (as ps's START).
   if (nowS - epochS < 86_400) return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
   return `${d.toLocaleString('en', { month: 'short' })}${pad(d.getDate())}`;
+}
+
+/** One row for a group of processes (a cgroup's): CPU, memory, faults, switches, I/O and waits summed. */
+export function mergeProcs(rows: readonly ProcsRow[]): ProcsRow {
+  const first = rows[0]!;
+  const rate = (f: (r: ProcsRow) => number | null): number | null => sumRate(rows, f);
+  return {
+    ...first,
+    threads: sumOf(rows, (r) => r.threads),
+    cpu_pct: rate((r) => r.cpu_pct),
+    usr_pct: rate((r) => r.usr_pct),
+    sys_pct: rate((r) => r.sys_pct),
+    cpu_s: rate((r) => r.cpu_s),
+    cpu_time_s: sumOf(rows, (r) => r.cpu_time_s),
+    rss_bytes: sumOf(rows, (r) => r.rss_bytes),
+    rss_growth: rate((r) => r.rss_growth),
+    minflt: rate((r) => r.minflt),
+    majflt: rate((r) => r.majflt),
+    vcsw: rate((r) => r.vcsw),
+    nvcsw: rate((r) => r.nvcsw),
+    read_bytes: rate((r) => r.read_bytes),
+    write_bytes: rate((r) => r.write_bytes),
+    wait_ns: rate((r) => r.wait_ns),
+    waits: rate((r) => r.waits),
+    wait_pct: rate((r) => r.wait_pct),
+    wait_p99_ns: null,
+    exited: rows.every((r) => r.exited),
+    quiet: rows.every((r) => r.quiet),
+    max_rss_bytes: null,
+  };
 }
 
 const pctCol = (key: 'cpu_pct' | 'usr_pct' | 'sys_pct' | 'wait_pct', title: string, help: string, drop?: number): Column<ProcsRow> => ({
@@ -524,6 +600,20 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
       decimals: 0,
     },
     commColumn<ProcsRow>('command name (the full command line is in the detail view)'),
+    workloadColumn<ProcsRow>(5),
+    cgroupColumn<ProcsRow>(9),
+  ],
+  cgroupOf: (r) => r.cgroup || null,
+  groupings: [
+    {
+      name: 'cgroup',
+      by: ['cgroup', 'workload'],
+      key: (r) => r.cgroup || '-',
+      merge: mergeProcs,
+      hide: ['pid', 'user', 'state', 'nice', 'start_s', 'comm', 'wait_p99_ns'],
+      hideDetail: ['process', 'command line', 'state', 'started'],
+      member: (r) => `${r.pid} ${r.comm}`,
+    },
   ],
   defaultSort: { key: 'cpu_pct', descending: true },
   detail: [
@@ -532,6 +622,7 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
       value: (r) => `${r.pid}${r.tgid !== r.pid ? ` (thread of ${r.tgid})` : ''}, parent ${r.ppid}, user ${r.user}${r.kernel ? ', kernel thread' : ''}`,
     },
     { label: 'command line', value: (r) => r.cmdline || `[${r.comm}]` },
+    { label: 'cgroup', value: (r) => (r.cgroup ? `${r.cgroup} (${r.workload})` : '-') },
     {
       label: 'state',
       value: (r) => (r.exited ? `ended: ${r.exit_status}, after ${r.lifetime_s?.toFixed(3)} s` : `${r.state}, ${r.threads} threads, nice ${r.nice}`),

@@ -3,6 +3,7 @@ import { biotopPanel } from './biotop.js';
 import { filetopPanel } from './filetop.js';
 import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
+import { cgroupsPanel } from './cgroups.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
 import { runqlenPanel } from './runqlen.js';
@@ -17,6 +18,7 @@ import type { AnyPanelDef, AnyPanelSpec, Catalog, Row } from './types.js';
 export const PANELS: readonly AnyPanelDef[] = [
   homePanel,
   procsPanel,
+  cgroupsPanel,
   softirqsPanel,
   tcptopPanel,
   biotopPanel,

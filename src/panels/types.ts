@@ -119,7 +119,9 @@ export interface PanelSpec<R extends Row = Row> {
   /** its rows are processes (pid, comm, nice, start_s, exited): F9 signals the selected one, F7 F8 renice it */
   signals?: boolean;
   /** how a panel that `drill` names opens from this row: its sort, and the row it selects (by row id) */
-  drillView?: (row: R, target: string) => { sort?: SortSpec; select?: string } | undefined;
+  drillView?: (row: R, target: string) => { sort?: SortSpec; select?: string; cgroup?: string } | undefined;
+  /** the cgroup a row belongs to (its path): what `c` and --cgroup filter on, and what grouping by cgroup groups */
+  cgroupOf?: (row: R) => string | null;
   /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */
   tone?: (row: R) => 'bad' | 'look' | null;
   /** TREND's scale: one for every row (default: rows of one unit, comparable), or each row its own (home's steps) */

@@ -6,6 +6,7 @@ import type { AttachType } from '../kernel/attach-types.js';
 import type { BpfObject } from '../native.js';
 import type { RecordDecl, RecordLayout } from '../records/layout.js';
 import type { KmsgReader } from '../records/procfs.js';
+import type { CgroupFilter } from '../kernel/cgroups.js';
 import type { PanelStatus, TierAttempt } from '../frame.js';
 
 /** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
@@ -70,10 +71,14 @@ export interface HostInfo {
   readText: (path: string) => string;
   /** a directory's entries (/proc, /sys/block) */
   listDir?: (path: string) => string[];
+  /** a directory's subdirectories (a cgroup's children) */
+  listSubdirs?: (path: string) => string[];
   /** many small files at once, each one's text or null (the addon's readFiles: a /proc scan in one call) */
   readFiles?: (paths: readonly string[]) => (string | null)[];
   /** the kernel's ring buffer (/dev/kmsg) */
   openKmsg?: () => KmsgReader;
+  /** --cgroup: only this subtree (BPF sources filter in the kernel, /proc readers when reading) */
+  cgroupFilter?: CgroupFilter;
 }
 
 export interface SourceHandle<S> {

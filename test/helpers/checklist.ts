@@ -5,6 +5,7 @@ import { homeHost, homePanel } from '../../src/panels/home.js';
 import { fixtureFrame } from './fixtures.js';
 import { parseProcStat } from '../../src/records/procstat.js';
 import { parseDiskstats, parseLoadavg, parseMeminfo, parseNetDev, parsePidStat, parseSnmpTcp, parseVmstat, type KmsgRecord } from '../../src/records/procfs.js';
+import type { Pressure } from '../../src/records/cgroupfs.js';
 
 export const MEMINFO = `MemTotal:       16000000 kB
 MemFree:         2000000 kB
@@ -43,7 +44,32 @@ Tcp: 1 200 120000 -1 ${active} ${passive} 0 0 3 1000 ${out} ${retrans} ${inErrs}
 export const task = (pid: number, comm: string, state: string, ticks: number): string =>
   `${pid} (${comm}) ${state} 1 1 1 0 -1 0 0 0 0 0 ${ticks} 0 0 0 20 0 1 0 100 0 0`;
 
-export function checklistSample(k: number, o: { kmsg?: KmsgRecord[]; readable?: boolean; memAvail?: number; loBytes?: number } = {}): ChecklistSample {
+/** Pressure files whose totals grow by these µs per reading (some, full). */
+const pressure = (k: number, some: number, full: number): Pressure => ({
+  some: { avg10: 0, avg60: 0, avg300: 0, totalUs: 1e9 + k * some },
+  full: { avg10: 0, avg60: 0, avg300: 0, totalUs: 1e8 + k * full },
+});
+
+/**
+ * With `psi`: over the 2 s, CPU pressure some 0.3 s (15 %, all of it app.service's), memory none, I/O some 40 ms (2 %)
+ * and full 10 ms.
+ */
+function psiOf(k: number): Pick<ChecklistSample, 'psi' | 'cgroupPsi'> {
+  const none = pressure(k, 0, 0);
+  return {
+    psi: { cpu: pressure(k, 300000, 0), memory: none, io: pressure(k, 40000, 10000) },
+    cgroupPsi: new Map([
+      ['/', { cpu: pressure(k, 300000, 0), memory: none, io: pressure(k, 40000, 10000), workload: '/' }],
+      ['/system.slice', { cpu: pressure(k, 300000, 0), memory: none, io: none, workload: 'system.slice' }],
+      ['/system.slice/app.service', { cpu: pressure(k, 300000, 0), memory: none, io: none, workload: 'app.service' }],
+    ]),
+  };
+}
+
+export function checklistSample(
+  k: number,
+  o: { kmsg?: KmsgRecord[]; readable?: boolean; memAvail?: number; loBytes?: number; psi?: boolean } = {},
+): ChecklistSample {
   // Over 2 s between k=0 and k=1: CPU ticks (USER_HZ 100, 2 CPUs: 400 ticks) split as below; the disk does 200 reads
   // of 4 KiB and 100 writes of 8 KiB with 1 s of I/O time; eth0 moves 2 MB in and 1 MB out; TCP sends 1000 segments
   // with 20 retransmits.
@@ -76,14 +102,15 @@ export function checklistSample(k: number, o: { kmsg?: KmsgRecord[]; readable?: 
       recent: o.kmsg ?? [],
       seen: (o.kmsg ?? []).length,
     },
+    ...(o.psi ? psiOf(k) : {}),
   };
 }
 
 /** A frame with the checklist home first, from the synthetic machine of test/helpers/checklist.ts. */
 export async function homeFrame(): Promise<Frame> {
   const base = await fixtureFrame();
-  const cur = checklistSample(1);
-  const prev = checklistSample(0);
+  const cur = checklistSample(1, { psi: true });
+  const prev = checklistSample(0, { psi: true });
   const rows = homePanel.derive(cur, prev, 2e9);
   const stats = homePanel.stats(cur, prev);
   const home: PanelFrame = {

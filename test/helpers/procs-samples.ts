@@ -38,6 +38,8 @@ export function entry(s: PidStat, o: Partial<ProcEntry> = {}): ProcEntry {
     cmdline: s.comm,
     comm: s.comm,
     user: 'root',
+    cgroup: '/',
+    workload: '/',
     ...o,
   };
 }

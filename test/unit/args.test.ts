@@ -22,6 +22,7 @@ test('defaults: interactive, 1 s, all panels', () => {
     exportDirGiven: false,
     panels: null,
     tiers: {},
+    cgroup: null,
     trend: true,
     metricsListen: null,
     serve: false,

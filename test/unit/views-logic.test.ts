@@ -199,3 +199,26 @@ test('pinned rows stay on top whatever the sort', async () => {
     ['all', 'cpu1', 'cpu0'],
   );
 });
+
+test("c keeps the selected row's cgroup and again every cgroup; Enter on a cgroup lists its processes; i opens any detail", () => {
+  const at = (s: ReturnType<typeof initialUiState>, id: string) => panelUi(s, id, SORT);
+  let s = initialUiState(['p0', 'p1']);
+  const here: UiContext = { ...ctx, selectedCgroup: '/system.slice/x.service' };
+  s = reduce(s, decodeKey({ key: 'c' })!, here);
+  assert.equal(at(s, 'p0').cgroup, '/system.slice/x.service');
+  s = reduce(s, decodeKey({ key: 'c' })!, here);
+  assert.equal(at(s, 'p0').cgroup, undefined);
+  // A row without a cgroup: nothing to keep.
+  assert.equal(at(reduce(s, decodeKey({ key: 'c' })!, { ...ctx, selectedCgroup: null }), 'p0').cgroup, undefined);
+  // Enter where the panel's rows lead elsewhere: that panel, sorted as asked, with the cgroup kept, no detail.
+  const drill: UiContext = { ...ctx, drillHere: { target: 'p1', view: { cgroup: '/job', sort: { key: 'b', descending: true } } } };
+  const opened = reduce(s, { type: 'drill' }, drill);
+  assert.equal(opened.active, 'p1');
+  assert.equal(opened.detail, false);
+  assert.equal(at(opened, 'p1').cgroup, '/job');
+  assert.deepEqual(at(opened, 'p1').sort, { key: 'b', descending: true });
+  // i: the detail, there and anywhere; Enter without a target: the detail as before.
+  assert.equal(reduce(s, decodeKey({ key: 'i' })!, drill).detail, true);
+  assert.equal(reduce(s, { type: 'drill' }, ctx).detail, true);
+  assert.equal(reduce(s, decodeKey({ key: 'i' })!, { ...ctx, rowIds: [] }).detail, false);
+});
