@@ -207,6 +207,11 @@ function allTasks(): Map<number, { delay: number; count: number }> {
   return out;
 }
 
+/** Tasks (processes and threads) created since boot: /proc/stat's `processes`. */
+function forks(): number {
+  return Number(/^processes (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? NaN);
+}
+
 /**
  * runqlat against the kernel: three loops pinned to one CPU (so most of the window's waits are theirs), and the
  * all-CPU row's count and sum against every task's schedstat (pcount and run_delay) over the same window, bounded by
@@ -220,6 +225,7 @@ export async function runqlatGroundTruth(engine: Engine): Promise<string> {
   const pinned = loops(3, onlineCpus() - 1);
   try {
     await sleep(scaled(300));
+    const forks0 = forks();
     const b0 = allTasks();
     engine.tick();
     const a0 = allTasks();
@@ -227,6 +233,9 @@ export async function runqlatGroundTruth(engine: Engine): Promise<string> {
     const b1 = allTasks();
     const rows = engine.tick().panels[0]!.rows as RunqlatRow[];
     const a1 = allTasks();
+    // Tasks born in the window, however short their lives (a task that came and went between two listings is in no
+    // listing): the kernel's fork count.
+    const born = forks() - forks0;
     // The lower bounds count only tasks whose every wait in the window began after the programs attached: those born
     // since, and those that ran since (a wait ends when the task runs). The upper bounds count every task.
     const sum = { delay: { lo: 0, hi: 0 }, count: { lo: 0, hi: 0 } };
@@ -247,6 +256,9 @@ export async function runqlatGroundTruth(engine: Engine): Promise<string> {
       sum.delay.hi += x1.delay - x0.delay;
       sum.count.hi += x1.count - x0.count;
     }
+    // Tasks that ended in the window, and those born in it that no listing caught.
+    for (const tid of b0.keys()) if (!a1.has(tid)) churn++;
+    churn = Math.max(churn, born);
     const all = rows.find((r) => r.cpu === 'all');
     assert.ok(all, 'the all-CPU row');
     const report = `waits ${all.count} (schedstat ${sum.count.lo}..${sum.count.hi}), waited ${(all.sum_ns / 1e6).toFixed(1)} ms (run_delay ${(sum.delay.lo / 1e6).toFixed(1)}..${(sum.delay.hi / 1e6).toFixed(1)} ms), p99 ≤${(all.p99_ns ?? NaN) / 1e6} ms, ${churn} tasks came or went, ${unseen} ran in the window without having run since the programs attached`;
