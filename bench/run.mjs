@@ -56,6 +56,8 @@ const STEPS = [
   ['filetop-scale 100k', ['filetop-scale.mjs', '100000', '12']],
   // 5,000 processes of 4 tasks each (20,000 threads), beside htop in the same run.
   ['procs-scale', ['procs-scale.mjs', '5000', '4', q(10, 5)]],
+  // --cgroup's filter in the kernel (events outside, inside, none), and the cgroup panel's read with 500 cgroups.
+  ['cgroups-cost', ['cgroups-cost.mjs', '500']],
   ['batch-vs-libbpf-tools', ['batch-vs-libbpf-tools.mjs', q(30, 10), q(3, 1)]],
 ];
 
@@ -243,6 +245,26 @@ for (const r of raw['tcptop-scale']?.results ?? []) {
     !(r.connections >= 9500 && r.connections <= 10000) || (r.consoleCpuPct < 8 && r.consoleRssMb < 200),
   );
 }
+const cg = raw['cgroups-cost'];
+for (const r of cg?.filter ?? []) {
+  // The filter must make a filtered panel cheaper, never dearer (issue 21): events from outside cost less than none,
+  // those inside no more than the check (within this machine's noise, 15 %).
+  target(
+    `${r.panel} with --cgroup, per program run [${r.tier}]`,
+    r.outside,
+    `outside the subtree ${f(r.outside)} ns (×${(r.outside / r.none).toFixed(2)}), inside ${f(r.inside)} ns (×${(r.inside / r.none).toFixed(2)}), none ${f(r.none)} ns`,
+    'outside ≤ none, inside ≤ 1.15× none',
+    r.outside <= r.none && r.inside <= r.none * 1.15,
+  );
+}
+if (cg?.read?.after)
+  target(
+    `cgroups panel read, ${cg.read.after.cgroups} cgroups`,
+    cg.read.after.medianMs,
+    `${f(cg.read.after.medianMs, 1)} ms a read (p90 ${f(cg.read.after.p90Ms, 1)}; ${cg.read.before.cgroups} cgroups: ${f(cg.read.before.medianMs, 1)} ms)`,
+    '-',
+    true,
+  );
 const ps = raw['procs-scale'];
 for (const k of ps ? ['quiet', 'load'] : []) {
   const r = ps.results[k];

@@ -118,8 +118,15 @@ static __always_inline void on_start(struct request *rq)
 		bump_stat(BIOTOP_STAT_UNSEEN);
 		count_done(cur, 0, 0, false);
 	}
+	/* --cgroup: a request from outside the subtree is not followed (its slot, if it held an older one, is freed). */
+	if (!cgroup_wanted()) {
+		if (cur)
+			bpf_map_delete_elem(&biotop_inflight, &key);
+		return;
+	}
 	init.pid = bpf_get_current_pid_tgid() >> 32;
 	bpf_get_current_comm(init.comm, sizeof(init.comm));
+	init.cgid = bpf_get_current_cgroup_id();
 	bpf_map_update_elem(&biotop_inflight, &key, &init, BPF_ANY);
 }
 
@@ -132,7 +139,10 @@ static __always_inline void on_issue(struct request *rq)
 
 	cur = bpf_map_lookup_elem(&biotop_inflight, &key);
 	if (!cur) {
-		/* No start seen (a flush, or a start hook that does not fire for it): counted as pid 0. */
+		/* No start seen (a flush, or a start hook that does not fire for it): counted as pid 0; with --cgroup, not
+		 * followed (no task of the subtree started it, or it was left out at its start). */
+		if (cgroup_filter_id)
+			return;
 		bpf_map_update_elem(&biotop_inflight, &key, &init, BPF_ANY);
 		cur = bpf_map_lookup_elem(&biotop_inflight, &key);
 		if (!cur)
@@ -184,6 +194,7 @@ static __always_inline void count_done(struct biotop_inflight *in, __u64 lat, __
 		init->created_ns = bpf_ktime_get_ns();
 		__builtin_memcpy(init->comm, in->comm, sizeof(init->comm));
 		__builtin_memcpy(init->disk, in->disk, sizeof(init->disk));
+		init->cgid = in->cgid;
 		err = bpf_map_update_elem(&biotop_rows, &rk, init, BPF_NOEXIST);
 		if (err && err != -EEXIST /* another CPU created it first */) {
 			bump_stat(BIOTOP_STAT_MAP_FULL);
@@ -215,6 +226,9 @@ static __always_inline void on_done(struct request *rq)
 	struct biotop_inflight *in;
 
 	in = bpf_map_lookup_elem(&biotop_inflight, &key);
+	/* --cgroup: a request not followed is not a lost completion. */
+	if (!in && cgroup_filter_id)
+		return;
 	if (!in || !in->issue_ns) {
 		bump_stat(BIOTOP_STAT_UNMATCHED);
 		if (in)

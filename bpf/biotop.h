@@ -29,6 +29,7 @@ struct biotop_inflight {
 	__u32 op;       /* enum biotop_op */
 	char comm[BIOTOP_COMM_LEN];
 	char disk[BIOTOP_DISK_LEN];
+	__u64 cgid;     /* the submitter's cgroup2 id, taken with its comm */
 };
 
 /* One row: a process's I/O of one kind to one disk. Cumulative since the entry was created; user space takes deltas. */
@@ -50,6 +51,7 @@ struct biotop_val {
 	__u64 hist[BIOTOP_HIST_SLOTS];
 	char comm[BIOTOP_COMM_LEN];
 	char disk[BIOTOP_DISK_LEN];
+	__u64 cgid; /* the cgroup2 id of the request that made the row, taken with comm */
 };
 
 /* Counters in the biotop_stats per-CPU array. */

@@ -137,12 +137,16 @@ static __always_inline struct cachetop_val *row(void)
 	struct cachetop_val init = {}, *v;
 	long err;
 
+	/* --cgroup: a process outside the subtree has no row. */
+	if (!cgroup_wanted())
+		return NULL;
 	v = bpf_map_lookup_elem(&cachetop_rows, &key);
 	if (v)
 		return v;
 	init.created_ns = bpf_ktime_get_ns();
 	init.uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(init.comm, sizeof(init.comm));
+	init.cgid = bpf_get_current_cgroup_id();
 	err = bpf_map_update_elem(&cachetop_rows, &key, &init, BPF_NOEXIST);
 	if (err && err != -EEXIST /* another CPU created it first */) {
 		bump_stat(CACHETOP_STAT_MAP_FULL);
@@ -189,8 +193,10 @@ int BPF_PROG(cachetop_exec)
 	struct cachetop_key key = { .pid = bpf_get_current_pid_tgid() >> 32 };
 	struct cachetop_val *v = bpf_map_lookup_elem(&cachetop_rows, &key);
 
-	if (v)
+	if (v) {
 		bpf_get_current_comm(v->comm, sizeof(v->comm));
+		v->cgid = bpf_get_current_cgroup_id();
+	}
 	return 0;
 }
 
@@ -236,6 +242,9 @@ static __always_inline void on_enter(__u64 fd, __u32 write)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct cachetop_call c = { .fd = (__u32)fd, .write = write };
 
+	/* --cgroup: a call from outside the subtree is not followed. */
+	if (!cgroup_wanted())
+		return;
 	bpf_map_update_elem(&cachetop_calls, &tid, &c, BPF_ANY);
 }
 

@@ -22,6 +22,7 @@ struct cachetop_val {
 	__u32 uid;          /* when the entry was created */
 	__u32 pad;
 	char comm[CACHETOP_COMM_LEN];
+	__u64 cgid; /* the process's cgroup2 id, taken with comm (at its first event, and at exec) */
 };
 
 /* Proxy tier only: a read or write syscall in flight on a thread, from its entry (which has the fd) to its exit. */

@@ -232,6 +232,9 @@ static __always_inline void count_io(struct file *f, __s64 ret, __u32 op)
 
 	if (ret < 0)
 		return;
+	/* --cgroup: a process outside the subtree. */
+	if (!cgroup_wanted())
+		return;
 	if (!f) {
 		bump_stat(FILETOP_STAT_NO_FILE);
 		return;
@@ -252,6 +255,7 @@ static __always_inline void count_io(struct file *f, __s64 ret, __u32 op)
 		init.created_ns = bpf_ktime_get_ns();
 		init.type = file_type(inode);
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		init.cgid = bpf_get_current_cgroup_id();
 		if (op == FILETOP_OP_READ) {
 			init.reads = 1;
 			init.read_bytes = ret;
@@ -320,6 +324,9 @@ static __always_inline void save_call(__u64 file, __u32 fd, __u32 op)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct filetop_call call = { .file = file, .fd = fd, .op = op };
 
+	/* --cgroup: a call from outside the subtree is not followed. */
+	if (!cgroup_wanted())
+		return;
 	bpf_map_update_elem(&filetop_calls, &tid, &call, BPF_ANY);
 }
 

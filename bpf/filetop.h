@@ -40,6 +40,7 @@ struct filetop_val {
 	__u32 type; /* enum filetop_type */
 	__u32 pad;
 	char comm[FILETOP_COMM_LEN];
+	__u64 cgid; /* the process's cgroup2 id, taken with comm */
 };
 
 /* A file's name, stored once per file (not in every row), when a row for it is created and no name is waiting:

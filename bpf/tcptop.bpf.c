@@ -135,6 +135,9 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 		return;
 	if (id.family != AF_INET && id.family != AF_INET6)
 		return;
+	/* --cgroup: the sender or receiver is outside the subtree. */
+	if (!cgroup_wanted())
+		return;
 	key.sk = (__u64)sk;
 	key.pid = bpf_get_current_pid_tgid() >> 32;
 	key.lport = id.lport;
@@ -189,6 +192,7 @@ static __always_inline void count_bytes(struct sock *sk, struct tcptop_sk_id id,
 			BPF_CORE_READ_INTO((struct in6_addr *)init.raddr, sk, __sk_common.skc_v6_daddr);
 		}
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		init.cgid = bpf_get_current_cgroup_id();
 		/* Back from an eviction already big (its counts were kept with the socket): straight to tcptop_big. */
 		if (init.rx_bytes + init.tx_bytes >= TCPTOP_BIG_BYTES &&
 		    bpf_map_update_elem(&tcptop_big, &key, &init, BPF_NOEXIST) == 0)

@@ -32,6 +32,7 @@ struct tcptop_val {
 	__u16 family;   /* AF_INET or AF_INET6 */
 	__u16 pad[3];
 	char comm[TCPTOP_COMM_LEN];
+	__u64 cgid; /* the process's cgroup2 id, taken with comm */
 };
 
 /* Per socket, in the socket's own storage (tiers with a BTF-typed socket: fentry, tp_btf): the cumulative counts of

@@ -3,7 +3,7 @@
  * open panel in one tick with one timestamp, derives rows against the previous sample with the measured elapsed
  * time, and publishes an immutable frame.
  */
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { onlineCpus } from './kernel/cpus.js';
 import { missingBpfPrivileges, readPrivileges, type Privileges } from './kernel/privileges.js';
 import { ensureTracefs } from './kernel/tracefs.js';
@@ -34,6 +34,8 @@ export interface EngineDeps {
   listDir: (path: string) => string[];
   /** a directory's subdirectories (cgroups) */
   listSubdirs: (path: string) => string[];
+  /** a file's inode number, or null when it is gone (a cgroup2 directory's is the cgroup's id) */
+  statIno: (path: string) => number | null;
   /** many small files in one call (the addon's); absent: readText one at a time */
   readFiles?: (paths: readonly string[]) => (string | null)[];
   openKmsg: () => KmsgReader;
@@ -91,6 +93,13 @@ export const DEFAULT_DEPS: EngineDeps = {
     readdirSync(path, { withFileTypes: true })
       .filter((d) => d.isDirectory())
       .map((d) => d.name),
+  statIno: (path) => {
+    try {
+      return Number(statSync(path, { bigint: true }).ino);
+    } catch {
+      return null;
+    }
+  },
   openKmsg: () => openKmsg(),
   onlineCpus: () => onlineCpus(),
   hrtime: () => process.hrtime.bigint(),
@@ -197,6 +206,7 @@ export class Engine {
       readText: d.readText,
       listDir: d.listDir,
       listSubdirs: d.listSubdirs,
+      statIno: d.statIno,
       // The addon reads a scan's files in one call, unless the caller gave files of its own (tests' fixtures).
       ...(opts.deps?.readText ? (d.readFiles ? { readFiles: d.readFiles } : {}) : { readFiles: d.readFiles ?? addonReadFiles(d.addon) }),
       openKmsg: d.openKmsg,

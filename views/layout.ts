@@ -42,6 +42,9 @@ export function layoutColumns(
 ): TableLayout {
   const placed = columns.map((col) => ({ col, width: col.width }));
   const used = (): number => placed.reduce((s, p) => s + p.width, 0) + Math.max(0, placed.length - 1);
+  const trendLeast = withTrend ? TREND_MIN + 1 : 0;
+  // Columns shown only with room to spare: out, the last first, until the rest fit at their preferred widths.
+  for (const p of [...placed].reverse()) if (p.col.whenRoom && used() + trendLeast > total) placed.splice(placed.indexOf(p), 1);
   const narrowest = (): number => placed.reduce((s, p) => s + (p.col.minWidth ?? p.width), 0) + Math.max(0, placed.length - 1);
   const trendRoom = withTrend ? TREND_MIN + 1 : 0;
   // Columns of one `drop` level go together (RX with TX), the most dispensable level first.

@@ -5,6 +5,8 @@
  * /sys/fs/cgroup/unified), membership and pressure come from v2, CPU and memory figures from v1 where v2 has none.
  */
 import type { HostInfo } from '../sources/types.js';
+import { escapeControl } from '../format.js';
+import { workloadOf } from '../models/workload.js';
 import { parseCgroupMounts, parsePressure, type CgroupMounts, type CgroupPressure, type Pressure, type ProcCgroup } from '../records/cgroupfs.js';
 
 export type CgroupLayout = 'v2' | 'hybrid' | 'v1' | 'none';
@@ -164,15 +166,60 @@ export function createWorkloadNames(
   };
 }
 
-/** Every cgroup2 cgroup's pressure files under `root`, in one read of all of them (the checklist's culprit search). */
-export function readCgroupPressure(host: CgroupHost, root: string): Map<string, CgroupPressure> {
-  const { paths } = walkCgroups(host, root);
+/**
+ * A hierarchy's cgroups, walked again only when they may have changed: at most every `maxAgeMs`, at once when a
+ * cgroup2 root's cgroup.stat says descendants came or went, and when a reader saw a listed cgroup vanish. A walk of
+ * 500 cgroups reads 500 directories (about 15 ms here): not a thing to do every interval.
+ */
+export interface TreeCache {
+  /** the paths now, and whether this call walked the tree */
+  get(): { paths: readonly string[]; cut: number; walked: boolean };
+  /** a listed cgroup is gone: walk at the next get */
+  invalidate(): void;
+}
+
+export function createTreeCache(host: CgroupHost, root: string, nowMs: () => number = Date.now, maxAgeMs = 10_000): TreeCache {
+  let paths: string[] = [];
+  let cut = 0;
+  let at = -Infinity;
+  let sig: string | null = null;
+  let stale = true;
+  const signature = (): string => {
+    try {
+      return host.readText(`${root}/cgroup.stat`);
+    } catch {
+      return '';
+    }
+  };
+  return {
+    get() {
+      const s = signature();
+      if (!stale && s === sig && nowMs() - at < maxAgeMs) return { paths, cut, walked: false };
+      ({ paths, cut } = walkCgroups(host, root));
+      at = nowMs();
+      sig = s;
+      stale = false;
+      return { paths, cut, walked: true };
+    },
+    invalidate() {
+      stale = true;
+    },
+  };
+}
+
+/** Every cgroup2 cgroup's pressure files under the tree's root, in one read of all of them (the checklist's culprit search). */
+export function readCgroupPressure(host: CgroupHost, root: string, tree: TreeCache): Map<string, CgroupPressure> {
+  const { paths } = tree.get();
   const files: string[] = [];
   for (const p of paths) for (const f of ['cpu', 'memory', 'io']) files.push(`${p === '/' ? root : root + p}/${f}.pressure`);
   const texts = host.readFiles(files);
   const out = new Map<string, CgroupPressure>();
   const parse = (t: string | null | undefined): Pressure | null => (t ? parsePressure(t) : null);
-  paths.forEach((p, i) => out.set(p, { cpu: parse(texts[i * 3]), memory: parse(texts[i * 3 + 1]), io: parse(texts[i * 3 + 2]) }));
+  paths.forEach((p, i) => {
+    const c = { cpu: parse(texts[i * 3]), memory: parse(texts[i * 3 + 1]), io: parse(texts[i * 3 + 2]) };
+    if (!c.cpu && !c.memory && !c.io && p !== '/') tree.invalidate();
+    else out.set(p, c);
+  });
   return out;
 }
 
@@ -238,5 +285,49 @@ export function cgroupHostOf(host: Pick<HostInfo, 'readText' | 'listSubdirs' | '
             return null;
           }
         })),
+  };
+}
+
+/** A row's cgroup as the console shows it: its path ('' when unknown) and its workload. */
+export interface CgroupName {
+  cgroup: string;
+  workload: string;
+}
+
+const NO_CGROUP: CgroupName = Object.freeze({ cgroup: '', workload: '' });
+
+/**
+ * Cgroup2 ids (what BPF records take with bpf_get_current_cgroup_id) → paths and workload names. The ids are the inode
+ * numbers of the cgroups' directories: on an id not seen yet, the tree is walked and every directory's inode read
+ * again, at most once a second (cgroups come and go; a removed one keeps its name here, a new one is found at the next
+ * walk). Names are escaped.
+ */
+export function createCgroupNamer(
+  host: Pick<HostInfo, 'readText' | 'listSubdirs' | 'readFiles' | 'statIno'>,
+  nowMs: () => number = Date.now,
+): (id: number) => CgroupName {
+  const root = cgroupSetup(host.readText).mounts.v2;
+  const ch = cgroupHostOf(host);
+  const names = createWorkloadNames(ch);
+  const byId = new Map<number, CgroupName>();
+  let walked = -Infinity;
+  const walk = (): void => {
+    walked = nowMs();
+    if (!root || !host.statIno) return;
+    for (const path of walkCgroups(ch, root).paths) {
+      const ino = host.statIno(path === '/' ? root : root + path);
+      if (ino !== null && !byId.has(ino)) byId.set(ino, { cgroup: escapeControl(path), workload: escapeControl(workloadOf(path, names).name) });
+    }
+    // Bounded: ids of cgroups long gone go when there are many.
+    if (byId.size > 4 * CGROUPS_MAX) byId.clear();
+  };
+  return (id) => {
+    if (id === 0) return NO_CGROUP;
+    let n = byId.get(id);
+    if (n === undefined && nowMs() - walked >= 1000) {
+      walk();
+      n = byId.get(id);
+    }
+    return n ?? NO_CGROUP;
   };
 }

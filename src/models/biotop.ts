@@ -9,6 +9,9 @@ import { perSecond, quantileSlot, since } from './delta.js';
 export interface BiotopEntry extends BiotopRecord {
   /** `p<pid>-<major>:<minor>-<op>`: what the row is, nothing secret */
   id: string;
+  /** the submitter's cgroup (its path, '' when unknown) and workload, from cgid */
+  cgroup: string;
+  workload: string;
 }
 
 export interface BiotopSample {
@@ -29,6 +32,9 @@ export interface BiotopRow {
   id: string;
   pid: number;
   comm: string;
+  /** the submitter's cgroup (taken with its comm when the request started) and its workload; '' when none was seen */
+  cgroup: string;
+  workload: string;
   op: BiotopOp;
   major: number;
   minor: number;
@@ -71,6 +77,8 @@ export function deriveBiotop(sample: BiotopSample, previous: BiotopSample | unde
       id: cur.id,
       pid: cur.pid,
       comm: cur.comm,
+      cgroup: cur.cgroup,
+      workload: cur.workload,
       op: cur.op,
       major: devMajor(cur.dev),
       minor: devMinor(cur.dev),

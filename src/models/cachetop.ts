@@ -18,6 +18,9 @@ import { perSecond, since } from './delta.js';
 export interface CachetopEntry extends CachetopRecord {
   /** `p<pid>`: what the row is, nothing secret */
   id: string;
+  /** the process's cgroup (its path, '' when unknown) and workload, from cgid */
+  cgroup: string;
+  workload: string;
 }
 
 export interface CachetopSample {
@@ -37,6 +40,9 @@ export interface CachetopRow {
   pid: number;
   uid: number;
   comm: string;
+  /** the process's cgroup and workload ('' when unknown) */
+  cgroup: string;
+  workload: string;
   /** read accesses + write accesses, pages */
   accesses: number;
   read_pages: number;
@@ -88,6 +94,8 @@ export function deriveCachetop(sample: CachetopSample, previous: CachetopSample 
       pid: cur.pid,
       uid: cur.uid,
       comm: cur.comm,
+      cgroup: cur.cgroup,
+      workload: cur.workload,
       accesses: reads + writes,
       read_pages: reads,
       write_pages: writes,
@@ -105,6 +113,37 @@ export function deriveCachetop(sample: CachetopSample, previous: CachetopSample 
     });
   }
   return rows;
+}
+
+/** One row for a group of processes (a cgroup's): pages summed, hit ratios over the sums. */
+export function mergeCachetop(rows: readonly CachetopRow[]): CachetopRow {
+  const sum = (f: (r: CachetopRow) => number): number => rows.reduce((s, r) => s + f(r), 0);
+  const rate = (f: (r: CachetopRow) => number | null): number | null => rows.reduce<number | null>((s, r) => (f(r) === null ? s : (s ?? 0) + f(r)!), null);
+  const readPages = sum((r) => r.read_pages);
+  const writePages = sum((r) => r.write_pages);
+  const readMisses = sum((r) => r.read_misses);
+  const writeMisses = sum((r) => r.write_misses);
+  const readHits = Math.max(0, readPages - readMisses);
+  const writeHits = Math.max(0, writePages - writeMisses);
+  return {
+    ...rows[0]!,
+    accesses: readPages + writePages,
+    read_pages: readPages,
+    write_pages: writePages,
+    hits: sum((r) => r.hits),
+    misses: sum((r) => r.misses),
+    read_misses: readMisses,
+    write_misses: writeMisses,
+    dirties: sum((r) => r.dirties),
+    read_hit_pct: pct(readHits, readPages),
+    write_hit_pct: pct(writeHits, writePages),
+    hit_pct: pct(
+      sum((r) => r.hits),
+      readPages + writePages,
+    ),
+    hits_per_s: rate((r) => r.hits_per_s),
+    misses_per_s: rate((r) => r.misses_per_s),
+  };
 }
 
 export function cachetopStats(sample: CachetopSample, previous: CachetopSample | undefined): Record<string, number> {

@@ -13,6 +13,9 @@ export interface FiletopEntry extends FiletopRecord {
   id: string;
   /** escaped; pipes as pipe:[ino], sockets as socket:[ino] */
   path: string;
+  /** the process's cgroup (its path, '' when unknown) and workload, from cgid */
+  cgroup: string;
+  workload: string;
 }
 
 /** What a row is: its process and file. Made once per row; replaced only when the file's name comes or changes. */
@@ -76,6 +79,9 @@ export interface FiletopRow {
   id: string;
   pid: number;
   comm: string;
+  /** the process's cgroup and workload ('' when unknown) */
+  cgroup: string;
+  workload: string;
   type: FiletopType;
   path: string;
   major: number;
@@ -174,6 +180,8 @@ export function deriveFiletop(sample: FiletopSample, previous: FiletopSample | u
       id: e.id,
       pid: e.pid,
       comm: e.comm,
+      cgroup: e.cgroup,
+      workload: e.workload,
       type: e.type,
       path: e.path,
       major: devMajor(e.dev),

@@ -167,6 +167,8 @@ export function deriveTcptop(sample: TcptopSample, previous: TcptopSample | unde
       lport: n.lport,
       raddr: n.raddr,
       rport: n.rport,
+      cgroup: n.cgroup,
+      workload: n.workload,
       rx_bytes: rx,
       tx_bytes: tx,
       rx_per_s: perSecond(rx, elapsedNs),

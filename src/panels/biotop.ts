@@ -1,5 +1,6 @@
 /** The biotop panel: block I/O per process, disk and operation, with latency from issue to completion. */
-import { commColumn, pidColumn } from './columns.js';
+import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
+import { createCgroupNamer } from '../kernel/cgroups.js';
 import { histQuantile, biotopStats, deriveBiotop, type BiotopEntry, type BiotopRow, type BiotopSample } from '../models/biotop.js';
 import {
   BIOTOP_HIST_SLOTS,
@@ -15,7 +16,7 @@ import {
 import { humanBytes, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
-import { sumArrays, sumOf, sumRate, weightedMean, type Grouping } from './group.js';
+import { byCgroup, sumArrays, sumOf, sumRate, weightedMean, type Grouping } from './group.js';
 import { BPF_MISSED, type HostInfo, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, UNMATCHED_COMPLETIONS, asNumber } from './types.js';
 import { log2Buckets } from './metric-kit.js';
 import { biotop as names } from '../generated/bpf.js';
@@ -102,6 +103,8 @@ export function createBiotopReader(obj: BpfObject<Maps>, layouts: BiotopLayouts,
   const extras = new Map<string, Extra>();
   let swept = 0;
   let issuedBefore = new Map<string, number>();
+  const cgroupOf = createCgroupNamer(host);
+  const entry = (r: BiotopRecord, id: string): BiotopEntry => ({ ...r, id, ...cgroupOf(r.cgid) });
 
   /** Issued entries that were there unchanged at the read before, on disks with nothing in flight: taken and returned. */
   const sweep = (): BiotopInflight[] => {
@@ -145,7 +148,7 @@ export function createBiotopReader(obj: BpfObject<Maps>, layouts: BiotopLayouts,
       const lastActiveNs = active ? now : s.lastActiveNs;
       seen.set(id, { io: r.io, lastActiveNs, rawKey });
       if (now - lastActiveNs >= IDLE_DELETE_NS) stale.push(rawKey);
-      rows.set(id, { ...r, id });
+      rows.set(id, entry(r, id));
     });
     for (const e of sweep()) {
       const id = rowId(e);
@@ -163,6 +166,7 @@ export function createBiotopReader(obj: BpfObject<Maps>, layouts: BiotopLayouts,
             op: e.op,
             comm: e.comm,
             disk: e.disk,
+            cgid: e.cgid,
             io: 0,
             bytes: 0,
             latIo: 0,
@@ -183,7 +187,7 @@ export function createBiotopReader(obj: BpfObject<Maps>, layouts: BiotopLayouts,
     if (stale.length > 0) {
       const taken = decodeBiotop(obj.takeKeys('biotop_rows', Buffer.concat(stale)), layouts);
       for (const r of taken) {
-        rows.set(rowId(r), { ...r, id: rowId(r) }); // the counts at the moment it left
+        rows.set(rowId(r), entry(r, rowId(r))); // the counts at the moment it left
         seen.delete(rowId(r));
       }
     }
@@ -196,7 +200,7 @@ export function createBiotopReader(obj: BpfObject<Maps>, layouts: BiotopLayouts,
         if (!seen.has(id)) extras.delete(id); // the row left (idle): these counts left with it
       } else if (!row && x.created === -1) {
         if (now - x.changedNs >= IDLE_DELETE_NS) extras.delete(id);
-        else rows.set(id, { ...x.base, io: x.io, bytes: x.bytes, id });
+        else rows.set(id, { ...entry(x.base, id), io: x.io, bytes: x.bytes });
       } else {
         extras.delete(id); // a new instance of the row: what was counted here was reported with the old one
       }
@@ -264,7 +268,7 @@ const BIOTOP_GROUPINGS: readonly Grouping<BiotopRow>[] = [
     by: ['disk'],
     key: (r) => `${r.major}:${r.minor}`,
     merge: mergeBiotop,
-    hide: ['pid', 'comm', 'op'],
+    hide: ['pid', 'comm', 'op', 'workload', 'cgroup'],
     hideDetail: ['process', 'disk'],
     member: (r) => `${r.pid || '-'} ${r.comm || '[kernel]'} ${r.op}`,
   },
@@ -277,6 +281,10 @@ const BIOTOP_GROUPINGS: readonly Grouping<BiotopRow>[] = [
     hideDetail: ['disk'],
     member: (r) => `${r.disk || '?'} ${r.op}`,
   },
+  byCgroup(mergeBiotop, ['pid', 'comm', 'op', 'disk', 'major', 'minor'], (r) => `${r.pid || '-'} ${r.comm || '[kernel]'} ${r.disk || '?'} ${r.op}`, [
+    'process',
+    'disk',
+  ]),
 ];
 
 /** /metrics' latency buckets: every power of 4 from 1 µs to 17 s (the log2 slots 2^10 … 2^34 ns, merged by two). */
@@ -290,6 +298,7 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
   source: {
     kind: 'bpf',
     stem: 'biotop',
+    cgroupFilter: true,
     tiers: TIERS,
     records: BIOTOP_RECORDS,
     createReader: (obj, layouts, host) => createBiotopReader(obj, layouts as BiotopLayouts, host),
@@ -378,11 +387,15 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
       unit: 'latency',
       help: '99th percentile of issue → completion: the upper edge of its log2 bucket',
     },
+    workloadColumn<BiotopRow>(5),
+    cgroupColumn<BiotopRow>(9),
   ],
+  cgroupOf: (r) => r.cgroup || null,
   defaultSort: { key: 'bytes', descending: true },
   rates: { io_per_s: 'io', bytes_per_s: 'bytes' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
+    { label: 'cgroup', value: (r) => (r.cgroup ? `${r.cgroup} (${r.workload})` : '-') },
     { label: 'disk', value: (r) => `${r.disk} (${r.major}:${r.minor}), ${r.op}` },
     { label: 'requests', value: (r) => `${r.io}, ${humanBytes(r.bytes)}` },
     { label: 'latency', value: (r) => `device avg ${humanNs(r.avg_lat_ns)}, p99 < ${humanNs((r.p99_lat_ns ?? 0) + 1)}; await ${humanNs(r.await_ns)}` },

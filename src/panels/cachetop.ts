@@ -1,7 +1,9 @@
 /** The cachetop panel: page-cache hits, misses and dirtied pages per process, in pages (never folios). */
-import { commColumn, pidColumn } from './columns.js';
+import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
+import { createCgroupNamer } from '../kernel/cgroups.js';
+import { byCgroup } from './group.js';
 import { hostConstants } from '../kernel/auxv.js';
-import { cachetopStats, deriveCachetop, type CachetopEntry, type CachetopRow, type CachetopSample } from '../models/cachetop.js';
+import { cachetopStats, deriveCachetop, mergeCachetop, type CachetopEntry, type CachetopRow, type CachetopSample } from '../models/cachetop.js';
 import { CACHETOP_RECORDS, decodeCachetop, type CachetopLayouts, type CachetopRecord } from '../records/cachetop.js';
 import { compareValues } from '../models/delta.js';
 import { humanCount, percent } from '../format.js';
@@ -85,6 +87,7 @@ const rowId = (r: CachetopRecord): string => `p${r.pid}`;
 export function createCachetopReader(obj: BpfObject<Maps>, layouts: CachetopLayouts, host: HostInfo, tier?: Tier<Programs>): () => CachetopSample {
   const estimated = tier?.traits?.includes(ESTIMATED) ?? false;
   const capacity = obj.mapInfo('cachetop_rows').maxEntries;
+  const cgroupOf = createCgroupNamer(host);
   const seen = new Map<string, { total: number; moved: number; lastActiveNs: number; rawKey: Buffer }>();
   let evicted = 0;
   return () => {
@@ -105,7 +108,7 @@ export function createCachetopReader(obj: BpfObject<Maps>, layouts: CachetopLayo
       seen.set(id, { total, moved, lastActiveNs, rawKey });
       if (now - lastActiveNs >= IDLE_DELETE_NS) stale.push(rawKey);
       else busy.push({ id, lastActiveNs, moved, rawKey });
-      rows.set(id, { ...r, id });
+      rows.set(id, { ...r, id, ...cgroupOf(r.cgid) });
     });
     const excess = read.count - stale.length - Math.floor(capacity * LOW_WATER);
     if (read.count > capacity * HIGH_WATER && excess > 0) {
@@ -117,7 +120,7 @@ export function createCachetopReader(obj: BpfObject<Maps>, layouts: CachetopLayo
     if (stale.length > 0) {
       const taken = decodeCachetop(obj.takeKeys('cachetop_rows', Buffer.concat(stale)), layouts);
       for (const r of taken) {
-        rows.set(rowId(r), { ...r, id: rowId(r) }); // the counts at the moment it left
+        rows.set(rowId(r), { ...r, id: rowId(r), ...cgroupOf(r.cgid) }); // the counts at the moment it left
         seen.delete(rowId(r));
       }
     }
@@ -175,6 +178,7 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
   source: {
     kind: 'bpf',
     stem: 'cachetop',
+    cgroupFilter: true,
     tiers: TIERS,
     records: CACHETOP_RECORDS,
     createReader: (obj, layouts, host, tier) => createCachetopReader(obj, layouts as CachetopLayouts, host, tier),
@@ -259,11 +263,16 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
       format: (v) => (v ? '~' : ''),
       help: '~ : hits estimated from read/write bytes and mmap faults (no page-access hook on this kernel)',
     },
+    workloadColumn<CachetopRow>(5),
+    cgroupColumn<CachetopRow>(9),
   ],
+  cgroupOf: (r) => r.cgroup || null,
+  groupings: [byCgroup(mergeCachetop, ['pid', 'uid', 'comm'], (r) => `${r.pid} ${r.comm}`, ['process'])],
   defaultSort: { key: 'hits', descending: true },
   rates: { hits_per_s: 'hits', misses_per_s: 'misses' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm} (uid ${r.uid})` },
+    { label: 'cgroup', value: (r) => (r.cgroup ? `${r.cgroup} (${r.workload})` : '-') },
     { label: 'accesses', value: (r) => `${r.accesses} pages: ${r.read_pages} read, ${r.write_pages} written${r.estimated ? ' (estimated)' : ''}` },
     { label: 'misses', value: (r) => `${r.misses} pages: ${r.read_misses} by reads, ${r.write_misses} by writes` },
     { label: 'hit ratio', value: (r) => `${pctCell(r.hit_pct)}% (read ${pctCell(r.read_hit_pct)}%, write ${pctCell(r.write_hit_pct)}%)` },

@@ -5,7 +5,7 @@
  * processes in the process panel.
  */
 import { hostConstants } from '../kernel/auxv.js';
-import { cgroupHostOf, cgroupSetup, createWorkloadNames, hostPsi, underCgroup, V1_CONTROLLERS, walkCgroups } from '../kernel/cgroups.js';
+import { cgroupHostOf, cgroupSetup, createTreeCache, createWorkloadNames, hostPsi, underCgroup, V1_CONTROLLERS, type TreeCache } from '../kernel/cgroups.js';
 import { procsPanel } from './procs.js';
 import { deriveCgroups, type CgroupEntry, type CgroupRow, type CgroupSample } from '../models/cgroup.js';
 import { workloadOf } from '../models/workload.js';
@@ -42,57 +42,139 @@ const V1_FILES: Readonly<Record<(typeof V1_CONTROLLERS)[number], readonly string
 const v1Limit = (v: number | null): number | null => (v === null ? null : v >= 2 ** 62 ? Infinity : v);
 const lines = (text: string | null | undefined): number | null => (text === null || text === undefined ? null : text.split('\n').filter(Boolean).length);
 
-/** Reads every cgroup's files each interval: the union of the hierarchies' trees, in one call. */
+/** Limits change rarely: read when the trees are walked again (every 10 s, or when cgroups came or went). */
+const SLOW_FILES: ReadonlySet<string> = new Set([
+  'cpu.max',
+  'memory.high',
+  'memory.max',
+  'pids.max',
+  'cpu.cfs_quota_us',
+  'cpu.cfs_period_us',
+  'memory.limit_in_bytes',
+]);
+
+type Where = 'v2' | (typeof V1_CONTROLLERS)[number];
+
+/**
+ * Reads every cgroup's files each interval, in one call: the union of the hierarchies' trees. What makes it cheap
+ * with hundreds of cgroups: the trees are walked again only when they may have changed (createTreeCache), a file no
+ * cgroup of a hierarchy has (memory.current where cgroup2 has no memory controller) is not asked for again until the
+ * next walk, limits are read at walks only, and a cgroup's processes are counted from one hierarchy.
+ */
 export function createCgroupReader(host: HostInfo): () => CgroupSample {
   const ch = cgroupHostOf(host);
   const setup = cgroupSetup(ch.readText);
   const names = createWorkloadNames(ch);
   const psi = hostPsi(ch.readText);
   const hz = hostConstants().clockTicks;
-  const v1 = V1_CONTROLLERS.filter((c) => setup.mounts.v1.has(c));
+  const hierarchies: { where: Where; root: string }[] = [
+    ...(setup.mounts.v2 ? [{ where: 'v2' as const, root: setup.mounts.v2 }] : []),
+    ...V1_CONTROLLERS.filter((c) => setup.mounts.v1.has(c)).map((c) => ({ where: c, root: setup.mounts.v1.get(c)! })),
+  ];
+  // One cache per mount: cpu and cpuacct are often mounted together.
+  const caches = new Map<string, TreeCache>();
+  for (const h of hierarchies) if (!caches.has(h.root)) caches.set(h.root, createTreeCache(ch, h.root));
+  const missing = new Map<Where, Set<string>>();
+  const slow = new Map<string, string | null>();
+  const workloads = new Map<string, { name: string; kind: CgroupEntry['kind'] }>();
+  const filter = host.cgroupFilter?.path;
   return () => {
     let cut = 0;
-    const trees: { where: 'v2' | (typeof V1_CONTROLLERS)[number]; root: string; paths: Set<string> }[] = [];
-    if (setup.mounts.v2) {
-      const w = walkCgroups(ch, setup.mounts.v2);
-      cut += w.cut;
-      trees.push({ where: 'v2', root: setup.mounts.v2, paths: new Set(w.paths) });
+    const walkedRoots = new Map<string, { paths: Set<string>; walked: boolean }>();
+    for (const [root, cache] of caches) {
+      const t = cache.get();
+      cut += t.cut;
+      walkedRoots.set(root, { paths: new Set(t.paths), walked: t.walked });
     }
-    const walked = new Map<string, Set<string>>();
-    for (const c of v1) {
-      const root = setup.mounts.v1.get(c)!;
-      // cpu and cpuacct are often mounted together: one walk.
-      let paths = walked.get(root);
-      if (!paths) {
-        const w = walkCgroups(ch, root);
-        cut += w.cut;
-        walked.set(root, (paths = new Set(w.paths)));
-      }
-      trees.push({ where: c, root, paths });
-    }
+    const trees = hierarchies.map((h) => ({ ...h, ...walkedRoots.get(h.root)! }));
+    for (const t of trees) if (t.walked) missing.delete(t.where);
     const all = new Set<string>();
-    const filter = host.cgroupFilter?.path;
     for (const t of trees) for (const p of t.paths) if (!filter || underCgroup(p, filter)) all.add(p);
-    // Every file of every cgroup, in one call; where each landed, by cgroup, tree and file.
+    // Limits are read again for a hierarchy walked again.
+    const rewalked = new Set(trees.filter((t) => t.walked).map((t) => t.where));
+    if (rewalked.size > 0) {
+      for (const k of slow.keys()) if (rewalked.has(k.slice(k.indexOf('\0') + 1, k.lastIndexOf('\0')) as Where)) slow.delete(k);
+      if (workloads.size > 4 * all.size + 1000) workloads.clear();
+    }
+    // Every file to read, in one call; where each landed, by cgroup, hierarchy and file.
     const files: string[] = [];
     const at = new Map<string, number>();
-    for (const path of all)
+    const asked = new Map<string, { where: Where; file: string; path: string }>();
+    const inV2 = (path: string): boolean => trees[0]?.where === 'v2' && trees[0].paths.has(path);
+    // What a cgroup's limits make worth reading (known from the limits read at the last walk; at a walk, everything):
+    // v1's throttling counters only under a quota, its limit hits only under a limit; v1's CPU usage only where
+    // cgroup2's cpu.stat (which every cgroup2 cgroup has) does not give it.
+    const limit = (path: string, where: Where, file: string): number | null => parseSingle(slow.get(`${path}\0${where}\0${file}`) ?? '');
+    const needed = (path: string, where: Where, f: string): boolean => {
+      if (where === 'cpuacct') return !inV2(path);
+      if (where === 'cpu' && f === 'cpu.stat') {
+        const q = limit(path, 'cpu', 'cpu.cfs_quota_us');
+        return q === null || q >= 0;
+      }
+      if (where === 'memory' && (f === 'memory.failcnt' || f === 'memory.oom_control')) {
+        const l = limit(path, 'memory', 'memory.limit_in_bytes');
+        return l === null || l < 2 ** 62;
+      }
+      return true;
+    };
+    for (const path of all) {
+      let procs = false;
       for (const t of trees) {
         if (!t.paths.has(path)) continue;
         const dir = path === '/' ? t.root : t.root + path;
+        const gone = missing.get(t.where);
         for (const f of t.where === 'v2' ? V2_FILES : V1_FILES[t.where]) {
-          at.set(`${path}\0${t.where}\0${f}`, files.length);
+          if (gone?.has(f)) continue;
+          const key = `${path}\0${t.where}\0${f}`;
+          if (SLOW_FILES.has(f) && slow.has(key)) continue;
+          if (!needed(path, t.where, f)) continue;
+          // Processes: cgroup2's, else the first v1 hierarchy that has the cgroup.
+          if (f === 'cgroup.procs') {
+            if (procs || (t.where !== 'v2' && inV2(path))) continue;
+            procs = true;
+          }
+          at.set(key, files.length);
+          asked.set(key, { where: t.where, file: f, path });
           files.push(`${dir}/${f}`);
         }
       }
+    }
     const texts = ch.readFiles(files);
+    // A file no cgroup of a hierarchy has is not asked for again until the next walk.
+    const seen = new Map<string, boolean>();
+    for (const [key, a] of asked) {
+      const fk = `${a.where}\0${a.file}`;
+      seen.set(fk, (seen.get(fk) ?? false) || (texts[at.get(key)!] ?? null) !== null);
+      if (SLOW_FILES.has(a.file)) slow.set(key, texts[at.get(key)!] ?? null);
+    }
+    for (const [fk, any] of seen)
+      if (!any) {
+        const [where, file] = fk.split('\0') as [Where, string];
+        let m = missing.get(where);
+        if (!m) missing.set(where, (m = new Set()));
+        m.add(file);
+      }
+    // A cgroup none of whose files could be read (of those its hierarchy's cgroups have) is gone: its tree is walked
+    // again at the next read.
+    const ok = new Map<string, boolean>();
+    for (const [key, a] of asked) {
+      if (!seen.get(`${a.where}\0${a.file}`)) continue;
+      const ck = `${a.where}\0${a.path}`;
+      ok.set(ck, (ok.get(ck) ?? false) || (texts[at.get(key)!] ?? null) !== null);
+    }
+    for (const [ck, fine] of ok)
+      if (!fine) {
+        const h = hierarchies.find((x) => x.where === ck.slice(0, ck.indexOf('\0')));
+        if (h) caches.get(h.root)?.invalidate();
+      }
     const entries = new Map<string, CgroupEntry>();
     for (const path of all) {
       const get = (where: string, f: string): string | null => {
-        const i = at.get(`${path}\0${where}\0${f}`);
-        return i === undefined ? null : (texts[i] ?? null);
+        const key = `${path}\0${where}\0${f}`;
+        const i = at.get(key);
+        if (i !== undefined) return texts[i] ?? null;
+        return slow.get(key) ?? null;
       };
-      const inV2 = trees[0]?.where === 'v2' && trees[0].paths.has(path);
       const used = new Set<string>();
       const from = <T>(v2: T | null, v1v: () => T | null, ctrl: string): T | null => {
         if (v2 !== null) {
@@ -184,17 +266,21 @@ export function createCgroupReader(host: HostInfo): () => CgroupSample {
       );
       // Membership: cgroup2's, else the first v1 hierarchy that has the cgroup.
       let procs = lines(get('v2', 'cgroup.procs'));
-      for (const c of v1) if (procs === null) procs = lines(get(c, 'cgroup.procs'));
+      for (const h of hierarchies) if (procs === null && h.where !== 'v2') procs = lines(get(h.where, 'cgroup.procs'));
       const pressure = (f: string): ReturnType<typeof parsePressure> => {
         const t = get('v2', f);
         return t === null ? null : parsePressure(t);
       };
-      const w = workloadOf(path, names);
+      let w = workloads.get(path);
+      if (!w) {
+        const named = workloadOf(path, names);
+        workloads.set(path, (w = { name: escapeControl(named.name), kind: named.kind }));
+      }
       entries.set(path, {
         path,
-        inV2,
-        source: used.size === 0 ? (inV2 ? 'v2' : 'v1') : [...used].sort().reverse().join('+'),
-        workload: escapeControl(w.name),
+        inV2: inV2(path),
+        source: used.size === 0 ? (inV2(path) ? 'v2' : 'v1') : [...used].sort().reverse().join('+'),
+        workload: w.name,
         kind: w.kind,
         procs,
         cpu,
@@ -285,6 +371,9 @@ export const cgroupsPanel: PanelDef<CgroupSample, CgroupRow> = {
     createReader: (_readText, host) => createCgroupReader(host),
   },
   hookList: [{ name: 'proc', hooks: 'the cgroup files (no BPF, no privilege)' }],
+  // Every cgroup's files each interval (5 or so per cgroup: 40 ms a read with 500 cgroups here): read only while on
+  // screen, or from start when --panels names it. The checklist reads the cgroups' pressure itself, under pressure.
+  attach: 'on-screen',
   derive: deriveCgroups,
   stats: (s) => ({ psi: s.psi ? 1 : 0, cut: s.cut, v2: s.layout === 'v2' || s.layout === 'hybrid' ? 1 : 0 }),
   summarize: cgroupSummary,
@@ -292,7 +381,8 @@ export const cgroupsPanel: PanelDef<CgroupSample, CgroupRow> = {
   trendOf: { label: 'CPU % (100 = one CPU)', format: (v) => `${v.toFixed(0)}%` },
   pinned: (r) => r.path === '/',
   tree: { parent: (r: CgroupRow) => r.parent, name: 'path', sums: {} },
-  drill: () => [procsPanel.id],
+  // A cgroup's processes; not for a cgroup only a v1 hierarchy has (processes are listed by their cgroup2 membership).
+  drill: (r) => (r.source === 'v1' ? [] : [procsPanel.id]),
   // Its processes, the busiest first.
   drillView: (r) => ({ cgroup: r.path, sort: { key: 'cpu_pct', descending: true } }),
   cgroupOf: (r) => r.path,
@@ -312,7 +402,7 @@ export const cgroupsPanel: PanelDef<CgroupSample, CgroupRow> = {
       format: (v, r) => ('tree_depth' in r ? r.name : String(v)),
       help: "the cgroup's path below the hierarchy's root (cgroup2's where there is one)",
     },
-    workloadColumn<CgroupRow>(3),
+    workloadColumn<CgroupRow>(3, { always: true }),
     {
       key: 'processes',
       title: 'PROCS',

@@ -30,14 +30,15 @@ export function commColumn<R extends { comm: string }>(help: string, opts: { wid
 }
 
 /** WORKLOAD: whose a row is, from its cgroup's path (a systemd unit, a container, a pod). */
-export function workloadColumn<R extends { workload: string }>(drop: number): Column<R> {
+export function workloadColumn<R extends { workload: string }>(drop: number, opts: { always?: boolean } = {}): Column<R> {
   return {
     key: 'workload',
     title: 'WORKLOAD',
     width: 18,
-    minWidth: 10,
     maxWidth: 40,
     drop,
+    // Where the rows are cgroups it is what they are: squeezed like any column, not left out for want of room.
+    ...(opts.always ? { minWidth: 10 } : { whenRoom: true }),
     align: 'left',
     keep: 'start',
     value: (r) => r.workload,
@@ -52,9 +53,9 @@ export function cgroupColumn<R extends { cgroup: string }>(drop: number): Column
     key: 'cgroup',
     title: 'CGROUP',
     width: 24,
-    minWidth: 10,
     maxWidth: 60,
     drop,
+    whenRoom: true,
     align: 'left',
     keep: 'end',
     ascending: true,

@@ -1,5 +1,6 @@
 /** The filetop panel: reads and writes per process and file (full paths), from the read/write family of system calls. */
-import { commColumn, pidColumn } from './columns.js';
+import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
+import { createCgroupNamer } from '../kernel/cgroups.js';
 import {
   deriveFiletop,
   filetopByProcess,
@@ -15,7 +16,7 @@ import { decodeNames, FILETOP_RECORDS, fileKey, filetopDecoder, type FiletopLayo
 import { humanBytes, humanCount } from '../format.js';
 import { decodeCounterArray, field } from '../records/layout.js';
 import type { BpfObject } from '../native.js';
-import { sumOf, sumRate, type Grouping } from './group.js';
+import { byCgroup, sumOf, sumRate, type Grouping } from './group.js';
 import { MapMirror, u64at, type Mirrored } from '../sources/map-mirror.js';
 import { BPF_MISSED, type HostInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
 import { busyByName, num, OTHER, str, sumByProcess } from './metric-kit.js';
@@ -113,6 +114,7 @@ interface Known extends Mirrored {
  */
 export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, host: HostInfo): () => FiletopSample {
   const capacity = obj.mapInfo('filetop_rows').maxEntries;
+  const cgroupOf = createCgroupNamer(host);
   const d = filetopDecoder(L);
   if (L.key.size !== 16 || L.val.size % 8 !== 0) throw new Error('filetop records: the reader reads the key as four u32 words and the value in u64 words');
   const off = (['reads', 'writes', 'read_bytes', 'write_bytes', 'created_ns'] as const).map((f) => {
@@ -166,6 +168,8 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
           ino: r.ino,
           type: r.type,
           comm: r.comm,
+          cgid: r.cgid,
+          ...cgroupOf(r.cgid),
           path: names.get(file) ?? `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]`,
         };
         // Fields written out, not spread from a key object: that made every row a dictionary-mode object here (half
@@ -296,6 +300,7 @@ const FILETOP_GROUPINGS: readonly Grouping<FiletopRow>[] = [
     hideDetail: ['file'],
     member: (r) => r.path,
   },
+  byCgroup(mergeFiletop, ['pid', 'comm', 'type', 'path', 'major', 'minor', 'ino'], (r) => `${r.pid} ${r.comm} ${r.path}`, ['process', 'file']),
 ];
 
 /** /metrics' file type label. */
@@ -311,6 +316,7 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
   source: {
     kind: 'bpf',
     stem: 'filetop',
+    cgroupFilter: true,
     tiers: TIERS,
     records: FILETOP_RECORDS,
     createReader: (obj, layouts, host) => createFiletopReader(obj, layouts as FiletopLayouts, host),
@@ -405,11 +411,15 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
       format: (v) => String(v),
       help: "the file's full path from the process's root mount (a cut path starts with …); pipes as pipe:[inode], sockets as socket:[inode]",
     },
+    workloadColumn<FiletopRow>(5),
+    cgroupColumn<FiletopRow>(9),
   ],
+  cgroupOf: (r) => r.cgroup || null,
   defaultSort: { key: 'total', descending: true },
   rates: { read_bytes_per_s: 'read_bytes', write_bytes_per_s: 'write_bytes' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
+    { label: 'cgroup', value: (r) => (r.cgroup ? `${r.cgroup} (${r.workload})` : '-') },
     {
       label: 'file',
       value: (r) => `${r.path} (${r.type === 'R' ? 'regular' : r.type === 'S' ? 'socket' : 'other'}, device ${r.major}:${r.minor}, inode ${r.ino})`,

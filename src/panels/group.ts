@@ -111,9 +111,12 @@ export function groupView<R extends Row>(spec: AnyPanelSpec, panel: PanelFrame, 
       return `${m.length}: ${shown.join('; ')}${m.length > shown.length ? `; and ${m.length - shown.length} more` : ''}`;
     },
   };
-  const columns = spec.columns.filter((c) => !hidden.has(c.key));
-  // The count goes after the columns that name the group.
-  const at = Math.max(...g.by.map((k) => columns.findIndex((c) => c.key === k))) + 1;
+  // The columns that name the group come first (shown whatever the room: a cgroup's path is what its group is), then
+  // the count, then the rest.
+  const kept = spec.columns.filter((c) => !hidden.has(c.key));
+  const named = g.by.flatMap((k) => kept.filter((c) => c.key === k)).map((c) => (c.whenRoom ? { ...c, whenRoom: false, minWidth: Math.min(c.width, 12) } : c));
+  const columns = [...named, ...kept.filter((c) => !g.by.includes(c.key))];
+  const at = named.length;
   // Pinned rows, drills and tones read fields of single rows: a group has none of them.
   const { pinned: _pinned, drill: _drill, tone: _tone, quiet, ...rest } = spec;
   const grouped: AnyPanelSpec = {
@@ -125,4 +128,17 @@ export function groupView<R extends Row>(spec: AnyPanelSpec, panel: PanelFrame, 
     ...(quiet ? { quiet: (r: Row) => (members.get(r.id) ?? []).every((m) => quiet(m)) } : {}),
   };
   return { spec: grouped, panel: { ...panel, rows, history } };
+}
+
+/**
+ * Grouping by cgroup (`t`), as every panel whose rows have one offers it: the cgroup and its workload name the group,
+ * `hide` are the columns that differ within it.
+ */
+export function byCgroup<R extends Row & { cgroup: string; workload: string }>(
+  merge: (rows: readonly R[]) => R,
+  hide: readonly string[],
+  member: (r: R) => string,
+  hideDetail?: readonly string[],
+): Grouping<R> {
+  return { name: 'cgroup', by: ['cgroup', 'workload'], key: (r) => r.cgroup || '-', merge, hide, member, ...(hideDetail ? { hideDetail } : {}) };
 }

@@ -18,7 +18,7 @@ import {
 import { biotopPanel } from './biotop.js';
 import { cachetopPanel } from './cachetop.js';
 import { cgroupsPanel } from './cgroups.js';
-import { cgroupHostOf, cgroupSetup, createWorkloadNames, hostPsi, readCgroupPressure } from '../kernel/cgroups.js';
+import { cgroupHostOf, cgroupSetup, createTreeCache, createWorkloadNames, hostPsi, readCgroupPressure } from '../kernel/cgroups.js';
 import { parsePressure, type CgroupPressure } from '../records/cgroupfs.js';
 import { workloadOf } from '../models/workload.js';
 import { filetopPanel } from './filetop.js';
@@ -93,11 +93,17 @@ export function createChecklistReader(readText: (path: string) => string, host: 
   }
   let recent: KmsgRecord[] = [];
   let seen = 0;
-  // Pressure: the host's, and each cgroup2 cgroup's (the culprit a step under pressure names).
+  // Pressure: the host's, and each cgroup2 cgroup's (the culprit a step under pressure names). The cgroups' files are
+  // read only while the host is under some pressure (any resource stalled 1 % of the time since the last reading):
+  // on a host with hundreds of cgroups they are thousands of files, and a culprit is only named under pressure. The
+  // first interval under pressure gives the shares for the next: the culprit is named from the second.
   const psiHost = hostPsi(readText);
   const cg = cgroupHostOf(host);
   const v2 = psiHost.ok ? cgroupSetup(readText).mounts.v2 : null;
+  const tree = v2 ? createTreeCache(cg, v2) : null;
   const names = createWorkloadNames(cg);
+  const workloads = new Map<string, string>();
+  let last: { psi: CgroupPressure; ns: number } | null = null;
   const pressure = (): { psi: CgroupPressure | null; cgroupPsi?: Map<string, CgroupPressure & { workload: string }> } => {
     if (!psiHost.ok) return { psi: null };
     const one = (f: string): ReturnType<typeof parsePressure> => {
@@ -108,9 +114,19 @@ export function createChecklistReader(readText: (path: string) => string, host: 
       }
     };
     const psi = { cpu: one('cpu'), memory: one('memory'), io: one('io') };
-    if (!v2) return { psi };
+    const ns = host.nowNs();
+    const before = last;
+    last = { psi, ns };
+    const moved = (k: 'cpu' | 'memory' | 'io'): boolean =>
+      before !== null && (psi[k]?.some.totalUs ?? 0) - (before.psi[k]?.some.totalUs ?? 0) >= ((ns - before.ns) / 1000) * 0.01;
+    if (!v2 || !tree || !(moved('cpu') || moved('memory') || moved('io'))) return { psi };
     const cgroupPsi = new Map<string, CgroupPressure & { workload: string }>();
-    for (const [path, c] of readCgroupPressure(cg, v2)) cgroupPsi.set(path, { ...c, workload: escapeControl(workloadOf(path, names).name) });
+    if (workloads.size > 10_000) workloads.clear();
+    for (const [path, c] of readCgroupPressure(cg, v2, tree)) {
+      let w = workloads.get(path);
+      if (w === undefined) workloads.set(path, (w = escapeControl(workloadOf(path, names).name)));
+      cgroupPsi.set(path, { ...c, workload: w });
+    }
     return { psi, cgroupPsi };
   };
   const blockDevices = (): Set<string> => {

@@ -16,7 +16,7 @@ import { parseProcCgroup } from '../records/cgroupfs.js';
 import { workloadOf } from '../models/workload.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
-import { sumOf, sumRate } from './group.js';
+import { byCgroup, sumOf, sumRate } from './group.js';
 import {
   asNumber,
   BPF_MISSED,
@@ -605,15 +605,12 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
   ],
   cgroupOf: (r) => r.cgroup || null,
   groupings: [
-    {
-      name: 'cgroup',
-      by: ['cgroup', 'workload'],
-      key: (r) => r.cgroup || '-',
-      merge: mergeProcs,
-      hide: ['pid', 'user', 'state', 'nice', 'start_s', 'comm', 'wait_p99_ns'],
-      hideDetail: ['process', 'command line', 'state', 'started'],
-      member: (r) => `${r.pid} ${r.comm}`,
-    },
+    byCgroup(mergeProcs, ['pid', 'user', 'state', 'nice', 'start_s', 'comm', 'wait_p99_ns'], (r) => `${r.pid} ${r.comm}`, [
+      'process',
+      'command line',
+      'state',
+      'started',
+    ]),
   ],
   defaultSort: { key: 'cpu_pct', descending: true },
   detail: [

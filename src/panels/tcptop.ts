@@ -1,11 +1,12 @@
 /** The tcptop panel: TCP bytes per connection and process, counted from the bytes actually moved. */
-import { commColumn, pidColumn } from './columns.js';
+import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
+import { createCgroupNamer } from '../kernel/cgroups.js';
 import { decodeCounters, TCPTOP_RECORDS, tcptopDecoder, type TcptopLayouts, type TcptopNames } from '../records/tcptop.js';
 import { field } from '../records/layout.js';
 import { deriveTcptop, tcptopByProcess, tcptopStats, type TcptopRow, type TcptopSample } from '../models/tcptop.js';
 import { humanBytes, humanNs } from '../format.js';
 import type { BpfObject } from '../native.js';
-import { sumRate, type Grouping } from './group.js';
+import { byCgroup, sumRate, type Grouping } from './group.js';
 import { MapMirror, u64at, type Mirrored } from '../sources/map-mirror.js';
 import {
   BPF_MISSED,
@@ -104,6 +105,7 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
   const lruCapacity = obj.mapInfo('tcptop_conns').maxEntries;
   const capacity = lruCapacity + obj.mapInfo('tcptop_big').maxEntries;
   const d = tcptopDecoder(layouts);
+  const cgroupOf = createCgroupNamer(host);
   if (layouts.key.size !== 16 || layouts.val.size % 8 !== 0)
     throw new Error('tcptop records: the reader reads the key as four u32 words and the value in u64 words');
   for (const f of ['rx_bytes', 'tx_bytes', 'created_ns']) if (field(layouts.val, f).offset % 8 !== 0) throw new Error(`tcptop_val.${f} is not 8-byte aligned`);
@@ -133,7 +135,7 @@ export function createTcptopReader(obj: BpfObject<Maps>, layouts: TcptopLayouts,
         const tx = u64at(vw, vb + txW);
         const created = u64at(vw, vb + crW);
         if (!e) {
-          const names = d.names(m, i);
+          const names = d.names(m, i, cgroupOf);
           // First seen now: it was created, so it moved bytes, since the previous read (or since the map was loaded).
           return names
             ? {
@@ -346,10 +348,16 @@ const TCPTOP_GROUPINGS: readonly Grouping<TcptopRow>[] = [
     by: ['rport'],
     key: (r) => String(r.rport),
     merge: mergeTcptop,
-    hide: ['pid', 'comm', 'family', 'laddr', 'lport', 'raddr'],
+    hide: ['pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'workload', 'cgroup'],
     hideDetail: ['process', 'local', 'remote'],
     member: (r) => `${r.pid} ${r.comm} ${r.laddr}:${r.lport} → ${r.raddr}`,
   },
+  byCgroup(
+    mergeTcptop,
+    ['pid', 'comm', 'family', 'laddr', 'lport', 'raddr', 'rport'],
+    (r) => `${r.pid} ${r.comm} ${r.laddr}:${r.lport} → ${r.raddr}:${r.rport}`,
+    ['process', 'local', 'remote'],
+  ),
 ];
 
 export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
@@ -358,6 +366,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   source: {
     kind: 'bpf',
     stem: 'tcptop',
+    cgroupFilter: true,
     tiers: TIERS,
     records: TCPTOP_RECORDS,
     createReader: (obj, layouts, host, tier) => createTcptopReader(obj, layouts as TcptopLayouts, host, tier),
@@ -443,11 +452,15 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
       unit: 'bytes',
       help: 'RX + TX (the default sort)',
     },
+    workloadColumn<TcptopRow>(5),
+    cgroupColumn<TcptopRow>(9),
   ],
+  cgroupOf: (r) => r.cgroup || null,
   defaultSort: { key: 'total', descending: true },
   rates: { rx_per_s: 'rx_bytes', tx_per_s: 'tx_bytes' },
   detail: [
     { label: 'process', value: (r) => `${r.pid} ${r.comm}` },
+    { label: 'cgroup', value: (r) => (r.cgroup ? `${r.cgroup} (${r.workload})` : '-') },
     { label: 'local', value: (r) => `${r.laddr} port ${r.lport}` },
     { label: 'remote', value: (r) => `${r.raddr} port ${r.rport}` },
     { label: 'received', value: (r) => humanBytes(r.rx_bytes) },

@@ -25,6 +25,11 @@ export interface Column<R> {
   maxWidth?: number;
   /** may be left out on a narrow terminal, before others are cut; higher goes first (default: kept) */
   drop?: number;
+  /**
+   * Shown only when every other column has its preferred width beside it (and the trend its least): a column that
+   * adds to the row (its cgroup) but must never squeeze what the row is (an address, a path).
+   */
+  whenRoom?: boolean;
   align: 'left' | 'right';
   /** which end of a value too long for the column is kept (default: the end for right-aligned columns) */
   keep?: 'start' | 'end';

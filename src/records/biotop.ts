@@ -18,9 +18,19 @@ export const BIOTOP_RECORDS = {
     hist: { u64s: BIOTOP_HIST_SLOTS },
     comm: { cstr: 16 },
     disk: { cstr: 32 },
+    cgid: 'u64',
   }),
   stat: record('biotop_stats_val', { count: 'u64' }),
-  inflight: record('biotop_inflight', { issue_ns: 'u64', pid: 'u32', bytes: 'u32', dev: 'u32', op: 'u32', comm: { cstr: 16 }, disk: { cstr: 32 } }),
+  inflight: record('biotop_inflight', {
+    issue_ns: 'u64',
+    pid: 'u32',
+    bytes: 'u32',
+    dev: 'u32',
+    op: 'u32',
+    comm: { cstr: 16 },
+    disk: { cstr: 32 },
+    cgid: 'u64',
+  }),
 };
 export type BiotopLayouts = Record<keyof typeof BIOTOP_RECORDS, RecordLayout>;
 
@@ -39,6 +49,8 @@ export interface BiotopRecord {
   /** escaped */
   comm: string;
   disk: string;
+  /** the cgroup2 id of the submitter (0: none seen) */
+  cgid: number;
   /** cumulative since `created`: every completed request, seen or not */
   io: number;
   bytes: number;
@@ -67,6 +79,7 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
     hist: field(L.val, 'hist'),
     comm: field(L.val, 'comm'),
     disk: field(L.val, 'disk'),
+    cgid: field(L.val, 'cgid'),
   };
   const out: BiotopRecord[] = [];
   for (let i = 0; i < read.count; i++) {
@@ -80,6 +93,7 @@ export function decodeBiotop(read: MapRead, L: BiotopLayouts): BiotopRecord[] {
       op: BIOTOP_OPS[u32(read.keys, kb, k.op)] ?? 'other',
       comm: escapeControl(cString(read.values, vb, v.comm)),
       disk: escapeControl(cString(read.values, vb, v.disk)),
+      cgid: u64n(read.values, vb, v.cgid),
       io: u64n(read.values, vb, v.io),
       bytes: u64n(read.values, vb, v.bytes),
       latIo: u64n(read.values, vb, v.latIo),
@@ -105,6 +119,7 @@ export interface BiotopInflight {
   op: BiotopOp;
   comm: string;
   disk: string;
+  cgid: number;
 }
 
 /**
@@ -121,6 +136,7 @@ export function decodeBiotopInflight(read: MapRead, L: BiotopLayouts): BiotopInf
     op: field(L.inflight, 'op'),
     comm: field(L.inflight, 'comm'),
     disk: field(L.inflight, 'disk'),
+    cgid: field(L.inflight, 'cgid'),
   };
   const out: BiotopInflight[] = [];
   for (let i = 0; i < read.count; i++) {
@@ -138,6 +154,7 @@ export function decodeBiotopInflight(read: MapRead, L: BiotopLayouts): BiotopInf
       op: BIOTOP_OPS[u32(read.values, vb, f.op)] ?? 'other',
       comm: escapeControl(cString(read.values, vb, f.comm)),
       disk: escapeControl(cString(read.values, vb, f.disk)),
+      cgid: u64n(read.values, vb, f.cgid),
     });
   }
   return out;

@@ -15,6 +15,7 @@ export const CACHETOP_RECORDS = {
     uid: 'u32',
     pad: 'u32',
     comm: { cstr: 16 },
+    cgid: 'u64',
   }),
   stat: record('cachetop_stats_val', { count: 'u64' }),
 };
@@ -26,6 +27,8 @@ export interface CachetopRecord {
   uid: number;
   /** escaped */
   comm: string;
+  /** the process's cgroup2 id, taken with comm */
+  cgid: number;
   readPages: number;
   writePages: number;
   misses: number;
@@ -47,6 +50,7 @@ export function decodeCachetop(read: MapRead, L: CachetopLayouts): CachetopRecor
     created: field(L.val, 'created_ns'),
     uid: field(L.val, 'uid'),
     comm: field(L.val, 'comm'),
+    cgid: field(L.val, 'cgid'),
   };
   const out: CachetopRecord[] = [];
   for (let i = 0; i < read.count; i++) {
@@ -56,6 +60,7 @@ export function decodeCachetop(read: MapRead, L: CachetopLayouts): CachetopRecor
       pid: u32(read.keys, kb, pid),
       uid: u32(read.values, vb, v.uid),
       comm: escapeControl(cString(read.values, vb, v.comm)),
+      cgid: u64n(read.values, vb, v.cgid),
       readPages: u64n(read.values, vb, v.read),
       writePages: u64n(read.values, vb, v.write),
       misses: u64n(read.values, vb, v.misses),

@@ -17,6 +17,7 @@ export const FILETOP_RECORDS = {
     type: 'u32',
     pad: 'u32',
     comm: { cstr: 16 },
+    cgid: 'u64',
   }),
   file: record('filetop_file', { dev: 'u32', pad: 'u32', ino: 'u64' }),
   name: record('filetop_name', { magic: 'u64', flags: 'u32', len: 'u32', path: { bytes: FILETOP_PATH_LEN } }),
@@ -52,6 +53,8 @@ export interface FiletopRecord extends FiletopCounts {
   type: FiletopType;
   /** escaped */
   comm: string;
+  /** the process's cgroup2 id, taken with comm */
+  cgid: number;
 }
 
 /** A name as the kernel stored it, made readable: pseudo files as /proc/PID/fd names them, a cut path marked with …. */
@@ -83,6 +86,7 @@ export function filetopDecoder(L: FiletopLayouts) {
     created: field(L.val, 'created_ns'),
     type: field(L.val, 'type'),
     comm: field(L.val, 'comm'),
+    cgid: field(L.val, 'cgid'),
   };
   return {
     check(read: MapRead, what: string): void {
@@ -108,6 +112,7 @@ export function filetopDecoder(L: FiletopLayouts) {
         ino: u64n(read.keys, kb, k.ino),
         type: FILETOP_TYPES[u32(read.values, vb, v.type)] ?? 'O',
         comm: escapeControl(cString(read.values, vb, v.comm)),
+        cgid: u64n(read.values, vb, v.cgid),
         ...this.counts(read, i),
       };
     },

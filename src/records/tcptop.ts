@@ -14,11 +14,13 @@ export const TCPTOP_RECORDS = {
     family: 'u16',
     pad: { bytes: 6 },
     comm: { cstr: 16 },
+    cgid: 'u64',
   }),
   stat: record('tcptop_stats_val', { count: 'u64' }),
 };
 export type TcptopLayouts = Record<keyof typeof TCPTOP_RECORDS, RecordLayout>;
 
+const NO_CGROUP = Object.freeze({ cgroup: '', workload: '' });
 const AF_INET = 2;
 const AF_INET6 = 10;
 
@@ -32,6 +34,9 @@ export interface TcptopNames {
   lport: number;
   raddr: string;
   rport: number;
+  /** the process's cgroup (its path, '' when unknown) and workload, from the entry's cgroup2 id */
+  cgroup: string;
+  workload: string;
 }
 
 /** The counters of an entry, cumulative since `created` (the kernel's creation time, which tells re-creations apart). */
@@ -81,6 +86,7 @@ export function tcptopDecoder(L: TcptopLayouts) {
     rx: field(L.val, 'rx_bytes'),
     tx: field(L.val, 'tx_bytes'),
     created: field(L.val, 'created_ns'),
+    cgid: field(L.val, 'cgid'),
   };
   return {
     check(read: MapRead, what: string): void {
@@ -94,8 +100,11 @@ export function tcptopDecoder(L: TcptopLayouts) {
     rx: (read: MapRead, i: number): number => u64n(read.values, i * L.val.size, v.rx),
     tx: (read: MapRead, i: number): number => u64n(read.values, i * L.val.size, v.tx),
     created: (read: MapRead, i: number): number => u64n(read.values, i * L.val.size, v.created),
-    /** null for an entry that is not IPv4 or IPv6 (never written by the programs; skipped) */
-    names(read: MapRead, i: number): TcptopNames | null {
+    /**
+     * null for an entry that is not IPv4 or IPv6 (never written by the programs; skipped). `cgroupOf` names the entry's
+     * cgroup2 id.
+     */
+    names(read: MapRead, i: number, cgroupOf: (id: number) => { cgroup: string; workload: string } = () => NO_CGROUP): TcptopNames | null {
       const kb = i * L.key.size;
       const vb = i * L.val.size;
       const family = u16(read.values, vb, v.family);
@@ -109,6 +118,7 @@ export function tcptopDecoder(L: TcptopLayouts) {
         lport: u16(read.keys, kb, k.lport),
         raddr: fmt(bytes(read.values, vb, v.raddr)),
         rport: u16(read.keys, kb, k.rport),
+        ...cgroupOf(u64n(read.values, vb, v.cgid)),
       };
     },
   };

@@ -56,7 +56,11 @@ export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober
     let obj: BpfObject | undefined;
     addon.takeLog(); // start this tier's log empty
     try {
-      const rodata = tier.rodata?.({ functionParams: (name) => addon.kernelFunctionParams(name) });
+      const own = tier.rodata?.({ functionParams: (name) => addon.kernelFunctionParams(name) });
+      // --cgroup, in the kernel: only the subtree's tasks are counted.
+      const filter =
+        source.cgroupFilter && host?.cgroupFilter?.id ? { cgroup_filter_id: host.cgroupFilter.id, cgroup_filter_level: host.cgroupFilter.level } : undefined;
+      const rodata = own || filter ? { ...own, ...filter } : undefined;
       obj = await addon.load(bpfObjectPath(source.stem), [...tier.programs], { ...(rodata ? { rodata } : {}), ...(mapSizes ? { mapSizes } : {}) });
       obj.attach();
       return { ok: true, obj, tier, attempts };

@@ -42,6 +42,11 @@ export interface BpfSource<S, K extends string = string, M extends string = stri
   tiers: readonly Tier<P>[];
   /** every record the reader decodes; offsets are resolved from the object's BTF when the panel opens */
   records: Readonly<Record<K, RecordDecl>>;
+  /**
+   * Its programs count only --cgroup's subtree (bpf/common.h's cgroup_filter_id and cgroup_filter_level, set at load):
+   * rows whose events come from a task, taken where the task is known.
+   */
+  cgroupFilter?: boolean;
   /** maps' capacities for this host, set at load (default: what the object declares) */
   mapSizes?: (host: HostInfo) => Partial<Record<M, number>>;
   /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
@@ -73,6 +78,8 @@ export interface HostInfo {
   listDir?: (path: string) => string[];
   /** a directory's subdirectories (a cgroup's children) */
   listSubdirs?: (path: string) => string[];
+  /** a file's inode number, or null (a cgroup2 directory's is the cgroup's id) */
+  statIno?: (path: string) => number | null;
   /** many small files at once, each one's text or null (the addon's readFiles: a /proc scan in one call) */
   readFiles?: (paths: readonly string[]) => (string | null)[];
   /** the kernel's ring buffer (/dev/kmsg) */

@@ -36,7 +36,7 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.equal(readFileSync(`/proc/${app}/comm`, 'utf8'), 'sixty\n', 'named sixty in ps, top and its own panels, not node');
     // The title: host, kernel, clock, interval, sixty's own CPU and RSS, and its BPF programs' estimated cost (stats off).
     assert.match(lines[0]!, /^sixty {2}\S+ {2}\S+ {2}\d\d:\d\d:\d\d {2}interval 0\.5s {2}sixty \d+\.\d% CPU \d+M {2}bpf ~(<0\.01|\d+\.\d\d)% est$/);
-    assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}mem /);
+    assert.match(lines[1]!, /^load \d+\.\d\d \d+\.\d\d \d+\.\d\d on \d+ CPUs {2}(psi cpu [<\d]+% mem [<\d]+\/[<\d]+% io [<\d]+\/[<\d]+% {2}|no PSI {2})?mem /);
     assert.match(s, /#▲ CHECK\s+VERDICT\s+NEXT\s+READING/);
     for (const step of ['uptime', 'dmesg', 'vmstat', 'mpstat', 'pidstat', 'iostat', 'free', 'sar DEV', 'sar TCP', 'top'])
       assert.match(s, new RegExp(`^\\s*\\d+ ${step}\\s`, 'm'));
@@ -65,7 +65,14 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.equal(await ended, 'SIGINT', 'the process got the signal the prompt named');
     tm.keys('Escape');
     await tm.waitFor((x) => !x.includes('filter /'));
+    // The cgroup panel, the root pinned on top; Enter lists its processes in the process panel; c shows every cgroup.
     tm.keys('Tab');
+    await tm.waitFor((x) => /^CGROUP\s+(WORKLOAD\s+)?PROCS\s+CPU%▼/m.test(x) && /^\/\s/m.test(x));
+    tm.keys('Enter');
+    await tm.waitFor((x) => /^cgroup \/ and below: \d+ rows \(c: every cgroup\)/m.test(x) && /^\s+PID\s/m.test(x));
+    tm.keys('c');
+    await tm.waitFor((x) => !x.includes('and below:') && /^\s+PID\s/m.test(x));
+    tm.keys('Tab', 'Tab');
     s = await tm.waitFor((x) => /softirqs( in kernel [^[]*)? \[tp_btf/.test(x) && /^hrtimer\s/m.test(x));
     lines = s.trimEnd().split('\n');
     assert.match(s, /VECTOR\s+COUNT\/s\s+TIME\/s▼\s+AVG\s+%CPU\s+MAX\s+BUSIEST\s+TREND/);
@@ -89,14 +96,16 @@ test('console: panels, sort, pause, help, resize and quit in a real terminal', a
     assert.ok(filetopProgs() > 0, 'attached while on screen');
     // sixty's own reads (the checklist's /proc files, every interval) show with their full paths.
     await tm.waitFor((x) => / R +\/\S+/.test(x));
-    // t: one row per process, its files summed; t again: back to single rows (filetop has one grouping).
+    // t: one row per process, its files summed; t again: by cgroup; then back to single rows.
     tm.keys('t');
     await tm.waitFor(
       (x) =>
-        /^grouped by process: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) &&
+        /^grouped by process: \d+ groups? of \d+ rows? \(t: by cgroup\)/m.test(x) &&
         /^\s+PID\s+COMM\s+ROWS\s+(READS\/s\s+WRITES\/s\s+)?RBYTES\/s\s+WBYTES\/s\s+TOTAL\/s▼/m.test(x) &&
         !/PATH/.test(x),
     );
+    tm.keys('t');
+    await tm.waitFor((x) => /^grouped by cgroup: \d+ groups? of \d+ rows? \(t: single rows\)/m.test(x) && /^\s*CGROUP\s+WORKLOAD\s+ROWS\s/m.test(x));
     tm.keys('t');
     await tm.waitFor((x) => !x.includes('grouped by') && /TOTAL\/s▼\s+T\s+PATH/.test(x));
     tm.keys('BTab', 'BTab', 'BTab');

@@ -87,6 +87,8 @@ export interface ConnFixture {
   laddr: number[];
   raddr: number[];
   comm: string | Buffer;
+  /** the process's cgroup2 id (default 0: none) */
+  cgid?: bigint;
 }
 
 export function tcptopEntries(conns: ConnFixture[]): [Buffer, Buffer][] {
@@ -100,6 +102,7 @@ export function tcptopEntries(conns: ConnFixture[]): [Buffer, Buffer][] {
       raddr: Buffer.from(c.raddr),
       family: c.family,
       comm: c.comm,
+      cgid: c.cgid ?? 0n,
     };
     return [encode(TCPTOP.key, key), encode(TCPTOP.val, val)];
   });
@@ -139,9 +142,20 @@ export interface TcptopConn {
   lastActiveNs: number;
 }
 
-export function conn(id: string, pid: number, rx: number, tx: number, extra: Partial<TcptopConn> & { comm?: string } = {}): TcptopConn {
-  const { comm, ...rest } = extra;
-  const names = { pid, comm: comm ?? 'proc', family: 'IPv4' as const, laddr: '127.0.0.1', lport: 1000, raddr: '127.0.0.1', rport: 2000 };
+export function conn(id: string, pid: number, rx: number, tx: number, extra: Partial<TcptopConn> & { comm?: string; cgroup?: string } = {}): TcptopConn {
+  const { comm, cgroup, ...rest } = extra;
+  const cg = cgroup ?? '/system.slice/app.service';
+  const names = {
+    pid,
+    comm: comm ?? 'proc',
+    family: 'IPv4' as const,
+    laddr: '127.0.0.1',
+    lport: 1000,
+    raddr: '127.0.0.1',
+    rport: 2000,
+    cgroup: cg,
+    workload: cg.split('/').pop() || '/',
+  };
   return { id, names, rx, tx, created: 1, lastActiveNs: 0, ...rest };
 }
 

@@ -120,7 +120,7 @@ test('without privileges: /proc panels run, BPF panels say why in one line, noth
   }
 });
 
-test('terminal, without privileges: the checklist home and mpstat run, and each BPF panel says what to do in full at 80 columns', async (t) => {
+test('terminal, without privileges: the checklist home, procs, cgroups and mpstat run, and each BPF panel says what to do in full at 80 columns', async (t) => {
   if (!needsBpf(t)) return;
   const tm = new Tmux();
   try {
@@ -133,6 +133,10 @@ test('terminal, without privileges: the checklist home and mpstat run, and each 
     tm.keys('Tab');
     const procs = await tm.waitFor((s) => /^\s+PID\s+S\s+CPU%▼/m.test(s) && /waits and ended processes need BPF/.test(s.replace(/\s+/g, ' ')));
     assert.ok(procs.split('\n').every((l) => l.length <= 80));
+    // The cgroup panel: the cgroup files need no privilege.
+    tm.keys('Tab');
+    const cgroups = await tm.waitFor((s) => /^CGROUP\s+(WORKLOAD\s+)?PROCS\s+CPU%▼/m.test(s) && /^\/\s/m.test(s), 10_000);
+    assert.ok(cgroups.split('\n').every((l) => l.length <= 80));
     tm.keys('Tab');
     const why = 'softirqs: off: BPF panels need root, or CAP_BPF + CAP_PERFMON; missing CAP_BPF, CAP_PERFMON: run sudo sixty';
     const screen = await tm.waitFor((s) => s.replace(/\s+/g, ' ').includes(why));

@@ -128,7 +128,7 @@ test('hash maps: batched read, and chosen keys taken (deleted with their last va
       values: Buffer.alloc(0),
       count: 0,
       keySize: 16,
-      valueSize: 80,
+      valueSize: 88,
       batched: true,
       cpus: 1,
     });

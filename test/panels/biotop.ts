@@ -25,6 +25,10 @@ function bioEntry(
     op,
     comm,
     disk,
+    cgid: 0,
+    // The database's service, a user's session, and no cgroup for the kernel's own flushes.
+    cgroup: pid === 0 ? '' : pid === 4242 ? '/system.slice/postgresql.service' : '/user.slice/user-1000.slice/session-3.scope',
+    workload: pid === 0 ? '' : pid === 4242 ? 'postgresql.service' : 'session-3.scope',
     io,
     bytes: io * size,
     latIo: io,

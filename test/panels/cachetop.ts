@@ -6,7 +6,22 @@ import { cachetopGroundTruth } from '../helpers/ground-truth.js';
 import { READ_LOAD, using, type PanelFixture } from './kit.js';
 
 function cacheEntry(pid: number, comm: string, readPages: number, writePages: number, misses: number, writeMisses: number, dirties: number): CachetopEntry {
-  return { id: `p${pid}`, pid, uid: pid === 4242 ? 105 : 0, comm, readPages, writePages, misses, writeMisses, dirties, created: 1 };
+  const cgroup = pid === 4242 ? '/system.slice/postgresql.service' : '/user.slice/user-1000.slice/session-3.scope';
+  return {
+    id: `p${pid}`,
+    pid,
+    uid: pid === 4242 ? 105 : 0,
+    comm,
+    cgid: 0,
+    cgroup,
+    workload: cgroup.split('/').pop()!,
+    readPages,
+    writePages,
+    misses,
+    writeMisses,
+    dirties,
+    created: 1,
+  };
 }
 function cachetopSamples(): CachetopSample[] {
   const at = (k: number): CachetopSample => {

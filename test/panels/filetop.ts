@@ -15,7 +15,16 @@ export function filetopSample(entries: readonly (FiletopEntry | undefined)[], co
     capacity: 16384,
     ...counters,
   });
-  entries.forEach((e, i) => e && putSlot(s, i, { id: e.id, pid: e.pid, dev: e.dev, ino: e.ino, type: e.type, comm: e.comm, path: e.path }, e));
+  entries.forEach(
+    (e, i) =>
+      e &&
+      putSlot(
+        s,
+        i,
+        { id: e.id, pid: e.pid, dev: e.dev, ino: e.ino, type: e.type, comm: e.comm, cgid: e.cgid, cgroup: e.cgroup, workload: e.workload, path: e.path },
+        e,
+      ),
+  );
   return s;
 }
 
@@ -30,7 +39,24 @@ function fileEntry(
   rb: number,
   wb: number,
 ): FiletopEntry {
-  return { id, pid, dev: (8 << 20) | 1, ino: id.length * 1000 + pid, type, comm, path, reads, writes, readBytes: rb, writeBytes: wb, created: 1 };
+  const cgroup = pid === 4242 ? '/system.slice/postgresql.service' : '/user.slice/user-1000.slice/session-3.scope';
+  return {
+    id,
+    pid,
+    dev: (8 << 20) | 1,
+    ino: id.length * 1000 + pid,
+    type,
+    comm,
+    cgid: 0,
+    cgroup,
+    workload: cgroup.split('/').pop()!,
+    path,
+    reads,
+    writes,
+    readBytes: rb,
+    writeBytes: wb,
+    created: 1,
+  };
 }
 function filetopSamples(): FiletopSample[] {
   const at = (k: number): FiletopSample => {

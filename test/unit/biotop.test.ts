@@ -30,16 +30,17 @@ test('decoder: rows by process, disk and operation; names escaped; the histogram
       hist,
       comm: 'dd\x1b[2J',
       disk: 'loop3',
+      cgid: 4242,
     }),
     encode(L.val, { io: 1, bytes: 0, lat_io: 1, lat_ns: 900, created_ns: 6, comm: '', disk: 'vda' }),
   ]);
   const recs = decodeBiotop(mapRead(keys, values, 2, L.key.size, L.val.size), L);
-  assert.equal(L.val.size, 8 * 7 + 320 + 16 + 32);
+  assert.equal(L.val.size, 8 * 7 + 320 + 16 + 32 + 8);
   assert.deepEqual(
-    recs.map((r) => [r.pid, r.dev >>> 20, r.dev & 0xfffff, r.op, r.comm, r.disk, r.io, r.bytes, r.latNs, r.awaitNs, r.awaitIo, r.created]),
+    recs.map((r) => [r.pid, r.dev >>> 20, r.dev & 0xfffff, r.op, r.comm, r.disk, r.io, r.bytes, r.latNs, r.awaitNs, r.awaitIo, r.created, r.cgid]),
     [
-      [42, 7, 3, 'discard', 'dd\\x1b[2J', 'loop3', 2000, 8_192_000, 40_000_000, 50_000_000, 1999, 5],
-      [0, 254, 0, 'flush', '', 'vda', 1, 0, 900, 0, 0, 6],
+      [42, 7, 3, 'discard', 'dd\\x1b[2J', 'loop3', 2000, 8_192_000, 40_000_000, 50_000_000, 1999, 5, 4242],
+      [0, 254, 0, 'flush', '', 'vda', 1, 0, 900, 0, 0, 6, 0],
     ],
   );
   assert.equal(recs[0]!.hist[14], 1990);
@@ -66,6 +67,9 @@ const entry = (
   awaitIo = io,
 ): BiotopEntry => ({
   id,
+  cgid: 0,
+  cgroup: '',
+  workload: '',
   pid: 7,
   dev: (7 << 20) | 1,
   op: 'write',

@@ -13,7 +13,7 @@ const L: CachetopLayouts = { key: naturalLayout(CACHETOP_RECORDS.key), val: natu
 
 test('decoder: one row per process, counts in pages, uid, names escaped', () => {
   assert.equal(L.key.size, 4);
-  assert.equal(L.val.size, 6 * 8 + 8 + 16);
+  assert.equal(L.val.size, 6 * 8 + 8 + 16 + 8);
   const keys = Buffer.concat([encode(L.key, { pid: 42 }), encode(L.key, { pid: 7 })]);
   const values = Buffer.concat([
     encode(L.val, { read_pages: 16384, write_pages: 3, misses: 16390, write_misses: 3, dirties: 3, created_ns: 5, uid: 1000, comm: 'dd\x1b[2J' }),
@@ -31,6 +31,9 @@ test('decoder: one row per process, counts in pages, uid, names escaped', () => 
 
 const entry = (id: string, readPages: number, writePages: number, misses: number, writeMisses: number, dirties: number, created = 1): CachetopEntry => ({
   id,
+  cgid: 0,
+  cgroup: '',
+  workload: '',
   pid: Number(id.slice(1)),
   uid: 0,
   comm: 'dd',

@@ -34,6 +34,9 @@ test('names: pseudo files as /proc/PID/fd names them, cut paths marked, control 
 
 const entry = (id: string, reads: number, writes: number, readBytes: number, writeBytes: number, created = 1): FiletopEntry => ({
   id,
+  cgid: 0,
+  cgroup: '',
+  workload: '',
   pid: 7,
   dev: DEV,
   ino: 99,

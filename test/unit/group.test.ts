@@ -27,7 +27,17 @@ function tcptopFrame(): PanelFrame {
         conn('b', 10, rx[1]!, tx[1]!, {
           comm: 'nginx',
           lastActiveNs: nowNs,
-          names: { pid: 10, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '::1', rport: 2001 },
+          names: {
+            pid: 10,
+            comm: 'nginx',
+            family: 'IPv6',
+            laddr: '::1',
+            lport: 443,
+            raddr: '::1',
+            rport: 2001,
+            cgroup: '/system.slice/nginx.service',
+            workload: 'nginx.service',
+          },
         }),
         conn('c', 20, rx[2]!, tx[2]!, { comm: 'ssh', lastActiveNs: nowNs }),
         conn('d', 20, rx[3]!, tx[3]!, { comm: 'ssh', lastActiveNs: 0 }),
@@ -47,13 +57,14 @@ test('tcptop by process: one row per process, bytes and rates summed, the connec
   const v = groupView(tcptopPanel, panel, g);
   assert.deepEqual(
     v.spec.columns.map((c) => c.key),
-    ['pid', 'comm', 'group_rows', 'rx_bytes', 'tx_bytes', 'total'],
+    ['pid', 'comm', 'group_rows', 'rx_bytes', 'tx_bytes', 'total', 'workload', 'cgroup'],
   );
   const byComm = new Map(v.panel.rows.map((r) => [cells(v.spec, r).comm, r]));
   assert.equal(v.panel.rows.length, 2);
   const nginx = byComm.get('nginx')!;
-  assert.deepEqual(cells(v.spec, nginx), { pid: '10', comm: 'nginx', group_rows: '2', rx_bytes: '300B', tx_bytes: '30B', total: '330B' });
-  assert.deepEqual(cells(v.spec, byComm.get('ssh')!), { pid: '20', comm: 'ssh', group_rows: '2', rx_bytes: '1000B', tx_bytes: '1B', total: '1001B' });
+  const app = { workload: 'app.service', cgroup: '/system.slice/app.service' };
+  assert.deepEqual(cells(v.spec, nginx), { pid: '10', comm: 'nginx', group_rows: '2', rx_bytes: '300B', tx_bytes: '30B', total: '330B', ...app });
+  assert.deepEqual(cells(v.spec, byComm.get('ssh')!), { pid: '20', comm: 'ssh', group_rows: '2', rx_bytes: '1000B', tx_bytes: '1B', total: '1001B', ...app });
   // The hidden fields are gone from the row itself (the detail lists a row's fields): no first member's address.
   assert.equal('laddr' in nginx, false);
   assert.equal('rport' in nginx, false);
@@ -111,6 +122,8 @@ function bioRow(id: string, pid: number, disk: string, minor: number, op: Biotop
     id,
     pid,
     comm: `p${pid}`,
+    cgroup: `/p${pid}`,
+    workload: `p${pid}`,
     op,
     major: 7,
     minor,
@@ -173,6 +186,8 @@ test('biotop by disk: requests summed, latencies averaged over the requests (not
 test('filetop by process: calls and bytes summed over its files; the file columns left out', () => {
   const f = (id: string, pid: number, path: string, reads: number, rb: number): FiletopRow => ({
     id,
+    cgroup: '',
+    workload: '',
     pid,
     comm: `c${pid}`,
     type: 'R',

@@ -207,6 +207,8 @@ test('JSON frames carry raw units, opaque row ids and the summary, never a kerne
     'lport',
     'raddr',
     'rport',
+    'cgroup',
+    'workload',
     'rx_bytes',
     'tx_bytes',
     'rx_per_s',

@@ -638,13 +638,13 @@ test('CSV: a header from the columns, raw values, RFC 4180 quoting, no formula i
     ],
   );
   const spec = CATALOG.spec('tcptop')!;
-  assert.equal(csvHeader(spec), 'time,interval_s,pid,comm,family,laddr,lport,raddr,rport,rx_bytes,tx_bytes,total\r\n');
+  assert.equal(csvHeader(spec), 'time,interval_s,pid,comm,family,laddr,lport,raddr,rport,rx_bytes,tx_bytes,total,workload,cgroup\r\n');
   const p = FRAMES[2]!.panels.find((x) => x.id === 'tcptop')!;
   const lines = csvRows(spec, p, FRAMES[2]!.time, FRAMES[2]!.elapsedNs).trimEnd().split('\r\n');
   assert.equal(lines.length, p.rows.length);
   assert.match(
     lines.find((l) => l.includes('rsync'))!,
-    /^2026-11-25T12:00:03\.000Z,1,4243,rsync,IPv6,2001:db8::5,873,2001:db8:ffff::1234,40000,3000,150000000,150003000$/,
+    /^2026-11-25T12:00:03\.000Z,1,4243,rsync,IPv6,2001:db8::5,873,2001:db8:ffff::1234,40000,3000,150000000,150003000,,$/,
   );
   assert.ok(
     lines.some((l) => l.includes('ssh\\x1b[31m')),

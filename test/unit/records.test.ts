@@ -11,8 +11,10 @@ function decodeAll(read: MapRead, L: typeof TCPTOP): (TcptopNames & TcptopCounts
   const d = tcptopDecoder(L);
   d.check(read, 'tcptop_conns');
   const out: (TcptopNames & TcptopCounts)[] = [];
+  // Cgroup 7 is a service's; any other id is not known.
+  const cgroupOf = (id: number) => (id === 7 ? { cgroup: '/system.slice/web.service', workload: 'web.service' } : { cgroup: '', workload: '' });
   for (let i = 0; i < read.count; i++) {
-    const names = d.names(read, i);
+    const names = d.names(read, i, cgroupOf);
     if (names) out.push({ ...names, ...d.counts(read, i) });
   }
   return out;
@@ -60,7 +62,19 @@ test('softirqs: out-of-range vectors are dropped, a short buffer is an error', (
 test('tcptop: decodes IPv4 and IPv6 entries with ports from the key', () => {
   const recs = decodeAll(
     tcptopRead([
-      { sk: 0xffff888012345678n, pid: 42, lport: 8080, rport: 51000, rx: 100n, tx: 2n ** 40n, family: 2, laddr: V4_LOCAL, raddr: [10, 0, 0, 7], comm: 'curl' },
+      {
+        sk: 0xffff888012345678n,
+        pid: 42,
+        lport: 8080,
+        rport: 51000,
+        rx: 100n,
+        tx: 2n ** 40n,
+        family: 2,
+        laddr: V4_LOCAL,
+        raddr: [10, 0, 0, 7],
+        comm: 'curl',
+        cgid: 7n,
+      },
       {
         sk: 0xffff888087654321n,
         pid: 43,
@@ -78,8 +92,34 @@ test('tcptop: decodes IPv4 and IPv6 entries with ports from the key', () => {
   );
   assert.equal(recs.length, 2);
   assert.deepEqual(recs, [
-    { pid: 42, comm: 'curl', family: 'IPv4', laddr: '127.0.0.1', lport: 8080, raddr: '10.0.0.7', rport: 51000, rx: 100, tx: 2 ** 40, created: 1 },
-    { pid: 43, comm: 'nginx', family: 'IPv6', laddr: '::1', lport: 443, raddr: '2001:db8::1', rport: 60000, rx: 5, tx: 0, created: 1 },
+    {
+      pid: 42,
+      comm: 'curl',
+      family: 'IPv4',
+      laddr: '127.0.0.1',
+      lport: 8080,
+      raddr: '10.0.0.7',
+      rport: 51000,
+      rx: 100,
+      tx: 2 ** 40,
+      created: 1,
+      cgroup: '/system.slice/web.service',
+      workload: 'web.service',
+    },
+    {
+      pid: 43,
+      comm: 'nginx',
+      family: 'IPv6',
+      laddr: '::1',
+      lport: 443,
+      raddr: '2001:db8::1',
+      rport: 60000,
+      rx: 5,
+      tx: 0,
+      created: 1,
+      cgroup: '',
+      workload: '',
+    },
   ]);
 });
 
@@ -131,7 +171,8 @@ test('natural layout follows the C ABI: alignment, padding, trailing padding', (
   assert.deepEqual(Object.fromEntries(Object.entries(l.fields).map(([k, f]) => [k, f.offset])), { a: 0, b: 4, c: 8, d: 10, e: 16, f: 24 });
   assert.equal(l.size, 32);
   assert.equal(TCPTOP.key.size, 16);
-  assert.equal(TCPTOP.val.size, 80, 'tcptop_val: 8+8+8+16+16+2 (+6 padding in C) + 16, aligned to 8');
+  assert.equal(TCPTOP.val.size, 88, 'tcptop_val: 8+8+8+16+16+2 (+6 padding in C) + 16 + 8 (cgid), aligned to 8');
+  assert.equal(TCPTOP.val.fields.cgid!.offset, 80);
   assert.equal(TCPTOP.val.fields.comm!.offset, 64);
 });
 
@@ -159,7 +200,7 @@ test('layouts resolve from BTF members by name; a missing or resized field is an
 
 test("encode is the decoders' inverse; a C string keeps room for its NUL", () => {
   const b = encode(TCPTOP.val, { rx_bytes: 5n, family: 10, comm: 'a-very-long-process-name' });
-  assert.equal(b.length, 80);
+  assert.equal(b.length, 88);
   assert.equal(b.readBigUInt64LE(0), 5n);
   assert.equal(b.readUInt16LE(TCPTOP.val.fields.family!.offset), 10);
   assert.equal(b.subarray(64, 80).toString('latin1'), 'a-very-long-pro\0');

@@ -34,13 +34,14 @@ test('sortRows: descending by value, nulls last, ties broken by row id', () => {
 test('layout: fits 80 and 120 columns exactly, trend only with room', () => {
   const used = (l: ReturnType<typeof layoutColumns>): number =>
     l.columns.reduce((s, c) => s + c.width, 0) + l.columns.length - 1 + (l.trendWidth ? l.trendWidth + 1 : 0);
-  // At 80 columns tcptop leaves out what matters least (FAM: the address says it; RX and TX: TOTAL stays) and keeps COMM whole and TREND.
+  // At 80 columns tcptop leaves out what matters least (FAM: the address says it; RX and TX: TOTAL stays; the cgroup,
+  // shown only with room to spare) and keeps COMM whole and TREND.
   const t80 = layoutColumns(tcptopPanel.columns, 80);
   assert.ok(used(t80) <= 80);
   assert.ok(t80.trendWidth >= 10, 'TREND kept');
   assert.deepEqual(
     t80.columns.map((c) => c.col.key),
-    tcptopPanel.columns.map((c) => c.key).filter((k) => !['family', 'rx_bytes', 'tx_bytes'].includes(k)),
+    tcptopPanel.columns.map((c) => c.key).filter((k) => !['family', 'rx_bytes', 'tx_bytes', 'workload', 'cgroup'].includes(k)),
   );
   assert.equal(t80.columns.find((c) => c.col.key === 'comm')!.width, 12, 'COMM whole');
   const t120 = layoutColumns(tcptopPanel.columns, 120, new Map([['laddr', 20]]));
@@ -48,6 +49,9 @@ test('layout: fits 80 and 120 columns exactly, trend only with room', () => {
   assert.ok(t120.trendWidth >= 10 && used(t120) === 120);
   const s80 = layoutColumns(softirqsPanel.columns, 80);
   assert.equal(used(s80), 80);
+  // The cgroup's columns never squeeze the others: at 200 columns they are there, every other column at its width.
+  const t200 = layoutColumns(tcptopPanel.columns, 200);
+  assert.ok(t200.columns.some((c) => c.col.key === 'workload') && t200.columns.every((c) => c.width >= c.col.width));
   const tiny = layoutColumns(tcptopPanel.columns, 30);
   assert.ok(used(tiny) <= 30 && tiny.columns.length < tcptopPanel.columns.length);
 });

@@ -322,7 +322,7 @@ test('F6 lists the columns to sort by: the cursor starts on the current one, Ent
   r.unmount();
 });
 
-test('t groups tcptop by process, then by remote port, then back to single rows; Enter on a group lists its rows', async () => {
+test('t groups tcptop by process, then by remote port, then by cgroup, then back to single rows; Enter on a group lists its rows', async () => {
   const r = app(await fixtureFrame(), 80, 24);
   r.stdin.write('\t');
   await until(r.lastFrame, (s) => s.includes('LADDR'), 'the tcptop table');
@@ -338,6 +338,12 @@ test('t groups tcptop by process, then by remote port, then back to single rows;
   const detail = await until(r.lastFrame, (s) => s.includes('rows: 1: 4243 rsync'), "the group's rows in its detail");
   assert.match(detail, /2001:db8::5:873 → 2001:db8:ffff::1234/);
   r.stdin.write('\x1bt');
+  // Then by cgroup: its path and workload name the group, first, whatever the width.
+  const byCgroup = await until(r.lastFrame, (s) => s.includes('grouped by cgroup'), 'grouped by cgroup');
+  assert.match(byCgroup, /CGROUP\s+WORKLOAD\s+ROWS/);
+  // The fake kernel's connections carry no cgroup id: one group, '-'.
+  assert.match(byCgroup, /^\s*-\s+-\s+3 /m);
+  r.stdin.write('t');
   const single = await until(r.lastFrame, (s) => s.includes('LADDR') && !s.includes('grouped'), 'single rows again');
   assert.match(single, /LADDR/);
   r.unmount();
