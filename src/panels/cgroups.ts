@@ -12,6 +12,7 @@ import { workloadOf } from '../models/workload.js';
 import { parseBlkio, parseIoStat, parseKeyed, parsePressure, parseSingle } from '../records/cgroupfs.js';
 import { escapeControl, humanBytes, humanCount, percent } from '../format.js';
 import { workloadColumn } from './columns.js';
+import { num } from './metric-kit.js';
 import { asNumber, type Column, type HostInfo, type PanelDef, type PanelStats, type Summary } from './types.js';
 
 /** v2 files per cgroup, v1 files per controller: read in one call for every cgroup. */
@@ -375,7 +376,13 @@ export const cgroupsPanel: PanelDef<CgroupSample, CgroupRow> = {
   // screen, or from start when --panels names it. The checklist reads the cgroups' pressure itself, under pressure.
   attach: 'on-screen',
   derive: deriveCgroups,
-  stats: (s) => ({ psi: s.psi ? 1 : 0, cut: s.cut, v2: s.layout === 'v2' || s.layout === 'hybrid' ? 1 : 0 }),
+  stats: (s, p) => ({
+    psi: s.psi ? 1 : 0,
+    cut: s.cut,
+    v2: s.layout === 'v2' || s.layout === 'hybrid' ? 1 : 0,
+    // the interval in seconds, for /metrics (shares of it become seconds)
+    elapsed_s: p ? (s.nowNs - p.nowNs) / 1e9 : 0,
+  }),
   summarize: cgroupSummary,
   trend: (r) => r.cpu_pct,
   trendOf: { label: 'CPU % (100 = one CPU)', format: (v) => `${v.toFixed(0)}%` },
@@ -493,6 +500,45 @@ export const cgroupsPanel: PanelDef<CgroupSample, CgroupRow> = {
         `cpu some ${f1(r.cpu_some_pct)} full ${f1(r.cpu_full_pct)}, memory some ${f1(r.mem_some_pct)} full ${f1(r.mem_full_pct)}, io some ${f1(r.io_some_pct)} full ${f1(r.io_full_pct)} (% of the interval)`,
     },
   ],
+  metrics: {
+    families: {
+      cpu: { name: 'sixty_cgroup_cpu_seconds_total', help: 'CPU time of a cgroup and those below it, for the busiest cgroups.', type: 'counter' },
+      throttled: {
+        name: 'sixty_cgroup_throttled_seconds_total',
+        help: 'Time a cgroup was throttled by its CPU limit, for the busiest cgroups.',
+        type: 'counter',
+      },
+      memory: { name: 'sixty_cgroup_memory_bytes', help: 'Memory charged to a cgroup and those below it, for the busiest cgroups.', type: 'gauge' },
+      stalled: {
+        name: 'sixty_cgroup_pressure_stalled_seconds_total',
+        help: "Time some (or all: full) of a cgroup's tasks were stalled on a resource (PSI), for the busiest cgroups.",
+        type: 'counter',
+      },
+    },
+    fold(panel, sink) {
+      // A cgroup's figures include those below it, so they are not summed: the busiest cgroups by CPU (--metrics-top)
+      // each have their series, labelled by path and workload; the rest have none (a sum of them would count twice).
+      const rows = panel.rows.filter((r) => r.path !== '/');
+      const labelOf = sink.processLabels(new Map(rows.map((r) => [r.path, (r.cpu_pct ?? 0) + (r.mem_bytes ?? 0) / 1e12])));
+      const elapsedS = num(panel.stats.elapsed_s);
+      const secs = (pct: number | null): number => ((pct ?? 0) / 100) * elapsedS;
+      for (const r of rows) {
+        if (labelOf(r.path) !== r.path) continue;
+        const labels = { cgroup: r.path, workload: r.workload };
+        sink.add('cpu', labels, secs(r.cpu_pct));
+        sink.add('throttled', labels, secs(r.throttled_pct));
+        if (r.mem_bytes !== null) sink.gauge('memory', labels, r.mem_bytes);
+        for (const [resource, some, full] of [
+          ['cpu', r.cpu_some_pct, r.cpu_full_pct],
+          ['memory', r.mem_some_pct, r.mem_full_pct],
+          ['io', r.io_some_pct, r.io_full_pct],
+        ] as const) {
+          sink.add('stalled', { ...labels, resource, kind: 'some' }, secs(some));
+          sink.add('stalled', { ...labels, resource, kind: 'full' }, secs(full));
+        }
+      }
+    },
+  },
   blindSpots:
     "Figures are the kernel's per-cgroup counters: CPU, memory, I/O and pressure include every cgroup below (the root's are the host's). On a hybrid host, pressure exists only for cgroup2's cgroups and CPU, memory and I/O come from the v1 controllers (the same path in each hierarchy); a cgroup that exists only in a v1 hierarchy has no pressure. v1 has no memory.high, so HIGH and HIGH↑ are empty there. Without PSI (CONFIG_PSI off, psi=0) the pressure columns are empty. cgroup.procs lists only processes in the cgroup itself.",
 };

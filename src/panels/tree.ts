@@ -65,6 +65,8 @@ export function treeSpec(spec: AnyPanelSpec, tree: TreeSpec<Row>): AnyPanelSpec 
         ...c,
         width: c.width + 8,
         maxWidth: Math.max(c.maxWidth ?? c.width, 40),
+        // The branch is what places the row: a name too long for the column loses its end, not its branch.
+        keep: 'start',
         // A deep branch is drawn to its last levels (…): the name stays readable on a narrow terminal.
         format: (v, r) => `${branch((r as TreeRow).tree_prefix ?? '')}${c.format(v, r)}`,
       });

@@ -14,6 +14,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { release } from 'node:os';
 import { Engine } from '../../src/engine.js';
 import type { Frame } from '../../src/frame.js';
 import type { BiotopRow } from '../../src/models/biotop.js';
@@ -162,22 +163,25 @@ test('memory below its working set: pressure above zero, its limit events rising
   const { groups, remove } = makeCgroups(['mem']);
   const g = groups.get('mem')!;
   g.memoryLimit(16 << 20);
-  // Over the limit all the time. Under memory.high (cgroup2): anonymous memory allocated again and again, which the
-  // kernel throttles (without swap it cannot reclaim it, and high is not max: no OOM kill). Under v1's limit, which
-  // kills instead of throttling: a file four times the limit on a disk-backed file system read again and again, every
-  // read faulting back pages the limit just pushed out.
+  // Over the limit all the time. Under cgroup2's memory.high (6.x): anonymous memory allocated again and again, which
+  // the kernel throttles (high is not max: no OOM kill), the task asleep in a memory stall: full pressure. Under v1's
+  // limit (this host), and on 5.10 (whose throttling of anonymous memory counted no stall here): a file four times the
+  // limit, on a file system with a page cache (this host's disk; the guests' 9p checkout, cached), read again and
+  // again, every read faulting back pages the limit just pushed out.
+  const high = g.how.includes('memory.high');
+  const old = Number(release().split('.')[0]) < 6;
   mkdirSync(join(ROOT, 'tmp'), { recursive: true });
   const file = join(ROOT, 'tmp', `cgroup-mem-${process.pid}.dat`);
-  const high = g.how.includes('memory.high');
-  if (!high) {
+  if (!high || old) {
     execFileSync('dd', ['if=/dev/urandom', `of=${file}`, 'bs=1M', 'count=64', 'conv=fsync', 'status=none']);
     // Out of the page cache (written here, its pages would be charged to the test's own cgroup).
     execFileSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']);
   }
   const engine = new Engine({ panels: [homePanel, cgroupsPanel], intervalMs: 1000, requested: new Set([cgroupsPanel.id]) });
-  const reader = high
-    ? g.run('python3', ['-c', 'while True:\n    b = bytearray(64 << 20)\n    del b'])
-    : g.run('sh', ['-c', `while :; do cat ${file} > /dev/null; done`]);
+  const reader =
+    high && !old
+      ? g.run('python3', ['-c', 'while True:\n    b = bytearray(64 << 20)\n    del b'])
+      : g.run('sh', ['-c', `while :; do cat ${file} > /dev/null; done`]);
   try {
     await engine.open();
     await sleep(scaled(500));
@@ -191,11 +195,16 @@ test('memory below its working set: pressure above zero, its limit events rising
     t.diagnostic(
       `${g.how.join(', ')} 16 MiB: memory ${row.mem_bytes} B, pressure some ${row.mem_some_pct?.toFixed(1)} full ${row.mem_full_pct?.toFixed(1)} %, limit events ${events}; free: ${free.verdict} ${free.reading}`,
     );
-    assert.ok((row.mem_full_pct ?? 0) > 0, `memory pressure (full) above zero: ${row.mem_full_pct}`);
     assert.ok(events > 0, 'its limit events rose');
-    // The checklist's free step: under memory pressure, naming this cgroup (Enter opens it in the cgroup panel).
-    assert.equal(free.fields.pressure_cgroup, g.path, free.reading);
-    assert.equal(free.explains.split(',')[0], cgroupsPanel.id);
+    assert.ok((row.mem_some_pct ?? 0) > 0, `memory pressure (some) above zero: ${row.mem_some_pct}`);
+    // On 5.10 the file workload's stalls are reclaim while it runs (some, 1.4 % in the guest): full, and enough of it
+    // for the checklist, only where the workload sleeps in its stalls.
+    if (!old) {
+      assert.ok((row.mem_full_pct ?? 0) > 0, `memory pressure (full) above zero: ${row.mem_full_pct}`);
+      // The checklist's free step: under memory pressure, naming this cgroup (Enter opens it in the cgroup panel).
+      assert.equal(free.fields.pressure_cgroup, g.path, free.reading);
+      assert.equal(free.explains.split(',')[0], cgroupsPanel.id);
+    }
   } finally {
     reader.kill('SIGKILL');
     engine.close();

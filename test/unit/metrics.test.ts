@@ -1,4 +1,6 @@
 import { test } from 'node:test';
+import { cgroupsPanel } from '../../src/panels/cgroups.js';
+import { cgroupSamples, DOCKER_ID } from '../helpers/cgroup-samples.js';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
@@ -338,4 +340,27 @@ test('a process named like the rest\'s label is itself: "other" gets its own ser
   st.update(frame([panel('tcptop', [tcp('other', 300, 0), tcp('b', 200, 0), tcp('c', 100, 0)], { rx_bytes: 600, tx_bytes: 0 })]));
   assert.equal(value(st, 'tcptop.rx', { comm: 'other' }), 300);
   assert.equal(value(st, 'tcptop.rx', { comm: OTHER }), 100);
+});
+
+test('cgroups: the busiest cgroups by CPU each have their seconds of CPU, throttling and pressure, and their memory; the rest none', () => {
+  const [a, b] = cgroupSamples().slice(1);
+  const rows = cgroupsPanel.derive(b!, a!, 1e9);
+  const stats = cgroupsPanel.stats(b!, a!);
+  const st = new MetricsState(PANELS, 3);
+  st.update(frame([panel(cgroupsPanel.id, rows, stats)]));
+  const batch = { cgroup: '/system.slice/batch.service', workload: 'batch.service' };
+  // The three busiest by CPU, the root left out: system.slice (90 %), the container (45 %), the pod slice (30 %)…
+  assert.equal(value(st, 'cgroups.cpu', { cgroup: '/system.slice', workload: 'system.slice' }), 0.9);
+  assert.equal(value(st, 'cgroups.memory', { cgroup: `/system.slice/docker-${DOCKER_ID}.scope`, workload: 'docker:web' }), 900 * 1048576);
+  // …and not batch.service (25 %): no series at all, rather than an "other" that would count it twice.
+  assert.equal(value(st, 'cgroups.cpu', batch), undefined);
+  assert.equal(
+    (fam(st, 'cgroups.cpu').samples as Sample[]).some((s) => s.labels.cgroup === '/'),
+    false,
+  );
+  const wide = new MetricsState(PANELS, 20);
+  wide.update(frame([panel(cgroupsPanel.id, rows, stats)]));
+  assert.ok(Math.abs(value(wide, 'cgroups.cpu', batch)! - 0.25) < 1e-9);
+  assert.ok(Math.abs(value(wide, 'cgroups.throttled', batch)! - 0.42) < 1e-9);
+  assert.ok(Math.abs(value(wide, 'cgroups.stalled', { ...batch, resource: 'memory', kind: 'full' })! - 0.2) < 1e-9);
 });
