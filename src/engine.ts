@@ -284,7 +284,8 @@ export class Engine {
   async open(): Promise<void> {
     for (const r of this.running) {
       if (r.onDemand) {
-        const ctx = this.bpfContext();
+        // A /proc source needs no privilege: it waits in standby whatever BPF can do.
+        const ctx = r.def.source.kind === 'bpf' ? this.bpfContext() : ({ ok: true } as const);
         if (ctx.ok) Object.assign(r, { status: 'standby', reason: STANDBY_REASON(r.def.id) });
         else Object.assign(r, { status: 'off', reason: ctx.reason });
         continue;

@@ -18,6 +18,11 @@ import {
   testEngine,
 } from '../helpers/fixtures.js';
 import { CATALOG } from '../../src/panels/registry.js';
+
+async function until(pred: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !pred(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(pred(), 'in time');
+}
 import { checkFrame, storedFrame } from '../../src/persist/frames.js';
 
 test('a /proc source runs without root, while the BPF panels say why they are off', async () => {
@@ -45,6 +50,21 @@ test('a /proc source runs without root, while the BPF panels say why they are of
     [cpu1.usr_pct, cpu1.nice_pct, cpu1.sys_pct, cpu1.iowait_pct, cpu1.idle_pct, cpu1.gnice_pct].map((v) => v!.toFixed(3)),
     ['9.091', '4.545', '9.091', '18.182', '54.545', '4.545'],
   );
+  t.engine.close();
+});
+
+test('a /proc panel attached only while on screen waits in standby without root (it needs no privilege), and reads when shown', async () => {
+  const onScreen = { ...mpstatPanel, attach: 'on-screen' as const };
+  const t = testEngine([softirqsPanel, onScreen], {
+    privileges: NOBODY,
+    procStat: [procFixture('stat-4cpu-a.txt'), procFixture('stat-4cpu-b.txt'), procFixture('stat-4cpu-b.txt')],
+  });
+  await t.engine.open();
+  const [soft, mp] = t.engine.tick().panels;
+  assert.equal(soft!.status, 'off');
+  assert.equal(mp!.status, 'standby', mp!.reason ?? '');
+  t.engine.show(mpstatPanel.id);
+  await until(() => t.engine.store.getSnapshot().panels[1]!.status === 'ok');
   t.engine.close();
 });
 
