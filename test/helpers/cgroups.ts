@@ -23,6 +23,8 @@ export interface TestCgroup {
   cpuLimit(cpus: number): void;
   /** memory.high where cgroup2 has the memory controller, else v1's memory.limit_in_bytes */
   memoryLimit(bytes: number): void;
+  /** times it went over its memory limit so far: memory.events high and max where cgroup2 limits, else v1's failcnt */
+  memoryEvents(): number;
   /** what the layout used for each limit, for the test's report */
   readonly how: string[];
   /** a command started inside it */
@@ -93,6 +95,14 @@ export function makeCgroups(names: readonly string[]): { groups: Map<string, Tes
           writeFileSync(`${d}/cpu.cfs_quota_us`, String(Math.round(cpus * period)));
           how.push('v1 cpu.cfs_quota_us');
         }
+      },
+      memoryEvents: () => {
+        if (ctrls.includes('memory')) {
+          const ev = readFileSync(`${v2 + path}/memory.events`, 'utf8');
+          return ['high', 'max'].reduce((s, k) => s + Number(new RegExp(`^${k} (\\d+)$`, 'm').exec(ev)?.[1] ?? 0), 0);
+        }
+        const d = v1Dir('memory');
+        return d ? Number(readFileSync(`${d}/memory.failcnt`, 'utf8').trim()) : 0;
       },
       memoryLimit: (bytes) => {
         if (ctrls.includes('memory')) {

@@ -30,7 +30,7 @@ import { tcptopPanel } from '../../src/panels/tcptop.js';
 import { ROOT } from '../../src/paths.js';
 import { biotopSettled, checkTcpRuns, withLoopDevice, type TcpRun } from '../helpers/ground-truth.js';
 import { makeCgroups, output } from '../helpers/cgroups.js';
-import { needsBpf, scaled, settled, sleep } from '../helpers/kernel.js';
+import { needsBpf, scaled, settled, sleep, until } from '../helpers/kernel.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures');
 const rowsOf = <R>(f: Frame, id: string): R[] => (f.panels.find((p) => p.id === id)?.rows ?? []) as R[];
@@ -184,7 +184,9 @@ test('memory below its working set: pressure above zero, its limit events rising
       : g.run('sh', ['-c', `while :; do cat ${file} > /dev/null; done`]);
   try {
     await engine.open();
-    await sleep(scaled(500));
+    // The window starts once the workload is over its limit (a Python starting under emulation takes seconds).
+    await until(() => g.memoryEvents() > 0, `the workload in ${g.path} over its limit`, scaled(30_000));
+    await sleep(scaled(300));
     engine.tick();
     await sleep(2000);
     const f = engine.tick();
