@@ -255,9 +255,12 @@ export function App({
     const t = tableOf(catalog, f, s);
     const homePanel = f.panels.find((p) => catalog.spec(p.id)?.role === 'start');
     const homeSpec = homePanel && catalog.spec(homePanel.id);
+    // The selected row, found once for what the keys act on (its process, its cgroup, where Enter takes it).
+    const rowIds = t.shownRows.map((r) => r.id);
+    const selected = t.shownRows[selectedIndex(t.pui, rowIds)];
     return {
       panelIds: f.panels.map((p) => p.id),
-      rowIds: t.shownRows.map((r) => r.id),
+      rowIds,
       pageRows,
       columnKeys: t.spec?.columns.map((c) => c.key) ?? [],
       columnDescending: t.spec?.columns.map((c) => firstDescending(c, t.spec!.defaultSort)) ?? [],
@@ -266,37 +269,9 @@ export function App({
       groupings: t.baseSpec?.groupings?.length ?? 0,
       tree: t.baseSpec?.tree !== undefined,
       users: usersOf(t.baseSpec, t.panel?.rows ?? []),
-      selectedCgroup: cgroupOfRow(
-        t.baseSpec,
-        t.grouping !== undefined,
-        t.shownRows[
-          selectedIndex(
-            t.pui,
-            t.shownRows.map((r) => r.id),
-          )
-        ],
-      ),
-      drillHere: drillOf(
-        t.baseSpec,
-        t.grouping !== undefined,
-        t.shownRows[
-          selectedIndex(
-            t.pui,
-            t.shownRows.map((r) => r.id),
-          )
-        ],
-        homePanel?.id,
-      ),
-      selectedProcess: processOf(
-        t.baseSpec,
-        t.grouping !== undefined && t.grouping !== null,
-        t.shownRows[
-          selectedIndex(
-            t.pui,
-            t.shownRows.map((r) => r.id),
-          )
-        ],
-      ),
+      selectedCgroup: cgroupOfRow(t.baseSpec, t.grouping !== undefined, selected),
+      drillHere: drillOf(t.baseSpec, t.grouping !== undefined, selected, homePanel?.id),
+      selectedProcess: processOf(t.baseSpec, t.grouping !== undefined && t.grouping !== null, selected),
       ...(homeSpec && homePanel
         ? {
             homeId: homePanel.id,
