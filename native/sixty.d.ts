@@ -2,7 +2,7 @@
 
 /** The one error type that crosses from native code: the failed operation, the errno and its name. */
 export interface NativeBpfError extends Error {
-  op: 'open' | 'load' | 'attach' | 'readMap' | 'updateKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf' | 'lock';
+  op: 'open' | 'load' | 'attach' | 'readMap' | 'updateKeys' | 'takeKeys' | 'mapInfo' | 'programs' | 'layout' | 'btf' | 'lock' | 'openRing' | 'takeRing';
   errno: number;
   code: string;
 }
@@ -38,6 +38,16 @@ export interface ReadOptions {
   perCpu?: 'sum' | 'raw';
 }
 
+/** What a ring buffer handed over: its records (each a u32 length, then that many bytes, padded to 4 bytes). */
+export interface RingTake {
+  data: Buffer;
+  count: number;
+  /** records turned away since openRing because the staging buffer was full (the rate bound), cumulative */
+  dropped: number;
+  /** records handed over since openRing, cumulative */
+  taken: number;
+}
+
 export interface ProgramInfo {
   name: string;
   section: string;
@@ -69,6 +79,13 @@ export interface BpfObject<M extends string = string> {
   /** Deletes the given keys and returns the values they held when deleted (those that existed). Not per-CPU maps. */
   takeKeys(name: M, keys: Buffer): MapRead;
   mapInfo(name: M): MapInfo;
+  /**
+   * Starts draining a ring buffer map: a thread of the addon consumes it every `periodMs` (default 25) into a staging
+   * buffer of `maxBytes` (default 16 MiB); records that find it full are counted, not kept. Stopped by close.
+   */
+  openRing(name: M, options?: { maxBytes?: number; periodMs?: number }): void;
+  /** The records staged since the last take, and the ring's cumulative counts since openRing. */
+  takeRing(name: M): RingTake;
   programs(): ProgramInfo[];
   /** A struct's layout from the object's own BTF. */
   layout(structName: string): StructLayout;

@@ -4,7 +4,7 @@ import type { Addon } from '../native/sixty.js';
 import { BpfError, UserError } from './errors.js';
 import { ADDON_PATH } from './paths.js';
 
-export type { Addon, BpfObject, MapRead, ProgramInfo, StructLayout } from '../native/sixty.js';
+export type { Addon, BpfObject, MapRead, ProgramInfo, RingTake, StructLayout } from '../native/sixty.js';
 
 let addon: Addon | undefined;
 

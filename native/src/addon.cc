@@ -15,7 +15,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -138,16 +141,84 @@ void DestroyLinks(std::vector<struct bpf_link*>& links) {
   links.clear();
 }
 
+// ---- event rings: a BPF ring buffer drained by a thread of its own into a bounded staging buffer ------------
+
+// One ring buffer map, consumed every `period` by its own thread (the BPF side submits without waking anyone, so
+// a burst costs no wake-up per event), into a staging buffer that JavaScript takes once per interval. The staging
+// buffer is bounded: records beyond it are counted, not kept (the rate sixty lets through to JavaScript).
+struct EventRing {
+  struct ring_buffer* rb = nullptr;
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  std::vector<uint8_t> staged;  // records, each a u32 length then its bytes, padded to 4
+  uint64_t count = 0;           // records staged now
+  uint64_t dropped = 0;         // records turned away since open: the staging buffer was full
+  uint64_t taken = 0;           // records handed to JavaScript since open
+  size_t max_bytes = 0;
+  std::chrono::milliseconds period{25};
+
+  static int OnRecord(void* ctx, void* data, size_t size) {
+    auto* r = static_cast<EventRing*>(ctx);
+    size_t need = 4 + ((size + 3) & ~static_cast<size_t>(3));
+    // Called from the ring's own thread only (ring_buffer__consume): the lock is for the JavaScript side's take.
+    std::lock_guard<std::mutex> lock(r->mu);
+    if (r->staged.size() + need > r->max_bytes) {
+      r->dropped++;
+      return 0;
+    }
+    size_t at = r->staged.size();
+    r->staged.resize(at + need, 0);
+    uint32_t len = static_cast<uint32_t>(size);
+    memcpy(r->staged.data() + at, &len, 4);
+    memcpy(r->staged.data() + at + 4, data, size);
+    r->count++;
+    return 0;
+  }
+
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!stop) {
+      lock.unlock();
+      ring_buffer__consume(rb);
+      lock.lock();
+      cv.wait_for(lock, period, [this] { return stop; });
+    }
+  }
+
+  // Stops the thread (at most one period) and frees the ring; what is staged is dropped with it.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    if (thread.joinable()) thread.join();
+    if (rb != nullptr) ring_buffer__free(rb);
+    rb = nullptr;
+  }
+
+  ~EventRing() { Stop(); }
+};
+
+using Rings = std::map<std::string, std::unique_ptr<EventRing>>;
+
 // Detaches and unloads one object's links and object off the JavaScript thread: a panel that leaves the screen does
 // not freeze the console while the kernel waits.
 class CloseWorker : public Napi::AsyncWorker {
  public:
-  CloseWorker(Napi::Env env, std::vector<struct bpf_link*> links, struct bpf_object* obj)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), links_(std::move(links)), obj_(obj) {}
+  CloseWorker(Napi::Env env, Rings rings, std::vector<struct bpf_link*> links, struct bpf_object* obj)
+      : Napi::AsyncWorker(env),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        rings_(std::move(rings)),
+        links_(std::move(links)),
+        obj_(obj) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
+    rings_.clear();
     DestroyLinks(links_);
     if (obj_ != nullptr) bpf_object__close(obj_);
     obj_ = nullptr;
@@ -157,6 +228,7 @@ class CloseWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
+  Rings rings_;
   std::vector<struct bpf_link*> links_;
   struct bpf_object* obj_;
 };
@@ -174,6 +246,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
                         InstanceMethod<&BpfObject::MapInfo>("mapInfo"),
                         InstanceMethod<&BpfObject::Programs>("programs"),
                         InstanceMethod<&BpfObject::Layout>("layout"),
+                        InstanceMethod<&BpfObject::OpenRing>("openRing"),
+                        InstanceMethod<&BpfObject::TakeRing>("takeRing"),
                         InstanceMethod<&BpfObject::Close>("close"),
                         InstanceMethod<&BpfObject::CloseAsync>("closeAsync")});
   }
@@ -194,6 +268,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
 
   // Closes every link, then the object. Idempotent. Also run by the environment's cleanup hook.
   void DoClose() {
+    rings_.clear();
     DestroyLinks(links_);
     staging_.clear();
     if (obj_ != nullptr) bpf_object__close(obj_);
@@ -542,7 +617,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
 
   // Closed at once for JavaScript (any later call is EBADF); the kernel's part runs in a worker thread.
   Napi::Value CloseAsync(const Napi::CallbackInfo& info) {
-    auto* worker = new CloseWorker(info.Env(), std::move(links_), obj_);
+    auto* worker = new CloseWorker(info.Env(), std::move(rings_), std::move(links_), obj_);
+    rings_.clear();
     links_.clear();
     staging_.clear();
     obj_ = nullptr;
@@ -551,7 +627,64 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     return p;
   }
 
+  // openRing(name, {maxBytes, periodMs}): starts draining a ring buffer map into a staging buffer of maxBytes.
+  Napi::Value OpenRing(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    struct bpf_map* map = FindMap(env, "openRing", name);
+    if (bpf_map__type(map) != BPF_MAP_TYPE_RINGBUF) Throw(env, "openRing", EINVAL, name + " is not a ring buffer");
+    if (rings_.count(name) != 0) Throw(env, "openRing", EBUSY, name + " is already open");
+    auto ring = std::make_unique<EventRing>();
+    ring->max_bytes = 16 * 1024 * 1024;
+    if (info.Length() > 1 && info[1].IsObject()) {
+      Napi::Object o = info[1].As<Napi::Object>();
+      if (o.Get("maxBytes").IsNumber()) ring->max_bytes = o.Get("maxBytes").As<Napi::Number>().Int64Value();
+      if (o.Get("periodMs").IsNumber()) ring->period = std::chrono::milliseconds(o.Get("periodMs").As<Napi::Number>().Int64Value());
+    }
+    if (ring->max_bytes < 64 || ring->period.count() < 1 || ring->period.count() > 1000)
+      Throw(env, "openRing", EINVAL, "maxBytes must be at least 64 and periodMs 1..1000");
+    ring->rb = ring_buffer__new(bpf_map__fd(map), EventRing::OnRecord, ring.get(), nullptr);
+    if (ring->rb == nullptr) Throw(env, "openRing", errno, name);
+    EventRing* r = ring.get();
+    try {
+      r->thread = std::thread([r]() { r->Run(); });
+    } catch (...) {
+      Throw(env, "openRing", EAGAIN, "no thread for " + name);
+    }
+    rings_[name] = std::move(ring);
+    return env.Undefined();
+  }
+
+  // takeRing(name): {data, count, dropped, taken}: the records staged since the last take (each a u32 length, then
+  // its bytes, padded to 4), and the records turned away and handed over since openRing, cumulative.
+  Napi::Value TakeRing(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    std::string name = info[0].As<Napi::String>();
+    Obj(env, "takeRing");
+    auto it = rings_.find(name);
+    if (it == rings_.end()) Throw(env, "takeRing", ENOENT, name + " is not open");
+    EventRing* r = it->second.get();
+    std::vector<uint8_t> out;
+    uint64_t count, dropped, taken;
+    {
+      std::lock_guard<std::mutex> lock(r->mu);
+      out.swap(r->staged);
+      count = r->count;
+      r->count = 0;
+      r->taken += count;
+      dropped = r->dropped;
+      taken = r->taken;
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("data", Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size()));
+    o.Set("count", static_cast<double>(count));
+    o.Set("dropped", static_cast<double>(dropped));
+    o.Set("taken", static_cast<double>(taken));
+    return o;
+  }
+
   struct bpf_object* obj_ = nullptr;
+  Rings rings_;
   std::vector<struct bpf_link*> links_;
   std::map<std::string, Staging> staging_;
   AddonData* data_ = nullptr;

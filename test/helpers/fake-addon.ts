@@ -3,6 +3,7 @@
  * of every map. Records are laid out with the C ABI's natural layout of the panels' own declarations (the native
  * tests check that this agrees with the compiled objects' BTF), so fixtures go through the real readers and decoders.
  */
+import { ringData } from '../../src/records/ring.js';
 import { basename } from 'node:path';
 import type { Addon, BpfObject, MapInfo, MapRead, ProgramInfo, StructLayout } from '../../native/sixty.js';
 import { BpfError } from '../../src/errors.js';
@@ -33,6 +34,8 @@ export interface FakeKernel {
   runs?: { count: number; ns: number };
   /** runs before takeKeys: what the kernel did between sixty's read and its delete */
   beforeTake?: () => void;
+  /** ring buffers' records waiting for takeRing, by map name, and the records each turned away (cumulative) */
+  rings?: Map<string, { records: Buffer[]; dropped: number; taken: number }>;
   loads: { stem: string; programs: string[]; rodata?: Record<string, number>; mapSizes?: Record<string, number> }[];
   closed: number;
   /** of those, closed with closeAsync (off the JavaScript thread) */
@@ -119,6 +122,17 @@ export function fakeAddon(k: FakeKernel): Addon {
             m.entries.set(key.toString('hex'), { key, value: Buffer.from(values.subarray(i * m.valueSize, (i + 1) * m.valueSize)) });
           }
           return n;
+        },
+        openRing(name: string) {
+          k.rings ??= new Map();
+          if (!k.rings.has(name)) k.rings.set(name, { records: [], dropped: 0, taken: 0 });
+        },
+        takeRing(name: string) {
+          const r = k.rings?.get(name);
+          if (!r) throw new BpfError('takeRing', 2, 'ENOENT', `takeRing: ${name} is not open`);
+          const records = r.records.splice(0);
+          r.taken += records.length;
+          return { data: ringData(records), count: records.length, dropped: r.dropped, taken: r.taken };
         },
         takeKeys(name: string, keys: Buffer): MapRead {
           k.beforeTake?.();

@@ -8,6 +8,7 @@ import { PANELS } from '../../src/panels/registry.js';
 import type { BpfSource } from '../../src/panels/types.js';
 import { naturalLayout, resolveLayout, type RecordDecl } from '../../src/records/layout.js';
 import { SOFTIRQS_RECORDS } from '../../src/records/softirqs.js';
+import { ringRecords } from '../../src/records/ring.js';
 import { needsBpf } from '../helpers/kernel.js';
 import { readFileSync } from 'node:fs';
 
@@ -115,6 +116,58 @@ test('handles: unknown maps, attach twice, close is idempotent, closed handles r
   }
   assert.throws(
     () => obj.readMap('softirqs_stats'),
+    (e: unknown) => e instanceof BpfError && e.code === 'EBADF',
+  );
+});
+
+test("ring buffers: drained by the addon's thread, records whole and in order; a full staging buffer counts what it turns away", async (t) => {
+  if (!needsBpf(t)) return;
+  const addon = loadAddon();
+  const programs = ['execsnoop_exec_btf', 'execsnoop_exit_btf'];
+  const obj = await addon.load(bpfObjectPath('execsnoop'), programs);
+  const small = await addon.load(bpfObjectPath('execsnoop'), programs);
+  try {
+    obj.attach();
+    small.attach();
+    assert.throws(
+      () => obj.openRing('execsnoop_stats'),
+      (e: unknown) => e instanceof BpfError && e.op === 'openRing' && e.code === 'EINVAL',
+    );
+    assert.throws(
+      () => obj.takeRing('execsnoop_events'),
+      (e: unknown) => e instanceof BpfError && e.op === 'takeRing' && e.code === 'ENOENT',
+    );
+    obj.openRing('execsnoop_events', { periodMs: 5 });
+    // Room for one exit record (80 bytes and its length), not for an exec (at least 352 bytes).
+    small.openRing('execsnoop_events', { maxBytes: 96 });
+    assert.throws(
+      () => obj.openRing('execsnoop_events'),
+      (e: unknown) => e instanceof BpfError && e.code === 'EBUSY',
+    );
+    const n = 20;
+    const pids: number[] = [];
+    for (let i = 0; i < n; i++) pids.push(Number(execFileSync('sh', ['-c', 'echo $$'], { encoding: 'utf8' })));
+    await new Promise((r) => setTimeout(r, 100));
+    const take = obj.takeRing('execsnoop_events');
+    const recs = ringRecords(take);
+    assert.equal(recs.length, take.count);
+    assert.equal(take.taken, take.count);
+    assert.equal(take.dropped, 0);
+    // Each of our shells: its exec, then its exit, in that order.
+    for (const pid of pids) {
+      const kinds = recs.filter((r) => r.readUInt32LE(28) === pid).map((r) => r.readUInt32LE(24));
+      assert.deepEqual(kinds, [0, 1], `pid ${pid}: exec then exit`);
+    }
+    assert.equal(obj.takeRing('execsnoop_events').count, 0, 'a take empties the staging buffer');
+    const s = small.takeRing('execsnoop_events');
+    assert.ok(s.dropped >= n, `every exec record turned away (${s.dropped})`);
+    assert.ok(s.count <= 1, 'at most one exit record kept');
+  } finally {
+    obj.close();
+    await small.closeAsync();
+  }
+  assert.throws(
+    () => obj.takeRing('execsnoop_events'),
     (e: unknown) => e instanceof BpfError && e.code === 'EBADF',
   );
 });
