@@ -162,6 +162,8 @@ interface Running {
   stats: PanelStats;
   historyView: PanelFrame['history'];
   byProcess?: readonly ProcessTotals[];
+  /** an event panel's recent events, newest first */
+  events?: readonly Row[] | undefined;
 }
 
 /**
@@ -355,7 +357,7 @@ export class Engine {
     if (r.handle) closeInBackground(r.handle);
     r.handle = undefined;
     Object.assign(r, { status: 'standby', reason: STANDBY_REASON(r.def.id), tier: null, hooks: null, attachedAt: null, previous: undefined });
-    Object.assign(r, { rows: [], summary: EMPTY_SUMMARY, stats: {}, historyView: {}, history: new History() });
+    Object.assign(r, { rows: [], summary: EMPTY_SUMMARY, stats: {}, historyView: {}, history: new History(), events: undefined });
     this.republish();
   }
 
@@ -459,6 +461,11 @@ export class Engine {
     r.stats = Object.freeze(stats);
     r.summary = deepFreeze(def.summarize(r.rows, stats, elapsedNs));
     r.historyView = Object.freeze(r.history.forRows(ids));
+    if (def.recentEvents) {
+      const events = def.recentEvents(sample);
+      for (const e of events) Object.freeze(e);
+      r.events = Object.freeze([...events]);
+    }
   }
 
   private fail(r: Running, e: unknown): void {
@@ -487,6 +494,7 @@ export class Engine {
       stats: r.stats,
       history: r.historyView,
       ...(r.byProcess ? { byProcess: r.byProcess } : {}),
+      ...(r.events ? { events: r.events } : {}),
     }));
     // Rows, history series and summaries are frozen as they are made; the rest is small.
     for (const p of panels) {

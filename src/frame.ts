@@ -32,6 +32,8 @@ export interface PanelFrame<R extends Row = Row> {
   readonly stats: PanelStats;
   /** each row's recent trend values by row id, oldest first; null is a gap */
   readonly history: Readonly<Record<string, readonly (number | null)[]>>;
+  /** an event panel's recent events, newest first (its spec's `events` draws them) */
+  readonly events?: readonly Row[];
   /** the interval by process name over every key (panels that define it; not stored in snapshots or recordings) */
   readonly byProcess?: readonly ProcessTotals[];
 }

@@ -37,7 +37,31 @@ function rowJson(spec: AnyPanelSpec | undefined, row: Row): Record<string, unkno
 const rounded = (o: Readonly<Record<string, number | null>>): Record<string, number | null> =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k, v === null ? null : roundTo(v)]));
 
-function panelJson(p: PanelFrame, spec: AnyPanelSpec | undefined): Record<string, unknown> {
+/**
+ * An event panel's events not given before: the frame's events are the panel's scrollback, newest first; `after`
+ * holds, per panel, the last event given (a recording stores each event once, batch JSON prints each once). At most
+ * `max`, the newest; the rest counted as omitted.
+ */
+export function newEvents(
+  id: string,
+  events: readonly Row[] | undefined,
+  spec: AnyPanelSpec | undefined,
+  after: Map<string, number>,
+  max: number,
+): { events?: readonly Row[]; eventsOmitted?: number } {
+  const order = spec?.events?.order;
+  if (!events || !order) return {};
+  const orders = events.map((e) => order(e));
+  const newest = orders.length ? Math.max(...orders) : -Infinity;
+  // The panel's reader started again (its order restarted): everything it has is new.
+  const before = after.get(id) ?? -Infinity;
+  const last = before > newest ? -Infinity : before;
+  if (orders.length) after.set(id, newest);
+  const fresh = events.filter((_e, i) => orders[i]! > last);
+  return { events: fresh.slice(0, max), ...(fresh.length > max ? { eventsOmitted: fresh.length - max } : {}) };
+}
+
+function panelJson(p: PanelFrame, spec: AnyPanelSpec | undefined, eventsAfter?: Map<string, number>): Record<string, unknown> {
   const out: Record<string, unknown> = { status: p.status, tier: p.tier };
   if (p.hooks) out.hooks = p.hooks;
   if (p.reason) out.reason = p.reason;
@@ -46,14 +70,22 @@ function panelJson(p: PanelFrame, spec: AnyPanelSpec | undefined): Record<string
   out.summary = rounded(p.summary.values);
   out.stats = rounded(p.stats);
   out.rows = p.rows.map((r) => rowJson(spec, r));
+  // An event panel: the events of this interval (each printed once over a run of frames), with the events' columns.
+  if (eventsAfter && spec?.events) {
+    const { events, eventsOmitted } = newEvents(p.id, p.events, spec, eventsAfter, Infinity);
+    const evSpec = { ...spec, columns: spec.events.columns } as AnyPanelSpec;
+    if (events) out.events = events.map((e) => rowJson(evSpec, e));
+    if (eventsOmitted) out.events_omitted = eventsOmitted;
+  }
   return out;
 }
 
-export function frameToJson(frame: Frame, catalog: Catalog): Record<string, unknown> {
+/** One frame as JSON; `eventsAfter` (kept over a run of frames): event panels list the events new since the last frame. */
+export function frameToJson(frame: Frame, catalog: Catalog, eventsAfter?: Map<string, number>): Record<string, unknown> {
   return {
     time: frame.time,
     interval_ns: frame.elapsedNs,
     ...(frame.self ? { self: { cpu_pct: frame.self.cpuPct === null ? null : roundTo(frame.self.cpuPct), rss_bytes: frame.self.rssBytes } } : {}),
-    panels: Object.fromEntries(frame.panels.map((p) => [p.id, panelJson(p, catalog.spec(p.id))])),
+    panels: Object.fromEntries(frame.panels.map((p) => [p.id, panelJson(p, catalog.spec(p.id), eventsAfter)])),
   };
 }

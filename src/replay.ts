@@ -5,7 +5,7 @@
  */
 import type { Frame, PanelFrame } from './frame.js';
 import { deepFreeze } from './frame.js';
-import type { AnyPanelDef } from './panels/types.js';
+import type { AnyPanelDef, Row } from './panels/types.js';
 import { FormatError } from './persist/frames.js';
 import { History, HISTORY_LENGTH } from './store.js';
 
@@ -29,6 +29,8 @@ export function snapshotSource(frame: Frame): ReplaySource {
 /** Rebuilds trends frame by frame: sequential steps cost one frame each; a jump replays the trend's length of frames before it. */
 export class TrendRebuilder {
   private histories = new Map<string, History>();
+  /** event panels' scrollback, newest first: a recording stores each event once */
+  private events = new Map<string, readonly Row[]>();
   private last = -2;
 
   constructor(
@@ -40,6 +42,7 @@ export class TrendRebuilder {
     for (const p of frame.panels) {
       const def = this.panelById(p.id);
       if (!def) continue;
+      if (def.events && p.events) this.events.set(p.id, [...p.events, ...(this.events.get(p.id) ?? [])].slice(0, SCROLLBACK));
       let h = this.histories.get(p.id);
       if (!h) this.histories.set(p.id, (h = new History()));
       h.record(
@@ -63,6 +66,7 @@ export class TrendRebuilder {
     if (i !== this.last + 1) {
       this.last = -2;
       this.histories = new Map();
+      this.events = new Map();
       for (let j = Math.max(0, i - HISTORY_LENGTH + 1); j < i; j++) {
         // A damaged frame before this one leaves a gap in the trends, not a frame that cannot be shown.
         let before: Frame;
@@ -77,10 +81,16 @@ export class TrendRebuilder {
     }
     this.record(frame);
     this.last = i;
-    const panels: PanelFrame[] = frame.panels.map((p) => ({ ...p, history: this.histories.get(p.id)?.forRows(p.rows.map((r) => r.id)) ?? {} }));
+    const panels: PanelFrame[] = frame.panels.map((p) => {
+      const events = this.events.get(p.id);
+      return { ...p, history: this.histories.get(p.id)?.forRows(p.rows.map((r) => r.id)) ?? {}, ...(events ? { events } : {}) };
+    });
     return deepFreeze({ ...frame, panels });
   }
 }
+
+/** The events replay keeps per panel, as the engine's panels do (execsnoop's RECENT_EXECS). */
+const SCROLLBACK = 1000;
 
 type Listener = () => void;
 

@@ -34,11 +34,13 @@ export function filterOf(text: string): { re: RegExp; literal: boolean } {
 }
 
 /** The key line for what is on screen: the table's keys, or those of the help, the detail view or the sort list. */
-export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>, replay = false): string {
+export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>, replay = false, events?: 'events' | 'counts'): string {
   if (ui.sortMenu !== null) return '↑↓ choose  Enter sort by it  Esc q close';
   if (ui.help) return '↑↓ PgUp PgDn End scroll  Esc q close  C-c quit';
   if (ui.detail) return '↑↓ PgUp PgDn scroll  e export  Esc q back to the table  C-c quit';
-  return replay ? REPLAY_HINT : KEY_HINT;
+  // An event panel's key line says how to switch views, where the sort's is (< > still sort).
+  const hint = replay ? REPLAY_HINT : KEY_HINT;
+  return events ? hint.replace('<> sort', `v ${events}`) : hint;
 }
 
 /** A replay's key line: how to move through it first. */
@@ -98,15 +100,22 @@ interface TableView {
   sort: SortSpec;
   rows: readonly Row[];
   shownRows: readonly Row[];
+  /** the panel has a recent-events view (v) */
+  hasEvents: boolean;
 }
 
 /** Pure: the table of the active panel of `ui` on `frame`. The render and the key reducer's context both use it. */
 function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
-  const livePanel = frame.panels.find((p) => p.id === ui.active);
-  const baseSpec = livePanel ? catalog.spec(livePanel.id) : undefined;
-  const pui = panelUi(ui, ui.active, baseSpec?.defaultSort ?? NO_SORT);
+  const framePanel = frame.panels.find((p) => p.id === ui.active);
+  const panelSpec = framePanel ? catalog.spec(framePanel.id) : undefined;
+  const pui = panelUi(ui, ui.active, panelSpec?.defaultSort ?? NO_SORT);
+  // v: an event panel's recent events, a table of their own (its spec, its rows).
+  const events = pui.events && panelSpec?.events && framePanel ? catalog.eventsView(panelSpec, framePanel) : undefined;
+  const livePanel = events?.panel ?? framePanel;
+  const baseSpec = events?.spec ?? panelSpec;
+  const hasEvents = panelSpec?.events !== undefined;
   // `t` / F5: one row per group, and a spec for the grouped table (its columns, detail and default sort).
-  const grouping = pui.group === undefined ? undefined : baseSpec?.groupings?.[pui.group];
+  const grouping = pui.group === undefined || events ? undefined : baseSpec?.groupings?.[pui.group];
   const { spec, panel } = livePanel && baseSpec && grouping ? catalog.groupView(baseSpec, livePanel, grouping) : { spec: baseSpec, panel: livePanel };
   // A sort on a column the grouped table leaves out falls back to its default.
   const sort = spec && !spec.columns.some((c) => c.key === pui.sort.key) ? spec.defaultSort : pui.sort;
@@ -141,7 +150,7 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
     const re = filterRegex(filter);
     shownRows = rows.filter((r) => re.test(shownSpec!.columns.map((c) => c.format(c.value(r), r)).join(' ')));
   }
-  return { livePanel, baseSpec, spec: shownSpec, panel, pui, grouping, sort, rows, shownRows };
+  return { livePanel, baseSpec, spec: shownSpec, panel, pui, grouping, sort, rows, shownRows, hasEvents };
 }
 
 /** The selected row's cgroup, where the panel's rows have one (a grouped row by cgroup too: its key is the cgroup). */
@@ -210,12 +219,13 @@ export function App({
   const frame = frozen.current ?? live;
 
   const pui0 = ui.panels[ui.active];
-  const { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows } = useMemo(
+  const { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows, hasEvents } = useMemo(
     () => tableOf(catalog, frame, { ...ui, panels: pui0 ? { [ui.active]: pui0 } : {} }),
     // The table depends on the frame, the active panel and its own UI state only (not on help, pause or commands).
     [catalog, frame, ui.active, pui0, ui.hideSelf],
   );
   const filter = pui.filter ?? '';
+  const eventsHint = hasEvents ? (pui.events ? 'counts' : 'events') : undefined;
   const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
   // The detail view follows one row by id. When that row leaves the table (a process ended, a connection closed), the
   // view keeps it, marked ended, with its last figures, rather than moving on to whatever row took its place.
@@ -268,6 +278,7 @@ export function App({
       replay,
       groupings: t.baseSpec?.groupings?.length ?? 0,
       tree: t.baseSpec?.tree !== undefined,
+      events: t.hasEvents,
       users: usersOf(t.baseSpec, t.panel?.rows ?? []),
       selectedCgroup: cgroupOfRow(t.baseSpec, t.grouping !== undefined, selected),
       drillHere: drillOf(t.baseSpec, t.grouping !== undefined, selected, homePanel?.id),
@@ -390,7 +401,11 @@ export function App({
       {noticeLines.map((l, i) => (
         <Line key={`n${i}`} color={noColor() ? undefined : notice?.error ? 'red' : 'green'} text={l} width={width} />
       ))}
-      <Line dimColor text={keysAvailable ? keyHint(ui, replay) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'} width={width} />
+      <Line
+        dimColor
+        text={keysAvailable ? keyHint(ui, replay, eventsHint) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'}
+        width={width}
+      />
     </Box>
   );
 }

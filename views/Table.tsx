@@ -50,7 +50,7 @@ export function Table({ spec, panel, rows: all, sort, width, height, selected, w
   const start = windowStart(selected, visible, all.length);
   const rows = all.slice(start, start + visible);
   // Amounts in the interval are shown per second, over the frame's own measured interval.
-  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows, elapsedNs));
+  const layout = layoutColumns(spec.columns, width, contentWidths(spec, rows, elapsedNs), spec.trendScale !== 'none');
   // One scale for every row on screen: a small row draws small.
   const trendMax =
     spec.trendScale === 'row'

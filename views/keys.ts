@@ -44,6 +44,7 @@ export type Action =
   | { type: 'closeHelp' }
   | { type: 'quit'; force?: boolean }
   | { type: 'toggleTree' }
+  | { type: 'toggleEvents' }
   | { type: 'nextUser' }
   | { type: 'cgroupOnly' }
   | { type: 'detail' }
@@ -127,6 +128,12 @@ export const BINDINGS: readonly Binding[] = [
     label: 'T',
     help: "procs: the rows as a tree (each process under its parent, with its subtree's CPU and memory summed); again: a table",
     action: () => ({ type: 'toggleTree' }),
+  },
+  {
+    keys: ['v'],
+    label: 'v',
+    help: 'event panels (execsnoop): the recent events, one per line, newest first (p pauses them, / filters, Enter opens one); again: the counts per process',
+    action: () => ({ type: 'toggleEvents' }),
   },
   {
     keys: ['u'],

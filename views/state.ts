@@ -18,6 +18,8 @@ export interface PanelUi {
   group?: number;
   /** drawn as a tree (T), where the panel has one */
   tree?: boolean;
+  /** its recent events, one per row (v), where it is an event panel */
+  events?: boolean;
   /** only this user's rows (u), where the rows have a user */
   user?: string;
   /** only rows of this cgroup and those below it (c, or opened from the cgroup panel), where the rows have a cgroup */
@@ -72,6 +74,8 @@ export interface UiContext {
   replay?: boolean;
   /** the active panel can be drawn as a tree (T) */
   tree?: boolean;
+  /** the active panel has a recent-events view (v) */
+  events?: boolean;
   /** the users of the active panel's rows, most rows first (u steps through them), where its rows have one */
   users?: readonly string[];
   /** how many groupings the active panel has (`t` steps through them, then back to single rows) */
@@ -413,6 +417,15 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       const next = withPanel(s, ctx, (p) => {
         const { group: _g, ...rest } = p;
         return { ...rest, tree: !p.tree };
+      });
+      return { ...next, detail: false, scroll: 0 };
+    }
+    case 'toggleEvents': {
+      if (!ctx.events || s.help) return s;
+      // The events are single events: no grouping or tree over them.
+      const next = withPanel(s, ctx, (p) => {
+        const { group: _g, tree: _t, ...rest } = p;
+        return { ...rest, events: !p.events, selected: 0, selectedId: null };
       });
       return { ...next, detail: false, scroll: 0 };
     }

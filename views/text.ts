@@ -170,7 +170,8 @@ export interface PanelTextOptions {
 }
 
 export function renderPanelText(spec: AnyPanelSpec, panel: PanelFrame, width: number, opts: PanelTextOptions = {}): string[] {
-  const { maxRows = Infinity, trend = true, elapsedNs, whole = false } = opts;
+  const { maxRows = Infinity, elapsedNs, whole = false } = opts;
+  const trend = (opts.trend ?? true) && spec.trendScale !== 'none';
   const lines = [statusLine(spec, panel, elapsedNs)];
   if (panel.status !== 'ok') return lines;
   if (panel.summary.text) lines.push(panel.summary.text);

@@ -63,11 +63,14 @@ export function liveHost(): HostMeta {
   return { hostname: quoteInput(hostname(), 64), kernel: quoteInput(release(), 40), cpus: onlineCpus() };
 }
 
+/** What batch JSON has printed of each event panel's events (one batch run per process): each event is printed once. */
+const jsonEventsAfter = new Map<string, number>();
+
 /** Batch output of one frame in the chosen format (CSV goes to its own streams: see csvOutput). */
 export function frameText(opts: Options, frame: Frame, host: string): string {
   const width = process.stdout.columns ?? 160;
   return opts.format === 'json'
-    ? `${JSON.stringify(frameToJson(frame, CATALOG))}\n`
+    ? `${JSON.stringify(frameToJson(frame, CATALOG, jsonEventsAfter))}\n`
     : `${renderFrameText(CATALOG, frame, width, { host, trend: opts.trend })}\n`;
 }
 

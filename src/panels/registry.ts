@@ -3,6 +3,7 @@ import { biotopPanel } from './biotop.js';
 import { filetopPanel } from './filetop.js';
 import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
+import { execsnoopPanel } from './execsnoop.js';
 import { cgroupsPanel } from './cgroups.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
@@ -14,6 +15,7 @@ import { sortRows } from './sort.js';
 import { treeRows, treeSpec } from './tree.js';
 import { tcptopPanel } from './tcptop.js';
 import type { AnyPanelDef, AnyPanelSpec, Catalog, Row } from './types.js';
+import type { PanelFrame } from '../frame.js';
 
 export const PANELS: readonly AnyPanelDef[] = [
   homePanel,
@@ -24,6 +26,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   biotopPanel,
   filetopPanel,
   cachetopPanel,
+  execsnoopPanel,
   runqlenPanel,
   runqlatPanel,
   mpstatPanel,
@@ -35,12 +38,46 @@ export function panelById(id: string): AnyPanelDef | undefined {
 
 export function catalogOf(panels: readonly AnyPanelDef[]): Catalog {
   const byId = new Map(panels.map((p) => [p.id, p]));
-  return { spec: (id) => byId.get(id), sortRows, groupView, treeView };
+  return { spec: (id) => byId.get(id), sortRows, groupView, treeView, eventsView };
 }
 
 /** The tree view of a panel that has one (its spec unchanged otherwise). */
 function treeView(spec: AnyPanelSpec, rows: readonly Row[]): { spec: AnyPanelSpec; rows: readonly Row[] } {
   return spec.tree ? { spec: treeSpec(spec, spec.tree), rows: treeRows(rows, spec.tree) } : { spec, rows };
+}
+
+/**
+ * An event panel's recent events as a table: the events' columns, sort and detail in place of the rows', the panel's
+ * help and hooks kept; no trend (an event happens once), no grouping or tree.
+ */
+export function eventsView(spec: AnyPanelSpec, panel: PanelFrame): { spec: AnyPanelSpec; panel: PanelFrame } {
+  const ev = spec.events;
+  if (!ev) return { spec, panel };
+  const {
+    groupings: _g,
+    tree: _t,
+    drill: _d,
+    drillView: _dv,
+    rates: _r,
+    trendOf: _to,
+    pinned: _p,
+    quiet: _q,
+    csvExtra: _c,
+    tone: _tone,
+    cgroupOf: _cg,
+    ...rest
+  } = spec;
+  const events: AnyPanelSpec = {
+    ...rest,
+    title: `${spec.title} (recent ${ev.noun}s)`,
+    trendScale: 'none',
+    columns: ev.columns,
+    defaultSort: ev.defaultSort,
+    detail: ev.detail,
+    ...(ev.cgroupOf ? { cgroupOf: ev.cgroupOf } : {}),
+    ...(ev.tone ? { tone: ev.tone } : {}),
+  };
+  return { spec: events, panel: { ...panel, rows: panel.events ?? [], history: {} } };
 }
 
 export const CATALOG: Catalog = catalogOf(PANELS);

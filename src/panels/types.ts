@@ -103,6 +103,24 @@ export interface SortSpec {
 }
 
 /** The presentation of a panel: all that views, help and exports need, found by id in the catalog. */
+/**
+ * An event panel's second view (`v`): its recent events one per row, newest first, as a table of their own (sorted,
+ * filtered, paused and opened like any table). The rows are the frame's `events`.
+ */
+export interface EventsSpec<E extends Row = Row> {
+  /** what one row is ('exec'), for the view's title and the help */
+  noun: string;
+  /** an event's place in the order events arrived (increasing): a recording stores each event once, by it */
+  order: (row: E) => number;
+  columns: readonly Column<E>[];
+  defaultSort: SortSpec;
+  detail: readonly DetailField<E>[];
+  cgroupOf?: (row: E) => string | null;
+  tone?: (row: E) => 'bad' | 'look' | null;
+  /** what the view keeps, for the help */
+  help: string;
+}
+
 export interface PanelSpec<R extends Row = Row> {
   id: string;
   title: string;
@@ -130,7 +148,7 @@ export interface PanelSpec<R extends Row = Row> {
   /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */
   tone?: (row: R) => 'bad' | 'look' | null;
   /** TREND's scale: one for every row (default: rows of one unit, comparable), or each row its own (home's steps) */
-  trendScale?: 'shared' | 'row';
+  trendScale?: 'shared' | 'row' | 'none';
   /**
    * What the trend follows, for the detail view's chart: its label ('bytes per interval', or per row: home's steps
    * each follow their own figure) and how its axis writes a value (8.1ms, not 8.1M of ns).
@@ -164,6 +182,9 @@ export interface PanelSpec<R extends Row = Row> {
    * or from start when --panels names it). Default 'always'.
    */
   attach?: 'always' | 'on-screen';
+  /** an event panel's recent events (`v` shows them instead of the aggregate rows) */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  events?: EventsSpec<any>;
   /** the hooks it can use, preferred first (for the help screen) */
   hookList: readonly { name: string; hooks: string }[];
   /** 'start': the console's home (the checklist), where it starts, where h and Esc go, whose steps 1–9 and 0 select and Enter drills from */
@@ -183,6 +204,8 @@ export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   summarize: (rows: readonly R[], stats: PanelStats, elapsedNs: number) => Summary;
   /** the value that the per-row sparkline follows */
   trend: (row: R) => number | null;
+  /** an event panel's recent events, newest first (the reader keeps a bounded scrollback): the frame's `events` */
+  recentEvents?: (sample: S) => readonly Row[];
   /**
    * The interval summed by process name over every key, not only the listed rows (a listing keeps the busiest 2000):
    * what per-process metrics are made of, exact however many keys there are.
@@ -205,4 +228,6 @@ export interface Catalog {
   groupView<R extends Row>(spec: AnyPanelSpec, panel: PanelFrame, grouping: Grouping<R>): GroupedView;
   /** the rows (in the sort in use) as a tree, and the tree table's spec: for a panel with a `tree` */
   treeView(spec: AnyPanelSpec, rows: readonly Row[]): { spec: AnyPanelSpec; rows: readonly Row[] };
+  /** an event panel's recent events (`v`): the events' spec, and the frame with them as its rows */
+  eventsView(spec: AnyPanelSpec, panel: PanelFrame): { spec: AnyPanelSpec; panel: PanelFrame };
 }

@@ -8,7 +8,7 @@
 import type { Frame, PanelFrame, PanelStatus, TierAttempt } from '../frame.js';
 import { deepFreeze, hostOf } from '../frame.js';
 import type { AnyPanelSpec, Catalog, Row } from '../panels/types.js';
-import { roundDeep } from '../json.js';
+import { newEvents, roundDeep } from '../json.js';
 import { perSecond } from '../models/delta.js';
 import { escapeRawControls, escapeRawControlsKeepLines } from '../format.js';
 
@@ -21,6 +21,9 @@ export const SCHEMA_VERSION = 1;
  * were most of a recording at 200.
  */
 export const RECORD_ROWS = 100;
+
+/** An event panel's events kept per recorded interval (the newest); the rest are counted as omitted. */
+export const RECORD_EVENTS = 500;
 
 /** What a damaged or foreign file gets: one line, exit code 2. */
 export class FormatError extends Error {
@@ -44,14 +47,14 @@ const MAX_FIELDS = 256;
  * A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel, and numbers
  * rounded to what they measure, as the JSON output has them (a rate's sixteenth digit is noise that would not compress).
  */
-export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROWS): Record<string, unknown> {
+export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROWS, eventsAfter = new Map<string, number>()): Record<string, unknown> {
   return {
     time: frame.time,
     elapsedNs: frame.elapsedNs,
     ...(frame.intervalMs ? { intervalMs: frame.intervalMs } : {}),
     ...(frame.self ? { self: roundDeep(frame.self, 3) } : {}),
     panels: frame.panels.map((p) => {
-      const { history: _h, byProcess: _b, rows, summary, stats, ...rest } = p;
+      const { history: _h, byProcess: _b, events, rows, summary, stats, ...rest } = p;
       const spec = catalog.spec(p.id);
       const decimals = new Map((spec?.columns ?? []).map((c) => [c.key, c.decimals ?? 3]));
       const top = rows.length > maxRows ? rows.slice(0, maxRows) : rows;
@@ -68,6 +71,7 @@ export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROW
       return {
         ...rest,
         rows: kept,
+        ...newEvents(p.id, events, spec, eventsAfter, RECORD_EVENTS),
         ...(derived ? { ratesDerived: true } : {}),
         ...(rows.length > maxRows ? { rowsOmitted: rows.length - maxRows } : {}),
         summary: { text: summary.text, values: roundDeep(summary.values, 3), ...(summary.warning ? { warning: true } : {}) },
@@ -184,6 +188,20 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
     drawable(spec, row, `${w}: row ${i}`);
     return row;
   });
+  let events: Row[] | undefined;
+  if (v.events !== undefined && spec.events) {
+    const evSpec = catalog.eventsView(spec, { id, rows: [], history: {} } as unknown as PanelFrame).spec;
+    need(Array.isArray(v.events), `${w}: events is not a list`);
+    need(v.events.length <= maxRows, `${w}: more than ${maxRows} events`);
+    events = v.events.map((e, i) => {
+      need(isObj(e), `${w}: event ${i} is not an object`);
+      const ev = clean(e, `${w}: event ${i}`) as Row;
+      need(typeof ev.id === 'string', `${w}: event ${i} has no id`);
+      drawable(evSpec, ev, `${w}: event ${i}`);
+      need(Number.isFinite(spec.events!.order(ev)), `${w}: event ${i} has no place in the order`);
+      return ev;
+    });
+  }
   need(isObj(v.summary), `${w}: summary is not an object`);
   need(v.summary.warning === undefined || typeof v.summary.warning === 'boolean', `${w}: summary warning is not true or false`);
   const text = str(v.summary.text, `${w}: summary text`);
@@ -212,6 +230,7 @@ function checkPanel(v: unknown, what: string, catalog: Catalog, withHistory: boo
     summary,
     stats: numberRecord(v.stats ?? {}, `${w}: stats`, false) as Record<string, number>,
     history,
+    ...(events ? { events } : {}),
   };
 }
 

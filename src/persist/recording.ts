@@ -144,6 +144,8 @@ export class RecordingWriter {
   private fd: number;
   /** the previous frame's segments' JSON by key ('' the head, else the panel id); null: the next frame starts a block */
   private prev: Map<string, Buffer> | null = null;
+  /** per event panel, the last event stored (each event is stored once) */
+  private readonly eventsAfter = new Map<string, number>();
   private inBlock = 0;
   /** frames in the current file (rotation never leaves an empty one behind) */
   private fileFrames = 0;
@@ -239,7 +241,7 @@ export class RecordingWriter {
       this.prev = null;
       return;
     }
-    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel) as { panels: { id: string }[] } & Record<string, unknown>;
+    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter) as { panels: { id: string }[] } & Record<string, unknown>;
     const { panels, ...head } = stored;
     const parts = new Map<string, Buffer>([['', Buffer.from(JSON.stringify({ ...head, panels: panels.map((p) => p.id) }))]]);
     for (const p of panels) parts.set(p.id, Buffer.from(JSON.stringify(p)));

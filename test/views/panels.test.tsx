@@ -13,6 +13,7 @@ import { sortRows } from '../../src/panels/sort.js';
 import { PANELS } from '../../src/panels/registry.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
+import { execsnoopPanel } from '../../src/panels/execsnoop.js';
 import { fixtureOf } from '../panels/index.js';
 import { App } from '../../views/App.js';
 import { CATALOG } from '../helpers/fixtures.js';
@@ -44,6 +45,7 @@ function panelFrame(def: AnyPanelDef, samples: readonly unknown[]): PanelFrame {
     summary: def.summarize(rows, stats, 1e9),
     stats,
     history: Object.fromEntries(rows.map((r) => [r.id, history[r.id]!])),
+    ...(def.recentEvents ? { events: def.recentEvents(samples[samples.length - 1]) } : {}),
   };
 }
 
@@ -105,6 +107,24 @@ test("detail at 80×24: biotop's top row, its fields and its history chart", asy
   r.stdin.write('\r');
   const out = await until(r.lastFrame, (s) => s.includes('Esc or q back'), 'the detail view');
   assertGolden('detail-80', out);
+  r.unmount();
+});
+
+test('execsnoop: v lists the recent execs newest first (a failed one in red), Enter opens one, v again shows the counts', async () => {
+  const r = app(frameOf(panelFrame(execsnoopPanel, samplesOf(execsnoopPanel))), 120, 24);
+  await until(r.lastFrame, (s) => s.includes('LAST ARGS'), 'the counts');
+  r.stdin.write('v');
+  const events = await until(r.lastFrame, (s) => s.includes('recent execs') || /TIME +PID/.test(s), 'the recent execs');
+  assertGolden('execsnoop-events-120', events);
+  assert.match(events, /v counts/, 'the key line says how to go back');
+  r.stdin.write('\r');
+  const detail = await until(r.lastFrame, (s) => s.includes('Esc or q back'), "the newest exec's detail");
+  assert.match(detail, /argv: \/opt\/app\/bin\/missing --now \(2 kept\)/);
+  assert.match(detail, /result: -2 ENOENT/);
+  r.stdin.write('\x1b');
+  await until(r.lastFrame, (s) => !s.includes('Esc or q back'), 'back to the events');
+  r.stdin.write('v');
+  await until(r.lastFrame, (s) => s.includes('LAST ARGS'), 'the counts again');
   r.unmount();
 });
 

@@ -1,0 +1,205 @@
+/**
+ * execsnoop without a kernel: ring records as the addon hands them over, the decoder on the C ABI's layout, the reader
+ * over a fake ring (exits joined to their execs, the scrollback's bound, every lost event counted), the model's rows,
+ * and the events through a recording and its replay (each event stored once, the scrollback rebuilt).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createExecsnoopReader, execsnoopPanel, RECENT_EXECS } from '../../src/panels/execsnoop.js';
+import { argvText, deriveExecsnoop, exitText, type ExecEvent } from '../../src/models/execsnoop.js';
+import { decodeExecsnoop, EXECSNOOP_RECORDS } from '../../src/records/execsnoop.js';
+import { encode, naturalLayout } from '../../src/records/layout.js';
+import { errnoName, ringData, ringRecords } from '../../src/records/ring.js';
+import { checkFrame, storedFrame } from '../../src/persist/frames.js';
+import { TrendRebuilder, type ReplaySource } from '../../src/replay.js';
+import type { Frame, PanelFrame } from '../../src/frame.js';
+import { fakeAddon, fakeKernel, setMap } from '../helpers/fake-addon.js';
+import { CATALOG } from '../helpers/fixtures.js';
+import { execsnoopSamples } from '../panels/execsnoop.js';
+
+const L = {
+  exec: naturalLayout(EXECSNOOP_RECORDS.exec),
+  exit: naturalLayout(EXECSNOOP_RECORDS.exit),
+  stat: naturalLayout(EXECSNOOP_RECORDS.stat),
+};
+
+/** An exec record as the kernel sends it: up to the end of its arguments. */
+function execRec(o: { pid: number; ppid?: number; comm?: string; ts?: number; ret?: number; argv?: string[]; flags?: number; filename?: string }): Buffer {
+  const args = Buffer.from((o.argv ?? ['/bin/true']).map((a) => `${a}\0`).join(''));
+  const full = encode(L.exec, {
+    ts_ns: o.ts ?? 1e9,
+    kind: 0,
+    pid: o.pid,
+    ppid: o.ppid ?? 1,
+    retval: (o.ret ?? 0) >>> 0,
+    flags: o.flags ?? 0,
+    comm: o.comm ?? 'true',
+    pcomm: 'bash',
+    argc: (o.argv ?? ['/bin/true']).length,
+    args_len: args.length,
+    filename: o.filename ?? '/bin/true',
+    args,
+  });
+  return full.subarray(0, L.exec.fields.args!.offset + args.length);
+}
+
+const exitRec = (pid: number, status: number, life: number): Buffer =>
+  encode(L.exit, { kind: 1, pid, ppid: 1, retval: status, duration_ns: life, comm: 'true', pcomm: 'bash' });
+
+test('ring records: lengths and padding walked; a length past the end drops the rest, not the process', () => {
+  const a = Buffer.from('abcde');
+  const b = Buffer.from('xy');
+  const data = ringData([a, b]);
+  assert.equal(data.length, 4 + 8 + 4 + 4);
+  assert.deepEqual(
+    ringRecords({ data }).map((r) => r.toString()),
+    ['abcde', 'xy'],
+  );
+  const bad = Buffer.concat([ringData([a]), Buffer.from([200, 0, 0, 0, 1, 2])]);
+  assert.deepEqual(
+    ringRecords({ data: bad }).map((r) => r.toString()),
+    ['abcde'],
+  );
+  assert.equal(errnoName(2), 'ENOENT');
+  assert.equal(errnoName(4095), 'E4095');
+});
+
+test('decoder: argv split and escaped, a cut argument kept, errors signed, short records dropped', () => {
+  const e = decodeExecsnoop(execRec({ pid: 7, argv: ['sh', '-c', 'echo \x1b[31m'], ret: -13 }), L);
+  assert.ok(e && e.kind === 'exec');
+  assert.deepEqual(e.argv, ['sh', '-c', 'echo \\x1b[31m']);
+  assert.equal(e.retval, -13);
+  // The last argument without its NUL (the kernel side cut it at the buffer's end).
+  const cut = execRec({ pid: 8, argv: ['abc'], flags: 1 });
+  const d = decodeExecsnoop(cut.subarray(0, cut.length - 1), L);
+  assert.ok(d && d.kind === 'exec');
+  assert.deepEqual([d.argv, d.truncated], [['abc'], true]);
+  assert.equal(decodeExecsnoop(Buffer.alloc(10), L), null);
+  const x = decodeExecsnoop(exitRec(7, 0x8b, 5e6), L);
+  assert.ok(x && x.kind === 'exit');
+  assert.equal(
+    exitText(x.status, (n) => (n === 11 ? 'SIGSEGV' : '?')),
+    'SIGSEGV (core)',
+  );
+  assert.equal(exitText(3 << 8, String), 'exit 3');
+  assert.equal(argvText(['sh', '-c', "it's here", '']), `sh -c 'it'\\''s here' ''`);
+});
+
+async function setup() {
+  const kernel = fakeKernel();
+  setMap(
+    kernel,
+    'execsnoop_stats',
+    4,
+    8,
+    [0, 1].map((i) => [Buffer.from([i, 0, 0, 0]), encode(L.stat, { count: i === 0 ? 2 : 0 })]),
+    2,
+  );
+  const obj = await fakeAddon(kernel).load('/x/execsnoop.bpf.o', []);
+  const read = createExecsnoopReader(obj, L, { onlineCpus: () => 2, nowNs: () => 2e9, readText: () => '' });
+  const ring = kernel.rings!.get('execsnoop_events')!;
+  return { ring, read };
+}
+
+test('reader: an exit updates its exec (in the interval and in the scrollback), failures are not followed, losses counted', async () => {
+  const t = await setup();
+  t.ring.records.push(execRec({ pid: 10, argv: ['/bin/true', 'a b'] }), execRec({ pid: 11, ret: -2, filename: '/nope' }), exitRec(10, 0, 3e6));
+  const s1 = t.read();
+  assert.equal(s1.execs.length, 2);
+  assert.deepEqual([s1.execs[0]!.exit, s1.execs[0]!.life_ns, s1.execs[0]!.args], ['exit 0', 3e6, "/bin/true 'a b'"]);
+  assert.deepEqual([s1.execs[1]!.ret, s1.execs[1]!.error, s1.execs[1]!.exit], [-2, 'ENOENT', '']);
+  assert.equal(s1.ringFull, 2, 'the ring-full counter from the stats map');
+  // The next interval: a process exec'd in the last one ends; its event in the scrollback gets its end.
+  t.ring.records.push(execRec({ pid: 12 }));
+  const s2 = t.read();
+  t.ring.records.push(exitRec(12, 1 << 8, 9e6), exitRec(11, 0, 1));
+  t.ring.dropped = 5;
+  const s3 = t.read();
+  assert.equal(s3.execs.length, 0);
+  assert.equal(s3.exits.length, 2, 'an exit whose exec sixty did not follow still counts, under its own names');
+  assert.equal(s3.recent.find((e) => e.pid === 12)!.exit, 'exit 1');
+  assert.equal(s3.recent.find((e) => e.pid === 11)!.exit, '', 'a failed exec has no end');
+  assert.equal(s3.rateDropped, 5);
+  assert.deepEqual(execsnoopPanel.stats(s3, s2), {
+    execs: 0,
+    failed: 0,
+    exits: 2,
+    ring_full_drops: 0,
+    ring_full_drops_total: 2,
+    rate_drops: 5,
+    rate_drops_total: 5,
+    map_full_drops: 0,
+    map_full_drops_total: 0,
+  });
+  const rows = deriveExecsnoop(s3, s2, 1e9);
+  assert.deepEqual(
+    rows.map((r) => [r.comm, r.execs, r.exits, r.exit_errors, r.life_avg_ns]),
+    [['true', 0, 2, 1, (9e6 + 1) / 2]],
+  );
+  const summary = execsnoopPanel.summarize(rows, execsnoopPanel.stats(s3, s2), 1e9);
+  assert.equal(summary.warning, true, 'lost events are a warning');
+  assert.match(summary.text, /5 events lost/);
+});
+
+test('reader: the scrollback keeps the newest RECENT_EXECS, oldest first; ids are unique', async () => {
+  const t = await setup();
+  for (let i = 0; i < RECENT_EXECS + 50; i++) t.ring.records.push(execRec({ pid: 1000 + i }));
+  const s = t.read();
+  assert.equal(s.execs.length, RECENT_EXECS + 50, 'the rows count every exec');
+  assert.equal(s.recent.length, RECENT_EXECS);
+  assert.equal(s.recent[0]!.pid, 1050);
+  assert.equal(new Set(s.recent.map((e) => e.id)).size, RECENT_EXECS);
+});
+
+function frameOf(events: readonly ExecEvent[], t: number): Frame {
+  const panel: PanelFrame = {
+    id: execsnoopPanel.id,
+    status: 'ok',
+    tier: 'tracepoint',
+    hooks: '',
+    reason: null,
+    attempts: [],
+    attachedAt: null,
+    rows: [],
+    summary: { text: '', values: {} },
+    stats: {},
+    history: {},
+    events: [...events].reverse(),
+  };
+  return { time: new Date(Date.UTC(2026, 11, 6, 14, 0, t)).toISOString(), elapsedNs: 1e9, panels: [panel] };
+}
+
+test('recordings: each event stored once, in the first frame that has it; replay builds the scrollback again', () => {
+  const samples = execsnoopSamples();
+  const frames = samples.map((s, i) => frameOf(s.recent, i));
+  const after = new Map<string, number>();
+  const stored = frames.map((f) => JSON.parse(JSON.stringify(storedFrame(f, CATALOG, 100, after))) as unknown);
+  const counts = stored.map((f) => ((f as { panels: { events: unknown[] }[] }).panels[0]!.events ?? []).length);
+  assert.deepEqual(
+    counts,
+    samples.map((s) => s.execs.length),
+    'each frame stores its own interval’s events',
+  );
+  const checked = stored.map((f) => checkFrame(f, CATALOG, false));
+  const source: ReplaySource = { frames: 3, frame: (i) => checked[i]!, timeOf: () => 0, seekTime: () => 0, withHistory: false };
+  const rebuilt = new TrendRebuilder(source, (id) => (id === execsnoopPanel.id ? execsnoopPanel : undefined));
+  rebuilt.at(0);
+  rebuilt.at(1);
+  const last = rebuilt.at(2).panels[0]!.events!;
+  assert.deepEqual(
+    last.map((e) => e.id),
+    frames[2]!.panels[0]!.events!.map((e) => e.id),
+    'the whole scrollback, newest first',
+  );
+  // A jump rebuilds it from the frames before.
+  assert.deepEqual(new TrendRebuilder(source, () => execsnoopPanel).at(2).panels[0]!.events!.length, last.length);
+});
+
+test('a stored event that does not fit the panel is refused with one line', () => {
+  const f = JSON.parse(JSON.stringify(storedFrame(frameOf(execsnoopSamples()[0]!.recent, 0), CATALOG))) as { panels: { events: unknown[] }[] };
+  f.panels[0]!.events[0] = { id: 'e1', seq: 'x' };
+  assert.throws(
+    () => checkFrame(f, CATALOG, false),
+    (e: unknown) => e instanceof Error && /event 0/.test(e.message) && !e.message.includes('\n'),
+  );
+});
