@@ -3,7 +3,7 @@
  * open panel in one tick with one timestamp, derives rows against the previous sample with the measured elapsed
  * time, and publishes an immutable frame.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { onlineCpus } from './kernel/cpus.js';
 import { missingBpfPrivileges, readPrivileges, type Privileges } from './kernel/privileges.js';
 import { ensureTracefs } from './kernel/tracefs.js';
@@ -36,6 +36,8 @@ export interface EngineDeps {
   listSubdirs: (path: string) => string[];
   /** a file's inode number, or null when it is gone (a cgroup2 directory's is the cgroup's id) */
   statIno: (path: string) => number | null;
+  /** a symbolic link's target (/proc/PID/cwd), or null when it cannot be read */
+  readLink: (path: string) => string | null;
   /** many small files in one call (the addon's); absent: readText one at a time */
   readFiles?: (paths: readonly string[]) => (string | null)[];
   openKmsg: () => KmsgReader;
@@ -96,6 +98,13 @@ export const DEFAULT_DEPS: EngineDeps = {
   statIno: (path) => {
     try {
       return Number(statSync(path, { bigint: true }).ino);
+    } catch {
+      return null;
+    }
+  },
+  readLink: (path) => {
+    try {
+      return readlinkSync(path);
     } catch {
       return null;
     }
@@ -209,6 +218,7 @@ export class Engine {
       listDir: d.listDir,
       listSubdirs: d.listSubdirs,
       statIno: d.statIno,
+      readLink: d.readLink,
       // The addon reads a scan's files in one call, unless the caller gave files of its own (tests' fixtures).
       ...(opts.deps?.readText ? (d.readFiles ? { readFiles: d.readFiles } : {}) : { readFiles: d.readFiles ?? addonReadFiles(d.addon) }),
       openKmsg: d.openKmsg,

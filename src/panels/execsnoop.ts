@@ -26,6 +26,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
+import { clock, countColumn, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { execsnoop as names } from '../generated/bpf.js';
 
@@ -53,17 +54,6 @@ const TIERS: readonly Tier<Programs>[] = [
 export const RECENT_EXECS = 1000;
 /** Processes followed from their exec to their exit on the user side (the kernel follows as many in execsnoop_live). */
 const LIVE_MAX = 65536;
-/**
- * What the addon's thread stages between two reads: beyond it, records are counted as over the rate, not kept. 8 MiB
- * holds about 22,000 execs of 370 bytes (a typical command line), the events of a second at the fastest exec loop
- * measured here, with room.
- */
-export const STAGING_BYTES = 8 * 1024 * 1024;
-
-/** Events the ring buffer had no room for (the reader fell behind a burst). */
-export const RING_FULL: DropCounter = { key: 'ring_full_drops', total: 'ring_full_drops_total', reason: 'ring_full', shown: 'ring full drops' };
-/** Events over what sixty takes in per interval (the staging bound). */
-export const RATE_DROPPED: DropCounter = { key: 'rate_drops', total: 'rate_drops_total', reason: 'over_rate', shown: 'events over the rate bound' };
 /** Execs whose exit cannot be followed (no room in the kernel's maps). */
 const UNFOLLOWED: DropCounter = { key: 'map_full_drops', total: 'map_full_drops_total', reason: 'map_full_drops', shown: 'execs not followed' };
 
@@ -153,10 +143,6 @@ export function createExecsnoopReader(
   };
 }
 
-function since(sample: ExecsnoopSample, previous: ExecsnoopSample | undefined, k: 'ringFull' | 'mapFull' | 'rateDropped'): number {
-  return Math.max(0, sample[k] - (previous?.[k] ?? 0));
-}
-
 export function execsnoopStats(sample: ExecsnoopSample, previous: ExecsnoopSample | undefined): Record<string, number> {
   let failed = 0;
   for (const e of sample.execs) if (e.ret !== null && e.ret !== 0) failed++;
@@ -164,12 +150,7 @@ export function execsnoopStats(sample: ExecsnoopSample, previous: ExecsnoopSampl
     execs: sample.execs.length,
     failed,
     exits: sample.exits.length,
-    ring_full_drops: since(sample, previous, 'ringFull'),
-    ring_full_drops_total: sample.ringFull,
-    rate_drops: since(sample, previous, 'rateDropped'),
-    rate_drops_total: sample.rateDropped,
-    map_full_drops: since(sample, previous, 'mapFull'),
-    map_full_drops_total: sample.mapFull,
+    ...ringStats(sample, previous),
   };
 }
 
@@ -178,7 +159,7 @@ export function execsnoopSummary(rows: readonly ExecsnoopRow[], stats: PanelStat
   const per = (n: number): number | null => (elapsedNs > 0 ? (n * 1e9) / elapsedNs : null);
   const execs = num(stats.execs);
   const failed = num(stats.failed);
-  const lost = num(stats.ring_full_drops) + num(stats.rate_drops);
+  const lost = lostEvents(stats);
   let top: ExecsnoopRow | undefined;
   let lifeSum = 0;
   let exits = 0;
@@ -196,26 +177,13 @@ export function execsnoopSummary(rows: readonly ExecsnoopRow[], stats: PanelStat
     (top ? `, most: ${top.pcomm} → ${top.comm} ${humanCount(Math.round(per(top.execs) ?? 0))}/s` : '') +
     `; ${exits} ended` +
     (exits ? `, mean life ${humanNs(lifeSum / exits)}` : '') +
-    (lost ? `; ${lost} events lost (ring full or over the rate): the counts are short by them` : '');
+    lostText(lost);
   return {
     text,
     values: { execs_per_s: rate, failed_per_s: per(failed), exits_per_s: per(num(stats.exits)), mean_life_ns: exits ? lifeSum / exits : null, lost },
     ...(lost ? { warning: true } : {}),
   };
 }
-
-const count = <R>(key: keyof R & string, title: string, help: string, width = 7): Column<R> => ({
-  key,
-  title,
-  width,
-  align: 'right',
-  perInterval: true,
-  unit: 'count',
-  value: (r) => r[key] as number,
-  format: (v) => humanCount(asNumber(v)),
-  help,
-  decimals: 0,
-});
 
 const argsColumn = <R extends { args?: string; last_args?: string }>(key: 'args' | 'last_args', help: string): Column<R> => ({
   key,
@@ -269,12 +237,6 @@ const GROUPINGS: readonly Grouping<ExecsnoopRow>[] = [
   byCgroup(mergeRows, ['ppid', 'pcomm', 'comm', 'last_args', 'uid'], (r) => `${r.pcomm} → ${r.comm}`),
 ];
 
-const clock = (ms: number): string => {
-  const d = new Date(ms);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-};
-
 const resultText = (e: ExecEvent): string => (e.ret === null ? 'ok' : e.ret === 0 ? '0' : `${e.ret} ${e.error}`);
 
 export const EXEC_EVENTS: EventsSpec<ExecEvent> = {
@@ -283,15 +245,7 @@ export const EXEC_EVENTS: EventsSpec<ExecEvent> = {
   help: `the last ${RECENT_EXECS} execs, newest first, each with its result and, once its process ended, its exit status and lifetime`,
   defaultSort: { key: 'seq', descending: true },
   columns: [
-    {
-      key: 'seq',
-      title: 'TIME',
-      width: 12,
-      align: 'left',
-      value: (e) => e.seq,
-      format: (_v, e) => clock(e.time_ms),
-      help: 'when it exec’d (local time, ms)',
-    },
+    timeColumn<ExecEvent>('when it exec’d (local time, ms)'),
     pidColumn<ExecEvent>('the process that exec’d'),
     { key: 'ppid', title: 'PPID', width: 7, align: 'right', ascending: true, value: (e) => e.ppid, format: (v) => String(v), help: 'its parent' },
     commColumn<ExecEvent>('its name after the exec (before it, for one that failed)'),
@@ -381,10 +335,10 @@ export const execsnoopPanel: PanelDef<ExecsnoopSample, ExecsnoopRow> = {
       help: "the parent's name",
     },
     commColumn<ExecsnoopRow>('what the execs became (the name after the exec)'),
-    count('execs', 'EXEC', 'execs in the interval, per second in the table'),
-    count('failed', 'FAIL', 'of those, failed (ENOENT, EACCES, …): the last error is in the detail view'),
-    count('exits', 'END', 'processes of this parent and command that ended in the interval'),
-    count('exit_errors', 'ERR', 'of those, with a non-zero status or killed by a signal'),
+    countColumn('execs', 'EXEC', 'execs in the interval, per second in the table'),
+    countColumn('failed', 'FAIL', 'of those, failed (ENOENT, EACCES, …): the last error is in the detail view'),
+    countColumn('exits', 'END', 'processes of this parent and command that ended in the interval'),
+    countColumn('exit_errors', 'ERR', 'of those, with a non-zero status or killed by a signal'),
     {
       key: 'life_avg_ns',
       title: 'LIFE',

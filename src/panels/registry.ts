@@ -4,6 +4,7 @@ import { filetopPanel } from './filetop.js';
 import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
+import { opensnoopPanel } from './opensnoop.js';
 import { cgroupsPanel } from './cgroups.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
@@ -27,6 +28,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   filetopPanel,
   cachetopPanel,
   execsnoopPanel,
+  opensnoopPanel,
   runqlenPanel,
   runqlatPanel,
   mpstatPanel,

@@ -80,6 +80,8 @@ export interface HostInfo {
   listSubdirs?: (path: string) => string[];
   /** a file's inode number, or null (a cgroup2 directory's is the cgroup's id) */
   statIno?: (path: string) => number | null;
+  /** a symbolic link's target (a process's cwd, its open files), or null */
+  readLink?: (path: string) => string | null;
   /** many small files at once, each one's text or null (the addon's readFiles: a /proc scan in one call) */
   readFiles?: (paths: readonly string[]) => (string | null)[];
   /** the kernel's ring buffer (/dev/kmsg) */

@@ -1,5 +1,5 @@
 /**
- * execsnoop without a kernel: ring records as the addon hands them over, the decoder on the C ABI's layout, the reader
+ * The event panels without a kernel (execsnoop, and opensnoop's paths at the end): ring records as the addon hands them over, the decoder on the C ABI's layout, the reader
  * over a fake ring (exits joined to their execs, the scrollback's bound, every lost event counted), the model's rows,
  * and the events through a recording and its replay (each event stored once, the scrollback rebuilt).
  */
@@ -15,6 +15,9 @@ import { TrendRebuilder, type ReplaySource } from '../../src/replay.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { fakeAddon, fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG } from '../helpers/fixtures.js';
+import { createOpensnoopReader, opensnoopPanel } from '../../src/panels/opensnoop.js';
+import { deriveOpensnoop } from '../../src/models/opensnoop.js';
+import { openFlagsText, OPENSNOOP_RECORDS } from '../../src/records/opensnoop.js';
 import { execsnoopSamples } from '../panels/execsnoop.js';
 
 const L = {
@@ -201,5 +204,68 @@ test('a stored event that does not fit the panel is refused with one line', () =
   assert.throws(
     () => checkFrame(f, CATALOG, false),
     (e: unknown) => e instanceof Error && /event 0/.test(e.message) && !e.message.includes('\n'),
+  );
+});
+
+const OL = { event: naturalLayout(OPENSNOOP_RECORDS.event), stat: naturalLayout(OPENSNOOP_RECORDS.stat) };
+
+function openRec(o: { pid: number; path: string; ret: number; dfd?: number; flags?: number }): Buffer {
+  const path = Buffer.from(`${o.path}\0`);
+  const full = encode(OL.event, {
+    pid: o.pid,
+    tid: o.pid,
+    ret: o.ret >>> 0,
+    dfd: (o.dfd ?? -100) >>> 0,
+    flags: o.flags ?? 0,
+    path_len: path.length,
+    comm: 'cat',
+    path,
+  });
+  return full.subarray(0, OL.event.fields.path!.offset + path.length);
+}
+
+test('opensnoop: relative paths joined to the directory they were taken from, once per interval; flags named; failures by error', async () => {
+  const kernel = fakeKernel();
+  setMap(kernel, 'opensnoop_stats', 4, 8, [], 2);
+  const obj = await fakeAddon(kernel).load('/x/opensnoop.bpf.o', []);
+  const links: Record<string, string> = { '/proc/5/cwd': '/srv/a', '/proc/5/fd/7': '/data' };
+  let reads = 0;
+  const read = createOpensnoopReader(obj, OL, {
+    onlineCpus: () => 2,
+    nowNs: () => 2e9,
+    readText: () => '',
+    readLink: (p) => {
+      reads++;
+      return links[p] ?? null;
+    },
+  });
+  kernel
+    .rings!.get('opensnoop_events')!
+    .records.push(
+      openRec({ pid: 5, path: 'x/../y.txt', ret: 3, flags: 0o2000101 }),
+      openRec({ pid: 5, path: 'z', ret: 4 }),
+      openRec({ pid: 5, path: 'rel', ret: -2, dfd: 7 }),
+      openRec({ pid: 6, path: 'gone', ret: -13 }),
+      openRec({ pid: 5, path: '/abs\x1b', ret: 5 }),
+    );
+  const s = read();
+  assert.deepEqual(
+    s.opens.map((e) => [e.path, e.relative, e.ret, e.error]),
+    [
+      ['/srv/a/y.txt', false, 3, ''],
+      ['/srv/a/z', false, 4, ''],
+      ['/data/rel', false, -2, 'ENOENT'],
+      ['gone', true, -13, 'EACCES'],
+      ['/abs\\x1b', false, 5, ''],
+    ],
+  );
+  assert.equal(reads, 3, "each process's directory read once in the interval");
+  assert.equal(s.opens[0]!.flags_text, 'O_WRONLY|O_CREAT|O_CLOEXEC');
+  assert.equal(openFlagsText(0o4010001), 'O_WRONLY|O_SYNC', 'O_SYNC takes O_DSYNC’s bit');
+  const rows = deriveOpensnoop({ ...s, opens: [...s.opens, s.opens[2]!] }, s, 1e9);
+  assert.deepEqual(rows.find((r) => r.path === '/data/rel')?.opens, 2);
+  assert.equal(
+    opensnoopPanel.summarize(deriveOpensnoop(s, s, 1e9), opensnoopPanel.stats(s, undefined), 1e9).text,
+    '5 opens/s, most: cat 5/s; 2 failed/s, most: ENOENT /data/rel (cat) 1/s',
   );
 });

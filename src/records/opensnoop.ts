@@ -1,0 +1,112 @@
+/** opensnoop records (bpf/opensnoop.h): one open, sent as far as its path reaches. */
+import { constants } from 'node:fs';
+import { escapeControl } from '../format.js';
+import { cString, field, record, u32, u64n, type RecordLayout } from './layout.js';
+import { opensnoop as names } from '../generated/bpf.js';
+
+export const OPENSNOOP_PATH_LEN = 512;
+
+export const OPENSNOOP_RECORDS = {
+  event: record('opensnoop_event', {
+    ts_ns: 'u64',
+    cgid: 'u64',
+    call_ns: 'u64',
+    flags: 'u64',
+    pid: 'u32',
+    tid: 'u32',
+    uid: 'u32',
+    ret: 'u32',
+    dfd: 'u32',
+    call: 'u32',
+    mode: 'u32',
+    path_len: 'u32',
+    comm: { cstr: 16 },
+    path: { bytes: OPENSNOOP_PATH_LEN },
+  }),
+  stat: record('opensnoop_stats_val', { count: 'u64' }),
+};
+
+const CALLS: Record<number, string> = Object.fromEntries(Object.entries(names.enums.opensnoop_call).map(([k, v]) => [v, k.toLowerCase()]));
+
+export interface OpenRecord {
+  tsNs: number;
+  cgid: number;
+  callNs: number;
+  flags: number;
+  pid: number;
+  tid: number;
+  uid: number;
+  /** the fd, or -errno */
+  ret: number;
+  /** the directory a relative path is taken from: -100 (AT_FDCWD) or an fd */
+  dfd: number;
+  call: string;
+  mode: number;
+  comm: string;
+  /** as the caller gave it, escaped */
+  path: string;
+  /** the path filled its buffer: it was cut */
+  cut: boolean;
+}
+
+const s32 = (buf: Buffer, base: number, f: { offset: number }): number => buf.readInt32LE(base + f.offset);
+
+/** One ring record; null for one too short to hold its head (damage: dropped). */
+export function decodeOpensnoop(buf: Buffer, layout: RecordLayout): OpenRecord | null {
+  const pathField = field(layout, 'path');
+  if (buf.length < pathField.offset) return null;
+  const len = Math.min(u32(buf, 0, field(layout, 'path_len')), buf.length - pathField.offset, pathField.size);
+  const raw = buf.subarray(pathField.offset, pathField.offset + len);
+  const end = raw.indexOf(0);
+  return {
+    tsNs: u64n(buf, 0, field(layout, 'ts_ns')),
+    cgid: u64n(buf, 0, field(layout, 'cgid')),
+    callNs: u64n(buf, 0, field(layout, 'call_ns')),
+    flags: u64n(buf, 0, field(layout, 'flags')),
+    pid: u32(buf, 0, field(layout, 'pid')),
+    tid: u32(buf, 0, field(layout, 'tid')),
+    uid: u32(buf, 0, field(layout, 'uid')),
+    ret: s32(buf, 0, field(layout, 'ret')),
+    dfd: s32(buf, 0, field(layout, 'dfd')),
+    call: CALLS[u32(buf, 0, field(layout, 'call'))] ?? 'open',
+    mode: u32(buf, 0, field(layout, 'mode')),
+    comm: escapeControl(cString(buf, 0, field(layout, 'comm'))),
+    path: escapeControl(raw.subarray(0, end < 0 ? raw.length : end).toString('utf8')),
+    cut: end < 0 && len >= pathField.size,
+  };
+}
+
+/** open(2) flags as their names (O_WRONLY|O_CREAT|O_CLOEXEC), the access mode first; bits without a name in octal. */
+export function openFlagsText(flags: number): string {
+  const acc = flags & 3;
+  const out = [acc === 0 ? 'O_RDONLY' : acc === 1 ? 'O_WRONLY' : acc === 2 ? 'O_RDWR' : 'O_ACCMODE'];
+  let rest = flags & ~3;
+  const named: [string, number][] = (
+    [
+      ['O_CREAT', constants.O_CREAT],
+      ['O_EXCL', constants.O_EXCL],
+      ['O_NOCTTY', constants.O_NOCTTY],
+      ['O_TRUNC', constants.O_TRUNC],
+      ['O_APPEND', constants.O_APPEND],
+      ['O_NONBLOCK', constants.O_NONBLOCK],
+      ['O_SYNC', constants.O_SYNC],
+      ['O_DSYNC', constants.O_DSYNC],
+      ['O_DIRECT', constants.O_DIRECT],
+      ['O_DIRECTORY', constants.O_DIRECTORY],
+      ['O_NOFOLLOW', constants.O_NOFOLLOW],
+      ['O_NOATIME', constants.O_NOATIME],
+      ['O_CLOEXEC', 0o2000000],
+      ['O_PATH', 0o10000000],
+      ['O_LARGEFILE', 0o100000],
+    ] as [string, number | undefined][]
+  ).filter((x): x is [string, number] => typeof x[1] === 'number' && x[1] > 0);
+  for (const [name, bit] of named) {
+    // O_SYNC includes O_DSYNC's bit: a flag counts when all its bits are set, and takes them.
+    if ((rest & bit) === bit) {
+      out.push(name);
+      rest &= ~bit;
+    }
+  }
+  if (rest) out.push(`0${rest.toString(8)}`);
+  return out.join('|');
+}
