@@ -102,6 +102,7 @@ static __always_inline void on_enter(const char *filename, const char *const *ar
 	struct execsnoop_event *e;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 off = 0;
+	__u64 at;
 	long n;
 
 	if (!cgroup_wanted())
@@ -125,7 +126,12 @@ static __always_inline void on_enter(const char *filename, const char *const *ar
 			e->flags |= EXECSNOOP_FLAG_TRUNCATED;
 			goto done;
 		}
-		n = bpf_probe_read_user_str(&e->args[off & ARGS_MASK], EXECSNOOP_ARG_LEN, arg);
+		/* The mask, kept from the compiler (which knows off < ARGS_LEN here and would drop it): 5.10's verifier
+		 * loses the bound of an unmasked offset through the 32-bit zero-extension. */
+		at = off;
+		barrier_var(at);
+		at &= ARGS_MASK;
+		n = bpf_probe_read_user_str(&e->args[at], EXECSNOOP_ARG_LEN, arg);
 		if (n <= 0)
 			goto done;
 		if (n == EXECSNOOP_ARG_LEN)
