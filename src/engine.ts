@@ -222,6 +222,7 @@ export class Engine {
       // The addon reads a scan's files in one call, unless the caller gave files of its own (tests' fixtures).
       ...(opts.deps?.readText ? (d.readFiles ? { readFiles: d.readFiles } : {}) : { readFiles: d.readFiles ?? addonReadFiles(d.addon) }),
       openKmsg: d.openKmsg,
+      panels: () => this.running.map((r) => ({ id: r.def.id, status: r.status, reason: r.reason, rows: r.rows, stats: r.stats, summary: r.summary })),
       ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
     };
     this.running = opts.panels.map((def) => ({
@@ -416,7 +417,8 @@ export class Engine {
     this.self = { cpuPct: elapsedNs > 0 ? (usedUs * 1e3 * 100) / elapsedNs : null, rssBytes: use.rssBytes, pid: process.pid };
     // Read only when some panel has programs to count (not for /proc panels alone, nor without privileges).
     this.statsOn = this.running.some((r) => r.handle?.programStats) && (this.deps.bpfStatsEnabled?.() ?? false);
-    for (const r of this.running) {
+    // Panels that read panels come last: they read what this tick made.
+    for (const r of [...this.running.filter((x) => !x.def.readsPanels), ...this.running.filter((x) => x.def.readsPanels)]) {
       if (!r.handle || r.status !== 'ok') continue;
       try {
         // A panel attached since the last tick measures from its own first read.

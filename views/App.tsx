@@ -264,6 +264,7 @@ export function App({
     const f = s.paused ? shown : now;
     const t = tableOf(catalog, f, s);
     const homePanel = f.panels.find((p) => catalog.spec(p.id)?.role === 'start');
+    const secondId = f.panels.find((p) => catalog.spec(p.id)?.role === 'second')?.id;
     const homeSpec = homePanel && catalog.spec(homePanel.id);
     // The selected row, found once for what the keys act on (its process, its cgroup, where Enter takes it).
     const rowIds = t.shownRows.map((r) => r.id);
@@ -280,6 +281,7 @@ export function App({
       tree: t.baseSpec?.tree !== undefined,
       events: t.hasEvents,
       users: usersOf(t.baseSpec, t.panel?.rows ?? []),
+      ...(secondId ? { secondId } : {}),
       selectedCgroup: cgroupOfRow(t.baseSpec, t.grouping !== undefined, selected),
       drillHere: drillOf(t.baseSpec, t.grouping !== undefined, selected, homePanel?.id),
       selectedProcess: processOf(t.baseSpec, t.grouping !== undefined && t.grouping !== null, selected),

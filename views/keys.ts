@@ -22,6 +22,7 @@ export type Action =
   | { type: 'gotoPanel'; index: number }
   | { type: 'gotoStep'; step: number }
   | { type: 'goHome' }
+  | { type: 'goSecond' }
   | { type: 'drill' }
   | { type: 'escape' }
   | { type: 'interval'; step: 1 | -1 }
@@ -87,6 +88,12 @@ export const BINDINGS: readonly Binding[] = [
     action: () => ({ type: 'detail' }),
   },
   { keys: ['h'], label: 'h', help: 'home: the 60-second checklist', hint: 'h home', action: () => ({ type: 'goHome' }) },
+  {
+    keys: ['b'],
+    label: 'b',
+    help: "home's second page: the BCC tools checklist (execsnoop, opensnoop, biolatency, cachestat, runqlat), each with its reading and verdict, Enter opens its panel; again: home",
+    action: () => ({ type: 'goSecond' }),
+  },
   { keys: ['up', 'k'], label: '↑ k', help: 'select the row above (in the help or a detail view: scroll)', hint: '↑↓ select', action: () => ({ type: 'up' }) },
   { keys: ['down', 'j'], label: '↓ j', help: 'select the row below', action: () => ({ type: 'down' }) },
   { keys: ['pgup'], label: 'PgUp', help: 'page up', action: () => ({ type: 'pageUp' }) },

@@ -82,6 +82,8 @@ export interface UiContext {
   groupings?: number;
   /** the home screen's panel id and its step rows' ids in step order ('' and [] when there is no home) */
   homeId?: string;
+  /** home's second page (the BCC tools checklist), where `b` goes */
+  secondId?: string;
   homeSort?: SortSpec;
   stepIds?: readonly string[];
   /** the home rows' explaining panels by row id, in order (Enter opens the first present in this run) */
@@ -307,6 +309,10 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       return a.index < ids.length ? { ...s, active: ids[a.index]! } : s;
     case 'goHome':
       return ctx.homeId && ids.includes(ctx.homeId) ? { ...s, active: ctx.homeId, help: false } : s;
+    case 'goSecond':
+      // b: home's second page (the BCC tools checklist), and from it back home.
+      if (!ctx.secondId || !ids.includes(ctx.secondId)) return s;
+      return s.active === ctx.secondId ? reduceKey(s, { type: 'goHome' }, ctx) : { ...s, active: ctx.secondId, help: false, detail: false, scroll: 0 };
     case 'escape':
       if (s.help) return { ...s, help: false, scroll: 0 };
       if (s.detail) return { ...s, detail: false, scroll: 0 };

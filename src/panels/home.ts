@@ -21,6 +21,7 @@ import { cgroupsPanel } from './cgroups.js';
 import { cgroupHostOf, cgroupSetup, createTreeCache, createWorkloadNames, hostPsi, readCgroupPressure } from '../kernel/cgroups.js';
 import { parsePressure, type CgroupPressure } from '../records/cgroupfs.js';
 import { workloadOf } from '../models/workload.js';
+import { execsnoopPanel } from './execsnoop.js';
 import { filetopPanel } from './filetop.js';
 import { procsPanel } from './procs.js';
 import { runqlatPanel } from './runqlat.js';
@@ -270,12 +271,12 @@ const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
   dmesg: [],
   vmstat: [procsPanel, runqlatPanel, runqlenPanel],
   mpstat: [procsPanel, runqlatPanel, runqlenPanel, softirqsPanel],
-  pidstat: [procsPanel, filetopPanel],
+  pidstat: [procsPanel, execsnoopPanel, filetopPanel],
   iostat: [biotopPanel, procsPanel, filetopPanel],
   free: [procsPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
   'sar-tcp': [tcptopPanel],
-  top: [procsPanel, runqlatPanel, runqlenPanel],
+  top: [procsPanel, execsnoopPanel, runqlatPanel, runqlenPanel],
 };
 const explainedBy = (step: StepId): string => EXPLAINED_BY[step].map((p) => p.id).join(',');
 

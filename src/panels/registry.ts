@@ -5,6 +5,7 @@ import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
+import { toolsPanel } from './tools.js';
 import { cgroupsPanel } from './cgroups.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
@@ -20,6 +21,7 @@ import type { PanelFrame } from '../frame.js';
 
 export const PANELS: readonly AnyPanelDef[] = [
   homePanel,
+  toolsPanel,
   procsPanel,
   cgroupsPanel,
   softirqsPanel,

@@ -11,7 +11,7 @@ import type { PanelMetrics } from './metric-kit.js';
 // What a panel is made of, from where each lives: one import for a panel's author.
 export { asNumber, BPF_MISSED, LRU_EVICTED, MAP_FULL, UNMATCHED_COMPLETIONS } from '../rows.js';
 export type { CellValue, DropCounter, PanelStats, ProcessTotals, Row, Summary } from '../rows.js';
-export type { BpfSource, HostInfo, KernelInfo, ProcSource, Tier } from '../sources/types.js';
+export type { BpfSource, HostInfo, KernelInfo, PanelReading, ProcSource, Tier } from '../sources/types.js';
 
 /** One column: drives the table, the sort, the help, and every export. */
 export interface Column<R> {
@@ -187,8 +187,12 @@ export interface PanelSpec<R extends Row = Row> {
   events?: EventsSpec<any>;
   /** the hooks it can use, preferred first (for the help screen) */
   hookList: readonly { name: string; hooks: string }[];
-  /** 'start': the console's home (the checklist), where it starts, where h and Esc go, whose steps 1–9 and 0 select and Enter drills from */
-  role?: 'start';
+  /**
+   * 'start': the console's home (the checklist), where it starts, where h and Esc go, whose steps 1–9 and 0 select and
+   * Enter drills from. 'second': home's second page (the BCC tools checklist), which `b` opens from anywhere and Enter
+   * drills from, as home.
+   */
+  role?: 'start' | 'second';
   /** the host's essentials, from its stats (the panel that reads them: home); every screen's header shows them */
   host?: (stats: PanelStats) => HostFigures | undefined;
 }
@@ -204,6 +208,8 @@ export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   summarize: (rows: readonly R[], stats: PanelStats, elapsedNs: number) => Summary;
   /** the value that the per-row sparkline follows */
   trend: (row: R) => number | null;
+  /** its source reads the other panels (HostInfo.panels): the engine reads it after every other panel, each tick */
+  readsPanels?: boolean;
   /** an event panel's recent events, newest first (the reader keeps a bounded scrollback): the frame's `events` */
   recentEvents?: (sample: S) => readonly Row[];
   /**

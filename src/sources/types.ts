@@ -8,6 +8,7 @@ import type { RecordDecl, RecordLayout } from '../records/layout.js';
 import type { KmsgReader } from '../records/procfs.js';
 import type { CgroupFilter } from '../kernel/cgroups.js';
 import type { PanelStatus, TierAttempt } from '../frame.js';
+import type { PanelStats, Row, Summary } from '../rows.js';
 
 /** What a tier may ask of the running kernel before load, to fit its programs to the kernel's signatures. */
 export interface KernelInfo {
@@ -86,8 +87,23 @@ export interface HostInfo {
   readFiles?: (paths: readonly string[]) => (string | null)[];
   /** the kernel's ring buffer (/dev/kmsg) */
   openKmsg?: () => KmsgReader;
+  /**
+   * The other panels as this tick left them (their rows, stats and summary): what a panel that reads panels (the tools
+   * checklist) is made of. The engine reads such panels after every other one.
+   */
+  panels?: () => readonly PanelReading[];
   /** --cgroup: only this subtree (BPF sources filter in the kernel, /proc readers when reading) */
   cgroupFilter?: CgroupFilter;
+}
+
+/** One panel as another panel reads it: its state and this interval's figures. */
+export interface PanelReading {
+  readonly id: string;
+  readonly status: PanelStatus;
+  readonly reason: string | null;
+  readonly rows: readonly Row[];
+  readonly stats: PanelStats;
+  readonly summary: Summary;
 }
 
 export interface SourceHandle<S> {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { biotopPanel } from '../../src/panels/biotop.js';
 import { cachetopPanel } from '../../src/panels/cachetop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
+import { execsnoopPanel } from '../../src/panels/execsnoop.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
@@ -120,7 +121,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps, lat] = [
+  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec] = [
     runqlenPanel,
     softirqsPanel,
     filetopPanel,
@@ -129,6 +130,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     tcptopPanel,
     procsPanel,
     runqlatPanel,
+    execsnoopPanel,
   ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
@@ -137,12 +139,12 @@ test('each step over a known interval: the figures the tools would print', () =>
       '',
       `${ps},${lat},${runq}`,
       `${ps},${lat},${runq},${soft}`,
-      `${ps},${file}`,
+      `${ps},${exec},${file}`,
       `${bio},${ps},${file}`,
       `${ps},${cache}`,
       `${tcp2},${soft}`,
       tcp2,
-      `${ps},${lat},${runq}`,
+      `${ps},${exec},${lat},${runq}`,
     ],
   );
 });

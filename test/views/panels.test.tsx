@@ -14,6 +14,9 @@ import { PANELS } from '../../src/panels/registry.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
 import { execsnoopPanel } from '../../src/panels/execsnoop.js';
+import { homePanel } from '../../src/panels/home.js';
+import { toolsPanel } from '../../src/panels/tools.js';
+import { homeFrame } from '../helpers/checklist.js';
 import { fixtureOf } from '../panels/index.js';
 import { App } from '../../views/App.js';
 import { CATALOG } from '../helpers/fixtures.js';
@@ -125,6 +128,21 @@ test('execsnoop: v lists the recent execs newest first (a failed one in red), En
   await until(r.lastFrame, (s) => !s.includes('Esc or q back'), 'back to the events');
   r.stdin.write('v');
   await until(r.lastFrame, (s) => s.includes('LAST ARGS'), 'the counts again');
+  r.unmount();
+});
+
+test('b opens the BCC tools checklist from home, Enter opens a tool’s panel, b comes back to it, and b again goes home', async () => {
+  const home = (await homeFrame()).panels.find((p) => p.id === homePanel.id)!;
+  const r = app(frameOf(home, ...[toolsPanel, execsnoopPanel].map((d) => panelFrame(d, samplesOf(d)))), 120, 30);
+  await until(r.lastFrame, (s) => /^ 1 uptime/m.test(s), 'home');
+  r.stdin.write('b');
+  await until(r.lastFrame, (s) => s.includes('the BCC tools checklist'), 'the tools page');
+  r.stdin.write('\r');
+  await until(r.lastFrame, (s) => s.includes('LAST ARGS'), "execsnoop, the first tool's panel");
+  r.stdin.write('b');
+  await until(r.lastFrame, (s) => s.includes('the BCC tools checklist'), 'the tools page again');
+  r.stdin.write('b');
+  await until(r.lastFrame, (s) => /^ 1 uptime/m.test(s), 'home again');
   r.unmount();
 });
 

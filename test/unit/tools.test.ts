@@ -1,0 +1,74 @@
+/** The BCC tools checklist (home's second page) without a kernel: its rows from the panels' readings, and their verdicts. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deriveTools, histModes, type ToolPanels } from '../../src/models/tools.js';
+import type { PanelReading } from '../../src/panels/types.js';
+import { toolsSamples } from '../panels/tools.js';
+
+const IDS: ToolPanels = { execsnoop: 'e', opensnoop: 'o', biolatency: 'b', cachestat: 'c', runqlat: 'r' };
+
+const reading = (id: string, over: Partial<PanelReading>): PanelReading => ({
+  id,
+  status: 'ok',
+  reason: null,
+  rows: [],
+  stats: {},
+  summary: { text: '', values: {} },
+  ...over,
+});
+
+test('histModes: one peak, or two far apart; a shoulder is not a mode', () => {
+  assert.deepEqual(histModes([]), []);
+  assert.deepEqual(histModes([0, 0, 5, 10, 5, 0]), [3]);
+  assert.deepEqual(histModes([0, 9, 1, 0, 0, 0, 0, 8, 2]), [1, 7]);
+  // A valley that is still more than half the smaller peak: one mode.
+  assert.deepEqual(histModes([0, 10, 7, 8, 0]), [1]);
+  // Peaks under a tenth of the largest are noise.
+  assert.deepEqual(histModes([100, 0, 0, 0, 5]), [0]);
+});
+
+test('rows in the book’s order; verdicts from each panel’s figures; a panel that is not reading says why, with no verdict', () => {
+  const hist = (slots: Record<number, number>): number[] => Array.from({ length: 40 }, (_, i) => slots[i] ?? 0);
+  const rows = deriveTools(
+    {
+      panels: [
+        reading('e', { stats: { execs: 150, failed: 0 }, rows: [{ id: 'x', pcomm: 'make', comm: 'cc1', execs: 120 } as never] }),
+        reading('o', { status: 'standby', reason: 'attached only while on screen' }),
+        // 2^23 ns ≈ 8 ms and 2^14 ns ≈ 16 µs: two modes, p99 in the slow one (≥ 10 ms: look).
+        reading('b', {
+          rows: [{ id: 'a', disk: 'sda', lat_hist: hist({ 13: 900, 23: 50 }) } as never, { id: 'b', disk: 'sda', lat_hist: hist({ 23: 60 }) } as never],
+        }),
+        reading('c', { summary: { text: '', values: { hit_pct: 40, misses_per_s: 5000, dirties_per_s: 0, hits_per_s: 3000 } } }),
+      ],
+    },
+    undefined,
+    1e9,
+    IDS,
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.step, r.tool, r.panel, r.verdict]),
+    [
+      [1, 'execsnoop', 'e', 'look'],
+      [2, 'opensnoop', 'o', '-'],
+      [3, 'biolatency', 'b', 'look'],
+      [4, 'cachestat', 'c', 'bad'],
+      [5, 'runqlat', 'r', '-'],
+    ],
+  );
+  assert.equal(rows[0]!.reading, '150 execs/s, most: make → cc1 120/s');
+  assert.equal(rows[1]!.reading, 'attached only while on screen: Enter opens it');
+  assert.match(rows[2]!.reading, /^sda p50 ≤16\.4us p99 ≤16\.8ms, 2 modes: ≤16\.4us and ≤16\.8ms$/);
+  assert.equal(rows[4]!.reading, 'not in this run (--panels leaves it out)');
+});
+
+test("the fixture's readings: every tool a row, the standby one without a verdict", () => {
+  const rows = deriveTools(toolsSamples()[0]!, undefined, 1e9, {
+    execsnoop: 'execsnoop',
+    opensnoop: 'opensnoop',
+    biolatency: 'biotop',
+    cachestat: 'cachetop',
+    runqlat: 'runqlat',
+  });
+  assert.equal(rows.length, 5);
+  assert.equal(rows.find((r) => r.tool === 'cachestat')!.verdict, '-');
+});
