@@ -42,6 +42,9 @@ if (!existsSync(bin)) {
 const schedloop = path.join(here, '..', 'build', 'bench', 'schedloop');
 if (!existsSync(schedloop) || statSync(schedloop).mtimeMs < statSync(path.join(here, 'schedloop.c')).mtimeMs)
   execFileSync('gcc', ['-O2', '-Wall', '-o', schedloop, path.join(here, 'schedloop.c')], { stdio: 'inherit' });
+const eventloop = path.join(here, '..', 'build', 'bench', 'eventloop');
+if (!existsSync(eventloop) || statSync(eventloop).mtimeMs < statSync(path.join(here, 'eventloop.c')).mtimeMs)
+  execFileSync('gcc', ['-O2', '-Wall', '-o', eventloop, path.join(here, 'eventloop.c')], { stdio: 'inherit' });
 const scratch = path.join(here, '..', 'tmp', `panel-cost-${process.pid}`);
 mkdirSync(scratch, { recursive: true });
 const cached = path.join(scratch, 'cached.dat');
@@ -76,7 +79,7 @@ try {
     return typeof perEvent === 'function' ? [{ id, def, name: '', run: perEvent }] : Object.entries(perEvent).map(([name, run]) => ({ id, def, name, run }));
   });
   for (const { id, def, name, run } of jobs) {
-    const work = () => run({ readloop: bin, cached, schedloop });
+    const work = () => run({ readloop: bin, cached, schedloop, eventloop });
     work(); // warm: the file in the page cache, the binary loaded
     const detached = [];
     const attached = [];

@@ -4,9 +4,13 @@
  * the addon's thread drains the ring on its own period, so a burst of execs costs no wake-up per event. An event the
  * ring has no room for is counted (RING_FULL), never silently lost.
  * Tiers:
- *   tracepoint: syscalls:sys_enter_execve(at) keeps the call's file name and argv (read from the caller's memory),
- *               sys_exit_execve(at) sends it with the result: failed execs too. Needs tracefs.
- *   tp_btf:     sched_process_exec: successful execs only; argv read from the new image (mm->arg_start..arg_end).
+ *   tracepoint: syscalls:sys_enter_execve(at) keeps the call (its process, parent, and its pointers);
+ *               sched:sched_process_exec, as an exec succeeds, gives it the kernel's own copies of its strings (the
+ *               file name the tracepoint gives, argv from the new image's mm->arg_start..arg_end, where the kernel
+ *               just wrote them); sys_exit_execve(at) sends it with the result, a failed one with what the caller's
+ *               memory gives of its strings: a forked child's copy of a program's constants is often not mapped in
+ *               yet, and a BPF program cannot fault it in (flagged UNREAD). Needs tracefs.
+ *   tp_btf:     sched_process_exec: successful execs only, argv from the new image as above.
  * Both: sched_process_exit of the last thread of a process whose exec was seen sends its exit. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -96,31 +100,45 @@ static __always_inline struct execsnoop_event *scratch(void)
 	return bpf_map_lookup_elem(&execsnoop_scratch, &zero);
 }
 
-/* Tier tracepoint: the call's file name and argv, kept until the call returns. */
-static __always_inline void on_enter(const char *filename, const char *const *argv)
+/* argv as the new image has it: its argument area, NUL-separated strings back to back, in one read (argc is counted
+ * in user space from the NULs). The kernel has just written it: it is in memory. */
+static __always_inline void read_mm_args(struct execsnoop_event *e, struct task_struct *task)
 {
-	struct execsnoop_event *e;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	unsigned long start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long end = BPF_CORE_READ(task, mm, arg_end);
+	unsigned long len = end > start ? end - start : 0;
+
+	e->argc = 0;
+	if (len > EXECSNOOP_ARGS_LEN) {
+		len = EXECSNOOP_ARGS_LEN;
+		e->flags |= EXECSNOOP_FLAG_TRUNCATED;
+	} else {
+		e->flags &= ~EXECSNOOP_FLAG_TRUNCATED;
+	}
+	e->args_len = len && !bpf_probe_read_user(e->args, len, (void *)start) ? len : 0;
+}
+
+/* A failed call's file name and argv, from the caller's memory (unchanged: the exec failed), as far as it gives them. */
+static __always_inline void read_call_strings(struct execsnoop_event *e)
+{
+	const char *const *argv = (const char *const *)e->argv_ptr;
 	__u32 off = 0;
 	__u64 at;
 	long n;
 
-	if (!cgroup_wanted())
-		return;
-	e = scratch();
-	if (!e)
-		return;
-	fill_head(e, EXECSNOOP_KIND_EXEC);
-	e->retval = 0;
-	e->flags = 0;
-	e->duration_ns = 0;
 	e->argc = 0;
-	if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), filename) < 0)
+	if (bpf_probe_read_user_str(e->filename, sizeof(e->filename), (const char *)e->filename_ptr) < 0) {
 		e->filename[0] = 0;
+		e->flags |= EXECSNOOP_FLAG_UNREAD;
+	}
 	for (int i = 0; i < EXECSNOOP_MAX_ARGS; i++) {
 		const char *arg = NULL;
 
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i])) {
+			e->flags |= EXECSNOOP_FLAG_UNREAD;
+			goto done;
+		}
+		if (!arg)
 			goto done;
 		if (off >= EXECSNOOP_ARGS_LEN) {
 			e->flags |= EXECSNOOP_FLAG_TRUNCATED;
@@ -132,8 +150,10 @@ static __always_inline void on_enter(const char *filename, const char *const *ar
 		barrier_var(at);
 		at &= ARGS_MASK;
 		n = bpf_probe_read_user_str(&e->args[at], EXECSNOOP_ARG_LEN, arg);
-		if (n <= 0)
+		if (n <= 0) {
+			e->flags |= EXECSNOOP_FLAG_UNREAD;
 			goto done;
+		}
 		if (n == EXECSNOOP_ARG_LEN)
 			e->flags |= EXECSNOOP_FLAG_TRUNCATED;
 		off += n;
@@ -148,6 +168,30 @@ static __always_inline void on_enter(const char *filename, const char *const *ar
 	}
 done:
 	e->args_len = off;
+}
+
+/* Tier tracepoint: the call and its pointers, kept until it returns. Its strings are not read here: a successful
+ * exec's come from the kernel's copies (sched_process_exec), and reading them here would often fault for nothing
+ * (a forked child's copy of a program's constants is not mapped in yet: about 7 µs a string on this machine). */
+static __always_inline void on_enter(const char *filename, const char *const *argv)
+{
+	struct execsnoop_event *e;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!cgroup_wanted())
+		return;
+	e = scratch();
+	if (!e)
+		return;
+	fill_head(e, EXECSNOOP_KIND_EXEC);
+	e->retval = 0;
+	e->flags = 0;
+	e->duration_ns = 0;
+	e->argc = 0;
+	e->args_len = 0;
+	e->filename[0] = 0;
+	e->filename_ptr = (__u64)filename;
+	e->argv_ptr = (__u64)argv;
 	if (bpf_map_update_elem(&execsnoop_pending, &tid, e, BPF_ANY))
 		count_stat(&execsnoop_stats, EXECSNOOP_STAT_MAP_FULL);
 }
@@ -164,6 +208,8 @@ static __always_inline void on_exit(long ret)
 	e->retval = ret;
 	e->ts_ns = bpf_ktime_get_ns();
 	e->duration_ns = e->ts_ns - start;
+	if (ret < 0)
+		read_call_strings(e);
 	/* After a successful exec the task has its new name (and a thread that exec'd is now the process's leader). */
 	if (ret == 0) {
 		bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -171,6 +217,30 @@ static __always_inline void on_exit(long ret)
 	}
 	send_exec(e);
 	bpf_map_delete_elem(&execsnoop_pending, &tid);
+}
+
+/* Tier tracepoint: the exec succeeds. The pending call (by the tid that entered it: a thread other than the leader
+ * that execs takes the leader's pid, and the tracepoint gives the old one) gets the kernel's copies of its file name
+ * and argv, and is moved to the tid that will return from it. */
+SEC("?tracepoint/sched/sched_process_exec")
+int execsnoop_exec_tp(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u32 old = ctx->old_pid, tid = (__u32)bpf_get_current_pid_tgid();
+	struct execsnoop_event *e = bpf_map_lookup_elem(&execsnoop_pending, &old);
+	unsigned int loc;
+
+	if (!e)
+		return 0;
+	loc = ctx->__data_loc_filename & 0xFFFF;
+	bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), (void *)ctx + loc);
+	read_mm_args(e, task);
+	if (old != tid) {
+		if (bpf_map_update_elem(&execsnoop_pending, &tid, e, BPF_ANY))
+			count_stat(&execsnoop_stats, EXECSNOOP_STAT_MAP_FULL);
+		bpf_map_delete_elem(&execsnoop_pending, &old);
+	}
+	return 0;
 }
 
 SEC("?tracepoint/syscalls/sys_enter_execve")
@@ -206,8 +276,6 @@ SEC("?tp_btf/sched_process_exec")
 int BPF_PROG(execsnoop_exec_btf, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	struct execsnoop_event *e;
-	unsigned long start, end, len;
-	long n;
 
 	if (!cgroup_wanted())
 		return 0;
@@ -221,16 +289,7 @@ int BPF_PROG(execsnoop_exec_btf, struct task_struct *p, pid_t old_pid, struct li
 	e->argc = 0;
 	if (bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename)) < 0)
 		e->filename[0] = 0;
-	start = BPF_CORE_READ(p, mm, arg_start);
-	end = BPF_CORE_READ(p, mm, arg_end);
-	len = end > start ? end - start : 0;
-	if (len > EXECSNOOP_ARGS_LEN) {
-		len = EXECSNOOP_ARGS_LEN;
-		e->flags |= EXECSNOOP_FLAG_TRUNCATED;
-	}
-	n = len ? bpf_probe_read_user(e->args, len, (void *)start) : -1;
-	e->args_len = n == 0 ? len : 0;
-	/* argc is counted in user space from the NULs (the area is argv's strings back to back). */
+	read_mm_args(e, p);
 	send_exec(e);
 	return 0;
 }

@@ -21,6 +21,8 @@ enum execsnoop_kind {
 enum execsnoop_flags {
 	EXECSNOOP_FLAG_TRUNCATED = 1, /* argv had more than was kept */
 	EXECSNOOP_FLAG_NO_RESULT = 2, /* an exec seen at its success only (tier tp_btf: failures are not seen) */
+	EXECSNOOP_FLAG_UNREAD = 4,    /* a failed exec whose file name or argv could not be read from the caller's memory
+				       * (pages not mapped in yet, as a forked child's copy of a program's constants) */
 };
 
 /* What both records start with: an exit record is this alone. */
@@ -46,6 +48,8 @@ struct execsnoop_event {
 	EXECSNOOP_HEAD
 	__u32 argc;     /* arguments kept */
 	__u32 args_len; /* bytes of args used */
+	__u64 filename_ptr; /* the call's pointers (user memory): a failed call's strings are read from them at its */
+	__u64 argv_ptr;     /* return; a successful one's come from the kernel's copies */
 	char filename[EXECSNOOP_FILE_LEN];
 	char args[EXECSNOOP_ARGS_LEN + EXECSNOOP_ARG_LEN];
 };

@@ -25,6 +25,8 @@ export interface ExecEvent extends Row {
   argc: number;
   /** argv had more than the kernel side keeps (32 arguments, 256 bytes each, 1 KiB in all) */
   truncated: boolean;
+  /** a failed exec whose file name or argv could not be read from the caller's memory (not mapped in yet) */
+  unread: boolean;
   /** 0, or -errno; null where the tier sees successes only */
   ret: number | null;
   /** the errno's name, for a failed exec ('' otherwise) */

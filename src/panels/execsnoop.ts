@@ -38,8 +38,15 @@ const TIERS: readonly Tier<Programs>[] = [
   {
     name: 'tracepoint',
     types: ['tracepoint'],
-    programs: ['execsnoop_enter_execve', 'execsnoop_enter_execveat', 'execsnoop_exit_execve', 'execsnoop_exit_execveat', 'execsnoop_exit_tp'],
-    hooks: 'tracepoint syscalls:sys_enter_execve(at) + sys_exit_execve(at) + sched:sched_process_exit',
+    programs: [
+      'execsnoop_enter_execve',
+      'execsnoop_enter_execveat',
+      'execsnoop_exec_tp',
+      'execsnoop_exit_execve',
+      'execsnoop_exit_execveat',
+      'execsnoop_exit_tp',
+    ],
+    hooks: 'tracepoint syscalls:sys_enter_execve(at) + sched:sched_process_exec + sys_exit_execve(at) + sched:sched_process_exit',
   },
   {
     name: 'tp_btf',
@@ -96,6 +103,7 @@ export function createExecsnoopReader(
           args: argvText(rec.argv),
           argc: rec.argv.length,
           truncated: rec.truncated,
+          unread: rec.unread,
           ret: rec.noResult ? null : rec.retval,
           error: rec.retval < 0 ? errnoName(-rec.retval) : '',
           call_ns: rec.noResult ? null : rec.callNs,
@@ -285,7 +293,13 @@ export const EXEC_EVENTS: EventsSpec<ExecEvent> = {
   detail: [
     { label: 'exec', value: (e) => `${clock(e.time_ms)} pid ${e.pid} (${e.comm}), parent ${e.ppid} (${e.pcomm}), uid ${e.uid}` },
     { label: 'file', value: (e) => e.filename || '-' },
-    { label: 'argv', value: (e) => `${e.args}${e.truncated ? ' …(cut)' : ''} (${e.argc} kept)` },
+    {
+      label: 'argv',
+      value: (e) =>
+        e.unread
+          ? `${e.args || '-'} (what the caller's memory gave: a failed exec's strings not mapped in yet cannot be read by BPF)`
+          : `${e.args}${e.truncated ? ' …(cut)' : ''} (${e.argc} kept)`,
+    },
     { label: 'result', value: (e) => `${resultText(e)}${e.call_ns !== null ? `, the call took ${humanNs(e.call_ns)}` : ''}` },
     { label: 'ended', value: (e) => (e.exit ? `${e.exit} after ${humanNs(e.life_ns)}` : 'still running, or its end was not seen') },
     { label: 'cgroup', value: (e) => (e.cgroup ? `${e.cgroup} (${e.workload})` : '-') },
@@ -386,5 +400,5 @@ export const execsnoopPanel: PanelDef<ExecsnoopSample, ExecsnoopRow> = {
     },
   },
   blindSpots:
-    'A process that forks without exec (a shell running a builtin in a subshell) is not an exec. argv is read from the caller’s memory when the call enters: at most 32 arguments, each cut at 256 bytes, 1 KiB in all (the row says when it was cut); a program that rewrites its argv later is not seen doing it. The tp_btf tier sees execs as they succeed: failed execs are not seen, and argv is read from the new image. Exits are followed for processes whose exec was seen; a process that execs again is timed from its latest exec. The events cross through a 4 MiB ring buffer drained every 25 ms; when it is full, or more than 8 MiB of events arrive within one interval, the events are counted as lost and the summary says so.',
+    'A process that forks without exec (a shell running a builtin in a subshell) is not an exec. A successful exec’s file name and argv are the kernel’s own copies, taken as it succeeds (argv from the new image, at most 1 KiB: the row says when it was cut); a program that rewrites its argv later is not seen doing it. A failed exec’s are read from the caller’s memory as the call returns, at most 32 arguments of 256 bytes (the kernel has usually mapped the pages in by then, having read them itself; where it has not, BPF cannot fault them in, and the detail view says they could not be read). The tp_btf tier sees execs as they succeed: failed execs are not seen. Exits are followed for processes whose exec was seen; a process that execs again is timed from its latest exec. The events cross through a 4 MiB ring buffer drained every 25 ms; when it is full, or more than 8 MiB of events arrive within one interval, the events are counted as lost and the summary says so.',
 };

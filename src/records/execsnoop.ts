@@ -21,7 +21,15 @@ const HEAD = {
 } as const;
 
 export const EXECSNOOP_RECORDS = {
-  exec: record('execsnoop_event', { ...HEAD, argc: 'u32', args_len: 'u32', filename: { cstr: 256 }, args: { bytes: 1024 + 256 } }),
+  exec: record('execsnoop_event', {
+    ...HEAD,
+    argc: 'u32',
+    args_len: 'u32',
+    filename_ptr: 'u64',
+    argv_ptr: 'u64',
+    filename: { cstr: 256 },
+    args: { bytes: 1024 + 256 },
+  }),
   exit: record('execsnoop_exit', HEAD),
   stat: record('execsnoop_stats_val', { count: 'u64' }),
 };
@@ -52,6 +60,8 @@ export interface ExecRecord extends Head {
   truncated: boolean;
   /** the tier sees successes only: retval is 0 by construction */
   noResult: boolean;
+  /** a failed exec whose file name or argv the caller's memory did not give (not mapped in yet) */
+  unread: boolean;
 }
 
 export interface ExitRecord extends Head {
@@ -97,5 +107,6 @@ export function decodeExecsnoop(buf: Buffer, layouts: { exec: RecordLayout; exit
     argv,
     truncated: (flags & EXEC_FLAGS.TRUNCATED) !== 0,
     noResult: (flags & EXEC_FLAGS.NO_RESULT) !== 0,
+    unread: (flags & EXEC_FLAGS.UNREAD) !== 0,
   };
 }

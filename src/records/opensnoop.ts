@@ -76,8 +76,20 @@ export function decodeOpensnoop(buf: Buffer, layout: RecordLayout): OpenRecord |
   };
 }
 
+const FLAGS_TEXT = new Map<number, string>();
+
 /** open(2) flags as their names (O_WRONLY|O_CREAT|O_CLOEXEC), the access mode first; bits without a name in octal. */
 export function openFlagsText(flags: number): string {
+  let t = FLAGS_TEXT.get(flags);
+  if (t === undefined) {
+    t = flagsText(flags);
+    // A program passes a handful of distinct flag sets; a crafted stream of them stops being remembered past this.
+    if (FLAGS_TEXT.size < 4096) FLAGS_TEXT.set(flags, t);
+  }
+  return t;
+}
+
+function flagsText(flags: number): string {
   const acc = flags & 3;
   const out = [acc === 0 ? 'O_RDONLY' : acc === 1 ? 'O_WRONLY' : acc === 2 ? 'O_RDWR' : 'O_ACCMODE'];
   let rest = flags & ~3;

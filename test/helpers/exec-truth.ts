@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
 import type { ExecEvent, ExecsnoopRow } from '../../src/models/execsnoop.js';
 import { sleep } from './kernel.js';
+import { fixtureBinary } from './ground-truth.js';
 
 /** Execs of /bin/sh that exit with i % 4, and failed execs of each kind. */
 export const EXEC_RUNS = 60;
@@ -99,11 +100,30 @@ export async function execsnoopGroundTruth(engine: Engine, tier: string): Promis
     const fails = rows.find((r) => r.ppid === driverPid && r.comm === 'python3');
     if (successesOnly) assert.equal(fails, undefined);
     else assert.deepEqual([fails?.execs, fails?.failed], [2 * EXEC_FAILS, 2 * EXEC_FAILS], 'the failed execs row');
+    // The hard case: a C program's execs with constant strings (pages a forked child has not mapped in). Successes
+    // carry the kernel's copies, exact; failures carry the call's strings or say that they could not be read.
+    engine.tick();
+    const cPid = Number(execFileSync(fixtureBinary('execs'), [String(EXEC_FAILS)], { encoding: 'utf8' }).trim());
+    await sleep(200);
+    const c = ((engine.tick().panels[0]!.events ?? []) as ExecEvent[]).filter((e) => e.ppid === cPid);
+    const cOk = c.filter((e) => e.filename === '/bin/true');
+    assert.equal(cOk.length, EXEC_FAILS, 'every exec of /bin/true');
+    for (const e of cOk) assert.deepEqual([e.args, e.comm, e.unread, e.exit], ['true sixty-const-arg', 'true', false, 'exit 0']);
+    const cFailed = c.filter((e) => e.filename !== '/bin/true');
+    assert.equal(cFailed.length, successesOnly ? 0 : EXEC_FAILS, 'every failed exec');
+    let unread = 0;
+    for (const e of cFailed) {
+      assert.equal(e.error, 'ENOENT');
+      if (e.unread) unread++;
+      else assert.deepEqual([e.filename, e.args], ['/nonexistent/sixty-missing', 'sixty-missing sixty-const-arg'], 'read: exact');
+    }
     const lives = runs.map((e) => e.life_ns!).sort((a, b) => a - b);
     return (
       `${runs.length} execs of sh with exact argv and exit statuses (${errors} non-zero), ` +
       (successesOnly ? 'failures not seen on this tier' : `${enoent.length} ENOENT and ${eacces.length} EACCES`) +
-      `; lifetimes ${(lives[0]! / 1e6).toFixed(2)}–${(lives[lives.length - 1]! / 1e6).toFixed(2)} ms; the row: ${sh.execs} execs, ${sh.exits} ended, ${sh.exit_errors} with an error`
+      `; lifetimes ${(lives[0]! / 1e6).toFixed(2)}–${(lives[lives.length - 1]! / 1e6).toFixed(2)} ms; the row: ${sh.execs} execs, ${sh.exits} ended, ${sh.exit_errors} with an error` +
+      `; a C program's constant argv: ${cOk.length} successes exact` +
+      (successesOnly ? '' : `, ${cFailed.length} failures (${unread} with strings not mapped in, said so)`)
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ function exec(seq: number, over: Partial<ExecEvent>): ExecEvent {
     args: "/bin/sh -c 'run-parts /etc/cron.hourly'",
     argc: 3,
     truncated: false,
+    unread: false,
     ret: 0,
     error: '',
     call_ns: 310_000,

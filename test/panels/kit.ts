@@ -9,9 +9,10 @@ export type KernelKey = (typeof KERNELS)[number];
 
 /**
  * A workload of calls that each make one event of the panel, timed by itself. `readloop` is bench/readloop.c built,
- * `cached` a 1 MiB page-cached file, `schedloop` bench/schedloop.c built (pingpong N, forkexec N).
+ * `cached` a 1 MiB page-cached file, `schedloop` bench/schedloop.c built (pingpong N, forkexec N), `eventloop`
+ * bench/eventloop.c built (open N FILE, paced-open, paced-exec).
  */
-export type PerEvent = (ctx: { readloop: string; cached: string; schedloop: string }) => { events: number; ns: number };
+export type PerEvent = (ctx: { readloop: string; cached: string; schedloop: string; eventloop: string }) => { events: number; ns: number };
 
 export interface PanelFixture {
   panel: AnyPanelDef;
@@ -65,6 +66,17 @@ export const TCP_LOAD: readonly string[] = [
 
 /** Reads of the bench's 8 MiB file, for as long as it runs (page-cache hits, file reads). */
 export const READ_LOAD = (scratch: string): readonly string[] => ['sh', '-c', `while :; do cat ${scratch}/cached > /dev/null; done`];
+
+/** bench/eventloop.c's open loop: N open(2)+close(2) of the cached file. */
+export const openloop =
+  (n: number): PerEvent =>
+  ({ eventloop, cached }) => {
+    const [events, ns] = execFileSync(eventloop, ['open', String(n), cached], { encoding: 'utf8' })
+      .trim()
+      .split(' ')
+      .map(Number);
+    return { events: events!, ns: ns! };
+  };
 
 /** bench/schedloop.c's workload `mode` (pingpong: 2N switches; forkexec: N fork-exec-exits) as a per-event cost. */
 export const schedloop =

@@ -1,7 +1,7 @@
 import { opensnoopPanel } from '../../src/panels/opensnoop.js';
 import type { OpenEvent, OpensnoopSample } from '../../src/models/opensnoop.js';
 import { opensnoopGroundTruth } from '../helpers/open-truth.js';
-import { using, type PanelFixture } from './kit.js';
+import { openloop, using, type PanelFixture } from './kit.js';
 import { execFileSync } from 'node:child_process';
 
 // Local time: the TIME column shows the clock where it runs.
@@ -79,6 +79,7 @@ export const fixture: PanelFixture = {
     budgetNs: 3000,
     // An open runs the enter and the exit program.
     runsPerEvent: 2,
+    perEvent: openloop(200000),
     burst: () => {
       execFileSync('python3', ['-c', 'import os\nfor _ in range(20000): os.close(os.open("/etc/hostname", os.O_RDONLY))']);
     },
