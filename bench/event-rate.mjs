@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../build/js/src/engine.js';
-import { panelById } from '../build/js/src/panels/registry.js';
+import { execsnoopPanel } from '../build/js/src/panels/execsnoop.js';
+import { opensnoopPanel } from '../build/js/src/panels/opensnoop.js';
 import { HZ, Pane, sleep, ticks } from './lib.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,8 +28,9 @@ const file = path.join(scratch, 'f');
 writeFileSync(file, 'x');
 
 /** Runs the generator at `rate` while the engine ticks each second; the workload's events seen, and the lost ones. */
-async function atRate(id, mode, rate) {
-  const engine = new Engine({ panels: [panelById(id)], intervalMs: 1000, requested: new Set([id]) });
+async function atRate(def, mode, rate) {
+  const id = def.id;
+  const engine = new Engine({ panels: [def], intervalMs: 1000, requested: new Set([id]) });
   await engine.open();
   const p0 = engine.store.getSnapshot().panels[0];
   if (p0.status !== 'ok') throw new Error(`${id}: ${p0.reason}`);
@@ -65,8 +67,8 @@ async function atRate(id, mode, rate) {
 const machine = `${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}`;
 console.log(`machine: ${machine}; ${SECONDS} s per rate`);
 const rates = [];
-for (const rate of [1000, 10000, 50000, 0]) rates.push(await atRate('opensnoop', 'open', rate));
-for (const rate of [100, 0]) rates.push(await atRate('execsnoop', 'exec', rate));
+for (const rate of [1000, 10000, 50000, 0]) rates.push(await atRate(opensnoopPanel, 'open', rate));
+for (const rate of [100, 0]) rates.push(await atRate(execsnoopPanel, 'exec', rate));
 for (const r of rates)
   console.log(
     `${r.id} at ${r.rate}/s: made ${r.made} (${r.perS}/s), seen ${r.seen}, counted lost ${r.lost}, unaccounted ${r.unaccounted} (${((r.seen / r.made) * 100).toFixed(1)} % seen)`,
@@ -74,7 +76,7 @@ for (const r of rates)
 
 /** The console on opensnoop (its counts, then its recent events) while 10,000 opens a second happen: CPU % of sixty. */
 async function consoleCpu(view) {
-  const pane = new Pane('event-rate', `${path.join(here, '..', 'scripts', 'sixty')} --panels opensnoop`);
+  const pane = new Pane('event-rate', `${path.join(here, '..', 'scripts', 'sixty')} --panels ${opensnoopPanel.id}`);
   const load = spawn(bin, ['paced-open', '10000', String(CONSOLE_S + 8), file], { stdio: 'ignore' });
   try {
     const pid = await pane.find('node');
