@@ -42,7 +42,7 @@ export const FAMILIES = {
   panelInfo: { name: 'sixty_panel_info', help: 'The panel, its status and the hook tier in use (value 1).', type: 'gauge' },
   dropped: {
     name: 'sixty_panel_dropped_total',
-    help: 'Events or entries a panel could not count, by panel and reason (map full, LRU evicted, completions lost, BPF recursion).',
+    help: 'Events or entries a panel could not count, by panel and reason (map full, LRU evicted, completions lost, BPF recursion, ring buffer full, over the rate bound).',
     type: 'counter',
   },
   bpfRuns: { name: 'sixty_bpf_runs_total', help: "Runs of a panel's BPF programs, counted while kernel.bpf_stats_enabled is on.", type: 'counter' },

@@ -8,7 +8,7 @@ import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.j
 import { createCgroupNamer } from '../kernel/cgroups.js';
 import { escapeControl, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray, type RecordLayout } from '../records/layout.js';
-import { decodeOpensnoop, openFlagsText, OPENSNOOP_RECORDS } from '../records/opensnoop.js';
+import { openFlagsText, opensnoopDecoder, OPENSNOOP_RECORDS } from '../records/opensnoop.js';
 import { errnoName, ringRecords } from '../records/ring.js';
 import { deriveOpensnoop, type OpenEvent, type OpensnoopRow, type OpensnoopSample } from '../models/opensnoop.js';
 import type { BpfObject } from '../native.js';
@@ -94,6 +94,7 @@ export function createOpensnoopReader(obj: BpfObject<Maps>, layouts: Readonly<Re
   obj.openRing('opensnoop_events', { maxBytes: STAGING_BYTES });
   const cgroupOf = createCgroupNamer(host);
   const resolver = createResolver(host);
+  const decode = opensnoopDecoder(layouts.event);
   let recent: OpenEvent[] = [];
   let seq = 0;
   return () => {
@@ -103,7 +104,7 @@ export function createOpensnoopReader(obj: BpfObject<Maps>, layouts: Readonly<Re
     resolver.reset();
     const opens: OpenEvent[] = [];
     for (const buf of ringRecords(take)) {
-      const rec = decodeOpensnoop(buf, layouts.event);
+      const rec = decode(buf);
       if (!rec) continue;
       const cg = cgroupOf(rec.cgid);
       const where = resolver.resolve(rec.pid, rec.dfd, rec.path);

@@ -1,7 +1,7 @@
 /** opensnoop records (bpf/opensnoop.h): one open, sent as far as its path reaches. */
 import { constants } from 'node:fs';
 import { escapeControl } from '../format.js';
-import { cString, field, record, u32, u64n, type RecordLayout } from './layout.js';
+import { cString, field, record, u32, u64n, type FieldLayout, type RecordLayout } from './layout.js';
 import { opensnoop as names } from '../generated/bpf.js';
 
 export const OPENSNOOP_PATH_LEN = 512;
@@ -53,26 +53,49 @@ const s32 = (buf: Buffer, base: number, f: { offset: number }): number => buf.re
 
 /** One ring record; null for one too short to hold its head (damage: dropped). */
 export function decodeOpensnoop(buf: Buffer, layout: RecordLayout): OpenRecord | null {
-  const pathField = field(layout, 'path');
-  if (buf.length < pathField.offset) return null;
-  const len = Math.min(u32(buf, 0, field(layout, 'path_len')), buf.length - pathField.offset, pathField.size);
-  const raw = buf.subarray(pathField.offset, pathField.offset + len);
-  const end = raw.indexOf(0);
-  return {
-    tsNs: u64n(buf, 0, field(layout, 'ts_ns')),
-    cgid: u64n(buf, 0, field(layout, 'cgid')),
-    callNs: u64n(buf, 0, field(layout, 'call_ns')),
-    flags: u64n(buf, 0, field(layout, 'flags')),
-    pid: u32(buf, 0, field(layout, 'pid')),
-    tid: u32(buf, 0, field(layout, 'tid')),
-    uid: u32(buf, 0, field(layout, 'uid')),
-    ret: s32(buf, 0, field(layout, 'ret')),
-    dfd: s32(buf, 0, field(layout, 'dfd')),
-    call: CALLS[u32(buf, 0, field(layout, 'call'))] ?? 'open',
-    mode: u32(buf, 0, field(layout, 'mode')),
-    comm: escapeControl(cString(buf, 0, field(layout, 'comm'))),
-    path: escapeControl(raw.subarray(0, end < 0 ? raw.length : end).toString('utf8')),
-    cut: end < 0 && len >= pathField.size,
+  return opensnoopDecoder(layout)(buf);
+}
+
+/** The decoder of one layout, its fields found once (a panel decodes tens of thousands of records a second). */
+export function opensnoopDecoder(layout: RecordLayout): (buf: Buffer) => OpenRecord | null {
+  const at = (k: string): FieldLayout => field(layout, k);
+  const f = {
+    ts_ns: at('ts_ns'),
+    cgid: at('cgid'),
+    call_ns: at('call_ns'),
+    flags: at('flags'),
+    pid: at('pid'),
+    tid: at('tid'),
+    uid: at('uid'),
+    ret: at('ret'),
+    dfd: at('dfd'),
+    call: at('call'),
+    mode: at('mode'),
+    path_len: at('path_len'),
+    comm: at('comm'),
+  };
+  const pathField = at('path');
+  return (buf) => {
+    if (buf.length < pathField.offset) return null;
+    const len = Math.min(u32(buf, 0, f.path_len), buf.length - pathField.offset, pathField.size);
+    const raw = buf.subarray(pathField.offset, pathField.offset + len);
+    const end = raw.indexOf(0);
+    return {
+      tsNs: u64n(buf, 0, f.ts_ns),
+      cgid: u64n(buf, 0, f.cgid),
+      callNs: u64n(buf, 0, f.call_ns),
+      flags: u64n(buf, 0, f.flags),
+      pid: u32(buf, 0, f.pid),
+      tid: u32(buf, 0, f.tid),
+      uid: u32(buf, 0, f.uid),
+      ret: s32(buf, 0, f.ret),
+      dfd: s32(buf, 0, f.dfd),
+      call: CALLS[u32(buf, 0, f.call)] ?? 'open',
+      mode: u32(buf, 0, f.mode),
+      comm: escapeControl(cString(buf, 0, f.comm)),
+      path: escapeControl(raw.subarray(0, end < 0 ? raw.length : end).toString('utf8')),
+      cut: end < 0 && len >= pathField.size,
+    };
   };
 }
 
