@@ -1,7 +1,7 @@
 /** The whole app in a real pseudo-terminal (tmux): keys in, screen out, clean exit. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +213,40 @@ test('console: shrinking and growing the terminal while it runs draws what a fre
     tm.keys('C-l');
     const s = await tm.waitFor((x) => !x.includes('BROADCAST') && !x.includes('MORE NOISE') && home(x));
     assert.deepEqual(shape(s), await fresh(120, 40));
+  } finally {
+    tm.kill();
+  }
+});
+
+test('console: b opens the BCC tools checklist, Enter opens execsnoop; v lists the recent execs, / filters them (typed as a paste), Enter opens one', async (t) => {
+  if (!needsBpf(t)) return;
+  const tm = new Tmux();
+  const token = `e2e${process.pid}`;
+  try {
+    tm.start(`${LAUNCHER} --interval 0.5; sleep 60`, 140, 40);
+    await tm.waitFor((x) => /^ 1 uptime /m.test(x));
+    tm.keys('b');
+    await tm.waitFor((x) => x.includes('the BCC tools checklist') && /^ 1 execsnoop\s+(ok|look|bad)\s/m.test(x));
+    tm.keys('Enter');
+    await tm.waitFor((x) => /execsnoop( in kernel [^[]*)? \[tracepoint syscalls:sys_enter_execve/.test(x) && x.includes('LAST ARGS'));
+    // Execs of our own, with a token in their argv: listed as events, each with its exit status.
+    // By its path: a bare name is looked for along PATH, each miss a failed exec of its own.
+    for (let i = 0; i < 3; i++) spawnSync('/bin/sh', ['-c', `exit ${i}`, token, `n${i}`], { argv0: 'sh' });
+    tm.keys('v');
+    await tm.waitFor((x) => /TIME▼\s+PID\s+PPID\s+COMM/.test(x) && x.includes('v counts'));
+    // The filter (typed as one paste: the keys arrive in one read) keeps ours: this test's own tmux calls exec too,
+    // each a few times along PATH, and would push them off the screen.
+    tm.keys('/', ...token.split(''), 'Enter');
+    const ours = await tm.waitFor((x) => /^filter \/.*\/ 3 of \d+ rows/m.test(x));
+    for (let i = 0; i < 3; i++) assert.match(ours, new RegExp(`^.*\\s0 exit ${i}\\s.*sh -c 'exit ${i}' ${token} n${i}`, 'm'));
+    // Newest first: Enter opens the last one.
+    tm.keys('Enter');
+    const detail = await tm.waitFor((x) => x.includes('Esc or q back'));
+    assert.match(detail, new RegExp(`argv: sh -c 'exit 2' ${token} n2 \\(5 kept\\)`));
+    assert.match(detail, /ended: exit 2 after /);
+    tm.keys('q');
+    tm.keys('v');
+    await tm.waitFor((x) => x.includes('LAST ARGS'));
   } finally {
     tm.kill();
   }
