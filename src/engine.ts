@@ -417,8 +417,8 @@ export class Engine {
     this.self = { cpuPct: elapsedNs > 0 ? (usedUs * 1e3 * 100) / elapsedNs : null, rssBytes: use.rssBytes, pid: process.pid };
     // Read only when some panel has programs to count (not for /proc panels alone, nor without privileges).
     this.statsOn = this.running.some((r) => r.handle?.programStats) && (this.deps.bpfStatsEnabled?.() ?? false);
-    // Panels that read panels come last: they read what this tick made.
-    for (const r of [...this.running.filter((x) => !x.def.readsPanels), ...this.running.filter((x) => x.def.readsPanels)]) {
+    // Panels that read panels come after those they read: they read what this tick made.
+    for (const r of [...this.running].sort((a, b) => (a.def.readsPanels ?? 0) - (b.def.readsPanels ?? 0))) {
       if (!r.handle || r.status !== 'ok') continue;
       try {
         // A panel attached since the last tick measures from its own first read.

@@ -1,12 +1,15 @@
 /**
  * The BCC tools checklist (home's second page): the book's second checklist, one row per tool sixty has, each read
- * from the panel that is that tool (execsnoop, opensnoop) or that holds its figures (biolatency in biotop's
- * histograms, cachestat in cachetop's totals), with a verdict where one makes sense. Pure: rows from the panels'
+ * from the panel that is that tool (execsnoop, opensnoop, biolatency, runqlat) or that holds its figures (cachestat in
+ * cachetop's totals), with a verdict where one makes sense. Pure: rows from the panels'
  * readings of this tick.
  */
 import type { PanelReading } from '../sources/types.js';
 import type { Row } from '../rows.js';
 import { histQuantile } from './biotop.js';
+import { histModes } from './biolatency.js';
+
+export { histModes };
 import { humanCount, humanNs } from '../format.js';
 
 export type ToolVerdict = 'ok' | 'look' | 'bad' | '-';
@@ -78,30 +81,6 @@ function notReading(p: PanelReading | undefined): string | null {
   return `${p.status}: ${p.reason ?? ''}`;
 }
 
-/**
- * The log2 histogram's modes: slots that hold a local peak of at least a tenth of the largest, separated from the next
- * peak by a valley under half of the smaller peak. One mode, or two (or more) that are far apart.
- */
-export function histModes(hist: readonly number[]): number[] {
-  const max = Math.max(0, ...hist);
-  if (max === 0) return [];
-  const peaks: number[] = [];
-  for (let i = 0; i < hist.length; i++) {
-    const c = hist[i] ?? 0;
-    if (c < max / 10 || c < (hist[i - 1] ?? 0) || c < (hist[i + 1] ?? 0)) continue;
-    const last = peaks[peaks.length - 1];
-    if (last !== undefined) {
-      const valley = Math.min(...hist.slice(last + 1, i));
-      if (i - last < 2 || valley >= Math.min(hist[last]!, c) / 2) {
-        if (c > hist[last]!) peaks[peaks.length - 1] = i;
-        continue;
-      }
-    }
-    peaks.push(i);
-  }
-  return peaks;
-}
-
 export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefined, elapsedNs: number, ids: ToolPanels): ToolRow[] {
   const byId = new Map(sample.panels.map((p) => [p.id, p]));
   const per = (n: number): number => (elapsedNs > 0 ? (n * 1e9) / elapsedNs : 0);
@@ -138,9 +117,10 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
 
     biolatency: (p) => {
       const disks = new Map<string, number[]>();
+      // Its rows, one per (disk, op), merged per disk (its all row left out).
       for (const r of p.rows) {
-        const hist = field(r, 'lat_hist');
-        if (!Array.isArray(hist)) continue;
+        const hist = field(r, 'hist');
+        if (!Array.isArray(hist) || field(r, 'disk') === 'all') continue;
         const disk = String(field(r, 'disk'));
         const sum = disks.get(disk) ?? [];
         (hist as number[]).forEach((c, i) => (sum[i] = (sum[i] ?? 0) + c));

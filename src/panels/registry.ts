@@ -6,6 +6,7 @@ import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
 import { toolsPanel } from './tools.js';
+import { biolatencyPanel } from './biolatency.js';
 import { cgroupsPanel } from './cgroups.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
@@ -27,6 +28,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   softirqsPanel,
   tcptopPanel,
   biotopPanel,
+  biolatencyPanel,
   filetopPanel,
   cachetopPanel,
   execsnoopPanel,

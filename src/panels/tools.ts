@@ -3,7 +3,7 @@
  * sixty has, read from the panels that are those tools; Enter opens the tool's panel, `b` comes here from anywhere.
  * It reads no file and loads nothing: it reads the other panels, after them, each tick.
  */
-import { biotopPanel } from './biotop.js';
+import { biolatencyPanel } from './biolatency.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
@@ -14,7 +14,7 @@ import type { PanelDef, Summary } from './types.js';
 const IDS: ToolPanels = {
   execsnoop: execsnoopPanel.id,
   opensnoop: opensnoopPanel.id,
-  biolatency: biotopPanel.id,
+  biolatency: biolatencyPanel.id,
   cachestat: cachetopPanel.id,
   runqlat: runqlatPanel.id,
 };
@@ -34,7 +34,7 @@ export const toolsPanel: PanelDef<ToolsSample, ToolRow> = {
   id: 'tools',
   title: 'tools',
   role: 'second',
-  readsPanels: true,
+  readsPanels: 2,
   source: {
     kind: 'proc',
     files: ['(the other panels)'],
@@ -84,7 +84,7 @@ export const toolsPanel: PanelDef<ToolsSample, ToolRow> = {
     {
       key: 'panel',
       title: 'PANEL',
-      width: 9,
+      width: 10,
       align: 'left',
       value: (r) => r.panel,
       format: (v) => String(v),

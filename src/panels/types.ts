@@ -208,8 +208,11 @@ export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   summarize: (rows: readonly R[], stats: PanelStats, elapsedNs: number) => Summary;
   /** the value that the per-row sparkline follows */
   trend: (row: R) => number | null;
-  /** its source reads the other panels (HostInfo.panels): the engine reads it after every other panel, each tick */
-  readsPanels?: boolean;
+  /**
+   * Its source reads the other panels (HostInfo.panels): the engine reads it after the panels it reads, each tick. 1:
+   * it reads panels with sources of their own (biolatency reads biotop); 2: it reads those too (the tools checklist).
+   */
+  readsPanels?: 1 | 2;
   /** an event panel's recent events, newest first (the reader keeps a bounded scrollback): the frame's `events` */
   recentEvents?: (sample: S) => readonly Row[];
   /**

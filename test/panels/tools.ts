@@ -2,7 +2,7 @@ import { toolsPanel } from '../../src/panels/tools.js';
 import type { ToolsSample } from '../../src/models/tools.js';
 import type { AnyPanelDef, PanelReading } from '../../src/panels/types.js';
 import type { PanelFixture } from './kit.js';
-import { fixture as biotop } from './biotop.js';
+import { fixture as biolatency } from './biolatency.js';
 import { fixture as cachetop } from './cachetop.js';
 import { fixture as execsnoop } from './execsnoop.js';
 import { fixture as opensnoop } from './opensnoop.js';
@@ -20,7 +20,7 @@ function reading(f: PanelFixture): PanelReading {
 
 /** Every tool's panel reading its fixture's samples, but cachetop, which waits in standby (attached while on screen). */
 export function toolsSamples(): ToolsSample[] {
-  const panels = [execsnoop, opensnoop, biotop, runqlat].map(reading);
+  const panels = [execsnoop, opensnoop, biolatency, runqlat].map(reading);
   const standby: PanelReading = {
     id: cachetop.panel.id,
     status: 'standby',
@@ -34,5 +34,5 @@ export function toolsSamples(): ToolsSample[] {
 
 export const fixture: PanelFixture = {
   panel: toolsPanel,
-  samples: { make: toolsSamples, shows: 'biolatency' },
+  samples: { make: toolsSamples, shows: 'the BCC tools checklist' },
 };

@@ -1,9 +1,13 @@
-/** The BCC tools checklist (home's second page) without a kernel: its rows from the panels' readings, and their verdicts. */
+/**
+ * The panels that read panels, without a kernel: the BCC tools checklist (home's second page, its rows from the panels'
+ * readings and their verdicts), and biolatency (biotop's rows as distributions).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveTools, histModes, type ToolPanels } from '../../src/models/tools.js';
 import type { PanelReading } from '../../src/panels/types.js';
 import { toolsSamples } from '../panels/tools.js';
+import { deriveBiolatency, groupBiotopRows } from '../../src/models/biolatency.js';
 
 const IDS: ToolPanels = { execsnoop: 'e', opensnoop: 'o', biolatency: 'b', cachestat: 'c', runqlat: 'r' };
 
@@ -36,7 +40,12 @@ test('rows in the book’s order; verdicts from each panel’s figures; a panel 
         reading('o', { status: 'standby', reason: 'attached only while on screen' }),
         // 2^23 ns ≈ 8 ms and 2^14 ns ≈ 16 µs: two modes, p99 in the slow one (≥ 10 ms: look).
         reading('b', {
-          rows: [{ id: 'a', disk: 'sda', lat_hist: hist({ 13: 900, 23: 50 }) } as never, { id: 'b', disk: 'sda', lat_hist: hist({ 23: 60 }) } as never],
+          // biolatency's rows: its all row is left out, the (disk, op) rows merged per disk.
+          rows: [
+            { id: 'all', disk: 'all', hist: hist({ 1: 5000 }) } as never,
+            { id: 'a', disk: 'sda', hist: hist({ 13: 900, 23: 50 }) } as never,
+            { id: 'b', disk: 'sda', hist: hist({ 23: 60 }) } as never,
+          ],
         }),
         reading('c', { summary: { text: '', values: { hit_pct: 40, misses_per_s: 5000, dirties_per_s: 0, hits_per_s: 3000 } } }),
       ],
@@ -71,4 +80,29 @@ test("the fixture's readings: every tool a row, the standby one without a verdic
   });
   assert.equal(rows.length, 5);
   assert.equal(rows.find((r) => r.tool === 'cachestat')!.verdict, '-');
+});
+
+test("biolatency: biotop's rows merged per (disk, op): counts and bytes summed, means weighted, the all row over every disk", () => {
+  const h = (slots: Record<number, number>): number[] => Array.from({ length: 40 }, (_, i) => slots[i] ?? 0);
+  const groups = groupBiotopRows([
+    { id: '1', disk: 'sda', op: 'read', io: 10, bytes: 40960, avg_lat_ns: 1000, await_ns: 1200, lat_hist: h({ 9: 10 }) },
+    { id: '2', disk: 'sda', op: 'read', io: 30, bytes: 122880, avg_lat_ns: 3000, await_ns: 3200, lat_hist: h({ 11: 29 }) },
+    { id: '3', disk: 'sdb', op: 'write', io: 5, bytes: 5, avg_lat_ns: null, await_ns: null, lat_hist: h({}) },
+  ] as never);
+  const sample = { off: null, groups, recent: [h({ 9: 10, 11: 29 })] };
+  const rows = deriveBiolatency(sample, sample, 1e9);
+  assert.deepEqual(
+    rows.map((r) => [r.id, r.io, r.bytes]),
+    [
+      ['all', 45, 163845],
+      ['sda/read', 40, 163840],
+      ['sdb/write', 5, 5],
+    ],
+  );
+  const sda = rows[1]!;
+  assert.equal(sda.avg_ns, (10 * 1000 + 29 * 3000) / 39, 'the mean over the requests timed');
+  assert.equal(sda.await_ns, (10 * 1200 + 30 * 3200) / 40, 'await over every request');
+  assert.deepEqual([sda.p50_ns, sda.max_ns], [4095, 4095]);
+  assert.equal(rows[0]!.heat?.length, 1);
+  assert.deepEqual(deriveBiolatency({ ...sample, off: 'biotop is off' }, sample, 1e9), [], 'nothing while biotop is not reading');
 });
