@@ -58,6 +58,8 @@ const STEPS = [
   ['procs-scale', ['procs-scale.mjs', '5000', '4', q(10, 5)]],
   // --cgroup's filter in the kernel (events outside, inside, none), and the cgroup panel's read with 500 cgroups.
   ['cgroups-cost', ['cgroups-cost.mjs', '500']],
+  // The event panels at 1k to unbounded events a second (made = seen + counted lost), and the console at 10,000 opens/s.
+  ['event-rate', ['event-rate.mjs', q(3, 2), q(20, 8)]],
   ['batch-vs-libbpf-tools', ['batch-vs-libbpf-tools.mjs', q(30, 10), q(3, 1)]],
 ];
 
@@ -265,6 +267,20 @@ if (cg?.read?.after)
     '-',
     true,
   );
+const er = raw['event-rate'];
+for (const r of er?.rates ?? []) {
+  // Every event the workload made is seen or counted as lost: exact accounting at any rate (issue 22).
+  const lossless = r.lost === 0 && r.seen === r.made;
+  target(
+    `${r.id} at ${r.rate === 'max' ? 'full speed' : `${r.rate.toLocaleString('en')}/s`} (${r.perS.toLocaleString('en')}/s made)`,
+    r.seen / r.made,
+    `${r.seen.toLocaleString('en')} of ${r.made.toLocaleString('en')} seen, ${r.lost.toLocaleString('en')} counted lost, ${r.unaccounted} unaccounted`,
+    r.rate === 'max' ? 'made = seen + counted lost' : 'none lost',
+    r.unaccounted === 0 && (r.rate === 'max' || lossless),
+  );
+}
+for (const c of er?.consoles ?? [])
+  target(`CPU, console on opensnoop (${c.view}) at 10,000 opens/s`, c.cpuPct, `${f(c.cpuPct, 2)} % of a CPU`, '< 15 %', c.cpuPct < 15 && c.shows);
 const ps = raw['procs-scale'];
 for (const k of ps ? ['quiet', 'load'] : []) {
   const r = ps.results[k];

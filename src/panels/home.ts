@@ -15,6 +15,7 @@ import {
   type KmsgState,
   type StepId,
 } from '../models/checklist.js';
+import { biolatencyPanel } from './biolatency.js';
 import { biotopPanel } from './biotop.js';
 import { cachetopPanel } from './cachetop.js';
 import { cgroupsPanel } from './cgroups.js';
@@ -272,7 +273,7 @@ const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
   vmstat: [procsPanel, runqlatPanel, runqlenPanel],
   mpstat: [procsPanel, runqlatPanel, runqlenPanel, softirqsPanel],
   pidstat: [procsPanel, execsnoopPanel, filetopPanel],
-  iostat: [biotopPanel, procsPanel, filetopPanel],
+  iostat: [biotopPanel, biolatencyPanel, procsPanel, filetopPanel],
   free: [procsPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
   'sar-tcp': [tcptopPanel],

@@ -8,6 +8,7 @@ import { biotopPanel } from '../../src/panels/biotop.js';
 import { cachetopPanel } from '../../src/panels/cachetop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
 import { execsnoopPanel } from '../../src/panels/execsnoop.js';
+import { biolatencyPanel } from '../../src/panels/biolatency.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
@@ -121,7 +122,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec] = [
+  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat] = [
     runqlenPanel,
     softirqsPanel,
     filetopPanel,
@@ -131,6 +132,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     procsPanel,
     runqlatPanel,
     execsnoopPanel,
+    biolatencyPanel,
   ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
@@ -140,7 +142,7 @@ test('each step over a known interval: the figures the tools would print', () =>
       `${ps},${lat},${runq}`,
       `${ps},${lat},${runq},${soft}`,
       `${ps},${exec},${file}`,
-      `${bio},${ps},${file}`,
+      `${bio},${biolat},${ps},${file}`,
       `${ps},${cache}`,
       `${tcp2},${soft}`,
       tcp2,
