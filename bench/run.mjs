@@ -269,14 +269,15 @@ if (cg?.read?.after)
   );
 const er = raw['event-rate'];
 for (const r of er?.rates ?? []) {
-  // Every event the workload made is seen or counted as lost: exact accounting at any rate (issue 22).
+  // Every event the workload made is seen or counted as lost (issue 22). Where events are lost, the count of the lost
+  // covers the host's other events too (sixty's own /proc reads…): seen + lost is then at least what it made.
   const lossless = r.lost === 0 && r.seen === r.made;
   target(
     `${r.id} at ${r.rate === 'max' ? 'full speed' : `${r.rate.toLocaleString('en')}/s`} (${r.perS.toLocaleString('en')}/s made)`,
     r.seen / r.made,
     `${r.seen.toLocaleString('en')} of ${r.made.toLocaleString('en')} seen, ${r.lost.toLocaleString('en')} counted lost, ${r.unaccounted} unaccounted`,
-    r.rate === 'max' ? 'made = seen + counted lost' : 'none lost',
-    r.unaccounted === 0 && (r.rate === 'max' || lossless),
+    r.rate === 'max' ? 'made ≤ seen + counted lost' : 'none lost',
+    r.unaccounted <= 0 && (r.rate === 'max' || lossless),
   );
 }
 for (const c of er?.consoles ?? [])

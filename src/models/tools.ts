@@ -37,6 +37,7 @@ export interface ToolsSample {
 export interface ToolPanels {
   execsnoop: string;
   opensnoop: string;
+  tcplife: string;
   biolatency: string;
   cachestat: string;
   runqlat: string;
@@ -52,6 +53,8 @@ export const TOOL_THRESHOLDS = {
   ioP99Ms: [10, 100],
   /** page-cache misses a second, with the hit ratio under 90 % (look) or 50 % (bad) */
   cacheMissesPerS: [100, 1000],
+  /** a session's mean connect latency (ms): SYNs retransmitted take a second */
+  connectMs: [100, 1000],
   /** run-queue latency's 99th percentile (ms) */
   runqP99Ms: [10, 100],
 } as const;
@@ -59,13 +62,14 @@ export const TOOL_THRESHOLDS = {
 export const TOOL_VERDICT_HELP: Readonly<Record<keyof ToolPanels, string>> = {
   execsnoop: `execs look ≥ ${TOOL_THRESHOLDS.execsPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.execsPerS[1]}/s (short-lived processes cost CPU the process panel does not show); failed execs look ≥ ${TOOL_THRESHOLDS.failedPerS[0]}/s`,
   opensnoop: `failed opens look ≥ ${TOOL_THRESHOLDS.failedPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.failedPerS[1]}/s (a program searching paths, or missing its files)`,
+  tcplife: `mean connect latency look ≥ ${TOOL_THRESHOLDS.connectMs[0]} ms, bad ≥ ${TOOL_THRESHOLDS.connectMs[1]} ms (a lost SYN is retransmitted after a second); tcpconnect and tcpaccept are its two directions`,
   biolatency: `a disk's p99 I/O latency look ≥ ${TOOL_THRESHOLDS.ioP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.ioP99Ms[1]} ms; two modes are named (cache hits and misses of a device, reads behind writes)`,
   cachestat: `page-cache hit ratio under 90 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[0]} misses/s look, under 50 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[1]} bad`,
   runqlat: `run-queue latency p99 look ≥ ${TOOL_THRESHOLDS.runqP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.runqP99Ms[1]} ms (CPU saturation)`,
 };
 
 /** The book's tools that sixty does not have yet, in its order: said in the page's summary, not drawn as rows. */
-export const NOT_YET = ['ext4slower', 'biosnoop', 'tcpconnect', 'tcpaccept', 'tcpretrans', 'profile'];
+export const NOT_YET = ['ext4slower', 'biosnoop', 'tcpretrans', 'profile'];
 
 const grade = (v: number | null, [look, bad]: readonly [number, number]): ToolVerdict => (v === null ? 'ok' : v >= bad ? 'bad' : v >= look ? 'look' : 'ok');
 const worse = (a: ToolVerdict, b: ToolVerdict): ToolVerdict => ['bad', 'look', 'ok', '-'].find((v) => v === a || v === b) as ToolVerdict;
@@ -157,6 +161,12 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
         `${humanCount(Math.round(v.dirties_per_s ?? 0))} dirtied/s, ${humanCount(Math.round(v.hits_per_s ?? 0))} hits/s` +
         ((v.estimated ?? 0) > 0 ? ' (hits estimated)' : '');
       return { reading, verdict, why: verdict === 'ok' ? '' : 'the page cache misses', value: misses };
+    },
+
+    tcplife: (p) => {
+      const c = p.summary.values.connect_mean_ns ?? null;
+      const verdict = grade(c === null ? null : c / 1e6, TOOL_THRESHOLDS.connectMs);
+      return { reading: p.summary.text, verdict, why: verdict === 'ok' ? '' : 'connects are slow', value: p.summary.values.sessions_per_s ?? null };
     },
 
     runqlat: (p) => {

@@ -29,6 +29,7 @@ import { runqlatPanel } from './runqlat.js';
 import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
 import { tcptopPanel } from './tcptop.js';
+import { tcplifePanel } from './tcplife.js';
 import { parseProcStat } from '../records/procstat.js';
 import {
   parseDiskstats,
@@ -276,7 +277,7 @@ const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
   iostat: [biotopPanel, biolatencyPanel, procsPanel, filetopPanel],
   free: [procsPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
-  'sar-tcp': [tcptopPanel],
+  'sar-tcp': [tcptopPanel, tcplifePanel],
   top: [procsPanel, execsnoopPanel, runqlatPanel, runqlenPanel],
 };
 const explainedBy = (step: StepId): string => EXPLAINED_BY[step].map((p) => p.id).join(',');

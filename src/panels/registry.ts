@@ -5,6 +5,7 @@ import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
+import { tcplifePanel } from './tcplife.js';
 import { toolsPanel } from './tools.js';
 import { biolatencyPanel } from './biolatency.js';
 import { cgroupsPanel } from './cgroups.js';
@@ -33,6 +34,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   cachetopPanel,
   execsnoopPanel,
   opensnoopPanel,
+  tcplifePanel,
   runqlenPanel,
   runqlatPanel,
   mpstatPanel,

@@ -7,6 +7,7 @@ import { biolatencyPanel } from './biolatency.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
+import { tcplifePanel } from './tcplife.js';
 import { runqlatPanel } from './runqlat.js';
 import { deriveTools, NOT_YET, TOOL_VERDICT_HELP, type ToolPanels, type ToolRow, type ToolsSample } from '../models/tools.js';
 import type { PanelDef, Summary } from './types.js';
@@ -14,6 +15,7 @@ import type { PanelDef, Summary } from './types.js';
 const IDS: ToolPanels = {
   execsnoop: execsnoopPanel.id,
   opensnoop: opensnoopPanel.id,
+  tcplife: tcplifePanel.id,
   biolatency: biolatencyPanel.id,
   cachestat: cachetopPanel.id,
   runqlat: runqlatPanel.id,

@@ -9,6 +9,7 @@ import { cachetopPanel } from '../../src/panels/cachetop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
 import { execsnoopPanel } from '../../src/panels/execsnoop.js';
 import { biolatencyPanel } from '../../src/panels/biolatency.js';
+import { tcplifePanel } from '../../src/panels/tcplife.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
@@ -122,7 +123,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat] = [
+  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life] = [
     runqlenPanel,
     softirqsPanel,
     filetopPanel,
@@ -133,6 +134,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     runqlatPanel,
     execsnoopPanel,
     biolatencyPanel,
+    tcplifePanel,
   ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
@@ -145,7 +147,7 @@ test('each step over a known interval: the figures the tools would print', () =>
       `${bio},${biolat},${ps},${file}`,
       `${ps},${cache}`,
       `${tcp2},${soft}`,
-      tcp2,
+      `${tcp2},${life}`,
       `${ps},${exec},${lat},${runq}`,
     ],
   );

@@ -9,7 +9,7 @@ import type { PanelReading } from '../../src/panels/types.js';
 import { toolsSamples } from '../panels/tools.js';
 import { deriveBiolatency, groupBiotopRows } from '../../src/models/biolatency.js';
 
-const IDS: ToolPanels = { execsnoop: 'e', opensnoop: 'o', biolatency: 'b', cachestat: 'c', runqlat: 'r' };
+const IDS: ToolPanels = { execsnoop: 'e', opensnoop: 'o', tcplife: 't', biolatency: 'b', cachestat: 'c', runqlat: 'r' };
 
 const reading = (id: string, over: Partial<PanelReading>): PanelReading => ({
   id,
@@ -61,24 +61,26 @@ test('rows in the book’s order; verdicts from each panel’s figures; a panel 
       [2, 'opensnoop', 'o', '-'],
       [3, 'biolatency', 'b', 'look'],
       [4, 'cachestat', 'c', 'bad'],
-      [5, 'runqlat', 'r', '-'],
+      [5, 'tcplife', 't', '-'],
+      [6, 'runqlat', 'r', '-'],
     ],
   );
   assert.equal(rows[0]!.reading, '150 execs/s, most: make → cc1 120/s');
   assert.equal(rows[1]!.reading, 'attached only while on screen: Enter opens it');
   assert.match(rows[2]!.reading, /^sda p50 ≤16\.4us p99 ≤16\.8ms, 2 modes: ≤16\.4us and ≤16\.8ms$/);
-  assert.equal(rows[4]!.reading, 'not in this run (--panels leaves it out)');
+  assert.equal(rows[5]!.reading, 'not in this run (--panels leaves it out)');
 });
 
 test("the fixture's readings: every tool a row, the standby one without a verdict", () => {
   const rows = deriveTools(toolsSamples()[0]!, undefined, 1e9, {
     execsnoop: 'execsnoop',
     opensnoop: 'opensnoop',
-    biolatency: 'biotop',
+    tcplife: 'tcplife',
+    biolatency: 'biolatency',
     cachestat: 'cachetop',
     runqlat: 'runqlat',
   });
-  assert.equal(rows.length, 5);
+  assert.equal(rows.length, 6);
   assert.equal(rows.find((r) => r.tool === 'cachestat')!.verdict, '-');
 });
 
