@@ -38,6 +38,7 @@ export interface ToolPanels {
   execsnoop: string;
   opensnoop: string;
   tcplife: string;
+  biosnoop: string;
   biolatency: string;
   cachestat: string;
   runqlat: string;
@@ -64,12 +65,13 @@ export const TOOL_VERDICT_HELP: Readonly<Record<keyof ToolPanels, string>> = {
   opensnoop: `failed opens look ≥ ${TOOL_THRESHOLDS.failedPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.failedPerS[1]}/s (a program searching paths, or missing its files)`,
   tcplife: `mean connect latency look ≥ ${TOOL_THRESHOLDS.connectMs[0]} ms, bad ≥ ${TOOL_THRESHOLDS.connectMs[1]} ms (a lost SYN is retransmitted after a second); tcpconnect and tcpaccept are its two directions`,
   biolatency: `a disk's p99 I/O latency look ≥ ${TOOL_THRESHOLDS.ioP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.ioP99Ms[1]} ms; two modes are named (cache hits and misses of a device, reads behind writes)`,
+  biosnoop: 'a request completed with an error status: bad',
   cachestat: `page-cache hit ratio under 90 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[0]} misses/s look, under 50 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[1]} bad`,
   runqlat: `run-queue latency p99 look ≥ ${TOOL_THRESHOLDS.runqP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.runqP99Ms[1]} ms (CPU saturation)`,
 };
 
 /** The book's tools that sixty does not have yet, in its order: said in the page's summary, not drawn as rows. */
-export const NOT_YET = ['ext4slower', 'biosnoop', 'tcpretrans', 'profile'];
+export const NOT_YET = ['ext4slower', 'tcpretrans', 'profile'];
 
 const grade = (v: number | null, [look, bad]: readonly [number, number]): ToolVerdict => (v === null ? 'ok' : v >= bad ? 'bad' : v >= look ? 'look' : 'ok');
 const worse = (a: ToolVerdict, b: ToolVerdict): ToolVerdict => ['bad', 'look', 'ok', '-'].find((v) => v === a || v === b) as ToolVerdict;
@@ -120,6 +122,8 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
     },
 
     biolatency: (p) => {
+      // It reads biotop's rows: when biotop is not reading, neither is it.
+      if (num(p.stats.off) > 0) return { reading: p.summary.text, verdict: '-', why: '', value: null };
       const disks = new Map<string, number[]>();
       // Its rows, one per (disk, op), merged per disk (its all row left out).
       for (const r of p.rows) {
@@ -144,6 +148,11 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
           return `${disk} p50 ≤${humanNs(histQuantile(hist, 0.5))} p99 ≤${humanNs(p99)}${two}`;
         });
       return { reading: parts.join('; '), verdict, why: verdict === 'ok' ? '' : 'slow I/O at the tail', value: worstMs };
+    },
+
+    biosnoop: (p) => {
+      const errors = num(p.stats.errors);
+      return { reading: p.summary.text, verdict: errors > 0 ? 'bad' : 'ok', why: errors > 0 ? `${errors} requests failed` : '', value: num(p.stats.ios) };
     },
 
     cachestat: (p) => {

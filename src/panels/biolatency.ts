@@ -76,7 +76,8 @@ export function latencyHeat(recent: readonly (readonly number[])[], width: numbe
 }
 
 export function biolatencySummary(rows: readonly BiolatencyRow[], stats: PanelStats, elapsedNs: number): Summary {
-  if ((stats.off ?? 0) > 0) return { text: '', values: {} };
+  if ((stats.off ?? 0) > 0)
+    return { text: `read from ${biotopPanel.id}'s rows, and ${biotopPanel.id} is not reading (its panel says why)`, values: {}, warning: true };
   const all = rows.find((r) => r.disk === 'all');
   if (!all) return { text: '', values: {} };
   const perS = elapsedNs > 0 ? (all.io * 1e9) / elapsedNs : null;

@@ -8,6 +8,7 @@ import { opensnoopPanel } from './opensnoop.js';
 import { tcplifePanel } from './tcplife.js';
 import { toolsPanel } from './tools.js';
 import { biolatencyPanel } from './biolatency.js';
+import { biosnoopPanel } from './biosnoop.js';
 import { cgroupsPanel } from './cgroups.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
@@ -23,13 +24,13 @@ import type { PanelFrame } from '../frame.js';
 
 export const PANELS: readonly AnyPanelDef[] = [
   homePanel,
-  toolsPanel,
   procsPanel,
   cgroupsPanel,
   softirqsPanel,
   tcptopPanel,
   biotopPanel,
   biolatencyPanel,
+  biosnoopPanel,
   filetopPanel,
   cachetopPanel,
   execsnoopPanel,
@@ -38,6 +39,8 @@ export const PANELS: readonly AnyPanelDef[] = [
   runqlenPanel,
   runqlatPanel,
   mpstatPanel,
+  // Home's second page: `b` opens it; last in the tab order, so Tab from home goes on to the panels.
+  toolsPanel,
 ];
 
 export function panelById(id: string): AnyPanelDef | undefined {

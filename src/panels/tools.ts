@@ -4,6 +4,7 @@
  * It reads no file and loads nothing: it reads the other panels, after them, each tick.
  */
 import { biolatencyPanel } from './biolatency.js';
+import { biosnoopPanel } from './biosnoop.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
@@ -17,6 +18,7 @@ const IDS: ToolPanels = {
   opensnoop: opensnoopPanel.id,
   tcplife: tcplifePanel.id,
   biolatency: biolatencyPanel.id,
+  biosnoop: biosnoopPanel.id,
   cachestat: cachetopPanel.id,
   runqlat: runqlatPanel.id,
 };

@@ -3,6 +3,7 @@ import type { ToolsSample } from '../../src/models/tools.js';
 import type { AnyPanelDef, PanelReading } from '../../src/panels/types.js';
 import type { PanelFixture } from './kit.js';
 import { fixture as biolatency } from './biolatency.js';
+import { fixture as biosnoop } from './biosnoop.js';
 import { fixture as cachetop } from './cachetop.js';
 import { fixture as execsnoop } from './execsnoop.js';
 import { fixture as opensnoop } from './opensnoop.js';
@@ -21,7 +22,7 @@ function reading(f: PanelFixture): PanelReading {
 
 /** Every tool's panel reading its fixture's samples, but cachetop, which waits in standby (attached while on screen). */
 export function toolsSamples(): ToolsSample[] {
-  const panels = [execsnoop, opensnoop, tcplife, biolatency, runqlat].map(reading);
+  const panels = [execsnoop, opensnoop, tcplife, biolatency, biosnoop, runqlat].map(reading);
   const standby: PanelReading = {
     id: cachetop.panel.id,
     status: 'standby',

@@ -15,6 +15,9 @@ import { TrendRebuilder, type ReplaySource } from '../../src/replay.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { fakeAddon, fakeKernel, setMap } from '../helpers/fake-addon.js';
 import { CATALOG } from '../helpers/fixtures.js';
+import { BIOSNOOP_RECORDS, biosnoopDecoder } from '../../src/records/biosnoop.js';
+import { TCPLIFE_RECORDS, tcplifeDecoder } from '../../src/records/tcplife.js';
+import { deriveTcplife, type SessionEvent } from '../../src/models/tcplife.js';
 import { createOpensnoopReader, opensnoopPanel } from '../../src/panels/opensnoop.js';
 import { deriveOpensnoop } from '../../src/models/opensnoop.js';
 import { openFlagsText, OPENSNOOP_RECORDS } from '../../src/records/opensnoop.js';
@@ -267,5 +270,66 @@ test('opensnoop: relative paths joined to the directory they were taken from, on
   assert.equal(
     opensnoopPanel.summarize(deriveOpensnoop(s, s, 1e9), opensnoopPanel.stats(s, undefined), 1e9).text,
     '5 opens/s, most: cat 5/s; 2 failed/s, most: ENOENT /data/rel (cat) 1/s',
+  );
+});
+
+test('biosnoop and tcplife: records decoded on their C layouts; rows per (process, disk, op) and per (process, direction, peer)', async () => {
+  const BL = { event: naturalLayout(BIOSNOOP_RECORDS.event), stat: naturalLayout(BIOSNOOP_RECORDS.stat) };
+  const io = biosnoopDecoder(BL.event)(
+    encode(BL.event, {
+      ts_ns: 5,
+      lat_ns: 12000,
+      sector: 4096,
+      bytes: 8192,
+      pid: 9,
+      dev: (7 << 20) | 3,
+      op: 1,
+      error: (-5 >>> 0) as number,
+      comm: 'dd',
+      disk: 'loop3',
+    }),
+  );
+  assert.deepEqual([io?.op, io?.major, io?.minor, io?.error, io?.disk, io?.sector], ['write', 7, 3, -5, 'loop3', 4096]);
+  const TL = naturalLayout(TCPLIFE_RECORDS.event);
+  const v6 = Buffer.alloc(16);
+  v6[15] = 1;
+  const s = tcplifeDecoder(TL)(
+    encode(TL, { family: 10, kind: 1, lport: 5000, rport: 443, laddr: v6, raddr: v6, rx_bytes: 7, tx_bytes: 9, comm: 'curl', pid: 3 }),
+  );
+  assert.deepEqual([s?.kind, s?.laddr, s?.rport, s?.rx, s?.tx], ['connect', '::1', 443, 7, 9]);
+  const ev = (over: Partial<SessionEvent>): SessionEvent => ({
+    id: 'x',
+    seq: 1,
+    time_ms: 0,
+    pid: 1,
+    comm: 'nginx',
+    kind: 'accept',
+    laddr: '10.0.0.1',
+    lport: 443,
+    raddr: '10.0.0.2',
+    rport: 50000,
+    rx_bytes: 10,
+    tx_bytes: 100,
+    life_ns: 1e6,
+    connect_ns: null,
+    cgroup: '',
+    workload: '',
+    ...over,
+  });
+  const sample = {
+    sessions: [ev({}), ev({ rport: 50001, life_ns: 3e6 }), ev({ kind: 'connect', rport: 5432, lport: 40000, connect_ns: 2e5 })],
+    recent: [],
+    ringFull: 0,
+    mapFull: 0,
+    rateDropped: 0,
+  };
+  const rows = deriveTcplife(sample, sample, 1e9);
+  // A server's sessions from two client ports are one row (its own port); the client's, per service.
+  assert.deepEqual(
+    rows.map((r) => [r.kind, r.lport, r.rport, r.sessions, r.life_avg_ns, r.connect_avg_ns]),
+    [
+      ['accept', 443, 0, 2, 2e6, null],
+      ['connect', null, 5432, 1, 1e6, 2e5],
+    ],
   );
 });
