@@ -29,18 +29,19 @@ export const PANELS: readonly AnyPanelDef[] = [
   softirqsPanel,
   tcptopPanel,
   biotopPanel,
-  biolatencyPanel,
-  biosnoopPanel,
   filetopPanel,
   cachetopPanel,
+  runqlenPanel,
+  runqlatPanel,
+  // The second checklist's panels after the first's (their tab order kept), then home's second page (`b` opens it),
+  // and mpstat last (Shift-Tab from home).
+  biolatencyPanel,
+  biosnoopPanel,
   execsnoopPanel,
   opensnoopPanel,
   tcplifePanel,
-  runqlenPanel,
-  runqlatPanel,
-  mpstatPanel,
-  // Home's second page: `b` opens it; last in the tab order, so Tab from home goes on to the panels.
   toolsPanel,
+  mpstatPanel,
 ];
 
 export function panelById(id: string): AnyPanelDef | undefined {
