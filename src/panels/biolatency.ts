@@ -4,6 +4,7 @@
  * intervals. A view of biotop's hooks: it reads biotop's rows each tick (after it), so it adds nothing in the kernel.
  */
 import { biotopPanel } from './biotop.js';
+import { heatLines } from './runqlat.js';
 import { deriveBiolatency, groupBiotopRows, slotTop, type BiolatencyRow, type BiolatencySample } from '../models/biolatency.js';
 import { histBars, humanBytes, humanCount, humanNs } from '../format.js';
 import { asNumber, type Column, type PanelDef, type PanelStats, type Summary } from './types.js';
@@ -51,29 +52,8 @@ export function latencyLines(hist: readonly number[], width: number): string[] {
   return out;
 }
 
-const SHADES = ' ░▒▓█';
-
-/** The heat map: one line per slot (the longest on top), one column per interval (newest right), log-shaded. */
-export function latencyHeat(recent: readonly (readonly number[])[], width: number): string[] {
-  const cols = recent.slice(-Math.max(4, width - 14));
-  let first = Infinity;
-  let last = -1;
-  let max = 0;
-  for (const h of cols)
-    h.forEach((c, i) => {
-      if (c > 0) {
-        first = Math.min(first, i);
-        last = Math.max(last, i);
-        max = Math.max(max, c);
-      }
-    });
-  if (last < 0) return ['  (no requests yet)'];
-  const shade = (c: number): string => (c <= 0 ? SHADES[0]! : SHADES[Math.max(1, Math.ceil((Math.log1p(c) / Math.log1p(max)) * (SHADES.length - 1)))]!);
-  const out: string[] = [];
-  for (let s = last; s >= first; s--) out.push(`  ${`≤${humanNs(slotTop(s))}`.padStart(9)} ${cols.map((h) => shade(h[s] ?? 0)).join('')}`);
-  out.push(`  ${''.padStart(9)} ${'└'.padEnd(cols.length, '─')} ${cols.length} intervals, newest right`);
-  return out;
-}
+/** The heat map: runqlat's, on this histogram's slots (2^i ns to 2^(i+1) − 1 ns). */
+export const latencyHeat = (recent: readonly (readonly number[])[], width: number): string[] => heatLines(recent, width, slotTop, '(no requests yet)');
 
 export function biolatencySummary(rows: readonly BiolatencyRow[], stats: PanelStats, elapsedNs: number): Summary {
   if ((stats.off ?? 0) > 0)

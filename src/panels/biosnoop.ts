@@ -24,7 +24,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { num } from './metric-kit.js';
 import { biosnoop as names } from '../generated/bpf.js';
 
@@ -73,8 +73,7 @@ export function createBiosnoopReader(obj: BpfObject<Maps>, layouts: Readonly<Rec
         workload: cg.workload,
       });
     }
-    recent = recent.concat(ios.length > RECENT_IOS ? ios.slice(-RECENT_IOS) : ios);
-    if (recent.length > RECENT_IOS) recent = recent.slice(-RECENT_IOS);
+    recent = keepRecent(recent, ios, RECENT_IOS);
     return {
       ios,
       recent,

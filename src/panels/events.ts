@@ -70,3 +70,9 @@ export function countColumn<R>(key: keyof R & string, title: string, help: strin
     decimals: 0,
   };
 }
+
+/** The scrollback after an interval: the newest `max` of what it held and what came, oldest first. */
+export function keepRecent<E>(recent: readonly E[], fresh: readonly E[], max: number): E[] {
+  const kept = recent.concat(fresh.length > max ? fresh.slice(-max) : fresh);
+  return kept.length > max ? kept.slice(-max) : kept;
+}

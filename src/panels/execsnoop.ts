@@ -26,7 +26,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { execsnoop as names } from '../generated/bpf.js';
 
@@ -138,8 +138,7 @@ export function createExecsnoopReader(
     }
     const final = (e: ExecEvent): ExecEvent => ended.get(e.seq) ?? e;
     const now = execs.map(final);
-    recent = (ended.size ? recent.map(final) : recent).concat(now);
-    if (recent.length > RECENT_EXECS) recent = recent.slice(-RECENT_EXECS);
+    recent = keepRecent(ended.size ? recent.map(final) : recent, now, RECENT_EXECS);
     return {
       execs: now,
       exits,

@@ -25,7 +25,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { opensnoop as names } from '../generated/bpf.js';
 
@@ -130,8 +130,7 @@ export function createOpensnoopReader(obj: BpfObject<Maps>, layouts: Readonly<Re
         workload: cg.workload,
       });
     }
-    recent = recent.concat(opens.length > RECENT_OPENS ? opens.slice(-RECENT_OPENS) : opens);
-    if (recent.length > RECENT_OPENS) recent = recent.slice(-RECENT_OPENS);
+    recent = keepRecent(recent, opens, RECENT_OPENS);
     return { opens, recent, ringFull: stats[STAT.RING_FULL] ?? 0, mapFull: stats[STAT.MAP_FULL] ?? 0, rateDropped: take.dropped };
   };
 }

@@ -89,9 +89,14 @@ const SHADES = ' ░▒▓█';
  * The heat map: one line per slot (the longest waits on top), one column per interval (the newest right), shaded by
  * the count on a log scale (the interval's largest slot darkest over the whole map).
  */
-export function heatLines(recent: readonly (readonly number[])[], width: number): string[] {
+export function heatLines(
+  recent: readonly (readonly number[])[],
+  width: number,
+  upperNs: (slot: number) => number = slotUpperNs,
+  empty = '(no waits yet)',
+): string[] {
   const cols = recent.slice(-Math.max(4, width - 14));
-  let first = RUNQLAT_SLOTS;
+  let first = Infinity;
   let last = -1;
   let max = 0;
   for (const h of cols)
@@ -102,10 +107,10 @@ export function heatLines(recent: readonly (readonly number[])[], width: number)
         max = Math.max(max, c);
       }
     });
-  if (last < 0) return ['  (no waits yet)'];
+  if (last < 0) return [`  ${empty}`];
   const shade = (c: number): string => (c <= 0 ? SHADES[0]! : SHADES[Math.max(1, Math.ceil((Math.log1p(c) / Math.log1p(max)) * (SHADES.length - 1)))]!);
   const out: string[] = [];
-  for (let s = last; s >= first; s--) out.push(`  ${`<${humanNs(slotUpperNs(s))}`.padStart(9)} ${cols.map((h) => shade(h[s] ?? 0)).join('')}`);
+  for (let s = last; s >= first; s--) out.push(`  ${`<${humanNs(upperNs(s))}`.padStart(9)} ${cols.map((h) => shade(h[s] ?? 0)).join('')}`);
   out.push(`  ${''.padStart(9)} ${'└'.padEnd(cols.length, '─')} ${cols.length} intervals, newest right`);
   return out;
 }

@@ -25,7 +25,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { tcplife as names } from '../generated/bpf.js';
 
@@ -81,8 +81,7 @@ export function createTcplifeReader(obj: BpfObject<Maps>, layouts: Readonly<Reco
         workload: cg.workload,
       });
     }
-    recent = recent.concat(sessions.length > RECENT_SESSIONS ? sessions.slice(-RECENT_SESSIONS) : sessions);
-    if (recent.length > RECENT_SESSIONS) recent = recent.slice(-RECENT_SESSIONS);
+    recent = keepRecent(recent, sessions, RECENT_SESSIONS);
     return { sessions, recent, ringFull: stats[STAT.RING_FULL] ?? 0, mapFull: stats[STAT.MAP_FULL] ?? 0, rateDropped: take.dropped };
   };
 }
