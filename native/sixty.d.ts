@@ -111,6 +111,8 @@ export interface Addon {
   load(path: string, programs: string[], options?: LoadOptions): Promise<BpfObject>;
   /** Parameters of a kernel function per the running kernel's BTF; -1 when there is no such function. */
   kernelFunctionParams(name: string): number;
+  /** The running kernel's enum of that name, as [value, name] pairs; null when its BTF has none. */
+  kernelEnum(name: string): [number, string][] | null;
   /** The class native code instantiates for errors: new cls(op, errno, code, message). */
   setErrorClass(cls: new (op: string, errno: number, code: string, message: string) => Error): void;
   /** libbpf's recent warnings and errors, from a bounded buffer; clears it. */

@@ -222,6 +222,13 @@ export class Engine {
       // The addon reads a scan's files in one call, unless the caller gave files of its own (tests' fixtures).
       ...(opts.deps?.readText ? (d.readFiles ? { readFiles: d.readFiles } : {}) : { readFiles: d.readFiles ?? addonReadFiles(d.addon) }),
       openKmsg: d.openKmsg,
+      kernelEnum: (name) => {
+        try {
+          return d.addon().kernelEnum(name);
+        } catch {
+          return null;
+        }
+      },
       panels: () => this.running.map((r) => ({ id: r.def.id, status: r.status, reason: r.reason, rows: r.rows, stats: r.stats, summary: r.summary })),
       ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
     };

@@ -850,18 +850,45 @@ Napi::Value TakeLog(const Napi::CallbackInfo& info) {
 
 // kernelFunctionParams(name): the number of parameters of a kernel function per the running kernel's BTF, or -1
 // when the kernel has no such function. Lets user space pick programs and knobs for the kernel's signatures.
-Napi::Value KernelFunctionParams(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name = info[0].As<Napi::String>();
-  static struct btf* vmlinux = nullptr;  // parsed once; lives as long as the process
+// The running kernel's BTF, parsed once; it lives as long as the process.
+struct btf* VmlinuxBtf(Napi::Env env) {
+  static struct btf* vmlinux = nullptr;
   if (vmlinux == nullptr) {
     vmlinux = btf__load_vmlinux_btf();
     if (vmlinux == nullptr) Throw(env, "btf", errno, "kernel BTF");
   }
+  return vmlinux;
+}
+
+Napi::Value KernelFunctionParams(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name = info[0].As<Napi::String>();
+  struct btf* vmlinux = VmlinuxBtf(env);
   __s32 id = btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_FUNC);
   if (id < 0) return Napi::Number::New(env, -1);
   const struct btf_type* proto = btf__type_by_id(vmlinux, btf__type_by_id(vmlinux, id)->type);
   return Napi::Number::New(env, proto != nullptr && btf_is_func_proto(proto) ? btf_vlen(proto) : -1);
+}
+
+// kernelEnum(name): the running kernel's enum of that name as [value, name] pairs, or null when it has none. Enums
+// the kernel renumbers between versions (skb_drop_reason) are named by the kernel that numbered them.
+Napi::Value KernelEnum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) Throw(env, "kernelEnum", EINVAL, "kernelEnum(name)");
+  std::string name = info[0].As<Napi::String>();
+  struct btf* vmlinux = VmlinuxBtf(env);
+  __s32 id = btf__find_by_name_kind(vmlinux, name.c_str(), BTF_KIND_ENUM);
+  if (id < 0) return env.Null();
+  const struct btf_type* t = btf__type_by_id(vmlinux, id);
+  const struct btf_enum* e = btf_enum(t);
+  Napi::Array out = Napi::Array::New(env, btf_vlen(t));
+  for (uint32_t i = 0; i < btf_vlen(t); i++) {
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(uint32_t(0), Napi::Number::New(env, static_cast<double>(e[i].val)));
+    pair.Set(uint32_t(1), Napi::String::New(env, btf__name_by_offset(vmlinux, e[i].name_off)));
+    out.Set(i, pair);
+  }
+  return out;
 }
 
 // lockFile(fd): an exclusive flock(2) on an open file, without waiting. true when taken, false when another open file
@@ -944,6 +971,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("lockFile", Napi::Function::New(env, LockFile, "lockFile"));
   exports.Set("readFiles", Napi::Function::New(env, ReadFiles, "readFiles"));
   exports.Set("kernelFunctionParams", Napi::Function::New(env, KernelFunctionParams, "kernelFunctionParams"));
+  exports.Set("kernelEnum", Napi::Function::New(env, KernelEnum, "kernelEnum"));
   return exports;
 }
 

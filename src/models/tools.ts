@@ -38,6 +38,7 @@ export interface ToolPanels {
   execsnoop: string;
   opensnoop: string;
   tcplife: string;
+  tcpretrans: string;
   biosnoop: string;
   biolatency: string;
   cachestat: string;
@@ -56,6 +57,8 @@ export const TOOL_THRESHOLDS = {
   cacheMissesPerS: [100, 1000],
   /** a session's mean connect latency (ms): SYNs retransmitted take a second */
   connectMs: [100, 1000],
+  /** TCP segments retransmitted a second by the RTO timer (each one a connection stalled for at least 200 ms) */
+  rtoPerS: [1, 50],
   /** run-queue latency's 99th percentile (ms) */
   runqP99Ms: [10, 100],
 } as const;
@@ -67,11 +70,12 @@ export const TOOL_VERDICT_HELP: Readonly<Record<keyof ToolPanels, string>> = {
   biolatency: `a disk's p99 I/O latency look ≥ ${TOOL_THRESHOLDS.ioP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.ioP99Ms[1]} ms; two modes are named (cache hits and misses of a device, reads behind writes)`,
   biosnoop: 'a request completed with an error status: bad',
   cachestat: `page-cache hit ratio under 90 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[0]} misses/s look, under 50 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[1]} bad`,
+  tcpretrans: `retransmits by the RTO timer look ≥ ${TOOL_THRESHOLDS.rtoPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.rtoPerS[1]}/s (each stalls its connection for at least 200 ms); tail loss probes and ACK-driven recovery are counted but not graded; packet drops are listed by reason`,
   runqlat: `run-queue latency p99 look ≥ ${TOOL_THRESHOLDS.runqP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.runqP99Ms[1]} ms (CPU saturation)`,
 };
 
 /** The book's tools that sixty does not have yet, in its order: said in the page's summary, not drawn as rows. */
-export const NOT_YET = ['ext4slower', 'tcpretrans', 'profile'];
+export const NOT_YET = ['ext4slower', 'profile'];
 
 const grade = (v: number | null, [look, bad]: readonly [number, number]): ToolVerdict => (v === null ? 'ok' : v >= bad ? 'bad' : v >= look ? 'look' : 'ok');
 const worse = (a: ToolVerdict, b: ToolVerdict): ToolVerdict => ['bad', 'look', 'ok', '-'].find((v) => v === a || v === b) as ToolVerdict;
@@ -176,6 +180,18 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
       const c = p.summary.values.connect_mean_ns ?? null;
       const verdict = grade(c === null ? null : c / 1e6, TOOL_THRESHOLDS.connectMs);
       return { reading: p.summary.text, verdict, why: verdict === 'ok' ? '' : 'connects are slow', value: p.summary.values.sessions_per_s ?? null };
+    },
+
+    tcpretrans: (p) => {
+      const rto = per(num(p.stats.timeouts));
+      const verdict = grade(rto, TOOL_THRESHOLDS.rtoPerS);
+      // The summary names the retransmits' busiest destination and the drops' most common reason.
+      return {
+        reading: p.summary.text,
+        verdict,
+        why: verdict === 'ok' ? '' : 'connections stall on retransmission timeouts',
+        value: per(num(p.stats.retransmits)),
+      };
     },
 
     runqlat: (p) => {

@@ -30,6 +30,7 @@ import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
 import { tcptopPanel } from './tcptop.js';
 import { tcplifePanel } from './tcplife.js';
+import { tcpretransPanel } from './tcpretrans.js';
 import { parseProcStat } from '../records/procstat.js';
 import {
   parseDiskstats,
@@ -277,10 +278,15 @@ const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
   iostat: [biotopPanel, biolatencyPanel, procsPanel, filetopPanel],
   free: [procsPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
-  'sar-tcp': [tcptopPanel, tcplifePanel],
+  'sar-tcp': [tcptopPanel, tcpretransPanel, tcplifePanel],
   top: [procsPanel, execsnoopPanel, runqlatPanel, runqlenPanel],
 };
-const explainedBy = (step: StepId): string => EXPLAINED_BY[step].map((p) => p.id).join(',');
+/** A step's explanation, with the panel that names its cause first where the step's figures say which (retransmits). */
+function explainedBy(row: ChecklistRow): string {
+  let list = EXPLAINED_BY[row.id];
+  if (row.id === 'sar-tcp' && ((row.fields.retrans_s as number | null) ?? 0) > 0) list = [tcpretransPanel, ...list.filter((p) => p !== tcpretransPanel)];
+  return list.map((p) => p.id).join(',');
+}
 
 const byCol = (key: string): { key: string; descending: boolean } => ({ key, descending: true });
 
@@ -313,7 +319,7 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
     deriveChecklist(sample, previous, elapsedNs, escapeControl, escapeRawControls).map((r) => ({
       ...r,
       // A step under pressure is explained first by the cgroup under the most of it.
-      explains: typeof r.fields.pressure_cgroup === 'string' ? [cgroupsPanel.id, explainedBy(r.id)].filter(Boolean).join(',') : explainedBy(r.id),
+      explains: typeof r.fields.pressure_cgroup === 'string' ? [cgroupsPanel.id, explainedBy(r)].filter(Boolean).join(',') : explainedBy(r),
     })),
   stats: homeStats,
   summarize: homeSummary,

@@ -6,6 +6,7 @@ import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
 import { tcplifePanel } from './tcplife.js';
+import { tcpretransPanel } from './tcpretrans.js';
 import { toolsPanel } from './tools.js';
 import { biolatencyPanel } from './biolatency.js';
 import { biosnoopPanel } from './biosnoop.js';
@@ -40,6 +41,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   execsnoopPanel,
   opensnoopPanel,
   tcplifePanel,
+  tcpretransPanel,
   toolsPanel,
   mpstatPanel,
 ];

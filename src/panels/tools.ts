@@ -9,6 +9,7 @@ import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
 import { tcplifePanel } from './tcplife.js';
+import { tcpretransPanel } from './tcpretrans.js';
 import { runqlatPanel } from './runqlat.js';
 import { deriveTools, NOT_YET, TOOL_VERDICT_HELP, type ToolPanels, type ToolRow, type ToolsSample } from '../models/tools.js';
 import type { PanelDef, Summary } from './types.js';
@@ -17,6 +18,7 @@ const IDS: ToolPanels = {
   execsnoop: execsnoopPanel.id,
   opensnoop: opensnoopPanel.id,
   tcplife: tcplifePanel.id,
+  tcpretrans: tcpretransPanel.id,
   biolatency: biolatencyPanel.id,
   biosnoop: biosnoopPanel.id,
   cachestat: cachetopPanel.id,

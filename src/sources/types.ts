@@ -87,6 +87,8 @@ export interface HostInfo {
   readFiles?: (paths: readonly string[]) => (string | null)[];
   /** the kernel's ring buffer (/dev/kmsg) */
   openKmsg?: () => KmsgReader;
+  /** an enum of the running kernel's BTF as [value, name] pairs (skb_drop_reason), or null: it has none, or no BTF */
+  kernelEnum?: (name: string) => readonly (readonly [number, string])[] | null;
   /**
    * The other panels as this tick left them (their rows, stats and summary): what a panel that reads panels (the tools
    * checklist) is made of. The engine reads such panels after every other one.

@@ -91,6 +91,7 @@ export function fakeAddon(k: FakeKernel): Addon {
     lockFile: () => true,
     setErrorClass: () => {},
     kernelFunctionParams: (name: string) => (name === 'tcp_recvmsg' ? 6 : -1),
+    kernelEnum: () => null,
     async load(path: string, programs: string[], opts?: { rodata?: Record<string, number>; mapSizes?: Record<string, number> }): Promise<BpfObject> {
       const stem = basename(path).replace(/\.bpf\.o$/, '');
       k.loads.push({ stem, programs, rodata: opts?.rodata, mapSizes: opts?.mapSizes });

@@ -224,6 +224,17 @@ test('kernel BTF: function parameters, for fitting programs to signatures', (t) 
   assert.equal(addon.kernelFunctionParams('no_such_function_in_any_kernel'), -1);
 });
 
+test("kernel BTF: an enum's values and names, as the running kernel numbers them", (t) => {
+  if (!needsBpf(t)) return;
+  const addon = loadAddon();
+  const states = new Map(addon.kernelEnum('bpf_prog_type'));
+  // UAPI values, the same on every kernel: a check that values and names are paired, not just listed.
+  assert.equal(states.get(0), 'BPF_PROG_TYPE_UNSPEC');
+  assert.equal(states.get(2), 'BPF_PROG_TYPE_KPROBE');
+  assert.equal(states.get(5), 'BPF_PROG_TYPE_TRACEPOINT');
+  assert.equal(addon.kernelEnum('no_such_enum_in_any_kernel'), null);
+});
+
 test('const volatile globals are set by name between open and load; unknown names are refused', async (t) => {
   if (!needsBpf(t)) return;
   const addon = loadAddon();

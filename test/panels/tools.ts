@@ -9,6 +9,7 @@ import { fixture as execsnoop } from './execsnoop.js';
 import { fixture as opensnoop } from './opensnoop.js';
 import { fixture as runqlat } from './runqlat.js';
 import { fixture as tcplife } from './tcplife.js';
+import { fixture as tcpretrans } from './tcpretrans.js';
 
 /** A panel's reading after its own fixture's samples: the last interval's rows, stats and summary. */
 function reading(f: PanelFixture): PanelReading {
@@ -22,7 +23,7 @@ function reading(f: PanelFixture): PanelReading {
 
 /** Every tool's panel reading its fixture's samples, but cachetop, which waits in standby (attached while on screen). */
 export function toolsSamples(): ToolsSample[] {
-  const panels = [execsnoop, opensnoop, tcplife, biolatency, biosnoop, runqlat].map(reading);
+  const panels = [execsnoop, opensnoop, tcplife, tcpretrans, biolatency, biosnoop, runqlat].map(reading);
   const standby: PanelReading = {
     id: cachetop.panel.id,
     status: 'standby',

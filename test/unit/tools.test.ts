@@ -9,7 +9,7 @@ import type { PanelReading } from '../../src/panels/types.js';
 import { toolsSamples } from '../panels/tools.js';
 import { deriveBiolatency, groupBiotopRows } from '../../src/models/biolatency.js';
 
-const IDS: ToolPanels = { execsnoop: 'e', opensnoop: 'o', tcplife: 't', biolatency: 'b', biosnoop: 's', cachestat: 'c', runqlat: 'r' };
+const IDS: ToolPanels = { execsnoop: 'e', opensnoop: 'o', tcplife: 't', tcpretrans: 'x', biolatency: 'b', biosnoop: 's', cachestat: 'c', runqlat: 'r' };
 
 const reading = (id: string, over: Partial<PanelReading>): PanelReading => ({
   id,
@@ -63,13 +63,14 @@ test('rows in the book’s order; verdicts from each panel’s figures; a panel 
       [4, 'biosnoop', 's', '-'],
       [5, 'cachestat', 'c', 'bad'],
       [6, 'tcplife', 't', '-'],
-      [7, 'runqlat', 'r', '-'],
+      [7, 'tcpretrans', 'x', '-'],
+      [8, 'runqlat', 'r', '-'],
     ],
   );
   assert.equal(rows[0]!.reading, '150 execs/s, most: make → cc1 120/s');
   assert.equal(rows[1]!.reading, 'attached only while on screen: Enter opens it');
   assert.match(rows[2]!.reading, /^sda p50 ≤16\.4us p99 ≤16\.8ms, 2 modes: ≤16\.4us and ≤16\.8ms$/);
-  assert.equal(rows[6]!.reading, 'not in this run (--panels leaves it out)');
+  assert.equal(rows[7]!.reading, 'not in this run (--panels leaves it out)');
 });
 
 test("the fixture's readings: every tool a row, the standby one without a verdict", () => {
@@ -77,12 +78,13 @@ test("the fixture's readings: every tool a row, the standby one without a verdic
     execsnoop: 'execsnoop',
     opensnoop: 'opensnoop',
     tcplife: 'tcplife',
+    tcpretrans: 'tcpretrans',
     biolatency: 'biolatency',
     biosnoop: 'biosnoop',
     cachestat: 'cachetop',
     runqlat: 'runqlat',
   });
-  assert.equal(rows.length, 7);
+  assert.equal(rows.length, 8);
   assert.equal(rows.find((r) => r.tool === 'cachestat')!.verdict, '-');
 });
 

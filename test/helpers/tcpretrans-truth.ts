@@ -1,0 +1,98 @@
+/**
+ * tcpretrans's ground truth: a Python driver opens a TCP connection on the loopback (IPv4, then IPv6), and the server's
+ * end drops everything that arrives for a while (a classic BPF socket filter that keeps no bytes), then takes the
+ * filter off. The client's segment is sent again until one gets through: the kernel's own count of them
+ * (tcpi_total_retrans, read by the client once all is acknowledged) must be the panel's retransmits of that
+ * connection, exactly: each a timeout but at most one tail loss probe, and none in ACK-driven recovery (no ACK came).
+ * Each transmission but the last was dropped by the filter, so the drops of that flow are the same number, with the
+ * reason SOCKET_FILTER where the kernel gives reasons (5.17 and later), freed in tcp_v4_rcv or tcp_v6_rcv. The
+ * driver's own ports tell its packets from the host's.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import type { Engine } from '../../src/engine.js';
+import type { RetransEvent, TcpretransRow } from '../../src/models/tcpretrans.js';
+import { sleep } from './kernel.js';
+
+const DRIVER = `
+import socket, time, struct, ctypes, json, sys
+SO_ATTACH_FILTER = 26; SO_DETACH_FILTER = 27
+def run(family, host, blackout):
+    srv = socket.socket(family); srv.bind((host, 0)); srv.listen(1)
+    c = socket.socket(family); c.connect(srv.getsockname()); a, _ = srv.accept()
+    # one cBPF instruction, ret #0: keep no bytes of what arrives (the kernel drops it)
+    prog = (ctypes.c_ubyte * 8)(*struct.pack('HBBI', 0x06, 0, 0, 0))
+    a.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, struct.pack('HL', 1, ctypes.addressof(prog)))
+    c.sendall(b'x' * 100)
+    time.sleep(blackout)
+    a.setsockopt(socket.SOL_SOCKET, SO_DETACH_FILTER, 0)
+    got = b''
+    while len(got) < 100: got += a.recv(100)
+    # tcp_info: tcpi_unacked at 24, tcpi_total_retrans at 100
+    for _ in range(1000):
+        info = c.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+        if struct.unpack_from('I', info, 24)[0] == 0: break
+        time.sleep(0.01)
+    out = {'cport': c.getsockname()[1], 'sport': srv.getsockname()[1], 'retrans': struct.unpack_from('I', info, 100)[0], 'unacked': struct.unpack_from('I', info, 24)[0], 'v6': family == socket.AF_INET6}
+    c.close(); a.close(); srv.close()
+    return out
+print(json.dumps([run(socket.AF_INET, '127.0.0.1', 1.0), run(socket.AF_INET6, '::1', 0.7)]))
+`;
+
+interface Made {
+  cport: number;
+  sport: number;
+  retrans: number;
+  unacked: number;
+  v6: boolean;
+}
+
+export async function tcpretransGroundTruth(engine: Engine): Promise<string> {
+  engine.tick();
+  const made = JSON.parse(execFileSync('python3', ['-c', DRIVER], { encoding: 'utf8' })) as Made[];
+  await sleep(200);
+  const f = engine.tick();
+  const p = f.panels[0]!;
+  assert.equal(p.status, 'ok', p.reason ?? '');
+  assert.equal((p.stats.ring_full_drops ?? 0) + (p.stats.rate_drops ?? 0), 0, 'no retransmit lost');
+  const events = (p.events ?? []) as RetransEvent[];
+  const rows = p.rows as TcpretransRow[];
+  const withReasons = rows.some((r) => r.event === 'drop' && r.reason !== '');
+  const report: string[] = [];
+  for (const m of made) {
+    const host = m.v6 ? '::1' : '127.0.0.1';
+    const ep = (port: number): string => (m.v6 ? `[${host}]:${port}` : `${host}:${port}`);
+    assert.equal(m.unacked, 0, `${ep(m.cport)}: the client's data was acknowledged in the end`);
+    assert.ok(m.retrans >= 1, `${ep(m.cport)}: the kernel retransmitted (${m.retrans})`);
+    const mine = events.filter((e) => e.lport === m.cport && e.rport === m.sport && e.laddr === host);
+    assert.equal(mine.length, m.retrans, `${ep(m.cport)}: one event per retransmit the kernel counted`);
+    for (const e of mine) assert.deepEqual([e.err, e.state, e.raddr], [0, 'ESTABLISHED', host]);
+    const probes = mine.filter((e) => e.kind === 'probe').length;
+    assert.ok(probes <= 1, `${ep(m.cport)}: at most one tail loss probe (${probes})`);
+    assert.equal(mine.filter((e) => e.kind === 'fast').length, 0, `${ep(m.cport)}: no ACK came, so no ACK-driven recovery`);
+    assert.equal(mine.filter((e) => e.kind === 'timeout').length, m.retrans - probes, `${ep(m.cport)}: the rest by the RTO timer`);
+    // The kernel's count at each, in order: 1, 2, … (or from 0 where the hook fires before it counts).
+    const totals = mine.map((e) => e.total_retrans).sort((a, b) => a - b);
+    assert.ok(
+      totals.every((t, i) => t === totals[0]! + i),
+      `${ep(m.cport)}: the connection's count at each retransmit rises by one: ${totals.join(',')}`,
+    );
+    const row = rows.find((r) => r.event === 'retransmit' && r.src === ep(m.cport) && r.dst === ep(m.sport));
+    assert.ok(row, `${ep(m.cport)}: its retransmit row`);
+    assert.deepEqual([row.count, row.timeouts, row.probes, row.fast, row.failed], [m.retrans, m.retrans - probes, probes, 0, 0], `${ep(m.cport)}: its row`);
+    // Every transmission but the one that got through was dropped by the filter, in the receive path.
+    const drops = rows.filter((r) => r.event === 'drop' && r.src === ep(m.cport) && r.dst === ep(m.sport));
+    assert.equal(
+      drops.reduce((a, r) => a + r.count, 0),
+      m.retrans,
+      `${ep(m.cport)}: its drops: ${drops.map((r) => `${r.count} ${r.reason} in ${r.where}`).join('; ')}`,
+    );
+    for (const d of drops) {
+      assert.equal(d.proto, 'tcp');
+      assert.match(d.where, m.v6 ? /^tcp_v6_rcv\b/ : /^tcp_v4_rcv\b/, `${ep(m.cport)}: dropped where TCP takes the packet in`);
+      if (withReasons) assert.equal(d.reason, 'SOCKET_FILTER');
+    }
+    report.push(`${m.v6 ? 'IPv6' : 'IPv4'} ${m.retrans} retransmits (${probes} probe) and ${m.retrans} drops`);
+  }
+  return `${report.join(', ')}: exact against tcpi_total_retrans; drops ${withReasons ? 'with reason SOCKET_FILTER' : '(no reasons on this kernel)'} in tcp_v4_rcv/tcp_v6_rcv`;
+}
