@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import type { Engine } from '../../src/engine.js';
+import { loadAddon } from '../../src/native.js';
 import type { RetransEvent, TcpretransRow } from '../../src/models/tcpretrans.js';
 import { sleep } from './kernel.js';
 
@@ -57,7 +58,8 @@ export async function tcpretransGroundTruth(engine: Engine): Promise<string> {
   assert.equal((p.stats.ring_full_drops ?? 0) + (p.stats.rate_drops ?? 0), 0, 'no retransmit lost');
   const events = (p.events ?? []) as RetransEvent[];
   const rows = p.rows as TcpretransRow[];
-  const withReasons = rows.some((r) => r.event === 'drop' && r.reason !== '');
+  // The kernel gives drop reasons where its BTF has their enum (5.17 and later): then the panel must name them.
+  const withReasons = loadAddon().kernelEnum('skb_drop_reason') !== null;
   const report: string[] = [];
   for (const m of made) {
     const host = m.v6 ? '::1' : '127.0.0.1';

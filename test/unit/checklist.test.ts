@@ -10,6 +10,7 @@ import { filetopPanel } from '../../src/panels/filetop.js';
 import { execsnoopPanel } from '../../src/panels/execsnoop.js';
 import { biolatencyPanel } from '../../src/panels/biolatency.js';
 import { tcplifePanel } from '../../src/panels/tcplife.js';
+import { tcpretransPanel } from '../../src/panels/tcpretrans.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
@@ -123,7 +124,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life] = [
+  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life, retrans] = [
     runqlenPanel,
     softirqsPanel,
     filetopPanel,
@@ -135,6 +136,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     execsnoopPanel,
     biolatencyPanel,
     tcplifePanel,
+    tcpretransPanel,
   ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
@@ -147,10 +149,15 @@ test('each step over a known interval: the figures the tools would print', () =>
       `${bio},${biolat},${ps},${file}`,
       `${ps},${cache}`,
       `${tcp2},${soft}`,
-      `${tcp2},${life}`,
+      // It retransmits (10/s): the panel that names the connections first.
+      `${retrans},${tcp2},${life}`,
       `${ps},${exec},${lat},${runq}`,
     ],
   );
+  // With no retransmit in the interval, the connections' traffic first.
+  const quiet = homePanel.derive(checklistSample(1), checklistSample(1), 2e9).find((r) => r.id === 'sar-tcp')!;
+  assert.equal(quiet.fields.retrans_s, 0);
+  assert.equal(quiet.explains, `${tcp2},${retrans},${life}`);
 });
 
 test('verdicts at their thresholds; steps that need an interval say so; an unreadable ring buffer says why', () => {
