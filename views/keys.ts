@@ -9,6 +9,8 @@ export type Command =
   | { type: 'record' }
   | { type: 'bpfStats' }
   | { type: 'threads' }
+  /** fsslower: a higher (1) or lower (−1) threshold */
+  | { type: 'threshold'; step: 1 | -1 }
   /** signal process `pid` (if it is still the one that started at `start`, epoch seconds) */
   | { type: 'signal'; pid: number; start: number; signal: number }
   /** set process `pid`'s nice value (the same check) */
@@ -171,6 +173,12 @@ export const BINDINGS: readonly Binding[] = [
     label: 'H',
     help: 'procs: one row per thread, or per process again (as htop); the next reading follows',
     action: () => ({ type: 'command', cmd: { type: 'threads' } }),
+  },
+  {
+    keys: ['(', ')'],
+    label: '( )',
+    help: 'fsslower: a lower / higher threshold for the slow operations it lists (0 1 2 5 10 20 50 100 200 500 1000 ms; 10 at start, as ext4slower); the next reading follows',
+    action: (k) => ({ type: 'command', cmd: { type: 'threshold', step: k === '(' ? -1 : 1 } }),
   },
   {
     keys: ['[', ']'],

@@ -37,6 +37,8 @@ export interface ToolsSample {
 export interface ToolPanels {
   execsnoop: string;
   opensnoop: string;
+  /** ext4slower (and btrfs*, xfs*): sixty's fsslower */
+  ext4slower: string;
   tcplife: string;
   tcpretrans: string;
   biosnoop: string;
@@ -51,6 +53,8 @@ export const TOOL_THRESHOLDS = {
   execsPerS: [100, 1000],
   /** execs or opens failing a second */
   failedPerS: [1, 100],
+  /** file system operations a second slower than the fsslower threshold (10 ms unless changed) */
+  slowFsPerS: [1, 10],
   /** a disk's 99th percentile I/O latency (ms) */
   ioP99Ms: [10, 100],
   /** page-cache misses a second, with the hit ratio under 90 % (look) or 50 % (bad) */
@@ -67,6 +71,7 @@ export const TOOL_VERDICT_HELP: Readonly<Record<keyof ToolPanels, string>> = {
   execsnoop: `execs look ≥ ${TOOL_THRESHOLDS.execsPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.execsPerS[1]}/s (short-lived processes cost CPU the process panel does not show); failed execs look ≥ ${TOOL_THRESHOLDS.failedPerS[0]}/s`,
   opensnoop: `failed opens look ≥ ${TOOL_THRESHOLDS.failedPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.failedPerS[1]}/s (a program searching paths, or missing its files)`,
   tcplife: `mean connect latency look ≥ ${TOOL_THRESHOLDS.connectMs[0]} ms, bad ≥ ${TOOL_THRESHOLDS.connectMs[1]} ms (a lost SYN is retransmitted after a second); tcpconnect and tcpaccept are its two directions`,
+  ext4slower: `operations slower than the threshold (10 ms unless ( or ) changed it) look ≥ ${TOOL_THRESHOLDS.slowFsPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.slowFsPerS[1]}/s; ext4, xfs and btrfs, read from the fsslower panel`,
   biolatency: `a disk's p99 I/O latency look ≥ ${TOOL_THRESHOLDS.ioP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.ioP99Ms[1]} ms; two modes are named (cache hits and misses of a device, reads behind writes)`,
   biosnoop: 'a request completed with an error status: bad',
   cachestat: `page-cache hit ratio under 90 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[0]} misses/s look, under 50 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[1]} bad`,
@@ -75,7 +80,7 @@ export const TOOL_VERDICT_HELP: Readonly<Record<keyof ToolPanels, string>> = {
 };
 
 /** The book's tools that sixty does not have yet, in its order: said in the page's summary, not drawn as rows. */
-export const NOT_YET = ['ext4slower', 'profile'];
+export const NOT_YET = ['profile'];
 
 const grade = (v: number | null, [look, bad]: readonly [number, number]): ToolVerdict => (v === null ? 'ok' : v >= bad ? 'bad' : v >= look ? 'look' : 'ok');
 const worse = (a: ToolVerdict, b: ToolVerdict): ToolVerdict => ['bad', 'look', 'ok', '-'].find((v) => v === a || v === b) as ToolVerdict;
@@ -123,6 +128,12 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
       const v = grade(failed, TOOL_THRESHOLDS.failedPerS);
       // The summary names the busiest process and the most failed path already.
       return { reading: p.summary.text, verdict: v, why: v === 'ok' ? '' : 'opens are failing', value: failed };
+    },
+
+    ext4slower: (p) => {
+      const slow = p.summary.values.slow_per_s ?? 0;
+      const v = grade(slow, TOOL_THRESHOLDS.slowFsPerS);
+      return { reading: p.summary.text, verdict: v, why: v === 'ok' ? '' : 'file system operations are slow', value: slow };
     },
 
     biolatency: (p) => {

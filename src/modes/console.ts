@@ -15,6 +15,7 @@ import { CATALOG } from '../panels/registry.js';
 import { ALT_SCREEN_ON, type Lifecycle } from '../lifecycle.js';
 import type { Command } from '../../views/keys.js';
 import { procsView } from '../panels/procs.js';
+import { fsslowerView, nextThreshold } from '../panels/fsslower.js';
 import { actOnProcess } from '../kernel/signal.js';
 import { Screen, translate } from '../../views/screen.js';
 import { renderFrameText } from '../../views/text.js';
@@ -222,6 +223,10 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
         case 'renice': {
           const r = actOnProcess(cmd);
           return u.notify(r.text, r.error);
+        }
+        case 'threshold': {
+          fsslowerView.thresholdMs = nextThreshold(fsslowerView.thresholdMs, cmd.step);
+          return u.notify(`fsslower: operations slower than ${fsslowerView.thresholdMs} ms listed from the next reading (( and ) change it)`);
         }
         case 'threads':
           procsView.threads = !procsView.threads;

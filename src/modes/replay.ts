@@ -128,6 +128,8 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
           return u.notify("replay: these processes are not this host's; nothing is sent", true);
         case 'threads':
           return u.notify('replay: rows are as recorded (H shows threads on a live host)');
+        case 'threshold':
+          return u.notify('replay: the slow operations are those recorded at their threshold (( and ) change it on a live host)');
       }
     },
   });

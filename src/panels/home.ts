@@ -31,6 +31,7 @@ import { softirqsPanel } from './softirqs.js';
 import { tcptopPanel } from './tcptop.js';
 import { tcplifePanel } from './tcplife.js';
 import { tcpretransPanel } from './tcpretrans.js';
+import { fsslowerPanel } from './fsslower.js';
 import { parseProcStat } from '../records/procstat.js';
 import {
   parseDiskstats,
@@ -275,7 +276,7 @@ const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
   vmstat: [procsPanel, runqlatPanel, runqlenPanel],
   mpstat: [procsPanel, runqlatPanel, runqlenPanel, softirqsPanel],
   pidstat: [procsPanel, execsnoopPanel, filetopPanel],
-  iostat: [biotopPanel, biolatencyPanel, procsPanel, filetopPanel],
+  iostat: [biotopPanel, biolatencyPanel, fsslowerPanel, procsPanel, filetopPanel],
   free: [procsPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
   'sar-tcp': [tcptopPanel, tcpretransPanel, tcplifePanel],

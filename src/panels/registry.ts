@@ -5,6 +5,7 @@ import { homePanel } from './home.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
+import { fsslowerPanel } from './fsslower.js';
 import { tcplifePanel } from './tcplife.js';
 import { tcpretransPanel } from './tcpretrans.js';
 import { toolsPanel } from './tools.js';
@@ -40,6 +41,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   biosnoopPanel,
   execsnoopPanel,
   opensnoopPanel,
+  fsslowerPanel,
   tcplifePanel,
   tcpretransPanel,
   toolsPanel,

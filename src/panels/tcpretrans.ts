@@ -354,7 +354,17 @@ export const RETRANS_EVENTS: EventsSpec<RetransEvent> = {
       format: (v) => String(v),
       help: 'the peer: address and port',
     },
-    countColumn<RetransEvent>('total_retrans', 'TOTAL', 'the connection’s retransmits so far (the kernel’s count: ss -i shows it as retrans)', 6),
+    {
+      key: 'total_retrans',
+      title: 'TOTAL',
+      width: 6,
+      align: 'right',
+      unit: 'count',
+      value: (e) => e.total_retrans,
+      format: (v) => humanCount(asNumber(v)),
+      help: 'the connection’s retransmits so far (the kernel’s count: ss -i shows it as retrans)',
+      decimals: 0,
+    },
     {
       key: 'srtt_us',
       title: 'SRTT',

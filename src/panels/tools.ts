@@ -8,6 +8,7 @@ import { biosnoopPanel } from './biosnoop.js';
 import { cachetopPanel } from './cachetop.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
+import { fsslowerPanel } from './fsslower.js';
 import { tcplifePanel } from './tcplife.js';
 import { tcpretransPanel } from './tcpretrans.js';
 import { runqlatPanel } from './runqlat.js';
@@ -17,6 +18,7 @@ import type { PanelDef, Summary } from './types.js';
 const IDS: ToolPanels = {
   execsnoop: execsnoopPanel.id,
   opensnoop: opensnoopPanel.id,
+  ext4slower: fsslowerPanel.id,
   tcplife: tcplifePanel.id,
   tcpretrans: tcpretransPanel.id,
   biolatency: biolatencyPanel.id,

@@ -385,7 +385,7 @@ export async function cachetopGroundTruth(engine: Engine): Promise<string> {
 }
 
 /** A fresh ext4 file system on a loop device backed by /dev/shm, mounted for the duration of `f`. */
-async function withExt4<T>(f: (dir: string) => Promise<T>): Promise<T> {
+export async function withExt4<T>(f: (dir: string) => Promise<T>): Promise<T> {
   const image = `/dev/shm/sixty-ext4-${process.pid}.img`;
   writeFileSync(image, '');
   execFileSync('truncate', ['-s', `${CACHETOP_MB * 2 + 32}M`, image]);

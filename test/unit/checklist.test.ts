@@ -11,6 +11,7 @@ import { execsnoopPanel } from '../../src/panels/execsnoop.js';
 import { biolatencyPanel } from '../../src/panels/biolatency.js';
 import { tcplifePanel } from '../../src/panels/tcplife.js';
 import { tcpretransPanel } from '../../src/panels/tcpretrans.js';
+import { fsslowerPanel } from '../../src/panels/fsslower.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
@@ -124,7 +125,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life, retrans] = [
+  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life, retrans, fsslow] = [
     runqlenPanel,
     softirqsPanel,
     filetopPanel,
@@ -137,6 +138,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     biolatencyPanel,
     tcplifePanel,
     tcpretransPanel,
+    fsslowerPanel,
   ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
@@ -146,7 +148,7 @@ test('each step over a known interval: the figures the tools would print', () =>
       `${ps},${lat},${runq}`,
       `${ps},${lat},${runq},${soft}`,
       `${ps},${exec},${file}`,
-      `${bio},${biolat},${ps},${file}`,
+      `${bio},${biolat},${fsslow},${ps},${file}`,
       `${ps},${cache}`,
       `${tcp2},${soft}`,
       // It retransmits (10/s): the panel that names the connections first.

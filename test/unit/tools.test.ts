@@ -9,7 +9,17 @@ import type { PanelReading } from '../../src/panels/types.js';
 import { toolsSamples } from '../panels/tools.js';
 import { deriveBiolatency, groupBiotopRows } from '../../src/models/biolatency.js';
 
-const IDS: ToolPanels = { execsnoop: 'e', opensnoop: 'o', tcplife: 't', tcpretrans: 'x', biolatency: 'b', biosnoop: 's', cachestat: 'c', runqlat: 'r' };
+const IDS: ToolPanels = {
+  execsnoop: 'e',
+  opensnoop: 'o',
+  ext4slower: 'f',
+  tcplife: 't',
+  tcpretrans: 'x',
+  biolatency: 'b',
+  biosnoop: 's',
+  cachestat: 'c',
+  runqlat: 'r',
+};
 
 const reading = (id: string, over: Partial<PanelReading>): PanelReading => ({
   id,
@@ -59,24 +69,26 @@ test('rows in the book’s order; verdicts from each panel’s figures; a panel 
     [
       [1, 'execsnoop', 'e', 'look'],
       [2, 'opensnoop', 'o', '-'],
-      [3, 'biolatency', 'b', 'look'],
-      [4, 'biosnoop', 's', '-'],
-      [5, 'cachestat', 'c', 'bad'],
-      [6, 'tcplife', 't', '-'],
-      [7, 'tcpretrans', 'x', '-'],
-      [8, 'runqlat', 'r', '-'],
+      [3, 'ext4slower', 'f', '-'],
+      [4, 'biolatency', 'b', 'look'],
+      [5, 'biosnoop', 's', '-'],
+      [6, 'cachestat', 'c', 'bad'],
+      [7, 'tcplife', 't', '-'],
+      [8, 'tcpretrans', 'x', '-'],
+      [9, 'runqlat', 'r', '-'],
     ],
   );
   assert.equal(rows[0]!.reading, '150 execs/s, most: make → cc1 120/s');
   assert.equal(rows[1]!.reading, 'attached only while on screen: Enter opens it');
-  assert.match(rows[2]!.reading, /^sda p50 ≤16\.4us p99 ≤16\.8ms, 2 modes: ≤16\.4us and ≤16\.8ms$/);
-  assert.equal(rows[7]!.reading, 'not in this run (--panels leaves it out)');
+  assert.match(rows[3]!.reading, /^sda p50 ≤16\.4us p99 ≤16\.8ms, 2 modes: ≤16\.4us and ≤16\.8ms$/);
+  assert.equal(rows[8]!.reading, 'not in this run (--panels leaves it out)');
 });
 
 test("the fixture's readings: every tool a row, the standby one without a verdict", () => {
   const rows = deriveTools(toolsSamples()[0]!, undefined, 1e9, {
     execsnoop: 'execsnoop',
     opensnoop: 'opensnoop',
+    ext4slower: 'fsslower',
     tcplife: 'tcplife',
     tcpretrans: 'tcpretrans',
     biolatency: 'biolatency',
@@ -84,7 +96,7 @@ test("the fixture's readings: every tool a row, the standby one without a verdic
     cachestat: 'cachetop',
     runqlat: 'runqlat',
   });
-  assert.equal(rows.length, 8);
+  assert.equal(rows.length, 9);
   assert.equal(rows.find((r) => r.tool === 'cachestat')!.verdict, '-');
 });
 
