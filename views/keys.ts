@@ -93,7 +93,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     keys: ['b'],
     label: 'b',
-    help: "home's second page: the BCC tools checklist (execsnoop, opensnoop, biolatency, biosnoop, cachestat, tcplife, tcpretrans, runqlat), each with its reading and verdict, Enter opens its panel; again: home",
+    help: "home's second page: the BCC tools checklist (execsnoop, opensnoop, ext4slower, biolatency, biosnoop, cachestat, tcplife, tcpretrans, runqlat), each with its reading and verdict, Enter opens its panel; again: home",
     action: () => ({ type: 'goSecond' }),
   },
   { keys: ['up', 'k'], label: '↑ k', help: 'select the row above (in the help or a detail view: scroll)', hint: '↑↓ select', action: () => ({ type: 'up' }) },
@@ -141,7 +141,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     keys: ['v'],
     label: 'v',
-    help: 'event panels (execsnoop, opensnoop, biosnoop, tcplife, tcpretrans): the recent events, one per line, newest first (p pauses them, / filters, Enter opens one); again: the counts per process',
+    help: 'event panels (execsnoop, opensnoop, fsslower, biosnoop, tcplife, tcpretrans): the recent events, one per line, newest first (p pauses them, / filters, Enter opens one); again: the counts per process',
     action: () => ({ type: 'toggleEvents' }),
   },
   {
