@@ -16,7 +16,9 @@
  *   fentry_page: mark_page_accessed, with writeback_dirty_page (before folios, 5.10)
  *   kprobe, kprobe_page: the same functions
  *   tracepoint:  tp_btf mm_filemap_map_pages + mm_filemap_fault, and the classic syscall tracepoints of read/write and
- *                their p/v variants: the estimate. */
+ *                their p/v variants: the estimate.
+ * Built a second time as cachestat (bpf/cachestat.bpf.c defines CACHETOP_HOSTWIDE): the same hooks and counts, into
+ * one per-CPU row for the whole host instead of a row per process (no hash, no exec rename). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -44,12 +46,22 @@ const volatile __u32 page_shift = 12;
 #define STACK_TOP_OFFSET 16384 /* THREAD_SIZE without KASAN; no padding on x86_64 */
 #endif
 
+#ifdef CACHETOP_HOSTWIDE
+/* cachestat: the host's counts, one row per CPU (user space sums them). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cachetop_val);
+} cachestat_totals SEC(".maps");
+#else
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, CACHETOP_MAX_ROWS);
 	__type(key, struct cachetop_key);
 	__type(value, struct cachetop_val);
 } cachetop_rows SEC(".maps");
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -130,6 +142,17 @@ static __always_inline bool in_write_syscall(void)
 	return IS_WRITE_NR(nr);
 }
 
+#ifdef CACHETOP_HOSTWIDE
+/* The host's row on this CPU (--cgroup: NULL for a task outside the subtree). */
+static __always_inline struct cachetop_val *row(void)
+{
+	__u32 zero = 0;
+
+	if (!cgroup_wanted())
+		return NULL;
+	return bpf_map_lookup_elem(&cachestat_totals, &zero);
+}
+#else
 /* This process's row, created on its first event with its uid and name. NULL when the map is full (counted). */
 static __always_inline struct cachetop_val *row(void)
 {
@@ -154,6 +177,7 @@ static __always_inline struct cachetop_val *row(void)
 	}
 	return bpf_map_lookup_elem(&cachetop_rows, &key);
 }
+#endif
 
 static __always_inline void on_access(__u64 pages, bool write)
 {
@@ -186,6 +210,7 @@ static __always_inline void on_dirty(__u64 pages)
 		__sync_fetch_and_add(&v->dirties, pages);
 }
 
+#ifndef CACHETOP_HOSTWIDE
 /* Every tier: a process that execs after its row was created (a shell's fork running dd) is renamed, once per exec. */
 SEC("?tp_btf/sched_process_exec")
 int BPF_PROG(cachetop_exec)
@@ -199,6 +224,7 @@ int BPF_PROG(cachetop_exec)
 	}
 	return 0;
 }
+#endif
 
 /* Every tier: misses and dirties from the tracepoints inside the functions that add pages and account dirtied ones
  * (__filemap_add_folio, folio_account_dirtied). filemap_add_folio and __folio_mark_dirty, the functions around them,
@@ -248,6 +274,15 @@ static __always_inline void on_enter(__u64 fd, __u32 write)
 	bpf_map_update_elem(&cachetop_calls, &tid, &c, BPF_ANY);
 }
 
+/* The kernel's own file systems, whose regular files are made as they are read (/proc, /sys, cgroups, tracefs…): no
+ * page cache behind them. A monitor reading /proc would otherwise count as page-cache hits. */
+static __always_inline bool pseudo_fs(unsigned long magic)
+{
+	return magic == 0x9fa0 /* proc */ || magic == 0x62656572 /* sysfs */ || magic == 0x27e0eb /* cgroup */ ||
+	       magic == 0x63677270 /* cgroup2 */ || magic == 0x74726163 /* tracefs */ || magic == 0x64626720 /* debugfs */ ||
+	       magic == 0x73636673 /* securityfs */ || magic == 0xcafe4a11 /* bpf */ || magic == 0x62656570 /* configfs */;
+}
+
 /* The syscall's bytes moved, as page accesses, when its fd is a regular file read through the page cache. */
 static __always_inline void on_exit(long ret)
 {
@@ -263,7 +298,7 @@ static __always_inline void on_exit(long ret)
 	if (ret <= 0)
 		return;
 	f = fd_file(fd);
-	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG)
+	if (!f || (BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFREG || pseudo_fs(BPF_CORE_READ(f, f_inode, i_sb, s_magic)))
 		return;
 	if (BPF_CORE_READ(f, f_flags) & CACHETOP_O_DIRECT)
 		return;

@@ -1,7 +1,7 @@
 /**
  * The BCC tools checklist (home's second page): the book's second checklist, one row per tool sixty has, each read
- * from the panel that is that tool (execsnoop, opensnoop, biolatency, runqlat) or that holds its figures (cachestat in
- * cachetop's totals), with a verdict where one makes sense. Pure: rows from the panels'
+ * from the panel that is that tool (execsnoop, opensnoop, fsslower for ext4slower, biolatency, cachestat, tcplife,
+ * tcpretrans, runqlat), with a verdict where one makes sense. Pure: rows from the panels'
  * readings of this tick.
  */
 import type { PanelReading } from '../sources/types.js';

@@ -27,14 +27,15 @@ const HIGH_WATER = 0.75;
 const LOW_WATER = 0.6;
 
 /** The tiers whose accesses come from the proxy (bytes moved and mmap faults), not from a page-access hook. */
-const ESTIMATED = 'estimated';
+export const ESTIMATED = 'estimated';
 
 const SYSCALLS = ['read', 'pread64', 'readv', 'preadv', 'preadv2', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2'] as const;
 
 /** Every tier: the exec rename, and misses and dirties from the tracepoints where the kernel adds and accounts pages. */
 const COMMON = 'tp_btf mm_filemap_add_to_page_cache + writeback_dirty_folio + sched_process_exec';
 
-const TIERS: readonly Tier<Programs>[] = [
+/** Its tiers: cachestat takes them too (the same source built host-wide), without the exec rename. */
+export const CACHE_TIERS: readonly Tier<Programs>[] = [
   {
     name: 'fentry',
     types: ['fentry', 'tp_btf'],
@@ -179,11 +180,11 @@ export const cachetopPanel: PanelDef<CachetopSample, CachetopRow> = {
     kind: 'bpf',
     stem: 'cachetop',
     cgroupFilter: true,
-    tiers: TIERS,
+    tiers: CACHE_TIERS,
     records: CACHETOP_RECORDS,
     createReader: (obj, layouts, host, tier) => createCachetopReader(obj, layouts as CachetopLayouts, host, tier),
   },
-  hookList: TIERS,
+  hookList: CACHE_TIERS,
   derive: deriveCachetop,
   stats: cachetopStats,
   summarize: cachetopSummary,

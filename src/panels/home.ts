@@ -32,6 +32,7 @@ import { tcptopPanel } from './tcptop.js';
 import { tcplifePanel } from './tcplife.js';
 import { tcpretransPanel } from './tcpretrans.js';
 import { fsslowerPanel } from './fsslower.js';
+import { cachestatPanel } from './cachestat.js';
 import { parseProcStat } from '../records/procstat.js';
 import {
   parseDiskstats,
@@ -277,7 +278,7 @@ const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
   mpstat: [procsPanel, runqlatPanel, runqlenPanel, softirqsPanel],
   pidstat: [procsPanel, execsnoopPanel, filetopPanel],
   iostat: [biotopPanel, biolatencyPanel, fsslowerPanel, procsPanel, filetopPanel],
-  free: [procsPanel, cachetopPanel],
+  free: [procsPanel, cachestatPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
   'sar-tcp': [tcptopPanel, tcpretransPanel, tcplifePanel],
   top: [procsPanel, execsnoopPanel, runqlatPanel, runqlenPanel],

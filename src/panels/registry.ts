@@ -11,6 +11,7 @@ import { tcpretransPanel } from './tcpretrans.js';
 import { toolsPanel } from './tools.js';
 import { biolatencyPanel } from './biolatency.js';
 import { biosnoopPanel } from './biosnoop.js';
+import { cachestatPanel } from './cachestat.js';
 import { cgroupsPanel } from './cgroups.js';
 import { mpstatPanel } from './mpstat.js';
 import { procsPanel } from './procs.js';
@@ -39,6 +40,7 @@ export const PANELS: readonly AnyPanelDef[] = [
   // and mpstat last (Shift-Tab from home).
   biolatencyPanel,
   biosnoopPanel,
+  cachestatPanel,
   execsnoopPanel,
   opensnoopPanel,
   fsslowerPanel,

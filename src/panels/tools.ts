@@ -5,7 +5,7 @@
  */
 import { biolatencyPanel } from './biolatency.js';
 import { biosnoopPanel } from './biosnoop.js';
-import { cachetopPanel } from './cachetop.js';
+import { cachestatPanel } from './cachestat.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { opensnoopPanel } from './opensnoop.js';
 import { fsslowerPanel } from './fsslower.js';
@@ -23,7 +23,7 @@ const IDS: ToolPanels = {
   tcpretrans: tcpretransPanel.id,
   biolatency: biolatencyPanel.id,
   biosnoop: biosnoopPanel.id,
-  cachestat: cachetopPanel.id,
+  cachestat: cachestatPanel.id,
   runqlat: runqlatPanel.id,
 };
 

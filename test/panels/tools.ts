@@ -4,7 +4,7 @@ import type { AnyPanelDef, PanelReading } from '../../src/panels/types.js';
 import type { PanelFixture } from './kit.js';
 import { fixture as biolatency } from './biolatency.js';
 import { fixture as biosnoop } from './biosnoop.js';
-import { fixture as cachetop } from './cachetop.js';
+import { fixture as cachestat } from './cachestat.js';
 import { fixture as execsnoop } from './execsnoop.js';
 import { fixture as opensnoop } from './opensnoop.js';
 import { fixture as runqlat } from './runqlat.js';
@@ -21,11 +21,11 @@ function reading(f: PanelFixture): PanelReading {
   return { id: def.id, status: 'ok', reason: null, rows, stats, summary: def.summarize(rows, stats, 1e9) };
 }
 
-/** Every tool's panel reading its fixture's samples, but cachetop, which waits in standby (attached while on screen). */
+/** Every tool's panel reading its fixture's samples, but cachestat, which waits in standby (attached while on screen). */
 export function toolsSamples(): ToolsSample[] {
   const panels = [execsnoop, opensnoop, tcplife, tcpretrans, biolatency, biosnoop, runqlat].map(reading);
   const standby: PanelReading = {
-    id: cachetop.panel.id,
+    id: cachestat.panel.id,
     status: 'standby',
     reason: 'attached only while on screen',
     rows: [],

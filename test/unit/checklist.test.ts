@@ -12,6 +12,7 @@ import { biolatencyPanel } from '../../src/panels/biolatency.js';
 import { tcplifePanel } from '../../src/panels/tcplife.js';
 import { tcpretransPanel } from '../../src/panels/tcpretrans.js';
 import { fsslowerPanel } from '../../src/panels/fsslower.js';
+import { cachestatPanel } from '../../src/panels/cachestat.js';
 import { runqlenPanel } from '../../src/panels/runqlen.js';
 import { softirqsPanel } from '../../src/panels/softirqs.js';
 import { tcptopPanel } from '../../src/panels/tcptop.js';
@@ -125,7 +126,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life, retrans, fsslow] = [
+  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life, retrans, fsslow, cstat] = [
     runqlenPanel,
     softirqsPanel,
     filetopPanel,
@@ -139,6 +140,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     tcplifePanel,
     tcpretransPanel,
     fsslowerPanel,
+    cachestatPanel,
   ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
@@ -149,7 +151,7 @@ test('each step over a known interval: the figures the tools would print', () =>
       `${ps},${lat},${runq},${soft}`,
       `${ps},${exec},${file}`,
       `${bio},${biolat},${fsslow},${ps},${file}`,
-      `${ps},${cache}`,
+      `${ps},${cstat},${cache}`,
       `${tcp2},${soft}`,
       // It retransmits (10/s): the panel that names the connections first.
       `${retrans},${tcp2},${life}`,

@@ -93,7 +93,7 @@ test("the fixture's readings: every tool a row, the standby one without a verdic
     tcpretrans: 'tcpretrans',
     biolatency: 'biolatency',
     biosnoop: 'biosnoop',
-    cachestat: 'cachetop',
+    cachestat: 'cachestat',
     runqlat: 'runqlat',
   });
   assert.equal(rows.length, 9);

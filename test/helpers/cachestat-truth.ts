@@ -1,0 +1,85 @@
+/**
+ * cachestat's ground truth, on an ext4 of the test's own: cachetop's workload (one Python process doing page-cache
+ * I/O on command), measured host-wide. The host's other I/O can only add to the counts, so the workload's pages are
+ * lower bounds: a 64 MiB file written dirties at least 98 % of its 16,384 pages and misses as many (a new file's
+ * pages are added as it is written); after the file's pages are dropped, a read of it misses at least 98 % of them
+ * and accesses them all (the hit ratio of reads under a quarter); read again, warm, over 90 % of the host's reads hit.
+ * And no count is more than twice the workload's, which a hook counted twice would pass.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { Engine } from '../../src/engine.js';
+import type { CachestatRow } from '../../src/models/cachestat.js';
+import { CACHETOP_MB, withExt4 } from './ground-truth.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+export async function cachestatGroundTruth(engine: Engine): Promise<string> {
+  return withExt4(async (dir) => {
+    const file = join(dir, 'data');
+    const worker = spawn('python3', [join(FIXTURES, 'cache_workload.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const replies: string[] = [];
+    let waiting: (() => void) | undefined;
+    let buf = '';
+    worker.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        replies.push(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+        waiting?.();
+      }
+    });
+    const exited = new Promise<void>((resolve) => worker.on('exit', () => resolve()));
+    const reply = async (): Promise<string> => {
+      while (replies.length === 0) {
+        await Promise.race([new Promise<void>((r) => (waiting = r)), exited]);
+        if (replies.length === 0 && worker.exitCode !== null) assert.fail(`the workload exited ${worker.exitCode}`);
+      }
+      return replies.shift()!;
+    };
+    /** One command between two ticks: the host's rows over that window, by access. */
+    const step = async (cmd: string): Promise<Record<'all' | 'read' | 'write', CachestatRow>> => {
+      engine.tick();
+      worker.stdin!.write(`${cmd}\n`);
+      assert.equal(await reply(), 'ok', cmd);
+      const p = engine.tick().panels[0]!;
+      assert.equal(p.status, 'ok', p.reason ?? '');
+      const rows = p.rows as CachestatRow[];
+      const by = (k: CachestatRow['kind']): CachestatRow => {
+        const r = rows.find((x) => x.kind === k);
+        assert.ok(r, `a ${k} row`);
+        return r;
+      };
+      return { all: by('all'), read: by('read'), write: by('write') };
+    };
+    try {
+      assert.equal(await reply(), 'ready');
+      const pages = (CACHETOP_MB << 20) / 4096;
+      const write = await step(`write ${file} ${CACHETOP_MB}`);
+      await step(`drop ${file}`);
+      const cold = await step(`read ${file}`);
+      const warm = await step(`read ${file}`);
+      const f = (x: number | null): string => (x ?? Number.NaN).toFixed(1);
+      const report =
+        `write ${CACHETOP_MB} MiB: ${write.all.dirties} pages dirtied host-wide (the file's ${pages}), ${write.write.misses} write misses; ` +
+        `cold read: ${cold.read.accesses} read accesses, ${cold.read.misses} read misses, hit ${f(cold.read.hit_pct)} %; ` +
+        `warm read: ${warm.read.accesses} accesses, hit ${f(warm.read.hit_pct)} %`;
+      const within = (n: number, what: string): void =>
+        assert.ok(n >= 0.98 * pages && n <= 2 * pages, `${what}: ${n} against the file's ${pages} pages (${report})`);
+      within(write.all.dirties, 'dirtied by the write');
+      within(write.write.misses, 'added by the write');
+      within(cold.read.misses, 'added by the cold read');
+      assert.ok(cold.read.accesses >= pages, `the cold read's pages are accesses: ${report}`);
+      assert.ok(cold.read.hit_pct !== null && cold.read.hit_pct < 25, `the cold read misses: ${report}`);
+      assert.ok(warm.read.accesses >= pages && warm.read.accesses <= 2 * pages, `the warm read's pages: ${report}`);
+      assert.ok(warm.read.hit_pct !== null && warm.read.hit_pct > 90, `the warm read hits: ${report}`);
+      return report;
+    } finally {
+      worker.stdin!.end();
+      worker.kill('SIGKILL');
+      await exited;
+    }
+  });
+}
