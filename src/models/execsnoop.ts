@@ -31,6 +31,11 @@ export interface ExecEvent extends Row {
   ret: number | null;
   /** the errno's name, for a failed exec ('' otherwise) */
   error: string;
+  /**
+   * a step of a PATH search that then found the command: an ENOENT of dir/name by a process that ran another dir's
+   * name in the same interval (execvp, a shell). Listed, but neither an exec nor a failure in the counts.
+   */
+  searched: boolean;
   /** the exec system call's time (ns), where the tier sees the call */
   call_ns: number | null;
   /** its status as wait(2) gives it, once it ended (null: still running, or it ended unseen) */
@@ -90,6 +95,21 @@ export interface ExecsnoopRow extends Row {
   workload: string;
 }
 
+const baseName = (f: string): string => f.slice(f.lastIndexOf('/') + 1);
+
+/**
+ * Marks the steps of PATH searches among an interval's execs: a process's ENOENT on dir/name, when it ran a file of
+ * the same name in the interval (execvp tries each directory of PATH in turn, and all but the last fail). Returns
+ * the events, marked (new objects where marked).
+ */
+export function markPathSearches(execs: readonly ExecEvent[]): ExecEvent[] {
+  const found = new Map<number, Set<string>>();
+  for (const e of execs) if (e.ret === 0) (found.get(e.pid) ?? found.set(e.pid, new Set()).get(e.pid)!).add(baseName(e.filename));
+  return execs.map((e) =>
+    e.ret === -2 && e.filename.includes('/') && found.get(e.pid)?.has(baseName(e.filename)) ? { ...e, searched: true, error: 'ENOENT (PATH search)' } : e,
+  );
+}
+
 /** A wait(2) status in words. */
 export function exitText(status: number, signalName: (n: number) => string): string {
   const sig = status & 0x7f;
@@ -135,6 +155,7 @@ export function deriveExecsnoop(sample: ExecsnoopSample, previous: ExecsnoopSamp
     return row;
   };
   for (const e of sample.execs) {
+    if (e.searched) continue;
     const row = rowOf(e);
     row.execs++;
     if (e.ret !== null && e.ret !== 0) row.failed++;

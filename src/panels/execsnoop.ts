@@ -10,7 +10,16 @@ import { createCgroupNamer } from '../kernel/cgroups.js';
 import { decodeCounterArray, type RecordLayout } from '../records/layout.js';
 import { decodeExecsnoop, EXECSNOOP_RECORDS } from '../records/execsnoop.js';
 import { errnoName, ringRecords } from '../records/ring.js';
-import { argvText, deriveExecsnoop, exitText, type ExecEvent, type ExecsnoopRow, type ExecsnoopSample, type ExitSeen } from '../models/execsnoop.js';
+import {
+  argvText,
+  deriveExecsnoop,
+  exitText,
+  markPathSearches,
+  type ExecEvent,
+  type ExecsnoopRow,
+  type ExecsnoopSample,
+  type ExitSeen,
+} from '../models/execsnoop.js';
 import { humanCount, humanNs } from '../format.js';
 import type { BpfObject } from '../native.js';
 import { byCgroup, type Grouping } from './group.js';
@@ -106,6 +115,7 @@ export function createExecsnoopReader(
           unread: rec.unread,
           ret: rec.noResult ? null : rec.retval,
           error: rec.retval < 0 ? errnoName(-rec.retval) : '',
+          searched: false,
           call_ns: rec.noResult ? null : rec.callNs,
           exit_status: null,
           exit: '',
@@ -137,7 +147,7 @@ export function createExecsnoopReader(
       }
     }
     const final = (e: ExecEvent): ExecEvent => ended.get(e.seq) ?? e;
-    const now = execs.map(final);
+    const now = markPathSearches(execs.map(final));
     recent = keepRecent(ended.size ? recent.map(final) : recent, now, RECENT_EXECS);
     return {
       execs: now,
@@ -152,10 +162,15 @@ export function createExecsnoopReader(
 
 export function execsnoopStats(sample: ExecsnoopSample, previous: ExecsnoopSample | undefined): Record<string, number> {
   let failed = 0;
-  for (const e of sample.execs) if (e.ret !== null && e.ret !== 0) failed++;
+  let searched = 0;
+  for (const e of sample.execs) {
+    if (e.searched) searched++;
+    else if (e.ret !== null && e.ret !== 0) failed++;
+  }
   return {
-    execs: sample.execs.length,
+    execs: sample.execs.length - searched,
     failed,
+    path_searched: searched,
     exits: sample.exits.length,
     ...ringStats(sample, previous),
   };
@@ -181,6 +196,7 @@ export function execsnoopSummary(rows: readonly ExecsnoopRow[], stats: PanelStat
   const text =
     `${humanCount(rate === null ? null : Math.round(rate))} execs/s` +
     (failed ? ` (${failed} failed)` : '') +
+    (num(stats.path_searched) ? ` and ${num(stats.path_searched)} PATH lookups that found their command (not counted as failures)` : '') +
     (top ? `, most: ${top.pcomm} → ${top.comm} ${humanCount(Math.round(per(top.execs) ?? 0))}/s` : '') +
     `; ${exits} ended` +
     (exits ? `, mean life ${humanNs(lifeSum / exits)}` : '') +
@@ -304,7 +320,7 @@ export const EXEC_EVENTS: EventsSpec<ExecEvent> = {
     { label: 'cgroup', value: (e) => (e.cgroup ? `${e.cgroup} (${e.workload})` : '-') },
   ],
   cgroupOf: (e) => e.cgroup || null,
-  tone: (e) => (e.ret !== null && e.ret !== 0 ? 'bad' : e.exit_status ? 'look' : null),
+  tone: (e) => (e.ret !== null && e.ret !== 0 && !e.searched ? 'bad' : e.exit_status ? 'look' : null),
 };
 
 export const execsnoopPanel: PanelDef<ExecsnoopSample, ExecsnoopRow> = {

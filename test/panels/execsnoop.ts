@@ -24,6 +24,7 @@ function exec(seq: number, over: Partial<ExecEvent>): ExecEvent {
     unread: false,
     ret: 0,
     error: '',
+    searched: false,
     call_ns: 310_000,
     exit_status: null,
     exit: '',

@@ -129,6 +129,7 @@ test('reader: an exit updates its exec (in the interval and in the scrollback), 
   assert.deepEqual(execsnoopPanel.stats(s3, s2), {
     execs: 0,
     failed: 0,
+    path_searched: 0,
     exits: 2,
     ring_full_drops: 0,
     ring_full_drops_total: 2,
@@ -145,6 +146,37 @@ test('reader: an exit updates its exec (in the interval and in the scrollback), 
   const summary = execsnoopPanel.summarize(rows, execsnoopPanel.stats(s3, s2), 1e9);
   assert.equal(summary.warning, true, 'lost events are a warning');
   assert.match(summary.text, /5 events lost/);
+});
+
+test("reader: a PATH search's failed steps are listed, marked, and neither execs nor failures; a command not found is a failure", async () => {
+  const t = await setup();
+  // execvp("ls"): ENOENT in /usr/local/sbin and /usr/local/bin, then /usr/bin/ls runs. Another process finds nothing.
+  t.ring.records.push(
+    execRec({ pid: 20, ret: -2, filename: '/usr/local/sbin/ls', comm: 'bash' }),
+    execRec({ pid: 20, ret: -2, filename: '/usr/local/bin/ls', comm: 'bash' }),
+    execRec({ pid: 20, filename: '/usr/bin/ls', comm: 'ls', argv: ['ls'] }),
+    execRec({ pid: 21, ret: -2, filename: '/usr/local/bin/nosuch', comm: 'bash' }),
+    execRec({ pid: 22, ret: -13, filename: '/usr/bin/ls', comm: 'bash' }),
+  );
+  const s = t.read();
+  assert.deepEqual(
+    s.execs.map((e) => [e.pid, e.searched, e.error]),
+    [
+      [20, true, 'ENOENT (PATH search)'],
+      [20, true, 'ENOENT (PATH search)'],
+      [20, false, ''],
+      [21, false, 'ENOENT'],
+      [22, false, 'EACCES'],
+    ],
+  );
+  const stats = execsnoopPanel.stats(s, s);
+  assert.deepEqual([stats.execs, stats.failed, stats.path_searched], [3, 2, 2]);
+  const rows = deriveExecsnoop(s, s, 1e9);
+  assert.equal(
+    rows.reduce((a, r) => a + r.execs, 0),
+    3,
+  );
+  assert.match(execsnoopPanel.summarize(rows, stats, 1e9).text, /\(2 failed\) and 2 PATH lookups that found their command/);
 });
 
 test('reader: the scrollback keeps the newest RECENT_EXECS, oldest first; ids are unique', async () => {
