@@ -3,8 +3,10 @@
  * I/O on command), measured host-wide. The host's other I/O can only add to the counts, so the workload's pages are
  * lower bounds: a 64 MiB file written dirties at least 98 % of its 16,384 pages and misses as many (a new file's
  * pages are added as it is written); after the file's pages are dropped, a read of it misses at least 98 % of them
- * and accesses them all (the hit ratio of reads under a quarter); read again, warm, over 90 % of the host's reads hit.
- * And no count is more than twice the workload's, which a hook counted twice would pass.
+ * and accesses them all; read again, warm, it misses under 2 % and over 90 % of the host's reads hit. Where accesses
+ * are exact (fentry, kprobe), the cold read's misses make the loop device read its backing file (on /dev/shm), and
+ * those reads are page-cache accesses too, all hits: the host's read accesses are then twice the file's, and its hit
+ * ratio half. No count is more than twice the workload's (and a little), which a hook counted twice would not pass.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -67,13 +69,15 @@ export async function cachestatGroundTruth(engine: Engine): Promise<string> {
         `cold read: ${cold.read.accesses} read accesses, ${cold.read.misses} read misses, hit ${f(cold.read.hit_pct)} %; ` +
         `warm read: ${warm.read.accesses} accesses, hit ${f(warm.read.hit_pct)} %`;
       const within = (n: number, what: string): void =>
-        assert.ok(n >= 0.98 * pages && n <= 2 * pages, `${what}: ${n} against the file's ${pages} pages (${report})`);
+        assert.ok(n >= 0.98 * pages && n <= 2.02 * pages, `${what}: ${n} against the file's ${pages} pages (${report})`);
       within(write.all.dirties, 'dirtied by the write');
       within(write.write.misses, 'added by the write');
       within(cold.read.misses, 'added by the cold read');
-      assert.ok(cold.read.accesses >= pages, `the cold read's pages are accesses: ${report}`);
-      assert.ok(cold.read.hit_pct !== null && cold.read.hit_pct < 25, `the cold read misses: ${report}`);
-      assert.ok(warm.read.accesses >= pages && warm.read.accesses <= 2 * pages, `the warm read's pages: ${report}`);
+      within(cold.read.accesses, "the cold read's accesses (its own, and the loop's reads of its backing file where accesses are exact)");
+      within(warm.read.accesses, "the warm read's accesses");
+      assert.ok(warm.read.misses <= 0.02 * pages, `the warm read adds next to nothing: ${report}`);
+      // Cold: about half of the host's read accesses or more were misses (all of them where the loop's reads are not seen).
+      assert.ok(cold.read.hit_pct !== null && cold.read.hit_pct <= 60, `the cold read misses: ${report}`);
       assert.ok(warm.read.hit_pct !== null && warm.read.hit_pct > 90, `the warm read hits: ${report}`);
       return report;
     } finally {
