@@ -8,11 +8,19 @@ import { heatLines } from './runqlat.js';
 import { deriveBiolatency, groupBiotopRows, slotTop, type BiolatencyRow, type BiolatencySample } from '../models/biolatency.js';
 import { histBars, humanBytes, humanCount, humanNs } from '../format.js';
 import { asNumber, type Column, type PanelDef, type PanelStats, type Summary } from './types.js';
+import { latencyColumn } from './columns.js';
 
 /** How many intervals the heat map shows. */
 export const BIOLAT_HEAT = 40;
 /** The distribution column: from slot 9 (512 ns to 1 µs), two log2 slots a cell, the last cell a second and longer. */
 const DIST_FROM = 9;
+
+/** A log2 latency histogram (ns slots) as 12 cells of bars, 1 µs to a second and longer: two slots a cell. */
+export function latencyDist(hist: readonly number[]): string {
+  const cells: number[] = [];
+  for (let i = DIST_FROM; i < hist.length; i += 2) cells.push((hist[i] ?? 0) + (hist[i + 1] ?? 0));
+  return histBars(cells, 12);
+}
 
 /** Reads biotop's rows of this tick and keeps the last intervals' histograms over every disk. */
 export function createBiolatencyReader(host: { panels?: () => readonly { id: string; status: string; reason: string | null; rows: readonly unknown[] }[] }) {
@@ -71,17 +79,8 @@ export function biolatencySummary(rows: readonly BiolatencyRow[], stats: PanelSt
   return { text, values: { io_per_s: perS, p50_ns: all.p50_ns, p99_ns: all.p99_ns, max_ns: all.max_ns, avg_ns: all.avg_ns, await_ns: all.await_ns } };
 }
 
-const ns = (key: 'avg_ns' | 'await_ns' | 'p50_ns' | 'p99_ns' | 'max_ns', title: string, help: string, bound: boolean): Column<BiolatencyRow> => ({
-  key,
-  title,
-  width: 8,
-  align: 'right',
-  unit: 'latency',
-  value: (r) => r[key],
-  format: (v) => (asNumber(v) === null ? '-' : `${bound ? '≤' : ''}${humanNs(asNumber(v))}`),
-  help,
-  decimals: 0,
-});
+const ns = (key: 'avg_ns' | 'await_ns' | 'p50_ns' | 'p99_ns' | 'max_ns', title: string, help: string, bound: boolean): Column<BiolatencyRow> =>
+  latencyColumn<BiolatencyRow>(key, title, help, bound);
 
 export const biolatencyPanel: PanelDef<BiolatencySample, BiolatencyRow> = {
   id: 'biolatency',
@@ -158,7 +157,7 @@ export const biolatencyPanel: PanelDef<BiolatencySample, BiolatencyRow> = {
       align: 'left',
       drop: 1,
       value: () => null,
-      format: (_v, r) => histBars(pairs(r.hist.slice(DIST_FROM)), 12),
+      format: (_v, r) => latencyDist(r.hist),
       help: 'the requests by latency, 1 µs on the left to a second and longer on the right (two log2 slots a cell), as bars scaled to the largest; the detail view: every slot, and the heat map',
     },
     {
@@ -186,10 +185,3 @@ export const biolatencyPanel: PanelDef<BiolatencySample, BiolatencyRow> = {
   blindSpots:
     'Read from biotop’s rows each interval: it runs only where biotop runs (the default), and sees what biotop sees: requests whose completion a hook saw (biotop counts the rest, without latency). Percentiles and the maximum are log2 slot upper bounds (within 2×); the mean is exact. On biotop’s legacy tier (before 6.5) a request’s start is taken at insert, which requests to a device without a scheduler skip.',
 };
-
-/** Two slots a cell. */
-function pairs(hist: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < hist.length; i += 2) out.push((hist[i] ?? 0) + (hist[i + 1] ?? 0));
-  return out;
-}

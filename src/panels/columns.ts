@@ -1,5 +1,24 @@
-/** Columns every per-process panel has, the same way: its PID and its name. The help says what made the row. */
-import type { Column } from './types.js';
+/**
+ * Columns every per-process panel has, the same way: its PID and its name. The help says what made the row. And the
+ * latency columns the histogram panels share (runqlat, biolatency, fsslower).
+ */
+import { humanNs } from '../format.js';
+import { asNumber, type Column } from './types.js';
+
+/** A latency in ns, 8 cells; `bound`: a log2 slot's upper bound (p50, p99, max), drawn with ≤. */
+export function latencyColumn<R>(key: keyof R & string, title: string, help: string, bound: boolean): Column<R> {
+  return {
+    key,
+    title,
+    width: 8,
+    align: 'right',
+    unit: 'latency',
+    value: (r) => r[key] as number | null,
+    format: (v) => (asNumber(v) === null ? '-' : `${bound ? '≤' : ''}${humanNs(asNumber(v))}`),
+    help,
+    decimals: 0,
+  };
+}
 
 /** PID: sorts ascending; `none` is shown for pid 0 where 0 means "no process seen" (biotop's flushes). */
 export function pidColumn<R extends { pid: number }>(help: string, none?: string): Column<R> {

@@ -5,15 +5,15 @@
  * than the threshold (`(` and `)` change it) sent one by one through a ring buffer: `v` lists them with the process,
  * the file, the offset, the bytes and the latency. Attached while on screen: its hooks run on every read and write.
  */
-import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
+import { cgroupColumn, commColumn, latencyColumn, pidColumn, workloadColumn } from './columns.js';
 import { createCgroupNamer } from '../kernel/cgroups.js';
-import { histBars, humanBytes, humanCount, humanNs } from '../format.js';
+import { humanBytes, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray, encode } from '../records/layout.js';
 import { decodeFsHist, FS_SLOTS, FSSLOWER_RECORDS, slowDecoder, type FsHist, type FsslowerLayouts } from '../records/fsslower.js';
 import { ringRecords } from '../records/ring.js';
 import { deriveFsslower, type FsslowerRow, type FsslowerSample, type SlowOp } from '../models/fsslower.js';
 import { slotTop } from '../models/biolatency.js';
-import { latencyHeat, latencyLines } from './biolatency.js';
+import { latencyDist, latencyHeat, latencyLines } from './biolatency.js';
 import type { BpfObject } from '../native.js';
 import {
   asNumber,
@@ -196,26 +196,8 @@ export function fsslowerSummary(rows: readonly FsslowerRow[], stats: PanelStats,
   };
 }
 
-const ns = (key: 'avg_ns' | 'p50_ns' | 'p99_ns' | 'max_ns', title: string, help: string, bound: boolean): Column<FsslowerRow> => ({
-  key,
-  title,
-  width: 8,
-  align: 'right',
-  unit: 'latency',
-  value: (r) => r[key],
-  format: (v) => (asNumber(v) === null ? '-' : `${bound ? '≤' : ''}${humanNs(asNumber(v))}`),
-  help,
-  decimals: 0,
-});
-
-/** Two slots a cell. */
-function pairs(hist: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < hist.length; i += 2) out.push((hist[i] ?? 0) + (hist[i + 1] ?? 0));
-  return out;
-}
-/** The distribution column: from slot 9 (512 ns to 1 µs), two log2 slots a cell. */
-const DIST_FROM = 9;
+const ns = (key: 'avg_ns' | 'p50_ns' | 'p99_ns' | 'max_ns', title: string, help: string, bound: boolean): Column<FsslowerRow> =>
+  latencyColumn<FsslowerRow>(key, title, help, bound);
 
 const retText = (e: SlowOp): string => (e.ret < 0 ? `error ${-e.ret}` : e.op === 'open' ? `fd ${e.ret}` : e.op === 'fsync' ? '-' : humanBytes(e.ret));
 
@@ -353,7 +335,7 @@ export const fsslowerPanel: PanelDef<FsslowerSample, FsslowerRow> = {
       align: 'left',
       drop: 1,
       value: () => null,
-      format: (_v, r) => histBars(pairs(r.hist.slice(DIST_FROM)), 12),
+      format: (_v, r) => latencyDist(r.hist),
       help: 'the operations by latency, 1 µs on the left to a second and longer on the right (two log2 slots a cell); the detail view: every slot, and the heat map',
     },
     {

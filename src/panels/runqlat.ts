@@ -9,7 +9,8 @@ import { deriveRunqlat, HEAT_INTERVALS, type RunqlatRow, type RunqlatSample } fr
 import { slotUpperNs } from '../models/procs.js';
 import { threadMapSize } from './procs.js';
 import { histBars, humanCount, humanNs } from '../format.js';
-import { asNumber, BPF_MISSED, MAP_FULL, type HostInfo, type PanelDef, type Summary, type Tier } from './types.js';
+import { asNumber, BPF_MISSED, MAP_FULL, type Column, type HostInfo, type PanelDef, type Summary, type Tier } from './types.js';
+import { latencyColumn } from './columns.js';
 import { runqlat as names } from '../generated/bpf.js';
 
 type Programs = keyof typeof names.programs;
@@ -132,16 +133,8 @@ export function runqlatSummary(rows: readonly RunqlatRow[], _stats: unknown, ela
   return { text, values: { waits_per_s: perS, p50_ns: all.p50_ns, p99_ns: all.p99_ns, max_ns: all.max_ns, avg_ns: all.avg_ns, waiting_mean: waiting } };
 }
 
-const ns = (key: 'avg_ns' | 'p50_ns' | 'p99_ns' | 'max_ns', title: string, help: string, bound: boolean) => ({
-  key,
-  title,
-  width: 8,
-  align: 'right' as const,
-  unit: 'latency' as const,
-  value: (r: RunqlatRow) => r[key],
-  format: (v: unknown) => (asNumber(v as number | null) === null ? '-' : `${bound ? '≤' : ''}${humanNs(asNumber(v as number | null))}`),
-  help,
-});
+const ns = (key: 'avg_ns' | 'p50_ns' | 'p99_ns' | 'max_ns', title: string, help: string, bound: boolean): Column<RunqlatRow> =>
+  latencyColumn<RunqlatRow>(key, title, help, bound);
 
 /** /metrics' buckets: 2^k µs, 16 µs to 1 s. */
 const BOUND_EXP = [4, 6, 8, 10, 12, 14, 16, 18, 20];
