@@ -4,7 +4,7 @@
  * it closes, through a ring buffer; every one lost is counted. Two views: the sessions of the interval per (process,
  * peer, direction), and `v`, the recent sessions one per line.
  */
-import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
+import { cgroupColumn, commColumn, latencyColumn, pidColumn, workloadColumn } from './columns.js';
 import { createCgroupNamer } from '../kernel/cgroups.js';
 import { humanBytes, humanCount, humanNs } from '../format.js';
 import { decodeCounterArray, type RecordLayout } from '../records/layout.js';
@@ -159,17 +159,7 @@ const bytesColumn = <R extends { rx_bytes: number; tx_bytes: number }>(
   decimals: 0,
 });
 
-const nsColumn = <R>(key: keyof R & string, title: string, help: string): Column<R> => ({
-  key,
-  title,
-  width: 8,
-  align: 'right',
-  unit: 'latency',
-  value: (r) => r[key] as number | null,
-  format: (v) => (asNumber(v) === null ? '-' : humanNs(asNumber(v))),
-  help,
-  decimals: 0,
-});
+const nsColumn = <R>(key: keyof R & string, title: string, help: string): Column<R> => latencyColumn<R>(key, title, help, false);
 
 const kindColumn = <R extends { kind: string }>(): Column<R> => ({
   key: 'kind',
