@@ -129,7 +129,9 @@ const sumIo = (io: readonly DeviceIo[] | null | undefined): DeviceIo | null =>
     : null;
 
 export function deriveCgroups(sample: CgroupSample, previous: CgroupSample | undefined, elapsedNs: number): CgroupRow[] {
-  const us = elapsedNs / 1000;
+  // Rates over the time between this panel's own two reads: the tick's interval is measured from its start, and the
+  // panels before this one take a varying part of each tick (a /proc scan), so the counters' window is not the tick's.
+  const us = (previous && sample.nowNs > previous.nowNs ? sample.nowNs - previous.nowNs : elapsedNs) / 1000;
   const out: CgroupRow[] = [];
   for (const e of sample.entries.values()) {
     const p = previous?.entries.get(e.path);
