@@ -141,8 +141,7 @@ export function createTcpretransReader(
 
     const read = decodeDrops(obj.readMap('tcpretrans_drops'), layouts);
     const stale: DropRecord[] = [];
-    const busy: { d: DropRecord; lastActiveNs: number; moved: number }[] = [];
-    const kept: DropRecord[] = [];
+    let busy: { d: DropRecord; lastActiveNs: number; moved: number }[] = [];
     for (const d of read) {
       const k = d.rawKey.toString('latin1');
       const s = seen.get(k);
@@ -150,18 +149,15 @@ export function createTcpretransReader(
       const lastActiveNs = !s || moved > 0 ? now : s.lastActiveNs;
       seen.set(k, { total: d.count, lastActiveNs });
       if (now - lastActiveNs >= IDLE_TAKE_NS) stale.push(d);
-      else {
-        busy.push({ d, lastActiveNs, moved });
-        kept.push(d);
-      }
+      else busy.push({ d, lastActiveNs, moved });
     }
     const excess = read.length - stale.length - Math.floor(capacity * LOW_WATER);
     if (read.length > capacity * HIGH_WATER && excess > 0) {
       busy.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(a.moved, b.moved));
-      const out = new Set(busy.slice(0, excess).map((b) => b.d));
-      stale.push(...out);
-      kept.splice(0, kept.length, ...kept.filter((d) => !out.has(d)));
+      stale.push(...busy.slice(0, excess).map((b) => b.d));
+      busy = busy.slice(excess);
     }
+    const kept = busy.map((b) => b.d);
     const taken = stale.length > 0 ? decodeDrops(obj.takeKeys('tcpretrans_drops', Buffer.concat(stale.map((d) => d.rawKey))), layouts) : [];
     for (const d of taken) seen.delete(d.rawKey.toString('latin1'));
     const whereOf = symbolize([...kept, ...taken].map((d) => d.location));

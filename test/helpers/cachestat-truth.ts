@@ -9,55 +9,27 @@
  * ratio half. No count is more than twice the workload's (and a little), which a hook counted twice would not pass.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
 import type { CachestatRow } from '../../src/models/cachestat.js';
-import { CACHETOP_MB, withExt4 } from './ground-truth.js';
-
-const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+import { CACHETOP_MB, withCacheWorker, withExt4 } from './ground-truth.js';
 
 export async function cachestatGroundTruth(engine: Engine): Promise<string> {
   return withExt4(async (dir) => {
     const file = join(dir, 'data');
-    const worker = spawn('python3', [join(FIXTURES, 'cache_workload.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const replies: string[] = [];
-    let waiting: (() => void) | undefined;
-    let buf = '';
-    worker.stdout!.on('data', (d: Buffer) => {
-      buf += d.toString();
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        replies.push(buf.slice(0, i));
-        buf = buf.slice(i + 1);
-        waiting?.();
-      }
-    });
-    const exited = new Promise<void>((resolve) => worker.on('exit', () => resolve()));
-    const reply = async (): Promise<string> => {
-      while (replies.length === 0) {
-        await Promise.race([new Promise<void>((r) => (waiting = r)), exited]);
-        if (replies.length === 0 && worker.exitCode !== null) assert.fail(`the workload exited ${worker.exitCode}`);
-      }
-      return replies.shift()!;
-    };
-    /** One command between two ticks: the host's rows over that window, by access. */
-    const step = async (cmd: string): Promise<Record<'all' | 'read' | 'write', CachestatRow>> => {
-      engine.tick();
-      worker.stdin!.write(`${cmd}\n`);
-      assert.equal(await reply(), 'ok', cmd);
-      const p = engine.tick().panels[0]!;
-      assert.equal(p.status, 'ok', p.reason ?? '');
-      const rows = p.rows as CachestatRow[];
-      const by = (k: CachestatRow['kind']): CachestatRow => {
-        const r = rows.find((x) => x.kind === k);
-        assert.ok(r, `a ${k} row`);
-        return r;
+    return withCacheWorker(engine, async (worker) => {
+      /** One command between two ticks: the host's rows over that window, by access. */
+      const step = async (cmd: string): Promise<Record<'all' | 'read' | 'write', CachestatRow>> => {
+        const p = (await worker.run(cmd)).panels[0]!;
+        assert.equal(p.status, 'ok', p.reason ?? '');
+        const rows = p.rows as CachestatRow[];
+        const by = (k: CachestatRow['kind']): CachestatRow => {
+          const r = rows.find((x) => x.kind === k);
+          assert.ok(r, `a ${k} row`);
+          return r;
+        };
+        return { all: by('all'), read: by('read'), write: by('write') };
       };
-      return { all: by('all'), read: by('read'), write: by('write') };
-    };
-    try {
-      assert.equal(await reply(), 'ready');
       const pages = (CACHETOP_MB << 20) / 4096;
       const write = await step(`write ${file} ${CACHETOP_MB}`);
       await step(`drop ${file}`);
@@ -80,10 +52,6 @@ export async function cachestatGroundTruth(engine: Engine): Promise<string> {
       assert.ok(cold.read.hit_pct !== null && cold.read.hit_pct <= 60, `the cold read misses: ${report}`);
       assert.ok(warm.read.hit_pct !== null && warm.read.hit_pct > 90, `the warm read hits: ${report}`);
       return report;
-    } finally {
-      worker.stdin!.end();
-      worker.kill('SIGKILL');
-      await exited;
-    }
+    });
   });
 }

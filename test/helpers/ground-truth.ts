@@ -406,7 +406,11 @@ export async function withExt4<T>(f: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-async function cachetopWorkload(engine: Engine, file: string): Promise<string> {
+/**
+ * The page-cache workload (test/fixtures/cache_workload.py), one process doing I/O on command: `run(cmd)` sends one
+ * command between two ticks of `engine` and gives the second tick's frame once the worker says it is done.
+ */
+export async function withCacheWorker<T>(engine: Engine, f: (w: { pid: number; run: (cmd: string) => Promise<Frame> }) => Promise<T>): Promise<T> {
   const worker = spawn('python3', [join(FIXTURES, 'cache_workload.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
   const replies: string[] = [];
   let waiting: (() => void) | undefined;
@@ -428,22 +432,34 @@ async function cachetopWorkload(engine: Engine, file: string): Promise<string> {
     }
     return replies.shift()!;
   };
-  /** One command between two ticks: the worker's row over exactly that window. */
-  const step = async (cmd: string): Promise<CachetopRow | undefined> => {
-    engine.tick();
-    worker.stdin!.write(`${cmd}\n`);
-    assert.equal(await reply(), 'ok', cmd);
-    const f = engine.tick();
-    const rows = f.panels[0]!.rows as CachetopRow[];
-    return rows.find((r) => r.pid === worker.pid);
-  };
-  const measured = async (cmd: string): Promise<CachetopRow> => {
-    const row = await step(cmd);
-    assert.ok(row, `a row for the workload (pid ${worker.pid}) after '${cmd}'`);
-    return row;
-  };
   try {
     assert.equal(await reply(), 'ready');
+    return await f({
+      pid: worker.pid!,
+      run: async (cmd) => {
+        engine.tick();
+        worker.stdin!.write(`${cmd}\n`);
+        assert.equal(await reply(), 'ok', cmd);
+        return engine.tick();
+      },
+    });
+  } finally {
+    worker.stdin!.end();
+    worker.kill('SIGKILL');
+    await exited;
+  }
+}
+
+async function cachetopWorkload(engine: Engine, file: string): Promise<string> {
+  return withCacheWorker(engine, async (worker) => {
+    /** One command between two ticks: the worker's row over exactly that window. */
+    const step = async (cmd: string): Promise<CachetopRow | undefined> =>
+      ((await worker.run(cmd)).panels[0]!.rows as CachetopRow[]).find((r) => r.pid === worker.pid);
+    const measured = async (cmd: string): Promise<CachetopRow> => {
+      const row = await step(cmd);
+      assert.ok(row, `a row for the workload (pid ${worker.pid}) after '${cmd}'`);
+      return row;
+    };
     const pages = (CACHETOP_MB << 20) / 4096;
     const write = await measured(`write ${file} ${CACHETOP_MB}`);
     await step(`drop ${file}`);
@@ -461,9 +477,5 @@ async function cachetopWorkload(engine: Engine, file: string): Promise<string> {
     assert.ok(cold.read_hit_pct !== null && cold.read_hit_pct < 10, `cold read_hit_pct < 10: ${report}`);
     assert.ok(warm.read_hit_pct !== null && warm.read_hit_pct > 90, `warm read_hit_pct > 90: ${report}`);
     return report;
-  } finally {
-    worker.stdin!.end();
-    worker.kill('SIGKILL');
-    await exited;
-  }
+  });
 }
