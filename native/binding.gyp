@@ -48,7 +48,7 @@
       "sources": ["<!@(ls src/*.cc)"],
       "include_dirs": ["<(vendor_include)", "<(libbpf_dir)/include/uapi", "../bpf"],
       "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers"],
-      "libraries": ["-lelf", "-lz", "-Wl,--exclude-libs,ALL"],
+      "libraries": ["-ldw", "-lelf", "-lz", "-Wl,--exclude-libs,ALL"],
     },
   ],
 }

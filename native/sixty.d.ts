@@ -72,12 +72,16 @@ export interface BpfObject<M extends string = string> {
    * (a software cpu-clock event per CPU) at `perfFreq` Hz, 99 by default.
    */
   attach(options?: { perfFreq?: number }): string[];
+  /** Changes the attached perf_event programs' sampling frequency in place, on every CPU's event; returns how many. */
+  setPerfFreq(hz: number): number;
   /** Reads a whole map in batches; the staging buffers are kept per map, so repeated reads do not allocate them. */
   readMap(name: M, options?: ReadOptions): MapRead;
   /** Sets the given keys (concatenated) to the values (one per key); not for per-CPU maps. Returns how many. */
   updateKeys(name: M, keys: Buffer, values: Buffer): number;
   /** Deletes the given keys and returns the values they held when deleted (those that existed). Not per-CPU maps. */
   takeKeys(name: M, keys: Buffer): MapRead;
+  /** The values of the given keys (concatenated), those that exist, as takeKeys gives them, without deleting. */
+  lookupKeys(name: M, keys: Buffer): MapRead;
   mapInfo(name: M): MapInfo;
   /**
    * Starts draining a ring buffer map: a thread of the addon consumes it every `periodMs` (default 25) into a staging
@@ -113,6 +117,17 @@ export interface Addon {
   kernelFunctionParams(name: string): number;
   /** The running kernel's enum of that name, as [value, name] pairs; null when its BTF has none. */
   kernelEnum(name: string): [number, string][] | null;
+  /**
+   * The functions file offsets are in, within the ELF file at `path` (elfutils' libdwfl: .symtab, .dynsym,
+   * MiniDebugInfo, /usr/lib/debug/.build-id), C++ names demangled; null where no symbol covers an offset. The file's
+   * symbols are cached by build id. `ok` false (with an errno) when the file cannot be opened or is not ELF.
+   * `framePointer`: whether each offset's function keeps its frame pointer there, per its call frame information (1
+   * yes, 0 no, -1 unknown): a frame-pointer walk finds its caller only where it does.
+   */
+  symbolizeFile(
+    path: string,
+    offsets: readonly number[],
+  ): { ok: boolean; err: number; buildId: string; names: (string | null)[]; framePointer: number[] };
   /** The class native code instantiates for errors: new cls(op, errno, code, message). */
   setErrorClass(cls: new (op: string, errno: number, code: string, message: string) => Error): void;
   /** libbpf's recent warnings and errors, from a bounded buffer; clears it. */

@@ -17,7 +17,7 @@ die() { printf 'sixty setup: %s\n' "$*" >&2; exit 1; }
 
 # 1. Debian packages. Each entry is "command-or-file:package".
 need=()
-for pair in clang:clang bpftool:bpftool /usr/include/libelf.h:libelf-dev /usr/include/zlib.h:zlib1g-dev \
+for pair in clang:clang bpftool:bpftool /usr/include/libelf.h:libelf-dev /usr/include/elfutils/libdwfl.h:libdw-dev /usr/include/zlib.h:zlib1g-dev \
             pkg-config:pkg-config make:make g++:g++ python3:python3 tmux:tmux pgrep:procps iostat:sysstat; do
   probe=${pair%%:*} pkg=${pair#*:}
   if [[ $probe == /* ]]; then [[ -e $probe ]] || need+=("$pkg")

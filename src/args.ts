@@ -7,7 +7,7 @@ export interface Options {
   /** frames to print in batch mode; null = until interrupted */
   count: number | null;
   batch: boolean;
-  format: 'json' | 'text' | 'csv';
+  format: 'json' | 'text' | 'csv' | 'folded';
   /** batch CSV with several panels: one file per panel in this directory */
   csvDir: string | null;
   /** a snapshot or recording to open instead of the live host */
@@ -119,10 +119,11 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     short: '-f',
     long: '--format',
-    value: 'json|text|csv',
-    help: () => 'batch output: one JSON object per line, plain text (default), or CSV (one stream per panel; implies --batch)',
+    value: 'json|text|csv|folded',
+    help: () =>
+      'batch output: one JSON object per line, plain text (default), CSV (one stream per panel), or folded stacks (profile and offcputime: flamegraph.pl, speedscope and inferno read them; each interval after a "# time panel" line); implies --batch',
     set: (o, v, st) => {
-      if (v !== 'json' && v !== 'text' && v !== 'csv') throw new UserError(`invalid format '${quoteInput(v)}': json, text or csv`);
+      if (v !== 'json' && v !== 'text' && v !== 'csv' && v !== 'folded') throw new UserError(`invalid format '${quoteInput(v)}': json, text, csv or folded`);
       o.format = v;
       st.formatGiven = true;
     },

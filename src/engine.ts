@@ -229,6 +229,13 @@ export class Engine {
           return null;
         }
       },
+      symbolizeFile: (path, offsets) => {
+        try {
+          return d.addon().symbolizeFile(path, offsets);
+        } catch {
+          return { ok: false, names: [] };
+        }
+      },
       panels: () => this.running.map((r) => ({ id: r.def.id, status: r.status, reason: r.reason, rows: r.rows, stats: r.stats, summary: r.summary })),
       ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
     };

@@ -14,6 +14,8 @@ import { firstDescending } from './layout.js';
 import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
+import { FlameView } from './Flame.js';
+import { buildFlame, type FlameNode } from './flame.js';
 import { selfCost, type Part } from './text.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
 import { initialUiState, panelUi, promptText, reduceInput, selectedIndex, type PanelUi, type UiContext, type UiState } from './state.js';
@@ -34,8 +36,9 @@ export function filterOf(text: string): { re: RegExp; literal: boolean } {
 }
 
 /** The key line for what is on screen: the table's keys, or those of the help, the detail view or the sort list. */
-export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>, replay = false, events?: 'events' | 'counts'): string {
+export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>, replay = false, events?: string, flame?: boolean): string {
   if (ui.sortMenu !== null) return '↑↓ choose  Enter sort by it  Esc q close';
+  if (flame && !ui.help && !ui.detail) return '↑↓←→ frame  Enter zoom  Esc out  f table  v functions  / filter  e export  ? help  q quit';
   if (ui.help) return '↑↓ PgUp PgDn End scroll  Esc q close  C-c quit';
   if (ui.detail) return '↑↓ PgUp PgDn scroll  e export  Esc q back to the table  C-c quit';
   // An event panel's key line says how to switch views, where the sort's is (< > still sort).
@@ -100,8 +103,10 @@ interface TableView {
   sort: SortSpec;
   rows: readonly Row[];
   shownRows: readonly Row[];
-  /** the panel has a recent-events view (v) */
+  /** the panel has a recent-events view (v), or a second table (a stack panel's functions) */
   hasEvents: boolean;
+  /** the flame graph is on screen (f): the stack rows shown are what it draws */
+  flame: boolean;
 }
 
 /** Pure: the table of the active panel of `ui` on `frame`. The render and the key reducer's context both use it. */
@@ -109,11 +114,17 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
   const framePanel = frame.panels.find((p) => p.id === ui.active);
   const panelSpec = framePanel ? catalog.spec(framePanel.id) : undefined;
   const pui = panelUi(ui, ui.active, panelSpec?.defaultSort ?? NO_SORT);
-  // v: an event panel's recent events, a table of their own (its spec, its rows).
-  const events = pui.events && panelSpec?.events && framePanel ? catalog.eventsView(panelSpec, framePanel) : undefined;
-  const livePanel = events?.panel ?? framePanel;
+  // One process's rows (a stack panel opened from a process): before its functions are made from them.
+  const pidPanel =
+    pui.pid !== undefined && framePanel
+      ? { ...framePanel, rows: framePanel.rows.filter((r) => (r as unknown as { pid?: unknown }).pid === pui.pid) }
+      : framePanel;
+  // v: an event panel's recent events, a table of their own (its spec, its rows); a stack panel's functions.
+  const hasEvents = panelSpec?.events !== undefined || panelSpec?.second !== undefined;
+  const events = pui.events && hasEvents && panelSpec && pidPanel ? catalog.eventsView(panelSpec, pidPanel) : undefined;
+  const livePanel = events?.panel ?? pidPanel;
   const baseSpec = events?.spec ?? panelSpec;
-  const hasEvents = panelSpec?.events !== undefined;
+  const flame = pui.flame !== undefined && panelSpec?.flame !== undefined && !events;
   // `t` / F5: one row per group, and a spec for the grouped table (its columns, detail and default sort).
   const grouping = pui.group === undefined || events ? undefined : baseSpec?.groupings?.[pui.group];
   const { spec, panel } = livePanel && baseSpec && grouping ? catalog.groupView(baseSpec, livePanel, grouping) : { spec: baseSpec, panel: livePanel };
@@ -150,7 +161,30 @@ function tableOf(catalog: Catalog, frame: Frame, ui: UiState): TableView {
     const re = filterRegex(filter);
     shownRows = rows.filter((r) => re.test(shownSpec!.columns.map((c) => c.format(c.value(r), r)).join(' ')));
   }
-  return { livePanel, baseSpec, spec: shownSpec, panel, pui, grouping, sort, rows, shownRows, hasEvents };
+  return { livePanel, baseSpec, spec: shownSpec, panel, pui, grouping, sort, rows, shownRows, hasEvents, flame };
+}
+
+/** The flame graph's tree of the rows shown, for the panel on screen when it draws one. */
+function flameOf(t: TableView): FlameNode | null | undefined {
+  if (!t.baseSpec?.flame || t.grouping) return undefined;
+  return t.flame ? buildFlameOf(t.baseSpec, t.shownRows) : null;
+}
+
+/** The tree of a stack panel's rows (its stacks under their process names), weighed as the panel says. */
+function buildFlameOf(spec: AnyPanelSpec | undefined, rows: readonly Row[]): FlameNode {
+  const weight = spec?.flame?.weight ?? (() => 0);
+  return buildFlame(
+    rows.map((r) => {
+      // A replayed file's rows are whatever it holds: text, whatever they are.
+      const s = r as unknown as { comm?: unknown; stack?: unknown; kinds?: unknown };
+      return {
+        comm: String(s.comm ?? ''),
+        stack: Array.isArray(s.stack) ? s.stack.map(String) : [],
+        kinds: String(s.kinds ?? ''),
+        weight: Number(weight(r)) || 0,
+      };
+    }),
+  );
 }
 
 /** The selected row's cgroup, where the panel's rows have one (a grouped row by cgroup too: its key is the cgroup). */
@@ -219,13 +253,15 @@ export function App({
   const frame = frozen.current ?? live;
 
   const pui0 = ui.panels[ui.active];
-  const { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows, hasEvents } = useMemo(
+  const { livePanel, baseSpec, spec, panel, pui, grouping, sort, rows, shownRows, hasEvents, flame } = useMemo(
     () => tableOf(catalog, frame, { ...ui, panels: pui0 ? { [ui.active]: pui0 } : {} }),
     // The table depends on the frame, the active panel and its own UI state only (not on help, pause or commands).
     [catalog, frame, ui.active, pui0, ui.hideSelf],
   );
   const filter = pui.filter ?? '';
-  const eventsHint = hasEvents ? (pui.events ? 'counts' : 'events') : undefined;
+  const second = catalog.spec(ui.active)?.second;
+  const eventsHint = hasEvents ? (second ? (pui.events ? second.back : second.name) : pui.events ? 'counts' : 'events') : undefined;
+  const tree = useMemo(() => (flame ? buildFlameOf(baseSpec, shownRows) : null), [flame, baseSpec, shownRows]);
   const rowIds = useMemo(() => shownRows.map((r) => r.id), [shownRows]);
   // The detail view follows one row by id. When that row leaves the table (a process ended, a connection closed), the
   // view keeps it, marked ended, with its last figures, rather than moving on to whatever row took its place.
@@ -249,9 +285,10 @@ export function App({
     grouping && livePanel ? groupInfo(grouping.name, rows.length, livePanel.rows.length, baseSpec?.groupings?.[(pui.group ?? 0) + 1]?.name) : null;
   const userLine = pui.user !== undefined ? `user ${pui.user}: ${shownRows.length} rows (u: the next user, then all)` : null;
   const cgroupLine = pui.cgroup !== undefined ? `cgroup ${pui.cgroup} and below: ${shownRows.length} rows (c: every cgroup)` : null;
+  const pidLine = pui.pid !== undefined ? `process ${pui.pid} only: ${shownRows.length} rows (Esc: every process)` : null;
   const selfLine = ui.hideSelf ? `sixty's own rows hidden (pid ${frame.self?.pid ?? '?'}; S shows them)` : null;
   const promptLine = ui.prompt ? promptText(ui.prompt) : null;
-  const infoLines = [promptLine, groupLine, userLine, cgroupLine, filterLine, selfLine].filter((l): l is string => l !== null);
+  const infoLines = [promptLine, groupLine, userLine, cgroupLine, pidLine, filterLine, selfLine].filter((l): l is string => l !== null);
   // A notice wraps: a path written or the reason a write failed is read whole.
   const noticeLines = notice ? wrap(notice.text, width, '  ') : [];
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
@@ -280,6 +317,7 @@ export function App({
       groupings: t.baseSpec?.groupings?.length ?? 0,
       tree: t.baseSpec?.tree !== undefined,
       events: t.hasEvents,
+      flame: flameOf(t),
       users: usersOf(t.baseSpec, t.panel?.rows ?? []),
       ...(secondId ? { secondId } : {}),
       selectedCgroup: cgroupOfRow(t.baseSpec, t.grouping !== undefined, selected),
@@ -381,8 +419,10 @@ export function App({
           <SortMenu spec={spec} sort={sort} cursor={ui.sortMenu} width={width} height={bodyHeight} />
         ) : ui.help ? (
           <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} />
-        ) : ui.detail && panel && spec ? (
+        ) : ui.detail && panel && spec && !flame ? (
           <Detail spec={spec} panel={panel} row={detailRow} ended={detailEnded} width={width} height={bodyHeight} scroll={ui.scroll} />
+        ) : flame && panel && spec && tree && baseSpec?.flame ? (
+          <FlameView spec={spec} panel={panel} tree={tree} flame={baseSpec.flame} view={pui.flame!} width={width} height={bodyHeight} />
         ) : panel && spec ? (
           <PanelView
             spec={spec}
@@ -405,7 +445,7 @@ export function App({
       ))}
       <Line
         dimColor
-        text={keysAvailable ? keyHint(ui, replay, eventsHint) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'}
+        text={keysAvailable ? keyHint(ui, replay, eventsHint, flame) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'}
         width={width}
       />
     </Box>

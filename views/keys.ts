@@ -9,8 +9,10 @@ export type Command =
   | { type: 'record' }
   | { type: 'bpfStats' }
   | { type: 'threads' }
-  /** fsslower: a higher (1) or lower (−1) threshold */
-  | { type: 'threshold'; step: 1 | -1 }
+  /** fsslower: a higher (1) or lower (−1) threshold; profile: a higher or lower sampling rate (`panel`: the one on screen) */
+  | { type: 'threshold'; step: 1 | -1; panel?: string }
+  /** offcputime: kernel threads listed, or left out */
+  | { type: 'kthreads' }
   /** signal process `pid` (if it is still the one that started at `start`, epoch seconds) */
   | { type: 'signal'; pid: number; start: number; signal: number }
   /** set process `pid`'s nice value (the same check) */
@@ -48,6 +50,7 @@ export type Action =
   | { type: 'quit'; force?: boolean }
   | { type: 'toggleTree' }
   | { type: 'toggleEvents' }
+  | { type: 'toggleFlame' }
   | { type: 'nextUser' }
   | { type: 'cgroupOnly' }
   | { type: 'detail' }
@@ -141,8 +144,20 @@ export const BINDINGS: readonly Binding[] = [
   {
     keys: ['v'],
     label: 'v',
-    help: 'event panels (execsnoop, opensnoop, fsslower, biosnoop, tcplife, tcpretrans): the recent events, one per line, newest first (p pauses them, / filters, Enter opens one); again: the counts per process',
+    help: 'event panels (execsnoop, opensnoop, fsslower, biosnoop, tcplife, tcpretrans): the recent events, one per line, newest first (p pauses them, / filters, Enter opens one); again: the counts per process. Stack panels (profile, offcputime): the top functions, self and total',
     action: () => ({ type: 'toggleEvents' }),
+  },
+  {
+    keys: ['f'],
+    label: 'f',
+    help: 'stack panels (profile, offcputime): the flame graph of the stacks shown (an icicle: the root on top, one line per depth, widths by weight; kernel red, user yellow, JIT green); ↑↓←→ select a frame, Enter zooms into it, Esc zooms out; again: the table',
+    action: () => ({ type: 'toggleFlame' }),
+  },
+  {
+    keys: ['K'],
+    label: 'K',
+    help: 'offcputime: kernel threads listed too (left out at start: they block by design); again: left out',
+    action: () => ({ type: 'command', cmd: { type: 'kthreads' } }),
   },
   {
     keys: ['u'],
@@ -177,7 +192,7 @@ export const BINDINGS: readonly Binding[] = [
   {
     keys: ['(', ')'],
     label: '( )',
-    help: 'fsslower: a lower / higher threshold for the slow operations it lists (0 1 2 5 10 20 50 100 200 500 1000 ms; 10 at start, as ext4slower); the next reading follows',
+    help: 'fsslower: a lower / higher threshold for the slow operations it lists (0 1 2 5 10 20 50 100 200 500 1000 ms; 10 at start, as ext4slower); profile: a lower / higher sampling rate (19 49 99 199 499 999 Hz; 49 at start); the next reading follows',
     action: (k) => ({ type: 'command', cmd: { type: 'threshold', step: k === '(' ? -1 : 1 } }),
   },
   {

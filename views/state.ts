@@ -5,6 +5,7 @@
 import type { SortSpec } from '../src/panels/types.js';
 import { decodeKey, type Action, type Command } from './keys.js';
 import type { KeyEvent } from './input.js';
+import { moveFlame, type FlameMove, type FlameNode } from './flame.js';
 
 export interface PanelUi {
   /** selected row's index: used when the selected row is gone */
@@ -24,6 +25,10 @@ export interface PanelUi {
   user?: string;
   /** only rows of this cgroup and those below it (c, or opened from the cgroup panel), where the rows have a cgroup */
   cgroup?: string;
+  /** only this process's rows (a stack panel opened from a process) */
+  pid?: number;
+  /** the flame graph (f), where the panel has one: its zoom and its selected frame, as paths of names from the root */
+  flame?: { zoom: string[]; sel: string[] };
 }
 
 export interface UiState {
@@ -76,6 +81,8 @@ export interface UiContext {
   tree?: boolean;
   /** the active panel has a recent-events view (v) */
   events?: boolean;
+  /** the active panel's flame graph (its tree), where it has one: what the moves in it go by */
+  flame?: FlameNode | null;
   /** the users of the active panel's rows, most rows first (u steps through them), where its rows have one */
   users?: readonly string[];
   /** how many groupings the active panel has (`t` steps through them, then back to single rows) */
@@ -137,6 +144,8 @@ export interface DrillView {
   select?: string;
   /** the target shows only this cgroup's subtree */
   cgroup?: string;
+  /** the target shows only this process's rows */
+  pid?: number;
 }
 
 /** A panel opened by a drill: sorted as the drill asks, its row selected (by id: found wherever the sort puts it), its cgroup kept. */
@@ -147,6 +156,8 @@ function openDrill(s: UiState, target: string, view: DrillView | undefined): UiS
   if (view && sort) opened = { ...old, selected: 0, selectedId: view.select ?? null, sort };
   if (view?.cgroup !== undefined && sort)
     opened = { ...(opened ?? { selected: 0, selectedId: null }), sort, cgroup: view.cgroup, selected: 0, selectedId: null };
+  if (view?.pid !== undefined)
+    opened = { ...(opened ?? { selected: 0, selectedId: null, sort: sort ?? { key: '', descending: true } }), pid: view.pid, selected: 0, selectedId: null };
   return { ...s, active: target, help: false, detail: false, ...(opened ? { panels: { ...s.panels, [target]: opened } } : {}) };
 }
 
@@ -230,11 +241,40 @@ export function reduceInput(s: UiState, ev: KeyEvent, ctx: UiContext): UiState {
     return [...ev.key].length === 1 ? set(text + printable(ev.key), true) : s;
   }
   if (s.prompt) return reducePrompt(s, s.prompt, ev);
+  const flamed = reduceFlame(s, ev, ctx);
+  if (flamed) return flamed;
   const a = decodeKey(ev);
   if (!a) return s;
   if (a.type === 'interval') return withCommand(s, { type: 'interval', step: a.step });
-  if (a.type === 'command') return withCommand(s, a.cmd);
+  // ( ): the panel on screen says what they change (fsslower's threshold, profile's rate).
+  if (a.type === 'command') return withCommand(s, a.cmd.type === 'threshold' ? { ...a.cmd, panel: s.active } : a.cmd);
   return reduce(s, a, ctx);
+}
+
+const FLAME_KEYS: Readonly<Record<string, FlameMove>> = {
+  up: 'up',
+  k: 'up',
+  down: 'down',
+  j: 'down',
+  left: 'left',
+  right: 'right',
+  enter: 'zoom',
+  esc: 'unzoom',
+};
+
+/** In the flame graph (away from the help and the detail), the arrows move its selection, Enter zooms and Esc out. */
+function reduceFlame(s: UiState, ev: KeyEvent, ctx: UiContext): UiState | null {
+  if ('paste' in ev || s.help || s.detail || s.sortMenu !== null) return null;
+  const p = s.panels[s.active];
+  const move = FLAME_KEYS[ev.key];
+  if (!p?.flame || !ctx.flame || move === undefined) return null;
+  const next = moveFlame(ctx.flame, p.flame.zoom, p.flame.sel, move);
+  // Esc with no zoom: back to the table.
+  if (next === null) {
+    const { flame: _f, ...rest } = p;
+    return { ...s, panels: { ...s.panels, [s.active]: rest } };
+  }
+  return { ...s, panels: { ...s.panels, [s.active]: { ...p, flame: next } } };
 }
 
 /** While a prompt asks: y (or Enter) sends, n, Esc or q cancels, ←→ (and F7 F8 for a renice) change what is sent. */
@@ -317,6 +357,12 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       if (s.help) return { ...s, help: false, scroll: 0 };
       if (s.detail) return { ...s, detail: false, scroll: 0 };
       if (panelUi(s, s.active, ctx.defaultSort).filter) return withPanel(s, ctx, (p) => ({ ...p, filter: '' }));
+      // One process's rows (opened from a process): every process's again.
+      if (panelUi(s, s.active, ctx.defaultSort).pid !== undefined)
+        return withPanel(s, ctx, (p) => {
+          const { pid: _p, ...rest } = p;
+          return rest;
+        });
       return reduceKey(s, { type: 'goHome' }, ctx);
     case 'filter':
       return s.help || s.detail ? s : { ...s, editing: true };
@@ -428,10 +474,18 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
     }
     case 'toggleEvents': {
       if (!ctx.events || s.help) return s;
-      // The events are single events: no grouping or tree over them.
+      // The events are single events: no grouping or tree over them (nor a flame graph).
       const next = withPanel(s, ctx, (p) => {
-        const { group: _g, tree: _t, ...rest } = p;
+        const { group: _g, tree: _t, flame: _f, ...rest } = p;
         return { ...rest, events: !p.events, selected: 0, selectedId: null };
+      });
+      return { ...next, detail: false, scroll: 0 };
+    }
+    case 'toggleFlame': {
+      if (ctx.flame === undefined || s.help) return s;
+      const next = withPanel(s, ctx, (p) => {
+        const { group: _g, tree: _t, events: _e, flame, ...rest } = p;
+        return flame ? rest : { ...rest, flame: { zoom: [], sel: [] } };
       });
       return { ...next, detail: false, scroll: 0 };
     }

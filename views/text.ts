@@ -40,7 +40,7 @@ export function headerLine(layout: TableLayout, sort?: SortSpec): string {
 /** A piece of a line, and the colour that draws the eye to its magnitude (none: the line's own). */
 export interface Part {
   text: string;
-  color?: 'cyan' | 'yellow' | 'red';
+  color?: 'cyan' | 'yellow' | 'red' | 'green' | 'magenta';
   /** drawn in inverse video (the active tab) */
   inverse?: boolean;
   /** underlined (what yellow says, without colour) */

@@ -2,6 +2,8 @@
 // Nothing here knows about panels; the panel's object file and program names come from JavaScript.
 #include <napi.h>
 
+#include "symbolize.h"
+
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -11,8 +13,11 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <cxxabi.h>
 
 #include <algorithm>
 #include <atomic>
@@ -242,7 +247,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
                        {InstanceMethod<&BpfObject::Attach>("attach"),
                         InstanceMethod<&BpfObject::ReadMap>("readMap"),
                         InstanceMethod<&BpfObject::UpdateKeys>("updateKeys"),
+                        InstanceMethod<&BpfObject::SetPerfFreq>("setPerfFreq"),
                         InstanceMethod<&BpfObject::TakeKeys>("takeKeys"),
+                        InstanceMethod<&BpfObject::LookupKeys>("lookupKeys"),
                         InstanceMethod<&BpfObject::MapInfo>("mapInfo"),
                         InstanceMethod<&BpfObject::Programs>("programs"),
                         InstanceMethod<&BpfObject::Layout>("layout"),
@@ -270,6 +277,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   void DoClose() {
     rings_.clear();
     DestroyLinks(links_);
+    perf_fds_.clear();
     staging_.clear();
     if (obj_ != nullptr) bpf_object__close(obj_);
     obj_ = nullptr;
@@ -315,6 +323,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
         return err;
       }
       links_.push_back(link);
+      perf_fds_.push_back(pfd);
     }
     return links_.size() > before ? 0 : ENODEV;
   }
@@ -346,11 +355,28 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
       if (err != 0) {
         for (auto* l : links_) bpf_link__destroy(l);
         links_.clear();
+        perf_fds_.clear();
         Throw(env, "attach", err, bpf_program__name(prog));
       }
       names.Set(names.Length(), bpf_program__name(prog));
     }
     return names;
+  }
+
+  // setPerfFreq(hz): the perf_event programs' sampling frequency, changed in place on every CPU's event: no sample is
+  // lost to a re-attach. The cpu-clock event is an hrtimer: the kernel turns the frequency it was opened with into a
+  // fixed period (1e9 / freq ns) and clears attr.freq, so PERF_EVENT_IOC_PERIOD takes a period in nanoseconds.
+  Napi::Value SetPerfFreq(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Obj(env, "setPerfFreq");
+    if (info.Length() < 1 || !info[0].IsNumber()) Throw(env, "setPerfFreq", EINVAL, "a frequency in Hz is needed");
+    int64_t hz = info[0].As<Napi::Number>().Int64Value();
+    if (hz < 1 || hz > 100000) Throw(env, "setPerfFreq", EINVAL, "perfFreq must be 1..100000 Hz");
+    if (perf_fds_.empty()) Throw(env, "setPerfFreq", ENOENT, "no perf_event program is attached");
+    uint64_t period_ns = 1000000000ull / static_cast<uint64_t>(hz);
+    for (int fd : perf_fds_)
+      if (ioctl(fd, PERF_EVENT_IOC_PERIOD, &period_ns) != 0) Throw(env, "setPerfFreq", errno, "PERF_EVENT_IOC_PERIOD");
+    return Napi::Number::New(env, static_cast<double>(perf_fds_.size()));
   }
 
   // mapInfo(name): {type, keySize, valueSize, maxEntries, perCpu}
@@ -511,14 +537,20 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
 
   // takeKeys(name, keys: Buffer): deletes the given keys (concatenated) and returns the values they held at that
   // moment (lookup-and-delete, one key at a time), so nothing added between a read and a delete is lost.
-  Napi::Value TakeKeys(const Napi::CallbackInfo& info) {
+  Napi::Value TakeKeys(const Napi::CallbackInfo& info) { return KeysOp(info, "takeKeys", true); }
+
+  // lookupKeys(name, keys: Buffer): the values of the given keys (concatenated), those that exist, without a whole-map
+  // read: a stack map's few new stacks out of thousands.
+  Napi::Value LookupKeys(const Napi::CallbackInfo& info) { return KeysOp(info, "lookupKeys", false); }
+
+  Napi::Value KeysOp(const Napi::CallbackInfo& info, const char* op, bool take) {
     Napi::Env env = info.Env();
     std::string name = info[0].As<Napi::String>();
-    struct bpf_map* map = FindMap(env, "takeKeys", name);
+    struct bpf_map* map = FindMap(env, op, name);
     auto buf = info[1].As<Napi::Buffer<uint8_t>>();
     const uint32_t ksz = bpf_map__key_size(map), vsz = bpf_map__value_size(map);
-    if (buf.Length() % ksz != 0) Throw(env, "takeKeys", EINVAL, name + ": buffer is not whole keys");
-    if (IsPerCpu(bpf_map__type(map))) Throw(env, "takeKeys", EINVAL, name + ": per-CPU maps are not supported");
+    if (buf.Length() % ksz != 0) Throw(env, op, EINVAL, name + ": buffer is not whole keys");
+    if (IsPerCpu(bpf_map__type(map))) Throw(env, op, EINVAL, name + ": per-CPU maps are not supported");
     const uint32_t n = buf.Length() / ksz;
     int fd = bpf_map__fd(map);
     std::vector<uint8_t> keys(size_t(n) * ksz), vals(size_t(n) * vsz);
@@ -526,11 +558,16 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     for (uint32_t i = 0; i < n; i++) {
       const uint8_t* k = buf.Data() + size_t(i) * ksz;
       uint8_t* v = vals.data() + size_t(got) * vsz;
-      int ret = bpf_map_lookup_and_delete_elem(fd, k, v);
-      if (ret < 0 && (errno == EINVAL || errno == EOPNOTSUPP || errno == 524)) {
-        // Kernels before 5.14 have no lookup-and-delete for hash maps: read, then delete.
+      int ret;
+      if (!take) {
         ret = bpf_map_lookup_elem(fd, k, v);
-        if (ret == 0) ret = bpf_map_delete_elem(fd, k);
+      } else {
+        ret = bpf_map_lookup_and_delete_elem(fd, k, v);
+        if (ret < 0 && (errno == EINVAL || errno == EOPNOTSUPP || errno == 524)) {
+          // Kernels before 5.14 have no lookup-and-delete for hash maps (nor stack maps before 6.9): read, then delete.
+          ret = bpf_map_lookup_elem(fd, k, v);
+          if (ret == 0) ret = bpf_map_delete_elem(fd, k);
+        }
       }
       if (ret == 0) std::memcpy(keys.data() + size_t(got++) * ksz, k, ksz);
     }
@@ -620,6 +657,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
     auto* worker = new CloseWorker(info.Env(), std::move(rings_), std::move(links_), obj_);
     rings_.clear();
     links_.clear();
+    perf_fds_.clear();
     staging_.clear();
     obj_ = nullptr;
     Napi::Promise p = worker->Promise();
@@ -686,6 +724,8 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
   struct bpf_object* obj_ = nullptr;
   Rings rings_;
   std::vector<struct bpf_link*> links_;
+  // The perf events under the links (owned by them): what setPerfFreq retunes.
+  std::vector<int> perf_fds_;
   std::map<std::string, Staging> staging_;
   AddonData* data_ = nullptr;
 };
@@ -870,6 +910,61 @@ Napi::Value KernelFunctionParams(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, proto != nullptr && btf_is_func_proto(proto) ? btf_vlen(proto) : -1);
 }
 
+// ---- user stacks' names -------------------------------------------------------------------------------
+
+// Files' symbol tables (elfutils' libdwfl), one per build id, the 512 most recently used kept open: a library mapped by
+// every process is read once.
+sym::Cache& SymbolCache() {
+  static sym::Cache cache(512);
+  return cache;
+}
+
+// A C++ symbol's name as its source spells it (_ZN2v88internal7Isolate4InitEv → v8::internal::Isolate::Init());
+// other names as they are, without a version.
+std::string Demangle(const std::string& versioned) {
+  // A dynamic symbol's version (clock_gettime@GLIBC_2.2.5, memcpy@@GLIBC_2.14) is not part of its name.
+  size_t at = versioned.find('@');
+  std::string name = at != std::string::npos && at > 0 ? versioned.substr(0, at) : versioned;
+  if (name.size() < 3 || name[0] != '_' || name[1] != 'Z') return name;
+  int status = 0;
+  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  std::string r = status == 0 && out != nullptr ? std::string(out) : name;
+  std::free(out);
+  return r;
+}
+
+// symbolizeFile(path, offsets: number[]): {ok, err, buildId, names: (string|null)[]}: the function each file offset is
+// in, within the ELF file at path (/proc/PID/root/... for a process's own view of its files).
+Napi::Value SymbolizeFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsArray()) {
+    Napi::TypeError::New(env, "symbolizeFile(path, offsets)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string path = info[0].As<Napi::String>();
+  Napi::Array in = info[1].As<Napi::Array>();
+  std::vector<uint64_t> offsets(in.Length());
+  for (uint32_t i = 0; i < in.Length(); i++) {
+    Napi::Value v = in.Get(i);
+    double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+    offsets[i] = d >= 0 ? static_cast<uint64_t>(d) : UINT64_MAX;
+  }
+  std::vector<sym::Symbol> out;
+  sym::FileInfo fi = SymbolCache().lookup(path, offsets, out);
+  Napi::Object r = Napi::Object::New(env);
+  r.Set("ok", fi.ok);
+  r.Set("err", fi.err);
+  r.Set("buildId", fi.buildId);
+  Napi::Array names = Napi::Array::New(env, out.size());
+  for (size_t i = 0; i < out.size(); i++)
+    names.Set(static_cast<uint32_t>(i), out[i].found ? Napi::Value(Napi::String::New(env, Demangle(out[i].name))) : env.Null());
+  r.Set("names", names);
+  Napi::Array fp = Napi::Array::New(env, out.size());
+  for (size_t i = 0; i < out.size(); i++) fp.Set(static_cast<uint32_t>(i), out[i].framePointer);
+  r.Set("framePointer", fp);
+  return r;
+}
+
 // kernelEnum(name): the running kernel's enum of that name as [value, name] pairs, or null when it has none. Enums
 // the kernel renumbers between versions (skb_drop_reason) are named by the kernel that numbered them.
 Napi::Value KernelEnum(const Napi::CallbackInfo& info) {
@@ -972,6 +1067,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("readFiles", Napi::Function::New(env, ReadFiles, "readFiles"));
   exports.Set("kernelFunctionParams", Napi::Function::New(env, KernelFunctionParams, "kernelFunctionParams"));
   exports.Set("kernelEnum", Napi::Function::New(env, KernelEnum, "kernelEnum"));
+  exports.Set("symbolizeFile", Napi::Function::New(env, SymbolizeFile, "symbolizeFile"));
   return exports;
 }
 

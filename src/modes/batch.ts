@@ -6,9 +6,10 @@ import { quoteInput } from '../format.js';
 import type { Frame } from '../frame.js';
 import { PANELS } from '../panels/registry.js';
 import { say, type Lifecycle } from '../lifecycle.js';
-import { batchStatus, csvOutput, frameText, injectFault, openRecorder, unavailable } from './common.js';
+import { batchStatus, checkFolded, csvOutput, frameText, injectFault, openRecorder, unavailable } from './common.js';
 
 export async function runBatch(life: Lifecycle, opts: Options, eng: Engine): Promise<number> {
+  if (opts.format === 'folded') checkFolded(opts.panels ?? PANELS.map((p) => p.id));
   const csv = opts.format === 'csv' ? csvOutput(life, opts, opts.panels ?? PANELS.map((p) => p.id)) : null;
   if (opts.record) life.recorder = openRecorder(opts.record, opts, eng.intervalMs / 1000);
   await eng.open();

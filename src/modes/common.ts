@@ -12,7 +12,7 @@ import { FormatError, RECORD_ROWS, SCHEMA_VERSION } from '../persist/frames.js';
 import { dirFailure, OutputError, WholeWriter } from '../persist/output.js';
 import { RECORDING_FORMAT, RecordingRefused, RecordingWriter, type RecordingMeta } from '../persist/recording.js';
 import { snapshotStem, type HostMeta } from '../persist/snapshot.js';
-import { CATALOG } from '../panels/registry.js';
+import { CATALOG, PANELS } from '../panels/registry.js';
 import type { AnyPanelDef } from '../panels/types.js';
 import { ROOT } from '../paths.js';
 import type { Options } from '../args.js';
@@ -69,9 +69,29 @@ const jsonEventsAfter = new Map<string, number>();
 /** Batch output of one frame in the chosen format (CSV goes to its own streams: see csvOutput). */
 export function frameText(opts: Options, frame: Frame, host: string): string {
   const width = process.stdout.columns ?? 160;
+  if (opts.format === 'folded') return foldedText(frame);
   return opts.format === 'json'
     ? `${JSON.stringify(frameToJson(frame, CATALOG, jsonEventsAfter))}\n`
     : `${renderFrameText(CATALOG, frame, width, { host, trend: opts.trend })}\n`;
+}
+
+/** --format folded prints stack panels' stacks: one of the panels asked for must have them. */
+export function checkFolded(ids: readonly string[]): void {
+  if (ids.some((id) => CATALOG.spec(id)?.folded)) return;
+  const stackPanels = PANELS.filter((p) => p.folded).map((p) => p.id);
+  throw new UserError(`--format folded prints stacks: give --panels ${stackPanels.join(' or ')}`);
+}
+
+/** --format folded: each stack panel's interval as folded stacks, after a "# time panel seconds" line. */
+export function foldedText(frame: Frame): string {
+  let out = '';
+  for (const p of frame.panels) {
+    const fold = CATALOG.spec(p.id)?.folded;
+    if (!fold) continue;
+    out += `# ${frame.time} ${p.id} ${(frame.elapsedNs / 1e9).toFixed(3)}s${p.status === 'ok' ? '' : ` ${p.status}: ${p.reason ?? ''}`}\n`;
+    for (const line of fold(p.rows)) out += `${line}\n`;
+  }
+  return out;
 }
 
 /**

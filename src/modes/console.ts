@@ -10,12 +10,14 @@ import { quoteInput } from '../format.js';
 import type { Frame } from '../frame.js';
 import { dirFailure } from '../persist/output.js';
 import { RecordingRefused, RecordingWriter } from '../persist/recording.js';
-import { snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from '../persist/snapshot.js';
+import { foldedExports, snapshotDocument, snapshotStem, writeSnapshot, type HostMeta } from '../persist/snapshot.js';
 import { CATALOG } from '../panels/registry.js';
 import { ALT_SCREEN_ON, type Lifecycle } from '../lifecycle.js';
 import type { Command } from '../../views/keys.js';
 import { procsView } from '../panels/procs.js';
 import { fsslowerView, nextThreshold } from '../panels/fsslower.js';
+import { nextRate, profilePanel, profileView } from '../panels/profile.js';
+import { offcputimeView } from '../panels/offcputime.js';
 import { actOnProcess } from '../kernel/signal.js';
 import { Screen, translate } from '../../views/screen.js';
 import { renderFrameText } from '../../views/text.js';
@@ -51,8 +53,10 @@ export function exportSnapshot(opts: Options, host: HostMeta, intervalS: number,
   try {
     const doc = snapshotDocument({ host, sixty: version(), intervalS, createdAt: now.toISOString() }, frame, CATALOG);
     const text = `${ui.screenText()}\n\nall panels\n\n${renderFrameText(CATALOG, frame, 160, { host: `${host.hostname} ${host.kernel}`, whole: true })}\n`;
-    const path = writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text);
-    ui.notify(`snapshot written: ${path} (and .txt)`);
+    // Stack panels' stacks, folded (flamegraph.pl, speedscope and inferno read them), one file each.
+    const extras = foldedExports(frame, CATALOG);
+    const path = writeSnapshot(opts.exportDir, snapshotStem(host.hostname, now), `${JSON.stringify(doc)}\n`, text, extras);
+    ui.notify(`snapshot written: ${path} (and .txt${extras.map((x) => `, ${x.suffix}`).join('')})`);
   } catch (e) {
     ui.notify(`export failed: ${dirFailure(e, quoteInput(opts.exportDir, 80))}`, true);
   }
@@ -225,9 +229,20 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
           return u.notify(r.text, r.error);
         }
         case 'threshold': {
+          if (cmd.panel === profilePanel.id) {
+            profileView.hz = nextRate(profileView.hz, cmd.step);
+            return u.notify(`profile: sampling at ${profileView.hz} Hz on every CPU from the next reading (( and ) change it)`);
+          }
           fsslowerView.thresholdMs = nextThreshold(fsslowerView.thresholdMs, cmd.step);
           return u.notify(`fsslower: operations slower than ${fsslowerView.thresholdMs} ms listed from the next reading (( and ) change it)`);
         }
+        case 'kthreads':
+          offcputimeView.kthreads = !offcputimeView.kthreads;
+          return u.notify(
+            offcputimeView.kthreads
+              ? 'offcputime: kernel threads listed from the next reading (K: left out)'
+              : 'offcputime: kernel threads left out from the next reading',
+          );
         case 'threads':
           procsView.threads = !procsView.threads;
           return u.notify(

@@ -10,7 +10,7 @@ import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, type HostMeta } from '.
 import { CATALOG, panelById } from '../panels/registry.js';
 import { ReplayPlayer, ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from '../replay.js';
 import { say, type Lifecycle } from '../lifecycle.js';
-import { csvOutput, frameText } from './common.js';
+import { checkFolded, csvOutput, frameText } from './common.js';
 import { exportSnapshot, runConsole, type ConsoleUi } from './console.js';
 
 export interface OpenedReplay {
@@ -68,6 +68,7 @@ function onlyPanels(source: ReplaySource, ids: readonly string[] | null): Replay
 /** --replay FILE --batch: every frame (or --count of them) in the chosen format, as fast as they convert. */
 export function runReplayBatch(life: Lifecycle, opts: Options, r: OpenedReplay): number {
   const ids = r.source.frame(0).panels.map((p) => p.id);
+  if (opts.format === 'folded') checkFolded(ids);
   const csv = opts.format === 'csv' ? csvOutput(life, opts, ids, r.host.hostname) : null;
   const trends = new TrendRebuilder(r.source, panelById);
   const host = `${r.host.hostname} ${r.host.kernel}`;

@@ -8,6 +8,8 @@ import { opensnoopPanel } from './opensnoop.js';
 import { fsslowerPanel } from './fsslower.js';
 import { tcplifePanel } from './tcplife.js';
 import { tcpretransPanel } from './tcpretrans.js';
+import { profilePanel } from './profile.js';
+import { offcputimePanel } from './offcputime.js';
 import { toolsPanel } from './tools.js';
 import { biolatencyPanel } from './biolatency.js';
 import { biosnoopPanel } from './biosnoop.js';
@@ -22,7 +24,7 @@ import { groupView } from './group.js';
 import { sortRows } from './sort.js';
 import { treeRows, treeSpec } from './tree.js';
 import { tcptopPanel } from './tcptop.js';
-import type { AnyPanelDef, AnyPanelSpec, Catalog, Row } from './types.js';
+import type { AnyPanelDef, AnyPanelSpec, Catalog, Row, SecondView } from './types.js';
 import type { PanelFrame } from '../frame.js';
 
 export const PANELS: readonly AnyPanelDef[] = [
@@ -46,6 +48,8 @@ export const PANELS: readonly AnyPanelDef[] = [
   fsslowerPanel,
   tcplifePanel,
   tcpretransPanel,
+  profilePanel,
+  offcputimePanel,
   toolsPanel,
   mpstatPanel,
 ];
@@ -69,6 +73,8 @@ function treeView(spec: AnyPanelSpec, rows: readonly Row[]): { spec: AnyPanelSpe
  * help and hooks kept; no trend (an event happens once), no grouping or tree.
  */
 export function eventsView(spec: AnyPanelSpec, panel: PanelFrame): { spec: AnyPanelSpec; panel: PanelFrame } {
+  const second = spec.second;
+  if (second) return secondView(spec, second, panel);
   const ev = spec.events;
   if (!ev) return { spec, panel };
   const {
@@ -96,6 +102,31 @@ export function eventsView(spec: AnyPanelSpec, panel: PanelFrame): { spec: AnyPa
     ...(ev.tone ? { tone: ev.tone } : {}),
   };
   return { spec: events, panel: { ...panel, rows: panel.events ?? [], history: {} } };
+}
+
+/** A panel's second table (`v`: a stack panel's functions), its rows made from the panel's. */
+function secondView(spec: AnyPanelSpec, second: SecondView, panel: PanelFrame): { spec: AnyPanelSpec; panel: PanelFrame } {
+  const {
+    groupings: _g,
+    tree: _t,
+    drill: _d,
+    drillView: _dv,
+    rates: _r,
+    trendOf: _to,
+    pinned: _p,
+    quiet: _q,
+    csvExtra: _c,
+    tone: _tone,
+    cgroupOf: _cg,
+    flame: _f,
+    folded: _fo,
+    second: _s,
+    ...rest
+  } = spec;
+  return {
+    spec: { ...rest, title: second.title, trendScale: 'none', columns: second.columns, defaultSort: second.defaultSort, detail: second.detail },
+    panel: { ...panel, rows: second.rows(panel.rows), history: {} },
+  };
 }
 
 export const CATALOG: Catalog = catalogOf(PANELS);

@@ -121,6 +121,31 @@ export interface EventsSpec<E extends Row = Row> {
   help: string;
 }
 
+/**
+ * A panel's second table (`v`), made from its rows rather than from events: the top functions of a stack panel's
+ * stacks. Its rows are computed from the rows shown (one process's, after a drill), so they follow what is filtered.
+ */
+export interface SecondView<R2 extends Row = Row> {
+  /** what `v` opens, and what it goes back to, for the key hint ('functions', 'stacks') */
+  name: string;
+  back: string;
+  title: string;
+  columns: readonly Column<R2>[];
+  defaultSort: SortSpec;
+  detail: readonly DetailField<R2>[];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  rows: (rows: readonly any[]) => R2[];
+  help: string;
+}
+
+/** A stack panel's flame graph (`f`): what each row weighs, and how a weight reads. */
+export interface FlameSpec<R extends Row = Row> {
+  weight: (row: R) => number;
+  format: (weight: number, total: number) => string;
+  /** what the widths are ('CPU samples', 'time blocked'), for the view's title and the help */
+  of: string;
+}
+
 export interface PanelSpec<R extends Row = Row> {
   id: string;
   title: string;
@@ -185,6 +210,13 @@ export interface PanelSpec<R extends Row = Row> {
   /** an event panel's recent events (`v` shows them instead of the aggregate rows) */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   events?: EventsSpec<any>;
+  /** a second table made from its rows (`v`: a stack panel's top functions) */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  second?: SecondView<any>;
+  /** its rows are stacks: `f` draws them as a flame graph */
+  flame?: FlameSpec<R>;
+  /** its rows are stacks whose text is folded stacks (`e` writes them beside the snapshot; batch --folded prints them) */
+  folded?: (rows: readonly R[]) => string[];
   /** the hooks it can use, preferred first (for the help screen) */
   hookList: readonly { name: string; hooks: string }[];
   /**

@@ -99,11 +99,22 @@ export function writeExclusive(path: string, data: string | Buffer): void {
   }
 }
 
+/** The folded stacks of each stack panel with rows in the frame, as files beside a snapshot (`<stem>.<panel>.folded`). */
+export function foldedExports(frame: Frame, catalog: Catalog): { suffix: string; text: string }[] {
+  const out: { suffix: string; text: string }[] = [];
+  for (const p of frame.panels) {
+    const lines = catalog.spec(p.id)?.folded?.(p.rows) ?? [];
+    if (lines.length > 0) out.push({ suffix: `.${p.id}.folded`, text: `${lines.join('\n')}\n` });
+  }
+  return out;
+}
+
 /**
- * Writes the pair `<stem>.json` and `<stem>.txt` in `dir`; when a name is taken (two exports in one second), the next
- * free `<stem>-2` and so on. Returns the JSON's path.
+ * Writes the pair `<stem>.json` and `<stem>.txt` in `dir`, and any extra files beside them (`<stem><suffix>`: a stack
+ * panel's folded stacks); when a name is taken (two exports in one second), the next free `<stem>-2` and so on.
+ * Returns the JSON's path.
  */
-export function writeSnapshot(dir: string, stem: string, json: string, text: string): string {
+export function writeSnapshot(dir: string, stem: string, json: string, text: string, extras: readonly { suffix: string; text: string }[] = []): string {
   for (let n = 1; n < 100; n++) {
     const base = join(dir, n === 1 ? stem : `${stem}-${n}`);
     try {
@@ -112,11 +123,15 @@ export function writeSnapshot(dir: string, stem: string, json: string, text: str
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') continue;
       throw e;
     }
-    try {
-      writeExclusive(`${base}.txt`, text);
-    } catch (e) {
-      // The JSON is the snapshot; the text is its rendering. Say the text failed, keep the JSON.
-      throw Object.assign(new Error(`${base}.json written, but not its text: ${(e as Error).message}`), { code: (e as NodeJS.ErrnoException).code });
+    for (const [suffix, body] of [['.txt', text] as const, ...extras.map((x) => [x.suffix, x.text] as const)]) {
+      try {
+        writeExclusive(`${base}${suffix}`, body);
+      } catch (e) {
+        // The JSON is the snapshot; the others are its renderings. Say which failed, keep the JSON.
+        throw Object.assign(new Error(`${base}.json written, but not ${basename(base)}${suffix}: ${(e as Error).message}`), {
+          code: (e as NodeJS.ErrnoException).code,
+        });
+      }
     }
     return `${base}.json`;
   }

@@ -62,7 +62,7 @@ export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober
         source.cgroupFilter && host?.cgroupFilter?.id ? { cgroup_filter_id: host.cgroupFilter.id, cgroup_filter_level: host.cgroupFilter.level } : undefined;
       const rodata = own || filter ? { ...own, ...filter } : undefined;
       obj = await addon.load(bpfObjectPath(source.stem), [...tier.programs], { ...(rodata ? { rodata } : {}), ...(mapSizes ? { mapSizes } : {}) });
-      obj.attach();
+      obj.attach(tier.perfFreq ? { perfFreq: tier.perfFreq } : undefined);
       return { ok: true, obj, tier, attempts };
     } catch (e) {
       // The types work but this hook does not (a tracepoint or function missing on this kernel): next tier.

@@ -26,6 +26,8 @@ export interface Tier<P extends string = string> {
   hooks: string;
   /** values for the object's `const volatile` globals, set between open and load */
   rodata?: (kernel: KernelInfo) => Record<string, number>;
+  /** its perf_event programs' sampling frequency at attach, in Hz (default 99) */
+  perfFreq?: number;
   /** what the reader may rely on in this tier (e.g. counts kept in socket storage) */
   traits?: readonly string[];
 }
@@ -89,6 +91,8 @@ export interface HostInfo {
   openKmsg?: () => KmsgReader;
   /** an enum of the running kernel's BTF as [value, name] pairs (skb_drop_reason), or null: it has none, or no BTF */
   kernelEnum?: (name: string) => readonly (readonly [number, string])[] | null;
+  /** the functions file offsets are in, within an ELF file (the addon's libdwfl symbolizer); absent without the addon */
+  symbolizeFile?: (path: string, offsets: readonly number[]) => { ok: boolean; names: readonly (string | null)[] };
   /**
    * The other panels as this tick left them (their rows, stats and summary): what a panel that reads panels (the tools
    * checklist) is made of. The engine reads such panels after every other one.

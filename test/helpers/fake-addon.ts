@@ -83,6 +83,8 @@ export function fakeAddon(k: FakeKernel): Addon {
   return {
     // A fake kernel has no /proc of its own: nothing to read.
     readFiles: (paths) => paths.map(() => null),
+    // Nor files to name addresses in.
+    symbolizeFile: () => ({ ok: false, err: 2, buildId: '', names: [], framePointer: [] }),
     takeLog: () => {
       const out = k.log;
       k.log = '';
@@ -108,6 +110,7 @@ export function fakeAddon(k: FakeKernel): Addon {
           }
           return programs;
         },
+        setPerfFreq: () => 1,
         readMap: (name: string, opts?: { deleteAfterRead?: boolean }) => {
           const r = read(k, name);
           if (opts?.deleteAfterRead) k.maps.get(name)!.entries.clear();
@@ -150,6 +153,25 @@ export function fakeAddon(k: FakeKernel): Addon {
             keys: Buffer.concat(taken.map((e) => e.key)),
             values: Buffer.concat(taken.map((e) => e.value)),
             count: taken.length,
+            keySize: m?.keySize ?? 0,
+            valueSize: m?.valueSize ?? 0,
+            batched: false,
+            cpus: 1,
+          };
+        },
+        lookupKeys(name: string, keys: Buffer): MapRead {
+          const m = k.maps.get(name);
+          const found: { key: Buffer; value: Buffer }[] = [];
+          if (m) {
+            for (let i = 0; i + m.keySize <= keys.length; i += m.keySize) {
+              const e = m.entries.get(keys.subarray(i, i + m.keySize).toString('hex'));
+              if (e) found.push(e);
+            }
+          }
+          return {
+            keys: Buffer.concat(found.map((e) => e.key)),
+            values: Buffer.concat(found.map((e) => e.value)),
+            count: found.length,
             keySize: m?.keySize ?? 0,
             valueSize: m?.valueSize ?? 0,
             batched: false,

@@ -288,13 +288,16 @@ function selfRunnableNs(): number {
   return ns;
 }
 
-/** test/fixtures/NAME.c, built when missing or older than its source. */
-export function fixtureBinary(name: string): string {
-  const bin = join(ROOT, 'build', 'test', name);
+/**
+ * test/fixtures/NAME.c, built when missing or older than its source; `variant` names a build with other flags
+ * (build/test/NAME-VARIANT).
+ */
+export function fixtureBinary(name: string, variant?: { name: string; flags: readonly string[] }): string {
+  const bin = join(ROOT, 'build', 'test', variant ? `${name}-${variant.name}` : name);
   const src = join(FIXTURES, `${name}.c`);
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
     mkdirSync(dirname(bin), { recursive: true });
-    execFileSync('gcc', ['-O2', '-Wall', '-o', bin, src]);
+    execFileSync('gcc', [...(variant?.flags ?? ['-O2']), '-Wall', '-pthread', '-o', bin, src]);
   }
   return bin;
 }

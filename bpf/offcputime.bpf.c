@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/* offcputime: time blocked off the CPU, per (process, thread name, cgroup, user stack, kernel stack, state, waker).
+ * At sched_switch the task leaving (prev, still current) has its stacks taken and its start kept, if it leaves blocked
+ * (a task preempted while runnable waits for a CPU: runqlat's time, not this); when it next runs, the time since is
+ * added to its key, with the task that woke it (sched_waking runs in the waker's context: the process, or whatever an
+ * interrupt interrupted). The idle task is never timed; kernel threads are, and flagged (user space leaves them out
+ * unless asked). Tiers (chosen by user space before load, all `?`): tp_btf → raw_tp → classic tracepoint. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "common.h"
+#include "runq-wait.h"
+#include "stacks.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PF_KTHREAD 0x00200000
+#define OFFCPU_MAX_THREADS 32768
+
+/* A blocked thread: when it left, and its key so far (the waker is added when it runs again). */
+struct offcpu_start {
+	__u64 ts;
+	struct stack_key key;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 8192);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, STACKS_MAX_DEPTH * sizeof(__u64));
+} offcputime_stack_map SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct stack_key);
+	__type(value, struct stack_val);
+} offcputime_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OFFCPU_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct offcpu_start);
+} offcputime_start SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STACKS_STAT_NR);
+	__type(key, __u32);
+	__type(value, struct stacks_stats_val);
+} offcputime_stats SEC(".maps");
+
+/* The one start a CPU builds before it is stored (a stack_key is too big for the BPF stack twice over). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct offcpu_start);
+} offcputime_scratch SEC(".maps");
+
+/* A stack id, or the error, counted: no room (-ENOMEM, or -EEXIST: another stack holds its bucket), or for a user
+ * stack nothing to walk (-EFAULT). A kernel stack's -EFAULT is no error: the task was in user mode, with no kernel
+ * frames. */
+static __always_inline __s32 stack_of(void *ctx, bool user)
+{
+	long id = bpf_get_stackid(ctx, &offcputime_stack_map, user ? BPF_F_USER_STACK : 0);
+
+	if (id == -14 /* EFAULT */) {
+		if (user)
+			count_stat(&offcputime_stats, STACKS_STAT_USER_FAULT);
+	} else if (id < 0) {
+		count_stat(&offcputime_stats, user ? STACKS_STAT_USER_LOST : STACKS_STAT_KERNEL_LOST);
+	}
+	return id;
+}
+
+/* prev is the current task: its stacks are the ones it blocked in. */
+static __always_inline void switch_out(void *ctx, struct task_struct *prev)
+{
+	struct offcpu_start *s;
+	__u32 zero = 0, tid = BPF_CORE_READ(prev, pid);
+	long state = task_state(prev);
+
+	if (!tid || state == 0 || !cgroup_wanted())
+		return;
+	s = bpf_map_lookup_elem(&offcputime_scratch, &zero);
+	if (!s)
+		return;
+	__builtin_memset(&s->key, 0, sizeof(s->key));
+	s->key.tgid = BPF_CORE_READ(prev, tgid);
+	s->key.state = state & 0xffff;
+	s->key.cgroup = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(&s->key.comm, sizeof(s->key.comm));
+	s->key.kernel_stack = stack_of(ctx, false);
+	if (BPF_CORE_READ(prev, flags) & PF_KTHREAD) {
+		s->key.flags |= STACK_KEY_KTHREAD;
+		s->key.user_stack = STACKS_NONE;
+	} else {
+		s->key.user_stack = stack_of(ctx, true);
+	}
+	s->ts = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&offcputime_start, &tid, s, BPF_ANY))
+		count_stat(&offcputime_stats, STACKS_STAT_START_FULL);
+}
+
+static __always_inline void switch_in(__u32 tid)
+{
+	struct offcpu_start *s;
+	struct stack_val *val, first;
+	__u64 now, d;
+
+	if (!tid)
+		return;
+	s = bpf_map_lookup_elem(&offcputime_start, &tid);
+	if (!s || !s->ts)
+		return;
+	now = bpf_ktime_get_ns();
+	d = now > s->ts ? now - s->ts : 0;
+	s->ts = 0;
+	count_stat(&offcputime_stats, STACKS_STAT_SAMPLES);
+	val = bpf_map_lookup_elem(&offcputime_counts, &s->key);
+	if (!val) {
+		first.count = 0;
+		first.ns = 0;
+		bpf_map_update_elem(&offcputime_counts, &s->key, &first, BPF_NOEXIST);
+		val = bpf_map_lookup_elem(&offcputime_counts, &s->key);
+		if (!val) {
+			count_stat(&offcputime_stats, STACKS_STAT_MAP_FULL);
+			goto out;
+		}
+	}
+	__sync_fetch_and_add(&val->count, 1);
+	__sync_fetch_and_add(&val->ns, d);
+out:
+	bpf_map_delete_elem(&offcputime_start, &tid);
+}
+
+/* The waker, kept in the wakee's start (only a thread timed as blocked has one). */
+static __always_inline void waking(__u32 tid)
+{
+	struct offcpu_start *s = bpf_map_lookup_elem(&offcputime_start, &tid);
+
+	if (!s || !s->ts)
+		return;
+	s->key.waker_tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(&s->key.waker_comm, sizeof(s->key.waker_comm));
+}
+
+static __always_inline void on_exit(__u32 tid) { bpf_map_delete_elem(&offcputime_start, &tid); }
+
+SEC("?tp_btf/sched_switch")
+int BPF_PROG(offcputime_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_out(ctx, prev);
+	switch_in(next->pid);
+	return 0;
+}
+SEC("?tp_btf/sched_waking")
+int BPF_PROG(offcputime_waking_btf, struct task_struct *p) { waking(p->pid); return 0; }
+SEC("?tp_btf/sched_process_exit")
+int BPF_PROG(offcputime_exit_btf, struct task_struct *p) { on_exit(p->pid); return 0; }
+
+SEC("?raw_tp/sched_switch")
+int BPF_PROG(offcputime_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	switch_out(ctx, prev);
+	switch_in(BPF_CORE_READ(next, pid));
+	return 0;
+}
+SEC("?raw_tp/sched_waking")
+int BPF_PROG(offcputime_waking_raw, struct task_struct *p) { waking(BPF_CORE_READ(p, pid)); return 0; }
+SEC("?raw_tp/sched_process_exit")
+int BPF_PROG(offcputime_exit_raw, struct task_struct *p) { on_exit(BPF_CORE_READ(p, pid)); return 0; }
+
+/* Classic tracepoints give pids; at sched_switch the current task is the one leaving (prev). */
+SEC("?tracepoint/sched/sched_switch")
+int offcputime_switch_tp(struct trace_event_raw_sched_switch *ctx)
+{
+	switch_out(ctx, (struct task_struct *)bpf_get_current_task());
+	switch_in(ctx->next_pid);
+	return 0;
+}
+SEC("?tracepoint/sched/sched_waking")
+int offcputime_waking_tp(struct trace_event_raw_sched_wakeup_template *ctx) { waking(ctx->pid); return 0; }
+SEC("?tracepoint/sched/sched_process_exit")
+int offcputime_exit_tp(struct trace_event_raw_sched_process_template *ctx) { on_exit(ctx->pid); return 0; }
