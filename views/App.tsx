@@ -202,6 +202,13 @@ function drillOf(spec: AnyPanelSpec | undefined, grouped: boolean, row: Row | un
   return { target, view: spec.drillView?.(row, target) ?? {} };
 }
 
+/** The stack panel (profile) the selected row leads to, where it leads to one that runs, and how it opens. */
+function stacksOf(catalog: Catalog, frame: Frame, spec: AnyPanelSpec | undefined, grouped: boolean, row: Row | undefined): UiContext['stacksHere'] {
+  if (!spec?.drill || !row || grouped) return null;
+  const target = spec.drill(row).find((t) => catalog.spec(t)?.flame && frame.panels.some((p) => p.id === t));
+  return target === undefined ? null : { target, view: spec.drillView?.(row, target) ?? {} };
+}
+
 /** The users of a panel's rows (those with a USER column), most rows first. */
 function usersOf(spec: AnyPanelSpec | undefined, rows: readonly Row[]): string[] {
   if (!spec?.columns.some((c) => c.key === 'user')) return [];
@@ -322,6 +329,7 @@ export function App({
       ...(secondId ? { secondId } : {}),
       selectedCgroup: cgroupOfRow(t.baseSpec, t.grouping !== undefined, selected),
       drillHere: drillOf(t.baseSpec, t.grouping !== undefined, selected, homePanel?.id),
+      stacksHere: stacksOf(catalog, f, t.baseSpec, t.grouping !== undefined, selected),
       selectedProcess: processOf(t.baseSpec, t.grouping !== undefined && t.grouping !== null, selected),
       ...(homeSpec && homePanel
         ? {

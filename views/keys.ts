@@ -51,6 +51,7 @@ export type Action =
   | { type: 'toggleTree' }
   | { type: 'toggleEvents' }
   | { type: 'toggleFlame' }
+  | { type: 'openStacks' }
   | { type: 'nextUser' }
   | { type: 'cgroupOnly' }
   | { type: 'detail' }
@@ -152,6 +153,12 @@ export const BINDINGS: readonly Binding[] = [
     label: 'f',
     help: 'stack panels (profile, offcputime): the flame graph of the stacks shown (an icicle: the root on top, one line per depth, widths by weight; kernel red, user yellow, JIT green); ↑↓←→ select a frame, Enter zooms into it, Esc zooms out; again: the table',
     action: () => ({ type: 'toggleFlame' }),
+  },
+  {
+    keys: ['P'],
+    label: 'P',
+    help: "the selected process's profile (its stacks only): from home's top, pidstat and mpstat steps the busiest process's, from procs the selected one's (Enter there too)",
+    action: () => ({ type: 'openStacks' }),
   },
   {
     keys: ['K'],

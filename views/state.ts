@@ -101,6 +101,8 @@ export interface UiContext {
   selectedCgroup?: string | null;
   /** where Enter takes the selected row of a panel other than home (the cgroup panel: its processes), and how */
   drillHere?: { target: string; view: DrillView } | null;
+  /** the stack panel (profile) the selected row leads to, and how it opens (its process): where P goes */
+  stacksHere?: { target: string; view: DrillView } | null;
   /** the selected row's process, where the active panel signals processes (procs): what F9 F7 F8 act on */
   selectedProcess?: { pid: number; comm: string; nice: number; start: number; ended: boolean } | null;
 }
@@ -398,6 +400,12 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
       if (!target) return ctx.rowIds.length > 0 ? { ...pin(s), detail: true, scroll: 0 } : s;
       const view = row === undefined ? undefined : ctx.homeDrillView?.[row]?.[target];
       return openDrill(s, target, view);
+    }
+    case 'openStacks': {
+      // P: the selected process's profile (home's top, pidstat and mpstat steps: their busiest process).
+      const here = ctx.stacksHere;
+      if (!here || s.help || !ids.includes(here.target)) return s;
+      return openDrill(s, here.target, here.view);
     }
     case 'detail':
       if (s.help || s.detail || ctx.rowIds.length === 0) return s;

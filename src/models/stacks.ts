@@ -65,7 +65,7 @@ export interface StackRow extends Row {
   ns: number;
   /** profile: % of one CPU (samples ÷ (rate × seconds)); offcputime: % of the interval spent blocked here */
   pct: number | null;
-  /** the innermost frame: where the time went */
+  /** where the time went: the innermost frame (off-CPU: the innermost below the scheduler's own) */
   leaf: string;
   stack: readonly string[];
   kinds: string;
@@ -158,7 +158,7 @@ export function deriveStacks(kind: 'cpu' | 'offcpu') {
         samples,
         ns,
         pct: null,
-        leaf: e.stack.length > 0 ? e.stack[e.stack.length - 1]! : '[no stack]',
+        leaf: e.stack.length > 0 ? e.stack[siteOf(e, kind === 'offcpu' ? SCHEDULER : undefined)]! : '[no stack]',
         stack: e.stack,
         kinds: e.kinds,
         cut: e.cut,
@@ -192,15 +192,30 @@ export interface FunctionRow extends Row {
   processes: number;
 }
 
-/** Pure: the functions of these stacks, by self then total weight. */
-export function topFunctions(rows: readonly StackRow[]): FunctionRow[] {
+/**
+ * The scheduler's own frames at the tip of an off-CPU stack: every blocked stack ends in them, so the function a
+ * thread waited in is the first frame below them (do_nanosleep, ep_poll, io_schedule's caller).
+ */
+export const SCHEDULER = /^(__schedule|schedule|schedule_\w+|io_schedule\w*|preempt_schedule\w*|finish_task_switch[.\w]*|context_switch)$/;
+
+/** Where a row's time went: its innermost frame, or for an off-CPU stack the innermost one below the scheduler's. */
+export function siteOf(r: Pick<StackRow, 'stack'>, skip?: RegExp): number {
+  let i = r.stack.length - 1;
+  if (skip) while (i > 0 && skip.test(r.stack[i]!)) i--;
+  return i;
+}
+
+/** Pure: the functions of these stacks, by self then total weight (`skip`: tip frames that are not the site, as the scheduler's). */
+export function topFunctions(rows: readonly StackRow[], skip?: RegExp): FunctionRow[] {
   const fns = new Map<string, { name: string; kind: FrameKind; self: number; total: number; pids: Set<number> }>();
   let all = 0;
   for (const r of rows) {
     const w = weightOf(r);
     all += w;
     const seen = new Set<string>();
+    const site = siteOf(r, skip);
     r.stack.forEach((name, i) => {
+      if (i > site) return;
       if (name === CUT_FRAME) return;
       const kind = (r.kinds[i] ?? '?') as FrameKind;
       const id = `${kind}\u0000${name}`;
@@ -211,7 +226,7 @@ export function topFunctions(rows: readonly StackRow[]): FunctionRow[] {
         f.total += w;
         f.pids.add(r.pid);
       }
-      if (i === r.stack.length - 1) f.self += w;
+      if (i === site) f.self += w;
     });
   }
   const pct = (v: number): number | null => (all > 0 ? (v / all) * 100 : null);

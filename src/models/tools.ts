@@ -1,7 +1,7 @@
 /**
  * The BCC tools checklist (home's second page): the book's second checklist, one row per tool sixty has, each read
  * from the panel that is that tool (execsnoop, opensnoop, fsslower for ext4slower, biolatency, cachestat, tcplife,
- * tcpretrans, runqlat), with a verdict where one makes sense. Pure: rows from the panels'
+ * tcpretrans, runqlat, profile), with a verdict where one makes sense. Pure: rows from the panels'
  * readings of this tick.
  */
 import type { PanelReading } from '../sources/types.js';
@@ -45,6 +45,7 @@ export interface ToolPanels {
   biolatency: string;
   cachestat: string;
   runqlat: string;
+  profile: string;
 }
 
 /** Where a verdict turns: look from the first, bad from the second. */
@@ -77,10 +78,11 @@ export const TOOL_VERDICT_HELP: Readonly<Record<keyof ToolPanels, string>> = {
   cachestat: `page-cache hit ratio under 90 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[0]} misses/s look, under 50 % with ≥ ${TOOL_THRESHOLDS.cacheMissesPerS[1]} bad`,
   tcpretrans: `retransmits by the RTO timer look ≥ ${TOOL_THRESHOLDS.rtoPerS[0]}/s, bad ≥ ${TOOL_THRESHOLDS.rtoPerS[1]}/s (each stalls its connection for at least 200 ms); tail loss probes and ACK-driven recovery are counted but not graded; packet drops are listed by reason`,
   runqlat: `run-queue latency p99 look ≥ ${TOOL_THRESHOLDS.runqP99Ms[0]} ms, bad ≥ ${TOOL_THRESHOLDS.runqP99Ms[1]} ms (CPU saturation)`,
+  profile: 'where the CPU time goes: no verdict (the busiest process and the hottest function are named; Enter opens the flame graph with f)',
 };
 
 /** The book's tools that sixty does not have yet, in its order: said in the page's summary, not drawn as rows. */
-export const NOT_YET = ['profile'];
+export const NOT_YET: readonly string[] = [];
 
 const grade = (v: number | null, [look, bad]: readonly [number, number]): ToolVerdict => (v === null ? 'ok' : v >= bad ? 'bad' : v >= look ? 'look' : 'ok');
 const worse = (a: ToolVerdict, b: ToolVerdict): ToolVerdict => ['bad', 'look', 'ok', '-'].find((v) => v === a || v === b) as ToolVerdict;
@@ -215,6 +217,9 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
           : `p50 ≤${humanNs(v.p50_ns ?? null)} p99 ≤${humanNs(p99)}, mean ${humanNs(v.avg_ns ?? null)}; ${(v.waiting_mean ?? 0).toFixed(2)} tasks waiting`;
       return { reading, verdict, why: verdict === 'ok' ? '' : 'tasks wait for a CPU', value: p99 === null ? null : p99 / 1e6 };
     },
+
+    // Where the CPU time goes, as its summary says it: informative, no verdict.
+    profile: (p) => ({ reading: p.summary.text, verdict: 'ok', why: '', value: p.summary.values.busy_cpus ?? null }),
   };
   for (const tool of Object.keys(makers) as (keyof ToolPanels)[]) add(tool, makers[tool]);
   return rows;

@@ -25,6 +25,7 @@ import { workloadOf } from '../models/workload.js';
 import { execsnoopPanel } from './execsnoop.js';
 import { filetopPanel } from './filetop.js';
 import { procsPanel } from './procs.js';
+import { profilePanel } from './profile.js';
 import { runqlatPanel } from './runqlat.js';
 import { runqlenPanel } from './runqlen.js';
 import { softirqsPanel } from './softirqs.js';
@@ -275,13 +276,13 @@ const EXPLAINED_BY: Readonly<Record<StepId, readonly { id: string }[]>> = {
   uptime: [procsPanel, runqlatPanel, runqlenPanel],
   dmesg: [],
   vmstat: [procsPanel, runqlatPanel, runqlenPanel],
-  mpstat: [procsPanel, runqlatPanel, runqlenPanel, softirqsPanel],
-  pidstat: [procsPanel, execsnoopPanel, filetopPanel],
+  mpstat: [procsPanel, profilePanel, runqlatPanel, runqlenPanel, softirqsPanel],
+  pidstat: [procsPanel, profilePanel, execsnoopPanel, filetopPanel],
   iostat: [biotopPanel, biolatencyPanel, fsslowerPanel, procsPanel, filetopPanel],
   free: [procsPanel, cachestatPanel, cachetopPanel],
   'sar-dev': [tcptopPanel, softirqsPanel],
   'sar-tcp': [tcptopPanel, tcpretransPanel, tcplifePanel],
-  top: [procsPanel, execsnoopPanel, runqlatPanel, runqlenPanel],
+  top: [procsPanel, profilePanel, execsnoopPanel, runqlatPanel, runqlenPanel],
 };
 /** A step's explanation, with the panel that names its cause first where the step's figures say which (retransmits). */
 function explainedBy(row: ChecklistRow): string {
@@ -340,15 +341,20 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
   drillView: (row, target) =>
     target === procsPanel.id
       ? procsViewOf(row)
-      : target === cgroupsPanel.id && typeof row.fields.pressure_cgroup === 'string'
-        ? {
-            sort: {
-              key: `${row.fields.pressure_resource === 'mem' ? 'mem' : row.fields.pressure_resource === 'io' ? 'io' : 'cpu'}_some_pct`,
-              descending: true,
-            },
-            select: row.fields.pressure_cgroup,
-          }
-        : undefined,
+      : target === profilePanel.id
+        ? // P: the busiest process's profile (its stacks only), where the step names one.
+          typeof row.fields.culprit_pid === 'number'
+          ? { pid: row.fields.culprit_pid }
+          : undefined
+        : target === cgroupsPanel.id && typeof row.fields.pressure_cgroup === 'string'
+          ? {
+              sort: {
+                key: `${row.fields.pressure_resource === 'mem' ? 'mem' : row.fields.pressure_resource === 'io' ? 'io' : 'cpu'}_some_pct`,
+                descending: true,
+              },
+              select: row.fields.pressure_cgroup,
+            }
+          : undefined,
   tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
   columns: [
     {

@@ -7,7 +7,7 @@
 import type { BpfObject } from '../native.js';
 import { humanCount, humanNs, percent } from '../format.js';
 import { STACK_RECORDS, type StackLayouts } from '../records/stacks.js';
-import { deriveStacks, foldedStacks, topFunctions, weightOf, type StackRow, type StackSample } from '../models/stacks.js';
+import { deriveStacks, foldedStacks, SCHEDULER, topFunctions, weightOf, type StackRow, type StackSample } from '../models/stacks.js';
 import {
   createStackReader,
   cutColumn,
@@ -54,7 +54,7 @@ export function offcputimeSummary(rows: readonly StackRow[], stats: PanelStats, 
   const blocked = rows.reduce((a, r) => a + r.ns, 0);
   const waits = rows.reduce((a, r) => a + r.samples, 0);
   const threads = elapsedNs > 0 ? blocked / elapsedNs : null;
-  const fns = topFunctions(rows);
+  const fns = topFunctions(rows, SCHEDULER);
   let top: StackRow | undefined;
   for (const r of rows) if (r.ns > (top?.ns ?? 0)) top = r;
   const lost = lostWords(stats);

@@ -4,6 +4,7 @@
  * how long), and the processes that started and ended between two readings (an exit hook), as rows of their own.
  */
 import type { BpfObject } from '../native.js';
+import { profilePanel } from './profile.js';
 import { decodeCounterArray, type RecordLayout } from '../records/layout.js';
 import { parseCmdline, parsePasswd, parsePidIo, parsePidStatFull, parsePidStatus } from '../records/procpid.js';
 import { decodeExits, decodeWaits, PROCS_RECORDS, PROCS_SLOTS, type ProcsLayouts } from '../records/procs.js';
@@ -490,6 +491,9 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
   trendOf: { label: 'CPU % (100 = one CPU)', format: (v) => `${v.toFixed(0)}%` },
   quiet: (row) => row.exited,
   signals: true,
+  // Enter: the process's profile (its stacks, its flame graph), one process's rows; i: its detail.
+  drill: () => [profilePanel.id],
+  drillView: (r) => ({ pid: r.tgid || r.pid }),
   // A process under its parent (a thread under its process); a subtree's CPU and memory summed.
   tree: { parent: (r) => String(r.tgid !== r.pid ? r.tgid : r.ppid), name: 'comm', sums: { cpu_pct: 'SUB%', rss_bytes: 'SUBRSS' } },
   tone: (row) => ((row.wait_pct ?? 0) >= 50 ? 'bad' : (row.wait_pct ?? 0) >= 10 ? 'look' : null),

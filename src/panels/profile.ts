@@ -85,7 +85,7 @@ export function profileSummary(rows: readonly StackRow[], stats: PanelStats, ela
 }
 
 /** The top functions' table: shared by profile (weights in CPU time) and offcputime (time blocked). */
-export function functionsView(what: { self: string; total: string; unit: string }): SecondView<FunctionRow> {
+export function functionsView(what: { self: string; total: string; unit: string; skip?: RegExp }): SecondView<FunctionRow> {
   const timeCol = (key: 'self' | 'total', title: string, help: string): Column<FunctionRow> => ({
     key,
     title,
@@ -164,7 +164,7 @@ export function functionsView(what: { self: string; total: string; unit: string 
       { label: 'self', value: (r) => `${humanNs(r.self)} (${percent(r.self_pct)}%)` },
       { label: 'total', value: (r) => `${humanNs(r.total)} (${percent(r.total_pct)}%), in ${r.processes} processes` },
     ],
-    rows: (rows: readonly StackRow[]) => topFunctions(rows),
+    rows: (rows: readonly StackRow[]) => topFunctions(rows, what.skip),
   };
 }
 

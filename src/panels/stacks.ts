@@ -24,6 +24,13 @@ const STACKS_GC_AT = 0.5;
 /** A counter gone from the kernel without being taken out (never, but for a map emptied by hand) is forgotten after this long. */
 const FORGET_NS = 60e9;
 
+/**
+ * The innermost frames of a stack taken in a tracepoint that are the tracing itself, not the traced: the BPF program,
+ * the trampolines and iterators that call it (offcputime's stacks start at __schedule, as the BCC tool's).
+ */
+const TRACING =
+  /^(bpf_prog_|bpf_trace_run|__bpf_trace_|__traceiter_|trace_call_bpf|perf_trace_|perf_tp_event|__perf_event_overflow|perf_swevent|bpf_overflow_handler|__bpf_prog_run|trace_event_raw_event_)/;
+
 /** The names of a stack object's maps. */
 export interface StackMaps<M extends string> {
   counts: M;
@@ -116,6 +123,14 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
   let stacksDeleted = 0;
   let readings = 0;
 
+  /** A kernel stack's frames, without the tracing machinery that took it (the BPF program, the tracepoint's call). */
+  const kernelStackOf = (addrs: readonly bigint[]): Frame[] => {
+    const frames = addrs.map((a) => ({ name: kernel.name(a), kind: 'k' as const }));
+    let skip = 0;
+    while (skip < frames.length && TRACING.test(frames[skip]!.name)) skip++;
+    return skip < frames.length ? frames.slice(skip) : frames;
+  };
+
   const entryOf = (c: StackCount): StackEntry => {
     const cg = c.cgroup ? cgroupOf(c.cgroup) : { cgroup: '', workload: '' };
     const k = c.kernelStack >= 0 ? kernelFrames.get(c.kernelStack) : undefined;
@@ -157,11 +172,7 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
       if (kept.has(c.key)) continue;
       if (c.kernelStack >= 0 && !kernelFrames.has(c.kernelStack)) {
         const addrs = stacks.get(c.kernelStack);
-        if (addrs)
-          kernelFrames.set(
-            c.kernelStack,
-            addrs.map((a) => ({ name: kernel.name(a), kind: 'k' as const })),
-          );
+        if (addrs) kernelFrames.set(c.kernelStack, kernelStackOf(addrs));
       }
       if (c.userStack >= 0 && !userFrames.has(`${c.tgid}:${c.userStack}`) && stacks.has(c.userStack)) {
         const list = byProcess.get(c.tgid) ?? [];

@@ -12,6 +12,7 @@ import { fsslowerPanel } from './fsslower.js';
 import { tcplifePanel } from './tcplife.js';
 import { tcpretransPanel } from './tcpretrans.js';
 import { runqlatPanel } from './runqlat.js';
+import { profilePanel } from './profile.js';
 import { deriveTools, NOT_YET, TOOL_VERDICT_HELP, type ToolPanels, type ToolRow, type ToolsSample } from '../models/tools.js';
 import type { PanelDef, Summary } from './types.js';
 
@@ -25,6 +26,7 @@ const IDS: ToolPanels = {
   biosnoop: biosnoopPanel.id,
   cachestat: cachestatPanel.id,
   runqlat: runqlatPanel.id,
+  profile: profilePanel.id,
 };
 
 const ORDER: Record<string, number> = { bad: 3, look: 2, ok: 1, '-': 0 };
@@ -34,7 +36,7 @@ function toolsSummary(rows: readonly ToolRow[]): Summary {
   const look = rows.filter((r) => r.verdict === 'look').length;
   const text =
     `the BCC tools checklist: ${rows.length} tools, ${bad} bad, ${look} to look at (Enter opens one; h: the 60-second checklist)` +
-    `; not in sixty yet: ${NOT_YET.join(', ')}`;
+    (NOT_YET.length ? `; not in sixty yet: ${NOT_YET.join(', ')}` : '');
   return { text, values: { bad, look } };
 }
 

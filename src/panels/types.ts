@@ -167,7 +167,7 @@ export interface PanelSpec<R extends Row = Row> {
   /** its rows are processes (pid, comm, nice, start_s, exited): F9 signals the selected one, F7 F8 renice it */
   signals?: boolean;
   /** how a panel that `drill` names opens from this row: its sort, and the row it selects (by row id) */
-  drillView?: (row: R, target: string) => { sort?: SortSpec; select?: string; cgroup?: string } | undefined;
+  drillView?: (row: R, target: string) => { sort?: SortSpec; select?: string; cgroup?: string; pid?: number } | undefined;
   /** the cgroup a row belongs to (its path): what `c` and --cgroup filter on, and what grouping by cgroup groups */
   cgroupOf?: (row: R) => string | null;
   /** rows drawn in a warning colour: 'bad' (red) or 'look' (yellow), as the checklist's verdicts */

@@ -34,8 +34,12 @@ interface Named extends Frame {
   fp: number;
 }
 
-/** The frame that stands for a caller the frame-pointer walk could not see (a leaf that keeps no frame pointer). */
-export const UNSEEN_CALLER = '[caller not seen]';
+/**
+ * The frame that stands for the callers a frame-pointer walk could not see: below a function that keeps no frame
+ * pointer but never touched it (a system call's wrapper), the walk reads the frame of the first caller that keeps one,
+ * and the callers between (one or more) are not seen.
+ */
+export const UNSEEN_CALLER = '[callers not seen]';
 
 export type SymbolizeFile = (path: string, offsets: readonly number[]) => FileSymbols;
 
@@ -170,7 +174,10 @@ export class UserSymbols {
         f.addrs.forEach((a, i) => {
           const n = r.ok ? r.names[i] : null;
           const fp = r.ok ? (r.framePointer?.[i] ?? -1) : -1;
-          st.names.set(a, n ? { name: escapeControl(n), kind: 'u', fp } : { name: `${escapeControl(base(path))}+0x${f.offsets[i]!.toString(16)}`, kind: '?', fp });
+          st.names.set(
+            a,
+            n ? { name: escapeControl(n), kind: 'u', fp } : { name: `${escapeControl(base(path))}+0x${f.offsets[i]!.toString(16)}`, kind: '?', fp },
+          );
         });
       }
     }

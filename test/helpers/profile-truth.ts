@@ -6,15 +6,16 @@
  *     unseen), and no frame is named but the program's own functions;
  *   - one-byte reads of /dev/zero: the kernel's read path (vfs_read) in most of its samples;
  *   - a Node process started with --perf-basic-prof: its hot JavaScript function named from the perf map;
- *   - offcputime: a thread that sleeps 10 × 100 ms in nanosleep, called from sleep_here: its time blocked in stacks
- *     with nanosleep within 5 % of what it measured around its sleeps, with do_nanosleep in the kernel stack.
+ *   - offcputime: a thread that sleeps 10 × 100 ms in nanosleep: its time blocked in stacks with do_nanosleep within
+ *     5 % of what it measured around its sleeps, one wait a sleep, in the C library's nanosleep in its thread.
  * Profile samples at 999 Hz for its truth (49 Hz gives about 100 samples a second a CPU: a 70/30 split would be
  * known to ±4 points only).
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import type { Engine } from '../../src/engine.js';
+import type { Frame } from '../../src/frame.js';
 import { CUT_FRAME, type StackRow } from '../../src/models/stacks.js';
 import { profileView } from '../../src/panels/profile.js';
 import { UNSEEN_CALLER } from '../../src/symbols/user.js';
@@ -47,7 +48,8 @@ const sum = (rows: readonly StackRow[]): number => rows.reduce((a, r) => a + r.s
 const user = (r: StackRow): string[] => r.stack.filter((_, i) => r.kinds[i] !== 'k');
 /** The innermost user frame: the function the process was running (or in a system call from). */
 const userLeaf = (r: StackRow): string | undefined => user(r).at(-1);
-const top = (rows: readonly StackRow[]): string => (rows[0] ? `${rows[0].samples} in ${[...rows[0].stack].reverse().join(" ← ")} (${rows[0].cut ?? "whole"})` : "-");
+const top = (rows: readonly StackRow[]): string =>
+  rows[0] ? `${rows[0].samples} in ${[...rows[0].stack].reverse().join(' ← ')} (${rows[0].cut ?? 'whole'})` : '-';
 const pct = (n: number, of: number): number => (of > 0 ? (n / of) * 100 : 0);
 
 export async function profileGroundTruth(engine: Engine): Promise<string> {
@@ -101,17 +103,30 @@ export async function profileGroundTruth(engine: Engine): Promise<string> {
     const n = of(bare);
     const nTotal = sum(n);
     // Its own functions, and the C library's it calls (its CPU clock: clock_gettime, in the C library or the vDSO).
-    const own = new Set([CUT_FRAME, UNSEEN_CALLER, 'work70', 'work30', 'main', '__libc_start_call_main', '__libc_start_main', 'clock_gettime', '__clock_gettime']);
+    const own = new Set([
+      CUT_FRAME,
+      UNSEEN_CALLER,
+      'work70',
+      'work30',
+      'main',
+      '__libc_start_call_main',
+      '__libc_start_main',
+      'clock_gettime',
+      '__clock_gettime',
+    ]);
     const ownName = (f: string): boolean => own.has(f) || f.startsWith('[vdso]') || f.startsWith('__vdso_clock_gettime');
     const said = sum(n.filter((r) => r.cut !== null || r.stack.includes(UNSEEN_CALLER)));
     const strangers = [...new Set(n.flatMap((r) => r.stack.filter((f, i) => r.kinds[i] !== 'k' && !ownName(f))))];
     const report2 = `burn (no frame pointers): ${nTotal} samples, ${pct(said, nTotal).toFixed(1)} % in stacks that say they are not whole; top ${top(n)}`;
     assert.ok(nTotal >= 300, `enough samples: ${report2}`);
     assert.ok(pct(said, nTotal) >= 90, `its rows say the stacks are cut: ${report2}`);
-    assert.deepEqual(strangers, [], `no frame is named but its own (${strangers.join(", ")}): ${report2}`);
+    assert.deepEqual(strangers, [], `no frame is named but its own (${strangers.join(', ')}): ${report2}`);
     // Its CPU is in its two functions, but for the clock it reads between calls (a system call: more of it at -O2, whose
     // loops run faster).
-    assert.ok(pct(sum(n.filter((r) => userLeaf(r) === 'work70' || userLeaf(r) === 'work30')), nTotal) >= 50, `its innermost frames are its functions: ${report2}`);
+    assert.ok(
+      pct(sum(n.filter((r) => userLeaf(r) === 'work70' || userLeaf(r) === 'work30')), nTotal) >= 50,
+      `its innermost frames are its functions: ${report2}`,
+    );
 
     // 3. The kernel's read path.
     const z = of(zr);
@@ -148,23 +163,42 @@ export async function offcputimeGroundTruth(engine: Engine): Promise<string> {
   const sleeps = 10;
   const ms = 100;
   engine.tick();
-  let pid = 0;
-  const slept = await new Promise<number>((resolve, reject) => {
-    const c = execFile(bin, [String(sleeps), String(ms)], { encoding: 'utf8' }, (err, out) => (err ? reject(err) : resolve(Number(out.trim()))));
-    pid = c.pid ?? 0;
-  });
-  const frame = engine.tick();
+  // It prints what it measured once its sleeps are done, and lives on until its input closes.
+  const child = spawn(bin, [String(sleeps), String(ms)], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const pid = child.pid ?? 0;
+  let frame: Frame;
+  let slept: number;
+  try {
+    slept = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('\n')) resolve(Number(out.trim()));
+      });
+      child.on('exit', (code) => reject(new Error(`sleeper exited (${code}) before it said how long it slept`)));
+    });
+    frame = engine.tick();
+  } finally {
+    child.stdin!.end();
+    child.kill('SIGKILL');
+  }
   const p = frame.panels[0]!;
   assert.equal(p.status, 'ok', p.reason ?? '');
   const rows = (p.rows as StackRow[]).filter((r) => r.pid === pid);
   const inSleep = rows.filter((r) => r.stack.some((f, i) => r.kinds[i] === 'k' && f === 'do_nanosleep'));
   const blocked = inSleep.reduce((a, r) => a + r.ns, 0);
   const waits = inSleep.reduce((a, r) => a + r.samples, 0);
-  const withCaller = inSleep.filter((r) => r.stack.includes('sleep_here')).reduce((a, r) => a + r.ns, 0);
+  // The call it slept in, in the thread it slept in: the C library's nanosleep (its wrappers keep no frame pointer: the
+  // callers between it and the thread's function, sleep_here among them, are marked unseen, not guessed).
+  const withCaller = inSleep
+    .filter((r) => r.stack.some((f) => /^(clock_)?nanosleep$/.test(f)) && r.stack.includes('sleeper') && r.stack.includes('start_thread'))
+    .reduce((a, r) => a + r.ns, 0);
   const top = inSleep[0];
-  const report = `sleeper: ${sleeps} × ${ms} ms, measured ${(slept / 1e6).toFixed(1)} ms; sixty ${(blocked / 1e6).toFixed(1)} ms in ${waits} waits under do_nanosleep (${pct(blocked - slept, slept).toFixed(2)} %), ${pct(withCaller, blocked).toFixed(0)} % with sleep_here; stack ${top ? [...top.stack].reverse().join(' ← ') : '-'}; woken by ${top?.waker ?? '-'}`;
+  const report = `sleeper: ${sleeps} × ${ms} ms, measured ${(slept / 1e6).toFixed(1)} ms; sixty ${(blocked / 1e6).toFixed(1)} ms in ${waits} waits under do_nanosleep (${pct(blocked - slept, slept).toFixed(2)} %), ${pct(withCaller, blocked).toFixed(0)} % in nanosleep ← sleeper ← start_thread; stack ${top ? [...top.stack].reverse().join(' ← ') : '-'} (${top?.cut ?? 'whole'}); woken by ${top?.waker ?? '-'}; stats ${JSON.stringify(p.stats)}`;
   assert.ok(Math.abs(blocked - slept) <= slept * 0.05, `blocked time within 5 %: ${report}`);
   assert.equal(waits, sleeps, `one wait a sleep: ${report}`);
   assert.equal(top?.state, 'S', `asleep, interruptibly: ${report}`);
+  assert.ok(pct(withCaller, blocked) >= 90, `the call it slept in, in its thread: ${report}`);
+  assert.ok(/^_*schedule$/.test(top?.stack.at(-1) ?? ''), `the kernel stack starts where it went to sleep, not in the tracing: ${report}`);
   return report;
 }

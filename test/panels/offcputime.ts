@@ -17,7 +17,12 @@ function offcputimeSamples(): StackSample[] {
         state: 'S',
         waker: 'postgres 5152',
       }),
-      stackEntry('c', k, 30, 'dd', 6161, ['[stack cut]', 'read', 'vfs_read', 'blk_mq_submit_bio', 'io_schedule'], '?ukkk', { ns: 0.2e9 * k, state: 'D', waker: 'ksoftirqd/0 14', cut: 'astray' }),
+      stackEntry('c', k, 30, 'dd', 6161, ['[stack cut]', 'read', 'vfs_read', 'blk_mq_submit_bio', 'io_schedule'], '?ukkk', {
+        ns: 0.2e9 * k,
+        state: 'D',
+        waker: 'ksoftirqd/0 14',
+        cut: 'astray',
+      }),
     ],
     stats: { samples: 240 * k },
     hz: 0,

@@ -5,8 +5,32 @@ import { atRate, profileGroundTruth, PROFILE_TRUTH_HZ } from '../helpers/profile
 import { using, type PanelFixture } from './kit.js';
 
 /** A stack's counter after k seconds at `per` samples a second. */
-export function stackEntry(key: string, k: number, per: number, comm: string, pid: number, stack: string[], kinds: string, o: Partial<StackEntry> = {}): StackEntry {
-  return { key, tgid: pid, comm, cgroup: '/user.slice', workload: 'user.slice', kthread: false, count: per * k, ns: 0, state: null, waker: null, stack, kinds, cut: null, ...o };
+export function stackEntry(
+  key: string,
+  k: number,
+  per: number,
+  comm: string,
+  pid: number,
+  stack: string[],
+  kinds: string,
+  o: Partial<StackEntry> = {},
+): StackEntry {
+  return {
+    key,
+    tgid: pid,
+    comm,
+    cgroup: '/user.slice',
+    workload: 'user.slice',
+    kthread: false,
+    count: per * k,
+    ns: 0,
+    state: null,
+    waker: null,
+    stack,
+    kinds,
+    cut: null,
+    ...o,
+  };
 }
 
 export function profileSamples(): StackSample[] {

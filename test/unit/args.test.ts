@@ -126,7 +126,7 @@ test('snapshots, recordings and replay: the options, and what does not go togeth
     [['--replay', 'a', '--record', 'b'], /--record does not go with it/],
     [['--replay', 'a', '--tier', 'tcptop=raw_tp'], /--tier does not go with it/],
     [['--csv-dir', 'd'], /--csv-dir is for --format csv/],
-    [['--format', 'xml'], /json, text or csv/],
+    [['--format', 'xml'], /json, text, csv or folded/],
     [['--replay'], /needs a value/],
     [['--record', ''], /needs a path/],
   ];

@@ -11,7 +11,17 @@ import { decodeStackCounts, decodeStacks, EFAULT, STACK_RECORDS, STACKS_NONE, ty
 import { kernelName, KernelSymbols, parseKallsyms } from '../../src/symbols/kernel.js';
 import { mappingOf, parseMaps, parsePerfMap, perfMapName } from '../../src/symbols/maps.js';
 import { UNSEEN_CALLER, UserSymbols, type SymbolizeFile } from '../../src/symbols/user.js';
-import { CUT_FRAME, deriveStacks, foldedStacks, joinStack, rowId, topFunctions, type StackEntry, type StackRow, type StackSample } from '../../src/models/stacks.js';
+import {
+  CUT_FRAME,
+  deriveStacks,
+  foldedStacks,
+  joinStack,
+  rowId,
+  topFunctions,
+  type StackEntry,
+  type StackRow,
+  type StackSample,
+} from '../../src/models/stacks.js';
 import { createStackReader, stackText, stateName } from '../../src/panels/stacks.js';
 import { nextRate, PROFILE_RATES } from '../../src/panels/profile.js';
 import type { BpfObject, MapRead } from '../../src/native.js';
@@ -51,7 +61,12 @@ const read = (keys: Buffer[], values: Buffer[], keySize: number, valueSize: numb
 });
 
 test('counters decode with negative stack ids (errors) and the kernel-thread flag', () => {
-  const r = read([keyOf({ tgid: 7, user: -EFAULT, kernel: 3, comm: 'a' }), keyOf({ tgid: 2, user: STACKS_NONE, kernel: 4, comm: 'kworker/0:1', flags: 1 })], [valOf(5), valOf(1)], L.key.size, 16);
+  const r = read(
+    [keyOf({ tgid: 7, user: -EFAULT, kernel: 3, comm: 'a' }), keyOf({ tgid: 2, user: STACKS_NONE, kernel: 4, comm: 'kworker/0:1', flags: 1 })],
+    [valOf(5), valOf(1)],
+    L.key.size,
+    16,
+  );
   const [a, b] = decodeStackCounts(r, L, 'counts');
   assert.equal(a!.userStack, -EFAULT);
   assert.equal(a!.kernelStack, 3);
@@ -218,7 +233,16 @@ test('a stack that ends short of main says so; a stack the map had no room for s
   const lost = joinStack(null, [{ name: 'vfs_read', kind: 'k' }], -17, 2, false);
   assert.equal(lost.cut, 'user lost');
   assert.deepEqual(lost.stack, [CUT_FRAME, 'vfs_read']);
-  const kthread = joinStack(null, [{ name: 'worker_thread', kind: 'k' }, { name: 'kthread', kind: 'k' }], STACKS_NONE, 3, true);
+  const kthread = joinStack(
+    null,
+    [
+      { name: 'worker_thread', kind: 'k' },
+      { name: 'kthread', kind: 'k' },
+    ],
+    STACKS_NONE,
+    3,
+    true,
+  );
   assert.equal(kthread.cut, null);
   assert.deepEqual(kthread.stack, ['kthread', 'worker_thread']);
 });
@@ -266,7 +290,9 @@ test('rows: the interval’s samples per stack of functions, counters that name 
 
 test('offcputime rows: time blocked and waits, kernel threads left out unless asked', () => {
   const prev = sample([entry({ key: 'a', count: 1, ns: 1e6, stack: ['nanosleep'] }), entry({ key: 'k', count: 1, ns: 0, stack: ['worker'], kthread: true })]);
-  const cur = { ...sample([entry({ key: 'a', count: 3, ns: 201e6, stack: ['nanosleep'] }), entry({ key: 'k', count: 5, ns: 9e8, stack: ['worker'], kthread: true })]) };
+  const cur = {
+    ...sample([entry({ key: 'a', count: 3, ns: 201e6, stack: ['nanosleep'] }), entry({ key: 'k', count: 5, ns: 9e8, stack: ['worker'], kthread: true })]),
+  };
   const rows = deriveStacks('offcpu')(cur, prev, 1e9);
   assert.deepEqual(
     rows.map((r) => [r.leaf, r.samples, r.ns, r.pct]),
@@ -310,7 +336,10 @@ test('folded stacks: comm first, kernel and JIT frames annotated, separators out
     [row(['main', 'read', 'vfs_read'], 3, 'uuk'), row(['JS:*fib /a b.js:1'], 5, 'j', 'node'), row(['main', 'read', 'vfs_read'], 2, 'uuk')],
     (r) => r.samples,
   );
-  assert.deepEqual(lines, ['burn;main;read;vfs_read_[k] 5', 'node;JS:*fib_/a_b.js:1_[j] 5'].sort((a, b) => (a < b ? -1 : 1)));
+  assert.deepEqual(
+    lines,
+    ['burn;main;read;vfs_read_[k] 5', 'node;JS:*fib_/a_b.js:1_[j] 5'].sort((a, b) => (a < b ? -1 : 1)),
+  );
 });
 
 test('the stack column reads innermost first and says where it was cut', () => {

@@ -19,6 +19,7 @@ const IDS: ToolPanels = {
   biosnoop: 's',
   cachestat: 'c',
   runqlat: 'r',
+  profile: 'p',
 };
 
 const reading = (id: string, over: Partial<PanelReading>): PanelReading => ({
@@ -76,6 +77,7 @@ test('rows in the book’s order; verdicts from each panel’s figures; a panel 
       [7, 'tcplife', 't', '-'],
       [8, 'tcpretrans', 'x', '-'],
       [9, 'runqlat', 'r', '-'],
+      [10, 'profile', 'p', '-'],
     ],
   );
   assert.equal(rows[0]!.reading, '150 execs/s, most: make → cc1 120/s');
@@ -95,8 +97,9 @@ test("the fixture's readings: every tool a row, the standby one without a verdic
     biosnoop: 'biosnoop',
     cachestat: 'cachestat',
     runqlat: 'runqlat',
+    profile: 'profile',
   });
-  assert.equal(rows.length, 9);
+  assert.equal(rows.length, 10);
   assert.equal(rows.find((r) => r.tool === 'cachestat')!.verdict, '-');
 });
 
