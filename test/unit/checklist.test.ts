@@ -19,6 +19,7 @@ import { tcptopPanel } from '../../src/panels/tcptop.js';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { deriveChecklist, type ChecklistRow } from '../../src/models/checklist.js';
+import { profilePanel } from '../../src/panels/profile.js';
 import { procsPanel } from '../../src/panels/procs.js';
 import { runqlatPanel } from '../../src/panels/runqlat.js';
 import { homePanel, homeStats } from '../../src/panels/home.js';
@@ -126,7 +127,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     rows.every((r) => r.explains === ''),
     'the model names no panel',
   );
-  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life, retrans, fsslow, cstat] = [
+  const [runq, soft, file, bio, cache, tcp2, ps, lat, exec, biolat, life, retrans, fsslow, cstat, prof] = [
     runqlenPanel,
     softirqsPanel,
     filetopPanel,
@@ -141,6 +142,7 @@ test('each step over a known interval: the figures the tools would print', () =>
     tcpretransPanel,
     fsslowerPanel,
     cachestatPanel,
+    profilePanel,
   ].map((p) => p.id);
   assert.deepEqual(
     homePanel.derive(checklistSample(1), checklistSample(0), 2e9).map((r) => r.explains),
@@ -148,14 +150,14 @@ test('each step over a known interval: the figures the tools would print', () =>
       `${ps},${lat},${runq}`,
       '',
       `${ps},${lat},${runq}`,
-      `${ps},${lat},${runq},${soft}`,
-      `${ps},${exec},${file}`,
+      `${ps},${prof},${lat},${runq},${soft}`,
+      `${ps},${prof},${exec},${file}`,
       `${bio},${biolat},${fsslow},${ps},${file}`,
       `${ps},${cstat},${cache}`,
       `${tcp2},${soft}`,
       // It retransmits (10/s): the panel that names the connections first.
       `${retrans},${tcp2},${life}`,
-      `${ps},${exec},${lat},${runq}`,
+      `${ps},${prof},${exec},${lat},${runq}`,
     ],
   );
   // With no retransmit in the interval, the connections' traffic first.
@@ -192,12 +194,14 @@ test('verdicts at their thresholds; steps that need an interval say so; an unrea
 
 test('the home panel: rows, the header figures in its stats, its drill targets', () => {
   const rows = homePanel.derive(checklistSample(1), checklistSample(0), 2e9);
-  assert.deepEqual(homePanel.drill!(byId(rows, 'mpstat')), ['procs', 'runqlat', 'runqlen', 'softirqs']);
+  assert.deepEqual(homePanel.drill!(byId(rows, 'mpstat')), ['procs', 'profile', 'runqlat', 'runqlen', 'softirqs']);
   assert.deepEqual(homePanel.drill!(byId(rows, 'dmesg')), []);
   // The process panel opens sorted by what the step is about, with the step's culprit selected.
   assert.deepEqual(homePanel.drillView!(byId(rows, 'mpstat'), 'procs'), { sort: { key: 'cpu_pct', descending: true }, select: '42' });
   assert.deepEqual(homePanel.drillView!(byId(rows, 'free'), 'procs')?.sort, { key: 'rss_bytes', descending: true });
   assert.equal(homePanel.drillView!(byId(rows, 'mpstat'), 'runqlen'), undefined);
+  // P: the busiest process's profile, its stacks only.
+  assert.deepEqual(homePanel.drillView!(byId(rows, 'mpstat'), 'profile'), { pid: 42 });
   const st = homeStats(checklistSample(1), checklistSample(0));
   assert.deepEqual([st.load1, st.cpus, st.mem_total_kb, st.cpu1_busy_pct, st.cpu0_soft_pct], [3, 2, 16e6, 100, 4]);
   assert.match(homePanel.summarize(rows, {}, 2e9).text, /^look: uptime, vmstat, mpstat, pidstat, sar-tcp, top$/);
