@@ -52,6 +52,13 @@ export interface StackSample {
   cpus: number;
   /** offcputime: kernel threads are listed */
   kthreads: boolean;
+  /** when the counters were read (monotonic ns): an interval is the time between two readings, not between ticks */
+  readNs?: number;
+}
+
+/** The time between two readings (the tick's own when a sample has no time of its own). */
+export function windowOf(sample: StackSample, previous: StackSample | undefined, elapsedNs: number): number {
+  return previous?.readNs !== undefined && sample.readNs !== undefined && sample.readNs > previous.readNs ? sample.readNs - previous.readNs : elapsedNs;
 }
 
 export interface StackRow extends Row {
@@ -131,9 +138,11 @@ export function rowId(text: string): string {
  * stack of functions, as a person reads it.
  */
 export function deriveStacks(kind: 'cpu' | 'offcpu') {
-  return (sample: StackSample, previous: StackSample | undefined, elapsedNs: number): StackRow[] => {
+  return (sample: StackSample, previous: StackSample | undefined, tickNs: number): StackRow[] => {
     if (!previous) return [];
     const prev = new Map(previous.entries.map((e) => [e.key, e]));
+    // Over the time between the two readings: a reading late in its tick (after a slow panel) covers more than the tick.
+    const elapsedNs = windowOf(sample, previous, tickNs);
     const seconds = elapsedNs / 1e9;
     const byStack = new Map<string, StackRow>();
     for (const e of sample.entries) {

@@ -50,7 +50,8 @@ const TIERS: readonly Tier<Programs>[] = [
   },
 ];
 
-export function offcputimeSummary(rows: readonly StackRow[], stats: PanelStats, elapsedNs: number): Summary {
+export function offcputimeSummary(rows: readonly StackRow[], stats: PanelStats, tickNs: number): Summary {
+  const elapsedNs = stats.window_ns || tickNs;
   const blocked = rows.reduce((a, r) => a + r.ns, 0);
   const waits = rows.reduce((a, r) => a + r.samples, 0);
   const threads = elapsedNs > 0 ? blocked / elapsedNs : null;

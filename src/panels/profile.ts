@@ -51,9 +51,10 @@ const TIERS: readonly Tier<Programs>[] = [
   },
 ];
 
-export function profileSummary(rows: readonly StackRow[], stats: PanelStats, elapsedNs: number): Summary {
+export function profileSummary(rows: readonly StackRow[], stats: PanelStats, tickNs: number): Summary {
   const hz = stats.hz ?? PROFILE_HZ;
-  const seconds = elapsedNs / 1e9;
+  // Over the time between the panel's two readings, as its rows are.
+  const seconds = (stats.window_ns || tickNs) / 1e9;
   const busy = rows.reduce((a, r) => a + r.samples, 0);
   const capacity = hz * seconds * (stats.cpus ?? 1);
   const busyCpus = seconds > 0 && hz > 0 ? busy / (hz * seconds) : null;

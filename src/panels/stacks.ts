@@ -8,7 +8,7 @@ import { createCgroupNamer } from '../kernel/cgroups.js';
 import { escapeControl, humanCount, percent } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import { decodeStackCounts, decodeStacks, keyBytes, stackIdKeys, stackStats, type StackCount, type StackLayouts } from '../records/stacks.js';
-import { CUT_TEXT, joinStack, type StackEntry, type StackRow, type StackSample } from '../models/stacks.js';
+import { CUT_TEXT, joinStack, windowOf, type StackEntry, type StackRow, type StackSample } from '../models/stacks.js';
 import { KernelSymbols } from '../symbols/kernel.js';
 import { UserSymbols, type Frame, type ProcReader, type UserStack } from '../symbols/user.js';
 import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
@@ -266,6 +266,7 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
       hz: inForce,
       cpus: host.onlineCpus(),
       kthreads: opts.kthreads?.() ?? false,
+      readNs: now,
     };
   };
 }
@@ -286,6 +287,7 @@ export function stackStatsOf(sample: StackSample, previous: StackSample | undefi
     stacks_deleted: d('stacks_deleted'),
     hz: sample.hz,
     cpus: sample.cpus,
+    window_ns: previous ? windowOf(sample, previous, 0) : 0,
   };
 }
 

@@ -251,3 +251,62 @@ test('console: b opens the BCC tools checklist, Enter opens execsnoop; v lists t
     tm.kill();
   }
 });
+
+test('console: P from home’s pidstat step opens its busiest process’s profile; f draws a flame graph, Enter zooms, e writes its folded stacks', async (t) => {
+  if (!needsBpf(t)) return;
+  const { fixtureBinary } = await import('../helpers/ground-truth.js');
+  const { mkdtempSync, readdirSync } = await import('node:fs');
+  const bin = fixtureBinary('burn', { name: 'fp', flags: ['-O0', '-fno-omit-frame-pointer'] });
+  const burn = spawn(bin, ['60'], { stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmpdir(), 'sixty-flame-'));
+  const tm = new Tmux();
+  try {
+    tm.start(`${LAUNCHER} --interval 1 --export-dir ${dir}; sleep 60`, 120, 40);
+    // pidstat names its busiest process ("comm pid N %"), whatever else this host runs; paused, the screen holds still.
+    await tm.waitFor((x) => /^ 5 pidstat\s+\S+\s+\S+\s+\S+ \d+ \d+ %/m.test(x), 20000);
+    tm.keys('p');
+    const home = await tm.waitFor((x) => x.includes('[PAUSED]'));
+    const culprit = Number(/^ 5 pidstat\s+\S+\s+\S+\s+\S+ (\d+) \d+ %/m.exec(home)![1]);
+    tm.keys('5', 'P');
+    const prof = await tm.waitFor((x) => /^process \d+ only: \d+ rows \(Esc: every process\)$/m.test(x));
+    assert.equal(Number(/^process (\d+) only/m.exec(prof)![1]), culprit, 'the profile of the step’s busiest process');
+    const rows = prof.split('\n').filter((l) => /^\s+\d+ \S/.test(l));
+    assert.ok(
+      rows.every((l) => Number(l.trim().split(/\s+/)[0]) === culprit),
+      `its rows only:\n${rows.join('\n')}`,
+    );
+    // Every process again, going on, and only this test's program's stacks through main (a filter typed as one paste:
+    // on a loaded host some of its samples land in the clock it reads, or are cut).
+    const filter = 'burn-fp.*work[37]0 . main';
+    tm.keys('p');
+    await tm.waitFor((x) => !x.includes('[PAUSED]'));
+    // Esc alone (an Esc and a key in one read is Alt and that key): every process's rows again.
+    tm.keys('Escape');
+    await tm.waitFor((x) => !/^process \d+ only/m.test(x) && /STACK \(innermost first\)/.test(x));
+    tm.keys('/', ...filter.split(''), 'Enter');
+    await tm.waitFor((x) => x.includes(`filter /${filter}/`) && /work70 ← main ← __libc_start_call_main/.test(x));
+    // The flame graph of the rows shown: all → the program → the C library's start → main → the two functions.
+    tm.keys('f');
+    const flame = await tm.waitFor((x) => x.includes('flame graph of CPU samples: all') && /^▏main\s*$/m.test(x) && /^▏work70 +▏work30/m.test(x));
+    assert.match(flame, /^▏burn-fp\s*$/m);
+    // Down to main (the heaviest child each time), Enter zooms into it: main is the top line, the two functions below.
+    tm.keys('Down', 'Down', 'Down');
+    await tm.waitFor((x) => /flame graph of CPU samples: main —/.test(x));
+    tm.keys('Enter');
+    await tm.waitFor((x) => /zoomed into main/.test(x) && /zoomed into main.*\n▏main\s*\n▏work70 +▏work30/.test(x));
+    tm.keys('e');
+    await tm.waitFor((x) => /snapshot written: .*\.json \(and \.txt, \.profile\.folded\)/.test(x));
+    const folded = readdirSync(dir).find((f) => f.endsWith('.profile.folded'));
+    assert.ok(folded, readdirSync(dir).join(' '));
+    assert.match(readFileSync(join(dir, folded), 'utf8'), /^burn-fp;__libc_start_call_main;main;work70 \d+$/m);
+    // Esc zooms out a level at a time (main, the C library's start, the process: three), then leaves for the table.
+    tm.keys('Escape', 'Escape', 'Escape');
+    await tm.waitFor((x) => x.includes('flame graph of CPU samples:') && !x.includes('zoomed into'));
+    tm.keys('Escape');
+    await tm.waitFor((x) => /STACK \(innermost first\)/.test(x) && !x.includes('flame graph'));
+  } finally {
+    tm.kill();
+    burn.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
