@@ -14,6 +14,7 @@ import { PANELS } from '../../src/panels/registry.js';
 import { biotopPanel } from '../../src/panels/biotop.js';
 import { filetopPanel } from '../../src/panels/filetop.js';
 import { execsnoopPanel } from '../../src/panels/execsnoop.js';
+import { profilePanel } from '../../src/panels/profile.js';
 import { homePanel } from '../../src/panels/home.js';
 import { toolsPanel } from '../../src/panels/tools.js';
 import { homeFrame } from '../helpers/checklist.js';
@@ -96,6 +97,38 @@ for (const { def, samples, seen } of SAMPLED) {
     });
   }
 }
+
+test('profile: v lists the top functions, f draws the flame graph (120×40 and 80×24), Enter zooms into the selected frame', async () => {
+  for (const [w, h] of [
+    [120, 40],
+    [80, 24],
+  ] as const) {
+    const r = app(frameOf(panelFrame(profilePanel, samplesOf(profilePanel))), w, h);
+    await until(r.lastFrame, (s) => s.includes('STACK'), 'the stacks');
+    if (w === 120) {
+      r.stdin.write('v');
+      const fns = await until(r.lastFrame, (s) => /SELF%\s+TOTAL%/.test(s), 'the top functions');
+      assertGolden('profile-functions-120', fns);
+      assert.match(fns, /v stacks/, 'the key line says how to go back');
+      r.stdin.write('v');
+      await until(r.lastFrame, (s) => s.includes('STACK'), 'the stacks again');
+    }
+    r.stdin.write('f');
+    const flame = await until(r.lastFrame, (s) => s.includes('flame graph of CPU samples: all'), 'the flame graph');
+    assertGolden(`profile-flame-${w}`, flame);
+    if (w === 120) {
+      // Down to burn (the heaviest process), its start, main: Enter zooms into main.
+      r.stdin.write('\x1b[B');
+      r.stdin.write('\x1b[B');
+      r.stdin.write('\x1b[B');
+      await until(r.lastFrame, (s) => s.includes('flame graph of CPU samples: main —'), 'main selected');
+      r.stdin.write('\r');
+      const zoomed = await until(r.lastFrame, (s) => s.includes('zoomed into main'), 'zoomed into main');
+      assertGolden('profile-flame-zoom-120', zoomed);
+    }
+    r.unmount();
+  }
+});
 
 test("help at 80×24: biotop's columns first, then the keys", async () => {
   const r = app(frameOf(panelFrame(biotopPanel, samplesOf(biotopPanel))), 80, 24);
