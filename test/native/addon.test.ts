@@ -10,7 +10,9 @@ import { naturalLayout, resolveLayout, type RecordDecl } from '../../src/records
 import { SOFTIRQS_RECORDS } from '../../src/records/softirqs.js';
 import { ringRecords } from '../../src/records/ring.js';
 import { needsBpf } from '../helpers/kernel.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** CPUs the kernel could bring online (/sys/devices/system/cpu/possible: "0-1", "0,2-3"): a per-CPU map's width. */
 function possibleCpus(): number {
@@ -331,4 +333,40 @@ test('closeAsync: closed for JavaScript at once; detached and unloaded off the J
   await done;
   // The links and descriptors are closed now; the kernel frees the programs after a grace period.
   await until(() => ids.every((id) => !kernelBpf().progs.has(id)), 'the programs to be freed', 10_000);
+});
+
+test('symbolizeFile: functions by file offset, whether each keeps its frame pointer there, C++ demangled; errors as errnos', async () => {
+  const { fixtureBinary } = await import('../helpers/ground-truth.js');
+  const addon = loadAddon();
+  const bin = fixtureBinary('burn', { name: 'fp', flags: ['-O0', '-fno-omit-frame-pointer'] });
+  // A PIE's text: its file offsets are its virtual addresses (nm's).
+  const nm = execFileSync('nm', [bin], { encoding: 'utf8' });
+  const at = (name: string): number => parseInt(new RegExp(`^([0-9a-f]+) T ${name}$`, 'm').exec(nm)![1]!, 16);
+  const r = addon.symbolizeFile(bin, [at('work70'), at('work70') + 8, at('main') + 8, 0x7fffffff]);
+  assert.equal(r.ok, true);
+  assert.match(r.buildId, /^[0-9a-f]{40}$/);
+  assert.deepEqual(r.names, ['work70', 'work70', 'main', null]);
+  // At its first instruction a function has not pushed its frame pointer (it never touched it); past its prologue it
+  // keeps one (-O0 -fno-omit-frame-pointer); an offset in no segment is unknown.
+  assert.deepEqual(r.framePointer, [2, 1, 1, -1]);
+  // The C library without frame pointers: a system call's wrapper never touches it.
+  const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+  if (process.arch === 'x64' && existsSync(libc)) {
+    const dyn = execFileSync('nm', ['-D', libc], { encoding: 'utf8' });
+    const read = parseInt(/^([0-9a-f]+) [TW] read@@/m.exec(dyn)![1]!, 16);
+    const l = addon.symbolizeFile(libc, [read + 4]);
+    assert.deepEqual([l.names[0], l.framePointer[0]], ['read', 2], 'the version (read@@GLIBC_2.2.5) is not part of the name');
+  }
+  assert.deepEqual(addon.symbolizeFile('/nonexistent/x', [0]), { ok: false, err: 2, buildId: '', names: [null], framePointer: [-1] });
+  assert.equal(addon.symbolizeFile('/etc/hostname', [0]).err, 8, 'not ELF: ENOEXEC');
+  // C++ names as their source spells them.
+  const dir = mkdtempSync(join(tmpdir(), 'sixty-cxx-'));
+  try {
+    writeFileSync(join(dir, 'x.cc'), 'namespace sixty { int twice(int x) { return 2 * x; } }\n');
+    execFileSync('g++', ['-shared', '-fPIC', '-O0', '-o', join(dir, 'x.so'), join(dir, 'x.cc')]);
+    const off = parseInt(/^([0-9a-f]+) T _ZN5sixty5twiceEi$/m.exec(execFileSync('nm', [join(dir, 'x.so')], { encoding: 'utf8' }))![1]!, 16);
+    assert.equal(addon.symbolizeFile(join(dir, 'x.so'), [off + 1]).names[0], 'sixty::twice(int)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
