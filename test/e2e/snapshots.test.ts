@@ -25,7 +25,8 @@ test('console: e exports, R records, a read-only directory is reported and sixty
     tm.start(`${LAUNCHER} --interval 0.5 --export-dir ${dir}; echo EXIT=$?; sleep 60`, 120, 40);
     await tm.waitFor((x) => /^ 3 vmstat\s+(ok|look|bad)\s/m.test(x));
     tm.keys('e');
-    const s = await tm.waitFor((x) => /^snapshot written: \S+\.json \(and \.txt\)/m.test(x));
+    // The stack panels' stacks beside it, folded, when they have any.
+    const s = await tm.waitFor((x) => /^snapshot written: \S+\.json \(and \.txt(, \.\w+\.folded)*\)/m.test(x));
     const json = /^snapshot written: (\S+\.json)/m.exec(s)![1]!;
     assert.match(json, new RegExp(`^${dir}/sixty-[A-Za-z0-9._-]+-\\d{8}T\\d{6}Z\\.json$`));
     assert.equal(statSync(json).mode & 0o777, 0o600);
