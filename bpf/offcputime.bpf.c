@@ -24,12 +24,21 @@ struct offcpu_start {
 	struct stack_key key;
 };
 
+/* Stacks by their hash (stacks.h). */
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 8192);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, STACKS_MAX_DEPTH * sizeof(__u64));
+	__type(key, __u64);
+	__type(value, struct stack_ips);
 } offcputime_stack_map SEC(".maps");
+
+/* The stack a CPU is taking. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_ips);
+} offcputime_ips SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -60,20 +69,25 @@ struct {
 	__type(value, struct offcpu_start);
 } offcputime_scratch SEC(".maps");
 
-/* A stack id, or the error, counted: no room (-ENOMEM, or -EEXIST: another stack holds its bucket), or for a user
- * stack nothing to walk (-EFAULT). A kernel stack's -EFAULT is no error: the task was in user mode, with no kernel
- * frames. */
-static __always_inline __s32 stack_of(void *ctx, bool user)
+/* A stack's hash, or 0 with its error counted (as profile's). */
+static __always_inline __u64 stack_of(void *ctx, bool user, __s32 *err)
 {
-	long id = bpf_get_stackid(ctx, &offcputime_stack_map, user ? BPF_F_USER_STACK : 0);
+	__u32 zero = 0;
+	struct stack_ips *ips = bpf_map_lookup_elem(&offcputime_ips, &zero);
+	__u64 h;
 
-	if (id == -14 /* EFAULT */) {
+	if (!ips) {
+		*err = STACKS_ENOSPC;
+		return 0;
+	}
+	h = take_stack(ctx, &offcputime_stack_map, ips, user, err);
+	if (!h && *err == -14) {
 		if (user)
 			count_stat(&offcputime_stats, STACKS_STAT_USER_FAULT);
-	} else if (id < 0) {
+	} else if (!h) {
 		count_stat(&offcputime_stats, user ? STACKS_STAT_USER_LOST : STACKS_STAT_KERNEL_LOST);
 	}
-	return id;
+	return h;
 }
 
 /* prev is the current task: its stacks are the ones it blocked in. */
@@ -93,12 +107,12 @@ static __always_inline void switch_out(void *ctx, struct task_struct *prev)
 	s->key.state = state & 0xffff;
 	s->key.cgroup = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(&s->key.comm, sizeof(s->key.comm));
-	s->key.kernel_stack = stack_of(ctx, false);
+	s->key.kernel_stack = stack_of(ctx, false, &s->key.kernel_err);
 	if (BPF_CORE_READ(prev, flags) & PF_KTHREAD) {
 		s->key.flags |= STACK_KEY_KTHREAD;
-		s->key.user_stack = STACKS_NONE;
+		s->key.user_err = STACKS_NONE;
 	} else {
-		s->key.user_stack = stack_of(ctx, true);
+		s->key.user_stack = stack_of(ctx, true, &s->key.user_err);
 	}
 	s->ts = bpf_ktime_get_ns();
 	if (bpf_map_update_elem(&offcputime_start, &tid, s, BPF_ANY))

@@ -15,8 +15,8 @@ export const CUT_TEXT: Readonly<Record<CutReason, string>> = {
   'frame pointers': 'cut: ends before main (code without frame pointers?)',
   astray: 'cut: a function on the way keeps no frame pointer, so what the walk read past it is not its caller',
   depth: `cut: deeper than ${STACKS_MAX_DEPTH} frames`,
-  'user lost': 'user stack lost: the stack map was full',
-  'kernel lost': 'kernel stack lost: the stack map was full',
+  'user lost': 'user stack lost: the stacks map was full',
+  'kernel lost': 'kernel stack lost: the stacks map was full',
   'no user stack': 'no user stack could be walked',
 };
 
@@ -26,6 +26,8 @@ export const CUT_FRAME = '[stack cut]';
 /** One counter with its stack named: cumulative, as the reader keeps it. */
 export interface StackEntry {
   key: string;
+  /** what makes it a row (process, cgroup, state, waker, the stack as named): counters of one identity are one row */
+  identity?: string;
   tgid: number;
   comm: string;
   cgroup: string;
@@ -84,13 +86,14 @@ export interface StackRow extends Row {
 
 /**
  * Pure: a stack as one list, root first: the user frames (outermost first), then the kernel's (the system call's entry
- * first). `userId`/`kernelId` are the keys' ids (a negative errno where no stack was taken).
+ * first). `userErr`/`kernelErr` are the key's errors where it has no stack (0 where it has one: a stack of that key
+ * that is not there any more was lost).
  */
 export function joinStack(
   user: UserStack | null,
   kernel: readonly Frame[] | null,
-  userId: number,
-  kernelId: number,
+  userErr: number,
+  kernelErr: number,
   kthread: boolean,
 ): { stack: string[]; kinds: string; cut: CutReason | null } {
   let cut: CutReason | null = null;
@@ -103,14 +106,14 @@ export function joinStack(
       else if (u.length >= STACKS_MAX_DEPTH) cut = 'depth';
       else if (!ROOT_NAMES.has(outer.name)) cut = 'frame pointers';
       for (let i = u.length - 1; i >= 0; i--) frames.push(u[i]!);
-    } else if (userId !== STACKS_NONE) {
-      cut = userId < 0 && -userId !== EFAULT ? 'user lost' : 'no user stack';
+    } else if (userErr !== STACKS_NONE) {
+      cut = userErr === -EFAULT ? 'no user stack' : 'user lost';
     }
   }
-  if (kernelId >= 0 && kernel) {
+  if (kernel) {
     for (let i = kernel.length - 1; i >= 0; i--) frames.push(kernel[i]!);
     if (kernel.length >= STACKS_MAX_DEPTH) cut ??= 'depth';
-  } else if (kernelId < 0 && -kernelId !== EFAULT && kernelId !== STACKS_NONE) cut ??= 'kernel lost';
+  } else if (kernelErr !== 0 && kernelErr !== -EFAULT && kernelErr !== STACKS_NONE) cut ??= 'kernel lost';
   const stack = frames.map((f) => f.name);
   let kinds = frames.map((f) => f.kind).join('');
   if (cut !== null) {
@@ -118,6 +121,19 @@ export function joinStack(
     kinds = `?${kinds}`;
   }
   return { stack, kinds, cut };
+}
+
+/** A row's identity: counters whose stacks name the same functions in the same process are one row. */
+export function stackIdentity(
+  tgid: number,
+  comm: string,
+  cgroup: string,
+  state: string | null,
+  waker: string | null,
+  kinds: string,
+  stack: readonly string[],
+): string {
+  return [tgid, comm, cgroup, state ?? '', waker ?? '', kinds, ...stack].join('\u0000');
 }
 
 /** A short, stable id for a row's identity text (FNV-1a, two 32-bit lanes): ids are opaque and safe to export. */
@@ -151,7 +167,7 @@ export function deriveStacks(kind: 'cpu' | 'offcpu') {
       const samples = since(e.count, p?.count);
       if (samples <= 0) continue;
       const ns = kind === 'cpu' ? (samples * 1e9) / sample.hz : since(e.ns, p?.ns);
-      const identity = [e.tgid, e.comm, e.cgroup, e.state ?? '', e.waker ?? '', e.kinds, ...e.stack].join('\u0000');
+      const identity = e.identity ?? stackIdentity(e.tgid, e.comm, e.cgroup, e.state, e.waker, e.kinds, e.stack);
       const row = byStack.get(identity);
       if (row) {
         row.samples += samples;

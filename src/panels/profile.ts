@@ -172,8 +172,9 @@ export function functionsView(what: { self: string; total: string; unit: string;
 export const profilePanel: PanelDef<StackSample, StackRow> = {
   id: 'profile',
   title: 'profile',
-  // One timer sample with two stack walks: measured in bench/tier-cost.mjs (bench/RESULTS.md).
-  costEstimate: { nsPerEvent: 2000, events: (_rows, stats) => stats.samples ?? 0 },
+  // One timer sample with two stack walks: 14.2 µs of a busy shell loop (bench/tier-cost.mjs, docs/performance.md): a
+  // user stack without frame pointers is walked through whatever its registers held, up to 127 frames.
+  costEstimate: { nsPerEvent: 14200, events: (_rows, stats) => stats.samples ?? 0 },
   source: {
     kind: 'bpf',
     stem: 'profile',

@@ -7,8 +7,8 @@ import type { BpfObject } from '../native.js';
 import { createCgroupNamer } from '../kernel/cgroups.js';
 import { escapeControl, humanCount, percent } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
-import { decodeStackCounts, decodeStacks, keyBytes, stackIdKeys, stackStats, type StackCount, type StackLayouts } from '../records/stacks.js';
-import { CUT_TEXT, joinStack, windowOf, type StackEntry, type StackRow, type StackSample } from '../models/stacks.js';
+import { decodeStackCounts, decodeStacks, keyBytes, STACKS_ENOSPC, stackIdKeys, stackStats, type StackCount, type StackLayouts } from '../records/stacks.js';
+import { CUT_TEXT, joinStack, stackIdentity, windowOf, type StackEntry, type StackRow, type StackSample } from '../models/stacks.js';
 import { KernelSymbols } from '../symbols/kernel.js';
 import { UserSymbols, type Frame, type ProcReader, type UserStack } from '../symbols/user.js';
 import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
@@ -102,9 +102,8 @@ export interface StackReaderOptions<M extends string> {
  * to it, and keeps both maps from filling: counters idle for 30 s are taken out once the map is half full, and stacks
  * no counter refers to any more are deleted once the stack map is half full.
  *
- * One race is left, by design: a sample that lands between the read and a stack's deletion may refer to the deleted
- * stack; it is then counted as a lost stack (the id no longer resolves), or, if another stack took the same bucket
- * before the next read, under that stack: at most the samples of that instant, and only under a full stack map.
+ * A stack's key is its hash: a sample that lands between the read and a stack's deletion takes it again, under the same
+ * key, so no counter ever names another stack; one whose stack is gone when it is read is counted as lost.
  */
 export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: StackLayouts, host: HostInfo, opts: StackReaderOptions<M>): () => StackSample {
   const { maps } = opts;
@@ -115,10 +114,10 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
   const capacity = obj.mapInfo(maps.counts).maxEntries;
   const stackCapacity = obj.mapInfo(maps.stacks).maxEntries;
   const kept = new Map<string, Kept>();
-  /** each stack id's addresses, as read from the stack map */
-  const stacks = new Map<number, bigint[]>();
-  /** kernel stacks' frames by id; user stacks' by process and id */
-  const kernelFrames = new Map<number, Frame[]>();
+  /** each stack's addresses by its key (its hash), as read from the stacks map */
+  const stacks = new Map<string, bigint[]>();
+  /** kernel stacks' frames by key; user stacks' by process and key */
+  const kernelFrames = new Map<string, Frame[]>();
   const userFrames = new Map<string, UserStack>();
   let stacksDeleted = 0;
   let readings = 0;
@@ -133,23 +132,27 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
 
   const entryOf = (c: StackCount): StackEntry => {
     const cg = c.cgroup ? cgroupOf(c.cgroup) : { cgroup: '', workload: '' };
-    const k = c.kernelStack >= 0 ? kernelFrames.get(c.kernelStack) : undefined;
-    const u = c.userStack >= 0 ? userFrames.get(`${c.tgid}:${c.userStack}`) : undefined;
+    const k = c.kernelStack !== null ? kernelFrames.get(c.kernelStack) : undefined;
+    const u = c.userStack !== null ? userFrames.get(`${c.tgid}:${c.userStack}`) : undefined;
     // A stack id that no longer resolves (deleted under it): lost.
-    const uid = c.userStack >= 0 && !u ? -2 : c.userStack;
-    const kid = c.kernelStack >= 0 && !k ? -2 : c.kernelStack;
-    const joined = joinStack(u ?? null, k ?? null, uid, kid, c.kthread);
+    const uErr = c.userStack !== null && !u ? STACKS_ENOSPC : c.userErr;
+    const kErr = c.kernelStack !== null && !k ? STACKS_ENOSPC : c.kernelErr;
+    const joined = joinStack(u ?? null, k ?? null, uErr, kErr, c.kthread);
+    const state = opts.kind === 'offcpu' ? stateName(c.state) : null;
+    const waker = opts.kind === 'offcpu' ? (c.wakerTgid || c.wakerComm ? `${escapeControl(c.wakerComm)} ${c.wakerTgid}` : '') : null;
+    const comm = escapeControl(c.comm);
     return {
+      identity: stackIdentity(c.tgid, comm, cg.cgroup, state, waker, joined.kinds, joined.stack),
       key: c.key,
       tgid: c.tgid,
-      comm: escapeControl(c.comm),
+      comm,
       cgroup: cg.cgroup,
       workload: cg.workload,
       kthread: c.kthread,
       count: 0,
       ns: 0,
-      state: opts.kind === 'offcpu' ? stateName(c.state) : null,
-      waker: opts.kind === 'offcpu' ? (c.wakerTgid || c.wakerComm ? `${escapeControl(c.wakerComm)} ${c.wakerTgid}` : '') : null,
+      state,
+      waker,
       ...joined,
     };
   };
@@ -160,21 +163,21 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
     const counts = decodeStackCounts(obj.readMap(maps.counts), layouts, maps.counts);
     const inForce = opts.hz?.() ?? 0;
     // The stacks new to this reader: read by id, named (kernel: kallsyms; user: per process, all of its at once).
-    const fresh = new Set<number>();
+    const fresh = new Set<string>();
     for (const c of counts) {
       if (kept.has(c.key)) continue;
-      if (c.userStack >= 0 && !stacks.has(c.userStack)) fresh.add(c.userStack);
-      if (c.kernelStack >= 0 && !stacks.has(c.kernelStack)) fresh.add(c.kernelStack);
+      if (c.userStack !== null && !stacks.has(c.userStack)) fresh.add(c.userStack);
+      if (c.kernelStack !== null && !stacks.has(c.kernelStack)) fresh.add(c.kernelStack);
     }
     if (fresh.size > 0) for (const [id, addrs] of decodeStacks(obj.lookupKeys(maps.stacks, stackIdKeys(fresh)))) stacks.set(id, addrs);
-    const byProcess = new Map<number, number[]>();
+    const byProcess = new Map<number, string[]>();
     for (const c of counts) {
       if (kept.has(c.key)) continue;
-      if (c.kernelStack >= 0 && !kernelFrames.has(c.kernelStack)) {
+      if (c.kernelStack !== null && !kernelFrames.has(c.kernelStack)) {
         const addrs = stacks.get(c.kernelStack);
         if (addrs) kernelFrames.set(c.kernelStack, kernelStackOf(addrs));
       }
-      if (c.userStack >= 0 && !userFrames.has(`${c.tgid}:${c.userStack}`) && stacks.has(c.userStack)) {
+      if (c.userStack !== null && !userFrames.has(`${c.tgid}:${c.userStack}`) && stacks.has(c.userStack)) {
         const list = byProcess.get(c.tgid) ?? [];
         if (!list.includes(c.userStack)) list.push(c.userStack);
         byProcess.set(c.tgid, list);
@@ -199,7 +202,11 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
       k.count = c;
       k.seenNs = now;
       k.inKernel = true;
-      k.entry = { ...k.entry, count: k.baseCount + c.count, ns: k.baseNs + c.ns };
+      // A new entry only when its count moved: the samples' entries are never changed (the previous one is read for
+      // deltas), and most counters stand still from one reading to the next.
+      const count = k.baseCount + c.count;
+      const ns = k.baseNs + c.ns;
+      if (k.entry.count !== count || k.entry.ns !== ns) k.entry = { ...k.entry, count, ns };
     }
     // Upkeep of the counters' map: idle counters out when it is half full, the quietest too under pressure. When the
     // stack map is half full, every counter that did not move in this interval goes (with its stacks): code without
@@ -240,11 +247,11 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
     }
     // Upkeep of the stack map: stacks that no counter in the kernel refers to are deleted once it is half full.
     if (stacks.size > stackCapacity * STACKS_GC_AT) {
-      const used = new Set<number>();
+      const used = new Set<string>();
       for (const k of kept.values()) {
         if (!k.inKernel) continue;
-        used.add(k.count.userStack);
-        used.add(k.count.kernelStack);
+        if (k.count.userStack !== null) used.add(k.count.userStack);
+        if (k.count.kernelStack !== null) used.add(k.count.kernelStack);
       }
       const unused = [...stacks.keys()].filter((id) => !used.has(id));
       if (unused.length > 0) {
@@ -255,7 +262,7 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
           kernelFrames.delete(id);
         }
         const dead = new Set(unused);
-        for (const key of userFrames.keys()) if (dead.has(Number(key.slice(key.indexOf(':') + 1)))) userFrames.delete(key);
+        for (const key of userFrames.keys()) if (dead.has(key.slice(key.indexOf(':') + 1))) userFrames.delete(key);
       }
     }
     user.keepOnly(alive);

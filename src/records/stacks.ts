@@ -1,6 +1,6 @@
 /**
  * Stack records (bpf/stacks.h), shared by profile and offcputime: a counter per (process, thread name, cgroup, user
- * stack, kernel stack, state, waker), and the stack map's values (return addresses, innermost first).
+ * stack, kernel stack, state, waker), and the stacks map's values (return addresses, innermost first) by their hash.
  */
 import type { MapRead } from '../native.js';
 import { checkSize, cString, field, record, u32, u64n, type RecordLayout } from './layout.js';
@@ -9,6 +9,8 @@ export const STACKS_COMM_LEN = 16;
 export const STACKS_MAX_DEPTH = 127;
 /** no stack asked for (a kernel thread's user stack) */
 export const STACKS_NONE = -1000;
+/** no room in the stacks map for a new stack */
+export const STACKS_ENOSPC = -28;
 export const STACK_KEY_KTHREAD = 1;
 /** bpf_get_stackid's errors, as the key keeps them */
 export const EFAULT = 14;
@@ -16,10 +18,12 @@ export const EFAULT = 14;
 export const STACK_RECORDS = {
   key: record('stack_key', {
     tgid: 'u32',
-    user_stack: 'u32',
-    kernel_stack: 'u32',
     state: 'u32',
     cgroup: 'u64',
+    user_stack: 'u64',
+    kernel_stack: 'u64',
+    user_err: 'u32',
+    kernel_err: 'u32',
     waker_tgid: 'u32',
     flags: 'u32',
     comm: { cstr: STACKS_COMM_LEN },
@@ -39,9 +43,12 @@ export interface StackCount {
   /** the key's bytes as hex: its identity across reads */
   key: string;
   tgid: number;
-  /** a stack map id, or a negative errno, or STACKS_NONE */
-  userStack: number;
-  kernelStack: number;
+  /** the stack's key in the stacks map (its hash, as 16 hex digits), or null: none (the error says why) */
+  userStack: string | null;
+  kernelStack: string | null;
+  /** 0, a negative errno (-EFAULT: no frames to walk), STACKS_ENOSPC, or STACKS_NONE (a kernel thread's user stack) */
+  userErr: number;
+  kernelErr: number;
   state: number;
   cgroup: number;
   wakerTgid: number;
@@ -60,6 +67,8 @@ export function decodeStackCounts(read: MapRead, layouts: Pick<StackLayouts, 'ke
     tgid: field(kl, 'tgid'),
     user: field(kl, 'user_stack'),
     kernel: field(kl, 'kernel_stack'),
+    userErr: field(kl, 'user_err'),
+    kernelErr: field(kl, 'kernel_err'),
     state: field(kl, 'state'),
     cgroup: field(kl, 'cgroup'),
     wakerTgid: field(kl, 'waker_tgid'),
@@ -76,8 +85,10 @@ export function decodeStackCounts(read: MapRead, layouts: Pick<StackLayouts, 'ke
     out.push({
       key: read.keys.toString('hex', k, k + kl.size),
       tgid: u32(read.keys, k, f.tgid),
-      userStack: read.keys.readInt32LE(k + f.user.offset),
-      kernelStack: read.keys.readInt32LE(k + f.kernel.offset),
+      userStack: stackId(read.keys, k + f.user.offset),
+      kernelStack: stackId(read.keys, k + f.kernel.offset),
+      userErr: read.keys.readInt32LE(k + f.userErr.offset),
+      kernelErr: read.keys.readInt32LE(k + f.kernelErr.offset),
       state: u32(read.keys, k, f.state),
       cgroup: u64n(read.keys, k, f.cgroup),
       wakerTgid: u32(read.keys, k, f.wakerTgid),
@@ -91,11 +102,17 @@ export function decodeStackCounts(read: MapRead, layouts: Pick<StackLayouts, 'ke
   return out;
 }
 
-/** A stack map's values by id: return addresses, innermost first, up to the first 0. */
-export function decodeStacks(read: MapRead): Map<number, bigint[]> {
-  const out = new Map<number, bigint[]>();
+/** A stack's key (a u64 hash) as 16 hex digits, or null for 0 (no stack). */
+function stackId(buf: Buffer, at: number): string | null {
+  const v = buf.readBigUInt64LE(at);
+  return v === 0n ? null : v.toString(16).padStart(16, '0');
+}
+
+/** The stacks map's values by key: return addresses, innermost first, up to the first 0. */
+export function decodeStacks(read: MapRead): Map<string, bigint[]> {
+  const out = new Map<string, bigint[]>();
   for (let i = 0; i < read.count; i++) {
-    const id = read.keys.readUInt32LE(i * read.keySize);
+    const id = stackId(read.keys, i * read.keySize) ?? '';
     const base = i * read.valueSize;
     const addrs: bigint[] = [];
     for (let off = 0; off + 8 <= read.valueSize; off += 8) {
@@ -108,11 +125,11 @@ export function decodeStacks(read: MapRead): Map<number, bigint[]> {
   return out;
 }
 
-/** Stack ids as a stack map's keys (u32 each), for lookupKeys and takeKeys. */
-export function stackIdKeys(ids: Iterable<number>): Buffer {
+/** Stacks' keys (u64 each) for lookupKeys and takeKeys. */
+export function stackIdKeys(ids: Iterable<string>): Buffer {
   const list = [...ids];
-  const buf = Buffer.alloc(list.length * 4);
-  list.forEach((id, i) => buf.writeUInt32LE(id >>> 0, i * 4));
+  const buf = Buffer.alloc(list.length * 8);
+  list.forEach((id, i) => buf.writeBigUInt64LE(BigInt(`0x${id}`), i * 8));
   return buf;
 }
 

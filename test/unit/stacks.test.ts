@@ -7,7 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode, naturalLayout } from '../../src/records/layout.js';
-import { decodeStackCounts, decodeStacks, EFAULT, STACK_RECORDS, STACKS_NONE, type StackLayouts } from '../../src/records/stacks.js';
+import {
+  decodeStackCounts,
+  decodeStacks,
+  EFAULT,
+  STACK_RECORDS,
+  STACKS_ENOSPC,
+  STACKS_NONE,
+  stackIdKeys,
+  type StackLayouts,
+} from '../../src/records/stacks.js';
 import { kernelName, KernelSymbols, parseKallsyms } from '../../src/symbols/kernel.js';
 import { mappingOf, parseMaps, parsePerfMap, perfMapName } from '../../src/symbols/maps.js';
 import { UNSEEN_CALLER, UserSymbols, type SymbolizeFile } from '../../src/symbols/user.js';
@@ -29,18 +38,22 @@ import type { HostInfo } from '../../src/panels/types.js';
 
 const L: StackLayouts = { key: naturalLayout(STACK_RECORDS.key), val: naturalLayout(STACK_RECORDS.val), stat: naturalLayout(STACK_RECORDS.stat) };
 
-test('the stack key is the C struct: 64 bytes, the comm and the waker comm last', () => {
-  assert.equal(L.key.size, 64);
-  assert.equal(L.key.fields.comm!.offset, 32);
-  assert.equal(L.key.fields.waker_comm!.offset, 48);
+test('the stack key is the C struct: 80 bytes, the stacks by their 64-bit keys, the comm and the waker comm last', () => {
+  assert.equal(L.key.size, 80);
+  assert.equal(L.key.fields.user_stack!.offset, 16);
+  assert.equal(L.key.fields.comm!.offset, 48);
+  assert.equal(L.key.fields.waker_comm!.offset, 64);
   assert.equal(L.val.size, 16);
 });
 
+/** A counter's key: a stack by its key (>0), or none with its error (≤0). */
 function keyOf(o: { tgid: number; user: number; kernel: number; comm: string; flags?: number; state?: number; cgroup?: number }): Buffer {
   return encode(L.key, {
     tgid: o.tgid,
-    user_stack: o.user >>> 0,
-    kernel_stack: o.kernel >>> 0,
+    user_stack: o.user > 0 ? BigInt(o.user) : 0n,
+    kernel_stack: o.kernel > 0 ? BigInt(o.kernel) : 0n,
+    user_err: o.user > 0 ? 0 : o.user >>> 0,
+    kernel_err: o.kernel > 0 ? 0 : o.kernel >>> 0,
     state: o.state ?? 0,
     cgroup: o.cgroup ?? 0,
     waker_tgid: 0,
@@ -68,23 +81,25 @@ test('counters decode with negative stack ids (errors) and the kernel-thread fla
     16,
   );
   const [a, b] = decodeStackCounts(r, L, 'counts');
-  assert.equal(a!.userStack, -EFAULT);
-  assert.equal(a!.kernelStack, 3);
+  assert.equal(a!.userStack, null);
+  assert.equal(a!.userErr, -EFAULT);
+  assert.equal(a!.kernelStack, '0000000000000003');
   assert.equal(a!.count, 5);
   assert.equal(a!.kthread, false);
   assert.equal(b!.comm, 'kworker/0:1');
   assert.equal(b!.kthread, true);
-  assert.equal(b!.userStack, STACKS_NONE);
+  assert.equal(b!.userErr, STACKS_NONE);
 });
 
-test('a stack map value ends at its first zero address', () => {
+test('a stacks map value ends at its first zero address; keys are 64-bit hashes', () => {
   const v = Buffer.alloc(127 * 8);
   v.writeBigUInt64LE(0xffffffff81000010n, 0);
   v.writeBigUInt64LE(0xffffffff81000100n, 8);
-  const k = Buffer.alloc(4);
-  k.writeUInt32LE(9);
-  const stacks = decodeStacks(read([k], [v], 4, 127 * 8));
-  assert.deepEqual(stacks.get(9), [0xffffffff81000010n, 0xffffffff81000100n]);
+  const k = Buffer.alloc(8);
+  k.writeBigUInt64LE(0x9abcdef012345678n);
+  const stacks = decodeStacks(read([k], [v], 8, 127 * 8));
+  assert.deepEqual(stacks.get('9abcdef012345678'), [0xffffffff81000010n, 0xffffffff81000100n]);
+  assert.deepEqual(stackIdKeys(['9abcdef012345678']), k);
 });
 
 const KALLSYMS = [
@@ -181,7 +196,7 @@ test('user stacks: a frame-pointer program from its leaf to main and libc’s st
   );
   assert.equal(s!.astray, false);
   assert.equal(calls.length, 2);
-  const j = joinStack(s!, null, 1, -EFAULT, false);
+  const j = joinStack(s!, null, 0, -EFAULT, false);
   assert.deepEqual(j.stack, ['__libc_start_call_main', 'main', 'work70']);
   assert.equal(j.kinds, 'uuu');
   assert.equal(j.cut, null);
@@ -195,7 +210,7 @@ test('user stacks: past a function that keeps no frame pointer the walk is cut, 
     ['work70'],
   );
   assert.equal(s!.astray, true);
-  const j = joinStack(s!, null, 1, -EFAULT, false);
+  const j = joinStack(s!, null, 0, -EFAULT, false);
   assert.equal(j.cut, 'astray');
   assert.deepEqual(j.stack, [CUT_FRAME, 'work70']);
 });
@@ -207,7 +222,7 @@ test('user stacks: a leaf that never touched its frame pointer has its caller ma
     s!.frames.map((f) => f.name),
     ['work70', UNSEEN_CALLER, '__libc_start_call_main'],
   );
-  assert.equal(joinStack(s!, null, 1, -EFAULT, false).cut, null);
+  assert.equal(joinStack(s!, null, 0, -EFAULT, false).cut, null);
 });
 
 test('user stacks: an address in no mapping ends the stack (astray); JIT code is named by the perf map', () => {
@@ -228,9 +243,10 @@ test('user stacks: an address in no mapping ends the stack (astray); JIT code is
 });
 
 test('a stack that ends short of main says so; a stack the map had no room for says that', () => {
-  const short = joinStack({ frames: [{ name: 'work70', kind: 'u' }], astray: false }, null, 1, -EFAULT, false);
+  const short = joinStack({ frames: [{ name: 'work70', kind: 'u' }], astray: false }, null, 0, -EFAULT, false);
   assert.equal(short.cut, 'frame pointers');
-  const lost = joinStack(null, [{ name: 'vfs_read', kind: 'k' }], -17, 2, false);
+  assert.equal(joinStack(null, null, STACKS_NONE, -EFAULT, true).cut, null, 'a kernel thread with no kernel frames: nothing lost');
+  const lost = joinStack(null, [{ name: 'vfs_read', kind: 'k' }], STACKS_ENOSPC, 0, false);
   assert.equal(lost.cut, 'user lost');
   assert.deepEqual(lost.stack, [CUT_FRAME, 'vfs_read']);
   const kthread = joinStack(
@@ -240,7 +256,7 @@ test('a stack that ends short of main says so; a stack the map had no room for s
       { name: 'kthread', kind: 'k' },
     ],
     STACKS_NONE,
-    3,
+    0,
     true,
   );
   assert.equal(kthread.cut, null);
@@ -379,20 +395,20 @@ function fakeObject(capacity: number, stackCapacity: number) {
     lookupKeys: (_name: string, keys: Buffer): MapRead => {
       const ids: Buffer[] = [];
       const vals: Buffer[] = [];
-      for (let i = 0; i < keys.length; i += 4) {
-        const v = stacks.get(keys.readUInt32LE(i));
+      for (let i = 0; i < keys.length; i += 8) {
+        const v = stacks.get(Number(keys.readBigUInt64LE(i)));
         if (v) {
-          ids.push(keys.subarray(i, i + 4));
+          ids.push(keys.subarray(i, i + 8));
           vals.push(v);
         }
       }
-      return read(ids, vals, 4, 127 * 8);
+      return read(ids, vals, 8, 127 * 8);
     },
     takeKeys: (name: string, keys: Buffer): MapRead => {
       if (name.endsWith('stack_map')) {
-        for (let i = 0; i < keys.length; i += 4) {
-          deletedStacks.push(keys.readUInt32LE(i));
-          stacks.delete(keys.readUInt32LE(i));
+        for (let i = 0; i < keys.length; i += 8) {
+          deletedStacks.push(Number(keys.readBigUInt64LE(i)));
+          stacks.delete(Number(keys.readBigUInt64LE(i)));
         }
         return read([], [], 4, 8);
       }
