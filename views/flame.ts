@@ -85,12 +85,18 @@ export interface FlameBox {
   width: number;
   node: FlameNode;
   path: string[];
+  /** the parent's frames too narrow to draw, drawn as one box ("+12"): not a frame to select */
+  rest?: boolean;
 }
+
+/** Narrower than this, a frame is not drawn on its own (a name needs room): its weight goes to its parent's "+N" box. */
+export const MIN_BOX = 3;
 
 /**
  * Pure: the icicle of the zoomed node: line 0 is the zoomed node across the whole width, each line below its children
- * in proportion to their weight (by cumulative weight, so the boxes tile without drift). Boxes narrower than a cell are
- * left out (their weight is still in their parent's box). At most `depth` lines.
+ * in proportion to their weight (by cumulative weight, so the boxes tile without drift). Children narrower than
+ * MIN_BOX cells (the lightest: children come heaviest first) are drawn as one "+N" box after the others, and not
+ * followed further down. At most `depth` lines.
  */
 export function layoutFlame(root: FlameNode, zoom: readonly string[], width: number, depth: number): FlameBox[][] {
   const top = nodeAt(root, zoom) ?? root;
@@ -101,13 +107,31 @@ export function layoutFlame(root: FlameNode, zoom: readonly string[], width: num
     lines.push(level);
     const next: FlameBox[] = [];
     for (const b of level) {
+      if (b.rest) continue;
       let acc = 0;
+      let restFrom = -1;
+      let rest = 0;
+      let restValue = 0;
       for (const c of b.node.children) {
         const from = b.start + Math.round((acc / b.node.value) * b.width);
         acc += c.value;
         const to = b.start + Math.round((acc / b.node.value) * b.width);
-        if (to - from >= 1) next.push({ start: from, width: to - from, node: c, path: [...b.path, c.name] });
+        if (to - from >= MIN_BOX && rest === 0) next.push({ start: from, width: to - from, node: c, path: [...b.path, c.name] });
+        else {
+          if (rest === 0) restFrom = from;
+          rest++;
+          restValue += c.value;
+        }
       }
+      const restTo = b.start + Math.round((acc / b.node.value) * b.width);
+      if (rest > 0 && restTo - restFrom >= 1)
+        next.push({
+          start: restFrom,
+          width: restTo - restFrom,
+          node: { name: `+${rest}`, kind: 'rest', value: restValue, children: [] },
+          path: [...b.path],
+          rest: true,
+        });
     }
     level = next;
   }
@@ -128,8 +152,8 @@ export function flameLine(boxes: readonly FlameBox[], width: number, selected: r
     if (b.start > at) parts.push({ text: ' '.repeat(b.start - at) });
     const label = b.width >= 2 ? `▏${fit(b.node.name, b.width - 1)}` : '▏';
     const text = label + ' '.repeat(Math.max(0, b.width - cellWidth(label)));
-    const isSel = selected !== null && samePath(b.path, selected);
-    parts.push(isSel ? { text, underline: true } : { text, inverse: true, color: COLORS[b.node.kind] ?? 'magenta' });
+    const isSel = !b.rest && selected !== null && samePath(b.path, selected);
+    parts.push(b.rest ? { text } : isSel ? { text, underline: true } : { text, inverse: true, color: COLORS[b.node.kind] ?? 'magenta' });
     at = b.start + b.width;
   }
   if (at < width) parts.push({ text: ' '.repeat(width - at) });
@@ -159,7 +183,7 @@ export function moveFlame(root: FlameNode, zoom: readonly string[], sel: readonl
     case 'left':
     case 'right': {
       // The boxes of the selection's line, in order, as the full-width layout has them (widths do not matter here).
-      const line = layoutFlame(root, z, 1 << 20, s.length - z.length + 1)[s.length - z.length] ?? [];
+      const line = (layoutFlame(root, z, 1 << 20, s.length - z.length + 1)[s.length - z.length] ?? []).filter((b) => !b.rest);
       const i = line.findIndex((b) => samePath(b.path, s));
       const j = move === 'left' ? i - 1 : i + 1;
       return { zoom: z, sel: i >= 0 && j >= 0 && j < line.length ? line[j]!.path : s };

@@ -47,7 +47,7 @@ const TIERS: readonly Tier<Programs>[] = [
     types: ['perf_event'],
     programs: ['profile_sample'],
     perfFreq: PROFILE_HZ,
-    hooks: `perf_event cpu-clock on every CPU (${PROFILE_HZ} Hz at start), bpf_get_stackid for the kernel and user stacks`,
+    hooks: `perf_event cpu-clock on every CPU (${PROFILE_HZ} Hz at start), bpf_get_stack for the kernel and user stacks`,
   },
 ];
 

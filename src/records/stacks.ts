@@ -12,7 +12,7 @@ export const STACKS_NONE = -1000;
 /** no room in the stacks map for a new stack */
 export const STACKS_ENOSPC = -28;
 export const STACK_KEY_KTHREAD = 1;
-/** bpf_get_stackid's errors, as the key keeps them */
+/** bpf_get_stack's errors, as the key keeps them */
 export const EFAULT = 14;
 
 export const STACK_RECORDS = {

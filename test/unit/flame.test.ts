@@ -62,12 +62,21 @@ test('the icicle: one line per depth, widths by weight, boxes tiling their paren
       ],
     ],
   );
-  // Narrower than a cell: left out.
-  const thin = layoutFlame(buildFlame([...ROWS, { comm: 'x', stack: ['tiny'], kinds: 'u', weight: 1 }]), [], 40, 3);
+  // Narrower than MIN_BOX cells: not drawn on their own, but together as one "+N" box after the others, not followed.
+  const many = Array.from({ length: 30 }, (_, i) => ({ comm: `p${i}`, stack: ['f'], kinds: 'u', weight: 1 }));
+  const thin = layoutFlame(buildFlame([...ROWS, ...many]), [], 46, 3);
   assert.equal(
-    thin[1]!.some((b) => b.node.name === 'x'),
+    thin[1]!.some((b) => b.node.name.startsWith('p')),
     false,
   );
+  const rest = thin[1]!.at(-1)!;
+  assert.deepEqual([rest.node.name, rest.rest, rest.start + rest.width], ['+30', true, 46]);
+  assert.equal(
+    thin[2]!.some((b) => b.node.name === 'f'),
+    false,
+    'nothing below a +N box',
+  );
+  assert.equal(flameLine(thin[1]!, 46, null).at(-1)!.text.startsWith('▏+30'), true);
 });
 
 test('a line of the icicle: each box starts with a bar and its name, the selection underlined', () => {
