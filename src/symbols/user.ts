@@ -191,6 +191,10 @@ export class UserSymbols {
         if (i === s.length - 1) break;
         // What the walk read next is this function's caller only if it keeps its frame pointer here.
         if (f.fp === 0) return { frames, astray: !ROOT_NAMES.has(f.name) };
+        // Code nothing describes (anonymous memory no perf map names, the vDSO): nothing says the walk past it is sound.
+        // (A JIT's frames named by its perf map, and a file's functions without call frame information, as V8's
+        // builtins, keep frame pointers: they are followed.)
+        if (f.fp === -1 && f.kind === '?') return { frames, astray: true };
         if (f.fp === 2) {
           // The walk skipped this leaf's caller and read its caller's frame, if that caller keeps a frame pointer:
           // what it read must look like it (a frame-pointer function at that point, JIT code, or a thread's start).

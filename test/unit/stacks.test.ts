@@ -225,6 +225,16 @@ test('user stacks: a leaf that never touched its frame pointer has its caller ma
   assert.equal(joinStack(s!, null, 0, -EFAULT, false).cut, null);
 });
 
+test('user stacks: past code nothing describes (no perf map, the vDSO) the walk is not followed', () => {
+  const u = userSymbols({ '/usr/bin/burn:1050': ['main', 1] });
+  const [s] = u.resolve(42, [[0x7ffd00000010n, 0x55d0c0a01051n]]);
+  assert.deepEqual(
+    s!.frames.map((f) => `${f.kind}:${f.name}`),
+    ['?:[vdso]+0x10'],
+  );
+  assert.equal(s!.astray, true);
+});
+
 test('user stacks: an address in no mapping ends the stack (astray); JIT code is named by the perf map', () => {
   const u = userSymbols({ '/usr/bin/burn:1010': ['main', 1] }, '7f1000000000 100 JS:*hot /app/x.js:1\n');
   const [jit, lost] = u.resolve(42, [
