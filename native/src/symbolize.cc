@@ -132,7 +132,9 @@ struct Cache::Entry {
     GElf_Addr start;
     GElf_Xword size;
     const char* name;
-    int rank;  // at one address: global before weak before local
+    int rank;            // at one address: global before weak before local
+    GElf_Addr end;       // where it ends: start + size, or for an unsized one the next symbol or its section's end
+    GElf_Addr sectionEnd;
   };
   std::vector<Sym> syms;
   bool symsBuilt = false;
@@ -145,12 +147,20 @@ struct Cache::Entry {
         GElf_Sym s;
         GElf_Addr value = 0;
         GElf_Word shndx = 0;
-        const char* name = dwfl_module_getsym_info(mod, i, &s, &value, &shndx, nullptr, nullptr);
+        Elf* symElf = nullptr;
+        Dwarf_Addr symBias = 0;
+        const char* name = dwfl_module_getsym_info(mod, i, &s, &value, &shndx, &symElf, &symBias);
         if (!name || !*name || s.st_shndx == SHN_UNDEF || value == 0) continue;
         int type = GELF_ST_TYPE(s.st_info);
         if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE) continue;
         int bind = GELF_ST_BIND(s.st_info);
-        syms.push_back(Sym{value, s.st_size, name, bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2});
+        // Its section's end: an unsized symbol (_init, hand-written assembly) runs no further (_init does not own
+        // the .plt after it).
+        GElf_Addr sectionEnd = ~GElf_Addr(0);
+        GElf_Shdr sh;
+        Elf_Scn* scn = symElf && shndx != SHN_UNDEF && shndx < SHN_LORESERVE ? elf_getscn(symElf, shndx) : nullptr;
+        if (scn && gelf_getshdr(scn, &sh) && sh.sh_addr <= s.st_value) sectionEnd = value + (sh.sh_addr + sh.sh_size - s.st_value);
+        syms.push_back(Sym{value, s.st_size, name, bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2, 0, sectionEnd});
       }
       std::sort(syms.begin(), syms.end(), [](const Sym& a, const Sym& b) {
         if (a.start != b.start) return a.start < b.start;
@@ -163,12 +173,17 @@ struct Cache::Entry {
       });
       // One symbol an address: the first of each run.
       syms.erase(std::unique(syms.begin(), syms.end(), [](const Sym& a, const Sym& b) { return a.start == b.start; }), syms.end());
+      // A sized symbol covers [start, start + size); an unsized one runs to the next symbol or its section's end.
+      for (size_t k = 0; k < syms.size(); k++) {
+        Sym& y = syms[k];
+        GElf_Addr next = k + 1 < syms.size() ? syms[k + 1].start : y.start;
+        y.end = y.size > 0 ? y.start + y.size : std::min(next, y.sectionEnd);
+      }
     }
     auto it = std::upper_bound(syms.begin(), syms.end(), addr, [](GElf_Addr a, const Sym& s) { return a < s.start; });
     if (it == syms.begin()) return nullptr;
     const Sym* s = &*(it - 1);
-    // A sized symbol covers [start, start + size); an unsized one runs to the next symbol.
-    if (s->size > 0 ? addr - s->start >= s->size : it == syms.end()) return nullptr;
+    if (addr >= s->end) return nullptr;
     return s;
   }
 

@@ -119,7 +119,8 @@ export async function profileGroundTruth(engine: Engine): Promise<string> {
     ]);
     const ownName = (f: string): boolean => own.has(f) || f.startsWith('[vdso]') || f.startsWith('__vdso_clock_gettime');
     const said = sum(n.filter((r) => r.cut !== null || r.stack.includes(UNSEEN_CALLER)));
-    const strangers = [...new Set(n.flatMap((r) => r.stack.filter((f, i) => r.kinds[i] !== 'k' && !ownName(f))))];
+    // Unnamed frames (kind ?: `burn-nofp+0x1040`, its PLT stub) name nothing, wrongly or not.
+    const strangers = [...new Set(n.flatMap((r) => r.stack.filter((f, i) => r.kinds[i] !== 'k' && r.kinds[i] !== '?' && !ownName(f))))];
     const report2 = `burn (no frame pointers): ${nTotal} samples, ${pct(said, nTotal).toFixed(1)} % in stacks that say they are not whole; top ${top(n)}`;
     assert.ok(nTotal >= 300, `enough samples: ${report2}`);
     assert.ok(pct(said, nTotal) >= 90, `its rows say the stacks are cut: ${report2}`);

@@ -341,7 +341,11 @@ test('symbolizeFile: functions by file offset, whether each keeps its frame poin
   const bin = fixtureBinary('burn', { name: 'fp', flags: ['-O0', '-fno-omit-frame-pointer'] });
   // A PIE's text: its file offsets are its virtual addresses (nm's).
   const nm = execFileSync('nm', [bin], { encoding: 'utf8' });
-  const at = (name: string): number => parseInt(new RegExp(`^([0-9a-f]+) T ${name}$`, 'm').exec(nm)![1]!, 16);
+  const at = (name: string): number => parseInt(new RegExp(`^([0-9a-f]+) [Tt] ${name}$`, 'm').exec(nm)![1]!, 16);
+  // An unsized symbol (_init) ends with its section: the PLT after it is nobody's.
+  const init = at('_init');
+  const plt = parseInt(/^\s*\[\s*\d+\] \.plt\s+PROGBITS\s+([0-9a-f]+)/m.exec(execFileSync('readelf', ['-SW', bin], { encoding: 'utf8' }))![1]!, 16);
+  assert.deepEqual(addon.symbolizeFile(bin, [init, plt + 4]).names, ['_init', null]);
   const r = addon.symbolizeFile(bin, [at('work70'), at('work70') + 8, at('main') + 8, 0x7fffffff]);
   assert.equal(r.ok, true);
   assert.match(r.buildId, /^[0-9a-f]{40}$/);
