@@ -24,7 +24,7 @@ import { groupView } from './group.js';
 import { sortRows } from './sort.js';
 import { treeRows, treeSpec } from './tree.js';
 import { tcptopPanel } from './tcptop.js';
-import type { AnyPanelDef, AnyPanelSpec, Catalog, Row, SecondView } from './types.js';
+import type { AnyPanelDef, AnyPanelSpec, Catalog, Row } from './types.js';
 import type { PanelFrame } from '../frame.js';
 
 export const PANELS: readonly AnyPanelDef[] = [
@@ -69,43 +69,10 @@ function treeView(spec: AnyPanelSpec, rows: readonly Row[]): { spec: AnyPanelSpe
 }
 
 /**
- * An event panel's recent events as a table: the events' columns, sort and detail in place of the rows', the panel's
- * help and hooks kept; no trend (an event happens once), no grouping or tree.
+ * A panel's spec without what belongs to its own rows (groupings, tree, drills, rates, trend, pins, CSV extras, tones,
+ * cgroups, stacks): the base of a second table made of other rows (its events, its functions).
  */
-export function eventsView(spec: AnyPanelSpec, panel: PanelFrame): { spec: AnyPanelSpec; panel: PanelFrame } {
-  const second = spec.second;
-  if (second) return secondView(spec, second, panel);
-  const ev = spec.events;
-  if (!ev) return { spec, panel };
-  const {
-    groupings: _g,
-    tree: _t,
-    drill: _d,
-    drillView: _dv,
-    rates: _r,
-    trendOf: _to,
-    pinned: _p,
-    quiet: _q,
-    csvExtra: _c,
-    tone: _tone,
-    cgroupOf: _cg,
-    ...rest
-  } = spec;
-  const events: AnyPanelSpec = {
-    ...rest,
-    title: `${spec.title} (recent ${ev.noun}s)`,
-    trendScale: 'none',
-    columns: ev.columns,
-    defaultSort: ev.defaultSort,
-    detail: ev.detail,
-    ...(ev.cgroupOf ? { cgroupOf: ev.cgroupOf } : {}),
-    ...(ev.tone ? { tone: ev.tone } : {}),
-  };
-  return { spec: events, panel: { ...panel, rows: panel.events ?? [], history: {} } };
-}
-
-/** A panel's second table (`v`: a stack panel's functions), its rows made from the panel's. */
-function secondView(spec: AnyPanelSpec, second: SecondView, panel: PanelFrame): { spec: AnyPanelSpec; panel: PanelFrame } {
+function otherRowsSpec(spec: AnyPanelSpec): AnyPanelSpec {
   const {
     groupings: _g,
     tree: _t,
@@ -123,10 +90,34 @@ function secondView(spec: AnyPanelSpec, second: SecondView, panel: PanelFrame): 
     second: _s,
     ...rest
   } = spec;
-  return {
-    spec: { ...rest, title: second.title, trendScale: 'none', columns: second.columns, defaultSort: second.defaultSort, detail: second.detail },
-    panel: { ...panel, rows: second.rows(panel.rows), history: {} },
+  return { ...rest, trendScale: 'none' };
+}
+
+/**
+ * An event panel's recent events as a table: the events' columns, sort and detail in place of the rows', the panel's
+ * help and hooks kept; no trend (an event happens once), no grouping or tree. A stack panel's second table (`v`: its
+ * functions) is made the same way, its rows from the panel's.
+ */
+export function eventsView(spec: AnyPanelSpec, panel: PanelFrame): { spec: AnyPanelSpec; panel: PanelFrame } {
+  const second = spec.second;
+  if (second) {
+    return {
+      spec: { ...otherRowsSpec(spec), title: second.title, columns: second.columns, defaultSort: second.defaultSort, detail: second.detail },
+      panel: { ...panel, rows: second.rows(panel.rows), history: {} },
+    };
+  }
+  const ev = spec.events;
+  if (!ev) return { spec, panel };
+  const events: AnyPanelSpec = {
+    ...otherRowsSpec(spec),
+    title: `${spec.title} (recent ${ev.noun}s)`,
+    columns: ev.columns,
+    defaultSort: ev.defaultSort,
+    detail: ev.detail,
+    ...(ev.cgroupOf ? { cgroupOf: ev.cgroupOf } : {}),
+    ...(ev.tone ? { tone: ev.tone } : {}),
   };
+  return { spec: events, panel: { ...panel, rows: panel.events ?? [], history: {} } };
 }
 
 export const CATALOG: Catalog = catalogOf(PANELS);
