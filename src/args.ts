@@ -14,8 +14,14 @@ export interface Options {
   replay: string | null;
   /** append one frame per interval to this file */
   record: string | null;
-  /** bytes at which the recording rotates (FILE becomes FILE.1) */
+  /** bytes at which the recording rotates (FILE becomes FILE.1; in a directory, a new file starts) */
   recordMax: number | null;
+  /** --record DIR: files whose last frame is older than this are removed (ms) */
+  retainAgeMs: number | null;
+  /** --record DIR: the oldest files are removed while the directory's recordings pass this (bytes) */
+  retainBytes: number | null;
+  /** --replay: the moment to open at (ms since the epoch) */
+  at: number | null;
   /** where `e` writes snapshots (and `R` recordings) */
   exportDir: string;
   /** --export-dir was given (and is checked at start); otherwise the current directory */
@@ -76,6 +82,7 @@ export function parseListen(v: string): ListenAddress {
 
 /** What an option's `set` may use: the panels and their tiers, and what the parse has seen so far. */
 interface ParseState {
+  now: number;
   catalog: PanelCatalog;
   knownPanels: readonly string[];
   formatGiven: boolean;
@@ -137,8 +144,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     short: '-r',
     long: '--record',
-    value: 'FILE',
-    help: () => 'append one frame per interval to FILE (a new file, or a sixty recording to extend)',
+    value: 'FILE|DIR',
+    help: () =>
+      'append one frame per interval to FILE (a new file, or a sixty recording to extend); into DIR (a directory, or a name ending in /), a new file each hour named by its start time',
     set: (o, v) => (o.record = pathValue(v, '--record')),
   },
   {
@@ -148,10 +156,29 @@ export const OPTIONS: readonly OptionSpec[] = [
     set: (o, v) => (o.recordMax = parseSize(v)),
   },
   {
+    long: '--retain',
+    value: 'AGE',
+    help: () => 'with --record DIR: remove recordings whose last frame is older than AGE (e.g. 7d, 12h), oldest first',
+    set: (o, v) => (o.retainAgeMs = parseDuration(v, '--retain')),
+  },
+  {
+    long: '--retain-size',
+    value: 'SIZE',
+    help: () => 'with --record DIR: remove the oldest recordings while the directory holds more than SIZE (e.g. 2G)',
+    set: (o, v) => (o.retainBytes = parseSize(v)),
+  },
+  {
     long: '--replay',
-    value: 'FILE',
-    help: () => 'open a snapshot (e) or a recording (--record, R) read-only; with --batch, convert it',
+    value: 'FILE|DIR',
+    help: () =>
+      'open a snapshot (e) or a recording (--record, R) read-only, or the recording of DIR that --at falls in (the newest without it); with --batch, convert it',
     set: (o, v) => (o.replay = pathValue(v, '--replay')),
+  },
+  {
+    long: '--at',
+    value: 'WHEN',
+    help: () => 'with --replay: open at this moment: "10m ago", a clock time (03:12, the last one past) or a date and time (2026-12-07 03:12)',
+    set: (o, v, st) => (o.at = parseWhen(v, st.now)),
   },
   {
     long: '--export-dir',
@@ -291,10 +318,56 @@ export function parseSize(v: string): number {
   return Math.floor(n);
 }
 
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 };
+
+/** "7d", "12h", "90m", "1w", "30s": milliseconds, at least a minute. */
+export function parseDuration(v: string, option: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhdw])$/.exec(v.trim());
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2]!]! : NaN;
+  if (!m || !Number.isFinite(ms) || ms < 60_000)
+    throw new UserError(`invalid ${option} '${quoteInput(v)}': give a number and s, m, h, d or w (at least 1m), e.g. 7d`);
+  return ms;
+}
+
+/**
+ * A moment, as --at takes it, in ms since the epoch: "10m ago" (s, m, h, d, w), "now", a clock time "03:12[:05]" (today's,
+ * or yesterday's when today's is still to come), or a date "2026-12-07", with a time "2026-12-07 03:12[:05]" or
+ * "2026-12-07T03:12:05[Z|+01:00]". Local time unless the text names a zone.
+ */
+export function parseWhen(v: string, now: number): number {
+  const t = v.trim();
+  const bad = (): never => {
+    throw new UserError(`invalid --at '${quoteInput(v)}': give "10m ago", a clock time (03:12) or a date and time (2026-12-07 03:12)`);
+  };
+  if (t === 'now') return now;
+  const ago = /^(\d+(?:\.\d+)?)\s*([smhdw])\s+ago$/.exec(t);
+  if (ago) return now - Number(ago[1]) * UNIT_MS[ago[2]!]!;
+  const clock = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(t);
+  if (clock) {
+    const [h, mi, sec] = [Number(clock[1]), Number(clock[2]), Number(clock[3] ?? 0)];
+    if (h > 23 || mi > 59 || sec > 59) bad();
+    const d = new Date(now);
+    d.setHours(h, mi, sec, 0);
+    if (d.getTime() > now) d.setDate(d.getDate() - 1);
+    return d.getTime();
+  }
+  const date = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(t);
+  if (!date) return bad();
+  const [y, mo, d, h, mi, sec] = date.slice(1, 7).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59) bad();
+  const zone = date[7];
+  if (zone === undefined) {
+    const local = new Date(y, mo - 1, d, h, mi, sec).getTime();
+    return new Date(local).getDate() === d ? local : bad();
+  }
+  const off = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+  return Date.UTC(y, mo - 1, d, h, mi, sec) - off * 60_000;
+}
+
 /** Panel ids and, for each, the names of its hook tiers. */
 export type PanelCatalog = ReadonlyMap<string, readonly string[]>;
 
-export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Options {
+export function parseArgs(argv: readonly string[], catalog: PanelCatalog, now = Date.now()): Options {
   const knownPanels = [...catalog.keys()];
   const o: Options = {
     intervalS: 1,
@@ -305,6 +378,9 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
     replay: null,
     record: null,
     recordMax: null,
+    retainAgeMs: null,
+    retainBytes: null,
+    at: null,
     exportDir: '.',
     exportDirGiven: false,
     panels: null,
@@ -326,7 +402,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
   // The option table, not node:util's parseArgs: its errors are Node's (several lines, its words, not one line that
   // names the value and what would do), it cannot tell `-i -1` (a value) from an option, and each value here is
   // checked as it is read. See docs/decisions.md.
-  const st: ParseState = { catalog, knownPanels, formatGiven: false };
+  const st: ParseState = { now, catalog, knownPanels, formatGiven: false };
   const bySpelling = new Map<string, OptionSpec>();
   for (const opt of OPTIONS) {
     bySpelling.set(opt.long, opt);
@@ -345,6 +421,9 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog): Optio
     if (live) throw new UserError(`--replay shows what was recorded: ${live} does not go with it`);
   }
   if (o.recordMax !== null && o.record === null) throw new UserError('--record-max bounds a recording: give --record FILE too');
+  if ((o.retainAgeMs !== null || o.retainBytes !== null) && o.record === null)
+    throw new UserError(`${o.retainAgeMs !== null ? '--retain' : '--retain-size'} keeps a directory of recordings: give --record DIR too`);
+  if (o.at !== null && o.replay === null) throw new UserError('--at opens a recording at a moment: give --replay FILE or DIR too');
   if (o.csvDir !== null && o.format !== 'csv') throw new UserError('--csv-dir is for --format csv');
   if (o.serve) {
     if (o.batch) throw new UserError('--serve prints nothing: --batch, --count and --format do not go with it');

@@ -86,7 +86,7 @@ async function main(life: Lifecycle, argv: string[]): Promise<number> {
     if (!interactive) say(`sixty: serving metrics on http://${ep.address}/metrics`);
   }
   let status = 0;
-  if (opts.serve) status = await runServe(engine);
+  if (opts.serve) status = await runServe(life, opts, engine);
   else if (interactive) await runInteractive(life, opts, engine);
   else status = await runBatch(life, opts, engine);
   engine.close();

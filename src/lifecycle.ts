@@ -11,7 +11,7 @@ import { oneLine } from './errors.js';
 import { BpfStatsSwitch } from './kernel/bpf-stats.js';
 import type { MetricsEndpoint } from './metrics/server.js';
 import { WholeWriter } from './persist/output.js';
-import type { RecordingWriter } from './persist/recording.js';
+import type { Recorder } from './persist/recording.js';
 
 const ALT_SCREEN_OFF = '\x1b[?2004l\x1b[?25h\x1b[?1049l';
 export const ALT_SCREEN_ON = '\x1b[?1049h\x1b[?25l\x1b[?2004h';
@@ -29,7 +29,7 @@ export function say(line: string): void {
 
 export class Lifecycle {
   engine: Engine | undefined;
-  recorder: RecordingWriter | undefined;
+  recorder: Recorder | undefined;
   metrics: MetricsEndpoint | undefined;
   /** `B`'s switch of kernel.bpf_stats_enabled: put back at exit, and at the next start after a SIGKILL. */
   readonly bpfStats = new BpfStatsSwitch();

@@ -103,12 +103,15 @@ export class ReplayStore {
   /** why the last move failed (a damaged frame), shown in the status line; null when it did not */
   error: string | null = null;
 
+  /** `start`: the frame shown first (--at's). */
   constructor(
     private readonly source: ReplaySource,
     panelById: (id: string) => AnyPanelDef | undefined,
+    start = 0,
   ) {
     this.trends = new TrendRebuilder(source, panelById);
-    this.current = this.trends.at(0);
+    this.pos = Math.max(0, Math.min(source.frames - 1, start));
+    this.current = this.trends.at(this.pos);
   }
 
   getSnapshot = (): Frame => this.current;

@@ -11,7 +11,7 @@ import { batchStatus, checkFolded, csvOutput, frameText, injectFault, openRecord
 export async function runBatch(life: Lifecycle, opts: Options, eng: Engine): Promise<number> {
   if (opts.format === 'folded') checkFolded(opts.panels ?? PANELS.map((p) => p.id));
   const csv = opts.format === 'csv' ? csvOutput(life, opts, opts.panels ?? PANELS.map((p) => p.id)) : null;
-  if (opts.record) life.recorder = openRecorder(opts.record, opts, eng.intervalMs / 1000);
+  if (opts.record) life.recorder = openRecorder(opts.record, opts, () => eng.intervalMs / 1000);
   await eng.open();
   injectFault();
   for (const line of unavailable(eng.store.getSnapshot())) say(line);

@@ -1,6 +1,6 @@
 /** What the modes share: the host as files name it, sixty's version, batch output (text, JSON, CSV), recordings. */
 import { hostname, release } from 'node:os';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { onlineCpus } from '../kernel/cpus.js';
 import { oneLine, UserError } from '../errors.js';
@@ -10,7 +10,8 @@ import { frameToJson } from '../json.js';
 import { csvHeader, csvRows } from '../persist/csv.js';
 import { FormatError, RECORD_ROWS, SCHEMA_VERSION } from '../persist/frames.js';
 import { dirFailure, OutputError, WholeWriter } from '../persist/output.js';
-import { RECORDING_FORMAT, RecordingRefused, RecordingWriter, type RecordingMeta } from '../persist/recording.js';
+import { ArchiveRecorder } from '../persist/archive.js';
+import { RECORDING_FORMAT, RecordingRefused, RecordingWriter, type Recorder, type RecordingMeta } from '../persist/recording.js';
 import { snapshotStem, type HostMeta } from '../persist/snapshot.js';
 import { CATALOG, PANELS } from '../panels/registry.js';
 import type { AnyPanelDef } from '../panels/types.js';
@@ -164,11 +165,33 @@ function recordingMeta(host: HostMeta, intervalS: number): RecordingMeta {
   };
 }
 
-/** Opens --record FILE, or says in one line why not. */
-export function openRecorder(path: string, opts: Options, intervalS: number): RecordingWriter {
+/** Whether --record names a directory (one that exists, or a name ending in /): a file an hour in it (persist/archive.ts). */
+export function recordsToDir(path: string): boolean {
+  if (path.endsWith('/')) return true;
   try {
-    return new RecordingWriter(path, recordingMeta(liveHost(), intervalS), { catalog: CATALOG, maxBytes: opts.recordMax });
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Opens --record FILE or DIR, or says in one line why not. `intervalS`: the interval when each file starts. */
+export function openRecorder(path: string, opts: Options, intervalS: () => number): Recorder {
+  try {
+    if (recordsToDir(path)) {
+      const host = liveHost();
+      return new ArchiveRecorder(path, () => recordingMeta(host, intervalS()), {
+        catalog: CATALOG,
+        retain: { maxAgeMs: opts.retainAgeMs, maxBytes: opts.retainBytes },
+        maxBytes: opts.recordMax,
+        onWarning: (line) => say(`sixty: --record ${quoteInput(path)}: ${line}`),
+      });
+    }
+    if (opts.retainAgeMs !== null || opts.retainBytes !== null)
+      throw new UserError(`--retain keeps a directory of recordings: ${quoteInput(path)} is a file (give a directory, or end the name with /)`);
+    return new RecordingWriter(path, recordingMeta(liveHost(), intervalS()), { catalog: CATALOG, maxBytes: opts.recordMax });
   } catch (e) {
+    if (e instanceof UserError) throw e;
     if (e instanceof FormatError) throw new UserError(`cannot record to ${quoteInput(path)}: it exists and is not a recording to extend (${e.message})`);
     if (e instanceof RecordingRefused) throw new UserError(`cannot record to ${quoteInput(path)}: ${e.message}`);
     throw new UserError(`cannot record to ${quoteInput(path)}: ${oneLine(e)}`, 74);

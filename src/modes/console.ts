@@ -151,7 +151,7 @@ export async function runConsole(life: Lifecycle, c: ConsoleHost): Promise<void>
 /** The live console: the engine's store; `R` records, `e` exports, `+` `-` change the interval. */
 export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine): Promise<void> {
   const host = liveHost();
-  if (opts.record) life.recorder = openRecorder(opts.record, opts, eng.intervalMs / 1000);
+  if (opts.record) life.recorder = openRecorder(opts.record, opts, () => eng.intervalMs / 1000);
   let ui: ConsoleUi | undefined;
   let reported: string | null = null;
   eng.store.subscribe(() => {

@@ -1,9 +1,11 @@
 /** --replay FILE: a snapshot or a recording, in the console (read-only, `[ ] { }` and `p`) or as batch output. */
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Options } from '../args.js';
 import { oneLine, UserError } from '../errors.js';
 import { quoteInput } from '../format.js';
 import type { Frame } from '../frame.js';
+import { archiveFileAt, listArchive } from '../persist/archive.js';
 import { FormatError } from '../persist/frames.js';
 import { RecordingReader } from '../persist/recording.js';
 import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, type HostMeta } from '../persist/snapshot.js';
@@ -20,27 +22,41 @@ export interface OpenedReplay {
   intervalS: number;
   close: () => void;
   torn: boolean;
+  /** the frame to show first: --at's, or the first */
+  start: number;
+  /** the file opened (a directory's: the one --at falls in) */
+  file: string;
 }
 
-/** A snapshot or a recording, opened for replay; anything wrong with it is one line and exit 2. */
-export function openReplay(path: string): OpenedReplay {
+/**
+ * A snapshot or a recording, opened for replay at `at` (ms; null: its start); a directory of recordings (--record DIR)
+ * opens the file `at` falls in, found by the files' names (the newest without `at`). Anything wrong is one line, exit 2.
+ */
+export function openReplay(path: string, at: number | null = null): OpenedReplay {
   const fail = (why: string): never => {
     throw new UserError(`cannot replay ${quoteInput(path)}: ${why}`);
   };
   try {
     // Not opened before it is known to be a file: opening a FIFO would wait for a writer forever.
     const st = statSync(path);
-    if (st.isDirectory()) return fail('it is a directory');
-    if (!st.isFile()) return fail('not a regular file');
-    if (RecordingReader.sniff(path)) {
-      const r = new RecordingReader(path, CATALOG);
+    let file = path;
+    if (st.isDirectory()) {
+      // Anyone's files: replay reads what it is allowed to, and checks every byte it reads.
+      const pick = archiveFileAt(listArchive(path, -1), at);
+      if (!pick) return fail('it is a directory with no recording of sixty --record DIR in it');
+      file = join(path, pick.name);
+    } else if (!st.isFile()) return fail('not a regular file');
+    if (RecordingReader.sniff(file)) {
+      const r = new RecordingReader(file, CATALOG);
       if (r.frames === 0) fail(r.tornTail ? 'no complete frame: the file ends inside the first one' : 'the recording has no frame yet');
-      // The first frame is read now: a file that cannot show even that is refused before the console opens.
-      r.frame(0);
-      return { source: r, host: r.meta.host, intervalS: r.meta.intervalS, close: () => r.close(), torn: r.tornTail };
+      const start = at === null ? 0 : r.seekTime(at);
+      // The first frame shown is read now: a file that cannot show even that is refused before the console opens.
+      r.frame(start);
+      return { source: r, host: r.meta.host, intervalS: r.meta.intervalS, close: () => r.close(), torn: r.tornTail, start, file };
     }
+    if (file !== path) return fail(`${quoteInput(file)} is not a recording`);
     const snap = parseSnapshot(readBounded(path, MAX_SNAPSHOT_BYTES, 'snapshot'), CATALOG);
-    return { source: snapshotSource(snap.frame), host: snap.host, intervalS: snap.intervalS, close: () => {}, torn: false };
+    return { source: snapshotSource(snap.frame), host: snap.host, intervalS: snap.intervalS, close: () => {}, torn: false, start: 0, file };
   } catch (e) {
     if (e instanceof UserError) throw e;
     if (e instanceof FormatError) return fail(e.message);
@@ -50,6 +66,18 @@ export function openReplay(path: string): OpenedReplay {
     if (code === 'EACCES') return fail('permission denied');
     return fail(oneLine(e));
   }
+}
+
+/** What --at found, when it is not the moment asked for (before the first frame, or past the last): one line, or null. */
+export function atNote(r: OpenedReplay, at: number | null): string | null {
+  if (at === null || r.source.frames === 0) return null;
+  const first = r.source.timeOf(0);
+  const last = r.source.timeOf(r.source.frames - 1);
+  const slack = 2 * r.intervalS * 1000;
+  const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+  if (at < first - slack) return `--at ${iso(at)} is before ${quoteInput(r.file)} begins (${iso(first)}): opened at its first frame`;
+  if (at > last + slack) return `--at ${iso(at)} is after ${quoteInput(r.file)} ends (${iso(last)}): opened at its last frame`;
+  return null;
 }
 
 /** Only the panels --panels names (in its order), when it names some. */
@@ -72,8 +100,8 @@ export function runReplayBatch(life: Lifecycle, opts: Options, r: OpenedReplay):
   const csv = opts.format === 'csv' ? csvOutput(life, opts, ids, r.host.hostname) : null;
   const trends = new TrendRebuilder(r.source, panelById);
   const host = `${r.host.hostname} ${r.host.kernel}`;
-  const n = opts.count === null ? r.source.frames : Math.min(opts.count, r.source.frames);
-  for (let i = 0; i < n; i++) {
+  const end = opts.count === null ? r.source.frames : Math.min(r.start + opts.count, r.source.frames);
+  for (let i = r.start; i < end; i++) {
     let frame: Frame;
     try {
       frame = trends.at(i);
@@ -89,7 +117,7 @@ export function runReplayBatch(life: Lifecycle, opts: Options, r: OpenedReplay):
 
 /** The console on a snapshot or a recording: read-only, REPLAY in the title, `[ ] { }` move through it. */
 export async function runReplayConsole(life: Lifecycle, opts: Options, r: OpenedReplay): Promise<void> {
-  const store = new ReplayStore(r.source, panelById);
+  const store = new ReplayStore(r.source, panelById, r.start);
   let ui: ConsoleUi | undefined;
   const player = new ReplayPlayer(store, (error) => {
     ui?.notify(error ? `play stopped: ${error}` : `the end of the replay (${store.describe()}; p plays it again from the start)`, error !== null);
@@ -138,13 +166,16 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
 
 /** --replay: the file opened, only the panels asked for, then the console or batch output. */
 export async function runReplay(life: Lifecycle, opts: Options, path: string, interactive: boolean): Promise<number> {
-  const opened = openReplay(path);
+  const opened = openReplay(path, opts.at);
+  const note = atNote(opened, opts.at);
+  if (note) say(`sixty: ${note}`);
   const r = { ...opened, source: onlyPanels(opened.source, opts.panels) };
   if (r.source.frame(0).panels.length === 0) {
     const which = opts.panels ? `none of the panels ${opts.panels.join(', ')}` : 'no panel this sixty knows (a later version wrote it?)';
-    throw new UserError(`cannot replay ${quoteInput(path)}: it has ${which}`);
+    throw new UserError(`cannot replay ${quoteInput(opened.file)}: it has ${which}`);
   }
-  if (r.torn) say(`sixty: ${quoteInput(path)}: the last frame was cut short (a crash while it was written) and is left out; ${r.source.frames} frames read`);
+  if (r.torn)
+    say(`sixty: ${quoteInput(opened.file)}: the last frame was cut short (a crash while it was written) and is left out; ${r.source.frames} frames read`);
   try {
     if (!interactive) return runReplayBatch(life, opts, r);
     await runReplayConsole(life, opts, r);

@@ -80,6 +80,19 @@ export interface RecorderStatus {
   error: string | null;
 }
 
+/** What records frames: one file (RecordingWriter) or a directory of them (ArchiveRecorder, persist/archive.ts). */
+export interface Recorder {
+  /** the file, or the directory, for messages */
+  readonly path: string;
+  readonly status: RecorderStatus;
+  /** Queues one frame. Never throws: a failure is in status.error. */
+  add(frame: Frame): void;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+  /** Closes without waiting (an exit path). */
+  closeNow(): void;
+}
+
 function headerBytes(meta: RecordingMeta): Buffer {
   const json = Buffer.from(JSON.stringify(meta));
   const b = Buffer.alloc(MAGIC.length + 1 + 4 + json.length + 4);
@@ -140,7 +153,7 @@ function openSafely(path: string, how: 'new' | 'new-or-existing' | 'existing'): 
 }
 
 /** Appends frames to FILE. Writes and syncs run off the event loop, in order; frames are compressed as they come. */
-export class RecordingWriter {
+export class RecordingWriter implements Recorder {
   private fd: number;
   /** the previous frame's segments' JSON by key ('' the head, else the panel id); null: the next frame starts a block */
   private prev: Map<string, Buffer> | null = null;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_METRICS, nextInterval, parseArgs, parseListen } from '../../src/args.js';
+import { DEFAULT_METRICS, nextInterval, parseArgs, parseDuration, parseListen, parseWhen } from '../../src/args.js';
 import { UserError } from '../../src/errors.js';
 
 const PANELS = new Map([
@@ -18,6 +18,9 @@ test('defaults: interactive, 1 s, all panels', () => {
     replay: null,
     record: null,
     recordMax: null,
+    retainAgeMs: null,
+    retainBytes: null,
+    at: null,
     exportDir: '.',
     exportDirGiven: false,
     panels: null,
@@ -134,6 +137,47 @@ test('snapshots, recordings and replay: the options, and what does not go togeth
     assert.throws(
       () => parseArgs(argv, PANELS),
       (e: Error) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
+      argv.join(' '),
+    );
+});
+
+test('--retain, --retain-size and --at: durations, sizes and moments; each with what it needs (one line each)', () => {
+  const o = parseArgs(['--serve', '--record', '/var/lib/sixty', '--retain', '7d', '--retain-size', '2G'], PANELS);
+  assert.deepEqual([o.record, o.retainAgeMs, o.retainBytes, o.serve], ['/var/lib/sixty', 7 * 86400_000, 2 * 1024 ** 3, true]);
+  assert.deepEqual(
+    ['90m', '12h', '1w', '1.5d', '60s'].map((v) => parseDuration(v, '--retain')),
+    [90 * 60_000, 12 * 3600_000, 7 * 86400_000, 1.5 * 86400_000, 60_000],
+  );
+  // A moment: relative to `now`, a clock time (the last one past, local), a date and time (local unless zoned).
+  const now = new Date(2026, 11, 7, 3, 30, 0).getTime(); // 03:30 local
+  assert.equal(parseWhen('10m ago', now), now - 600_000);
+  assert.equal(parseWhen('2h ago', now), now - 7200_000);
+  assert.equal(parseWhen('now', now), now);
+  assert.equal(parseWhen('03:12', now), new Date(2026, 11, 7, 3, 12, 0).getTime());
+  assert.equal(parseWhen('03:12:30', now), new Date(2026, 11, 7, 3, 12, 30).getTime());
+  assert.equal(parseWhen('23:00', now), new Date(2026, 11, 6, 23, 0, 0).getTime(), 'still to come today: yesterday');
+  assert.equal(parseWhen('2026-12-06 23:05', now), new Date(2026, 11, 6, 23, 5, 0).getTime());
+  assert.equal(parseWhen('2026-12-06', now), new Date(2026, 11, 6).getTime());
+  assert.equal(parseWhen('2026-12-07T03:12:05Z', now), Date.UTC(2026, 11, 7, 3, 12, 5));
+  assert.equal(parseWhen('2026-12-07T04:12:05+01:00', now), Date.UTC(2026, 11, 7, 3, 12, 5));
+  assert.equal(parseArgs(['--replay', 'd', '--at', '10m ago'], PANELS, now).at, now - 600_000);
+  const bad: [string[], RegExp][] = [
+    [['--retain', '7d'], /--retain keeps a directory of recordings: give --record DIR too/],
+    [['--retain-size', '1G'], /--retain-size keeps a directory of recordings: give --record DIR too/],
+    [['--record', 'd', '--retain', '7'], /invalid --retain '7': give a number and s, m, h, d or w/],
+    [['--record', 'd', '--retain', '30s'], /at least 1m/],
+    [['--record', 'd', '--retain', 'forever'], /invalid --retain 'forever'/],
+    [['--record', 'd', '--retain-size', 'lots'], /invalid size 'lots'/],
+    [['--at', '10m ago'], /--at opens a recording at a moment: give --replay FILE or DIR too/],
+    [['--replay', 'd', '--at', 'yesterday'], /invalid --at 'yesterday': give "10m ago"/],
+    [['--replay', 'd', '--at', '25:00'], /invalid --at '25:00'/],
+    [['--replay', 'd', '--at', '2026-02-30 01:00'], /invalid --at '2026-02-30 01:00'/],
+    [['--replay', 'd', '--at', '2026-13-01'], /invalid --at/],
+  ];
+  for (const [argv, re] of bad)
+    assert.throws(
+      () => parseArgs(argv, PANELS, now),
+      (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
       argv.join(' '),
     );
 });
