@@ -66,7 +66,9 @@ async function main(life: Lifecycle, argv: string[]): Promise<number> {
   const engine = new Engine({
     panels,
     intervalMs: opts.intervalS * 1000,
-    requested: new Set(opts.panels ?? []),
+    // --serve reads every panel whose families the endpoint lists (a panel on standby would serve empty families);
+    // elsewhere the panels with costly hooks wait until they are on screen, unless --panels names them.
+    requested: new Set(opts.panels ?? (opts.serve ? panels.filter((p) => p.metrics).map((p) => p.id) : [])),
     byProcess: opts.metricsListen !== null,
     ...(cgroup ? { cgroup } : {}),
   });

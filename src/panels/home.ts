@@ -56,6 +56,10 @@ import type { HostInfo, PanelDef, PanelStats, Summary } from './types.js';
 /** Records of the ring buffer kept between reads (dmesg | tail shows the last ones). */
 const KMSG_KEEP = 200;
 const VERDICT_ORDER: Record<string, number> = { bad: 3, look: 2, ok: 1, '-': 0 };
+/** sixty_check_verdict's values (a step without a verdict has no sample). */
+const VERDICT_VALUE: Record<string, number> = { ok: 0, look: 1, bad: 2 };
+/** Fields that name something (a process, a CPU) rather than measure it: not readings. */
+const IDENTITY_FIELDS = new Set(['culprit_pid', 'top_pid', 'busiest_cpu', 'max_soft_cpu']);
 
 /** What each step's TREND follows (its `value`): up is worse on every one. */
 export const HOME_TREND: Readonly<Record<string, string>> = {
@@ -356,6 +360,40 @@ export const homePanel: PanelDef<ChecklistSample, ChecklistRow> = {
             }
           : undefined,
   tone: (row) => (row.verdict === 'bad' || row.verdict === 'look' ? row.verdict : null),
+  metrics: {
+    families: {
+      verdict: {
+        name: 'sixty_check_verdict',
+        help: "The 60-second checklist's verdict per step: 0 ok, 1 look, 2 bad (no sample while a step has none, as dmesg without the right to read the kernel log).",
+        type: 'gauge',
+      },
+      value: {
+        name: 'sixty_check_value',
+        help:
+          "Each step's headline figure, the one its sparkline follows (up is worse): " +
+          Object.entries(HOME_TREND)
+            .map(([k, v]) => `${k} ${v}`)
+            .join('; ') +
+          '.',
+        type: 'gauge',
+      },
+      reading: {
+        name: 'sixty_check_reading',
+        help: "The numbers behind each step's verdict, by step and field (the fields of home's JSON and CSV, units in their names: _pct, _kb, _s per second, _ms; docs/columns.md).",
+        type: 'gauge',
+      },
+    },
+    fold(panel, sink) {
+      for (const r of panel.rows) {
+        const step = { step: r.id };
+        const v = VERDICT_VALUE[r.verdict];
+        if (v !== undefined) sink.gauge('verdict', step, v);
+        if (r.value !== null && Number.isFinite(r.value)) sink.gauge('value', step, r.value);
+        for (const [field, x] of Object.entries(r.fields))
+          if (typeof x === 'number' && Number.isFinite(x) && !IDENTITY_FIELDS.has(field)) sink.gauge('reading', { ...step, field }, x);
+      }
+    },
+  },
   columns: [
     {
       key: 'step',

@@ -2,7 +2,8 @@
  * A real Prometheus scrapes sixty. sixty runs with --serve; Prometheus (Debian's, from scripts/test-tools.sh) scrapes it
  * every second; a known TCP workload moves N bytes each way under a process name of its own, and Prometheus's HTTP
  * API must then give exactly N for that name's sent and received counters. promtool accepts the exposition, and the
- * three queries of docs/prometheus.md run. Bad input: a port in use and a bad address are one line and exit 2.
+ * three queries of docs/prometheus.md run, the checklist's verdicts are there for every step, and every query of the Grafana
+ * dashboard (docs/grafana/sixty-checklist.json) runs, its checklist panels with data. Bad input: a port in use and a bad address are one line and exit 2.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
+import { STEP_IDS } from '../../src/models/checklist.js';
 import { AS_NOBODY, lines, needsBpf, scaled, sleep, spawnCli } from '../helpers/kernel.js';
 
 const N = 3_000_017; // bytes each way: odd, so a count off by a segment shows
@@ -56,7 +58,7 @@ test('a real Prometheus scrapes sixty --serve and finds the bytes moved, to the 
   const children: ChildProcess[] = [];
   try {
     const port = await freePort();
-    const child = spawnCli(['--serve', '--metrics-listen', `127.0.0.1:${port}`, '--panels', 'tcptop,softirqs,runqlen,biotop', '--interval', '1']);
+    const child = spawnCli(['--serve', '--metrics-listen', `127.0.0.1:${port}`, '--panels', 'home,tcptop,softirqs,runqlen,runqlat,biotop', '--interval', '1']);
     children.push(child);
     const sixty = lines(child);
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -150,6 +152,28 @@ print(got)`;
       'the workload among the top talkers',
     );
     await query(promPort, 'histogram_quantile(0.99, sum by (le, disk) (rate(sixty_disk_io_latency_seconds_bucket[5m])))');
+    // The checklist as metrics: a verdict for every step (as root, dmesg's too), and the readings behind them.
+    const verdicts = await query(promPort, 'sixty_check_verdict');
+    assert.deepEqual(verdicts.map((r) => r.metric.step).sort(), [...STEP_IDS].sort());
+    assert.ok(
+      verdicts.every((r) => ['0', '1', '2'].includes(r.value[1])),
+      JSON.stringify(verdicts.map((r) => r.value[1])),
+    );
+    const vm = await query(promPort, 'sum(sixty_check_reading{step="vmstat",field=~"us|sy|id|wa|st"})');
+    assert.ok(Math.abs(Number(vm[0]?.value[1]) - 100) <= 1.5, `vmstat's us+sy+id+wa+st ${vm[0]?.value[1]}`);
+    // The Grafana dashboard's every query runs in this Prometheus, on one host's series; the checklist's return data.
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'docs', 'grafana', 'sixty-checklist.json'), 'utf8')) as {
+      panels: { title: string; targets: { expr: string }[] }[];
+    };
+    const empty: string[] = [];
+    for (const panel of dashboard.panels)
+      for (const target of panel.targets) {
+        const expr = target.expr.replaceAll('$instance', `127.0.0.1:${port}`).replaceAll('$__rate_interval', '1m');
+        if ((await query(promPort, expr)).length === 0) empty.push(`${panel.title}: ${target.expr}`);
+      }
+    const mustHaveData = empty.filter((e) => /sixty_check_verdict|step="(uptime|vmstat|free|mpstat)"/.test(e));
+    assert.deepEqual(mustHaveData, [], 'the checklist panels of the dashboard show data');
+    if (empty.length) t.diagnostic(`dashboard queries without data here: ${empty.length} (${empty.map((e) => e.split(':')[0]).join('; ')})`);
     const series = await query(promPort, 'scrape_samples_scraped{job="sixty"}');
     const took = await query(promPort, 'scrape_duration_seconds{job="sixty"}');
     t.diagnostic(
