@@ -166,7 +166,7 @@ export class ReplayStore {
 }
 
 /** The speeds `+` and `-` step through while a replay plays. */
-export const PLAY_SPEEDS = [1, 2, 4, 8, 16, 32, 64] as const;
+export const PLAY_SPEEDS = [1, 2, 5, 10, 30, 60] as const;
 /** a gap in the recording (sixty was not running) is played as at most this */
 const MAX_GAP_MS = 5000;
 /** the fastest a frame follows the one before: the screen's pace, not more */
@@ -211,7 +211,7 @@ export class ReplayPlayer {
     this.timer = undefined;
   }
 
-  /** "▶ 4×" while playing, '' when not: for the title. */
+  /** "▶ 10×" while playing, '' when not: for the title. */
   describe(): string {
     return this.playing ? `  ▶ ${this.speed}×` : '';
   }

@@ -233,7 +233,7 @@ test('replay play (p): frames follow at the recorded pace, + doubles it, a gap p
     player.toggle();
     assert.equal(store.position, 0, 'p at the last frame plays from the first');
     for (let i = 0; i < 6; i++) player.faster(1);
-    assert.equal(player.speed, 64, 'not faster than the fastest');
+    assert.equal(player.speed, 60, 'not faster than the fastest');
     mock.timers.tick(49);
     assert.equal(store.position, 0, 'a frame every 50 ms at most, whatever the speed');
     mock.timers.tick(1);
