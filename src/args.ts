@@ -289,6 +289,7 @@ export function optionLines(panelIds: readonly string[]): string[] {
 export function usage(panelIds: readonly string[]): string {
   return [
     `usage: sixty [options]`,
+    `       sixty diff A B [--format text|json]   what changed between two snapshots or moments (sixty diff --help)`,
     `A top-style performance console: live panels (${panelIds.join(', ')}).`,
     '',
     'options:',

@@ -20,10 +20,12 @@ import { injectPanelFault, version } from './modes/common.js';
 import { runInteractive } from './modes/console.js';
 import { runReplay } from './modes/replay.js';
 import { runServe } from './modes/serve.js';
+import { runDiff } from './modes/diff.js';
 import { keyHelpLines } from '../views/keys.js';
 import { MIN_HEIGHT, MIN_WIDTH } from '../views/size.js';
 
 async function main(life: Lifecycle, argv: string[]): Promise<number> {
+  if (argv[0] === 'diff') return runDiff(life, argv.slice(1));
   const opts = parseArgs(argv, new Map(PANELS.map((p) => [p.id, p.hookList.map((t) => t.name)])));
   if (opts.help) {
     life.emit(`${usage(PANELS.map((p) => p.id))}\n\nkeys (interactive):\n${keyHelpLines().join('\n')}\n`);

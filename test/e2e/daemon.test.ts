@@ -4,7 +4,7 @@
  * says with the tools systemd itself would use underneath: ExecStart as written (the checkout for /opt/sixty, a
  * scratch state directory for /var/lib/sixty, a free port), a user of its own (DynamicUser), exactly the ambient and
  * bounding capabilities it names, no new privileges, its locked-memory limit, a private /tmp and a read-only file
- * system but for the state directory (ProtectSystem=strict). Then: /metrics serves every panel with none refused, a
+ * system but for the state directory (ProtectSystem=strict), with tracefs mounted as systemd mounts it at boot. Then: /metrics serves every panel with none refused, a
  * recording is written into the state directory, SIGTERM ends it, and `--replay DIR --at` opens what it recorded.
  */
 import { test } from 'node:test';
@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { ROOT } from '../../src/paths.js';
 import { RecordingReader } from '../../src/persist/recording.js';
 import { CATALOG } from '../../src/panels/registry.js';
@@ -126,6 +127,8 @@ test('the daemon under the unit file: serves every panel, records into its state
   const script = [
     'set -e',
     'mount --make-rprivate /',
+    // What systemd does at boot (sys-kernel-tracing.mount): the classic tracepoint tiers read their ids there.
+    'mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing',
     `mount --bind "${state}" "${state}"`,
     'mount -o remount,bind,ro /',
     ...(s.get('PrivateTmp') === 'yes' ? ['mount -t tmpfs -o mode=1777 tmpfs /tmp'] : []),
@@ -180,5 +183,47 @@ test('the daemon under the unit file: serves every panel, records into its state
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await Promise.race([exited, sleep(5000)]);
     rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test('sixty diff of recordings before and during a known workload ranks its connection first', async (t) => {
+  if (!needsBpf(t)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'sixty-diff-'));
+  const comm = `sxdiff${process.pid % 100000}`;
+  // A sender over loopback as fast as it goes, under a name of its own, for as long as the test needs it.
+  const py = `import socket, threading
+open('/proc/self/comm', 'w').write(${JSON.stringify(comm)})
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen()
+c = socket.create_connection(s.getsockname()); a, _ = s.accept()
+def sink():
+    while a.recv(1 << 20): pass
+threading.Thread(target=sink, daemon=True).start()
+buf = bytes(1 << 20)
+while True: c.sendall(buf)`;
+  const record = async (file: string): Promise<void> => {
+    const out = lines(spawnCli(['--batch', '--record', file, '--count', '2', '--panels', 'home,tcptop', '--interval', '1']));
+    const { code } = await out.exit;
+    assert.equal(code, 0, out.stderr());
+  };
+  let workload: ReturnType<typeof spawn> | undefined;
+  try {
+    await record(join(dir, 'before.sixtyrec'));
+    workload = spawn('python3', ['-c', py], { stdio: 'ignore' });
+    await sleep(scaled(1000));
+    await record(join(dir, 'during.sixtyrec'));
+    const out = lines(spawnCli(['diff', join(dir, 'before.sixtyrec'), join(dir, 'during.sixtyrec'), '--format', 'json', '--panels', 'tcptop']));
+    const { code } = await out.exit;
+    assert.equal(code, 0, out.stderr());
+    const d = JSON.parse(out.all.join('\n')) as { panels: { panel: string; rows: { label: string; change: string; a: number; b: number }[] }[] };
+    const rows = d.panels.find((p) => p.panel === 'tcptop')?.rows ?? [];
+    assert.ok(rows.length > 0, 'tcptop changed');
+    assert.match(rows[0]!.label, new RegExp(comm), `first: ${JSON.stringify(rows.slice(0, 3))}`);
+    assert.equal(rows[0]!.change, 'new');
+    t.diagnostic(
+      `first row ${rows[0]!.label}: ${(rows[0]!.b / 1e6).toFixed(0)} MB in the interval; next ${rows[1] ? `${rows[1].label} ${rows[1].b}` : 'none'}`,
+    );
+  } finally {
+    workload?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
 });

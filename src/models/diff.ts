@@ -1,0 +1,149 @@
+/**
+ * `sixty diff A B`: what changed between two moments (two snapshots, or two frames of recordings). Pure: two frames and
+ * the panels' definitions in, a ranked list out.
+ *
+ * - The checklist: each step's verdict and headline figure in A and in B; steps whose verdict got worse come first
+ *   (by how much), then by how far their figure moved (relative to the larger of the two).
+ * - Each panel: its rows matched by id, measured by the panel's own trend figure (what its sparkline follows: bytes a
+ *   second for tcptop, %CPU for profile); a row only in B is new (from 0), only in A gone (to 0). Rows rank by how
+ *   far their figure moved. Panels keep their tab order; a panel where nothing moved is left out.
+ */
+import type { Frame, PanelFrame } from '../frame.js';
+import type { AnyPanelDef, Row } from '../panels/types.js';
+
+export type RowChange = 'new' | 'gone' | 'up' | 'down';
+
+export interface RowDiff {
+  id: string;
+  /** the row as its panel's text columns name it (process, disk, stack…) */
+  label: string;
+  a: number;
+  b: number;
+  change: RowChange;
+}
+
+export interface PanelDiff {
+  panel: string;
+  /** what the figure is (the panel's trend label) */
+  measure: string;
+  /** the rows that moved most, biggest first */
+  rows: RowDiff[];
+  /** rows in A and in B */
+  rowsA: number;
+  rowsB: number;
+}
+
+export interface StepDiff {
+  step: string;
+  verdictA: string;
+  verdictB: string;
+  valueA: number | null;
+  valueB: number | null;
+  readingA: string;
+  readingB: string;
+}
+
+export interface FrameDiff {
+  steps: StepDiff[];
+  panels: PanelDiff[];
+}
+
+const SEVERITY: Record<string, number> = { '-': 0, ok: 0, look: 1, bad: 2 };
+
+const finite = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/** How far a figure moved, relative to the larger of the two (0…1; 0 when both are 0). */
+function relative(a: number, b: number): number {
+  const m = Math.max(Math.abs(a), Math.abs(b));
+  return m === 0 ? 0 : Math.abs(b - a) / m;
+}
+
+/** A row's name from its panel's text columns (left-aligned, before the trend), as the table shows them. */
+export function rowLabel(def: AnyPanelDef, row: Row): string {
+  const parts: string[] = [];
+  for (const c of def.columns) {
+    if (c.align !== 'left' || parts.length >= 3) continue;
+    let text: string;
+    try {
+      text = c.format(c.value(row as never), row as never).trim();
+    } catch {
+      continue;
+    }
+    // Not a drawing (a histogram's bars): a name.
+    if (text !== '' && text !== '-' && !/[\u2580-\u259f]/.test(text)) parts.push(text);
+  }
+  const name = parts.join(' ');
+  if (name === '') return row.id;
+  return row.id.length <= 12 && !parts.includes(row.id) ? `${name} (${row.id})` : name;
+}
+
+/** The checklist's steps, worse verdicts first, then the biggest moves. */
+function diffSteps(a: PanelFrame | undefined, b: PanelFrame | undefined): StepDiff[] {
+  if (!a || !b) return [];
+  const byId = new Map(a.rows.map((r) => [r.id, r as Row & Record<string, unknown>]));
+  const out: (StepDiff & { rank: [number, number] })[] = [];
+  for (const rb of b.rows as (Row & Record<string, unknown>)[]) {
+    const ra = byId.get(rb.id);
+    const verdictA = String(ra?.verdict ?? '-');
+    const verdictB = String(rb.verdict ?? '-');
+    const valueA = typeof ra?.value === 'number' ? ra.value : null;
+    const valueB = typeof rb.value === 'number' ? rb.value : null;
+    out.push({
+      step: rb.id,
+      verdictA,
+      verdictB,
+      valueA,
+      valueB,
+      readingA: String(ra?.reading ?? ''),
+      readingB: String(rb.reading ?? ''),
+      rank: [(SEVERITY[verdictB] ?? 0) - (SEVERITY[verdictA] ?? 0), relative(valueA ?? 0, valueB ?? 0)],
+    });
+  }
+  return out.sort((x, y) => y.rank[0] - x.rank[0] || y.rank[1] - x.rank[1]).map(({ rank: _r, ...s }) => s);
+}
+
+/** One panel's rows, matched by id and ranked by how far their figure moved. */
+export function diffPanel(def: AnyPanelDef, a: PanelFrame | undefined, b: PanelFrame | undefined, top: number): PanelDiff | null {
+  const trend = (r: Row): number => {
+    try {
+      return finite(def.trend(r as never));
+    } catch {
+      return 0;
+    }
+  };
+  const rowsA = new Map((a?.rows ?? []).map((r) => [r.id, r]));
+  const rowsB = new Map((b?.rows ?? []).map((r) => [r.id, r]));
+  const moved: RowDiff[] = [];
+  for (const [id, rb] of rowsB) {
+    const ra = rowsA.get(id);
+    const vb = trend(rb);
+    const va = ra ? trend(ra) : 0;
+    // A row that did not move (a new one at 0 included) is not a change.
+    if (va === vb) continue;
+    moved.push({ id, label: rowLabel(def, rb), a: va, b: vb, change: !ra ? 'new' : vb > va ? 'up' : 'down' });
+  }
+  for (const [id, ra] of rowsA) {
+    const va = trend(ra);
+    if (!rowsB.has(id) && va !== 0) moved.push({ id, label: rowLabel(def, ra), a: va, b: 0, change: 'gone' });
+  }
+  if (moved.length === 0) return null;
+  moved.sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a) || x.label.localeCompare(y.label, 'en'));
+  const label = def.trendOf?.label;
+  return { panel: def.id, measure: typeof label === 'string' ? label : 'its trend figure', rows: moved.slice(0, top), rowsA: rowsA.size, rowsB: rowsB.size };
+}
+
+/** What changed from frame A to frame B: the checklist's steps and each panel's rows, ranked. */
+export function diffFrames(a: Frame, b: Frame, panelById: (id: string) => AnyPanelDef | undefined, opts: { top: number; home: string }): FrameDiff {
+  const ids = [...new Set([...b.panels.map((p) => p.id), ...a.panels.map((p) => p.id)])];
+  const pa = new Map(a.panels.map((p) => [p.id, p]));
+  const pb = new Map(b.panels.map((p) => [p.id, p]));
+  const panels: PanelDiff[] = [];
+  for (const id of ids) {
+    if (id === opts.home) continue;
+    const def = panelById(id);
+    if (!def) continue;
+    const d = diffPanel(def, pa.get(id), pb.get(id), opts.top);
+    if (d) panels.push(d);
+  }
+  return { steps: diffSteps(pa.get(opts.home), pb.get(opts.home)), panels };
+}
