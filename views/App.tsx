@@ -15,6 +15,8 @@ import { InputDecoder } from './input.js';
 import { KEY_HINT, type Command } from './keys.js';
 import { PanelView } from './PanelView.js';
 import { FlameView } from './Flame.js';
+import { columnOf, TIMELINE_LABEL, timelineColumns, TimelineView, type TimelineColumns } from './Timeline.js';
+import type { VerdictTimeline } from '../src/timeline.js';
 import { buildFlame, type FlameNode } from './flame.js';
 import { selfCost, type Part } from './text.js';
 import { MIN_HEIGHT, MIN_WIDTH } from './size.js';
@@ -47,7 +49,10 @@ export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>, repla
 }
 
 /** A replay's key line: how to move through it first. */
-const REPLAY_HINT = 'p play  + - speed  [ ] { } step  Tab panel  Enter explain  ? help  q quit';
+const REPLAY_HINT = 'p play  + - speed  [ ] { } step  L timeline  Tab panel  Enter explain  ? help  q quit';
+
+/** The key line while a replay's timeline is open. */
+const TIMELINE_HINT = '←→ move  PgUp PgDn Home End  Enter go there  p play  Esc L close  q quit';
 
 /** The line that says the rows are grouped, and what `t` does next. */
 export function groupInfo(name: string, groups: number, rows: number, next: string | undefined): string {
@@ -81,6 +86,8 @@ export interface AppProps {
   notice?: { text: string; error: boolean } | null;
   /** a replay: p plays it, and the title's CPU and RSS are those recorded (said so) */
   replay?: boolean;
+  /** a replay of a recording: its verdicts over time (decoded when L first opens it) and the frame on screen */
+  timeline?: { data: () => VerdictTimeline | null; position: () => number };
 }
 
 export { MIN_HEIGHT, MIN_WIDTH };
@@ -243,6 +250,7 @@ export function App({
   badge,
   notice,
   replay = false,
+  timeline,
 }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
@@ -300,11 +308,21 @@ export function App({
   const noticeLines = notice ? wrap(notice.text, width, '  ') : [];
   const bodyHeight = Math.max(1, height - 1 - CHROME_LINES - host.length - infoLines.length - noticeLines.length);
 
+  // A replay's timeline, while it is open: the columns the width gives, and the one of the frame on screen.
+  const timelineOf = (open: boolean, w: number): { data: VerdictTimeline; cols: TimelineColumns; at: number } | null => {
+    const data = open ? (timeline?.data() ?? null) : null;
+    if (!data || !timeline) return null;
+    const cols = timelineColumns(data, Math.max(1, w - TIMELINE_LABEL - 1));
+    return { data, cols, at: columnOf(cols, timeline.position()) };
+  };
+  const shownTimeline = timelineOf(ui.timeline != null, width);
+
   // The reducer reads everything it needs from the action, never from this closure: fast typing loses no keys.
-  const latest = useRef({ frame, live, pageRows: 1 });
-  latest.current = { frame, live, pageRows: Math.max(1, bodyHeight - 3) };
+  const latest = useRef({ frame, live, pageRows: 1, width });
+  latest.current = { frame, live, pageRows: Math.max(1, bodyHeight - 3), width };
   const ctxOf = useRef((s: UiState): UiContext => {
-    const { frame: shown, live: now, pageRows } = latest.current;
+    const { frame: shown, live: now, pageRows, width: w } = latest.current;
+    const tl = timeline ? timelineOf(s.timeline != null, w) : null;
     const f = s.paused ? shown : now;
     const t = tableOf(catalog, f, s);
     const homePanel = f.panels.find((p) => catalog.spec(p.id)?.role === 'start');
@@ -321,6 +339,8 @@ export function App({
       columnDescending: t.spec?.columns.map((c) => firstDescending(c, t.spec!.defaultSort)) ?? [],
       defaultSort: t.spec?.defaultSort ?? NO_SORT,
       replay,
+      // A recording has a timeline (L opens it; its columns are known once it is open).
+      ...(timeline ? { timeline: tl ? { columns: tl.cols.columns, at: tl.at, jump: tl.cols.jump } : { columns: 0, at: 0, jump: [] } } : {}),
       groupings: t.baseSpec?.groupings?.length ?? 0,
       tree: t.baseSpec?.tree !== undefined,
       events: t.hasEvents,
@@ -423,7 +443,16 @@ export function App({
         <Line key={`i${i}`} color={noColor() ? undefined : 'cyan'} text={l} width={width} />
       ))}
       <Box flexDirection="column" height={bodyHeight}>
-        {ui.sortMenu !== null && spec ? (
+        {ui.timeline != null && shownTimeline ? (
+          <TimelineView
+            timeline={shownTimeline.data}
+            cols={shownTimeline.cols}
+            cursor={ui.timeline < 0 ? shownTimeline.at : Math.min(ui.timeline, shownTimeline.cols.columns - 1)}
+            shownCol={shownTimeline.at}
+            width={width}
+            height={bodyHeight}
+          />
+        ) : ui.sortMenu !== null && spec ? (
           <SortMenu spec={spec} sort={sort} cursor={ui.sortMenu} width={width} height={bodyHeight} />
         ) : ui.help ? (
           <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} />
@@ -453,7 +482,13 @@ export function App({
       ))}
       <Line
         dimColor
-        text={keysAvailable ? keyHint(ui, replay, eventsHint, flame) : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'}
+        text={
+          keysAvailable
+            ? ui.timeline != null && shownTimeline
+              ? TIMELINE_HINT
+              : keyHint(ui, replay, eventsHint, flame)
+            : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'
+        }
         width={width}
       />
     </Box>

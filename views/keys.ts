@@ -18,7 +18,11 @@ export type Command =
   /** set process `pid`'s nice value (the same check) */
   | { type: 'renice'; pid: number; start: number; nice: number }
   | { type: 'redraw' }
-  | { type: 'play' };
+  | { type: 'play' }
+  /** L where there is no timeline (a live host, a snapshot): the host says why */
+  | { type: 'timeline' }
+  /** a replay: go to frame `frame` (the timeline's Enter) */
+  | { type: 'goFrame'; frame: number };
 
 export type Action =
   | { type: 'nextPanel' }
@@ -51,6 +55,7 @@ export type Action =
   | { type: 'toggleTree' }
   | { type: 'toggleEvents' }
   | { type: 'toggleFlame' }
+  | { type: 'toggleTimeline' }
   | { type: 'openStacks' }
   | { type: 'nextUser' }
   | { type: 'cgroupOnly' }
@@ -226,6 +231,12 @@ export const BINDINGS: readonly Binding[] = [
     label: 'S',
     help: "hide / show sixty's own rows (its /proc reads in filetop, its map reads and its process elsewhere)",
     action: () => ({ type: 'toggleSelf' }),
+  },
+  {
+    keys: ['L'],
+    label: 'L',
+    help: "replay of a recording: the timeline of the checklist's verdicts over it (←→ move, Enter goes to that moment, Esc closes)",
+    action: () => ({ type: 'toggleTimeline' }),
   },
   {
     keys: ['p', ' '],

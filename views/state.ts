@@ -55,6 +55,8 @@ export interface UiState {
   commands: readonly { seq: number; cmd: Command }[];
   /** asking before a signal or a renice is sent to a process (procs): keys answer it */
   prompt?: ProcessPrompt | null;
+  /** a replay's timeline is open (L), its cursor on this column (-1: the column of the frame on screen); null: closed */
+  timeline?: number | null;
   quit: boolean;
 }
 
@@ -77,6 +79,8 @@ export interface UiContext {
   defaultSort: SortSpec;
   /** a replay: p plays and stops it (the host's command) rather than freezing the screen */
   replay?: boolean;
+  /** a replay's timeline, where it has one: its columns, the column of the frame on screen, and each column's frame */
+  timeline?: { columns: number; at: number; jump: readonly number[] };
   /** the active panel can be drawn as a tree (T) */
   tree?: boolean;
   /** the active panel has a recent-events view (v) */
@@ -243,6 +247,8 @@ export function reduceInput(s: UiState, ev: KeyEvent, ctx: UiContext): UiState {
     return [...ev.key].length === 1 ? set(text + printable(ev.key), true) : s;
   }
   if (s.prompt) return reducePrompt(s, s.prompt, ev);
+  const timed = reduceTimeline(s, ev, ctx);
+  if (timed) return timed;
   const flamed = reduceFlame(s, ev, ctx);
   if (flamed) return flamed;
   const a = decodeKey(ev);
@@ -263,6 +269,32 @@ const FLAME_KEYS: Readonly<Record<string, FlameMove>> = {
   enter: 'zoom',
   esc: 'unzoom',
 };
+
+const TIMELINE_MOVES: Readonly<Record<string, (at: number, n: number) => number>> = {
+  left: (at) => at - 1,
+  right: (at) => at + 1,
+  pgup: (at) => at - 10,
+  pgdn: (at) => at + 10,
+  home: () => 0,
+  g: () => 0,
+  end: (_at, n) => n - 1,
+  G: (_at, n) => n - 1,
+};
+
+/** In a replay's timeline: ←→ (PgUp PgDn Home End) move its cursor, Enter goes to that moment, Esc or L closes it. */
+function reduceTimeline(s: UiState, ev: KeyEvent, ctx: UiContext): UiState | null {
+  if (s.timeline == null || 'paste' in ev || s.help || !ctx.timeline) return null;
+  const t = ctx.timeline;
+  const at = s.timeline < 0 ? t.at : s.timeline;
+  const move = TIMELINE_MOVES[ev.key];
+  if (move) return { ...s, timeline: Math.max(0, Math.min(t.columns - 1, move(at, t.columns))) };
+  if (ev.key === 'enter') {
+    const frame = t.jump[at];
+    return frame === undefined ? { ...s, timeline: null } : withCommand({ ...s, timeline: null }, { type: 'goFrame', frame });
+  }
+  if (ev.key === 'esc' || ev.key === 'L' || ev.key === 'q') return { ...s, timeline: null };
+  return null;
+}
 
 /** In the flame graph (away from the help and the detail), the arrows move its selection, Enter zooms and Esc out. */
 function reduceFlame(s: UiState, ev: KeyEvent, ctx: UiContext): UiState | null {
@@ -471,6 +503,10 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
         return next === undefined ? rest : { ...rest, user: next, selected: 0, selectedId: null };
       });
     }
+    case 'toggleTimeline':
+      // Where there is none (live, a snapshot), the host says so.
+      if (!ctx.timeline) return withCommand(s, { type: 'timeline' });
+      return { ...s, timeline: s.timeline == null ? -1 : null, help: false, detail: false, scroll: 0 };
     case 'toggleTree': {
       if (!ctx.tree || s.help) return s;
       // The tree and a grouping are two ways to draw the rows: the tree replaces the grouping.

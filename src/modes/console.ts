@@ -14,6 +14,7 @@ import { foldedExports, snapshotDocument, snapshotStem, writeSnapshot, type Host
 import { CATALOG } from '../panels/registry.js';
 import { ALT_SCREEN_ON, type Lifecycle } from '../lifecycle.js';
 import type { Command } from '../../views/keys.js';
+import type { VerdictTimeline } from '../timeline.js';
 import { procsView } from '../panels/procs.js';
 import { fsslowerView, nextThreshold } from '../panels/fsslower.js';
 import { nextRate, profilePanel, profileView } from '../panels/profile.js';
@@ -35,6 +36,8 @@ export interface ConsoleHost {
   start: (ui: ConsoleUi) => void;
   /** a replay (p plays it; the title's own cost is the recording sixty's) */
   replay?: boolean;
+  /** a replay of a recording: the checklist's verdicts over it (L) and the frame on screen */
+  timeline?: { data: () => VerdictTimeline | null; position: () => number };
 }
 
 export interface ConsoleUi {
@@ -104,6 +107,7 @@ export async function runConsole(life: Lifecycle, c: ConsoleHost): Promise<void>
         badge: c.badge,
         notice,
         replay: c.replay === true,
+        ...(c.timeline ? { timeline: c.timeline } : {}),
       });
     screen.setSize(size().width, size().height);
     // The "starting…" line is on the screen as the output layer knows it: the first frame draws over it, in the same
@@ -219,6 +223,10 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
         }
         case 'seek':
           return u.notify('[ ] { } step through a replay: sixty --replay FILE');
+        case 'timeline':
+          return u.notify("L: the timeline of a recording's verdicts, in a replay: sixty --replay FILE or DIR");
+        case 'goFrame':
+          return;
         case 'bpfStats': {
           const r = life.bpfStats.toggle();
           return u.notify(r.text, r.error);

@@ -10,6 +10,8 @@ import { FormatError } from '../persist/frames.js';
 import { RecordingReader } from '../persist/recording.js';
 import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, type HostMeta } from '../persist/snapshot.js';
 import { CATALOG, panelById } from '../panels/registry.js';
+import { homePanel } from '../panels/home.js';
+import { verdictTimeline, type VerdictTimeline } from '../timeline.js';
 import { ReplayPlayer, ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from '../replay.js';
 import { say, type Lifecycle } from '../lifecycle.js';
 import { checkFolded, csvOutput, frameText } from './common.js';
@@ -26,6 +28,8 @@ export interface OpenedReplay {
   start: number;
   /** the file opened (a directory's: the one --at falls in) */
   file: string;
+  /** the recording's reader (a snapshot has none): what the timeline reads */
+  reader?: RecordingReader;
 }
 
 /**
@@ -52,7 +56,7 @@ export function openReplay(path: string, at: number | null = null): OpenedReplay
       const start = at === null ? 0 : r.seekTime(at);
       // The first frame shown is read now: a file that cannot show even that is refused before the console opens.
       r.frame(start);
-      return { source: r, host: r.meta.host, intervalS: r.meta.intervalS, close: () => r.close(), torn: r.tornTail, start, file };
+      return { source: r, host: r.meta.host, intervalS: r.meta.intervalS, close: () => r.close(), torn: r.tornTail, start, file, reader: r };
     }
     if (file !== path) return fail(`${quoteInput(file)} is not a recording`);
     const snap = parseSnapshot(readBounded(path, MAX_SNAPSHOT_BYTES, 'snapshot'), CATALOG);
@@ -122,9 +126,24 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
   const player = new ReplayPlayer(store, (error) => {
     ui?.notify(error ? `play stopped: ${error}` : `the end of the replay (${store.describe()}; p plays it again from the start)`, error !== null);
   });
+  // The timeline decodes only the home panel of every frame, once, when L first opens it.
+  const reader = r.reader;
+  let timeline: VerdictTimeline | null | undefined;
   await runConsole(life, {
     store,
     host: r.host,
+    ...(reader
+      ? {
+          timeline: {
+            data: () =>
+              (timeline ??= verdictTimeline(
+                reader.panelSeries(homePanel.id),
+                Array.from({ length: reader.frames }, (_, i) => reader.timeOf(i)),
+              )),
+            position: () => store.position,
+          },
+        }
+      : {}),
     // Each frame states the interval in force when it was read (a recording's header, the one at its start).
     intervalS: () => (store.getSnapshot().intervalMs ?? r.intervalS * 1000) / 1000,
     replay: true,
@@ -137,6 +156,10 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
         case 'seek':
           // The store tells the views, which draw the new frame and position; a play goes on from there.
           return store.step(cmd.step, cmd.unit);
+        case 'goFrame':
+          return store.go(cmd.frame);
+        case 'timeline':
+          return u.notify("a snapshot is one moment: the timeline is a recording's (sixty --replay FILE.sixtyrec or DIR)");
         case 'play':
           player.toggle();
           return u.refresh();

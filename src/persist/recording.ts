@@ -621,7 +621,7 @@ export class RecordingReader {
   }
 
   /** A frame's segments: the head's JSON under '', each panel's under its id. */
-  private decode(i: number, p: Buffer, prev: Map<string, Buffer> | null): Map<string, Buffer> {
+  private decode(i: number, p: Buffer, prev: Map<string, Buffer> | null, only?: string): Map<string, Buffer> {
     const bad = (why: string): never => {
       throw new FormatError(`frame ${i + 1} ${why}`);
     };
@@ -662,8 +662,38 @@ export class RecordingReader {
     if (!Array.isArray(ids) || ids.length !== n - 1 || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length)
       bad('has a damaged list of panels');
     const parts = new Map<string, Buffer>([['', head]]);
-    (ids as string[]).forEach((id, k) => parts.set(id, inflate(segs[k + 1]!, prev?.get(id))));
+    (ids as string[]).forEach((id, k) => {
+      if (only === undefined || id === only) parts.set(id, inflate(segs[k + 1]!, prev?.get(id)));
+    });
     return parts;
+  }
+
+  /**
+   * One panel's stored JSON in every frame, decoding only it and each frame's head (a panel's segment leans only on
+   * its own previous one): what a timeline over the whole recording needs, at a fraction of decoding every frame. A
+   * frame that cannot be read gives null, and so do the frames after it until the next block start (they lean on it).
+   */
+  panelSeries(id: string): (string | null)[] {
+    const out: (string | null)[] = [];
+    let prev: Map<string, Buffer> | null = null;
+    let broken = false;
+    for (let i = 0; i < this.index.length; i++) {
+      const block = this.index.blocks[i] === 1;
+      if (block) broken = false;
+      if (broken) {
+        out.push(null);
+        continue;
+      }
+      try {
+        prev = this.decode(i, this.payload(i), block ? null : prev, id);
+        out.push(prev.get(id)?.toString('utf8') ?? null);
+      } catch (e) {
+        if (!(e instanceof FormatError)) throw e;
+        out.push(null);
+        broken = true;
+      }
+    }
+    return out;
   }
 
   private parts(i: number): Map<string, Buffer> {

@@ -73,7 +73,7 @@ test('console: e exports, R records, a read-only directory is reported and sixty
       tm2.kill();
     }
 
-    // Replay as nobody: no root, no BPF. ] steps, the title says where.
+    // Replay as nobody: no root, no BPF. ] steps, the title says where; L opens the timeline, Enter goes where it points.
     const pub = join(tmpdir(), `sixty-replay-${process.pid}.sixtyrec`);
     copyFileSync(rec!, pub);
     chmodSync(pub, 0o644);
@@ -86,6 +86,11 @@ test('console: e exports, R records, a read-only directory is reported and sixty
       // p plays it on from there, at the recorded pace, to the last frame, and says so.
       tm3.keys('p');
       await tm3.waitFor((x) => new RegExp(`REPLAY frame ${n} of ${n}`).test(x) && /^the end of the replay/m.test(x));
+      // L: the timeline of the checklist's verdicts, ▲ under the last frame; Home and Enter go back to the first.
+      tm3.keys('L');
+      await tm3.waitFor((x) => /^timeline of the checklist .* \d+ frames/m.test(x) && /^ {2}3 vmstat|^vmstat +[·▒█ ]+$/m.test(x) && /▲ on screen/.test(x));
+      tm3.keys('Home', 'Enter');
+      await tm3.waitFor((x) => new RegExp(`REPLAY frame 1 of ${n}`).test(x) && !/^timeline of the checklist/m.test(x) && /^ 3 vmstat/m.test(x));
       tm3.keys('q');
       assert.match(await tm3.waitFor((x) => x.includes('EXIT=')), /EXIT=0/);
     } finally {
