@@ -110,8 +110,8 @@ const signed = (v: number): string => (v > 0 ? `+${fmt(v)}` : v < 0 ? `-${fmt(-v
 export function diffText(d: FrameDiff, a: { file: string; time: string }, b: { file: string; time: string }): string {
   const out: string[] = [];
   const secs = (Date.parse(b.time) - Date.parse(a.time)) / 1000;
-  out.push(`diff: A ${quoteInput(a.file, 120)} at ${a.time}`);
-  out.push(`            B ${quoteInput(b.file, 120)} at ${b.time} (${secs >= 0 ? '+' : ''}${secs.toFixed(0)} s)`);
+  out.push(`A  ${a.time}  ${quoteInput(a.file, 120)}`);
+  out.push(`B  ${b.time}  ${quoteInput(b.file, 120)}  (${secs >= 0 ? '+' : ''}${secs.toFixed(0)} s)`);
   const steps = d.steps.filter((s) => s.verdictA !== s.verdictB || s.valueA !== s.valueB);
   out.push('', steps.length ? 'checklist (worse verdicts first, then the biggest moves):' : 'checklist: no step changed');
   for (const s of steps) {
