@@ -72,6 +72,8 @@ async function main(life: Lifecycle, argv: string[]): Promise<number> {
     // elsewhere the panels with costly hooks wait until they are on screen, unless --panels names them.
     requested: new Set(opts.panels ?? (opts.serve ? panels.filter((p) => p.metrics).map((p) => p.id) : [])),
     byProcess: opts.metricsListen !== null,
+    // Headless, nothing draws a trend (recordings keep none; replay rebuilds them).
+    trends: !opts.serve,
     ...(cgroup ? { cgroup } : {}),
   });
   life.engine = engine;

@@ -120,6 +120,9 @@ export const DEFAULT_DEPS: EngineDeps = {
   bpfStatsEnabled: readBpfStatsEnabled,
 };
 
+/** A panel's trends when the engine keeps none (--serve). */
+const EMPTY_HISTORY: PanelFrame['history'] = Object.freeze({});
+
 export interface EngineOptions {
   panels: readonly AnyPanelDef[];
   intervalMs: number;
@@ -132,6 +135,11 @@ export interface EngineOptions {
   byProcess?: boolean;
   /** --cgroup: only this subtree, in every panel that has cgroups */
   cgroup?: CgroupFilter;
+  /**
+   * Each row's trend (its sparkline's last HISTORY_LENGTH values). On unless nothing draws them: --serve has no screen,
+   * its recordings keep no trends (replay rebuilds them) and /metrics has none; there they cost about 4 % of its time.
+   */
+  trends?: boolean;
   deps?: Partial<EngineDeps>;
 }
 
@@ -477,16 +485,18 @@ export class Engine {
     r.byProcess = def.byProcess && this.opts.byProcess ? Object.freeze(def.byProcess(sample, r.previous)) : undefined;
     r.previous = sample;
     const ids = rows.map((row) => row.id);
-    r.history.record(
-      ids,
-      rows.map((row) => def.trend(row)),
-    );
+    const trends = this.opts.trends ?? true;
+    if (trends)
+      r.history.record(
+        ids,
+        rows.map((row) => def.trend(row)),
+      );
     // Rows are flat (numbers and strings): each is frozen on its own, which is all a deep freeze would do.
     for (const row of rows) Object.freeze(row);
     r.rows = Object.freeze(sortRows(def, rows, def.defaultSort));
     r.stats = Object.freeze(stats);
     r.summary = deepFreeze(def.summarize(r.rows, stats, elapsedNs));
-    r.historyView = Object.freeze(r.history.forRows(ids));
+    r.historyView = trends ? Object.freeze(r.history.forRows(ids)) : EMPTY_HISTORY;
     if (def.recentEvents) {
       const events = def.recentEvents(sample);
       for (const e of events) Object.freeze(e);

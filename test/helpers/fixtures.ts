@@ -210,6 +210,7 @@ export function testEngine(
     requested?: readonly string[];
     bpfStats?: () => boolean;
     byProcess?: boolean;
+    trends?: boolean;
   } = {},
 ): TestEngine {
   const kernel = opts.kernel ?? fakeKernel();
@@ -220,6 +221,7 @@ export function testEngine(
     intervalMs: 1000,
     requested: new Set(opts.requested ?? []),
     byProcess: opts.byProcess ?? true,
+    ...(opts.trends !== undefined ? { trends: opts.trends } : {}),
     deps: {
       privileges: () => opts.privileges ?? ROOT,
       btfPath: import.meta.filename,

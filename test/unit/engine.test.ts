@@ -263,3 +263,17 @@ test('the engine owns the interval and each frame states it: after + a frame, a 
   assert.throws(() => checkFrame({ ...old, intervalMs: 5 }, CATALOG, false), /interval in force is out of range/);
   t.engine.close();
 });
+
+test('without trends (--serve): the same rows, and no history kept or published', async () => {
+  const kernel = fakeKernel();
+  const t = testEngine([softirqsPanel], { kernel, trends: false });
+  for (let k = 0; k < 4; k++) {
+    setMap(kernel, 'softirqs_stats', 4, SOFTIRQS_VAL.size, softirqsEntries([[1, BigInt(100 * k * k), BigInt(1000 * k * k)]]), 10);
+    if (k === 0) await t.engine.open();
+    else t.engine.tick();
+  }
+  const p = t.engine.store.getSnapshot().panels[0]!;
+  assert.deepEqual(p.history, {});
+  assert.equal((p.rows.find((r) => r.id === 'timer') as SoftirqsRow).count, 500);
+  t.engine.close();
+});
