@@ -51,6 +51,9 @@ export function keyHint(ui: Pick<UiState, 'help' | 'detail' | 'sortMenu'>, repla
 /** A replay's key line: how to move through it first. */
 const REPLAY_HINT = 'p play  + - speed  [ ] { } step  L timeline  Tab panel  Enter explain  ? help  q quit';
 
+/** The key line while a replay's page of what changed is open. */
+const PAGE_HINT = '↑↓ PgUp PgDn End scroll  Esc D q close  C-c quit';
+
 /** The key line while a replay's timeline is open. */
 const TIMELINE_HINT = '←→ move  PgUp PgDn Home End  Enter go there  p play  Esc L close  q quit';
 
@@ -88,6 +91,8 @@ export interface AppProps {
   replay?: boolean;
   /** a replay of a recording: its verdicts over time (decoded when L first opens it) and the frame on screen */
   timeline?: { data: () => VerdictTimeline | null; position: () => number };
+  /** a page the host made (a replay's D: what changed), shown while the state has it open */
+  page?: readonly string[] | null;
 }
 
 export { MIN_HEIGHT, MIN_WIDTH };
@@ -251,6 +256,7 @@ export function App({
   notice,
   replay = false,
   timeline,
+  page,
 }: AppProps) {
   const live = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const panelIds = useMemo(() => live.panels.map((p) => p.id), [live.panels]);
@@ -443,7 +449,9 @@ export function App({
         <Line key={`i${i}`} color={noColor() ? undefined : 'cyan'} text={l} width={width} />
       ))}
       <Box flexDirection="column" height={bodyHeight}>
-        {ui.timeline != null && shownTimeline ? (
+        {ui.page && page ? (
+          <Help spec={spec} panel={panel} width={width} height={bodyHeight} scroll={ui.scroll} lines={page} />
+        ) : ui.timeline != null && shownTimeline ? (
           <TimelineView
             timeline={shownTimeline.data}
             cols={shownTimeline.cols}
@@ -484,9 +492,11 @@ export function App({
         dimColor
         text={
           keysAvailable
-            ? ui.timeline != null && shownTimeline
-              ? TIMELINE_HINT
-              : keyHint(ui, replay, eventsHint, flame)
+            ? ui.page && page
+              ? PAGE_HINT
+              : ui.timeline != null && shownTimeline
+                ? TIMELINE_HINT
+                : keyHint(ui, replay, eventsHint, flame)
             : 'keys off: stdin is not a terminal (stop sixty with Ctrl-C or a signal)'
         }
         width={width}

@@ -44,14 +44,17 @@ export function Help({
   width,
   height,
   scroll = 0,
+  lines,
 }: {
   spec: AnyPanelSpec | undefined;
   panel: PanelFrame | undefined;
   width: number;
   height: number;
   scroll?: number;
+  /** a page of the host's instead (a replay's D: what changed) */
+  lines?: readonly string[];
 }) {
-  const all = helpLines(spec, panel).flatMap((l) => wrap(l, width, '             '));
+  const all = (lines ?? helpLines(spec, panel)).flatMap((l) => wrap(l, width, '             '));
   const top = Math.max(0, Math.min(scroll, all.length - height));
   const more = all.length > top + height;
   const shown = all.slice(top, top + height - (more ? 1 : 0));

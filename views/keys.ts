@@ -22,7 +22,11 @@ export type Command =
   /** L where there is no timeline (a live host, a snapshot): the host says why */
   | { type: 'timeline' }
   /** a replay: go to frame `frame` (the timeline's Enter) */
-  | { type: 'goFrame'; frame: number };
+  | { type: 'goFrame'; frame: number }
+  /** a replay: remember the frame on screen as the one D compares with */
+  | { type: 'mark' }
+  /** a replay: what changed from the marked frame (or a minute before) to the one on screen, as a page (D) */
+  | { type: 'diff' };
 
 export type Action =
   | { type: 'nextPanel' }
@@ -56,6 +60,7 @@ export type Action =
   | { type: 'toggleEvents' }
   | { type: 'toggleFlame' }
   | { type: 'toggleTimeline' }
+  | { type: 'openDiff' }
   | { type: 'openStacks' }
   | { type: 'nextUser' }
   | { type: 'cgroupOnly' }
@@ -231,6 +236,18 @@ export const BINDINGS: readonly Binding[] = [
     label: 'S',
     help: "hide / show sixty's own rows (its /proc reads in filetop, its map reads and its process elsewhere)",
     action: () => ({ type: 'toggleSelf' }),
+  },
+  {
+    keys: ['m'],
+    label: 'm',
+    help: 'replay: mark the frame on screen, the one D compares with',
+    action: () => ({ type: 'command', cmd: { type: 'mark' } }),
+  },
+  {
+    keys: ['D'],
+    label: 'D',
+    help: 'replay: what changed from the marked frame (m; without one, a minute before) to the one on screen, ranked as sixty diff ranks it',
+    action: () => ({ type: 'openDiff' }),
   },
   {
     keys: ['L'],

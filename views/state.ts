@@ -57,6 +57,8 @@ export interface UiState {
   prompt?: ProcessPrompt | null;
   /** a replay's timeline is open (L), its cursor on this column (-1: the column of the frame on screen); null: closed */
   timeline?: number | null;
+  /** a replay's page of what changed (D) is open; the selection keys scroll it */
+  page?: boolean;
   quit: boolean;
 }
 
@@ -253,6 +255,8 @@ export function reduceInput(s: UiState, ev: KeyEvent, ctx: UiContext): UiState {
   if (flamed) return flamed;
   const a = decodeKey(ev);
   if (!a) return s;
+  // The page of what changed is of the frames it compared: the replay stays where it is until it closes.
+  if (s.page && (a.type === 'command' || a.type === 'interval')) return s;
   if (a.type === 'interval') return withCommand(s, { type: 'interval', step: a.step });
   // ( ): the panel on screen says what they change (fsslower's threshold, profile's rate).
   if (a.type === 'command') return withCommand(s, a.cmd.type === 'threshold' ? { ...a.cmd, panel: s.active } : a.cmd);
@@ -356,12 +360,14 @@ function naturalDirection(ctx: UiContext, i: number): boolean {
 export function reduce(s: UiState, a: Action, ctx: UiContext): UiState {
   if (s.sortMenu !== null) return reduceSortMenu(s, s.sortMenu, a, ctx);
   const scroll = SCROLL[a.type];
-  if (scroll && (s.help || s.detail)) return { ...s, scroll: Math.max(0, scroll(s.scroll, Math.max(1, ctx.pageRows))) };
+  if (scroll && (s.help || s.detail || s.page)) return { ...s, scroll: Math.max(0, scroll(s.scroll, Math.max(1, ctx.pageRows))) };
   const next = reduceKey(s, a, ctx);
   return next.active !== s.active ? away(next) : next;
 }
 
 function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
+  // The page of what changed closes on Esc, q and D; Ctrl-C quits from it.
+  if (s.page && (a.type === 'escape' || a.type === 'openDiff' || (a.type === 'quit' && !a.force))) return { ...s, page: false, scroll: 0 };
   const ids = ctx.panelIds;
   const at = Math.max(0, ids.indexOf(s.active));
   const cols = ctx.columnKeys;
@@ -503,6 +509,9 @@ function reduceKey(s: UiState, a: Action, ctx: UiContext): UiState {
         return next === undefined ? rest : { ...rest, user: next, selected: 0, selectedId: null };
       });
     }
+    case 'openDiff':
+      // The host makes the page (a replay) or says where it is (live).
+      return withCommand(ctx.replay ? { ...s, page: true, help: false, detail: false, timeline: null, scroll: 0 } : s, { type: 'diff' });
     case 'toggleTimeline':
       // Where there is none (live, a snapshot), the host says so.
       if (!ctx.timeline) return withCommand(s, { type: 'timeline' });

@@ -10,6 +10,7 @@
  */
 import type { Frame, PanelFrame } from '../frame.js';
 import type { AnyPanelDef, Row } from '../panels/types.js';
+import { escapeControl, quoteInput } from '../format.js';
 
 export type RowChange = 'new' | 'gone' | 'up' | 'down';
 
@@ -146,4 +147,37 @@ export function diffFrames(a: Frame, b: Frame, panelById: (id: string) => AnyPan
     if (d) panels.push(d);
   }
   return { steps: diffSteps(pa.get(opts.home), pb.get(opts.home)), panels };
+}
+
+const fmt = (v: number | null): string => {
+  if (v === null) return '-';
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${(v / 1e9).toFixed(1)}G`;
+  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
+  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
+  return a >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(a >= 10 ? 1 : 2);
+};
+
+const signed = (v: number): string => (v > 0 ? `+${fmt(v)}` : v < 0 ? `-${fmt(-v)}` : '0');
+
+/** The diff as text: the checklist's steps that changed, then each panel's rows. */
+export function diffText(d: FrameDiff, a: { file: string; time: string }, b: { file: string; time: string }): string {
+  const out: string[] = [];
+  const secs = (Date.parse(b.time) - Date.parse(a.time)) / 1000;
+  out.push(`A  ${a.time}  ${quoteInput(a.file, 120)}`);
+  out.push(`B  ${b.time}  ${quoteInput(b.file, 120)}  (${secs >= 0 ? '+' : ''}${secs.toFixed(0)} s)`);
+  const steps = d.steps.filter((s) => s.verdictA !== s.verdictB || s.valueA !== s.valueB);
+  out.push('', steps.length ? 'checklist (worse verdicts first, then the biggest moves):' : 'checklist: no step changed');
+  for (const s of steps) {
+    const verdict = s.verdictA === s.verdictB ? s.verdictB : `${s.verdictA} → ${s.verdictB}`;
+    out.push(`  ${s.step.padEnd(8)} ${verdict.padEnd(12)} ${fmt(s.valueA)} → ${fmt(s.valueB)}   ${escapeControl(s.readingB).slice(0, 100)}`);
+  }
+  for (const p of d.panels) {
+    out.push('', `${p.panel}: ${p.measure} (${p.rowsA} rows in A, ${p.rowsB} in B; the ${p.rows.length} that moved most)`);
+    for (const r of p.rows)
+      out.push(
+        `  ${r.change.padEnd(4)} ${signed(r.b - r.a).padStart(8)}  ${fmt(r.a).padStart(7)} → ${fmt(r.b).padEnd(7)}  ${escapeControl(r.label).slice(0, 100)}`,
+      );
+  }
+  return `${out.join('\n')}\n`;
 }

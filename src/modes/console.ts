@@ -42,6 +42,8 @@ export interface ConsoleHost {
 
 export interface ConsoleUi {
   notify: (text: string, error?: boolean) => void;
+  /** a page of text in place of the panel (a replay's D), until the user closes it */
+  showPage: (lines: readonly string[]) => void;
   refresh: () => void;
   /** the screen as the user sees it, as text */
   screenText: () => string;
@@ -76,6 +78,7 @@ export async function runConsole(life: Lifecycle, c: ConsoleHost): Promise<void>
   const keysAvailable = process.stdin.isTTY === true;
   await new Promise<void>((resolve) => {
     let notice: { text: string; error: boolean } | null = null;
+    let page: readonly string[] | null = null;
     let redraw = (): void => {};
     let noticeTimer: NodeJS.Timeout | undefined;
     const screen = new Screen();
@@ -87,6 +90,10 @@ export async function runConsole(life: Lifecycle, c: ConsoleHost): Promise<void>
           notice = null;
           ui.refresh();
         }, 15_000).unref();
+        ui.refresh();
+      },
+      showPage: (lines) => {
+        page = lines;
         ui.refresh();
       },
       refresh: () => instance.rerender(element()),
@@ -108,6 +115,7 @@ export async function runConsole(life: Lifecycle, c: ConsoleHost): Promise<void>
         notice,
         replay: c.replay === true,
         ...(c.timeline ? { timeline: c.timeline } : {}),
+        page,
       });
     screen.setSize(size().width, size().height);
     // The "starting…" line is on the screen as the output layer knows it: the first frame draws over it, in the same
@@ -227,6 +235,9 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
           return u.notify("L: the timeline of a recording's verdicts, in a replay: sixty --replay FILE or DIR");
         case 'goFrame':
           return;
+        case 'mark':
+        case 'diff':
+          return u.notify('m and D compare two moments of a replay (sixty --replay FILE); live, e writes snapshots for sixty diff A B');
         case 'bpfStats': {
           const r = life.bpfStats.toggle();
           return u.notify(r.text, r.error);

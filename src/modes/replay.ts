@@ -12,6 +12,7 @@ import { MAX_SNAPSHOT_BYTES, parseSnapshot, readBounded, type HostMeta } from '.
 import { CATALOG, panelById } from '../panels/registry.js';
 import { homePanel } from '../panels/home.js';
 import { verdictTimeline, type VerdictTimeline } from '../timeline.js';
+import { diffFrames, diffText } from '../models/diff.js';
 import { ReplayPlayer, ReplayStore, snapshotSource, TrendRebuilder, type ReplaySource } from '../replay.js';
 import { say, type Lifecycle } from '../lifecycle.js';
 import { checkFolded, csvOutput, frameText } from './common.js';
@@ -126,6 +127,8 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
   const player = new ReplayPlayer(store, (error) => {
     ui?.notify(error ? `play stopped: ${error}` : `the end of the replay (${store.describe()}; p plays it again from the start)`, error !== null);
   });
+  // m marks a frame; D compares it (or the frame a minute before) with the one on screen.
+  let mark: number | null = null;
   // The timeline decodes only the home panel of every frame, once, when L first opens it.
   const reader = r.reader;
   let timeline: VerdictTimeline | null | undefined;
@@ -158,6 +161,23 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
           return store.step(cmd.step, cmd.unit);
         case 'goFrame':
           return store.go(cmd.frame);
+        case 'mark':
+          mark = store.position;
+          return u.notify(`marked frame ${mark + 1} (${r.source.frame(mark).time}): D shows what changed from it`);
+        case 'diff': {
+          const b = store.position;
+          const a = mark ?? r.source.seekTime(r.source.timeOf(b) - 60_000);
+          try {
+            const fa = r.source.frame(a);
+            const fb = r.source.frame(b);
+            const d = diffFrames(fa, fb, panelById, { top: 10, home: homePanel.id });
+            const head = `what changed from frame ${a + 1} to frame ${b + 1}${mark === null ? ' (a minute before: m marks another)' : ' (the marked one)'}`;
+            return u.showPage([head, '', ...diffText(d, { file: r.file, time: fa.time }, { file: r.file, time: fb.time }).trimEnd().split('\n')]);
+          } catch (e) {
+            if (e instanceof FormatError) return u.showPage([`cannot compare: ${e.message}`]);
+            throw e;
+          }
+        }
         case 'timeline':
           return u.notify("a snapshot is one moment: the timeline is a recording's (sixty --replay FILE.sixtyrec or DIR)");
         case 'play':

@@ -91,6 +91,13 @@ test('console: e exports, R records, a read-only directory is reported and sixty
       await tm3.waitFor((x) => /^timeline of the checklist .* \d+ frames/m.test(x) && /^ {2}3 vmstat|^vmstat +[·▒█ ]+$/m.test(x) && /▲ on screen/.test(x));
       tm3.keys('Home', 'Enter');
       await tm3.waitFor((x) => new RegExp(`REPLAY frame 1 of ${n}`).test(x) && !/^timeline of the checklist/m.test(x) && /^ 3 vmstat/m.test(x));
+      // m marks this frame; two frames on, D shows what changed from it (as sixty diff ranks it); Esc closes it.
+      tm3.keys('m', ']', ']');
+      await tm3.waitFor((x) => new RegExp(`REPLAY frame 3 of ${n}`).test(x) && /^marked frame 1 /m.test(x));
+      tm3.keys('D');
+      await tm3.waitFor((x) => /^what changed from frame 1 to frame 3 \(the marked one\)/m.test(x) && /^B {2}\S+ .*\(\+\d+ s\)/m.test(x));
+      tm3.keys('Escape');
+      await tm3.waitFor((x) => !/^what changed from/m.test(x) && /^ 3 vmstat/m.test(x));
       tm3.keys('q');
       assert.match(await tm3.waitFor((x) => x.includes('EXIT=')), /EXIT=0/);
     } finally {
