@@ -61,6 +61,8 @@ const STEPS = [
   // The event panels at 1k to unbounded events a second (made = seen + counted lost), and the console at 10,000 opens/s.
   ['event-rate', ['event-rate.mjs', q(3, 2), q(20, 8)]],
   ['batch-vs-libbpf-tools', ['batch-vs-libbpf-tools.mjs', q(30, 10), q(3, 1)]],
+  // The always-on sixty (--serve --record DIR, every panel) beside node_exporter in the same run.
+  ['daemon', ['daemon.mjs', q(300, 60), q(60, 20)]],
 ];
 
 const onlyAt = process.argv.indexOf('--only');
@@ -166,6 +168,34 @@ for (const [view, r] of Object.entries(st)) {
     `by ${f(r.cpuPct - 1, 2)} points`,
   );
   target(`RSS, console on ${view}`, r.rssMb, `${f(r.rssMb)} MB (peak ${f(r.peakMb)})`, '< 90 MB', r.rssMb < 90, `by ${f(r.rssMb - 90)} MB`);
+}
+const dm = raw.daemon;
+if (dm) {
+  target(
+    'CPU, sixty --serve --record DIR, every panel, 1 s (node_exporter beside it, same run)',
+    dm.sixtyCpuPct,
+    `${f(dm.sixtyCpuPct, 2)} % (node_exporter ${f(dm.exporterCpuPct, 2)} %)`,
+    '≤ 0.3 %',
+    dm.sixtyCpuPct <= 0.3,
+    `by ${f(dm.sixtyCpuPct - 0.3, 2)} points`,
+  );
+  target(
+    'RSS, sixty --serve --record DIR',
+    dm.sixtyRssMb,
+    `${f(dm.sixtyRssMb)} MB (node_exporter ${f(dm.exporterRssMb)} MB)`,
+    '≤ 55 MB',
+    dm.sixtyRssMb <= 55,
+    `by ${f(dm.sixtyRssMb - 55)} MB`,
+  );
+  target(
+    'recording, a day at 1 s',
+    dm.recordingMbPerDay,
+    `${f(dm.recordingMbPerDay)} MB`,
+    '≤ 50 MB',
+    dm.recordingMbPerDay <= 50,
+    `by ${f(dm.recordingMbPerDay - 50)} MB`,
+  );
+  target('--replay DIR --at: to the first frame', dm.replayAtMs, `${f(dm.replayAtMs)} ms`, '< 1000 ms', dm.replayAtMs < 1000);
 }
 const cc = raw['console-cost'];
 if (cc) {
