@@ -5,7 +5,7 @@ import { parseCmdline, parsePasswd, parsePidIo, parsePidStatFull, parsePidStatus
 import { decodeExits, decodeWaits, exitStatusText, PROCS_RECORDS, PROCS_SLOTS, type ProcsLayouts } from '../../src/records/procs.js';
 import { encode, naturalLayout } from '../../src/records/layout.js';
 import { deriveProcs, histPercentileNs, procsTotals } from '../../src/models/procs.js';
-import { procsPanel, procsSummary, cpuTime, threadMapSize } from '../../src/panels/procs.js';
+import { procsPanel, procsSummary, cpuTime, threadMapSize, keptExits, EXITS_KEPT_MAX } from '../../src/panels/procs.js';
 import { treeRows, treeSpec } from '../../src/panels/tree.js';
 import { entry, procsSample, stat, waits } from '../helpers/procs-samples.js';
 
@@ -210,4 +210,18 @@ test('the tree: a deep branch is drawn to its last levels, so the name stays on 
   const out = treeRows(rows, procsPanel.tree!);
   const comm = treeSpec(procsPanel, procsPanel.tree!).columns.find((c) => c.key === 'comm')!;
   assert.equal(comm.format('p9', out[8]!), '…       └─p9', 'ten cells of branch at most');
+});
+
+test('ended processes kept by the reader: the last minute, and of a fork storm only the newest (memory stays bounded)', () => {
+  const s = 1e9;
+  const storm = Array.from({ length: 20_000 }, (_, i) => ({ endNs: 100 * s + i * 1000, pid: i }));
+  const kept = keptExits(storm, 101 * s);
+  assert.equal(kept.length, EXITS_KEPT_MAX);
+  assert.equal(kept.at(-1)!.pid, 19_999, 'the newest kept');
+  assert.equal(kept[0]!.pid, 20_000 - EXITS_KEPT_MAX);
+  // Older than a minute: gone, however few.
+  assert.deepEqual(
+    keptExits([{ endNs: 10 * s }, { endNs: 80 * s }], 100 * s).map((x) => x.endNs),
+    [80 * s],
+  );
 });
