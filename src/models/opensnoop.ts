@@ -3,6 +3,7 @@
  * reader resolves relative paths and keeps the scrollback; derive aggregates a sample.
  */
 import type { Row } from '../rows.js';
+import { firstK } from './select.js';
 
 /** One open, as the recent-events view lists it. */
 export interface OpenEvent extends Row {
@@ -95,5 +96,43 @@ export function deriveOpensnoop(sample: OpensnoopSample, previous: OpensnoopSamp
     r.flags_text = e.flags_text;
     if (e.ret >= 0) r.fd = e.ret;
   }
-  return [...rows.values()].map(({ callSum, ...r }) => ({ ...r, call_avg_ns: callSum / r.opens }));
+  const all = [...rows.values()].map(({ callSum, ...r }) => ({ ...r, call_avg_ns: callSum / r.opens }));
+  return all.length > OPENSNOOP_MAX_ROWS ? foldRest(all) : all;
+}
+
+/**
+ * Rows listed per interval at most. A fork storm opens a few files in each of thousands of new processes: 70,000 rows
+ * an interval here, 200 MB of sixty's memory. Beyond the busiest, rows are summed per process name and result.
+ */
+export const OPENSNOOP_MAX_ROWS = 2000;
+/** Process names the rest is summed under, at most; beyond them, one row for every other process. */
+const REST_NAMES = 200;
+
+/**
+ * The busiest OPENSNOOP_MAX_ROWS rows (by opens), and the rest summed per (process name, result) into a row whose path
+ * says how many files it holds: every open is still counted under its process name (the summary and /metrics sum the
+ * rows by name).
+ */
+function foldRest(all: OpensnoopRow[]): OpensnoopRow[] {
+  const busier = (a: OpensnoopRow, b: OpensnoopRow): number => b.opens - a.opens || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const kept = firstK(all, OPENSNOOP_MAX_ROWS, busier);
+  const keep = new Set(kept);
+  const rest = new Map<string, OpensnoopRow & { files: number; callSum: number }>();
+  for (const r of all) {
+    if (keep.has(r)) continue;
+    const named = rest.size < REST_NAMES || rest.has(`${r.comm}\u0000${r.error}`);
+    const comm = named ? r.comm : '(other processes)';
+    const k = `${comm}\u0000${r.error}`;
+    let g = rest.get(k);
+    if (!g) {
+      g = { ...r, id: `rest:${r.error}:${comm}`, pid: 0, comm, path: '', relative: false, opens: 0, fd: null, files: 0, callSum: 0, cgroup: '', workload: '' };
+      rest.set(k, g);
+    }
+    g.opens += r.opens;
+    g.callSum += r.call_avg_ns * r.opens;
+    g.files++;
+  }
+  for (const { files, callSum, ...g } of rest.values())
+    kept.push({ ...g, path: `(${files} more files of less-busy processes)`, call_avg_ns: callSum / g.opens });
+  return kept;
 }

@@ -19,7 +19,7 @@ import { BIOSNOOP_RECORDS, biosnoopDecoder } from '../../src/records/biosnoop.js
 import { TCPLIFE_RECORDS, tcplifeDecoder } from '../../src/records/tcplife.js';
 import { deriveTcplife, type SessionEvent } from '../../src/models/tcplife.js';
 import { createOpensnoopReader, opensnoopPanel } from '../../src/panels/opensnoop.js';
-import { deriveOpensnoop } from '../../src/models/opensnoop.js';
+import { deriveOpensnoop, OPENSNOOP_MAX_ROWS } from '../../src/models/opensnoop.js';
 import { openFlagsText, OPENSNOOP_RECORDS } from '../../src/records/opensnoop.js';
 import { execsnoopSamples } from '../panels/execsnoop.js';
 
@@ -364,4 +364,38 @@ test('biosnoop and tcplife: records decoded on their C layouts; rows per (proces
       ['connect', null, 5432, 1, 1e6, 2e5],
     ],
   );
+});
+
+test('opensnoop under a fork storm: the busiest rows listed, the rest summed per process name and result; every open still counted', () => {
+  const base = {
+    seq: 0,
+    time_ms: 0,
+    tid: 0,
+    uid: 0,
+    call: 'openat',
+    relative: false,
+    cut: false,
+    flags: 0,
+    flags_text: 'O_RDONLY',
+    mode: 0,
+    call_ns: 1000,
+    cgroup: '/',
+    workload: '/',
+  };
+  const opens = [];
+  // 6000 short processes named cat each open two files once; one busy server opens its file 50 times; 100 fail.
+  for (let pid = 1000; pid < 7000; pid++)
+    for (const path of ['/etc/ld.so.cache', '/lib/libc.so.6']) opens.push({ ...base, id: `${pid}${path}`, pid, comm: 'cat', path, ret: 3, error: '' });
+  for (let i = 0; i < 50; i++) opens.push({ ...base, id: `busy${i}`, pid: 7, comm: 'server', path: '/srv/index', ret: 4, error: '' });
+  for (let pid = 9000; pid < 9100; pid++) opens.push({ ...base, id: `f${pid}`, pid, comm: 'cat', path: '/nope', ret: -2, error: 'ENOENT' });
+  const sample = { opens, recent: [], ringFull: 0, mapFull: 0, rateDropped: 0 };
+  const rows = deriveOpensnoop(sample, sample, 1e9);
+  assert.ok(rows.length <= OPENSNOOP_MAX_ROWS + 3, `${rows.length} rows`);
+  assert.deepEqual(rows[0], { ...rows[0]!, comm: 'server', opens: 50, path: '/srv/index' });
+  const byComm = (comm: string, error = ''): number => rows.filter((r) => r.comm === comm && r.error === error).reduce((n, r) => n + r.opens, 0);
+  assert.equal(byComm('cat'), 12_000, 'every open of cat counted');
+  assert.equal(byComm('cat', 'ENOENT'), 100);
+  const rest = rows.find((r) => r.id === 'rest::cat')!;
+  assert.match(rest.path, /^\(\d+ more files of less-busy processes\)$/);
+  assert.equal(rest.pid, 0);
 });
