@@ -39,7 +39,8 @@ export function resolveAddresses(kallsyms: string, addrs: readonly bigint[]): Ma
   for (const w of want) {
     if (!w.best || w.a - BigInt(`0x${w.best}`) > BigInt(MAX_FUNCTION_BYTES)) continue;
     const tab = w.name.indexOf('\t');
-    out.set(w.a, tab < 0 ? w.name : `${w.name.slice(0, tab)} ${w.name.slice(tab + 1)}`);
+    // Copied out: a slice of the file's text would keep all 5 MB of it alive for as long as the name is kept.
+    out.set(w.a, Buffer.from(tab < 0 ? w.name : `${w.name.slice(0, tab)} ${w.name.slice(tab + 1)}`, 'latin1').toString('latin1'));
   }
   return out;
 }

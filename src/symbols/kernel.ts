@@ -14,7 +14,12 @@ const MAX_FUNCTION_BYTES = 1 << 20;
 export interface KernelTable {
   /** distance from BASE of each symbol's start, ascending */
   starts: Float64Array;
-  names: string[];
+  /**
+   * The names, one after another (latin1), symbol i's from offsets[i] to offsets[i + 1]. Not 200,000 strings: each would
+   * be a slice of the file's 5 MB text and keep it alive, a copy per read, for as long as one name was held.
+   */
+  bytes: Buffer;
+  offsets: Uint32Array;
   /** false: kallsyms hides its addresses (kptr_restrict): every name is unknown */
   visible: boolean;
 }
@@ -49,10 +54,16 @@ export function parseKallsyms(text: string): KernelTable {
   // kallsyms lists most of them in order already: sort an index only when it does not.
   let sorted = true;
   for (let i = 1; i < at.length && sorted; i++) if (at[i]! < at[i - 1]!) sorted = false;
-  if (sorted) return { starts: Float64Array.from(at), names, visible };
-  const order = Array.from(at.keys()).sort((x, y) => at[x]! - at[y]!);
-  return { starts: Float64Array.from(order, (i) => at[i]!), names: order.map((i) => names[i]!), visible };
+  const order = sorted ? null : Array.from(at.keys()).sort((x, y) => at[x]! - at[y]!);
+  const inOrder = order ? order.map((i) => names[i]!) : names;
+  const offsets = new Uint32Array(inOrder.length + 1);
+  for (let i = 0; i < inOrder.length; i++) offsets[i + 1] = offsets[i]! + inOrder[i]!.length;
+  const starts = order ? Float64Array.from(order, (i) => at[i]!) : Float64Array.from(at);
+  return { starts, bytes: Buffer.from(inOrder.join(''), 'latin1'), offsets, visible };
 }
+
+/** A table of no symbols (the file could not be read). */
+const EMPTY_TABLE: KernelTable = { starts: new Float64Array(0), bytes: Buffer.alloc(0), offsets: new Uint32Array(1), visible: false };
 
 /** Pure: the symbol an address is in, or null (below every symbol, or too far past the nearest). */
 export function kernelName(table: KernelTable, addr: bigint): string | null {
@@ -66,7 +77,8 @@ export function kernelName(table: KernelTable, addr: bigint): string | null {
     if (table.starts[mid]! <= at) lo = mid;
     else hi = mid - 1;
   }
-  return at - table.starts[lo]! > MAX_FUNCTION_BYTES ? null : table.names[lo]!;
+  // A string of its own (not a slice of anything it would keep alive).
+  return at - table.starts[lo]! > MAX_FUNCTION_BYTES ? null : table.bytes.toString('latin1', table.offsets[lo]!, table.offsets[lo + 1]!);
 }
 
 /** Kernel addresses to names; the table is read when first needed, and again (at most every 10 s) for an unknown one. */
@@ -84,7 +96,7 @@ export class KernelSymbols {
     try {
       this.table = parseKallsyms(this.read());
     } catch {
-      this.table ??= { starts: new Float64Array(0), names: [], visible: false };
+      this.table ??= EMPTY_TABLE;
     }
     return this.table;
   }
