@@ -47,8 +47,12 @@ export function openReplay(path: string, at: number | null = null): OpenedReplay
     let file = path;
     if (st.isDirectory()) {
       // Anyone's files: replay reads what it is allowed to, and checks every byte it reads.
-      const pick = archiveFileAt(listArchive(path, -1), at);
+      const files = listArchive(path, -1);
+      let pick = archiveFileAt(files, at);
       if (!pick) return fail('it is a directory with no recording of sixty --record DIR in it');
+      // A file the daemon has just started holds its header alone until its first frame is written: the one before.
+      const i = files.indexOf(pick);
+      if (i > 0 && hasNoFrame(join(path, pick.name))) pick = files[i - 1]!;
       file = join(path, pick.name);
     } else if (!st.isFile()) return fail('not a regular file');
     if (RecordingReader.sniff(file)) {
@@ -70,6 +74,18 @@ export function openReplay(path: string, at: number | null = null): OpenedReplay
     if (code === 'EISDIR') return fail('it is a directory');
     if (code === 'EACCES') return fail('permission denied');
     return fail(oneLine(e));
+  }
+}
+
+/** A recording that holds its header alone, no frame yet (false when it cannot be read as a recording at all). */
+function hasNoFrame(file: string): boolean {
+  try {
+    const r = new RecordingReader(file, CATALOG);
+    const empty = r.frames === 0;
+    r.close();
+    return empty;
+  } catch {
+    return false;
   }
 }
 

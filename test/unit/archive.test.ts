@@ -1,7 +1,7 @@
 /** --record DIR: a file an hour named by its start, retention, and --replay DIR --at finding the file and the frame. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from '../../src/frame.js';
@@ -167,6 +167,15 @@ test('--replay DIR --at: the file the moment falls in, at its frame; the newest 
     assert.equal(late.start, late.source.frames - 1);
     assert.match(atNote(late, T0 + 86400_000) ?? '', /after .* ends \(2026-12-07T03:01:59Z\): opened at its last frame/);
     late.close();
+    // A file just started, its header alone: the newest with a frame opens instead.
+    writeFileSync(
+      join(dir, 'sixty-20261207T030300Z.sixtyrec'),
+      readFileSync(join(dir, 'sixty-20261207T030100Z.sixtyrec')).subarray(0, headerLength(join(dir, 'sixty-20261207T030100Z.sixtyrec'))),
+      { mode: 0o600 },
+    );
+    const justStarted = openReplay(dir, null);
+    assert.equal(justStarted.file, join(dir, 'sixty-20261207T030100Z.sixtyrec'));
+    justStarted.close();
     // A directory without sixty's recordings is one line.
     const empty = join(dir, 'empty');
     await recordInto(join(dir, 'x'), []);
@@ -177,3 +186,9 @@ test('--replay DIR --at: the file the moment falls in, at its frame; the newest 
     assert.throws(() => openReplay(empty, null), /no such file/);
   });
 });
+
+/** The length of a recording's header (magic, version, meta and its checksum): where its first record starts. */
+function headerLength(file: string): number {
+  const b = readFileSync(file);
+  return 13 + b.readUInt32LE(9) + 4;
+}
