@@ -149,6 +149,8 @@ export class ArchiveRecorder implements Recorder {
       now?: () => number;
       /** retention's failures (a file that could not be removed), for the log */
       onWarning?: (line: string) => void;
+      /** this process's rows and events left out (the daemon's own) */
+      omitPid?: number;
     },
   ) {
     prepareArchiveDir(path);
@@ -212,6 +214,7 @@ export class ArchiveRecorder implements Recorder {
       this.writer = RecordingWriter.createNew(this.path, archiveName(t), this.meta(), {
         catalog: this.opts.catalog,
         ...(this.opts.lock ? { lock: this.opts.lock } : {}),
+        ...(this.opts.omitPid !== undefined ? { omitPid: this.opts.omitPid } : {}),
       });
       this.files++;
       this.lastError = null;

@@ -47,14 +47,30 @@ const MAX_FIELDS = 256;
  * A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel, and numbers
  * rounded to what they measure, as the JSON output has them (a rate's sixteenth digit is noise that would not compress).
  */
-export function storedFrame(frame: Frame, catalog: Catalog, maxRows = RECORD_ROWS, eventsAfter = new Map<string, number>()): Record<string, unknown> {
+export function storedFrame(
+  frame: Frame,
+  catalog: Catalog,
+  maxRows = RECORD_ROWS,
+  eventsAfter = new Map<string, number>(),
+  /** rows and events of this process left out (the always-on sixty's own: its /proc reads are most opens of a quiet host) */
+  omitPid?: number,
+): Record<string, unknown> {
+  const others = <T>(xs: readonly T[]): readonly T[] =>
+    omitPid === undefined
+      ? xs
+      : xs.filter((x) => {
+          const r = x as { pid?: unknown; tgid?: unknown };
+          return r.pid !== omitPid && r.tgid !== omitPid;
+        });
   return {
     time: frame.time,
     elapsedNs: frame.elapsedNs,
     ...(frame.intervalMs ? { intervalMs: frame.intervalMs } : {}),
     ...(frame.self ? { self: roundDeep(frame.self, 3) } : {}),
     panels: frame.panels.map((p) => {
-      const { history: _h, byProcess: _b, events, rows, summary, stats, ...rest } = p;
+      const { history: _h, byProcess: _b, summary, stats, ...rest } = p;
+      const rows = others(p.rows);
+      const events = p.events ? others(p.events) : undefined;
       const spec = catalog.spec(p.id);
       const decimals = new Map((spec?.columns ?? []).map((c) => [c.key, c.decimals ?? 3]));
       const top = rows.length > maxRows ? rows.slice(0, maxRows) : rows;

@@ -174,6 +174,7 @@ export class RecordingWriter implements Recorder {
   private readonly sync: boolean;
   private readonly catalog: Catalog;
   private readonly lock: LockFn;
+  private readonly omitPid: number | undefined;
 
   /**
    * Opens FILE for recording. A new file gets the header; an existing sixty recording of this user is extended (its
@@ -192,8 +193,11 @@ export class RecordingWriter implements Recorder {
       sync?: boolean;
       mustCreate?: boolean;
       lock?: LockFn;
+      /** this process's rows and events left out of every frame (storedFrame) */
+      omitPid?: number;
     },
   ) {
+    this.omitPid = opts.omitPid;
     this.catalog = opts.catalog;
     this.maxBytes = opts.maxBytes ?? null;
     this.sync = opts.sync ?? true;
@@ -210,7 +214,12 @@ export class RecordingWriter implements Recorder {
    * `dir/stem.sixtyrec`, or the next free `stem-2.sixtyrec` and so on: always a new file, created here (a name taken
    * by anything, a file, a link or a FIFO someone planted, is passed over).
    */
-  static createNew(dir: string, stem: string, meta: RecordingMeta, opts: { catalog: Catalog; maxBytes?: number | null; lock?: LockFn }): RecordingWriter {
+  static createNew(
+    dir: string,
+    stem: string,
+    meta: RecordingMeta,
+    opts: { catalog: Catalog; maxBytes?: number | null; lock?: LockFn; omitPid?: number },
+  ): RecordingWriter {
     for (let n = 1; n < 100; n++) {
       const path = join(dir, `${n === 1 ? stem : `${stem}-${n}`}.sixtyrec`);
       try {
@@ -254,7 +263,10 @@ export class RecordingWriter implements Recorder {
       this.prev = null;
       return;
     }
-    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter) as { panels: { id: string }[] } & Record<string, unknown>;
+    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter, this.omitPid) as { panels: { id: string }[] } & Record<
+      string,
+      unknown
+    >;
     const { panels, ...head } = stored;
     const parts = new Map<string, Buffer>([['', Buffer.from(JSON.stringify({ ...head, panels: panels.map((p) => p.id) }))]]);
     for (const p of panels) parts.set(p.id, Buffer.from(JSON.stringify(p)));

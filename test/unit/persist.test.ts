@@ -780,3 +780,17 @@ test("a summary's warning: stored as a flag and read back; a file from before th
     (e: unknown) => e instanceof FormatError && /summary warning is not true or false/.test(e.message),
   );
 });
+
+test("what --serve records leaves its own process out: rows and events with sixty's pid", () => {
+  const f = FRAMES[5]!;
+  const tcp = f.panels.find((p) => p.id === 'tcptop')!;
+  const pids = [...new Set(tcp.rows.map((r) => (r as unknown as { pid: number }).pid))];
+  assert.ok(pids.length >= 2, 'the fixture has connections of several processes');
+  const stored = storedFrame(f, CATALOG, 200, new Map(), pids[0]) as { panels: { id: string; rows: { pid?: number }[] }[] };
+  const rows = stored.panels.find((p) => p.id === 'tcptop')!.rows;
+  assert.ok(rows.length > 0 && rows.every((r) => r.pid !== pids[0]));
+  assert.equal(rows.length, tcp.rows.filter((r) => (r as unknown as { pid: number }).pid !== pids[0]).length);
+  // Without it, every row.
+  const all = storedFrame(f, CATALOG, 200, new Map()) as { panels: { id: string; rows: unknown[] }[] };
+  assert.equal(all.panels.find((p) => p.id === 'tcptop')!.rows.length, tcp.rows.length);
+});
