@@ -111,7 +111,22 @@ export class ReplayStore {
   ) {
     this.trends = new TrendRebuilder(source, panelById);
     this.pos = Math.max(0, Math.min(source.frames - 1, start));
-    this.current = this.trends.at(this.pos);
+    // Deep in a recording, the trends are the minute of frames before this one: decoded and checked, that is most of
+    // a second for a busy host's frames. The frame is shown at once, and its trends follow (unless a key moved on).
+    // fillTrends() adds them once the screen is drawn.
+    this.current = this.pos === 0 || source.withHistory ? this.trends.at(this.pos) : source.frame(this.pos);
+  }
+
+  /** The first frame's trends, when it was shown without them (a start deep in a recording); the views are told. */
+  fillTrends(): void {
+    if (this.pos === 0 || this.source.withHistory || this.current.panels.some((p) => Object.keys(p.history).length > 0)) return;
+    try {
+      this.current = this.trends.at(this.pos);
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      return;
+    }
+    for (const fn of this.listeners) fn();
   }
 
   getSnapshot = (): Frame => this.current;

@@ -58,7 +58,8 @@ export function openReplay(path: string, at: number | null = null): OpenedReplay
     if (RecordingReader.sniff(file)) {
       const r = new RecordingReader(file, CATALOG);
       if (r.frames === 0) fail(r.tornTail ? 'no complete frame: the file ends inside the first one' : 'the recording has no frame yet');
-      const start = at === null ? 0 : r.seekTime(at);
+      // A directory without --at: its latest moment (what an always-on sixty was just seeing); a file: its start.
+      const start = at !== null ? r.seekTime(at) : file !== path ? r.frames - 1 : 0;
       // The first frame shown is read now: a file that cannot show even that is refused before the console opens.
       r.frame(start);
       return { source: r, host: r.meta.host, intervalS: r.meta.intervalS, close: () => r.close(), torn: r.tornTail, start, file, reader: r };
@@ -119,13 +120,14 @@ export function runReplayBatch(life: Lifecycle, opts: Options, r: OpenedReplay):
   const ids = r.source.frame(0).panels.map((p) => p.id);
   if (opts.format === 'folded') checkFolded(ids);
   const csv = opts.format === 'csv' ? csvOutput(life, opts, ids, r.host.hostname) : null;
-  const trends = new TrendRebuilder(r.source, panelById);
+  // Only text draws trends (JSON, CSV and folded stacks have none): the others read each frame alone.
+  const trends = opts.format === 'text' ? new TrendRebuilder(r.source, panelById) : null;
   const host = `${r.host.hostname} ${r.host.kernel}`;
   const end = opts.count === null ? r.source.frames : Math.min(r.start + opts.count, r.source.frames);
   for (let i = r.start; i < end; i++) {
     let frame: Frame;
     try {
-      frame = trends.at(i);
+      frame = trends ? trends.at(i) : r.source.frame(i);
     } catch (e) {
       if (e instanceof FormatError) throw new UserError(`cannot replay ${quoteInput(opts.replay!)}: ${e.message}`);
       throw e;
@@ -169,6 +171,8 @@ export async function runReplayConsole(life: Lifecycle, opts: Options, r: Opened
     badge: () => `REPLAY ${store.describe()}${player.describe()}${store.error ? `: ${store.error}` : ''}`,
     start: (u) => {
       ui = u;
+      // Drawn: now the trends of a frame deep in the recording (a minute of frames before it).
+      setTimeout(() => store.fillTrends(), 50);
     },
     onCommand: (cmd, shown, u) => {
       switch (cmd.type) {

@@ -157,7 +157,7 @@ test('--replay DIR --at: the file the moment falls in, at its frame; the newest 
     r.close();
     const newest = openReplay(dir, null);
     assert.equal(newest.file, join(dir, 'sixty-20261207T030100Z.sixtyrec'));
-    assert.equal(newest.start, 0);
+    assert.equal(newest.start, newest.source.frames - 1, 'a directory opens at its latest frame');
     newest.close();
     const early = openReplay(dir, T0 - 3600_000);
     assert.equal(early.start, 0);

@@ -283,10 +283,16 @@ test('damage anywhere else is one FormatError line, naming the frame', async () 
     const bad = Buffer.from(whole);
     bad[at + 25] = bad[at + 25]! ^ 0xff;
     writeFileSync(path, bad);
+    // The headers are read at open; a payload's checksum when the frame is read: frame 11 is refused, those before it
+    // are shown.
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, 20);
+    assert.deepEqual(withoutHistory(r.frame(9)), asRecorded(FRAMES[9]!));
     assert.throws(
-      () => new RecordingReader(path, CATALOG),
+      () => r.frame(10),
       (e: Error) => e instanceof FormatError && /damaged record at byte \d+ \(frame 11: checksum\)/.test(e.message),
     );
+    r.close();
     const header = Buffer.from(whole);
     header[15] = header[15]! ^ 0x01;
     writeFileSync(path, header);
@@ -793,4 +799,27 @@ test("what --serve records leaves its own process out: rows and events with sixt
   // Without it, every row.
   const all = storedFrame(f, CATALOG, 200, new Map()) as { panels: { id: string; rows: unknown[] }[] };
   assert.equal(all.panels.find((p) => p.id === 'tcptop')!.rows.length, tcp.rows.length);
+});
+
+test('replay opened deep in a recording (--at): the frame at once, its trends once fillTrends runs, as a jump there gives them', async () => {
+  await inScratch(async (dir) => {
+    const path = join(dir, 'a.rec');
+    await record(path, FRAMES);
+    const r = new RecordingReader(path, CATALOG);
+    const s = new ReplayStore(r, panelById, 90);
+    assert.equal(s.position, 90);
+    assert.equal(s.getSnapshot().time, FRAMES[90]!.time);
+    assert.ok(
+      s.getSnapshot().panels.every((p) => Object.keys(p.history).length === 0),
+      'no trends yet',
+    );
+    let told = 0;
+    s.subscribe(() => told++);
+    s.fillTrends();
+    assert.equal(told, 1);
+    const jumped = new TrendRebuilder(r, panelById).at(90);
+    assert.ok(jumped.panels.some((p) => Object.keys(p.history).length > 0));
+    assert.deepEqual(plain(s.getSnapshot().panels.map((p) => p.history)), plain(jumped.panels.map((p) => p.history)));
+    r.close();
+  });
 });
