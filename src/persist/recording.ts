@@ -463,13 +463,7 @@ function scanRecords(
   while (pos < size) {
     const at = pos;
     if (!fill(HEADER)) return { end: at, torn: true, frames };
-    const h = buf.subarray(pos - bufStart, pos - bufStart + HEADER);
-    if (h[0] !== KIND_FRAME || h.readUInt16LE(2) !== 0) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1})`);
-    const len = h.readUInt32LE(4);
-    const time = h.readDoubleLE(8);
-    const crc = h.readUInt32LE(16);
-    const block = (h[1]! & FLAG_BLOCK) !== 0;
-    if (len > MAX_PAYLOAD_BYTES) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1}: its length is not believable)`);
+    const { len, time, crc, block } = recordHeader(buf.subarray(pos - bufStart, pos - bufStart + HEADER), at, frames);
     pos += HEADER;
     // Runs past the end of the file: the write a crash interrupted.
     if (!fill(len)) return { end: at, torn: true, frames };
@@ -486,6 +480,14 @@ function scanRecords(
   return { end: pos, torn: false, frames };
 }
 
+/** A record's header (at byte `at`, the file's frame `frames + 1`), checked as far as it can be alone. */
+function recordHeader(h: Buffer, at: number, frames: number): { len: number; time: number; crc: number; block: boolean } {
+  if (h[0] !== KIND_FRAME || h.readUInt16LE(2) !== 0) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1})`);
+  const len = h.readUInt32LE(4);
+  if (len > MAX_PAYLOAD_BYTES) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1}: its length is not believable)`);
+  return { len, time: h.readDoubleLE(8), crc: h.readUInt32LE(16), block: (h[1]! & FLAG_BLOCK) !== 0 };
+}
+
 /** scanRecords' 'last': each record's header read where the one before says it starts; only the last payload read. */
 function scanHeaders(
   fd: number,
@@ -499,12 +501,7 @@ function scanHeaders(
   while (pos < size) {
     const at = pos;
     if (pos + HEADER > size || readSync(fd, h, 0, HEADER, pos) < HEADER) return { end: at, torn: true, frames };
-    if (h[0] !== KIND_FRAME || h.readUInt16LE(2) !== 0) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1})`);
-    const len = h.readUInt32LE(4);
-    const time = h.readDoubleLE(8);
-    const crc = h.readUInt32LE(16);
-    const block = (h[1]! & FLAG_BLOCK) !== 0;
-    if (len > MAX_PAYLOAD_BYTES) throw new FormatError(`damaged record at byte ${at} (frame ${frames + 1}: its length is not believable)`);
+    const { len, time, crc, block } = recordHeader(h, at, frames);
     pos += HEADER;
     if (pos + len > size) return { end: at, torn: true, frames };
     const last = pos + len >= size;

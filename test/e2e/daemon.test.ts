@@ -11,13 +11,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { ROOT } from '../../src/paths.js';
 import { RecordingReader } from '../../src/persist/recording.js';
 import { CATALOG } from '../../src/panels/registry.js';
-import { needsBpf, scaled, sleep, spawnCli, lines } from '../helpers/kernel.js';
+import { needsBpf, scaled, sleep, spawnCli, lines, freePort } from '../helpers/kernel.js';
 
 const UNIT = join(ROOT, 'scripts', 'sixty.service');
 /** What the issue allows the daemon beyond an unprivileged user's rights, and CAP_SYSLOG for the dmesg step. */
@@ -41,17 +40,6 @@ function serviceSettings(text: string): Map<string, string> {
     if (section === 'Service') out.set(kv[1]!, kv[2]!);
   }
   return out;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A uid no account has (DynamicUser's range, 61184–65519), as systemd would allocate one. */

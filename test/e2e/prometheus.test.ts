@@ -14,20 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../src/paths.js';
 import { STEP_IDS } from '../../src/models/checklist.js';
-import { AS_NOBODY, lines, needsBpf, scaled, sleep, spawnCli } from '../helpers/kernel.js';
+import { AS_NOBODY, lines, needsBpf, scaled, sleep, spawnCli, freePort } from '../helpers/kernel.js';
 
 const N = 3_000_017; // bytes each way: odd, so a count off by a segment shows
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

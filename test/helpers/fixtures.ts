@@ -2,6 +2,10 @@
  * Fixtures for unit and view tests (no kernel): map contents encoded with the panels' own record declarations, and
  * frames made by the real engine (real readers, decoders, models and history) over a fake addon and a fake clock.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
+import { RECORDING_FORMAT, type RecordingMeta } from '../../src/persist/recording.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MapRead } from '../../src/native.js';
@@ -361,4 +365,25 @@ export async function fixtureFrames(n: number, panels: readonly AnyPanelDef[] = 
   }
   t.engine.close();
   return frames;
+}
+
+/** A recording's header as the persistence tests write it (the time it states does not matter to them). */
+export const RECORDING_META: RecordingMeta = {
+  format: RECORDING_FORMAT,
+  schemaVersion: 1,
+  sixty: '0.1.0',
+  host: { hostname: 'host1', kernel: '6.18.0', cpus: 2 },
+  intervalS: 1,
+  startedAt: '2026-11-25T12:00:00.000Z',
+  rowsPerPanel: 200,
+};
+
+/** Runs `f` in a new temporary directory (`sixty-<name>-…`), removed after. */
+export async function inScratch(name: string, f: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(joinPath(tmpdir(), `sixty-${name}-`));
+  try {
+    await f(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

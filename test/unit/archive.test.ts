@@ -1,37 +1,21 @@
 /** --record DIR: a file an hour named by its start, retention, and --replay DIR --at finding the file and the frame. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame } from '../../src/frame.js';
 import { archiveFileAt, archiveName, archiveStart, ArchiveRecorder, expiredFiles, listArchive, type ArchiveFile } from '../../src/persist/archive.js';
-import { RECORDING_FORMAT, RecordingReader, type RecordingMeta } from '../../src/persist/recording.js';
+import { RecordingReader } from '../../src/persist/recording.js';
 import { atNote, openReplay } from '../../src/modes/replay.js';
 import { UserError } from '../../src/errors.js';
-import { CATALOG, fixtureFrames } from '../helpers/fixtures.js';
+import { CATALOG, fixtureFrames, inScratch as inScratchDir, RECORDING_META } from '../helpers/fixtures.js';
 
 const T0 = Date.UTC(2026, 11, 7, 2, 59, 50); // 10 s before 03:00 UTC
 /** 130 frames a second apart from T0 (the fixture's own times are all within the same few ms). */
 const FRAMES: Frame[] = (await fixtureFrames(130)).map((f, i) => ({ ...f, time: new Date(T0 + i * 1000).toISOString() }));
-const META: RecordingMeta = {
-  format: RECORDING_FORMAT,
-  schemaVersion: 1,
-  sixty: '0.1.0',
-  host: { hostname: 'host1', kernel: '6.18.0', cpus: 2 },
-  intervalS: 1,
-  startedAt: '2026-12-07T02:59:50.000Z',
-  rowsPerPanel: 200,
-};
+const META = RECORDING_META;
 
-async function inScratch(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'sixty-archive-'));
-  try {
-    await f(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const inScratch = (f: (dir: string) => Promise<void>): Promise<void> => inScratchDir('archive', f);
 
 /** Records `frames` into `dir` as live: each frame on disk before the next. */
 async function recordInto(

@@ -2,28 +2,14 @@
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import {
-  chmodSync,
-  chownSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import type { Frame } from '../../src/frame.js';
 import { checkFrame, FormatError, storedFrame } from '../../src/persist/frames.js';
-import { BLOCK, RECORDING_FORMAT, RecordingReader, RecordingRefused, RecordingWriter, type RecordingMeta } from '../../src/persist/recording.js';
+import { BLOCK, RecordingReader, RecordingRefused, RecordingWriter } from '../../src/persist/recording.js';
 import { checkSnapshot, parseSnapshot, snapshotDocument, snapshotStem, writeSnapshot } from '../../src/persist/snapshot.js';
 import { csvField, csvHeader, csvRows } from '../../src/persist/csv.js';
 import { dirFailure } from '../../src/persist/output.js';
@@ -32,29 +18,13 @@ import { ReplayPlayer, ReplayStore, snapshotSource, TrendRebuilder, type ReplayS
 import { renderFrameText } from '../../views/text.js';
 import { escapeLines } from '../../src/format.js';
 import { frameToJson } from '../../src/json.js';
-import { CATALOG, fixtureFrames } from '../helpers/fixtures.js';
+import { CATALOG, fixtureFrames, inScratch as inScratchDir, RECORDING_META } from '../helpers/fixtures.js';
 import { ROOT } from '../../src/paths.js';
 
 const FRAMES = await fixtureFrames(130);
-const META: RecordingMeta = {
-  format: RECORDING_FORMAT,
-  schemaVersion: 1,
-  sixty: '0.1.0',
-  host: { hostname: 'host1', kernel: '6.18.0', cpus: 2 },
-  intervalS: 1,
-  startedAt: '2026-11-25T12:00:00.000Z',
-  rowsPerPanel: 200,
-};
+const META = RECORDING_META;
 
-/** Runs `f` in a new temporary directory, removed after. */
-async function inScratch(f: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'sixty-persist-'));
-  try {
-    await f(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const inScratch = (f: (dir: string) => Promise<void>): Promise<void> => inScratchDir('persist', f);
 const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 const withoutHistory = (f: Frame): unknown => plain({ ...f, panels: f.panels.map(({ history: _h, byProcess: _b, ...p }) => p) });
 /** What a snapshot keeps: all but the per-process totals (made for the metrics endpoint, not for reading back). */
