@@ -18,21 +18,15 @@ export interface VerdictTimeline {
 }
 
 /**
- * From each frame's home panel as stored (JSON, or null where the frame could not be read or had none) and the
+ * From each frame's home panel as stored (its value, or null where the frame could not be read or had none) and the
  * frames' times. Steps are those the frames name, in their first order.
  */
-export function verdictTimeline(series: readonly (string | null)[], times: readonly number[]): VerdictTimeline {
+export function verdictTimeline(series: readonly unknown[], times: readonly number[]): VerdictTimeline {
   const steps: string[] = [];
   const index = new Map<string, number>();
   const levels: Uint8Array[] = [];
-  series.forEach((json, f) => {
-    if (json === null) return;
-    let rows: unknown;
-    try {
-      rows = (JSON.parse(json) as { rows?: unknown }).rows;
-    } catch {
-      return;
-    }
+  series.forEach((home, f) => {
+    const rows = typeof home === 'object' && home !== null ? (home as { rows?: unknown }).rows : undefined;
     if (!Array.isArray(rows)) return;
     for (const r of rows as { id?: unknown; verdict?: unknown }[]) {
       if (typeof r?.id !== 'string') continue;

@@ -5,13 +5,14 @@
  *   record  := u8('F') u8(flags) u16(0) u32le(len) f64le(timeMs) u32le(crc32(payload)) payload
  *   payload := u16le(n) segment{n}; segment := u32le(len) deflate-raw(JSON)
  *              segment 0: the frame without its panels, and their ids in order ("panels": [...]);
- *              segment i: panel i as stored (persist/frames.ts); each deflated with the same segment of the frame
- *              before (the head; the panel of that id) as the dictionary, except at a block start (flags bit 0,
- *              every BLOCK frames), which stands alone.
+ *              segment i: panel i as stored (persist/frames.ts). Except at a block start (flags bit 0, every BLOCK
+ *              frames), which stands alone, each segment is deflated with the same segment of the frame before (the
+ *              head; the panel of that id) as the dictionary and, from container 2, is stored as a patch against it:
+ *              what changed (persist/patch.ts).
  *
- * Consecutive frames are alike, and a panel against its own previous self is mostly a repeat (a whole frame is too
- * long for deflate's 32 KB window to reach back to its previous self), so each frame costs a few hundred bytes to a
- * few KB. Each record is written whole, in one write, and
+ * Consecutive frames are alike: a patch holds what changed (on a quiet host, the process table's 34 KB of JSON comes to
+ * a few hundred bytes), and deflate finds the rest of it in the frame before, so each frame costs from about a KB to a
+ * few KB. Container 1 (sixty before patches) is read as it was written. Each record is written whole, in one write, and
  * synced; a crash or power cut can tear only the last one, which the reader recognises (its length runs past the end,
  * or its checksum fails and nothing follows) and leaves out. Any other damage is a FormatError, at open (a header) or
  * when the frame is read (a payload's checksum). Reading needs a scan of the record headers (the index) and, for a
@@ -25,11 +26,14 @@ import type { Catalog } from '../panels/types.js';
 import { checkFrame, FormatError, hostFrom, isObj, MAX_PANELS, SCHEMA_VERSION, storedFrame, textOr } from './frames.js';
 import type { HostMeta } from './snapshot.js';
 import { loadAddon } from '../native.js';
+import { applyPatch, isPatch, makePatch } from './patch.js';
 import { writeFailure } from './output.js';
 
 export const RECORDING_FORMAT = 'sixty-recording';
 const MAGIC = Buffer.from('SIXTYREC');
-const CONTAINER = 1;
+/** 2: segments after a block's first are patches; 1 (still read, and extended as it is): every segment whole */
+const CONTAINER = 2;
+const CONTAINERS = [1, 2];
 const HEADER = 20;
 const KIND_FRAME = 0x46;
 const FLAG_BLOCK = 1;
@@ -156,8 +160,12 @@ function openSafely(path: string, how: 'new' | 'new-or-existing' | 'existing'): 
 /** Appends frames to FILE. Writes and syncs run off the event loop, in order; frames are compressed as they come. */
 export class RecordingWriter implements Recorder {
   private fd: number;
-  /** the previous frame's segments' JSON by key ('' the head, else the panel id); null: the next frame starts a block */
+  /** the previous frame's segments' JSON as stored, by key ('' the head, else the panel id); null: the next frame starts a block */
   private prev: Map<string, Buffer> | null = null;
+  /** the previous frame's segments as values (what the next frame's patches are made against) */
+  private prevValues: Map<string, Record<string, unknown>> | null = null;
+  /** the file's container version: 1 (an older sixty's file, extended) stores every segment whole */
+  private container = CONTAINER;
   /** per event panel, the last event stored (each event is stored once) */
   private readonly eventsAfter = new Map<string, number>();
   private inBlock = 0;
@@ -241,13 +249,15 @@ export class RecordingWriter implements Recorder {
         const h = headerBytes(this.meta);
         let off = 0;
         while (off < h.length) off += writeSync(fd, h, off);
+        this.container = CONTAINER;
         return { fd, frames: 0, size: h.length };
       }
       // Extending: it must be a recording this version reads, and end with a whole record.
-      const { meta, end, frames, size } = scanRecording(fd);
+      const { meta, end, frames, size, container } = scanRecording(fd);
       if (meta.schemaVersion !== this.meta.schemaVersion)
         throw new FormatError(`it is a recording of schema ${meta.schemaVersion}; this sixty writes ${this.meta.schemaVersion}`);
       if (end < size) ftruncateSync(fd, end);
+      this.container = container;
       return { fd, frames, size: end };
     } catch (e) {
       closeSync(fd);
@@ -262,25 +272,29 @@ export class RecordingWriter implements Recorder {
       this.status.dropped++;
       // The next frame cannot lean on one the file will not have.
       this.prev = null;
+      this.prevValues = null;
       return;
     }
-    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter, this.omitPid) as { panels: { id: string }[] } & Record<
-      string,
-      unknown
-    >;
+    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter, this.omitPid) as {
+      panels: ({ id: string } & Record<string, unknown>)[];
+    } & Record<string, unknown>;
     const { panels, ...head } = stored;
-    const parts = new Map<string, Buffer>([['', Buffer.from(JSON.stringify({ ...head, panels: panels.map((p) => p.id) }))]]);
-    for (const p of panels) parts.set(p.id, Buffer.from(JSON.stringify(p)));
+    const values = new Map<string, Record<string, unknown>>([['', { ...head, panels: panels.map((p) => p.id) }]]);
+    for (const p of panels) values.set(p.id, p);
     const time = Date.parse(frame.time);
     let block = this.prev === null || this.inBlock >= BLOCK;
+    let parts = this.segments(values, block);
     let rec = this.record(parts, time, block);
     // Past the bound: this frame starts a new file, standing alone.
     const rotate = this.maxBytes !== null && this.fileFrames > 0 && this.projected + rec.length > this.maxBytes;
     if (rotate && !block) {
       block = true;
+      parts = this.segments(values, true);
       rec = this.record(parts, time, true);
     }
+    if (rotate) this.container = CONTAINER;
     this.prev = parts;
+    this.prevValues = values;
     this.inBlock = block ? 1 : this.inBlock + 1;
     this.pending++;
     if (rotate) {
@@ -292,6 +306,16 @@ export class RecordingWriter implements Recorder {
       this.fileFrames++;
     }
     this.chain = this.chain.then(() => this.append(rec)).finally(() => this.pending--);
+  }
+
+  /** Each segment's JSON as stored: whole at a block start (or in a container 1 file), else a patch against the frame before. */
+  private segments(values: ReadonlyMap<string, Record<string, unknown>>, block: boolean): Map<string, Buffer> {
+    const parts = new Map<string, Buffer>();
+    for (const [key, v] of values) {
+      const before = block || this.container < 2 ? undefined : this.prevValues?.get(key);
+      parts.set(key, Buffer.from(JSON.stringify((before && makePatch(v, before)) ?? v)));
+    }
+    return parts;
   }
 
   private record(parts: ReadonlyMap<string, Buffer>, time: number, block: boolean): Buffer {
@@ -521,20 +545,22 @@ function scanHeaders(
 }
 
 /** An open recording's header, and where its last whole record ends (for extending it). */
-function scanRecording(fd: number): { meta: RecordingMeta; end: number; frames: number; size: number } {
+function scanRecording(fd: number): { meta: RecordingMeta; end: number; frames: number; size: number; container: number } {
   const size = fstatSync(fd).size;
-  const { meta, end: start } = readHeader(fd);
+  const { meta, end: start, container } = readHeader(fd);
   const { end, frames } = scanRecords(fd, start, size, () => {});
-  return { meta, end, frames, size };
+  return { meta, end, frames, size, container };
 }
 
 /** A recording's header: its checked meta, and where the records start. */
-function readHeader(fd: number): { meta: RecordingMeta; end: number } {
+function readHeader(fd: number): { meta: RecordingMeta; end: number; container: number } {
   const head = Buffer.alloc(13);
   const got = readSync(fd, head, 0, 13, 0);
   if (got < 8 || !head.subarray(0, 8).equals(MAGIC)) throw new FormatError('not a sixty recording (no SIXTYREC header)');
   if (got < 13) throw new FormatError('the recording header is truncated');
-  if (head[8] !== CONTAINER) throw new FormatError(`a recording container of version ${head[8]}: this sixty reads version ${CONTAINER}`);
+  const container = head[8]!;
+  if (!CONTAINERS.includes(container))
+    throw new FormatError(`a recording container of version ${container}: this sixty reads versions ${CONTAINERS.join(' and ')}`);
   const len = head.readUInt32LE(9);
   if (len > MAX_META_BYTES) throw new FormatError('the recording header is damaged (its length is not believable)');
   const body = Buffer.alloc(len + 4);
@@ -562,6 +588,7 @@ function readHeader(fd: number): { meta: RecordingMeta; end: number } {
       rowsPerPanel: typeof meta.rowsPerPanel === 'number' ? meta.rowsPerPanel : 0,
     },
     end: 13 + len + 4,
+    container,
   };
 }
 
@@ -596,6 +623,85 @@ class Index {
   }
 }
 
+/** A segment in container 2 that begins so is a patch (makePatch writes its mark first); any other is whole. */
+const PATCH_START = Buffer.from('{"~":1');
+const isPatchJson = (raw: Buffer): boolean =>
+  raw.length > PATCH_START.length &&
+  raw.subarray(0, PATCH_START.length).equals(PATCH_START) &&
+  (raw[PATCH_START.length] === 0x2c || raw[PATCH_START.length] === 0x7d);
+
+/**
+ * A frame's segments as read: each one's inflated JSON (the next frame's dictionary) and its value. A patch is applied
+ * as it is read (to the value the frame before had); a whole segment is parsed only when asked for. Seeking decodes
+ * every frame from its block's start, and only the frame shown needs all its values: the frames between parse only
+ * what the next one's patches lean on (an event panel, whose rows are new each second, is stored whole and not
+ * parsed). A frame keeps nothing of the one before, so the cache's bound is the memory's.
+ */
+class Decoded {
+  readonly raw = new Map<string, Buffer>();
+  /** the JSON size each value stands for, at most (a patch: its own and its base's, until measured) */
+  readonly sizes = new Map<string, number>();
+  /** the size each value's chain was last measured at (a whole segment: its own) */
+  readonly measured = new Map<string, number>();
+  /** their sum: what the cache counts */
+  bytes = 0;
+  private readonly values = new Map<string, unknown>();
+
+  constructor(
+    /** the frame's index, for messages */
+    readonly frame: number,
+    /** container 2: segments may be patches */
+    private readonly patches: boolean,
+  ) {}
+
+  bad(why: string): never {
+    throw new FormatError(`frame ${this.frame + 1} ${why}`);
+  }
+
+  /**
+   * Adds a segment, given the frame before (null at a block start). A FormatError when the frame would stand for
+   * more than MAX_FRAME_BYTES of JSON, or a patch does not apply.
+   */
+  add(key: string, raw: Buffer, prev: Decoded | null): void {
+    this.raw.set(key, raw);
+    // At most: a patch's value is at most the one before it and the patch (each row of the frame before is used at
+    // most once). Patches add up, so once the bound is twice what the value last measured (and 64 KB more), it is
+    // measured again.
+    let size = raw.length;
+    let measured = size;
+    if (this.patches && isPatchJson(raw)) {
+      const patch = this.parse(raw);
+      if (!isPatch(patch)) this.bad('has a damaged patch');
+      const v = applyPatch(prev?.value(key), patch, MAX_RECORDED_ROWS, (why) => this.bad(why));
+      this.values.set(key, v);
+      size += prev?.sizes.get(key) ?? 0;
+      measured = prev?.measured.get(key) ?? 0;
+      if (size > 2 * measured + 65536) size = measured = Buffer.byteLength(JSON.stringify(v));
+    }
+    if (this.bytes + size > MAX_FRAME_BYTES) this.bad(`stands for more than ${MAX_FRAME_BYTES / 1048576} MB (sixty's frames are far smaller)`);
+    this.sizes.set(key, size);
+    this.measured.set(key, measured);
+    this.bytes += size;
+  }
+
+  /** A segment's value (undefined: the frame has no such segment). */
+  value(key: string): unknown {
+    if (!this.values.has(key)) {
+      const raw = this.raw.get(key);
+      this.values.set(key, raw === undefined ? undefined : this.parse(raw));
+    }
+    return this.values.get(key);
+  }
+
+  private parse(raw: Buffer): unknown {
+    try {
+      return JSON.parse(raw.toString('utf8'));
+    } catch {
+      return this.bad('is not JSON');
+    }
+  }
+}
+
 export interface OpenedRecording {
   meta: RecordingMeta;
   frames: number;
@@ -607,8 +713,10 @@ export interface OpenedRecording {
 export class RecordingReader {
   private readonly index = new Index();
   /** decoded frames' segments (bounded by their bytes), and the last few frames checked */
-  private readonly cache = new Map<number, Map<string, Buffer>>();
+  private readonly cache = new Map<number, Decoded>();
   private cacheBytes = 0;
+  /** 2: segments after a block's first may be patches (persist/patch.ts) */
+  private container = CONTAINER;
   private readonly checked = new Map<number, Frame>();
   meta!: RecordingMeta;
   tornTail = false;
@@ -635,8 +743,9 @@ export class RecordingReader {
     try {
       const st = fstatSync(this.fd);
       if (!st.isFile()) throw new FormatError('not a regular file');
-      const { meta, end } = readHeader(this.fd);
+      const { meta, end, container } = readHeader(this.fd);
       this.meta = meta;
+      this.container = container;
       this.scan(end, st.size);
     } catch (e) {
       closeSync(this.fd);
@@ -680,8 +789,11 @@ export class RecordingReader {
     return b;
   }
 
-  /** A frame's segments: the head's JSON under '', each panel's under its id. */
-  private decode(i: number, p: Buffer, prev: Map<string, Buffer> | null, only?: string): Map<string, Buffer> {
+  /**
+   * A frame's segments, given the frame before's (null at a block start): the head under '', each panel under its id
+   * (with `only`, the head and that panel alone).
+   */
+  private decode(i: number, p: Buffer, prev: Decoded | null, only?: string): Decoded {
     const bad = (why: string): never => {
       throw new FormatError(`frame ${i + 1} ${why}`);
     };
@@ -700,42 +812,38 @@ export class RecordingReader {
     if (off !== p.length) bad('has a damaged layout');
     // One budget for the whole frame: each segment may inflate only to what the ones before it left.
     let budget = MAX_FRAME_BYTES;
-    const inflate = (seg: Buffer, dict: Buffer | undefined): Buffer => {
-      let out: Buffer;
+    const out = new Decoded(i, this.container >= 2);
+    const segment = (key: string, seg: Buffer): void => {
+      const dict = prev?.raw.get(key);
+      let raw: Buffer;
       try {
-        out = inflateRawSync(seg, { ...(dict ? { dictionary: dict.subarray(-WINDOW) } : {}), maxOutputLength: Math.max(1, budget) });
+        raw = inflateRawSync(seg, { ...(dict ? { dictionary: dict.subarray(-WINDOW) } : {}), maxOutputLength: Math.max(1, budget) });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
           return bad(`inflates to more than ${MAX_FRAME_BYTES / 1048576} MB (sixty's frames are far smaller)`);
         return bad(`does not decompress (${(e as Error).message})`);
       }
-      budget -= out.length;
-      return out;
+      budget -= raw.length;
+      out.add(key, raw, prev);
     };
-    const head = inflate(segs[0]!, prev?.get(''));
-    let ids: unknown;
-    try {
-      ids = (JSON.parse(head.toString('utf8')) as { panels?: unknown }).panels;
-    } catch {
-      bad('is not JSON');
-    }
+    segment('', segs[0]!);
+    const ids = (out.value('') as { panels?: unknown } | null | undefined)?.panels;
     if (!Array.isArray(ids) || ids.length !== n - 1 || !ids.every((x) => typeof x === 'string') || new Set(ids).size !== ids.length)
       bad('has a damaged list of panels');
-    const parts = new Map<string, Buffer>([['', head]]);
     (ids as string[]).forEach((id, k) => {
-      if (only === undefined || id === only) parts.set(id, inflate(segs[k + 1]!, prev?.get(id)));
+      if (only === undefined || id === only) segment(id, segs[k + 1]!);
     });
-    return parts;
+    return out;
   }
 
   /**
-   * One panel's stored JSON in every frame, decoding only it and each frame's head (a panel's segment leans only on
+   * One panel's stored value in every frame, decoding only it and each frame's head (a panel's segment leans only on
    * its own previous one): what a timeline over the whole recording needs, at a fraction of decoding every frame. A
    * frame that cannot be read gives null, and so do the frames after it until the next block start (they lean on it).
    */
-  panelSeries(id: string): (string | null)[] {
-    const out: (string | null)[] = [];
-    let prev: Map<string, Buffer> | null = null;
+  panelSeries(id: string): unknown[] {
+    const out: unknown[] = [];
+    let prev: Decoded | null = null;
     let broken = false;
     for (let i = 0; i < this.index.length; i++) {
       const block = this.index.blocks[i] === 1;
@@ -746,7 +854,7 @@ export class RecordingReader {
       }
       try {
         prev = this.decode(i, this.payload(i), block ? null : prev, id);
-        out.push(prev.get(id)?.toString('utf8') ?? null);
+        out.push(prev.value(id) ?? null);
       } catch (e) {
         if (!(e instanceof FormatError)) throw e;
         out.push(null);
@@ -756,12 +864,12 @@ export class RecordingReader {
     return out;
   }
 
-  private parts(i: number): Map<string, Buffer> {
+  private parts(i: number): Decoded {
     const hit = this.cache.get(i);
     if (hit) return hit;
     let start = i;
     while (start > 0 && this.index.blocks[start] !== 1) start--;
-    // From the block's start (or the nearest frame decoded since), each frame's dictionaries are the one before's.
+    // From the block's start (or the nearest frame decoded since), each frame leans on the one before.
     let from = start;
     for (let k = i - 1; k > start; k--)
       if (this.cache.has(k)) {
@@ -769,26 +877,24 @@ export class RecordingReader {
         break;
       }
     let prev = from > start ? this.cache.get(from - 1)! : null;
-    let out = new Map<string, Buffer>();
+    let out: Decoded | null = null;
     for (let k = from; k <= i; k++) {
       out = this.decode(k, this.payload(k), this.index.blocks[k] === 1 ? null : prev);
       this.remember(k, out);
       prev = out;
     }
-    return out;
+    return out!;
   }
 
-  private remember(i: number, parts: Map<string, Buffer>): void {
+  private remember(i: number, parts: Decoded): void {
     if (this.cache.has(i)) return;
-    let bytes = 0;
-    for (const b of parts.values()) bytes += b.length;
     this.cache.set(i, parts);
-    this.cacheBytes += bytes;
+    this.cacheBytes += parts.bytes;
     // Two blocks' worth (stepping back and forth within a minute decodes nothing twice), and never more than
     // MAX_CACHE_BYTES; the newest stays.
     while (this.cache.size > 1 && (this.cache.size > 2 * BLOCK + 8 || this.cacheBytes > MAX_CACHE_BYTES)) {
-      const [oldest, old] = this.cache.entries().next().value as [number, Map<string, Buffer>];
-      for (const b of old.values()) this.cacheBytes -= b.length;
+      const [oldest, old] = this.cache.entries().next().value as [number, Decoded];
+      this.cacheBytes -= old.bytes;
       this.cache.delete(oldest);
     }
   }
@@ -799,13 +905,9 @@ export class RecordingReader {
     const known = this.checked.get(i);
     if (known) return known;
     const parts = this.parts(i);
-    let v: Record<string, unknown>;
-    try {
-      v = JSON.parse(parts.get('')!.toString('utf8')) as Record<string, unknown>;
-      v.panels = [...parts].filter(([k]) => k !== '').map(([, json]) => JSON.parse(json.toString('utf8')) as unknown);
-    } catch {
-      throw new FormatError(`frame ${i + 1} is not JSON`);
-    }
+    const head = parts.value('');
+    if (!isObj(head)) throw new FormatError(`frame ${i + 1}: its head is not an object`);
+    const v: Record<string, unknown> = { ...head, panels: [...parts.raw.keys()].filter((k) => k !== '').map((k) => parts.value(k)) };
     let frame: Frame;
     try {
       frame = checkFrame(v, this.catalog, false, MAX_RECORDED_ROWS);

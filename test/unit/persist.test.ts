@@ -325,6 +325,28 @@ test('recording to an existing recording extends it; anything else is refused', 
   });
 });
 
+test('a recording of container 1 (sixty before patches) replays, and is extended as it was written', async () => {
+  await inScratch(async (dir) => {
+    const path = join(dir, 'old.rec');
+    writeFileSync(path, readFileSync(join(ROOT, 'test', 'fixtures', 'recordings', 'v1.sixtyrec')), { mode: 0o600 });
+    assert.equal(readFileSync(path)[8], 1);
+    const old = new RecordingReader(path, CATALOG);
+    const before = Array.from({ length: old.frames }, (_, i) => withoutHistory(old.frame(i)));
+    old.close();
+    await record(path, FRAMES.slice(0, BLOCK + 10));
+    assert.equal(readFileSync(path)[8], 1, 'still container 1');
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, before.length + BLOCK + 10);
+    for (let i = 0; i < before.length; i++) assert.deepEqual(withoutHistory(r.frame(i)), before[i], `old frame ${i}`);
+    for (let i = 0; i < BLOCK + 10; i++) assert.deepEqual(withoutHistory(r.frame(before.length + i)), asRecorded(FRAMES[i]!), `new frame ${i}`);
+    r.close();
+    // A new recording is container 2, its frames after a block's first stored as patches.
+    const fresh = join(dir, 'new.rec');
+    await record(fresh, FRAMES.slice(0, 3));
+    assert.equal(readFileSync(fresh)[8], 2);
+  });
+});
+
 test('extending a recording a crash or a full disk tore: the torn record is cut off first, every whole frame stays', async () => {
   await inScratch(async (dir) => {
     const path = join(dir, 'a.rec');
@@ -456,7 +478,8 @@ test('a crafted recording cannot make replay take gigabytes: segments, inflated 
     craft([headOf(['softirqs']), Buffer.alloc(64 << 20, 0x20)]);
     assert.throws(frameOf, (e: Error) => e instanceof FormatError && /inflates to more than 16 MB/.test(e.message));
     // Many segments of 8 MB each: the budget is the frame's, not each segment's.
-    craft([headOf(['a', 'b', 'c']), Buffer.alloc(8 << 20, 0x20), Buffer.alloc(8 << 20, 0x20), Buffer.alloc(8 << 20, 0x20)]);
+    const spaced = (): Buffer => Buffer.concat([Buffer.alloc(8 << 20, 0x20), Buffer.from('{}')]);
+    craft([headOf(['a', 'b', 'c']), spaced(), spaced(), spaced()]);
     assert.throws(frameOf, (e: Error) => e instanceof FormatError && /inflates to more than 16 MB/.test(e.message));
     craft(Array.from({ length: 1000 }, () => Buffer.from('{}')));
     assert.throws(frameOf, (e: Error) => e instanceof FormatError && /has 1000 segments/.test(e.message));

@@ -1,0 +1,140 @@
+/**
+ * A recorded segment as what changed since the frame before (recording container 2). Most of a panel is the same from
+ * one second to the next: the process table lists the same processes, most of them idle, and at 34 KB of JSON it is
+ * too long for deflate's 32 KB window to find its previous self. So a segment that is not a block's first is stored as
+ * a patch against the same segment one frame before:
+ *
+ *   patch := { "~": 1, key: value..., "~-": [key...], "~rows": [rowPatch...] }
+ *            the keys whose values changed (whole), the keys gone, and the rows (when both frames have rows)
+ *   rowPatch := { "~": j, field: value..., "~-": [field...] }   row j of the frame before, with these changes
+ *             | { "~": -1, field: value... }                     a row the frame before did not have
+ *
+ * Rows are matched by their `id` (every panel's rows have one), so a row that moved in the sort costs its index.
+ * Reading applies a patch to the segment it read one frame before; what it builds shares the unchanged parts with it
+ * (nothing here or after it changes a value it was given). A patch is data from a file: every index and field list is
+ * checked, and a panel's rows are bounded, so a small patch cannot be made to stand for a huge frame.
+ */
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Equal as JSON (what a stored value is: numbers, text, null, booleans, arrays and objects of them). */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) if (!(k in b) || !sameJson((a as Obj)[k], (b as Obj)[k])) return false;
+  return true;
+}
+
+/** rows from which a segment whose rows are mostly new is stored whole */
+const MOSTLY_NEW_FROM = 8;
+const MARK = '~';
+const GONE = '~-';
+const ROWS = '~rows';
+
+/** The keys of `prev` that `cur` no longer has. */
+const goneKeys = (cur: Obj, prev: Obj): string[] => Object.keys(prev).filter((k) => !(k in cur));
+
+function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
+  const index = new Map<unknown, number>();
+  prev.forEach((r, j) => {
+    if (isObj(r) && r.id !== undefined && !index.has(r.id)) index.set(r.id, j);
+  });
+  return rows.map((r) => {
+    const j = isObj(r) ? index.get(r.id) : undefined;
+    if (j === undefined || !isObj(r)) return { [MARK]: -1, ...(r as Obj) };
+    // Each row of the frame before is used once (what the reader holds a patch to): a second row of the same id
+    // is stored whole.
+    index.delete(r.id);
+    const base = prev[j] as Obj;
+    const d: Obj = { [MARK]: j };
+    for (const k in r) if (!(k in base) || !sameJson(base[k], r[k])) d[k] = r[k];
+    const gone = goneKeys(r, base);
+    if (gone.length) d[GONE] = gone;
+    return d;
+  });
+}
+
+/**
+ * `cur` as a patch against `prev` (both a segment's value: an object), or null where it is better stored whole: most
+ * of its rows are new (an event panel's, a fork storm's), so a patch would save nothing, and a reader seeking through
+ * it would have to read it to read the frame after.
+ */
+export function makePatch(cur: Obj, prev: Obj): Obj | null {
+  const out: Obj = { [MARK]: 1 };
+  for (const k in cur) {
+    const v = cur[k];
+    if (k in prev && sameJson(prev[k], v)) continue;
+    if (k === 'rows' && Array.isArray(v) && Array.isArray(prev.rows)) {
+      const rows = rowPatches(v, prev.rows);
+      if (rows.length >= MOSTLY_NEW_FROM && rows.filter((r) => r[MARK] === -1).length * 2 > rows.length) return null;
+      out[ROWS] = rows;
+    } else out[k] = v;
+  }
+  const gone = goneKeys(cur, prev);
+  if (gone.length) out[GONE] = gone;
+  return out;
+}
+
+/** Whether a segment's value is a patch (a segment sixty stores whole never has the key "~"). */
+export const isPatch = (v: unknown): v is Obj => isObj(v) && v[MARK] === 1;
+
+function dropKeys(o: Obj, gone: unknown, bad: (why: string) => never): void {
+  if (gone === undefined) return;
+  if (!Array.isArray(gone) || !gone.every((k) => typeof k === 'string')) bad('has a damaged patch (its list of keys gone)');
+  for (const k of gone as string[]) delete o[k];
+}
+
+/** o[k] = v for a key read from a file: "__proto__" would set the object's prototype, not a field. */
+function set(o: Obj, k: string, v: unknown, bad: (why: string) => never): void {
+  if (k === '__proto__') bad('has a damaged patch (a field named __proto__)');
+  o[k] = v;
+}
+
+/**
+ * The value a patch stands for, given the value the same segment had one frame before. `maxRows`: the most rows a
+ * panel may have (checked before they are built). `bad` throws (a FormatError naming the frame).
+ */
+export function applyPatch(prev: unknown, patch: Obj, maxRows: number, bad: (why: string) => never): Obj {
+  if (!isObj(prev)) return bad('is a patch, but the frame before has no such segment');
+  const out: Obj = { ...prev };
+  dropKeys(out, patch[GONE], bad);
+  for (const k in patch) {
+    if (k === MARK || k === GONE || k === ROWS) continue;
+    set(out, k, patch[k], bad);
+  }
+  const rp = patch[ROWS];
+  if (rp !== undefined) {
+    const base = prev.rows;
+    if (!Array.isArray(rp) || !Array.isArray(base)) return bad('has a damaged patch (rows)');
+    if (rp.length > maxRows) return bad(`has more than ${maxRows} rows in a panel`);
+    // Each row of the frame before is used at most once, so what a patch stands for is at most the frame before and
+    // the patch itself: a file cannot make a few bytes stand for a row repeated a thousand times.
+    const used = new Uint8Array(base.length);
+    out.rows = rp.map((d: unknown) => {
+      if (!isObj(d)) return bad('has a damaged patch (a row)');
+      const j = d[MARK];
+      if (j === -1) {
+        const { [MARK]: _m, ...row } = d;
+        return row;
+      }
+      if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= base.length || !isObj(base[j]))
+        return bad('has a damaged patch (a row of the frame before that it does not have)');
+      if (used[j]!++) return bad('has a damaged patch (a row of the frame before used twice)');
+      const row: Obj = { ...base[j] };
+      dropKeys(row, d[GONE], bad);
+      for (const k in d) if (k !== MARK && k !== GONE) set(row, k, d[k], bad);
+      return row;
+    });
+  }
+  return out;
+}
