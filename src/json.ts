@@ -14,11 +14,34 @@ export function roundTo(v: number, decimals = DECIMALS): number {
   return Math.round(v * f) / f;
 }
 
-/** Numbers rounded to `decimals`, inside arrays and objects too (a step's figures, a histogram). */
+/**
+ * Numbers rounded to `decimals`, inside arrays and objects too (a step's figures, a histogram). An array or object
+ * that rounding leaves as it was is given back itself, not copied: the always-on sixty rounds every recorded row each
+ * second, and most of what it rounds (counts, histograms) is whole already.
+ */
 export function roundDeep(v: unknown, decimals = DECIMALS): unknown {
   if (typeof v === 'number') return roundTo(v, decimals);
-  if (Array.isArray(v)) return v.map((x) => roundDeep(x, decimals));
-  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundDeep(x, decimals)]));
+  if (Array.isArray(v)) {
+    let out: unknown[] | null = null;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      const y = roundDeep(x, decimals);
+      if (out) out.push(y);
+      else if (y !== x) (out = v.slice(0, i)).push(y);
+    }
+    return out ?? v;
+  }
+  if (v !== null && typeof v === 'object') {
+    let out: Record<string, unknown> | null = null;
+    const o = v as Record<string, unknown>;
+    for (const k in o) {
+      const x = o[k];
+      const y = roundDeep(x, decimals);
+      if (out) out[k] = y;
+      else if (y !== x) (out = { ...o })[k] = y;
+    }
+    return out ?? v;
+  }
   return v;
 }
 

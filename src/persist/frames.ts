@@ -83,7 +83,14 @@ export function storedFrame(
           return rates.every(([rate, of]) => f[rate] === perSecond(f[of] as number | null, frame.elapsedNs));
         });
       const drop = new Set(derived ? rates.map(([rate]) => rate) : []);
-      const kept = top.map((r) => Object.fromEntries(Object.entries(r).flatMap(([k, v]) => (drop.has(k) ? [] : [[k, roundDeep(v, decimals.get(k) ?? 3)]]))));
+      const kept = top.map((r) => {
+        const out: Record<string, unknown> = {};
+        const row = r as unknown as Record<string, unknown>;
+        // for-in, not Object.entries: no array of pairs for each of a hundred rows a panel, each second (rows are plain
+        // objects: nothing enumerable is inherited).
+        for (const k in row) if (!drop.has(k)) out[k] = roundDeep(row[k], decimals.get(k) ?? 3);
+        return out;
+      });
       return {
         ...rest,
         rows: kept,
