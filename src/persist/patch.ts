@@ -41,8 +41,11 @@ const MARK = '~';
 const GONE = '~-';
 const ROWS = '~rows';
 
-/** The keys of `prev` that `cur` no longer has. */
-const goneKeys = (cur: Obj, prev: Obj): string[] => Object.keys(prev).filter((k) => !(k in cur));
+/**
+ * The keys of `prev` that `cur` no longer has. A key whose value is undefined is no key (JSON.stringify leaves it out):
+ * a field that turns undefined is gone, not unchanged.
+ */
+const goneKeys = (cur: Obj, prev: Obj): string[] => Object.keys(prev).filter((k) => prev[k] !== undefined && cur[k] === undefined);
 
 function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
   const index = new Map<unknown, number>();
@@ -57,7 +60,7 @@ function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
     index.delete(r.id);
     const base = prev[j] as Obj;
     const d: Obj = { [MARK]: j };
-    for (const k in r) if (!(k in base) || !sameJson(base[k], r[k])) d[k] = r[k];
+    for (const k in r) if (r[k] !== undefined && (base[k] === undefined || !sameJson(base[k], r[k]))) d[k] = r[k];
     const gone = goneKeys(r, base);
     if (gone.length) d[GONE] = gone;
     return d;
@@ -73,7 +76,7 @@ export function makePatch(cur: Obj, prev: Obj): Obj | null {
   const out: Obj = { [MARK]: 1 };
   for (const k in cur) {
     const v = cur[k];
-    if (k in prev && sameJson(prev[k], v)) continue;
+    if (v === undefined || (prev[k] !== undefined && sameJson(prev[k], v))) continue;
     if (k === 'rows' && Array.isArray(v) && Array.isArray(prev.rows)) {
       const rows = rowPatches(v, prev.rows);
       if (rows.length >= MOSTLY_NEW_FROM && rows.filter((r) => r[MARK] === -1).length * 2 > rows.length) return null;

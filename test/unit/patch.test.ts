@@ -51,6 +51,13 @@ test('a patch holds what changed: rows matched by id wherever the sort put them,
     '~-': ['reason'],
   });
   assert.deepEqual(roundTrip(cur, prev), cur);
+  // A field or key that turns undefined is gone (JSON has no undefined: left as it was, the reader would keep the old
+  // value); one that was undefined and has a value is new.
+  const was = { id: 'p', reason: 'r', rows: [{ id: 'a', n: 1, why: 'w' }] };
+  const now = { id: 'p', reason: undefined, extra: undefined, rows: [{ id: 'a', n: 1, why: undefined }] };
+  assert.deepEqual(makePatch(now, was), { '~': 1, '~rows': [{ '~': 0, '~-': ['why'] }], '~-': ['reason'] });
+  assert.deepEqual(roundTrip(now, was), JSON.parse(JSON.stringify(now)));
+  assert.deepEqual(roundTrip(was, now), was);
   // Two rows of one id (no panel makes them, but a patch must still be one the reader takes): the second whole.
   const twice = {
     rows: [
