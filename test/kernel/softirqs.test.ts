@@ -21,9 +21,10 @@ test('softirqs: counts match /proc/softirqs deltas (one in flight per CPU, and w
     t.diagnostic(`programs skipped by the kernel (recursion misses) in the interval: ${missed}`);
     const netRx = rows.find((r) => r.vector === 'net_rx')!;
     // The workload's 20,000 sends raise NET_RX once per batch of packets the loopback backlog takes in one run: fewer
-    // runs the busier the host (982 in the 6.1 guest beside a loaded host, 7944 here when quiet). What matters is that
-    // the vector was exercised; the comparison with /proc/softirqs above is the exact part.
-    assert.ok(netRx.count! > 100, `the workload raised NET_RX (${netRx.count})`);
+    // runs the busier the host (982 in the 6.1 guest beside a loaded host, 7944 here when quiet, under 100 beside two
+    // busy loops). What matters is that the vector was exercised; the comparison with /proc/softirqs above is the
+    // exact part.
+    assert.ok(netRx.count! > 0, `the workload raised NET_RX (${netRx.count})`);
     assert.ok(netRx.time_ns! > 0 && netRx.cpu_pct! > 0);
   } finally {
     engine.close();
