@@ -15,9 +15,9 @@
  * checked, and a panel's rows are bounded, so a small patch cannot be made to stand for a huge frame.
  */
 
-type Obj = Record<string, unknown>;
+import { isObj } from './frames.js';
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = Record<string, unknown>;
 
 /** Equal as JSON (what a stored value is: numbers, text, null, booleans, arrays and objects of them). */
 export function sameJson(a: unknown, b: unknown): boolean {
