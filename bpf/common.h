@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What sixty's BPF programs share: constants the UAPI headers would give (vmlinux.h has no macros), a counter bump for
- * the panels' per-CPU stats arrays, a task's open file by descriptor, and the cgroup filter (--cgroup). Included after
+ * the panels' per-CPU stats arrays, a task's open file by descriptor, the cgroup filter (--cgroup) and the process left out (--serve's own). Included after
  * vmlinux.h and libbpf's headers. */
 #ifndef SIXTY_COMMON_H
 #define SIXTY_COMMON_H
@@ -100,6 +100,22 @@ static __always_inline bool cgroup_wanted(void)
 	verdict = cgroup_walk();
 	bpf_map_update_elem(&cgroup_verdicts, &id, &verdict, BPF_ANY);
 	return verdict;
+}
+
+/*
+ * The always-on sixty (--serve) leaves its own process out, in the kernel, where its own work would be most of what a
+ * program sees: its scan of /proc each interval is hundreds of opens and reads (opensnoop, filetop), which it would
+ * otherwise carry through a ring buffer or a map, decode and fold, only to leave them out of what it records. Its
+ * process id (tgid), set between open and load; 0: no process is left out, and the verifier drops the check.
+ */
+const volatile __u32 omit_tgid = 0;
+
+/* The current task is counted: not the process left out, and in --cgroup's subtree. */
+static __always_inline bool task_wanted(void)
+{
+	if (omit_tgid && (bpf_get_current_pid_tgid() >> 32) == omit_tgid)
+		return false;
+	return cgroup_wanted();
 }
 
 #endif

@@ -232,8 +232,8 @@ static __always_inline void count_io(struct file *f, __s64 ret, __u32 op)
 
 	if (ret < 0)
 		return;
-	/* --cgroup: a process outside the subtree. */
-	if (!cgroup_wanted())
+	/* A process outside --cgroup's subtree, or the always-on sixty itself. */
+	if (!task_wanted())
 		return;
 	if (!f) {
 		bump_stat(FILETOP_STAT_NO_FILE);
@@ -324,8 +324,8 @@ static __always_inline void save_call(__u64 file, __u32 fd, __u32 op)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct filetop_call call = { .file = file, .fd = fd, .op = op };
 
-	/* --cgroup: a call from outside the subtree is not followed. */
-	if (!cgroup_wanted())
+	/* A call from outside --cgroup's subtree (or the always-on sixty's own) is not followed. */
+	if (!task_wanted())
 		return;
 	bpf_map_update_elem(&filetop_calls, &tid, &call, BPF_ANY);
 }

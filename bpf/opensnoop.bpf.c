@@ -51,7 +51,7 @@ static __always_inline void on_enter(__u32 call, int dfd, const char *path, __u6
 	__u32 tid = (__u32)id, zero = 0;
 	long n;
 
-	if (!cgroup_wanted())
+	if (!task_wanted())
 		return;
 	e = bpf_map_lookup_elem(&opensnoop_scratch, &zero);
 	if (!e)

@@ -74,6 +74,8 @@ async function main(life: Lifecycle, argv: string[]): Promise<number> {
     byProcess: opts.metricsListen !== null,
     // Headless, nothing draws a trend (recordings keep none; replay rebuilds them).
     trends: !opts.serve,
+    // The always-on sixty leaves its own opens and reads out in the kernel (it leaves its rows out of recordings too).
+    omitSelf: opts.serve,
     ...(cgroup ? { cgroup } : {}),
   });
   life.engine = engine;

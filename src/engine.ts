@@ -136,6 +136,12 @@ export interface EngineOptions {
   /** --cgroup: only this subtree, in every panel that has cgroups */
   cgroup?: CgroupFilter;
   /**
+   * Leave this process out where its own work would be most of what a panel sees (opensnoop's and filetop's programs,
+   * in the kernel: its scan of /proc is hundreds of opens and reads each interval). --serve, which also leaves its own
+   * rows out of what it records.
+   */
+  omitSelf?: boolean;
+  /**
    * Each row's trend (its sparkline's last HISTORY_LENGTH values). On unless nothing draws them: --serve has no screen,
    * its recordings keep no trends (replay rebuilds them) and /metrics has none; there they cost about 4 % of its time.
    */
@@ -246,6 +252,7 @@ export class Engine {
       },
       panels: () => this.running.map((r) => ({ id: r.def.id, status: r.status, reason: r.reason, rows: r.rows, stats: r.stats, summary: r.summary })),
       ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
+      ...(opts.omitSelf ? { omitTgid: process.pid } : {}),
     };
     this.running = opts.panels.map((def) => ({
       def,

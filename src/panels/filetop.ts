@@ -317,6 +317,7 @@ export const filetopPanel: PanelDef<FiletopSample, FiletopRow> = {
     kind: 'bpf',
     stem: 'filetop',
     cgroupFilter: true,
+    omitsSelf: true,
     tiers: TIERS,
     records: FILETOP_RECORDS,
     createReader: (obj, layouts, host) => createFiletopReader(obj, layouts as FiletopLayouts, host),

@@ -286,6 +286,7 @@ export const opensnoopPanel: PanelDef<OpensnoopSample, OpensnoopRow> = {
     tiers: TIERS,
     records: OPENSNOOP_RECORDS,
     cgroupFilter: true,
+    omitsSelf: true,
     createReader: (obj: BpfObject<Maps>, layouts, host) => createOpensnoopReader(obj, layouts, host),
   },
   hookList: TIERS,

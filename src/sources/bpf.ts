@@ -60,7 +60,9 @@ export async function openTiers(source: BpfSource<unknown>, addon: Addon, prober
       // --cgroup, in the kernel: only the subtree's tasks are counted.
       const filter =
         source.cgroupFilter && host?.cgroupFilter?.id ? { cgroup_filter_id: host.cgroupFilter.id, cgroup_filter_level: host.cgroupFilter.level } : undefined;
-      const rodata = own || filter ? { ...own, ...filter } : undefined;
+      // --serve: its own process, in the kernel, where its reads of /proc would be most of what the programs see.
+      const omit = source.omitsSelf && host?.omitTgid ? { omit_tgid: host.omitTgid } : undefined;
+      const rodata = own || filter || omit ? { ...own, ...filter, ...omit } : undefined;
       obj = await addon.load(bpfObjectPath(source.stem), [...tier.programs], { ...(rodata ? { rodata } : {}), ...(mapSizes ? { mapSizes } : {}) });
       obj.attach(tier.perfFreq ? { perfFreq: tier.perfFreq } : undefined);
       return { ok: true, obj, tier, attempts };

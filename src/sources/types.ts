@@ -50,6 +50,11 @@ export interface BpfSource<S, K extends string = string, M extends string = stri
    * rows whose events come from a task, taken where the task is known.
    */
   cgroupFilter?: boolean;
+  /**
+   * Its programs can leave one process out in the kernel (bpf/common.h's omit_tgid, set at load): the always-on sixty's
+   * own, where its scan of /proc would be most of what they see (HostInfo.omitTgid).
+   */
+  omitsSelf?: boolean;
   /** maps' capacities for this host, set at load (default: what the object declares) */
   mapSizes?: (host: HostInfo) => Partial<Record<M, number>>;
   /** Makes the reader for one loaded object: reads its maps and returns a sample. It may keep state. */
@@ -100,6 +105,8 @@ export interface HostInfo {
   panels?: () => readonly PanelReading[];
   /** --cgroup: only this subtree (BPF sources filter in the kernel, /proc readers when reading) */
   cgroupFilter?: CgroupFilter;
+  /** A process that BPF sources which can (BpfSource.omitsSelf) leave out in the kernel: --serve's own. */
+  omitTgid?: number;
 }
 
 /** One panel as another panel reads it: its state and this interval's figures. */
