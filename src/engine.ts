@@ -219,6 +219,11 @@ export class Engine {
   private ready = false;
   private bpf: BpfContext | undefined;
   private cpusThisTick: number | undefined;
+  /**
+   * Each process's /proc/PID/stat as read during this tick's reads (null: gone), else null: the checklist (pidstat, top)
+   * and the process table read every process's, and between them read it once.
+   */
+  private statsThisTick: Map<string, string | null> | null = null;
 
   constructor(private readonly opts: EngineOptions) {
     this.deps = { ...DEFAULT_DEPS, ...opts.deps };
@@ -234,7 +239,11 @@ export class Engine {
       statIno: d.statIno,
       readLink: d.readLink,
       // The addon reads a scan's files in one call, unless the caller gave files of its own (tests' fixtures).
-      ...(opts.deps?.readText ? (d.readFiles ? { readFiles: d.readFiles } : {}) : { readFiles: d.readFiles ?? addonReadFiles(d.addon) }),
+      ...(opts.deps?.readText
+        ? d.readFiles
+          ? { readFiles: this.sharedStats(d.readFiles) }
+          : {}
+        : { readFiles: this.sharedStats(d.readFiles ?? addonReadFiles(d.addon)) }),
       openKmsg: d.openKmsg,
       kernelEnum: (name) => {
         try {
@@ -447,19 +456,54 @@ export class Engine {
     // Read only when some panel has programs to count (not for /proc panels alone, nor without privileges).
     this.statsOn = this.running.some((r) => r.handle?.programStats) && (this.deps.bpfStatsEnabled?.() ?? false);
     // Panels that read panels come after those they read: they read what this tick made.
-    for (const r of [...this.running].sort((a, b) => (a.def.readsPanels ?? 0) - (b.def.readsPanels ?? 0))) {
-      if (!r.handle || r.status !== 'ok') continue;
-      try {
-        // A panel attached since the last tick measures from its own first read.
-        this.step(r, r.handle, Number(now - r.lastNs));
-        r.lastNs = now;
-      } catch (e) {
-        this.fail(r, e);
+    this.statsThisTick = new Map();
+    try {
+      for (const r of [...this.running].sort((a, b) => (a.def.readsPanels ?? 0) - (b.def.readsPanels ?? 0))) {
+        if (!r.handle || r.status !== 'ok') continue;
+        try {
+          // A panel attached since the last tick measures from its own first read.
+          this.step(r, r.handle, Number(now - r.lastNs));
+          r.lastNs = now;
+        } catch (e) {
+          this.fail(r, e);
+        }
       }
+    } finally {
+      // Dropped before the tick ends: kept, the texts would outlive a scavenge or two and be promoted for nothing.
+      this.statsThisTick = null;
     }
     const f = this.frame(time, elapsedNs);
     this.store.publish(f);
     return f;
+  }
+
+  /** `read`, with each /proc/PID/stat read once a tick (statsThisTick); other files, and reads between ticks, as they are. */
+  private sharedStats(read: (paths: readonly string[]) => (string | null)[]): (paths: readonly string[]) => (string | null)[] {
+    return (paths) => {
+      const cache = this.statsThisTick;
+      if (!cache) return read(paths);
+      const out: (string | null)[] = new Array<string | null>(paths.length);
+      const missing: string[] = [];
+      const at: number[] = [];
+      for (let i = 0; i < paths.length; i++) {
+        const hit = cache.get(paths[i]!);
+        if (hit !== undefined) out[i] = hit;
+        else {
+          missing.push(paths[i]!);
+          at.push(i);
+        }
+      }
+      if (missing.length === 0) return out;
+      const got = read(missing);
+      for (let k = 0; k < missing.length; k++) {
+        const p = missing[k]!;
+        const text = got[k] ?? null;
+        out[at[k]!] = text;
+        // /proc/PID/stat alone (not a thread's, /proc/PID/task/TID/stat, nor any other file).
+        if (p.startsWith('/proc/') && p.endsWith('/stat') && p.indexOf('/', 6) === p.length - 5) cache.set(p, text);
+      }
+      return out;
+    };
   }
 
   /** Detaches and unloads everything. Idempotent, synchronous (safe in exit paths). */

@@ -77,17 +77,26 @@ export const HOME_TREND: Readonly<Record<string, string>> = {
 /** Each step's name in the CHECK column (the command in full is in the detail view and JSON). */
 const SHORT: Readonly<Record<string, string>> = { 'sar-dev': 'sar DEV', 'sar-tcp': 'sar TCP' };
 
-/** Every process's /proc/PID/stat; processes that exit while being read are skipped. */
+/**
+ * Every process's /proc/PID/stat, in one call where the host can (the addon; the engine reads each once a tick for this
+ * and the process table); processes that exit while being read are skipped.
+ */
 function readTasks(host: HostInfo, listDir: (path: string) => string[]): ProcTask[] {
+  const paths: string[] = [];
+  for (const name of listDir('/proc')) if (/^\d+$/.test(name)) paths.push(`/proc/${name}/stat`);
+  const texts = host.readFiles
+    ? host.readFiles(paths)
+    : paths.map((p) => {
+        try {
+          return host.readText(p);
+        } catch {
+          return null; // gone
+        }
+      });
   const out: ProcTask[] = [];
-  for (const name of listDir('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const t = parsePidStat(host.readText(`/proc/${name}/stat`));
-      if (t) out.push(t);
-    } catch {
-      /* gone */
-    }
+  for (const text of texts) {
+    const t = text === null ? null : parsePidStat(text);
+    if (t) out.push(t);
   }
   return out;
 }
