@@ -91,6 +91,8 @@ export interface BpfObject<M extends string = string> {
   /** The records staged since the last take, and the ring's cumulative counts since openRing. */
   takeRing(name: M): RingTake;
   programs(): ProgramInfo[];
+  /** [recursionMisses, runCount, runTimeNs] summed over the loaded programs: programs()'s totals, without an object each. */
+  programTotals(): [number, number, number];
   /** A struct's layout from the object's own BTF. */
   layout(structName: string): StructLayout;
   /** Detaches and unloads. Idempotent. */

@@ -252,6 +252,7 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
                         InstanceMethod<&BpfObject::LookupKeys>("lookupKeys"),
                         InstanceMethod<&BpfObject::MapInfo>("mapInfo"),
                         InstanceMethod<&BpfObject::Programs>("programs"),
+                        InstanceMethod<&BpfObject::ProgramTotals>("programTotals"),
                         InstanceMethod<&BpfObject::Layout>("layout"),
                         InstanceMethod<&BpfObject::OpenRing>("openRing"),
                         InstanceMethod<&BpfObject::TakeRing>("takeRing"),
@@ -620,6 +621,31 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
       arr.Set(arr.Length(), o);
     }
     return arr;
+  }
+
+  // programTotals(): [recursionMisses, runCount, runTimeNs] summed over the object's loaded programs. What each interval
+  // reads: programs() makes an object, names included, for every program of every tier, loaded or not.
+  Napi::Value ProgramTotals(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    struct bpf_object* obj = Obj(env, "programTotals");
+    double missed = 0, runs = 0, run_ns = 0;
+    struct bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) {
+      int fd = bpf_program__fd(prog);
+      if (fd < 0) continue;
+      struct bpf_prog_info pi;
+      std::memset(&pi, 0, sizeof pi);
+      __u32 len = sizeof pi;
+      if (bpf_obj_get_info_by_fd(fd, &pi, &len) != 0) continue;
+      missed += static_cast<double>(pi.recursion_misses);
+      runs += static_cast<double>(pi.run_cnt);
+      run_ns += static_cast<double>(pi.run_time_ns);
+    }
+    Napi::Array out = Napi::Array::New(env, 3);
+    out.Set(0u, Napi::Number::New(env, missed));
+    out.Set(1u, Napi::Number::New(env, runs));
+    out.Set(2u, Napi::Number::New(env, run_ns));
+    return out;
   }
 
   // layout(structName): {size, members: [{name, offset, size}]} from the object's own BTF, so user space can

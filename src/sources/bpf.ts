@@ -116,13 +116,8 @@ export async function openBpfSource<S>(source: BpfSource<S>, ctx: BpfContext, ho
         attempts,
         read,
         programStats: () => {
-          const t = { missed: 0, runs: 0, runNs: 0 };
-          for (const p of obj.programs()) {
-            t.missed += p.recursionMisses ?? 0;
-            t.runs += p.runCount ?? 0;
-            t.runNs += p.runTimeNs ?? 0;
-          }
-          return t;
+          const [missed, runs, runNs] = obj.programTotals();
+          return { missed, runs, runNs };
         },
         close: () => obj.close(),
         closeAsync: () => obj.closeAsync(),

@@ -112,6 +112,19 @@ test('handles: unknown maps, attach twice, close is idempotent, closed handles r
       .filter((p) => p.loaded)
       .map((p) => p.name);
     assert.deepEqual(loaded, ['softirqs_entry_btf', 'softirqs_exit_btf']);
+    // programTotals: the loaded programs' counters summed, as programs() gives them one by one. They only rise (the
+    // host's softirqs run meanwhile), so the totals lie between programs() read just before and just after.
+    type Counter = 'recursionMisses' | 'runCount' | 'runTimeNs';
+    const sums = (): Record<Counter, number> => {
+      const each = obj.programs().filter((p) => p.loaded);
+      const sum = (k: Counter): number => each.reduce((a, p) => a + (p[k] ?? 0), 0);
+      return { recursionMisses: sum('recursionMisses'), runCount: sum('runCount'), runTimeNs: sum('runTimeNs') };
+    };
+    const before = sums();
+    const [missed, runs, runNs] = obj.programTotals();
+    const after = sums();
+    for (const [k, v] of [['recursionMisses', missed], ['runCount', runs], ['runTimeNs', runNs]] as const)
+      assert.ok(before[k] <= v && v <= after[k], `${k}: ${before[k]} <= ${v} <= ${after[k]}`);
   } finally {
     obj.close();
     obj.close();
