@@ -185,7 +185,11 @@ export function fakeAddon(k: FakeKernel): Addon {
         },
         programs: (): ProgramInfo[] =>
           programs.map((name) => ({ name, section: '', loaded: true, recursionMisses: k.misses, runCount: k.runs?.count ?? 0, runTimeNs: k.runs?.ns ?? 0 })),
-        programTotals: (): [number, number, number] => [programs.length * k.misses, programs.length * (k.runs?.count ?? 0), programs.length * (k.runs?.ns ?? 0)],
+        programTotals: (): [number, number, number] => [
+          programs.length * k.misses,
+          programs.length * (k.runs?.count ?? 0),
+          programs.length * (k.runs?.ns ?? 0),
+        ],
         layout(struct: string): StructLayout {
           const s = k.structs.get(struct);
           if (!s) throw new BpfError('layout', 2, 'ENOENT', `layout: no struct ${struct}`);

@@ -50,7 +50,10 @@ test("the checklist and the process table read each process's /proc/PID/stat onc
     // Both had them: the process table has this process, and the checklist's top step counts the processes.
     const procs = f.panels.find((p) => p.id === 'procs')!;
     assert.equal(procs.status, 'ok', procs.reason ?? '');
-    assert.ok(procs.rows.some((r) => r.pid === process.pid), 'this process in the process table');
+    assert.ok(
+      procs.rows.some((r) => r.pid === process.pid),
+      'this process in the process table',
+    );
     const top = (f.panels.find((p) => p.id === 'home')!.rows as ChecklistRow[]).find((s) => s.id === 'top');
     assert.ok(top && Number(top.fields.tasks) > 10, `the checklist's top step counts the processes: ${top?.reading}`);
   } finally {

@@ -123,7 +123,11 @@ test('handles: unknown maps, attach twice, close is idempotent, closed handles r
     const before = sums();
     const [missed, runs, runNs] = obj.programTotals();
     const after = sums();
-    for (const [k, v] of [['recursionMisses', missed], ['runCount', runs], ['runTimeNs', runNs]] as const)
+    for (const [k, v] of [
+      ['recursionMisses', missed],
+      ['runCount', runs],
+      ['runTimeNs', runNs],
+    ] as const)
       assert.ok(before[k] <= v && v <= after[k], `${k}: ${before[k]} <= ${v} <= ${after[k]}`);
   } finally {
     obj.close();
