@@ -6,13 +6,15 @@
  *   payload := u16le(n) segment{n}; segment := u32le(len) deflate-raw(JSON)
  *              segment 0: the frame without its panels, and their ids in order ("panels": [...]);
  *              segment i: panel i as stored (persist/frames.ts). Except at a block start (flags bit 0, every BLOCK
- *              frames), which stands alone, each segment is deflated with the same segment of the frame before (the
- *              head; the panel of that id) as the dictionary and, from container 2, is stored as a patch against it:
- *              what changed (persist/patch.ts).
+ *              frames), which stands alone, each segment is stored as a patch against the same segment of the frame
+ *              before (the head; the panel of that id): what changed (persist/patch.ts; from container 2). It is
+ *              deflated with a dictionary: in container 3, the last 32 KB of that segment's JSON as stored in the
+ *              frames since the block's start (as long as each had it); in containers 1 and 2, its JSON in the frame
+ *              before alone.
  *
  * Consecutive frames are alike: a patch holds what changed (on a quiet host, the process table's 34 KB of JSON comes to
- * a few hundred bytes), and deflate finds the rest of it in the frame before, so each frame costs from about a KB to a
- * few KB. Container 1 (sixty before patches) is read as it was written. Each record is written whole, in one write, and
+ * a few hundred bytes), and deflate finds the rest of it in the frames before (a reading that comes back every few
+ * seconds, a scrape's opens, is found in the dictionary of several), so each frame costs from about a KB to a few KB. Container 1 (sixty before patches) is read as it was written. Each record is written whole, in one write, and
  * synced; a crash or power cut can tear only the last one, which the reader recognises (its length runs past the end,
  * or its checksum fails and nothing follows) and leaves out. Any other damage is a FormatError, at open (a header) or
  * when the frame is read (a payload's checksum). Reading needs a scan of the record headers (the index) and, for a
@@ -31,16 +33,68 @@ import { writeFailure } from './output.js';
 
 export const RECORDING_FORMAT = 'sixty-recording';
 const MAGIC = Buffer.from('SIXTYREC');
-/** 2: segments after a block's first are patches; 1 (still read, and extended as it is): every segment whole */
-const CONTAINER = 2;
-const CONTAINERS = [1, 2];
+/**
+ * 3: segments after a block's first are patches, deflated with the segment's last 32 KB as a dictionary. Still read,
+ * and extended as they were written: 2 (the dictionary is the frame before's alone) and 1 (every segment whole, too).
+ */
+const CONTAINER = 3;
+const CONTAINERS = [1, 2, 3];
 const HEADER = 20;
 const KIND_FRAME = 0x46;
 const FLAG_BLOCK = 1;
 /** Frames per block: a seek decodes at most this many. */
 export const BLOCK = 60;
-/** deflate's window: the part of the previous frame a dictionary can use. */
+/** deflate's window: the part of the frames before that a dictionary can use. */
 const WINDOW = 32 * 1024;
+
+/**
+ * One segment's dictionary as the writer keeps it (container 3): the last WINDOW bytes of its JSON as stored, appended
+ * to frame by frame in a buffer of twice that, so that a frame moves at most WINDOW bytes and allocates nothing.
+ */
+class DictWindow {
+  private readonly buf = Buffer.allocUnsafe(2 * WINDOW);
+  private len = 0;
+
+  clear(): void {
+    this.len = 0;
+  }
+
+  push(b: Buffer): void {
+    if (b.length >= WINDOW) {
+      b.copy(this.buf, 0, b.length - WINDOW);
+      this.len = WINDOW;
+      return;
+    }
+    if (this.len + b.length > this.buf.length) {
+      const keep = Math.min(this.len, WINDOW - b.length);
+      this.buf.copyWithin(0, this.len - keep, this.len);
+      this.len = keep;
+    }
+    b.copy(this.buf, this.len);
+    this.len += b.length;
+  }
+
+  view(): Buffer | undefined {
+    return this.len > 0 ? this.buf.subarray(Math.max(0, this.len - WINDOW), this.len) : undefined;
+  }
+}
+
+/**
+ * The same as the reader keeps it: the stored JSON of the frames since the block's start, oldest first, no longer than
+ * the WINDOW bytes a dictionary can use (the buffers are the frames' own, shared with the frames after).
+ */
+function nextWindow(before: readonly Buffer[] | undefined, raw: Buffer): Buffer[] {
+  const out = before ? [...before, raw] : [raw];
+  let total = out.reduce((n, b) => n + b.length, 0);
+  while (out.length > 1 && total - out[0]!.length >= WINDOW) total -= out.shift()!.length;
+  return out;
+}
+
+function windowView(parts: readonly Buffer[] | undefined): Buffer | undefined {
+  if (!parts || parts.length === 0) return undefined;
+  const all = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  return all.length > 0 ? all.subarray(-WINDOW) : undefined;
+}
 /**
  * Bounds from what sixty writes, checked before the work they bound: a frame is at most a few hundred KB of JSON
  * (RECORD_ROWS rows per panel), a few KB compressed. A file that says otherwise is damaged or crafted, and is refused
@@ -164,6 +218,8 @@ export class RecordingWriter implements Recorder {
   private prev: Map<string, Buffer> | null = null;
   /** the previous frame's segments as values (what the next frame's patches are made against) */
   private prevValues: Map<string, Record<string, unknown>> | null = null;
+  /** container 3: each segment's dictionary for the next frame (a segment the last frame did not have has none) */
+  private windows = new Map<string, DictWindow>();
   /** the file's container version: 1 (an older sixty's file, extended) stores every segment whole */
   private container = CONTAINER;
   /** per event panel, the last event stored (each event is stored once) */
@@ -295,6 +351,16 @@ export class RecordingWriter implements Recorder {
     if (rotate) this.container = CONTAINER;
     this.prev = parts;
     this.prevValues = values;
+    if (this.container >= 3) {
+      const next = new Map<string, DictWindow>();
+      for (const [key, json] of parts) {
+        const w = this.windows.get(key) ?? new DictWindow();
+        if (block) w.clear();
+        w.push(json);
+        next.set(key, w);
+      }
+      this.windows = next;
+    }
     this.inBlock = block ? 1 : this.inBlock + 1;
     this.pending++;
     if (rotate) {
@@ -321,8 +387,8 @@ export class RecordingWriter implements Recorder {
   private record(parts: ReadonlyMap<string, Buffer>, time: number, block: boolean): Buffer {
     const segs: Buffer[] = [];
     for (const [key, json] of parts) {
-      const dict = block ? undefined : this.prev?.get(key);
-      segs.push(dict ? deflateRawSync(json, { dictionary: dict.subarray(-WINDOW) }) : deflateRawSync(json));
+      const dict = block ? undefined : this.container >= 3 ? this.windows.get(key)?.view() : this.prev?.get(key)?.subarray(-WINDOW);
+      segs.push(dict ? deflateRawSync(json, { dictionary: dict }) : deflateRawSync(json));
     }
     const payload = Buffer.alloc(2 + segs.reduce((n, b) => n + 4 + b.length, 0));
     payload.writeUInt16LE(segs.length, 0);
@@ -560,7 +626,9 @@ function readHeader(fd: number): { meta: RecordingMeta; end: number; container: 
   if (got < 13) throw new FormatError('the recording header is truncated');
   const container = head[8]!;
   if (!CONTAINERS.includes(container))
-    throw new FormatError(`a recording container of version ${container}: this sixty reads versions ${CONTAINERS.join(' and ')}`);
+    throw new FormatError(
+      `a recording container of version ${container}: this sixty reads versions ${CONTAINERS.slice(0, -1).join(', ')} and ${CONTAINERS.at(-1)}`,
+    );
   const len = head.readUInt32LE(9);
   if (len > MAX_META_BYTES) throw new FormatError('the recording header is damaged (its length is not believable)');
   const body = Buffer.alloc(len + 4);
@@ -623,7 +691,7 @@ class Index {
   }
 }
 
-/** A segment in container 2 that begins so is a patch (makePatch writes its mark first); any other is whole. */
+/** A segment in container 2 or later that begins so is a patch (makePatch writes its mark first); any other is whole. */
 const PATCH_START = Buffer.from('{"~":1');
 const isPatchJson = (raw: Buffer): boolean =>
   raw.length > PATCH_START.length &&
@@ -635,10 +703,13 @@ const isPatchJson = (raw: Buffer): boolean =>
  * as it is read (to the value the frame before had); a whole segment is parsed only when asked for. Seeking decodes
  * every frame from its block's start, and only the frame shown needs all its values: the frames between parse only
  * what the next one's patches lean on (an event panel, whose rows are new each second, is stored whole and not
- * parsed). A frame keeps nothing of the one before, so the cache's bound is the memory's.
+ * parsed). A frame keeps nothing of the one before but, in container 3, the buffers of its dictionaries (at most 32 KB
+ * and one segment's JSON each, shared from frame to frame), so the cache's bound is the memory's.
  */
 class Decoded {
   readonly raw = new Map<string, Buffer>();
+  /** container 3: each segment's dictionary for the frame after (nextWindow) */
+  readonly windows = new Map<string, Buffer[]>();
   /** the JSON size each value stands for, at most (a patch: its own and its base's, until measured) */
   readonly sizes = new Map<string, number>();
   /** the size each value's chain was last measured at (a whole segment: its own) */
@@ -650,7 +721,7 @@ class Decoded {
   constructor(
     /** the frame's index, for messages */
     readonly frame: number,
-    /** container 2: segments may be patches */
+    /** container 2 and later: segments may be patches */
     private readonly patches: boolean,
   ) {}
 
@@ -813,17 +884,19 @@ export class RecordingReader {
     // One budget for the whole frame: each segment may inflate only to what the ones before it left.
     let budget = MAX_FRAME_BYTES;
     const out = new Decoded(i, this.container >= 2);
+    const windows = this.container >= 3;
     const segment = (key: string, seg: Buffer): void => {
-      const dict = prev?.raw.get(key);
+      const dict = windows ? windowView(prev?.windows.get(key)) : prev?.raw.get(key)?.subarray(-WINDOW);
       let raw: Buffer;
       try {
-        raw = inflateRawSync(seg, { ...(dict ? { dictionary: dict.subarray(-WINDOW) } : {}), maxOutputLength: Math.max(1, budget) });
+        raw = inflateRawSync(seg, { ...(dict ? { dictionary: dict } : {}), maxOutputLength: Math.max(1, budget) });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE')
           return bad(`inflates to more than ${MAX_FRAME_BYTES / 1048576} MB (sixty's frames are far smaller)`);
         return bad(`does not decompress (${(e as Error).message})`);
       }
       budget -= raw.length;
+      if (windows) out.windows.set(key, nextWindow(prev?.windows.get(key), raw));
       out.add(key, raw, prev);
     };
     segment('', segs[0]!);

@@ -2,6 +2,7 @@
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -340,10 +341,54 @@ test('a recording of container 1 (sixty before patches) replays, and is extended
     for (let i = 0; i < before.length; i++) assert.deepEqual(withoutHistory(r.frame(i)), before[i], `old frame ${i}`);
     for (let i = 0; i < BLOCK + 10; i++) assert.deepEqual(withoutHistory(r.frame(before.length + i)), asRecorded(FRAMES[i]!), `new frame ${i}`);
     r.close();
-    // A new recording is container 2, its frames after a block's first stored as patches.
+    // A new recording is container 3, its frames after a block's first stored as patches.
     const fresh = join(dir, 'new.rec');
     await record(fresh, FRAMES.slice(0, 3));
-    assert.equal(readFileSync(fresh)[8], 2);
+    assert.equal(readFileSync(fresh)[8], 3);
+  });
+});
+
+test('a recording of container 2 (patches, the frame before as the dictionary) replays as it did, and is extended as it was written', async () => {
+  await inScratch(async (dir) => {
+    const fixture = join(ROOT, 'test', 'fixtures', 'recordings');
+    const want = JSON.parse(readFileSync(join(fixture, 'c2.json'), 'utf8')) as { frames: number; sha256: string };
+    const path = join(dir, 'c2.rec');
+    writeFileSync(path, readFileSync(join(fixture, 'c2.sixtyrec')), { mode: 0o600 });
+    assert.equal(readFileSync(path)[8], 2);
+    const hash = (r: RecordingReader, n: number): string =>
+      createHash('sha256')
+        .update(JSON.stringify(Array.from({ length: n }, (_, i) => r.frame(i))))
+        .digest('hex');
+    const old = new RecordingReader(path, CATALOG);
+    assert.equal(old.frames, want.frames);
+    assert.equal(hash(old, old.frames), want.sha256, 'every frame as the sixty that wrote it read it back');
+    old.close();
+    await record(path, FRAMES.slice(0, BLOCK + 10));
+    assert.equal(readFileSync(path)[8], 2, 'still container 2');
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, want.frames + BLOCK + 10);
+    assert.equal(hash(r, want.frames), want.sha256);
+    for (let i = 0; i < BLOCK + 10; i++) assert.deepEqual(withoutHistory(r.frame(want.frames + i)), asRecorded(FRAMES[i]!), `new frame ${i}`);
+    r.close();
+  });
+});
+
+test('container 3: a segment that comes back every few frames is found in the dictionary of the frames before, not only the last', async () => {
+  await inScratch(async (dir) => {
+    // Four frames over and over: from the second round, each frame's patches were all stored four frames before.
+    const cycle = Array.from({ length: BLOCK - 1 }, (_, i) => FRAMES[i % 4]!);
+    const path = join(dir, 'cycle.rec');
+    await record(path, cycle);
+    const bytes = readFileSync(path);
+    const offsets = recordOffsets(bytes);
+    const size = (i: number): number => (offsets[i + 1] ?? bytes.length) - offsets[i]!;
+    const first = size(1) + size(2) + size(3);
+    const later = Array.from({ length: 3 }, (_, k) => size(BLOCK - 4 + k)).reduce((a, b) => a + b, 0);
+    // (Container 2, whose dictionary is the frame before alone, gave 509 bytes against 566; container 3 gives 198.)
+    assert.ok(later * 2 < first, `the last rounds' frames cost ${later} bytes, the first round's ${first}`);
+    const r = new RecordingReader(path, CATALOG);
+    for (let i = 0; i < cycle.length; i++) assert.deepEqual(withoutHistory(r.frame(i)), asRecorded(cycle[i]!), `frame ${i}`);
+    r.close();
   });
 });
 
