@@ -8,6 +8,7 @@ import { addonReadFiles, Engine } from '../../src/engine.js';
 import { procsPanel } from '../../src/panels/procs.js';
 import { homePanel } from '../../src/panels/home.js';
 import type { ChecklistRow } from '../../src/models/checklist.js';
+import type { ProcsRow } from '../../src/models/procs.js';
 import { loadAddon } from '../../src/native.js';
 import { procsGroundTruth } from '../helpers/procs-truth.js';
 import { needsBpf, settled } from '../helpers/kernel.js';
@@ -51,7 +52,7 @@ test("the checklist and the process table read each process's /proc/PID/stat onc
     const procs = f.panels.find((p) => p.id === 'procs')!;
     assert.equal(procs.status, 'ok', procs.reason ?? '');
     assert.ok(
-      procs.rows.some((r) => r.pid === process.pid),
+      (procs.rows as ProcsRow[]).some((r) => r.pid === process.pid),
       'this process in the process table',
     );
     const top = (f.panels.find((p) => p.id === 'home')!.rows as ChecklistRow[]).find((s) => s.id === 'top');
