@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* What sixty's BPF programs share: constants the UAPI headers would give (vmlinux.h has no macros), a counter bump for
- * the panels' per-CPU stats arrays, a task's open file by descriptor, the cgroup filter (--cgroup) and the process left out (--serve's own). Included after
- * vmlinux.h and libbpf's headers. */
+ * the panels' per-CPU stats arrays, a task's open file by descriptor, the cgroup filter (--cgroup) and the process left
+ * out (--serve's own). Included after vmlinux.h and libbpf's headers. */
 #ifndef SIXTY_COMMON_H
 #define SIXTY_COMMON_H
 

@@ -14,9 +14,10 @@
  *
  * Consecutive frames are alike: a patch holds what changed (on a quiet host, the process table's 34 KB of JSON comes to
  * a few hundred bytes), and deflate finds the rest of it in the frames before (a reading that comes back every few
- * seconds, a scrape's opens, is found in the dictionary of several), so each frame costs from about a KB to a few KB. Container 1 (sixty before patches) is read as it was written. Each record is written whole, in one write, and
- * synced; a crash or power cut can tear only the last one, which the reader recognises (its length runs past the end,
- * or its checksum fails and nothing follows) and leaves out. Any other damage is a FormatError, at open (a header) or
+ * seconds, a scrape's opens, is found in the dictionary of several), so each frame costs from about a KB to a few KB.
+ * Containers 1 (sixty before patches) and 2 are read as they were written. Each record is written whole, in one write,
+ * and synced; a crash or power cut can tear only the last one, which the reader recognises (its length runs past the
+ * end, or its checksum fails and nothing follows) and leaves out. Any other damage is a FormatError, at open (a header) or
  * when the frame is read (a payload's checksum). Reading needs a scan of the record headers (the index) and, for a
  * frame, the decoding of at most BLOCK frames from its block's start.
  */
