@@ -239,6 +239,16 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
     }
     return w;
   };
+  // A process's membership from its /proc/PID/cgroup: most processes share a handful of these texts, each parsed once.
+  const memberships = new Map<string, string>();
+  const membershipOf = (text: string): string => {
+    let m = memberships.get(text);
+    if (m === undefined) {
+      if (memberships.size > 10_000) memberships.clear();
+      memberships.set(text, (m = escapeControl(membership(parseProcCgroup(text), cg))));
+    }
+    return m;
+  };
   return () => {
     seq++;
     const threads = procsView.threads;
@@ -284,7 +294,7 @@ export function createProcsReader(host: HostInfo, obj: BpfObject<Maps> | null, l
       const leader = t.id === t.tgid;
       const status = leader && texts[k + 1] ? parsePidStatus(texts[k + 1]!) : null;
       const io = leader && texts[k + 2] ? parsePidIo(texts[k + 2]!) : null;
-      const cgroup = leader && texts[k + 3] ? escapeControl(membership(parseProcCgroup(texts[k + 3]!), cg)) : '';
+      const cgroup = leader && texts[k + 3] ? membershipOf(texts[k + 3]!) : '';
       // --cgroup: a process outside the subtree is not read further (its threads go with it below).
       if (filter && leader && !underCgroup(cgroup, filter)) return;
       const e: ProcEntry = {
