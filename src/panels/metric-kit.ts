@@ -59,10 +59,12 @@ export function sumByProcess<T extends string>(
 ): { labels: Labels; sums: Record<T, number> }[] {
   const out = new Map<string, { labels: Labels; sums: Record<T, number> }>();
   for (const r of rows) {
-    const labels = { comm: labelOf(str(r.comm)), ...extra?.(r) };
-    const k = JSON.stringify(labels);
+    // Keyed by the label alone where there is no extra label: no object and no JSON for each row.
+    const comm = labelOf(str(r.comm));
+    const more = extra?.(r);
+    const k = more ? JSON.stringify({ comm, ...more }) : comm;
     let e = out.get(k);
-    if (!e) out.set(k, (e = { labels, sums: Object.fromEntries(fields.map((f) => [f, 0])) as Record<T, number> }));
+    if (!e) out.set(k, (e = { labels: { comm, ...more }, sums: Object.fromEntries(fields.map((f) => [f, 0])) as Record<T, number> }));
     for (const f of fields) e.sums[f] += num(r[f]);
   }
   return [...out.values()];

@@ -680,7 +680,14 @@ export const procsPanel: PanelDef<ProcsSample, ProcsRow> = {
     fold(panel, sink) {
       const rows = panel.rows as unknown as readonly Record<string, unknown>[];
       const labelOf = sink.processLabels(busyByName(rows, (r) => num(r.cpu_pct) + num(r.rss_bytes) / 1e9));
-      const live = rows.map((r) => ({ ...r, cpu_s: num(r.cpu_s), wait_s: num(r.wait_ns) / 1e9, exits: r.exited && !r.quiet ? 1 : 0 }));
+      // What the sums need, not a copy of each row.
+      const live = rows.map((r) => ({
+        comm: r.comm,
+        cpu_s: num(r.cpu_s),
+        wait_s: num(r.wait_ns) / 1e9,
+        rss_bytes: r.rss_bytes,
+        exits: r.exited && !r.quiet ? 1 : 0,
+      }));
       for (const { labels, sums } of sumByProcess(live, ['cpu_s', 'wait_s', 'rss_bytes', 'exits'] as const, labelOf)) {
         sink.add('cpu', labels, sums.cpu_s);
         sink.add('wait', labels, sums.wait_s);
