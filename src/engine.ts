@@ -5,7 +5,7 @@
  */
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import { onlineCpus } from './kernel/cpus.js';
-import { missingBpfPrivileges, readPrivileges, type Privileges } from './kernel/privileges.js';
+import { inInitialPidNamespace, missingBpfPrivileges, readPrivileges, type Privileges } from './kernel/privileges.js';
 import { ensureTracefs } from './kernel/tracefs.js';
 import { loadAddon, type Addon } from './native.js';
 import { oneLine } from './errors.js';
@@ -261,7 +261,8 @@ export class Engine {
       },
       panels: () => this.running.map((r) => ({ id: r.def.id, status: r.status, reason: r.reason, rows: r.rows, stats: r.stats, summary: r.summary })),
       ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
-      ...(opts.omitSelf ? { omitTgid: process.pid } : {}),
+      // Only where its pid is the one BPF programs see (not in a container's PID namespace).
+      ...(opts.omitSelf && inInitialPidNamespace(d.readLink) ? { omitTgid: process.pid } : {}),
     };
     this.running = opts.panels.map((def) => ({
       def,

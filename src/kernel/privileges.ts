@@ -41,6 +41,21 @@ export function canAccessTracefs(path = TRACEFS): boolean {
  * Null when BPF programs can be loaded; otherwise one line naming what is missing and how to run sixty.
  * CAP_SYS_ADMIN covers CAP_BPF and CAP_PERFMON. Tracefs (classic tracepoints only) is checked per tier, not here.
  */
+/** The initial PID namespace's inode (PROC_PID_INIT_INO, include/linux/proc_ns.h): the same on every kernel. */
+const INIT_PID_NS = 'pid:[4026531836]';
+
+/**
+ * sixty runs in the host's PID namespace: its pid is the tgid BPF programs see. In a container's namespace it is not
+ * (a program comparing it would match some other host process), so nothing is left out there.
+ */
+export function inInitialPidNamespace(readLink: (path: string) => string | null): boolean {
+  try {
+    return readLink('/proc/self/ns/pid') === INIT_PID_NS;
+  } catch {
+    return false;
+  }
+}
+
 export function missingBpfPrivileges(p: Privileges): string | null {
   if (p.capSysAdmin) return null;
   const missing: string[] = [];

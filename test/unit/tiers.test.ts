@@ -5,6 +5,10 @@ import { openTiers } from '../../src/sources/bpf.js';
 import { recvmsgRodata, tcptopPanel } from '../../src/panels/tcptop.js';
 import type { BpfSource } from '../../src/panels/types.js';
 import { fakeAddon, fakeKernel } from '../helpers/fake-addon.js';
+import { opensnoopPanel } from '../../src/panels/opensnoop.js';
+import { filetopPanel } from '../../src/panels/filetop.js';
+import { inInitialPidNamespace } from '../../src/kernel/privileges.js';
+import type { HostInfo } from '../../src/sources/types.js';
 
 const source = tcptopPanel.source as BpfSource<unknown>;
 
@@ -69,4 +73,44 @@ test('each attach type is tried once, however many tiers need it', async () => {
 test('tcp_recvmsg signatures: the parameter count goes to the programs', () => {
   for (const n of [4, 5, 6]) assert.deepEqual(recvmsgRodata({ functionParams: () => n }), { tcp_recvmsg_nargs: n });
   assert.deepEqual(recvmsgRodata({ functionParams: () => -1 }), { tcp_recvmsg_nargs: 4 });
+});
+
+test("--serve's own process: omit_tgid goes to the programs of panels that can leave it out, and no others", async () => {
+  const host = { omitTgid: 4242 } as HostInfo;
+  const { kernel, addon, prober } = setup(['tracepoint', 'tp_btf', 'raw_tp', 'kprobe', 'kretprobe']);
+  for (const p of [opensnoopPanel, filetopPanel, tcptopPanel]) {
+    const res = await openTiers(p.source as BpfSource<unknown>, addon, prober, host);
+    assert.equal(res.ok, true, `${p.id} opened`);
+  }
+  const rodata = (stem: string): Record<string, number> | undefined => kernel.loads.filter((l) => l.stem === stem).at(-1)?.rodata;
+  assert.equal(rodata('opensnoop')?.omit_tgid, 4242);
+  assert.equal(rodata('filetop')?.omit_tgid, 4242);
+  assert.equal(rodata('tcptop')?.omit_tgid, undefined, 'tcptop does not declare it');
+  // Without it asked for, nothing is set.
+  const again = setup(['tracepoint']);
+  await openTiers(opensnoopPanel.source as BpfSource<unknown>, again.addon, again.prober, {} as HostInfo);
+  assert.equal(again.kernel.loads.find((l) => l.stem === 'opensnoop')?.rodata?.omit_tgid, undefined);
+});
+
+test('its own pid is left out only in the host PID namespace, where it is the tgid BPF sees', () => {
+  assert.equal(
+    inInitialPidNamespace(() => 'pid:[4026531836]'),
+    true,
+  );
+  assert.equal(
+    inInitialPidNamespace(() => 'pid:[4026532211]'),
+    false,
+    "a container's namespace",
+  );
+  assert.equal(
+    inInitialPidNamespace(() => null),
+    false,
+    'unreadable',
+  );
+  assert.equal(
+    inInitialPidNamespace(() => {
+      throw new Error('EACCES');
+    }),
+    false,
+  );
 });
