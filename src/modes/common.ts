@@ -1,8 +1,9 @@
 /** What the modes share: the host as files name it, sixty's version, batch output (text, JSON, CSV), recordings. */
 import { hostname, release } from 'node:os';
-import { closeSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { onlineCpus } from '../kernel/cpus.js';
+import { inInitialPidNamespace } from '../kernel/privileges.js';
 import { oneLine, UserError } from '../errors.js';
 import { quoteInput } from '../format.js';
 import type { Frame } from '../frame.js';
@@ -175,11 +176,20 @@ export function recordsToDir(path: string): boolean {
   }
 }
 
+const readLinkOrNull = (path: string): string | null => {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return null;
+  }
+};
+
 /** Opens --record FILE or DIR, or says in one line why not. `intervalS`: the interval when each file starts. */
 export function openRecorder(path: string, opts: Options, intervalS: () => number): Recorder {
   // The always-on sixty leaves its own rows and events out: on a quiet host its /proc reads were most of the opens
-  // recorded (94 of opensnoop's 100 rows), and its cost is in every frame's own figure.
-  const omit = opts.serve ? { omitPid: process.pid } : {};
+  // recorded (94 of opensnoop's 100 rows), and its cost is in every frame's own figure. Not in a container's PID
+  // namespace: there its pid is not the one BPF's rows carry, and could be another host process's.
+  const omit = opts.serve && inInitialPidNamespace(readLinkOrNull) ? { omitPid: process.pid } : {};
   try {
     if (recordsToDir(path)) {
       const host = liveHost();
