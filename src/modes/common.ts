@@ -176,20 +176,12 @@ export function recordsToDir(path: string): boolean {
   }
 }
 
-const readLinkOrNull = (path: string): string | null => {
-  try {
-    return readlinkSync(path);
-  } catch {
-    return null;
-  }
-};
-
 /** Opens --record FILE or DIR, or says in one line why not. `intervalS`: the interval when each file starts. */
 export function openRecorder(path: string, opts: Options, intervalS: () => number): Recorder {
   // The always-on sixty leaves its own rows and events out: on a quiet host its /proc reads were most of the opens
   // recorded (94 of opensnoop's 100 rows), and its cost is in every frame's own figure. Not in a container's PID
   // namespace: there its pid is not the one BPF's rows carry, and could be another host process's.
-  const omit = opts.serve && inInitialPidNamespace(readLinkOrNull) ? { omitPid: process.pid } : {};
+  const omit = opts.serve && inInitialPidNamespace(readlinkSync) ? { omitPid: process.pid } : {};
   try {
     if (recordsToDir(path)) {
       const host = liveHost();
