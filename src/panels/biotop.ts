@@ -424,5 +424,5 @@ export const biotopPanel: PanelDef<BiotopSample, BiotopRow> = {
     },
   },
   blindSpots:
-    'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion no program saw (the kernel runs none in some contexts) is still counted, with its bytes, when its slot is used again or its disk goes quiet; it has no latency, and the summary counts them.',
+    'Buffered writes reach the disk from the writeback kworker, so they are counted there, not under the writer. A request counts under the task that started it: a scheduler (mq-deadline, bfq) may merge another task’s adjacent I/O into it, and those bytes count there too (diskstats’ merges say how often). Flushes have no start event: they count with pid -. I/O that bypasses the block layer (a file system on a network, a RAM disk) is not seen. A request whose completion no program saw (the kernel runs none in some contexts) is still counted, with its bytes, when its slot is used again or its disk goes quiet; it has no latency, and the summary counts them.',
 };

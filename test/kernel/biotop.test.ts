@@ -34,6 +34,9 @@ test('biotop: exact requests and bytes per process and operation; await within 1
   });
 });
 
+/** Blocks of 4 KiB in half of withLoopDevice's 64 MiB device. */
+const HALF = 8192;
+
 interface AioRun {
   pid: number;
   reads: number;
@@ -59,17 +62,20 @@ test('biotop under stress: four submitters with 8 to 32 requests in flight each,
         for (let round = 0; round < 6; round++) {
           engine.tick();
           const before = devs.map(diskstats);
-          const jobs: [string, number][] = [
-            [a, 32],
-            [a, 8],
-            [b, 16],
-            [b, 32],
+          // Each disk's two submitters keep to its two halves, with a block between them that neither touches: a
+          // scheduler (mq-deadline, the legacy tier's) merges one process's I/O into another's adjacent request, and
+          // that request counts under the task that started it (measured: 3 rounds in 20 moved 4 KiB between them).
+          const jobs: [string, number, number][] = [
+            [a, 32, 0],
+            [a, 8, 1],
+            [b, 16, 0],
+            [b, 32, 1],
           ];
           const runs = await Promise.all(
             jobs.map(
-              ([dev, depth], i) =>
+              ([dev, depth, half], i) =>
                 new Promise<AioRun>((resolve, reject) =>
-                  execFile(aio, [dev, '3000', String(depth), '4096', String(round * 10 + i + 1)], (err, out) =>
+                  execFile(aio, [dev, '3000', String(depth), '4096', String(round * 10 + i + 1), String(half * HALF), String(HALF - 1)], (err, out) =>
                     err ? reject(err) : resolve(JSON.parse(out) as AioRun),
                   ),
                 ),
@@ -80,7 +86,7 @@ test('biotop under stress: four submitters with 8 to 32 requests in flight each,
           const stats = frames.at(-1)!.panels[0]!.stats;
           const find = (pid: number, op: string, disk: string): BiotopRow | undefined => rows.find((r) => r.pid === pid && r.op === op && r.disk === disk);
           // Per submitter: every byte, under its own pid, disk and operation. Requests too, but for the few the block
-          // layer merged (two adjacent random offsets in one plug make one request): those the disk's merges count.
+          // layer merged (two adjacent random offsets of one submitter make one request): those the disk's merges count.
           runs.forEach((run, i) => {
             const disk = basename(jobs[i]![0]);
             const w = find(run.pid, 'write', disk);
