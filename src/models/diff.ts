@@ -103,7 +103,27 @@ function diffSteps(a: PanelFrame | undefined, b: PanelFrame | undefined): StepDi
   return out.sort((x, y) => y.rank[0] - x.rank[0] || y.rank[1] - x.rank[1]).map(({ rank: _r, ...s }) => s);
 }
 
-/** One panel's rows, matched by id and ranked by how far their figure moved. */
+/**
+ * A frame's rows by identity (the panel's, or the id): the two frames may come from two runs of sixty. Rows that
+ * share one (a connection's ports used again) are told apart by their order.
+ */
+function byIdentity(def: AnyPanelDef, rows: readonly Row[]): Map<string, Row> {
+  const out = new Map<string, Row>();
+  for (const r of rows) {
+    let key: string;
+    try {
+      key = def.identity ? def.identity(r as never) : r.id;
+    } catch {
+      key = r.id;
+    }
+    const base = key;
+    for (let n = 2; out.has(key); n++) key = `${base}#${n}`;
+    out.set(key, r);
+  }
+  return out;
+}
+
+/** One panel's rows, matched by identity and ranked by how far their figure moved. */
 export function diffPanel(def: AnyPanelDef, a: PanelFrame | undefined, b: PanelFrame | undefined, top: number): PanelDiff | null {
   const trend = (r: Row): number => {
     try {
@@ -112,20 +132,20 @@ export function diffPanel(def: AnyPanelDef, a: PanelFrame | undefined, b: PanelF
       return 0;
     }
   };
-  const rowsA = new Map((a?.rows ?? []).map((r) => [r.id, r]));
-  const rowsB = new Map((b?.rows ?? []).map((r) => [r.id, r]));
+  const rowsA = byIdentity(def, a?.rows ?? []);
+  const rowsB = byIdentity(def, b?.rows ?? []);
   const moved: RowDiff[] = [];
-  for (const [id, rb] of rowsB) {
-    const ra = rowsA.get(id);
+  for (const [key, rb] of rowsB) {
+    const ra = rowsA.get(key);
     const vb = trend(rb);
     const va = ra ? trend(ra) : 0;
     // A row that did not move (a new one at 0 included) is not a change.
     if (va === vb) continue;
-    moved.push({ id, label: rowLabel(def, rb), a: va, b: vb, change: !ra ? 'new' : vb > va ? 'up' : 'down' });
+    moved.push({ id: rb.id, label: rowLabel(def, rb), a: va, b: vb, change: !ra ? 'new' : vb > va ? 'up' : 'down' });
   }
-  for (const [id, ra] of rowsA) {
+  for (const [key, ra] of rowsA) {
     const va = trend(ra);
-    if (!rowsB.has(id) && va !== 0) moved.push({ id, label: rowLabel(def, ra), a: va, b: 0, change: 'gone' });
+    if (!rowsB.has(key) && va !== 0) moved.push({ id: ra.id, label: rowLabel(def, ra), a: va, b: 0, change: 'gone' });
   }
   if (moved.length === 0) return null;
   moved.sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a) || x.label.localeCompare(y.label, 'en'));

@@ -379,6 +379,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   byProcess: tcptopByProcess,
   summarize: tcptopSummary,
   trend: total,
+  identity: (r) => `${r.pid}/${r.laddr}:${r.lport}/${r.raddr}:${r.rport}`,
   trendOf: { label: 'bytes moved in the interval (RX + TX)', format: humanBytes },
   columns: [
     pidColumn('process (tgid) that moved the bytes'),

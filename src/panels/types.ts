@@ -241,6 +241,12 @@ export interface PanelDef<S, R extends Row> extends PanelSpec<R> {
   /** the value that the per-row sparkline follows */
   trend: (row: R) => number | null;
   /**
+   * A row's identity beyond this sixty's run, where its id is the run's own numbering (tcptop's connections): what
+   * `sixty diff` matches rows of two runs on, so that a new connection is new and not another run's row of the same id.
+   * Default: the id, which names the row itself (a pid, a disk, a path).
+   */
+  identity?: (row: R) => string;
+  /**
    * Its source reads the other panels (HostInfo.panels): the engine reads it after the panels it reads, each tick. 1:
    * it reads panels with sources of their own (biolatency reads biotop); 2: it reads those too (the tools checklist).
    */

@@ -29,7 +29,7 @@ test('a panel: the row that moved most first; a row only in B is new, only in A 
   assert.ok(rows.length >= 2, 'the fixture has connections');
   const [first, second] = rows as [Record<string, unknown> & { id: string }, Record<string, unknown> & { id: string }];
   // B: a new connection moving far more than any, the first connection gone, the rest as they were.
-  const big = { ...first, id: 'new-conn', comm: 'bigsender', rx_bytes: 0, tx_bytes: 1e13 };
+  const big = { ...first, id: 'new-conn', comm: 'bigsender', pid: 99999, lport: 1, rx_bytes: 0, tx_bytes: 1e13 };
   const b = withTcp(a, (rs) => [big as never, ...rs.filter((r) => r.id !== first.id)]);
   const d = diffPanel(tcptopPanel as never, tcp(a), tcp(b), 10)!;
   assert.equal(d.rows[0]!.id, 'new-conn');
@@ -43,6 +43,32 @@ test('a panel: the row that moved most first; a row only in B is new, only in A 
   assert.equal(diffPanel(tcptopPanel as never, tcp(a), tcp(a), 10), null, 'nothing moved: no panel');
   // --top bounds the rows.
   assert.equal(diffPanel(tcptopPanel as never, tcp(a), tcp(b), 1)!.rows.length, 1);
+});
+
+test('two runs number their connections each on its own: rows are matched by the connection, not by its id there', () => {
+  const a = FRAMES[5]!;
+  const [first, second] = tcp(a).rows as (Record<string, unknown> & { id: string; tx_bytes: number })[] as [
+    Record<string, unknown> & { id: string; tx_bytes: number },
+    Record<string, unknown> & { id: string; tx_bytes: number },
+  ];
+  // A: one run's c1 is `first`. B, another run: its c1 is a new sender, and `first` (moving more) is its c2.
+  const before = withTcp(a, () => [{ ...first, id: 'c1' } as never]);
+  const sender = { ...second, id: 'c1', comm: 'sender', pid: 99999, lport: 1, rx_bytes: 0, tx_bytes: 1e12 };
+  const after = withTcp(a, () => [sender as never, { ...first, id: 'c2', tx_bytes: (first.tx_bytes ?? 0) + 1e9 } as never]);
+  const d = diffPanel(tcptopPanel as never, tcp(before), tcp(after), 10)!;
+  assert.deepEqual(
+    d.rows.map((r) => [r.id, r.change]),
+    [
+      ['c1', 'new'],
+      ['c2', 'up'],
+    ],
+  );
+  // One run's connection that used its ports again: both rows kept, in their order.
+  const twice = withTcp(a, () => [{ ...first, id: 'c1' } as never, { ...first, id: 'c9', tx_bytes: 5e9 } as never]);
+  assert.deepEqual(
+    diffPanel(tcptopPanel as never, tcp(before), tcp(twice), 10)!.rows.map((r) => [r.id, r.change]),
+    [['c9', 'new']],
+  );
 });
 
 test('frames: the panels in tab order with what moved; the checklist compared when both have it', () => {
@@ -68,7 +94,7 @@ test('sixty diff of two snapshots: text and JSON rank the new sender first; bad 
     const meta = { host: { hostname: 'h', kernel: '6.18', cpus: 2 }, sixty: '0.1.0', intervalS: 1, createdAt: FRAMES[5]!.time };
     const a = FRAMES[5]!;
     const first = tcp(a).rows[0] as unknown as Record<string, unknown>;
-    const b = withTcp(a, (rs) => [{ ...first, id: 'new-conn', comm: 'bigsender', tx_bytes: 1e13 } as never, ...rs]);
+    const b = withTcp(a, (rs) => [{ ...first, id: 'new-conn', comm: 'bigsender', pid: 99999, lport: 1, tx_bytes: 1e13 } as never, ...rs]);
     writeFileSync(join(dir, 'a.json'), JSON.stringify(snapshotDocument(meta, a, CATALOG)));
     writeFileSync(join(dir, 'b.json'), JSON.stringify(snapshotDocument(meta, b, CATALOG)));
     let out = '';
