@@ -1,13 +1,13 @@
 /** Ground truth for softirqs: /proc/softirqs, and a workload that raises NET_RX and BLOCK softirqs. */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../../src/engine.js';
 import { onlineCpus } from '../../src/kernel/cpus.js';
-import { ensureTracefs } from '../../src/kernel/tracefs.js';
 import type { SoftirqsRow } from '../../src/models/softirqs.js';
 import { SOFTIRQ_VECTORS } from '../../src/records/softirqs.js';
+import { Pid1Trace } from './pid1.js';
 
 /** Per-vector counts per CPU (the columns of /proc/softirqs, CPU 0 first), keyed by the lower-case name. */
 export function procSoftirqsCpus(): Map<string, number[]> {
@@ -70,49 +70,30 @@ export function bracketed<T>(read: () => T): Bracket<T> {
   return { value, before: totals(beforeCpus), after: totals(afterCpus), beforeCpus, afterCpus };
 }
 
-/**
- * Softirqs that ran while one of PID 1's threads was current. Measured on this project's VMs (kernel 6.18): the kernel
- * runs no BPF program at all (any tier, any tracepoint) while the VM agent's threads, PID 1, are current, and counts
- * no miss for it; /proc/softirqs and ftrace still see those softirqs (7 of 7 such softirqs missed by BPF in 120 s
- * idle, and every shortfall of 40 test runs was one of them). A tracefs instance counts them over the measured window,
- * so the comparison allows for exactly these. On a kernel without this behaviour it only loosens the check slightly.
- */
+/** Softirqs that ran while one of PID 1's threads was current, where no BPF program runs (see Pid1Trace). */
 export class Pid1Softirqs {
-  private readonly dir = join('/sys/kernel/tracing/instances', `sixty-test-${process.pid}`);
+  private readonly trace = new Pid1Trace(['irq/softirq_entry']);
 
   start(): void {
-    const why = ensureTracefs();
-    if (why) throw new Error(why);
-    mkdirSync(this.dir);
-    const ev = join(this.dir, 'events', 'irq', 'softirq_entry');
-    const tids = readdirSync('/proc/1/task');
-    writeFileSync(join(ev, 'filter'), tids.map((t) => `common_pid == ${t}`).join(' || '));
-    writeFileSync(join(ev, 'enable'), '1');
-    writeFileSync(join(this.dir, 'tracing_on'), '1');
+    this.trace.start();
   }
 
   /** Stops recording; the count per vector name, and per `vector:cpu`. */
   stop(): Map<string, number> {
-    writeFileSync(join(this.dir, 'tracing_on'), '0');
     const counts = new Map<string, number>();
-    for (const m of readFileSync(join(this.dir, 'trace'), 'utf8').matchAll(/\[(\d+)\][^\n]*softirq_entry: vec=(\d+)/g)) {
-      const v = SOFTIRQ_VECTORS[Number(m[2])];
+    for (const line of this.trace.stop()) {
+      const m = /\[(\d+)\].*softirq_entry: vec=(\d+)/.exec(line);
+      const v = m && SOFTIRQ_VECTORS[Number(m[2])];
       if (!v) continue;
       counts.set(v, (counts.get(v) ?? 0) + 1);
       const k = `${v}:${Number(m[1])}`;
       counts.set(k, (counts.get(k) ?? 0) + 1);
     }
-    this.remove();
     return counts;
   }
 
   remove(): void {
-    try {
-      writeFileSync(join(this.dir, 'events', 'irq', 'softirq_entry', 'enable'), '0');
-      rmdirSync(this.dir);
-    } catch {
-      /* already gone */
-    }
+    this.trace.remove();
   }
 }
 
