@@ -2,19 +2,26 @@
  * opensnoop's ground truth: a Python driver opens files of a directory the test makes, a known number of times each,
  * with known flags, through open, openat with a directory fd, relative paths and creat; and fails known numbers of
  * opens with known errors (as root: ENOENT, ENOTDIR, EEXIST, ELOOP, EISDIR). Every one is found in the panel's recent
- * opens, with its flags and result, and counted in its rows, within one interval. The driver stays alive until the
- * interval is read, so its relative paths can be resolved.
+ * opens, with its flags and result, and counted in its rows. The driver starts its opens when told, once Python has
+ * started, and stays alive until they are read, so its relative paths can be resolved; they are read in short
+ * intervals, so that the recent opens a frame keeps (the last 1000) are not filled by a busy host's (another sixty
+ * reads /proc: 1500 opens a second at -i 0.5).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import type { Engine } from '../../src/engine.js';
+import type { PanelFrame } from '../../src/frame.js';
 import type { OpenEvent, OpensnoopRow } from '../../src/models/opensnoop.js';
 import { sleep } from './kernel.js';
+import { CountedMisses } from './misses.js';
 
 const DRIVER = `
 import os, sys, errno
+print('ready', flush=True)
+sys.stdin.readline()
 d = sys.argv[1]
 n = int(sys.argv[2])
 os.mkdir(d + '/sub')
@@ -52,18 +59,25 @@ export const OPEN_RUNS = 50;
 export async function opensnoopGroundTruth(engine: Engine): Promise<string> {
   const dir = mkdtempSync('/tmp/sixty-open-');
   const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
-  engine.tick();
   const driver = spawn(python, ['-c', DRIVER, dir, String(OPEN_RUNS)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: driver.stdout! })[Symbol.asyncIterator]();
+  const line = async (): Promise<string> => String((await lines.next()).value);
   try {
-    const [line] = (await once(driver.stdout!, 'data')) as [Buffer];
-    const pid = Number(line.toString().trim());
+    assert.equal(await line(), 'ready');
+    engine.tick();
+    driver.stdin!.write('\n');
+    const pid = Number(await line());
     assert.equal(pid, driver.pid);
-    await sleep(200);
-    const frame = engine.tick();
-    const p = frame.panels[0]!;
-    assert.equal(p.status, 'ok', p.reason ?? '');
-    assert.equal((p.stats.ring_full_drops ?? 0) + (p.stats.rate_drops ?? 0), 0, 'no event lost');
-    const mine = ((p.events ?? []) as OpenEvent[]).filter((e) => e.pid === pid && e.path.startsWith(dir));
+    // Every open of the driver was submitted before it said its pid: a few short intervals take them all.
+    const frames: PanelFrame[] = [];
+    for (let i = 0; i < 4; i++) {
+      await sleep(40);
+      frames.push(engine.tick().panels[0]!);
+    }
+    const stat = (k: string): number => frames.reduce((a, f) => a + (f.stats[k] ?? 0), 0);
+    for (const f of frames) assert.equal(f.status, 'ok', f.reason ?? '');
+    assert.equal(stat('ring_full_drops') + stat('rate_drops'), 0, 'no event lost');
+    const mine = frames.flatMap((f) => (f.events ?? []) as OpenEvent[]).filter((e) => e.pid === pid && e.path.startsWith(dir));
     const count = (path: string, error: string, flags: string): number =>
       mine.filter((e) => e.path === `${dir}/${path}` && e.error === error && e.flags_text === flags).length;
     const n = OPEN_RUNS;
@@ -80,9 +94,12 @@ export async function opensnoopGroundTruth(engine: Engine): Promise<string> {
       ['link', 'ELOOP', 'O_RDONLY|O_NOFOLLOW', n / 5],
       ['sub', 'EISDIR', 'O_WRONLY', n / 5],
     ];
-    for (const [path, error, flags, k] of want) assert.equal(count(path, error, `${flags}|O_CLOEXEC`), k, `${path} ${error || 'ok'} ${flags}`);
+    // Each open exactly, but for those the kernel skipped and counted (CountedMisses: a classic tracepoint program does
+    // not run while another process's map syscall holds bpf_prog_active on its CPU, even preempted).
+    const misses = new CountedMisses(stat('bpf_missed_drops'));
+    for (const [path, error, flags, k] of want) misses.allow(k - count(path, error, `${flags}|O_CLOEXEC`), `${path} ${error || 'ok'} ${flags}`);
     const total = want.reduce((a, w) => a + w[3], 0);
-    assert.equal(mine.length, total, 'nothing else of the driver under the directory');
+    assert.equal(mine.length, total - misses.used, 'nothing else of the driver under the directory');
     for (const e of mine) {
       assert.equal(e.comm, 'python3');
       assert.equal(e.relative, false, `${e.path}: resolved`);
@@ -90,19 +107,23 @@ export async function opensnoopGroundTruth(engine: Engine): Promise<string> {
       if (e.ret >= 0) assert.ok(e.ret >= 3, 'a real fd');
     }
     // The relative opens: the process's directory joined (../data from sub), and the dfd's (made in sub).
-    const rows = (p.rows as OpensnoopRow[]).filter((r) => r.pid === pid && r.path.startsWith(dir));
-    const row = (path: string, error: string): OpensnoopRow | undefined => rows.find((r) => r.path === `${dir}/${path}` && r.error === error);
-    assert.equal(row('data', '')?.opens, 1 + n + n / 2 + n / 5, 'data opened, every way');
+    const rows = frames.flatMap((f) => f.rows as OpensnoopRow[]).filter((r) => r.pid === pid && r.path.startsWith(dir));
+    const opensOf = (path: string, error: string): number =>
+      rows.filter((r) => r.path === `${dir}/${path}` && r.error === error).reduce((a, r) => a + r.opens, 0);
+    // Each row, the events of its file and result (all of them: none is lost between the events and the rows).
+    const events = (path: string, error: string): number => mine.filter((e) => e.path === `${dir}/${path}` && e.error === error).length;
     for (const [path, error] of [
+      ['data', ''],
       ['missing', 'ENOENT'],
       ['data/x', 'ENOTDIR'],
       ['data', 'EEXIST'],
       ['link', 'ELOOP'],
       ['sub', 'EISDIR'],
     ] as const)
-      assert.equal(row(path, error)?.opens, n / 5, `${path} ${error}`);
+      assert.equal(opensOf(path, error), events(path, error), `${path} ${error || 'ok'}: its rows`);
     const calls = mine.map((e) => e.call_ns).sort((a, b) => a - b);
-    return `${total} opens of the driver found with their flags and results (${mine.filter((e) => e.error).length} failed: ENOENT, ENOTDIR, EEXIST, ELOOP, EISDIR ${n / 5} each), relative paths resolved; calls ${calls[0]}–${calls[calls.length - 1]} ns; rows exact`;
+    const skipped = misses.used > 0 ? ` (${misses.used} skipped by the kernel and counted, of ${misses.counted} misses)` : '';
+    return `${total - misses.used} of ${total} opens of the driver found${skipped} with their flags and results (${mine.filter((e) => e.error).length} failed: ENOENT, ENOTDIR, EEXIST, ELOOP, EISDIR ${n / 5} each), relative paths resolved; calls ${calls[0]}–${calls[calls.length - 1]} ns; rows exact`;
   } finally {
     driver.stdin!.end('\n');
     await once(driver, 'exit').catch(() => {});

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import type { Engine } from '../../src/engine.js';
 import type { SessionEvent, TcplifeRow } from '../../src/models/tcplife.js';
 import { sleep } from './kernel.js';
+import { CountedMisses } from './misses.js';
 
 const DRIVER = `
 import socket, threading, time, json, sys
@@ -79,30 +80,43 @@ export async function tcplifeGroundTruth(engine: Engine): Promise<string> {
   assert.equal(p.status, 'ok', p.reason ?? '');
   assert.equal((p.stats.ring_full_drops ?? 0) + (p.stats.rate_drops ?? 0), 0, 'no event lost');
   const events = (p.events ?? []) as SessionEvent[];
+  // Each end of each session exactly, but for those the kernel skipped and counted (CountedMisses: a state change in
+  // a softirq, a packet's receipt, can interrupt another process's map syscall): such an end is not listed.
+  const misses = new CountedMisses(p.stats.bpf_missed_drops ?? 0);
   let lifeErr = 0;
+  const seen: Made[] = [];
   for (const m of sessions) {
     const out = events.filter((e) => e.kind === 'connect' && e.lport === m.cport && e.rport === m.sport);
     const inn = events.filter((e) => e.kind === 'accept' && e.lport === m.sport && e.rport === m.cport);
-    assert.equal(out.length, 1, `the client's end of ${m.cport} → ${m.sport}`);
-    assert.equal(inn.length, 1, `the server's end of ${m.cport} → ${m.sport}`);
-    const [o, i] = [out[0]!, inn[0]!];
+    assert.ok(out.length <= 1 && inn.length <= 1, `${m.cport} → ${m.sport}: each end once`);
+    misses.allow(1 - out.length, `the client's end of ${m.cport} → ${m.sport}`);
+    misses.allow(1 - inn.length, `the server's end of ${m.cport} → ${m.sport}`);
+    const i = inn[0];
+    if (i)
+      assert.deepEqual(
+        [i.pid, i.tx_bytes, i.rx_bytes, i.connect_ns],
+        [pid, m.back, m.send, null],
+        `server end of ${m.cport}: bytes out and in, no connect of its own`,
+      );
+    const o = out[0];
+    if (!o) continue;
+    seen.push(m);
     assert.deepEqual([o.pid, o.comm, o.tx_bytes, o.rx_bytes], [pid, 'python3', m.send, m.back], `client ${m.cport}: bytes out and in`);
-    assert.deepEqual([i.pid, i.tx_bytes, i.rx_bytes], [pid, m.back, m.send], `server end of ${m.cport}: bytes out and in`);
     assert.equal(o.raddr, m.v6 ? '::1' : '127.0.0.1');
     // The client's life runs from its SYN to its close: at least its sleep, and within 0.5 s of what the driver timed
     // from before connect to its close.
     assert.ok(o.life_ns >= m.sleep * 1e9 && o.life_ns <= (m.life + 0.5) * 1e9, `client ${m.cport}: life ${o.life_ns} ns, driver ${m.life} s`);
     lifeErr = Math.max(lifeErr, Math.abs(o.life_ns / 1e9 - m.life));
     assert.ok(o.connect_ns !== null && o.connect_ns > 0 && o.connect_ns < o.life_ns, `client ${m.cport}: a connect latency`);
-    assert.equal(i.connect_ns, null, 'an accepted session has no connect of its own');
   }
   const rows = (p.rows as TcplifeRow[]).filter((r) => r.pid === pid && r.kind === 'connect');
   const n = rows.reduce((a, r) => a + r.sessions, 0);
-  assert.equal(n, sessions.length, 'the rows count every session the driver opened');
+  assert.equal(n, seen.length, 'the rows count every session the driver opened');
   assert.equal(
     rows.reduce((a, r) => a + r.tx_bytes, 0),
-    sessions.reduce((a, m) => a + m.send, 0),
+    seen.reduce((a, m) => a + m.send, 0),
     'and their bytes',
   );
-  return `${sessions.length} sessions (IPv4 and IPv6, either end closing first), both ends each: bytes exact, lifetimes within ${(lifeErr * 1000).toFixed(1)} ms of the driver's, connect latency on the client's end`;
+  const skipped = misses.used > 0 ? ` (${misses.used} ends skipped by the kernel and counted, of ${misses.counted} misses)` : '';
+  return `${sessions.length} sessions${skipped} (IPv4 and IPv6, either end closing first), both ends each: bytes exact, lifetimes within ${(lifeErr * 1000).toFixed(1)} ms of the driver's, connect latency on the client's end`;
 }

@@ -15,6 +15,7 @@ import { loadAddon } from '../../src/native.js';
 import type { RetransEvent, TcpretransRow } from '../../src/models/tcpretrans.js';
 import type { Frame } from '../../src/frame.js';
 import { sleep } from './kernel.js';
+import { CountedMisses } from './misses.js';
 import { Pid1Trace } from './pid1.js';
 
 const DRIVER = `
@@ -91,17 +92,10 @@ export async function tcpretransGroundTruth(engine: Engine): Promise<string> {
   const rows = p.rows as TcpretransRow[];
   // The kernel gives drop reasons where its BTF has their enum (5.17 and later): then the panel must name them.
   const withReasons = loadAddon().kernelEnum('skb_drop_reason') !== null;
-  // Runs the kernel skipped and counted (the panel's programs' misses): a classic tracepoint program is skipped while
-  // bpf_prog_active is raised on its CPU, by any process's map syscall there (another sixty's reads, measured: a
-  // process reading maps in a loop made this tier miss a retransmit in 10 of 12 runs, each counted). The timer and
-  // the receipt run in softirqs that can interrupt such a syscall. What they cost this test is shared by every flow.
-  const counted = p.stats.bpf_missed_drops ?? 0;
-  let missed = counted;
-  /** `short` runs not seen beyond those under PID 1: each must be one of the programs' counted misses. */
-  const allowMissed = (short: number, what: string): void => {
-    assert.ok(short <= missed, `${what}: ${short} not seen beyond those under PID 1, and ${missed} of the programs' ${counted} counted misses left`);
-    missed -= short;
-  };
+  // Runs the kernel skipped and counted (see CountedMisses): the timer and the receipt run in softirqs that can
+  // interrupt another process's map syscall (measured: a process reading maps in a loop beside this test made the
+  // tracepoint tier miss a retransmit in 10 of 12 runs, each one counted).
+  const misses = new CountedMisses(p.stats.bpf_missed_drops ?? 0);
   const report: string[] = [];
   for (const m of made) {
     const host = m.v6 ? '::1' : '127.0.0.1';
@@ -114,7 +108,7 @@ export async function tcpretransGroundTruth(engine: Engine): Promise<string> {
     const mine = events.filter((e) => e.lport === m.cport && e.rport === m.sport && e.laddr === host);
     const perRetransmit = `${ep(m.cport)}: one event per retransmit the kernel counted: ${mine.length} of ${m.retrans}`;
     assert.ok(mine.length <= m.retrans, perRetransmit);
-    allowMissed(Math.max(0, m.retrans - unseen - mine.length), perRetransmit);
+    misses.allow(Math.max(0, m.retrans - unseen - mine.length), perRetransmit);
     for (const e of mine) assert.deepEqual([e.err, e.state, e.raddr], [0, 'ESTABLISHED', host]);
     const probes = mine.filter((e) => e.kind === 'probe').length;
     assert.ok(probes <= 1, `${ep(m.cport)}: at most one tail loss probe (${probes})`);
@@ -136,7 +130,7 @@ export async function tcpretransGroundTruth(engine: Engine): Promise<string> {
     const dropped = drops.reduce((a, r) => a + r.count, 0);
     const dropsSaid = `${ep(m.cport)}: its drops, ${dropped} of ${m.retrans}: ${drops.map((r) => `${r.count} ${r.reason} in ${r.where}`).join('; ')}`;
     assert.ok(dropped <= m.retrans, dropsSaid);
-    allowMissed(Math.max(0, m.retrans - unseenDrops - dropped), dropsSaid);
+    misses.allow(Math.max(0, m.retrans - unseenDrops - dropped), dropsSaid);
     for (const d of drops) {
       assert.equal(d.proto, 'tcp');
       assert.match(d.where, m.v6 ? /^tcp_v6_rcv\b/ : /^tcp_v4_rcv\b/, `${ep(m.cport)}: dropped where TCP takes the packet in`);
@@ -144,7 +138,7 @@ export async function tcpretransGroundTruth(engine: Engine): Promise<string> {
     }
     const short =
       mine.length < m.retrans || dropped < m.retrans
-        ? ` (not seen: ${m.retrans - mine.length} retransmits and ${m.retrans - dropped} drops; under PID 1, by ftrace: ${unseen} and ${unseenDrops}; the programs counted ${counted} misses)`
+        ? ` (not seen: ${m.retrans - mine.length} retransmits and ${m.retrans - dropped} drops; under PID 1, by ftrace: ${unseen} and ${unseenDrops}; the programs counted ${misses.counted} misses)`
         : '';
     report.push(`${m.v6 ? 'IPv6' : 'IPv4'} ${m.retrans} retransmits (${probes} probe) and ${m.retrans} drops${short}`);
   }
