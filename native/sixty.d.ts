@@ -84,11 +84,12 @@ export interface BpfObject<M extends string = string> {
   lookupKeys(name: M, keys: Buffer): MapRead;
   mapInfo(name: M): MapInfo;
   /**
-   * Starts draining a ring buffer map: a thread of the addon consumes it every `periodMs` (default 25) into a staging
-   * buffer of `maxBytes` (default 16 MiB); records that find it full are counted, not kept. Stopped by close.
+   * Starts draining a ring buffer map: a thread of the addon consumes it every `periodMs` (default 25; while it stays
+   * empty, the wait doubles up to 4 periods) into a staging buffer of `maxBytes` (default 16 MiB); records that find
+   * it full are counted, not kept. Stopped by close.
    */
   openRing(name: M, options?: { maxBytes?: number; periodMs?: number }): void;
-  /** The records staged since the last take, and the ring's cumulative counts since openRing. */
+  /** The records staged since the last take and those the ring holds now, and the ring's cumulative counts since openRing. */
   takeRing(name: M): RingTake;
   programs(): ProgramInfo[];
   /** [recursionMisses, runCount, runTimeNs] summed over the loaded programs: programs()'s totals, without an object each. */
