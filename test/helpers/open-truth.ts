@@ -77,7 +77,9 @@ export async function opensnoopGroundTruth(engine: Engine): Promise<string> {
     const stat = (k: string): number => frames.reduce((a, f) => a + (f.stats[k] ?? 0), 0);
     for (const f of frames) assert.equal(f.status, 'ok', f.reason ?? '');
     assert.equal(stat('ring_full_drops') + stat('rate_drops'), 0, 'no event lost');
-    const mine = frames.flatMap((f) => (f.events ?? []) as OpenEvent[]).filter((e) => e.pid === pid && e.path.startsWith(dir));
+    // A frame's events are the last 1000 opens, of this interval and those before: each taken once, by its id.
+    const byId = new Map(frames.flatMap((f) => (f.events ?? []) as OpenEvent[]).map((e) => [e.id, e]));
+    const mine = [...byId.values()].filter((e) => e.pid === pid && e.path.startsWith(dir));
     const count = (path: string, error: string, flags: string): number =>
       mine.filter((e) => e.path === `${dir}/${path}` && e.error === error && e.flags_text === flags).length;
     const n = OPEN_RUNS;
