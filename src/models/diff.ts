@@ -74,6 +74,14 @@ export function rowLabel(def: AnyPanelDef, row: Row): string {
     if (text !== '' && text !== '-' && !/[\u2580-\u259f]/.test(text)) parts.push(text);
   }
   const name = parts.join(' ');
+  // A row's own identity where its id is only the run's numbering (a connection: its process and ports).
+  let identity: string | undefined;
+  try {
+    identity = def.identity?.(row as never);
+  } catch {
+    identity = undefined;
+  }
+  if (identity !== undefined) return name === '' ? identity : `${name} ${identity}`;
   if (name === '') return row.id;
   return row.id.length <= 12 && !parts.includes(row.id) ? `${name} (${row.id})` : name;
 }

@@ -319,6 +319,9 @@ export function tcptopSummary(_rows: readonly TcptopRow[], stats: PanelStats): S
   };
 }
 
+/** An address and port as written on the command line: [::1]:80 for IPv6. */
+const endpoint = (family: string, addr: string, port: number): string => (family === 'IPv6' ? `[${addr}]:${port}` : `${addr}:${port}`);
+
 const total = (r: TcptopRow): number | null => (r.rx_bytes === null || r.tx_bytes === null ? null : r.rx_bytes + r.tx_bytes);
 
 /** Connections summed: bytes and rates added up; quiet for as long as the least quiet member. */
@@ -379,7 +382,7 @@ export const tcptopPanel: PanelDef<TcptopSample, TcptopRow> = {
   byProcess: tcptopByProcess,
   summarize: tcptopSummary,
   trend: total,
-  identity: (r) => `${r.pid}/${r.laddr}:${r.lport}/${r.raddr}:${r.rport}`,
+  identity: (r) => `${r.pid} ${endpoint(r.family, r.laddr, r.lport)} → ${endpoint(r.family, r.raddr, r.rport)}`,
   trendOf: { label: 'bytes moved in the interval (RX + TX)', format: humanBytes },
   columns: [
     pidColumn('process (tgid) that moved the bytes'),

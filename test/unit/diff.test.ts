@@ -63,6 +63,9 @@ test('two runs number their connections each on its own: rows are matched by the
       ['c2', 'up'],
     ],
   );
+  // Named by its process and ends, not by the run's number.
+  assert.match(d.rows[0]!.label, /^sender .* 99999 \S+:1 → \S+:\d+$/);
+  assert.ok(!d.rows[0]!.label.includes('(c1)'), d.rows[0]!.label);
   // One run's connection that used its ports again: both rows kept, in their order.
   const twice = withTcp(a, () => [{ ...first, id: 'c1' } as never, { ...first, id: 'c9', tx_bytes: 5e9 } as never]);
   assert.deepEqual(
