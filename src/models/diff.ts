@@ -59,6 +59,15 @@ function relative(a: number, b: number): number {
   return m === 0 ? 0 : Math.abs(b - a) / m;
 }
 
+/** The panel's identity of a row (PanelDef.identity), where it has one; a row a file made up that it cannot name has none. */
+function identityOf(def: AnyPanelDef, row: Row): string | undefined {
+  try {
+    return def.identity?.(row as never);
+  } catch {
+    return undefined;
+  }
+}
+
 /** A row's name from its panel's text columns (left-aligned, before the trend), as the table shows them. */
 export function rowLabel(def: AnyPanelDef, row: Row): string {
   const parts: string[] = [];
@@ -75,12 +84,7 @@ export function rowLabel(def: AnyPanelDef, row: Row): string {
   }
   const name = parts.join(' ');
   // A row's own identity where its id is only the run's numbering (a connection: its process and ports).
-  let identity: string | undefined;
-  try {
-    identity = def.identity?.(row as never);
-  } catch {
-    identity = undefined;
-  }
+  const identity = identityOf(def, row);
   if (identity !== undefined) return name === '' ? identity : `${name} ${identity}`;
   if (name === '') return row.id;
   return row.id.length <= 12 && !parts.includes(row.id) ? `${name} (${row.id})` : name;
@@ -118,13 +122,8 @@ function diffSteps(a: PanelFrame | undefined, b: PanelFrame | undefined): StepDi
 function byIdentity(def: AnyPanelDef, rows: readonly Row[]): Map<string, Row> {
   const out = new Map<string, Row>();
   for (const r of rows) {
-    let key: string;
-    try {
-      key = def.identity ? def.identity(r as never) : r.id;
-    } catch {
-      key = r.id;
-    }
-    const base = key;
+    const base = identityOf(def, r) ?? r.id;
+    let key = base;
     for (let n = 2; out.has(key); n++) key = `${base}#${n}`;
     out.set(key, r);
   }
