@@ -3,7 +3,8 @@
 // opensnoop on screen (its counts, then `v`, its recent events) while 10,000 opens a second happen.
 // Each rate: bench/eventloop.c paced for SECONDS under an engine with the panel attached (1 s interval); its events
 // are counted in the panel's rows by the workload's pid, and the interval's lost events from the panel's stats.
-// Usage (root, after npm run build): node bench/event-rate.mjs [seconds=3] [console seconds=20]
+// Usage (root, after npm run build): node bench/event-rate.mjs [seconds=3] [console seconds=20, 0: none] [ring bytes]
+// (the last: every ring that size, as --ring-size; without it, each panel's own; --serve's is 1048576)
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { HZ, Pane, sleep, ticks } from './lib.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SECONDS = Number(process.argv[2] ?? 3);
 const CONSOLE_S = Number(process.argv[3] ?? 20);
+const RING_BYTES = process.argv[4] ? Number(process.argv[4]) : undefined;
 const bin = path.join(here, '..', 'build', 'bench', 'eventloop');
 if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(path.join(here, 'eventloop.c')).mtimeMs) {
   mkdirSync(path.dirname(bin), { recursive: true });
@@ -30,7 +32,7 @@ writeFileSync(file, 'x');
 /** Runs the generator at `rate` while the engine ticks each second; the workload's events seen, and the lost ones. */
 async function atRate(def, mode, rate) {
   const id = def.id;
-  const engine = new Engine({ panels: [def], intervalMs: 1000, requested: new Set([id]) });
+  const engine = new Engine({ panels: [def], intervalMs: 1000, requested: new Set([id]), ...(RING_BYTES ? { ringBytes: RING_BYTES } : {}) });
   await engine.open();
   const p0 = engine.store.getSnapshot().panels[0];
   if (p0.status !== 'ok') throw new Error(`${id}: ${p0.reason}`);
@@ -65,7 +67,7 @@ async function atRate(def, mode, rate) {
 }
 
 const machine = `${os.cpus().length} CPUs (${os.cpus()[0]?.model}), kernel ${os.release()}, node ${process.version}`;
-console.log(`machine: ${machine}; ${SECONDS} s per rate`);
+console.log(`machine: ${machine}; ${SECONDS} s per rate; rings ${RING_BYTES ? `${RING_BYTES} bytes` : "each panel's own"}`);
 const rates = [];
 for (const rate of [1000, 10000, 50000, 0]) rates.push(await atRate(opensnoopPanel, 'open', rate));
 for (const rate of [100, 0]) rates.push(await atRate(execsnoopPanel, 'exec', rate));
@@ -95,9 +97,9 @@ async function consoleCpu(view) {
     await sleep(500);
   }
 }
-const consoles = [await consoleCpu('counts'), await consoleCpu('events')];
+const consoles = CONSOLE_S > 0 ? [await consoleCpu('counts'), await consoleCpu('events')] : [];
 for (const c of consoles)
   console.log(
     `console on opensnoop (${c.view}) at 10,000 opens/s: sixty ${c.cpuPct.toFixed(2)} % of a CPU${c.shows ? '' : ' (the screen did not show the panel!)'}`,
   );
-console.log(JSON.stringify({ bench: 'event-rate', machine, rates, consoles }));
+console.log(JSON.stringify({ bench: 'event-rate', machine, ringBytes: RING_BYTES ?? null, rates, consoles }));

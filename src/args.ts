@@ -32,6 +32,8 @@ export interface Options {
   tiers: Record<string, string>;
   /** only this cgroup's subtree, in every panel that has cgroups (a path below the hierarchy's root, or under its mount) */
   cgroup: string | null;
+  /** --ring-size: every event panel's BPF ring buffer this many bytes (a power of two); null: each its own, --serve 1 MiB */
+  ringBytes: number | null;
   /** batch text: the sparkline column (--no-trend leaves it out of logs) */
   trend: boolean;
   /** serve /metrics (Prometheus, OpenMetrics) on this address */
@@ -216,6 +218,17 @@ export const OPTIONS: readonly OptionSpec[] = [
     },
   },
   {
+    long: '--ring-size',
+    value: 'SIZE',
+    help: () =>
+      "each event panel's BPF ring buffer (opensnoop, execsnoop, biosnoop, fsslower, tcplife, tcpretrans): a power of two, e.g. 512K, 4M. A burst that fills it is counted as ring full drops. Default: each panel's own (1 to 8M); with --serve, 1M",
+    set: (o, v) => {
+      const n = parseSize(v);
+      if ((n & (n - 1)) !== 0 || n > 1024 ** 3) throw new UserError(`invalid --ring-size '${quoteInput(v)}': give a power of two from 64K to 1G, e.g. 1M`);
+      o.ringBytes = n;
+    },
+  },
+  {
     short: '-t',
     long: '--tier',
     value: 'PANEL=TIER',
@@ -387,6 +400,7 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog, now = 
     panels: null,
     tiers: {},
     cgroup: null,
+    ringBytes: null,
     trend: true,
     metricsListen: null,
     serve: false,
@@ -418,7 +432,16 @@ export function parseArgs(argv: readonly string[], catalog: PanelCatalog, now = 
   // --count and --format only make sense for batch output, so they ask for it.
   if (o.count !== null || st.formatGiven) o.batch = true;
   if (o.replay !== null) {
-    const live = o.record !== null ? '--record' : Object.keys(o.tiers).length > 0 ? '--tier' : o.cgroup !== null ? '--cgroup' : null;
+    const live =
+      o.record !== null
+        ? '--record'
+        : Object.keys(o.tiers).length > 0
+          ? '--tier'
+          : o.cgroup !== null
+            ? '--cgroup'
+            : o.ringBytes !== null
+              ? '--ring-size'
+              : null;
     if (live) throw new UserError(`--replay shows what was recorded: ${live} does not go with it`);
   }
   if (o.recordMax !== null && o.record === null) throw new UserError('--record-max bounds a recording: give --record FILE too');

@@ -12,6 +12,7 @@ import { UserError } from './errors.js';
 import { quoteInput } from './format.js';
 import { FormatError } from './persist/frames.js';
 import { OutputError, unusableDir } from './persist/output.js';
+import { DAEMON_RING_BYTES } from './panels/events.js';
 import { PANELS, panelById, withTier } from './panels/registry.js';
 import type { AnyPanelDef } from './panels/types.js';
 import { Lifecycle, say } from './lifecycle.js';
@@ -76,6 +77,8 @@ async function main(life: Lifecycle, argv: string[]): Promise<number> {
     trends: !opts.serve,
     // The always-on sixty leaves its own opens and reads out in the kernel (it leaves its rows out of recordings too).
     omitSelf: opts.serve,
+    // Its event rings at 1 MiB unless --ring-size says: the console's 8 MiB rings are 43 MB of its RSS (docs/daemon.md).
+    ...(opts.ringBytes !== null || opts.serve ? { ringBytes: opts.ringBytes ?? DAEMON_RING_BYTES } : {}),
     ...(cgroup ? { cgroup } : {}),
   });
   life.engine = engine;

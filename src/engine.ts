@@ -142,6 +142,11 @@ export interface EngineOptions {
    */
   omitSelf?: boolean;
   /**
+   * Every event panel's BPF ring buffer this many bytes (a power of two), instead of each one's own (1 to 8 MiB): --ring-size,
+   * and --serve's 1 MiB. Each ring's pages are the kernel's from load and count in sixty's RSS once mapped.
+   */
+  ringBytes?: number;
+  /**
    * Each row's trend (its sparkline's last HISTORY_LENGTH values). On unless nothing draws them: --serve has no screen,
    * its recordings keep no trends (replay rebuilds them) and /metrics has none; there they cost about 4 % of its time.
    */
@@ -263,6 +268,7 @@ export class Engine {
       ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
       // Only where its pid is the one BPF programs see (not in a container's PID namespace).
       ...(opts.omitSelf && inInitialPidNamespace(d.readLink) ? { omitTgid: process.pid } : {}),
+      ...(opts.ringBytes ? { ringBytes: opts.ringBytes } : {}),
     };
     this.running = opts.panels.map((def) => ({
       def,

@@ -24,7 +24,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringMapSize, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { num } from './metric-kit.js';
 import { biosnoop as names } from '../generated/bpf.js';
 
@@ -233,6 +233,7 @@ export const biosnoopPanel: PanelDef<BiosnoopSample, BiosnoopRow> = {
     kind: 'bpf',
     stem: 'biosnoop',
     tiers: TIERS,
+    mapSizes: ringMapSize('biosnoop_events'),
     records: BIOSNOOP_RECORDS,
     cgroupFilter: true,
     createReader: (obj: BpfObject<Maps>, layouts, host) => createBiosnoopReader(obj, layouts, host),

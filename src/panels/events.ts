@@ -4,6 +4,7 @@
  * events are listed by, and the columns every one of them has.
  */
 import { humanCount } from '../format.js';
+import type { HostInfo } from '../sources/types.js';
 import { asNumber, type Column, type DropCounter } from './types.js';
 
 /**
@@ -11,6 +12,19 @@ import { asNumber, type Column, type DropCounter } from './types.js';
  * is about 22,000 execs of a typical command line, or 28,000 opens of a 200-byte path, in one interval.
  */
 export const STAGING_BYTES = 8 * 1024 * 1024;
+
+/**
+ * --serve's event rings (each panel's own is 1 to 8 MiB, bpf/<panel>.h). A ring's pages are the kernel's from load, and
+ * the addon maps them to read them (the data area twice, so that a record can wrap): in the console, 43 MB of sixty's
+ * RSS. 1 MiB holds about 3,000 opens of a 200-byte path; the addon drains a busy ring every 25 ms and an idle one at
+ * least every 100 ms (bench/event-rate.mjs measures where loss begins). What a burst beyond it loses is counted.
+ */
+export const DAEMON_RING_BYTES = 1024 * 1024;
+
+/** An event panel's ring buffer map at the size the host asks for (--ring-size, --serve), else its own (mapSizes). */
+export function ringMapSize<M extends string>(map: M): (host: HostInfo) => Partial<Record<M, number>> {
+  return (host) => (host.ringBytes ? ({ [map]: host.ringBytes } as Partial<Record<M, number>>) : {});
+}
 
 /** Events the ring buffer had no room for (the reader fell behind a burst). */
 export const RING_FULL: DropCounter = { key: 'ring_full_drops', total: 'ring_full_drops_total', reason: 'ring_full', shown: 'ring full drops' };

@@ -35,7 +35,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringMapSize, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { execsnoop as names } from '../generated/bpf.js';
 
@@ -330,6 +330,7 @@ export const execsnoopPanel: PanelDef<ExecsnoopSample, ExecsnoopRow> = {
     kind: 'bpf',
     stem: 'execsnoop',
     tiers: TIERS,
+    mapSizes: ringMapSize('execsnoop_events'),
     records: EXECSNOOP_RECORDS,
     cgroupFilter: true,
     createReader: (obj: BpfObject<Maps>, layouts, host) => createExecsnoopReader(obj, layouts, host),

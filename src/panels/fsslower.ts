@@ -27,7 +27,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringMapSize, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { num } from './metric-kit.js';
 import { fsslower as names } from '../generated/bpf.js';
 
@@ -274,6 +274,7 @@ export const fsslowerPanel: PanelDef<FsslowerSample, FsslowerRow> = {
     kind: 'bpf',
     stem: 'fsslower',
     tiers: TIERS,
+    mapSizes: ringMapSize('fsslower_events'),
     records: FSSLOWER_RECORDS,
     cgroupFilter: true,
     createReader: (obj: BpfObject<Maps>, layouts, host) => createFsslowerReader(obj, layouts as FsslowerLayouts, host),

@@ -25,7 +25,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringMapSize, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { opensnoop as names } from '../generated/bpf.js';
 
@@ -284,6 +284,7 @@ export const opensnoopPanel: PanelDef<OpensnoopSample, OpensnoopRow> = {
     kind: 'bpf',
     stem: 'opensnoop',
     tiers: TIERS,
+    mapSizes: ringMapSize('opensnoop_events'),
     records: OPENSNOOP_RECORDS,
     cgroupFilter: true,
     omitsSelf: true,

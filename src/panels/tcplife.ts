@@ -25,7 +25,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringMapSize, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { busyByName, num, sumByProcess } from './metric-kit.js';
 import { tcplife as names } from '../generated/bpf.js';
 
@@ -265,6 +265,7 @@ export const tcplifePanel: PanelDef<TcplifeSample, TcplifeRow> = {
     kind: 'bpf',
     stem: 'tcplife',
     tiers: TIERS,
+    mapSizes: ringMapSize('tcplife_events'),
     records: TCPLIFE_RECORDS,
     createReader: (obj: BpfObject<Maps>, layouts, host) => createTcplifeReader(obj, layouts, host),
   },

@@ -27,7 +27,7 @@ import {
   type Summary,
   type Tier,
 } from './types.js';
-import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringStats, STAGING_BYTES, timeColumn } from './events.js';
+import { clock, countColumn, keepRecent, lostEvents, lostText, RATE_DROPPED, RING_FULL, ringMapSize, ringStats, STAGING_BYTES, timeColumn } from './events.js';
 import { num } from './metric-kit.js';
 import { tcpretrans as names } from '../generated/bpf.js';
 
@@ -391,6 +391,7 @@ export const tcpretransPanel: PanelDef<TcpretransSample, TcpretransRow> = {
     kind: 'bpf',
     stem: 'tcpretrans',
     tiers: TIERS,
+    mapSizes: ringMapSize('tcpretrans_events'),
     records: TCPRETRANS_RECORDS,
     createReader: (obj: BpfObject<Maps>, layouts, host) => createTcpretransReader(obj, layouts as TcpretransLayouts, host),
   },

@@ -107,6 +107,8 @@ export interface HostInfo {
   cgroupFilter?: CgroupFilter;
   /** A process that BPF sources which can (BpfSource.omitsSelf) leave out in the kernel: --serve's own. */
   omitTgid?: number;
+  /** Every event panel's ring buffer map this many bytes instead of its own (--ring-size; --serve's smaller default). */
+  ringBytes?: number;
 }
 
 /** One panel as another panel reads it: its state and this interval's figures. */

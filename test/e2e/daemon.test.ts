@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { ROOT } from '../../src/paths.js';
 import { RecordingReader } from '../../src/persist/recording.js';
 import { CATALOG } from '../../src/panels/registry.js';
-import { needsBpf, scaled, sleep, spawnCli, lines, freePort } from '../helpers/kernel.js';
+import { needsBpf, scaled, sleep, spawnCli, lines, freePort, ringsHeldBy, sixtyBelow } from '../helpers/kernel.js';
+import { DAEMON_RING_BYTES } from '../../src/panels/events.js';
 
 const UNIT = join(ROOT, 'scripts', 'sixty.service');
 /** What the issue allows the daemon beyond an unprivileged user's rights, and CAP_SYSLOG for the dmesg step. */
@@ -143,6 +144,16 @@ test('the daemon under the unit file: serves every panel, records into its state
     assert.match(text, /^sixty_frames_total [3-9]/m, `three frames served; sixty said: ${stderr}`);
     const refused = [...text.matchAll(/^sixty_panel_info\{panel="([^"]+)",status="(off|error)"/gm)].map((m) => `${m[1]} ${m[2]}`);
     assert.deepEqual(refused, [], 'no panel is refused under the unit');
+    // Its event rings are the daemon's 1 MiB, not the console's 1 to 8 MiB (fdinfo of the maps it holds).
+    const daemon = sixtyBelow(child.pid!);
+    assert.ok(daemon, 'the daemon runs under the unit');
+    const rings = [...ringsHeldBy(daemon).values()];
+    assert.ok(rings.length >= 1, "it holds its event panels' rings");
+    assert.deepEqual(
+      rings,
+      rings.map(() => DAEMON_RING_BYTES),
+      `every ring 1 MiB: ${rings.join(', ')}`,
+    );
     assert.match(stderr, /^sixty: recording to /m);
     // The checklist's dmesg step reads the kernel log with CAP_SYSLOG.
     if (here.includes('CAP_SYSLOG')) assert.doesNotMatch(text, /needs root or CAP_SYSLOG/);

@@ -94,6 +94,36 @@ export function bpfHeldBy(pid: number): BpfIds {
   return out;
 }
 
+/** BPF_MAP_TYPE_RINGBUF, as fdinfo's map_type gives it */
+const MAP_TYPE_RINGBUF = 27;
+
+/**
+ * The ring buffer maps process `pid` holds now, by map id: each one's size in bytes (its max_entries), from its
+ * descriptors' fdinfo (an event panel's ring, whatever other process has rings of its own).
+ */
+export function ringsHeldBy(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return out; // it ended
+  }
+  for (const fd of fds) {
+    let info: string;
+    try {
+      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // closed meanwhile
+    }
+    const type = /^map_type:\s*(\d+)$/m.exec(info);
+    const id = /^map_id:\s*(\d+)$/m.exec(info);
+    const size = /^max_entries:\s*(\d+)$/m.exec(info);
+    if (type && Number(type[1]) === MAP_TYPE_RINGBUF && id && size) out.set(Number(id[1]), Number(size[1]));
+  }
+  return out;
+}
+
 /** The programs process `pid` holds (this test process by default) whose name starts with `${stem}_`: one panel's. */
 export function heldOf(stem: string, pid = process.pid): Set<number> {
   const names = programNames();

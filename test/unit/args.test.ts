@@ -26,6 +26,7 @@ test('defaults: interactive, 1 s, all panels', () => {
     panels: null,
     tiers: {},
     cgroup: null,
+    ringBytes: null,
     trend: true,
     metricsListen: null,
     serve: false,
@@ -177,6 +178,28 @@ test('--retain, --retain-size and --at: durations, sizes and moments; each with 
   for (const [argv, re] of bad)
     assert.throws(
       () => parseArgs(argv, PANELS, now),
+      (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
+      argv.join(' '),
+    );
+});
+
+test('--ring-size: a power of two from 64K to 1G, for the live host only (one line each)', () => {
+  assert.equal(parseArgs([], PANELS).ringBytes, null, 'each panel its own (the engine: --serve 1 MiB)');
+  assert.equal(parseArgs(['--ring-size', '512K'], PANELS).ringBytes, 512 * 1024);
+  assert.equal(parseArgs(['--serve', '--ring-size=4M'], PANELS).ringBytes, 4 * 1024 ** 2);
+  assert.equal(parseArgs(['--ring-size', '65536'], PANELS).ringBytes, 65536);
+  assert.equal(parseArgs(['--ring-size', '1G'], PANELS).ringBytes, 1024 ** 3);
+  const bad: [string[], RegExp][] = [
+    [['--ring-size', '3M'], /invalid --ring-size '3M': give a power of two from 64K to 1G/],
+    [['--ring-size', '1.5M'], /invalid --ring-size '1.5M'/],
+    [['--ring-size', '2G'], /invalid --ring-size '2G'/],
+    [['--ring-size', '4K'], /at least 64K/],
+    [['--ring-size', 'big'], /invalid size 'big'/],
+    [['--replay', 'a', '--ring-size', '1M'], /--ring-size does not go with it/],
+  ];
+  for (const [argv, re] of bad)
+    assert.throws(
+      () => parseArgs(argv, PANELS),
       (e: unknown) => e instanceof UserError && re.test(e.message) && !e.message.includes('\n'),
       argv.join(' '),
     );
