@@ -73,23 +73,30 @@ export function programNames(): Map<number, string> {
  */
 export function bpfHeldBy(pid: number): BpfIds {
   const out: BpfIds = { progs: new Set(), links: new Set() };
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fdinfo`);
-  } catch {
-    return out; // it ended
-  }
-  for (const fd of fds) {
-    let info: string;
-    try {
-      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // closed meanwhile
-    }
+  for (const info of fdinfos(pid)) {
     const prog = /^prog_id:\s*(\d+)$/m.exec(info);
     const link = /^link_id:\s*(\d+)$/m.exec(info);
     if (prog) out.progs.add(Number(prog[1]));
     if (link) out.links.add(Number(link[1]));
+  }
+  return out;
+}
+
+/** The fdinfo text of each descriptor process `pid` has open now (none once it ended; one closed meanwhile is left out). */
+function fdinfos(pid: number): string[] {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fdinfo`);
+  } catch {
+    return []; // it ended
+  }
+  const out: string[] = [];
+  for (const fd of fds) {
+    try {
+      out.push(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
+    } catch {
+      /* closed meanwhile */
+    }
   }
   return out;
 }
@@ -103,19 +110,7 @@ const MAP_TYPE_RINGBUF = 27;
  */
 export function ringsHeldBy(pid: number): Map<number, number> {
   const out = new Map<number, number>();
-  let fds: string[];
-  try {
-    fds = readdirSync(`/proc/${pid}/fdinfo`);
-  } catch {
-    return out; // it ended
-  }
-  for (const fd of fds) {
-    let info: string;
-    try {
-      info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
-    } catch {
-      continue; // closed meanwhile
-    }
+  for (const info of fdinfos(pid)) {
     const type = /^map_type:\s*(\d+)$/m.exec(info);
     const id = /^map_id:\s*(\d+)$/m.exec(info);
     const size = /^max_entries:\s*(\d+)$/m.exec(info);
