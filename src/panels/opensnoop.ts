@@ -240,6 +240,15 @@ export const OPEN_EVENTS: EventsSpec<OpenEvent> = {
   noun: 'open',
   order: (e) => e.seq,
   help: `the last ${RECENT_OPENS} opens, newest first, each with its flags and result`,
+  // A recording keeps seq, flags and ret; the id, the flags' text and the error's name are made from them as the reader made them.
+  stored: {
+    omit: ['id', 'flags_text', 'error'],
+    restore: (e) => {
+      if (typeof e.seq === 'number') e.id = `o${e.seq}`;
+      if (typeof e.flags === 'number') e.flags_text = openFlagsText(e.flags);
+      if (typeof e.ret === 'number') e.error = e.ret < 0 ? errnoName(-e.ret) : '';
+    },
+  },
   defaultSort: { key: 'seq', descending: true },
   columns: [
     timeColumn<OpenEvent>('when the open returned (local time, ms)'),

@@ -119,6 +119,12 @@ export interface EventsSpec<E extends Row = Row> {
   tone?: (row: E) => 'bad' | 'look' | null;
   /** what the view keeps, for the help */
   help: string;
+  /**
+   * Fields a recording leaves out of each event because they follow from the others (an open's flags as text, from
+   * its flags), and how replay makes them again. `restore` gets a stored event, data from a file: it sets a field only
+   * from values of the type it expects, and a field it cannot make stays missing (the event is then refused).
+   */
+  stored?: { omit: readonly (keyof E & string)[]; restore: (event: Record<string, unknown>) => void };
 }
 
 /**

@@ -8,7 +8,7 @@
  *              segment i: panel i as stored (persist/frames.ts). Except at a block start (flags bit 0, every BLOCK
  *              frames), which stands alone, each segment is stored as a patch against the same segment of the frame
  *              before (the head; the panel of that id): what changed (persist/patch.ts; from container 2). It is
- *              deflated with a dictionary: in container 3, the last 32 KB of that segment's JSON as stored in the
+ *              deflated with a dictionary: from container 3, the last 32 KB of that segment's JSON as stored in the
  *              frames since the block's start (as long as each had it); in containers 1 and 2, its JSON in the frame
  *              before alone.
  *
@@ -35,11 +35,13 @@ import { writeFailure } from './output.js';
 export const RECORDING_FORMAT = 'sixty-recording';
 const MAGIC = Buffer.from('SIXTYREC');
 /**
- * 3: segments after a block's first are patches, deflated with the segment's last 32 KB as a dictionary. Still read,
- * and extended as they were written: 2 (the dictionary is the frame before's alone) and 1 (every segment whole, too).
+ * 4: an event panel's events may be stored by column (persist/frames.ts, COLUMNS_FROM), which an older sixty would not
+ * read. Otherwise as 3: segments after a block's first are patches, deflated with the segment's last 32 KB as a
+ * dictionary. Still read, and extended as they were written: 3, 2 (the dictionary is the frame before's alone) and 1
+ * (every segment whole, too).
  */
-const CONTAINER = 3;
-const CONTAINERS = [1, 2, 3];
+const CONTAINER = 4;
+const CONTAINERS = [1, 2, 3, 4];
 const HEADER = 20;
 const KIND_FRAME = 0x46;
 const FLAG_BLOCK = 1;
@@ -49,7 +51,7 @@ export const BLOCK = 60;
 const WINDOW = 32 * 1024;
 
 /**
- * One segment's dictionary as the writer keeps it (container 3): the last WINDOW bytes of its JSON as stored, appended
+ * One segment's dictionary as the writer keeps it (container 3 and later): the last WINDOW bytes of its JSON as stored, appended
  * to frame by frame in a buffer of twice that, so that a frame moves at most WINDOW bytes and allocates nothing.
  */
 class DictWindow {
@@ -219,7 +221,7 @@ export class RecordingWriter implements Recorder {
   private prev: Map<string, Buffer> | null = null;
   /** the previous frame's segments as values (what the next frame's patches are made against) */
   private prevValues: Map<string, Record<string, unknown>> | null = null;
-  /** container 3: each segment's dictionary for the next frame (a segment the last frame did not have has none) */
+  /** container 3 and later: each segment's dictionary for the next frame (a segment the last frame did not have has none) */
   private windows = new Map<string, DictWindow>();
   /** the file's container version: 1 (an older sixty's file, extended) stores every segment whole */
   private container = CONTAINER;
@@ -332,7 +334,7 @@ export class RecordingWriter implements Recorder {
       this.prevValues = null;
       return;
     }
-    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter, this.omitPid) as {
+    const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter, this.omitPid, this.container >= 4) as {
       panels: ({ id: string } & Record<string, unknown>)[];
     } & Record<string, unknown>;
     const { panels, ...head } = stored;
@@ -704,12 +706,12 @@ const isPatchJson = (raw: Buffer): boolean =>
  * as it is read (to the value the frame before had); a whole segment is parsed only when asked for. Seeking decodes
  * every frame from its block's start, and only the frame shown needs all its values: the frames between parse only
  * what the next one's patches lean on (an event panel, whose rows are new each second, is stored whole and not
- * parsed). A frame keeps nothing of the one before but, in container 3, the buffers of its dictionaries (at most 32 KB
+ * parsed). A frame keeps nothing of the one before but, from container 3, the buffers of its dictionaries (at most 32 KB
  * and one segment's JSON each, shared from frame to frame), so the cache's bound is the memory's.
  */
 class Decoded {
   readonly raw = new Map<string, Buffer>();
-  /** container 3: each segment's dictionary for the frame after (nextWindow) */
+  /** container 3 and later: each segment's dictionary for the frame after (nextWindow) */
   readonly windows = new Map<string, Buffer[]>();
   /** the JSON size each value stands for, at most (a patch: its own and its base's, until measured) */
   readonly sizes = new Map<string, number>();

@@ -10,16 +10,20 @@ import { argvText, deriveExecsnoop, exitText, type ExecEvent } from '../../src/m
 import { decodeExecsnoop, EXECSNOOP_RECORDS } from '../../src/records/execsnoop.js';
 import { encode, naturalLayout } from '../../src/records/layout.js';
 import { errnoName, ringData, ringRecords } from '../../src/records/ring.js';
-import { checkFrame, storedFrame } from '../../src/persist/frames.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { checkFrame, COLUMNS_FROM, FormatError, storedFrame } from '../../src/persist/frames.js';
+import { RecordingReader, RecordingWriter } from '../../src/persist/recording.js';
 import { TrendRebuilder, type ReplaySource } from '../../src/replay.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { fakeAddon, fakeKernel, setMap } from '../helpers/fake-addon.js';
-import { CATALOG } from '../helpers/fixtures.js';
+import { CATALOG, inScratch, RECORDING_META } from '../helpers/fixtures.js';
 import { BIOSNOOP_RECORDS, biosnoopDecoder } from '../../src/records/biosnoop.js';
 import { TCPLIFE_RECORDS, tcplifeDecoder } from '../../src/records/tcplife.js';
 import { deriveTcplife, type SessionEvent } from '../../src/models/tcplife.js';
 import { createOpensnoopReader, opensnoopPanel } from '../../src/panels/opensnoop.js';
-import { deriveOpensnoop, OPENSNOOP_MAX_ROWS } from '../../src/models/opensnoop.js';
+import { deriveOpensnoop, OPENSNOOP_MAX_ROWS, type OpenEvent } from '../../src/models/opensnoop.js';
 import { openFlagsText, OPENSNOOP_RECORDS } from '../../src/records/opensnoop.js';
 import { execsnoopSamples } from '../panels/execsnoop.js';
 
@@ -207,12 +211,20 @@ function frameOf(events: readonly ExecEvent[], t: number): Frame {
   return { time: new Date(Date.UTC(2026, 11, 6, 14, 0, t)).toISOString(), elapsedNs: 1e9, panels: [panel] };
 }
 
+type StoredPanel = { events?: unknown[]; eventColumns?: { cols: (unknown[] | { d: unknown[] })[] } };
+/** Events in a stored panel: as a list, or by column (each column as long as the events). */
+const storedEventCount = (p: StoredPanel): number => {
+  const c = p.eventColumns?.cols[0];
+  return p.events?.length ?? (Array.isArray(c) ? c.length : (c?.d.length ?? 0));
+};
+
 test('recordings: each event stored once, in the first frame that has it; replay builds the scrollback again', () => {
   const samples = execsnoopSamples();
   const frames = samples.map((s, i) => frameOf(s.recent, i));
   const after = new Map<string, number>();
   const stored = frames.map((f) => JSON.parse(JSON.stringify(storedFrame(f, CATALOG, 100, after))) as unknown);
-  const counts = stored.map((f) => ((f as { panels: { events: unknown[] }[] }).panels[0]!.events ?? []).length);
+  // Ten or more a frame: by column (storedEventCount).
+  const counts = stored.map((f) => storedEventCount((f as { panels: StoredPanel[] }).panels[0]!));
   assert.deepEqual(
     counts,
     samples.map((s) => s.execs.length),
@@ -234,7 +246,9 @@ test('recordings: each event stored once, in the first frame that has it; replay
 });
 
 test('a stored event that does not fit the panel is refused with one line', () => {
-  const f = JSON.parse(JSON.stringify(storedFrame(frameOf(execsnoopSamples()[0]!.recent, 0), CATALOG))) as { panels: { events: unknown[] }[] };
+  const f = JSON.parse(JSON.stringify(storedFrame(frameOf(execsnoopSamples()[0]!.recent, 0), CATALOG, 100, new Map(), undefined, false))) as {
+    panels: { events: unknown[] }[];
+  };
   f.panels[0]!.events[0] = { id: 'e1', seq: 'x' };
   assert.throws(
     () => checkFrame(f, CATALOG, false),
@@ -398,4 +412,138 @@ test('opensnoop under a fork storm: the busiest rows listed, the rest summed per
   const rest = rows.find((r) => r.id === 'rest::cat')!;
   assert.match(rest.path, /^\(\d+ more files of less-busy processes\)$/);
   assert.equal(rest.pid, 0);
+});
+
+/** Opens as opensnoop's reader makes them: `n` from `from` on, from four processes and five paths, every seventh failing. */
+function opens(n: number, from = 1): OpenEvent[] {
+  const paths = ['/proc/stat', '/proc/meminfo', '/sys/fs/cgroup/system.slice/cpu.stat', '/etc/passwd', '/proc/1234/status'];
+  return Array.from({ length: n }, (_, i) => {
+    const seq = from + i;
+    const ret = i % 7 === 3 ? -2 : 3 + (i % 5);
+    const flags = i % 3 === 0 ? 0o2000000 : 0o101;
+    return {
+      id: `o${seq}`,
+      seq,
+      time_ms: 1_796_667_000_000 + Math.floor(seq / 4),
+      pid: 100 + (i % 4),
+      tid: 100 + (i % 4),
+      uid: 0,
+      comm: i % 4 === 0 ? 'node_exporter' : 'bash',
+      call: 'openat',
+      path: paths[(i * 3) % paths.length]!,
+      relative: false,
+      cut: false,
+      flags,
+      flags_text: openFlagsText(flags),
+      mode: i % 3 === 0 ? 0 : 0o644,
+      ret,
+      error: ret < 0 ? errnoName(-ret) : '',
+      call_ns: 1000 + ((i * 7919) % 5000),
+      cgroup: '/system.slice/x.service',
+      workload: 'x.service',
+    };
+  });
+}
+
+function openFrame(events: readonly OpenEvent[], t: number): Frame {
+  const f = frameOf([], t);
+  return { ...f, panels: [{ ...f.panels[0]!, id: opensnoopPanel.id, events: [...events].reverse() }] };
+}
+
+type Columns = { keys: string[]; cols: (unknown[] | { d: number[] })[] };
+const storedOpens = (f: Frame, columns = true): { events?: unknown[]; eventColumns?: Columns } =>
+  (JSON.parse(JSON.stringify(storedFrame(f, CATALOG, 100, new Map(), undefined, columns))) as { panels: { events?: unknown[]; eventColumns?: Columns }[] })
+    .panels[0]!;
+
+test('recordings: a second of opens stored by column, without the fields made from others, read back as they were, in fewer bytes', () => {
+  const f = openFrame(opens(500), 0);
+  const byColumn = storedOpens(f);
+  const asList = storedOpens(f, false);
+  assert.equal(byColumn.events, undefined);
+  assert.equal(asList.events?.length, 500);
+  const { keys, cols } = byColumn.eventColumns!;
+  for (const made of ['id', 'flags_text', 'error']) assert.ok(!keys.includes(made), `${made} is not stored`);
+  assert.equal(keys.length, Object.keys(opens(1)[0]!).length - 3);
+  // A sequence and a time in ms are stored as their differences (newest first, as the panel keeps them); text as it is.
+  const col = (k: string): unknown => cols[keys.indexOf(k)];
+  assert.deepEqual((col('seq') as { d: number[] }).d.slice(0, 3), [500, -1, -1]);
+  assert.deepEqual((col('time_ms') as { d: number[] }).d.slice(0, 5), [1_796_667_000_125, -1, 0, 0, 0]);
+  assert.ok(Array.isArray(col('path')), 'paths as they are');
+  const back = (v: unknown): readonly unknown[] =>
+    checkFrame({ time: f.time, elapsedNs: 1e9, panels: [{ ...(v as object) }] }, CATALOG, false).panels[0]!.events!;
+  assert.deepEqual(back(byColumn), back(asList));
+  assert.deepEqual(back(byColumn), f.panels[0]!.events);
+  const a = deflateRawSync(JSON.stringify(byColumn)).length;
+  const b = deflateRawSync(JSON.stringify(asList)).length;
+  assert.ok(a * 3 < b * 2, `by column ${a} bytes deflated, as a list ${b}`);
+});
+
+test('recordings: a few events, or events whose fields differ, stay a list', () => {
+  assert.equal(storedOpens(openFrame(opens(COLUMNS_FROM - 1), 0)).events?.length, COLUMNS_FROM - 1, 'a few');
+  assert.equal(storedOpens(openFrame(opens(COLUMNS_FROM), 0)).events, undefined, 'enough');
+  const mixed = opens(20).map((e, i) => (i === 5 ? { ...e, extra: 1 } : e));
+  assert.equal(storedOpens(openFrame(mixed, 0)).events?.length, 20, 'one with a field more');
+  const missing = opens(20).map((e, i) => (i === 5 ? { ...e, extra: 1, cut: undefined } : e)) as OpenEvent[];
+  assert.equal(storedOpens(openFrame(missing, 0)).events?.length, 20, 'as many fields, one of them another');
+});
+
+test('recordings: events by column that a file made up are refused with one line', () => {
+  const f = openFrame(opens(50), 0);
+  const good = storedOpens(f);
+  const cases: [string, (c: Columns) => unknown][] = [
+    ['a column short', (c) => ({ ...c, cols: c.cols.map((x, j) => (j === c.keys.indexOf('path') && Array.isArray(x) ? x.slice(1) : x)) })],
+    ['a field twice', (c) => ({ keys: [...c.keys.slice(0, -1), c.keys[0]], cols: c.cols })],
+    ['columns without fields', (c) => ({ keys: c.keys.slice(1), cols: c.cols })],
+    ['a difference not whole', (c) => ({ ...c, cols: [{ d: [1, 0.5] }, ...c.cols.slice(1)] })],
+    ['past whole numbers', (c) => ({ ...c, cols: [{ d: [Number.MAX_SAFE_INTEGER, 1] }, ...c.cols.slice(1)] })],
+    ['a column not a list', (c) => ({ ...c, cols: [{ d: 3 }, ...c.cols.slice(1)] })],
+    ['too many events', (c) => ({ ...c, cols: c.cols.map(() => Array.from({ length: 200 }, () => 0)) })],
+    ['the seq not a number (no id to make)', (c) => ({ ...c, cols: c.cols.map((x, j) => (j === 0 ? Array.from({ length: 50 }, () => 'x') : x)) })],
+    ['not an object', () => [1, 2]],
+  ];
+  for (const [what, change] of cases)
+    assert.throws(
+      () => checkFrame({ time: f.time, elapsedNs: 1e9, panels: [{ ...good, eventColumns: change(good.eventColumns!) }] }, CATALOG, false, 100),
+      (e: unknown) => e instanceof FormatError && !e.message.includes('\n'),
+      what,
+    );
+  assert.throws(() => checkFrame({ time: f.time, elapsedNs: 1e9, panels: [{ ...good, events: [] }] }, CATALOG, false), /both as a list and by column/);
+});
+
+test('a recording of container 3 (events as lists) is extended as it was written: an older sixty can still read what is added', async () => {
+  await inScratch('c3', async (dir) => {
+    const path = join(dir, 'a.rec');
+    const frames = [0, 1, 2, 3].map((t) => openFrame(opens(40, 1 + 40 * t), t));
+    const write = async (fs: readonly Frame[]): Promise<void> => {
+      const w = new RecordingWriter(path, RECORDING_META, { catalog: CATALOG });
+      for (const x of fs) {
+        w.add(x);
+        await w.drain();
+      }
+      await w.close();
+    };
+    await write(frames.slice(0, 2));
+    const bytes = readFileSync(path);
+    assert.equal(bytes[8], 4);
+    bytes[8] = 3;
+    writeFileSync(path, bytes);
+    await write(frames.slice(2));
+    const after = readFileSync(path);
+    assert.equal(after[8], 3, 'still container 3');
+    // The first frame added starts a block: its segments stand alone (no dictionary), so they can be read here.
+    const at = bytes.length;
+    const payload = after.subarray(at + 20, at + 20 + after.readUInt32LE(at + 4));
+    const head = 2 + 4 + payload.readUInt32LE(2);
+    const panel = JSON.parse(inflateRawSync(payload.subarray(head + 4, head + 4 + payload.readUInt32LE(head))).toString()) as Record<string, unknown>;
+    assert.equal(panel.id, 'opensnoop');
+    assert.equal((panel.events as unknown[]).length, 40);
+    assert.equal(panel.eventColumns, undefined);
+    const r = new RecordingReader(path, CATALOG);
+    assert.deepEqual(
+      Array.from({ length: r.frames }, (_, i) => r.frame(i).panels[0]!.events!.length),
+      [40, 40, 40, 40],
+    );
+    assert.equal(r.frame(3).panels[0]!.events![0]!.id, 'o160');
+    r.close();
+  });
 });
