@@ -6,6 +6,7 @@
  */
 import type { Row } from '../rows.js';
 import { histQuantile } from './biotop.js';
+import { addCounts, sumOf, lastCounted } from './delta.js';
 
 /** One (disk, op) of biotop's interval, merged over its processes. */
 export interface LatencyGroup {
@@ -80,17 +81,14 @@ function row(id: string, disk: string, op: string, groups: readonly LatencyGroup
   let lat = 0;
   let aw = 0;
   for (const g of groups) {
-    g.hist.forEach((c, i) => (hist[i]! += c));
+    addCounts(hist, g.hist);
     io += g.io;
     bytes += g.bytes;
     lat += g.latSumNs;
     aw += g.awaitSumNs;
   }
-  const timed = hist.reduce((a, b) => a + b, 0);
-  let top = -1;
-  hist.forEach((c, i) => {
-    if (c > 0) top = i;
-  });
+  const timed = sumOf(hist);
+  const top = lastCounted(hist);
   const modes = histModes(hist);
   return {
     id,
@@ -126,8 +124,8 @@ export function groupBiotopRows(rows: readonly Row[]): LatencyGroup[] {
     let g = out.get(k);
     if (!g) out.set(k, (g = { disk, op, io: 0, bytes: 0, hist: [], latSumNs: 0, awaitSumNs: 0 }));
     const io = typeof r.io === 'number' ? r.io : 0;
-    const timed = hist.reduce((a, b) => a + b, 0);
-    hist.forEach((c, i) => (g.hist[i] = (g.hist[i] ?? 0) + c));
+    const timed = sumOf(hist);
+    addCounts(g.hist, hist);
     g.io += io;
     g.bytes += typeof r.bytes === 'number' ? r.bytes : 0;
     g.latSumNs += typeof r.avg_lat_ns === 'number' ? r.avg_lat_ns * timed : 0;

@@ -46,3 +46,28 @@ export function quantileSlot(hist: ArrayLike<number>, q: number): number | null 
   }
   return hist.length - 1;
 }
+
+/*
+ * The histogram helpers below are loops in functions of their own, not `forEach` or `reduce` with an arrow written where
+ * they are used: an arrow is a new function each call, and V8 keeps the optimized code of such a function only as long
+ * as one of them lives. A major GC (every 15 s or so in the daemon) drops it, and the next call compiles it again
+ * (docs/performance.md, "compiled again after every major GC").
+ */
+
+/** Adds `from` into `into`, slot by slot (a slot `into` does not have yet counts from 0). */
+export function addCounts(into: number[], from: readonly number[]): void {
+  for (let i = 0; i < from.length; i++) into[i] = (into[i] ?? 0) + from[i]!;
+}
+
+/** The sum of a list of numbers. */
+export function sumOf(xs: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return s;
+}
+
+/** The last slot with a count, or -1. */
+export function lastCounted(hist: readonly number[]): number {
+  for (let i = hist.length - 1; i >= 0; i--) if (hist[i]! > 0) return i;
+  return -1;
+}

@@ -8,6 +8,7 @@ import type { Row } from '../rows.js';
 import type { FsName, FsOp, FsHist } from '../records/fsslower.js';
 import { histQuantile } from './biotop.js';
 import { histModes, slotTop } from './biolatency.js';
+import { addCounts, sumOf, lastCounted } from './delta.js';
 
 /** One operation slower than the threshold, as the recent-events view lists it. */
 export interface SlowOp extends Row {
@@ -81,14 +82,11 @@ function row(id: string, fs: string, op: string, parts: readonly { counts: reado
   const hist = new Array<number>(Math.max(0, ...parts.map((p) => p.counts.length))).fill(0);
   let sum = 0;
   for (const p of parts) {
-    p.counts.forEach((c, i) => (hist[i]! += c));
+    addCounts(hist, p.counts);
     sum += p.sum;
   }
-  const ops = hist.reduce((a, b) => a + b, 0);
-  let top = -1;
-  hist.forEach((c, i) => {
-    if (c > 0) top = i;
-  });
+  const ops = sumOf(hist);
+  const top = lastCounted(hist);
   const modes = histModes(hist);
   return {
     id,

@@ -5,6 +5,7 @@
  */
 import type { RunqlatRecord } from '../records/runqlat.js';
 import { histPercentileNs, slotUpperNs } from './procs.js';
+import { addCounts, lastCounted } from './delta.js';
 
 export interface RunqlatSample {
   cpus: readonly RunqlatRecord[];
@@ -39,10 +40,7 @@ export interface RunqlatRow {
 export const HEAT_INTERVALS = 40;
 
 function row(id: string, cpu: number | 'all', count: number, sumNs: number, hist: number[]): RunqlatRow {
-  let top = -1;
-  hist.forEach((c, i) => {
-    if (c > 0) top = i;
-  });
+  const top = lastCounted(hist);
   return {
     id,
     cpu,
@@ -69,7 +67,7 @@ export function deriveRunqlat(sample: RunqlatSample, previous: RunqlatSample | u
     if (!p || c.count < p.count) continue;
     const hist = c.hist.map((v, i) => Math.max(0, v - (p.hist[i] ?? 0)));
     const r = row(`cpu${c.cpu}`, c.cpu, c.count - p.count, Math.max(0, c.sumNs - p.sumNs), hist);
-    hist.forEach((v, i) => (all[i]! += v));
+    addCounts(all, hist);
     count += r.count;
     sum += r.sum_ns;
     // CPUs that are offline and never ran a wait are not listed.

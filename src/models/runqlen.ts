@@ -9,6 +9,7 @@
  * counting as an empty queue with nothing runnable.
  */
 import { RUNQLEN_SLOTS, type RunqlenRecord } from '../records/runqlen.js';
+import { addCounts } from './delta.js';
 
 export interface RunqlenSample {
   /** every possible CPU, in CPU order */
@@ -61,7 +62,7 @@ export function deriveRunqlen(sample: RunqlenSample, previous: RunqlenSample | u
     const over = Math.max(n, expected);
     if (over === 0) continue;
     const hist = Array.from(cur.hist, (v, i) => v - p.hist[i]!);
-    hist.forEach((v, i) => (all[i]! += v));
+    addCounts(all, hist);
     const row: RunqlenRow = {
       id: `cpu${cur.cpu}`,
       cpu: cur.cpu,

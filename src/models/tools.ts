@@ -11,6 +11,7 @@ import { histModes } from './biolatency.js';
 
 export { histModes };
 import { humanCount, humanNs } from '../format.js';
+import { addCounts } from './delta.js';
 
 export type ToolVerdict = 'ok' | 'look' | 'bad' | '-';
 
@@ -148,7 +149,7 @@ export function deriveTools(sample: ToolsSample, _previous: ToolsSample | undefi
         if (!Array.isArray(hist) || field(r, 'disk') === 'all') continue;
         const disk = String(field(r, 'disk'));
         const sum = disks.get(disk) ?? [];
-        (hist as number[]).forEach((c, i) => (sum[i] = (sum[i] ?? 0) + c));
+        addCounts(sum, hist as number[]);
         disks.set(disk, sum);
       }
       if (disks.size === 0) return { reading: 'no I/O completed in the interval', verdict: 'ok', why: '', value: null };

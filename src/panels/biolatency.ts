@@ -9,6 +9,7 @@ import { deriveBiolatency, groupBiotopRows, slotTop, type BiolatencyRow, type Bi
 import { histBars, humanBytes, humanCount, humanNs } from '../format.js';
 import { asNumber, type Column, type PanelDef, type PanelStats, type Summary } from './types.js';
 import { latencyColumn } from './columns.js';
+import { addCounts } from '../models/delta.js';
 
 /** How many intervals the heat map shows. */
 export const BIOLAT_HEAT = 40;
@@ -32,7 +33,7 @@ export function createBiolatencyReader(host: { panels?: () => readonly { id: str
       return { off: `${biotopPanel.id}, whose hooks it reads, is ${bio.status}${bio.reason ? `: ${bio.reason}` : ''}`, groups: [], recent };
     const groups = groupBiotopRows(bio.rows as never);
     const all: number[] = [];
-    for (const g of groups) g.hist.forEach((c, i) => (all[i] = (all[i] ?? 0) + c));
+    for (const g of groups) addCounts(all, g.hist);
     recent = [...recent, Array.from(all, (c) => c ?? 0)].slice(-BIOLAT_HEAT);
     return { off: null, groups, recent };
   };

@@ -139,7 +139,10 @@ export function createFsslowerReader(obj: BpfObject<Maps>, layouts: FsslowerLayo
       const all = new Array<number>(FS_SLOTS).fill(0);
       for (const h of hists) {
         const p = before.get(`${h.fs}/${h.op}`);
-        h.counts.forEach((c, i) => (all[i]! += c - (p && c >= p.counts[i]! ? p.counts[i]! : 0)));
+        for (let i = 0; i < h.counts.length; i++) {
+          const c = h.counts[i]!;
+          all[i]! += c - (p && c >= p.counts[i]! ? p.counts[i]! : 0);
+        }
       }
       heat = [...heat, all].slice(-FS_HEAT);
     }

@@ -12,6 +12,7 @@ import { histBars, humanCount, humanNs } from '../format.js';
 import { asNumber, BPF_MISSED, MAP_FULL, type Column, type HostInfo, type PanelDef, type Summary, type Tier } from './types.js';
 import { latencyColumn } from './columns.js';
 import { runqlat as names } from '../generated/bpf.js';
+import { addCounts } from '../models/delta.js';
 
 type Programs = keyof typeof names.programs;
 type Maps = keyof typeof names.maps;
@@ -48,7 +49,7 @@ export function createRunqlatReader(
   return () => {
     const cpus = decodeRunqlat(obj.readMap('runqlat_hist', { perCpu: 'raw' }), layouts.val!);
     const total = new Array<number>(RUNQLAT_SLOTS).fill(0);
-    for (const c of cpus) c.hist.forEach((v, i) => (total[i]! += v));
+    for (const c of cpus) addCounts(total, c.hist);
     if (last) {
       const prev = last;
       recent = [...recent, total.map((v, i) => Math.max(0, v - prev[i]!))].slice(-HEAT_INTERVALS);
