@@ -204,6 +204,18 @@ function closeInBackground(h: SourceHandle<unknown>): void {
   else h.close();
 }
 
+// Made once, not per tick: an arrow made per call loses its optimized code at each major GC (models/delta.ts, addCounts).
+const panelSeen = (r: Running): { id: string; status: PanelStatus; reason: string | null; rows: readonly Row[]; stats: PanelStats; summary: Summary } => ({
+  id: r.def.id,
+  status: r.status,
+  reason: r.reason,
+  rows: r.rows,
+  stats: r.stats,
+  summary: r.summary,
+});
+/** panels that read others' frames (home, the tools list) after those */
+const byReadsPanels = (a: Running, b: Running): number => (a.def.readsPanels ?? 0) - (b.def.readsPanels ?? 0);
+
 const STANDBY_REASON = (id: string): string =>
   `attached only while on screen: its hooks run on every read and write of every process (--panels ${id} keeps it attached)`;
 
@@ -264,7 +276,7 @@ export class Engine {
           return { ok: false, names: [] };
         }
       },
-      panels: () => this.running.map((r) => ({ id: r.def.id, status: r.status, reason: r.reason, rows: r.rows, stats: r.stats, summary: r.summary })),
+      panels: () => this.running.map(panelSeen),
       ...(opts.cgroup ? { cgroupFilter: opts.cgroup } : {}),
       // Only where its pid is the one BPF programs see (not in a container's PID namespace).
       ...(opts.omitSelf && inInitialPidNamespace(d.readLink) ? { omitTgid: process.pid } : {}),
@@ -465,7 +477,7 @@ export class Engine {
     // Panels that read panels come after those they read: they read what this tick made.
     this.statsThisTick = new Map();
     try {
-      for (const r of [...this.running].sort((a, b) => (a.def.readsPanels ?? 0) - (b.def.readsPanels ?? 0))) {
+      for (const r of [...this.running].sort(byReadsPanels)) {
         if (!r.handle || r.status !== 'ok') continue;
         try {
           // A panel attached since the last tick measures from its own first read.

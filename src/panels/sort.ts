@@ -19,6 +19,20 @@ export function sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], 
   return keyed.map((k) => k.row);
 }
 
+const EMPTY = new Float64Array(0);
+/** the values that byValueUp and byValueDown compare by (set for one sort) */
+let sortBy = EMPTY;
+const byValueUp = (a: number, b: number): number => {
+  const x = sortBy[a]!;
+  const y = sortBy[b]!;
+  return x !== y ? (x < y ? -1 : 1) : a - b;
+};
+const byValueDown = (a: number, b: number): number => {
+  const x = sortBy[a]!;
+  const y = sortBy[b]!;
+  return x !== y ? (x > y ? -1 : 1) : a - b;
+};
+
 /**
  * A column of plain numbers (no nulls), without an object per row: tens of thousands of rows. Equal values keep the
  * order the rows came in (a panel's rows come in a stable order of their own: vectors, CPUs, connections as first
@@ -28,11 +42,11 @@ function sortNumeric<R extends Row>(rows: readonly R[], values: number[], descen
   const order = new Uint32Array(rows.length);
   for (let i = 0; i < order.length; i++) order[i] = i;
   const v = Float64Array.from(values);
-  order.sort((a, b) => {
-    const x = v[a]!;
-    const y = v[b]!;
-    if (x !== y) return x < y !== descending ? -1 : 1;
-    return a - b;
-  });
-  return Array.from(order, (i) => rows[i]!);
+  // The comparators are made once (not an arrow per call: see addCounts in models/delta.ts); `sortBy` hands them the values.
+  sortBy = v;
+  order.sort(descending ? byValueDown : byValueUp);
+  sortBy = EMPTY;
+  const out = new Array<R>(order.length);
+  for (let i = 0; i < order.length; i++) out[i] = rows[order[i]!]!;
+  return out;
 }

@@ -52,6 +52,16 @@ const MAX_TEXT = 4 * 4096;
 const MAX_ARRAY = 4096;
 const MAX_FIELDS = 256;
 
+/** The rows or events not of process `pid`. */
+function notOf<T>(xs: readonly T[], pid: number): T[] {
+  const out: T[] = [];
+  for (const x of xs) {
+    const r = x as { pid?: unknown; tgid?: unknown };
+    if (r.pid !== pid && r.tgid !== pid) out.push(x);
+  }
+  return out;
+}
+
 /**
  * A frame as one interval of a recording: no history (replay rebuilds it), the busiest rows of each panel, and numbers
  * rounded to what they measure, as the JSON output has them (a rate's sixteenth digit is noise that would not compress).
@@ -66,58 +76,73 @@ export function storedFrame(
   /** events by column (container 4; a file of an older container is extended as it was written) */
   columns = true,
 ): Record<string, unknown> {
-  const others = <T>(xs: readonly T[]): readonly T[] =>
-    omitPid === undefined
-      ? xs
-      : xs.filter((x) => {
-          const r = x as { pid?: unknown; tgid?: unknown };
-          return r.pid !== omitPid && r.tgid !== omitPid;
-        });
+  // Loops over functions of the module's own, not arrows made per call (see addCounts in models/delta.ts).
+  const panels: Record<string, unknown>[] = [];
+  for (const p of frame.panels) panels.push(storedPanel(p, catalog.spec(p.id), frame.elapsedNs, maxRows, eventsAfter, omitPid, columns));
   return {
     time: frame.time,
     elapsedNs: frame.elapsedNs,
     ...(frame.intervalMs ? { intervalMs: frame.intervalMs } : {}),
     ...(frame.self ? { self: roundDeep(frame.self, 3) } : {}),
-    panels: frame.panels.map((p) => {
-      const { history: _h, byProcess: _b, summary, stats, ...rest } = p;
-      const rows = others(p.rows);
-      const events = p.events ? others(p.events) : undefined;
-      const spec = catalog.spec(p.id);
-      const decimals = new Map((spec?.columns ?? []).map((c) => [c.key, c.decimals ?? 3]));
-      const top = rows.length > maxRows ? rows.slice(0, maxRows) : rows;
-      // Rates that are exactly their count over the frame's interval are left out, and computed again on reading.
-      const rates = Object.entries(spec?.rates ?? {});
-      const derived =
-        rates.length > 0 &&
-        top.every((r) => {
-          const f = r as unknown as Record<string, unknown>;
-          return rates.every(([rate, of]) => f[rate] === perSecond(f[of] as number | null, frame.elapsedNs));
-        });
-      const drop = new Set(derived ? rates.map(([rate]) => rate) : []);
-      const kept = top.map((r) => {
-        const out: Record<string, unknown> = {};
-        const row = r as unknown as Record<string, unknown>;
-        // for-in, not Object.entries: no array of pairs for each of a hundred rows a panel, each second (rows are plain
-        // objects: nothing enumerable is inherited).
-        for (const k in row) if (!drop.has(k)) out[k] = roundDeep(row[k], decimals.get(k) ?? 3);
-        return out;
-      });
-      const fresh = newEvents(p.id, events, spec, eventsAfter, RECORD_EVENTS);
-      const byColumn = columns && fresh.events ? eventColumns(fresh.events, spec?.events?.stored?.omit ?? []) : undefined;
-      if (byColumn) delete fresh.events;
-      // The frame's events (a panel's recent ones) as stored: what newEvents kept, by column or as a list.
-      if (spec?.events?.order) delete (rest as { events?: unknown }).events;
-      return {
-        ...rest,
-        rows: kept,
-        ...fresh,
-        ...(byColumn ? { eventColumns: byColumn } : {}),
-        ...(derived ? { ratesDerived: true } : {}),
-        ...(rows.length > maxRows ? { rowsOmitted: rows.length - maxRows } : {}),
-        summary: { text: summary.text, values: roundDeep(summary.values, 3), ...(summary.warning ? { warning: true } : {}) },
-        stats: roundDeep(stats, 3),
-      };
-    }),
+    panels,
+  };
+}
+
+/** Whether every row's rates are exactly its counts over the interval (then they are left out, and made again on reading). */
+function ratesDerivable(rows: readonly Row[], rates: readonly [string, string][], elapsedNs: number): boolean {
+  if (rates.length === 0) return false;
+  for (const r of rows) {
+    const f = r as unknown as Record<string, unknown>;
+    for (const [rate, of] of rates) if (f[rate] !== perSecond(f[of] as number | null, elapsedNs)) return false;
+  }
+  return true;
+}
+
+/** A row as stored: its fields rounded to their column's decimals, the derived rates left out. */
+function storedRow(r: Row, drop: ReadonlySet<string>, decimals: ReadonlyMap<string, number>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const row = r as unknown as Record<string, unknown>;
+  // for-in, not Object.entries: no array of pairs for each of a hundred rows a panel, each second (rows are plain
+  // objects: nothing enumerable is inherited).
+  for (const k in row) if (!drop.has(k)) out[k] = roundDeep(row[k], decimals.get(k) ?? 3);
+  return out;
+}
+
+function storedPanel(
+  p: PanelFrame,
+  spec: AnyPanelSpec | undefined,
+  elapsedNs: number,
+  maxRows: number,
+  eventsAfter: Map<string, number>,
+  omitPid: number | undefined,
+  columns: boolean,
+): Record<string, unknown> {
+  const { history: _h, byProcess: _b, summary, stats, ...rest } = p;
+  const rows = omitPid === undefined ? p.rows : notOf(p.rows, omitPid);
+  const events = p.events && omitPid !== undefined ? notOf(p.events, omitPid) : p.events;
+  const decimals = new Map<string, number>();
+  for (const c of spec?.columns ?? []) decimals.set(c.key, c.decimals ?? 3);
+  const top = rows.length > maxRows ? rows.slice(0, maxRows) : rows;
+  const rates = Object.entries(spec?.rates ?? {});
+  const derived = ratesDerivable(top, rates, elapsedNs);
+  const drop = new Set<string>();
+  if (derived) for (const [rate] of rates) drop.add(rate);
+  const kept: Record<string, unknown>[] = [];
+  for (const r of top) kept.push(storedRow(r, drop, decimals));
+  const fresh = newEvents(p.id, events, spec, eventsAfter, RECORD_EVENTS);
+  const byColumn = columns && fresh.events ? eventColumns(fresh.events, spec?.events?.stored?.omit ?? []) : undefined;
+  if (byColumn) delete fresh.events;
+  // The frame's events (a panel's recent ones) as stored: what newEvents kept, by column or as a list.
+  if (spec?.events?.order) delete (rest as { events?: unknown }).events;
+  return {
+    ...rest,
+    rows: kept,
+    ...fresh,
+    ...(byColumn ? { eventColumns: byColumn } : {}),
+    ...(derived ? { ratesDerived: true } : {}),
+    ...(rows.length > maxRows ? { rowsOmitted: rows.length - maxRows } : {}),
+    summary: { text: summary.text, values: roundDeep(summary.values, 3), ...(summary.warning ? { warning: true } : {}) },
+    stats: roundDeep(stats, 3),
   };
 }
 
