@@ -74,13 +74,16 @@ export function newEvents(
 ): { events?: readonly Row[]; eventsOmitted?: number } {
   const order = spec?.events?.order;
   if (!events || !order) return {};
-  const orders = events.map((e) => order(e));
-  const newest = orders.length ? Math.max(...orders) : -Infinity;
+  // Loops, not arrows made per call (models/delta.ts, addCounts).
+  const orders = new Array<number>(events.length);
+  let newest = -Infinity;
+  for (let i = 0; i < events.length; i++) newest = Math.max(newest, (orders[i] = order(events[i]!)));
   // The panel's reader started again (its order restarted): everything it has is new.
   const before = after.get(id) ?? -Infinity;
   const last = before > newest ? -Infinity : before;
   if (orders.length) after.set(id, newest);
-  const fresh = events.filter((_e, i) => orders[i]! > last);
+  const fresh: Row[] = [];
+  for (let i = 0; i < events.length; i++) if (orders[i]! > last) fresh.push(events[i]!);
   return { events: fresh.slice(0, max), ...(fresh.length > max ? { eventsOmitted: fresh.length - max } : {}) };
 }
 

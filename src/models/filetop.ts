@@ -172,11 +172,13 @@ export function deriveFiletop(sample: FiletopSample, previous: FiletopSample | u
     return ia < ib ? -1 : ia > ib ? 1 : 0;
   };
   const slots = iv.live.length > MAX_ROWS ? firstK(iv.live, MAX_ROWS, busier) : iv.live;
-  return slots.map((i) => {
+  // A loop, not an arrow made per call (models/delta.ts, addCounts).
+  const out: FiletopRow[] = [];
+  for (const i of slots) {
     const e = sample.info[i]!;
     const readBytes = iv.readBytes[i]!;
     const writeBytes = iv.writeBytes[i]!;
-    return {
+    out.push({
       id: e.id,
       pid: e.pid,
       comm: e.comm,
@@ -193,8 +195,9 @@ export function deriveFiletop(sample: FiletopSample, previous: FiletopSample | u
       write_bytes: writeBytes,
       read_bytes_per_s: perSecond(readBytes, elapsedNs),
       write_bytes_per_s: perSecond(writeBytes, elapsedNs),
-    };
-  });
+    });
+  }
+  return out;
 }
 
 /** Counters, and the interval's totals over every file (listed as a row or not). */

@@ -109,17 +109,14 @@ export function deriveFsslower(sample: FsslowerSample, previous: FsslowerSample 
   if (!previous) return [];
   const before = new Map(previous.hists.map((h) => [`${h.fs}/${h.op}`, h]));
   const parts = sample.hists.map((h) => ({ h, d: since(h, before.get(`${h.fs}/${h.op}`)) }));
-  const rows = parts
-    .filter(({ d }) => d.counts.some((c) => c > 0))
-    .map(({ h, d }) =>
-      row(
-        `${h.fs}/${h.op}`,
-        h.fs,
-        h.op,
-        [d],
-        sample.slow.filter((s) => s.fs === h.fs && s.op === h.op),
-      ),
-    );
+  // Loops, not arrows made per call (models/delta.ts, addCounts).
+  const rows: FsslowerRow[] = [];
+  for (const { h, d } of parts) {
+    if (lastCounted(d.counts) < 0) continue;
+    const slow: SlowOp[] = [];
+    for (const s of sample.slow) if (s.fs === h.fs && s.op === h.op) slow.push(s);
+    rows.push(row(`${h.fs}/${h.op}`, h.fs, h.op, [d], slow));
+  }
   return [
     {
       ...row(

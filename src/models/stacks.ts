@@ -148,6 +148,10 @@ export function rowId(text: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
+/** Heaviest first, made once (an arrow made per call is compiled again after each major GC: models/delta.ts). */
+const byTimeThenSamples = (a: StackRow, b: StackRow): number => b.ns - a.ns || b.samples - a.samples || (a.id < b.id ? -1 : 1);
+const bySelfThenTotal = (a: FunctionRow, b: FunctionRow): number => b.self - a.self || b.total - a.total || (a.id < b.id ? -1 : 1);
+
 /**
  * Pure: the interval's rows from two readings of the cumulative counters. Counters whose stacks read the same once
  * named (the same functions at other addresses: another line of the same loop) are one row: a row is a process name's
@@ -195,7 +199,7 @@ export function deriveStacks(kind: 'cpu' | 'offcpu') {
     const rows = [...byStack.values()];
     for (const r of rows) r.pct = seconds > 0 ? (kind === 'cpu' ? (r.samples / (sample.hz * seconds)) * 100 : (r.ns / elapsedNs) * 100) : null;
     // Heaviest first: the frame's rows come in the default sort.
-    rows.sort((a, b) => b.ns - a.ns || b.samples - a.samples || (a.id < b.id ? -1 : 1));
+    rows.sort(byTimeThenSamples);
     return rows;
   };
 }
@@ -266,7 +270,7 @@ export function topFunctions(rows: readonly StackRow[], skip?: RegExp): Function
       total_pct: pct(f.total),
       processes: f.pids.size,
     }))
-    .sort((a, b) => b.self - a.self || b.total - a.total || (a.id < b.id ? -1 : 1));
+    .sort(bySelfThenTotal);
 }
 
 /** flamegraph.pl's annotations: kernel frames end in _[k], JIT frames in _[j]. */

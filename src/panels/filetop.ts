@@ -15,7 +15,7 @@ import { devMajor, devMinor } from '../records/biotop.js';
 import { decodeNames, FILETOP_RECORDS, fileKey, filetopDecoder, type FiletopLayouts, type FiletopRecord } from '../records/filetop.js';
 import { humanBytes, humanCount } from '../format.js';
 import { decodeCounterArray, field } from '../records/layout.js';
-import type { BpfObject } from '../native.js';
+import type { BpfObject, MapRead } from '../native.js';
 import { byCgroup, sumOf, sumRate, type Grouping } from './group.js';
 import { MapMirror, u64at, type Mirrored } from '../sources/map-mirror.js';
 import { BPF_MISSED, type HostInfo, LRU_EVICTED, MAP_FULL, type PanelDef, type PanelStats, type Summary, type Tier, asNumber } from './types.js';
@@ -138,70 +138,89 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
     k.created = cr;
     k.lastActiveNs = now;
   };
+  // What the functions below need of the read under way. They are made once, not per read: an arrow made per read is
+  // compiled again after every major GC (models/delta.ts, addCounts).
+  let current: MapRead | null = null;
+  const named = new Set<string>();
+  let now = 0;
+  let reads = 0;
+  const visit = (k: Known | undefined, i: number, _kw: Uint32Array, vw: Uint32Array): Known | undefined => {
+    if (!k) {
+      const r = d.record(current!, i);
+      const file = fileKey(r.dev, r.ino);
+      const info: FiletopInfo = {
+        id: rowId(r),
+        pid: r.pid,
+        dev: r.dev,
+        ino: r.ino,
+        type: r.type,
+        comm: r.comm,
+        cgid: r.cgid,
+        ...cgroupOf(r.cgid),
+        path: names.get(file) ?? `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]`,
+      };
+      // Fields written out, not spread from a key object: that made every row a dictionary-mode object here (half
+      // the speed, 170 MB more at 100k files).
+      return {
+        k0: 0,
+        k1: 0,
+        k2: 0,
+        k3: 0,
+        slot: 0,
+        seenRead: 0,
+        info,
+        file,
+        reads: r.reads,
+        writes: r.writes,
+        readBytes: r.readBytes,
+        writeBytes: r.writeBytes,
+        created: r.created,
+        lastActiveNs: now,
+        taken: false,
+      };
+    }
+    const vb = i * vStride;
+    setCounts(k, u64at(vw, vb + rW), u64at(vw, vb + wW), u64at(vw, vb + rbW), u64at(vw, vb + wbW), u64at(vw, vb + cW), now);
+    // A name that came this read (a file not named before, or named again): every row of that file takes it.
+    if (named.size > 0 && named.has(k.file)) {
+      const path = names.get(k.file)!;
+      if (path !== k.info.path) k.info = { ...k.info, path };
+    }
+    k.seenRead = reads;
+    return k;
+  };
+  const bytesOf = (k: Known): number => k.readBytes + k.writeBytes;
+  const takeKeys = (keys: Buffer): MapRead => {
+    const t = obj.takeKeys('filetop_rows', keys);
+    d.check(t, 'filetop_rows');
+    return t;
+  };
+  const settle = (k: Known, t: MapRead, i: number): void => {
+    const c = d.counts(t, i);
+    setCounts(k, c.reads, c.writes, c.readBytes, c.writeBytes, c.created, now);
+  };
   return () => {
     // Rows taken out at the previous read were in that sample with their last counts; their slots are free now.
     for (let i = 0; i < mirror.length; i++) {
       const k = mirror.at(i);
       if (k?.taken) mirror.forget(k);
     }
-    const reads = mirror.begin();
-    const now = host.nowNs();
+    reads = mirror.begin();
+    now = host.nowNs();
     const counters = decodeCounterArray(obj.readMap('filetop_stats'), L.stat, 'filetop_stats');
     const read = obj.readMap('filetop_rows');
     d.check(read, 'filetop_rows');
+    current = read;
     // After the rows: a row's name is stored just after the row is created, so every row read has its name by now
     // (but for one being created at this moment on another CPU, named at the next read).
-    const named = new Set<string>();
+    named.clear();
     for (const n of decodeNames(obj.readMap('filetop_names', { deleteAfterRead: true }), L)) {
       const f = fileKey(n.dev, n.ino);
       names.set(f, n.path);
       named.add(f);
     }
-    mirror.walk(read, (k, i, _kw, vw) => {
-      if (!k) {
-        const r = d.record(read, i);
-        const file = fileKey(r.dev, r.ino);
-        const info: FiletopInfo = {
-          id: rowId(r),
-          pid: r.pid,
-          dev: r.dev,
-          ino: r.ino,
-          type: r.type,
-          comm: r.comm,
-          cgid: r.cgid,
-          ...cgroupOf(r.cgid),
-          path: names.get(file) ?? `[${devMajor(r.dev)}:${devMinor(r.dev)} inode ${r.ino}]`,
-        };
-        // Fields written out, not spread from a key object: that made every row a dictionary-mode object here (half
-        // the speed, 170 MB more at 100k files).
-        return {
-          k0: 0,
-          k1: 0,
-          k2: 0,
-          k3: 0,
-          slot: 0,
-          seenRead: 0,
-          info,
-          file,
-          reads: r.reads,
-          writes: r.writes,
-          readBytes: r.readBytes,
-          writeBytes: r.writeBytes,
-          created: r.created,
-          lastActiveNs: now,
-          taken: false,
-        };
-      }
-      const vb = i * vStride;
-      setCounts(k, u64at(vw, vb + rW), u64at(vw, vb + wW), u64at(vw, vb + rbW), u64at(vw, vb + wbW), u64at(vw, vb + cW), now);
-      // A name that came this read (a file not named before, or named again): every row of that file takes it.
-      if (named.size > 0 && named.has(k.file)) {
-        const path = names.get(k.file)!;
-        if (path !== k.info.path) k.info = { ...k.info, path };
-      }
-      k.seenRead = reads;
-      return k;
-    });
+    mirror.walk(read, visit);
+    current = null;
     // Rows that left the map without sixty taking them were evicted by the LRU (counted below); forgotten now.
     const inMap: Known[] = [];
     for (let i = 0; i < mirror.length; i++) {
@@ -212,19 +231,8 @@ export function createFiletopReader(obj: BpfObject<Maps>, L: FiletopLayouts, hos
     }
     // Rows idle for 30 s, and under pressure the quietest and smallest, are taken out; calls that came between the
     // read and the delete still count.
-    const stale = mirror.pick(inMap, read.count, capacity, now, (k) => k.readBytes + k.writeBytes);
-    const taken = mirror.take(
-      stale,
-      (keys) => {
-        const t = obj.takeKeys('filetop_rows', keys);
-        d.check(t, 'filetop_rows');
-        return t;
-      },
-      (k, t, i) => {
-        const c = d.counts(t, i);
-        setCounts(k, c.reads, c.writes, c.readBytes, c.writeBytes, c.created, now);
-      },
-    );
+    const stale = mirror.pick(inMap, read.count, capacity, now, bytesOf);
+    const taken = mirror.take(stale, takeKeys, settle);
     deleted += taken;
     for (const k of stale) k.taken = true;
     // Every row the LRU evicted, including ones created and evicted between two reads: created − deleted − left.

@@ -6,8 +6,13 @@ export function sortRows<R extends Row>(spec: AnyPanelSpec, rows: readonly R[], 
   const col = spec.columns.find((c) => c.key === sort.key) ?? spec.columns[0];
   if (!col) return [...rows];
   const pinned = spec.pinned;
-  const values = rows.map((row) => col.value(row));
-  if (!pinned && values.every((v) => typeof v === 'number' && !Number.isNaN(v))) return sortNumeric(rows, values as number[], sort.descending);
+  const values = new Array<ReturnType<typeof col.value>>(rows.length);
+  let numeric = !pinned;
+  for (let i = 0; i < rows.length; i++) {
+    const v = (values[i] = col.value(rows[i]!));
+    if (typeof v !== 'number' || Number.isNaN(v)) numeric = false;
+  }
+  if (numeric) return sortNumeric(rows, values as number[], sort.descending);
   const keyed = rows.map((row, i) => ({ row, v: values[i]!, pin: pinned ? pinned(row) : false }));
   keyed.sort((a, b) => {
     if (a.pin !== b.pin) return a.pin ? -1 : 1;
