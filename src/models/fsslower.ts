@@ -68,11 +68,13 @@ export interface FsslowerRow extends Row {
 /** The interval's counts and sum per slot: the cumulative ones less the previous reading's. */
 function since(cur: FsHist, prev: FsHist | undefined): { counts: number[]; sum: number } {
   let sum = 0;
-  const counts = cur.counts.map((c, i) => {
-    const p = prev && c >= prev.counts[i]! ? prev.counts[i]! : 0;
-    sum += cur.sums[i]! - (prev && c >= prev.counts[i]! ? prev.sums[i]! : 0);
-    return c - p;
-  });
+  const counts = new Array<number>(cur.counts.length);
+  for (let i = 0; i < cur.counts.length; i++) {
+    const c = cur.counts[i]!;
+    const back = prev !== undefined && c >= prev.counts[i]!;
+    sum += cur.sums[i]! - (back ? prev.sums[i]! : 0);
+    counts[i] = c - (back ? prev.counts[i]! : 0);
+  }
   return { counts, sum };
 }
 

@@ -65,7 +65,8 @@ export function deriveRunqlat(sample: RunqlatSample, previous: RunqlatSample | u
   for (const c of sample.cpus) {
     const p = previous.cpus[c.cpu];
     if (!p || c.count < p.count) continue;
-    const hist = c.hist.map((v, i) => Math.max(0, v - (p.hist[i] ?? 0)));
+    const hist = new Array<number>(c.hist.length);
+    for (let i = 0; i < c.hist.length; i++) hist[i] = Math.max(0, c.hist[i]! - (p.hist[i] ?? 0));
     const r = row(`cpu${c.cpu}`, c.cpu, c.count - p.count, Math.max(0, c.sumNs - p.sumNs), hist);
     addCounts(all, hist);
     count += r.count;

@@ -61,7 +61,8 @@ export function deriveRunqlen(sample: RunqlenSample, previous: RunqlenSample | u
     const n = cur.samples - p.samples;
     const over = Math.max(n, expected);
     if (over === 0) continue;
-    const hist = Array.from(cur.hist, (v, i) => v - p.hist[i]!);
+    const hist = new Array<number>(cur.hist.length);
+    for (let i = 0; i < cur.hist.length; i++) hist[i] = cur.hist[i]! - p.hist[i]!;
     addCounts(all, hist);
     const row: RunqlenRow = {
       id: `cpu${cur.cpu}`,

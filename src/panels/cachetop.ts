@@ -99,7 +99,9 @@ export function createCachetopReader(obj: BpfObject<Maps>, layouts: CachetopLayo
     const rows = new Map<string, CachetopEntry>();
     const stale: Buffer[] = [];
     const busy: { id: string; lastActiveNs: number; moved: number; rawKey: Buffer }[] = [];
-    records.forEach((r, i) => {
+    // A loop, not an arrow made per read (models/delta.ts, addCounts).
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
       const id = rowId(r);
       const s = seen.get(id);
       const rawKey = s?.rawKey ?? Buffer.from(read.keys.subarray(i * layouts.key.size, (i + 1) * layouts.key.size));
@@ -110,7 +112,7 @@ export function createCachetopReader(obj: BpfObject<Maps>, layouts: CachetopLayo
       if (now - lastActiveNs >= IDLE_DELETE_NS) stale.push(rawKey);
       else busy.push({ id, lastActiveNs, moved, rawKey });
       rows.set(id, { ...r, id, ...cgroupOf(r.cgid) });
-    });
+    }
     const excess = read.count - stale.length - Math.floor(capacity * LOW_WATER);
     if (read.count > capacity * HIGH_WATER && excess > 0) {
       busy.sort((a, b) => compareValues(a.lastActiveNs, b.lastActiveNs) || compareValues(a.moved, b.moved));

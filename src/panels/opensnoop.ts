@@ -135,6 +135,9 @@ export function createOpensnoopReader(obj: BpfObject<Maps>, layouts: Readonly<Re
   };
 }
 
+/** made once (an arrow made per call is compiled again after each major GC: models/delta.ts) */
+const opensOf = (r: Record<string, unknown>): number => num(r.opens);
+
 export function opensnoopStats(sample: OpensnoopSample, previous: OpensnoopSample | undefined): Record<string, number> {
   let failed = 0;
   for (const e of sample.opens) if (e.ret < 0) failed++;
@@ -147,7 +150,7 @@ export function opensnoopSummary(rows: readonly OpensnoopRow[], stats: PanelStat
   const opens = num(stats.opens);
   const failed = num(stats.failed);
   const lost = lostEvents(stats);
-  const byComm = busyByName(rows as unknown as Record<string, unknown>[], (r) => num(r.opens));
+  const byComm = busyByName(rows as unknown as Record<string, unknown>[], opensOf);
   let top: [string, number] | undefined;
   for (const e of byComm) if (e[1] > (top?.[1] ?? 0)) top = e;
   let worst: OpensnoopRow | undefined;
@@ -363,7 +366,7 @@ export const opensnoopPanel: PanelDef<OpensnoopSample, OpensnoopRow> = {
     },
     fold(panel, sink) {
       const rows = panel.rows as unknown as readonly Record<string, unknown>[];
-      const labelOf = sink.processLabels(busyByName(rows, (r) => num(r.opens)));
+      const labelOf = sink.processLabels(busyByName(rows, opensOf));
       for (const { labels, sums } of sumByProcess(rows, ['opens'] as const, labelOf)) sink.add('opens', labels, sums.opens);
       const failed = rows.filter((r) => r.error);
       for (const { labels, sums } of sumByProcess(failed, ['opens'] as const, labelOf, (r) => ({ error: String(r.error) })))

@@ -45,16 +45,26 @@ const ROWS = '~rows';
  * The keys of `prev` that `cur` no longer has. A key whose value is undefined is no key (JSON.stringify leaves it out):
  * a field that turns undefined is gone, not unchanged.
  */
-const goneKeys = (cur: Obj, prev: Obj): string[] => Object.keys(prev).filter((k) => prev[k] !== undefined && cur[k] === undefined);
+function goneKeys(cur: Obj, prev: Obj): string[] {
+  const out: string[] = [];
+  for (const k in prev) if (prev[k] !== undefined && cur[k] === undefined) out.push(k);
+  return out;
+}
 
 function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
+  // Loops, not arrows made per call: each would be compiled again after every major GC (models/delta.ts, addCounts).
   const index = new Map<unknown, number>();
-  prev.forEach((r, j) => {
+  for (let j = 0; j < prev.length; j++) {
+    const r = prev[j];
     if (isObj(r) && r.id !== undefined && !index.has(r.id)) index.set(r.id, j);
-  });
-  return rows.map((r) => {
+  }
+  const out: Obj[] = [];
+  for (const r of rows) {
     const j = isObj(r) ? index.get(r.id) : undefined;
-    if (j === undefined || !isObj(r)) return { [MARK]: -1, ...(r as Obj) };
+    if (j === undefined || !isObj(r)) {
+      out.push({ [MARK]: -1, ...(r as Obj) });
+      continue;
+    }
     // Each row of the frame before is used once (what the reader holds a patch to): a second row of the same id
     // is stored whole.
     index.delete(r.id);
@@ -63,8 +73,9 @@ function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
     for (const k in r) if (r[k] !== undefined && (base[k] === undefined || !sameJson(base[k], r[k]))) d[k] = r[k];
     const gone = goneKeys(r, base);
     if (gone.length) d[GONE] = gone;
-    return d;
-  });
+    out.push(d);
+  }
+  return out;
 }
 
 /**
@@ -79,7 +90,9 @@ export function makePatch(cur: Obj, prev: Obj): Obj | null {
     if (v === undefined || (prev[k] !== undefined && sameJson(prev[k], v))) continue;
     if (k === 'rows' && Array.isArray(v) && Array.isArray(prev.rows)) {
       const rows = rowPatches(v, prev.rows);
-      if (rows.length >= MOSTLY_NEW_FROM && rows.filter((r) => r[MARK] === -1).length * 2 > rows.length) return null;
+      let added = 0;
+      for (const r of rows) if (r[MARK] === -1) added++;
+      if (rows.length >= MOSTLY_NEW_FROM && added * 2 > rows.length) return null;
       out[ROWS] = rows;
     } else out[k] = v;
   }

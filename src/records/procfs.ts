@@ -141,7 +141,7 @@ export function parseNetDev(text: string): NetDev[] {
     const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
     if (!m) continue;
     const f = m[2]!.trim().split(/\s+/).map(Number);
-    if (f.length < 16 || f.some((x) => !Number.isFinite(x))) continue;
+    if (f.length < 16 || !f.every(Number.isFinite)) continue;
     out.push({ name: m[1]!, rxBytes: f[0]!, rxPackets: f[1]!, rxErrs: f[2]!, rxDrop: f[3]!, txBytes: f[8]!, txPackets: f[9]!, txErrs: f[10]!, txDrop: f[11]! });
   }
   return out;

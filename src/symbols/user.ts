@@ -70,6 +70,12 @@ export interface UserStack {
   astray: boolean;
 }
 
+/**
+ * The address to name for frame i of a stack: a return address less one (inside the call), the first frame as it is.
+ * Made once, not per call (an arrow made per call is compiled again after each major GC: models/delta.ts).
+ */
+const frameAddress = (s: readonly bigint[], i: number): number => Number(s[i]!) - (i > 0 ? 1 : 0);
+
 export class UserSymbols {
   private readonly procs = new Map<number, ProcState>();
   constructor(
@@ -141,7 +147,7 @@ export class UserSymbols {
    */
   resolve(pid: number, stacks: readonly (readonly bigint[])[]): UserStack[] {
     const st = this.state(pid);
-    const at = (s: readonly bigint[], i: number): number => Number(s[i]!) - (i > 0 ? 1 : 0);
+    const at = frameAddress;
     if (!st) return stacks.map((s) => ({ frames: s.map((a) => ({ name: hexName(a), kind: '?' as const })), astray: false }));
     // Addresses not named yet, by mapping.
     const want = new Set<number>();
