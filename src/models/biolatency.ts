@@ -6,7 +6,7 @@
  */
 import type { Row } from '../rows.js';
 import { histQuantile } from './biotop.js';
-import { addCounts, sumOf, lastCounted } from './delta.js';
+import { addCounts, sumCounts, lastCounted } from './delta.js';
 
 /** One (disk, op) of biotop's interval, merged over its processes. */
 export interface LatencyGroup {
@@ -87,7 +87,7 @@ function row(id: string, disk: string, op: string, groups: readonly LatencyGroup
     lat += g.latSumNs;
     aw += g.awaitSumNs;
   }
-  const timed = sumOf(hist);
+  const timed = sumCounts(hist);
   const top = lastCounted(hist);
   const modes = histModes(hist);
   return {
@@ -124,7 +124,7 @@ export function groupBiotopRows(rows: readonly Row[]): LatencyGroup[] {
     let g = out.get(k);
     if (!g) out.set(k, (g = { disk, op, io: 0, bytes: 0, hist: [], latSumNs: 0, awaitSumNs: 0 }));
     const io = typeof r.io === 'number' ? r.io : 0;
-    const timed = sumOf(hist);
+    const timed = sumCounts(hist);
     addCounts(g.hist, hist);
     g.io += io;
     g.bytes += typeof r.bytes === 'number' ? r.bytes : 0;

@@ -298,8 +298,8 @@ function dmesg(s: ChecklistSample, p: ChecklistSample | undefined, escape: (x: s
   if (!s.kmsg.readable)
     return row(2, 'dmesg', 'dmesg | tail', { reading: s.kmsg.reason ?? '/dev/kmsg cannot be read', value: null, verdict: '-', why: '', fields: {} });
   const since = s.uptimeS - KMSG_WINDOW_S;
-  const recent: typeof s.kmsg.recent = [];
-  for (const r of s.kmsg.recent) if (r.usec / 1e6 >= since) (recent as (typeof r)[]).push(r);
+  const recent: KmsgRecord[] = [];
+  for (const r of s.kmsg.recent) if (r.usec / 1e6 >= since) recent.push(r);
   // One error per report, not per line (an OOM kill writes dozens).
   const errors = kmsgEvents(recent).map((e) => ({ r: e.telling, kind: e.kind }));
   const errLevel = recent.filter((r) => r.level <= 3);

@@ -59,8 +59,8 @@ export function addCounts(into: number[], from: readonly number[]): void {
   for (let i = 0; i < from.length; i++) into[i] = (into[i] ?? 0) + from[i]!;
 }
 
-/** The sum of a list of numbers. */
-export function sumOf(xs: readonly number[]): number {
+/** The sum of a histogram's counts (panels/group.ts's sumOf sums a field over rows). */
+export function sumCounts(xs: readonly number[]): number {
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i]!;
   return s;

@@ -8,7 +8,7 @@ import type { Row } from '../rows.js';
 import type { FsName, FsOp, FsHist } from '../records/fsslower.js';
 import { histQuantile } from './biotop.js';
 import { histModes, slotTop } from './biolatency.js';
-import { addCounts, sumOf, lastCounted } from './delta.js';
+import { addCounts, sumCounts, lastCounted } from './delta.js';
 
 /** One operation slower than the threshold, as the recent-events view lists it. */
 export interface SlowOp extends Row {
@@ -87,7 +87,7 @@ function row(id: string, fs: string, op: string, parts: readonly { counts: reado
     addCounts(hist, p.counts);
     sum += p.sum;
   }
-  const ops = sumOf(hist);
+  const ops = sumCounts(hist);
   const top = lastCounted(hist);
   const modes = histModes(hist);
   return {

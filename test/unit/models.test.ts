@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { delta, perSecond, compareValues, addCounts, sumOf, lastCounted } from '../../src/models/delta.js';
+import { delta, perSecond, compareValues, addCounts, sumCounts, lastCounted } from '../../src/models/delta.js';
 import { deriveSoftirqs, type SoftirqsSample } from '../../src/models/softirqs.js';
 import { softirqsSummary } from '../../src/panels/softirqs.js';
 import { deriveTcptop, tcptopStats } from '../../src/models/tcptop.js';
@@ -311,8 +311,8 @@ test('histogram helpers: counts added slot by slot (a longer one extends), their
   const into = [1, 2];
   addCounts(into, [3, 0, 5]);
   assert.deepEqual(into, [4, 2, 5]);
-  assert.equal(sumOf(into), 11);
-  assert.equal(sumOf([]), 0);
+  assert.equal(sumCounts(into), 11);
+  assert.equal(sumCounts([]), 0);
   assert.equal(lastCounted([0, 7, 0, 1, 0]), 3);
   assert.equal(lastCounted([0, 0]), -1);
 });
