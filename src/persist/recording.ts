@@ -10,7 +10,8 @@
  *              before (the head; the panel of that id): what changed (persist/patch.ts; from container 2). It is
  *              deflated with a dictionary: from container 3, the last 32 KB of that segment's JSON as stored in the
  *              frames since the block's start (as long as each had it); in containers 1 and 2, its JSON in the frame
- *              before alone.
+ *              before alone. From container 5, an event panel's text columns are references to the texts the block
+ *              stored before (persist/refs.ts).
  *
  * Consecutive frames are alike: a patch holds what changed (on a quiet host, the process table's 34 KB of JSON comes to
  * a few hundred bytes), and deflate finds the rest of it in the frames before (a reading that comes back every few
@@ -30,18 +31,20 @@ import { checkFrame, FormatError, hostFrom, isObj, MAX_PANELS, SCHEMA_VERSION, s
 import type { HostMeta } from './snapshot.js';
 import { loadAddon } from '../native.js';
 import { applyPatch, isPatch, makePatch } from './patch.js';
+import { type Added, RefWriter, resolveRefs, type RefTables } from './refs.js';
 import { writeFailure } from './output.js';
 
 export const RECORDING_FORMAT = 'sixty-recording';
 const MAGIC = Buffer.from('SIXTYREC');
 /**
- * 4: an event panel's events may be stored by column (persist/frames.ts, COLUMNS_FROM), which an older sixty would not
- * read. Otherwise as 3: segments after a block's first are patches, deflated with the segment's last 32 KB as a
- * dictionary. Still read, and extended as they were written: 3, 2 (the dictionary is the frame before's alone) and 1
- * (every segment whole, too).
+ * 5: an event panel's text columns may be references to the texts its block stored before (persist/refs.ts), which an
+ * older sixty would not read. 4: an event panel's events may be stored by column (persist/frames.ts, COLUMNS_FROM).
+ * Otherwise as 3: segments after a block's first are patches, deflated with the segment's last 32 KB as a dictionary.
+ * Still read, and extended as they were written: 4, 3, 2 (the dictionary is the frame before's alone) and 1 (every
+ * segment whole, too).
  */
-const CONTAINER = 4;
-const CONTAINERS = [1, 2, 3, 4];
+const CONTAINER = 5;
+const CONTAINERS = [1, 2, 3, 4, 5];
 const HEADER = 20;
 const KIND_FRAME = 0x46;
 const FLAG_BLOCK = 1;
@@ -227,6 +230,8 @@ export class RecordingWriter implements Recorder {
   private container = CONTAINER;
   /** per event panel, the last event stored (each event is stored once) */
   private readonly eventsAfter = new Map<string, number>();
+  /** container 5: the texts each event column has stored in the block so far */
+  private readonly refs = new RefWriter();
   private inBlock = 0;
   /** frames in the current file (rotation never leaves an empty one behind) */
   private fileFrames = 0;
@@ -332,6 +337,7 @@ export class RecordingWriter implements Recorder {
       // The next frame cannot lean on one the file will not have.
       this.prev = null;
       this.prevValues = null;
+      this.refs.clear();
       return;
     }
     const stored = storedFrame(frame, this.catalog, this.meta.rowsPerPanel, this.eventsAfter, this.omitPid, this.container >= 4) as {
@@ -342,18 +348,26 @@ export class RecordingWriter implements Recorder {
     for (const p of panels) values.set(p.id, p);
     const time = Date.parse(frame.time);
     let block = this.prev === null || this.inBlock >= BLOCK;
-    let parts = this.segments(values, block);
+    let added: Added = new Map();
+    let kept = this.referred(values, block, added);
+    let parts = this.segments(kept, block);
     let rec = this.record(parts, time, block);
-    // Past the bound: this frame starts a new file, standing alone.
+    // Past the bound: this frame starts a new file (of this sixty's container), standing alone.
     const rotate = this.maxBytes !== null && this.fileFrames > 0 && this.projected + rec.length > this.maxBytes;
-    if (rotate && !block) {
+    if (rotate) {
+      const again = !block || this.container !== CONTAINER;
       block = true;
-      parts = this.segments(values, true);
-      rec = this.record(parts, time, true);
+      this.container = CONTAINER;
+      if (again) {
+        added = new Map();
+        kept = this.referred(values, true, added);
+        parts = this.segments(kept, true);
+        rec = this.record(parts, time, true);
+      }
     }
-    if (rotate) this.container = CONTAINER;
+    this.refs.commit(added, block);
     this.prev = parts;
-    this.prevValues = values;
+    this.prevValues = kept;
     if (this.container >= 3) {
       const next = new Map<string, DictWindow>();
       for (const [key, json] of parts) {
@@ -375,6 +389,14 @@ export class RecordingWriter implements Recorder {
       this.fileFrames++;
     }
     this.chain = this.chain.then(() => this.append(rec)).finally(() => this.pending--);
+  }
+
+  /** Container 5: each event panel's text columns as references (persist/refs.ts); the texts they add go to `added`. */
+  private referred(values: Map<string, Record<string, unknown>>, block: boolean, added: Added): Map<string, Record<string, unknown>> {
+    if (this.container < 5) return values;
+    const out = new Map<string, Record<string, unknown>>();
+    for (const [key, v] of values) out.set(key, key === '' ? v : this.refs.refer(key, v, block, added));
+    return out;
   }
 
   /** Each segment's JSON as stored: whole at a block start (or in a container 1 file), else a patch against the frame before. */
@@ -705,9 +727,11 @@ const isPatchJson = (raw: Buffer): boolean =>
  * A frame's segments as read: each one's inflated JSON (the next frame's dictionary) and its value. A patch is applied
  * as it is read (to the value the frame before had); a whole segment is parsed only when asked for. Seeking decodes
  * every frame from its block's start, and only the frame shown needs all its values: the frames between parse only
- * what the next one's patches lean on (an event panel, whose rows are new each second, is stored whole and not
- * parsed). A frame keeps nothing of the one before but, from container 3, the buffers of its dictionaries (at most 32 KB
- * and one segment's JSON each, shared from frame to frame), so the cache's bound is the memory's.
+ * what the next one's patches lean on (an event panel, whose rows are new each second, is stored whole and, before
+ * container 5, not parsed; from 5 its texts' tables are carried through the block, so it is). A frame keeps nothing of
+ * the one before but, from container 3, the buffers of its dictionaries (at most 32 KB and one segment's JSON each,
+ * shared from frame to frame) and, from container 5, its event panels' tables (shared, too), so the cache's bound is
+ * the memory's.
  */
 class Decoded {
   readonly raw = new Map<string, Buffer>();
@@ -720,6 +744,10 @@ class Decoded {
   /** their sum: what the cache counts */
   bytes = 0;
   private readonly values = new Map<string, unknown>();
+  /** container 5: each event panel's tables of texts as of this frame (persist/refs.ts) */
+  readonly refTables = new Map<string, RefTables | undefined>();
+  /** container 5: event panels' values with their references made text again */
+  private readonly resolvedValues = new Map<string, unknown>();
 
   constructor(
     /** the frame's index, for messages */
@@ -736,7 +764,7 @@ class Decoded {
    * Adds a segment, given the frame before (null at a block start). A FormatError when the frame would stand for
    * more than MAX_FRAME_BYTES of JSON, or a patch does not apply.
    */
-  add(key: string, raw: Buffer, prev: Decoded | null): void {
+  add(key: string, raw: Buffer, prev: Decoded | null, refs = false): void {
     this.raw.set(key, raw);
     // At most: a patch's value is at most the one before it and the patch (each row of the frame before is used at
     // most once). Patches add up, so once the bound is twice what the value last measured (and 64 KB more), it is
@@ -753,9 +781,22 @@ class Decoded {
       if (size > 2 * measured + 65536) size = measured = Buffer.byteLength(JSON.stringify(v));
     }
     if (this.bytes + size > MAX_FRAME_BYTES) this.bad(`stands for more than ${MAX_FRAME_BYTES / 1048576} MB (sixty's frames are far smaller)`);
+    // An event panel's tables are carried through every frame of the block, so each one's value is read here.
+    let chars = 0;
+    if (refs) {
+      const r = resolveRefs(this.value(key), prev?.refTables.get(key), MAX_FRAME_BYTES - this.bytes - size, (why) => this.bad(why));
+      this.refTables.set(key, r.tables);
+      this.resolvedValues.set(key, r.value);
+      chars = r.chars;
+    }
     this.sizes.set(key, size);
     this.measured.set(key, measured);
-    this.bytes += size;
+    this.bytes += size + chars;
+  }
+
+  /** A segment's value as drawn: an event panel's references made text again (container 5), else as stored. */
+  resolved(key: string): unknown {
+    return this.resolvedValues.has(key) ? this.resolvedValues.get(key) : this.value(key);
   }
 
   /** A segment's value (undefined: the frame has no such segment). */
@@ -888,6 +929,7 @@ export class RecordingReader {
     let budget = MAX_FRAME_BYTES;
     const out = new Decoded(i, this.container >= 2);
     const windows = this.container >= 3;
+    const refs = this.container >= 5;
     const segment = (key: string, seg: Buffer): void => {
       const dict = windows ? windowView(prev?.windows.get(key)) : prev?.raw.get(key)?.subarray(-WINDOW);
       let raw: Buffer;
@@ -900,7 +942,7 @@ export class RecordingReader {
       }
       budget -= raw.length;
       if (windows) out.windows.set(key, nextWindow(prev?.windows.get(key), raw));
-      out.add(key, raw, prev);
+      out.add(key, raw, prev, refs && key !== '' && this.catalog.spec(key)?.events !== undefined);
     };
     segment('', segs[0]!);
     const ids = (out.value('') as { panels?: unknown } | null | undefined)?.panels;
@@ -930,7 +972,7 @@ export class RecordingReader {
       }
       try {
         prev = this.decode(i, this.payload(i), block ? null : prev, id);
-        out.push(prev.value(id) ?? null);
+        out.push(prev.resolved(id) ?? null);
       } catch (e) {
         if (!(e instanceof FormatError)) throw e;
         out.push(null);
@@ -983,7 +1025,7 @@ export class RecordingReader {
     const parts = this.parts(i);
     const head = parts.value('');
     if (!isObj(head)) throw new FormatError(`frame ${i + 1}: its head is not an object`);
-    const v: Record<string, unknown> = { ...head, panels: [...parts.raw.keys()].filter((k) => k !== '').map((k) => parts.value(k)) };
+    const v: Record<string, unknown> = { ...head, panels: [...parts.raw.keys()].filter((k) => k !== '').map((k) => parts.resolved(k)) };
     let frame: Frame;
     try {
       frame = checkFrame(v, this.catalog, false, MAX_RECORDED_ROWS);

@@ -12,9 +12,10 @@ import { encode, naturalLayout } from '../../src/records/layout.js';
 import { errnoName, ringData, ringRecords } from '../../src/records/ring.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { checkFrame, COLUMNS_FROM, FormatError, storedFrame } from '../../src/persist/frames.js';
-import { RecordingReader, RecordingWriter } from '../../src/persist/recording.js';
+import { BLOCK, RecordingReader, RecordingWriter } from '../../src/persist/recording.js';
+import { type Added, RefWriter, resolveRefs, type RefTables } from '../../src/persist/refs.js';
 import { TrendRebuilder, type ReplaySource } from '../../src/replay.js';
 import type { Frame, PanelFrame } from '../../src/frame.js';
 import { fakeAddon, fakeKernel, setMap } from '../helpers/fake-addon.js';
@@ -522,11 +523,14 @@ test('a recording of container 3 (events as lists) is extended as it was written
       }
       await w.close();
     };
+    // A container 3 file: this sixty's header (container 5) made 3, and two frames as a container 3 writer adds them.
+    await write([]);
+    const header = readFileSync(path);
+    assert.equal(header[8], 5);
+    header[8] = 3;
+    writeFileSync(path, header);
     await write(frames.slice(0, 2));
     const bytes = readFileSync(path);
-    assert.equal(bytes[8], 4);
-    bytes[8] = 3;
-    writeFileSync(path, bytes);
     await write(frames.slice(2));
     const after = readFileSync(path);
     assert.equal(after[8], 3, 'still container 3');
@@ -544,6 +548,147 @@ test('a recording of container 3 (events as lists) is extended as it was written
       [40, 40, 40, 40],
     );
     assert.equal(r.frame(3).panels[0]!.events![0]!.id, 'o160');
+    r.close();
+  });
+});
+
+/** A scrape's opens: the same `paths` in the same order each time (node_exporter's), then `extra` new ones. */
+function scrape(seq: number, t: number, paths: readonly string[], extra: readonly string[]): Frame {
+  const all = [...paths, ...extra];
+  const evs = opens(all.length, seq).map((e, i) => ({ ...e, path: all[i]!, comm: 'node_exporter' }));
+  return openFrame(evs, t);
+}
+
+const SCRAPE_PATHS = Array.from({ length: 120 }, (_, i) => `/sys/class/net/eth${i % 4}/statistics/${['rx_bytes', 'tx_bytes', 'rx_packets'][i % 3]}_${i}`);
+
+test('recording refs: text columns as references to the block, read back as written, reset at each block', () => {
+  const w = new RefWriter();
+  const cols = (paths: string[]): Record<string, unknown> => ({ id: 'opensnoop', eventColumns: { keys: ['seq', 'path'], cols: [{ d: [1, 1] }, paths] } });
+  const frames = [['/a', '/b', '/a'], ['/a', '/b', '/c'], ['/a', '/b', '/c'], ['/c']];
+  const stored: unknown[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const added: Added = new Map();
+    const block = i === 0 || i === 3;
+    const first = w.refer('opensnoop', cols(frames[i]!), block, added);
+    // Encoding a frame again (as the first of a new block, when a file rotates) changes nothing until commit.
+    assert.deepEqual(w.refer('opensnoop', cols(frames[i]!), block, new Map()), first);
+    w.commit(added, block);
+    stored.push(first);
+  }
+  const path = (v: unknown): unknown => ((v as { eventColumns: { cols: unknown[] } }).eventColumns.cols[1] as { r: unknown[] }).r;
+  assert.deepEqual(path(stored[0]), ['/a', '/b', -2], 'new texts as they are; /a again is two back');
+  assert.deepEqual(path(stored[1]), [0, 0, '/c'], 'the same texts in the same order are zeros');
+  assert.deepEqual(path(stored[2]), [0, 0, 0]);
+  assert.deepEqual(path(stored[3]), ['/c'], "a block's first frame stands alone");
+  assert.deepEqual((stored[0] as { eventColumns: { cols: unknown[] } }).eventColumns.cols[0], { d: [1, 1] }, 'other columns unchanged');
+  const bad = (why: string): never => {
+    throw new FormatError(why);
+  };
+  let tables: RefTables | undefined;
+  const read: unknown[] = [];
+  const kept: (RefTables | undefined)[] = [];
+  for (let i = 0; i < stored.length; i++) {
+    const r = resolveRefs(stored[i], i === 3 ? undefined : tables, 1e6, bad);
+    tables = r.tables;
+    kept.push(tables);
+    read.push((r.value as { eventColumns: { cols: unknown[] } }).eventColumns.cols[1]);
+  }
+  assert.deepEqual(read, frames);
+  // A frame read again after the ones after it (a seek back) resolves the same, and leaves the later frames' tables as they were.
+  assert.deepEqual((resolveRefs(stored[1], kept[0], 1e6, bad).value as { eventColumns: { cols: unknown[] } }).eventColumns.cols[1], frames[1]);
+  assert.deepEqual((resolveRefs(stored[2], kept[1], 1e6, bad).value as { eventColumns: { cols: unknown[] } }).eventColumns.cols[1], frames[2]);
+  // What a file made up is refused with one line.
+  const crafted: [string, unknown[], RegExp][] = [
+    ['before the first', [-1], /outside its 0 texts/],
+    ['past the table', ['/a', 1], /outside its 1 texts/],
+    ['not whole', ['/a', 0.5], /neither text nor a whole number/],
+    ['not text', ['/a', null], /neither text nor a whole number/],
+    ['far too much text', ['x'.repeat(600), -1, -1], /more text than a frame holds/],
+  ];
+  for (const [what, items, why] of crafted)
+    assert.throws(() => resolveRefs({ eventColumns: { keys: ['path'], cols: [{ r: items }] } }, undefined, 1000, bad), why, what);
+  assert.throws(() => resolveRefs({ eventColumns: { keys: ['path'], cols: [{ r: 3 }] } }, undefined, 1000, bad), /not a list/);
+});
+
+test('a recording stores a scrape seen before as references: fewer bytes, every frame read back as written, from any frame', async () => {
+  await inScratch('refs', async (dir) => {
+    const frames = Array.from({ length: BLOCK + 20 }, (_, t) => scrape(1 + t * 200, t, SCRAPE_PATHS, t % 5 === 0 ? [`/proc/${1000 + t}/stat`] : []));
+    const write = async (path: string, container?: number): Promise<number> => {
+      if (container !== undefined) {
+        // The same frames in a file of an older container: its header alone, then extended as it was written.
+        await new RecordingWriter(path, RECORDING_META, { catalog: CATALOG }).close();
+        const b = readFileSync(path);
+        b[8] = container;
+        writeFileSync(path, b);
+      }
+      const w = new RecordingWriter(path, RECORDING_META, { catalog: CATALOG, sync: false });
+      for (const f of frames) {
+        w.add(f);
+        await w.drain();
+      }
+      await w.close();
+      return readFileSync(path).length;
+    };
+    const c5 = join(dir, 'c5.rec');
+    const c4 = join(dir, 'c4.rec');
+    const refs = await write(c5);
+    const columns = await write(c4, 4);
+    assert.equal(readFileSync(c5)[8], 5);
+    assert.equal(readFileSync(c4)[8], 4, 'still container 4');
+    // 13.5 against 19.4 KB here; as texts (a writer that stored no references) it fails.
+    assert.ok(refs * 5 < columns * 4, `references ${refs} bytes, texts ${columns}`);
+    const events = (r: RecordingReader, i: number): unknown => r.frame(i).panels[0]!.events;
+    for (const path of [c5, c4]) {
+      const r = new RecordingReader(path, CATALOG);
+      // Out of order: mid-block first (decoded from its block's start), back, forward, and the first block.
+      for (const i of [BLOCK + 15, BLOCK + 3, BLOCK + 16, 7, BLOCK - 1, 0, BLOCK + 19])
+        assert.deepEqual(events(r, i), frames[i]!.panels[0]!.events, `frame ${i}`);
+      const series = r.panelSeries('opensnoop') as { eventColumns?: { cols: unknown[] } }[];
+      assert.equal(series.length, frames.length);
+      assert.ok(
+        series.every((v) => v.eventColumns?.cols.every((c) => Array.isArray(c) || 'd' in (c as object))),
+        'the series has texts, not references',
+      );
+      r.close();
+    }
+  });
+});
+
+test('a recording whose references a file made up is refused with one line', async () => {
+  await inScratch('refs-bad', async (dir) => {
+    const path = join(dir, 'a.rec');
+    const w = new RecordingWriter(path, RECORDING_META, { catalog: CATALOG, sync: false });
+    w.add(scrape(1, 0, SCRAPE_PATHS.slice(0, 20), []));
+    await w.close();
+    const b = readFileSync(path);
+    // The only record: a block's first, whose segments stand alone. Its panel's path column gets a reference past its table.
+    const metaLen = b.readUInt32LE(9);
+    const start = 8 + 1 + 4 + metaLen + 4;
+    const payload = b.subarray(start + 20);
+    const headLen = payload.readUInt32LE(2);
+    const segAt = 2 + 4 + headLen;
+    const panel = JSON.parse(inflateRawSync(payload.subarray(segAt + 4, segAt + 4 + payload.readUInt32LE(segAt))).toString()) as {
+      eventColumns: { keys: string[]; cols: unknown[] };
+    };
+    const j = panel.eventColumns.keys.indexOf('path');
+    assert.deepEqual((panel.eventColumns.cols[j] as { r: unknown[] }).r.slice(0, 2), [SCRAPE_PATHS[19], SCRAPE_PATHS[18]], 'newest first');
+    (panel.eventColumns.cols[j] as { r: unknown[] }).r[1] = 40;
+    const seg = deflateRawSync(JSON.stringify(panel));
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(seg.length);
+    const p2 = Buffer.concat([payload.subarray(0, segAt), len, seg]);
+    const rec = Buffer.from(b.subarray(start, start + 20));
+    rec.writeUInt32LE(p2.length, 4);
+    rec.writeUInt32LE(crc32(p2), 16);
+    writeFileSync(path, Buffer.concat([b.subarray(0, start), rec, p2]));
+    const r = new RecordingReader(path, CATALOG);
+    assert.throws(
+      () => r.frame(0),
+      (e: unknown) =>
+        e instanceof FormatError &&
+        /frame 1 has a damaged event column \d+ \(reference 1 is outside its 1 texts\)/.test(e.message) &&
+        !e.message.includes('\n'),
+    );
     r.close();
   });
 });

@@ -341,10 +341,11 @@ test('a recording of container 1 (sixty before patches) replays, and is extended
     for (let i = 0; i < before.length; i++) assert.deepEqual(withoutHistory(r.frame(i)), before[i], `old frame ${i}`);
     for (let i = 0; i < BLOCK + 10; i++) assert.deepEqual(withoutHistory(r.frame(before.length + i)), asRecorded(FRAMES[i]!), `new frame ${i}`);
     r.close();
-    // A new recording is container 4: its frames after a block's first stored as patches, events by column.
+    // A new recording is container 5: its frames after a block's first stored as patches, events by column, their texts
+    // as references to the block's.
     const fresh = join(dir, 'new.rec');
     await record(fresh, FRAMES.slice(0, 3));
-    assert.equal(readFileSync(fresh)[8], 4);
+    assert.equal(readFileSync(fresh)[8], 5);
   });
 });
 
