@@ -9,6 +9,14 @@
  *   rowPatch := { "~": j, field: value..., "~-": [field...] }   row j of the frame before, with these changes
  *             | { "~": -1, field: value... }                     a row the frame before did not have
  *
+ * From container 5 (`compact`), two more:
+ *
+ *   rowPatch := { "~": j, "~n": n }                  rows j to j + n - 1 of the frame before, unchanged (a quiet process
+ *                                                    table's idle rows were each a `{"~":j}` of their own)
+ *   in a rowPatch, "~<": { field: [s, tail] }        the field is the frame before's list without its first s items and
+ *                                                    with `tail` after them: a heat map one column on (runqlat's,
+ *                                                    biolatency's: 40 histograms, of which one is new each second)
+ *
  * Rows are matched by their `id` (every panel's rows have one), so a row that moved in the sort costs its index.
  * Reading applies a patch to the segment it read one frame before; what it builds shares the unchanged parts with it
  * (nothing here or after it changes a value it was given). A patch is data from a file: every index and field list is
@@ -40,6 +48,10 @@ const MOSTLY_NEW_FROM = 8;
 const MARK = '~';
 const GONE = '~-';
 const ROWS = '~rows';
+const RUN = '~n';
+const SHIFT = '~<';
+/** the most items a list may have dropped from its front to be stored as a shift */
+const MAX_SHIFT = 4;
 
 /**
  * The keys of `prev` that `cur` no longer has. A key whose value is undefined is no key (JSON.stringify leaves it out):
@@ -51,7 +63,40 @@ function goneKeys(cur: Obj, prev: Obj): string[] {
   return out;
 }
 
-function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
+/**
+ * `cur` as `prev` without its first s items and with a tail after them ([s, tail]), where at least half of `cur` is
+ * `prev`'s (else undefined: stored whole).
+ */
+function shiftOf(cur: readonly unknown[], prev: readonly unknown[]): [number, unknown[]] | undefined {
+  for (let s = 0; s <= MAX_SHIFT && s <= prev.length; s++) {
+    const kept = prev.length - s;
+    if (kept * 2 < cur.length || kept > cur.length) continue;
+    let same = true;
+    for (let i = 0; i < kept && same; i++) same = sameJson(prev[s + i], cur[i]);
+    if (same) return [s, cur.slice(kept)];
+  }
+  return undefined;
+}
+
+/** Consecutive unchanged rows (`{"~": j}`, `{"~": j + 1}`, …) as one run (`{"~": j, "~n": n}`). */
+function runs(patches: Obj[]): Obj[] {
+  const out: Obj[] = [];
+  let open: Obj | null = null;
+  for (const d of patches) {
+    let only = true;
+    for (const k in d) if (k !== MARK) only = false;
+    const j = d[MARK] as number;
+    if (only && j >= 0 && open !== null && (open[MARK] as number) + ((open[RUN] as number | undefined) ?? 1) === j) {
+      open[RUN] = ((open[RUN] as number | undefined) ?? 1) + 1;
+      continue;
+    }
+    open = only && j >= 0 ? { [MARK]: j } : null;
+    out.push(open ?? d);
+  }
+  return out;
+}
+
+function rowPatches(rows: readonly unknown[], prev: readonly unknown[], compact: boolean): Obj[] {
   // Loops, not arrows made per call: each would be compiled again after every major GC (models/delta.ts, addCounts).
   const index = new Map<unknown, number>();
   for (let j = 0; j < prev.length; j++) {
@@ -70,7 +115,16 @@ function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
     index.delete(r.id);
     const base = prev[j] as Obj;
     const d: Obj = { [MARK]: j };
-    for (const k in r) if (r[k] !== undefined && (base[k] === undefined || !sameJson(base[k], r[k]))) d[k] = r[k];
+    let shifts: Obj | undefined;
+    for (const k in r) {
+      const v = r[k];
+      const was = base[k];
+      if (v === undefined || (was !== undefined && sameJson(was, v))) continue;
+      const shift = compact && Array.isArray(v) && Array.isArray(was) && v.length >= 2 * MAX_SHIFT ? shiftOf(v, was) : undefined;
+      if (shift) (shifts ??= {})[k] = shift;
+      else d[k] = v;
+    }
+    if (shifts) d[SHIFT] = shifts;
     const gone = goneKeys(r, base);
     if (gone.length) d[GONE] = gone;
     out.push(d);
@@ -83,17 +137,17 @@ function rowPatches(rows: readonly unknown[], prev: readonly unknown[]): Obj[] {
  * of its rows are new (an event panel's, a fork storm's), so a patch would save nothing, and a reader seeking through
  * it would have to read it to read the frame after.
  */
-export function makePatch(cur: Obj, prev: Obj): Obj | null {
+export function makePatch(cur: Obj, prev: Obj, compact = false): Obj | null {
   const out: Obj = { [MARK]: 1 };
   for (const k in cur) {
     const v = cur[k];
     if (v === undefined || (prev[k] !== undefined && sameJson(prev[k], v))) continue;
     if (k === 'rows' && Array.isArray(v) && Array.isArray(prev.rows)) {
-      const rows = rowPatches(v, prev.rows);
+      const rows = rowPatches(v, prev.rows, compact);
       let added = 0;
       for (const r of rows) if (r[MARK] === -1) added++;
       if (rows.length >= MOSTLY_NEW_FROM && added * 2 > rows.length) return null;
-      out[ROWS] = rows;
+      out[ROWS] = compact ? runs(rows) : rows;
     } else out[k] = v;
   }
   const gone = goneKeys(cur, prev);
@@ -136,21 +190,49 @@ export function applyPatch(prev: unknown, patch: Obj, maxRows: number, bad: (why
     // Each row of the frame before is used at most once, so what a patch stands for is at most the frame before and
     // the patch itself: a file cannot make a few bytes stand for a row repeated a thousand times.
     const used = new Uint8Array(base.length);
-    out.rows = rp.map((d: unknown) => {
+    const rows: Obj[] = [];
+    const of = (j: unknown): Obj => {
+      if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= base.length || !isObj(base[j]))
+        return bad('has a damaged patch (a row of the frame before that it does not have)');
+      if (used[j]!++) return bad('has a damaged patch (a row of the frame before used twice)');
+      return base[j];
+    };
+    for (const d of rp as unknown[]) {
       if (!isObj(d)) return bad('has a damaged patch (a row)');
       const j = d[MARK];
       if (j === -1) {
         const { [MARK]: _m, ...row } = d;
-        return row;
+        rows.push(row);
+      } else if (d[RUN] !== undefined) {
+        const n = d[RUN];
+        if (Object.keys(d).length !== 2 || typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > base.length)
+          return bad('has a damaged patch (a run of rows)');
+        for (let i = 0; i < n; i++) rows.push(of((j as number) + i));
+      } else {
+        const before = of(j);
+        const row: Obj = { ...before };
+        dropKeys(row, d[GONE], bad);
+        for (const k in d) if (k !== MARK && k !== GONE && k !== SHIFT) set(row, k, d[k], bad);
+        if (d[SHIFT] !== undefined) shifted(row, before, d[SHIFT], bad);
+        rows.push(row);
       }
-      if (typeof j !== 'number' || !Number.isInteger(j) || j < 0 || j >= base.length || !isObj(base[j]))
-        return bad('has a damaged patch (a row of the frame before that it does not have)');
-      if (used[j]!++) return bad('has a damaged patch (a row of the frame before used twice)');
-      const row: Obj = { ...base[j] };
-      dropKeys(row, d[GONE], bad);
-      for (const k in d) if (k !== MARK && k !== GONE) set(row, k, d[k], bad);
-      return row;
-    });
+      if (rows.length > maxRows) return bad(`has more than ${maxRows} rows in a panel`);
+    }
+    out.rows = rows;
   }
   return out;
+}
+
+/** A row's lists stored as shifts of the frame before's ("~<"): each the list before, less its first s items, and a tail. */
+function shifted(row: Obj, before: Obj, shifts: unknown, bad: (why: string) => never): void {
+  if (!isObj(shifts)) return bad('has a damaged patch (its shifted lists)');
+  for (const k in shifts) {
+    const v = shifts[k];
+    const was = before[k];
+    if (!Array.isArray(v) || v.length !== 2 || !Array.isArray(v[1]) || !Array.isArray(was)) return bad(`has a damaged patch (a shift of ${k.slice(0, 40)})`);
+    const s = v[0] as unknown;
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > was.length) return bad(`has a damaged patch (a shift of ${k.slice(0, 40)})`);
+    if (k in row && row[k] !== was) return bad(`has a damaged patch (${k.slice(0, 40)} both set and shifted)`);
+    set(row, k, [...was.slice(s), ...(v[1] as unknown[])], bad);
+  }
 }

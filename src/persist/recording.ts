@@ -404,7 +404,7 @@ export class RecordingWriter implements Recorder {
     const parts = new Map<string, Buffer>();
     for (const [key, v] of values) {
       const before = block || this.container < 2 ? undefined : this.prevValues?.get(key);
-      parts.set(key, Buffer.from(JSON.stringify((before && makePatch(v, before)) ?? v)));
+      parts.set(key, Buffer.from(JSON.stringify((before && makePatch(v, before, this.container >= 5)) ?? v)));
     }
     return parts;
   }

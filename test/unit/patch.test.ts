@@ -10,14 +10,20 @@ type Obj = Record<string, unknown>;
 const bad = (why: string): never => {
   throw new Error(why);
 };
-/** A patch as the file has it (JSON), applied. */
+/** A patch as the file has it (JSON), applied; made both ways (container 5's runs and shifts, and before), each must give `cur`. */
 const roundTrip = (cur: Obj, prev: Obj): Obj => {
-  const made = makePatch(cur, prev);
-  // Stored whole: most of its rows were new.
-  if (made === null) return cur;
-  const p = JSON.parse(JSON.stringify(made)) as Obj;
-  assert.ok(isPatch(p));
-  return applyPatch(JSON.parse(JSON.stringify(prev)), p, 1000, bad);
+  let out: Obj = cur;
+  for (const compact of [false, true]) {
+    const made = makePatch(cur, prev, compact);
+    // Stored whole: most of its rows were new.
+    if (made === null) continue;
+    const p = JSON.parse(JSON.stringify(made)) as Obj;
+    assert.ok(isPatch(p));
+    const back = applyPatch(JSON.parse(JSON.stringify(prev)), p, 1000, bad);
+    if (!compact) assert.ok(sameJson(back, JSON.parse(JSON.stringify(cur))), 'as before container 5');
+    out = back;
+  }
+  return out;
 };
 
 test('a patch holds what changed: rows matched by id wherever the sort put them, fields and keys gone, new rows', () => {
@@ -109,6 +115,8 @@ test('fuzz: any two values with rows (ids repeated too) round trip', () => {
     id: fc.constantFrom('a', 'b', 'c', 'd', 'e'),
     n: fc.oneof(fc.integer(), fc.constant(null)),
     t: fc.option(fc.string(), { nil: undefined }),
+    // lists long enough to be stored as shifts, of few values (so that one is often another shifted)
+    heat: fc.option(fc.array(fc.constantFrom(0, 1, [0], [1]), { minLength: 6, maxLength: 12 }), { nil: undefined }),
   });
   const rows = fc.array(row, { maxLength: 6 }).map((rs) => rs.map((r) => JSON.parse(JSON.stringify(r)) as Obj));
   const value = fc
@@ -151,4 +159,45 @@ test('a crafted patch is refused in words: a row it does not have, a row used tw
   // Only the mark 1 makes a patch: a whole segment never has "~".
   assert.equal(isPatch({ '~': 2 }), false);
   assert.equal(isPatch([1]), false);
+});
+
+test('container 5: unchanged rows in a run, a heat map one column on as a shift, read back as they were', () => {
+  const col = (x: number): number[] => [x, x + 1, 0, 0];
+  const heat = (from: number): number[][] => Array.from({ length: 40 }, (_, i) => col(from + i));
+  const idle = (i: number): Obj => ({ id: `p${i}`, cpu: 0, comm: `k${i}` });
+  const prev = { rows: [{ id: 'all', count: 5, heat: heat(0) }, idle(0), idle(1), idle(2), idle(3), { id: 'x', cpu: 1 }, idle(4)] };
+  const cur = { rows: [{ id: 'all', count: 6, heat: heat(1) }, idle(0), idle(1), idle(2), idle(3), { id: 'x', cpu: 2 }, idle(4)] };
+  const p = makePatch(cur, prev, true);
+  assert.deepEqual(p, {
+    '~': 1,
+    '~rows': [{ '~': 0, count: 6, '~<': { heat: [1, [col(40)]] } }, { '~': 1, '~n': 4 }, { '~': 5, cpu: 2 }, { '~': 6 }],
+  });
+  assert.deepEqual(roundTrip(cur, prev), cur);
+  // A heat map that is still filling (no column dropped yet) is the one before and a tail.
+  const filling = { rows: [{ id: 'all', heat: heat(0).slice(0, 10) }] };
+  const more = { rows: [{ id: 'all', heat: heat(0).slice(0, 11) }] };
+  assert.deepEqual(makePatch(more, filling, true), { '~': 1, '~rows': [{ '~': 0, '~<': { heat: [0, [col(10)]] } }] });
+  // A list that is mostly new is stored whole; so is everything before container 5.
+  const other = { rows: [{ id: 'all', heat: heat(30).slice(0, 10) }] };
+  assert.deepEqual(makePatch(other, filling, true), { '~': 1, '~rows': [{ '~': 0, heat: heat(30).slice(0, 10) }] });
+  assert.deepEqual((makePatch(cur, prev) as { '~rows': Obj[] })['~rows'][1], { '~': 1 });
+  // Whether rows are mostly new is decided on the rows, not on the runs: 90 idle rows and 10 new ones are a patch.
+  const table = { rows: Array.from({ length: 90 }, (_, i) => idle(i)) };
+  const busier = { rows: [...table.rows, ...Array.from({ length: 10 }, (_, i) => ({ id: `n${i}`, cpu: 1 }))] };
+  assert.deepEqual((makePatch(busier, table, true) as { '~rows': Obj[] })['~rows'][0], { '~': 0, '~n': 90 });
+  // Made up: a run past the rows before, over a row used already, with a field; a shift of a list the row did not have,
+  // past its length, not a list, or of a field also set.
+  const refused = (patch: Obj, re: RegExp): void => assert.throws(() => applyPatch(prev, patch, 100, bad), re);
+  refused({ '~': 1, '~rows': [{ '~': 5, '~n': 3 }] }, /does not have/);
+  refused({ '~': 1, '~rows': [{ '~': 1 }, { '~': 0, '~n': 2 }] }, /used twice/);
+  refused({ '~': 1, '~rows': [{ '~': 1, '~n': 2, cpu: 1 }] }, /a run of rows/);
+  refused({ '~': 1, '~rows': [{ '~': 1, '~n': 0 }] }, /a run of rows/);
+  refused({ '~': 1, '~rows': [{ '~': 1, '~n': 1.5 }] }, /a run of rows/);
+  refused({ '~': 1, '~rows': [{ '~': 1, '~<': { heat: [1, []] } }] }, /a shift of heat/);
+  refused({ '~': 1, '~rows': [{ '~': 0, '~<': { heat: [41, []] } }] }, /a shift of heat/);
+  refused({ '~': 1, '~rows': [{ '~': 0, '~<': { heat: [1, 5] } }] }, /a shift of heat/);
+  refused({ '~': 1, '~rows': [{ '~': 0, '~<': [1] }] }, /shifted lists/);
+  refused({ '~': 1, '~rows': [{ '~': 0, heat: [], '~<': { heat: [1, []] } }] }, /both set and shifted/);
+  refused(JSON.parse('{"~":1,"~rows":[{"~":0,"~<":{"__proto__":[0,[]]}}]}') as Obj, /__proto__|a shift/);
+  assert.throws(() => applyPatch(prev, { '~': 1, '~rows': [{ '~': 0, '~n': 7 }] }, 5, bad), /more than 5 rows|does not have/);
 });
