@@ -108,6 +108,25 @@ function storedRow(r: Row, drop: ReadonlySet<string>, decimals: ReadonlyMap<stri
   return out;
 }
 
+/** What storing a panel's rows needs of its spec, made once per spec (the recorder stores every panel every second). */
+interface Storing {
+  decimals: ReadonlyMap<string, number>;
+  rates: readonly [string, string][];
+}
+const NO_SPEC: Storing = { decimals: new Map(), rates: [] };
+const storings = new WeakMap<AnyPanelSpec, Storing>();
+function storing(spec: AnyPanelSpec | undefined): Storing {
+  if (!spec) return NO_SPEC;
+  let s = storings.get(spec);
+  if (!s) {
+    const decimals = new Map<string, number>();
+    for (const c of spec.columns) decimals.set(c.key, c.decimals ?? 3);
+    s = { decimals, rates: Object.entries(spec.rates ?? {}) };
+    storings.set(spec, s);
+  }
+  return s;
+}
+
 function storedPanel(
   p: PanelFrame,
   spec: AnyPanelSpec | undefined,
@@ -120,10 +139,8 @@ function storedPanel(
   const { history: _h, byProcess: _b, summary, stats, ...rest } = p;
   const rows = omitPid === undefined ? p.rows : notOf(p.rows, omitPid);
   const events = p.events && omitPid !== undefined ? notOf(p.events, omitPid) : p.events;
-  const decimals = new Map<string, number>();
-  for (const c of spec?.columns ?? []) decimals.set(c.key, c.decimals ?? 3);
+  const { decimals, rates } = storing(spec);
   const top = rows.length > maxRows ? rows.slice(0, maxRows) : rows;
-  const rates = Object.entries(spec?.rates ?? {});
   const derived = ratesDerivable(top, rates, elapsedNs);
   const drop = new Set<string>();
   if (derived) for (const [rate] of rates) drop.add(rate);
