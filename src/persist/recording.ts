@@ -365,7 +365,7 @@ export class RecordingWriter implements Recorder {
         rec = this.record(parts, time, true);
       }
     }
-    this.refs.commit(added, block);
+    this.refs.commit(added, block, new Set(values.keys()));
     this.prev = parts;
     this.prevValues = kept;
     if (this.container >= 3) {

@@ -59,9 +59,13 @@ export class RefWriter {
     return cols ? { ...value, eventColumns: { ...ec, cols } } : value;
   }
 
-  /** The frame written: its new texts join the tables (a block's first frame empties them first). */
-  commit(added: Added, block: boolean): void {
+  /**
+   * The frame written: its new texts join the tables (a block's first frame empties them first). A panel the frame does
+   * not have loses its tables, as a reader's do (a console's panel that left the screen, and came back, starts again).
+   */
+  commit(added: Added, block: boolean, present: ReadonlySet<string>): void {
     if (block) this.tables.clear();
+    for (const key of this.tables.keys()) if (!present.has(key.slice(0, key.indexOf('\0')))) this.tables.delete(key);
     for (const [key, fresh] of added) {
       let t = this.tables.get(key);
       if (!t) this.tables.set(key, (t = new Map()));

@@ -572,7 +572,7 @@ test('recording refs: text columns as references to the block, read back as writ
     const first = w.refer('opensnoop', cols(frames[i]!), block, added);
     // Encoding a frame again (as the first of a new block, when a file rotates) changes nothing until commit.
     assert.deepEqual(w.refer('opensnoop', cols(frames[i]!), block, new Map()), first);
-    w.commit(added, block);
+    w.commit(added, block, new Set(['opensnoop']));
     stored.push(first);
   }
   const path = (v: unknown): unknown => ((v as { eventColumns: { cols: unknown[] } }).eventColumns.cols[1] as { r: unknown[] }).r;
@@ -689,6 +689,24 @@ test('a recording whose references a file made up is refused with one line', asy
         /frame 1 has a damaged event column \d+ \(reference 1 is outside its 1 texts\)/.test(e.message) &&
         !e.message.includes('\n'),
     );
+    r.close();
+  });
+});
+
+test('a panel that leaves a recording and comes back within a block starts its texts again, as the reader does', async () => {
+  await inScratch('refs-gap', async (dir) => {
+    const path = join(dir, 'a.rec');
+    // A console's on-demand panel: opensnoop on screen, then off it for two seconds (the frame has another panel), then back.
+    const frames = Array.from({ length: 11 }, (_, t) => (t === 5 || t === 6 ? frameOf([], t) : scrape(1 + t * 200, t, SCRAPE_PATHS.slice(0, 30), [])));
+    const w = new RecordingWriter(path, RECORDING_META, { catalog: CATALOG, sync: false });
+    for (const f of frames) {
+      w.add(f);
+      await w.drain();
+    }
+    await w.close();
+    const r = new RecordingReader(path, CATALOG);
+    assert.equal(r.frames, frames.length);
+    for (let i = frames.length - 1; i >= 0; i--) assert.deepEqual(r.frame(i).panels[0]!.events, frames[i]!.panels[0]!.events, `frame ${i}`);
     r.close();
   });
 });
