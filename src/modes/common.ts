@@ -177,6 +177,27 @@ export function recordsToDir(path: string): boolean {
 }
 
 /** Opens --record FILE or DIR, or says in one line why not. `intervalS`: the interval when each file starts. */
+/**
+ * Gives the recorder each tick's frame once. The console's engine publishes a tick's frame again, with the same time,
+ * when a panel attaches or leaves the screen between ticks; recorded, one moment was two or three frames (`]` stepped
+ * through copies, `--at` found the first). The changed panel is in the next tick's frame.
+ */
+export function recordEachTick(
+  store: { subscribe(fn: () => void): unknown; getSnapshot(): Frame },
+  recorder: () => Recorder | undefined,
+  added: (r: Recorder) => void,
+): void {
+  let last: string | null = null;
+  store.subscribe(() => {
+    const frame = store.getSnapshot();
+    const r = recorder();
+    if (!r || frame.elapsedNs === 0 || frame.time === last) return;
+    last = frame.time;
+    r.add(frame);
+    added(r);
+  });
+}
+
 export function openRecorder(path: string, opts: Options, intervalS: () => number): Recorder {
   // The always-on sixty leaves its own rows and events out: on a quiet host its /proc reads were most of the opens
   // recorded (94 of opensnoop's 100 rows), and its cost is in every frame's own figure. Not in a container's PID

@@ -22,7 +22,7 @@ import { offcputimeView } from '../panels/offcputime.js';
 import { actOnProcess } from '../kernel/signal.js';
 import { Screen, translate } from '../../views/screen.js';
 import { renderFrameText } from '../../views/text.js';
-import { injectFault, liveHost, openRecorder, recordingMeta, version } from './common.js';
+import { injectFault, liveHost, openRecorder, recordEachTick, recordingMeta, version } from './common.js';
 
 /** What the console shows and does, live or in replay. */
 export interface ConsoleHost {
@@ -166,16 +166,16 @@ export async function runInteractive(life: Lifecycle, opts: Options, eng: Engine
   if (opts.record) life.recorder = openRecorder(opts.record, opts, () => eng.intervalMs / 1000);
   let ui: ConsoleUi | undefined;
   let reported: string | null = null;
-  eng.store.subscribe(() => {
-    const frame = eng.store.getSnapshot();
-    const recorder = life.recorder;
-    if (!recorder || frame.elapsedNs === 0) return;
-    recorder.add(frame);
-    if (recorder.status.error && reported !== recorder.status.error) {
-      reported = recorder.status.error;
-      ui?.notify(`recording to ${recorder.path} stopped: ${recorder.status.error}`, true);
-    }
-  });
+  recordEachTick(
+    eng.store,
+    () => life.recorder,
+    (recorder) => {
+      if (recorder.status.error && reported !== recorder.status.error) {
+        reported = recorder.status.error;
+        ui?.notify(`recording to ${recorder.path} stopped: ${recorder.status.error}`, true);
+      }
+    },
+  );
   const kb = (n: number): string => (n < 1048576 ? `${Math.round(n / 1024)}K` : `${(n / 1048576).toFixed(1)}M`);
   await runConsole(life, {
     store: eng.store,

@@ -10,7 +10,9 @@ import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import type { Frame } from '../../src/frame.js';
 import { checkFrame, FormatError, storedFrame } from '../../src/persist/frames.js';
-import { BLOCK, RecordingReader, RecordingRefused, RecordingWriter } from '../../src/persist/recording.js';
+import { BLOCK, RecordingReader, RecordingRefused, RecordingWriter, type Recorder } from '../../src/persist/recording.js';
+import { recordEachTick } from '../../src/modes/common.js';
+import { Store } from '../../src/store.js';
 import { checkSnapshot, parseSnapshot, snapshotDocument, snapshotStem, writeSnapshot } from '../../src/persist/snapshot.js';
 import { csvField, csvHeader, csvRows } from '../../src/persist/csv.js';
 import { dirFailure } from '../../src/persist/output.js';
@@ -861,4 +863,28 @@ test('replay opened deep in a recording (--at): the frame at once, its trends on
     assert.deepEqual(plain(s.getSnapshot().panels.map((p) => p.history)), plain(jumped.panels.map((p) => p.history)));
     r.close();
   });
+});
+
+test("the console's recorder takes each tick's frame once: a panel attaching between ticks publishes the same moment again", () => {
+  const store = new Store(FRAMES[0]!);
+  const got: string[] = [];
+  let on = true;
+  const recorder = { path: 'x', status: { path: 'x', frames: 0, bytes: 0, dropped: 0, rotations: 0, error: null }, add: (f: Frame) => void got.push(f.time) };
+  let told = 0;
+  recordEachTick(
+    store,
+    () => (on ? (recorder as unknown as Recorder) : undefined),
+    () => told++,
+  );
+  const [a, b, c] = [FRAMES[1]!, FRAMES[2]!, FRAMES[3]!];
+  store.publish(a);
+  // opensnoop comes on screen: 'starting', then attached: the same tick's frame twice more, its time unchanged.
+  store.publish({ ...a, panels: a.panels.slice(1) });
+  store.publish({ ...a });
+  store.publish(b);
+  store.publish({ ...FRAMES[0]!, elapsedNs: 0 });
+  on = false;
+  store.publish(c);
+  assert.deepEqual(got, [a.time, b.time]);
+  assert.equal(told, 2);
 });
