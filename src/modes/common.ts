@@ -176,7 +176,6 @@ export function recordsToDir(path: string): boolean {
   }
 }
 
-/** Opens --record FILE or DIR, or says in one line why not. `intervalS`: the interval when each file starts. */
 /**
  * Gives the recorder each tick's frame once. The console's engine publishes a tick's frame again, with the same time,
  * when a panel attaches or leaves the screen between ticks; recorded, one moment was two or three frames (`]` stepped
@@ -198,6 +197,7 @@ export function recordEachTick(
   });
 }
 
+/** Opens --record FILE or DIR, or says in one line why not. `intervalS`: the interval when each file starts. */
 export function openRecorder(path: string, opts: Options, intervalS: () => number): Recorder {
   // The always-on sixty leaves its own rows and events out: on a quiet host its /proc reads were most of the opens
   // recorded (94 of opensnoop's 100 rows), and its cost is in every frame's own figure. Not in a container's PID
