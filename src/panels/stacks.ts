@@ -157,10 +157,12 @@ export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: 
     };
   };
 
+  const prevCount = (key: string): StackCount | undefined => kept.get(key)?.count;
+
   return () => {
     const now = host.nowNs();
     const stats = stackStats(decodeCounterArray(obj.readMap(maps.stats), layouts.stat, maps.stats));
-    const counts = decodeStackCounts(obj.readMap(maps.counts), layouts, maps.counts);
+    const counts = decodeStackCounts(obj.readMap(maps.counts), layouts, maps.counts, prevCount);
     const inForce = opts.hz?.() ?? 0;
     // The stacks new to this reader: read by id, named (kernel: kallsyms; user: per process, all of its at once).
     const fresh = new Set<string>();

@@ -59,7 +59,17 @@ export interface StackCount {
   ns: number;
 }
 
-export function decodeStackCounts(read: MapRead, layouts: Pick<StackLayouts, 'key' | 'val'>, what: string): StackCount[] {
+/**
+ * The counters of a read. `before` gives a key's counter as the read before decoded it: when its count and time have
+ * not moved, that object is the one returned (most counters stand still from one second to the next, and decoding
+ * each one again made two BigInts, four strings and an object per counter per read).
+ */
+export function decodeStackCounts(
+  read: MapRead,
+  layouts: Pick<StackLayouts, 'key' | 'val'>,
+  what: string,
+  before?: (key: string) => StackCount | undefined,
+): StackCount[] {
   const { key: kl, val: vl } = layouts;
   checkSize(kl, read.keys.length, read.count, `${what} keys`);
   checkSize(vl, read.values.length, read.count, `${what} values`);
@@ -82,8 +92,16 @@ export function decodeStackCounts(read: MapRead, layouts: Pick<StackLayouts, 'ke
   for (let i = 0; i < read.count; i++) {
     const k = i * kl.size;
     const v = i * vl.size;
+    const key = read.keys.toString('hex', k, k + kl.size);
+    const count = u64n(read.values, v, f.count);
+    const ns = u64n(read.values, v, f.ns);
+    const was = before?.(key);
+    if (was !== undefined && was.count === count && was.ns === ns) {
+      out.push(was);
+      continue;
+    }
     out.push({
-      key: read.keys.toString('hex', k, k + kl.size),
+      key,
       tgid: u32(read.keys, k, f.tgid),
       userStack: stackId(read.keys, k + f.user.offset),
       kernelStack: stackId(read.keys, k + f.kernel.offset),
@@ -95,8 +113,8 @@ export function decodeStackCounts(read: MapRead, layouts: Pick<StackLayouts, 'ke
       kthread: (u32(read.keys, k, f.flags) & STACK_KEY_KTHREAD) !== 0,
       comm: cString(read.keys, k, f.comm),
       wakerComm: cString(read.keys, k, f.wakerComm),
-      count: u64n(read.values, v, f.count),
-      ns: u64n(read.values, v, f.ns),
+      count,
+      ns,
     });
   }
   return out;

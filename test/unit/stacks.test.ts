@@ -91,6 +91,24 @@ test('counters decode with negative stack ids (errors) and the kernel-thread fla
   assert.equal(b!.userErr, STACKS_NONE);
 });
 
+test('a counter that has not moved since the read before is that read’s object; one that moved is decoded again', () => {
+  const k1 = keyOf({ tgid: 7, user: -EFAULT, kernel: 3, comm: 'a' });
+  const k2 = keyOf({ tgid: 8, user: -EFAULT, kernel: 4, comm: 'b' });
+  const first = decodeStackCounts(read([k1, k2], [valOf(5, 50), valOf(1, 10)], L.key.size, 16), L, 'counts');
+  const byKey = new Map(first.map((c) => [c.key, c]));
+  // k1 stood still; k2 moved in its time only; a third is new.
+  const k3 = keyOf({ tgid: 9, user: -EFAULT, kernel: 5, comm: 'c' });
+  const second = decodeStackCounts(read([k1, k2, k3], [valOf(5, 50), valOf(1, 11), valOf(2, 20)], L.key.size, 16), L, 'counts', (k) => byKey.get(k));
+  assert.equal(second[0], first[0]);
+  assert.notEqual(second[1], first[1]);
+  assert.deepEqual({ ...second[1], ns: 10 }, first[1]);
+  assert.equal(second[1]!.ns, 11);
+  assert.equal(second[2]!.tgid, 9);
+  assert.equal(second[2]!.comm, 'c');
+  // What a fresh decode gives, field for field.
+  assert.deepEqual(second, decodeStackCounts(read([k1, k2, k3], [valOf(5, 50), valOf(1, 11), valOf(2, 20)], L.key.size, 16), L, 'counts'));
+});
+
 test('a stacks map value ends at its first zero address; keys are 64-bit hashes', () => {
   const v = Buffer.alloc(127 * 8);
   v.writeBigUInt64LE(0xffffffff81000010n, 0);
