@@ -53,7 +53,9 @@ enum {
 	STACKS_STAT_USER_FAULT = 4,   /* user stacks that could not be walked at all (-EFAULT) */
 	STACKS_STAT_MAP_FULL = 5,     /* samples not counted: no room for another key */
 	STACKS_STAT_START_FULL = 6,   /* offcputime: waits not timed: no room to keep their start */
-	STACKS_STAT_NR = 7,
+	STACKS_STAT_UNSEEN_IN = 7,    /* offcputime: waits whose switch back in no sched_switch reported (timed to their
+	                               * wake-up where it was seen) */
+	STACKS_STAT_NR = 8,
 };
 
 struct stacks_stats_val {

@@ -161,5 +161,5 @@ export const offcputimePanel: PanelDef<StackSample, StackRow> = {
   folded: (rows) => foldedStacks(rows, (r) => Math.round(r.ns / 1000)),
   drops: [BPF_MISSED, MAP_FULL],
   blindSpots:
-    'Only blocking is timed (a thread preempted while runnable waits for a CPU: runqlat has that). A wait is counted when it ends: a thread still asleep at the end of the interval shows up when it wakes, with all its time. Kernel threads are left out until K. The waker is the task current at sched_waking: for a wake-up from an interrupt or a timer, whatever it interrupted. User stacks need frame pointers, as in profile.',
+    'Only blocking is timed (a thread preempted while runnable waits for a CPU: runqlat has that). A wait is counted when it ends: a thread still asleep at the end of the interval shows up when it wakes, with all its time. Kernel threads are left out until K. The waker is the task current at sched_waking: for a wake-up from an interrupt or a timer, whatever it interrupted. User stacks need frame pointers, as in profile. A wait ends when the thread is switched back in; where the kernel ran the thread without delivering that switch (seen on 6.18, rarely), the wait is timed to its wake-up and counted as unseen_in, or only counted there when its wake-up went unseen too.',
 };

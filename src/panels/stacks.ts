@@ -292,6 +292,7 @@ export function stackStatsOf(sample: StackSample, previous: StackSample | undefi
     map_full_drops: d('map_full'),
     map_full_drops_total: sample.stats.map_full ?? 0,
     start_full: d('start_full'),
+    unseen_in: d('unseen_in'),
     stacks: sample.stats.stacks ?? 0,
     stacks_deleted: d('stacks_deleted'),
     hz: sample.hz,
@@ -383,5 +384,6 @@ export function lostWords(stats: PanelStats): string {
   if (n('user_lost') + n('kernel_lost') > 0) parts.push(`${humanCount(n('user_lost') + n('kernel_lost'))} stacks lost (stack map full)`);
   if (n('map_full_drops') > 0) parts.push(`${humanCount(n('map_full_drops'))} not counted (map full)`);
   if (n('start_full') > 0) parts.push(`${humanCount(n('start_full'))} waits not timed (start map full)`);
+  if (n('unseen_in') > 0) parts.push(`${humanCount(n('unseen_in'))} waits whose switch back in went unreported (timed to their wake-up)`);
   return parts.length ? `; ${parts.join(', ')}` : '';
 }

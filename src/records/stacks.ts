@@ -35,7 +35,7 @@ export const STACK_RECORDS = {
 export type StackLayouts = Record<keyof typeof STACK_RECORDS, RecordLayout>;
 
 /** The stats array's slots (bpf/stacks.h). */
-export const STACK_STATS = ['samples', 'idle', 'user_lost', 'kernel_lost', 'user_fault', 'map_full', 'start_full'] as const;
+export const STACK_STATS = ['samples', 'idle', 'user_lost', 'kernel_lost', 'user_fault', 'map_full', 'start_full', 'unseen_in'] as const;
 export type StackStat = (typeof STACK_STATS)[number];
 
 /** One counter: cumulative since load. */

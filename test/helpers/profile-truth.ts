@@ -201,9 +201,20 @@ export async function offcputimeGroundTruth(engine: Engine): Promise<string> {
   const top = inSleep[0];
   const report = `sleeper: ${sleeps} × ${ms} ms, measured ${(slept / 1e6).toFixed(1)} ms; sixty ${(blocked / 1e6).toFixed(1)} ms in ${waits} waits under do_nanosleep (${pct(blocked - slept, slept).toFixed(2)} %), ${pct(withCaller, blocked).toFixed(0)} % in nanosleep ← sleeper ← start_thread; stack ${top ? [...top.stack].reverse().join(' ← ') : '-'} (${top?.cut ?? 'whole'}); woken by ${top?.waker ?? '-'}; stats ${JSON.stringify(p.stats)}`;
   // Every row of the sleeper (its main thread's join too), for a count that is off: where a missing wait went.
-  const all = rows.map((r) => `${r.samples}× ${(r.ns / 1e6).toFixed(1)} ms ${r.state ?? '-'} ${r.cut ?? 'whole'}: ${r.stack.join(' → ')}`).join(' | ');
-  assert.ok(Math.abs(blocked - slept) <= slept * 0.05, `blocked time within 5 %: ${report}; the sleeper's rows: ${all}`);
-  assert.equal(waits, sleeps, `one wait a sleep: ${report}; the sleeper's rows: ${all}`);
+  const line = (r: StackRow): string => `${r.samples}× ${(r.ns / 1e6).toFixed(1)} ms ${r.state ?? '-'} ${r.cut ?? 'whole'}: ${r.stack.join(' → ')}`;
+  const all = rows.map(line).join(' | ');
+  // One wait a sleep, each timed. The kernel does not always deliver a sched_switch: on 6.18, beside a busy loop and
+  // another sixty, a thread's switches in (its schedstat's count) came to one more than the tracepoint delivered in about
+  // one run in forty. Such a wait is timed to its wake-up; when that went unseen too it is lost, and the panel says so
+  // (unseen_in). Only then may one sleep of the ten be missing, and the time blocked is that of the sleeps counted.
+  const unseen = p.stats?.unseen_in ?? 0;
+  const missing = sleeps - waits;
+  assert.ok(
+    missing === 0 || (missing === 1 && unseen > 0),
+    `one wait a sleep (or one fewer, with an unreported switch counted): ${report}; the sleeper's rows: ${all}`,
+  );
+  const expected = (slept * waits) / sleeps;
+  assert.ok(Math.abs(blocked - expected) <= expected * 0.05, `blocked time within 5 %: ${report}; the sleeper's rows: ${all}`);
   assert.equal(top?.state, 'S', `asleep, interruptibly: ${report}`);
   assert.ok(pct(withCaller, blocked) >= 90, `the call it slept in, in its thread: ${report}`);
   assert.ok(/^_*schedule$/.test(top?.stack.at(-1) ?? ''), `the kernel stack starts where it went to sleep, not in the tracing: ${report}`);
