@@ -384,6 +384,11 @@ export function lostWords(stats: PanelStats): string {
   if (n('user_lost') + n('kernel_lost') > 0) parts.push(`${humanCount(n('user_lost') + n('kernel_lost'))} stacks lost (stack map full)`);
   if (n('map_full_drops') > 0) parts.push(`${humanCount(n('map_full_drops'))} not counted (map full)`);
   if (n('start_full') > 0) parts.push(`${humanCount(n('start_full'))} waits not timed (start map full)`);
-  if (n('unseen_in') > 0) parts.push(`${humanCount(n('unseen_in'))} waits whose switch back in went unreported (timed to their wake-up)`);
+  if (n('unseen_in') > 0)
+    parts.push(
+      n('unseen_in') === 1
+        ? '1 wait whose switch back in went unreported (timed to its wake-up)'
+        : `${humanCount(n('unseen_in'))} waits whose switch back in went unreported (timed to their wake-up)`,
+    );
   return parts.length ? `; ${parts.join(', ')}` : '';
 }

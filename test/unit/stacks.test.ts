@@ -31,7 +31,7 @@ import {
   type StackRow,
   type StackSample,
 } from '../../src/models/stacks.js';
-import { createStackReader, stackText, stateName } from '../../src/panels/stacks.js';
+import { createStackReader, lostWords, stackText, stateName } from '../../src/panels/stacks.js';
 import { nextRate, PROFILE_RATES } from '../../src/panels/profile.js';
 import type { BpfObject, MapRead } from '../../src/native.js';
 import type { HostInfo } from '../../src/panels/types.js';
@@ -509,5 +509,14 @@ test('the reader: counts stay cumulative across counters taken out, and unused s
   assert.deepEqual(
     rows.map((r) => [r.leaf, r.samples]),
     [['vfs_read', 4]],
+  );
+});
+
+test('the summary says how many waits came back in unreported, one or many', () => {
+  assert.equal(lostWords({}), '');
+  assert.equal(lostWords({ unseen_in: 1 }), '; 1 wait whose switch back in went unreported (timed to its wake-up)');
+  assert.equal(
+    lostWords({ unseen_in: 3, start_full: 2 }),
+    '; 2 waits not timed (start map full), 3 waits whose switch back in went unreported (timed to their wake-up)',
   );
 });
