@@ -9,7 +9,7 @@ import { escapeControl, humanCount, percent } from '../format.js';
 import { decodeCounterArray } from '../records/layout.js';
 import { decodeStackCounts, decodeStacks, keyBytes, STACKS_ENOSPC, stackIdKeys, stackStats, type StackCount, type StackLayouts } from '../records/stacks.js';
 import { CUT_TEXT, joinStack, stackIdentity, windowOf, type StackEntry, type StackRow, type StackSample } from '../models/stacks.js';
-import { KernelSymbols, sharedKernelSymbols } from '../symbols/kernel.js';
+import { KernelSymbols } from '../symbols/kernel.js';
 import { UserSymbols, type Frame, type ProcReader, type UserStack } from '../symbols/user.js';
 import { cgroupColumn, commColumn, pidColumn, workloadColumn } from './columns.js';
 import { asNumber, type Column, type DetailField, type HostInfo, type PanelStats } from './types.js';
@@ -108,7 +108,7 @@ export interface StackReaderOptions<M extends string> {
 export function createStackReader<M extends string>(obj: BpfObject<M>, layouts: StackLayouts, host: HostInfo, opts: StackReaderOptions<M>): () => StackSample {
   const { maps } = opts;
   const cgroupOf = createCgroupNamer(host);
-  const kernel = opts.kernel ?? sharedKernelSymbols();
+  const kernel = opts.kernel ?? new KernelSymbols();
   if (!opts.kernel) kernel.prefetch();
   const user = opts.user ?? new UserSymbols(host.symbolizeFile ?? (() => ({ ok: false, names: [] })), procReader);
   const capacity = obj.mapInfo(maps.counts).maxEntries;

@@ -126,12 +126,3 @@ export class KernelSymbols {
     return n ?? `0x${addr.toString(16)}`;
   }
 }
-
-let shared: KernelSymbols | undefined;
-/**
- * The process's one table of kernel symbols: profile and offcputime name stacks from the same file, and each held its
- * own copy of it (about 4.5 MB of typed arrays for 120,000 symbols here), read and parsed twice at start.
- */
-export function sharedKernelSymbols(): KernelSymbols {
-  return (shared ??= new KernelSymbols());
-}

@@ -17,7 +17,7 @@ import {
   stackIdKeys,
   type StackLayouts,
 } from '../../src/records/stacks.js';
-import { kernelName, KernelSymbols, parseKallsyms, sharedKernelSymbols } from '../../src/symbols/kernel.js';
+import { kernelName, KernelSymbols, parseKallsyms } from '../../src/symbols/kernel.js';
 import { mappingOf, parseMaps, parsePerfMap, perfMapName } from '../../src/symbols/maps.js';
 import { UNSEEN_CALLER, UserSymbols, type SymbolizeFile } from '../../src/symbols/user.js';
 import {
@@ -519,8 +519,4 @@ test('the summary says how many waits came back in unreported, one or many', () 
     lostWords({ unseen_in: 3, start_full: 2 }),
     '; 2 waits not timed (start map full), 3 waits whose switch back in went unreported (timed to their wake-up)',
   );
-});
-
-test('profile and offcputime name kernel stacks from one table in the process, not one each', () => {
-  assert.equal(sharedKernelSymbols(), sharedKernelSymbols());
 });
