@@ -9,12 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fixtureBinary } from '../helpers/ground-truth.js';
-import { lines, needsBpf, spawnCli } from '../helpers/kernel.js';
+import { lines, needsBpf, scaled, spawnCli } from '../helpers/kernel.js';
 
-/** A busy program with frame pointers whose stacks are known: main → work70 and main → work30, for `s` seconds. */
+/**
+ * A busy program with frame pointers whose stacks are known: main → work70 and main → work30, for `s` seconds stretched
+ * as the tests' waits are (it is stopped when the test ends): in the 6.1 guest on a busy host, sixty took 28 s to run
+ * its two intervals, and a burn of 20 s had ended before them.
+ */
 function burn(s: number): { pid: number; stop: () => void; comm: string } {
   const bin = fixtureBinary('burn', { name: 'fp', flags: ['-O0', '-fno-omit-frame-pointer'] });
-  const c = spawn(bin, [String(s)], { stdio: 'ignore' });
+  const c = spawn(bin, [String(Math.ceil(scaled(s * 1000) / 1000))], { stdio: 'ignore' });
   return { pid: c.pid!, stop: () => c.kill('SIGKILL'), comm: 'burn-fp' };
 }
 
